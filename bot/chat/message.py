@@ -1,0 +1,70 @@
+"""What a flow asks to show: a message or a form, named by template, with no platform types.
+
+Every word comes from a template in messages/. A message template defines the block ``text``
+and may define ``header``, ``footer`` and ``notification``; buttons and form fields name
+further blocks of the same template for their labels, so wording never lives in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ButtonStyle = Literal["primary", "danger"]
+
+
+@dataclass(frozen=True)
+class Button:
+    action_id: str
+    label: str
+    """Name of the template block holding the button's text."""
+    value: str = ""
+    style: ButtonStyle | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    """Template path under messages/, without the .j2 suffix (``help``, ``csat/invite``)."""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    sections: tuple[str, ...] = ("text",)
+    """Blocks shown as separate sections, in order."""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    text: str
+    """Shown as given (it is data, such as a service name from app.yaml), escaped."""
+
+
+@dataclass(frozen=True)
+class TextField:
+    name: str
+    label: str
+    multiline: bool = False
+    required: bool = True
+    initial: str = ""
+    max_length: int = 3000
+
+
+@dataclass(frozen=True)
+class ChoiceField:
+    name: str
+    label: str
+    options: tuple[Option, ...]
+    required: bool = True
+    initial: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    template: str
+    """Template with the blocks ``title``, ``submit`` and one block per field label."""
+    callback_id: str
+    fields: tuple[TextField | ChoiceField, ...]
+    context: Mapping[str, Any] = field(default_factory=dict)
+    metadata: str = ""
+    """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""

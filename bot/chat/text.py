@@ -1,0 +1,123 @@
+"""Text dialects: how each platform marks up text, and how typed text is made inert in it.
+
+Slack mrkdwn treats ``&``, ``<`` and ``>`` as control characters (``<!channel>``, ``<@U1>``,
+``<https://x|label>``); Teams Adaptive Card text is Markdown. Anything a person typed is
+escaped for the dialect it is shown in. Our own markup (bold, mentions, links) is produced by
+the dialect as `Formatted` text, the only kind that passes through unescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ELLIPSIS = "…"
+
+
+class Formatted(str):
+    """Markup produced by a dialect; trusted, so templates do not escape it again."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    def escape(self, text: str) -> str:
+        raise NotImplementedError
+
+    def bold(self, text: str) -> Formatted:
+        raise NotImplementedError
+
+    def italic(self, text: str) -> Formatted:
+        return Formatted(f"_{self.escape(text)}_")
+
+    def code(self, text: str) -> Formatted:
+        # Backticks inside would end the span early; a typographic quote keeps the meaning.
+        return Formatted("`" + self.escape(text.replace("`", "ʼ")) + "`")
+
+    def link(self, url: str, label: str) -> Formatted:
+        raise NotImplementedError
+
+    def mention(self, user_id: str | None, fallback: str) -> Formatted:
+        raise NotImplementedError
+
+    def truncate(self, text: str, limit: int) -> str:
+        """Cut rendered text to `limit` characters, ending in an ellipsis, never mid-markup."""
+        if len(text) <= limit:
+            return text
+        cut = text[: limit - len(ELLIPSIS)]
+        return self._repair(cut) + ELLIPSIS
+
+    def _repair(self, cut: str) -> str:
+        return cut
+
+
+_SLACK_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SLACK_UNSAFE = re.compile("[&<>]")
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+
+
+class SlackMrkdwn(Dialect):
+    def __init__(self) -> None:
+        super().__init__("slack")
+
+    def escape(self, text: str) -> str:
+        return _SLACK_UNSAFE.sub(lambda match: _SLACK_ESCAPES[match.group()], text)
+
+    def bold(self, text: str) -> Formatted:
+        return Formatted(f"*{self.escape(text)}*")
+
+    def link(self, url: str, label: str) -> Formatted:
+        # Inside <url|label> a "|" or ">" in the url would end it early.
+        safe_url = self.escape(url).replace("|", "%7C")
+        return Formatted(f"<{safe_url}|{self.escape(label)}>")
+
+    def mention(self, user_id: str | None, fallback: str) -> Formatted:
+        if user_id and _SLACK_USER_ID.match(user_id):
+            return Formatted(f"<@{user_id}>")
+        return Formatted(self.escape(fallback))
+
+    def _repair(self, cut: str) -> str:
+        # Drop a half-cut entity ("&am") or a half-cut <...> construct.
+        amp, semi = cut.rfind("&"), cut.rfind(";")
+        if amp > semi:
+            cut = cut[:amp]
+        if cut.rfind("<") > cut.rfind(">"):
+            cut = cut[: cut.rfind("<")]
+        return cut
+
+
+_MARKDOWN_UNSAFE = re.compile(r"([\\`*_\[\]<>#~|{}])")
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)", re.MULTILINE)
+
+
+class TeamsMarkdown(Dialect):
+    def __init__(self) -> None:
+        super().__init__("teams")
+
+    def escape(self, text: str) -> str:
+        text = _MARKDOWN_UNSAFE.sub(r"\\\1", text)
+        # A typed "- " or "1. " at a line start would become a list.
+        return _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+    def bold(self, text: str) -> Formatted:
+        return Formatted(f"**{self.escape(text)}**")
+
+    def link(self, url: str, label: str) -> Formatted:
+        safe_url = url.replace(")", "%29").replace(" ", "%20")
+        return Formatted(f"[{self.escape(label)}]({safe_url})")
+
+    def mention(self, user_id: str | None, fallback: str) -> Formatted:
+        # Card text cannot carry a real mention without an entity; the name is enough.
+        return Formatted(self.escape(fallback))
+
+    def _repair(self, cut: str) -> str:
+        # An odd run of trailing backslashes would escape the ellipsis.
+        trailing = len(cut) - len(cut.rstrip("\\"))
+        return cut[:-1] if trailing % 2 else cut
+
+
+SLACK = SlackMrkdwn()
+TEAMS = TeamsMarkdown()

@@ -1,0 +1,364 @@
+"""Settings: the operator's app.yaml and the environment's secrets, validated into types.
+
+Everything the process needs to know at start-up is read here once. `load_settings` returns
+typed `Settings` or raises `ConfigError` carrying every problem found, each with the path of
+the offending key (``channels.triage: required``), so an operator fixes them all in one go.
+Secrets are only ever taken from the environment and are held as `SecretStr`, so they never
+show up in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG_PATH = "app.yaml"
+DEFAULT_DATABASE_URL = "sqlite:///touchpoint.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_USERGROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+_SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """The configuration has problems; `problems` lists each as ``path: message``."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Role(StrEnum):
+    """What a person may do; each role includes everything the roles below it may do."""
+
+    EMPLOYEE = "employee"
+    IT_STAFF = "it_staff"
+    IT_LEAD = "it_lead"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PeopleSelector(_Strict):
+    """A set of people named by Slack user id, Teams AAD object id, email or Slack user group."""
+
+    slack_users: list[str] = Field(default_factory=list)
+    teams_users: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    slack_usergroups: list[str] = Field(default_factory=list)
+
+    @field_validator("slack_users")
+    @classmethod
+    def _slack_ids(cls, ids: list[str]) -> list[str]:
+        for user_id in ids:
+            if not _SLACK_USER.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user id (like U012ABC)")
+        return ids
+
+    @field_validator("slack_usergroups")
+    @classmethod
+    def _usergroup_ids(cls, ids: list[str]) -> list[str]:
+        for group_id in ids:
+            if not _SLACK_USERGROUP.match(group_id):
+                raise ValueError(f"{group_id!r} is not a Slack user group id (like S012ABC)")
+        return ids
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, emails: list[str]) -> list[str]:
+        for email in emails:
+            if not _EMAIL.match(email):
+                raise ValueError(f"{email!r} is not an email address")
+        return [email.lower() for email in emails]
+
+    @field_validator("teams_users")
+    @classmethod
+    def _teams_ids(cls, ids: list[str]) -> list[str]:
+        return [teams_id.lower() for teams_id in ids]
+
+
+class ChannelTarget(_Strict):
+    """Where a kind of message is posted: a Slack channel id and/or a Teams channel id."""
+
+    slack: str | None = None
+    teams: str | None = None
+
+    @field_validator("slack")
+    @classmethod
+    def _slack_channel(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_CHANNEL.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (like C012ABC)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_platform(self) -> ChannelTarget:
+        if self.slack is None and self.teams is None:
+            raise ValueError("give a slack channel id, a teams channel id, or both")
+        return self
+
+
+class Channels(_Strict):
+    triage: ChannelTarget
+    digests: ChannelTarget
+    kudos_wall: ChannelTarget
+    broadcasts: list[ChannelTarget] = Field(min_length=1)
+
+
+class BusinessHours(_Strict):
+    days: list[str] = Field(default_factory=lambda: list(_WEEKDAYS[:5]), min_length=1)
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: list[str]) -> list[str]:
+        short = []
+        for day in days:
+            name = day.strip().lower()
+            if name not in _WEEKDAYS and name not in _WEEKDAY_NAMES:
+                raise ValueError(f"{day!r} is not a weekday (mon..sun)")
+            short.append(name[:3])
+        return short
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(_WEEKDAYS.index(day) for day in self.days)
+
+
+class HolidayCalendar(_Strict):
+    country: str | None = None
+    subdivision: str | None = None
+    extra_dates: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_calendar(self) -> HolidayCalendar:
+        if self.country is None:
+            if self.subdivision is not None:
+                raise ValueError("a subdivision needs a country")
+            return self
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as exc:
+            raise ValueError(f"unknown holiday calendar: {exc}") from None
+        return self
+
+
+class Organisation(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+    locale: str = "en"
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (like Europe/London)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Roles(_Strict):
+    """Who holds which role; everyone not named is an employee."""
+
+    admin: PeopleSelector = Field(default_factory=PeopleSelector)
+    it_lead: PeopleSelector = Field(default_factory=PeopleSelector)
+    it_staff: PeopleSelector = Field(default_factory=PeopleSelector)
+
+    def by_rank(self) -> list[tuple[Role, PeopleSelector]]:
+        """Highest role first, so the first match wins."""
+        return [(Role.ADMIN, self.admin), (Role.IT_LEAD, self.it_lead),
+                (Role.IT_STAFF, self.it_staff)]
+
+
+SegmentName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class TeamsSettings(_Strict):
+    """Teams details that are not secrets."""
+
+    service_url: str = "https://smba.trafficmanager.net/teams/"
+    app_name: str = "Touchpoint"
+
+
+class AppConfig(_Strict):
+    """The whole of app.yaml."""
+
+    organisation: Organisation
+    channels: Channels
+    roles: Roles = Field(default_factory=Roles)
+    segments: dict[SegmentName, dict[str, PeopleSelector]] = Field(default_factory=dict)
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
+
+
+class Secrets(BaseModel):
+    """Secrets and deployment settings, from the environment only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    webhook_secret: SecretStr | None = None
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    teams_dev_mode: bool = False
+    """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.microsoft_app_id is not None or self.teams_dev_mode
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Secrets:
+        def value(name: str) -> str | None:
+            raw = env.get(name, "").strip()
+            return raw or None
+
+        api_url = value("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        return cls(
+            slack_bot_token=value("SLACK_BOT_TOKEN"),
+            slack_signing_secret=value("SLACK_SIGNING_SECRET"),
+            slack_app_token=value("SLACK_APP_TOKEN"),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            microsoft_app_id=value("MICROSOFT_APP_ID"),
+            microsoft_app_password=value("MICROSOFT_APP_PASSWORD"),
+            microsoft_app_tenant_id=value("MICROSOFT_APP_TENANT_ID"),
+            webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
+            database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
+        )
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.slack_bot_token and not self.slack_signing_secret and not self.socket_mode:
+            found.append("SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set "
+                         "(or set SLACK_APP_TOKEN for Socket Mode)")
+        if self.slack_signing_secret and not self.slack_bot_token:
+            found.append("SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set")
+        if self.slack_app_token and not self.slack_bot_token:
+            found.append("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set")
+        if self.slack_app_token and not self.slack_app_token.get_secret_value().startswith(
+                "xapp-"):
+            found.append("SLACK_APP_TOKEN: must be an app-level token starting with xapp-")
+        if self.microsoft_app_id and not self.microsoft_app_password:
+            found.append("MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set")
+        if self.microsoft_app_id and self.teams_dev_mode:
+            found.append("TOUCHPOINT_TEAMS_DEV_MODE: must not be set together with "
+                         "MICROSOFT_APP_ID (it turns off Bot Framework authentication)")
+        if not self.slack_enabled and not self.teams_enabled:
+            found.append("SLACK_BOT_TOKEN or MICROSOFT_APP_ID: set at least one chat platform")
+        return found
+
+
+class Settings(BaseModel):
+    """What the running process is configured with: app.yaml plus the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    app: AppConfig
+    secrets: Secrets
+    config_path: Path
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    path = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
+    kind = error["type"]
+    if kind == "missing":
+        message = "required"
+    elif kind == "extra_forbidden":
+        message = "unknown key"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{path}: {message}" if path else message
+
+
+def parse_app_config(raw: Any) -> AppConfig:
+    """Validate a parsed app.yaml; raise ConfigError listing every problem with its path."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(["(top level): must be a mapping of keys to values"])
+    try:
+        return AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([_describe(error) for error in exc.errors()]) from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read app.yaml (path from TOUCHPOINT_CONFIG) and the environment."""
+    env = os.environ if env is None else env
+    path = Path(env.get("TOUCHPOINT_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([f"{path}: not valid YAML{where}"]) from None
+    problems: list[str] = []
+    app = None
+    try:
+        app = parse_app_config(raw)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    secrets = Secrets.from_env(env)
+    problems.extend(secrets.problems())
+    if problems or app is None:
+        raise ConfigError(problems)
+    return Settings(app=app, secrets=secrets, config_path=path)

@@ -1,0 +1,908 @@
+"""A local Slack Web API emulator, for tests, `touchpoint demo` and the benchmarks.
+
+What this module owns:
+
+* `SlackEmulator`: an aiohttp server on loopback that answers Web API calls the way
+  slack_sdk makes them (`POST|GET /api/{method}`), keeps just enough workspace state to
+  answer realistically (messages by channel and ts, views, users, user groups, uploads),
+  records every call in order, and injects faults (one-off HTTP errors and token-bucket
+  rate limits) so retry and throttling code can be tested against the real client.
+  It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
+* The small helpers both emulators share, kept here so the emulator package stays at two
+  modules: `TokenBucket`, `Fault` and `CallLog`. `bot.emulators.teams` imports them.
+
+What it does not own: the Events API and request signing (tests sign their own requests
+into the bot), Socket Mode, OAuth, and any Web API method not listed in `_HANDLERS`
+(those answer `unknown_method`, which is what Slack answers for a method it does not know).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, Self, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+__all__ = [
+    "Call",
+    "CallLog",
+    "Fault",
+    "ResponsePost",
+    "SlackEmulator",
+    "TokenBucket",
+]
+
+T = TypeVar("T")
+
+# Form and query fields that carry JSON documents. slack_sdk sends `params=` methods as
+# query strings and some callers send form bodies, where these arrive as JSON text; tests
+# want to inspect them as objects. Free-text fields such as `text` are never decoded.
+_JSON_FIELDS = frozenset(
+    {
+        "attachments",
+        "blocks",
+        "files",
+        "metadata",
+        "unfurls",
+        "user_auth_blocks",
+        "view",
+    }
+)
+
+_FALSE_STRINGS = frozenset({"", "0", "false", "False", "no"})
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+class TokenBucket:
+    """A token bucket holding at most `burst` tokens, refilled at `per_second`."""
+
+    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "per_second")
+
+    def __init__(
+        self,
+        per_second: float,
+        burst: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if per_second <= 0 or burst < 1:
+            raise ValueError("per_second must be > 0 and burst >= 1")
+        self.per_second = per_second
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def wait_time(self) -> float:
+        """Seconds until one token is available (0.0 when one is available now)."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.per_second)
+        self._stamp = now
+        if self._tokens >= 1:
+            return 0.0
+        return (1 - self._tokens) / self.per_second
+
+    def consume(self) -> None:
+        """Spend one token; call only after `wait_time()` returned 0.0."""
+        self._tokens -= 1
+
+    def take(self) -> float:
+        """Spend a token if one is available; otherwise return the seconds to wait."""
+        wait = self.wait_time()
+        if wait == 0.0:
+            self.consume()
+        return wait
+
+    @staticmethod
+    def retry_after(wait: float) -> int:
+        """`Retry-After` is whole seconds; rounding down would invite a retry that fails."""
+        return max(1, math.ceil(wait))
+
+
+@dataclass(slots=True)
+class Fault:
+    """One planned failure, answered to the next `remaining` matching calls."""
+
+    status: int
+    retry_after: int
+    remaining: int
+    error: str | None = None
+
+
+class CallLog(Generic[T]):
+    """Recorded items in arrival order, indexed by a key, with waiting.
+
+    The per-key index keeps `of()` and `wait_for()` O(1) per check, so a benchmark that
+    waits for its 5,000th call does not rescan the whole log on every arrival.
+    """
+
+    def __init__(self, noun: str) -> None:
+        self._noun = noun
+        self.items: list[T] = []
+        self._by_key: dict[str, list[T]] = {}
+        self._changed: asyncio.Event | None = None
+
+    def add(self, key: str, item: T) -> None:
+        self.items.append(item)
+        self._by_key.setdefault(key, []).append(item)
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def of(self, key: str | None) -> list[T]:
+        if key is None:
+            return list(self.items)
+        return list(self._by_key.get(key, ()))
+
+    def clear(self) -> None:
+        self.items.clear()
+        self._by_key.clear()
+
+    def summary(self) -> str:
+        counts = Counter({key: len(items) for key, items in self._by_key.items()})
+        if not counts:
+            return "nothing"
+        return ", ".join(f"{key} x{n}" for key, n in counts.most_common())
+
+    # A `timeout` argument rather than asyncio.timeout(): tests read better with the
+    # deadline next to what they wait for, and the failure message can quote it.
+    async def wait_for(self, key: str | None, count: int, timeout: float) -> list[T]:  # noqa: ASYNC109
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = self._by_key.get(key, ()) if key is not None else self.items
+            if len(found) >= count:
+                return list(found)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                what = f"{self._noun} {key!r}" if key is not None else self._noun
+                raise AssertionError(
+                    f"expected at least {count} {what} within {timeout}s, "
+                    f"got {len(found)}; recorded: {self.summary()}"
+                )
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value not in _FALSE_STRINGS
+    return bool(value)
+
+
+def _server_url(runner: web.AppRunner | None) -> str:
+    if runner is None or not runner.addresses:
+        raise RuntimeError("the emulator is not running: call start() first")
+    host, port = runner.addresses[0][:2]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(slots=True)
+class Call:
+    """One Web API call as the emulator received it.
+
+    `args` merges query string and body (slack_sdk puts `params=` methods in the query
+    string even on POST), without the token. `at` is `time.monotonic()`.
+    """
+
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    faulted: bool = False
+
+
+@dataclass(slots=True)
+class ResponsePost:
+    """One POST to a `response_url` served by the emulator."""
+
+    name: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+
+
+class _SlackError(Exception):
+    """A Web API error: Slack answers these with HTTP 200 and `ok: false`."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _require(args: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if not args.get(name):
+            raise _SlackError("invalid_arguments")
+
+
+# --------------------------------------------------------------------------- the emulator
+
+
+class SlackEmulator:
+    """A Slack Web API on loopback; see the module docstring."""
+
+    TEAM_ID = "T1"
+    TEAM_NAME = "Touchpoint Test"
+    TEAM_URL = "https://touchpoint-test.slack.com/"
+    BOT_USER_ID = "UBOT"
+    BOT_ID = "BBOT"
+    APP_ID = "A1"
+    # ts values count up from here in 100 µs steps: deterministic, so tests can expect them.
+    FIRST_TS_MICROS = 1_700_000_000_000_100
+    DEFAULT_PAGE_SIZE = 200
+    MAX_PAGE_SIZE = 1000
+
+    def __init__(self, *, tokens: Iterable[str] | None = None) -> None:
+        self._tokens = frozenset(tokens) if tokens is not None else None
+        self._runner: web.AppRunner | None = None
+        self._base = ""
+        self._log: CallLog[Call] = CallLog("call(s) to")
+        self._responses: CallLog[ResponsePost] = CallLog("response_url post(s) to")
+        self._faults: dict[str, list[Fault]] = {}
+        self._limits: dict[str, tuple[float, int, bool]] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._next_micros = self.FIRST_TS_MICROS
+        self._seq = 0
+        # Messages by channel then ts; only what chat.update/delete and reactions need.
+        self._messages: dict[str, dict[str, dict[str, Any]]] = {}
+        self._views: dict[str, dict[str, Any]] = {}
+        self._opened: set[str] = set()
+        self._users: dict[str, dict[str, Any]] = {}
+        self._usergroups: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, dict[str, Any]] = {}
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "conversations.open": self._conversations_open,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "users.list": self._users_list,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.users.list": self._usergroups_users_list,
+            "reactions.add": self._reactions_add,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+        app = web.Application()
+        app.router.add_route("GET", "/api/{method}", self._handle_api)
+        app.router.add_route("POST", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        # No access log: the benchmark pushes thousands of calls through here.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        self._runner = runner
+        self._base = _server_url(runner)
+        return self
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL for `AsyncWebClient(base_url=...)`; it ends with "/api/" as slack_sdk needs."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return f"{self._base}api/"
+
+    def response_url(self, name: str) -> str:
+        """A `response_url` on this emulator; posts to it are recorded under `name`."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return f"{self._base}response/{name}"
+
+    # ----------------------------------------------------------------- recorded calls
+
+    @property
+    def calls(self) -> list[Call]:
+        return self._log.items
+
+    @property
+    def responses(self) -> list[ResponsePost]:
+        return self._responses.items
+
+    def calls_to(self, method: str) -> list[Call]:
+        return self._log.of(method)
+
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - see CallLog.wait_for
+    ) -> list[Call]:
+        """Wait until at least `count` calls to `method` were recorded (faulted ones count)."""
+        return await self._log.wait_for(method, count, timeout)
+
+    def responses_to(self, name: str) -> list[ResponsePost]:
+        return self._responses.of(name)
+
+    async def wait_for_response(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - see CallLog.wait_for
+        name: str | None = None,
+    ) -> list[ResponsePost]:
+        return await self._responses.wait_for(name, count, timeout)
+
+    def clear(self) -> None:
+        """Forget recorded calls and response_url posts; state, faults and limits stay."""
+        self._log.clear()
+        self._responses.clear()
+
+    # ----------------------------------------------------------------- state for tests
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The current message at (channel, ts), after updates; None if absent or deleted."""
+        return self._messages.get(channel, {}).get(ts)
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        return list(self._messages.get(channel, {}).values())
+
+    @staticmethod
+    def dm_channel(*user_ids: str) -> str:
+        """The id `conversations.open` (and chat.postMessage to a user id) gives these users.
+
+        A stable digest rather than a counter, so a test can know it before the bot asks.
+        """
+        users = sorted(set(user_ids))
+        digest = hashlib.sha1(",".join(users).encode(), usedforsecurity=False).hexdigest()
+        return ("D" if len(users) == 1 else "G") + digest[:10].upper()
+
+    def add_user(
+        self,
+        id: str,  # Slack's own field name
+        name: str,
+        email: str | None = None,
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+        real_name: str | None = None,
+        **profile: Any,
+    ) -> dict[str, Any]:
+        """Seed a user; returns the user object as users.info will answer it."""
+        real = real_name if real_name is not None else name.replace(".", " ").title()
+        first, _, last = real.partition(" ")
+        user_profile: dict[str, Any] = {
+            "real_name": real,
+            "real_name_normalized": real,
+            "display_name": name,
+            "display_name_normalized": name,
+            "first_name": first,
+            "last_name": last,
+            "team": self.TEAM_ID,
+        }
+        if email is not None:
+            user_profile["email"] = email
+        user_profile.update(profile)
+        user = {
+            "id": id,
+            "team_id": self.TEAM_ID,
+            "name": name,
+            "deleted": deleted,
+            "real_name": real,
+            "tz": tz,
+            "tz_offset": _tz_offset(tz),
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "updated": 1_700_000_000,
+            "profile": user_profile,
+        }
+        self._users[id] = user
+        return user
+
+    def add_usergroup(
+        self,
+        id: str,  # Slack's own field name
+        handle: str,
+        user_ids: Iterable[str],
+        name: str | None = None,
+        description: str = "",
+    ) -> dict[str, Any]:
+        group = {
+            "id": id,
+            "team_id": self.TEAM_ID,
+            "is_usergroup": True,
+            "name": name if name is not None else handle,
+            "handle": handle,
+            "description": description,
+            "date_delete": 0,
+            "users": list(user_ids),
+        }
+        self._usergroups[id] = group
+        return group
+
+    # ----------------------------------------------------------------- fault injection
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        count: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `count` calls to `method` with this failure.
+
+        429 carries `Retry-After` and `{"ok": false, "error": "ratelimited"}`; 200 carries
+        `{"ok": false, "error": error}` (a Slack-level error); any other status a plain-text
+        body, as Slack's front end gives for 5xx. Faulted calls are recorded, flagged.
+        """
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        self._faults.setdefault(method, []).append(Fault(status, retry_after, count, error))
+
+    def rate_limit(
+        self, method: str, per_second: float, burst: int = 1, *, per_channel: bool = True
+    ) -> None:
+        """Throttle `method`: a token bucket per `channel` argument, or one bucket overall.
+
+        Calls beyond the bucket get 429 with a `Retry-After` computed from the bucket.
+        """
+        TokenBucket(per_second, burst)  # validates the arguments now, not on first call
+        self._limits[method] = (per_second, burst, per_channel)
+        self._buckets = {k: b for k, b in self._buckets.items() if k[0] != method}
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+        self._limits.clear()
+        self._buckets.clear()
+
+    # ----------------------------------------------------------------- HTTP handlers
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args, bad_body = await _read_args(request)
+        token = _bearer_token(request.headers.get("Authorization"))
+        form_token = args.pop("token", None)
+        token = token or (form_token if isinstance(form_token, str) else None)
+        call = Call(method, args, dict(request.headers), time.monotonic())
+        self._log.add(method, call)
+        # From here to the return nothing awaits, so a waiter woken by the record above
+        # already sees `call.faulted` set.
+        handler = self._handlers.get(method)
+        if handler is None:
+            return _ok_false("unknown_method", req_method=method)
+        if bad_body:
+            return _ok_false("invalid_json")
+        if not token:
+            return _ok_false("not_authed")
+        if not self._token_valid(token):
+            return _ok_false("invalid_auth")
+        failure = self._injected_failure(method) or self._throttled(method, args)
+        if failure is not None:
+            call.faulted = True
+            return failure
+        try:
+            return web.json_response(handler(args))
+        except _SlackError as exc:
+            return _ok_false(exc.error)
+
+    async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        body, bad_body = await _read_args(request)
+        self._responses.add(name, ResponsePost(name, body, dict(request.headers), time.monotonic()))
+        if bad_body:
+            return web.Response(status=400, text="invalid_payload")
+        return web.json_response({"ok": True})
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        file = self._files.get(request.match_info["file_id"])
+        if file is None:
+            return web.Response(status=404, text="file_not_found")
+        size = 0
+        async for chunk in request.content.iter_chunked(65536):
+            size += len(chunk)  # counted, not kept: uploads can be large
+        file["size"] = size
+        file["uploaded"] = True
+        return web.Response(text=f"OK - {size}")
+
+    def _token_valid(self, token: str) -> bool:
+        if self._tokens is not None:
+            return token in self._tokens
+        return token.startswith(("xoxb-", "xapp-"))
+
+    def _injected_failure(self, method: str) -> web.Response | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.pop(0)
+        if fault.status == 429:
+            return _rate_limited(fault.retry_after, fault.error)
+        if fault.status == 200:
+            return _ok_false(fault.error or "internal_error")
+        return web.Response(status=fault.status, text=fault.error or "Internal Server Error")
+
+    def _throttled(self, method: str, args: dict[str, Any]) -> web.Response | None:
+        limit = self._limits.get(method)
+        if limit is None:
+            return None
+        per_second, burst, per_channel = limit
+        key = (
+            method,
+            str(args.get("channel") or args.get("channel_id") or "") if per_channel else "",
+        )
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(per_second, burst)
+        wait = bucket.take()
+        if wait == 0.0:
+            return None
+        return _rate_limited(TokenBucket.retry_after(wait), None)
+
+    # ----------------------------------------------------------------- Web API methods
+
+    def _next_ts(self) -> str:
+        micros = self._next_micros
+        self._next_micros += 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}{self._seq:08X}"
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": self.TEAM_URL,
+            "team": self.TEAM_NAME,
+            "user": "touchpoint",
+            "team_id": self.TEAM_ID,
+            "user_id": self.BOT_USER_ID,
+            "bot_id": self.BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _resolve_channel(self, channel: Any) -> str:
+        if not channel or not isinstance(channel, str):
+            raise _SlackError("channel_not_found")
+        # Posting to a user id posts into the app's DM with that user; the answer names the
+        # DM, and that id (not the user id) is what chat.update needs later.
+        if channel[0] in "UW":
+            return self.dm_channel(channel)
+        return channel
+
+    def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(args.get("channel"))
+        if not any(args.get(k) for k in ("text", "blocks", "attachments")):
+            raise _SlackError("no_text")
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.BOT_USER_ID,
+            "bot_id": self.BOT_ID,
+            "app_id": self.APP_ID,
+            "team": self.TEAM_ID,
+            "text": args.get("text") or "",
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if args.get(key):
+                message[key] = args[key]
+        self._messages.setdefault(channel, {})[ts] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _existing_message(self, args: dict[str, Any], ts_field: str) -> tuple[str, str, dict]:
+        channel, ts = args.get("channel"), args.get(ts_field)
+        if not channel:
+            raise _SlackError("channel_not_found")
+        message = self._messages.get(str(channel), {}).get(str(ts))
+        if message is None:
+            raise _SlackError("message_not_found")
+        return str(channel), str(ts), message
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, message = self._existing_message(args, "ts")
+        for key in ("text", "blocks", "attachments", "metadata"):
+            if key in args:
+                message[key] = args[key]
+        message["edited"] = {"user": self.BOT_USER_ID, "ts": self._next_ts()}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": message,
+        }
+
+    def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._resolve_channel(args.get("channel"))
+        if not args.get("user"):
+            raise _SlackError("user_not_in_channel")
+        if not any(args.get(k) for k in ("text", "blocks", "attachments")):
+            raise _SlackError("no_text")
+        # Ephemeral messages are not stored: Slack does not let chat.update touch them.
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, _ = self._existing_message(args, "ts")
+        del self._messages[channel][ts]
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel"):
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        users = args.get("users")
+        if isinstance(users, str):
+            users = [u.strip() for u in users.split(",") if u.strip()]
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        channel_id = self.dm_channel(*users)
+        channel: dict[str, Any] = {"id": channel_id}
+        if _truthy(args.get("return_im")):
+            channel.update({"is_im": len(users) == 1, "is_open": True, "created": 1_700_000_000})
+            if len(users) == 1:
+                channel["user"] = users[0]
+        answer: dict[str, Any] = {"ok": True, "channel": channel}
+        if channel_id in self._opened:
+            answer.update({"no_op": True, "already_open": True})
+        self._opened.add(channel_id)
+        return answer
+
+    def _new_view(self, args: dict[str, Any], root_view_id: str | None) -> dict[str, Any]:
+        view = args.get("view")
+        if not isinstance(view, dict) or not view.get("type"):
+            raise _SlackError("invalid_arguments")
+        view_id = self._next_id("V")
+        stored = {
+            "id": view_id,
+            "team_id": self.TEAM_ID,
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "previous_view_id": None,
+            "app_id": self.APP_ID,
+            "bot_id": self.BOT_ID,
+            **view,
+            "root_view_id": root_view_id or view_id,
+            "hash": f"{self._next_ts()}.{view_id}",
+        }
+        self._views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "trigger_id")
+        return self._new_view(args, None)
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "trigger_id")
+        return self._new_view(args, None)
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Slack's views.update takes no trigger_id: the view is named by id or external id.
+        view_id, external_id = args.get("view_id"), args.get("external_id")
+        if not view_id and not external_id:
+            raise _SlackError("invalid_arguments")
+        if view_id:
+            stored = self._views.get(str(view_id))
+        else:
+            stored = next(
+                (v for v in self._views.values() if v.get("external_id") == external_id), None
+            )
+        if stored is None:
+            raise _SlackError("not_found")
+        if args.get("hash") and args["hash"] != stored["hash"]:
+            raise _SlackError("hash_conflict")
+        view = args.get("view")
+        if not isinstance(view, dict) or not view.get("type"):
+            raise _SlackError("invalid_arguments")
+        stored.update(view)
+        stored["hash"] = f"{self._next_ts()}.{stored['id']}"
+        return {"ok": True, "view": stored}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            limit = int(args.get("limit") or 0) or self.DEFAULT_PAGE_SIZE
+        except (TypeError, ValueError) as exc:
+            raise _SlackError("invalid_limit") from exc
+        limit = max(1, min(limit, self.MAX_PAGE_SIZE))
+        start = _decode_cursor(args.get("cursor"))
+        members = list(self._users.values())
+        if start > len(members):
+            raise _SlackError("invalid_cursor")
+        page = members[start : start + limit]
+        end = start + len(page)
+        next_cursor = _encode_cursor(end) if end < len(members) else ""
+        return {
+            "ok": True,
+            "members": page,
+            "cache_ts": 1_700_000_000,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._users.get(str(args.get("user") or ""))
+        if user is None:
+            raise _SlackError("user_not_found")
+        return {"ok": True, "user": user}
+
+    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").lower()
+        if not email:
+            raise _SlackError("invalid_email")
+        for user in self._users.values():
+            if str(user["profile"].get("email", "")).lower() == email:
+                return {"ok": True, "user": user}
+        raise _SlackError("users_not_found")
+
+    def _usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        include_users = _truthy(args.get("include_users"))
+        groups = []
+        for group in self._usergroups.values():
+            shown = {k: v for k, v in group.items() if k != "users"}
+            shown["user_count"] = len(group["users"])
+            if include_users:
+                shown["users"] = list(group["users"])
+            groups.append(shown)
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self._usergroups.get(str(args.get("usergroup") or ""))
+        if group is None:
+            raise _SlackError("no_such_subteam")
+        return {"ok": True, "users": list(group["users"])}
+
+    def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "name")
+        _, _, message = self._existing_message(args, "timestamp")
+        reactions = message.setdefault("reactions", [])
+        for reaction in reactions:
+            if reaction["name"] == args["name"]:
+                raise _SlackError("already_reacted")
+        reactions.append({"name": args["name"], "users": [self.BOT_USER_ID], "count": 1})
+        return {"ok": True}
+
+    def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "filename", "length")
+        file_id = self._next_id("F")
+        self._files[file_id] = {"name": args["filename"], "size": 0, "uploaded": False}
+        return {"ok": True, "upload_url": f"{self._base}upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments")
+        answered = []
+        for item in files:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            stored = self._files.get(str(file_id))
+            if stored is None or not stored["uploaded"]:
+                raise _SlackError("file_not_found")
+            channel = args.get("channel_id")
+            answered.append(
+                {
+                    "id": file_id,
+                    "name": stored["name"],
+                    "title": item.get("title") or stored["name"],
+                    "size": stored["size"],
+                    "channels": [channel] if channel else [],
+                }
+            )
+        return {"ok": True, "files": answered}
+
+
+# --------------------------------------------------------------------------- module helpers
+
+
+def _ok_false(error: str, **extra: Any) -> web.Response:
+    return web.json_response({"ok": False, "error": error, **extra})
+
+
+def _rate_limited(retry_after: int, error: str | None) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": error or "ratelimited"},
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _bearer_token(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+async def _read_args(request: web.Request) -> tuple[dict[str, Any], bool]:
+    """Query string and body merged; the flag says the body could not be parsed."""
+    args: dict[str, Any] = dict(request.query)
+    bad_body = False
+    if request.body_exists:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                body, bad_body = None, True
+            if isinstance(body, dict):
+                args.update(body)
+            elif not bad_body:
+                bad_body = True
+        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            args.update({k: v for k, v in form.items() if isinstance(v, str)})
+        else:
+            await request.read()
+    for key in _JSON_FIELDS.intersection(args):
+        value = args[key]
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            try:
+                args[key] = json.loads(value)
+            except ValueError:
+                pass  # left as sent: the handler rejects it, the test can still see it
+    return args, bad_body
+
+
+def _encode_cursor(offset: int) -> str:
+    # Opaque like Slack's (base64 text), so callers cannot be tempted to build their own.
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_cursor(cursor: Any) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.b64decode(str(cursor), validate=True).decode()
+        prefix, _, number = text.partition(":")
+        if prefix != "offset":
+            raise ValueError(text)
+        return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise _SlackError("invalid_cursor") from exc
+
+
+def _tz_offset(tz: str) -> int:
+    try:
+        offset = datetime.now(UTC).astimezone(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset is not None else 0

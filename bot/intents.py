@@ -1,0 +1,55 @@
+"""Intents: what a person asked for, with every platform detail reduced to plain values.
+
+Adapters build these from Slack payloads and Teams activities; handlers receive them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.chat.port import MessageRef, Origin, Profile
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command in Slack, or the same words typed to the bot in Teams."""
+
+    command: str
+    """Without the slash: ``touchpoint``, ``complain``, ``kudos``, ``broadcast``."""
+    text: str
+    origin: Origin
+    profile: Profile | None = None
+    """What the platform told us about the sender with the request, when it did."""
+
+    @property
+    def word(self) -> str:
+        """The first word of the text, lower case (``help`` in ``/touchpoint help``)."""
+        return self.text.split(maxsplit=1)[0].lower() if self.text.strip() else ""
+
+    @property
+    def rest(self) -> str:
+        parts = self.text.split(maxsplit=1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    action_id: str
+    value: str
+    origin: Origin
+    message: MessageRef | None = None
+    """The message the button was on, so the flow can update it in place."""
+    profile: Profile | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmit:
+    callback_id: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    metadata: str = ""
+    origin: Origin | None = None
+    profile: Profile | None = None
+
+
+Intent = Command | ButtonPress | FormSubmit

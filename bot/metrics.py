@@ -1,0 +1,34 @@
+"""Prometheus metrics, one registry per application so several apps can live in one process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "touchpoint_http_requests", "Inbound HTTP requests by route and status.",
+            ["route", "status"], registry=self.registry)
+        self.request_seconds = Histogram(
+            "touchpoint_http_request_seconds", "Time to answer an inbound HTTP request.",
+            ["route"], buckets=_LATENCY_BUCKETS, registry=self.registry)
+        self.handler_seconds = Histogram(
+            "touchpoint_handler_seconds", "Time a handler took, from intent to done.",
+            ["intent"], buckets=_LATENCY_BUCKETS, registry=self.registry)
+        self.outbound = Counter(
+            "touchpoint_outbound_calls", "Calls to chat platforms by method and result.",
+            ["platform", "method", "result"], registry=self.registry)
+        self.scheduler_runs = Counter(
+            "touchpoint_scheduler_runs", "Scheduled runs by job and outcome "
+            "(ok, failed, or skipped when another replica claimed the run).",
+            ["job", "outcome"], registry=self.registry)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,136 @@
+"""The aiohttp application: routes, the objects behind them, start-up and shut-down.
+
+`create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher) and
+nothing happens at import time, so every test gets a fresh application. Shut-down stops
+taking requests, lets in-flight handlers finish within a bound, then closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+
+from bot.chat.port import PlatformChat
+from bot.chat.router import Chat
+from bot.config import Settings
+from bot.handlers import build_dispatcher
+from bot.metrics import Metrics
+from bot.services import Clock, Services
+from bot.slack.app import build_bolt_app
+from bot.slack.chat import SlackChat
+from bot.slack.client import make_client
+from bot.slack.guard import Rejected, check_slack_request
+from storage.engine import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+BOLT = web.AppKey("bolt", AsyncApp)
+HEALTH_TIMEOUT_S = 2.0
+DRAIN_TIMEOUT_S = 20.0
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@web.middleware
+async def _measure(request: web.Request,
+                   handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """Count and time every request by its route, and never leak a stack trace."""
+    metrics: Metrics = request.app[SERVICES].metrics
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, name)
+        return web.json_response({"error": "internal error"}, status=500)
+    finally:
+        metrics.requests.labels(name, str(status)).inc()
+        metrics.request_seconds.labels(name).observe(time.perf_counter() - started)
+
+
+def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Application:
+    metrics = Metrics()
+    engine = create_engine(settings.secrets.database_url.get_secret_value())
+    platforms: list[PlatformChat] = []
+    slack_client = None
+    if settings.secrets.slack_enabled:
+        token = settings.secrets.slack_bot_token
+        slack_client = make_client(token.get_secret_value() if token else None,
+                                   settings.secrets.slack_api_url, metrics)
+        platforms.append(SlackChat(slack_client, metrics))
+    services = Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                        chat=Chat(*platforms), metrics=metrics, clock=clock)
+    dispatcher = build_dispatcher(services)
+
+    app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)
+    app[SERVICES] = services
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    if slack_client is not None:
+        bolt = build_bolt_app(settings, slack_client, dispatcher)
+        app[BOLT] = bolt
+        secret = settings.secrets.slack_signing_secret
+        verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+        app.router.add_post("/slack/events", _slack_route(bolt, verifier))
+
+    async def drain(_app: web.Application) -> None:
+        await dispatcher.drain(DRAIN_TIMEOUT_S)
+
+    async def close_database(_app: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_shutdown.append(drain)
+    app.on_cleanup.append(close_database)
+    return app
+
+
+def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
+    async def slack_events(request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            check_slack_request(verifier, request.headers, body)
+        except Rejected as rejected:
+            log.info("slack request refused: %s", rejected.reason)
+            return web.Response(status=rejected.status, text="")
+        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    return slack_events
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            async with services.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+        return web.json_response({"status": "unavailable", "database": "unreachable"},
+                                 status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    metrics = request.app[SERVICES].metrics
+    return web.Response(body=metrics.exposition(),
+                        headers={"Content-Type": metrics.content_type})

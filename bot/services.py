@@ -1,0 +1,26 @@
+"""The long-lived objects a handler may use, built once per application by `create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.port import ChatPort
+from bot.config import Settings
+from bot.metrics import Metrics
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    chat: ChatPort
+    metrics: Metrics
+    clock: Clock

@@ -1,0 +1,1 @@
+"""The Slack adapter: Bolt listeners turn payloads into intents; Block Kit renders messages."""

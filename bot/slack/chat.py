@@ -1,0 +1,89 @@
+"""Slack's half of the chat port: Web API calls that send, update and open what flows ask."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.chat.message import Form, Message
+from bot.chat.port import MessageRef, Origin, Profile, Undeliverable
+from bot.metrics import Metrics
+from bot.slack.client import MeteredWebClient
+from bot.slack.render import SlackRenderer
+
+# Errors that mean "this person or place cannot be reached", as opposed to a fault to retry.
+UNREACHABLE = frozenset({
+    "channel_not_found", "user_not_found", "users_not_found", "account_inactive",
+    "cannot_dm_bot", "not_in_channel", "is_archived", "user_disabled", "user_is_bot",
+    "messages_tab_disabled",
+})
+
+
+class SlackChat:
+    platform = "slack"
+
+    def __init__(self, client: MeteredWebClient, metrics: Metrics,
+                 renderer: SlackRenderer | None = None):
+        self.client = client
+        self.metrics = metrics
+        self.renderer = renderer or SlackRenderer()
+
+    async def _post(self, channel: str, message: Message, **extra) -> MessageRef:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel, **self.renderer.message(message), **extra)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNREACHABLE:
+                raise Undeliverable(exc.response["error"]) from exc
+            raise
+        return MessageRef("slack", response["channel"], response["ts"])
+
+    async def send_dm(self, user_id: str, message: Message) -> MessageRef:
+        # Posting to a user id opens (or reuses) the app's DM with them in one call.
+        return await self._post(user_id, message)
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef:
+        return await self._post(channel_id, message)
+
+    async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:
+        return await self._post(parent.channel, message, thread_ts=parent.message_id)
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
+                                      **self.renderer.message(message))
+
+    async def reply_privately(self, origin: Origin, message: Message) -> None:
+        rendered = self.renderer.message(message)
+        if origin.response_url:
+            webhook = AsyncWebhookClient(origin.response_url, timeout=10)
+            response = await webhook.send(response_type="ephemeral", replace_original=False,
+                                          **rendered)
+            result = "ok" if response.status_code == 200 else str(response.status_code)
+            self.metrics.outbound.labels("slack", "response_url", result).inc()
+            return
+        await self.client.chat_postEphemeral(channel=origin.channel or origin.user_id,
+                                             user=origin.user_id, **rendered)
+
+    async def open_form(self, origin: Origin, form: Form) -> None:
+        if not origin.trigger_id:
+            raise ValueError("Slack can only open a form in answer to a command or a click")
+        await self.client.views_open(trigger_id=origin.trigger_id,
+                                      view=self.renderer.form(form))
+
+    async def profile(self, user_id: str) -> Profile | None:
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNREACHABLE:
+                return None
+            raise
+        return profile_from_user(response["user"])
+
+
+def profile_from_user(user: dict) -> Profile:
+    """A Profile from a Slack user object (users.info, users.list)."""
+    profile = user.get("profile") or {}
+    name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or "")
+    return Profile(platform="slack", user_id=user["id"], display_name=name,
+                   email=(profile.get("email") or None), tz=user.get("tz") or None)

@@ -1,0 +1,53 @@
+"""The Slack Web API client: slack_sdk's own retry handlers, `SLACK_API_URL`, and metrics."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.metrics import Metrics
+
+RATE_LIMIT_RETRIES = 5
+SERVER_ERROR_RETRIES = 2
+CONNECTION_RETRIES = 2
+
+
+class MeteredWebClient(AsyncWebClient):
+    """An AsyncWebClient that counts every call by method and result in /metrics."""
+
+    def __init__(self, *args, metrics: Metrics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._metrics = metrics
+
+    async def api_call(self, api_method: str, **kwargs) -> AsyncSlackResponse:
+        counter = self._metrics.outbound
+        try:
+            response = await super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            counter.labels("slack", api_method, exc.response.get("error") or "error").inc()
+            raise
+        except Exception as exc:
+            counter.labels("slack", api_method, type(exc).__name__).inc()
+            raise
+        counter.labels("slack", api_method, "ok").inc()
+        return response
+
+
+def make_client(token: str | None, base_url: str, metrics: Metrics) -> MeteredWebClient:
+    return MeteredWebClient(
+        token=token,
+        base_url=base_url,
+        metrics=metrics,
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        ],
+    )

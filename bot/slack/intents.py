@@ -1,0 +1,62 @@
+"""Slack payloads to intents: the only place that knows where Slack keeps each field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.chat.port import MessageRef, Origin
+from bot.intents import ButtonPress, Command, FormSubmit
+
+
+def command_intent(body: Mapping[str, Any]) -> Command:
+    return Command(
+        command=str(body.get("command", "")).lstrip("/"),
+        text=str(body.get("text") or "").strip(),
+        origin=Origin(platform="slack", user_id=body["user_id"],
+                      channel=body.get("channel_id"), response_url=body.get("response_url"),
+                      trigger_id=body.get("trigger_id")),
+    )
+
+
+def button_intent(body: Mapping[str, Any]) -> ButtonPress:
+    action = body["actions"][0]
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return ButtonPress(
+        action_id=action["action_id"],
+        value=str(action.get("value") or (action.get("selected_option") or {}).get("value")
+                  or ""),
+        origin=Origin(platform="slack", user_id=body["user"]["id"], channel=channel,
+                      response_url=body.get("response_url"),
+                      trigger_id=body.get("trigger_id")),
+        message=MessageRef("slack", channel, ts) if channel and ts else None,
+    )
+
+
+def _input_value(element: Mapping[str, Any]) -> str:
+    if "selected_option" in element:
+        return str((element.get("selected_option") or {}).get("value") or "")
+    if "selected_options" in element:
+        return ",".join(str(o.get("value")) for o in element.get("selected_options") or [])
+    if "selected_user" in element:
+        return str(element.get("selected_user") or "")
+    if "selected_users" in element:
+        return ",".join(element.get("selected_users") or [])
+    return str(element.get("value") or "")
+
+
+def form_intent(body: Mapping[str, Any]) -> FormSubmit:
+    view = body["view"]
+    values: dict[str, str] = {}
+    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
+        for element in elements.values():
+            values[block_id] = _input_value(element).strip()
+    return FormSubmit(
+        callback_id=view["callback_id"],
+        values=values,
+        metadata=view.get("private_metadata") or "",
+        origin=Origin(platform="slack", user_id=body["user"]["id"],
+                      trigger_id=body.get("trigger_id")),
+    )

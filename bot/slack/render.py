@@ -1,0 +1,126 @@
+"""Block Kit rendering: a neutral `Message` or `Form` becomes a Slack message or modal.
+
+Every text is cut to Slack's limit with an ellipsis rather than letting Slack reject the call,
+and plain_text fields get the literal characters back, since Slack shows them as typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.chat.message import Button, ChoiceField, Form, Message, TextField
+from bot.chat.templates import Templates, templates_for
+from bot.chat.text import ELLIPSIS
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_CONTEXT = 2000
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_ACTIONS = 25
+MAX_FALLBACK = 3000
+MAX_MODAL_TITLE = 24
+MAX_MODAL_BUTTON = 24
+MAX_LABEL = 2000
+MAX_OPTION_TEXT = 75
+MAX_OPTIONS = 100
+MAX_METADATA = 3000
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    # The Slack dialect escaped &, < and >; plain_text shows characters literally.
+    literal = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if len(literal) > limit:
+        literal = literal[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return {"type": "plain_text", "text": literal or " ", "emoji": True}
+
+
+class SlackRenderer:
+    def __init__(self, templates: Templates | None = None):
+        self.templates = templates or templates_for("slack")
+        self.dialect = self.templates.dialect
+
+    def _block(self, template: str, block: str, context) -> str:
+        return self.templates.render_block(template, block, context)
+
+    def _mrkdwn(self, text: str, limit: int) -> dict[str, Any]:
+        return {"type": "mrkdwn", "text": self.dialect.truncate(text, limit) or " "}
+
+    def message(self, message: Message) -> dict[str, Any]:
+        """The arguments for chat.postMessage / chat.update: ``text`` and ``blocks``."""
+        name, ctx = message.template, message.context
+        has = self.templates.template(name).blocks
+        blocks: list[dict[str, Any]] = []
+        header = self._block(name, "header", ctx) if "header" in has else ""
+        if header:
+            blocks.append({"type": "header", "text": _plain(header, MAX_HEADER)})
+        sections = [self._block(name, section, ctx) for section in message.sections]
+        footer = self._block(name, "footer", ctx) if "footer" in has else ""
+        room = MAX_BLOCKS - len(blocks) - bool(footer) - bool(message.buttons)
+        for text in [s for s in sections if s][:room]:
+            blocks.append({"type": "section", "text": self._mrkdwn(text, MAX_SECTION)})
+        if message.buttons:
+            blocks.append({"type": "actions",
+                           "elements": [self._button(name, b, ctx)
+                                        for b in message.buttons[:MAX_ACTIONS]]})
+        if footer:
+            blocks.append({"type": "context",
+                           "elements": [self._mrkdwn(footer, MAX_CONTEXT)]})
+        if "notification" in has:
+            fallback = self._block(name, "notification", ctx)
+        else:
+            fallback = header or next((s for s in sections if s), "")
+        return {"text": self.dialect.truncate(fallback, MAX_FALLBACK), "blocks": blocks}
+
+    def _button(self, template: str, button: Button, ctx) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": button.action_id,
+            "text": _plain(self._block(template, button.label, ctx), MAX_BUTTON_TEXT),
+            "value": button.value[:MAX_VALUE],
+        }
+        if button.style:
+            element["style"] = button.style
+        return element
+
+    def form(self, form: Form) -> dict[str, Any]:
+        """A modal view for views.open."""
+        name, ctx = form.template, form.context
+        has = self.templates.template(name).blocks
+        blocks: list[dict[str, Any]] = []
+        if "text" in has:
+            blocks.append({"type": "section",
+                           "text": self._mrkdwn(self._block(name, "text", ctx), MAX_SECTION)})
+        for field in form.fields:
+            blocks.append(self._input(name, field, ctx))
+        if len(form.metadata) > MAX_METADATA:
+            raise ValueError("form metadata is over Slack's 3,000 character limit")
+        return {
+            "type": "modal",
+            "callback_id": form.callback_id,
+            "title": _plain(self._block(name, "title", ctx), MAX_MODAL_TITLE),
+            "submit": _plain(self._block(name, "submit", ctx), MAX_MODAL_BUTTON),
+            "close": _plain(self._block(name, "cancel", ctx), MAX_MODAL_BUTTON)
+            if "cancel" in has else _plain("Cancel", MAX_MODAL_BUTTON),
+            "private_metadata": form.metadata,
+            "blocks": blocks[:100],
+        }
+
+    def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
+        label = _plain(self._block(template, field.label, ctx), MAX_LABEL)
+        if isinstance(field, TextField):
+            element: dict[str, Any] = {"type": "plain_text_input", "action_id": field.name,
+                                       "multiline": field.multiline,
+                                       "max_length": field.max_length}
+            if field.initial:
+                element["initial_value"] = field.initial[: field.max_length]
+        else:
+            options = [{"text": _plain(self.dialect.escape(option.text), MAX_OPTION_TEXT),
+                        "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
+            element = {"type": "static_select", "action_id": field.name, "options": options}
+            initial = next((o for o in options if o["value"] == field.initial), None)
+            if initial:
+                element["initial_option"] = initial
+        return {"type": "input", "block_id": field.name, "label": label,
+                "optional": not field.required, "element": element}

@@ -1,0 +1,76 @@
+"""The database engine and sessions for SQLite (embedded default) and PostgreSQL (psycopg 3).
+
+Operators give a plain URL (``sqlite:///touchpoint.db``, ``postgresql://user@host/db``); the
+async driver is chosen here. SQLite connections get WAL, a busy timeout and foreign keys, and
+every transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
+instead of failing on a read-to-write lock upgrade.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def async_url(url: str) -> str:
+    """The URL with the async driver Touchpoint uses for that database."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def sync_url(url: str) -> str:
+    """The URL with a blocking driver, for Alembic and command-line tools."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, fit for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def configure_sqlite(sync_engine) -> None:
+    """Pragmas and explicit transactions for every SQLite connection of an engine."""
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite would defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    target = async_url(url)
+    if target.startswith("sqlite"):
+        engine = create_async_engine(target)
+        configure_sqlite(engine.sync_engine)
+        return engine
+    return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size,
+                               pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -1,0 +1,30 @@
+"""Do-it-once primitives backed by unique constraints.
+
+`insert_once` inserts a row unless one with the same unique key exists and says whether this
+caller won. Two replicas, a retried delivery or a double click all reach the database, exactly
+one insert succeeds, and the others learn they lost without an exception or a rollback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ProcessedRequest
+
+
+async def insert_once(session: AsyncSession, table: type[SQLModel], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return result.rowcount == 1
+
+
+async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
+    """Record an inbound delivery; False when the same delivery was seen before."""
+    return await insert_once(session, ProcessedRequest, key=f"{source}:{key}", source=source)

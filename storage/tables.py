@@ -1,0 +1,10 @@
+"""Every table of the schema, imported in one place so SQLModel's metadata is complete."""
+
+from sqlmodel import SQLModel
+
+from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+
+metadata = SQLModel.metadata
+
+__all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
+           "metadata"]

@@ -1,0 +1,191 @@
+"""The test kit: databases (SQLite and PostgreSQL), the local Slack and Bot Connector
+emulators, a running bot on loopback, and signed senders into it.
+
+PostgreSQL runs when TOUCHPOINT_TEST_POSTGRES names a server (the Makefile and CI set it);
+when it is set and the server does not answer, the tests fail instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings, load_settings
+from bot.emulators.requests import SlackSender
+from bot.emulators.slack import SlackEmulator
+from bot.emulators.teams import BotConnectorEmulator
+from bot.server import SERVICES, create_app
+from bot.services import Services
+from storage.migrate import upgrade
+
+POSTGRES = os.environ.get("TOUCHPOINT_TEST_POSTGRES", "").strip()
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test"
+
+# The people most scenarios use, seeded into the Slack emulator.
+EMPLOYEE = {"id": "U0EMPL001", "name": "erin.employee", "email": "erin@example.com",
+            "tz": "Europe/London"}
+TECHNICIAN = {"id": "U0TECH001", "name": "tom.tech", "email": "tech1@example.com",
+              "tz": "Europe/London"}
+LEAD = {"id": "U0LEAD001", "name": "lee.lead", "email": "lee@example.com",
+        "tz": "America/New_York"}
+
+
+def app_config() -> dict[str, Any]:
+    """The app.yaml the tests run with, as a dict a test may copy and change."""
+    return {
+        "organisation": {"name": "Example Corp IT", "timezone": "Europe/London",
+                         "holidays": {"country": "GB", "subdivision": "ENG"}},
+        "channels": {
+            "triage": {"slack": "C0TRIAGE1", "teams": "19:triage@thread.tacv2"},
+            "digests": {"slack": "C0DIGEST1"},
+            "kudos_wall": {"slack": "C0KUDOS01"},
+            "broadcasts": [{"slack": "C0STATUS1"}],
+        },
+        "roles": {
+            "admin": {"emails": ["admin@example.com"]},
+            "it_lead": {"slack_users": ["U0LEAD001"]},
+            "it_staff": {"emails": ["tech1@example.com"], "slack_usergroups": ["S0HELPDSK"]},
+        },
+        "segments": {"department": {"Finance": {"emails": ["erin@example.com"]}}},
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES:
+        try:
+            with psycopg.connect(POSTGRES, connect_timeout=5) as connection:
+                connection.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise pytest.UsageError(
+                f"TOUCHPOINT_TEST_POSTGRES is set but PostgreSQL does not answer: {exc}"
+            ) from exc
+
+
+def _admin_execute(sql: str) -> None:
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def _pg_url(database: str) -> str:
+    return make_url(POSTGRES).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test instead of migrating every time."""
+    path = tmp_path_factory.mktemp("template") / "touchpoint.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database, used as the TEMPLATE of each test's database."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL tests need TOUCHPOINT_TEST_POSTGRES")
+    name = f"tp_template_{uuid.uuid4().hex[:10]}"
+    _admin_execute(f'CREATE DATABASE "{name}"')
+    upgrade(_pg_url(name))
+    yield name
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "touchpoint.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"tp_test_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _pg_url(name)
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated SQLite database, for tests that do not need to run on both."""
+    path = tmp_path / "touchpoint.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator() as emulator:
+        for person in (EMPLOYEE, TECHNICIAN, LEAD):
+            emulator.add_user(**person)
+        emulator.add_user(id="U0BOTUSER", name="somebot", is_bot=True)
+        yield emulator
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[BotConnectorEmulator]:
+    async with BotConnectorEmulator() as emulator:
+        yield emulator
+
+
+def write_settings(tmp_path: Path, config: dict[str, Any], env: dict[str, str]) -> Settings:
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return load_settings({**env, "TOUCHPOINT_CONFIG": str(path)})
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, slack: SlackEmulator) -> Settings:
+    return write_settings(tmp_path, app_config(), {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "TOUCHPOINT_TEAMS_DEV_MODE": "1",
+        "DATABASE_URL": database_url,
+    })
+
+
+@dataclass
+class RunningBot:
+    url: str
+    app: web.Application
+
+    @property
+    def services(self) -> Services:
+        return self.app[SERVICES]
+
+
+async def start_bot(app: web.Application) -> tuple[web.AppRunner, RunningBot]:
+    runner = web.AppRunner(app, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, RunningBot(url=f"http://{host}:{port}", app=app)
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[RunningBot]:
+    """The real application, serving HTTP on a loopback port."""
+    runner, running = await start_bot(create_app(settings))
+    yield running
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def slack_sender(bot: RunningBot, slack: SlackEmulator) -> AsyncIterator[SlackSender]:
+    async with SlackSender(bot.url, SIGNING_SECRET,
+                           response_base=slack.response_url("")) as sender:
+        yield sender

@@ -1,0 +1,42 @@
+"""Help, end to end: a signed slash command in, the answer out through the Slack emulator."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import Person
+
+
+async def test_slash_help_answers_privately_with_the_commands(bot, slack, slack_sender):
+    reply = await slack_sender.command("/touchpoint", "help", user_id="U0EMPL001")
+
+    assert reply.status == 200
+    [posted] = await slack.wait_for_response(1)
+    assert posted.body["response_type"] == "ephemeral"
+    blocks = posted.body["blocks"]
+    assert blocks[0] == {"type": "header", "text": {
+        "type": "plain_text", "text": "Touchpoint: how can IT help?", "emoji": True}}
+    assert "`/touchpoint help`: Show this list of what I can do." in blocks[1]["text"]["text"]
+    assert posted.body["text"] == "Touchpoint: how can IT help?"
+
+
+async def test_first_contact_adds_the_person_to_the_directory(bot, slack, slack_sender):
+    await slack_sender.command("/touchpoint", "help", user_id="U0EMPL001")
+    await slack.wait_for_response(1)
+
+    [lookup] = slack.calls_to("users.info")
+    assert lookup.args["user"] == "U0EMPL001"
+    async with bot.services.sessions() as session:
+        person = (await session.exec(select(Person))).one()
+    assert (person.slack_user_id, person.email, person.tz, person.role) == (
+        "U0EMPL001", "erin@example.com", "Europe/London", "employee")
+    assert person.segments == {"department": "Finance"}
+
+
+async def test_unknown_word_is_named_back_escaped(bot, slack, slack_sender):
+    await slack_sender.command("/touchpoint", "<!channel>&more", user_id="U0EMPL001")
+
+    [posted] = await slack.wait_for_response(1)
+    text = posted.body["blocks"][1]["text"]["text"]
+    assert "Sorry, I don't know `&lt;!channel&gt;&amp;more`." in text
+    assert "<!channel>" not in str(posted.body)

@@ -70,7 +70,7 @@ def run(host: str, port: int, log_level: str) -> None:
         click.echo(f"The database schema is at revision {status.current or 'none'} but this "
                    f"version needs {status.head}. Run `touchpoint migrate` first.", err=True)
         sys.exit(EXIT_SCHEMA)
-    from bot.server import create_app  # noqa: PLC0415 - keeps `check-config` fast
+    from bot.server import create_app  # imported late: keeps `check-config` fast
 
     web.run_app(create_app(settings), host=host, port=port, shutdown_timeout=25,
                 print=lambda message: logging.getLogger("touchpoint").info(message))

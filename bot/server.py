@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
@@ -89,8 +90,12 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Appli
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt
         secret = settings.secrets.slack_signing_secret
-        verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
-        app.router.add_post("/slack/events", _slack_route(bolt, verifier))
+        if secret is not None:
+            verifier = SignatureVerifier(secret.get_secret_value())
+            app.router.add_post("/slack/events", _slack_route(bolt, verifier))
+        app_token = settings.secrets.slack_app_token
+        if app_token is not None:
+            app.cleanup_ctx.append(_socket_mode(bolt, app_token.get_secret_value()))
 
     async def drain(_app: web.Application) -> None:
         await dispatcher.drain(DRAIN_TIMEOUT_S)
@@ -101,6 +106,19 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Appli
     app.on_shutdown.append(drain)
     app.on_cleanup.append(close_database)
     return app
+
+
+def _socket_mode(bolt: AsyncApp, app_token: str):
+    """Receive Slack's requests over a Socket Mode WebSocket, into the same listeners."""
+
+    async def connection(_app: web.Application) -> AsyncIterator[None]:
+        handler = AsyncSocketModeHandler(bolt, app_token)
+        await handler.connect_async()
+        log.info("connected to Slack in Socket Mode")
+        yield
+        await handler.close_async()
+
+    return connection
 
 
 def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):

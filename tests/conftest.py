@@ -147,14 +147,37 @@ def write_settings(tmp_path: Path, config: dict[str, Any], env: dict[str, str]) 
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, slack: SlackEmulator) -> Settings:
-    return write_settings(tmp_path, app_config(), {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "TOUCHPOINT_TEAMS_DEV_MODE": "1",
-        "DATABASE_URL": database_url,
-    })
+def make_settings(tmp_path: Path, database_url: str, slack: SlackEmulator):
+    """Settings for the test database and emulators; a test may change the config or env.
+
+    `config` is a function given a fresh `app_config()` dict to change in place; `env`
+    entries override (or, with value None, remove) the test environment.
+    """
+
+    def make(config=None, env: dict[str, str | None] | None = None) -> Settings:
+        raw = app_config()
+        if config is not None:
+            config(raw)
+        environment = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "TOUCHPOINT_TEAMS_DEV_MODE": "1",
+            "DATABASE_URL": database_url,
+        }
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        return write_settings(tmp_path, raw, environment)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
 
 
 @dataclass

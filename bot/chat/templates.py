@@ -42,7 +42,9 @@ class Templates:
             loader=PackageLoader("messages", ""),
             finalize=_finalizer(dialect),
             undefined=StrictUndefined,
-            autoescape=False,
+            # Escaping is the dialect's (Slack mrkdwn or Markdown), applied by `finalize`;
+            # HTML autoescaping would be wrong for both.
+            autoescape=False,  # noqa: S701
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,

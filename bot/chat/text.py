@@ -35,7 +35,7 @@ class Dialect:
 
     def code(self, text: str) -> Formatted:
         # Backticks inside would end the span early; a typographic quote keeps the meaning.
-        return Formatted("`" + self.escape(text.replace("`", "ʼ")) + "`")
+        return Formatted("`" + self.escape(text.replace("`", "ʼ")) + "`")  # noqa: RUF001
 
     def link(self, url: str, label: str) -> Formatted:
         raise NotImplementedError

@@ -91,14 +91,14 @@ class Dispatcher:
                 return self._forms.get(callback_id)
         return None
 
-    async def drain(self, timeout: float) -> None:
-        """Wait, at most `timeout` seconds, for handlers still running (used at shut-down)."""
+    async def drain(self, within_s: float) -> None:
+        """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
         pending = {task for task in self._in_flight if not task.done()}
         if pending:
             log.info("waiting for %d handler(s) to finish", len(pending))
-            _done, still = await asyncio.wait(pending, timeout=timeout)
+            _done, still = await asyncio.wait(pending, timeout=within_s)
             if still:
-                log.warning("%d handler(s) did not finish within %.0fs", len(still), timeout)
+                log.warning("%d handler(s) did not finish within %.0fs", len(still), within_s)
 
     async def dispatch(self, intent: Intent) -> None:
         handler = self.handler_for(intent)

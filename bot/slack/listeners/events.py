@@ -16,7 +16,7 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
 
     @app.middleware
     async def handle_each_event_once(req: AsyncBoltRequest, resp: BoltResponse,
-                                     next: Callable[[], Awaitable[BoltResponse]]):  # noqa: A002
+                                     next: Callable[[], Awaitable[BoltResponse]]):
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
         if event_id:
             async with sessions() as session:

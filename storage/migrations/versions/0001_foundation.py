@@ -1,7 +1,7 @@
 """foundation: people, audit, dedupe, scheduled runs, conversation refs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 19:08:05.702027
 """
 

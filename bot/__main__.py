@@ -2,29 +2,70 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
 
 import click
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
-from bot.config import ConfigError, Secrets, Settings, load_settings
+from bot.config import AppConfig, ConfigError, Secrets, Settings, load_app_config, load_settings
 from storage.engine import describe_url
 from storage.migrate import schema_status, upgrade
 
+EXIT_DATABASE = 1
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
+
+
+def _exit_with(problems: list[str], heading: str = "The configuration has problems:"
+               ) -> NoReturn:
+    click.echo(heading, err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(EXIT_CONFIG)
 
 
 def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        click.echo("The configuration has problems:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(EXIT_CONFIG)
+        _exit_with(exc.problems)
+
+
+def _app_config_or_exit() -> AppConfig:
+    """app.yaml alone, without the secrets: the app manifests come before any token does."""
+    try:
+        return load_app_config()
+    except ConfigError as exc:
+        _exit_with(exc.problems)
+
+
+@contextmanager
+def _database_or_exit(url: str) -> Iterator[None]:
+    """Turn "the database does not answer" into one clear line and exit 1, not a traceback."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        click.echo(f"Cannot use the database at {describe_url(url)}: {reason}", err=True)
+        sys.exit(EXIT_DATABASE)
+
+
+def _schema_or_exit(settings: Settings) -> None:
+    url = settings.secrets.database_url.get_secret_value()
+    with _database_or_exit(url):
+        status = schema_status(url)
+    if not status.up_to_date:
+        click.echo(f"The database schema is at revision {status.current or 'none'} but this "
+                   f"version needs {status.head}. Run `touchpoint migrate` first.", err=True)
+        sys.exit(EXIT_SCHEMA)
 
 
 def _configure_logging(level: str) -> None:
@@ -48,9 +89,13 @@ def check_config() -> None:
 def migrate() -> None:
     """Bring the database schema up to date."""
     # Needs only DATABASE_URL, so a schema can be prepared before app.yaml is finished.
-    url = Secrets.from_env(os.environ).database_url.get_secret_value()
-    upgrade(url)
-    status = schema_status(url)
+    secrets = Secrets.from_env(os.environ)
+    if problems := secrets.database_problems():
+        _exit_with(problems)
+    url = secrets.database_url.get_secret_value()
+    with _database_or_exit(url):
+        upgrade(url)
+        status = schema_status(url)
     click.echo(f"{describe_url(url)}: schema at revision {status.current}")
 
 
@@ -64,16 +109,124 @@ def run(host: str, port: int, log_level: str) -> None:
     """Serve Slack, Teams and the ticket webhook until SIGTERM."""
     _configure_logging(log_level)
     settings = _settings_or_exit()
-    url = settings.secrets.database_url.get_secret_value()
-    status = schema_status(url)
-    if not status.up_to_date:
-        click.echo(f"The database schema is at revision {status.current or 'none'} but this "
-                   f"version needs {status.head}. Run `touchpoint migrate` first.", err=True)
-        sys.exit(EXIT_SCHEMA)
-    from bot.server import create_app  # imported late: keeps `check-config` fast
+    _schema_or_exit(settings)
+    # Imported late: keeps `check-config` fast.
+    from bot.handlers.directory import sync_on_schedule
+    from bot.server import SCHEDULER, create_app
 
-    web.run_app(create_app(settings), host=host, port=port, shutdown_timeout=25,
+    app = create_app(settings)
+    # The directory is synced at start as well as hourly. Added here, not in register_jobs,
+    # because tests and the demo build many apps and must not each start with a sync.
+    app[SCHEDULER].add_claimed_job("directory.sync.startup", sync_on_schedule, "date")
+    web.run_app(app, host=host, port=port, shutdown_timeout=25,
                 print=lambda message: logging.getLogger("touchpoint").info(message))
+
+
+@cli.command()
+def demo() -> None:
+    """Play a scripted conversation with a real Touchpoint on a throwaway SQLite database."""
+    # Imported late: keeps `check-config` fast.
+    from bot.demo.run import run_demo
+    from bot.demo.stage import DemoError
+
+    try:
+        run_demo()
+    except DemoError as exc:
+        raise click.ClickException(f"the demo did not go as scripted: {exc}") from exc
+
+
+@cli.group()
+def directory() -> None:
+    """The people directory: who is who on Slack and Teams, with roles from app.yaml."""
+
+
+@directory.command("sync")
+@click.option("--log-level", default="warning", show_default=True)
+def directory_sync(log_level: str) -> None:
+    """Read every member from Slack now: names, emails, time zones, roles, segments, leavers.
+
+    The running bot does this hourly and at start; this is for right after editing app.yaml
+    or before a first pulse.
+    """
+    _configure_logging(log_level)
+    settings = _settings_or_exit()
+    _schema_or_exit(settings)
+    try:
+        summaries = asyncio.run(_directory_sync(settings))
+    except Exception as exc:
+        logging.getLogger("touchpoint").debug("directory sync failed", exc_info=True)
+        raise click.ClickException(f"the directory sync failed: {exc}") from exc
+    if not summaries:
+        click.echo("Nothing to sync: no platform that lists its members (Slack) is set up.")
+    for summary in summaries:
+        click.echo(f"{summary.platform}: {summary.members} members; {summary.added} added, "
+                   f"{summary.updated} updated, {summary.deactivated} deactivated")
+
+
+async def _directory_sync(settings: Settings):
+    from bot.flows.directory import sync_directory  # imported late, like the rest of the bot
+    from bot.server import SERVICES, create_app
+
+    services = create_app(settings, scheduler=False)[SERVICES]
+    try:
+        return await sync_directory(services.sessions, settings.app, services.chat)
+    finally:
+        await services.engine.dispose()
+
+
+@cli.group()
+def manifest() -> None:
+    """Write the manifests that create the Slack and Teams apps.
+
+    They need app.yaml but no tokens: the tokens come from the apps made with them.
+    """
+
+
+@manifest.command("slack")
+@click.option("--url", help="The https address Touchpoint is served at, like "
+                            "https://touchpoint.example.com.")
+@click.option("--socket-mode", is_flag=True,
+              help="Slack connects over Socket Mode (SLACK_APP_TOKEN); no --url needed.")
+@click.option("--name", help="The app's name in Slack.  [default: Touchpoint]")
+def manifest_slack(url: str | None, socket_mode: bool, name: str | None) -> None:
+    """Print the Slack app manifest (YAML) to paste at api.slack.com/apps."""
+    from bot.handlers import handler_routes  # imported late, like the rest of the bot
+    from bot.slack.manifest import manifest_yaml, slack_manifest
+
+    app = _app_config_or_exit()
+    try:
+        built = slack_manifest(app, handler_routes(), url=url, socket_mode=socket_mode,
+                               name=name)
+    except ConfigError as exc:
+        _exit_with(exc.problems, "Cannot write the Slack manifest:")
+    click.echo(manifest_yaml(built), nl=False)
+
+
+@manifest.command("teams")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("touchpoint-teams.zip"), show_default=True,
+              help="Where to write the app package.")
+@click.option("--app-id", help="The bot's Microsoft App ID.  [default: MICROSOFT_APP_ID]")
+@click.option("--domain", help="The host Touchpoint is served at, like touchpoint.example.com.")
+def manifest_teams(out: Path, app_id: str | None, domain: str | None) -> None:
+    """Write the Teams app package (manifest.json and icons) to upload to Teams."""
+    from bot.handlers import handler_routes  # imported late, like the rest of the bot
+    from bot.teams.manifest import PLACEHOLDER_SITE, teams_manifest, write_package
+
+    app = _app_config_or_exit()
+    app_id = app_id or Secrets.from_env(os.environ).microsoft_app_id
+    try:
+        built = teams_manifest(app, handler_routes(), app_id=app_id, domain=domain)
+        write_package(built, out)
+    except ConfigError as exc:
+        _exit_with(exc.problems, "Cannot write the Teams app package:")
+    except OSError as exc:
+        _exit_with([f"--out: {out} cannot be written ({exc.strerror})"],
+                   "Cannot write the Teams app package:")
+    click.echo(f"{out}: Teams app package for app id {built['id']}")
+    if domain is None:
+        click.echo(f"Without --domain, the app's website, privacy and terms links are "
+                   f"{PLACEHOLDER_SITE}", err=True)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +29,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_CONFIG_PATH = "app.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///touchpoint.db"
@@ -82,7 +84,7 @@ class PeopleSelector(_Strict):
     @classmethod
     def _slack_ids(cls, ids: list[str]) -> list[str]:
         for user_id in ids:
-            if not _SLACK_USER.match(user_id):
+            if not _SLACK_USER.fullmatch(user_id):
                 raise ValueError(f"{user_id!r} is not a Slack user id (like U012ABC)")
         return ids
 
@@ -90,7 +92,7 @@ class PeopleSelector(_Strict):
     @classmethod
     def _usergroup_ids(cls, ids: list[str]) -> list[str]:
         for group_id in ids:
-            if not _SLACK_USERGROUP.match(group_id):
+            if not _SLACK_USERGROUP.fullmatch(group_id):
                 raise ValueError(f"{group_id!r} is not a Slack user group id (like S012ABC)")
         return ids
 
@@ -98,7 +100,7 @@ class PeopleSelector(_Strict):
     @classmethod
     def _emails(cls, emails: list[str]) -> list[str]:
         for email in emails:
-            if not _EMAIL.match(email):
+            if not _EMAIL.fullmatch(email):
                 raise ValueError(f"{email!r} is not an email address")
         return [email.lower() for email in emails]
 
@@ -117,7 +119,7 @@ class ChannelTarget(_Strict):
     @field_validator("slack")
     @classmethod
     def _slack_channel(cls, value: str | None) -> str | None:
-        if value is not None and not _SLACK_CHANNEL.match(value):
+        if value is not None and not _SLACK_CHANNEL.fullmatch(value):
             raise ValueError(f"{value!r} is not a Slack channel id (like C012ABC)")
         return value
 
@@ -166,6 +168,21 @@ class HolidayCalendar(_Strict):
     country: str | None = None
     subdivision: str | None = None
     extra_dates: list[str] = Field(default_factory=list)
+    """Company days off as YYYY-MM-DD."""
+
+    @field_validator("extra_dates", mode="before")
+    @classmethod
+    def _iso_dates(cls, values: Any) -> Any:
+        # YAML reads an unquoted 2026-12-24 as a date and a quoted one as text: accept both.
+        if not isinstance(values, list):
+            return values
+        days = []
+        for value in values:
+            try:
+                days.append(date.fromisoformat(str(value)).isoformat())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return days
 
     @model_validator(mode="after")
     def _known_calendar(self) -> HolidayCalendar:
@@ -302,7 +319,17 @@ class Secrets(BaseModel):
                          "MICROSOFT_APP_ID (it turns off Bot Framework authentication)")
         if not self.slack_enabled and not self.teams_enabled:
             found.append("SLACK_BOT_TOKEN or MICROSOFT_APP_ID: set at least one chat platform")
-        return found
+        return found + self.database_problems()
+
+    def database_problems(self) -> list[str]:
+        """What is wrong with DATABASE_URL, never repeating it (it may hold a password)."""
+        try:
+            backend = make_url(self.database_url.get_secret_value()).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("sqlite", "postgresql"):
+            return ["DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"]
+        return []
 
 
 class Settings(BaseModel):
@@ -322,6 +349,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         message = "required"
     elif kind == "extra_forbidden":
         message = "unknown key"
+    elif kind in ("model_type", "dict_type"):
+        message = "must be a mapping of keys to values"
     else:
         message = str(error["msg"]).removeprefix("Value error, ")
     return f"{path}: {message}" if path else message
@@ -337,24 +366,42 @@ def parse_app_config(raw: Any) -> AppConfig:
         raise ConfigError([_describe(error) for error in exc.errors()]) from None
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read app.yaml (path from TOUCHPOINT_CONFIG) and the environment."""
-    env = os.environ if env is None else env
-    path = Path(env.get("TOUCHPOINT_CONFIG") or DEFAULT_CONFIG_PATH)
+def _read_yaml(path: Path) -> Any:
+    """The parsed file, or ConfigError saying why it cannot be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: is not UTF-8 text (byte {exc.start + 1})"]) from None
     try:
-        raw = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError([f"{path}: not valid YAML{where}"]) from None
+        problem = getattr(exc, "problem", None)
+        raise ConfigError([f"{path}: not valid YAML{where}"
+                           + (f" ({problem})" if problem else "")]) from None
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    return Path(env.get("TOUCHPOINT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_app_config(env: Mapping[str, str] | None = None) -> AppConfig:
+    """app.yaml alone, without the secrets (the app manifests are written before any token)."""
+    return parse_app_config(_read_yaml(config_path(os.environ if env is None else env)))
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read app.yaml (path from TOUCHPOINT_CONFIG) and the environment."""
+    env = os.environ if env is None else env
+    path = config_path(env)
     problems: list[str] = []
     app = None
     try:
-        app = parse_app_config(raw)
+        # The environment is checked even when the file is unusable: every problem at once.
+        app = load_app_config(env)
     except ConfigError as exc:
         problems.extend(exc.problems)
     secrets = Secrets.from_env(env)

@@ -1,4 +1,5 @@
-"""Intents: what a person asked for, with every platform detail reduced to plain values.
+"""Intents: what a person asked for, with every platform detail reduced to plain values, and
+events: what a platform tells us happened (someone joined, changed or left).
 
 Adapters build these from Slack payloads and Teams activities; handlers receive them.
 """
@@ -53,3 +54,15 @@ class FormSubmit:
 
 
 Intent = Command | ButtonPress | FormSubmit
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    """A person joined a platform or changed their profile, or (active False) was deleted."""
+
+    profile: Profile
+    active: bool = True
+
+
+Event = ProfileChanged
+"""What a platform reports on its own, with nobody waiting for an answer."""

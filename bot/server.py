@@ -1,8 +1,9 @@
 """The aiohttp application: routes, the objects behind them, start-up and shut-down.
 
-`create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher) and
-nothing happens at import time, so every test gets a fresh application. Shut-down stops
-taking requests, lets in-flight handlers finish within a bound, then closes the database.
+`create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher,
+scheduler) and nothing happens at import time, so every test gets a fresh application.
+Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs and handlers
+finish within a bound, then closes the database.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -25,19 +26,27 @@ from bot.chat.router import Chat
 from bot.config import Settings
 from bot.handlers import build_dispatcher
 from bot.metrics import Metrics
+from bot.scheduler import Scheduler, register_jobs
 from bot.services import Clock, Services
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
 from bot.slack.guard import Rejected, check_slack_request
+from bot.teams.adapter import build_adapter
+from bot.teams.bot import TouchpointBot
+from bot.teams.chat import TeamsChat
+from bot.teams.route import teams_route
 from storage.engine import create_engine, session_factory
 
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
 BOLT = web.AppKey("bolt", AsyncApp)
+SOCKET_MODE = web.AppKey("socket_mode", AsyncSocketModeHandler)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
+SCHEDULER_STOP_TIMEOUT_S = 10.0
 
 
 def _system_clock() -> datetime:
@@ -68,17 +77,25 @@ async def _measure(request: web.Request,
         metrics.request_seconds.labels(name).observe(time.perf_counter() - started)
 
 
-def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Application:
+def create_app(settings: Settings, *, clock: Clock = _system_clock,
+               scheduler: bool = True) -> web.Application:
+    """The application; `scheduler=False` leaves out the scheduler and its jobs."""
     metrics = Metrics()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
+    sessions = session_factory(engine)
     platforms: list[PlatformChat] = []
-    slack_client = None
+    slack_client = slack_chat = None
     if settings.secrets.slack_enabled:
         token = settings.secrets.slack_bot_token
         slack_client = make_client(token.get_secret_value() if token else None,
                                    settings.secrets.slack_api_url, metrics)
-        platforms.append(SlackChat(slack_client, metrics))
-    services = Services(settings=settings, engine=engine, sessions=session_factory(engine),
+        slack_chat = SlackChat(slack_client, metrics)
+        platforms.append(slack_chat)
+    teams_adapter = None
+    if settings.secrets.teams_enabled:
+        teams_adapter = build_adapter(settings, metrics)
+        platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics))
+    services = Services(settings=settings, engine=engine, sessions=sessions,
                         chat=Chat(*platforms), metrics=metrics, clock=clock)
     dispatcher = build_dispatcher(services)
 
@@ -95,7 +112,21 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Appli
             app.router.add_post("/slack/events", _slack_route(bolt, verifier))
         app_token = settings.secrets.slack_app_token
         if app_token is not None:
-            app.cleanup_ctx.append(_socket_mode(bolt, app_token.get_secret_value()))
+            app.on_startup.append(_socket_mode_connect(bolt, app_token.get_secret_value()))
+            # Closed before the drain below, so no new envelope arrives while handlers finish.
+            app.on_shutdown.append(_socket_mode_close)
+    if teams_adapter is not None:
+        app.router.add_post("/api/messages", teams_route(
+            teams_adapter, TouchpointBot(dispatcher),
+            authenticated=settings.secrets.microsoft_app_id is not None))
+
+    if scheduler:
+        jobs = Scheduler(services)
+        register_jobs(jobs, services)
+        app[SCHEDULER] = jobs
+        app.on_startup.append(_start_scheduler)
+        # Before the drain below: no new runs start while handlers finish.
+        app.on_shutdown.append(_stop_scheduler)
 
     async def drain(_app: web.Application) -> None:
         await dispatcher.drain(DRAIN_TIMEOUT_S)
@@ -104,21 +135,36 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock) -> web.Appli
         await engine.dispose()
 
     app.on_shutdown.append(drain)
+    if slack_chat is not None:
+        app.on_startup.insert(0, lambda _app: slack_chat.open())
+        app.on_cleanup.append(lambda _app: slack_chat.close())
     app.on_cleanup.append(close_database)
     return app
 
 
-def _socket_mode(bolt: AsyncApp, app_token: str):
+async def _start_scheduler(app: web.Application) -> None:
+    app[SCHEDULER].start()
+
+
+async def _stop_scheduler(app: web.Application) -> None:
+    await app[SCHEDULER].shutdown(SCHEDULER_STOP_TIMEOUT_S)
+
+
+def _socket_mode_connect(bolt: AsyncApp, app_token: str):
     """Receive Slack's requests over a Socket Mode WebSocket, into the same listeners."""
 
-    async def connection(_app: web.Application) -> AsyncIterator[None]:
+    async def connect(app: web.Application) -> None:
+        # Built here, inside the running loop its aiohttp session will belong to.
         handler = AsyncSocketModeHandler(bolt, app_token)
+        app[SOCKET_MODE] = handler
         await handler.connect_async()
         log.info("connected to Slack in Socket Mode")
-        yield
-        await handler.close_async()
 
-    return connection
+    return connect
+
+
+async def _socket_mode_close(app: web.Application) -> None:
+    await app[SOCKET_MODE].close_async()
 
 
 def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
@@ -129,8 +175,13 @@ def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
         except Rejected as rejected:
             log.info("slack request refused: %s", rejected.reason)
             return web.Response(status=rejected.status, text="")
-        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:
+            # Signed and parsed, but with ids of the wrong kind where Bolt reads its context.
+            log.info("slack request refused: unreadable by Bolt (%s)", type(exc).__name__)
+            return web.Response(status=400, text="")
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return slack_events
 

@@ -20,8 +20,10 @@ async def insert_once(session: AsyncSession, table: type[SQLModel], **values: An
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
+    # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg's would read as -1).
+    statement = (insert(table).values(**values).on_conflict_do_nothing()
+                 .execution_options(preserve_rowcount=True))
+    result = await session.exec(statement)
     return result.rowcount == 1
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,12 +117,39 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, not migrated: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL tests need TOUCHPOINT_TEST_POSTGRES")
+    name = f"tp_empty_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated SQLite database, for tests that do not need to run on both."""
     path = tmp_path / "touchpoint.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def cli_env() -> Callable[..., dict[str, str]]:
+    """An environment for `python -m bot ...` in a subprocess: this one without any setting
+    the developer's shell may hold (tokens, DATABASE_URL, ...), plus what the test gives."""
+    inherited = {name: value for name, value in os.environ.items()
+                 if not name.startswith(("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_"))}
+
+    def make(**settings: str) -> dict[str, str]:
+        return {**inherited, **settings}
+
+    return make
 
 
 @pytest.fixture

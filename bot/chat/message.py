@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger"]
+MAX_BUTTON_VALUE = 2000
+"""Slack's limit, the tighter of the two; a value is data (an id), so it is never cut."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,11 @@ class Button:
     """Name of the template block holding the button's text."""
     value: str = ""
     style: ButtonStyle | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.value) > MAX_BUTTON_VALUE:
+            raise ValueError(f"button {self.action_id!r}: value is over {MAX_BUTTON_VALUE} "
+                             "characters; keep an id in it and the data in the database")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ places and sent messages are plain values, so they can be stored and used by ano
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 from bot.chat.message import Form, Message
@@ -62,6 +63,17 @@ class Profile:
     tz: str | None = None
 
 
+@dataclass(frozen=True)
+class Roster:
+    """Everyone a platform lists, read in full for a directory sync."""
+
+    platform: Platform
+    members: tuple[Profile, ...]
+    """The people who are members now; bots, apps and deleted accounts are left out."""
+    usergroups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Slack user group id -> its members' user ids, for the groups asked for that exist."""
+
+
 class Undeliverable(Exception):
     """The person or place cannot be reached (left, never installed the app, unknown)."""
 
@@ -87,6 +99,15 @@ class ChatPort(Protocol):
 
     async def profile(self, platform: Platform, user_id: str) -> Profile | None: ...
 
+    async def profile_by_email(self, email: str) -> Profile | None:
+        """The person with this email on the first platform that knows them, or None."""
+        ...
+
+    async def roster(self, platform: Platform, usergroups: Collection[str]) -> Roster | None:
+        """Everyone on `platform`, with the members of the named Slack user groups; None when
+        the platform is not configured or cannot list its members."""
+        ...
+
 
 class PlatformChat(Protocol):
     """One platform's half of the port; `bot.chat.router.Chat` picks which one to use."""
@@ -106,3 +127,12 @@ class PlatformChat(Protocol):
     async def open_form(self, origin: Origin, form: Form) -> None: ...
 
     async def profile(self, user_id: str) -> Profile | None: ...
+
+    async def profile_by_email(self, email: str) -> Profile | None:
+        """None when no active person on this platform has the email (or it cannot tell)."""
+        ...
+
+    async def roster(self, usergroups: Collection[str]) -> Roster | None:
+        """None when the platform cannot list its members (Teams: they arrive with
+        conversation updates instead)."""
+        ...

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.chat.message import Form, Message
-from bot.chat.port import MessageRef, Origin, Platform, PlatformChat, Profile, Undeliverable
+from bot.chat.port import (
+    MessageRef,
+    Origin,
+    Platform,
+    PlatformChat,
+    Profile,
+    Roster,
+    Undeliverable,
+)
 from bot.config import ChannelTarget
 from storage.models import Person
 
@@ -49,3 +59,17 @@ class Chat:
         if platform not in self._platforms:
             return None
         return await self._platforms[platform].profile(user_id)
+
+    async def profile_by_email(self, email: str) -> Profile | None:
+        # Slack first, as for direct messages.
+        for platform in ("slack", "teams"):
+            if platform in self._platforms:
+                profile = await self._platforms[platform].profile_by_email(email)
+                if profile is not None:
+                    return profile
+        return None
+
+    async def roster(self, platform: Platform, usergroups: Collection[str]) -> Roster | None:
+        if platform not in self._platforms:
+            return None
+        return await self._platforms[platform].roster(usergroups)

@@ -75,7 +75,7 @@ class SlackMrkdwn(Dialect):
         return Formatted(f"<{safe_url}|{self.escape(label)}>")
 
     def mention(self, user_id: str | None, fallback: str) -> Formatted:
-        if user_id and _SLACK_USER_ID.match(user_id):
+        if user_id and _SLACK_USER_ID.fullmatch(user_id):
             return Formatted(f"<@{user_id}>")
         return Formatted(self.escape(fallback))
 
@@ -90,7 +90,13 @@ class SlackMrkdwn(Dialect):
 
 
 _MARKDOWN_UNSAFE = re.compile(r"([\\`*_\[\]<>#~|{}])")
-_MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)", re.MULTILINE)
+# Lines end at \n, \r or \r\n in Markdown (Adaptive Cards use a bare \r in lists).
+_MARKDOWN_LINE_START = re.compile(r"(?:^|(?<=[\r\n]))([ \t]*)(?:([-+])|(\d+)([.)]))(?=\s|$)")
+
+
+def _inert_list_marker(match: re.Match[str]) -> str:
+    indent, bullet, number, delimiter = match.groups()
+    return f"{indent}\\{bullet}" if bullet else f"{indent}{number}\\{delimiter}"
 
 
 class TeamsMarkdown(Dialect):
@@ -99,11 +105,17 @@ class TeamsMarkdown(Dialect):
 
     def escape(self, text: str) -> str:
         text = _MARKDOWN_UNSAFE.sub(r"\\\1", text)
-        # A typed "- " or "1. " at a line start would become a list.
-        return _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+        # A typed "- " or "1. " at a line start would become a list. A backslash before a
+        # digit is no escape in Markdown, so "1. " becomes "1\. ", not "\1. ".
+        return _MARKDOWN_LINE_START.sub(_inert_list_marker, text)
 
     def bold(self, text: str) -> Formatted:
         return Formatted(f"**{self.escape(text)}**")
+
+    def code(self, text: str) -> Formatted:
+        # Adaptive Card Markdown has no code spans (backticks show as typed, and backslash
+        # escapes inside them would show too): commands and ids are set in bold instead.
+        return self.bold(text)
 
     def link(self, url: str, label: str) -> Formatted:
         safe_url = url.replace(")", "%29").replace(" ", "%20")

@@ -8,12 +8,17 @@ What this module owns:
   records every call in order, and injects faults (one-off HTTP errors and token-bucket
   rate limits) so retry and throttling code can be tested against the real client.
   It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
+* Socket Mode, as slack_sdk's SocketModeClient uses it: `apps.connections.open` (app-level
+  token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
+  lets a test push envelopes and wait for their acks (`socket_send`) or ask the client to
+  reconnect (`socket_disconnect`), as Slack does when it refreshes its connections.
 * The small helpers both emulators share, kept here so the emulator package stays at two
   modules: `TokenBucket`, `Fault` and `CallLog`. `bot.emulators.teams` imports them.
 
 What it does not own: the Events API and request signing (tests sign their own requests
-into the bot), Socket Mode, OAuth, and any Web API method not listed in `_HANDLERS`
-(those answer `unknown_method`, which is what Slack answers for a method it does not know).
+into the bot), Socket Mode redelivery of envelopes left unacknowledged, OAuth, and any Web
+API method not listed in `_HANDLERS` (those answer `unknown_method`, which is what Slack
+answers for a method it does not know).
 """
 
 from __future__ import annotations
@@ -25,14 +30,15 @@ import hashlib
 import json
 import math
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 __all__ = [
     "Call",
@@ -61,6 +67,14 @@ _JSON_FIELDS = frozenset(
 )
 
 _FALSE_STRINGS = frozenset({"", "0", "false", "False", "no"})
+
+# Web API methods that take an app-level token (xapp-) and refuse any other kind.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+_ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
+# Interactive payloads whose ack may carry an answer (modal errors, menu options).
+_ANSWERABLE_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
+_SOCKET_DEBUG_INFO = {"host": "applink-emulator", "build_number": 1,
+                      "approximate_connection_time": 18060}
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -224,6 +238,16 @@ class ResponsePost:
     at: float
 
 
+@dataclass(slots=True, eq=False)
+class _Socket:
+    """One open Socket Mode WebSocket and the envelopes sent on it still waiting for an ack."""
+
+    ws: web.WebSocketResponse
+    unacked: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    refreshing: bool = False
+    """Told to reconnect (a `disconnect` message): like Slack, send it no more envelopes."""
+
+
 class _SlackError(Exception):
     """A Web API error: Slack answers these with HTTP 200 and `ok: false`."""
 
@@ -273,6 +297,9 @@ class SlackEmulator:
         self._users: dict[str, dict[str, Any]] = {}
         self._usergroups: dict[str, dict[str, Any]] = {}
         self._files: dict[str, dict[str, Any]] = {}
+        self._tickets: set[str] = set()
+        self._sockets: list[_Socket] = []
+        self._socket_change = asyncio.Condition()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -291,6 +318,7 @@ class SlackEmulator:
             "reactions.add": self._reactions_add,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     # ----------------------------------------------------------------- lifecycle
@@ -303,6 +331,7 @@ class SlackEmulator:
         app.router.add_route("POST", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_get("/socket-mode/{ticket}", self._handle_socket)
         # No access log: the benchmark pushes thousands of calls through here.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -313,8 +342,12 @@ class SlackEmulator:
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        if runner is None:
+            return
+        # Closed first: the runner would otherwise wait for the sockets' handlers to end.
+        await asyncio.gather(*(socket.ws.close(code=WSCloseCode.GOING_AWAY)
+                               for socket in self._sockets))
+        await runner.cleanup()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -418,6 +451,8 @@ class SlackEmulator:
         if email is not None:
             user_profile["email"] = email
         user_profile.update(profile)
+        # Slack derives the normalized names; keep them in step with overrides.
+        user_profile["display_name_normalized"] = user_profile["display_name"]
         user = {
             "id": id,
             "team_id": self.TEAM_ID,
@@ -493,6 +528,88 @@ class SlackEmulator:
         self._limits.clear()
         self._buckets.clear()
 
+    # ----------------------------------------------------------------- Socket Mode
+
+    @property
+    def socket_connections(self) -> int:
+        """Socket Mode WebSockets open now, including any told to reconnect."""
+        return len(self._sockets)
+
+    async def wait_for_socket(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - see CallLog.wait_for
+        """Wait until a Socket Mode client is connected, greeted and ready for envelopes."""
+        try:
+            async with asyncio.timeout(timeout), self._socket_change:
+                await self._socket_change.wait_for(lambda: self._ready_socket() is not None)
+        except TimeoutError:
+            opened = len(self.calls_to("apps.connections.open"))
+            raise AssertionError(
+                f"no Socket Mode client connected within {timeout}s "
+                f"(apps.connections.open was called {opened} time(s))"
+            ) from None
+
+    async def socket_send(
+        self,
+        payload_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool | None = None,
+        timeout: float = 3.0,  # noqa: ASYNC109 - see CallLog.wait_for; Slack's ack deadline
+    ) -> dict[str, Any]:
+        """Send an envelope to the newest ready client and return its ack message.
+
+        `accepts_response_payload` defaults to what Slack sends for the kind of payload.
+        An ack that does not come within `timeout`, or a connection that closes first,
+        fails with AssertionError.
+        """
+        if payload_type not in _ENVELOPE_TYPES:
+            raise ValueError(f"payload_type must be one of {sorted(_ENVELOPE_TYPES)}")
+        socket = self._ready_socket()
+        if socket is None:
+            raise RuntimeError("no Socket Mode client is connected: await wait_for_socket()")
+        if accepts_response_payload is None:
+            accepts_response_payload = payload_type == "slash_commands" or (
+                payload_type == "interactive"
+                and payload.get("type") in _ANSWERABLE_INTERACTIONS
+            )
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": payload_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if payload_type == "events_api":
+            envelope.update(retry_attempt=0, retry_reason="")
+        ack = socket.unacked[envelope_id] = asyncio.get_running_loop().create_future()
+        try:
+            await socket.ws.send_json(envelope)
+            return await asyncio.wait_for(ack, timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"no ack for the {payload_type} envelope {envelope_id} within {timeout}s"
+            ) from None
+        finally:
+            socket.unacked.pop(envelope_id, None)
+
+    async def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Tell the newest ready client to reconnect, as Slack does every few hours.
+
+        The connection gets no more envelopes; it stays open until the client closes it.
+        """
+        socket = self._ready_socket()
+        if socket is None:
+            raise RuntimeError("no Socket Mode client is connected: await wait_for_socket()")
+        socket.refreshing = True
+        await socket.ws.send_json(
+            {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-emulator"}}
+        )
+
+    def _ready_socket(self) -> _Socket | None:
+        for socket in reversed(self._sockets):
+            if not socket.refreshing and not socket.ws.closed:
+                return socket
+        return None
+
     # ----------------------------------------------------------------- HTTP handlers
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
@@ -514,6 +631,8 @@ class SlackEmulator:
             return _ok_false("not_authed")
         if not self._token_valid(token):
             return _ok_false("invalid_auth")
+        if method in _APP_TOKEN_METHODS and not token.startswith("xapp-"):
+            return _ok_false("not_allowed_token_type")
         failure = self._injected_failure(method) or self._throttled(method, args)
         if failure is not None:
             call.faulted = True
@@ -541,6 +660,40 @@ class SlackEmulator:
         file["size"] = size
         file["uploaded"] = True
         return web.Response(text=f"OK - {size}")
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.match_info["ticket"]
+        # A URL connects once, as Slack's do; none while the emulator is stopping.
+        if self._runner is None or ticket not in self._tickets:
+            return web.Response(status=404, text="invalid_ticket")
+        self._tickets.discard(ticket)
+        # autoclose off: the socket is forgotten before the close is answered, so a client
+        # whose close() returned is no longer counted. Pings are answered (autoping).
+        ws = web.WebSocketResponse(autoclose=False)
+        await ws.prepare(request)
+        socket = _Socket(ws)
+        await ws.send_json({
+            "type": "hello",
+            "num_connections": len(self._sockets) + 1,
+            "debug_info": _SOCKET_DEBUG_INFO,
+            "connection_info": {"app_id": self.APP_ID},
+        })
+        self._sockets.append(socket)
+        try:
+            async with self._socket_change:
+                self._socket_change.notify_all()
+            async for message in ws:
+                if message.type is WSMsgType.TEXT:
+                    _take_ack(socket, message.data)
+        finally:
+            self._sockets.remove(socket)
+            for envelope_id, ack in socket.unacked.items():
+                if not ack.done():
+                    ack.set_exception(AssertionError(
+                        f"the Socket Mode connection closed before envelope {envelope_id} "
+                        "was acknowledged"))
+        await ws.close()
+        return ws
 
     def _token_valid(self, token: str) -> bool:
         if self._tokens is not None:
@@ -831,6 +984,11 @@ class SlackEmulator:
             )
         return {"ok": True, "files": answered}
 
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        ticket = uuid.uuid4().hex
+        self._tickets.add(ticket)
+        return {"ok": True, "url": f"ws{self._base.removeprefix('http')}socket-mode/{ticket}"}
+
 
 # --------------------------------------------------------------------------- module helpers
 
@@ -880,6 +1038,19 @@ async def _read_args(request: web.Request) -> tuple[dict[str, Any], bool]:
             except ValueError:
                 pass  # left as sent: the handler rejects it, the test can still see it
     return args, bad_body
+
+
+def _take_ack(socket: _Socket, data: str) -> None:
+    """Resolve the envelope a client message acknowledges; Slack ignores anything else."""
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return
+    if not isinstance(message, dict):
+        return
+    ack = socket.unacked.get(str(message.get("envelope_id")))
+    if ack is not None and not ack.done():
+        ack.set_result(message)
 
 
 def _encode_cursor(offset: int) -> str:

@@ -229,7 +229,8 @@ class BotConnectorEmulator:
     # ----------------------------------------------------------------- fault injection
 
     def fail_next(self, kind: str, status: int = 429, retry_after: int = 1, count: int = 1) -> None:
-        """Answer the next `count` calls of `kind` with `status` and an ErrorResponse body.
+        """Answer the next `count` calls of `kind` ("*": any call) with `status` and an
+        ErrorResponse body.
 
         429 also carries `Retry-After`. Faulted calls are recorded, flagged.
         """

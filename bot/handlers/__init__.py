@@ -1,18 +1,34 @@
 """Handlers: one module per feature saying which intents (commands, buttons, forms) call which
-flow. `build_dispatcher` registers them all, explicitly, in one place.
+flow. `register_handlers` registers them all, explicitly, in one place: into the running
+application's `Dispatcher` (`build_dispatcher`), or into bare `Routes` (`handler_routes`) for
+tools that list what the bot answers without running it, such as the app manifests.
 """
 
 from __future__ import annotations
 
+from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
-from bot.handlers.dispatcher import Dispatcher, Turn
+from bot.handlers.dispatcher import Dispatcher, Routes, Turn
 from bot.services import Services
+
+
+def register_handlers(dispatcher: Routes) -> None:
+    help_handlers.register(dispatcher)
+    directory_handlers.register(dispatcher)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
     dispatcher = Dispatcher(services)
-    help_handlers.register(dispatcher)
+    register_handlers(dispatcher)
     return dispatcher
 
 
-__all__ = ["Dispatcher", "Turn", "build_dispatcher"]
+def handler_routes() -> Routes:
+    """Every route, with nothing running behind it."""
+    routes = Routes()
+    register_handlers(routes)
+    return routes
+
+
+__all__ = ["Dispatcher", "Routes", "Turn", "build_dispatcher", "handler_routes",
+           "register_handlers"]

@@ -1,8 +1,10 @@
 """The dispatcher: routes an intent to the handler registered for it, inside one turn.
 
 A turn opens one database session, loads the acting person (creating them from their platform
-profile on first contact), runs the handler and commits. A handler that fails is logged for the
-operator and the person gets a kind apology, never a stack trace.
+profile on first contact, committed at once), runs the handler and commits. A handler that
+fails is logged for the operator and the person gets a kind apology, never a stack trace.
+A platform event (someone joined or left) has no actor: its handler gets an `EventTurn`, and
+a failure is only logged.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import Origin, Profile
 from bot.flows import directory
-from bot.intents import ButtonPress, Command, FormSubmit, Intent
+from bot.intents import ButtonPress, Command, Event, FormSubmit, Intent
 from bot.services import Services
 from storage.models import Person
 
@@ -36,6 +40,18 @@ class Turn:
 Handler = Callable[[Turn], Awaitable[None]]
 
 
+@dataclass
+class EventTurn:
+    """A platform event being handled: nobody asked, so there is no actor to answer."""
+
+    event: Event
+    session: AsyncSession
+    services: Services
+
+
+EventHandler = Callable[[EventTurn], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class CommandRoute:
     command: str
@@ -44,13 +60,19 @@ class CommandRoute:
     handler: Handler
 
 
-class Dispatcher:
-    def __init__(self, services: Services):
-        self.services = services
+class Routes:
+    """Which handler answers which command, button, form and platform event: the wiring alone.
+
+    Registering a route needs no database or chat platform, so the routes can be listed
+    without running anything (the Slack and Teams app manifests do); a feature's `register`
+    only wires handlers, and a handler finds the services in its `Turn`.
+    """
+
+    def __init__(self) -> None:
         self._commands: dict[tuple[str, str | None], CommandRoute] = {}
         self._buttons: dict[str, Handler] = {}
         self._forms: dict[str, Handler] = {}
-        self._in_flight: set[asyncio.Task] = set()
+        self._events: dict[type, EventHandler] = {}
 
     def on_command(self, command: str, word: str | None, handler: Handler) -> None:
         self._commands[(command, word)] = CommandRoute(command, word, handler)
@@ -61,6 +83,9 @@ class Dispatcher:
     def on_form(self, callback_id: str, handler: Handler) -> None:
         self._forms[callback_id] = handler
 
+    def on_event(self, kind: type[Event], handler: EventHandler) -> None:
+        self._events[kind] = handler
+
     @property
     def commands(self) -> list[str]:
         """Every command name listened to, such as ``touchpoint`` and ``complain``."""
@@ -70,6 +95,10 @@ class Dispatcher:
     def command_usages(self) -> list[str]:
         """``command word`` for each routed word, for help texts."""
         return sorted(f"{r.command} {r.word}" for r in self._commands.values() if r.word)
+
+    def words(self, command: str) -> list[str]:
+        """The words routed after `command` (``help`` after ``touchpoint``)."""
+        return sorted(r.word for r in self._commands.values() if r.command == command and r.word)
 
     @property
     def action_ids(self) -> list[str]:
@@ -91,6 +120,18 @@ class Dispatcher:
                 return self._forms.get(callback_id)
         return None
 
+    def event_handler_for(self, event: Event) -> EventHandler | None:
+        return self._events.get(type(event))
+
+
+class Dispatcher(Routes):
+    """The routes of a running application, and the turns that run their handlers."""
+
+    def __init__(self, services: Services):
+        super().__init__()
+        self.services = services
+        self._in_flight: set[asyncio.Task] = set()
+
     async def drain(self, within_s: float) -> None:
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
         pending = {task for task in self._in_flight if not task.done()}
@@ -100,12 +141,42 @@ class Dispatcher:
             if still:
                 log.warning("%d handler(s) did not finish within %.0fs", len(still), within_s)
 
-    async def dispatch(self, intent: Intent) -> None:
+    async def dispatch(self, intent: Intent | Event) -> None:
+        """Run the handler registered for what a person asked, or for a platform event."""
+        if isinstance(intent, Event):
+            await self._handle_event(intent)
+        else:
+            await self._handle_intent(intent)
+
+    async def _handle_intent(self, intent: Intent) -> None:
         handler = self.handler_for(intent)
         name = _intent_name(intent)
         if handler is None:
             log.warning("no handler for %s", name)
             return
+        try:
+            async with self._turn(name) as session:
+                actor = await self._actor(session, intent)
+                await handler(Turn(intent, actor, session, self.services))
+        except Exception:
+            log.exception("handler for %s failed", name)
+            await self._apologise(intent.origin)
+
+    async def _handle_event(self, event: Event) -> None:
+        handler = self.event_handler_for(event)
+        name = _intent_name(event)
+        if handler is None:
+            log.warning("no handler for %s", name)
+            return
+        try:
+            async with self._turn(name) as session:
+                await handler(EventTurn(event, session, self.services))
+        except Exception:
+            log.exception("handler for %s failed", name)
+
+    @asynccontextmanager
+    async def _turn(self, name: str) -> AsyncIterator[AsyncSession]:
+        """One handler run: waited for at shut-down, timed, in one session committed at the end."""
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
@@ -113,12 +184,8 @@ class Dispatcher:
         started = time.perf_counter()
         try:
             async with self.services.sessions() as session:
-                actor = await self._actor(session, intent)
-                await handler(Turn(intent, actor, session, self.services))
+                yield session
                 await session.commit()
-        except Exception:
-            log.exception("handler for %s failed", name)
-            await self._apologise(intent.origin)
         finally:
             self.services.metrics.handler_seconds.labels(name).observe(
                 time.perf_counter() - started)
@@ -126,15 +193,27 @@ class Dispatcher:
     async def _actor(self, session: AsyncSession, intent: Intent) -> Person:
         origin = intent.origin
         assert origin is not None, "every inbound intent carries its origin"
+        # Each step ends its transaction: on SQLite every transaction holds the write lock,
+        # and neither the platform lookup below nor the handler's chat calls should hold it.
         person = await directory.find_by_platform_id(session, origin.platform, origin.user_id)
+        await session.commit()
         if person is not None and person.active:
             return person
         profile = intent.profile or await self.services.chat.profile(origin.platform,
                                                                      origin.user_id)
         if profile is None:
             profile = Profile(platform=origin.platform, user_id=origin.user_id, display_name="")
-        person = await directory.upsert_profile(session, self.services.settings.app, profile)
-        await session.flush()
+        try:
+            person = await directory.upsert_profile(session, self.services.settings.app, profile)
+            await session.commit()
+        except IntegrityError:
+            # Their first two requests arrived together and the other one added them.
+            await session.rollback()
+            person = await directory.find_by_platform_id(session, origin.platform,
+                                                         origin.user_id)
+            await session.commit()
+            if person is None:
+                raise
         return person
 
     async def _apologise(self, origin: Origin | None) -> None:
@@ -146,7 +225,7 @@ class Dispatcher:
             log.exception("could not tell the person about the failure")
 
 
-def _intent_name(intent: Intent) -> str:
+def _intent_name(intent: Intent | Event) -> str:
     match intent:
         case Command(command=command, word=word):
             return f"command:{command} {word}".strip()

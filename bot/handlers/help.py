@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.flows.help import help_show
-from bot.handlers.dispatcher import Dispatcher, Turn
+from bot.handlers.dispatcher import Routes, Turn
 from bot.intents import Command
 
 
-def register(dispatcher: Dispatcher) -> None:
+def register(dispatcher: Routes) -> None:
     async def show_help(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, Command)

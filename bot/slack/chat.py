@@ -1,14 +1,20 @@
-"""Slack's half of the chat port: Web API calls that send, update and open what flows ask."""
+"""Slack's half of the chat port: Web API calls that send, update and open what flows ask,
+and that look people up for the directory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.message import Form, Message
-from bot.chat.port import MessageRef, Origin, Profile, Undeliverable
+from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.metrics import Metrics
 from bot.slack.client import MeteredWebClient
+from bot.slack.directory import is_person, profile_from_user, read_roster
 from bot.slack.render import SlackRenderer
 
 # Errors that mean "this person or place cannot be reached", as opposed to a fault to retry.
@@ -27,6 +33,19 @@ class SlackChat:
         self.client = client
         self.metrics = metrics
         self.renderer = renderer or SlackRenderer()
+
+    async def open(self) -> None:
+        """Share one connection pool between every Web API call and response_url post.
+
+        Without it slack_sdk opens a new HTTP session, and connection, per call. Created
+        here, inside the running loop the pool belongs to.
+        """
+        self.client.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def _post(self, channel: str, message: Message, **extra) -> MessageRef:
         try:
@@ -55,7 +74,8 @@ class SlackChat:
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         rendered = self.renderer.message(message)
         if origin.response_url:
-            webhook = AsyncWebhookClient(origin.response_url, timeout=10)
+            webhook = AsyncWebhookClient(origin.response_url, timeout=10,
+                                         session=self.client.session)
             response = await webhook.send(response_type="ephemeral", replace_original=False,
                                           **rendered)
             result = "ok" if response.status_code == 200 else str(response.status_code)
@@ -79,11 +99,17 @@ class SlackChat:
             raise
         return profile_from_user(response["user"])
 
+    async def profile_by_email(self, email: str) -> Profile | None:
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNREACHABLE:
+                return None
+            raise
+        user = response["user"]
+        if not is_person(user) or user.get("deleted"):
+            return None
+        return profile_from_user(user)
 
-def profile_from_user(user: dict) -> Profile:
-    """A Profile from a Slack user object (users.info, users.list)."""
-    profile = user.get("profile") or {}
-    name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-            or user.get("name") or "")
-    return Profile(platform="slack", user_id=user["id"], display_name=name,
-                   email=(profile.get("email") or None), tz=user.get("tz") or None)
+    async def roster(self, usergroups: Collection[str]) -> Roster:
+        return await read_roster(self.client, usergroups)

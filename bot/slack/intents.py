@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit
+from bot.intents import ButtonPress, Command, FormSubmit, ProfileChanged
+from bot.slack.directory import is_person, profile_from_user
 
 
 def command_intent(body: Mapping[str, Any]) -> Command:
@@ -60,3 +61,11 @@ def form_intent(body: Mapping[str, Any]) -> FormSubmit:
         origin=Origin(platform="slack", user_id=body["user"]["id"],
                       trigger_id=body.get("trigger_id")),
     )
+
+
+def profile_changed(body: Mapping[str, Any]) -> ProfileChanged | None:
+    """A ``team_join`` or ``user_change`` delivery; None for bots, apps and Slackbot."""
+    user = body["event"].get("user")
+    if not isinstance(user, Mapping) or not is_person(user):
+        return None
+    return ProfileChanged(profile_from_user(user), active=not user.get("deleted"))

@@ -17,7 +17,6 @@ MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_CONTEXT = 2000
 MAX_BUTTON_TEXT = 75
-MAX_VALUE = 2000
 MAX_ACTIONS = 25
 MAX_FALLBACK = 3000
 MAX_MODAL_TITLE = 24
@@ -78,7 +77,7 @@ class SlackRenderer:
             "type": "button",
             "action_id": button.action_id,
             "text": _plain(self._block(template, button.label, ctx), MAX_BUTTON_TEXT),
-            "value": button.value[:MAX_VALUE],
+            "value": button.value,
         }
         if button.style:
             element["style"] = button.style

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from storage.models import Person
@@ -40,3 +42,15 @@ async def test_unknown_word_is_named_back_escaped(bot, slack, slack_sender):
     text = posted.body["blocks"][1]["text"]["text"]
     assert "Sorry, I don't know `&lt;!channel&gt;&amp;more`." in text
     assert "<!channel>" not in str(posted.body)
+
+
+async def test_simultaneous_first_requests_add_the_person_once(bot, slack, slack_sender):
+    replies = await asyncio.gather(*(
+        slack_sender.command("/touchpoint", "help", user_id="U0EMPL001") for _ in range(8)))
+
+    assert [reply.status for reply in replies] == [200] * 8
+    posted = await slack.wait_for_response(8)
+    assert all(p.body["text"] == "Touchpoint: how can IT help?" for p in posted)
+    async with bot.services.sessions() as session:
+        people = (await session.exec(select(Person))).all()
+    assert [person.slack_user_id for person in people] == ["U0EMPL001"]

@@ -1,14 +1,28 @@
-"""Events API deliveries: each event is handled once, however often Slack retries it."""
+"""Events API deliveries: each event is handled once, however often Slack retries it.
+
+`EVENT_INTENTS` names every event type Touchpoint listens to: `register` gives each one its
+listener, and the Slack app manifest subscribes to exactly these, so the two cannot drift.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.handlers.dispatcher import Dispatcher
+from bot.intents import Event, Intent
+from bot.slack.intents import profile_changed
 from storage.once import first_delivery
+
+EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]] = {
+    "team_join": profile_changed,
+    "user_change": profile_changed,
+}
+"""Each Events API type listened to, with the function (bot/slack/intents.py) that turns its
+delivery into an intent, or None when it is nothing for Touchpoint (a bot's profile)."""
 
 
 def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
@@ -26,3 +40,12 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
                 # Acknowledge the retry so Slack stops; the first delivery did the work.
                 return BoltResponse(status=200, body="")
         return await next()
+
+    async def on_event(ack: AsyncAck, body: dict) -> None:
+        await ack()
+        intent = EVENT_INTENTS[body["event"]["type"]](body)
+        if intent is not None:
+            await dispatcher.dispatch(intent)
+
+    for event_type in EVENT_INTENTS:
+        app.event(event_type)(on_event)

@@ -1,0 +1,40 @@
+# Touchpoint's developer commands. Each target installs what it needs, from nothing but
+# Python 3.11: a .venv from requirements.lock, reinstalled only when the lock or
+# pyproject.toml changes.
+#
+#   make test    ruff, then the whole suite on SQLite and PostgreSQL
+#   make lint    ruff only
+#   make demo    a scripted conversation with a real Touchpoint (touchpoint demo)
+#   make bench   Slack time-to-ack, Touchpoint against a bare Bolt app (BENCH_ARGS="--seconds 20")
+#
+# The PostgreSQL tests use TOUCHPOINT_TEST_POSTGRES (default below); they fail, not skip, when
+# it is set and the server does not answer. Set it empty for SQLite only:
+#   make test TOUCHPOINT_TEST_POSTGRES=
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+TOUCHPOINT_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: test lint demo bench
+
+$(INSTALLED): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check
+
+test: lint
+	TOUCHPOINT_TEST_POSTGRES='$(TOUCHPOINT_TEST_POSTGRES)' $(BIN)/pytest -q $(PYTEST_ARGS)
+
+demo: $(INSTALLED)
+	$(BIN)/touchpoint demo
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/slack_ack.py $(BENCH_ARGS)

@@ -1,0 +1,18 @@
+"""The demo's scenes, one module per scene, played in the order of `SCENES`.
+
+A scene is an async function given the `Stage`; its words live in messages/demo/<scene>.j2.
+A feature adds its scene here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.demo.scenes.help import asking_for_help
+from bot.demo.stage import Stage
+
+Scene = Callable[[Stage], Awaitable[None]]
+
+SCENES: tuple[Scene, ...] = (
+    asking_for_help,
+)

@@ -1,0 +1,126 @@
+"""The stage scenes play on: people act through the real protocols, and whatever Touchpoint
+shows them (as recorded by the local emulators) is printed in the transcript.
+
+A scene calls `scene()` for its heading, then acts: `slack_command(...)` posts a signed slash
+command as Slack would, `teams_message(...)` posts a message activity as Teams would, and each
+waits for the answers the script expects. Everything the bot showed since the previous action
+is printed in the order it was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from bot.demo.cast import CAST, CHANNEL_NAMES, GENERAL, TENANT, Actor
+from bot.demo.transcript import (
+    Delivery,
+    Transcript,
+    connector_call_delivery,
+    response_url_delivery,
+    slack_call_delivery,
+)
+from bot.emulators.requests import SlackSender
+from bot.emulators.slack import SlackEmulator
+from bot.emulators.teams import BotConnectorEmulator
+
+ANSWER_TIMEOUT_S = 10.0
+_POLL_S = 0.01
+BOT_ACCOUNT = {"id": "28:touchpoint-demo", "name": "Touchpoint"}
+
+
+class DemoError(Exception):
+    """The scripted conversation did not go as written."""
+
+
+class Stage:
+    def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
+                 sender: SlackSender, connector: BotConnectorEmulator,
+                 http: aiohttp.ClientSession):
+        self.transcript = transcript
+        self.slack = slack
+        self.sender = sender
+        self.connector = connector
+        self._http = http
+        self._activities_url = bot_url.rstrip("/") + "/api/messages"
+        self._activity_ids = itertools.count(1)
+        self._names: dict[str, str] = dict(CHANNEL_NAMES)
+        for actor in CAST:
+            if actor.slack_id:
+                self._names[actor.slack_id] = actor.name
+                self._names[slack.dm_channel(actor.slack_id)] = actor.name
+            if actor.teams_id:
+                self._names[actor.teams_chat] = actor.name
+        self._seen = (0, 0, 0)
+
+    def scene(self, template: str, **context: Any) -> None:
+        self.transcript.scene(template, **context)
+
+    async def slack_command(self, actor: Actor, command: str, text: str = "", *,
+                            answers: int = 1) -> None:
+        """`actor` types a slash command in #general; show the `answers` the bot gives."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        typed = f"{command} {text}".strip()
+        self.transcript.says(actor.name, "slack", typed)
+        reply = await self.sender.command(command, text, user_id=actor.slack_id,
+                                          channel_id=GENERAL, user_name=actor.name.lower())
+        if reply.status != 200:
+            raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
+        await self._show(actor, GENERAL, answers)
+
+    async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:
+        """`actor` writes to Touchpoint in their personal Teams chat; show the answers."""
+        assert actor.teams_id is not None, f"{actor.name} is not on Teams"
+        self.transcript.says(actor.name, "teams", text)
+        activity = {
+            "type": "message",
+            "id": f"{1_700_000_000_000 + next(self._activity_ids)}",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "serviceUrl": self.connector.url,
+            "channelId": "msteams",
+            "from": {"id": actor.teams_account, "name": actor.full_name,
+                     "aadObjectId": actor.teams_id},
+            "conversation": {"id": actor.teams_chat, "conversationType": "personal",
+                             "tenantId": TENANT},
+            "recipient": BOT_ACCOUNT,
+            "text": text,
+            "textFormat": "plain",
+            "locale": "en-GB",
+            "channelData": {"tenant": {"id": TENANT}},
+        }
+        async with self._http.post(self._activities_url, json=activity) as response:
+            if response.status >= 300:
+                raise DemoError(f"Teams message {text!r} got HTTP {response.status}")
+        await self._show(actor, actor.teams_chat, answers)
+
+    async def _show(self, actor: Actor, channel: str, expected: int) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_TIMEOUT_S
+        while len(found := self._new_deliveries(actor, channel)) < expected:
+            if loop.time() > deadline:
+                raise DemoError(f"expected {expected} answer(s) to {actor.name} within "
+                                f"{ANSWER_TIMEOUT_S:.0f}s, saw {len(found)}")
+            await asyncio.sleep(_POLL_S)
+        self._seen = (len(self.slack.responses), len(self.slack.calls),
+                      len(self.connector.calls))
+        for _at, delivery in found:
+            self.transcript.shows(delivery)
+
+    def _new_deliveries(self, actor: Actor, channel: str) -> list[tuple[float, Delivery]]:
+        responses, slack_calls, connector_calls = self._seen
+        found = [(post.at, response_url_delivery(post.body, actor.name, channel, self._names))
+                 for post in self.slack.responses[responses:]]
+        for call in self.slack.calls[slack_calls:]:
+            delivery = slack_call_delivery(call.method, call.args, actor.name, self._names)
+            if delivery is not None and not call.faulted:
+                found.append((call.at, delivery))
+        for teams_call in self.connector.calls[connector_calls:]:
+            delivery = connector_call_delivery(teams_call.method, teams_call.conversation_id,
+                                               teams_call.body, self._names)
+            if delivery is not None and not teams_call.faulted:
+                found.append((teams_call.at, delivery))
+        return sorted(found, key=lambda item: item[0])

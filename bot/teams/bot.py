@@ -1,0 +1,150 @@
+"""`TouchpointBot`, the ActivityHandler behind ``/api/messages``.
+
+Each activity first refreshes what Touchpoint knows about its conversation: the stored
+reference (a 1:1 chat linked to its person) and, when the bot or someone new joins, the people
+directory from the Teams roster, so employees can be messaged later and get their roles from
+app.yaml by email. A message then becomes an intent for the dispatcher. When the bot is
+removed, the conversation's reference is dropped, since it can no longer be used.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.chat.port import Profile
+from bot.flows import directory
+from bot.handlers.dispatcher import Dispatcher
+from bot.teams import references
+from bot.teams.calls import call
+from bot.teams.intents import (
+    conversation_type,
+    intent_of,
+    profile_of,
+    reference_of,
+    teams_user_id,
+)
+
+log = logging.getLogger(__name__)
+
+ROSTER_PAGE_SIZE = 200
+
+
+def _includes_bot(members: list[ChannelAccount] | None, activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return any(member.id == bot_id for member in members or [])
+
+
+class TouchpointBot(ActivityHandler):
+    def __init__(self, dispatcher: Dispatcher):
+        self.dispatcher = dispatcher
+        services = dispatcher.services
+        self.sessions = services.sessions
+        self.app = services.settings.app
+        self.metrics = services.metrics
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        intent = intent_of(turn_context.activity)
+        if intent is None:
+            log.info("teams message with nothing to act on (no sender or unknown card data)")
+            return
+        await self.dispatcher.dispatch(intent)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if _includes_bot(activity.members_removed, activity):
+            await self._forget(turn_context)
+            return
+        await self._remember(turn_context)
+        await super().on_conversation_update_activity(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount],
+                                        turn_context: TurnContext) -> None:
+        if _includes_bot(members_added, turn_context.activity):
+            await self._sync_roster(turn_context)
+            return
+        profiles = [await self._member_profile(turn_context, member) for member in members_added]
+        async with self.sessions() as session:
+            for profile in profiles:
+                if profile is not None:
+                    await directory.upsert_profile(session, self.app, profile)
+            await session.commit()
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await self._sync_roster(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        # "remove-upgrade" comes with an app upgrade, after which the reference still works.
+        if turn_context.activity.action == "remove":
+            await self._forget(turn_context)
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        """Store the conversation's reference, linking a 1:1 chat to its person; a sender
+        the directory does not know yet is added first."""
+        activity = turn_context.activity
+        if not activity.conversation or not activity.conversation.id:
+            return
+        account = activity.from_property
+        user_id = teams_user_id(account) if account and account.role != "bot" else None
+        # Looked up before the write session opens: no lock is held across a network call.
+        profile = None
+        if account and user_id and not await self._knows(user_id):
+            profile = await self._member_profile(turn_context, account)
+        async with self.sessions() as session:
+            sender = None
+            if profile is not None:
+                sender = await directory.upsert_profile(session, self.app, profile)
+                await session.flush()
+            elif user_id:
+                sender = await directory.find_by_platform_id(session, "teams", user_id)
+            personal = conversation_type(activity) == references.PERSONAL
+            await references.save(session, reference_of(activity),
+                                  sender.id if personal and sender else None)
+            await session.commit()
+
+    async def _forget(self, turn_context: TurnContext) -> None:
+        conversation = turn_context.activity.conversation
+        if conversation and conversation.id:
+            async with self.sessions() as session:
+                await references.forget(session, conversation.id)
+                await session.commit()
+
+    async def _knows(self, user_id: str) -> bool:
+        async with self.sessions() as session:
+            person = await directory.find_by_platform_id(session, "teams", user_id)
+        # An inactive person is refreshed too, which spares the dispatcher a lookup of its own.
+        return person is not None and person.active
+
+    async def _member_profile(self, turn_context: TurnContext,
+                              account: ChannelAccount) -> Profile | None:
+        """The roster's profile of a member (it has the email), else the activity's own."""
+        try:
+            member = await call(self.metrics, "get_member",
+                                partial(TeamsInfo.get_member, turn_context, account.id))
+        except Exception as error:
+            log.warning("teams roster lookup failed (%s); using the activity's profile",
+                        type(error).__name__)
+            return profile_of(account)
+        return profile_of(member) or profile_of(account)
+
+    async def _sync_roster(self, turn_context: TurnContext) -> None:
+        """Add every member of the conversation (or team) to the people directory."""
+        token = None
+        while True:
+            page = await call(self.metrics, "get_paged_members", partial(
+                TeamsInfo.get_paged_members, turn_context, token, ROSTER_PAGE_SIZE))
+            async with self.sessions() as session:
+                for member in page.members or []:
+                    profile = profile_of(member)
+                    if profile is not None:
+                        await directory.upsert_profile(session, self.app, profile)
+                await session.commit()
+            token = page.continuation_token
+            if not token:
+                return

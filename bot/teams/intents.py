@@ -1,0 +1,145 @@
+"""Teams activities to intents: the only place that knows where Teams keeps each field.
+
+Text typed to the bot arrives as HTML-ish text with ``<at>Name</at>`` for mentions. The bot's
+own mention is dropped, other people's mentions keep their names, markup is stripped and
+entities decoded; the first word then picks the command, as a slash command would in Slack
+(``kudos ...``), and anything else goes to ``/touchpoint`` (so ``help`` is ``/touchpoint help``).
+An Adaptive Card ``Action.Submit`` arrives as a message whose ``value`` carries the data the
+renderer put on the action (``action_id`` for a button, ``callback_id`` for a form).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.chat.port import MessageRef, Origin, Profile
+from bot.intents import ButtonPress, Command, FormSubmit, Intent
+
+COMMANDS = frozenset({"complain", "kudos", "broadcast"})
+DEFAULT_COMMAND = "touchpoint"
+FORM_KEYS = frozenset({"callback_id", "metadata"})
+
+_MENTION = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_LINE_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def teams_user_id(account: ChannelAccount | None) -> str | None:
+    """The AAD object id Touchpoint knows a Teams person by (lower case)."""
+    if account is None:
+        return None
+    user_id = account.aad_object_id or account.id
+    return user_id.lower() if user_id else None
+
+
+def tenant_of(activity: Activity) -> str | None:
+    data = activity.channel_data
+    tenant = data.get("tenant") if isinstance(data, Mapping) else None
+    return tenant.get("id") if isinstance(tenant, Mapping) else None
+
+
+def conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return (conversation.conversation_type if conversation else None) or "personal"
+
+
+def reference_of(activity: Activity) -> dict[str, Any]:
+    """The activity's ConversationReference as JSON, with the tenant (botbuilder's model
+    spells its key ``tenantID`` and so drops the ``tenantId`` Teams sends)."""
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    tenant = tenant_of(activity)
+    if tenant:
+        reference.setdefault("conversation", {})["tenantId"] = tenant
+    return reference
+
+
+def profile_of(account: ChannelAccount) -> Profile | None:
+    """A Profile from a ChannelAccount or a TeamsChannelAccount (roster entries carry email)."""
+    user_id = teams_user_id(account)
+    if not user_id:
+        return None
+    extra = getattr(account, "additional_properties", None) or {}
+    email = getattr(account, "email", None) or extra.get("email") or None
+    return Profile(platform="teams", user_id=user_id, display_name=account.name or "",
+                   email=email)
+
+
+def _bot_mentions(activity: Activity) -> set[str]:
+    """The inner text of every mention of the bot itself, from the activity's entities."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    names = set()
+    for entity in activity.entities or []:
+        extra = entity.additional_properties or {}
+        mentioned = extra.get("mentioned") or {}
+        if entity.type == "mention" and bot_id and mentioned.get("id") == bot_id:
+            match = _MENTION.search(str(extra.get("text") or ""))
+            names.add(match.group(1) if match else str(mentioned.get("name") or ""))
+    return names
+
+
+def plain_text(activity: Activity) -> str:
+    """What the person typed: no bot mention, no markup, entities decoded."""
+    raw = activity.text or ""
+    bot_names = _bot_mentions(activity)
+
+    def mention(match: re.Match[str]) -> str:
+        # Without entities a leading mention is taken to address the bot.
+        addressed = match.group(1) in bot_names or (
+            not bot_names and not raw[: match.start()].strip())
+        return " " if addressed else match.group(1)
+
+    text = _MENTION.sub(mention, raw)
+    text = _TAG.sub("", _LINE_BREAK.sub("\n", text))
+    text = html.unescape(text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def command_of(text: str) -> tuple[str, str]:
+    """(command, text) for what was typed: ``kudos @ann thanks`` is ("kudos", "@ann thanks")."""
+    parts = text.split(maxsplit=1)
+    first = parts[0].lower().lstrip("/") if parts else ""
+    rest = parts[1] if len(parts) > 1 else ""
+    if first in COMMANDS or first == DEFAULT_COMMAND:
+        return first, rest
+    return DEFAULT_COMMAND, text
+
+
+def origin_of(activity: Activity) -> Origin | None:
+    user_id = teams_user_id(activity.from_property)
+    if not user_id:
+        return None
+    return Origin(platform="teams", user_id=user_id,
+                  channel=activity.conversation.id if activity.conversation else None,
+                  reference=reference_of(activity))
+
+
+def intent_of(activity: Activity) -> Intent | None:
+    """The intent a message activity carries, or None when it carries none we know."""
+    origin = origin_of(activity)
+    if origin is None:
+        return None
+    profile = profile_of(activity.from_property)
+    value = activity.value
+    if isinstance(value, Mapping) and "action_id" in value:
+        message = (MessageRef("teams", origin.channel, activity.reply_to_id)
+                   if origin.channel and activity.reply_to_id else None)
+        return ButtonPress(action_id=str(value["action_id"]), value=str(value.get("value") or ""),
+                           origin=origin, message=message, profile=profile)
+    if isinstance(value, Mapping) and "callback_id" in value:
+        values = {str(key): "" if field is None else str(field).strip()
+                  for key, field in value.items() if key not in FORM_KEYS}
+        return FormSubmit(callback_id=str(value["callback_id"]), values=values,
+                          metadata=str(value.get("metadata") or ""), origin=origin,
+                          profile=profile)
+    if value is not None and not activity.text:
+        return None
+    command, text = command_of(plain_text(activity))
+    return Command(command=command, text=text, origin=origin, profile=profile)

@@ -1,0 +1,182 @@
+"""Adaptive Card rendering: a neutral `Message` or `Form` becomes a Teams message activity.
+
+Card text is Markdown, rendered from the templates in the Teams dialect (typed text escaped);
+titles, labels and choices are plain text, so the dialect's escapes are taken off them again.
+Teams refuses a message over about 28 KB, so a card that would be too big has its longest
+texts cut with an ellipsis until it fits, rather than being refused. Cards are built as
+dicts and serialised by the connector client, so their JSON is always valid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.chat.message import Button, ChoiceField, Form, Message, TextField
+from bot.chat.templates import Templates, templates_for
+from bot.chat.text import ELLIPSIS
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+MAX_CARD_BYTES = 24_000
+"""Teams' limit is about 28 KB for the whole activity; this leaves room for the envelope."""
+MAX_ACTIONS_PER_ROW = 6
+"""Teams shows at most six actions in one set; more buttons go on further rows."""
+MAX_BUTTON_TITLE = 80
+MAX_LABEL = 500
+MAX_OPTION_TEXT = 200
+MAX_OPTIONS = 100
+MAX_SUMMARY = 200
+MAX_METADATA = 3000
+
+_BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_LINE_BREAKS = re.compile(r"\n+")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> str:
+    """Dialect text for a plain-text property: escapes removed, cut to `limit`."""
+    return _cut(_ESCAPED.sub(r"\1", text), limit)
+
+
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
+    # A single newline is no line break in card Markdown; every line of a template is one.
+    return {"type": "TextBlock", "text": _LINE_BREAKS.sub("\n\n", text), "wrap": True, **style}
+
+
+def card_size(card: dict[str, Any]) -> int:
+    """Bytes of the card as the connector client sends it (JSON, ASCII-escaped)."""
+    return len(json.dumps(card))
+
+
+def _json_size(text: str) -> int:
+    return len(json.dumps(text)) - 2
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
+          ) -> dict[str, Any]:
+    card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA,
+                            "version": CARD_VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def card_activity(card: dict[str, Any], summary: str) -> Activity:
+    """A message activity carrying the card; `summary` is what notifications show."""
+    return Activity(type=ActivityTypes.message, summary=summary or None,
+                    attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)])
+
+
+class TeamsRenderer:
+    def __init__(self, templates: Templates | None = None):
+        self.templates = templates or templates_for("teams")
+        self.dialect = self.templates.dialect
+
+    def _block(self, template: str, block: str, context) -> str:
+        return self.templates.render_block(template, block, context)
+
+    def message_card(self, message: Message) -> dict[str, Any]:
+        name, ctx = message.template, message.context
+        has = self.templates.template(name).blocks
+        body: list[dict[str, Any]] = []
+        header = self._block(name, "header", ctx) if "header" in has else ""
+        if header:
+            body.append(_text_block(header, weight="Bolder", size="Medium"))
+        for section in message.sections:
+            text = self._block(name, section, ctx)
+            if text:
+                body.append(_text_block(text))
+        buttons = [self._button(name, button, ctx) for button in message.buttons]
+        for start in range(0, len(buttons), MAX_ACTIONS_PER_ROW):
+            body.append({"type": "ActionSet",
+                         "actions": buttons[start : start + MAX_ACTIONS_PER_ROW]})
+        footer = self._block(name, "footer", ctx) if "footer" in has else ""
+        if footer:
+            body.append(_text_block(footer, isSubtle=True, size="Small"))
+        return self._fit(_card(body))
+
+    def summary(self, message: Message) -> str:
+        """Notification text: the ``notification`` block, else the header, else the text."""
+        name, ctx = message.template, message.context
+        has = self.templates.template(name).blocks
+        for block in ("notification", "header", *message.sections):
+            if block in has:
+                text = self._block(name, block, ctx)
+                if text:
+                    return plain(text, MAX_SUMMARY)
+        return ""
+
+    def message(self, message: Message) -> Activity:
+        return card_activity(self.message_card(message), self.summary(message))
+
+    def _button(self, template: str, button: Button, ctx) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "type": "Action.Submit",
+            "title": plain(self._block(template, button.label, ctx), MAX_BUTTON_TITLE),
+            "data": {"action_id": button.action_id, "value": button.value},
+        }
+        if button.style:
+            action["style"] = _BUTTON_STYLES[button.style]
+        return action
+
+    def form_card(self, form: Form) -> dict[str, Any]:
+        name, ctx = form.template, form.context
+        has = self.templates.template(name).blocks
+        if len(form.metadata) > MAX_METADATA:
+            raise ValueError("form metadata is over the 3,000 character limit")
+        title = self._block(name, "title", ctx)
+        body = [_text_block(title, weight="Bolder", size="Medium")]
+        if "text" in has:
+            body.append(_text_block(self._block(name, "text", ctx)))
+        body.extend(self._input(name, field, ctx) for field in form.fields)
+        submit = {"type": "Action.Submit",
+                  "title": plain(self._block(name, "submit", ctx), MAX_BUTTON_TITLE),
+                  "data": {"callback_id": form.callback_id, "metadata": form.metadata}}
+        return self._fit(_card(body, [submit]))
+
+    def form(self, form: Form) -> Activity:
+        title = self._block(form.template, "title", form.context)
+        return card_activity(self.form_card(form), plain(title, MAX_SUMMARY))
+
+    def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
+        label = plain(self._block(template, field.label, ctx), MAX_LABEL)
+        if isinstance(field, TextField):
+            element: dict[str, Any] = {"type": "Input.Text", "id": field.name, "label": label,
+                                       "isMultiline": field.multiline,
+                                       "isRequired": field.required,
+                                       "maxLength": field.max_length}
+            if field.initial:
+                element["value"] = field.initial[: field.max_length]
+            return element
+        options = field.options[:MAX_OPTIONS]
+        element = {"type": "Input.ChoiceSet", "id": field.name, "label": label,
+                   "style": "compact", "isRequired": field.required,
+                   "choices": [{"title": _cut(option.text, MAX_OPTION_TEXT),
+                                "value": option.value} for option in options]}
+        if field.initial is not None and any(o.value == field.initial for o in options):
+            element["value"] = field.initial
+        return element
+
+    def _fit(self, card: dict[str, Any]) -> dict[str, Any]:
+        """Cut the longest text blocks until the card is within MAX_CARD_BYTES."""
+        blocks = [block for block in card["body"] if block["type"] == "TextBlock"]
+        while (excess := card_size(card) - MAX_CARD_BYTES) > 0 and blocks:
+            longest = max(blocks, key=lambda block: _json_size(block["text"]))
+            text = longest["text"]
+            if len(text) <= len(ELLIPSIS):
+                break
+            # Keep the share of characters that fits, as if every one cost the same; a
+            # text that costs more towards its end is cut again on the next pass.
+            cost = _json_size(text)
+            keep = min(len(text) - 1, (cost - excess) * len(text) // cost)
+            longest["text"] = self.dialect.truncate(text, max(len(ELLIPSIS), keep))
+        return card

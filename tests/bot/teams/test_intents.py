@@ -1,0 +1,141 @@
+"""Teams activities (as Teams posts them) to neutral intents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.schema import Activity
+
+from bot.chat.port import MessageRef
+from bot.intents import ButtonPress, Command, FormSubmit
+from bot.teams.intents import intent_of
+
+BOT = {"id": "28:bot-app-id", "name": "Touchpoint"}
+SENDER = {"id": "29:1sender", "name": "Ann Lee",
+          "aadObjectId": "AB12CD34-0000-4000-8000-0000000000FF"}
+
+
+def activity(text: str | None = None, *, entities: list | None = None, value: Any = None,
+             **extra: Any) -> Activity:
+    raw = {
+        "type": "message",
+        "id": "1700000000500",
+        "serviceUrl": "https://smba.trafficmanager.net/emea/",
+        "channelId": "msteams",
+        "from": SENDER,
+        "recipient": BOT,
+        "conversation": {"id": "a:1personal", "conversationType": "personal",
+                         "tenantId": "tenant-1"},
+        "channelData": {"tenant": {"id": "tenant-1"}},
+        "text": text,
+        "entities": entities,
+        "value": value,
+        **extra,
+    }
+    return Activity().deserialize({k: v for k, v in raw.items() if v is not None})
+
+
+def bot_mention(name: str = "Touchpoint") -> dict:
+    return {"type": "mention", "text": f"<at>{name}</at>", "mentioned": BOT}
+
+
+@pytest.mark.parametrize(("text", "command", "rest"), [
+    ("help", "touchpoint", "help"),
+    ("Help", "touchpoint", "Help"),
+    ("<p>help</p>", "touchpoint", "help"),
+    ("complain the wifi drops every hour", "complain", "the wifi drops every hour"),
+    ("Kudos Ann fixed my laptop", "kudos", "Ann fixed my laptop"),
+    ("/broadcast outage: VPN", "broadcast", "outage: VPN"),
+    ("touchpoint help", "touchpoint", "help"),
+    ("what can you do", "touchpoint", "what can you do"),
+    ("", "touchpoint", ""),
+])
+def test_the_first_word_picks_the_command(text, command, rest):
+    intent = intent_of(activity(text))
+
+    assert isinstance(intent, Command)
+    assert (intent.command, intent.text) == (command, rest)
+
+
+def test_help_typed_to_the_bot_is_touchpoint_help():
+    intent = intent_of(activity("help"))
+
+    assert isinstance(intent, Command)
+    assert (intent.command, intent.word) == ("touchpoint", "help")
+
+
+def test_the_bots_mention_is_dropped_and_other_mentions_keep_their_names():
+    intent = intent_of(activity(
+        "<at>Touchpoint</at> kudos <at>Bo Chen</at> fixed it &amp; more&nbsp;<b>fast</b>",
+        entities=[bot_mention(),
+                  {"type": "mention", "text": "<at>Bo Chen</at>",
+                   "mentioned": {"id": "29:1bo", "name": "Bo Chen"}}]))
+
+    assert isinstance(intent, Command)
+    assert (intent.command, intent.text) == ("kudos", "Bo Chen fixed it & more fast")
+
+
+def test_a_leading_mention_without_entities_is_taken_as_the_bot():
+    intent = intent_of(activity("<at>Touchpoint Bot</at> help"))
+
+    assert isinstance(intent, Command)
+    assert (intent.command, intent.text) == ("touchpoint", "help")
+
+
+def test_typed_markup_comes_through_as_text():
+    intent = intent_of(activity("complain &lt;b&gt;rude&lt;/b&gt; <div>line two</div>"))
+
+    assert isinstance(intent, Command)
+    assert intent.text == "<b>rude</b> line two"
+
+
+def test_the_origin_and_profile_name_the_sender_by_aad_object_id():
+    intent = intent_of(activity("help", **{"from": {**SENDER, "email": "Ann@Example.com"}}))
+
+    assert isinstance(intent, Command)
+    origin = intent.origin
+    assert (origin.platform, origin.user_id, origin.channel) == (
+        "teams", "ab12cd34-0000-4000-8000-0000000000ff", "a:1personal")
+    assert origin.reference is not None
+    assert origin.reference["serviceUrl"] == "https://smba.trafficmanager.net/emea/"
+    assert origin.reference["conversation"] == {
+        "id": "a:1personal", "conversationType": "personal", "tenantId": "tenant-1"}
+    assert origin.reference["user"]["id"] == "29:1sender"
+    assert origin.reference["bot"]["id"] == "28:bot-app-id"
+    assert intent.profile is not None
+    assert (intent.profile.display_name, intent.profile.email) == ("Ann Lee", "Ann@Example.com")
+
+
+def test_an_action_submit_is_a_button_press_on_the_card_it_came_from():
+    intent = intent_of(activity(value={"action_id": "csat.rate", "value": "5"},
+                                replyToId="1700000000400"))
+
+    assert isinstance(intent, ButtonPress)
+    assert (intent.action_id, intent.value) == ("csat.rate", "5")
+    assert intent.message == MessageRef("teams", "a:1personal", "1700000000400")
+    assert intent.origin.user_id == "ab12cd34-0000-4000-8000-0000000000ff"
+
+
+def test_a_submitted_form_card_is_a_form_submit_with_its_fields():
+    intent = intent_of(activity(value={"callback_id": "complaint.new", "metadata": "{\"n\": 1}",
+                                       "summary": "  Wifi drops  ", "category": "network",
+                                       "optional": None}))
+
+    assert isinstance(intent, FormSubmit)
+    assert intent.callback_id == "complaint.new"
+    assert intent.metadata == "{\"n\": 1}"
+    assert dict(intent.values) == {"summary": "Wifi drops", "category": "network",
+                                   "optional": ""}
+    assert intent.origin is not None and intent.origin.platform == "teams"
+
+
+def test_card_data_it_does_not_know_is_no_intent():
+    assert intent_of(activity(value={"something": "else"})) is None
+
+
+def test_an_activity_without_a_sender_is_no_intent():
+    raw = activity("help").serialize()
+    del raw["from"]
+
+    assert intent_of(Activity().deserialize(raw)) is None

@@ -1,0 +1,188 @@
+"""The Teams app package: manifest.json and icons as Teams wants them, with the Slack commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from bot.__main__ import cli
+
+APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+ORGANISATION = "R&D <IT>_Services"
+_ENV_WITHOUT_SECRETS = {name: None for name in (
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
+    "MICROSOFT_APP_PASSWORD", "TOUCHPOINT_TEAMS_DEV_MODE")}
+
+
+@pytest.fixture
+def app_yaml(tmp_path: Path) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump({
+        "organisation": {"name": ORGANISATION},
+        "channels": {"triage": {"teams": "19:triage@thread.tacv2"},
+                     "digests": {"teams": "19:digests@thread.tacv2"},
+                     "kudos_wall": {"teams": "19:kudos@thread.tacv2"},
+                     "broadcasts": [{"teams": "19:status@thread.tacv2"}]},
+    }), encoding="utf-8")
+    return path
+
+
+def run(config: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, ["manifest", *args], env={
+        **_ENV_WITHOUT_SECRETS, "TOUCHPOINT_CONFIG": str(config), **(env or {})})
+
+
+def package(config: Path, out: Path, *args: str, env: dict[str, str] | None = None
+            ) -> dict[str, bytes]:
+    result = run(config, "teams", "--out", str(out), *args, env=env)
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(out) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def png_header(data: bytes) -> tuple[int, int, int, int]:
+    """Width, height, bit depth and colour type from the IHDR chunk, which must come first."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    return width, height, depth, colour
+
+
+def rgba_rows(data: bytes) -> list[list[tuple[int, ...]]]:
+    """The pixels of an 8-bit RGBA PNG whose scanlines use no filter."""
+    width, height, _depth, _colour = png_header(data)
+    offset, idat = 8, b""
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"IDAT":
+            idat += data[offset + 8:offset + 8 + length]
+        offset += 12 + length
+    raw = zlib.decompress(idat)
+    stride = 1 + 4 * width
+    rows = []
+    for y in range(height):
+        line = raw[y * stride:(y + 1) * stride]
+        assert line[0] == 0, "filter type none"
+        rows.append([tuple(line[1 + 4 * x:5 + 4 * x]) for x in range(width)])
+    return rows
+
+
+def manifest_in(files: dict[str, bytes]) -> dict[str, Any]:
+    return json.loads(files["manifest.json"])
+
+
+def test_the_package_holds_a_1_17_manifest_and_its_icons(app_yaml, tmp_path):
+    files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID,
+                    "--domain", "touchpoint.example.com")
+
+    assert set(files) == {"manifest.json", "color.png", "outline.png"}
+    manifest = manifest_in(files)
+    assert manifest["$schema"].endswith("/teams/v1.17/MicrosoftTeams.schema.json")
+    assert manifest["manifestVersion"] == "1.17"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert manifest["id"] == APP_ID
+    [bot] = manifest["bots"]
+    assert bot["botId"] == APP_ID
+    assert (bot["scopes"], bot["supportsFiles"], bot["isNotificationOnly"]) == (
+        ["personal", "team", "groupChat"], False, False)
+    assert set(manifest["icons"].values()) == {"color.png", "outline.png"}
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", manifest["accentColor"])
+    assert manifest["validDomains"] == ["touchpoint.example.com"]
+    developer = manifest["developer"]
+    assert developer["name"] == ORGANISATION
+    assert {developer[key] for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl")} == {
+        "https://touchpoint.example.com/"}
+    # The 1.17 schema's limits; the text is plain, with the organisation's name unescaped.
+    assert 0 < len(manifest["name"]["short"]) <= 30
+    assert ORGANISATION in manifest["name"]["full"] and len(manifest["name"]["full"]) <= 100
+    assert 0 < len(manifest["description"]["short"]) <= 80
+    assert ORGANISATION in manifest["description"]["full"]
+    assert len(manifest["description"]["full"]) <= 4000
+    assert set(manifest["permissions"]) <= {"identity", "messageTeamMembers"}
+
+
+def test_the_icons_are_the_sizes_and_colours_teams_wants(app_yaml, tmp_path):
+    files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID)
+    accent = manifest_in(files)["accentColor"]
+
+    assert png_header(files["color.png"]) == (192, 192, 8, 6)
+    assert png_header(files["outline.png"]) == (32, 32, 8, 6)
+    colour = rgba_rows(files["color.png"])
+    assert colour[0][0] == (*bytes.fromhex(accent[1:]), 255)
+    assert (255, 255, 255, 255) in {pixel for row in colour for pixel in row}
+    outline = [pixel for row in rgba_rows(files["outline.png"]) for pixel in row]
+    assert all(pixel[:3] == (255, 255, 255) for pixel in outline), "white only"
+    alphas = {pixel[3] for pixel in outline}
+    assert 0 in alphas and 255 in alphas, "a white shape on a transparent ground"
+
+
+def test_the_commands_are_the_slack_commands_typed_without_a_slash(app_yaml, tmp_path):
+    files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID)
+    slack = yaml.safe_load(run(app_yaml, "slack", "--socket-mode").stdout)
+
+    [command_list] = manifest_in(files)["bots"][0]["commandLists"]
+    assert set(command_list["scopes"]) == {"personal", "team", "groupChat"}
+    commands = command_list["commands"]
+    # /touchpoint's words are typed alone in Teams, so it is listed as its "help".
+    expected = {"help" if c["command"] == "/touchpoint" else c["command"].removeprefix("/")
+                for c in slack["features"]["slash_commands"]}
+    assert [c["title"] for c in commands] and {c["title"] for c in commands} == expected
+    assert len(commands) <= 10
+    for command in commands:
+        assert len(command["title"]) <= 32
+        assert 0 < len(command["description"]) <= 128
+
+
+def test_the_app_id_comes_from_the_environment_too(app_yaml, tmp_path):
+    files = package(app_yaml, tmp_path / "teams.zip", env={"MICROSOFT_APP_ID": APP_ID})
+
+    manifest = manifest_in(files)
+    assert manifest["id"] == manifest["bots"][0]["botId"] == APP_ID
+
+
+def test_without_an_app_id_it_says_where_to_give_one(app_yaml, tmp_path):
+    out = tmp_path / "teams.zip"
+
+    result = run(app_yaml, "teams", "--out", str(out))
+
+    assert result.exit_code == 2
+    assert "MICROSOFT_APP_ID: not set; set it or pass --app-id" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "problem"), [
+    (["--app-id", "not-a-guid"], "is not a GUID"),
+    (["--app-id", APP_ID, "--domain", "touchpoint example"], "--domain:"),
+])
+def test_a_bad_app_id_or_domain_is_refused(app_yaml, tmp_path, args, problem):
+    result = run(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"), *args)
+
+    assert result.exit_code == 2
+    assert problem in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_domain_given_as_a_url_is_its_host(app_yaml, tmp_path):
+    files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID,
+                    "--domain", "https://Touchpoint.Example.com/api/messages")
+
+    assert manifest_in(files)["validDomains"] == ["touchpoint.example.com"]
+
+
+def test_without_a_domain_the_placeholder_links_are_pointed_out(app_yaml, tmp_path):
+    result = run(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"), "--app-id", APP_ID)
+
+    assert result.exit_code == 0
+    assert "Without --domain" in result.stderr
+    with zipfile.ZipFile(tmp_path / "teams.zip") as archive:
+        assert json.loads(archive.read("manifest.json"))["validDomains"] == []

@@ -1,0 +1,315 @@
+"""The scheduler: each run is claimed in the database, so every slot runs once across replicas.
+
+In the two-replica test the second replica is this file run as a script (see `_replica`): two
+real processes, each with its own scheduler and engine, race for the same slots in one
+PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from bot.config import load_settings
+from bot.scheduler import Scheduler
+from bot.server import SCHEDULER, SERVICES, create_app
+from bot.services import Services
+from storage.engine import create_engine, session_factory
+from storage.models import ScheduledRun
+
+ROOT = Path(__file__).resolve().parents[2]
+JOB = "test.tick"
+SLOTS = 4
+ORGANISATION_ZONE = ZoneInfo("Europe/London")  # tests/conftest.py app_config()
+FIXED_NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+on_postgres = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
+def _soon(after: float = 0.3) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=after)
+
+
+def _every_second(app: web.Application, job, first: datetime, slots: int) -> None:
+    """`job` at `first` and each second after, `slots` times: an interval with a fixed start."""
+    app[SCHEDULER].add_claimed_job(JOB, job, "interval", seconds=1, start_date=first,
+                                   end_date=first + timedelta(seconds=slots - 0.5))
+
+
+def _runs(app: web.Application) -> dict[str, int]:
+    registry = app[SERVICES].metrics.registry
+    return {outcome: int(registry.get_sample_value(
+                "touchpoint_scheduler_runs_total", {"job": JOB, "outcome": outcome}) or 0)
+            for outcome in ("ok", "failed", "skipped")}
+
+
+async def _until_runs(app: web.Application, count: int, within_s: float) -> dict[str, int]:
+    async with asyncio.timeout(within_s):
+        # Polled: a Prometheus counter cannot be awaited.
+        while sum((runs := _runs(app)).values()) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return runs
+
+
+@asynccontextmanager
+async def _started(app: web.Application) -> AsyncIterator[None]:
+    """The app's start-up and shut-down hooks, without serving HTTP."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+async def _claims(database_url: str) -> list[ScheduledRun]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            query = select(ScheduledRun).order_by(col(ScheduledRun.scheduled_for))
+            return list((await session.exec(query)).all())
+    finally:
+        await engine.dispose()
+
+
+@on_sqlite
+async def test_a_run_is_claimed_then_recorded_ok(settings, database_url):
+    app = create_app(settings, clock=lambda: FIXED_NOW)
+    seen: list[tuple[Services, datetime]] = []
+
+    async def tick(services: Services, scheduled_for: datetime) -> None:
+        seen.append((services, scheduled_for))
+
+    first = _soon().replace(microsecond=0) + timedelta(seconds=1)
+    app[SCHEDULER].add_claimed_job(JOB, tick, "cron", second="*", start_date=first,
+                                   end_date=first + timedelta(seconds=1))
+    async with _started(app):
+        runs = await _until_runs(app, 2, within_s=5)
+
+    slots = [first, first + timedelta(seconds=1)]
+    assert runs == {"ok": 2, "failed": 0, "skipped": 0}
+    assert [when for _services, when in seen] == slots
+    assert all(services is app[SERVICES] for services, _when in seen)
+    assert all(when.tzinfo == ORGANISATION_ZONE for _services, when in seen)
+    replica = app[SCHEDULER].replica
+    assert [(c.job, c.scheduled_for, c.claimed_by, c.claimed_at, c.finished_at, c.outcome)
+            for c in await _claims(database_url)] == [
+        (JOB, slot, replica, FIXED_NOW, FIXED_NOW, "ok") for slot in slots]
+
+
+@on_sqlite
+async def test_a_failing_run_is_recorded_failed_and_the_next_still_runs(
+        settings, database_url, caplog):
+    app = create_app(settings)
+    calls: list[datetime] = []
+
+    async def flaky(_services: Services, scheduled_for: datetime) -> None:
+        calls.append(scheduled_for)
+        if len(calls) == 1:
+            raise RuntimeError("the directory is down")
+
+    first = _soon()
+    _every_second(app, flaky, first, slots=2)
+    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+        async with _started(app):
+            runs = await _until_runs(app, 2, within_s=5)
+
+    assert runs == {"ok": 1, "failed": 1, "skipped": 0}
+    claims = await _claims(database_url)
+    assert [(c.scheduled_for, c.outcome) for c in claims] == [
+        (first, "failed"), (first + timedelta(seconds=1), "ok")]
+    assert all(c.finished_at is not None for c in claims)
+    [logged] = [record for record in caplog.records if record.exc_info]
+    assert JOB in logged.getMessage()
+    assert logged.exc_info is not None and logged.exc_info[0] is RuntimeError
+
+
+@on_sqlite
+async def test_a_slot_claimed_elsewhere_is_skipped(settings, database_url):
+    app = create_app(settings)
+    first = _soon()
+    async with app[SERVICES].sessions() as session:
+        session.add(ScheduledRun(job=JOB, scheduled_for=first, claimed_by="another-replica"))
+        await session.commit()
+    ran: list[datetime] = []
+
+    async def tick(_services: Services, scheduled_for: datetime) -> None:
+        ran.append(scheduled_for)
+
+    _every_second(app, tick, first, slots=2)
+    async with _started(app):
+        runs = await _until_runs(app, 2, within_s=5)
+
+    second = first + timedelta(seconds=1)
+    assert runs == {"ok": 1, "failed": 0, "skipped": 1}
+    assert ran == [second]
+    assert [(c.scheduled_for, c.claimed_by, c.outcome) for c in await _claims(database_url)] == [
+        (first, "another-replica", None), (second, app[SCHEDULER].replica, "ok")]
+
+
+@on_sqlite
+async def test_shutdown_lets_a_running_job_finish(settings, database_url):
+    app = create_app(settings)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(_services: Services, _scheduled_for: datetime) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    _every_second(app, slow, _soon(), slots=1)
+    async with _started(app):
+        await asyncio.wait_for(started.wait(), timeout=5)
+
+    assert finished.is_set()
+    assert [c.outcome for c in await _claims(database_url)] == ["ok"]
+
+
+@on_sqlite
+async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database_url):
+    app = create_app(settings)
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def stuck(_services: Services, _scheduled_for: datetime) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    _every_second(app, stuck, _soon(), slots=1)
+    async with _started(app):
+        await asyncio.wait_for(started.wait(), timeout=5)
+        async with asyncio.timeout(2):
+            await app[SCHEDULER].shutdown(within_s=0.2)
+        assert cancelled.is_set()
+
+    [claim] = await _claims(database_url)
+    assert (claim.finished_at, claim.outcome) == (None, None)
+
+
+@on_sqlite
+async def test_interval_slots_agree_between_replicas_started_apart(settings):
+    app = create_app(settings, scheduler=False)
+    replicas = []
+    for _ in range(2):
+        replicas.append(Scheduler(app[SERVICES]))
+        await asyncio.sleep(0.05)
+
+    async def tick(_services: Services, _scheduled_for: datetime) -> None:
+        raise AssertionError("never started")
+
+    jobs = [replica.add_claimed_job(JOB, tick, "interval", minutes=7) for replica in replicas]
+    now = datetime.now(UTC)
+    first, second = (job.trigger.get_next_fire_time(None, now) for job in jobs)
+    assert first == second
+    assert first.tzinfo == ORGANISATION_ZONE
+
+
+@on_sqlite
+async def test_triggers_replicas_would_disagree_on_are_refused(settings):
+    scheduler = create_app(settings)[SCHEDULER]
+
+    async def tick(_services: Services, _scheduled_for: datetime) -> None:
+        raise AssertionError("never started")
+
+    with pytest.raises(ValueError, match="interval"):
+        scheduler.add_claimed_job(JOB, tick, IntervalTrigger(minutes=5))
+    with pytest.raises(ValueError, match="jitter"):
+        scheduler.add_claimed_job(JOB, tick, "cron", minute="*/5", jitter=30)
+
+
+@on_sqlite
+async def test_an_app_can_leave_the_scheduler_out(settings):
+    assert SCHEDULER in create_app(settings)
+    app = create_app(settings, scheduler=False)
+    async with _started(app):
+        assert SCHEDULER not in app
+
+
+@on_postgres
+async def test_two_replicas_run_each_slot_exactly_once(settings, database_url, cli_env):
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "CREATE TABLE scheduler_tick (slot timestamptz NOT NULL, pid integer NOT NULL)"))
+    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                  TOUCHPOINT_TEAMS_DEV_MODE="1")
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    app = create_app(settings)
+    try:
+        async with _started(app):
+            assert other.stdout is not None and other.stderr is not None
+            ready = await asyncio.wait_for(other.stdout.readline(), timeout=30)
+            assert ready == b"ready\n", (await other.stderr.read()).decode()
+            first = _soon()
+            _every_second(app, _tick, first, slots=SLOTS)
+            out, err = await asyncio.wait_for(
+                other.communicate(f"{first.isoformat()}\n".encode()), timeout=SLOTS + 20)
+            here = await _until_runs(app, SLOTS, within_s=5)
+    finally:
+        if other.returncode is None:
+            other.kill()
+            await other.wait()
+    assert other.returncode == 0, err.decode()
+    there = json.loads(out)
+
+    async with engine.connect() as connection:
+        ticks = (await connection.execute(
+            text("SELECT slot, pid FROM scheduler_tick ORDER BY slot"))).all()
+    await engine.dispose()
+    claims = await _claims(database_url)
+
+    slots = [first + timedelta(seconds=n) for n in range(SLOTS)]
+    # Every slot ran exactly once, in the process that claimed it.
+    assert [slot for slot, _pid in ticks] == slots
+    assert [(c.scheduled_for, c.outcome) for c in claims] == [(slot, "ok") for slot in slots]
+    assert [str(pid) for _slot, pid in ticks] == [
+        c.claimed_by.rsplit(":", 1)[1] for c in claims]
+    assert {pid for _slot, pid in ticks} <= {os.getpid(), other.pid}
+    # Both replicas saw every slot: the one that lost the claim counted it as skipped.
+    assert [runs["ok"] + runs["skipped"] for runs in (here, there)] == [SLOTS, SLOTS]
+    assert here["ok"] + there["ok"] == SLOTS
+    assert [runs["failed"] for runs in (here, there)] == [0, 0]
+
+
+async def _tick(services: Services, scheduled_for: datetime) -> None:
+    async with services.engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO scheduler_tick (slot, pid) VALUES (:slot, :pid)"),
+            {"slot": scheduled_for, "pid": os.getpid()})
+
+
+async def _replica() -> dict[str, int]:
+    """The other replica of the two-replica test: settings from the environment, the first
+    slot from stdin once its scheduler is running, its run counts once it has seen them all."""
+    app = create_app(load_settings())
+    async with _started(app):
+        print("ready", flush=True)
+        first = datetime.fromisoformat((await asyncio.to_thread(sys.stdin.readline)).strip())
+        _every_second(app, _tick, first, slots=SLOTS)
+        return await _until_runs(app, SLOTS, within_s=SLOTS + 10)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    print(json.dumps(asyncio.run(_replica())), flush=True)

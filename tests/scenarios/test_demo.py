@@ -1,0 +1,38 @@
+"""`touchpoint demo`, run as a person would run it: a subprocess, its transcript on stdout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
+    command = Path(sys.executable).with_name("touchpoint")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    # TMPDIR is where the demo's database goes; an empty app.yaml-less cwd proves it needs none.
+    env = {**os.environ, "TMPDIR": str(scratch)}
+
+    done = subprocess.run([str(command), "demo"], cwd=tmp_path, env=env,  # noqa: S603
+                          capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 0, done.stderr
+    transcript = done.stdout
+    assert ("Erin (Slack) \u203a /touchpoint help\n"
+            "Touchpoint → Erin (only visible to you)\n") in transcript
+    # The words of messages/help.j2, with Slack's markup turned into plain terminal text.
+    assert "  Touchpoint: how can IT help?\n" in transcript
+    assert "  I help you tell IT how we are doing, and help IT do better." in transcript
+    assert "  • /touchpoint help: Show this list of what I can do.\n" in transcript
+    assert "  Sorry, I don't know hello. Here is what I can do:\n" in transcript
+    # Teams: the same template in the Teams dialect, where the command is just "help".
+    assert ("Ann (Teams) \u203a help\n"
+            "Touchpoint → Ann (direct message)\n"
+            "  Touchpoint: how can IT help?\n") in transcript
+    assert "  • help: Show this list of what I can do.\n" in transcript
+    assert "\x1b[" not in transcript, "no colour when stdout is not a terminal"
+    assert "Traceback" not in done.stderr
+    assert list(scratch.iterdir()) == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["tmp"]

@@ -3,8 +3,9 @@
 from sqlmodel import SQLModel
 
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
-           "metadata"]
+           "Ticket", "metadata"]

@@ -75,3 +75,6 @@ class Form:
     context: Mapping[str, Any] = field(default_factory=dict)
     metadata: str = ""
     """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    """Field name -> the template block that says what is wrong with it, when the form is
+    shown again after a submission that did not validate."""

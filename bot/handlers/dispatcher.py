@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Message
+from bot.chat.message import Form, Message
 from bot.chat.port import Origin, Profile
 from bot.flows import directory
 from bot.intents import ButtonPress, Command, Event, FormSubmit, Intent
@@ -38,6 +38,10 @@ class Turn:
 
 
 Handler = Callable[[Turn], Awaitable[None]]
+
+FormCheck = Callable[[Turn], Awaitable[Form | None]]
+"""Checks a submitted form before anything is done with it: None when it is valid, else the
+form to show again, with what was typed and its `errors`. It must not write anything."""
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Routes:
         self._commands: dict[tuple[str, str | None], CommandRoute] = {}
         self._buttons: dict[str, Handler] = {}
         self._forms: dict[str, Handler] = {}
+        self._form_checks: dict[str, FormCheck] = {}
         self._events: dict[type, EventHandler] = {}
 
     def on_command(self, command: str, word: str | None, handler: Handler) -> None:
@@ -80,8 +85,13 @@ class Routes:
     def on_button(self, action_id: str, handler: Handler) -> None:
         self._buttons[action_id] = handler
 
-    def on_form(self, callback_id: str, handler: Handler) -> None:
+    def on_form(self, callback_id: str, handler: Handler,
+                validate: FormCheck | None = None) -> None:
+        """`handler` runs for a submission of the form; `validate`, when given, runs first
+        and synchronously, so the platform can show its errors in the form itself."""
         self._forms[callback_id] = handler
+        if validate is not None:
+            self._form_checks[callback_id] = validate
 
     def on_event(self, kind: type[Event], handler: EventHandler) -> None:
         self._events[kind] = handler
@@ -123,6 +133,9 @@ class Routes:
     def event_handler_for(self, event: Event) -> EventHandler | None:
         return self._events.get(type(event))
 
+    def form_check_for(self, intent: FormSubmit) -> FormCheck | None:
+        return self._form_checks.get(intent.callback_id)
+
 
 class Dispatcher(Routes):
     """The routes of a running application, and the turns that run their handlers."""
@@ -147,6 +160,22 @@ class Dispatcher(Routes):
             await self._handle_event(intent)
         else:
             await self._handle_intent(intent)
+
+    async def check_form(self, intent: FormSubmit) -> Form | None:
+        """Validate a submission with its form's check: the form to show again with its
+        errors, or None when the handler may run (also when the check itself failed, which
+        leaves the handler to refuse kindly)."""
+        check = self.form_check_for(intent)
+        if check is None:
+            return None
+        name = f"check:{intent.callback_id}"
+        try:
+            async with self._turn(name) as session:
+                actor = await self._actor(session, intent)
+                return await check(Turn(intent, actor, session, self.services))
+        except Exception:
+            log.exception("form check for %s failed", intent.callback_id)
+            return None
 
     async def _handle_intent(self, intent: Intent) -> None:
         handler = self.handler_for(intent)

@@ -106,6 +106,11 @@ class SlackRenderer:
             "blocks": blocks[:100],
         }
 
+    def form_errors(self, form: Form) -> dict[str, str]:
+        """Block id -> message, for a view_submission's ``response_action: errors``."""
+        return {name: _plain(self._block(form.template, block, form.context), MAX_LABEL)["text"]
+                for name, block in form.errors.items()}
+
     def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
         label = _plain(self._block(template, field.label, ctx), MAX_LABEL)
         if isinstance(field, TextField):

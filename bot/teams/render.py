@@ -137,7 +137,13 @@ class TeamsRenderer:
         body = [_text_block(title, weight="Bolder", size="Medium")]
         if "text" in has:
             body.append(_text_block(self._block(name, "text", ctx)))
-        body.extend(self._input(name, field, ctx) for field in form.fields)
+        for field in form.fields:
+            body.append(self._input(name, field, ctx))
+            if field.name in form.errors:
+                # Shown under its input, as Teams shows its own required-field errors.
+                error = self._block(name, form.errors[field.name], ctx)
+                body.append(_text_block(error, color="Attention", size="Small",
+                                        spacing="None"))
         submit = {"type": "Action.Submit",
                   "title": plain(self._block(name, "submit", ctx), MAX_BUTTON_TITLE),
                   "data": {"callback_id": form.callback_id, "metadata": form.metadata}}

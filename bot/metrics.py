@@ -30,5 +30,10 @@ class Metrics:
             "(ok, failed, or skipped when another replica claimed the run).",
             ["job", "outcome"], registry=self.registry)
 
+        self.complaints = Counter(
+            "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "
+            "reopened, closed, escalated, reminded, breached.",
+            ["event"], registry=self.registry)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

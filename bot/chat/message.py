@@ -43,8 +43,10 @@ class Message:
 @dataclass(frozen=True)
 class Option:
     value: str
-    text: str
+    text: str = ""
     """Shown as given (it is data, such as a service name from app.yaml), escaped."""
+    label: str | None = None
+    """Instead of `text`: the name of the template block holding the option's words."""
 
 
 @dataclass(frozen=True)

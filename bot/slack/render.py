@@ -120,7 +120,8 @@ class SlackRenderer:
             if field.initial:
                 element["initial_value"] = field.initial[: field.max_length]
         else:
-            options = [{"text": _plain(self.dialect.escape(option.text), MAX_OPTION_TEXT),
+            options = [{"text": _plain(self._block(template, option.label, ctx) if option.label
+                                       else self.dialect.escape(option.text), MAX_OPTION_TEXT),
                         "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
             element = {"type": "static_select", "action_id": field.name, "options": options}
             initial = next((o for o in options if o["value"] == field.initial), None)

@@ -166,7 +166,9 @@ class TeamsRenderer:
         options = field.options[:MAX_OPTIONS]
         element = {"type": "Input.ChoiceSet", "id": field.name, "label": label,
                    "style": "compact", "isRequired": field.required,
-                   "choices": [{"title": _cut(option.text, MAX_OPTION_TEXT),
+                   "choices": [{"title": plain(self._block(template, option.label, ctx),
+                                               MAX_OPTION_TEXT)
+                                if option.label else _cut(option.text, MAX_OPTION_TEXT),
                                 "value": option.value} for option in options]}
         if field.initial is not None and any(o.value == field.initial for o in options):
             element["value"] = field.initial

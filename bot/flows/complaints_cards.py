@@ -94,9 +94,10 @@ def filed_notice(context: dict[str, Any], acknowledge_hours: float) -> Message:
 
 
 def complainant_notice(context: dict[str, Any], event: str, **extra: Any) -> Message:
-    """A change told to the complainant in their DM thread (`event` picks the words)."""
+    """A change told to the complainant in their DM thread (`event` picks the words). The
+    resolution asks "are you satisfied?" until it is `answered` (True or False)."""
     buttons: tuple[Button, ...] = ()
-    if event == "resolved":
+    if event == "resolved" and extra.get("answered") is None:
         buttons = (Button(SATISFIED, "satisfied", context["number"], style="primary"),
                    Button(UNSATISFIED, "unsatisfied", context["number"]))
     return Message("complaints/notice", {**context, "event": event, **extra}, buttons=buttons)

@@ -288,8 +288,10 @@ async def complaint_reply(session: AsyncSession, services: Services, actor: Pers
 
 
 async def complaint_answer(session: AsyncSession, services: Services, actor: Person,
-                           origin: Origin, number: str, satisfied: bool) -> None:
-    """The complainant's answer to "are you satisfied?": Yes closes, No reopens."""
+                           origin: Origin, number: str, satisfied: bool,
+                           question: MessageRef | None = None) -> None:
+    """The complainant's answer to "are you satisfied?": Yes closes, No reopens. The
+    question (the message clicked) is updated to show the answer, without its buttons."""
     complaint = await load(session, number, lock=True)
     if complaint is None or complaint.complainant_id != actor.id:
         # Someone else's complaint looks the same as no complaint at all.
@@ -323,3 +325,12 @@ async def complaint_answer(session: AsyncSession, services: Services, actor: Per
     if not satisfied and who.owner is not None:
         await tell(services, [who.owner], staff_message(services, complaint, who, "reopened",
                                                          tz=who.owner.tz))
+    if question is not None:
+        try:
+            await services.chat.update(question, notice_for(
+                services, complaint, who, "resolved", answered=satisfied,
+                close_days=services.settings.app.complaints.satisfaction_close_days))
+        except Exception:
+            # Cosmetic: the answer is recorded and acknowledged in the thread already.
+            log.warning("complaint %s: the question could not be updated", complaint.number,
+                        exc_info=True)

@@ -68,7 +68,8 @@ async def file(turn: Turn) -> None:
     intent = _form(turn)
     filing, _errors = forms.check_filing(turn.services.settings.app.complaints, intent.values)
     if filing is None:
-        # The adapter showed these errors in the form already; nothing is stored.
+        # Normally shown in the form already; this is for a check that could not run.
+        await turn.services.chat.reply_privately(intent.origin, cards.answer("form_invalid"))
         return
     key = f"{intent.origin.platform}:{intent.submission_id or intent.origin.trigger_id}"
     await complaint_file(turn.session, turn.services, turn.actor, intent.origin, filing, key)
@@ -165,13 +166,13 @@ async def reply(turn: Turn) -> None:
 async def satisfied(turn: Turn) -> None:
     intent = _button(turn)
     await lifecycle.complaint_answer(turn.session, turn.services, turn.actor, intent.origin,
-                                     intent.value, satisfied=True)
+                                     intent.value, satisfied=True, question=intent.message)
 
 
 async def unsatisfied(turn: Turn) -> None:
     intent = _button(turn)
     await lifecycle.complaint_answer(turn.session, turn.services, turn.actor, intent.origin,
-                                     intent.value, satisfied=False)
+                                     intent.value, satisfied=False, question=intent.message)
 
 
 def register(routes: Routes) -> None:

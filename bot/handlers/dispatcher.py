@@ -28,6 +28,10 @@ from storage.models import Person
 
 log = logging.getLogger(__name__)
 
+FORM_CHECK_TIMEOUT_S = 2.0
+"""Slack wants a form's answer within 3 seconds: a check that takes longer is given up (the
+handler checks again and answers the person itself)."""
+
 
 @dataclass
 class Turn:
@@ -170,9 +174,13 @@ class Dispatcher(Routes):
             return None
         name = f"check:{intent.callback_id}"
         try:
-            async with self._turn(name) as session:
+            async with asyncio.timeout(FORM_CHECK_TIMEOUT_S), self._turn(name) as session:
                 actor = await self._actor(session, intent)
                 return await check(Turn(intent, actor, session, self.services))
+        except TimeoutError:
+            log.warning("form check for %s took over %.0fs; left to its handler",
+                        intent.callback_id, FORM_CHECK_TIMEOUT_S)
+            return None
         except Exception:
             log.exception("form check for %s failed", intent.callback_id)
             return None

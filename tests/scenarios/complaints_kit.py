@@ -129,6 +129,23 @@ def dm_thread(slack: SlackEmulator, user: str, complaint: Complaint) -> list[dic
             if m.get("thread_ts") == receipt.get("message_id")]
 
 
+async def answer(sender: SlackSender, slack: SlackEmulator, action_id: str,
+                 number: str, user: str = ERIN):
+    """Click `action_id` on the newest message in the complainant's DM that carries it."""
+    channel = slack.dm_channel(ERIN)
+
+    def asking() -> list[dict[str, Any]]:
+        return [m for m in slack.messages_in(channel) if action_id in button_ids(m)]
+
+    async def asked() -> bool:
+        return bool(asking())
+
+    await wait_until(asked)
+    message = asking()[-1]
+    return await sender.click(action_id, number, user_id=user, channel_id=channel,
+                              message_ts=message["ts"])
+
+
 def button_ids(message: dict[str, Any]) -> list[str]:
     return [element["action_id"] for block in message.get("blocks", [])
             if block["type"] == "actions" for element in block["elements"]]

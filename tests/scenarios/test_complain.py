@@ -155,15 +155,21 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     assert row.resolve_business_s == (2 * 60 + 20) * 60
 
     # "No" reopens it and tells the owner; resolving again and "Yes" closes it.
-    await slack_sender.click("complaint.unsatisfied", number, user_id=ERIN)
+    await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
     await kit.wait_until(lambda: _status_is(bot, "reopened"))
     await kit.wait_until(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"))
+    await kit.wait_until(lambda: _answered(slack, complaint, 1))
     await slack_sender.submit("complaint.resolve", {"note": "Swapped the printer"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE2",
                               selects={"root_cause": "Tooling"})
     await kit.wait_until(lambda: _status_is(bot, "resolved"))
-    await slack_sender.click("complaint.satisfied", number, user_id=ERIN)
+    await kit.answer(slack_sender, slack, "complaint.satisfied", number)
     await kit.wait_until(lambda: _status_is(bot, "closed"))
+    # Each question now shows its answer instead of the buttons.
+    await kit.wait_until(lambda: _answered(slack, complaint, 2))
+    answered = [kit.blocks_text(m) for m in kit.dm_thread(slack, ERIN, complaint)
+                if "You told us" in kit.blocks_text(m)]
+    assert ["not satisfied" in text for text in answered] == [True, False]
     card = kit.triage_message(slack, complaint)
     assert kit.button_ids(card) == []
     await kit.wait_until(lambda: _thread_has(slack, complaint, 5))
@@ -210,7 +216,7 @@ async def test_someone_else_cannot_answer_for_the_complainant(bot, slack, slack_
                               selects={"root_cause": "Process"})
     await kit.wait_until(lambda: _status_is(bot, "resolved"))
 
-    await slack_sender.click("complaint.unsatisfied", complaint.number, user_id=TOM)
+    await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number, TOM)
 
     [answer] = await slack.wait_for_response(1)
     assert "could not find a complaint" in kit.blocks_text(answer.body)
@@ -271,6 +277,12 @@ async def _status_is(bot, status: str) -> bool:
 
 async def _thread_has(slack, complaint, count: int) -> bool:
     return len(kit.dm_thread(slack, ERIN, complaint)) >= count
+
+
+async def _answered(slack, complaint, count: int) -> bool:
+    questions = [m for m in kit.dm_thread(slack, ERIN, complaint)
+                 if "has been resolved" in kit.blocks_text(m)]
+    return len(questions) == count and all(kit.button_ids(m) == [] for m in questions)
 
 
 async def _dm_to(slack, user: str, text: str) -> bool:

@@ -50,7 +50,7 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={"root_cause": "People"})
     await kit.wait_until(lambda: _thread_has(slack, complaint, 4))
-    await slack_sender.click("complaint.unsatisfied", number, user_id=ERIN)
+    await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
     await kit.wait_until(lambda: _dm_count(slack, TOM, 2))
     await slack_sender.command("/complain", "list", user_id=TOM)
     await slack_sender.command("/complain", f"status {number}", user_id=LEE)

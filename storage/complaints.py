@@ -123,9 +123,20 @@ async def claim_number(session: AsyncSession, year: int) -> str:
     return format_number(year, sequence)
 
 
-async def by_number(session: AsyncSession, number: str) -> Complaint | None:
-    return (await session.exec(
-        select(Complaint).where(col(Complaint.number) == number.strip().upper()))).first()
+async def submitted(session: AsyncSession, submission_key: str) -> bool:
+    """Whether a complaint was already filed by this submission."""
+    return (await session.exec(select(Complaint.id).where(
+        col(Complaint.submission_key) == submission_key))).first() is not None
+
+
+async def insert_complaint(session: AsyncSession, complaint: Complaint) -> int | None:
+    """Insert the complaint unless its submission was filed already; its new id, else None."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(Complaint).values(**complaint.model_dump(exclude={"id"}))
+                 .on_conflict_do_nothing(index_elements=[Complaint.submission_key])
+                 .returning(Complaint.id))
+    return (await session.exec(statement)).scalar_one_or_none()
 
 
 async def filed_since(session: AsyncSession, complainant_id: int, since: datetime) -> int:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import Origin, Undeliverable
@@ -20,9 +20,14 @@ from bot.flows.business_time import BusinessCalendar
 from bot.flows.complaints_forms import Filing, filing_form
 from bot.services import Services
 from storage import audit
-from storage.complaints import Complaint, claim_number, filed_since
+from storage.complaints import (
+    Complaint,
+    claim_number,
+    filed_since,
+    insert_complaint,
+    submitted,
+)
 from storage.models import Person
-from storage.once import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +87,22 @@ async def complaint_file(session: AsyncSession, services: Services, actor: Perso
     now = services.clock()
     year = now.astimezone(services.settings.app.organisation.zone).year
     assert actor.id is not None
-    draft = Complaint(
-        number=await claim_number(session, year), submission_key=submission_key,
-        complainant_id=actor.id, anonymous=filing.anonymous, description=filing.description,
-        service=filing.service, category=filing.category, impact=filing.impact,
-        ticket=filing.ticket, created_at=now, **deadlines(services, now, filing.impact))
-    if not await insert_once(session, Complaint, **draft.model_dump(exclude={"id"})):
-        # The same submission again: give back the number claimed for it.
+    complaint = Complaint(
+        number="", submission_key=submission_key, complainant_id=actor.id,
+        anonymous=filing.anonymous, description=filing.description, service=filing.service,
+        category=filing.category, impact=filing.impact, ticket=filing.ticket, created_at=now,
+        **deadlines(services, now, filing.impact))
+    if await submitted(session, submission_key):
         await session.rollback()
         return None
-    complaint = (await session.exec(
-        select(Complaint).where(col(Complaint.submission_key) == submission_key))).one()
+    # From the claim to the commit the year's counter row is locked (other filings queue on
+    # it, which keeps numbers without gaps): only the insert and its audit event in between.
+    complaint.number = await claim_number(session, year)
+    complaint.id = await insert_complaint(session, complaint)
+    if complaint.id is None:
+        # The same submission, filed at the same moment: give back the number claimed.
+        await session.rollback()
+        return None
     # An anonymous complainant is not named even in the audit trail.
     audit.record(session, actor_id=None if filing.anonymous else actor.id, action="filed",
                  subject_type=SUBJECT, subject_id=complaint.number, to=complaint.status,

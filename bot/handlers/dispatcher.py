@@ -172,15 +172,21 @@ class Dispatcher(Routes):
         check = self.form_check_for(intent)
         if check is None:
             return None
-        name = f"check:{intent.callback_id}"
+        # The check runs on in its own task when it is late (so its session still closes
+        # cleanly, however long the database makes that wait), and the platform is answered.
+        running = asyncio.ensure_future(self._run_check(check, intent))
         try:
-            async with asyncio.timeout(FORM_CHECK_TIMEOUT_S), self._turn(name) as session:
-                actor = await self._actor(session, intent)
-                return await check(Turn(intent, actor, session, self.services))
+            return await asyncio.wait_for(asyncio.shield(running), FORM_CHECK_TIMEOUT_S)
         except TimeoutError:
             log.warning("form check for %s took over %.0fs; left to its handler",
                         intent.callback_id, FORM_CHECK_TIMEOUT_S)
             return None
+
+    async def _run_check(self, check: FormCheck, intent: FormSubmit) -> Form | None:
+        try:
+            async with self._turn(f"check:{intent.callback_id}") as session:
+                actor = await self._actor(session, intent)
+                return await check(Turn(intent, actor, session, self.services))
         except Exception:
             log.exception("form check for %s failed", intent.callback_id)
             return None

@@ -3,13 +3,16 @@ again with its errors; a form without a check, or whose check fails, goes to its
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.chat.message import Form, TextField
 from bot.chat.port import Origin, Profile
+from bot.handlers import dispatcher as dispatcher_module
 from bot.handlers.dispatcher import Dispatcher, Turn
 from bot.intents import FormSubmit
 from bot.metrics import Metrics
@@ -70,3 +73,24 @@ async def test_no_check_or_a_failing_check_lets_the_handler_decide(dispatcher, c
         assert await dispatcher.check_form(_submit("plain.form")) is None
         assert await dispatcher.check_form(_submit("broken.form")) is None
     assert "form check for broken.form failed" in caplog.text
+
+
+async def test_a_late_check_is_given_up_so_the_platform_is_answered_in_time(
+        dispatcher, monkeypatch, caplog):
+    monkeypatch.setattr(dispatcher_module, "FORM_CHECK_TIMEOUT_S", 0.1)
+    finished = asyncio.Event()
+
+    async def slow(turn: Turn) -> Form | None:
+        await asyncio.sleep(0.5)
+        finished.set()
+        return None
+
+    dispatcher.on_form("slow.form", _handled, validate=slow)
+
+    started = time.perf_counter()
+    assert await dispatcher.check_form(_submit("slow.form")) is None
+    assert time.perf_counter() - started < 0.4
+    assert "form check for slow.form took over" in caplog.text
+    # It still runs to the end (and closes its session) in the background.
+    await asyncio.wait_for(finished.wait(), 2)
+    await dispatcher.drain(2)

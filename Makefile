@@ -5,7 +5,7 @@
 #   make test    ruff, then the whole suite on SQLite and PostgreSQL
 #   make lint    ruff only
 #   make demo    a scripted conversation with a real Touchpoint (touchpoint demo)
-#   make bench   Slack time-to-ack, Touchpoint against a bare Bolt app (BENCH_ARGS="--seconds 20")
+#   make bench   Slack time-to-ack, Touchpoint against a bare Bolt app (BENCH_ARGS="--database URL")
 #
 # The PostgreSQL tests use TOUCHPOINT_TEST_POSTGRES (default below); they fail, not skip, when
 # it is set and the server does not answer. Set it empty for SQLite only:
@@ -37,4 +37,4 @@ demo: $(INSTALLED)
 	$(BIN)/touchpoint demo
 
 bench: $(INSTALLED)
-	$(BIN)/python bench/slack_ack.py $(BENCH_ARGS)
+	$(BIN)/python bench/ack.py $(BENCH_ARGS)

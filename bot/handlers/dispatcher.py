@@ -5,6 +5,10 @@ profile on first contact, committed at once), runs the handler and commits. A ha
 fails is logged for the operator and the person gets a kind apology, never a stack trace.
 A platform event (someone joined or left) has no actor: its handler gets an `EventTurn`, and
 a failure is only logged.
+
+Slack is acknowledged before the handler runs, so a burst can start handlers faster than they
+finish. At most `MAX_CONCURRENT_TURNS` run at once; the rest wait their turn in order, instead
+of all competing for the event loop and the database pool until some time out.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from bot.services import Services
 from storage.models import Person
 
 log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_TURNS = 16
+"""Below PostgreSQL's pool of 20 connections, so scheduled jobs and /healthz always get one."""
 
 FORM_CHECK_TIMEOUT_S = 2.0
 """Slack wants a form's answer within 3 seconds: a check that takes longer is given up (the
@@ -144,10 +151,11 @@ class Routes:
 class Dispatcher(Routes):
     """The routes of a running application, and the turns that run their handlers."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, *, concurrency: int = MAX_CONCURRENT_TURNS):
         super().__init__()
         self.services = services
         self._in_flight: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def drain(self, within_s: float) -> None:
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
@@ -226,7 +234,7 @@ class Dispatcher(Routes):
             task.add_done_callback(self._in_flight.discard)
         started = time.perf_counter()
         try:
-            async with self.services.sessions() as session:
+            async with self._slots, self.services.sessions() as session:
                 yield session
                 await session.commit()
         finally:

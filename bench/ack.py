@@ -1,0 +1,312 @@
+"""Slack time-to-ack: signed `/touchpoint help` slash commands into a real Touchpoint, and the
+same load into a bare Bolt AsyncApp whose only listener acks, in one run, with the ratios.
+
+Slack must be acknowledged within 3 seconds, so the figure that matters is how long the HTTP
+answer takes while the bot is busy. Each target server runs alone in its own process, as it
+would be deployed; this process plays Slack: it runs the clients and the Slack emulator that
+receives Touchpoint's outbound calls. Two phases, each measured on both targets:
+
+- paced: commands sent at a fixed rate (default 100/s) whatever the answers take, as Slack
+  sends them; the latencies are the time to ack under that steady load;
+- saturated: N clients each send a command, wait for the answer and send the next; the
+  throughput is the most each target can take.
+
+After a warm-up second each, the targets take turns, five rounds per phase, so a machine that
+gets busier during the run slows both alike. Touchpoint also answers every command through its
+response_url; the run waits for those answers after each turn and counts them, so a fast ack
+cannot hide work that never got done.
+
+    python bench/ack.py [--rate 100] [--seconds 20] [--saturate 10] [--concurrency 20]
+                        [--database sqlite|URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.demo.sandbox import sandbox, serve
+from bot.emulators.requests import SlackSender
+from bot.emulators.slack import SlackEmulator
+from bot.server import create_app
+from storage.engine import describe_url
+
+WARMUP_S = 1.0
+ROUNDS = 5
+ANSWER_TIMEOUT_S = 60.0
+TOUCHPOINT = "Touchpoint"
+BARE = "bare Bolt"
+
+
+# --------------------------------------------------------------------------- the targets
+
+
+def bare_bolt_app(signing_secret: str, slack_api_url: str) -> web.Application:
+    """A Bolt AsyncApp behind the same aiohttp route pattern as Touchpoint's, only acking."""
+    client = AsyncWebClient(token=f"xoxb-{secrets.token_hex(8)}", base_url=slack_api_url)
+    bolt = AsyncApp(client=client, signing_secret=signing_secret)
+
+    @bolt.command("/touchpoint")
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", slack_events)
+    return app
+
+
+async def _serve_until_stopped(make_app: Callable[[], web.Application], signing_secret: str,
+                               conn: Connection) -> None:
+    async with serve(make_app()) as url:
+        conn.send((url, signing_secret))
+        await asyncio.to_thread(conn.recv)
+
+
+def serve_target(target: str, database_url: str | None, slack_api_url: str,
+                 conn: Connection) -> None:
+    """The target server's process: serve until the parent says stop."""
+    if target == BARE:
+        signing_secret = secrets.token_hex(16)
+        asyncio.run(_serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url),
+                                         signing_secret, conn))
+        return
+    with sandbox(database_url) as box:
+        asyncio.run(_serve_until_stopped(
+            lambda: create_app(box.settings(slack_api_url=slack_api_url)),
+            box.signing_secret, conn))
+
+
+# --------------------------------------------------------------------------- the load
+
+
+PACED = "paced"
+SATURATED = "saturated"
+
+
+@dataclass
+class Run:
+    """What one target did over all its measured rounds of one phase."""
+
+    target: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    """Requests refused or failed, warm-up included."""
+    seconds: float = 0.0
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+@dataclass
+class Tally:
+    """Commands acknowledged by a target, all phases and warm-ups included: each deserves an
+    answer through its response_url."""
+
+    sent: int = 0
+
+
+async def _send(sender: SlackSender, user_id: str, run: Run, tally: Tally,
+                measured: bool) -> None:
+    started = time.perf_counter()
+    try:
+        reply = await sender.command("/touchpoint", "help", user_id=user_id)
+    except aiohttp.ClientError:
+        run.errors += 1
+        return
+    if reply.status != 200:
+        run.errors += 1
+        return
+    tally.sent += 1
+    if measured:
+        run.latencies.append(time.perf_counter() - started)
+
+
+async def _paced(senders: list[SlackSender], rate: float, seconds: float, run: Run,
+                 tally: Tally, measured: bool) -> None:
+    """Send on a fixed schedule, not waiting for answers (an open loop, as Slack sends)."""
+    started = time.perf_counter()
+    in_flight = []
+    for i in range(int(seconds * rate)):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sender = senders[i % len(senders)]
+        user_id = f"U0BENCH{i % len(senders):03d}"
+        in_flight.append(asyncio.create_task(_send(sender, user_id, run, tally, measured)))
+    await asyncio.gather(*in_flight)
+
+
+async def _saturating(senders: list[SlackSender], seconds: float, run: Run, tally: Tally,
+                      measured: bool) -> None:
+    """Each client sends its next command as soon as the last is answered (a closed loop)."""
+    until = time.perf_counter() + seconds
+
+    async def client(sender: SlackSender, user_id: str) -> None:
+        while time.perf_counter() < until:
+            await _send(sender, user_id, run, tally, measured)
+
+    await asyncio.gather(*(client(sender, f"U0BENCH{i:03d}")
+                           for i, sender in enumerate(senders)))
+
+
+class Target:
+    """One server under test, alone in its process, and the clients loading it."""
+
+    def __init__(self, name: str, database_url: str | None, slack: SlackEmulator):
+        self.name = name
+        self.runs = {PACED: Run(name), SATURATED: Run(name)}
+        self.tally = Tally()
+        self._slack = slack
+        context = multiprocessing.get_context("spawn")
+        self._conn, theirs = context.Pipe()
+        self._process = context.Process(target=serve_target, daemon=True,
+                                        args=(name, database_url, slack.url, theirs))
+        self._process.start()
+        theirs.close()
+        self._senders: list[SlackSender] = []
+
+    async def ready(self, concurrency: int) -> None:
+        url, signing_secret = await asyncio.to_thread(self._conn.recv)
+        self._senders = [SlackSender(url, signing_secret,
+                                     response_base=self._slack.response_url(""))
+                         for _ in range(concurrency)]
+
+    async def load(self, phase: str, seconds: float, rate: float, *,
+                   measured: bool = True) -> None:
+        run = self.runs[phase]
+        started = time.perf_counter()
+        if phase == PACED:
+            await _paced(self._senders, rate, seconds, run, self.tally, measured)
+        else:
+            await _saturating(self._senders, seconds, run, self.tally, measured)
+        if measured:
+            run.seconds += time.perf_counter() - started
+
+    async def stop(self) -> None:
+        for sender in self._senders:
+            await sender.close()
+        if self._process.is_alive():
+            self._conn.send("stop")
+        await asyncio.to_thread(self._process.join, 30)
+
+
+@dataclass
+class Outcome:
+    runs: dict[str, list[Run]]
+    """Per phase: Touchpoint's run, then bare Bolt's."""
+    sent: int
+    answered: int
+
+
+async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
+                database_url: str | None) -> Outcome:
+    """Both targets up at once, then rounds taking turns, so a busy machine hurts both alike."""
+    async with SlackEmulator() as slack:
+        for i in range(concurrency):
+            slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
+        ours, bare = targets = [Target(TOUCHPOINT, database_url, slack),
+                                Target(BARE, None, slack)]
+
+        async def turn(target: Target, phase: str, seconds: float, *,
+                       measured: bool = True) -> None:
+            await target.load(phase, seconds, rate, measured=measured)
+            if target is ours:
+                # Let Touchpoint's answers go out before the other target's turn begins.
+                with contextlib.suppress(AssertionError):  # the count tells what is missing
+                    await slack.wait_for_response(ours.tally.sent, timeout=ANSWER_TIMEOUT_S)
+
+        try:
+            for target in targets:
+                await target.ready(concurrency)
+                await turn(target, SATURATED, WARMUP_S, measured=False)
+            for phase, phase_seconds in ((PACED, seconds), (SATURATED, saturate)):
+                for _ in range(ROUNDS):
+                    for target in targets:
+                        await turn(target, phase, phase_seconds / ROUNDS)
+        finally:
+            for target in targets:
+                await target.stop()
+        return Outcome({phase: [ours.runs[phase], bare.runs[phase]]
+                        for phase in (PACED, SATURATED)},
+                       sent=ours.tally.sent, answered=len(slack.responses))
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _table(title: str, runs: list[Run]) -> list[str]:
+    rows = [title, f"{'':<18}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"]
+    for run in runs:
+        rows.append(f"{run.target:<18}{run.percentile(50) * 1000:>9.1f}"
+                    f"{run.percentile(99) * 1000:>9.1f}{run.per_second:>9.0f}{run.errors:>8}")
+    ours, bare = runs
+    rows.append(f"{'Touchpoint/bare':<18}{ours.percentile(50) / bare.percentile(50):>8.2f}x"
+                f"{ours.percentile(99) / bare.percentile(99):>8.2f}x"
+                f"{ours.per_second / bare.per_second:>8.2f}x")
+    return rows
+
+
+def report(outcome: Outcome, args: argparse.Namespace, database: str) -> str:
+    rows = [f"Slack time-to-ack, database: {database}", ""]
+    rows += _table(f"paced: {args.rate:g} commands/s for {args.seconds:g} s per target",
+                   outcome.runs[PACED])
+    rows.append("")
+    rows += _table(f"saturated: {args.concurrency} clients for {args.saturate:g} s per target",
+                   outcome.runs[SATURATED])
+    rows += ["", f"Touchpoint answered {outcome.answered} of {outcome.sent} acknowledged "
+                 "commands through their response_url"]
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="commands per second in the paced phase (default 100)")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="measured seconds per target in the paced phase (default 20)")
+    parser.add_argument("--saturate", type=float, default=10.0,
+                        help="measured seconds per target in the saturated phase (default 10)")
+    parser.add_argument("--concurrency", type=int, default=20,
+                        help="clients (connections) sending at once (default 20)")
+    parser.add_argument("--database", default="sqlite",
+                        help="'sqlite' for a temporary SQLite file (default), or a PostgreSQL "
+                             "URL; it is migrated to the current schema first")
+    args = parser.parse_args()
+    if min(args.rate, args.seconds, args.saturate) <= 0 or args.concurrency < 1:
+        parser.error("--rate, --seconds and --saturate must be > 0 and --concurrency >= 1")
+    database_url = None if args.database == "sqlite" else args.database
+    outcome = asyncio.run(bench(args.rate, args.seconds, args.saturate, args.concurrency,
+                                database_url))
+    for phase, runs in outcome.runs.items():
+        for run in runs:
+            if len(run.latencies) < 2:
+                sys.exit(f"{run.target} acknowledged {len(run.latencies)} {phase} command(s), "
+                         f"with {run.errors} error(s): nothing to measure")
+    print(report(outcome, args, "sqlite (temporary file)" if database_url is None
+                 else describe_url(database_url)))
+
+
+if __name__ == "__main__":
+    main()

@@ -127,8 +127,9 @@ async def complaint_file(session: AsyncSession, services: Services, actor: Perso
         # Filed and receipted all the same: IT still finds it in /complain list.
         log.exception("complaint %s: the triage card could not be posted", complaint.number)
         triage_refs = []
+    complaint.dm_ref = dm_ref.to_json() if dm_ref else None
+    complaint.triage_refs = [asdict(ref) for ref in triage_refs]
     await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id).values(
-        dm_ref=dm_ref.to_json() if dm_ref else None,
-        triage_refs=[asdict(ref) for ref in triage_refs]))
+        dm_ref=complaint.dm_ref, triage_refs=complaint.triage_refs))
     await session.commit()
     return complaint

@@ -183,6 +183,10 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
                      ("resolved", "reopened", "resolved"), ("closed", "resolved", "closed")]
     [row] = await kit.complaints(bot)
     assert (row.satisfied, row.reopen_count, row.closed_at) == (True, 1, clock.now)
+    registry = bot.services.metrics.registry
+    assert {event: registry.get_sample_value("touchpoint_complaints_total", {"event": event})
+            for event in ("filed", "assigned", "resolved", "reopened", "closed")} == {
+        "filed": 1, "assigned": 1, "resolved": 2, "reopened": 1, "closed": 1}
 
 
 async def test_employees_cannot_act_on_complaints(bot, slack, slack_sender):

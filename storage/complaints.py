@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, cast, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.types import UTCDateTime, utcnow
 
 NUMBER_PREFIX = "CMP"
+SATISFACTION_REMINDER = "satisfaction_reminder"
 
 
 class Status:
@@ -182,9 +183,21 @@ async def due_alerts(session: AsyncSession, now: datetime) -> list[tuple[Complai
     return found
 
 
-async def unanswered_resolutions(session: AsyncSession, resolved_before: datetime
-                                 ) -> list[Complaint]:
-    """Resolved complaints whose complainant has not said whether they are satisfied."""
-    return list((await session.exec(
-        select(Complaint).where(col(Complaint.status) == Status.RESOLVED,
-                                col(Complaint.resolved_at) <= resolved_before))).all())
+def satisfaction_reminder_kind(complaint: Complaint) -> str:
+    """The alert kind of the reminder about one resolution (a reopened complaint that is
+    resolved again gets its own)."""
+    return f"{SATISFACTION_REMINDER}:{complaint.reopen_count}"
+
+
+async def unanswered_resolutions(session: AsyncSession, resolved_before: datetime, *,
+                                 unreminded: bool = False) -> list[Complaint]:
+    """Resolved complaints whose complainant has not said whether they are satisfied; with
+    `unreminded`, only those not yet reminded about this resolution."""
+    statement = select(Complaint).where(col(Complaint.status) == Status.RESOLVED,
+                                        col(Complaint.resolved_at) <= resolved_before)
+    if unreminded:
+        kind = SATISFACTION_REMINDER + ":" + cast(col(Complaint.reopen_count), String)
+        statement = statement.where(~exists().where(
+            col(ComplaintAlert.complaint_id) == col(Complaint.id),
+            col(ComplaintAlert.kind) == kind))
+    return list((await session.exec(statement.order_by(col(Complaint.resolved_at)))).all())

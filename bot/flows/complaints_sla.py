@@ -17,7 +17,14 @@ from sqlmodel import col, update
 from bot.flows import complaints_lifecycle as lifecycle
 from bot.services import Services
 from storage import audit
-from storage.complaints import Complaint, ComplaintAlert, Status, due_alerts, unanswered_resolutions
+from storage.complaints import (
+    Complaint,
+    ComplaintAlert,
+    Status,
+    due_alerts,
+    satisfaction_reminder_kind,
+    unanswered_resolutions,
+)
 from storage.once import insert_once
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,7 @@ async def complaints_check(services: Services, scheduled_for: datetime | None = 
     """The scheduled job: send what is due now, by the application's clock."""
     await send_sla_alerts(services)
     await close_unanswered(services)
+    await remind_unanswered(services)
 
 
 async def send_sla_alerts(services: Services) -> int:
@@ -69,6 +77,35 @@ async def send_sla_alerts(services: Services) -> int:
             thread = await lifecycle.escalate_to_leads(services, complaint, who, leads, kind)
             await lifecycle.publish(services, complaint, who, thread=thread)
     return sent
+
+
+async def remind_unanswered(services: Services) -> int:
+    """Half-way to the auto-close, ask once more whether a resolution was satisfactory (once
+    per resolution); how many were asked."""
+    now = services.clock()
+    days = services.settings.app.complaints.satisfaction_close_days
+    async with services.sessions() as session:
+        waiting = await unanswered_resolutions(session, now - timedelta(days=days / 2),
+                                               unreminded=True)
+        await session.commit()
+    asked = 0
+    for complaint in waiting:
+        async with services.sessions() as session:
+            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
+                                        kind=satisfaction_reminder_kind(complaint), sent_at=now)
+            who = await lifecycle.parties(session, complaint)
+            await session.commit()
+        if not claimed:
+            continue
+        asked += 1
+        assert complaint.resolved_at is not None
+        await lifecycle.tell_complainant(services, complaint, who.complainant,
+                                         lifecycle.notice_for(
+                                             services, complaint, who, "resolved",
+                                             reminder=True, close_days=days,
+                                             closes_at=complaint.resolved_at
+                                             + timedelta(days=days)))
+    return asked
 
 
 async def close_unanswered(services: Services) -> int:

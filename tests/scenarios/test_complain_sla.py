@@ -105,6 +105,16 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
                               selects={"root_cause": "People"})
     await kit.wait_until(lambda: _status(bot, "resolved"))
 
+    # Half-way, the complainant is followed up once more (once), with the same question.
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=2, hours=11))
+    assert "Following up" not in kit.blocks_text(kit.dm_thread(slack, ERIN, complaint)[-1])
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=2, hours=13))
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=3))
+    followed = [m for m in kit.dm_thread(slack, ERIN, complaint)
+                if "Following up" in kit.blocks_text(m)]
+    assert len(followed) == 1
+    assert "it closes on Sat 05 Dec 2026, 09:00" in kit.blocks_text(followed[0])
+    assert kit.button_ids(followed[0]) == ["complaint.satisfied", "complaint.unsatisfied"]
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=4, hours=23))
     assert await _status(bot, "resolved")
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=5, minutes=1))

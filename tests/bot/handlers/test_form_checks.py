@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -81,15 +80,14 @@ async def test_a_late_check_is_given_up_so_the_platform_is_answered_in_time(
     finished = asyncio.Event()
 
     async def slow(turn: Turn) -> Form | None:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
         finished.set()
         return None
 
     dispatcher.on_form("slow.form", _handled, validate=slow)
 
-    started = time.perf_counter()
     assert await dispatcher.check_form(_submit("slow.form")) is None
-    assert time.perf_counter() - started < 0.4
+    assert not finished.is_set()  # answered without waiting for the check
     assert "form check for slow.form took over" in caplog.text
     # It still runs to the end (and closes its session) in the background.
     await asyncio.wait_for(finished.wait(), 2)

@@ -93,3 +93,36 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     card = kit.triage_message(slack, complaint)
     assert "*Status*: reopened" in kit.blocks_text(card)
 
+
+
+async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, slack_sender):
+    tom_teams = {"id": "29:1tom-teams", "name": "Tom Tech", "aadObjectId": "TOM-AAD-0001"}
+    connector.add_member(TEAMS_TRIAGE, id=tom_teams["id"], name=tom_teams["name"],
+                         aad_object_id=tom_teams["aadObjectId"], email="tech1@example.com",
+                         tenant_id="8c2f1a9e-0000-4000-8000-0000000000aa")
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+    [card] = connector.activities_in(TEAMS_TRIAGE)
+
+    status, _ = await post(bot.url, message(
+        connector, None, conversation=TEAMS_TRIAGE, kind="channel", sender=tom_teams,
+        id="1700000000400", replyToId=card["id"],
+        value={"action_id": "complaint.acknowledge", "value": complaint.number}))
+
+    assert status == 201
+
+    async def acknowledged() -> bool:
+        return (await kit.complaints(bot))[0].status == "acknowledged"
+
+    await kit.wait_until(acknowledged)
+    # Both triage cards show it, updated in place, and the complainant hears in Slack.
+    assert "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
+        kit.triage_message(slack, complaint))
+    await connector.wait_for("update")
+    [updated] = connector.activities_in(TEAMS_TRIAGE)
+    assert updated["id"] == card["id"] and "acknowledged" in json.dumps(updated)
+    await kit.wait_until(lambda: _erin_told(slack, complaint))
+
+
+async def _erin_told(slack, complaint) -> bool:
+    return any("Tom Tech has acknowledged" in kit.blocks_text(m)
+               for m in kit.dm_thread(slack, kit.ERIN, complaint))

@@ -292,3 +292,35 @@ async def _answered(slack, complaint, count: int) -> bool:
 async def _dm_to(slack, user: str, text: str) -> bool:
     return any(text in kit.blocks_text(m) for m in slack.messages_in(slack.dm_channel(user)))
 
+
+
+async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_sender):
+    await slack_sender.command("/complain", "status", user_id=TOM)  # Tom is in the directory
+    await slack.wait_for_response(1)
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+
+    await slack_sender.click("complaint.assign_to", complaint.number, user_id=LEE,
+                             channel_id=TRIAGE)
+    [opened] = await slack.wait_for("views.open")
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    [owner_input] = [b for b in view["blocks"] if b.get("block_id") == "owner"]
+    choices = {o["text"]["text"]: o["value"] for o in owner_input["element"]["options"]}
+    assert sorted(choices) == ["lee.lead", "tom.tech"]  # IT staff only: not the complainant
+    async with bot.services.sessions() as session:
+        erin = (await session.exec(select(Person).where(Person.slack_user_id == ERIN))).one()
+    # A crafted submission naming an employee is refused; the offered choice is taken.
+    await slack_sender.submit("complaint.assign", {}, user_id=LEE, view_id="V0ASSIGN1",
+                              private_metadata=complaint.number,
+                              selects={"owner": str(erin.id)})
+    [refused] = await slack.wait_for("chat.postEphemeral")
+    assert "only active IT staff can" in kit.blocks_text(refused.args)
+    await slack_sender.submit("complaint.assign", {}, user_id=LEE, view_id="V0ASSIGN2",
+                              private_metadata=complaint.number,
+                              selects={"owner": choices["tom.tech"]})
+
+    await kit.wait_until(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"))
+    [row] = await kit.complaints(bot)
+    assert (row.status, row.owner_id) == ("in_progress", int(choices["tom.tech"]))
+    [_, assigned] = await kit.audit_trail(bot, complaint.number)
+    assert (assigned.action, assigned.detail["owner_id"]) == ("assigned", row.owner_id)

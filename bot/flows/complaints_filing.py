@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.port import Origin, Undeliverable
+from bot.chat.message import Message
+from bot.chat.port import MessageRef, Origin, Undeliverable
+from bot.config import ChannelTarget
 from bot.flows import complaints_cards as cards
 from bot.flows.business_time import BusinessCalendar
 from bot.flows.complaints_forms import Filing, filing_form
@@ -54,6 +56,26 @@ async def complaint_open_form(session: AsyncSession, services: Services, actor: 
             minutes=config.rate_limit.per_minutes))
         return
     await services.chat.open_form(origin, filing_form(config, {"description": text}))
+
+
+async def post_triage(services: Services, complaint: Complaint, card: Message
+                      ) -> list[MessageRef]:
+    """Post the card on each platform of the triage channel; the references of those that
+    worked. A platform that fails is logged: the complaint is filed all the same, and IT still
+    finds it in /complain list."""
+    target = services.settings.app.channels.triage
+    refs: list[MessageRef] = []
+    parts = [ChannelTarget(slack=target.slack) if target.slack else None,
+             ChannelTarget(teams=target.teams) if target.teams else None]
+    for part in parts:
+        if part is None:
+            continue
+        try:
+            refs.extend(await services.chat.post(part, card))
+        except Exception:
+            log.exception("complaint %s: the triage card could not be posted",
+                          complaint.number)
+    return refs
 
 
 def deadlines(services: Services, filed_at: datetime, impact: str) -> dict[str, datetime]:
@@ -118,15 +140,11 @@ async def complaint_file(session: AsyncSession, services: Services, actor: Perso
             context, config.sla[complaint.impact].acknowledge_hours))
     except Undeliverable:
         log.warning("complaint %s: the receipt could not be delivered", complaint.number)
+    except Exception:
+        log.exception("complaint %s: sending the receipt failed", complaint.number)
     staff_context = cards.complaint_context(complaint, actor, None, now=now,
                                             tz=services.settings.app.organisation.timezone)
-    try:
-        triage_refs = await services.chat.post(services.settings.app.channels.triage,
-                                               cards.triage_card(staff_context))
-    except Exception:
-        # Filed and receipted all the same: IT still finds it in /complain list.
-        log.exception("complaint %s: the triage card could not be posted", complaint.number)
-        triage_refs = []
+    triage_refs = await post_triage(services, complaint, cards.triage_card(staff_context))
     complaint.dm_ref = dm_ref.to_json() if dm_ref else None
     complaint.triage_refs = [asdict(ref) for ref in triage_refs]
     await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id).values(

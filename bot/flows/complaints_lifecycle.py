@@ -124,13 +124,15 @@ async def publish(services: Services, complaint: Complaint, who: Parties, *,
     card = cards.triage_card(staff_context)
     for raw in complaint.triage_refs:
         ref = MessageRef(**raw)
+        # The change is committed: a card that cannot be shown now is logged, not fatal
+        # (the person acting must not be told that nothing was saved).
         try:
             await services.chat.update(ref, card)
             if thread is not None:
                 await services.chat.reply_in_thread(ref, thread)
-        except Undeliverable:
-            log.warning("complaint %s: triage card on %s is gone", complaint.number,
-                        ref.platform)
+        except Exception:
+            log.exception("complaint %s: the triage card on %s could not be updated",
+                          complaint.number, ref.platform)
     if notice is not None:
         await tell_complainant(services, complaint, who.complainant, notice)
 
@@ -145,6 +147,8 @@ async def tell_complainant(services: Services, complaint: Complaint, complainant
             await services.chat.send_dm(complainant, message)
     except Undeliverable:
         log.warning("complaint %s: the complainant could not be told", complaint.number)
+    except Exception:
+        log.exception("complaint %s: telling the complainant failed", complaint.number)
 
 
 async def tell(services: Services, people: Iterable[Person], message: Message) -> int:
@@ -156,6 +160,8 @@ async def tell(services: Services, people: Iterable[Person], message: Message) -
             reached += 1
         except Undeliverable:
             log.warning("person %s could not be reached", person.id)
+        except Exception:
+            log.exception("messaging person %s failed", person.id)
     return reached
 
 

@@ -324,3 +324,23 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
     assert (row.status, row.owner_id) == ("in_progress", int(choices["tom.tech"]))
     [_, assigned] = await kit.audit_trail(bot, complaint.number)
     assert (assigned.action, assigned.detail["owner_id"]) == ("assigned", row.owner_id)
+
+
+async def test_a_platform_failing_after_the_change_does_not_undo_or_hide_it(
+        bot, slack, slack_sender, connector):
+    # Teams refuses the triage card: the complaint is filed, receipted and carded on Slack.
+    connector.fail_next("send", 403)
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+    assert [r["platform"] for r in complaint.triage_refs] == ["slack"]
+    assert complaint.dm_ref is not None
+
+    # Slack cannot update the card: the assignment stands, the complainant is still told,
+    # and Tom gets no "nothing was saved" apology.
+    slack.fail_next("chat.update", 200, error="message_not_found")
+    slack.clear()
+    await slack_sender.click("complaint.assign_me", complaint.number, user_id=TOM,
+                             channel_id=TRIAGE)
+    await kit.wait_until(lambda: _status_is(bot, "in_progress"))
+    await kit.wait_until(lambda: _thread_has(slack, complaint, 1))
+    await asyncio.sleep(0.2)
+    assert slack.responses == []

@@ -39,7 +39,7 @@ class RecordingChat:
         return self._ref()
 
     async def post(self, channel, message):
-        self.sent.append(("post", channel.slack, message))
+        self.sent.append(("post", channel.slack or channel.teams, message))
         return [self._ref()]
 
     async def reply_in_thread(self, parent, message):
@@ -54,9 +54,6 @@ class RecordingChat:
 
     async def open_form(self, origin, form):
         self.sent.append(("form", origin.user_id, form))
-
-    def kinds(self) -> list[str]:
-        return [kind for kind, _to, _what in self.sent]
 
 
 class Clock:
@@ -117,8 +114,10 @@ async def test_filing_twice_with_one_submission_stores_and_sends_once(services):
     async with services.sessions() as session:
         rows = (await session.exec(select(Complaint))).all()
     assert [c.number for c in rows] == ["CMP-2026-0001"]
-    assert services.chat.kinds() == ["dm", "post"]
-    assert rows[0].dm_ref is not None and len(rows[0].triage_refs) == 1
+    # The receipt, and the triage card on each platform of the triage channel.
+    assert [(kind, to) for kind, to, _what in services.chat.sent] == [
+        ("dm", rows[0].complainant_id), ("post", "C0TRIAGE1"), ("post", "19:triage@thread.tacv2")]
+    assert rows[0].dm_ref is not None and len(rows[0].triage_refs) == 2
 
 
 async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(services):

@@ -1,5 +1,6 @@
 """The complaint clock, run on a schedule: SLA reminders before a breach, escalation to the
-IT leads after one, and closing resolutions the complainant never answered.
+IT leads after one, and for resolutions the complainant has not answered, one more "are you
+satisfied?" half-way to the auto-close, then the close.
 
 Each reminder and escalation is claimed in `complaint_alert` (unique per complaint and kind)
 and committed before it is sent, so however many replicas run the check, and however often,
@@ -50,32 +51,35 @@ async def send_sla_alerts(services: Services) -> int:
         async with services.sessions() as session:
             claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
                                         kind=kind, sent_at=now)
-            if kind not in REMINDERS and claimed:
+            if not claimed:
+                # Another replica (or an earlier run) has it.
+                await session.rollback()
+                continue
+            breach = kind not in REMINDERS
+            if breach:
                 await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id)
                                    .values(escalated=True))
                 complaint.escalated = True
+            audit.record(session, actor_id=None, action=kind, subject_type="complaint",
+                         subject_id=complaint.number, to=complaint.status)
             who = await lifecycle.parties(session, complaint)
             leads = await lifecycle.people_with_roles(session, lifecycle.LEAD_ROLES)
-            if claimed:
-                audit.record(session, actor_id=None, action=kind, subject_type="complaint",
-                             subject_id=complaint.number, **{"to": complaint.status})
             await session.commit()
-        if not claimed:
-            continue
         sent += 1
         log.info("complaint %s: %s", complaint.number, kind)
-        if kind in REMINDERS:
-            services.metrics.complaints.labels("reminded").inc()
-            note = lifecycle.staff_message(services, complaint, who, kind)
-            if who.owner is not None:
-                await lifecycle.tell(services, [who.owner], lifecycle.staff_message(
-                    services, complaint, who, kind, tz=who.owner.tz))
-            else:
-                await lifecycle.publish(services, complaint, who, thread=note)
-        else:
+        if breach:
             services.metrics.complaints.labels("breached").inc()
             thread = await lifecycle.escalate_to_leads(services, complaint, who, leads, kind)
             await lifecycle.publish(services, complaint, who, thread=thread)
+            continue
+        services.metrics.complaints.labels("reminded").inc()
+        if who.owner is not None:
+            await lifecycle.tell(services, [who.owner], lifecycle.staff_message(
+                services, complaint, who, kind, tz=who.owner.tz))
+        else:
+            # Nobody owns it yet: remind the triage channel, under its card.
+            await lifecycle.publish(services, complaint, who, thread=lifecycle.staff_message(
+                services, complaint, who, kind))
     return sent
 
 

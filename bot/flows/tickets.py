@@ -13,6 +13,7 @@ satisfaction survey, metrics) once the change is committed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from bot.flows.sla import SlaPolicy
 from storage.once import first_delivery
 from storage.tickets import Ticket, TicketStatus
 
+MAX_EVENT_ID = 128
 DELIVERY_SOURCE = "ticket"
 """How ticket events are marked in the table of processed deliveries."""
 ATTEMPTS = 3
@@ -101,6 +103,14 @@ async def ingest_ticket_event(sessions: async_sessionmaker[AsyncSession], app: A
         with attempt:
             return await _ingest(sessions, app, chat, sla, source, delivery, event, profiles)
     raise AssertionError("unreachable: the retry loop returns or raises")
+
+
+def delivery_key(event_id: str | None, content: bytes) -> str:
+    """What makes a delivery the same as an earlier one: the desk's own event id when it gives
+    one, else the content itself (a retried delivery is the same bytes)."""
+    if event_id is not None and len(event_id) <= MAX_EVENT_ID:
+        return f"id:{event_id}"
+    return "sha256:" + hashlib.sha256(event_id.encode() if event_id else content).hexdigest()
 
 
 class _UnknownPeople(Exception):

@@ -8,13 +8,13 @@ a one-line reason as ``{"error": "..."}``, and nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
 from aiohttp import web
 
 from bot.flows.sla import SlaPolicy
+from bot.flows.tickets import delivery_key
 from bot.handlers.tickets import receive_ticket_event
 from bot.services import Services
 from bot.webhooks.fields import BadEvent
@@ -25,16 +25,12 @@ from bot.webhooks.signature import authentic
 log = logging.getLogger(__name__)
 
 PATH = "/webhooks/tickets"
-MAX_EVENT_ID = 128
 
 
 def add_ticket_webhook(app: web.Application, services: Services) -> None:
     sla = SlaPolicy(services.settings.app)
     sources = services.settings.app.tickets.sources
     secrets = services.settings.secrets
-    if secrets.webhook_secret is None and secrets.webhook_token is None:
-        log.warning("the ticket webhook refuses every request: set TOUCHPOINT_WEBHOOK_SECRET "
-                    "or TOUCHPOINT_WEBHOOK_TOKEN")
     document = openapi_document()
 
     async def receive(request: web.Request) -> web.Response:
@@ -63,7 +59,7 @@ def add_ticket_webhook(app: web.Application, services: Services) -> None:
         except BadEvent as exc:
             return _bad(str(exc))
         ingested = await receive_ticket_event(
-            services, sla, source=name, delivery=_delivery(reported.event_id, body),
+            services, sla, source=name, delivery=delivery_key(reported.event_id, body),
             event=event)
         return web.json_response({"outcome": ingested.outcome.value,
                                   "ticket": ingested.ticket_id})
@@ -71,16 +67,14 @@ def add_ticket_webhook(app: web.Application, services: Services) -> None:
     async def openapi(_request: web.Request) -> web.Response:
         return web.json_response(document)
 
+    async def warn_when_closed(_app: web.Application) -> None:
+        if secrets.webhook_secret is None and secrets.webhook_token is None:
+            log.warning("the ticket webhook refuses every request: set "
+                        "TOUCHPOINT_WEBHOOK_SECRET or TOUCHPOINT_WEBHOOK_TOKEN")
+
+    app.on_startup.append(warn_when_closed)
     app.router.add_post(PATH, receive)
     app.router.add_get(f"{PATH}/openapi.json", openapi)
-
-
-def _delivery(event_id: str | None, body: bytes) -> str:
-    """What makes a delivery the same as an earlier one: the desk's event id when it gives
-    one, else the body itself."""
-    if event_id is not None and len(event_id) <= MAX_EVENT_ID:
-        return f"id:{event_id}"
-    return "sha256:" + hashlib.sha256(event_id.encode() if event_id else body).hexdigest()
 
 
 def _bad(reason: str) -> web.Response:

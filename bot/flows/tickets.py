@@ -14,21 +14,22 @@ satisfaction survey, metrics) once the change is committed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from bot.chat.port import ChatPort, Profile
 from bot.config import AppConfig
-from bot.flows.directory import find_by_email, upsert_profile
+from bot.flows.directory import upsert_profile
 from bot.flows.sla import SlaPolicy
+from storage.models import Person
 from storage.once import first_delivery
 from storage.tickets import Ticket, TicketStatus
 
@@ -156,7 +157,6 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy, source: 
         ticket.requester_id = people[event.requester_email]
     if event.assignee_email in people:
         ticket.assignee_id = people[event.assignee_email]
-    await session.flush()
     await session.commit()
     assert ticket.id is not None
     return Ingested(Outcome.STORED, ticket.id, TicketChange(
@@ -172,27 +172,25 @@ def _emails_to_match(ticket: Ticket | None, event: TicketEvent) -> list[str]:
     return [email for email, held in pairs if email is not None and email != held]
 
 
-async def _people(session: AsyncSession, app: AppConfig, emails: Iterable[str],
+async def _people(session: AsyncSession, app: AppConfig, emails: Sequence[str],
                   profiles: Mapping[str, Profile | None]) -> dict[str, int | None]:
     """Each email's person id (None: nobody has it); raises `_UnknownPeople` with the emails
     neither the directory nor `profiles` (the chat platforms' answers) can settle."""
-    found: dict[str, int | None] = {}
-    missing = []
-    for email in emails:
-        person = await find_by_email(session, email)
-        if person is None and email in profiles:
-            profile = profiles[email]
-            if profile is not None:
-                person = await upsert_profile(session, app, profile)
-                await session.flush()
-            found[email] = None if person is None else person.id
-        elif person is None:
-            missing.append(email)
-        else:
-            found[email] = person.id
+    if not emails:
+        return {}
+    rows = await session.exec(select(Person.email, Person.id).where(col(Person.email).in_(emails)))
+    found: dict[str, int | None] = {email: person_id for email, person_id in rows.all()
+                                    if email is not None}
+    missing = [email for email in emails if email not in found and email not in profiles]
     if missing:
         raise _UnknownPeople(missing)
-    return found
+    for email in emails:
+        profile = profiles.get(email)
+        if email not in found and profile is not None:
+            person = await upsert_profile(session, app, profile)
+            await session.flush()
+            found[email] = person.id
+    return {email: found.get(email) for email in emails}
 
 
 def apply_event(ticket: Ticket, event: TicketEvent, sla: SlaPolicy,

@@ -78,11 +78,17 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, conn: Connect
 
 
 async def _serve(app, webhook_secret: str, conn: Connection) -> None:
+    """Serve; on "mark" start counting this process's CPU time (all its threads), on "stop"
+    answer the tickets held and the CPU seconds used since the mark."""
     async with serve(app) as url:
         conn.send((url, webhook_secret))
-        await asyncio.to_thread(conn.recv)
+        marked = time.process_time()
+        while await asyncio.to_thread(conn.recv) == "mark":
+            marked = time.process_time()
+        cpu = time.process_time() - marked
         async with app[SERVICES].sessions() as session:
-            conn.send((await session.exec(select(func.count()).select_from(Ticket))).one())
+            tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
+        conn.send((tickets, cpu))
 
 
 # --------------------------------------------------------------------------- the load
@@ -99,6 +105,8 @@ class Run:
     tickets: int = 0
     """Tickets the server holds at the end."""
     stored_tickets: set[str] = field(default_factory=set)
+    server_cpu: float = 0.0
+    """CPU seconds the server process used from the measured start to the stop."""
     load: tuple[float, float] = (0.0, 0.0)
     """The machine's 1-minute load average before and after."""
 
@@ -167,6 +175,8 @@ async def bench_one(database_url: str | None, label: str, seconds: float,
         try:
             run.load = (os.getloadavg()[0], 0.0)
             for measured, span in ((False, WARMUP_S), (True, seconds)):
+                if measured:
+                    conn.send("mark")
                 started = time.perf_counter()
                 # Warm-up and measured rounds carry on each client's own tickets.
                 await asyncio.gather(*(
@@ -179,7 +189,7 @@ async def bench_one(database_url: str | None, label: str, seconds: float,
             for sender in senders:
                 await sender.close()
             conn.send("stop")
-            run.tickets = await asyncio.to_thread(conn.recv)
+            run.tickets, run.server_cpu = await asyncio.to_thread(conn.recv)
             await asyncio.to_thread(process.join, 30)
     return run
 
@@ -204,15 +214,17 @@ def report(runs: list[Run], concurrency: int, seconds: float) -> str:
     rows = [f"Ticket webhook, signed events from {concurrency} clients for {seconds:g} s per "
             f"database, {os.cpu_count()} CPUs",
             f"{'database':<34}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-            f"{'tickets':>16}{'load avg':>14}"]
+            f"{'tickets':>16}{'server CPU ms/event':>21}{'load avg':>14}"]
     for run in runs:
         tickets = f"{run.tickets}/{len(run.stored_tickets)}"
         rows.append(f"{run.database:<34}{len(run.latencies) / run.seconds:>10.0f}"
                     f"{run.percentile(50) * 1000:>9.1f}{run.percentile(99) * 1000:>9.1f}"
                     f"{run.errors:>8}{tickets:>16}"
+                    f"{run.server_cpu * 1000 / max(len(run.latencies), 1):>21.2f}"
                     f"{f'{run.load[0]:.1f} -> {run.load[1]:.1f}':>14}")
-    rows.append("tickets: held by the server / touched by an event answered 'stored'; load avg: "
-                "the machine's 1-minute load average before -> after")
+    rows.append("tickets: held by the server / touched by an event answered 'stored'; server "
+                "CPU: its process time (all threads) per measured event; load avg: the "
+                "machine's 1-minute load average before -> after")
     return "\n".join(rows)
 
 

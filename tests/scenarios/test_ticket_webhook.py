@@ -3,6 +3,7 @@ SQLite and PostgreSQL, and what they leave in the database and in /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any
@@ -285,3 +286,20 @@ async def test_a_jira_comment_by_the_agent_is_the_first_response(bot, desk):
     [ticket] = await all_tickets(bot)
     assert ticket.status == "open"
     assert ticket.first_response_at.isoformat() == "2026-11-10T09:20:00+00:00"
+
+
+async def test_concurrent_events_of_one_new_ticket_make_one_ticket(bot, desk):
+    events = [event(status=status, updated_at=f"2026-11-10T{hour:02d}:00:00Z",
+                    event_id=f"e-{hour}")
+              for hour, status in zip(range(9, 17), ["open", "open", "open", "resolved"] * 2,
+                                      strict=True)]
+
+    replies = await asyncio.gather(*(desk.send(payload, source="desk") for payload in events))
+
+    assert [reply.status for reply in replies] == [200] * len(events)
+    assert {reply.json()["outcome"] for reply in replies} <= {"stored", "stale"}
+    [ticket] = await all_tickets(bot)
+    # Whatever order they were applied in, the newest event decides.
+    assert ticket.status == "resolved"
+    assert ticket.last_event_at.isoformat() == "2026-11-10T16:00:00+00:00"
+    assert await person_id(bot, "erin@example.com") is not None

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -30,7 +31,7 @@ from bot.config import AppConfig
 from bot.flows.directory import upsert_profile
 from bot.flows.sla import SlaPolicy
 from storage.models import Person
-from storage.once import first_delivery
+from storage.once import first_deliveries
 from storage.tickets import Ticket, TicketStatus
 
 MAX_EVENT_ID = 128
@@ -90,20 +91,13 @@ class Ingested:
     change: TicketChange | None = None
 
 
-async def ingest_ticket_event(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                              chat: ChatPort, sla: SlaPolicy, *, source: str, delivery: str,
-                              event: TicketEvent) -> Ingested:
-    """Apply `event` to the ticket it names in `source`, once per `delivery` key; committed.
+@dataclass(frozen=True)
+class Inbound:
+    """One event as delivered: from which source, and the key that makes a repeat the same."""
 
-    A concurrent event creating the same ticket (or person) first makes this one start again,
-    and then see that ticket.
-    """
-    profiles: dict[str, Profile | None] = {}
-    async for attempt in AsyncRetrying(retry=retry_if_exception_type(IntegrityError),
-                                       stop=stop_after_attempt(ATTEMPTS), reraise=True):
-        with attempt:
-            return await _ingest(sessions, app, chat, sla, source, delivery, event, profiles)
-    raise AssertionError("unreachable: the retry loop returns or raises")
+    source: str
+    delivery: str
+    event: TicketEvent
 
 
 def delivery_key(event_id: str | None, content: bytes) -> str:
@@ -114,17 +108,33 @@ def delivery_key(event_id: str | None, content: bytes) -> str:
     return "sha256:" + hashlib.sha256(event_id.encode() if event_id else content).hexdigest()
 
 
+async def ingest_ticket_events(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
+                               chat: ChatPort, sla: SlaPolicy,
+                               inbound: Sequence[Inbound]) -> list[Ingested]:
+    """Apply the events in order, each once per delivery key, in one transaction; committed.
+
+    The outcome of each is what it would be had they come one by one. A concurrent writer
+    creating one of the tickets (or people) first makes the batch start again, and then see it.
+    """
+    profiles: dict[str, Profile | None] = {}
+    async for attempt in AsyncRetrying(retry=retry_if_exception_type(IntegrityError),
+                                       stop=stop_after_attempt(ATTEMPTS), reraise=True):
+        with attempt:
+            return await _ingest(sessions, app, chat, sla, inbound, profiles)
+    raise AssertionError("unreachable: the retry loop returns or raises")
+
+
 class _UnknownPeople(Exception):
     def __init__(self, emails: list[str]):
         self.emails = emails
 
 
 async def _ingest(sessions: async_sessionmaker[AsyncSession], app: AppConfig, chat: ChatPort,
-                  sla: SlaPolicy, source: str, delivery: str, event: TicketEvent,
-                  profiles: dict[str, Profile | None]) -> Ingested:
+                  sla: SlaPolicy, inbound: Sequence[Inbound],
+                  profiles: dict[str, Profile | None]) -> list[Ingested]:
     async with sessions() as session:
         try:
-            return await _apply(session, app, sla, source, delivery, event, profiles)
+            return await _apply(session, app, sla, inbound, profiles)
         except _UnknownPeople as unknown:
             missing = unknown.emails
             await session.rollback()
@@ -132,56 +142,106 @@ async def _ingest(sessions: async_sessionmaker[AsyncSession], app: AppConfig, ch
     for email in missing:
         profiles[email] = await chat.profile_by_email(email)
     async with sessions() as session:
-        return await _apply(session, app, sla, source, delivery, event, profiles)
+        return await _apply(session, app, sla, inbound, profiles)
 
 
-async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy, source: str,
-                 delivery: str, event: TicketEvent,
-                 profiles: Mapping[str, Profile | None]) -> Ingested:
-    if not await first_delivery(session, DELIVERY_SOURCE, f"{source}:{delivery}"):
-        return Ingested(Outcome.DUPLICATE)
-    ticket = (await session.exec(
-        select(Ticket).where(Ticket.source == source, Ticket.external_id == event.external_id)
-        .with_for_update())).first()
-    if ticket is not None and event.occurred_at < ticket.last_event_at:
-        await session.commit()
-        return Ingested(Outcome.STALE, ticket.id)
-    people = await _people(session, app, _emails_to_match(ticket, event), profiles)
-    before = None if ticket is None else ticket.status
-    if ticket is None:
-        ticket = Ticket(source=source, external_id=event.external_id, opened_at=event.opened_at,
-                        last_event_at=event.occurred_at)
-        session.add(ticket)
-    newly_resolved, reopened = apply_event(ticket, event, sla, before)
-    if event.requester_email in people:
-        ticket.requester_id = people[event.requester_email]
-    if event.assignee_email in people:
-        ticket.assignee_id = people[event.assignee_email]
+async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
+                 inbound: Sequence[Inbound],
+                 profiles: Mapping[str, Profile | None]) -> list[Ingested]:
+    keys = [f"{item.source}:{item.delivery}" for item in inbound]
+    unseen = await first_deliveries(session, DELIVERY_SOURCE, keys)
+    fresh: list[int] = []
+    for index, key in enumerate(keys):
+        if key in unseen:
+            unseen.discard(key)  # a repeat within the batch is a duplicate too
+            fresh.append(index)
+    tickets = await _tickets(session, {(inbound[index].source, inbound[index].event.external_id)
+                                       for index in fresh})
+    emails = [email for index in fresh for email in (inbound[index].event.requester_email,
+                                                     inbound[index].event.assignee_email)
+              if email is not None]
+    people = await _people(session, app, list(dict.fromkeys(emails)),
+                           _worth_asking(tickets, [inbound[index] for index in fresh]),
+                           profiles)
+    applied: dict[int, tuple[Ticket, TicketChange | None]] = {}
+    for index in fresh:
+        item = inbound[index]
+        event = item.event
+        ticket = tickets.get((item.source, event.external_id))
+        if ticket is not None and event.occurred_at < ticket.last_event_at:
+            applied[index] = (ticket, None)
+            continue
+        before = None if ticket is None else ticket.status
+        if ticket is None:
+            ticket = Ticket(source=item.source, external_id=event.external_id,
+                            opened_at=event.opened_at, last_event_at=event.occurred_at)
+            session.add(ticket)
+            tickets[(item.source, event.external_id)] = ticket
+        if event.requester_email is not None:
+            ticket.requester_id = people[event.requester_email]
+        if event.assignee_email is not None:
+            ticket.assignee_id = people[event.assignee_email]
+        newly_resolved, reopened = apply_event(ticket, event, sla, before)
+        applied[index] = (ticket, TicketChange(
+            ticket_id=0, source=item.source, status_before=before, status_after=ticket.status,
+            newly_resolved=newly_resolved, reopened=reopened))
     await session.commit()
+    return [_outcome(applied.get(index)) for index in range(len(inbound))]
+
+
+def _outcome(applied: tuple[Ticket, TicketChange | None] | None) -> Ingested:
+    """What became of one event, once the batch is committed and new tickets have ids."""
+    if applied is None:
+        return Ingested(Outcome.DUPLICATE)
+    ticket, change = applied
     assert ticket.id is not None
-    return Ingested(Outcome.STORED, ticket.id, TicketChange(
-        ticket_id=ticket.id, source=source, status_before=before, status_after=ticket.status,
-        newly_resolved=newly_resolved, reopened=reopened))
+    if change is None:
+        return Ingested(Outcome.STALE, ticket.id)
+    return Ingested(Outcome.STORED, ticket.id, replace(change, ticket_id=ticket.id))
 
 
-def _emails_to_match(ticket: Ticket | None, event: TicketEvent) -> list[str]:
-    """The event's people whose email differs from the one the ticket holds for that role (a
-    ticket keeps its match, found or not, so its hundredth event asks nobody)."""
-    pairs = ((event.requester_email, None if ticket is None else ticket.requester_email),
-             (event.assignee_email, None if ticket is None else ticket.assignee_email))
-    return [email for email, held in pairs if email is not None and email != held]
+async def _tickets(session: AsyncSession,
+                   names: set[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
+    """The stored tickets among `names` (source, external id), locked for this transaction
+    in id order, so two writers never wait on each other crosswise."""
+    if not names:
+        return {}
+    found = await session.exec(
+        select(Ticket).where(tuple_(Ticket.source, Ticket.external_id).in_(sorted(names)))
+        .order_by(col(Ticket.id)).with_for_update())
+    return {(ticket.source, ticket.external_id): ticket for ticket in found.all()}
+
+
+def _worth_asking(tickets: Mapping[tuple[str, str], Ticket],
+                  inbound: Sequence[Inbound]) -> set[str]:
+    """The emails a chat platform is asked about when the directory does not know them: all
+    but one a stored ticket already holds in the same role (a ticket keeps its match, found or
+    not, so its hundredth event asks nobody)."""
+    emails = set()
+    for item in inbound:
+        ticket = tickets.get((item.source, item.event.external_id))
+        held = (None, None) if ticket is None else (ticket.requester_email,
+                                                    ticket.assignee_email)
+        for email, same_role in zip((item.event.requester_email, item.event.assignee_email),
+                                    held, strict=True):
+            if email is not None and email != same_role:
+                emails.add(email)
+    return emails
 
 
 async def _people(session: AsyncSession, app: AppConfig, emails: Sequence[str],
+                  worth_asking: set[str],
                   profiles: Mapping[str, Profile | None]) -> dict[str, int | None]:
-    """Each email's person id (None: nobody has it); raises `_UnknownPeople` with the emails
-    neither the directory nor `profiles` (the chat platforms' answers) can settle."""
+    """Each email's person id (None: nobody has it), from the directory or, for the emails
+    worth asking about, the chat platforms' answers in `profiles`; raises `_UnknownPeople`
+    with those not asked yet."""
     if not emails:
         return {}
     rows = await session.exec(select(Person.email, Person.id).where(col(Person.email).in_(emails)))
     found: dict[str, int | None] = {email: person_id for email, person_id in rows.all()
                                     if email is not None}
-    missing = [email for email in emails if email not in found and email not in profiles]
+    missing = [email for email in emails
+               if email not in found and email in worth_asking and email not in profiles]
     if missing:
         raise _UnknownPeople(missing)
     for email in emails:

@@ -1,19 +1,17 @@
-"""Tickets: an event from a service desk goes to the ticket flow, and each change the flow
+"""Tickets: an event from a service desk goes to the ticket intake, and each change it
 commits is passed on by `notify_ticket_change`, the one place that reacts to tickets."""
 
 from __future__ import annotations
 
-from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import Ingested, TicketChange, TicketEvent, ingest_ticket_event
+from bot.flows.ticket_intake import TicketIntake
+from bot.flows.tickets import Inbound, Ingested, TicketChange
 from bot.services import Services
 
 
-async def receive_ticket_event(services: Services, sla: SlaPolicy, *, source: str,
-                               delivery: str, event: TicketEvent) -> Ingested:
+async def receive_ticket_event(services: Services, intake: TicketIntake,
+                               inbound: Inbound) -> Ingested:
     """Apply a desk's event; once it is committed, pass its change on."""
-    ingested = await ingest_ticket_event(
-        services.sessions, services.settings.app, services.chat, sla, source=source,
-        delivery=delivery, event=event)
+    ingested = await intake.receive(inbound)
     if ingested.change is not None:
         await notify_ticket_change(services, ingested.change)
     return ingested

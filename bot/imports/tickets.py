@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 
 from bot.config import TicketSource
 from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import delivery_key, ingest_ticket_event
+from bot.flows.tickets import Inbound, delivery_key, ingest_ticket_events
 from bot.services import Services
 from bot.webhooks.fields import BadEvent
 from bot.webhooks.presets import PRESETS, to_event
 from bot.webhooks.presets.generic import FIELDS
 
 REQUIRED = ("id", "status", "created_at")
+BATCH_ROWS = 200
+"""Rows applied per transaction."""
 
 
 class UnreadableFile(Exception):
@@ -66,6 +68,14 @@ async def import_tickets(services: Services, lines: Iterable[str], source_name: 
     sla = SlaPolicy(services.settings.app)
     preset = PRESETS["generic"]
     summary = ImportSummary()
+    batch: list[Inbound] = []
+
+    async def apply() -> None:
+        for ingested in await ingest_ticket_events(services.sessions, services.settings.app,
+                                                   services.chat, sla, batch):
+            summary.outcomes[ingested.outcome.value] += 1
+        batch.clear()
+
     next_line = reader.line_num + 1
     for row in reader:
         line, next_line = next_line, reader.line_num + 1
@@ -78,9 +88,10 @@ async def import_tickets(services: Services, lines: Iterable[str], source_name: 
         except BadEvent as exc:
             summary.bad.append((line, str(exc)))
             continue
-        ingested = await ingest_ticket_event(
-            services.sessions, services.settings.app, services.chat, sla, source=source_name,
-            delivery=delivery_key(payload.get("event_id"),
-                                  json.dumps(payload, sort_keys=True).encode()), event=event)
-        summary.outcomes[ingested.outcome.value] += 1
+        batch.append(Inbound(source=source_name, event=event, delivery=delivery_key(
+            payload.get("event_id"), json.dumps(payload, sort_keys=True).encode())))
+        if len(batch) == BATCH_ROWS:
+            await apply()
+    if batch:
+        await apply()
     return summary

@@ -14,7 +14,8 @@ import logging
 from aiohttp import web
 
 from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import delivery_key
+from bot.flows.ticket_intake import TicketIntake
+from bot.flows.tickets import Inbound, delivery_key
 from bot.handlers.tickets import receive_ticket_event
 from bot.services import Services
 from bot.webhooks.fields import BadEvent
@@ -28,7 +29,8 @@ PATH = "/webhooks/tickets"
 
 
 def add_ticket_webhook(app: web.Application, services: Services) -> None:
-    sla = SlaPolicy(services.settings.app)
+    intake = TicketIntake(services.sessions, services.settings.app, services.chat,
+                          SlaPolicy(services.settings.app))
     sources = services.settings.app.tickets.sources
     secrets = services.settings.secrets
     document = openapi_document()
@@ -58,9 +60,8 @@ def add_ticket_webhook(app: web.Application, services: Services) -> None:
             event = to_event(reported, source, preset)
         except BadEvent as exc:
             return _bad(str(exc))
-        ingested = await receive_ticket_event(
-            services, sla, source=name, delivery=delivery_key(reported.event_id, body),
-            event=event)
+        ingested = await receive_ticket_event(services, intake, Inbound(
+            source=name, delivery=delivery_key(reported.event_id, body), event=event))
         return web.json_response({"outcome": ingested.outcome.value,
                                   "ticket": ingested.ticket_id})
 

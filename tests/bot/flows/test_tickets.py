@@ -4,17 +4,20 @@ moves."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.router import Chat
 from bot.config import AppConfig, parse_app_config
 from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import Outcome, TicketEvent, ingest_ticket_event
+from bot.flows.ticket_intake import TicketIntake
+from bot.flows.tickets import Inbound, Outcome, TicketEvent, ingest_ticket_events
 from storage.engine import create_engine, session_factory
 from storage.ticket_stats import SlaState, ticket_sla
 from storage.tickets import Ticket
@@ -55,8 +58,9 @@ def ingest(sessions, app):
                             opened_at=fields.pop("opened_at", at(0, 9)),
                             occurred_at=occurred_at, priority=fields.pop("priority", "P1"),
                             **fields)
-        return await ingest_ticket_event(sessions, app, Chat(), sla, source="desk",
-                                         delivery=str(next(deliveries)), event=event)
+        [ingested] = await ingest_ticket_events(sessions, app, Chat(), sla, [
+            Inbound(source="desk", delivery=str(next(deliveries)), event=event)])
+        return ingested
 
     return apply
 
@@ -155,3 +159,50 @@ async def test_a_ticket_first_seen_resolved_is_newly_resolved(ingest, sessions):
     assert ticket.first_response_at == at(0, 15)
     assert await states(sessions, ticket.id, at(0, 16)) == (SlaState.BREACHED,
                                                            SlaState.BREACHED)
+
+
+async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(sessions, app):
+    def item(delivery: str, external_id: str, hour: int, status: str) -> Inbound:
+        return Inbound(source="desk", delivery=delivery, event=TicketEvent(
+            external_id=external_id, status=status, opened_at=at(0, 9),
+            occurred_at=at(0, hour), priority="P1", requester_email="nobody@example.com"))
+
+    batch = [item("a", "T-1", 9, "open"), item("a", "T-1", 9, "open"),
+             item("b", "T-1", 12, "resolved"), item("c", "T-1", 10, "open"),
+             item("d", "T-2", 9, "resolved"), item("e", "T-1", 13, "open")]
+
+    results = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), batch)
+
+    assert [result.outcome for result in results] == [
+        Outcome.STORED, Outcome.DUPLICATE, Outcome.STORED, Outcome.STALE, Outcome.STORED,
+        Outcome.STORED]
+    first, _duplicate, resolved, stale, other, reopened = results
+    assert first.ticket_id == resolved.ticket_id == stale.ticket_id == reopened.ticket_id
+    assert other.ticket_id != first.ticket_id
+    assert (first.change.status_before, resolved.change.status_before) == (None, "open")
+    assert resolved.change.newly_resolved and reopened.change.reopened
+    assert other.change.newly_resolved
+    ticket = await stored(sessions, first.ticket_id)
+    assert (ticket.status, ticket.reopen_count, ticket.requester_id) == ("open", 1, None)
+    assert ticket.requester_email == "nobody@example.com"
+
+    again = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), batch)
+    assert {result.outcome for result in again} == {Outcome.DUPLICATE}
+
+
+async def test_the_intake_applies_concurrent_events_together_and_answers_each(sessions, app):
+    commits = []
+    event.listen(sessions.kw["bind"].sync_engine, "commit", commits.append)
+    intake = TicketIntake(sessions, app, Chat(), SlaPolicy(app))
+    events = [Inbound(source="desk", delivery=f"d-{n}", event=TicketEvent(
+        external_id=f"T-{n % 5}", status="resolved" if n >= 45 else "open",
+        opened_at=at(0, 9), occurred_at=at(0, 9, n), priority="P1")) for n in range(50)]
+
+    results = await asyncio.gather(*(intake.receive(item) for item in events))
+
+    assert [result.outcome for result in results] == [Outcome.STORED] * 50
+    assert len({result.ticket_id for result in results}) == 5
+    assert len(commits) < 10
+    for n in range(45, 50):
+        ticket = await stored(sessions, results[n].ticket_id)
+        assert (ticket.status, ticket.last_event_at) == ("resolved", at(0, 9, n))

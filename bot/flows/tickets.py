@@ -20,11 +20,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from bot.chat.port import ChatPort, Profile
 from bot.config import AppConfig
@@ -39,6 +39,8 @@ DELIVERY_SOURCE = "ticket"
 """How ticket events are marked in the table of processed deliveries."""
 ATTEMPTS = 3
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+_RETRYABLE_STATES = ("40P01", "40001")
+"""PostgreSQL's deadlock_detected and serialization_failure."""
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,23 @@ async def ingest_ticket_events(sessions: async_sessionmaker[AsyncSession], app: 
     """Apply the events in order, each once per delivery key, in one transaction; committed.
 
     The outcome of each is what it would be had they come one by one. A concurrent writer
-    creating one of the tickets (or people) first makes the batch start again, and then see it.
+    (another replica, an import) creating one of the tickets or people first, or deadlocking
+    with this batch, makes it start again.
     """
     profiles: dict[str, Profile | None] = {}
-    async for attempt in AsyncRetrying(retry=retry_if_exception_type(IntegrityError),
+    async for attempt in AsyncRetrying(retry=retry_if_exception(_conflict),
                                        stop=stop_after_attempt(ATTEMPTS), reraise=True):
         with attempt:
             return await _ingest(sessions, app, chat, sla, inbound, profiles)
     raise AssertionError("unreachable: the retry loop returns or raises")
+
+
+def _conflict(exc: BaseException) -> bool:
+    """A clash with a concurrent writer that trying again resolves."""
+    if isinstance(exc, IntegrityError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and state in _RETRYABLE_STATES
 
 
 class _UnknownPeople(Exception):

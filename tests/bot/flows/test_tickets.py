@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.router import Chat
@@ -206,3 +207,28 @@ async def test_the_intake_applies_concurrent_events_together_and_answers_each(se
     for n in range(45, 50):
         ticket = await stored(sessions, results[n].ticket_id)
         assert (ticket.status, ticket.last_event_at) == ("resolved", at(0, 9, n))
+
+
+async def test_two_replicas_creating_the_same_tickets_at_once_make_each_once(database_url,
+                                                                             app):
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app))
+                   for engine in engines]
+        names = [f"T-{n}" for n in range(20)]
+        # Each replica sees the tickets in the opposite order, with its own deliveries.
+        waves = [[Inbound(source="desk", delivery=f"{replica}-{name}", event=TicketEvent(
+            external_id=name, status="open", opened_at=at(0, 9), occurred_at=at(0, 9),
+            priority="P1")) for name in (names if replica == 0 else names[::-1])]
+            for replica in range(2)]
+
+        results = await asyncio.gather(*(intakes[replica].receive(item)
+                                         for replica in range(2) for item in waves[replica]))
+
+        assert {result.outcome for result in results} == {Outcome.STORED}
+        async with session_factory(engines[0])() as session:
+            stored_names = (await session.exec(select(Ticket.external_id))).all()
+        assert sorted(stored_names) == sorted(names)
+    finally:
+        for engine in engines:
+            await engine.dispose()

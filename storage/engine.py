@@ -65,7 +65,7 @@ def configure_sqlite(sync_engine) -> None:
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
-        engine = create_async_engine(target, pool_size=1, max_overflow=0, pool_timeout=10)
+        engine = create_async_engine(target)
         configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size,

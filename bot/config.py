@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import date, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -241,6 +242,59 @@ class TeamsSettings(_Strict):
     app_name: str = "Touchpoint"
 
 
+_DURATION = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?$")
+SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+class TicketSource(_Strict):
+    """One service desk sending ticket events: which payload preset reads them, and how its own
+    statuses and priorities map onto Touchpoint's (on top of the preset's defaults)."""
+
+    preset: Literal["generic", "jira_service_management", "servicenow", "zendesk",
+                    "freshservice"] = "generic"
+    statuses: dict[str, Literal["open", "resolved", "closed"]] = Field(default_factory=dict)
+    """The desk's status name -> open, resolved or closed."""
+    priorities: dict[str, str] = Field(default_factory=dict)
+    """The desk's priority name -> the priority the SLA targets are named by (P1, ...)."""
+
+
+def _business_minutes(value: Any) -> timedelta:
+    match = _DURATION.fullmatch(str(value).strip())
+    if match is None or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration like 30m, 4h or 1h30m")
+    duration = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if duration <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return duration
+
+
+BusinessDuration = Annotated[timedelta, BeforeValidator(_business_minutes)]
+
+
+class SlaTarget(_Strict):
+    """Business time allowed for one priority, from the ticket's opening."""
+
+    first_response: BusinessDuration
+    resolution: BusinessDuration
+
+    @model_validator(mode="after")
+    def _response_first(self) -> SlaTarget:
+        if self.resolution < self.first_response:
+            raise ValueError("resolution must not be shorter than first_response")
+        return self
+
+
+class Tickets(_Strict):
+    """Ticket events from service desks, and the SLA they are measured against."""
+
+    sources: dict[SourceName, TicketSource] = Field(
+        default_factory=lambda: {"generic": TicketSource()}, min_length=1)
+    sla: dict[str, SlaTarget] = Field(default_factory=dict)
+    """Priority -> targets; tickets of a priority not listed have no SLA."""
+    at_risk: float = Field(default=0.8, gt=0, lt=1)
+    """An open ticket is at risk once this share of a target's business time is used."""
+
+
 class AppConfig(_Strict):
     """The whole of app.yaml."""
 
@@ -249,6 +303,7 @@ class AppConfig(_Strict):
     roles: Roles = Field(default_factory=Roles)
     segments: dict[SegmentName, dict[str, PeopleSelector]] = Field(default_factory=dict)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
+    tickets: Tickets = Field(default_factory=Tickets)
 
 
 class Secrets(BaseModel):
@@ -264,6 +319,8 @@ class Secrets(BaseModel):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_token: SecretStr | None = None
+    """TOUCHPOINT_WEBHOOK_TOKEN: a static bearer token for desks that cannot sign requests."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     teams_dev_mode: bool = False
     """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
@@ -296,6 +353,7 @@ class Secrets(BaseModel):
             microsoft_app_password=value("MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=value("MICROSOFT_APP_TENANT_ID"),
             webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
+            webhook_token=value("TOUCHPOINT_WEBHOOK_TOKEN"),
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
         )

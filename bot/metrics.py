@@ -29,6 +29,9 @@ class Metrics:
             "touchpoint_scheduler_runs", "Scheduled runs by job and outcome "
             "(ok, failed, or skipped when another replica claimed the run).",
             ["job", "outcome"], registry=self.registry)
+        self.ticket_changes = Counter(
+            "touchpoint_ticket_changes", "Ticket events applied, by source and the status "
+            "they left the ticket in.", ["source", "status"], registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

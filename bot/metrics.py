@@ -29,6 +29,13 @@ class Metrics:
             "touchpoint_scheduler_runs", "Scheduled runs by job and outcome "
             "(ok, failed, or skipped when another replica claimed the run).",
             ["job", "outcome"], registry=self.registry)
+        self.csat_invitations = Counter(
+            "touchpoint_csat_invitations", "CSAT survey invitations by what became of them "
+            "(sent, deferred, skipped, unreachable, void, expired) and why.",
+            ["outcome", "reason"], registry=self.registry)
+        self.csat_answers = Counter(
+            "touchpoint_csat_answers", "CSAT survey answers by score.",
+            ["score"], registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -41,7 +41,7 @@ from storage import csat as store
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.once import insert_once
-from storage.tickets import Ticket
+from storage.tickets import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ MAX_COMMENT = 3000
 SCORES = range(1, 6)
 
 SEND_LEASE = timedelta(minutes=10)
-"""A sender that claimed an invitation and has not finished after this is taken to have died."""
+"""A sender that claimed an invitation and has not finished after this is taken to have died,
+and the invitation is sent again: a survey sent twice after a crash at the wrong moment is
+better than one never sent."""
 BATCH = 200
 """Invitations one scheduled run sends or expires at most; the next run takes the rest."""
 
@@ -63,7 +65,11 @@ BATCH = 200
 
 
 async def ticket_resolved(services: Services, ticket_id: int) -> None:
-    """Invite the requester to rate the ticket, once, under the fatigue rules."""
+    """Invite the requester to rate the ticket, once, under the fatigue rules.
+
+    Call it once the ticket row says resolved (or closed) and is committed. It never raises
+    for a requester who cannot be found or reached: the invitation records why instead.
+    """
     config = services.settings.app.csat
     async with services.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
@@ -72,7 +78,8 @@ async def ticket_resolved(services: Services, ticket_id: int) -> None:
     if ticket is None:
         log.warning("csat: ticket %s does not exist; no survey", ticket_id)
         return
-    if known is not None:
+    if known is not None or ticket.status == TicketStatus.OPEN:
+        # Already decided, or reopened since: a later resolution may still be surveyed.
         return
     person, unreachable = await _requester(services, ticket) if config.enabled else (None, None)
     now = services.clock()
@@ -480,9 +487,13 @@ async def _refresh_alerts(services: Services, invitation_id: int,
         message = await alert_message(session, services, invitation_id)
         answer_row = await store.answer_of(session, invitation_id)
         await session.commit()
-    refs = {MessageRef.from_json(raw) for raw in (answer_row.alert_refs if answer_row else [])}
-    if also is not None:
-        refs.add(also)
+    refs = [MessageRef.from_json(raw) for raw in (answer_row.alert_refs if answer_row else [])]
+    # The clicked copy, unless it is one already kept (Teams names a channel post's
+    # conversation after its thread, so the message id is what identifies it).
+    if also is not None and all((ref.platform, ref.message_id) != (also.platform,
+                                                                    also.message_id)
+                                for ref in refs):
+        refs.append(also)
     for ref in refs:
         await _update_quietly(services, ref, message)
 

@@ -274,3 +274,17 @@ async def test_the_invitation_expires_after_the_configured_days(services, chat, 
     assert invitation.expires_at - invitation.sent_at == timedelta(days=7)
     assert invitation.message_ref == MessageRef("slack", "D0000001",
                                                 "1700000000.000001").to_json()
+
+
+async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(services, chat):
+    ann = await person(services, "ann")
+    async with services.sessions() as session:
+        ticket = Ticket(source="desk", external_id="INC-1", requester_id=ann.id,
+                        opened_at=NOON, status="open", reopen_count=1, last_event_at=NOON)
+        session.add(ticket)
+        await session.commit()
+
+    await ticket_resolved(services, ticket.id)
+
+    assert await outcomes(services) == []
+    assert chat.sent == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from bot.flows.csat import expire_due, sampled_in, send_due, ticket_reopened, ticket_resolved
@@ -75,6 +76,10 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
     assert kit.counter("touchpoint_csat_answers_total", score="4") == 1
     assert kit.counter("touchpoint_csat_invitations_total", outcome="sent", reason="") == 1
     assert slack.calls_to("chat.postMessage") == [post]  # 4 is no low score: no alert
+    async with aiohttp.ClientSession() as http, http.get(bot.url + "/metrics") as response:
+        exposition = await response.text()
+    assert 'touchpoint_csat_answers_total{score="4"} 1.0' in exposition
+    assert 'touchpoint_csat_invitations_total{outcome="sent",reason=""} 1.0' in exposition
 
 
 async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(

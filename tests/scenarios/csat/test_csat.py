@@ -9,9 +9,14 @@ import asyncio
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from bot.emulators.requests import SlackSender
 from bot.flows.csat import expire_due, sampled_in, send_due, ticket_reopened, ticket_resolved
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
+from bot.server import SERVICES, create_app
+
+SIGNING_SECRET = "test-signing-secret"  # tests/conftest.py signs with it
 
 ERIN = "U0EMPL001"
 TOM = "U0TECH001"
@@ -104,6 +109,39 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
     assert "you gave *5/5*" in kit.text_of(later[-1].body["blocks"])
     assert [a.score for a in await kit.answers()] == [5]
     assert kit.counter("touchpoint_csat_answers_total", score="5") == 1
+
+
+async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, clock, slack,
+                                                             slack_sender, kit):
+    await ticket_resolved(bot.services, await kit.ticket())
+    message = survey(slack)
+    replica = create_app(settings, clock=clock, scheduler=False)
+    replica_metrics = replica[SERVICES].metrics
+    other = web.AppRunner(replica)
+    await other.setup()
+    site = web.TCPSite(other, "127.0.0.1", 0)
+    await site.start()
+    host, port = other.addresses[0][:2]
+    try:
+        async with SlackSender(f"http://{host}:{port}", SIGNING_SECRET,
+                               response_base=slack.response_url("")) as second:
+            senders = [slack_sender, second] * 3
+            replies = await asyncio.gather(*(
+                sender.click("csat.score", score_value(message, score), user_id=ERIN,
+                             channel_id=dm(slack), message_ts=message["ts"])
+                for sender, score in zip(senders, (5, 4, 3, 2, 1, 5), strict=True)))
+            await slack.wait_for_response(5)
+    finally:
+        await other.cleanup()
+
+    assert [r.status for r in replies] == [200] * 6
+    [answer] = await kit.answers()
+    assert len(slack.calls_to("chat.update")) == 1
+    assert f"You rated this ticket *{answer.score}/5*" in kit.text_of(survey(slack)["blocks"])
+    counted = [registry.get_sample_value("touchpoint_csat_answers_total",
+                                         {"score": str(answer.score)}) or 0.0
+               for registry in (bot.services.metrics.registry, replica_metrics.registry)]
+    assert sorted(counted) == [0.0, 1.0]  # counted by the replica that stored it
 
 
 async def test_someone_else_cannot_answer_anothers_survey(bot, slack, slack_sender, kit):

@@ -475,9 +475,10 @@ async def reach_out(services: Services, actor: Person, press: ButtonPress) -> No
         try:
             await services.chat.send_dm(requester, Message("csat/follow_up", {
                 "number": survey.ticket.external_id, "owner": actor.display_name}))
-        except Undeliverable as error:
-            log.info("csat: could not tell the requester of invitation %s (%s)",
-                     invitation_id, error)
+        except Exception as error:
+            # The follow-up is recorded and shown on the alert; the owner will call anyway.
+            log.warning("csat: could not tell the requester of invitation %s (%s)",
+                        invitation_id, type(error).__name__)
 
 
 async def _refresh_alerts(services: Services, invitation_id: int,

@@ -59,6 +59,8 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
     assert "Ticket INC-1001: Laptop <won't> boot & beeps" in text  # header is plain text
     assert "*How did we do?*" in text
     assert message["text"] == "How did we do with ticket INC-1001?"
+    # Slack messages carry no comment box: a comment comes after the score, in a modal.
+    assert [b["type"] for b in message["blocks"]] == ["header", "section", "actions"]
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     [invitation] = await kit.invitations()
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [

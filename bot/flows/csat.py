@@ -306,13 +306,22 @@ async def answer(services: Services, actor: Person, press: ButtonPress) -> None:
     invitation_id, score = _parse_score(press.value)
     comment = _comment(press.inputs.get(COMMENT_FIELD, "")) or None
     now = services.clock()
-    stored = False
+    stored = closed_now = False
     async with services.sessions() as session:
         survey = await _load(session, invitation_id)
         if survey is not None and survey.invitation.person_id == actor.id:
-            stored = await _store_answer(session, survey, score, comment, now)
+            expires_at = survey.invitation.expires_at
+            if expires_at is not None and expires_at <= now:
+                # Past its time but not yet closed by the scheduled run: close it now.
+                closed_now = await store.transition(session, survey.invitation.id,
+                                                    InvitationStatus.SENT,
+                                                    status=InvitationStatus.EXPIRED)
+            else:
+                stored = await _store_answer(session, survey, score, comment, now)
             survey = await _load(session, invitation_id)
         await session.commit()
+    if closed_now:
+        _count(services, InvitationStatus.EXPIRED, "")
     if survey is None or survey.invitation.person_id != actor.id:
         await _notice(services, press.origin, "unknown" if survey is None else "not_yours")
         return
@@ -341,11 +350,6 @@ async def _store_answer(session: AsyncSession, survey: _Survey, score: int,
     """True when this call stored the answer (the caller commits)."""
     invitation = survey.invitation
     if invitation.status != InvitationStatus.SENT:
-        return False
-    if invitation.expires_at is not None and invitation.expires_at <= now:
-        # Past its time but not yet closed by the scheduled run: close it now.
-        await store.transition(session, invitation.id, InvitationStatus.SENT,
-                               status=InvitationStatus.EXPIRED)
         return False
     if not await insert_once(session, SurveyAnswer, invitation_id=invitation.id, score=score,
                              comment=comment, answered_at=now, alert_refs=[]):

@@ -303,6 +303,9 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
     assert "has closed" in kit.text_of(survey(slack)["blocks"])
     assert [(i.status) for i in await kit.invitations()] == ["expired"]
     assert await kit.answers() == []
+    assert kit.counter("touchpoint_csat_invitations_total", outcome="expired", reason="") == 1
+    await expire_due(bot.services)
+    assert len(slack.calls_to("chat.update")) == 1
 
 
 async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack_sender, kit):

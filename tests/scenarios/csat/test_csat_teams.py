@@ -4,12 +4,14 @@ Bot Connector emulator, with the comment as an input on the card; the answer com
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import aiohttp
 
 from bot.flows.csat import ticket_resolved
+from storage.models import Person
 
 TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
 BOT = {"id": "28:0b5e1a6c-touchpoint", "name": "Touchpoint"}
@@ -132,3 +134,47 @@ async def test_a_second_click_on_the_card_is_told_it_was_answered(bot, connector
     assert "You already answered this survey (you gave **5/5**)" in texts(notice)
     assert [(a.score, a.comment) for a in await kit.answers()] == [(5, None)]
     assert len(connector.calls_of("update")) == 1
+
+
+async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, slack, kit):
+    await ann_installed(bot, connector)
+    tom = {"id": "29:1tom-teams-id", "name": "Tom Teams",
+           "aadObjectId": "0A1B2C3D-0000-4000-8000-00000000B2B2"}
+    await ticket_resolved(bot.services, await kit.ticket(requester_email="ann@example.com"))
+    [invitation] = await kit.invitations()
+    await post(bot, activity(connector, replyToId=connector.activities_in(PERSONAL)[-1]["id"],
+                             value={"action_id": "csat.score", "value": f"{invitation.id}:1",
+                                    "comment": "Nobody came"}))
+    async with asyncio.timeout(5):
+        while not any(a.alert_refs for a in await kit.answers()):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    [alert] = connector.activities_in(TRIAGE)
+    assert "**Comment**: _Nobody came_" in texts(alert["attachments"][0]["content"])
+    thread = f"{TRIAGE};messageid={alert['id']}"
+    # Tom is on the helpdesk by email (app.yaml): Teams tells the bot his email on his click.
+    connector.add_member(thread, id=tom["id"], name=tom["name"],
+                         aad_object_id=tom["aadObjectId"], email="tech1@example.com",
+                         tenant_id=TENANT)
+    connector.clear()
+
+    status = await post(bot, activity(
+        connector, replyToId=alert["id"], **{"from": tom},
+        conversation={"id": thread, "conversationType": "channel", "tenantId": TENANT},
+        channelData={"tenant": {"id": TENANT}, "team": {"id": TRIAGE},
+                     "channel": {"id": TRIAGE}},
+        value={"action_id": "csat.reach_out", "value": str(invitation.id)}))
+
+    assert status == 201
+    [update] = await connector.wait_for("update")
+    assert (update.conversation_id, update.activity_id) == (TRIAGE, alert["id"])
+    assert "Tom Teams is reaching out to the requester" in texts(card(update))
+    assert actions(card(update)) == []
+    [slack_update] = await slack.wait_for("chat.update")
+    assert slack_update.args["channel"] == "C0TRIAGE1"
+    [told] = await connector.wait_for("send")
+    assert told.conversation_id == PERSONAL
+    assert "Tom Teams from the IT team will get in touch" in texts(card(told))
+    [follow_up] = await kit.follow_ups()
+    async with bot.services.sessions() as session:
+        owner = await session.get(Person, follow_up.owner_id)
+    assert (owner.teams_user_id, owner.role) == (tom["aadObjectId"].lower(), "it_staff")

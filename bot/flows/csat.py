@@ -31,7 +31,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Form, Message, TextField
-from bot.chat.port import MessageRef, Origin, Undeliverable
+from bot.chat.port import MessageRef, Origin, Profile, Undeliverable
 from bot.config import Csat, QuietHours, Role
 from bot.flows import directory
 from bot.intents import ButtonPress
@@ -148,7 +148,7 @@ async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None,
     return person, None
 
 
-async def _add_to_directory(services: Services, profile) -> Person | None:
+async def _add_to_directory(services: Services, profile: Profile) -> Person | None:
     async with services.sessions() as session:
         try:
             person = await directory.upsert_profile(session, services.settings.app, profile)
@@ -388,7 +388,7 @@ async def comment_pressed(services: Services, actor: Person, press: ButtonPress)
 
 
 async def save_comment(services: Services, actor: Person, origin: Origin | None,
-                       invitation_id: int, text: str) -> None:
+                       invitation_id: int | None, text: str) -> None:
     """Keep the person's comment on their answer (the latest one wins) and show it in the
     survey message and in any low-score alert."""
     comment = _comment(text)

@@ -23,7 +23,7 @@ def register(dispatcher: Routes) -> None:
     async def comment_form(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit)
-        invitation_id = int(intent.metadata) if intent.metadata.isdigit() else 0
+        invitation_id = int(intent.metadata) if intent.metadata.isdigit() else None
         await csat.save_comment(turn.services, turn.actor, intent.origin, invitation_id,
                                 intent.values.get(csat.COMMENT_FIELD, ""))
 

@@ -498,3 +498,41 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
     card = teams_update.body["attachments"][0]["content"]
     texts = "\n".join(block.get("text", "") for block in card["body"])
     assert r"**Comment**: _Nobody called \<@U0LEAD001\> back_" in texts
+
+
+@pytest.mark.parametrize(("action", "value"), [
+    ("csat.score", "not-a-survey"), ("csat.score", "1:9"), ("csat.score", "999:3"),
+    ("csat.comment", "x"), ("csat.reach_out", "999"),
+])
+async def test_garbled_or_unknown_buttons_get_a_kind_reply_and_write_nothing(
+        bot, slack, slack_sender, kit, action, value):
+    await kit.person(slack_user_id=TOM, email="tech1@example.com", display_name="Tom Tech",
+                     role="it_staff")
+    await ticket_resolved(bot.services, await kit.ticket())
+
+    reply = await slack_sender.click(action, value, user_id=TOM, channel_id=dm(slack))
+
+    assert reply.status == 200
+    [notice] = await slack.wait_for_response(1)
+    assert "I can't find that survey any more" in kit.text_of(notice.body["blocks"])
+    assert (await kit.answers(), await kit.follow_ups()) == ([], [])
+    assert slack.calls_to("chat.update") == []
+
+
+async def test_a_comment_form_with_no_survey_behind_it_is_refused_kindly(bot, slack,
+                                                                         slack_sender, kit):
+    await ticket_resolved(bot.services, await kit.ticket())
+    [invitation] = await kit.invitations()
+
+    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+                              private_metadata="garbage")
+    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+                              private_metadata=str(invitation.id))
+
+    # No response_url with a modal: the bot answers in a private message instead.
+    ephemeral = await slack.wait_for("chat.postEphemeral", 2)
+    texts = sorted(kit.text_of(call.args["blocks"]) for call in ephemeral)
+    assert texts == ["Please pick a score first; you can add a comment after that.",
+                     "Sorry, I can't find that survey any more."]
+    assert {call.args["user"] for call in ephemeral} == {ERIN}
+    assert await kit.answers() == []

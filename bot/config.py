@@ -295,6 +295,35 @@ class Tickets(_Strict):
     """An open ticket is at risk once this share of a target's business time is used."""
 
 
+class QuietHours(_Strict):
+    """Local hours, in each person's own time zone, when no survey is sent (it waits for `end`)."""
+
+    start: time = time(20, 0)
+    end: time = time(8, 0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
+
+class Csat(_Strict):
+    """The transactional CSAT survey sent when a ticket is resolved, and its fatigue rules."""
+
+    enabled: bool = True
+    min_days_between: int = Field(default=7, ge=0)
+    """At most one survey per person in this many days (0: no limit)."""
+    sample_one_in: int = Field(default=1, ge=1)
+    """Survey one resolved ticket in this many (1: every ticket); the same tickets on every
+    replica."""
+    quiet_hours: QuietHours | None = Field(default_factory=QuietHours)
+    """None (``quiet_hours: null``) sends at any hour."""
+    expire_after_days: int = Field(default=7, ge=1)
+    low_score: int = Field(default=2, ge=1, le=5)
+    """A score at or below this alerts the triage channel."""
+
+
 class AppConfig(_Strict):
     """The whole of app.yaml."""
 
@@ -304,6 +333,7 @@ class AppConfig(_Strict):
     segments: dict[SegmentName, dict[str, PeopleSelector]] = Field(default_factory=dict)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     tickets: Tickets = Field(default_factory=Tickets)
+    csat: Csat = Field(default_factory=Csat)
 
 
 class Secrets(BaseModel):

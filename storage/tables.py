@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.tickets import Ticket
 
@@ -9,3 +10,4 @@ metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
            "Ticket", "metadata"]
+__all__ += ["SurveyAnswer", "SurveyFollowUp", "SurveyInvitation"]

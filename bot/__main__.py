@@ -288,6 +288,62 @@ async def _import_tickets(settings: Settings, text: str, source: str):
         await services.engine.dispose()
 
 
+@cli.group()
+def export() -> None:
+    """Export Touchpoint's records for reporting."""
+
+
+@export.command("complaints")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="First day (YYYY-MM-DD, in the organisation's time zone) of complaints "
+                   "filed to include.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Day after the last one to include.  [default: up to now]")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.  [default: standard output]")
+def export_complaints(fmt: str, since, until, out: Path | None) -> None:
+    """Every complaint filed since a date, as CSV: the log, SLA outcomes and business hours
+    to acknowledge and resolve. Anonymous complainants are never named.
+
+    Needs app.yaml (for the time zone) and DATABASE_URL, no chat tokens."""
+    app = _app_config_or_exit()
+    secrets = Secrets.from_env(os.environ)
+    if problems := secrets.database_problems():
+        _exit_with(problems)
+    url = secrets.database_url.get_secret_value()
+    with _database_or_exit(url):
+        status = schema_status(url)
+    if not status.up_to_date:
+        click.echo(f"The database schema is at revision {status.current or 'none'} but this "
+                   f"version needs {status.head}. Run `touchpoint migrate` first.", err=True)
+        sys.exit(EXIT_SCHEMA)
+    zone = app.organisation.zone
+    start = since.replace(tzinfo=zone)
+    end = until.replace(tzinfo=zone) if until else None
+    try:
+        if out is None:
+            count = asyncio.run(_export_complaints(url, sys.stdout, start, end))
+        else:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                count = asyncio.run(_export_complaints(url, handle, start, end))
+    except OSError as exc:
+        raise click.ClickException(f"{out} cannot be written ({exc.strerror})") from exc
+    click.echo(f"{count} complaint(s) exported", err=True)
+
+
+async def _export_complaints(url: str, out, since, until) -> int:
+    from bot.flows.complaints_export import export_complaints  # imported late, like the rest
+    from storage.engine import create_engine, session_factory
+
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            return await export_complaints(session, out, since, until)
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     cli()
 

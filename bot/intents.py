@@ -53,6 +53,9 @@ class FormSubmit:
     metadata: str = ""
     origin: Origin | None = None
     profile: Profile | None = None
+    submission_id: str = ""
+    """The platform's id of the form being submitted (Slack view id, Teams card activity id):
+    the same on a double submit or a retry, so a handler can store the result once."""
 
 
 Intent = Command | ButtonPress | FormSubmit

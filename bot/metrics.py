@@ -40,5 +40,10 @@ class Metrics:
             "touchpoint_csat_answers", "CSAT survey answers by score.",
             ["score"], registry=self.registry)
 
+        self.complaints = Counter(
+            "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "
+            "reopened, closed, escalated, reminded, breached.",
+            ["event"], registry=self.registry)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -47,8 +47,10 @@ class Message:
 @dataclass(frozen=True)
 class Option:
     value: str
-    text: str
+    text: str = ""
     """Shown as given (it is data, such as a service name from app.yaml), escaped."""
+    label: str | None = None
+    """Instead of `text`: the name of the template block holding the option's words."""
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,6 @@ class Form:
     context: Mapping[str, Any] = field(default_factory=dict)
     metadata: str = ""
     """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    """Field name -> the template block that says what is wrong with it, when the form is
+    shown again after a submission that did not validate."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +71,66 @@ class Stage:
                                           channel_id=GENERAL, user_name=actor.name.lower())
         if reply.status != 200:
             raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
+        await self._show(actor, GENERAL, answers)
+
+    def last_with_button(self, channel: str, action_id: str) -> dict[str, Any]:
+        """The newest message in a Slack channel (or DM) carrying the button `action_id`."""
+        for message in reversed(self.slack.messages_in(channel)):
+            for block in message.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    if element.get("action_id") == action_id:
+                        return {**message, "button": element}
+        raise DemoError(f"no message in {channel} has a {action_id} button")
+
+    async def slack_click(self, actor: Actor, action_id: str, channel: str, *,
+                          answers: int = 1) -> None:
+        """`actor` clicks the button `action_id` on the newest message in `channel` carrying it."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        message = self.last_with_button(channel, action_id)
+        button = message["button"]
+        self.transcript.says(actor.name, "slack", f"[ {button['text']['text']} ]")
+        reply = await self.sender.click(action_id, button.get("value", ""),
+                                        user_id=actor.slack_id, channel_id=channel,
+                                        message_ts=message["ts"])
+        if reply.status != 200:
+            raise DemoError(f"clicking {action_id} got HTTP {reply.status} instead of 200")
+        await self._show(actor, channel, answers)
+
+    async def slack_submit(self, actor: Actor, values: dict[str, str], *,
+                           answers: int = 1) -> None:
+        """`actor` fills in the form last opened for them (each field by its block id; a
+        choice by its option's value) and submits it."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        opened = [call for call in self.slack.calls_to("views.open") if not call.faulted]
+        if not opened:
+            raise DemoError(f"no form is open for {actor.name}")
+        view = opened[-1].args["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        texts: dict[str, str] = {}
+        choices: dict[str, str] = {}
+        shown = []
+        for block in view.get("blocks") or []:
+            if block.get("type") != "input":
+                continue
+            name, element = block["block_id"], block["element"]
+            if element["type"] == "static_select":
+                value = values.get(name) or (element.get("initial_option") or {}).get("value")
+                choices[name] = value or ""
+                picked = [o["text"]["text"] for o in element["options"] if o["value"] == value]
+                typed = picked[0] if picked else ""
+            else:
+                typed = values.get(name, element.get("initial_value", ""))
+                texts[name] = typed
+            if typed:
+                shown.append(f"{block['label']['text']} {typed}")
+        self.transcript.says(actor.name, "slack",
+                             " · ".join(shown) + f" [ {view['submit']['text']} ]")
+        reply = await self.sender.submit(
+            view["callback_id"], texts, user_id=actor.slack_id, selects=choices,
+            private_metadata=view.get("private_metadata", ""),
+            view_id=f"V0DEMO{next(self._activity_ids):04d}")
+        if reply.status != 200 or reply.text:
+            raise DemoError(f"the {view['callback_id']} form was not accepted: {reply.text}")
         await self._show(actor, GENERAL, answers)
 
     async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:

@@ -119,17 +119,23 @@ class SlackSender:
         return await self._post_form({"payload": json.dumps(payload)})
 
     async def submit(self, callback_id: str, values: dict[str, str], *,
-                     user_id: str = "U0EMPL001", private_metadata: str = "") -> SlackReply:
-        """A view_submission payload; each value sits in a block named after its field."""
-        state = {name: {name: {"type": "plain_text_input", "value": value}}
-                 for name, value in values.items()}
+                     user_id: str = "U0EMPL001", private_metadata: str = "",
+                     view_id: str = "V0VIEW001", selects: dict[str, str] | None = None
+                     ) -> SlackReply:
+        """A view_submission payload; each value sits in a block named after its field,
+        typed text from `values` and a chosen option's value from `selects`."""
+        state: dict[str, Any] = {name: {name: {"type": "plain_text_input", "value": value}}
+                                 for name, value in values.items()}
+        for name, value in (selects or {}).items():
+            state[name] = {name: {"type": "static_select",
+                                  "selected_option": {"value": value} if value else None}}
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "example"},
             "user": {"id": user_id, "username": "someone", "team_id": self.team_id},
             "api_app_id": "A0TOUCHPT",
             "trigger_id": f"{next(_ids)}.trigger",
-            "view": {"id": "V0VIEW001", "type": "modal", "callback_id": callback_id,
+            "view": {"id": view_id, "type": "modal", "callback_id": callback_id,
                      "private_metadata": private_metadata, "state": {"values": state}},
         }
         return await self._post_form({"payload": json.dumps(payload)})

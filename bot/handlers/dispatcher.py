@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Message
+from bot.chat.message import Form, Message
 from bot.chat.port import Origin, Profile
 from bot.flows import directory
 from bot.intents import ButtonPress, Command, Event, FormSubmit, Intent
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT_TURNS = 16
 """Below PostgreSQL's pool of 20 connections, so scheduled jobs and /healthz always get one."""
 
+FORM_CHECK_TIMEOUT_S = 2.0
+"""Slack wants a form's answer within 3 seconds: a check that takes longer is given up (the
+handler checks again and answers the person itself)."""
+
 
 @dataclass
 class Turn:
@@ -45,6 +49,10 @@ class Turn:
 
 
 Handler = Callable[[Turn], Awaitable[None]]
+
+FormCheck = Callable[[Turn], Awaitable[Form | None]]
+"""Checks a submitted form before anything is done with it: None when it is valid, else the
+form to show again, with what was typed and its `errors`. It must not write anything."""
 
 
 @dataclass
@@ -79,6 +87,7 @@ class Routes:
         self._commands: dict[tuple[str, str | None], CommandRoute] = {}
         self._buttons: dict[str, Handler] = {}
         self._forms: dict[str, Handler] = {}
+        self._form_checks: dict[str, FormCheck] = {}
         self._events: dict[type, EventHandler] = {}
 
     def on_command(self, command: str, word: str | None, handler: Handler) -> None:
@@ -87,8 +96,13 @@ class Routes:
     def on_button(self, action_id: str, handler: Handler) -> None:
         self._buttons[action_id] = handler
 
-    def on_form(self, callback_id: str, handler: Handler) -> None:
+    def on_form(self, callback_id: str, handler: Handler,
+                validate: FormCheck | None = None) -> None:
+        """`handler` runs for a submission of the form; `validate`, when given, runs first
+        and synchronously, so the platform can show its errors in the form itself."""
         self._forms[callback_id] = handler
+        if validate is not None:
+            self._form_checks[callback_id] = validate
 
     def on_event(self, kind: type[Event], handler: EventHandler) -> None:
         self._events[kind] = handler
@@ -130,6 +144,9 @@ class Routes:
     def event_handler_for(self, event: Event) -> EventHandler | None:
         return self._events.get(type(event))
 
+    def form_check_for(self, intent: FormSubmit) -> FormCheck | None:
+        return self._form_checks.get(intent.callback_id)
+
 
 class Dispatcher(Routes):
     """The routes of a running application, and the turns that run their handlers."""
@@ -155,6 +172,32 @@ class Dispatcher(Routes):
             await self._handle_event(intent)
         else:
             await self._handle_intent(intent)
+
+    async def check_form(self, intent: FormSubmit) -> Form | None:
+        """Validate a submission with its form's check: the form to show again with its
+        errors, or None when the handler may run (also when the check itself failed, which
+        leaves the handler to refuse kindly)."""
+        check = self.form_check_for(intent)
+        if check is None:
+            return None
+        # The check runs on in its own task when it is late (so its session still closes
+        # cleanly, however long the database makes that wait), and the platform is answered.
+        running = asyncio.ensure_future(self._run_check(check, intent))
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), FORM_CHECK_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("form check for %s took over %.0fs; left to its handler",
+                        intent.callback_id, FORM_CHECK_TIMEOUT_S)
+            return None
+
+    async def _run_check(self, check: FormCheck, intent: FormSubmit) -> Form | None:
+        try:
+            async with self._turn(f"check:{intent.callback_id}") as session:
+                actor = await self._actor(session, intent)
+                return await check(Turn(intent, actor, session, self.services))
+        except Exception:
+            log.exception("form check for %s failed", intent.callback_id)
+            return None
 
     async def _handle_intent(self, intent: Intent) -> None:
         handler = self.handler_for(intent)

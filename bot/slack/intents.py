@@ -60,6 +60,7 @@ def form_intent(body: Mapping[str, Any]) -> FormSubmit:
         metadata=view.get("private_metadata") or "",
         origin=Origin(platform="slack", user_id=body["user"]["id"],
                       trigger_id=body.get("trigger_id")),
+        submission_id=str(view.get("id") or ""),
     )
 
 

@@ -109,6 +109,11 @@ class SlackRenderer:
             "blocks": blocks[:100],
         }
 
+    def form_errors(self, form: Form) -> dict[str, str]:
+        """Block id -> message, for a view_submission's ``response_action: errors``."""
+        return {name: _plain(self._block(form.template, block, form.context), MAX_LABEL)["text"]
+                for name, block in form.errors.items()}
+
     def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
         label = _plain(self._block(template, field.label, ctx), MAX_LABEL)
         if isinstance(field, TextField):
@@ -118,7 +123,8 @@ class SlackRenderer:
             if field.initial:
                 element["initial_value"] = field.initial[: field.max_length]
         else:
-            options = [{"text": _plain(self.dialect.escape(option.text), MAX_OPTION_TEXT),
+            options = [{"text": _plain(self._block(template, option.label, ctx) if option.label
+                                       else self.dialect.escape(option.text), MAX_OPTION_TEXT),
                         "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
             element = {"type": "static_select", "action_id": field.name, "options": options}
             initial = next((o for o in options if o["value"] == field.initial), None)

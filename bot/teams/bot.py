@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.chat.port import Profile
 from bot.flows import directory
 from bot.handlers.dispatcher import Dispatcher
+from bot.intents import FormSubmit
 from bot.teams import references
 from bot.teams.calls import call
 from bot.teams.intents import (
@@ -53,6 +54,13 @@ class TouchpointBot(ActivityHandler):
         if intent is None:
             log.info("teams message with nothing to act on (no sender or unknown card data)")
             return
+        if isinstance(intent, FormSubmit):
+            invalid = await self.dispatcher.check_form(intent)
+            if invalid is not None and invalid.errors and intent.origin is not None:
+                # Teams has no errors-in-the-form answer: send the card back, as typed, with
+                # each error under its field.
+                await self.dispatcher.services.chat.open_form(intent.origin, invalid)
+                return
         await self.dispatcher.dispatch(intent)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:

@@ -141,9 +141,12 @@ def intent_of(activity: Activity) -> Intent | None:
     if isinstance(value, Mapping) and "callback_id" in value:
         values = {str(key): "" if field is None else str(field).strip()
                   for key, field in value.items() if key not in FORM_KEYS}
+        # The card's own id is the same however often it is submitted; a lone activity id
+        # (no card to point at) is the best Teams offers otherwise.
         return FormSubmit(callback_id=str(value["callback_id"]), values=values,
                           metadata=str(value.get("metadata") or ""), origin=origin,
-                          profile=profile)
+                          profile=profile,
+                          submission_id=str(activity.reply_to_id or activity.id or ""))
     if value is not None and not activity.text:
         return None
     command, text = command_of(plain_text(activity))

@@ -138,7 +138,13 @@ class TeamsRenderer:
         body = [_text_block(title, weight="Bolder", size="Medium")]
         if "text" in has:
             body.append(_text_block(self._block(name, "text", ctx)))
-        body.extend(self._input(name, field, ctx) for field in form.fields)
+        for field in form.fields:
+            body.append(self._input(name, field, ctx))
+            if field.name in form.errors:
+                # Shown under its input, as Teams shows its own required-field errors.
+                error = self._block(name, form.errors[field.name], ctx)
+                body.append(_text_block(error, color="Attention", size="Small",
+                                        spacing="None"))
         submit = {"type": "Action.Submit",
                   "title": plain(self._block(name, "submit", ctx), MAX_BUTTON_TITLE),
                   "data": {"callback_id": form.callback_id, "metadata": form.metadata}}
@@ -161,7 +167,9 @@ class TeamsRenderer:
         options = field.options[:MAX_OPTIONS]
         element = {"type": "Input.ChoiceSet", "id": field.name, "label": label,
                    "style": "compact", "isRequired": field.required,
-                   "choices": [{"title": _cut(option.text, MAX_OPTION_TEXT),
+                   "choices": [{"title": plain(self._block(template, option.label, ctx),
+                                               MAX_OPTION_TEXT)
+                                if option.label else _cut(option.text, MAX_OPTION_TEXT),
                                 "value": option.value} for option in options]}
         if field.initial is not None and any(o.value == field.initial for o in options):
             element["value"] = field.initial

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.stage import Stage
 
@@ -15,4 +16,5 @@ Scene = Callable[[Stage], Awaitable[None]]
 
 SCENES: tuple[Scene, ...] = (
     asking_for_help,
+    a_complaint_put_right,
 )

@@ -1,4 +1,6 @@
-"""Modal submissions: acknowledge (closing the modal), then run the form's handler."""
+"""Modal submissions: check the form first and answer its errors inside the modal (Slack's
+``response_action: errors``), else acknowledge (closing the modal) and run the form's handler.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +8,20 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.handlers.dispatcher import Dispatcher
 from bot.slack.intents import form_intent
+from bot.slack.render import SlackRenderer
 
 
 def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
+    renderer = SlackRenderer()
+
     async def on_submit(ack: AsyncAck, body: dict) -> None:
+        intent = form_intent(body)
+        invalid = await dispatcher.check_form(intent)
+        if invalid is not None and invalid.errors:
+            await ack(response_action="errors", errors=renderer.form_errors(invalid))
+            return
         await ack()
-        await dispatcher.dispatch(form_intent(body))
+        await dispatcher.dispatch(intent)
 
     for callback_id in dispatcher.callback_ids:
         app.view(callback_id)(on_submit)

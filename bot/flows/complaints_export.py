@@ -1,0 +1,90 @@
+"""The complaint log as CSV, for IT leads (``touchpoint export complaints``).
+
+One row per complaint filed since a date: every field of the log, the SLA outcome and the
+times to acknowledge and resolve in business hours. An anonymous complainant is written as
+"anonymous", never by name. A cell that a spreadsheet would read as a formula (starting with
+``= + - @``, a tab or a carriage return) is prefixed with an apostrophe, so text a person
+typed cannot run in the reader's spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, TextIO
+
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.complaints import Complaint
+from storage.models import Person
+
+COLUMNS = (
+    "number", "status", "filed_at", "complainant", "service", "category", "impact", "ticket",
+    "description", "owner", "acknowledged_at", "acknowledge_due_at", "acknowledged_in_sla",
+    "acknowledge_business_hours", "resolved_at", "resolve_due_at", "resolved_in_sla",
+    "resolution_business_hours", "root_cause", "resolution_note", "escalated", "reopened",
+    "satisfied", "closed_at",
+)
+ANONYMOUS = "anonymous"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> str:
+    """The value as CSV cell text that no spreadsheet evaluates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _hours(seconds: int | None) -> str | None:
+    return None if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _within(done: datetime | None, due: datetime) -> bool | None:
+    return None if done is None else done <= due
+
+
+async def _rows(session: AsyncSession, since: datetime, until: datetime | None
+                ) -> AsyncIterator[list[Any]]:
+    complainant, owner = aliased(Person), aliased(Person)
+    statement = (
+        select(Complaint, complainant.display_name, owner.display_name)
+        .join(complainant, col(Complaint.complainant_id) == complainant.id)
+        .join(owner, col(Complaint.owner_id) == owner.id, isouter=True)
+        .where(col(Complaint.created_at) >= since)
+        .order_by(col(Complaint.created_at), col(Complaint.id)))
+    if until is not None:
+        statement = statement.where(col(Complaint.created_at) < until)
+    result = await session.stream(statement.execution_options(yield_per=500))
+    async for c, complainant_name, owner_name in result:
+        yield [
+            c.number, c.status, c.created_at,
+            ANONYMOUS if c.anonymous else complainant_name,
+            c.service, c.category, c.impact, c.ticket, c.description, owner_name,
+            c.acknowledged_at, c.acknowledge_due_at, _within(c.acknowledged_at,
+                                                             c.acknowledge_due_at),
+            _hours(c.acknowledge_business_s), c.resolved_at, c.resolve_due_at,
+            _within(c.resolved_at, c.resolve_due_at), _hours(c.resolve_business_s),
+            c.root_cause, c.resolution_note, c.escalated, c.reopen_count, c.satisfied,
+            c.closed_at,
+        ]
+
+
+async def export_complaints(session: AsyncSession, out: TextIO, since: datetime,
+                            until: datetime | None = None) -> int:
+    """Write the CSV to `out`; how many complaints it holds."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    count = 0
+    async for row in _rows(session, since, until):
+        writer.writerow([neutralise(value) for value in row])
+        count += 1
+    return count

@@ -1,0 +1,140 @@
+"""The complaint clock, run on a schedule: SLA reminders before a breach, escalation to the
+IT leads after one, and closing resolutions the complainant never answered.
+
+Each reminder and escalation is claimed in `complaint_alert` (unique per complaint and kind)
+and committed before it is sent, so however many replicas run the check, and however often,
+each is sent at most once. An auto-close only happens while the complaint is still resolved,
+so it cannot undo a complainant's answer that arrived at the same moment.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import col, update
+
+from bot.flows import complaints_lifecycle as lifecycle
+from bot.services import Services
+from storage import audit
+from storage.complaints import (
+    Complaint,
+    ComplaintAlert,
+    Status,
+    due_alerts,
+    satisfaction_reminder_kind,
+    unanswered_resolutions,
+)
+from storage.once import insert_once
+
+log = logging.getLogger(__name__)
+
+REMINDERS = ("acknowledge_reminder", "resolve_reminder")
+
+
+async def complaints_check(services: Services, scheduled_for: datetime | None = None) -> None:
+    """The scheduled job: send what is due now, by the application's clock."""
+    await send_sla_alerts(services)
+    await close_unanswered(services)
+    await remind_unanswered(services)
+
+
+async def send_sla_alerts(services: Services) -> int:
+    """Reminders to owners (or triage, if unowned) and breaches to leads; how many sent."""
+    now = services.clock()
+    async with services.sessions() as session:
+        due = await due_alerts(session, now)
+        await session.commit()
+    sent = 0
+    for complaint, kind in due:
+        async with services.sessions() as session:
+            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
+                                        kind=kind, sent_at=now)
+            if kind not in REMINDERS and claimed:
+                await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id)
+                                   .values(escalated=True))
+                complaint.escalated = True
+            who = await lifecycle.parties(session, complaint)
+            leads = await lifecycle.people_with_roles(session, lifecycle.LEAD_ROLES)
+            if claimed:
+                audit.record(session, actor_id=None, action=kind, subject_type="complaint",
+                             subject_id=complaint.number, **{"to": complaint.status})
+            await session.commit()
+        if not claimed:
+            continue
+        sent += 1
+        log.info("complaint %s: %s", complaint.number, kind)
+        if kind in REMINDERS:
+            services.metrics.complaints.labels("reminded").inc()
+            note = lifecycle.staff_message(services, complaint, who, kind)
+            if who.owner is not None:
+                await lifecycle.tell(services, [who.owner], lifecycle.staff_message(
+                    services, complaint, who, kind, tz=who.owner.tz))
+            else:
+                await lifecycle.publish(services, complaint, who, thread=note)
+        else:
+            services.metrics.complaints.labels("breached").inc()
+            thread = await lifecycle.escalate_to_leads(services, complaint, who, leads, kind)
+            await lifecycle.publish(services, complaint, who, thread=thread)
+    return sent
+
+
+async def remind_unanswered(services: Services) -> int:
+    """Half-way to the auto-close, ask once more whether a resolution was satisfactory (once
+    per resolution); how many were asked."""
+    now = services.clock()
+    days = services.settings.app.complaints.satisfaction_close_days
+    async with services.sessions() as session:
+        waiting = await unanswered_resolutions(session, now - timedelta(days=days / 2),
+                                               unreminded=True)
+        await session.commit()
+    asked = 0
+    for complaint in waiting:
+        async with services.sessions() as session:
+            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
+                                        kind=satisfaction_reminder_kind(complaint), sent_at=now)
+            who = await lifecycle.parties(session, complaint)
+            await session.commit()
+        if not claimed:
+            continue
+        asked += 1
+        assert complaint.resolved_at is not None
+        await lifecycle.tell_complainant(services, complaint, who.complainant,
+                                         lifecycle.notice_for(
+                                             services, complaint, who, "resolved",
+                                             reminder=True, close_days=days,
+                                             closes_at=complaint.resolved_at
+                                             + timedelta(days=days)))
+    return asked
+
+
+async def close_unanswered(services: Services) -> int:
+    """Close resolutions older than the configured days with no answer; how many closed."""
+    now = services.clock()
+    days = services.settings.app.complaints.satisfaction_close_days
+    async with services.sessions() as session:
+        stale = await unanswered_resolutions(session, now - timedelta(days=days))
+        await session.commit()
+    closed = 0
+    for candidate in stale:
+        async with services.sessions() as session:
+            result = await session.exec(
+                update(Complaint).where(col(Complaint.id) == candidate.id,
+                                        col(Complaint.status) == Status.RESOLVED)
+                .values(status=Status.CLOSED, closed_at=now)
+                .execution_options(preserve_rowcount=True))
+            if result.rowcount != 1:
+                await session.rollback()
+                continue
+            complaint = await session.get(Complaint, candidate.id, populate_existing=True)
+            assert complaint is not None
+            audit.record(session, actor_id=None, action="auto_closed",
+                         subject_type="complaint", subject_id=complaint.number,
+                         **{"from": Status.RESOLVED, "to": Status.CLOSED})
+            who = await lifecycle.parties(session, complaint)
+            await session.commit()
+        closed += 1
+        services.metrics.complaints.labels("closed").inc()
+        await lifecycle.publish(services, complaint, who, notice=lifecycle.notice_for(
+            services, complaint, who, "auto_closed", days=days))
+    return closed

@@ -1,0 +1,188 @@
+"""The complaint flows on their own, with a recording chat port instead of a platform:
+deadlines in business hours, filing once per submission, role checks and status rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.chat.message import Form, Message
+from bot.chat.port import MessageRef, Origin
+from bot.flows import complaints_lifecycle as lifecycle
+from bot.flows.complaints_filing import complaint_file, deadlines
+from bot.flows.complaints_forms import Filing
+from bot.metrics import Metrics
+from bot.services import Services
+from storage.complaints import Complaint
+from storage.engine import create_engine, session_factory
+from storage.models import Person
+
+FRIDAY_4PM = datetime(2026, 12, 18, 16, 0, tzinfo=UTC)
+FILING = Filing("Nobody called back", "Service desk", "Communication", "medium", None, False)
+
+
+class RecordingChat:
+    """A chat port that records what flows ask of it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object, Message | Form]] = []
+        self._ids = iter(range(1, 1000))
+
+    def _ref(self) -> MessageRef:
+        return MessageRef("slack", "C1", f"{next(self._ids)}.0")
+
+    async def send_dm(self, person, message):
+        self.sent.append(("dm", person.id, message))
+        return self._ref()
+
+    async def post(self, channel, message):
+        self.sent.append(("post", channel.slack, message))
+        return [self._ref()]
+
+    async def reply_in_thread(self, parent, message):
+        self.sent.append(("thread", parent.message_id, message))
+        return self._ref()
+
+    async def update(self, ref, message):
+        self.sent.append(("update", ref.message_id, message))
+
+    async def reply_privately(self, origin, message):
+        self.sent.append(("private", origin.user_id, message))
+
+    async def open_form(self, origin, form):
+        self.sent.append(("form", origin.user_id, form))
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _to, _what in self.sent]
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def services(make_settings) -> AsyncIterator[Services]:
+    settings = make_settings()
+    engine = create_engine(settings.secrets.database_url.get_secret_value())
+    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                   chat=RecordingChat(), metrics=Metrics(), clock=Clock(FRIDAY_4PM))
+    await engine.dispose()
+
+
+async def _person(services: Services, user_id: str, role: str) -> Person:
+    async with services.sessions() as session:
+        person = Person(slack_user_id=user_id, display_name=user_id.lower(), role=role)
+        session.add(person)
+        await session.commit()
+        return person
+
+
+def _origin(user_id: str) -> Origin:
+    return Origin("slack", user_id, channel="C1", response_url="http://127.0.0.1:9/r")
+
+
+def test_deadlines_skip_nights_weekends_and_holidays(make_settings):
+    settings = make_settings()
+    services = Services(settings=settings, engine=None, sessions=None,  # type: ignore[arg-type]
+                        chat=RecordingChat(), metrics=Metrics(), clock=Clock(FRIDAY_4PM))
+
+    found = deadlines(services, FRIDAY_4PM, "medium")
+
+    # 4 business hours from Friday 16:00 (hours 09:00-17:00, London = UTC in December):
+    # one hour on Friday, three on Monday.
+    assert found["acknowledge_due_at"] == datetime(2026, 12, 21, 12, 0, tzinfo=UTC)
+    assert found["acknowledge_remind_at"] == datetime(2026, 12, 21, 11, 0, tzinfo=UTC)
+    # 16 business hours: 1 Friday, 8 Monday, 7 Tuesday.
+    assert found["resolve_due_at"] == datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
+    # Filed on Christmas Eve at 16:00 (a working day in England): 1 hour that day, then
+    # Christmas, Boxing Day (Saturday), Sunday and the Boxing Day substitute Monday are off.
+    eve = deadlines(services, datetime(2026, 12, 24, 16, 0, tzinfo=UTC), "medium")
+    assert eve["acknowledge_due_at"] == datetime(2026, 12, 29, 12, 0, tzinfo=UTC)
+
+
+async def test_filing_twice_with_one_submission_stores_and_sends_once(services):
+    erin = await _person(services, "U0ERIN", "employee")
+
+    for _ in range(2):
+        async with services.sessions() as session:
+            await complaint_file(session, services, erin, _origin("U0ERIN"), FILING, "slack:V1")
+
+    async with services.sessions() as session:
+        rows = (await session.exec(select(Complaint))).all()
+    assert [c.number for c in rows] == ["CMP-2026-0001"]
+    assert services.chat.kinds() == ["dm", "post"]
+    assert rows[0].dm_ref is not None and len(rows[0].triage_refs) == 1
+
+
+async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(services):
+    erin = await _person(services, "U0ERIN", "employee")
+    tom = await _person(services, "U0TOM", "it_staff")
+    async with services.sessions() as session:
+        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
+                                         "slack:V1")
+    assert complaint is not None
+    chat = services.chat
+    chat.sent.clear()
+
+    async with services.sessions() as session:
+        await lifecycle.complaint_resolve(session, services, erin, _origin("U0ERIN"),
+                                          complaint.number, "done", "Process")
+    async with services.sessions() as session:
+        await lifecycle.complaint_assign(session, services, tom, _origin("U0TOM"),
+                                         complaint.number, owner_id=erin.id)
+    async with services.sessions() as session:
+        await lifecycle.complaint_answer(session, services, erin, _origin("U0ERIN"),
+                                         complaint.number, satisfied=True)
+    async with services.sessions() as session:
+        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
+                                              "CMP-2026-9999")
+
+    answers = [what.context["reason"] for kind, _to, what in chat.sent if kind == "private"]
+    assert answers == ["not_staff", "not_assignable", "already_answered", "not_found"]
+    async with services.sessions() as session:
+        row = (await session.exec(select(Complaint))).one()
+    assert (row.status, row.owner_id) == ("new", None)
+
+    async with services.sessions() as session:
+        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
+                                              complaint.number)
+    async with services.sessions() as session:
+        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
+                                              complaint.number)
+    assert [what.context["reason"] for kind, _to, what in chat.sent if kind == "private"][
+        -1] == "wrong_status"
+    async with services.sessions() as session:
+        row = (await session.exec(select(Complaint))).one()
+    assert (row.status, row.owner_id, row.acknowledge_business_s) == (
+        "acknowledged", tom.id, 0)  # Friday 16:00 is the moment it was filed
+
+
+async def test_resolving_counts_business_time_and_asks_the_complainant(services):
+    erin = await _person(services, "U0ERIN", "employee")
+    tom = await _person(services, "U0TOM", "it_staff")
+    async with services.sessions() as session:
+        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
+                                         "slack:V1")
+    assert complaint is not None
+    services.clock.now = datetime(2026, 12, 21, 10, 30, tzinfo=UTC)  # Monday
+
+    async with services.sessions() as session:
+        await lifecycle.complaint_resolve(session, services, tom, _origin("U0TOM"),
+                                          complaint.number, "Called back", "People")
+
+    async with services.sessions() as session:
+        row = (await session.exec(select(Complaint))).one()
+    # Friday 16:00-17:00 and Monday 09:00-10:30: two and a half business hours.
+    assert row.resolve_business_s == row.acknowledge_business_s == int(2.5 * 3600)
+    [(_kind, _to, asked)] = [s for s in services.chat.sent if s[0] == "thread"]
+    assert asked.context["event"] == "resolved"
+    assert [b.action_id for b in asked.buttons] == ["complaint.satisfied",
+                                                    "complaint.unsatisfied"]
+    assert services.clock.now - row.created_at > timedelta(days=2)

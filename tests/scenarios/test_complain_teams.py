@@ -1,0 +1,95 @@
+"""Complaints over Teams, end to end through ``/api/messages`` and the Bot Connector emulator:
+"complain" sends the form as a card, an invalid submission gets the card back with its errors
+and stores nothing, a valid one (submitted twice) is stored once, and the complainant answers
+"are you satisfied?" from their Teams chat."""
+
+from __future__ import annotations
+
+import json
+
+from tests.scenarios import complaints_kit as kit
+from tests.scenarios.complaints_kit import TEAMS_TRIAGE, TOM
+from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
+
+bot, clock, settings = kit.bot, kit.clock, kit.settings
+
+VALID = {"description": "My laptop has been in repair <at>for</at> three weeks",
+         "service": "Laptops and devices", "category": "Communication", "impact": "medium",
+         "ticket": "", "anonymous": "no"}
+
+
+def submission(connector, card_id: str, values: dict, activity_id: str) -> dict:
+    """An Action.Submit from the form card: the card's data plus every input's value."""
+    return message(connector, None, id=activity_id, replyToId=card_id,
+                   value={"callback_id": "complaint.file", "metadata": "", **values})
+
+
+async def test_complain_in_teams_files_through_the_form_card(bot, connector, slack,
+                                                              slack_sender):
+    seed_erin(connector)
+
+    status, _ = await post(bot.url, message(connector, "complain my laptop is slow"))
+
+    assert status == 201
+    [sent] = await connector.wait_for("send")
+    form = card_of(sent)
+    inputs = {item["id"]: item for item in form["body"] if "id" in item}
+    assert inputs["description"]["value"] == "my laptop is slow"
+    assert [c["value"] for c in inputs["impact"]["choices"]] == ["low", "medium", "high"]
+    assert form["actions"][0]["data"] == {"callback_id": "complaint.file", "metadata": ""}
+    card_id = connector.activities_in(PERSONAL)[-1]["id"]
+
+    # Invalid: the card comes back as typed, with each error under its field.
+    bad = {**VALID, "description": " ", "ticket": "??"}
+    await post(bot.url, submission(connector, card_id, bad, "1700000000201"))
+    [_, again] = await connector.wait_for("send", 2)
+    texts = [item.get("text") for item in card_of(again)["body"]]
+    assert "Please tell us what happened." in texts
+    assert any(t and t.startswith("That does not look like a ticket number") for t in texts)
+    errors = [item for item in card_of(again)["body"] if item.get("color") == "Attention"]
+    assert len(errors) == 2
+    assert await kit.complaints(bot) == []
+
+    # Valid, and clicked twice: one complaint.
+    for activity_id in ("1700000000202", "1700000000203"):
+        status, _ = await post(bot.url, submission(connector, card_id, VALID, activity_id))
+        assert status == 201
+
+    async def carded() -> bool:
+        rows = await kit.complaints(bot)
+        return len(rows) == 1 and bool(rows[0].triage_refs)
+
+    await kit.wait_until(carded)
+    [complaint] = await kit.complaints(bot)
+    assert complaint.number == "CMP-2026-0001"
+    assert complaint.description == VALID["description"]
+    receipts = [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
+                and "We have your complaint" in json.dumps(c.body)]
+    assert len(receipts) == 1
+    # Typed text is escaped for the card's Markdown, and the Slack card alike.
+    triage = json.dumps(connector.activities_in(TEAMS_TRIAGE)[0])
+    assert "\\\\<at\\\\>for\\\\</at\\\\>" in triage
+    assert "&lt;at&gt;for&lt;/at&gt;" in kit.blocks_text(kit.triage_message(slack, complaint))
+
+    # IT (on Slack) resolves it; Erin is asked in her Teams thread and answers No.
+    resolved = await slack_sender.submit(
+        "complaint.resolve", {"note": "A new laptop is on its way"}, user_id=TOM,
+        private_metadata=complaint.number, selects={"root_cause": "Third party"})
+    assert resolved.status == 200
+    replies = await connector.wait_for("reply", 1)
+    asked = card_of(replies[-1])
+    buttons = [a["data"] for row in asked["body"] if row["type"] == "ActionSet"
+               for a in row["actions"]]
+    assert buttons == [{"action_id": "complaint.satisfied", "value": complaint.number},
+                       {"action_id": "complaint.unsatisfied", "value": complaint.number}]
+    await post(bot.url, message(connector, None, id="1700000000300",
+                                replyToId=replies[-1].body.get("id") or "x",
+                                value=buttons[1]))
+
+    async def reopened() -> bool:
+        return (await kit.complaints(bot))[0].status == "reopened"
+
+    await kit.wait_until(reopened)
+    card = kit.triage_message(slack, complaint)
+    assert "*Status*: reopened" in kit.blocks_text(card)
+

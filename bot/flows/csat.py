@@ -126,15 +126,17 @@ async def ticket_reopened(services: Services, ticket_id: int) -> None:
 
 async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
     """The person to ask, or None and why not: from the directory by id or email, else from
-    the chat platforms by email (added to the directory)."""
+    the chat platforms by email (added to the directory, or joined to the row with that email
+    when the directory knew the email but no chat account)."""
     async with services.sessions() as session:
         person = await session.get(Person, ticket.requester_id) if ticket.requester_id else None
         if person is None and ticket.requester_email:
             person = await directory.find_by_email(session, ticket.requester_email)
         await session.commit()
-    if person is None and ticket.requester_email:
+    email = ticket.requester_email or (person.email if person else None)
+    if email and (person is None or not (person.slack_user_id or person.teams_user_id)):
         try:
-            profile = await services.chat.profile_by_email(ticket.requester_email.strip().lower())
+            profile = await services.chat.profile_by_email(email.strip().lower())
         except Exception as error:
             log.warning("csat: looking up the requester of ticket %s failed (%s)", ticket.id,
                         type(error).__name__)

@@ -395,6 +395,18 @@ async def test_the_directory_is_used_before_slack_by_requester_id(bot, slack, ki
     assert post.args["channel"] == "U0DIRECT1"
 
 
+async def test_a_directory_entry_without_a_chat_account_is_found_in_slack(bot, slack, kit):
+    known = await kit.person(email="erin@example.com", display_name="Erin")
+
+    await ticket_resolved(bot.services, await kit.ticket(requester_email=None,
+                                                         requester_id=known.id))
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == ERIN
+    [invitation] = await kit.invitations()
+    assert invitation.person_id == known.id  # the same person, now with their Slack id
+
+
 async def test_a_429_while_sending_is_waited_out_and_delivers_once(bot, slack, kit):
     slack.fail_next("chat.postMessage", 429, retry_after=1)
 

@@ -5,7 +5,9 @@
 #   make test    ruff, then the whole suite on SQLite and PostgreSQL
 #   make lint    ruff only
 #   make demo    a scripted conversation with a real Touchpoint (touchpoint demo)
-#   make bench   Slack time-to-ack, Touchpoint against a bare Bolt app (BENCH_ARGS="--database URL")
+#   make bench   Slack time-to-ack, Touchpoint against a bare Bolt app (BENCH_ARGS="--database URL"),
+#                then ticket webhook events/s and latency on SQLite and PostgreSQL
+#                (WEBHOOK_BENCH_ARGS="--seconds 20"; PostgreSQL from TOUCHPOINT_TEST_POSTGRES)
 #
 # The PostgreSQL tests use TOUCHPOINT_TEST_POSTGRES (default below); they fail, not skip, when
 # it is set and the server does not answer. Set it empty for SQLite only:
@@ -18,6 +20,7 @@ INSTALLED := $(VENV)/.installed
 TOUCHPOINT_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+WEBHOOK_BENCH_ARGS ?=
 
 .PHONY: test lint demo bench
 
@@ -38,3 +41,4 @@ demo: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/ack.py $(BENCH_ARGS)
+	TOUCHPOINT_TEST_POSTGRES='$(TOUCHPOINT_TEST_POSTGRES)' $(BIN)/python bench/webhook.py $(WEBHOOK_BENCH_ARGS)

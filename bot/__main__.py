@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import sys
@@ -227,6 +228,64 @@ def manifest_teams(out: Path, app_id: str | None, domain: str | None) -> None:
     if domain is None:
         click.echo(f"Without --domain, the app's website, privacy and terms links are "
                    f"{PLACEHOLDER_SITE}", err=True)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Load history from files, through the same paths live events take."""
+
+
+@import_group.command("tickets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", help="The app.yaml source (tickets.sources) the tickets come from.  "
+                               "[default: the only one configured]")
+@click.option("--log-level", default="warning", show_default=True)
+def import_tickets(file: Path, source: str | None, log_level: str) -> None:
+    """Load ticket history from a CSV file with the generic webhook fields as columns
+    (id, status and created_at required).
+
+    Every bad row is listed by line number and the others are imported; a summary ends the
+    run. Importing the same file again stores nothing twice. Exit 0 when every row was
+    imported, 1 when some rows were bad, 2 when the file or the configuration cannot be used.
+    """
+    _configure_logging(log_level)
+    settings = _settings_or_exit()
+    _schema_or_exit(settings)
+    sources = settings.app.tickets.sources
+    if source is None and len(sources) == 1:
+        source = next(iter(sources))
+    if source not in sources:
+        _exit_with([f"--source: {'required' if source is None else 'unknown'} "
+                    f"(one of {', '.join(sorted(sources))})"], "Cannot import:")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _exit_with([f"{file}: cannot be read as UTF-8 text ({exc})"], "Cannot import:")
+    from bot.imports.tickets import UnreadableFile  # imported late, like the rest of the bot
+
+    try:
+        summary = asyncio.run(_import_tickets(settings, text, source))
+    except UnreadableFile as exc:
+        _exit_with([f"{file}: {exc}"], "Cannot import:")
+    for line, reason in summary.bad:
+        click.echo(f"{file}:{line}: {reason}", err=True)
+    counts = summary.outcomes
+    click.echo(f"{file}: {summary.rows} rows: {counts['stored']} stored, "
+               f"{counts['duplicate']} already imported, {counts['stale']} older than their "
+               f"ticket's newest event, {len(summary.bad)} bad")
+    sys.exit(1 if summary.bad else 0)
+
+
+async def _import_tickets(settings: Settings, text: str, source: str):
+    from bot.imports.tickets import import_tickets as run_import
+    from bot.server import SERVICES, create_app
+
+    services = create_app(settings, scheduler=False)[SERVICES]
+    try:
+        return await run_import(services, io.StringIO(text, newline=""), source,
+                                settings.app.tickets.sources[source])
+    finally:
+        await services.engine.dispose()
 
 
 @cli.group()

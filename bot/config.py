@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import date, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -241,6 +242,88 @@ class TeamsSettings(_Strict):
     app_name: str = "Touchpoint"
 
 
+_DURATION = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?$")
+SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+class TicketSource(_Strict):
+    """One service desk sending ticket events: which payload preset reads them, and how its own
+    statuses and priorities map onto Touchpoint's (on top of the preset's defaults)."""
+
+    preset: Literal["generic", "jira_service_management", "servicenow", "zendesk",
+                    "freshservice"] = "generic"
+    statuses: dict[str, Literal["open", "resolved", "closed"]] = Field(default_factory=dict)
+    """The desk's status name -> open, resolved or closed."""
+    priorities: dict[str, str] = Field(default_factory=dict)
+    """The desk's priority name -> the priority the SLA targets are named by (P1, ...)."""
+
+
+def _business_minutes(value: Any) -> timedelta:
+    match = _DURATION.fullmatch(str(value).strip())
+    if match is None or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration like 30m, 4h or 1h30m")
+    duration = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if duration <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return duration
+
+
+BusinessDuration = Annotated[timedelta, BeforeValidator(_business_minutes)]
+
+
+class SlaTarget(_Strict):
+    """Business time allowed for one priority, from the ticket's opening."""
+
+    first_response: BusinessDuration
+    resolution: BusinessDuration
+
+    @model_validator(mode="after")
+    def _response_first(self) -> SlaTarget:
+        if self.resolution < self.first_response:
+            raise ValueError("resolution must not be shorter than first_response")
+        return self
+
+
+class Tickets(_Strict):
+    """Ticket events from service desks, and the SLA they are measured against."""
+
+    sources: dict[SourceName, TicketSource] = Field(
+        default_factory=lambda: {"generic": TicketSource()}, min_length=1)
+    sla: dict[str, SlaTarget] = Field(default_factory=dict)
+    """Priority -> targets; tickets of a priority not listed have no SLA."""
+    at_risk: float = Field(default=0.8, gt=0, lt=1)
+    """An open ticket is at risk once this share of a target's business time is used."""
+
+
+class QuietHours(_Strict):
+    """Local hours, in each person's own time zone, when no survey is sent (it waits for `end`)."""
+
+    start: time = time(20, 0)
+    end: time = time(8, 0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
+
+class Csat(_Strict):
+    """The transactional CSAT survey sent when a ticket is resolved, and its fatigue rules."""
+
+    enabled: bool = True
+    min_days_between: int = Field(default=7, ge=0)
+    """At most one survey per person in this many days (0: no limit)."""
+    sample_one_in: int = Field(default=1, ge=1)
+    """Survey one resolved ticket in this many (1: every ticket); the same tickets on every
+    replica."""
+    quiet_hours: QuietHours | None = Field(default_factory=QuietHours)
+    """None (``quiet_hours: null``) sends at any hour."""
+    expire_after_days: int = Field(default=7, ge=1)
+    low_score: int = Field(default=2, ge=1, le=5)
+    """A score at or below this alerts the triage channel."""
+
+
 class ImpactSla(_Strict):
     """Business hours within which a complaint of one impact is acknowledged and resolved."""
 
@@ -323,6 +406,8 @@ class AppConfig(_Strict):
     roles: Roles = Field(default_factory=Roles)
     segments: dict[SegmentName, dict[str, PeopleSelector]] = Field(default_factory=dict)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
+    tickets: Tickets = Field(default_factory=Tickets)
+    csat: Csat = Field(default_factory=Csat)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
 
 
@@ -339,6 +424,8 @@ class Secrets(BaseModel):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_token: SecretStr | None = None
+    """TOUCHPOINT_WEBHOOK_TOKEN: a static bearer token for desks that cannot sign requests."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     teams_dev_mode: bool = False
     """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
@@ -371,6 +458,7 @@ class Secrets(BaseModel):
             microsoft_app_password=value("MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=value("MICROSOFT_APP_TENANT_ID"),
             webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
+            webhook_token=value("TOUCHPOINT_WEBHOOK_TOKEN"),
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
         )

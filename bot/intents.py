@@ -42,6 +42,8 @@ class ButtonPress:
     message: MessageRef | None = None
     """The message the button was on, so the flow can update it in place."""
     profile: Profile | None = None
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    """What the person typed into the message's `inputs`, by field name (Teams only)."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,16 @@ class Metrics:
             "touchpoint_scheduler_runs", "Scheduled runs by job and outcome "
             "(ok, failed, or skipped when another replica claimed the run).",
             ["job", "outcome"], registry=self.registry)
+        self.ticket_changes = Counter(
+            "touchpoint_ticket_changes", "Ticket events applied, by source and the status "
+            "they left the ticket in.", ["source", "status"], registry=self.registry)
+        self.csat_invitations = Counter(
+            "touchpoint_csat_invitations", "CSAT survey invitations by what became of them "
+            "(sent, deferred, skipped, unreachable, void, expired) and why.",
+            ["outcome", "reason"], registry=self.registry)
+        self.csat_answers = Counter(
+            "touchpoint_csat_answers", "CSAT survey answers by score.",
+            ["score"], registry=self.registry)
 
         self.complaints = Counter(
             "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "

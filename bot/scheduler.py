@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, update
 
 from bot.flows.complaints_sla import complaints_check
+from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.handlers.directory import sync_on_schedule
 from bot.services import Services
 from storage.models import ScheduledRun
@@ -181,4 +182,6 @@ def register_jobs(scheduler: Scheduler, services: Services) -> None:
     """Every feature's scheduled jobs, added here in one place, as handlers are in
     `bot.handlers.build_dispatcher`."""
     scheduler.add_claimed_job("directory.sync", sync_on_schedule, "interval", hours=1)
+    scheduler.add_claimed_job("csat.send_due", send_due_on_schedule, "interval", minutes=1)
+    scheduler.add_claimed_job("csat.expire", expire_on_schedule, "interval", minutes=10)
     scheduler.add_claimed_job("complaints.check", complaints_check, "interval", minutes=5)

@@ -36,6 +36,7 @@ from bot.teams.adapter import build_adapter
 from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
+from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
+    add_ticket_webhook(app, services)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt

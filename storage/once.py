@@ -7,6 +7,7 @@ one insert succeeds, and the others learn they lost without an exception or a ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,6 +15,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ProcessedRequest
+from storage.types import utcnow
 
 
 async def insert_once(session: AsyncSession, table: type[SQLModel], **values: Any) -> bool:
@@ -30,3 +32,18 @@ async def insert_once(session: AsyncSession, table: type[SQLModel], **values: An
 async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
     """Record an inbound delivery; False when the same delivery was seen before."""
     return await insert_once(session, ProcessedRequest, key=f"{source}:{key}", source=source)
+
+
+async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[str]) -> set[str]:
+    """Record several inbound deliveries in one statement; the keys not seen before."""
+    if not keys:
+        return set()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    rows = [{"key": f"{source}:{key}", "source": source, "received_at": now}
+            for key in dict.fromkeys(keys)]
+    statement = (insert(ProcessedRequest).values(rows).on_conflict_do_nothing()
+                 .returning(ProcessedRequest.key))
+    inserted = (await session.exec(statement)).scalars().all()
+    return {key.removeprefix(f"{source}:") for key in inserted}

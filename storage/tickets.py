@@ -52,6 +52,12 @@ class Ticket(SQLModel, table=True):
     reopen_count: int = Field(default=0)
     response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolution_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    response_at_risk_from: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="when the unanswered ticket has used the at-risk share of its response time")
+    resolution_at_risk_from: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="when the open ticket has used the at-risk share of its resolution time")
     last_event_at: datetime = Field(sa_type=UTCDateTime,
                                     description="when the newest applied event happened")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -38,6 +38,10 @@ class Message:
     sections: tuple[str, ...] = ("text",)
     """Blocks shown as separate sections, in order."""
     buttons: tuple[Button, ...] = ()
+    inputs: tuple[TextField, ...] = ()
+    """Fields filled in on the message itself, sent with any of its buttons, where the
+    platform's messages take input (Teams cards). Slack leaves them out: a flow that gets a
+    press without them asks with a `Form` instead."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ tools that list what the bot answers without running it, such as the app manifes
 from __future__ import annotations
 
 from bot.handlers import complaints as complaint_handlers
+from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers.dispatcher import Dispatcher, Routes, Turn
@@ -16,6 +17,7 @@ from bot.services import Services
 def register_handlers(dispatcher: Routes) -> None:
     help_handlers.register(dispatcher)
     directory_handlers.register(dispatcher)
+    csat_handlers.register(dispatcher)
     complaint_handlers.register(dispatcher)
 
 

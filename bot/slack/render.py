@@ -47,7 +47,10 @@ class SlackRenderer:
         return {"type": "mrkdwn", "text": self.dialect.truncate(text, limit) or " "}
 
     def message(self, message: Message) -> dict[str, Any]:
-        """The arguments for chat.postMessage / chat.update: ``text`` and ``blocks``."""
+        """The arguments for chat.postMessage / chat.update: ``text`` and ``blocks``.
+
+        The message's `inputs` are left out: the flow asks for them with a modal instead.
+        """
         name, ctx = message.template, message.context
         has = self.templates.template(name).blocks
         blocks: list[dict[str, Any]] = []

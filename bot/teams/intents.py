@@ -5,7 +5,8 @@ own mention is dropped, other people's mentions keep their names, markup is stri
 entities decoded; the first word then picks the command, as a slash command would in Slack
 (``kudos ...``), and anything else goes to ``/touchpoint`` (so ``help`` is ``/touchpoint help``).
 An Adaptive Card ``Action.Submit`` arrives as a message whose ``value`` carries the data the
-renderer put on the action (``action_id`` for a button, ``callback_id`` for a form).
+renderer put on the action (``action_id`` for a button, ``callback_id`` for a form), and
+the values of the card's inputs beside it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bot.intents import ButtonPress, Command, FormSubmit, Intent
 COMMANDS = frozenset({"complain", "kudos", "broadcast"})
 DEFAULT_COMMAND = "touchpoint"
 FORM_KEYS = frozenset({"callback_id", "metadata"})
+BUTTON_KEYS = frozenset({"action_id", "value"})
+"""A button's own data; any other key in a button press is a card input's value."""
 
 _MENTION = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
@@ -131,8 +134,10 @@ def intent_of(activity: Activity) -> Intent | None:
     if isinstance(value, Mapping) and "action_id" in value:
         message = (MessageRef("teams", origin.channel, activity.reply_to_id)
                    if origin.channel and activity.reply_to_id else None)
+        inputs = {str(key): "" if field is None else str(field).strip()
+                  for key, field in value.items() if key not in BUTTON_KEYS}
         return ButtonPress(action_id=str(value["action_id"]), value=str(value.get("value") or ""),
-                           origin=origin, message=message, profile=profile)
+                           origin=origin, message=message, profile=profile, inputs=inputs)
     if isinstance(value, Mapping) and "callback_id" in value:
         values = {str(key): "" if field is None else str(field).strip()
                   for key, field in value.items() if key not in FORM_KEYS}

@@ -95,6 +95,7 @@ class TeamsRenderer:
             text = self._block(name, section, ctx)
             if text:
                 body.append(_text_block(text))
+        body.extend(self._input(name, field, ctx) for field in message.inputs)
         buttons = [self._button(name, button, ctx) for button in message.buttons]
         for start in range(0, len(buttons), MAX_ACTIONS_PER_ROW):
             body.append({"type": "ActionSet",

@@ -117,6 +117,17 @@ def test_an_action_submit_is_a_button_press_on_the_card_it_came_from():
     assert intent.origin.user_id == "ab12cd34-0000-4000-8000-0000000000ff"
 
 
+def test_a_button_press_carries_the_cards_inputs_beside_its_own_data():
+    intent = intent_of(activity(value={"action_id": "csat.score", "value": "7:2",
+                                       "comment": "  slow  ", "other": None},
+                                replyToId="1700000000400"))
+
+    assert isinstance(intent, ButtonPress)
+    assert (intent.action_id, intent.value) == ("csat.score", "7:2")
+    assert dict(intent.inputs) == {"comment": "slow", "other": ""}
+    assert dict(intent_of(activity(value={"action_id": "x", "value": ""})).inputs) == {}
+
+
 def test_a_submitted_form_card_is_a_form_submit_with_its_fields():
     intent = intent_of(activity(value={"callback_id": "complaint.new", "metadata": "{\"n\": 1}",
                                        "summary": "  Wifi drops  ", "category": "network",

@@ -96,6 +96,22 @@ def test_buttons_are_submit_actions_with_plain_titles_six_to_a_row(renderer):
     assert card["body"][-1]["text"] == "Sent by Ann"  # the footer stays last
 
 
+def test_message_inputs_sit_on_the_card_above_its_buttons(renderer):
+    message = Message("echo", {"typed": "x", "name": "Ann", "n": 7},
+                      buttons=(Button("csat.score", "n", "3:5"),),
+                      inputs=(TextField("comment", "no", multiline=True, required=False,
+                                        initial="so far so good", max_length=500),))
+
+    body = renderer.message_card(message)["body"]
+
+    [field] = [block for block in body if block["type"] == "Input.Text"]
+    assert field == {"type": "Input.Text", "id": "comment", "label": "No *thanks*",
+                     "isMultiline": True, "isRequired": False, "maxLength": 500,
+                     "value": "so far so good"}
+    kinds = [block["type"] for block in body]
+    assert kinds.index("Input.Text") < kinds.index("ActionSet")
+
+
 @pytest.mark.parametrize("unit", ["a", "é", "😀", '"', "\\", "x\n", "\x00", "*"])
 def test_a_huge_text_is_cut_to_fit_teams_limit(renderer, unit):
     typed = unit * 200_000

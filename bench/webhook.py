@@ -1,0 +1,257 @@
+"""Ticket webhook throughput: signed ticket events into a real Touchpoint on loopback, on a
+SQLite file and then, when given one, on PostgreSQL, with events/s and latency for each.
+
+The server runs alone in its own process, as it would be deployed; this process plays the
+service desk (the clients) and Slack (the emulator that answers the server's look-ups of
+requesters by email). Each of N clients walks its own tickets through a life: opened, first
+response, resolved, and now and then reopened and resolved again, each event signed with a
+timestamp, and sends the next event as soon as the last is answered. Every event is a new
+delivery that changes a ticket, so each costs a real write. After a warm-up second the load
+runs for the measured seconds; the server then counts what it stored, so a fast answer cannot
+hide an event that was not written.
+
+    python bench/webhook.py [--seconds 10] [--concurrency 16] [--postgres URL]
+
+PostgreSQL is also used when TOUCHPOINT_TEST_POSTGRES names a server; the benchmark creates
+and drops a database of its own there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import secrets
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from typing import Any
+
+import aiohttp
+import psycopg
+import yaml
+from sqlalchemy.engine import make_url
+from sqlmodel import func, select
+
+from bot.config import load_settings
+from bot.demo.cast import app_config
+from bot.demo.sandbox import sandbox, serve
+from bot.emulators.slack import SlackEmulator
+from bot.emulators.tickets import TicketSender
+from bot.server import SERVICES, create_app
+from storage.engine import describe_url
+from storage.tickets import Ticket
+
+WARMUP_S = 1.0
+PEOPLE = 40
+TICKETS_CONFIG = {
+    "sources": {"desk": {"preset": "generic"}},
+    "sla": {"P1": {"first_response": "30m", "resolution": "4h"},
+            "P2": {"first_response": "1h", "resolution": "8h"},
+            "P3": {"first_response": "4h", "resolution": "24h"}},
+}
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def serve_touchpoint(database_url: str | None, slack_api_url: str, conn: Connection) -> None:
+    """The server's process: serve until told to stop, then say how many tickets it holds."""
+    webhook_secret = secrets.token_hex(16)
+    with sandbox(database_url) as box:
+        config = {**app_config(), "tickets": TICKETS_CONFIG}
+        path = box.directory / "app.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        settings = load_settings({
+            "SLACK_BOT_TOKEN": f"xoxb-{secrets.token_hex(8)}",
+            "SLACK_SIGNING_SECRET": box.signing_secret, "SLACK_API_URL": slack_api_url,
+            "DATABASE_URL": box.database_url, "TOUCHPOINT_WEBHOOK_SECRET": webhook_secret,
+            "TOUCHPOINT_CONFIG": str(path)})
+        asyncio.run(_serve(create_app(settings, scheduler=False), webhook_secret, conn))
+
+
+async def _serve(app, webhook_secret: str, conn: Connection) -> None:
+    """Serve; on "mark" start counting this process's CPU time (all its threads), on "stop"
+    answer the tickets held and the CPU seconds used since the mark."""
+    async with serve(app) as url:
+        conn.send((url, webhook_secret))
+        marked = time.process_time()
+        while await asyncio.to_thread(conn.recv) == "mark":
+            marked = time.process_time()
+        cpu = time.process_time() - marked
+        async with app[SERVICES].sessions() as session:
+            tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
+        conn.send((tickets, cpu))
+
+
+# --------------------------------------------------------------------------- the load
+
+
+@dataclass
+class Run:
+    database: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    sent: int = 0
+    """Events answered 200 as stored, warm-up included."""
+    tickets: int = 0
+    """Tickets the server holds at the end."""
+    stored_tickets: set[str] = field(default_factory=set)
+    server_cpu: float = 0.0
+    """CPU seconds the server process used from the measured start to the stop."""
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average before and after."""
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+
+def ticket_lives(client: int) -> Iterator[dict[str, Any]]:
+    """Events of one client's tickets, one life after another, each newer than the last."""
+    opened = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    number = 0
+    while True:
+        number += 1
+        ticket = f"B{client:03d}-{number:06d}"
+        person = (client + number) % PEOPLE
+        base = {"id": ticket, "title": f"Bench ticket {ticket}", "service": "Bench",
+                "requester_email": f"bench{person}@example.com",
+                "assignee_email": f"bench{(person + 1) % PEOPLE}@example.com",
+                "priority": f"P{1 + number % 3}", "created_at": opened.isoformat()}
+        steps = [("open", {}), ("open", {"first_response_at": 10}), ("resolved", {})]
+        if number % 4 == 0:
+            steps += [("open", {}), ("resolved", {})]
+        for minutes, (status, extra) in enumerate(steps, start=1):
+            at = opened + timedelta(minutes=minutes * 10)
+            times = {name: (opened + timedelta(minutes=value)).isoformat()
+                     for name, value in extra.items()}
+            yield {**base, **times, "status": status, "updated_at": at.isoformat(),
+                   "event_id": f"{ticket}:{minutes}"}
+        opened += timedelta(minutes=7)
+
+
+async def _client(sender: TicketSender, client: int, until: float, run: Run,
+                  measured: bool) -> None:
+    events = ticket_lives(client)
+    while time.perf_counter() < until:
+        event = next(events)
+        started = time.perf_counter()
+        try:
+            reply = await sender.send(event, timestamp=int(time.time()))
+        except aiohttp.ClientError:
+            run.errors += 1
+            continue
+        if reply.status != 200 or reply.json()["outcome"] != "stored":
+            run.errors += 1
+            continue
+        run.sent += 1
+        run.stored_tickets.add(event["id"])
+        if measured:
+            run.latencies.append(time.perf_counter() - started)
+
+
+async def bench_one(database_url: str | None, label: str, seconds: float,
+                    concurrency: int) -> Run:
+    run = Run(label)
+    async with SlackEmulator() as slack:
+        for i in range(PEOPLE):
+            slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
+        context = multiprocessing.get_context("spawn")
+        conn, theirs = context.Pipe()
+        process = context.Process(target=serve_touchpoint, daemon=True,
+                                  args=(database_url, slack.url, theirs))
+        process.start()
+        theirs.close()
+        url, webhook_secret = await asyncio.to_thread(conn.recv)
+        senders = [TicketSender(url, secret=webhook_secret) for _ in range(concurrency)]
+        try:
+            run.load = (os.getloadavg()[0], 0.0)
+            for measured, span in ((False, WARMUP_S), (True, seconds)):
+                if measured:
+                    conn.send("mark")
+                started = time.perf_counter()
+                # Warm-up and measured rounds carry on each client's own tickets.
+                await asyncio.gather(*(
+                    _client(sender, i + (0 if measured else 500), started + span, run, measured)
+                    for i, sender in enumerate(senders)))
+                if measured:
+                    run.seconds = time.perf_counter() - started
+            run.load = (run.load[0], os.getloadavg()[0])
+        finally:
+            for sender in senders:
+                await sender.close()
+            conn.send("stop")
+            run.tickets, run.server_cpu = await asyncio.to_thread(conn.recv)
+            await asyncio.to_thread(process.join, 30)
+    return run
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server, dropped afterwards."""
+    name = f"tp_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def report(runs: list[Run], concurrency: int, seconds: float) -> str:
+    rows = [f"Ticket webhook, signed events from {concurrency} clients for {seconds:g} s per "
+            f"database, {os.cpu_count()} CPUs",
+            f"{'database':<34}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+            f"{'tickets':>16}{'server CPU ms/event':>21}{'load avg':>14}"]
+    for run in runs:
+        tickets = f"{run.tickets}/{len(run.stored_tickets)}"
+        rows.append(f"{run.database:<34}{len(run.latencies) / run.seconds:>10.0f}"
+                    f"{run.percentile(50) * 1000:>9.1f}{run.percentile(99) * 1000:>9.1f}"
+                    f"{run.errors:>8}{tickets:>16}"
+                    f"{run.server_cpu * 1000 / max(len(run.latencies), 1):>21.2f}"
+                    f"{f'{run.load[0]:.1f} -> {run.load[1]:.1f}':>14}")
+    rows.append("tickets: held by the server / touched by an event answered 'stored'; server "
+                "CPU: its process time (all threads) per measured event; load avg: the "
+                "machine's 1-minute load average before -> after")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="measured seconds per database (default 10)")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="clients sending at once (default 16)")
+    parser.add_argument("--postgres", default=os.environ.get("TOUCHPOINT_TEST_POSTGRES", ""),
+                        help="a PostgreSQL server URL to run on as well (default: "
+                             "TOUCHPOINT_TEST_POSTGRES); empty for SQLite only")
+    args = parser.parse_args()
+    if args.seconds <= 0 or args.concurrency < 1:
+        parser.error("--seconds must be > 0 and --concurrency >= 1")
+    runs = [asyncio.run(bench_one(None, "sqlite (temporary file)", args.seconds,
+                                  args.concurrency))]
+    if args.postgres.strip():
+        with postgres_database(args.postgres.strip()) as url:
+            runs.append(asyncio.run(bench_one(url, describe_url(url), args.seconds,
+                                              args.concurrency)))
+    for run in runs:
+        if len(run.latencies) < 2:
+            sys.exit(f"{run.database}: {len(run.latencies)} event(s) stored, with "
+                     f"{run.errors} error(s): nothing to measure")
+    print(report(runs, args.concurrency, args.seconds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,622 @@
+"""Transactional CSAT: one "How did we do?" question to the requester of each resolved ticket.
+
+The ticket webhook calls `ticket_resolved` and `ticket_reopened`; people answer with the
+survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores
+(`reach_out`); two scheduled jobs send surveys held back by quiet hours (`send_due`) and close
+old ones (`expire_due`).
+
+Every step writes in its own short transaction and commits before it talks to a chat
+platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
+to the database: the invitation is unique per ticket, the answer per invitation, the follow-up
+per invitation, and each state change is conditional on the state it starts from. So a
+retried event, a double click or a second replica does nothing more.
+
+Fatigue rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked
+with the person's row locked, so two tickets resolved together cannot both pass), one ticket in
+`sample_one_in` (by a hash of the ticket's source and number, so every replica agrees), quiet
+hours in the person's own time zone, and expiry after `expire_after_days`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.message import Button, Form, Message, TextField
+from bot.chat.port import MessageRef, Origin, Profile, Undeliverable
+from bot.config import Csat, QuietHours, Role
+from bot.flows import directory
+from bot.intents import ButtonPress
+from bot.services import Services
+from storage import audit
+from storage import csat as store
+from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
+from storage.models import Person
+from storage.once import insert_once
+from storage.tickets import Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+ACTION_SCORE = "csat.score"
+ACTION_COMMENT = "csat.comment"
+ACTION_REACH_OUT = "csat.reach_out"
+FORM_COMMENT = "csat.comment"
+COMMENT_FIELD = "comment"
+MAX_COMMENT = 3000
+SCORES = range(1, 6)
+
+SEND_LEASE = timedelta(minutes=10)
+"""A sender that claimed an invitation and has not finished after this is taken to have died,
+and the invitation is sent again: a survey sent twice after a crash at the wrong moment is
+better than one never sent."""
+BATCH = 200
+"""Invitations one scheduled run sends or expires at most; the next run takes the rest."""
+
+
+# ------------------------------------------------------------------ the ticket events
+
+
+async def ticket_resolved(services: Services, ticket_id: int) -> None:
+    """Invite the requester to rate the ticket, once, under the fatigue rules.
+
+    Call it once the ticket row says resolved (or closed) and is committed. It never raises
+    for a requester who cannot be found or reached: the invitation records why instead.
+    """
+    config = services.settings.app.csat
+    async with services.sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        known = await store.invitation_for_ticket(session, ticket_id)
+        await session.commit()
+    if ticket is None:
+        log.warning("csat: ticket %s does not exist; no survey", ticket_id)
+        return
+    if known is not None or ticket.status == TicketStatus.OPEN:
+        # Already decided, or reopened since: a later resolution may still be surveyed.
+        return
+    person, unreachable = await _requester(services, ticket) if config.enabled else (None, None)
+    now = services.clock()
+    async with services.sessions() as session:
+        if person is not None:
+            # Serialises the fatigue check per person across replicas (SQLite: the write lock).
+            await session.exec(select(Person.id).where(Person.id == person.id).with_for_update())
+        status, reason, send_after = await _decide(session, config, ticket, person, unreachable,
+                                                   now)
+        won = await insert_once(session, SurveyInvitation, ticket_id=ticket_id,
+                                person_id=person.id if person else None, status=status,
+                                reason=reason, created_at=now, send_after=send_after)
+        invitation = await store.invitation_for_ticket(session, ticket_id)
+        await session.commit()
+    if not won or invitation is None:
+        return
+    if status != InvitationStatus.PENDING:
+        _count(services, status, reason)
+        return
+    if send_after is not None and send_after > now:
+        _count(services, "deferred", "quiet_hours")
+        return
+    await deliver(services, invitation.id)
+
+
+async def ticket_reopened(services: Services, ticket_id: int) -> None:
+    """Withdraw the ticket's survey if it was not answered yet, updating the message."""
+    async with services.sessions() as session:
+        invitation = await store.invitation_for_ticket(session, ticket_id)
+        voided = invitation is not None and await store.transition(
+            session, invitation.id, InvitationStatus.OPEN, status=InvitationStatus.VOID,
+            reason="reopened")
+        ticket = await session.get(Ticket, ticket_id)
+        if voided:
+            await session.refresh(invitation)
+        await session.commit()
+    if not voided or invitation is None or ticket is None:
+        return
+    _count(services, InvitationStatus.VOID, "reopened")
+    if invitation.message_ref:
+        await _update_quietly(services, MessageRef.from_json(invitation.message_ref),
+                              survey_message("void", ticket, invitation.id))
+
+
+async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
+    """The person to ask, or None and why not: from the directory by id or email, else from
+    the chat platforms by email (added to the directory, or joined to the row with that email
+    when the directory knew the email but no chat account)."""
+    async with services.sessions() as session:
+        person = await session.get(Person, ticket.requester_id) if ticket.requester_id else None
+        if person is None and ticket.requester_email:
+            person = await directory.find_by_email(session, ticket.requester_email)
+        await session.commit()
+    email = ticket.requester_email or (person.email if person else None)
+    if email and (person is None or not (person.slack_user_id or person.teams_user_id)):
+        try:
+            profile = await services.chat.profile_by_email(email.strip().lower())
+        except Exception as error:
+            log.warning("csat: looking up the requester of ticket %s failed (%s)", ticket.id,
+                        type(error).__name__)
+            return None, "lookup_failed"
+        if profile is not None:
+            person = await _add_to_directory(services, profile)
+    if person is None:
+        return None, "unknown_requester"
+    if not person.active:
+        return None, "inactive"
+    return person, None
+
+
+async def _add_to_directory(services: Services, profile: Profile) -> Person | None:
+    async with services.sessions() as session:
+        try:
+            person = await directory.upsert_profile(session, services.settings.app, profile)
+            await session.commit()
+        except IntegrityError:
+            # Someone else added them meanwhile (an event, another replica).
+            await session.rollback()
+            person = await directory.find_by_platform_id(session, profile.platform,
+                                                         profile.user_id)
+            await session.commit()
+    return person
+
+
+async def _decide(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,
+                  unreachable: str | None, now: datetime
+                  ) -> tuple[str, str | None, datetime | None]:
+    """(status, reason, send_after) for a new invitation."""
+    if not config.enabled:
+        return InvitationStatus.SKIPPED, "disabled", None
+    if person is None:
+        return InvitationStatus.UNREACHABLE, unreachable or "unknown_requester", None
+    if not sampled_in(ticket.source, ticket.external_id, config.sample_one_in):
+        return InvitationStatus.SKIPPED, "sampled_out", None
+    if config.min_days_between and await store.surveyed_since(
+            session, person.id, now - timedelta(days=config.min_days_between)):
+        return InvitationStatus.SKIPPED, "throttled", None
+    return InvitationStatus.PENDING, None, send_after(now, person.tz, config.quiet_hours)
+
+
+def sampled_in(source: str, external_id: str, one_in: int) -> bool:
+    """Whether a ticket is in the sample: the same answer on every replica and every run."""
+    if one_in <= 1:
+        return True
+    digest = hashlib.sha256(f"{source}\x00{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % one_in == 0
+
+
+def send_after(now: datetime, tz: str, quiet: QuietHours | None) -> datetime:
+    """When a survey may go to someone in zone `tz`: now, or at the end of their quiet hours."""
+    if quiet is None:
+        return now
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    clock = local.time()
+    if quiet.start < quiet.end:
+        quiet_now, wake_day = quiet.start <= clock < quiet.end, local.date()
+    else:  # overnight, such as 20:00 to 08:00
+        quiet_now = clock >= quiet.start or clock < quiet.end
+        wake_day = local.date() + timedelta(days=1) if clock >= quiet.start else local.date()
+    if not quiet_now:
+        return now
+    return datetime.combine(wake_day, quiet.end, tzinfo=zone).astimezone(UTC)
+
+
+# ------------------------------------------------------------------ sending and expiring
+
+
+async def deliver(services: Services, invitation_id: int) -> None:
+    """Send a due pending invitation, once. A failure that may pass leaves it pending for the
+    next scheduled run; a requester who cannot be reached marks it unreachable."""
+    now = services.clock()
+    async with services.sessions() as session:
+        claimed = await store.claim(session, invitation_id, now, SEND_LEASE)
+        invitation = await session.get(SurveyInvitation, invitation_id) if claimed else None
+        person = (await session.get(Person, invitation.person_id)
+                  if invitation and invitation.person_id else None)
+        ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
+        await session.commit()
+    if invitation is None or person is None or ticket is None:
+        return
+    try:
+        ref = await services.chat.send_dm(person, survey_message("invite", ticket, invitation_id))
+    except Undeliverable as error:
+        log.info("csat: invitation %s cannot be delivered (%s)", invitation_id, error)
+        async with services.sessions() as session:
+            moved = await store.transition(session, invitation_id, InvitationStatus.PENDING,
+                                           status=InvitationStatus.UNREACHABLE,
+                                           reason="undeliverable")
+            await session.commit()
+        if moved:
+            _count(services, InvitationStatus.UNREACHABLE, "undeliverable")
+        return
+    except Exception as error:
+        log.warning("csat: sending invitation %s failed (%s); the next run tries again",
+                    invitation_id, type(error).__name__)
+        async with services.sessions() as session:
+            await store.transition(session, invitation_id, InvitationStatus.PENDING,
+                                   claimed_at=None)
+            await session.commit()
+        return
+    sent_at = services.clock()
+    async with services.sessions() as session:
+        sent = await store.transition(
+            session, invitation_id, InvitationStatus.PENDING, status=InvitationStatus.SENT,
+            sent_at=sent_at, message_ref=ref.to_json(),
+            expires_at=sent_at + timedelta(days=services.settings.app.csat.expire_after_days))
+        if not sent:
+            # Reopened while it was being sent: keep the reference, withdraw the message.
+            await session.exec(update(SurveyInvitation)
+                               .where(col(SurveyInvitation.id) == invitation_id)
+                               .values(message_ref=ref.to_json()))
+        await session.commit()
+    if sent:
+        _count(services, InvitationStatus.SENT, "")
+    else:
+        await _update_quietly(services, ref, survey_message("void", ticket, invitation_id))
+
+
+async def send_due(services: Services) -> None:
+    """Send every invitation whose quiet hours are over (or whose sending failed before)."""
+    async with services.sessions() as session:
+        due = await store.due_for_sending(session, services.clock(), BATCH)
+        await session.commit()
+    for invitation_id in due:
+        await deliver(services, invitation_id)
+
+
+async def expire_due(services: Services) -> None:
+    """Close unanswered surveys past their expiry, updating each message to say so."""
+    async with services.sessions() as session:
+        due = await store.due_for_expiry(session, services.clock(), BATCH)
+        await session.commit()
+    for invitation_id in due:
+        async with services.sessions() as session:
+            expired = await store.transition(session, invitation_id, InvitationStatus.SENT,
+                                             status=InvitationStatus.EXPIRED)
+            invitation = await session.get(SurveyInvitation, invitation_id)
+            ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
+            await session.commit()
+        if not expired or invitation is None or ticket is None:
+            continue
+        _count(services, InvitationStatus.EXPIRED, "")
+        if invitation.message_ref:
+            await _update_quietly(services, MessageRef.from_json(invitation.message_ref),
+                                  survey_message("closed", ticket, invitation_id))
+
+
+# ------------------------------------------------------------------ answers and comments
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What a click on a survey found, read in one transaction."""
+
+    invitation: SurveyInvitation
+    ticket: Ticket
+    answer: SurveyAnswer | None
+
+
+async def answer(services: Services, actor: Person, press: ButtonPress) -> None:
+    """A score button: store the answer once, thank the person in place, alert on a low one."""
+    invitation_id, score = _parse_score(press.value)
+    comment = _comment(press.inputs.get(COMMENT_FIELD, "")) or None
+    now = services.clock()
+    stored = closed_now = False
+    async with services.sessions() as session:
+        survey = await _load(session, invitation_id)
+        if survey is not None and survey.invitation.person_id == actor.id:
+            expires_at = survey.invitation.expires_at
+            if expires_at is not None and expires_at <= now:
+                # Past its time but not yet closed by the scheduled run: close it now.
+                closed_now = await store.transition(session, survey.invitation.id,
+                                                    InvitationStatus.SENT,
+                                                    status=InvitationStatus.EXPIRED)
+            else:
+                stored = await _store_answer(session, survey, score, comment, now)
+            survey = await _load(session, invitation_id)
+        await session.commit()
+    if closed_now:
+        _count(services, InvitationStatus.EXPIRED, "")
+    if survey is None or survey.invitation.person_id != actor.id:
+        await _notice(services, press.origin, "unknown" if survey is None else "not_yours")
+        return
+    invitation, ticket = survey.invitation, survey.ticket
+    ref = _ref_of(invitation) or press.message
+    if stored and survey.answer is not None:
+        services.metrics.csat_answers.labels(str(score)).inc()
+        if ref is not None:
+            await _update_quietly(services, ref,
+                                  survey_message("thanks", ticket, invitation.id, survey.answer))
+        if score <= services.settings.app.csat.low_score:
+            await _alert(services, invitation.id)
+        return
+    if survey.answer is not None:
+        await _notice(services, press.origin, "answered", ticket, score=survey.answer.score)
+    elif invitation.status == InvitationStatus.VOID:
+        await _notice(services, press.origin, "void", ticket)
+    else:
+        await _notice(services, press.origin, "closed", ticket)
+        if ref is not None:
+            await _update_quietly(services, ref, survey_message("closed", ticket, invitation.id))
+
+
+async def _store_answer(session: AsyncSession, survey: _Survey, score: int,
+                        comment: str | None, now: datetime) -> bool:
+    """True when this call stored the answer (the caller commits)."""
+    invitation = survey.invitation
+    if invitation.status != InvitationStatus.SENT:
+        return False
+    if not await insert_once(session, SurveyAnswer, invitation_id=invitation.id, score=score,
+                             comment=comment, answered_at=now, alert_refs=[]):
+        return False
+    if not await store.transition(session, invitation.id, InvitationStatus.SENT,
+                                  status=InvitationStatus.ANSWERED):
+        # Voided or expired between the read and the insert: the answer does not count.
+        await session.rollback()
+        return False
+    return True
+
+
+async def comment_pressed(services: Services, actor: Person, press: ButtonPress) -> None:
+    """"Add a comment": with the card's comment (Teams) save it, else open the comment form."""
+    invitation_id = _parse_id(press.value)
+    if COMMENT_FIELD in press.inputs:
+        await save_comment(services, actor, press.origin, invitation_id,
+                           press.inputs[COMMENT_FIELD])
+        return
+    async with services.sessions() as session:
+        survey = await _load(session, invitation_id)
+        await session.commit()
+    problem = _comment_problem(survey, actor)
+    if problem is not None or survey is None or survey.answer is None:
+        await _notice(services, press.origin, problem or "unknown",
+                      survey.ticket if survey else None)
+        return
+    ticket = survey.ticket
+    await services.chat.open_form(press.origin, Form(
+        "csat/comment", FORM_COMMENT,
+        (TextField(COMMENT_FIELD, "comment_label", multiline=True, max_length=MAX_COMMENT,
+                   initial=survey.answer.comment or ""),),
+        context={"number": ticket.external_id, "title": ticket.title,
+                 "score": survey.answer.score},
+        metadata=str(invitation_id)))
+
+
+async def save_comment(services: Services, actor: Person, origin: Origin | None,
+                       invitation_id: int | None, text: str) -> None:
+    """Keep the person's comment on their answer (the latest one wins) and show it in the
+    survey message and in any low-score alert."""
+    comment = _comment(text)
+    async with services.sessions() as session:
+        survey = await _load(session, invitation_id)
+        problem = _comment_problem(survey, actor) or (None if comment else "empty_comment")
+        if problem is None:
+            await session.exec(update(SurveyAnswer)
+                               .where(col(SurveyAnswer.invitation_id) == invitation_id)
+                               .values(comment=comment))
+            survey = await _load(session, invitation_id)
+        await session.commit()
+    ticket = survey.ticket if survey else None
+    if problem is not None or survey is None or survey.answer is None:
+        await _notice(services, origin, problem or "unknown", ticket)
+        return
+    ref = _ref_of(survey.invitation)
+    if ref is not None:
+        await _update_quietly(services, ref, survey_message("thanks", survey.ticket,
+                                                            invitation_id, survey.answer))
+    else:
+        await _notice(services, origin, "comment_saved", survey.ticket)
+    if survey.answer.alert_refs:
+        await _refresh_alerts(services, invitation_id)
+
+
+def _comment_problem(survey: _Survey | None, actor: Person) -> str | None:
+    if survey is None:
+        return "unknown"
+    if survey.invitation.person_id != actor.id:
+        return "not_yours"
+    if survey.answer is None:
+        return "score_first"
+    return None
+
+
+# ------------------------------------------------------------------ low scores
+
+
+async def _alert(services: Services, invitation_id: int) -> None:
+    """Post the low-score alert to the triage channel and keep where it went."""
+    async with services.sessions() as session:
+        message = await alert_message(session, services, invitation_id)
+        await session.commit()
+    try:
+        refs = await services.chat.post(services.settings.app.channels.triage, message)
+    except Exception:
+        log.exception("csat: the low-score alert for invitation %s was not posted",
+                      invitation_id)
+        return
+    async with services.sessions() as session:
+        await session.exec(update(SurveyAnswer)
+                           .where(col(SurveyAnswer.invitation_id) == invitation_id)
+                           .values(alert_refs=[ref.to_json() for ref in refs]))
+        await session.commit()
+
+
+async def reach_out(services: Services, actor: Person, press: ButtonPress) -> None:
+    """"Reach out" on an alert: IT staff take the follow-up on (the first one to click owns
+    it); the alert shows who, and the requester is told someone will be in touch."""
+    invitation_id = _parse_id(press.value)
+    if not Role(actor.role).at_least(Role.IT_STAFF):
+        await _notice(services, press.origin, "not_staff")
+        return
+    async with services.sessions() as session:
+        survey = await _load(session, invitation_id)
+        won = False
+        if survey is not None and survey.answer is not None:
+            won = await insert_once(session, SurveyFollowUp, invitation_id=invitation_id,
+                                    owner_id=actor.id, created_at=services.clock())
+            if won:
+                audit.record(session, actor_id=actor.id, action="csat.reach_out",
+                             subject_type="survey_invitation", subject_id=invitation_id)
+        follow_up = await store.follow_up_of(session, invitation_id)
+        owner = await session.get(Person, follow_up.owner_id) if follow_up else None
+        requester = (await session.get(Person, survey.invitation.person_id)
+                     if survey and survey.invitation.person_id else None)
+        await session.commit()
+    if survey is None or survey.answer is None:
+        await _notice(services, press.origin, "unknown")
+        return
+    if not won:
+        await _notice(services, press.origin, "taken", survey.ticket,
+                      owner=owner.display_name if owner else "")
+        return
+    await _refresh_alerts(services, invitation_id, press.message)
+    if requester is not None:
+        try:
+            await services.chat.send_dm(requester, Message("csat/follow_up", {
+                "number": survey.ticket.external_id, "owner": actor.display_name}))
+        except Exception as error:
+            # The follow-up is recorded and shown on the alert; the owner will call anyway.
+            log.warning("csat: could not tell the requester of invitation %s (%s)",
+                        invitation_id, type(error).__name__)
+
+
+async def _refresh_alerts(services: Services, invitation_id: int,
+                          also: MessageRef | None = None) -> None:
+    """Redraw every copy of the alert from what is stored now."""
+    async with services.sessions() as session:
+        message = await alert_message(session, services, invitation_id)
+        answer_row = await store.answer_of(session, invitation_id)
+        await session.commit()
+    refs = [MessageRef.from_json(raw) for raw in (answer_row.alert_refs if answer_row else [])]
+    # The clicked copy, unless it is one already kept (Teams names a channel post's
+    # conversation after its thread, so the message id is what identifies it).
+    if also is not None and all((ref.platform, ref.message_id) != (also.platform,
+                                                                    also.message_id)
+                                for ref in refs):
+        refs.append(also)
+    for ref in refs:
+        await _update_quietly(services, ref, message)
+
+
+async def alert_message(session: AsyncSession, services: Services,
+                        invitation_id: int) -> Message:
+    invitation = await session.get(SurveyInvitation, invitation_id)
+    assert invitation is not None, "alerts are only drawn for stored answers"
+    ticket = await session.get(Ticket, invitation.ticket_id)
+    answer_row = await store.answer_of(session, invitation_id)
+    assert ticket is not None and answer_row is not None
+    follow_up = await store.follow_up_of(session, invitation_id)
+    requester = await session.get(Person, invitation.person_id) if invitation.person_id else None
+    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    owner = await session.get(Person, follow_up.owner_id) if follow_up else None
+    context: dict[str, Any] = {
+        "number": ticket.external_id, "title": ticket.title, "score": answer_row.score,
+        "comment": answer_row.comment, "service": ticket.service, "priority": ticket.priority,
+        "requester": _who(requester),
+        "assignee": _who(assignee) or ({"id": None, "name": ticket.assignee_email}
+                                       if ticket.assignee_email else None),
+        "owner": _who(owner),
+        "followed_up_at": follow_up.created_at if follow_up else None,
+        "tz": services.settings.app.organisation.timezone,
+    }
+    buttons = () if follow_up else (
+        Button(ACTION_REACH_OUT, "reach_out", str(invitation_id), style="primary"),)
+    return Message("csat/alert", context, sections=("text", "follow_up"), buttons=buttons)
+
+
+def _who(person: Person | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {"id": person.slack_user_id, "name": person.display_name or person.email or ""}
+
+
+# ------------------------------------------------------------------ messages and helpers
+
+
+def survey_message(state: str, ticket: Ticket, invitation_id: int,
+                   answer_row: SurveyAnswer | None = None) -> Message:
+    """The survey DM in a state: ``invite``, ``thanks``, ``closed`` or ``void``."""
+    context = {"number": ticket.external_id, "title": ticket.title,
+               "score": answer_row.score if answer_row else None,
+               "comment": answer_row.comment if answer_row else None}
+    comment = TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
+                        max_length=MAX_COMMENT,
+                        initial=(answer_row.comment or "") if answer_row else "")
+    if state == "invite":
+        buttons = tuple(Button(ACTION_SCORE, f"score_{score}", f"{invitation_id}:{score}")
+                        for score in SCORES)
+        return Message("csat/survey", context, sections=("invite",), buttons=buttons,
+                       inputs=(comment,))
+    if state == "thanks":
+        return Message("csat/survey", context, sections=("thanks",),
+                       buttons=(Button(ACTION_COMMENT, "comment_button", str(invitation_id)),),
+                       inputs=(comment,))
+    return Message("csat/survey", context, sections=(state,))
+
+
+async def _load(session: AsyncSession, invitation_id: int | None) -> _Survey | None:
+    if invitation_id is None:
+        return None
+    invitation = await session.get(SurveyInvitation, invitation_id, populate_existing=True)
+    if invitation is None:
+        return None
+    ticket = await session.get(Ticket, invitation.ticket_id)
+    if ticket is None:
+        return None
+    answer_row = await store.answer_of(session, invitation_id)
+    if answer_row is not None:
+        await session.refresh(answer_row)
+    return _Survey(invitation, ticket, answer_row)
+
+
+def _parse_score(value: str) -> tuple[int | None, int]:
+    """``"<invitation id>:<score>"`` from a score button; (None, 0) when it is not one."""
+    invitation, _, score = value.partition(":")
+    invitation_id = _parse_id(invitation)
+    if invitation_id is None or not score.isdigit() or int(score) not in SCORES:
+        return None, 0
+    return invitation_id, int(score)
+
+
+def _parse_id(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _comment(text: str) -> str:
+    return text.strip()[:MAX_COMMENT]
+
+
+def _ref_of(invitation: SurveyInvitation) -> MessageRef | None:
+    return MessageRef.from_json(invitation.message_ref) if invitation.message_ref else None
+
+
+async def _notice(services: Services, origin: Origin | None, section: str,
+                  ticket: Ticket | None = None, **context: Any) -> None:
+    """A private reply to the person who clicked."""
+    if origin is None:
+        return
+    context.setdefault("number", ticket.external_id if ticket else "")
+    context.setdefault("score", None)
+    context.setdefault("owner", "")
+    await services.chat.reply_privately(origin, Message("csat/notice", context,
+                                                        sections=(section,)))
+
+
+async def _update_quietly(services: Services, ref: MessageRef, message: Message) -> None:
+    """Update a message; what is stored stands even if the platform refuses the update."""
+    try:
+        await services.chat.update(ref, message)
+    except Exception as error:
+        log.warning("csat: could not update message %s (%s)", ref.message_id,
+                    type(error).__name__)
+
+
+def _count(services: Services, outcome: str, reason: str | None) -> None:
+    services.metrics.csat_invitations.labels(outcome, reason or "").inc()

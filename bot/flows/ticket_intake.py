@@ -1,0 +1,62 @@
+"""The ticket intake: events from every request in flight, applied a batch at a time.
+
+While one batch is being written, the events arriving meanwhile wait and then go together, in
+arrival order, in one transaction. An idle webhook applies each event at once; a busy one pays
+for one transaction per batch instead of one per event, which is what lets a single SQLite
+writer keep up. Each caller gets its own event's outcome once the batch is committed; a
+batch that fails fails for every caller in it, and none of it is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.port import ChatPort
+from bot.config import AppConfig
+from bot.flows.sla import SlaPolicy
+from bot.flows.tickets import Inbound, Ingested, ingest_ticket_events
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+
+
+class TicketIntake:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], app: AppConfig,
+                 chat: ChatPort, sla: SlaPolicy):
+        self._sessions = sessions
+        self._app = app
+        self._chat = chat
+        self._sla = sla
+        self._waiting: list[tuple[Inbound, asyncio.Future[Ingested]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def receive(self, inbound: Inbound) -> Ingested:
+        """Apply one event with whatever else is waiting; its outcome once committed."""
+        future: asyncio.Future[Ingested] = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbound, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                results = await ingest_ticket_events(
+                    self._sessions, self._app, self._chat, self._sla,
+                    [inbound for inbound, _future in batch])
+            except Exception as exc:
+                log.warning("a batch of %d ticket event(s) failed: %s", len(batch),
+                            type(exc).__name__)
+                for _inbound, future in batch:
+                    if not future.done():  # its request may have gone away meanwhile
+                        future.set_exception(exc)
+                continue
+            for (_inbound, future), ingested in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(ingested)

@@ -1,0 +1,161 @@
+"""Transactional CSAT: one survey invitation per resolved ticket, at most one answer to it, and
+the follow-up IT staff take on a low score; with the queries the survey flow runs on them.
+
+The guarantees are constraints, not checks in code: an invitation is unique per ticket, an
+answer unique per invitation and a follow-up unique per invitation, so a retried event, a
+double click or a second replica hits the constraint and does nothing. State changes are
+conditional updates (``... WHERE status = 'sent'``), so two writers never both win one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlmodel import Field, SQLModel, col, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.types import UTCDateTime, utcnow
+
+
+class InvitationStatus:
+    PENDING = "pending"
+    """Decided to send; waits for `send_after` (quiet hours) or for the send to finish."""
+    SENT = "sent"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    VOID = "void"
+    """The ticket was reopened before an answer."""
+    UNREACHABLE = "unreachable"
+    SKIPPED = "skipped"
+    """Left out on purpose: throttled or sampled out (see `reason`)."""
+
+    OPEN = (PENDING, SENT)
+    """Still waiting for something to happen to it."""
+
+
+class SurveyInvitation(SQLModel, table=True):
+    __tablename__ = "survey_invitation"
+    __table_args__ = (
+        Index("ix_survey_invitation_person_sent", "person_id", "sent_at"),
+        Index("ix_survey_invitation_status_send_after", "status", "send_after"),
+        Index("ix_survey_invitation_status_expires_at", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id",
+                                  description="the requester; None when nobody was found")
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=64,
+                               description="why skipped, unreachable or void")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    send_after: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                        description="quiet hours: not before this")
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                        description="when a sender took it; a lease")
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ref: str | None = Field(default=None, max_length=500,
+                                    description="MessageRef JSON of the survey message")
+
+
+class SurveyAnswer(SQLModel, table=True):
+    __tablename__ = "survey_answer"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_survey_answer_score"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="survey_invitation.id", unique=True)
+    score: int
+    comment: str | None = Field(default=None, max_length=3000)
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    alert_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                                  description="MessageRef JSON of each low-score alert")
+
+
+class SurveyFollowUp(SQLModel, table=True):
+    """Someone in IT took on reaching out to the requester after a low score."""
+
+    __tablename__ = "survey_follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="survey_invitation.id", unique=True)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def invitation_for_ticket(session: AsyncSession,
+                                ticket_id: int) -> SurveyInvitation | None:
+    result = await session.exec(select(SurveyInvitation)
+                                .where(SurveyInvitation.ticket_id == ticket_id))
+    return result.first()
+
+
+async def surveyed_since(session: AsyncSession, person_id: int, since: datetime) -> bool:
+    """Whether the person was sent a survey after `since`, or has one waiting to be sent."""
+    result = await session.exec(
+        select(SurveyInvitation.id).where(
+            SurveyInvitation.person_id == person_id,
+            or_(col(SurveyInvitation.sent_at) > since,
+                SurveyInvitation.status == InvitationStatus.PENDING)).limit(1))
+    return result.first() is not None
+
+
+async def claim(session: AsyncSession, invitation_id: int, now: datetime,
+                lease: timedelta) -> bool:
+    """Take a due pending invitation for sending; False when it is not due, not pending, or
+    another sender holds it (a lease older than `lease` is taken over: that sender died)."""
+    result = await session.exec(
+        update(SurveyInvitation)
+        .where(col(SurveyInvitation.id) == invitation_id,
+               col(SurveyInvitation.status) == InvitationStatus.PENDING,
+               col(SurveyInvitation.send_after) <= now,
+               or_(col(SurveyInvitation.claimed_at).is_(None),
+                   col(SurveyInvitation.claimed_at) < now - lease))
+        .values(claimed_at=now)
+        .execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
+
+
+async def transition(session: AsyncSession, invitation_id: int, from_status: str | tuple[str, ...],
+                     **values: Any) -> bool:
+    """Move an invitation on only if it is still in `from_status`; True when it moved."""
+    states = (from_status,) if isinstance(from_status, str) else from_status
+    result = await session.exec(
+        update(SurveyInvitation)
+        .where(col(SurveyInvitation.id) == invitation_id,
+               col(SurveyInvitation.status).in_(states))
+        .values(**values)
+        .execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
+
+
+async def due_for_sending(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    result = await session.exec(
+        select(SurveyInvitation.id)
+        .where(SurveyInvitation.status == InvitationStatus.PENDING,
+               col(SurveyInvitation.send_after) <= now)
+        .order_by(col(SurveyInvitation.send_after)).limit(limit))
+    return [invitation_id for invitation_id in result.all() if invitation_id is not None]
+
+
+async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    result = await session.exec(
+        select(SurveyInvitation.id)
+        .where(SurveyInvitation.status == InvitationStatus.SENT,
+               col(SurveyInvitation.expires_at) <= now)
+        .order_by(col(SurveyInvitation.expires_at)).limit(limit))
+    return [invitation_id for invitation_id in result.all() if invitation_id is not None]
+
+
+async def answer_of(session: AsyncSession, invitation_id: int) -> SurveyAnswer | None:
+    result = await session.exec(select(SurveyAnswer)
+                                .where(SurveyAnswer.invitation_id == invitation_id))
+    return result.first()
+
+
+async def follow_up_of(session: AsyncSession, invitation_id: int) -> SurveyFollowUp | None:
+    result = await session.exec(select(SurveyFollowUp)
+                                .where(SurveyFollowUp.invitation_id == invitation_id))
+    return result.first()

@@ -1,0 +1,290 @@
+"""The CSAT flow without a chat platform: the fatigue rules (quiet hours across time zones and
+clock changes, sampling, one survey per person per N days, switched off) on both databases,
+with a chat port that only records what it was asked to send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.chat.message import Message
+from bot.chat.port import MessageRef, Undeliverable
+from bot.config import QuietHours
+from bot.flows.csat import sampled_in, send_after, send_due, ticket_resolved
+from bot.metrics import Metrics
+from bot.services import Services
+from storage.csat import SurveyInvitation
+from storage.engine import create_engine, session_factory
+from storage.models import Person
+from storage.tickets import Ticket
+
+NIGHT = QuietHours()  # 20:00 to 08:00
+NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ quiet hours
+
+
+@pytest.mark.parametrize(("now", "tz", "expected"), [
+    # Daytime in London: at once.
+    ("2026-01-14T12:00", "Europe/London", "2026-01-14T12:00"),
+    # 20:00 sharp is quiet; 07:59 is quiet; 08:00 is not.
+    ("2026-01-14T20:00", "Europe/London", "2026-01-15T08:00"),
+    ("2026-01-15T07:59", "Europe/London", "2026-01-15T08:00"),
+    ("2026-01-15T08:00", "Europe/London", "2026-01-15T08:00"),
+    # Summer time: 08:00 in London is 07:00 UTC.
+    ("2026-07-01T22:00", "Europe/London", "2026-07-02T07:00"),
+    # Noon UTC is 21:00 in Tokyo: next morning there, 23:00 UTC.
+    ("2026-01-14T12:00", "Asia/Tokyo", "2026-01-14T23:00"),
+    # 20:30 in New York the evening before the clocks go forward (8 March 2026): 08:00 EDT.
+    ("2026-03-08T01:30", "America/New_York", "2026-03-08T12:00"),
+    # ... and before they go back (1 November 2026): 08:00 EST.
+    ("2026-11-01T00:30", "America/New_York", "2026-11-01T13:00"),
+    # An unknown zone is taken as UTC.
+    ("2026-01-14T23:00", "Mars/Olympus", "2026-01-15T08:00"),
+])
+def test_surveys_wait_for_the_end_of_the_persons_night(now, tz, expected):
+    assert send_after(utc(now), tz, NIGHT) == utc(expected)
+
+
+def test_quiet_hours_within_one_day_and_switched_off():
+    lunch = QuietHours(start="12:00", end="13:30")
+
+    assert send_after(NOON, "Europe/London", lunch) == utc("2026-01-14T13:30")
+    assert send_after(utc("2026-01-14T13:30"), "Europe/London", lunch) == utc("2026-01-14T13:30")
+    assert send_after(utc("2026-01-14T23:00"), "Europe/London", None) == utc("2026-01-14T23:00")
+
+
+# ------------------------------------------------------------------ sampling
+
+
+def test_sampling_is_a_fixed_share_decided_by_the_ticket_alone():
+    numbers = [f"INC-{n}" for n in range(3000)]
+
+    chosen = [n for n in numbers if sampled_in("desk", n, 3)]
+
+    assert chosen == [n for n in numbers if sampled_in("desk", n, 3)]  # every replica agrees
+    assert 900 < len(chosen) < 1100
+    assert all(sampled_in("desk", n, 1) for n in numbers)
+    # The source is part of the ticket's identity: another desk's INC-1 is another ticket.
+    assert {sampled_in(source, "INC-1", 2) for source in ("a", "b", "c", "d", "e", "f")} == {
+        True, False}
+
+
+# ------------------------------------------------------------------ the rules, in the database
+
+
+class RecordingChat:
+    """A chat port that delivers every DM and remembers it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int | None, Message]] = []
+        self.unreachable: set[int] = set()
+
+    async def send_dm(self, person: Person, message: Message) -> MessageRef:
+        if person.id in self.unreachable:
+            raise Undeliverable("left the company")
+        await asyncio.sleep(0)  # a real send yields to the loop
+        self.sent.append((person.id, message))
+        return MessageRef("slack", "D0000001", f"1700000000.{len(self.sent):06d}")
+
+    async def profile_by_email(self, email: str):
+        return None
+
+    async def update(self, ref, message) -> None:
+        raise AssertionError("no update expected")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOON
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def chat() -> RecordingChat:
+    return RecordingChat()
+
+
+@pytest.fixture
+def csat_config() -> dict:
+    return {}
+
+
+@pytest.fixture
+async def services(make_settings, database_url, chat, clock, csat_config
+                   ) -> AsyncIterator[Services]:
+    settings = make_settings(config=lambda raw: raw.update(csat=csat_config))
+    engine = create_engine(database_url)
+    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                   chat=chat, metrics=Metrics(), clock=clock)  # type: ignore[arg-type]
+    await engine.dispose()
+
+
+async def person(services: Services, name: str, tz: str = "Europe/London") -> Person:
+    async with services.sessions() as session:
+        row = Person(slack_user_id=f"U0{name.upper()}", email=f"{name}@example.com",
+                     display_name=name.title(), tz=tz)
+        session.add(row)
+        await session.commit()
+        return row
+
+
+async def resolved(services: Services, number: str, requester: Person) -> int:
+    async with services.sessions() as session:
+        ticket = Ticket(source="desk", external_id=number, title=f"Ticket {number}",
+                        requester_id=requester.id, opened_at=services.clock(),
+                        resolved_at=services.clock(), status="resolved",
+                        last_event_at=services.clock())
+        session.add(ticket)
+        await session.commit()
+    await ticket_resolved(services, ticket.id)
+    return ticket.id
+
+
+async def outcomes(services: Services) -> list[tuple[str, str, str | None]]:
+    async with services.sessions() as session:
+        rows = await session.exec(select(Ticket.external_id, SurveyInvitation.status,
+                                         SurveyInvitation.reason)
+                                  .join(Ticket, Ticket.id == SurveyInvitation.ticket_id)
+                                  .order_by(SurveyInvitation.id))
+        return [tuple(row) for row in rows.all()]
+
+
+async def test_a_survey_waiting_for_morning_counts_towards_the_weekly_limit(services, chat,
+                                                                           clock):
+    ann = await person(services, "ann")
+    clock.now = utc("2026-01-14T21:00")
+
+    await resolved(services, "INC-1", ann)
+    await resolved(services, "INC-2", ann)
+    clock.now = utc("2026-01-15T08:00")
+    await send_due(services)
+
+    assert await outcomes(services) == [("INC-1", "sent", None),
+                                        ("INC-2", "skipped", "throttled")]
+    assert [who for who, _message in chat.sent] == [ann.id]
+
+
+async def test_the_limit_is_per_person(services, chat):
+    ann, bob = await person(services, "ann"), await person(services, "bob")
+
+    await resolved(services, "INC-1", ann)
+    await resolved(services, "INC-2", bob)
+
+    assert Counter(who for who, _message in chat.sent) == {ann.id: 1, bob.id: 1}
+
+
+async def test_an_unreachable_survey_does_not_use_up_the_week(services, chat):
+    ann = await person(services, "ann")
+    chat.unreachable.add(ann.id)
+    await resolved(services, "INC-1", ann)
+    chat.unreachable.clear()
+
+    await resolved(services, "INC-2", ann)
+
+    assert await outcomes(services) == [("INC-1", "unreachable", "undeliverable"),
+                                        ("INC-2", "sent", None)]
+
+
+async def test_tickets_resolved_together_for_one_person_send_one_survey(services, chat):
+    ann = await person(services, "ann")
+    async with services.sessions() as session:
+        tickets = [Ticket(source="desk", external_id=f"INC-{n}", requester_id=ann.id,
+                          opened_at=NOON, resolved_at=NOON, status="resolved",
+                          last_event_at=NOON) for n in range(6)]
+        session.add_all(tickets)
+        await session.commit()
+
+    # Connections opened beforehand, so the six start together rather than one by one.
+    warm = await asyncio.gather(*(services.engine.connect().start() for _ticket in tickets))
+    await asyncio.gather(*(connection.close() for connection in warm))
+
+    await asyncio.gather(*(ticket_resolved(services, ticket.id) for ticket in tickets))
+
+    statuses = Counter(status for _number, status, _reason in await outcomes(services))
+    assert statuses == {"sent": 1, "skipped": 5}
+    assert len(chat.sent) == 1
+
+
+@pytest.mark.parametrize("csat_config", [{"min_days_between": 0, "quiet_hours": None}])
+async def test_no_limit_and_no_quiet_hours_when_switched_off(services, chat, clock):
+    ann = await person(services, "ann")
+    clock.now = utc("2026-01-14T23:30")
+
+    for number in ("INC-1", "INC-2", "INC-3"):
+        await resolved(services, number, ann)
+
+    assert len(chat.sent) == 3
+
+
+@pytest.mark.parametrize("csat_config", [{"enabled": False}])
+async def test_surveys_switched_off_send_nothing_and_say_why(services, chat):
+    ann = await person(services, "ann")
+
+    await resolved(services, "INC-1", ann)
+
+    assert await outcomes(services) == [("INC-1", "skipped", "disabled")]
+    assert chat.sent == []
+
+
+async def test_a_departed_requester_is_unreachable(services, chat):
+    ann = await person(services, "ann")
+    async with services.sessions() as session:
+        row = await session.get(Person, ann.id)
+        row.active = False
+        await session.commit()
+
+    await resolved(services, "INC-1", ann)
+
+    assert await outcomes(services) == [("INC-1", "unreachable", "inactive")]
+    assert chat.sent == []
+
+
+async def test_an_unknown_ticket_is_ignored(services, chat):
+    await ticket_resolved(services, 424242)
+
+    assert await outcomes(services) == []
+    assert chat.sent == []
+
+
+async def test_the_invitation_expires_after_the_configured_days(services, chat, clock):
+    ann = await person(services, "ann")
+
+    await resolved(services, "INC-1", ann)
+
+    async with services.sessions() as session:
+        invitation = (await session.exec(select(SurveyInvitation))).one()
+    assert invitation.expires_at - invitation.sent_at == timedelta(days=7)
+    assert invitation.message_ref == MessageRef("slack", "D0000001",
+                                                "1700000000.000001").to_json()
+
+
+async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(services, chat):
+    ann = await person(services, "ann")
+    async with services.sessions() as session:
+        ticket = Ticket(source="desk", external_id="INC-1", requester_id=ann.id,
+                        opened_at=NOON, status="open", reopen_count=1, last_event_at=NOON)
+        session.add(ticket)
+        await session.commit()
+
+    await ticket_resolved(services, ticket.id)
+
+    assert await outcomes(services) == []
+    assert chat.sent == []

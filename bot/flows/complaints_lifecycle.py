@@ -289,8 +289,12 @@ async def complaint_reply(session: AsyncSession, services: Services, actor: Pers
     await session.commit()
     await tell_complainant(services, complaint, who.complainant, notice_for(
         services, complaint, who, "reply", text=text, by=actor.display_name))
-    await services.chat.reply_privately(origin, cards.answer("reply_sent",
-                                                              number=complaint.number))
+    try:
+        await services.chat.reply_privately(origin, cards.answer("reply_sent",
+                                                                  number=complaint.number))
+    except Exception:
+        # The message went out; only its confirmation did not.
+        log.exception("complaint %s: the reply could not be confirmed", complaint.number)
 
 
 async def complaint_answer(session: AsyncSession, services: Services, actor: Person,

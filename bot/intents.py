@@ -13,6 +13,16 @@ from bot.chat.port import MessageRef, Origin, Profile
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person named in a command with the platform's own mention (Slack ``<@U1|ann>``,
+    Teams ``<at>Ann</at>`` with its entity), in the order they appear in the text."""
+
+    user_id: str
+    name: str
+    """As the text shows it, so a flow can tell where the mentions end and the words begin."""
+
+
+@dataclass(frozen=True)
 class Command:
     """A slash command in Slack, or the same words typed to the bot in Teams."""
 
@@ -22,6 +32,8 @@ class Command:
     origin: Origin
     profile: Profile | None = None
     """What the platform told us about the sender with the request, when it did."""
+    mentions: tuple[Mention, ...] = ()
+    """People the text mentions (never the bot itself); ``@name`` in `text` stands for each."""
 
     @property
     def word(self) -> str:

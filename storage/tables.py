@@ -2,9 +2,18 @@
 
 from sqlmodel import SQLModel
 
+from storage.kudos import (
+    KudosLedger,
+    KudosRecipient,
+    KudosRedemption,
+    KudosRewardStock,
+    KudosVoucher,
+)
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 
 metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
            "metadata"]
+__all__ += ["KudosLedger", "KudosRecipient", "KudosRedemption", "KudosRewardStock",
+            "KudosVoucher"]

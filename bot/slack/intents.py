@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit, ProfileChanged
+from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged
 from bot.slack.directory import is_person, profile_from_user
 
 
+ESCAPED_COMMANDS = frozenset({"kudos"})
+"""Commands whose manifest entry sets "should_escape": Slack sends their mentions, channels
+and links as <@U1|name>, <#C1|name>, <!here> and <url|label>, and HTML-escapes the rest."""
+_ESCAPED = re.compile(r"<([@#!]?)([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def _typed(text: str) -> tuple[str, tuple[Mention, ...]]:
+    """The text as the person saw it while typing (``@ann``), and the people it mentions."""
+    mentions: list[Mention] = []
+
+    def plain(match: re.Match[str]) -> str:
+        sigil, target, label = match.groups()
+        if sigil == "@":
+            name = html.unescape(label or target)
+            mentions.append(Mention(user_id=target, name=name))
+            return f"@{name}"
+        if sigil == "#":
+            return f"#{html.unescape(label or target)}"
+        if sigil == "!":
+            return f"@{html.unescape(label or target.split('^')[0])}"
+        return html.unescape(label or target)
+
+    return html.unescape(_ESCAPED.sub(plain, text)), tuple(mentions)
+
+
 def command_intent(body: Mapping[str, Any]) -> Command:
+    command = str(body.get("command", "")).lstrip("/")
+    text, mentions = str(body.get("text") or "").strip(), ()
+    if command in ESCAPED_COMMANDS:
+        text, mentions = _typed(text)
     return Command(
-        command=str(body.get("command", "")).lstrip("/"),
-        text=str(body.get("text") or "").strip(),
+        command=command,
+        text=text,
         origin=Origin(platform="slack", user_id=body["user_id"],
                       channel=body.get("channel_id"), response_url=body.get("response_url"),
                       trigger_id=body.get("trigger_id")),
+        mentions=mentions,
     )
 
 

@@ -19,7 +19,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.port import MessageRef, Origin, Profile
-from bot.intents import ButtonPress, Command, FormSubmit, Intent
+from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention
 
 COMMANDS = frozenset({"complain", "kudos", "broadcast"})
 DEFAULT_COMMAND = "touchpoint"
@@ -84,6 +84,24 @@ def _bot_mentions(activity: Activity) -> set[str]:
     return names
 
 
+def mentions_of(activity: Activity) -> tuple[Mention, ...]:
+    """Who the text mentions, the bot itself left out, each known by the id the directory
+    uses (the AAD object id when Teams gives it), in the order the entities list them."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    found: list[Mention] = []
+    for entity in activity.entities or []:
+        extra = entity.additional_properties or {}
+        mentioned = extra.get("mentioned") or {}
+        account_id = str(mentioned.get("id") or "")
+        if entity.type != "mention" or not account_id or account_id == bot_id:
+            continue
+        match = _MENTION.search(str(extra.get("text") or ""))
+        name = html.unescape(match.group(1) if match else str(mentioned.get("name") or ""))
+        user_id = str(mentioned.get("aadObjectId") or account_id).lower()
+        found.append(Mention(user_id=user_id, name=_TAG.sub("", name).strip()))
+    return tuple(found)
+
+
 def plain_text(activity: Activity) -> str:
     """What the person typed: no bot mention, no markup, entities decoded."""
     raw = activity.text or ""
@@ -142,4 +160,5 @@ def intent_of(activity: Activity) -> Intent | None:
     if value is not None and not activity.text:
         return None
     command, text = command_of(plain_text(activity))
-    return Command(command=command, text=text, origin=origin, profile=profile)
+    return Command(command=command, text=text, origin=origin, profile=profile,
+                   mentions=mentions_of(activity))

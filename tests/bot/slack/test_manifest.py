@@ -103,7 +103,8 @@ def test_the_manifest_is_yaml_in_slack_shape_without_any_token(app_yaml):
     for command in commands:
         assert re.fullmatch(r"/[a-z][a-z0-9_-]{0,30}", command["command"])
         assert command["url"] == events_url
-        assert command["should_escape"] is False
+        # Only /kudos needs its mentions as user ids.
+        assert command["should_escape"] is (command["command"] == "/kudos")
         assert 0 < len(command["description"]) <= 2000
     settings = manifest["settings"]
     # Slack refuses a subscription without events, so the section is there only with some.

@@ -1,0 +1,124 @@
+"""kudos: vouchers, recipients, ledger, redemptions, reward stock
+
+Revision ID: 0005
+Revises: 0001
+Create Date: 2026-11-28 06:33:35.279773
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import storage.types
+
+revision: str = '0005'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('kudos_reward_stock',
+    sa.Column('reward_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('claimed', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('reward_key')
+    )
+    op.create_table('kudos_redemption',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('reward_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reward_name', sqlmodel.sql.sqltypes.AutoString(length=75), nullable=False),
+    sa.Column('cost', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('requested_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('fulfilled_by', sa.Integer(), nullable=True),
+    sa.Column('fulfilled_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('card_refs', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['fulfilled_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kudos_redemption', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_redemption_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kudos_redemption_status'), ['status'], unique=False)
+
+    op.create_table('kudos_voucher',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('giver_id', sa.Integer(), nullable=False),
+    sa.Column('story', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=75), nullable=True),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_by', sa.Integer(), nullable=True),
+    sa.Column('revoke_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('wall_refs', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['giver_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['revoked_by'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kudos_voucher', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_voucher_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kudos_voucher_giver_id'), ['giver_id'], unique=False)
+
+    op.create_table('kudos_ledger',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=True),
+    sa.Column('redemption_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['redemption_id'], ['kudos_redemption.id'], ),
+    sa.ForeignKeyConstraint(['voucher_id'], ['kudos_voucher.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kudos_ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_ledger_person_id'), ['person_id'], unique=False)
+
+    op.create_table('kudos_recipient',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('giver_id', sa.Integer(), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['giver_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['voucher_id'], ['kudos_voucher.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('giver_id', 'person_id', 'given_on', name='uq_kudos_pair_day')
+    )
+    with op.batch_alter_table('kudos_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_recipient_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kudos_recipient_voucher_id'), ['voucher_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('kudos_recipient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_recipient_voucher_id'))
+        batch_op.drop_index(batch_op.f('ix_kudos_recipient_person_id'))
+
+    op.drop_table('kudos_recipient')
+    with op.batch_alter_table('kudos_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_ledger_person_id'))
+
+    op.drop_table('kudos_ledger')
+    with op.batch_alter_table('kudos_voucher', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_voucher_giver_id'))
+        batch_op.drop_index(batch_op.f('ix_kudos_voucher_created_at'))
+
+    op.drop_table('kudos_voucher')
+    with op.batch_alter_table('kudos_redemption', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_redemption_status'))
+        batch_op.drop_index(batch_op.f('ix_kudos_redemption_person_id'))
+
+    op.drop_table('kudos_redemption')
+    op.drop_table('kudos_reward_stock')

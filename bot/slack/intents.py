@@ -11,7 +11,6 @@ from bot.chat.port import MessageRef, Origin
 from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged
 from bot.slack.directory import is_person, profile_from_user
 
-
 ESCAPED_COMMANDS = frozenset({"kudos"})
 """Commands whose manifest entry sets "should_escape": Slack sends their mentions, channels
 and links as <@U1|name>, <#C1|name>, <!here> and <url|label>, and HTML-escapes the rest."""

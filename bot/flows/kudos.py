@@ -196,8 +196,18 @@ async def _resolve(services: Services, session: AsyncSession, platform: Platform
         return None, Problem("unknown", name=name)
     if profile.is_bot:
         return None, Problem("bot", name=name)
-    person = await directory.upsert_profile(session, services.settings.app, profile)
-    await session.commit()
+    # In a session of its own: a rollback here must not expire the turn's objects.
+    async with services.sessions() as own:
+        try:
+            person = await directory.upsert_profile(own, services.settings.app, profile)
+            await own.commit()
+        except IntegrityError:
+            # Two requests naming someone new arrived together; the other one added them.
+            await own.rollback()
+            person = await directory.find_by_platform_id(own, platform, mention.user_id)
+            await own.commit()
+            if person is None:
+                raise
     return person, None
 
 
@@ -272,12 +282,13 @@ async def _store(services: Services, session: AsyncSession, giver: Person,
         session.add(KudosRecipient(voucher_id=voucher.id, person_id=person_id,
                                    giver_id=giver.id, given_on=today))
         add_entry(session, person_id, Entry.GIVE, voucher.points, voucher_id=voucher.id)
+    names = [p.display_name for p in people]
     try:
         await session.commit()
     except IntegrityError:
         # The same voucher, submitted twice at once: the other submission stored it.
         await session.rollback()
-        return None, left, [Problem("already_today", name=p.display_name) for p in people]
+        return None, left, [Problem("already_today", name=name) for name in names]
     return voucher, left - len(people), []
 
 

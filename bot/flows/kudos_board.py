@@ -1,14 +1,14 @@
 """The kudos leaderboard: ``/kudos leaderboard [week|month|quarter|year] [team]``.
 
-The period runs from its start in the reader's own time zone (this week from Monday, this
-month, quarter or year from its first day) until now. A team is a value of one of app.yaml's
+The period is the week (from Monday), month, quarter or year the reader is in, in their own
+time zone. A team is a value of one of app.yaml's
 segments (``Finance``); without one the board also counts vouchers per team of the first
 segment. Every figure comes from storage.kudos_stats, counted in SQL.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,13 +23,18 @@ from storage.models import Person
 PERIODS = ("week", "month", "quarter", "year")
 
 
-def period_start(period: str, now: datetime, person: Person) -> datetime:
+def period_bounds(period: str, now: datetime, person: Person) -> tuple[datetime, datetime]:
+    """[start, end) of the week, month, quarter or year `now` is in, in the person's zone."""
     zone = zone_of(person)
     if period == "week":
-        return week_start(now, zone)
+        start = week_start(now, zone)
+        return start, start + timedelta(days=7)
     local = now.astimezone(zone)
-    month = {"month": local.month, "quarter": (local.month - 1) // 3 * 3 + 1, "year": 1}[period]
-    return local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    first = (local.month - 1) // months * months + 1
+    start = datetime(local.year, first, 1, tzinfo=zone)
+    after = first - 1 + months
+    return start, datetime(local.year + after // 12, after % 12 + 1, 1, tzinfo=zone)
 
 
 def find_team(app: AppConfig, name: str) -> kudos_stats.Segment | None:
@@ -60,15 +65,14 @@ async def leaderboard(services: Services, session: AsyncSession, person: Person,
             "unknown_team": team_name,
             "teams": [value for values in app.segments.values() for value in values]}))
         return
-    now = services.clock()
-    since = period_start(period, now, person)
-    recipients = await kudos_stats.top_recipients(session, since, now, segment=team)
-    givers = await kudos_stats.top_givers(session, since, now, segment=team)
-    total = await kudos_stats.vouchers_given(session, since, now, segment=team)
+    since, until = period_bounds(period, services.clock(), person)
+    recipients = await kudos_stats.top_recipients(session, since, until, segment=team)
+    givers = await kudos_stats.top_givers(session, since, until, segment=team)
+    total = await kudos_stats.vouchers_given(session, since, until, segment=team)
     by_team: list[tuple[str, int]] = []
     if team is None and app.segments:
         by_team = await kudos_stats.received_by_segment(session, next(iter(app.segments)),
-                                                        since, now)
+                                                        since, until)
     await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/leaderboard", {
         "unknown_team": None, "period": period, "since": since, "tz": str(zone_of(person)),

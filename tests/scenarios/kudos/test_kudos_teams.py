@@ -1,0 +1,102 @@
+"""Kudos typed to the bot in Teams: ``kudos <at>Tom Tech</at> story`` with its mention entity
+into ``/api/messages``; the answers through the Bot Connector emulator, the wall post
+through the Slack emulator (the wall is a Slack channel here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from storage.kudos import KudosVoucher
+
+from .conftest import WALL, kudos_config, text_of
+
+TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
+BOT = {"id": "28:0b5e1a6c-touchpoint", "name": "Touchpoint"}
+ERIN = {"id": "29:1erin-teams-id", "name": "Erin Employee",
+        "aadObjectId": "6F2A1C3B-4D5E-4F60-8A7B-9C0D1E2F3A4B"}
+TOM = {"id": "29:1tom-teams-id", "name": "Tom Tech",
+       "aadObjectId": "0A1B2C3D-4E5F-4061-8273-94A5B6C7D8E9"}
+CHATS = {ERIN["id"]: "a:1erin-personal-chat", TOM["id"]: "a:1tom-personal-chat"}
+EMAILS = {ERIN["id"]: "erin@example.com", TOM["id"]: "tech1@example.com"}
+
+
+@pytest.fixture
+def settings(make_settings, connector):
+    def config(raw: dict[str, Any]) -> None:
+        kudos_config(raw)
+        raw["teams"] = {"service_url": connector.url}
+
+    return make_settings(config=config)
+
+
+def activity(connector, sender: dict, text: str, **extra: Any) -> dict:
+    return {
+        "type": "message", "id": "1700000000123", "timestamp": "2026-03-04T12:00:00.000Z",
+        "serviceUrl": connector.url, "channelId": "msteams", "from": sender,
+        "conversation": {"id": CHATS[sender["id"]], "conversationType": "personal",
+                         "tenantId": TENANT},
+        "recipient": BOT, "text": text, "textFormat": "xml", "locale": "en-GB",
+        "channelData": {"tenant": {"id": TENANT}}, **extra,
+    }
+
+
+async def post(bot, body: dict) -> int:
+    async with aiohttp.ClientSession() as http, http.post(
+            bot.url + "/api/messages", data=json.dumps(body),
+            headers={"Content-Type": "application/json"}) as response:
+        return response.status
+
+
+def card_text(call) -> str:
+    [attachment] = call.body["attachments"]
+    return "\n".join(block.get("text", "") for block in attachment["content"]["body"])
+
+
+async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
+                                                                          slack):
+    for account in (ERIN, TOM):
+        connector.add_member(CHATS[account["id"]], id=account["id"], name=account["name"],
+                             aad_object_id=account["aadObjectId"], email=EMAILS[account["id"]],
+                             tenant_id=TENANT)
+    # Tom has the app: his first message stores his chat, so he can be messaged later.
+    assert await post(bot, activity(connector, TOM, "help")) == 201
+    await connector.wait_for("send")
+
+    status = await post(bot, activity(
+        connector, ERIN, "kudos <at>Tom Tech</at> got my *VPN* working from the airport",
+        entities=[{"type": "mention", "text": "<at>Tom Tech</at>", "mentioned": TOM}]))
+
+    assert status == 201
+    sent = await connector.wait_for("send", 3)
+    to_tom, to_erin = sent[1], sent[2]
+    assert to_tom.conversation_id == CHATS[TOM["id"]]
+    assert "Erin Employee says thank you:" in card_text(to_tom)
+    # Typed Markdown is shown as typed, not as bold.
+    assert "“got my \\*VPN\\* working from the airport”" in card_text(to_tom)
+    assert to_erin.conversation_id == CHATS[ERIN["id"]]
+    assert "is on its way to Tom Tech, and on the kudos wall." in card_text(to_erin)
+    [wall] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == WALL]
+    assert "Erin Employee thanked Tom Tech:" in text_of(wall.args)
+    async with bot.services.sessions() as session:
+        [voucher] = (await session.exec(select(KudosVoucher))).all()
+    assert voucher.story == "got my *VPN* working from the airport"
+
+
+async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connector, slack):
+    connector.add_member(CHATS[ERIN["id"]], id=ERIN["id"], name=ERIN["name"],
+                         aad_object_id=ERIN["aadObjectId"], email=EMAILS[ERIN["id"]],
+                         tenant_id=TENANT)
+
+    await post(bot, activity(
+        connector, ERIN, "kudos <at>Tom Tech</at> thanks",
+        entities=[{"type": "mention", "text": "<at>Tom Tech</at>", "mentioned": TOM}]))
+
+    [answer] = await connector.wait_for("send")
+    assert "I can't find Tom Tech in Touchpoint." in card_text(answer)
+    async with bot.services.sessions() as session:
+        assert (await session.exec(select(KudosVoucher))).all() == []

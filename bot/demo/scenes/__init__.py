@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.demo.scenes.help import asking_for_help
+from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.stage import Stage
 
 Scene = Callable[[Stage], Awaitable[None]]
 
 SCENES: tuple[Scene, ...] = (
     asking_for_help,
+    thanking_a_technician,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.chat.port import MessageRef, Origin, Profile
+from bot.chat.port import MessageRef, Origin, Platform, Profile
 
 
 @dataclass(frozen=True)
@@ -76,5 +76,18 @@ class ProfileChanged:
     active: bool = True
 
 
-Event = ProfileChanged
+@dataclass(frozen=True)
+class ReactionChanged:
+    """Someone added or took back a reaction (an emoji, a Teams like) on a message."""
+
+    platform: Platform
+    channel: str
+    """Slack channel id, or the Teams conversation id the message was posted to."""
+    message_id: str
+    user_id: str
+    reaction: str
+    added: bool = True
+
+
+Event = ProfileChanged | ReactionChanged
 """What a platform reports on its own, with nobody waiting for an answer."""

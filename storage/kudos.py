@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint, func
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
@@ -57,8 +57,6 @@ class KudosVoucher(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: int | None = Field(default=None, foreign_key="person.id")
     revoke_reason: str | None = Field(default=None, max_length=500)
-    wall_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                                 description="MessageRef JSON of the wall posts")
 
     @property
     def code(self) -> str:
@@ -75,6 +73,34 @@ class KudosRecipient(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     giver_id: int = Field(foreign_key="person.id")
     given_on: date = Field(description="the giver's local date")
+
+
+class KudosWallPost(SQLModel, table=True):
+    """A voucher's post on the kudos wall (one per platform the wall is on)."""
+
+    __tablename__ = "kudos_wall_post"
+    __table_args__ = (UniqueConstraint("platform", "channel", "message_id",
+                                       name="uq_kudos_wall_post"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    voucher_id: int = Field(foreign_key="kudos_voucher.id", index=True)
+    platform: str = Field(max_length=8)
+    channel: str = Field(max_length=300)
+    message_id: str = Field(max_length=100)
+
+
+class KudosReaction(SQLModel, table=True):
+    """One person's reaction (an emoji, a Teams like) to a wall post, counted for the stories
+    people liked most; a reaction is stored once however often it is reported."""
+
+    __tablename__ = "kudos_reaction"
+    __table_args__ = (UniqueConstraint("post_id", "user_id", "reaction",
+                                       name="uq_kudos_reaction"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="kudos_wall_post.id", index=True)
+    user_id: str = Field(max_length=64, description="the platform's user id")
+    reaction: str = Field(max_length=100)
 
 
 class KudosLedger(SQLModel, table=True):
@@ -126,6 +152,31 @@ def voucher_id_of(code: str) -> int | None:
     """The id in ``K-42``, ``k42`` or ``42``; None when it is not one."""
     digits = code.strip().upper().removeprefix("K").lstrip("-")
     return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+async def wall_post_at(session: AsyncSession, platform: str, channel: str,
+                       message_id: str) -> KudosWallPost | None:
+    found = await session.exec(select(KudosWallPost).where(
+        KudosWallPost.platform == platform, KudosWallPost.channel == channel,
+        KudosWallPost.message_id == message_id))
+    return found.first()
+
+
+async def wall_posts(session: AsyncSession, voucher_id: int) -> list[KudosWallPost]:
+    found = await session.exec(select(KudosWallPost).where(
+        KudosWallPost.voucher_id == voucher_id).order_by(col(KudosWallPost.id)))
+    return list(found.all())
+
+
+async def react(session: AsyncSession, post_id: int, user_id: str, reaction: str,
+                added: bool) -> None:
+    if added:
+        await insert_once(session, KudosReaction, post_id=post_id, user_id=user_id,
+                          reaction=reaction[:100])
+        return
+    await session.exec(delete(KudosReaction).where(
+        col(KudosReaction.post_id) == post_id, col(KudosReaction.user_id) == user_id,
+        col(KudosReaction.reaction) == reaction[:100]))
 
 
 async def lock_person(session: AsyncSession, person_id: int) -> None:

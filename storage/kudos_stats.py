@@ -1,6 +1,7 @@
 """Kudos figures for the leaderboard, the weekly digest and the quarterly newsletter, each one
 SQL query that counts in the database: vouchers given, top recipients and givers, counts per
-team (a segment from app.yaml), recent stories and people recognised for the first time.
+team (a segment from app.yaml), recent and most reacted stories, and people recognised for the
+first time.
 
 Revoked vouchers count nowhere. A voucher with several recipients counts once per recipient,
 as it does against the giver's allowance. Periods are half-open: `since` <= at < `until`.
@@ -17,7 +18,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.kudos import KudosRecipient, KudosVoucher, voucher_code
+from storage.kudos import (
+    KudosReaction,
+    KudosRecipient,
+    KudosVoucher,
+    KudosWallPost,
+    voucher_code,
+)
 from storage.models import Person
 
 Segment = tuple[str, str]
@@ -41,6 +48,7 @@ class Story:
     recipients: str
     """Display names, comma-separated."""
     given_at: datetime
+    reactions: int
 
 
 def _in_period(since: datetime, until: datetime) -> list[ColumnElement[bool]]:
@@ -110,26 +118,50 @@ async def received_by_segment(session: AsyncSession, segment: str, since: dateti
     return [(str(name), int(n)) for name, n in rows.all()]
 
 
-async def recent_stories(session: AsyncSession, since: datetime, until: datetime, *,
-                         limit: int = 5, segment: Segment | None = None) -> list[Story]:
-    """The newest public stories of the period, with their recipients' names."""
+def _reactions() -> Any:
+    """How many reactions a voucher's wall posts have, for each voucher of the outer query."""
+    return (select(func.count(KudosReaction.id))
+            .join(KudosWallPost, col(KudosWallPost.id) == KudosReaction.post_id)
+            .where(col(KudosWallPost.voucher_id) == KudosVoucher.id)
+            .correlate(KudosVoucher).scalar_subquery())
+
+
+async def _stories(session: AsyncSession, since: datetime, until: datetime, limit: int,
+                   segment: Segment | None, most_reacted: bool) -> list[Story]:
     giver = aliased(Person)
     recipient = aliased(Person)
     names = func.aggregate_strings(recipient.display_name, ", ")
-    rows = await session.exec(
+    reactions = _reactions()
+    statement = (
         select(KudosVoucher.id, KudosVoucher.story, KudosVoucher.value, giver.display_name,
-               names, KudosVoucher.created_at)
+               names, KudosVoucher.created_at, reactions)
         .join(giver, col(giver.id) == KudosVoucher.giver_id)
         .join(KudosRecipient, col(KudosRecipient.voucher_id) == KudosVoucher.id)
         .join(recipient, col(recipient.id) == KudosRecipient.person_id)
         .where(*_in_period(since, until), col(KudosVoucher.public).is_(True),
                *in_segment(recipient, segment))
         .group_by(KudosVoucher.id, KudosVoucher.story, KudosVoucher.value,
-                  giver.display_name, KudosVoucher.created_at)
-        .order_by(col(KudosVoucher.created_at).desc(), col(KudosVoucher.id).desc())
-        .limit(limit))
-    return [Story(voucher_code(vid), story, value, giver_name, recipients, at)
-            for vid, story, value, giver_name, recipients, at in rows.all()]
+                  giver.display_name, KudosVoucher.created_at))
+    newest = (col(KudosVoucher.created_at).desc(), col(KudosVoucher.id).desc())
+    if most_reacted:
+        statement = statement.where(reactions > 0).order_by(reactions.desc(), *newest)
+    else:
+        statement = statement.order_by(*newest)
+    rows = await session.exec(statement.limit(limit))
+    return [Story(voucher_code(vid), story, value, giver_name, recipients, at, int(count))
+            for vid, story, value, giver_name, recipients, at, count in rows.all()]
+
+
+async def recent_stories(session: AsyncSession, since: datetime, until: datetime, *,
+                         limit: int = 5, segment: Segment | None = None) -> list[Story]:
+    """The newest public stories of the period, with their recipients' names."""
+    return await _stories(session, since, until, limit, segment, most_reacted=False)
+
+
+async def most_reacted_stories(session: AsyncSession, since: datetime, until: datetime, *,
+                               limit: int = 5, segment: Segment | None = None) -> list[Story]:
+    """The public stories of the period people reacted to most on the wall (ties: newest)."""
+    return await _stories(session, since, until, limit, segment, most_reacted=True)
 
 
 async def first_recognised(session: AsyncSession, since: datetime, until: datetime, *,

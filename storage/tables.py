@@ -4,10 +4,12 @@ from sqlmodel import SQLModel
 
 from storage.kudos import (
     KudosLedger,
+    KudosReaction,
     KudosRecipient,
     KudosRedemption,
     KudosRewardStock,
     KudosVoucher,
+    KudosWallPost,
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 
@@ -15,5 +17,5 @@ metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
            "metadata"]
-__all__ += ["KudosLedger", "KudosRecipient", "KudosRedemption", "KudosRewardStock",
-            "KudosVoucher"]
+__all__ += ["KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
+            "KudosRewardStock", "KudosVoucher", "KudosWallPost"]

@@ -28,7 +28,7 @@ from bot.chat.port import MessageRef, Origin, Platform
 from bot.chat.templates import templates_for
 from bot.config import KudosSettings, Role
 from bot.flows import directory
-from bot.intents import Mention
+from bot.intents import Mention, ReactionChanged
 from bot.services import Services
 from storage import audit
 from storage.kudos import (
@@ -36,13 +36,17 @@ from storage.kudos import (
     Entry,
     KudosRecipient,
     KudosVoucher,
+    KudosWallPost,
     add_entry,
     balance,
     given_since,
     lock_person,
+    react,
     thanked_on,
     voucher_code,
     voucher_id_of,
+    wall_post_at,
+    wall_posts,
 )
 from storage.models import Person
 
@@ -321,8 +325,9 @@ async def _announce(services: Services, session: AsyncSession, giver: Person,
     except Exception:
         log.exception("could not post kudos %s on the wall", voucher.code)
         return
-    await session.exec(update(KudosVoucher).where(col(KudosVoucher.id) == voucher.id)
-                       .values(wall_refs=[ref.to_json() for ref in refs]))
+    for ref in refs:
+        session.add(KudosWallPost(voucher_id=voucher.id, platform=ref.platform,
+                                  channel=ref.channel, message_id=ref.message_id))
     await session.commit()
 
 
@@ -389,15 +394,25 @@ async def revoke(services: Services, session: AsyncSession, admin: Person, origi
                  subject_type="kudos_voucher", subject_id=voucher_id, reason=reason,
                  points_taken=taken)
     giver = await session.get(Person, voucher.giver_id)
+    posts = await wall_posts(session, voucher_id)
     await session.commit()
     assert giver is not None
-    for raw in voucher.wall_refs:
+    for post in posts:
+        ref = MessageRef(post.platform, post.channel, post.message_id)  # type: ignore[arg-type]
         try:
-            await services.chat.update(MessageRef.from_json(raw),
-                                       _wall_message(voucher, giver, people))
+            await services.chat.update(ref, _wall_message(voucher, giver, people))
         except Exception:
             log.exception("could not mark kudos %s revoked on the wall", voucher.code)
     await services.chat.reply_privately(origin, Message("kudos/revoked", {
         "outcome": "done", "code": voucher_code(voucher_id), "reason": reason,
         "recipients": [person_view(p) for p in people],
         "taken": sum(taken.values())}))
+
+
+async def record_reaction(session: AsyncSession, event: ReactionChanged) -> None:
+    """Count a reaction to a wall post (for the stories people liked most); reactions to
+    anything else are none of kudos' business."""
+    post = await wall_post_at(session, event.platform, event.channel, event.message_id)
+    if post is None or post.id is None:
+        return
+    await react(session, post.id, event.user_id, event.reaction, event.added)

@@ -1,12 +1,12 @@
 """Kudos: ``/kudos @person story`` (a form with no text), ``balance``, ``rewards``,
 ``redeem``, ``leaderboard`` and an admin's ``revoke``; the giving form; the Approve, Decline
-and Fulfilled buttons of a redemption's card."""
+and Fulfilled buttons of a redemption's card; reactions to the wall's posts."""
 
 from __future__ import annotations
 
 from bot.flows import kudos, kudos_board, kudos_rewards
-from bot.handlers.dispatcher import Routes, Turn
-from bot.intents import ButtonPress, Command, FormSubmit
+from bot.handlers.dispatcher import EventTurn, Routes, Turn
+from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
 
 
 def register(dispatcher: Routes) -> None:
@@ -57,6 +57,10 @@ def register(dispatcher: Routes) -> None:
         await kudos_rewards.decide(turn.services, turn.session, turn.actor, intent.origin,
                                    intent.action_id, intent.value)
 
+    async def reaction(turn: EventTurn) -> None:
+        assert isinstance(turn.event, ReactionChanged)
+        await kudos.record_reaction(turn.session, turn.event)
+
     dispatcher.on_command("kudos", None, give)
     dispatcher.on_command("kudos", "balance", balance)
     dispatcher.on_command("kudos", "rewards", rewards)
@@ -66,3 +70,4 @@ def register(dispatcher: Routes) -> None:
     dispatcher.on_form(kudos.FORM, give_from_form)
     for action in (kudos.APPROVE, kudos.DECLINE, kudos.FULFIL):
         dispatcher.on_button(action, decide)
+    dispatcher.on_event(ReactionChanged, reaction)

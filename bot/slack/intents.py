@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged
+from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged, ReactionChanged
 from bot.slack.directory import is_person, profile_from_user
 
 ESCAPED_COMMANDS = frozenset({"kudos"})
@@ -100,3 +100,15 @@ def profile_changed(body: Mapping[str, Any]) -> ProfileChanged | None:
     if not isinstance(user, Mapping) or not is_person(user):
         return None
     return ProfileChanged(profile_from_user(user), active=not user.get("deleted"))
+
+
+def reaction_changed(body: Mapping[str, Any]) -> ReactionChanged | None:
+    """A ``reaction_added`` or ``reaction_removed`` delivery; None unless on a message."""
+    event = body["event"]
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+        return None
+    return ReactionChanged(platform="slack", channel=str(item["channel"]),
+                           message_id=str(item["ts"]), user_id=str(event.get("user") or ""),
+                           reaction=str(event.get("reaction") or ""),
+                           added=event.get("type") == "reaction_added")

@@ -40,6 +40,8 @@ BOT_SCOPES = (
     "users:read.email",
     # usergroups.users.list: app.yaml grants roles and segments by Slack user group.
     "usergroups:read",
+    # The reaction_added and reaction_removed events: reactions to kudos wall posts.
+    "reactions:read",
 )
 
 

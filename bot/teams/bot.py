@@ -25,6 +25,7 @@ from bot.teams.intents import (
     conversation_type,
     intent_of,
     profile_of,
+    reactions_of,
     reference_of,
     teams_user_id,
 )
@@ -54,6 +55,10 @@ class TouchpointBot(ActivityHandler):
             log.info("teams message with nothing to act on (no sender or unknown card data)")
             return
         await self.dispatcher.dispatch(intent)
+
+    async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
+        for event in reactions_of(turn_context.activity):
+            await self.dispatcher.dispatch(event)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -19,7 +19,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.port import MessageRef, Origin, Profile
-from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention
+from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention, ReactionChanged
 
 COMMANDS = frozenset({"complain", "kudos", "broadcast"})
 DEFAULT_COMMAND = "touchpoint"
@@ -162,3 +162,21 @@ def intent_of(activity: Activity) -> Intent | None:
     command, text = command_of(plain_text(activity))
     return Command(command=command, text=text, origin=origin, profile=profile,
                    mentions=mentions_of(activity))
+
+
+def reactions_of(activity: Activity) -> list[ReactionChanged]:
+    """A messageReaction activity's reactions added and removed, on the message it names.
+
+    A reaction to a channel post arrives in the post's thread (``19:...;messageid=ID``); the
+    post itself was sent to the channel, so that is the conversation named here.
+    """
+    user_id = teams_user_id(activity.from_property)
+    conversation = activity.conversation.id if activity.conversation else None
+    if not user_id or not conversation or not activity.reply_to_id:
+        return []
+    channel = conversation.split(";messageid=")[0]
+    changes = [(reaction, True) for reaction in activity.reactions_added or []]
+    changes += [(reaction, False) for reaction in activity.reactions_removed or []]
+    return [ReactionChanged(platform="teams", channel=channel, message_id=activity.reply_to_id,
+                            user_id=user_id, reaction=str(reaction.type or ""), added=added)
+            for reaction, added in changes]

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import kudos_stats
 from storage.engine import create_engine, session_factory
-from storage.kudos import KudosRecipient, KudosVoucher
+from storage.kudos import KudosRecipient, KudosVoucher, KudosWallPost, react
 from storage.models import Person
 
 START = datetime(2026, 4, 1, tzinfo=UTC)
@@ -53,11 +53,19 @@ async def test_figures_for_a_quarter(session):
         session, ("Ann", {"department": "Finance"}), ("Bob", {"department": "IT"}),
         ("Cat", {"department": "IT"}), ("Dan", {}))
     await voucher(session, ann, [bob], START - timedelta(days=3), "before the quarter")
-    await voucher(session, ann, [bob, cat], START + timedelta(days=1), "the move")
+    move = await voucher(session, ann, [bob, cat], START + timedelta(days=1), "the move")
     await voucher(session, dan, [cat], START + timedelta(days=2), "private one", public=False)
     await voucher(session, ann, [cat], START + timedelta(days=3), "abuse", revoked=True)
     await voucher(session, dan, [bob], START + timedelta(days=4), "the printer")
     await voucher(session, ann, [dan], END, "next quarter")
+    post = KudosWallPost(voucher_id=move.id, platform="slack", channel="C0KUDOS01",
+                         message_id="1700000000.000100")
+    session.add(post)
+    await session.flush()
+    for user, emoji in (("U1", "tada"), ("U2", "tada"), ("U2", "heart")):
+        await react(session, post.id, user, emoji, added=True)
+    await react(session, post.id, "U1", "tada", added=True)
+    await react(session, post.id, "U2", "heart", added=False)
     await session.commit()
 
     assert await kudos_stats.vouchers_given(session, START, END) == 4
@@ -76,7 +84,11 @@ async def test_figures_for_a_quarter(session):
     assert [(s.story, s.giver) for s in stories] == [("the printer", "Dan"),
                                                      ("the move", "Ann")]
     assert sorted(stories[1].recipients.split(", ")) == ["Bob", "Cat"]
-    assert stories[1].code.startswith("K-")
+    assert (stories[1].code, stories[1].reactions, stories[0].reactions) == (
+        f"K-{move.id}", 2, 0)
+    # Only stories with reactions, the most reacted first.
+    liked = await kudos_stats.most_reacted_stories(session, START, END)
+    assert [(s.story, s.reactions) for s in liked] == [("the move", 2)]
     # Bob had kudos before the quarter; Cat's first came in it.
     first = await kudos_stats.first_recognised(session, START, END)
     assert [(r.name, r.count) for r in first] == [("Cat", 2)]
@@ -86,4 +98,5 @@ async def test_an_empty_period_counts_nothing(session):
     assert await kudos_stats.vouchers_given(session, START, END) == 0
     assert await kudos_stats.top_recipients(session, START, END) == []
     assert await kudos_stats.recent_stories(session, START, END) == []
+    assert await kudos_stats.most_reacted_stories(session, START, END) == []
     assert await kudos_stats.first_recognised(session, START, END) == []

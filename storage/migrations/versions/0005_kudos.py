@@ -1,8 +1,8 @@
-"""kudos: vouchers, recipients, ledger, redemptions, reward stock
+"""kudos: vouchers, recipients, wall posts, reactions, ledger, redemptions, reward stock
 
 Revision ID: 0005
 Revises: 0001
-Create Date: 2026-11-28 06:33:35.279773
+Create Date: 2026-11-28 06:53:55.531199
 """
 
 from collections.abc import Sequence
@@ -58,7 +58,6 @@ def upgrade() -> None:
     sa.Column('revoked_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('revoked_by', sa.Integer(), nullable=True),
     sa.Column('revoke_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('wall_refs', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['giver_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['revoked_by'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -99,9 +98,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kudos_recipient_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kudos_recipient_voucher_id'), ['voucher_id'], unique=False)
 
+    op.create_table('kudos_wall_post',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['voucher_id'], ['kudos_voucher.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'channel', 'message_id', name='uq_kudos_wall_post')
+    )
+    with op.batch_alter_table('kudos_wall_post', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_wall_post_voucher_id'), ['voucher_id'], unique=False)
+
+    op.create_table('kudos_reaction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reaction', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['kudos_wall_post.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('post_id', 'user_id', 'reaction', name='uq_kudos_reaction')
+    )
+    with op.batch_alter_table('kudos_reaction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kudos_reaction_post_id'), ['post_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('kudos_reaction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_reaction_post_id'))
+
+    op.drop_table('kudos_reaction')
+    with op.batch_alter_table('kudos_wall_post', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kudos_wall_post_voucher_id'))
+
+    op.drop_table('kudos_wall_post')
     with op.batch_alter_table('kudos_recipient', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kudos_recipient_voucher_id'))
         batch_op.drop_index(batch_op.f('ix_kudos_recipient_person_id'))

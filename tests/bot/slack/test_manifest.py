@@ -44,7 +44,9 @@ METHOD_SCOPES: dict[str, str | None] = {
 }
 EVENT_SCOPES: dict[str, str | None] = {"team_join": "users:read", "user_change": "users:read",
                                        "app_home_opened": None,
-                                       "app_mention": "app_mentions:read"}
+                                       "app_mention": "app_mentions:read",
+                                       "reaction_added": "reactions:read",
+                                       "reaction_removed": "reactions:read"}
 SLACK_SOURCES = Path(__file__).resolve().parents[3] / "bot" / "slack"
 _ENV_WITHOUT_SECRETS = {name: None for name in (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",

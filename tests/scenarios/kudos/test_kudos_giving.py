@@ -10,7 +10,14 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
-from storage.kudos import KudosLedger, KudosRecipient, KudosVoucher
+from storage import kudos_stats
+from storage.kudos import (
+    KudosLedger,
+    KudosReaction,
+    KudosRecipient,
+    KudosVoucher,
+)
+from storage.kudos import wall_posts as stored_wall_posts
 from storage.models import AuditEvent, Person
 
 from .conftest import (
@@ -63,8 +70,9 @@ async def test_kudos_dms_the_technician_posts_on_the_wall_and_tells_the_giver(bo
     [voucher] = await vouchers(bot)
     assert (voucher.story, voucher.public, voucher.points) == (
         "fixed my laptop before the board meeting", True, 10)
-    [ref] = voucher.wall_refs
-    assert WALL in ref
+    async with bot.services.sessions() as session:
+        [post] = await stored_wall_posts(session, voucher.id)
+    assert (post.platform, post.channel) == ("slack", WALL)
     async with bot.services.sessions() as session:
         [recipient] = (await session.exec(select(KudosRecipient))).all()
     # The giver's day: Wednesday 4 March in Europe/London.
@@ -294,3 +302,37 @@ async def test_revoking_after_the_points_were_spent_takes_back_only_what_is_left
 
     assert "5 points were taken back" in answer
     assert await kudos.balance(TECH) == 0
+
+
+async def test_reactions_to_the_wall_post_are_counted_once_each(bot, slack, kudos,
+                                                                 slack_sender):
+    await kudos.command(f"{mention(TECH, 'tom.tech')} fixed it")
+    [post] = slack.messages_in(WALL)
+
+    def reaction(kind: str, user: str, emoji: str, ts: str = post["ts"]) -> dict:
+        return {"type": kind, "user": user, "reaction": emoji, "item_user": "UBOT",
+                "item": {"type": "message", "channel": WALL, "ts": ts},
+                "event_ts": "1700000001.000100"}
+
+    for event in (reaction("reaction_added", TECH2, "tada"),
+                  reaction("reaction_added", LEAD, "tada"),
+                  reaction("reaction_added", LEAD, "heart"),
+                  reaction("reaction_added", TECH2, "tada"),  # reported twice: counted once
+                  reaction("reaction_removed", LEAD, "heart"),
+                  reaction("reaction_added", LEAD, "eyes", ts="1600000000.000001")):
+        assert (await slack_sender.event(event)).status == 200
+
+    async def reactions() -> list[tuple[str, str]]:
+        async with bot.services.sessions() as session:
+            return sorted((r.user_id, r.reaction)
+                          for r in (await session.exec(select(KudosReaction))).all())
+
+    for _ in range(100):
+        if await reactions() == [(LEAD, "tada"), (TECH2, "tada")]:
+            break
+        await asyncio.sleep(0.02)
+    assert await reactions() == [(LEAD, "tada"), (TECH2, "tada")]
+    async with bot.services.sessions() as session:
+        [story] = await kudos_stats.most_reacted_stories(
+            session, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    assert (story.code, story.reactions) == ("K-1", 2)

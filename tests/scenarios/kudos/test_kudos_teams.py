@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from storage.kudos import KudosVoucher
+from storage.kudos import KudosReaction, KudosVoucher
 
 from .conftest import WALL, kudos_config, text_of
 
@@ -25,11 +25,15 @@ CHATS = {ERIN["id"]: "a:1erin-personal-chat", TOM["id"]: "a:1tom-personal-chat"}
 EMAILS = {ERIN["id"]: "erin@example.com", TOM["id"]: "tech1@example.com"}
 
 
+TEAMS_WALL = "19:kudos0123@thread.tacv2"
+
+
 @pytest.fixture
 def settings(make_settings, connector):
     def config(raw: dict[str, Any]) -> None:
         kudos_config(raw)
         raw["teams"] = {"service_url": connector.url}
+        raw["channels"]["kudos_wall"]["teams"] = TEAMS_WALL
 
     return make_settings(config=config)
 
@@ -57,8 +61,7 @@ def card_text(call) -> str:
     return "\n".join(block.get("text", "") for block in attachment["content"]["body"])
 
 
-async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
-                                                                          slack):
+async def erin_thanks_tom(bot, connector) -> int:
     for account in (ERIN, TOM):
         connector.add_member(CHATS[account["id"]], id=account["id"], name=account["name"],
                              aad_object_id=account["aadObjectId"], email=EMAILS[account["id"]],
@@ -67,13 +70,20 @@ async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, c
     assert await post(bot, activity(connector, TOM, "help")) == 201
     await connector.wait_for("send")
 
-    status = await post(bot, activity(
+    return await post(bot, activity(
         connector, ERIN, "kudos <at>Tom Tech</at> got my *VPN* working from the airport",
         entities=[{"type": "mention", "text": "<at>Tom Tech</at>", "mentioned": TOM}]))
 
+
+async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
+                                                                          slack):
+    status = await erin_thanks_tom(bot, connector)
+
     assert status == 201
-    sent = await connector.wait_for("send", 3)
-    to_tom, to_erin = sent[1], sent[2]
+    sent = await connector.wait_for("send", 4)
+    to_tom, on_wall, to_erin = sent[1], sent[2], sent[3]
+    assert on_wall.conversation_id == TEAMS_WALL
+    assert "Erin Employee thanked Tom Tech:" in card_text(on_wall)
     assert to_tom.conversation_id == CHATS[TOM["id"]]
     assert "Erin Employee says thank you:" in card_text(to_tom)
     # Typed Markdown is shown as typed, not as bold.
@@ -100,3 +110,28 @@ async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connect
     assert "I can't find Tom Tech in Touchpoint." in card_text(answer)
     async with bot.services.sessions() as session:
         assert (await session.exec(select(KudosVoucher))).all() == []
+
+
+async def test_likes_on_the_teams_wall_post_are_counted(bot, connector, slack):
+    await erin_thanks_tom(bot, connector)
+    on_wall = (await connector.wait_for("send", 4))[2]
+    [wall_post] = connector.activities_in(TEAMS_WALL)
+    assert on_wall.conversation_id == TEAMS_WALL
+
+    def reaction(sender: dict, **changes: Any) -> dict:
+        return {"type": "messageReaction", "id": "f:1", "serviceUrl": connector.url,
+                "channelId": "msteams", "from": sender, "recipient": BOT,
+                "conversation": {"id": f"{TEAMS_WALL};messageid={wall_post['id']}",
+                                 "conversationType": "channel", "tenantId": TENANT},
+                "replyToId": wall_post["id"], "channelData": {"tenant": {"id": TENANT}},
+                **changes}
+
+    for body in (reaction(TOM, reactionsAdded=[{"type": "like"}, {"type": "heart"}]),
+                 reaction(ERIN, reactionsAdded=[{"type": "like"}]),
+                 reaction(TOM, reactionsRemoved=[{"type": "heart"}])):
+        assert await post(bot, body) == 201
+
+    async with bot.services.sessions() as session:
+        rows = (await session.exec(select(KudosReaction))).all()
+    assert sorted((row.user_id, row.reaction) for row in rows) == sorted([
+        (ERIN["aadObjectId"].lower(), "like"), (TOM["aadObjectId"].lower(), "like")])

@@ -103,6 +103,17 @@ def person_view(person: Person) -> dict[str, Any]:
             "slack_id": person.slack_user_id}
 
 
+def _named_first(text: str, mentions: Sequence[Mention]) -> tuple[Mention, str] | None:
+    """The mention `text` starts with (as ``@name`` or ``name``) and the text after it."""
+    for mention in mentions:
+        for shown in (f"@{mention.name}", mention.name):
+            end = len(shown)
+            if (mention.name and text[:end].lower() == shown.lower()
+                    and (len(text) == end or not text[end].isalnum())):
+                return mention, text[end:]
+    return None
+
+
 def split_recipients(text: str, mentions: Sequence[Mention]) -> tuple[list[Mention], str]:
     """(recipients, story): mentions leading the text are recipients and are taken off the
     story; with none leading, everyone mentioned is a recipient and the text stays whole."""
@@ -111,20 +122,9 @@ def split_recipients(text: str, mentions: Sequence[Mention]) -> tuple[list[Menti
     pending = list(mentions)
     while pending:
         rest = rest.lstrip(_SEPARATORS)
-        candidates = [rest, _JOINER.sub("", rest)] if leading else [rest]
-        found = None
-        for candidate in candidates:
-            for mention in pending:
-                for shown in (f"@{mention.name}", mention.name):
-                    end = len(shown)
-                    if (mention.name and candidate[:end].lower() == shown.lower()
-                            and (len(candidate) == end or not candidate[end].isalnum())):
-                        found = (mention, candidate[end:])
-                        break
-                if found:
-                    break
-            if found:
-                break
+        # "@ann and @bob": the joiner belongs to the list only when a mention follows it.
+        found = _named_first(rest, pending) or (
+            _named_first(_JOINER.sub("", rest), pending) if leading else None)
         if found is None:
             break
         leading.append(found[0])

@@ -118,11 +118,21 @@ class SlackSender:
         }
         return await self._post_form({"payload": json.dumps(payload)})
 
-    async def submit(self, callback_id: str, values: dict[str, str], *,
-                     user_id: str = "U0EMPL001", private_metadata: str = "") -> SlackReply:
-        """A view_submission payload; each value sits in a block named after its field."""
-        state = {name: {name: {"type": "plain_text_input", "value": value}}
-                 for name, value in values.items()}
+    async def submit(self, callback_id: str, values: dict[str, str | list[str]], *,
+                     user_id: str = "U0EMPL001", private_metadata: str = "",
+                     choices: dict[str, str] | None = None) -> SlackReply:
+        """A view_submission payload; each value sits in a block named after its field.
+
+        A text is a plain_text_input's value, a list the users picked in a
+        multi_users_select; `choices` are the options picked in static_selects.
+        """
+        state: dict[str, Any] = {
+            name: {name: {"type": "multi_users_select", "selected_users": value}
+                   if isinstance(value, list) else {"type": "plain_text_input", "value": value}}
+            for name, value in values.items()}
+        for name, picked in (choices or {}).items():
+            state[name] = {name: {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": picked}, "value": picked}}}
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "example"},

@@ -233,9 +233,9 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
         "Above and beyond", "Fast fix"]
     assert blocks["visibility"]["element"]["initial_option"]["value"] == "public"
 
-    reply = await slack_sender.submit("kudos.give", {
-        "recipients": f"{TECH},{TECH2}", "story": "Walked me through MFA, twice",
-        "value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE)
+    reply = await slack_sender.submit(
+        "kudos.give", {"recipients": [TECH, TECH2], "story": "Walked me through MFA, twice"},
+        choices={"value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE)
 
     assert reply.status == 200
     [answer] = await slack.wait_for("chat.postEphemeral")
@@ -250,8 +250,8 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
 
 async def test_an_incomplete_form_gets_a_kind_private_answer(bot, slack, kudos, slack_sender):
-    await slack_sender.submit("kudos.give", {"recipients": "", "story": "",
-                                             "visibility": "public"}, user_id=EMPLOYEE)
+    await slack_sender.submit("kudos.give", {"recipients": [], "story": ""},
+                              choices={"visibility": "public"}, user_id=EMPLOYEE)
 
     [answer] = await slack.wait_for("chat.postEphemeral")
     assert answer.args["user"] == EMPLOYEE

@@ -5,6 +5,7 @@ through the Slack emulator (the wall is a Slack channel here)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -135,3 +136,28 @@ async def test_likes_on_the_teams_wall_post_are_counted(bot, connector, slack):
         rows = (await session.exec(select(KudosReaction))).all()
     assert sorted((row.user_id, row.reaction) for row in rows) == sorted([
         (ERIN["aadObjectId"].lower(), "like"), (TOM["aadObjectId"].lower(), "like")])
+
+
+async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, slack, clock):
+    await erin_thanks_tom(bot, connector)
+    await connector.wait_for("send", 4)
+    connector.clear()
+    clock.now += timedelta(days=1)  # one kudos per person a day
+
+    assert await post(bot, activity(connector, ERIN, "kudos")) == 201
+    [form] = await connector.wait_for("send")
+    [attachment] = form.body["attachments"]
+    [submit] = attachment["content"]["actions"]
+    picker = next(element for element in attachment["content"]["body"]
+                  if element.get("id") == "recipients")
+    assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
+
+    # Teams posts the card's inputs with the submit action's data, as a message value.
+    assert await post(bot, activity(connector, ERIN, None, value={
+        **submit["data"], "recipients": TOM["aadObjectId"], "story": "Sorted my printer too",
+        "visibility": "private"})) == 201
+
+    sent = await connector.wait_for("send", 3)
+    assert "“Sorted my printer too”" in card_text(sent[1])
+    assert "Only you can see this one." in card_text(sent[1])
+    assert "is on its way to Tom Tech." in card_text(sent[2])

@@ -22,11 +22,15 @@ ERIN = {"id": "29:1erin-teams-id", "name": "Erin Employee",
         "aadObjectId": "6F2A1C3B-4D5E-4F60-8A7B-9C0D1E2F3A4B"}
 TOM = {"id": "29:1tom-teams-id", "name": "Tom Tech",
        "aadObjectId": "0A1B2C3D-4E5F-4061-8273-94A5B6C7D8E9"}
-CHATS = {ERIN["id"]: "a:1erin-personal-chat", TOM["id"]: "a:1tom-personal-chat"}
+LEE = {"id": "29:1lee-teams-id", "name": "Lee Lead",
+       "aadObjectId": "5E6F7A8B-9C0D-4E1F-8A2B-3C4D5E6F7A8B"}
+CHATS = {ERIN["id"]: "a:1erin-personal-chat", TOM["id"]: "a:1tom-personal-chat",
+         LEE["id"]: "a:1lee-personal-chat"}
 EMAILS = {ERIN["id"]: "erin@example.com", TOM["id"]: "tech1@example.com"}
 
 
 TEAMS_WALL = "19:kudos0123@thread.tacv2"
+TEAMS_TRIAGE = "19:triage0123@thread.tacv2"
 
 
 @pytest.fixture
@@ -35,6 +39,8 @@ def settings(make_settings, connector):
         kudos_config(raw)
         raw["teams"] = {"service_url": connector.url}
         raw["channels"]["kudos_wall"]["teams"] = TEAMS_WALL
+        raw["kudos"]["approvals"] = {"teams": TEAMS_TRIAGE}
+        raw["roles"]["it_lead"]["teams_users"] = [LEE["aadObjectId"]]
 
     return make_settings(config=config)
 
@@ -161,3 +167,41 @@ async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, s
     assert "“Sorted my printer too”" in card_text(sent[1])
     assert "Only you can see this one." in card_text(sent[1])
     assert "is on its way to Tom Tech." in card_text(sent[2])
+
+
+
+
+async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, slack, clock):
+    await erin_thanks_tom(bot, connector)
+    clock.now += timedelta(days=1)
+    await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
+                             entities=[{"type": "mention", "text": "<at>Tom Tech</at>",
+                                        "mentioned": TOM}]))
+    await connector.wait_for("send", 7)
+    connector.clear()
+
+    assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
+
+    card, answer = await connector.wait_for("send", 2)
+    assert card.conversation_id == TEAMS_TRIAGE
+    assert "Tom Tech redeemed 20 points for **Coffee on IT**." in card_text(card)
+    [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
+                if block["type"] == "ActionSet" for action in block["actions"]]
+    assert fulfil["data"]["action_id"] == "kudos.fulfil"
+    assert "You redeemed 20 points for **Coffee on IT**" in card_text(answer)
+    [posted] = connector.activities_in(TEAMS_TRIAGE)
+
+    connector.add_member(TEAMS_TRIAGE, id=LEE["id"],
+                         name=LEE["name"], aad_object_id=LEE["aadObjectId"],
+                         email="lee@example.com", tenant_id=TENANT)
+    press = activity(connector, LEE, None, value=fulfil["data"], replyToId=posted["id"])
+    press["conversation"] = {"id": TEAMS_TRIAGE, "conversationType": "channel",
+                             "tenantId": TENANT}
+    assert await post(bot, press) == 201
+
+    [update] = await connector.wait_for("update")
+    assert update.conversation_id == TEAMS_TRIAGE
+    assert "Fulfilled by Lee Lead." in card_text(update)
+    done = [call for call in connector.calls_of("send")
+            if call.conversation_id == CHATS[TOM["id"]]][-1]
+    assert "has been handed over. Enjoy it!" in card_text(done)

@@ -127,6 +127,8 @@ async def test_typed_markup_is_shown_as_text_on_the_wall(bot, slack, kudos):
     (f"{mention(EMPLOYEE2, 'eve.employee')} thanks", EMPLOYEE,
      "eve.employee isn't on the IT team, so they can't receive kudos."),
     (f"{mention('U0GHOST01', 'ghost')} thanks", EMPLOYEE, "I can't find ghost in Touchpoint."),
+    (" ".join(mention(f"U0GHOST{n:02d}", f"ghost{n}") for n in range(11)) + " all of you",
+     EMPLOYEE, "Please thank at most 10 people at once."),
 ])
 async def test_each_refusal_explains_itself_and_writes_nothing(bot, slack, kudos, text, user,
                                                                expected):
@@ -251,13 +253,15 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
 async def test_an_incomplete_form_gets_a_kind_private_answer(bot, slack, kudos, slack_sender):
     await slack_sender.submit("kudos.give", {"recipients": [], "story": ""},
-                              choices={"visibility": "public"}, user_id=EMPLOYEE)
+                              choices={"value": "Made <b>up</b>", "visibility": "public"},
+                              user_id=EMPLOYEE)
 
     [answer] = await slack.wait_for("chat.postEphemeral")
     assert answer.args["user"] == EMPLOYEE
     text = text_of(answer.args)
     assert "Mention who you want to thank" in text
     assert "Add a few words on what they did" in text
+    assert "Made &lt;b&gt;up&lt;/b&gt; isn't one of the values to choose from." in text
     assert await vouchers(bot) == []
 
 

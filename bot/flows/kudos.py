@@ -11,10 +11,11 @@ run with the giver's row locked, so two of their requests cannot both spend the 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -183,7 +184,20 @@ async def open_give_form(services: Services, origin: Origin) -> None:
                               options=(option("public"), option("private"))))
     await services.chat.open_form(origin, Form(
         "kudos/form", FORM, tuple(fields),
-        context={"allowance": config.weekly_allowance, "points": config.points_per_voucher}))
+        context={"allowance": config.weekly_allowance, "points": config.points_per_voucher},
+        # The answer to the submission goes where the command was typed.
+        metadata=json.dumps({"channel": origin.channel}) if origin.channel else ""))
+
+
+def form_origin(origin: Origin, metadata: str) -> Origin:
+    """Where to answer a form's submission: the place its command was typed, if known."""
+    try:
+        channel = json.loads(metadata).get("channel") if metadata else None
+    except (ValueError, AttributeError):
+        channel = None
+    if origin.channel or not isinstance(channel, str):
+        return origin
+    return replace(origin, channel=channel)
 
 
 async def _resolve(services: Services, session: AsyncSession, platform: Platform,

@@ -22,7 +22,8 @@ def register(dispatcher: Routes) -> None:
     async def give_from_form(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await kudos.give(turn.services, turn.session, turn.actor, intent.origin,
+        await kudos.give(turn.services, turn.session, turn.actor,
+                         kudos.form_origin(intent.origin, intent.metadata),
                          kudos.gift_from_form(dict(intent.values),
                                               turn.services.settings.app.kudos))
 

@@ -119,3 +119,13 @@ async def test_give_stores_once_and_answers_through_the_port(services, slack):
     assert services.metrics.registry.get_sample_value("touchpoint_kudos_given_total") == 1
     assert services.metrics.registry.get_sample_value(
         "touchpoint_kudos_refused_total", {"reason": "already_today"}) == 1
+
+
+@pytest.mark.parametrize(("metadata", "channel"), [
+    ('{"channel": "C0GENERAL"}', "C0GENERAL"),
+    ("", None), ("not json", None), ('["C0GENERAL"]', None), ('{"channel": 7}', None),
+])
+def test_a_form_is_answered_where_its_command_was_typed(metadata, channel):
+    origin = Origin("slack", "U0EMPL001")
+
+    assert kudos.form_origin(origin, metadata).channel == channel

@@ -237,10 +237,13 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
     reply = await slack_sender.submit(
         "kudos.give", {"recipients": [TECH, TECH2], "story": "Walked me through MFA, twice"},
-        choices={"value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE)
+        choices={"value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE,
+        private_metadata=view["private_metadata"])
 
     assert reply.status == 200
     [answer] = await slack.wait_for("chat.postEphemeral")
+    # Answered where /kudos was typed, visible to Erin only.
+    assert (answer.args["channel"], answer.args["user"]) == ("C0GENERAL", EMPLOYEE)
     assert "on its way to <@U0TECH001>, <@U0TECH002>." in text_of(answer.args)
     assert "kudos wall" not in text_of(answer.args)
     [dm] = dms_to(slack, TECH)

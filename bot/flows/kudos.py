@@ -349,6 +349,8 @@ async def _refuse(services: Services, origin: Origin, problems: list[Problem],
                   **context: Any) -> None:
     for problem in problems:
         services.metrics.kudos_refused.labels(problem.reason).inc()
+    log.info("kudos from %s refused: %s", origin.user_id,
+             ", ".join(problem.reason for problem in problems))
     await services.chat.reply_privately(origin, Message("kudos/refused", {
         "problems": problems, **context}))
 

@@ -23,6 +23,7 @@ from bot.chat.port import MessageRef, Origin
 from bot.config import KudosReward, Role
 from bot.flows.kudos import APPROVE, DECLINE, FULFIL, person_view, week_start, zone_of
 from bot.services import Services
+from storage import audit
 from storage.kudos import (
     Entry,
     KudosRedemption,
@@ -113,6 +114,7 @@ async def redeem(services: Services, session: AsyncSession, person: Person, orig
 
 async def _refuse(services: Services, origin: Origin, reason: str, **context: Any) -> None:
     services.metrics.kudos_redemptions.labels("refused").inc()
+    log.info("redemption by %s refused: %s", origin.user_id, reason)
     await services.chat.reply_privately(origin, Message("kudos/redeem_refused", {
         "reason": reason, **context}))
 
@@ -194,6 +196,8 @@ async def decide(services: Services, session: AsyncSession, actor: Person, origi
         await services.chat.reply_privately(origin, Message("kudos/decision_refused", {
             "reason": "already", "status": current.status if current else None}))
         return
+    audit.record(session, actor_id=actor.id, action=action,
+                 subject_type="kudos_redemption", subject_id=redemption_id)
     await session.commit()
     current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
     assert current is not None

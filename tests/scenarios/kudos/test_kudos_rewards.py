@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
 from storage.kudos import KudosLedger, KudosRedemption, KudosRewardStock
+from storage.models import AuditEvent
 
 from .conftest import ADMIN, EMPLOYEE, LEAD, TECH, TECH2, TRIAGE, buttons_of, mention, text_of
 
@@ -84,6 +85,12 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     [redemption] = await redemptions(bot)
     assert redemption.status == "fulfilled"
     assert await kudos.balance(TECH) == 20
+    lead = await kudos.person(LEAD)
+    async with bot.services.sessions() as session:
+        events = (await session.exec(select(AuditEvent).order_by(AuditEvent.id))).all()
+    assert [(e.action, e.subject_type, e.subject_id, e.actor_id) for e in events] == [
+        ("kudos.approve", "kudos_redemption", str(redemption.id), lead.id),
+        ("kudos.fulfil", "kudos_redemption", str(redemption.id), lead.id)]
 
 
 async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):

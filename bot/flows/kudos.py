@@ -100,8 +100,7 @@ def week_start(now: datetime, zone: ZoneInfo) -> datetime:
 
 def person_view(person: Person) -> dict[str, Any]:
     """What templates need to name a person on either platform."""
-    return {"id": person.id, "name": person.display_name or "someone",
-            "slack_id": person.slack_user_id}
+    return {"name": person.display_name or "someone", "slack_id": person.slack_user_id}
 
 
 def _named_first(text: str, mentions: Sequence[Mention]) -> tuple[Mention, str] | None:

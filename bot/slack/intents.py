@@ -30,8 +30,10 @@ def _typed(text: str) -> tuple[str, tuple[Mention, ...]]:
         if sigil == "#":
             return f"#{html.unescape(label or target)}"
         if sigil == "!":
-            return f"@{html.unescape(label or target.split('^')[0])}"
-        return html.unescape(label or target)
+            # <!here>, <!subteam^S1|@helpdesk>: as typed, with one @.
+            return "@" + html.unescape(label or target.split("^")[0]).lstrip("@")
+        # A link: its address, which is what a reader of the text should see.
+        return html.unescape(target)
 
     return html.unescape(_ESCAPED.sub(plain, text)), tuple(mentions)
 

@@ -20,10 +20,12 @@ def slack_command(command: str, text: str) -> Command:
 
 def test_slack_mentions_become_neutral_mentions_and_text_as_typed():
     intent = slack_command("/kudos", "<@U0TECH001|tom.tech> &amp; <@U0TECH002> fixed "
-                                     "&lt;it&gt; in <#C0GENERAL|general> <!here>")
+                                     "&lt;it&gt; in <#C0GENERAL|general> <!here> "
+                                     "<!subteam^S0HELPDSK|@helpdesk> <https://x.example|x>")
 
     assert intent.mentions == (Mention("U0TECH001", "tom.tech"), Mention("U0TECH002", "U0TECH002"))
-    assert intent.text == "@tom.tech & @U0TECH002 fixed <it> in #general @here"
+    assert intent.text == ("@tom.tech & @U0TECH002 fixed <it> in #general @here @helpdesk "
+                           "https://x.example")
     assert intent.word == "@tom.tech"
 
 

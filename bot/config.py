@@ -398,6 +398,53 @@ class ComplaintsConfig(_Strict):
         return pattern
 
 
+_REWARD_KEY = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class KudosReward(_Strict):
+    """One token reward people may redeem their kudos points for."""
+
+    key: str = Field(pattern=_REWARD_KEY)
+    """What people type: ``/kudos redeem coffee``."""
+    name: str = Field(min_length=1, max_length=75)
+    cost: int = Field(ge=1)
+    stock: int | None = Field(default=None, ge=0)
+    """How many can ever be handed out (a declined redemption gives one back); None: no limit."""
+    needs_approval: bool = True
+
+
+def _default_recipient_roles() -> list[Role]:
+    return [Role.IT_STAFF, Role.IT_LEAD, Role.ADMIN]
+
+
+class KudosSettings(_Strict):
+    """Service-excellence vouchers: who may receive them, how many, what they are worth."""
+
+    recipient_roles: list[Role] = Field(default_factory=_default_recipient_roles, min_length=1)
+    weekly_allowance: int = Field(default=5, ge=1, le=100)
+    """Vouchers each person may give per week (one per recipient); resets Monday 00:00 in
+    the giver's own time zone."""
+    points_per_voucher: int = Field(default=10, ge=1)
+    values: list[Annotated[str, Field(min_length=1, max_length=75)]] = Field(
+        default_factory=list)
+    """Optional categories a voucher may name (``Above and beyond``)."""
+    rewards: list[KudosReward] = Field(default_factory=list)
+    approvals: ChannelTarget | None = None
+    """Where redemption requests go for an IT lead or admin; the triage channel when unset."""
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> KudosSettings:
+        keys = [reward.key for reward in self.rewards]
+        if len(keys) != len(set(keys)):
+            raise ValueError("rewards: each reward needs its own key")
+        if len(self.values) != len(set(self.values)):
+            raise ValueError("values: each value must be named once")
+        return self
+
+    def reward(self, key: str) -> KudosReward | None:
+        return next((reward for reward in self.rewards if reward.key == key.lower()), None)
+
+
 class AppConfig(_Strict):
     """The whole of app.yaml."""
 
@@ -409,6 +456,7 @@ class AppConfig(_Strict):
     tickets: Tickets = Field(default_factory=Tickets)
     csat: Csat = Field(default_factory=Csat)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
+    kudos: KudosSettings = Field(default_factory=KudosSettings)
 
 
 class Secrets(BaseModel):

@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.chat.port import MessageRef, Origin, Profile
+from bot.chat.port import MessageRef, Origin, Platform, Profile
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person named in a command with the platform's own mention (Slack ``<@U1|ann>``,
+    Teams ``<at>Ann</at>`` with its entity), in the order they appear in the text."""
+
+    user_id: str
+    name: str
+    """As the text shows it, so a flow can tell where the mentions end and the words begin."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,8 @@ class Command:
     origin: Origin
     profile: Profile | None = None
     """What the platform told us about the sender with the request, when it did."""
+    mentions: tuple[Mention, ...] = ()
+    """People the text mentions (never the bot itself); ``@name`` in `text` stands for each."""
 
     @property
     def word(self) -> str:
@@ -69,5 +81,18 @@ class ProfileChanged:
     active: bool = True
 
 
-Event = ProfileChanged
+@dataclass(frozen=True)
+class ReactionChanged:
+    """Someone added or took back a reaction (an emoji, a Teams like) on a message."""
+
+    platform: Platform
+    channel: str
+    """Slack channel id, or the Teams conversation id the message was posted to."""
+    message_id: str
+    user_id: str
+    reaction: str
+    added: bool = True
+
+
+Event = ProfileChanged | ReactionChanged
 """What a platform reports on its own, with nobody waiting for an answer."""

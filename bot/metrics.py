@@ -44,6 +44,15 @@ class Metrics:
             "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "
             "reopened, closed, escalated, reminded, breached.",
             ["event"], registry=self.registry)
+        self.kudos_given = Counter(
+            "touchpoint_kudos_given", "Kudos vouchers given, one per recipient.",
+            registry=self.registry)
+        self.kudos_refused = Counter(
+            "touchpoint_kudos_refused", "Kudos refused, by the rule that refused them.",
+            ["reason"], registry=self.registry)
+        self.kudos_redemptions = Counter(
+            "touchpoint_kudos_redemptions", "Kudos redemptions by outcome (requested, "
+            "approved, declined, fulfilled, refused).", ["outcome"], registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -4,11 +4,22 @@ from sqlmodel import SQLModel
 
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
+from storage.kudos import (
+    KudosLedger,
+    KudosReaction,
+    KudosRecipient,
+    KudosRedemption,
+    KudosRewardStock,
+    KudosVoucher,
+    KudosWallPost,
+)
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef",
-           "Person", "ProcessedRequest", "ScheduledRun", "SurveyAnswer", "SurveyFollowUp",
-           "SurveyInvitation", "Ticket", "metadata"]
+           "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
+           "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
+           "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "Ticket",
+           "metadata"]

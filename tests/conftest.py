@@ -227,9 +227,15 @@ async def start_bot(app: web.Application) -> tuple[web.AppRunner, RunningBot]:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[RunningBot]:
+def bot_options() -> dict[str, Any]:
+    """Keyword arguments for `create_app` (a test's `clock=`, ...); override to give some."""
+    return {}
+
+
+@pytest.fixture
+async def bot(settings: Settings, bot_options: dict[str, Any]) -> AsyncIterator[RunningBot]:
     """The real application, serving HTTP on a loopback port."""
-    runner, running = await start_bot(create_app(settings))
+    runner, running = await start_bot(create_app(settings, **bot_options))
     yield running
     await runner.cleanup()
 

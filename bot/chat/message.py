@@ -73,11 +73,22 @@ class ChoiceField:
 
 
 @dataclass(frozen=True)
+class PeopleField:
+    """People picked from the platform's own directory; submitted as their user ids,
+    comma-separated (Slack user ids, or Teams AAD object ids)."""
+
+    name: str
+    label: str
+    required: bool = True
+    max_people: int = 10
+
+
+@dataclass(frozen=True)
 class Form:
     template: str
     """Template with the blocks ``title``, ``submit`` and one block per field label."""
     callback_id: str
-    fields: tuple[TextField | ChoiceField, ...]
+    fields: tuple[TextField | ChoiceField | PeopleField, ...]
     context: Mapping[str, Any] = field(default_factory=dict)
     metadata: str = ""
     """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""

@@ -61,6 +61,8 @@ class Profile:
     display_name: str
     email: str | None = None
     tz: str | None = None
+    is_bot: bool = False
+    """A bot, an app or Slackbot: never a person to thank or to count."""
 
 
 @dataclass(frozen=True)

@@ -80,4 +80,6 @@ def app_config() -> dict[str, Any]:
             "it_staff": {"emails": [TOM.email]},
         },
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
+        "kudos": {"rewards": [{"key": "lunch", "name": "Lunch with the CIO", "cost": 10,
+                               "stock": 3, "needs_approval": True}]},
     }

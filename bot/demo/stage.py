@@ -67,7 +67,7 @@ class Stage:
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         typed = f"{command} {text}".strip()
         self.transcript.says(actor.name, "slack", typed)
-        reply = await self.sender.command(command, text, user_id=actor.slack_id,
+        reply = await self.sender.command(command, self._escaped(text), user_id=actor.slack_id,
                                           channel_id=GENERAL, user_name=actor.name.lower())
         if reply.status != 200:
             raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
@@ -132,6 +132,35 @@ class Stage:
         if reply.status != 200 or reply.text:
             raise DemoError(f"the {view['callback_id']} form was not accepted: {reply.text}")
         await self._show(actor, GENERAL, answers)
+
+    def _escaped(self, text: str) -> str:
+        """``@Tom`` as Slack sends a mention of a cast member (commands with should_escape)."""
+        for actor in CAST:
+            if actor.slack_id:
+                text = text.replace(f"@{actor.name}", f"<@{actor.slack_id}|{actor.name.lower()}>")
+        return text
+
+    async def slack_press(self, actor: Actor, channel: str, action_id: str, *,
+                          answers: int = 1) -> None:
+        """`actor` presses the `action_id` button on the newest message in `channel` that has
+        one; show the answers."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        for message in reversed(self.slack.messages_in(channel)):
+            button = next((element for block in message.get("blocks") or []
+                           if block.get("type") == "actions"
+                           for element in block["elements"]
+                           if element.get("action_id") == action_id), None)
+            if button is not None:
+                break
+        else:
+            raise DemoError(f"no {action_id} button in {self._names.get(channel, channel)}")
+        label = button["text"]["text"]
+        self.transcript.presses(actor.name, label, self._names.get(channel, channel))
+        reply = await self.sender.click(action_id, button["value"], user_id=actor.slack_id,
+                                        channel_id=channel, message_ts=message["ts"])
+        if reply.status != 200:
+            raise DemoError(f"pressing {label} got HTTP {reply.status} instead of 200")
+        await self._show(actor, channel, answers)
 
     async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:
         """`actor` writes to Touchpoint in their personal Teams chat; show the answers."""

@@ -328,6 +328,11 @@ class Transcript:
         self._echo(click.style(self._narration(NARRATION, "says", name=name, via=via,
                                                text=text), bold=True))
 
+    def presses(self, name: str, button: str, channel: str) -> None:
+        self._echo("")
+        self._echo(click.style(self._narration(NARRATION, "presses", name=name, button=button,
+                                               channel=channel), bold=True))
+
     def shows(self, delivery: Delivery) -> None:
         self._echo(click.style(self._narration(NARRATION, delivery.heading,
                                                **delivery.context), fg="green"))

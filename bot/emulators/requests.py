@@ -118,17 +118,23 @@ class SlackSender:
         }
         return await self._post_form({"payload": json.dumps(payload)})
 
-    async def submit(self, callback_id: str, values: dict[str, str], *,
+    async def submit(self, callback_id: str, values: dict[str, str | list[str]], *,
                      user_id: str = "U0EMPL001", private_metadata: str = "",
                      view_id: str = "V0VIEW001", selects: dict[str, str] | None = None
                      ) -> SlackReply:
-        """A view_submission payload; each value sits in a block named after its field,
-        typed text from `values` and a chosen option's value from `selects`."""
-        state: dict[str, Any] = {name: {name: {"type": "plain_text_input", "value": value}}
-                                 for name, value in values.items()}
+        """A view_submission payload; each value sits in a block named after its field.
+
+        A text is a plain_text_input's value, a list the users picked in a
+        multi_users_select; `selects` are the option values picked in static_selects.
+        """
+        state: dict[str, Any] = {
+            name: {name: {"type": "multi_users_select", "selected_users": value}
+                   if isinstance(value, list) else {"type": "plain_text_input", "value": value}}
+            for name, value in values.items()}
         for name, value in (selects or {}).items():
-            state[name] = {name: {"type": "static_select",
-                                  "selected_option": {"value": value} if value else None}}
+            state[name] = {name: {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": value}, "value": value}
+                if value else None}}
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "example"},

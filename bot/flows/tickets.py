@@ -5,7 +5,8 @@ in Touchpoint's terms (status open / resolved / closed, priority as the SLA name
 event is applied at most once (its delivery key is recorded in the same transaction), and
 never moves a ticket backwards: an event older than the newest one applied is recorded and
 ignored. Requester and assignee are matched to the directory by email; nobody found is fine,
-the ticket keeps the email and no person.
+the ticket keeps the email and no person. Events come in batches written in one transaction
+(see `bot.flows.ticket_intake`), each with the outcome it would have had alone.
 
 What changed is handed back as a small `TicketChange`, for whoever reacts to tickets (the
 satisfaction survey, metrics) once the change is committed.

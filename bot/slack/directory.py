@@ -33,7 +33,8 @@ def profile_from_user(user: Mapping[str, Any]) -> Profile:
     name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or "")
     return Profile(platform="slack", user_id=user["id"], display_name=name,
-                   email=(profile.get("email") or None), tz=user.get("tz") or None)
+                   email=(profile.get("email") or None), tz=user.get("tz") or None,
+                   is_bot=not is_person(user))
 
 
 async def read_roster(client: AsyncWebClient, usergroups: Collection[str]) -> Roster:

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit, ProfileChanged
+from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged, ReactionChanged
 from bot.slack.directory import is_person, profile_from_user
+
+ESCAPED_COMMANDS = frozenset({"kudos"})
+"""Commands whose manifest entry sets "should_escape": Slack sends their mentions, channels
+and links as <@U1|name>, <#C1|name>, <!here> and <url|label>, and HTML-escapes the rest."""
+_ESCAPED = re.compile(r"<([@#!]?)([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def _typed(text: str) -> tuple[str, tuple[Mention, ...]]:
+    """The text as the person saw it while typing (``@ann``), and the people it mentions."""
+    mentions: list[Mention] = []
+
+    def plain(match: re.Match[str]) -> str:
+        sigil, target, label = match.groups()
+        if sigil == "@":
+            name = html.unescape(label or target)
+            mentions.append(Mention(user_id=target, name=name))
+            return f"@{name}"
+        if sigil == "#":
+            return f"#{html.unescape(label or target)}"
+        if sigil == "!":
+            # <!here>, <!subteam^S1|@helpdesk>: as typed, with one @.
+            return "@" + html.unescape(label or target.split("^")[0]).lstrip("@")
+        # A link: its address, which is what a reader of the text should see.
+        return html.unescape(target)
+
+    return html.unescape(_ESCAPED.sub(plain, text)), tuple(mentions)
 
 
 def command_intent(body: Mapping[str, Any]) -> Command:
+    command = str(body.get("command", "")).lstrip("/")
+    text, mentions = str(body.get("text") or "").strip(), ()
+    if command in ESCAPED_COMMANDS:
+        text, mentions = _typed(text)
     return Command(
-        command=str(body.get("command", "")).lstrip("/"),
-        text=str(body.get("text") or "").strip(),
+        command=command,
+        text=text,
         origin=Origin(platform="slack", user_id=body["user_id"],
                       channel=body.get("channel_id"), response_url=body.get("response_url"),
                       trigger_id=body.get("trigger_id")),
+        mentions=mentions,
     )
 
 
@@ -70,3 +103,15 @@ def profile_changed(body: Mapping[str, Any]) -> ProfileChanged | None:
     if not isinstance(user, Mapping) or not is_person(user):
         return None
     return ProfileChanged(profile_from_user(user), active=not user.get("deleted"))
+
+
+def reaction_changed(body: Mapping[str, Any]) -> ReactionChanged | None:
+    """A ``reaction_added`` or ``reaction_removed`` delivery; None unless on a message."""
+    event = body["event"]
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+        return None
+    return ReactionChanged(platform="slack", channel=str(item["channel"]),
+                           message_id=str(item["ts"]), user_id=str(event.get("user") or ""),
+                           reaction=str(event.get("reaction") or ""),
+                           added=event.get("type") == "reaction_added")

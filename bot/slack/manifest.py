@@ -17,6 +17,7 @@ from bot.chat.templates import templates_for
 from bot.chat.text import Formatted
 from bot.config import AppConfig, ConfigError
 from bot.handlers import Routes
+from bot.slack.intents import ESCAPED_COMMANDS
 from bot.slack.listeners.events import EVENT_INTENTS
 
 EVENTS_PATH = "/slack/events"
@@ -39,6 +40,8 @@ BOT_SCOPES = (
     "users:read.email",
     # usergroups.users.list: app.yaml grants roles and segments by Slack user group.
     "usergroups:read",
+    # The reaction_added and reaction_removed events: reactions to kudos wall posts.
+    "reactions:read",
 )
 
 
@@ -136,5 +139,5 @@ def _slash_command(routes: Routes, command: str, request_url: str | None) -> dic
     entry["description"] = templates.render_block(template, "description", context)
     if templates.has_block(template, "usage_hint"):
         entry["usage_hint"] = templates.render_block(template, "usage_hint", context)
-    entry["should_escape"] = False
+    entry["should_escape"] = command in ESCAPED_COMMANDS
     return entry

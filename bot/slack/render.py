@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.message import Button, ChoiceField, Form, Message, TextField
+from bot.chat.message import Button, ChoiceField, Form, Message, PeopleField, TextField
 from bot.chat.templates import Templates, templates_for
 from bot.chat.text import ELLIPSIS
 
@@ -114,12 +114,15 @@ class SlackRenderer:
         return {name: _plain(self._block(form.template, block, form.context), MAX_LABEL)["text"]
                 for name, block in form.errors.items()}
 
-    def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
+    def _input(self, template: str, field: TextField | ChoiceField | PeopleField,
+               ctx) -> dict[str, Any]:
         label = _plain(self._block(template, field.label, ctx), MAX_LABEL)
-        if isinstance(field, TextField):
-            element: dict[str, Any] = {"type": "plain_text_input", "action_id": field.name,
-                                       "multiline": field.multiline,
-                                       "max_length": field.max_length}
+        if isinstance(field, PeopleField):
+            element: dict[str, Any] = {"type": "multi_users_select", "action_id": field.name,
+                                       "max_selected_items": field.max_people}
+        elif isinstance(field, TextField):
+            element = {"type": "plain_text_input", "action_id": field.name,
+                       "multiline": field.multiline, "max_length": field.max_length}
             if field.initial:
                 element["initial_value"] = field.initial[: field.max_length]
         else:

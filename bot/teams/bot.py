@@ -26,6 +26,7 @@ from bot.teams.intents import (
     conversation_type,
     intent_of,
     profile_of,
+    reactions_of,
     reference_of,
     teams_user_id,
 )
@@ -62,6 +63,10 @@ class TouchpointBot(ActivityHandler):
                 await self.dispatcher.services.chat.open_form(intent.origin, invalid)
                 return
         await self.dispatcher.dispatch(intent)
+
+    async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
+        for event in reactions_of(turn_context.activity):
+            await self.dispatcher.dispatch(event)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

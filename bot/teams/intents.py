@@ -20,7 +20,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.port import MessageRef, Origin, Profile
-from bot.intents import ButtonPress, Command, FormSubmit, Intent
+from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention, ReactionChanged
 
 COMMANDS = frozenset({"complain", "kudos", "broadcast"})
 DEFAULT_COMMAND = "touchpoint"
@@ -87,6 +87,24 @@ def _bot_mentions(activity: Activity) -> set[str]:
     return names
 
 
+def mentions_of(activity: Activity) -> tuple[Mention, ...]:
+    """Who the text mentions, the bot itself left out, each known by the id the directory
+    uses (the AAD object id when Teams gives it), in the order the entities list them."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    found: list[Mention] = []
+    for entity in activity.entities or []:
+        extra = entity.additional_properties or {}
+        mentioned = extra.get("mentioned") or {}
+        account_id = str(mentioned.get("id") or "")
+        if entity.type != "mention" or not account_id or account_id == bot_id:
+            continue
+        match = _MENTION.search(str(extra.get("text") or ""))
+        name = html.unescape(match.group(1) if match else str(mentioned.get("name") or ""))
+        user_id = str(mentioned.get("aadObjectId") or account_id).lower()
+        found.append(Mention(user_id=user_id, name=_TAG.sub("", name).strip()))
+    return tuple(found)
+
+
 def plain_text(activity: Activity) -> str:
     """What the person typed: no bot mention, no markup, entities decoded."""
     raw = activity.text or ""
@@ -150,4 +168,23 @@ def intent_of(activity: Activity) -> Intent | None:
     if value is not None and not activity.text:
         return None
     command, text = command_of(plain_text(activity))
-    return Command(command=command, text=text, origin=origin, profile=profile)
+    return Command(command=command, text=text, origin=origin, profile=profile,
+                   mentions=mentions_of(activity))
+
+
+def reactions_of(activity: Activity) -> list[ReactionChanged]:
+    """A messageReaction activity's reactions added and removed, on the message it names.
+
+    A reaction to a channel post arrives in the post's thread (``19:...;messageid=ID``); the
+    post itself was sent to the channel, so that is the conversation named here.
+    """
+    user_id = teams_user_id(activity.from_property)
+    conversation = activity.conversation.id if activity.conversation else None
+    if not user_id or not conversation or not activity.reply_to_id:
+        return []
+    channel = conversation.split(";messageid=")[0]
+    changes = [(reaction, True) for reaction in activity.reactions_added or []]
+    changes += [(reaction, False) for reaction in activity.reactions_removed or []]
+    return [ReactionChanged(platform="teams", channel=channel, message_id=activity.reply_to_id,
+                            user_id=user_id, reaction=str(reaction.type or ""), added=added)
+            for reaction, added in changes]

@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from bot.chat.message import Button, ChoiceField, Form, Message, TextField
+from bot.chat.message import Button, ChoiceField, Form, Message, PeopleField, TextField
 from bot.chat.templates import Templates, templates_for
 from bot.chat.text import ELLIPSIS
 
@@ -154,8 +154,15 @@ class TeamsRenderer:
         title = self._block(form.template, "title", form.context)
         return card_activity(self.form_card(form), plain(title, MAX_SUMMARY))
 
-    def _input(self, template: str, field: TextField | ChoiceField, ctx) -> dict[str, Any]:
+    def _input(self, template: str, field: TextField | ChoiceField | PeopleField,
+               ctx) -> dict[str, Any]:
         label = plain(self._block(template, field.label, ctx), MAX_LABEL)
+        if isinstance(field, PeopleField):
+            # Teams' people picker: it searches the organisation and submits AAD object ids.
+            return {"type": "Input.ChoiceSet", "id": field.name, "label": label,
+                    "isMultiSelect": True, "isRequired": field.required, "choices": [],
+                    "choices.data": {"type": "Data.Query",
+                                     "dataset": "graph.microsoft.com/users"}}
         if isinstance(field, TextField):
             element: dict[str, Any] = {"type": "Input.Text", "id": field.name, "label": label,
                                        "isMultiline": field.multiline,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+MAX_EMAIL = 320
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -29,11 +30,12 @@ def pick(payload: Any, path: str) -> Any:
 
 
 def text(payload: Any, path: str, *, required: bool = False) -> str | None:
-    """A string (numbers are taken as written); empty text counts as absent."""
+    """A string (numbers are taken as written) without NUL characters, which PostgreSQL
+    cannot store; empty text counts as absent."""
     value = pick(payload, path)
     if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
         raise BadEvent(f"{path}: must be text")
-    found = str(value).strip() if value is not None else ""
+    found = str(value).replace("\x00", "").strip() if value is not None else ""
     if not found:
         if required:
             raise BadEvent(f"{path}: required")
@@ -45,7 +47,8 @@ def email(payload: Any, path: str) -> str | None:
     found = text(payload, path)
     if found is None:
         return None
-    if "@" not in found or any(character.isspace() for character in found):
+    if ("@" not in found or any(character.isspace() for character in found)
+            or len(found) > MAX_EMAIL):
         raise BadEvent(f"{path}: {found[:80]!r} is not an email address")
     return found.lower()
 

@@ -32,6 +32,14 @@ def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
             "Touchpoint → Ann (direct message)\n"
             "  Touchpoint: how can IT help?\n") in transcript
     assert "  • help: Show this list of what I can do.\n" in transcript
+    # The kudos scene: the wall shows the story, the lead's approval updates the card.
+    assert ("Touchpoint → #kudos\n"
+            "  🎉 @Erin thanked @Tom:\n"
+            "  “had my laptop back in ten minutes, right before the board meeting”\n"
+            ) in transcript
+    assert ("Lee presses [ Approve ] in #it-triage\n"
+            "Touchpoint updates its message in #it-triage\n") in transcript
+    assert "  Good news: @Lee approved your Lunch with the CIO." in transcript
     assert "\x1b[" not in transcript, "no colour when stdout is not a terminal"
     assert "Traceback" not in done.stderr
     assert list(scratch.iterdir()) == []

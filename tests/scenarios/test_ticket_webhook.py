@@ -154,6 +154,11 @@ async def test_a_body_changed_after_signing_is_refused(bot, desk):
     (b'{"id": "INC-1", "status": "open", "created_at": "2026-11-10T09:00:00Z", '
      b'"requester_email": "not an email"}', "desk",
      "requester_email: 'not an email' is not an email address"),
+    (b'{"id": "INC-1", "status": "open", "created_at": "2026-11-10T09:00:00Z", '
+     b'"assignee_email": "' + b"a" * 320 + b'@example.com"}', "desk",
+     "assignee_email: '" + "a" * 80 + "' is not an email address"),
+    (b'{"id": "' + b"9" * 129 + b'", "status": "open", "created_at": "2026-11-10T09:00:00Z"}',
+     "desk", "id: longer than 128 characters"),
     (b'{"id": "INC-1", "status": "exploded", "created_at": "2026-11-10T09:00:00Z"}', "desk",
      "status: 'exploded' is not mapped to open, resolved or closed (add it to the source's "
      "statuses in app.yaml)"),
@@ -170,6 +175,14 @@ async def test_an_unreadable_event_gets_400_with_one_line_and_nothing_written(
     assert reply.json() == {"error": reason}
     assert await all_tickets(bot) == []
     assert await deliveries(bot) == 0
+
+
+async def test_nul_characters_are_dropped_so_every_database_can_store_the_text(bot, desk):
+    reply = await desk.send(event(title="Printer\u0000 on fire", event_id="e\u0000-1"),
+                            source="desk")
+
+    assert reply.status == 200
+    assert [ticket.title for ticket in await all_tickets(bot)] == ["Printer on fire"]
 
 
 async def test_a_source_maps_its_own_status_names(bot, desk):

@@ -17,6 +17,8 @@ from bot.config import TicketSource
 from bot.flows.tickets import TicketEvent
 from bot.webhooks.fields import BadEvent
 
+MAX_ID = 128
+
 
 @dataclass(frozen=True)
 class Reported:
@@ -55,6 +57,8 @@ class Preset:
 
 def to_event(reported: Reported, source: TicketSource, preset: Preset) -> TicketEvent:
     """The event in Touchpoint's terms, with the source's mappings over the preset's."""
+    if len(reported.external_id) > MAX_ID:
+        raise BadEvent(f"id: longer than {MAX_ID} characters")
     status = _lookup(reported.status, source.statuses, preset.statuses) or reported.status_fallback
     if status is None:
         raise BadEvent(f"status: {reported.status[:80]!r} is not mapped to open, resolved or "
@@ -64,7 +68,7 @@ def to_event(reported: Reported, source: TicketSource, preset: Preset) -> Ticket
     times = (reported.updated_at, reported.opened_at, reported.first_response_at,
              reported.resolved_at, reported.reopened_at)
     return TicketEvent(
-        external_id=reported.external_id[:128], status=status, opened_at=reported.opened_at,
+        external_id=reported.external_id, status=status, opened_at=reported.opened_at,
         occurred_at=reported.updated_at or max(at for at in times if at is not None),
         title=(reported.title or "")[:500], requester_email=reported.requester_email,
         assignee_email=reported.assignee_email, priority=priority[:32],

@@ -44,7 +44,9 @@ METHOD_SCOPES: dict[str, str | None] = {
 }
 EVENT_SCOPES: dict[str, str | None] = {"team_join": "users:read", "user_change": "users:read",
                                        "app_home_opened": None,
-                                       "app_mention": "app_mentions:read"}
+                                       "app_mention": "app_mentions:read",
+                                       "reaction_added": "reactions:read",
+                                       "reaction_removed": "reactions:read"}
 SLACK_SOURCES = Path(__file__).resolve().parents[3] / "bot" / "slack"
 _ENV_WITHOUT_SECRETS = {name: None for name in (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
@@ -103,7 +105,8 @@ def test_the_manifest_is_yaml_in_slack_shape_without_any_token(app_yaml):
     for command in commands:
         assert re.fullmatch(r"/[a-z][a-z0-9_-]{0,30}", command["command"])
         assert command["url"] == events_url
-        assert command["should_escape"] is False
+        # Only /kudos needs its mentions as user ids.
+        assert command["should_escape"] is (command["command"] == "/kudos")
         assert 0 < len(command["description"]) <= 2000
     settings = manifest["settings"]
     # Slack refuses a subscription without events, so the section is there only with some.

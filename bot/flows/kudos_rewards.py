@@ -1,0 +1,221 @@
+"""Kudos rewards: balances, the catalogue, redemptions and their approval.
+
+``/kudos redeem KEY`` takes the points and one of the reward's stock in one transaction (the
+person's row locked first, then the stock claimed with a conditional UPDATE), so neither
+can go below zero however many requests arrive at once. The request then goes as a card with
+Approve / Decline to the approvals channel (the triage channel unless app.yaml names
+another): one card that any IT lead or admin can act on, updated in place once someone has,
+so two people never decide the same request. A reward that needs no approval skips straight
+to Fulfilled. Declining refunds the points and puts the item back in stock. Who may press
+which button is checked here, on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.message import Button, Message
+from bot.chat.port import MessageRef, Origin
+from bot.config import KudosReward, Role
+from bot.flows.kudos import APPROVE, DECLINE, FULFIL, person_view, week_start, zone_of
+from bot.services import Services
+from storage import audit
+from storage.kudos import (
+    Entry,
+    KudosRedemption,
+    Status,
+    add_entry,
+    balance,
+    claim_stock,
+    claimed,
+    given_since,
+    lock_person,
+    move_status,
+    release_stock,
+)
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+
+async def show_balance(services: Services, session: AsyncSession, person: Person,
+                       origin: Origin) -> None:
+    config = services.settings.app.kudos
+    assert person.id is not None
+    zone = zone_of(person)
+    start = week_start(services.clock(), zone)
+    points = await balance(session, person.id)
+    used = await given_since(session, person.id, start)
+    await session.commit()
+    await services.chat.reply_privately(origin, Message("kudos/balance", {
+        "balance": points, "left": max(config.weekly_allowance - used, 0),
+        "allowance": config.weekly_allowance, "rewards": bool(config.rewards)}))
+
+
+async def _catalogue(session: AsyncSession, rewards: list[KudosReward]) -> list[dict[str, Any]]:
+    shown = []
+    for reward in rewards:
+        left = None if reward.stock is None else max(
+            reward.stock - await claimed(session, reward.key), 0)
+        shown.append({"key": reward.key, "name": reward.name, "cost": reward.cost,
+                      "left": left, "needs_approval": reward.needs_approval})
+    return shown
+
+
+async def show_rewards(services: Services, session: AsyncSession, person: Person,
+                       origin: Origin) -> None:
+    assert person.id is not None
+    rewards = await _catalogue(session, services.settings.app.kudos.rewards)
+    points = await balance(session, person.id)
+    await session.commit()
+    await services.chat.reply_privately(origin, Message("kudos/rewards", {
+        "rewards": rewards, "balance": points}))
+
+
+async def redeem(services: Services, session: AsyncSession, person: Person, origin: Origin,
+                 key: str) -> None:
+    config = services.settings.app.kudos
+    assert person.id is not None
+    reward = config.reward(key) if key else None
+    if reward is None:
+        await _refuse(services, origin, "unknown", key=key,
+                      keys=[r.key for r in config.rewards])
+        return
+    await lock_person(session, person.id)
+    points = await balance(session, person.id)
+    if points < reward.cost:
+        await session.rollback()
+        await _refuse(services, origin, "short", reward=reward.name, cost=reward.cost,
+                      balance=points)
+        return
+    if not await claim_stock(session, reward.key, reward.stock):
+        await session.rollback()
+        await _refuse(services, origin, "out_of_stock", reward=reward.name)
+        return
+    status = Status.PENDING if reward.needs_approval else Status.APPROVED
+    redemption = KudosRedemption(person_id=person.id, reward_key=reward.key,
+                                 reward_name=reward.name, cost=reward.cost,
+                                 status=status.value, requested_at=services.clock())
+    session.add(redemption)
+    await session.flush()
+    add_entry(session, person.id, Entry.REDEEM, -reward.cost, redemption_id=redemption.id)
+    await session.commit()
+    services.metrics.kudos_redemptions.labels("requested").inc()
+
+    await _post_card(services, session, redemption, person)
+    await services.chat.reply_privately(origin, Message("kudos/redeemed", {
+        "reward": reward.name, "cost": reward.cost, "balance": points - reward.cost,
+        "needs_approval": reward.needs_approval}))
+
+
+async def _refuse(services: Services, origin: Origin, reason: str, **context: Any) -> None:
+    services.metrics.kudos_redemptions.labels("refused").inc()
+    log.info("redemption by %s refused: %s", origin.user_id, reason)
+    await services.chat.reply_privately(origin, Message("kudos/redeem_refused", {
+        "reason": reason, **context}))
+
+
+async def _card(session: AsyncSession, redemption: KudosRedemption,
+                redeemer: Person | None = None) -> Message:
+    """The approval card for a redemption in its current state."""
+    redeemer = redeemer or await session.get(Person, redemption.person_id)
+    decider = await session.get(Person, redemption.decided_by) if redemption.decided_by else None
+    fulfiller = (await session.get(Person, redemption.fulfilled_by)
+                 if redemption.fulfilled_by else None)
+    assert redeemer is not None
+    value = str(redemption.id)
+    buttons: tuple[Button, ...] = ()
+    if redemption.status == Status.PENDING:
+        buttons = (Button(APPROVE, "approve", value, "primary"),
+                   Button(DECLINE, "decline", value, "danger"))
+    elif redemption.status == Status.APPROVED:
+        buttons = (Button(FULFIL, "fulfil", value, "primary"),)
+    return Message("kudos/approval", {
+        "redeemer": person_view(redeemer), "reward": redemption.reward_name,
+        "cost": redemption.cost, "status": redemption.status, "number": redemption.id,
+        "decider": person_view(decider) if decider else None,
+        "fulfiller": person_view(fulfiller) if fulfiller else None,
+    }, buttons=buttons)
+
+
+async def _post_card(services: Services, session: AsyncSession, redemption: KudosRedemption,
+                     redeemer: Person) -> None:
+    app = services.settings.app
+    message = await _card(session, redemption, redeemer)
+    await session.commit()
+    try:
+        refs = await services.chat.post(app.kudos.approvals or app.channels.triage, message)
+    except Exception:
+        log.exception("could not post the approval card of redemption %s", redemption.id)
+        return
+    await session.exec(update(KudosRedemption).where(col(KudosRedemption.id) == redemption.id)
+                       .values(card_refs=[ref.to_json() for ref in refs]))
+    await session.commit()
+
+
+async def decide(services: Services, session: AsyncSession, actor: Person, origin: Origin,
+                 action: str, value: str) -> None:
+    """Approve, decline or mark fulfilled, by an IT lead or admin who is not the redeemer."""
+    redemption_id = int(value) if value.isdigit() and len(value) < 10 else None
+    redemption = (await session.get(KudosRedemption, redemption_id)
+                  if redemption_id is not None else None)
+    refusal = None
+    if redemption is None:
+        refusal = "not_found"
+    elif not Role(actor.role).at_least(Role.IT_LEAD):
+        refusal = "not_allowed"
+    elif redemption.person_id == actor.id:
+        refusal = "own"
+    if refusal is not None or redemption is None or redemption_id is None:
+        await session.rollback()
+        await services.chat.reply_privately(origin, Message("kudos/decision_refused", {
+            "reason": refusal}))
+        return
+    now = services.clock()
+    if action == APPROVE:
+        moved = await move_status(session, redemption_id, Status.PENDING, Status.APPROVED,
+                                  decided_by=actor.id, decided_at=now)
+    elif action == DECLINE:
+        moved = await move_status(session, redemption_id, Status.PENDING, Status.DECLINED,
+                                  decided_by=actor.id, decided_at=now)
+        if moved:
+            add_entry(session, redemption.person_id, Entry.REFUND, redemption.cost,
+                      redemption_id=redemption_id)
+            await release_stock(session, redemption.reward_key)
+    else:
+        moved = await move_status(session, redemption_id, Status.APPROVED, Status.FULFILLED,
+                                  fulfilled_by=actor.id, fulfilled_at=now)
+    if not moved:
+        await session.rollback()
+        current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
+        await session.commit()
+        await services.chat.reply_privately(origin, Message("kudos/decision_refused", {
+            "reason": "already", "status": current.status if current else None}))
+        return
+    audit.record(session, actor_id=actor.id, action=action,
+                 subject_type="kudos_redemption", subject_id=redemption_id)
+    await session.commit()
+    current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
+    assert current is not None
+    services.metrics.kudos_redemptions.labels(current.status).inc()
+    card = await _card(session, current)
+    redeemer = await session.get(Person, current.person_id)
+    points = await balance(session, current.person_id)
+    await session.commit()
+    for raw in current.card_refs:
+        try:
+            await services.chat.update(MessageRef.from_json(raw), card)
+        except Exception:
+            log.exception("could not update the approval card of redemption %s", current.id)
+    assert redeemer is not None
+    try:
+        await services.chat.send_dm(redeemer, Message("kudos/redemption", {
+            "status": current.status, "reward": current.reward_name, "cost": current.cost,
+            "balance": points, "decider": person_view(actor)}))
+    except Exception:
+        log.exception("could not tell person %s about redemption %s", redeemer.id, current.id)
+

@@ -1,0 +1,182 @@
+"""Kudos figures for the leaderboard, the weekly digest and the quarterly newsletter, each one
+SQL query that counts in the database: vouchers given, top recipients and givers, counts per
+team (a segment from app.yaml), recent and most reacted stories, and people recognised for the
+first time.
+
+Revoked vouchers count nowhere. A voucher with several recipients counts once per recipient,
+as it does against the giver's allowance. Periods are half-open: `since` <= at < `until`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.kudos import (
+    KudosReaction,
+    KudosRecipient,
+    KudosVoucher,
+    KudosWallPost,
+    voucher_code,
+)
+from storage.models import Person
+
+Segment = tuple[str, str]
+"""(segment name, value): ``("department", "Finance")``."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    person_id: int
+    name: str
+    slack_id: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Story:
+    code: str
+    story: str
+    value: str | None
+    giver: str
+    recipients: str
+    """Display names, comma-separated."""
+    given_at: datetime
+    reactions: int
+
+
+def _in_period(since: datetime, until: datetime) -> list[ColumnElement[bool]]:
+    return [col(KudosVoucher.revoked_at).is_(None), col(KudosVoucher.created_at) >= since,
+            col(KudosVoucher.created_at) < until]
+
+
+def in_segment(person: Any, segment: Segment | None) -> list[ColumnElement[bool]]:
+    if segment is None:
+        return []
+    name, value = segment
+    return [person.segments[name].as_string() == value]
+
+
+async def _ranked(session: AsyncSession, statement: Select, count: ColumnElement[int],
+                  person: Any, limit: int) -> list[Ranked]:
+    rows = await session.exec(
+        statement.group_by(person.id, person.display_name, person.slack_user_id)
+        .order_by(count.desc(), person.display_name).limit(limit))
+    return [Ranked(*row) for row in rows.all()]
+
+
+async def top_recipients(session: AsyncSession, since: datetime, until: datetime, *,
+                         segment: Segment | None = None, limit: int = 5) -> list[Ranked]:
+    count = func.count(KudosRecipient.id)
+    statement = (
+        select(Person.id, Person.display_name, Person.slack_user_id, count)
+        .join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
+        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
+        .where(*_in_period(since, until), *in_segment(Person, segment)))
+    return await _ranked(session, statement, count, Person, limit)
+
+
+async def top_givers(session: AsyncSession, since: datetime, until: datetime, *,
+                     segment: Segment | None = None, limit: int = 5) -> list[Ranked]:
+    count = func.count(KudosRecipient.id)
+    statement = (
+        select(Person.id, Person.display_name, Person.slack_user_id, count)
+        .join(KudosVoucher, col(KudosVoucher.giver_id) == Person.id)
+        .join(KudosRecipient, col(KudosRecipient.voucher_id) == KudosVoucher.id)
+        .where(*_in_period(since, until), *in_segment(Person, segment)))
+    return await _ranked(session, statement, count, Person, limit)
+
+
+async def vouchers_given(session: AsyncSession, since: datetime, until: datetime, *,
+                         segment: Segment | None = None) -> int:
+    """Vouchers given in the period (one per recipient), to people in `segment` if given."""
+    found = await session.exec(
+        select(func.count(KudosRecipient.id))
+        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
+        .join(Person, col(Person.id) == KudosRecipient.person_id)
+        .where(*_in_period(since, until), *in_segment(Person, segment)))
+    return int(found.one())
+
+
+async def received_by_segment(session: AsyncSession, segment: str, since: datetime,
+                              until: datetime) -> list[tuple[str, int]]:
+    """(team, vouchers its people received), most first; people outside any team left out."""
+    team = Person.segments[segment].as_string()
+    count = func.count(KudosRecipient.id)
+    rows = await session.exec(
+        select(team, count)
+        .join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
+        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
+        .where(*_in_period(since, until), team.is_not(None))
+        .group_by(team).order_by(count.desc(), team))
+    return [(str(name), int(n)) for name, n in rows.all()]
+
+
+def _reactions() -> Any:
+    """How many reactions a voucher's wall posts have, for each voucher of the outer query."""
+    return (select(func.count(KudosReaction.id))
+            .join(KudosWallPost, col(KudosWallPost.id) == KudosReaction.post_id)
+            .where(col(KudosWallPost.voucher_id) == KudosVoucher.id)
+            .correlate(KudosVoucher).scalar_subquery())
+
+
+async def _stories(session: AsyncSession, since: datetime, until: datetime, limit: int,
+                   segment: Segment | None, most_reacted: bool) -> list[Story]:
+    giver = aliased(Person)
+    recipient = aliased(Person)
+    names = func.aggregate_strings(recipient.display_name, ", ")
+    reactions = _reactions()
+    statement = (
+        select(KudosVoucher.id, KudosVoucher.story, KudosVoucher.value, giver.display_name,
+               names, KudosVoucher.created_at, reactions)
+        .join(giver, col(giver.id) == KudosVoucher.giver_id)
+        .join(KudosRecipient, col(KudosRecipient.voucher_id) == KudosVoucher.id)
+        .join(recipient, col(recipient.id) == KudosRecipient.person_id)
+        .where(*_in_period(since, until), col(KudosVoucher.public).is_(True),
+               *in_segment(recipient, segment))
+        .group_by(KudosVoucher.id, KudosVoucher.story, KudosVoucher.value,
+                  giver.display_name, KudosVoucher.created_at))
+    newest = (col(KudosVoucher.created_at).desc(), col(KudosVoucher.id).desc())
+    if most_reacted:
+        statement = statement.where(reactions > 0).order_by(reactions.desc(), *newest)
+    else:
+        statement = statement.order_by(*newest)
+    rows = await session.exec(statement.limit(limit))
+    return [Story(voucher_code(vid), story, value, giver_name, recipients, at, int(count))
+            for vid, story, value, giver_name, recipients, at, count in rows.all()]
+
+
+async def recent_stories(session: AsyncSession, since: datetime, until: datetime, *,
+                         limit: int = 5, segment: Segment | None = None) -> list[Story]:
+    """The newest public stories of the period, with their recipients' names."""
+    return await _stories(session, since, until, limit, segment, most_reacted=False)
+
+
+async def most_reacted_stories(session: AsyncSession, since: datetime, until: datetime, *,
+                               limit: int = 5, segment: Segment | None = None) -> list[Story]:
+    """The public stories of the period people reacted to most on the wall (ties: newest)."""
+    return await _stories(session, since, until, limit, segment, most_reacted=True)
+
+
+async def first_recognised(session: AsyncSession, since: datetime, until: datetime, *,
+                           segment: Segment | None = None) -> list[Ranked]:
+    """People whose first (unrevoked) kudos ever came in the period, with how many they got
+    in it."""
+    # Everything they received before `until` is in the period, since the first one is.
+    rows = await session.exec(
+        select(Person.id, Person.display_name, Person.slack_user_id,
+               func.count(KudosRecipient.id))
+        .join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
+        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
+        .where(col(KudosVoucher.revoked_at).is_(None),
+               col(KudosVoucher.created_at) < until, *in_segment(Person, segment))
+        .group_by(Person.id, Person.display_name, Person.slack_user_id)
+        .having(func.min(KudosVoucher.created_at) >= since)
+        .order_by(Person.display_name))
+    return [Ranked(*row) for row in rows.all()]

@@ -1,0 +1,131 @@
+"""The kudos flows without any HTTP in front: parsing who is thanked, the form's values, the
+giver's week, leaderboard periods, and `give` itself against the Slack emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.chat.port import Origin
+from bot.chat.router import Chat
+from bot.flows import kudos
+from bot.flows.kudos_board import period_bounds
+from bot.intents import Mention
+from bot.metrics import Metrics
+from bot.services import Services
+from bot.slack.chat import SlackChat
+from bot.slack.client import make_client
+from storage.engine import create_engine, session_factory
+from storage.kudos import KudosLedger, KudosVoucher
+from storage.models import Person
+
+TOM = Mention("U0TECH001", "tom.tech")
+TINA = Mention("U0TECH002", "Tina Tech")
+
+
+@pytest.mark.parametrize(("text", "mentions", "recipients", "story"), [
+    ("@tom.tech fixed it", [TOM], [TOM], "fixed it"),
+    ("@tom.tech, @Tina Tech: the move", [TOM, TINA], [TOM, TINA], "the move"),
+    ("@tom.tech and @Tina Tech the move", [TOM, TINA], [TOM, TINA], "the move"),
+    # Teams keeps the bare name where the mention was.
+    ("Tina Tech & tom.tech rescued us", [TINA, TOM], [TINA, TOM], "rescued us"),
+    ("thanks @tom.tech for the fix", [TOM], [TOM], "thanks @tom.tech for the fix"),
+    ("@tom.tech thanks, and @Tina Tech too", [TOM, TINA], [TOM], "thanks, and @Tina Tech too"),
+    ("@tom.tech @tom.tech twice", [TOM, TOM], [TOM], "twice"),
+    ("@tom.techno is not tom", [TOM], [TOM], "@tom.techno is not tom"),
+    ("no mentions at all", [], [], "no mentions at all"),
+])
+def test_leading_mentions_are_the_recipients(text, mentions, recipients, story):
+    assert kudos.split_recipients(text, mentions) == (recipients, story)
+
+
+def test_the_form_gives_ids_a_value_and_visibility(settings):
+    config = settings.app.kudos.model_copy(update={"values": ["Fast fix"]})
+
+    gift = kudos.gift_from_form({"recipients": "U1, U2,U1", "story": " thanks ",
+                                 "value": "Fast fix", "visibility": "private"}, config)
+
+    assert [m.user_id for m in gift.recipients] == ["U1", "U2"]
+    assert (gift.story, gift.value, gift.public, gift.problems) == (
+        "thanks", "Fast fix", False, [])
+    bad = kudos.gift_from_form({"recipients": "U1", "story": "x", "value": "Made up",
+                                "visibility": "everyone"}, config)
+    assert [p.reason for p in bad.problems] == ["unknown_value", "unknown_visibility"]
+
+
+def test_the_week_starts_monday_midnight_in_the_givers_zone():
+    new_york = ZoneInfo("America/New_York")
+    # Monday 02:00 UTC is still Sunday evening in New York.
+    start = kudos.week_start(datetime(2026, 1, 12, 2, tzinfo=UTC), new_york)
+    assert start == datetime(2026, 1, 5, tzinfo=new_york)
+    # Across the change to summer time the week still starts at local midnight.
+    start = kudos.week_start(datetime(2026, 3, 9, 12, tzinfo=UTC), new_york)
+    assert start.astimezone(UTC) == datetime(2026, 3, 9, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("period", "start", "end"), [
+    ("week", datetime(2026, 11, 16), datetime(2026, 11, 23)),
+    ("month", datetime(2026, 11, 1), datetime(2026, 12, 1)),
+    ("quarter", datetime(2026, 10, 1), datetime(2027, 1, 1)),
+    ("year", datetime(2026, 1, 1), datetime(2027, 1, 1)),
+])
+def test_leaderboard_periods_are_in_the_readers_zone(period, start, end):
+    reader = Person(display_name="Ann", tz="Europe/Berlin")
+    zone = ZoneInfo("Europe/Berlin")
+
+    bounds = period_bounds(period, datetime(2026, 11, 20, 23, 30, tzinfo=UTC), reader)
+
+    assert bounds == (start.replace(tzinfo=zone), end.replace(tzinfo=zone))
+
+
+@pytest.fixture
+async def services(settings, slack) -> AsyncIterator[Services]:
+    engine = create_engine(settings.secrets.database_url.get_secret_value())
+    metrics = Metrics()
+    chat = Chat(SlackChat(make_client("xoxb-test", slack.url, metrics), metrics))
+    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                   chat=chat, metrics=metrics,
+                   clock=lambda: datetime(2026, 3, 4, 12, tzinfo=UTC))
+    await engine.dispose()
+
+
+async def test_give_stores_once_and_answers_through_the_port(services, slack):
+    async with services.sessions() as session:
+        erin = Person(slack_user_id="U0EMPL001", display_name="Erin", tz="Europe/London")
+        session.add(erin)
+        await session.commit()
+        erin_id = erin.id
+        origin = Origin("slack", "U0EMPL001", channel="C0GENERAL")
+
+        await kudos.give(services, session, erin, origin,
+                         kudos.Gift(recipients=[TOM], story="fixed it"))
+        await kudos.give(services, session, erin, origin,
+                         kudos.Gift(recipients=[TOM], story="fixed it"))
+
+        [voucher] = (await session.exec(select(KudosVoucher))).all()
+        [entry] = (await session.exec(select(KudosLedger))).all()
+        tom = (await session.exec(select(Person).where(
+            Person.slack_user_id == "U0TECH001"))).one()
+    # Tom was new: his profile came from Slack, and app.yaml makes him IT staff.
+    assert (tom.role, tom.email) == ("it_staff", "tech1@example.com")
+    assert (voucher.giver_id, entry.person_id, entry.points) == (erin_id, tom.id, 10)
+    given, refused = slack.calls_to("chat.postEphemeral")
+    assert "on its way to <@U0TECH001>" in str(given.args["blocks"])
+    assert "You already thanked tom.tech today" in str(refused.args["blocks"])
+    assert services.metrics.registry.get_sample_value("touchpoint_kudos_given_total") == 1
+    assert services.metrics.registry.get_sample_value(
+        "touchpoint_kudos_refused_total", {"reason": "already_today"}) == 1
+
+
+@pytest.mark.parametrize(("metadata", "channel"), [
+    ('{"channel": "C0GENERAL"}', "C0GENERAL"),
+    ("", None), ("not json", None), ('["C0GENERAL"]', None), ('{"channel": 7}', None),
+])
+def test_a_form_is_answered_where_its_command_was_typed(metadata, channel):
+    origin = Origin("slack", "U0EMPL001")
+
+    assert kudos.form_origin(origin, metadata).channel == channel

@@ -1,0 +1,102 @@
+"""Kudos figures computed in SQL, on SQLite and PostgreSQL: vouchers given, rankings, counts
+per team, recent stories and people recognised for the first time; revoked vouchers and
+private stories are left out where they must be."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import kudos_stats
+from storage.engine import create_engine, session_factory
+from storage.kudos import KudosRecipient, KudosVoucher, KudosWallPost, react
+from storage.models import Person
+
+START = datetime(2026, 4, 1, tzinfo=UTC)
+END = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+async def people(session: AsyncSession, *specs: tuple[str, dict[str, str]]) -> list[Person]:
+    added = [Person(display_name=name, segments=segments) for name, segments in specs]
+    session.add_all(added)
+    await session.flush()
+    return added
+
+
+async def voucher(session: AsyncSession, giver: Person, to: list[Person], at: datetime,
+                  story: str = "thanks", *, public: bool = True,
+                  revoked: bool = False) -> KudosVoucher:
+    given = KudosVoucher(giver_id=giver.id, story=story, public=public, points=10,
+                         created_at=at, revoked_at=at if revoked else None)
+    session.add(given)
+    await session.flush()
+    for person in to:
+        session.add(KudosRecipient(voucher_id=given.id, person_id=person.id,
+                                   giver_id=giver.id, given_on=at.date()))
+    await session.flush()
+    return given
+
+
+async def test_figures_for_a_quarter(session):
+    ann, bob, cat, dan = await people(
+        session, ("Ann", {"department": "Finance"}), ("Bob", {"department": "IT"}),
+        ("Cat", {"department": "IT"}), ("Dan", {}))
+    await voucher(session, ann, [bob], START - timedelta(days=3), "before the quarter")
+    move = await voucher(session, ann, [bob, cat], START + timedelta(days=1), "the move")
+    await voucher(session, dan, [cat], START + timedelta(days=2), "private one", public=False)
+    await voucher(session, ann, [cat], START + timedelta(days=3), "abuse", revoked=True)
+    await voucher(session, dan, [bob], START + timedelta(days=4), "the printer")
+    await voucher(session, ann, [dan], END, "next quarter")
+    post = KudosWallPost(voucher_id=move.id, platform="slack", channel="C0KUDOS01",
+                         message_id="1700000000.000100")
+    session.add(post)
+    await session.flush()
+    for user, emoji in (("U1", "tada"), ("U2", "tada"), ("U2", "heart")):
+        await react(session, post.id, user, emoji, added=True)
+    await react(session, post.id, "U1", "tada", added=True)
+    await react(session, post.id, "U2", "heart", added=False)
+    await session.commit()
+
+    assert await kudos_stats.vouchers_given(session, START, END) == 4
+    assert await kudos_stats.vouchers_given(session, START, END,
+                                            segment=("department", "IT")) == 4
+    assert await kudos_stats.vouchers_given(session, START, END,
+                                            segment=("department", "Finance")) == 0
+    recipients = await kudos_stats.top_recipients(session, START, END)
+    assert [(r.name, r.count) for r in recipients] == [("Bob", 2), ("Cat", 2)]
+    givers = await kudos_stats.top_givers(session, START, END)
+    # Ties are broken by name.
+    assert [(g.name, g.count) for g in givers] == [("Ann", 2), ("Dan", 2)]
+    assert await kudos_stats.received_by_segment(session, "department", START, END) == [
+        ("IT", 4)]
+    stories = await kudos_stats.recent_stories(session, START, END)
+    assert [(s.story, s.giver) for s in stories] == [("the printer", "Dan"),
+                                                     ("the move", "Ann")]
+    assert sorted(stories[1].recipients.split(", ")) == ["Bob", "Cat"]
+    assert (stories[1].code, stories[1].reactions, stories[0].reactions) == (
+        f"K-{move.id}", 2, 0)
+    # Only stories with reactions, the most reacted first.
+    liked = await kudos_stats.most_reacted_stories(session, START, END)
+    assert [(s.story, s.reactions) for s in liked] == [("the move", 2)]
+    # Bob had kudos before the quarter; Cat's first came in it.
+    first = await kudos_stats.first_recognised(session, START, END)
+    assert [(r.name, r.count) for r in first] == [("Cat", 2)]
+
+
+async def test_an_empty_period_counts_nothing(session):
+    assert await kudos_stats.vouchers_given(session, START, END) == 0
+    assert await kudos_stats.top_recipients(session, START, END) == []
+    assert await kudos_stats.recent_stories(session, START, END) == []
+    assert await kudos_stats.most_reacted_stories(session, START, END) == []
+    assert await kudos_stats.first_recognised(session, START, END) == []

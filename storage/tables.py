@@ -3,8 +3,10 @@
 from sqlmodel import SQLModel
 
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut
 
 metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ConversationRef", "Person", "ProcessedRequest", "ScheduledRun",
            "metadata"]
+__all__ += ["PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut"]

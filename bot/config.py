@@ -312,6 +312,8 @@ class PulsesConfig(_Strict):
         default_factory=lambda: {"slack": 20.0, "teams": 40.0})
     """Pulse messages per second per platform, per replica: with N replicas the platform sees
     N times this (Teams allows about 50 requests per second per app and tenant)."""
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    """How often each replica looks for pulse messages that have become due."""
     campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
 
     @field_validator("reminders")

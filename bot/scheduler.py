@@ -34,6 +34,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, update
 
+from bot.flows import pulses
 from bot.handlers.directory import sync_on_schedule
 from bot.services import Services
 from storage.models import ScheduledRun
@@ -180,3 +181,6 @@ def register_jobs(scheduler: Scheduler, services: Services) -> None:
     """Every feature's scheduled jobs, added here in one place, as handlers are in
     `bot.handlers.build_dispatcher`."""
     scheduler.add_claimed_job("directory.sync", sync_on_schedule, "interval", hours=1)
+    scheduler.add_claimed_job("pulses.tick", pulses.tick, "interval", minutes=1)
+    for name, job, recurrence in pulses.recurring_jobs(services.settings.app):
+        scheduler.add_claimed_job(name, job, "cron", **recurrence)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     or_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -122,6 +123,17 @@ class PulseOptOut(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- outbox
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows, leaving out any already there; returns how many were added."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.exec(insert(PulseDelivery).values(rows).on_conflict_do_nothing()
+                                .execution_options(preserve_rowcount=True))
+    return result.rowcount
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ class Message:
     sections: tuple[str, ...] = ("text",)
     """Blocks shown as separate sections, in order."""
     buttons: tuple[Button, ...] = ()
+    key: str | None = None
+    """An idempotency key kept with the sent message where the platform can (Slack message
+    metadata), so a sender that may have sent it before a crash can find it (`find_dm`)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.chat.message import Form, Message
@@ -91,6 +92,11 @@ class ChatPort(Protocol):
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
+    async def find_dm(self, person: Person, key: str, since: datetime) -> MessageRef | None:
+        """The direct message sent to `person` since `since` with this `Message.key`; None when
+        there is none or the platform cannot tell (Teams keeps no history a bot may read)."""
+        ...
+
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         """Answer the person who sent a command or pressed a button, visible only to them."""
         ...
@@ -121,6 +127,8 @@ class PlatformChat(Protocol):
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef: ...
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
+
+    async def find_dm(self, user_id: str, key: str, since: datetime) -> MessageRef | None: ...
 
     async def reply_privately(self, origin: Origin, message: Message) -> None: ...
 

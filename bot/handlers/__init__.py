@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
+from bot.handlers import pulses as pulses_handlers
 from bot.handlers.dispatcher import Dispatcher, Routes, Turn
 from bot.services import Services
 
@@ -15,6 +16,7 @@ from bot.services import Services
 def register_handlers(dispatcher: Routes) -> None:
     help_handlers.register(dispatcher)
     directory_handlers.register(dispatcher)
+    pulses_handlers.register(dispatcher)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

@@ -39,6 +39,10 @@ BOT_SCOPES = (
     "users:read.email",
     # usergroups.users.list: app.yaml grants roles and segments by Slack user group.
     "usergroups:read",
+    # conversations.open and conversations.history of the bot's own DMs: after a crash, the
+    # pulse sender looks for a message it may have sent before sending it again.
+    "im:write",
+    "im:history",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
 from typing import Any, TypeVar
 
 from botbuilder.core import TurnContext
@@ -121,6 +122,11 @@ class TeamsChat:
         await self._call(await self._reference(ref.channel), "update_activity",
                          lambda client: client.conversations.update_activity(
                              ref.channel, ref.message_id, activity))
+
+    async def find_dm(self, user_id: str, key: str, since: datetime) -> MessageRef | None:
+        # A bot cannot read back a chat's history in Teams; a sender that crashed between
+        # sending and recording may send once more there.
+        return None
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         await self._send(await self._private(origin), self.renderer.message(message))

@@ -216,8 +216,8 @@ async def close_due_campaigns(services: Services) -> list[str]:
             await session.commit()
         await services.chat.post(services.settings.app.channels.digests,
                                  Message("pulses/results", results.context(
-                                     services.settings.app.organisation.timezone,
-                                     card=True)))
+                                     services.settings.app.organisation.timezone),
+                                         sections=("text", "segments")))
         closed.append(results.name)
     return closed
 

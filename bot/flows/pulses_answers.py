@@ -187,6 +187,7 @@ async def set_opt_out(services: Services, session: AsyncSession, actor: Person,
         found = await session.get(PulseOptOut, actor.id)
         if found is not None:
             await session.delete(found)
+            await session.flush()
     opted_out = await session.get(PulseOptOut, actor.id) is not None
     await session.commit()
     await services.chat.reply_privately(origin, Message("pulses/opt_out", {

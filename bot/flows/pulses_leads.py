@@ -31,7 +31,7 @@ async def lead_command(services: Services, actor: Person, origin: Origin, text: 
     """Everything after ``pulse``; answered privately."""
     words = text.split()
     sub = words[0].lower() if words else "list"
-    context: dict = {"sub": sub}
+    context: dict = {"sub": sub, "problem": None, "created": None, "progress": []}
     if not Role(actor.role).at_least(Role.IT_LEAD):
         context["problem"] = "not allowed"
     elif sub == "list":

@@ -45,10 +45,14 @@ class Group:
     def of(cls, label: str | None, tally: Tally, k: int) -> Group:
         if tally.answers < k:
             return cls(label, None, None, None, None, None)
-        promoters = round(100 * tally.promoters / tally.answers)
-        detractors = round(100 * tally.detractors / tally.answers)
-        return cls(label, tally.answers, tally.nps, promoters, 100 - promoters - detractors,
-                   detractors)
+        passives = tally.answers - tally.promoters - tally.detractors
+        return cls(label, tally.answers, tally.nps, _percent(tally.promoters, tally.answers),
+                   _percent(passives, tally.answers), _percent(tally.detractors, tally.answers))
+
+
+def _percent(part: int, whole: int) -> int:
+    # Each share rounded on its own, so together they may make 99 or 101.
+    return round(100 * part / whole)
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,9 @@ class Results:
     def response_rate(self) -> int | None:
         return round(100 * self.answered / self.invited) if self.invited else None
 
-    def context(self, tz: str, *, card: bool = False) -> dict[str, Any]:
-        """The template context of pulses/results."""
-        return {"results": self, "tz": tz, "card": card}
+    def context(self, tz: str) -> dict[str, Any]:
+        """The template context of pulses/results, with times shown in `tz`."""
+        return {"results": self, "tz": tz}
 
 
 async def campaign_results(session: AsyncSession, campaign_id: int, *,

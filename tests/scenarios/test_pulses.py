@@ -1,0 +1,256 @@
+"""NPS pulses end to end, on SQLite and PostgreSQL: an IT lead starts a pulse with a signed
+slash command, the sender fans it out through the Slack emulator at each person's 10:00, people
+answer with the buttons (once, changeable in place) and say why, reminders reach only those who
+have not answered, and at the close the results card reaches the leads' channel, with every
+group under K answers withheld. The clock is the test's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.emulators.requests import SlackSender
+from bot.flows import pulses
+from bot.server import create_app
+from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
+from tests.scenarios.pulse_kit import (
+    EVERYONE,
+    FINANCE,
+    LONDON,
+    SALES,
+    TOKYO,
+    Clock,
+    answers,
+    at,
+    buttons,
+    configure,
+    deliveries,
+    dm,
+    eventually,
+    latest_in,
+    pulse_dms,
+    recipients,
+    seed_people,
+    settled,
+    sync,
+    text_of,
+)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def pulse_bot(make_settings, slack, clock) -> AsyncIterator[RunningBot]:
+    seed_people(slack)
+    settings = make_settings(config=configure)
+    runner, running = await start_bot(create_app(settings, clock=clock, scheduler=False,
+                                                 pulse_sender=True))
+    await sync(running.services)
+    yield running
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def sender(pulse_bot, slack) -> AsyncIterator[SlackSender]:
+    async with SlackSender(pulse_bot.url, SIGNING_SECRET,
+                           response_base=slack.response_url("")) as sender:
+        yield sender
+
+
+async def start_pulse(sender: SlackSender, slack, text: str) -> str:
+    """The lead's `/touchpoint pulse create ...`; returns the private answer's text."""
+    reply = await sender.command("/touchpoint", f"pulse create {text}", user_id="U0LEAD001")
+    assert reply.status == 200
+    [answer] = await slack.wait_for_response(1)
+    slack.clear()
+    return answer.body["blocks"][0]["text"]["text"]
+
+
+async def press(sender: SlackSender, slack, user_id: str, score: int | str) -> dict:
+    """`user_id` presses a button on their newest pulse DM; returns the message pressed."""
+    message = latest_in(slack, user_id)
+    action = f"pulse.score.{score}" if isinstance(score, int) else score
+    reply = await sender.click(action, buttons(message)[action], user_id=user_id,
+                               channel_id=dm(user_id), message_ts=message["ts"])
+    assert reply.status == 200
+    return message
+
+
+async def answer(sender: SlackSender, slack, user_id: str, score: int) -> dict:
+    """Press a score and wait until the message says thank you; returns the message."""
+    message = await press(sender, slack, user_id, score)
+    await eventually(lambda: f"You gave us *{score}*" in text_of(
+        slack.message(dm(user_id), message["ts"])))
+    return message
+
+
+async def test_a_pulse_reaches_each_person_at_ten_their_time(pulse_bot, sender, slack, clock):
+    said = await start_pulse(sender, slack, "q4 7")
+    assert "`q4`" in said and "10:00 their time" in said
+
+    # 08:00 in London: nobody's 10:00 yet.
+    assert await settled(pulse_bot.services)
+    assert recipients(slack) == []
+
+    clock.set(at(1, 10))  # 10:00 London
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    assert recipients(slack) == sorted(LONDON)
+
+    clock.set(at(1, 15))  # 10:00 New York
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 1)
+    assert "U0LEAD001" in recipients(slack)
+
+    clock.set(at(2, 1))  # 10:00 Tokyo, the next day: it was 17:00 there at the opening
+    await eventually(lambda: len(pulse_dms(slack)) == len(EVERYONE))
+    assert recipients(slack) == sorted(EVERYONE)
+
+    rows = await settled(pulse_bot.services)
+    invites = [r for r in rows if r.kind == "invite"]
+    assert len(invites) == len(EVERYONE) and {r.status for r in invites} == {"sent"}
+    message = latest_in(slack, TOKYO)
+    assert "How likely are you to recommend IT" in text_of(message)
+    assert sorted(buttons(message)) == sorted(f"pulse.score.{n}" for n in range(11))
+
+
+async def test_an_answer_is_kept_once_changed_in_place_and_explained(
+        pulse_bot, sender, slack, clock):
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+
+    ts = (await answer(sender, slack, "U0EMPL001", 6))["ts"]
+    [kept] = await answers(pulse_bot.services)
+    assert (kept.score, kept.segments) == (6, {"department": "Finance"})
+    shown = slack.message(dm("U0EMPL001"), ts)
+    assert "You gave us *6*" in text_of(shown)
+    assert "pulse.why" in buttons(shown)
+
+    # Changing the score replaces it; a double click changes nothing more.
+    await press(sender, slack, "U0EMPL001", 9)
+    await eventually(lambda: "You gave us *9*" in text_of(slack.message(dm("U0EMPL001"), ts)))
+    await press(sender, slack, "U0EMPL001", 9)
+    [kept] = await answers(pulse_bot.services)
+    assert kept.score == 9
+
+    # Why? The form opens; what is typed comes back escaped, in place.
+    await press(sender, slack, "U0EMPL001", "pulse.why")
+    [opened] = await slack.wait_for("views.open")
+    view = opened.args["view"]
+    reply = await sender.submit("pulse.comment", {"comment": "Fast <!channel> fixes"},
+                                user_id="U0EMPL001",
+                                private_metadata=view["private_metadata"])
+    assert reply.status == 200
+    await eventually(lambda: "Fast &lt;!channel&gt; fixes" in text_of(
+        slack.message(dm("U0EMPL001"), ts)))
+    [kept] = await answers(pulse_bot.services)
+    assert (kept.score, kept.comment) == (9, "Fast <!channel> fixes")
+    invites = {r.person_id: r for r in await deliveries(pulse_bot.services)
+               if r.kind == "invite"}
+    assert sum(r.answered for r in invites.values()) == 1
+
+
+def reminded(slack) -> list[str]:
+    return sorted(channel for channel, args in pulse_dms(slack)
+                  if "A reminder" in text_of(args))
+
+
+async def test_reminders_reach_only_those_who_have_not_answered(pulse_bot, sender, slack,
+                                                                clock):
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    for user_id in FINANCE:
+        await answer(sender, slack, user_id, 10)
+    slack.clear()
+
+    clock.set(at(4, 10))  # day 3, 10:00 London
+    await eventually(lambda: len(reminded(slack)) == len(LONDON) - len(FINANCE))
+    assert reminded(slack) == sorted(set(LONDON) - set(FINANCE))
+    await settled(pulse_bot.services)  # Lee's and Toshi's late invites too
+
+    # Sales answer the reminder; on day 5 only the rest hear from us again, and Lee (New
+    # York) and Toshi (Tokyo) get their first reminder, at their 10:00.
+    for user_id in SALES:
+        await answer(sender, slack, user_id, 3)
+    slack.clear()
+    clock.set(at(6, 10))
+    await eventually(lambda: len(reminded(slack)) == 4)
+    assert reminded(slack) == sorted(["U0EMPL001", "U0TECH001", "U0LEAD001", TOKYO])
+    rows = await settled(pulse_bot.services)
+    skipped = {(r.person_id, r.kind) for r in rows if r.status == "skipped"}
+    assert len(skipped) == len(FINANCE) * 2 + len(SALES)
+    assert {r.reason for r in rows if r.status == "skipped"} == {"answered"}
+
+
+async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sender, slack,
+                                                                  clock):
+    await start_pulse(sender, slack, "q4 7 anonymous")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    for user_id, score in zip(FINANCE, (10, 10, 9, 8, 5, 3), strict=True):
+        await answer(sender, slack, user_id, score)
+    for user_id, score in zip(SALES, (2, 7), strict=True):
+        await answer(sender, slack, user_id, score)
+
+    clock.set(at(8, 9))
+    await pulses.tick(pulse_bot.services, clock())
+    [card] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "C0DIGEST1"]
+    text = text_of(card.args)
+    # 8 answers, 3 promoters and 3 detractors: NPS 0. Finance (6) is shown, Sales (2) is not.
+    assert "*NPS*: +0 (38% promoters, 25% passives, 38% detractors)" in text
+    assert "Finance: NPS +17 (6 answers)" in text
+    assert "Sales: not enough answers" in text
+    assert "Sales: NPS" not in text
+    assert "Response rate*: 80% (8 of 10 people reached)" in text
+
+    # Anonymous: no answer row knows who gave it.
+    assert all(a.person_id is None and a.answered_at is None
+               for a in await answers(pulse_bot.services))
+    # Closed: nothing more is sent, and a late press is told so.
+    rows = await deliveries(pulse_bot.services)
+    assert not [r for r in rows if r.status == "pending"]
+    await press(sender, slack, "U0EMPL001", 7)
+    posted = await slack.wait_for_response(1)
+    assert "This pulse has closed" in posted[-1].body["blocks"][0]["text"]["text"]
+    assert len(await answers(pulse_bot.services)) == 8
+
+
+async def test_people_who_opt_out_get_no_pulse(pulse_bot, sender, slack, clock):
+    reply = await sender.command("/touchpoint", "pulses off", user_id="U0EMPL001")
+    assert reply.status == 200
+    [said] = await slack.wait_for_response(1)
+    assert "you will get no more pulses" in said.body["blocks"][0]["text"]["text"]
+    slack.clear()
+
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) - 1)
+    assert "U0EMPL001" not in recipients(slack)
+
+    await sender.command("/touchpoint", "pulses on", user_id="U0EMPL001")
+    [said] = await slack.wait_for_response(1)
+    assert "you will get pulses again" in said.body["blocks"][0]["text"]["text"]
+
+
+async def test_only_it_leads_may_run_pulses(pulse_bot, sender, slack):
+    await sender.command("/touchpoint", "pulse create sneaky", user_id="U0EMPL001")
+    [said] = await slack.wait_for_response(1)
+    assert "only IT leads can run pulses" in said.body["blocks"][0]["text"]["text"]
+    assert await deliveries(pulse_bot.services) == []
+
+
+async def test_a_forged_button_value_changes_nothing(pulse_bot, sender, slack, clock):
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    for value in ("1.short", "garbage", "999.abcdefghijklmnopqrstuv"):
+        reply = await sender.click("pulse.score.5", value, user_id="U0EMPL001")
+        assert reply.status == 200
+    posted = await slack.wait_for_response(3)
+    assert all("could not match that to a pulse" in p.body["blocks"][0]["text"]["text"]
+               for p in posted)
+    assert await answers(pulse_bot.services) == []

@@ -314,6 +314,9 @@ class PulsesConfig(_Strict):
     N times this (Teams allows about 50 requests per second per app and tenant)."""
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     """How often each replica looks for pulse messages that have become due."""
+    lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    """How long a replica holds the messages it took to send; after a crash, what it held
+    is sent by another (or the restarted) replica once this has passed."""
     campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
 
     @field_validator("reminders")

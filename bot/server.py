@@ -133,8 +133,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         app.on_shutdown.append(_stop_scheduler)
 
     if scheduler if pulse_sender is None else pulse_sender:
-        app[PULSE_SENDER] = PulseSender(services,
-                                        poll_s=settings.app.pulses.poll_seconds)
+        app[PULSE_SENDER] = PulseSender(services)
         app.on_startup.append(_start_pulse_sender)
         app.on_shutdown.append(_stop_pulse_sender)
 

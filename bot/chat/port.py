@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.chat.message import Form, Message
@@ -92,9 +91,9 @@ class ChatPort(Protocol):
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    async def find_dm(self, person: Person, key: str, since: datetime) -> MessageRef | None:
-        """The direct message sent to `person` since `since` with this `Message.key`; None when
-        there is none or the platform cannot tell (Teams keeps no history a bot may read)."""
+    async def find_dm(self, person: Person, key: str) -> MessageRef | None:
+        """A recent direct message to `person` sent with this `Message.key`; None when there
+        is none or the platform cannot tell (Teams keeps no history a bot may read)."""
         ...
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
@@ -128,7 +127,7 @@ class PlatformChat(Protocol):
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    async def find_dm(self, user_id: str, key: str, since: datetime) -> MessageRef | None: ...
+    async def find_dm(self, user_id: str, key: str) -> MessageRef | None: ...
 
     async def reply_privately(self, origin: Origin, message: Message) -> None: ...
 

@@ -33,8 +33,6 @@ from storage.pulses import Claimed, PulseCampaign, PulseDelivery, PulseOptOut
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-"""How long a claim holds; a row still claimed after this is taken again."""
 BATCH = 50
 WORKERS = 16
 POLL_S = 1.0
@@ -86,14 +84,17 @@ class _Verdict:
 
 
 class PulseSender:
-    def __init__(self, services: Services, *, poll_s: float = POLL_S, batch: int = BATCH,
-                 workers: int = WORKERS):
+    def __init__(self, services: Services, *, workers: int = WORKERS):
         self.services = services
-        self.poll_s = poll_s
-        self.batch = batch
+        config = services.settings.app.pulses
+        self.poll_s = config.poll_seconds
+        self.lease = timedelta(seconds=config.lease_seconds)
+        # Rows wait here at most two batches long: at the pace they go out, well within the
+        # lease, so a claim does not lapse before its turn.
+        fastest = max(config.send_rate.values())
+        self.batch = max(1, min(BATCH, int(fastest * config.lease_seconds / 4)))
         self.workers = workers
-        rates = services.settings.app.pulses.send_rate
-        self._pacers = {platform: Pacer(rate) for platform, rate in rates.items()}
+        self._pacers = {platform: Pacer(rate) for platform, rate in config.send_rate.items()}
         self._wake = asyncio.Event()
         self._queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
@@ -160,7 +161,8 @@ class PulseSender:
 
     async def claim(self) -> list[Claimed]:
         async with self.services.sessions() as session:
-            claimed = await store.claim_due(session, self.services.clock(), LEASE, self.batch)
+            claimed = await store.claim_due(session, self.services.clock(), self.lease,
+                                            self.batch)
             await session.commit()
         return claimed
 
@@ -180,6 +182,12 @@ class PulseSender:
         now = services.clock()
         kind = store.INVITE if row.kind == store.INVITE else "reminder"
         async with services.sessions() as session:
+            held = await session.get(PulseDelivery, row.id)
+            if (held is None or held.status != store.CLAIMED
+                    or held.claimed_until != row.claimed_until or row.claimed_until <= now):
+                await session.commit()
+                self._lapsed(row)
+                return
             campaign = await session.get(PulseCampaign, row.campaign_id)
             person = await session.get(Person, row.person_id)
             assert campaign is not None and person is not None
@@ -191,18 +199,32 @@ class PulseSender:
                     kind, "retried" if verdict.due_at else verdict.status).inc()
                 return
             await session.commit()
+        await self._pace(person)
+        # Renewed after the wait for a slot, so a whole lease lies ahead of the send: no other
+        # claim can take the row while the message is on its way.
+        now = services.clock()
+        async with services.sessions() as session:
+            renewed = await store.renew(session, row.id, row.claimed_until, now,
+                                        now + self.lease)
+            await session.commit()
+        if not renewed:
+            self._lapsed(row)
+            return
         key = f"pulse-delivery:{row.id}"
         ref: MessageRef | None = None
         try:
-            if row.attempts > 1:
-                # Claimed before: the message may have gone out just before a crash.
-                ref = await services.chat.find_dm(person, key, campaign.opens_at)
-            if ref is None:
-                await self._pace(person)
-                stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
-                message = pulse_message(campaign, services.settings.app.organisation.name,
-                                        person.tz, stage, secrets.token_urlsafe(16), key=key)
-                ref = await services.chat.send_dm(person, message)
+            # Bounded well inside the lease (429s are waited out within the call), so a send
+            # is over, or abandoned, long before anyone may claim the row again.
+            async with asyncio.timeout(self.lease.total_seconds() / 2):
+                if row.attempts > 1:
+                    # Claimed before: the message may have gone out just before a crash.
+                    ref = await services.chat.find_dm(person, key)
+                if ref is None:
+                    stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
+                    message = pulse_message(campaign, services.settings.app.organisation.name,
+                                            person.tz, stage, secrets.token_urlsafe(16),
+                                            key=key)
+                    ref = await services.chat.send_dm(person, message)
         except Undeliverable as exc:
             await self._finish(row, store.FAILED, reason=f"unreachable: {exc}"[:100])
             services.metrics.pulse_deliveries.labels(kind, store.FAILED).inc()
@@ -224,6 +246,11 @@ class PulseSender:
         if not await self._finish(row, store.SENT, message_ref=ref.to_json()):
             log.warning("pulse delivery %s was sent after its lease lapsed", row.id)
         services.metrics.pulse_deliveries.labels(kind, store.SENT).inc()
+
+    @staticmethod
+    def _lapsed(row: Claimed) -> None:
+        log.warning("pulse delivery %s: its lease lapsed before it was sent; left to the "
+                    "next claim (raise pulses.lease_seconds if this recurs)", row.id)
 
     async def _pace(self, person: Person) -> None:
         platform = "slack" if person.slack_user_id else "teams"

@@ -5,7 +5,6 @@ and that look people up for the directory.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -80,13 +79,14 @@ class SlackChat:
         await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
                                       **self.renderer.message(message))
 
-    async def find_dm(self, user_id: str, key: str, since: datetime) -> MessageRef | None:
+    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
+        # The newest page of the bot's DM with one person: a message sent before a crash is
+        # at most minutes old, and few others go there in between.
         try:
             opened = await self.client.conversations_open(users=user_id)
             channel = opened["channel"]["id"]
             history = await self.client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE,
-                include_all_metadata=True)
+                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True)
         except SlackApiError as exc:
             if exc.response.get("error") in UNREACHABLE:
                 return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
-from datetime import datetime
 from typing import Any, TypeVar
 
 from botbuilder.core import TurnContext
@@ -123,7 +122,7 @@ class TeamsChat:
                          lambda client: client.conversations.update_activity(
                              ref.channel, ref.message_id, activity))
 
-    async def find_dm(self, user_id: str, key: str, since: datetime) -> MessageRef | None:
+    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
         # A bot cannot read back a chat's history in Teams; a sender that crashed between
         # sending and recording may send once more there.
         return None

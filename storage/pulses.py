@@ -173,18 +173,6 @@ async def claim_due(session: AsyncSession, now: datetime, lease: timedelta,
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
-async def renew(session: AsyncSession, delivery_id: int, held_until: datetime,
-                now: datetime, until: datetime) -> bool:
-    """Extend a claim still held as it was claimed; False if it lapsed or was taken again."""
-    result = await session.exec(
-        update(PulseDelivery)
-        .where(col(PulseDelivery.id) == delivery_id, col(PulseDelivery.status) == CLAIMED,
-               col(PulseDelivery.claimed_until) == held_until,
-               col(PulseDelivery.claimed_until) > now)
-        .values(claimed_until=until).execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
-
-
 async def finish(session: AsyncSession, delivery_id: int, status: str, *,
                  reason: str | None = None, message_ref: str | None = None,
                  now: datetime | None = None) -> bool:

@@ -38,6 +38,7 @@ WORKERS = 16
 POLL_S = 1.0
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = timedelta(seconds=30)
+CAMPAIGN_FRESH_S = 2.0
 
 
 class Pacer:
@@ -89,6 +90,7 @@ class PulseSender:
         config = services.settings.app.pulses
         self.poll_s = config.poll_seconds
         self.lease = timedelta(seconds=config.lease_seconds)
+        self.margin_s = config.lease_seconds / 4
         # Rows wait here at most two batches long: at the pace they go out, well within the
         # lease, so a claim does not lapse before its turn.
         fastest = max(config.send_rate.values())
@@ -98,6 +100,7 @@ class PulseSender:
         self._wake = asyncio.Event()
         self._queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
+        self._campaigns: dict[int, tuple[PulseCampaign, float]] = {}
         self._stopping = False
 
     def start(self) -> None:
@@ -181,17 +184,16 @@ class PulseSender:
         services = self.services
         now = services.clock()
         kind = store.INVITE if row.kind == store.INVITE else "reminder"
+        if row.claimed_until <= now:
+            self._lapsed(row)
+            return
         async with services.sessions() as session:
-            held = await session.get(PulseDelivery, row.id)
-            if (held is None or held.status != store.CLAIMED
-                    or held.claimed_until != row.claimed_until or row.claimed_until <= now):
-                await session.commit()
-                self._lapsed(row)
-                return
-            campaign = await session.get(PulseCampaign, row.campaign_id)
-            person = await session.get(Person, row.person_id)
-            assert campaign is not None and person is not None
-            verdict = await self._verdict(session, row, campaign, person, now)
+            campaign = await self._campaign(session, row.campaign_id)
+            person, opted_out = (await session.exec(
+                select(Person, col(PulseOptOut.person_id).is_not(None))
+                .outerjoin(PulseOptOut, col(PulseOptOut.person_id) == col(Person.id))
+                .where(col(Person.id) == row.person_id))).one()
+            verdict = await self._verdict(session, row, campaign, person, opted_out, now)
             if verdict is not None:
                 await self._apply(session, row, verdict, now)
                 await session.commit()
@@ -200,22 +202,16 @@ class PulseSender:
                 return
             await session.commit()
         await self._pace(person)
-        # Renewed after the wait for a slot, so a whole lease lies ahead of the send: no other
-        # claim can take the row while the message is on its way.
-        now = services.clock()
-        async with services.sessions() as session:
-            renewed = await store.renew(session, row.id, row.claimed_until, now,
-                                        now + self.lease)
-            await session.commit()
-        if not renewed:
+        # Nobody else may claim the row before its lease ends, so the send must be over (429s
+        # are waited out within the call), or abandoned, well before then.
+        window = (row.claimed_until - services.clock()).total_seconds() - self.margin_s
+        if window < self.margin_s:
             self._lapsed(row)
             return
         key = f"pulse-delivery:{row.id}"
         ref: MessageRef | None = None
         try:
-            # Bounded well inside the lease (429s are waited out within the call), so a send
-            # is over, or abandoned, long before anyone may claim the row again.
-            async with asyncio.timeout(self.lease.total_seconds() / 2):
+            async with asyncio.timeout(window):
                 if row.attempts > 1:
                     # Claimed before: the message may have gone out just before a crash.
                     ref = await services.chat.find_dm(person, key)
@@ -249,8 +245,8 @@ class PulseSender:
 
     @staticmethod
     def _lapsed(row: Claimed) -> None:
-        log.warning("pulse delivery %s: its lease lapsed before it was sent; left to the "
-                    "next claim (raise pulses.lease_seconds if this recurs)", row.id)
+        log.warning("pulse delivery %s: too little of its lease was left to send it; left "
+                    "to the next claim (raise pulses.lease_seconds if this recurs)", row.id)
 
     async def _pace(self, person: Person) -> None:
         platform = "slack" if person.slack_user_id else "teams"
@@ -266,13 +262,24 @@ class PulseSender:
             await session.commit()
         return done
 
+    async def _campaign(self, session: AsyncSession, campaign_id: int) -> PulseCampaign:
+        """The campaign, read again once it is CAMPAIGN_FRESH_S old: a close is noticed by
+        then (and the close itself drops whatever is still pending)."""
+        cached = self._campaigns.get(campaign_id)
+        clock = asyncio.get_running_loop().time()
+        if cached is None or clock - cached[1] > CAMPAIGN_FRESH_S:
+            campaign = await session.get(PulseCampaign, campaign_id, populate_existing=True)
+            assert campaign is not None
+            cached = self._campaigns[campaign_id] = (campaign, clock)
+        return cached[0]
+
     async def _verdict(self, session: AsyncSession, row: Claimed, campaign: PulseCampaign,
-                       person: Person, now: datetime) -> _Verdict | None:
+                       person: Person, opted_out: bool, now: datetime) -> _Verdict | None:
         if campaign.status == store.CLOSED or now >= campaign.closes_at:
             return _Verdict(store.SKIPPED, "closed")
         if not person.active:
             return _Verdict(store.FAILED, "left")
-        if await session.get(PulseOptOut, person.id) is not None:
+        if opted_out:
             return _Verdict(store.SKIPPED, "opted out")
         if row.kind != store.INVITE:
             invite = (await session.exec(select(PulseDelivery).where(

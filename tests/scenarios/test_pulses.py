@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
@@ -254,3 +255,26 @@ async def test_a_forged_button_value_changes_nothing(pulse_bot, sender, slack, c
     assert all("could not match that to a pulse" in p.body["blocks"][0]["text"]["text"]
                for p in posted)
     assert await answers(pulse_bot.services) == []
+
+
+async def test_someone_who_cannot_be_reached_is_failed_with_the_reason(pulse_bot, sender, slack,
+                                                                      clock):
+    await start_pulse(sender, slack, "q4 7")
+    slack.fail_next("chat.postMessage", status=200, error="user_not_found")
+    clock.set(at(1, 10))
+    rows = await settled(pulse_bot.services)
+    assert len(slack.calls_to("chat.postMessage")) == len(LONDON)
+    failed = [r for r in rows if r.status == "failed"]
+    assert [(r.kind, r.reason, r.attempts) for r in failed] == [
+        ("invite", "unreachable: user_not_found", 1)]
+    # Never tried again; the reminders of someone never reached are dropped.
+    clock.set(at(6, 10))
+    rows = await settled(pulse_bot.services)
+    theirs = sorted((r.kind, r.status, r.reason) for r in rows
+                    if r.person_id == failed[0].person_id)
+    assert theirs == [("invite", "failed", "unreachable: user_not_found"),
+                      ("reminder-1", "skipped", "invite not delivered"),
+                      ("reminder-2", "skipped", "invite not delivered")]
+    async with aiohttp.ClientSession() as http, http.get(f"{pulse_bot.url}/metrics") as got:
+        exposition = await got.text()
+    assert 'touchpoint_pulse_deliveries_total{kind="invite",outcome="failed"} 1.0' in exposition

@@ -1,0 +1,160 @@
+"""Pulse flows without a chat platform in the way: local send times, audiences, the fatigue
+cooldown, and what the sender does with people it must not or cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.config import PeopleSelector, PulseAudience
+from bot.flows import pulses_sender
+from bot.flows.pulses import (
+    CampaignSpec,
+    create_campaign,
+    in_audience,
+    local_send_times,
+    open_due_campaigns,
+)
+from bot.flows.pulses_sender import PulseSender, cooldown_end
+from bot.server import SERVICES, create_app
+from bot.services import Services
+from storage.models import Person
+from storage.pulses import PulseDelivery
+
+OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_each_person_gets_the_first_send_time_on_their_clock_after_the_opening():
+    ten = time(10, 0)
+    assert local_send_times(OPENS, ten, "Europe/London", [3, 5]) == [
+        utc(2026, 12, 1, 10), utc(2026, 12, 4, 10), utc(2026, 12, 6, 10)]
+    assert local_send_times(OPENS, ten, "America/New_York", []) == [utc(2026, 12, 1, 15)]
+    # 17:00 in Tokyo at the opening: their 10:00 is the next morning.
+    assert local_send_times(OPENS, ten, "Asia/Tokyo", [3]) == [
+        utc(2026, 12, 2, 1), utc(2026, 12, 5, 1)]
+    # An unknown zone is read as UTC rather than refusing the person.
+    assert local_send_times(OPENS, ten, "Mars/Olympus", []) == [utc(2026, 12, 1, 10)]
+
+
+def test_reminders_keep_the_local_time_across_a_clock_change():
+    # London moves to summer time on Sunday 28 March 2027.
+    opens = utc(2027, 3, 26, 6)
+    assert local_send_times(opens, time(10, 0), "Europe/London", [3, 5]) == [
+        utc(2027, 3, 26, 10), utc(2027, 3, 29, 9), utc(2027, 3, 31, 9)]
+
+
+def test_audiences():
+    erin = Person(id=1, slack_user_id="U0EMPL001", email="erin@example.com",
+                  segments={"department": "Finance"})
+    assert in_audience(PulseAudience(everyone=True), erin)
+    assert in_audience(PulseAudience(segments={"department": ["Sales", "Finance"]}), erin)
+    assert not in_audience(PulseAudience(segments={"department": ["Sales"]}), erin)
+    assert in_audience(PulseAudience(people=PeopleSelector(emails=["erin@example.com"])), erin)
+    assert not in_audience(PulseAudience(people=PeopleSelector(slack_users=["U0OTHER01"])),
+                           erin)
+
+
+def test_the_fatigue_cooldown():
+    surveyed = utc(2026, 11, 25, 12)
+    assert cooldown_end(None, 14) is None
+    assert cooldown_end(surveyed, 0) is None
+    assert cooldown_end(surveyed, 14) == utc(2026, 12, 9, 12)
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def services(make_settings) -> AsyncIterator[Services]:
+    def configure(raw):
+        raw["pulses"] = {"fatigue_days": 14}
+
+    services = create_app(make_settings(config=configure), clock=Clock(utc(2026, 12, 1, 10)),
+                          scheduler=False)[SERVICES]
+    async with services.sessions() as session:
+        session.add_all([Person(slack_user_id="U0EMPL001", email="erin@example.com"),
+                         Person(slack_user_id="U0TECH001", email="tech1@example.com")])
+        await session.commit()
+    async with services.sessions() as session:
+        await create_campaign(session, services.settings.app, CampaignSpec(
+            name="q4", opens_at=OPENS, open_days=14))
+        await session.commit()
+    await open_due_campaigns(services)
+    yield services
+    await services.engine.dispose()
+
+
+async def rows(services: Services) -> dict[tuple[int, str], PulseDelivery]:
+    async with services.sessions() as session:
+        found = (await session.exec(select(PulseDelivery)
+                                    .order_by(col(PulseDelivery.id)))).all()
+        await session.commit()
+    return {(r.person_id, r.kind): r for r in found}
+
+
+async def test_someone_surveyed_lately_gets_the_pulse_when_the_cooldown_ends(
+        services, monkeypatch):
+    surveyed = {1: utc(2026, 11, 25, 12), 2: utc(2026, 11, 29, 12)}
+
+    async def last_survey(_session, person_id):
+        return surveyed[person_id]
+
+    monkeypatch.setattr(pulses_sender, "last_transactional_survey", last_survey)
+    sender = PulseSender(services)
+    for row in await sender.claim():
+        await sender.deliver(row)
+
+    found = await rows(services)
+    # Erin's cooldown ends 9 December, before the close: her pulse and reminders move.
+    assert (found[1, "invite"].status, found[1, "invite"].reason) == (
+        "pending", "recently surveyed")
+    assert found[1, "invite"].due_at == utc(2026, 12, 9, 12)
+    shift = utc(2026, 12, 9, 12) - utc(2026, 12, 1, 10)
+    assert found[1, "reminder-1"].due_at == utc(2026, 12, 4, 10) + shift
+    assert found[1, "reminder-2"].due_at == utc(2026, 12, 6, 10) + shift
+    # Tom's ends 13 December, and the pulse closes on the 15th: moved as well.
+    assert found[2, "invite"].due_at == utc(2026, 12, 13, 12)
+
+
+async def test_a_cooldown_past_the_close_drops_the_pulse(services, monkeypatch):
+    async def last_survey(_session, _person_id):
+        return utc(2026, 12, 1, 9)
+
+    monkeypatch.setattr(pulses_sender, "last_transactional_survey", last_survey)
+    sender = PulseSender(services)
+    for row in await sender.claim():
+        await sender.deliver(row)
+    found = await rows(services)
+    assert {(r.status, r.reason) for (_p, kind), r in found.items() if kind == "invite"} == {
+        ("skipped", "recently surveyed")}
+    # Nothing was sent: the sender never reached a platform.
+    assert all(r.message_ref is None for r in found.values())
+
+
+async def test_someone_who_left_is_marked_failed_not_retried(services):
+    async with services.sessions() as session:
+        erin = (await session.exec(select(Person).where(col(Person.id) == 1))).one()
+        erin.active = False
+        session.add(erin)
+        await session.commit()
+    services.clock.now = utc(2026, 12, 1, 10) + timedelta(seconds=1)  # type: ignore[attr-defined]
+    sender = PulseSender(services)
+    claimed = await sender.claim()
+    for row in claimed:
+        if row.person_id == 1:
+            await sender.deliver(row)
+    found = await rows(services)
+    assert (found[1, "invite"].status, found[1, "invite"].reason) == ("failed", "left")
+    assert await sender.claim() == []

@@ -357,6 +357,9 @@ class Secrets(BaseModel):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
     webhook_secret: SecretStr | None = None
+    seal_key: SecretStr | None = None
+    """TOUCHPOINT_SEAL_KEY: seals the way back to an anonymous respondent, so IT leads can
+    reply to an anonymous pulse comment; without it they cannot."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     teams_dev_mode: bool = False
     """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
@@ -389,6 +392,7 @@ class Secrets(BaseModel):
             microsoft_app_password=value("MICROSOFT_APP_PASSWORD"),
             microsoft_app_tenant_id=value("MICROSOFT_APP_TENANT_ID"),
             webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
+            seal_key=value("TOUCHPOINT_SEAL_KEY"),
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
         )

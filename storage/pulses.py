@@ -1,6 +1,11 @@
 """NPS pulse tables: campaigns, the delivery outbox, answers and opt-outs, with the queries
 (claims and aggregates, computed in SQL) that work on them.
 
+Closing the loop. For an anonymous answer with a comment, `reply_route` holds the respondent's
+person id sealed (encrypted and authenticated) with TOUCHPOINT_SEAL_KEY, which lives in the
+environment, never in the database: the running bot can deliver a lead's reply, nobody reading
+the tables can tell whose answer it is.
+
 Anonymity. An answer row never holds more about its respondent than the campaign allows: for
 an anonymous campaign it has no person id and no time, only the score, the comment, the
 segments (shown only in groups of at least K answers) and `respondent_key`, the SHA-256 of a
@@ -111,6 +116,22 @@ class PulseAnswer(SQLModel, table=True):
                                      sa_column=Column(JSON, nullable=False))
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                          description="never set for an anonymous campaign")
+    reply_route: str | None = Field(default=None, max_length=300,
+                                    description="anonymous: the sealed way back to the "
+                                                "respondent, readable only with the seal key")
+
+
+class PulseReply(SQLModel, table=True):
+    """Closing the loop: an IT lead's reply to a pulse comment, or the respondent's answer."""
+
+    __tablename__ = "pulse_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="pulse_answer.id", index=True)
+    lead_id: int = Field(foreign_key="person.id", description="the lead in the conversation")
+    from_respondent: bool = False
+    text: str = Field(max_length=2000)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class PulseOptOut(SQLModel, table=True):

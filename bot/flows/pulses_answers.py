@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
 from bot.flows.pulses import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
+from bot.flows.pulses_loop import seal
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person
@@ -165,6 +166,9 @@ async def record_comment(services: Services, session: AsyncSession, actor: Perso
         await _problem(services, origin, problem or "unknown")
         return
     answer.comment = text.strip()[:MAX_COMMENT] or None
+    if campaign.anonymity == "anonymous" and answer.reply_route is None and answer.comment:
+        assert actor.id is not None
+        answer.reply_route = seal(services, actor.id)
     session.add(answer)
     await session.commit()
     if message is not None:

@@ -1,7 +1,8 @@
 """NPS pulses for IT leads in chat: ``/touchpoint pulse`` lists the pulses, ``pulse status
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
 reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified]`` starts one
-now for everyone. Only IT leads and admins may; the check is here, on the server.
+now for everyone; ``pulse reply ID words`` answers a reason given (bot.flows.pulses_loop).
+Only IT leads and admins may; the check is here, on the server.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import PulseAudience, Role
 from bot.flows.pulses import CampaignSpec, create_campaign, find_campaign, open_due_campaigns
+from bot.flows.pulses_loop import lead_reply
 from bot.flows.pulses_results import campaign_progress, campaign_results
 from bot.services import Services
 from storage.models import Person
@@ -31,7 +33,8 @@ async def lead_command(services: Services, actor: Person, origin: Origin, text: 
     """Everything after ``pulse``; answered privately."""
     words = text.split()
     sub = words[0].lower() if words else "list"
-    context: dict = {"sub": sub, "problem": None, "created": None, "progress": []}
+    context: dict = {"sub": sub, "problem": None, "created": None, "replied": None,
+                     "progress": []}
     if not Role(actor.role).at_least(Role.IT_LEAD):
         context["problem"] = "not allowed"
     elif sub == "list":
@@ -40,6 +43,9 @@ async def lead_command(services: Services, actor: Person, origin: Origin, text: 
         context.update(await _about(services, actor, words[1], sub, words[2:]))
     elif sub == "create" and len(words) >= 2:
         context.update(await _create(services, actor, words[1:]))
+    elif sub == "reply" and len(words) >= 3 and words[1].lstrip("#").isdigit():
+        context.update(await lead_reply(services, actor, int(words[1].lstrip("#")),
+                                        text.split(maxsplit=2)[2]))
     else:
         context["problem"] = "usage"
     if "results" in context:

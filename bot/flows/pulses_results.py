@@ -57,6 +57,9 @@ def _percent(part: int, whole: int) -> int:
 
 @dataclass(frozen=True)
 class Comment:
+    id: int
+    """The answer's id: what a lead names to reply to it."""
+    can_reply: bool
     score: int
     text: str
     author: str | None
@@ -126,12 +129,15 @@ async def _comments(session: AsyncSession, campaign: PulseCampaign,
     named = campaign.anonymity == "identified" or (
         campaign.anonymity == "confidential" and reader_is_admin)
     rows = (await session.exec(
-        select(PulseAnswer.score, PulseAnswer.comment, Person.display_name)
+        select(PulseAnswer.id, PulseAnswer.person_id, PulseAnswer.reply_route,
+               PulseAnswer.score, PulseAnswer.comment, Person.display_name)
         .outerjoin(Person, col(Person.id) == col(PulseAnswer.person_id))
         .where(col(PulseAnswer.campaign_id) == campaign.id,
                col(PulseAnswer.comment).is_not(None))
         .order_by(col(PulseAnswer.id).desc()).limit(MAX_COMMENTS))).all()
-    return [Comment(score, text or "", name if named else None) for score, text, name in rows]
+    return [Comment(answer_id, person_id is not None or route is not None, score, text or "",
+                    name if named else None)
+            for answer_id, person_id, route, score, text, name in rows]
 
 
 @dataclass(frozen=True)

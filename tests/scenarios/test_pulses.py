@@ -47,7 +47,7 @@ def clock() -> Clock:
 @pytest.fixture
 async def pulse_bot(make_settings, slack, clock) -> AsyncIterator[RunningBot]:
     seed_people(slack)
-    settings = make_settings(config=configure)
+    settings = make_settings(config=configure, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
     runner, running = await start_bot(create_app(settings, clock=clock, scheduler=False,
                                                  pulse_sender=True))
     await sync(running.services)
@@ -278,3 +278,79 @@ async def test_someone_who_cannot_be_reached_is_failed_with_the_reason(pulse_bot
     async with aiohttp.ClientSession() as http, http.get(f"{pulse_bot.url}/metrics") as got:
         exposition = await got.text()
     assert 'touchpoint_pulse_deliveries_total{kind="invite",outcome="failed"} 1.0' in exposition
+
+
+async def comment(sender: SlackSender, slack, user_id: str, text: str) -> None:
+    """Press "Tell us why" on the newest pulse DM and send `text` in the form."""
+    slack.clear()
+    await press(sender, slack, user_id, "pulse.why")
+    [opened] = await slack.wait_for("views.open")
+    reply = await sender.submit("pulse.comment", {"comment": text}, user_id=user_id,
+                                private_metadata=opened.args["view"]["private_metadata"])
+    assert reply.status == 200
+
+
+async def test_a_lead_replies_to_an_anonymous_comment_and_hears_back(pulse_bot, sender,
+                                                                     slack, clock):
+    await start_pulse(sender, slack, "q4 7 anonymous")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    await answer(sender, slack, "U0EMPL001", 4)
+    await comment(sender, slack, "U0EMPL001", "The VPN drops <@U0LEAD001>")
+    for user_id in FINANCE[:4]:
+        await answer(sender, slack, user_id, 8)
+    kept = await eventually(lambda: _commented(pulse_bot))
+    assert kept.person_id is None and kept.reply_route
+    slack.clear()
+
+    await sender.command("/touchpoint", "pulse results q4", user_id="U0LEAD001")
+    [results] = await slack.wait_for_response(1)
+    shown = "\n".join(b["text"]["text"] for b in results.body["blocks"]
+                      if b["type"] == "section")
+    assert f"`#{kept.id}` *4*: _The VPN drops &lt;@U0LEAD001&gt;_" in shown
+    assert "erin" not in shown.lower()
+    slack.clear()
+
+    await sender.command("/touchpoint", f"pulse reply {kept.id} Sorry! Which office?",
+                         user_id="U0LEAD001")
+    [ack] = await slack.wait_for_response(1)
+    assert "is on its way" in ack.body["blocks"][0]["text"]["text"]
+    reply = await eventually(lambda: "Which office?" in text_of(latest_in(slack, "U0EMPL001"))
+                             and latest_in(slack, "U0EMPL001"))
+    assert "from IT replied" in text_of(reply) and "The VPN drops" in text_of(reply)
+    assert "answer_back" in " ".join(buttons(reply))
+    slack.clear()
+
+    await press(sender, slack, "U0EMPL001", "pulse.answer_back")
+    [opened] = await slack.wait_for("views.open")
+    await sender.submit("pulse.answer_back", {"text": "London, third floor"},
+                        user_id="U0EMPL001",
+                        private_metadata=opened.args["view"]["private_metadata"])
+    heard = await eventually(lambda: [m for m in slack.messages_in(dm("U0LEAD001"))
+                                      if "London, third floor" in text_of(m)])
+    assert "erin" not in text_of(heard[0]).lower()
+    [passed] = await slack.wait_for("chat.postEphemeral")
+    assert passed.args["user"] == "U0EMPL001"
+    assert "without knowing who wrote it" in passed.args["blocks"][0]["text"]["text"]
+
+
+async def _commented(pulse_bot):
+    found = [a for a in await answers(pulse_bot.services) if a.comment]
+    return found[0] if found else None
+
+
+async def test_without_a_seal_key_an_anonymous_comment_cannot_be_replied_to(
+        pulse_bot, sender, slack, clock):
+    pulse_bot.services.settings = pulse_bot.services.settings.model_copy(update={
+        "secrets": pulse_bot.services.settings.secrets.model_copy(update={"seal_key": None})})
+    await start_pulse(sender, slack, "q4 7 anonymous")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    await answer(sender, slack, "U0EMPL001", 4)
+    await comment(sender, slack, "U0EMPL001", "Slow")
+    kept = await eventually(lambda: _commented(pulse_bot))
+    assert kept.reply_route is None
+    slack.clear()
+    await sender.command("/touchpoint", f"pulse reply {kept.id} Hello", user_id="U0LEAD001")
+    [said] = await slack.wait_for_response(1)
+    assert "I cannot reach whoever wrote" in said.body["blocks"][0]["text"]["text"]

@@ -1,8 +1,8 @@
-"""pulses: campaigns, delivery outbox, answers, opt-outs
+"""pulses: campaigns, delivery outbox, answers, opt-outs, replies
 
 Revision ID: 0006
 Revises: 0001
-Create Date: 2026-11-28 06:33:48.195606
+Create Date: 2026-11-28 07:15:14.928337
 """
 
 from collections.abc import Sequence
@@ -58,6 +58,7 @@ def upgrade() -> None:
     sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('segments', sa.JSON(), nullable=False),
     sa.Column('answered_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('reply_route', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.CheckConstraint('score BETWEEN 0 AND 10', name='ck_pulse_answer_score'),
     sa.ForeignKeyConstraint(['campaign_id'], ['pulse_campaign.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -89,9 +90,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_pulse_delivery_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_pulse_delivery_person_id'), ['person_id'], unique=False)
 
+    op.create_table('pulse_reply',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('from_respondent', sa.Boolean(), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('sent_at', storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['pulse_answer.id'], ),
+    sa.ForeignKeyConstraint(['lead_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pulse_reply', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_reply_answer_id'), ['answer_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('pulse_reply', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_reply_answer_id'))
+
+    op.drop_table('pulse_reply')
     with op.batch_alter_table('pulse_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pulse_delivery_person_id'))
         batch_op.drop_index('ix_pulse_delivery_due')

@@ -80,4 +80,6 @@ def app_config() -> dict[str, Any]:
             "it_staff": {"emails": [TOM.email]},
         },
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
+        # A workspace of four: results show from two answers, so the pulse scene has some.
+        "pulses": {"min_group": 2},
     }

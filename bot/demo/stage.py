@@ -97,6 +97,42 @@ class Stage:
                 raise DemoError(f"Teams message {text!r} got HTTP {response.status}")
         await self._show(actor, actor.teams_chat, answers)
 
+    async def slack_click(self, actor: Actor, action_id: str, *, answers: int = 1) -> None:
+        """`actor` presses the button `action_id` on the newest message in their DM with
+        Touchpoint that has one; show the `answers` the bot gives."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        channel = self.slack.dm_channel(actor.slack_id)
+        for message in sorted(self.slack.messages_in(channel), key=lambda m: float(m["ts"]),
+                              reverse=True):
+            button = next((element for block in message.get("blocks", [])
+                           if block["type"] == "actions" for element in block["elements"]
+                           if element["action_id"] == action_id), None)
+            if button is not None:
+                break
+        else:
+            raise DemoError(f"{actor.name} has no message with a {action_id} button")
+        self.transcript.says(actor.name, "slack", f"[ {button['text']['text']} ]")
+        reply = await self.sender.click(action_id, button["value"], user_id=actor.slack_id,
+                                        channel_id=channel, message_ts=message["ts"])
+        if reply.status != 200:
+            raise DemoError(f"pressing {action_id} got HTTP {reply.status} instead of 200")
+        await self._show(actor, channel, answers)
+
+    async def slack_submit(self, actor: Actor, values: dict[str, str], *,
+                           answers: int = 1) -> None:
+        """`actor` fills in the form Touchpoint last opened and sends it."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        opened = self.slack.calls_to("views.open")
+        if not opened:
+            raise DemoError(f"no form is open for {actor.name}")
+        view = opened[-1].args["view"]
+        self.transcript.says(actor.name, "slack", " / ".join(values.values()))
+        reply = await self.sender.submit(view["callback_id"], values, user_id=actor.slack_id,
+                                         private_metadata=view.get("private_metadata", ""))
+        if reply.status != 200:
+            raise DemoError(f"sending {view['callback_id']} got HTTP {reply.status}")
+        await self._show(actor, self.slack.dm_channel(actor.slack_id), answers)
+
     async def _show(self, actor: Actor, channel: str, expected: int) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_TIMEOUT_S

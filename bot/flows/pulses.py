@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 ENQUEUE_BATCH = 500
 """People per insert when a campaign opens."""
+SEND_NOW = "now"
+"""The stored send time of a pulse sent to everyone as it opens, not at a local time."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class CampaignSpec:
     open_days: int
     audience: PulseAudience = field(default_factory=lambda: PulseAudience(everyone=True))
     anonymity: str = "confidential"
-    send_time: time = time(10, 0)
+    send_time: time | None = time(10, 0)
+    """On each person's clock; None sends to everyone as it opens."""
     reminders: tuple[int, ...] | None = None
     min_group: int | None = None
     template: str = "pulses/invite"
@@ -61,7 +64,8 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
         template=spec.template, audience=spec.audience.model_dump(mode="json"),
         anonymity=spec.anonymity, min_group=spec.min_group or defaults.min_group,
         reminders=list(spec.reminders if spec.reminders is not None else defaults.reminders),
-        send_time=spec.send_time.strftime("%H:%M"), opens_at=spec.opens_at,
+        send_time=spec.send_time.strftime("%H:%M") if spec.send_time else SEND_NOW,
+        opens_at=spec.opens_at,
         closes_at=spec.opens_at + timedelta(days=spec.open_days), status=store.SCHEDULED,
         created_by=created_by, created_at=utcnow())
     return await find_campaign(session, spec.name) if created else None
@@ -82,10 +86,13 @@ def _zone(tz: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_send_times(opens_at: datetime, send_time: time, tz: str,
+def local_send_times(opens_at: datetime, send_time: time | None, tz: str,
                      reminders: Iterable[int]) -> list[datetime]:
     """When someone in `tz` gets the pulse and each reminder, in UTC: the first `send_time`
-    on their clock at or after the opening, then the same clock time `days` later."""
+    on their clock at or after the opening, then the same clock time `days` later (with no
+    `send_time`: the opening, then `days` after it)."""
+    if send_time is None:
+        return [opens_at] + [opens_at + timedelta(days=n) for n in reminders]
     zone = _zone(tz)
     first_day = opens_at.astimezone(zone).date()
     if _at(first_day, send_time, zone) < opens_at:
@@ -112,7 +119,8 @@ async def enqueue(session: AsyncSession, campaign: PulseCampaign) -> int:
     audience who has not opted out, each due at their local send time before the close.
     Idempotent (the rows are unique); returns the rows this call added."""
     audience = PulseAudience.model_validate(campaign.audience)
-    send_time = time.fromisoformat(campaign.send_time)
+    send_time = None if campaign.send_time == SEND_NOW else time.fromisoformat(
+        campaign.send_time)
     opted_out = select(PulseOptOut.person_id)
     people = (await session.exec(
         select(Person).where(col(Person.active), col(Person.id).not_in(opted_out))

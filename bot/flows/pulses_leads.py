@@ -1,7 +1,8 @@
 """NPS pulses for IT leads in chat: ``/touchpoint pulse`` lists the pulses, ``pulse status
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
-reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified]`` starts one
-now for everyone; ``pulse reply ID words`` answers a reason given (bot.flows.pulses_loop).
+reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]``
+starts one for everyone (at 10:00 on each person's clock, or at once with ``now``);
+``pulse reply ID words`` answers a reason given (bot.flows.pulses_loop).
 Only IT leads and admins may; the check is here, on the server.
 """
 
@@ -93,19 +94,22 @@ async def _about(services: Services, actor: Person, name: str, sub: str,
 
 async def _create(services: Services, actor: Person, args: list[str]) -> dict:
     name, options = args[0].lower(), [word.lower() for word in args[1:]]
-    days, anonymity = DEFAULT_OPEN_DAYS, "confidential"
+    days, anonymity, send_time = DEFAULT_OPEN_DAYS, "confidential", CampaignSpec.send_time
     for option in options:
         if option.isdigit() and 1 <= int(option) <= MAX_OPEN_DAYS:
             days = int(option)
         elif option in ANONYMITY:
             anonymity = option
+        elif option == "now":
+            send_time = None
         else:
             return {"problem": "usage"}
     if not NAME.fullmatch(name):
         return {"problem": "bad name", "name": name}
     now = services.clock()
     spec = CampaignSpec(name=name, opens_at=now, open_days=days,
-                        audience=PulseAudience(everyone=True), anonymity=anonymity)
+                        audience=PulseAudience(everyone=True), anonymity=anonymity,
+                        send_time=send_time)
     async with services.sessions() as session:
         campaign = await create_campaign(session, services.settings.app, spec,
                                          created_by=actor.id)
@@ -114,4 +118,4 @@ async def _create(services: Services, actor: Person, args: list[str]) -> dict:
         return {"problem": "name taken", "name": name}
     await open_due_campaigns(services)
     return {"created": name, "closes_at": now + timedelta(days=days), "anonymity": anonymity,
-            "send_time": spec.send_time.strftime("%H:%M")}
+            "send_time": spec.send_time.strftime("%H:%M") if spec.send_time else None}

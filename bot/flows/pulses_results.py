@@ -4,7 +4,9 @@ all counted in SQL, with every group of fewer than K answers withheld.
 
 `Results` is what every output (the chat card, `/touchpoint pulse results`, the command line's
 text and CSV) is built from, so the threshold is applied once, here: a withheld group carries
-no figures at all, only the fact that it has not enough answers.
+no figures at all, only the fact that it has not enough answers; and when a breakdown would
+withhold a single group, the next smallest is withheld with it, so the one cannot be worked
+out from the overall figures by subtraction.
 """
 
 from __future__ import annotations
@@ -42,9 +44,13 @@ class Group:
         return self.answers is None
 
     @classmethod
+    def withheld_group(cls, label: str | None) -> Group:
+        return cls(label, None, None, None, None, None)
+
+    @classmethod
     def of(cls, label: str | None, tally: Tally, k: int) -> Group:
         if tally.answers < k:
-            return cls(label, None, None, None, None, None)
+            return cls.withheld_group(label)
         passives = tally.answers - tally.promoters - tally.detractors
         return cls(label, tally.answers, tally.nps, _percent(tally.promoters, tally.answers),
                    _percent(passives, tally.answers), _percent(tally.detractors, tally.answers))
@@ -102,8 +108,9 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
     groups = {}
     for segment in by:
         tallies = await store.tally_by_segment(session, campaign_id, segment)
-        groups[segment] = [Group.of(label, tallies[label], k)
-                           for label in sorted(tallies, key=lambda v: (v is None, v or ""))]
+        groups[segment] = suppress_lone_group(
+            [Group.of(label, tallies[label], k)
+             for label in sorted(tallies, key=lambda v: (v is None, v or ""))])
     trend = []
     if campaign.definition:
         trend = [(name, tally.nps if tally.answers >= k else None)
@@ -120,6 +127,18 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
         distribution=None if overall.withheld else await store.distribution(session,
                                                                              campaign_id),
         by=groups, trend=trend, comments=comments)
+
+
+def suppress_lone_group(groups: list[Group]) -> list[Group]:
+    """With the overall figures shown, one withheld group could be worked out by subtracting
+    the others from them: then the smallest shown group is withheld too."""
+    withheld = [g for g in groups if g.withheld]
+    shown = [g for g in groups if not g.withheld]
+    if len(withheld) != 1 or not shown:
+        return groups
+    smallest = min(shown, key=lambda g: (g.answers, g.label or ""))
+    hidden = Group.withheld_group(smallest.label)
+    return [hidden if g is smallest else g for g in groups]
 
 
 async def _comments(session: AsyncSession, campaign: PulseCampaign,

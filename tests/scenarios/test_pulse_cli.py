@@ -54,12 +54,14 @@ async def test_create_then_status_then_results_by_segment_as_csv(make_settings, 
                                        "--reminders", "5,3")
     assert code == 2 and "--segment nope=1" in err and "--reminders 5,3" in err
 
-    # Five answers from Finance, one from someone in no department.
+    # Five answers from Finance, one from Sales, one from someone in no department.
     async with services.sessions() as session:
         campaign_id = rows[0].campaign_id
         for n, score in enumerate((10, 9, 9, 7, 2)):
             session.add(PulseAnswer(campaign_id=campaign_id, respondent_key=f"k{n}",
                                     score=score, segments={"department": "Finance"}))
+        session.add(PulseAnswer(campaign_id=campaign_id, respondent_key="k8", score=5,
+                                segments={"department": "Sales"}))
         session.add(PulseAnswer(campaign_id=campaign_id, respondent_key="k9", score=0,
                                 segments={}))
         await session.commit()
@@ -71,8 +73,9 @@ async def test_create_then_status_then_results_by_segment_as_csv(make_settings, 
     assert table == [
         ["segment", "value", "answers", "nps", "promoters_pct", "passives_pct",
          "detractors_pct"],
-        ["all", "", "6", "17", "50", "17", "33"],
+        ["all", "", "7", "0", "43", "14", "43"],
         ["department", "Finance", "5", "40", "60", "20", "20"],
+        ["department", "Sales", *["not enough answers"] * 5],
         ["department", "", *["not enough answers"] * 5],
     ]
     code, out, err = await touchpoint(env, "pulse", "results", "finance-q4", "--by", "site")

@@ -196,17 +196,20 @@ async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sen
         await answer(sender, slack, user_id, score)
     for user_id, score in zip(SALES, (2, 7), strict=True):
         await answer(sender, slack, user_id, score)
+    await answer(sender, slack, "U0TECH001", 9)
 
     clock.set(at(8, 9))
     await pulses.tick(pulse_bot.services, clock())
     [card] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "C0DIGEST1"]
     text = text_of(card.args)
-    # 8 answers, 3 promoters and 3 detractors: NPS 0. Finance (6) is shown, Sales (2) is not.
-    assert "*NPS*: +0 (38% promoters, 25% passives, 38% detractors)" in text
+    # 9 answers, 4 promoters and 3 detractors: NPS +11. Finance (6) is shown; Sales (2) and
+    # Tom, in no department (1), are not.
+    assert "*NPS*: +11 (44% promoters, 22% passives, 33% detractors)" in text
     assert "Finance: NPS +17 (6 answers)" in text
     assert "Sales: not enough answers" in text
+    assert "(no department): not enough answers" in text
     assert "Sales: NPS" not in text
-    assert "Response rate*: 80% (8 of 10 people reached)" in text
+    assert "Response rate*: 90% (9 of 10 people reached)" in text
 
     # Anonymous: no answer row knows who gave it.
     assert all(a.person_id is None and a.answered_at is None
@@ -217,7 +220,7 @@ async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sen
     await press(sender, slack, "U0EMPL001", 7)
     posted = await slack.wait_for_response(1)
     assert "This pulse has closed" in posted[-1].body["blocks"][0]["text"]["text"]
-    assert len(await answers(pulse_bot.services)) == 8
+    assert len(await answers(pulse_bot.services)) == 9
 
 
 async def test_people_who_opt_out_get_no_pulse(pulse_bot, sender, slack, clock):

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.demo.scenes.help import asking_for_help
+from bot.demo.scenes.pulses import a_pulse
 from bot.demo.stage import Stage
 
 Scene = Callable[[Stage], Awaitable[None]]
 
 SCENES: tuple[Scene, ...] = (
     asking_for_help,
+    a_pulse,
 )

@@ -18,11 +18,12 @@ from bot.flows.pulses import (
     local_send_times,
     open_due_campaigns,
 )
+from bot.flows.pulses_results import Group, suppress_lone_group
 from bot.flows.pulses_sender import PulseSender, cooldown_end
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.models import Person
-from storage.pulses import PulseDelivery
+from storage.pulses import PulseDelivery, Tally
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
 
@@ -158,3 +159,17 @@ async def test_someone_who_left_is_marked_failed_not_retried(services):
     found = await rows(services)
     assert (found[1, "invite"].status, found[1, "invite"].reason) == ("failed", "left")
     assert await sender.claim() == []
+
+
+def test_a_lone_withheld_group_takes_the_next_smallest_with_it():
+    k = 5
+    tallies = {"Finance": Tally(9, 5, 1), "Sales": Tally(6, 1, 4), "Legal": Tally(2, 0, 2)}
+    groups = suppress_lone_group([Group.of(label, tally, k) for label, tally in tallies.items()])
+    # Legal alone would be overall minus the others: Sales, the smallest shown, goes too.
+    assert [(g.label, g.withheld) for g in groups] == [
+        ("Finance", False), ("Sales", True), ("Legal", True)]
+    assert groups[1].nps is None and groups[1].answers is None
+    two_small = {"Finance": Tally(9, 5, 1), "Sales": Tally(3, 1, 1), "Legal": Tally(2, 0, 2)}
+    groups = suppress_lone_group([Group.of(label, tally, k) for label, tally in two_small.items()])
+    assert [g.withheld for g in groups] == [False, True, True]
+    assert groups[0].nps == 44

@@ -17,13 +17,14 @@ from bot.flows.pulses import (
     in_audience,
     local_send_times,
     open_due_campaigns,
+    recurring_jobs,
 )
 from bot.flows.pulses_results import Group, suppress_lone_group
 from bot.flows.pulses_sender import PulseSender, cooldown_end
-from bot.server import SERVICES, create_app
+from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.models import Person
-from storage.pulses import PulseDelivery, Tally
+from storage.pulses import PulseCampaign, PulseDelivery, Tally
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
 
@@ -173,3 +174,36 @@ def test_a_lone_withheld_group_takes_the_next_smallest_with_it():
     groups = suppress_lone_group([Group.of(label, tally, k) for label, tally in two_small.items()])
     assert [g.withheld for g in groups] == [False, True, True]
     assert groups[0].nps == 44
+
+
+async def test_a_recurring_pulse_opens_once_per_recurrence_on_its_cron(make_settings):
+    def configure(raw):
+        raw["pulses"] = {"campaigns": {"quarterly": {
+            "recurrence": {"month": "1,4,7,10", "day": "1st tue"}, "open_days": 10,
+            "anonymity": "anonymous", "audience": {"segments": {"department": ["Finance"]}}}}}
+
+    app = create_app(make_settings(config=configure), clock=Clock(utc(2027, 1, 5, 0)))
+    services = app[SERVICES]
+    jobs = {job.id: job for job in app[SCHEDULER]._apscheduler.get_jobs()}
+    assert {"pulses.tick", "pulses.open.quarterly"} <= set(jobs)
+    fire = jobs["pulses.open.quarterly"].trigger.get_next_fire_time(
+        None, datetime(2026, 12, 1, tzinfo=UTC))
+    assert fire.isoformat() == "2027-01-05T00:00:00+00:00"  # London is on UTC in January
+    async with services.sessions() as session:
+        session.add_all([Person(slack_user_id="U0EMPL001", segments={"department": "Finance"}),
+                         Person(slack_user_id="U0TECH001")])
+        await session.commit()
+
+    [(name, job, _cron)] = list(recurring_jobs(services.settings.app))
+    assert name == "pulses.open.quarterly"
+    await job(services, fire)
+    await job(services, fire)  # a second replica, or a retried run: nothing more
+    async with services.sessions() as session:
+        [campaign] = (await session.exec(select(PulseCampaign))).all()
+        await session.commit()
+    assert (campaign.name, campaign.status, campaign.anonymity, campaign.definition) == (
+        "quarterly-2027-01-05", "open", "anonymous", "quarterly")
+    assert campaign.closes_at == utc(2027, 1, 15, 0)
+    found = await rows(services)
+    assert sorted(found) == [(1, "invite"), (1, "reminder-1"), (1, "reminder-2")]
+    await services.engine.dispose()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -142,17 +141,3 @@ async def settled(services: Services) -> list[PulseDelivery]:
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """A time in December 2026, UTC."""
     return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
-
-
-def days(n: float) -> timedelta:
-    return timedelta(days=n)
-
-
-@dataclass
-class Press:
-    """What a person's click on a pulse button needs."""
-
-    user_id: str
-    action_id: str
-    value: str
-    ts: str

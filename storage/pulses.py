@@ -13,7 +13,10 @@ random token that exists only in the buttons of the message the person answered 
 person's own invite delivery carries a bare "has answered" flag, so one person answers once.
 Pressing a button again hashes the same token, finds the same answer row and replaces the
 score, without the database ever linking the answer to the person. (The rows are linkable by
-nobody who reads the database alone: the token is in the person's chat, not in a table.)
+nobody who reads the tables alone: the token is in the person's chat, not in a table.) The flag
+and the answer are written in separate transactions, so PostgreSQL's row stamps (xmin) do not
+pair them; consecutive transaction ids and WAL order still hint at a pairing to someone who
+administers the server itself, which only batching answers would remove.
 """
 
 from __future__ import annotations

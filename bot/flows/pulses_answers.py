@@ -8,6 +8,7 @@ the message is updated, so no transaction waits on a chat platform.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -29,6 +30,7 @@ from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOu
 log = logging.getLogger(__name__)
 
 COMMENT_FORM = "pulse.comment"
+DOUBLE_PRESS_S = 0.3
 MAX_COMMENT = 1000
 _VALUE = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{16,64})$")
 
@@ -89,15 +91,29 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
                col(PulseDelivery.answered).is_(False))
         .values(answered=True).execution_options(preserve_rowcount=True))
     if marked.rowcount == 1:
+        if anonymous:
+            # Committed apart from the answer: PostgreSQL stamps every row a transaction
+            # writes with its id (xmin), which would tie the answer to this person's invite.
+            await session.commit()
         session.add(PulseAnswer(
             campaign_id=campaign_id, respondent_key=key, score=score,
             person_id=None if anonymous else actor.id, segments=dict(actor.segments),
             answered_at=None if anonymous else services.clock()))
+        try:
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            if anonymous:
+                await _unmark(session, campaign_id, actor)
+            raise
         change, comment = "new", None
     else:
-        answer = (await session.exec(select(PulseAnswer).where(
-            col(PulseAnswer.campaign_id) == campaign_id,
-            col(PulseAnswer.respondent_key) == key))).first()
+        answer = await _answer(session, campaign_id, key)
+        if answer is None and anonymous:
+            # The first press of a double click may be between its two commits.
+            await session.commit()
+            await asyncio.sleep(DOUBLE_PRESS_S)
+            answer = await _answer(session, campaign_id, key)
         if answer is None:
             invited = (await session.exec(select(PulseDelivery.id).where(
                 col(PulseDelivery.campaign_id) == campaign_id,
@@ -110,13 +126,29 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
         if not anonymous:
             answer.answered_at = services.clock()
         session.add(answer)
+        await session.commit()
         change, comment = "changed", answer.comment
-    await session.commit()
     services.metrics.pulse_answers.labels(change).inc()
     if message is not None:
         await services.chat.update(message, pulse_message(
             campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
             score=score, comment=comment))
+
+
+async def _answer(session: AsyncSession, campaign_id: int, key: str) -> PulseAnswer | None:
+    return (await session.exec(select(PulseAnswer).where(
+        col(PulseAnswer.campaign_id) == campaign_id,
+        col(PulseAnswer.respondent_key) == key))).first()
+
+
+async def _unmark(session: AsyncSession, campaign_id: int, actor: Person) -> None:
+    """Undo the answered flag of an answer that could not be written, so it can be given."""
+    await session.exec(update(PulseDelivery)
+                       .where(col(PulseDelivery.campaign_id) == campaign_id,
+                              col(PulseDelivery.person_id) == actor.id,
+                              col(PulseDelivery.kind) == store.INVITE)
+                       .values(answered=False))
+    await session.commit()
 
 
 async def ask_why(services: Services, session: AsyncSession, origin: Origin,

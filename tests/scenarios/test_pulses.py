@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import sqlalchemy
 
 from bot.emulators.requests import SlackSender
 from bot.flows import pulses
@@ -211,9 +212,16 @@ async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sen
     assert "Sales: NPS" not in text
     assert "Response rate*: 90% (9 of 10 people reached)" in text
 
-    # Anonymous: no answer row knows who gave it.
+    # Anonymous: no answer row knows who gave it, nor was it written with an invite's flag.
     assert all(a.person_id is None and a.answered_at is None
                for a in await answers(pulse_bot.services))
+    if pulse_bot.services.engine.dialect.name == "postgresql":
+        async with pulse_bot.services.engine.connect() as connection:
+            flags = set((await connection.execute(sqlalchemy.text(
+                "SELECT xmin::text FROM pulse_delivery WHERE answered"))).scalars())
+            written = set((await connection.execute(sqlalchemy.text(
+                "SELECT xmin::text FROM pulse_answer"))).scalars())
+        assert len(flags) == 9 and not flags & written
     # Closed: nothing more is sent, and a late press is told so.
     rows = await deliveries(pulse_bot.services)
     assert not [r for r in rows if r.status == "pending"]

@@ -15,7 +15,6 @@ marked failed with the reason; other errors are retried with backoff, then marke
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -97,7 +96,6 @@ class PulseSender:
         self.batch = max(1, min(BATCH, int(fastest * config.lease_seconds / 4)))
         self.workers = workers
         self._pacers = {platform: Pacer(rate) for platform, rate in config.send_rate.items()}
-        self._wake = asyncio.Event()
         self._queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
         self._campaigns: dict[int, tuple[PulseCampaign, float]] = {}
@@ -107,10 +105,6 @@ class PulseSender:
         self._tasks = [asyncio.create_task(self._claimer(), name="pulse-claimer")]
         self._tasks += [asyncio.create_task(self._worker(), name=f"pulse-worker-{n}")
                         for n in range(self.workers)]
-
-    def wake(self) -> None:
-        """Look for due rows now rather than at the next poll."""
-        self._wake.set()
 
     async def stop(self, within_s: float) -> None:
         """Claim no more; let messages being sent finish within `within_s`, give back the
@@ -156,9 +150,7 @@ class PulseSender:
             for row in claimed:
                 self._queue.put_nowait(row)
             if not claimed:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                await asyncio.sleep(self.poll_s)
             elif self._queue.qsize() >= self.batch:
                 await asyncio.sleep(min(self.poll_s, 0.05))
 

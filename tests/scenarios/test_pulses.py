@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import sqlalchemy
+from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
 from bot.flows import pulses
 from bot.server import create_app
+from storage.models import Person
 from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
 from tests.scenarios.pulse_kit import (
     EVERYONE,
@@ -365,3 +367,53 @@ async def test_without_a_seal_key_an_anonymous_comment_cannot_be_replied_to(
     await sender.command("/touchpoint", f"pulse reply {kept.id} Hello", user_id="U0LEAD001")
     [said] = await slack.wait_for_response(1)
     assert "I cannot reach whoever wrote" in said.body["blocks"][0]["text"]["text"]
+
+
+async def lead_says(sender: SlackSender, slack, text: str) -> str:
+    slack.clear()
+    reply = await sender.command("/touchpoint", text, user_id="U0LEAD001")
+    assert reply.status == 200
+    [said] = await slack.wait_for_response(1)
+    return "\n".join(b["text"]["text"] for b in said.body["blocks"] if b["type"] == "section")
+
+
+async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
+        pulse_bot, sender, slack, clock):
+    assert "No pulses yet" in await lead_says(sender, slack, "pulse")
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    await answer(sender, slack, "U0EMPL001", 9)
+    await settled(pulse_bot.services)
+
+    listing = await lead_says(sender, slack, "pulse")
+    assert f"*q4* (open, closes Tue 08 Dec 2026, 03:00): {len(LONDON)} of {len(EVERYONE)} " \
+           f"sent, 2 pending, 0 failed, 0 skipped; 0 reminders; 1 answered" in listing
+    assert listing == await lead_says(sender, slack, "pulse status q4")
+    assert "no pulse called `nope`" in await lead_says(sender, slack, "pulse status nope")
+    assert "`department`" in await lead_says(sender, slack, "pulse results q4 by floor")
+    assert "*NPS*: not enough answers" in await lead_says(sender, slack,
+                                                          "pulse results q4 by department")
+    assert "cannot name a pulse" in await lead_says(sender, slack, "pulse create Bad!Name")
+    assert "already a pulse called `q4`" in await lead_says(sender, slack, "pulse create q4")
+    assert "Pulse commands for IT leads" in await lead_says(sender, slack, "pulse create q5 x")
+
+
+async def test_someone_who_opts_out_mid_pulse_gets_no_reminder(pulse_bot, sender, slack, clock):
+    await start_pulse(sender, slack, "q4 7")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    await sender.command("/touchpoint", "pulses off", user_id="U0EMPL001")
+    await slack.wait_for_response(1)
+    slack.clear()
+    clock.set(at(4, 10))
+    await eventually(lambda: len(reminded(slack)) == len(LONDON) - 1)
+    assert "U0EMPL001" not in reminded(slack)
+    rows = await settled(pulse_bot.services)
+    async with pulse_bot.services.sessions() as session:
+        erin = (await session.exec(select(Person).where(
+            col(Person.slack_user_id) == "U0EMPL001"))).one()
+        await session.commit()
+    assert {(r.kind, r.status, r.reason) for r in rows if r.person_id == erin.id} == {
+        ("invite", "sent", None), ("reminder-1", "skipped", "opted out"),
+        ("reminder-2", "pending", None)}

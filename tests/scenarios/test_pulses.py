@@ -224,6 +224,12 @@ async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sen
             written = set((await connection.execute(sqlalchemy.text(
                 "SELECT xmin::text FROM pulse_answer"))).scalars())
         assert len(flags) == 9 and not flags & written
+    # The tick counted the outbox for /metrics.
+    async with aiohttp.ClientSession() as http, http.get(f"{pulse_bot.url}/metrics") as got:
+        exposition = await got.text()
+    assert f'touchpoint_pulse_outbox{{kind="invite",status="sent"}} {len(LONDON)}.0' \
+        in exposition
+    assert 'touchpoint_pulse_outbox{kind="answer",status="answered"} 9.0' in exposition
     # Closed: nothing more is sent, and a late press is told so.
     rows = await deliveries(pulse_bot.services)
     assert not [r for r in rows if r.status == "pending"]

@@ -18,6 +18,7 @@ from bot.flows.pulses import (
     local_send_times,
     open_due_campaigns,
     recurring_jobs,
+    tick,
 )
 from bot.flows.pulses_results import Group, suppress_lone_group
 from bot.flows.pulses_sender import PulseSender, cooldown_end
@@ -207,3 +208,26 @@ async def test_a_recurring_pulse_opens_once_per_recurrence_on_its_cron(make_sett
     found = await rows(services)
     assert sorted(found) == [(1, "invite"), (1, "reminder-1"), (1, "reminder-2")]
     await services.engine.dispose()
+
+
+async def test_a_pulse_created_ahead_opens_when_its_time_comes(services):
+    async with services.sessions() as session:
+        await create_campaign(session, services.settings.app, CampaignSpec(
+            name="later", opens_at=utc(2026, 12, 3, 9), open_days=7))
+        await session.commit()
+    await tick(services, services.clock())
+    async with services.sessions() as session:
+        later = (await session.exec(select(PulseCampaign)
+                                    .where(col(PulseCampaign.name) == "later"))).one()
+        await session.commit()
+    assert later.status == "scheduled"
+
+    services.clock.now = utc(2026, 12, 3, 9)  # type: ignore[attr-defined]
+    await tick(services, services.clock())
+    async with services.sessions() as session:
+        later = (await session.exec(select(PulseCampaign)
+                                    .where(col(PulseCampaign.name) == "later"))).one()
+        queued = (await session.exec(select(PulseDelivery).where(
+            col(PulseDelivery.campaign_id) == later.id))).all()
+        await session.commit()
+    assert later.status == "open" and len(queued) == 2 * 3

@@ -15,6 +15,7 @@ marked failed with the reason; other errors are retried with backoff, then marke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class PulseSender:
         self._queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
         self._campaigns: dict[int, tuple[PulseCampaign, float]] = {}
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._claimer(), name="pulse-claimer")]
@@ -111,9 +112,10 @@ class PulseSender:
         rows claimed but not started, then stop."""
         if not self._tasks:
             return
-        self._stopping = True
+        self._stopping.set()
         claimer, workers = self._tasks[0], self._tasks[1:]
-        claimer.cancel()
+        # Not cancelled: a claim under way finishes (and its rows are given back below).
+        await claimer
         waiting = []
         while not self._queue.empty():
             row = self._queue.get_nowait()
@@ -125,7 +127,7 @@ class PulseSender:
         _done, late = await asyncio.wait(workers, timeout=within_s)
         for task in late:
             task.cancel()
-        await asyncio.gather(claimer, *workers, return_exceptions=True)
+        await asyncio.gather(*workers, return_exceptions=True)
         if waiting:
             await self._release(waiting)
         self._tasks = []
@@ -140,7 +142,7 @@ class PulseSender:
             await session.commit()
 
     async def _claimer(self) -> None:
-        while not self._stopping:
+        while not self._stopping.is_set():
             claimed = []
             if self._queue.qsize() < self.batch:
                 try:
@@ -149,10 +151,12 @@ class PulseSender:
                     log.exception("could not claim pulse deliveries")
             for row in claimed:
                 self._queue.put_nowait(row)
-            if not claimed:
-                await asyncio.sleep(self.poll_s)
-            elif self._queue.qsize() >= self.batch:
-                await asyncio.sleep(min(self.poll_s, 0.05))
+            if claimed and self._queue.qsize() < self.batch:
+                continue
+            # Nothing due: wait a poll. Enough queued: look again soon.
+            pause = min(self.poll_s, 0.05) if claimed else self.poll_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def claim(self) -> list[Claimed]:
         async with self.services.sessions() as session:

@@ -20,7 +20,7 @@ from bot.chat.message import Button, Form, Message, TextField
 from bot.chat.port import Origin, Undeliverable
 from bot.services import Services
 from storage.models import Person
-from storage.pulses import PulseAnswer, PulseReply
+from storage.pulses import PulseAnswer, PulseCampaign, PulseReply
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +72,16 @@ async def lead_reply(services: Services, actor: Person, answer_id: int, text: st
             await session.commit()
             return {"problem": "no way back", "name": str(answer_id)}
         assert actor.id is not None
+        campaign = await session.get(PulseCampaign, answer.campaign_id)
+        assert campaign is not None
         reply = PulseReply(answer_id=answer_id, lead_id=actor.id, text=text,
                            sent_at=services.clock())
         session.add(reply)
         await session.commit()
     message = Message("pulses/reply", {
         "organisation": services.settings.app.organisation.name, "lead": actor.display_name,
-        "text": text, "comment": answer.comment, "from_respondent": False},
+        "text": text, "comment": answer.comment, "from_respondent": False,
+        "named": campaign.anonymity == "identified"},
         buttons=(Button(ANSWER_BACK, "answer_back", str(reply.id)),))
     try:
         await services.chat.send_dm(respondent, message)
@@ -127,11 +130,12 @@ async def record_answer_back(services: Services, actor: Person, origin: Origin,
         session.add(PulseReply(answer_id=answer.id, lead_id=reply.lead_id, text=text,
                                from_respondent=True, sent_at=services.clock()))
         lead = await session.get(Person, reply.lead_id)
+        campaign = await session.get(PulseCampaign, answer.campaign_id)
         await session.commit()
-    assert lead is not None
+    assert lead is not None and campaign is not None
     await services.chat.send_dm(lead, Message("pulses/reply", {
         "organisation": services.settings.app.organisation.name, "lead": lead.display_name,
         "text": text, "comment": answer.comment, "from_respondent": True,
-        "answer_id": answer.id}))
+        "answer_id": answer.id, "named": campaign.anonymity == "identified"}))
     await services.chat.reply_privately(origin, Message("pulses/problem",
                                                         {"problem": "answer passed on"}))

@@ -338,6 +338,7 @@ async def test_a_lead_replies_to_an_anonymous_comment_and_hears_back(pulse_bot, 
                              and latest_in(slack, "U0EMPL001"))
     assert "from IT replied" in text_of(reply) and "The VPN drops" in text_of(reply)
     assert "answer_back" in " ".join(buttons(reply))
+    assert "IT does not see who wrote the comment" in text_of(reply)
     slack.clear()
 
     await press(sender, slack, "U0EMPL001", "pulse.answer_back")
@@ -350,7 +351,7 @@ async def test_a_lead_replies_to_an_anonymous_comment_and_hears_back(pulse_bot, 
     assert "erin" not in text_of(heard[0]).lower()
     [passed] = await slack.wait_for("chat.postEphemeral")
     assert passed.args["user"] == "U0EMPL001"
-    assert "without knowing who wrote it" in passed.args["blocks"][0]["text"]["text"]
+    assert "on its way to IT" in passed.args["blocks"][0]["text"]["text"]
 
 
 async def _commented(pulse_bot):

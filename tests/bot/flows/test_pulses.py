@@ -20,12 +20,12 @@ from bot.flows.pulses import (
     recurring_jobs,
     tick,
 )
-from bot.flows.pulses_results import Group, suppress_lone_group
+from bot.flows.pulses_results import Group, campaign_results, suppress_lone_group
 from bot.flows.pulses_sender import PulseSender, cooldown_end
 from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.models import Person
-from storage.pulses import PulseCampaign, PulseDelivery, Tally
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, Tally
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
 
@@ -231,3 +231,22 @@ async def test_a_pulse_created_ahead_opens_when_its_time_comes(services):
             col(PulseDelivery.campaign_id) == later.id))).all()
         await session.commit()
     assert later.status == "open" and len(queued) == 2 * 3
+
+
+async def test_results_show_the_trend_of_a_recurring_pulse(services):
+    async with services.sessions() as session:
+        for n, opens in enumerate((utc(2026, 4, 7, 0), utc(2026, 7, 7, 0), utc(2026, 10, 6, 0))):
+            await create_campaign(session, services.settings.app, CampaignSpec(
+                name=f"quarterly-{n}", opens_at=opens, open_days=14, definition="quarterly"))
+        campaigns = {c.name: c.id for c in (await session.exec(select(PulseCampaign))).all()}
+        scores = {"quarterly-0": [10] * 3 + [2] * 3, "quarterly-1": [9, 9, 9, 9, 8, 3],
+                  "quarterly-2": [10, 10]}
+        for name, given in scores.items():
+            session.add_all(PulseAnswer(campaign_id=campaigns[name], respondent_key=f"{name}{i}",
+                                        score=score) for i, score in enumerate(given))
+        await session.commit()
+        results = await campaign_results(session, campaigns["quarterly-2"])
+        await session.commit()
+    # Oldest first, up to this one; a campaign under K shows no figure.
+    assert results.trend == [("quarterly-0", 0), ("quarterly-1", 50), ("quarterly-2", None)]
+    assert results.overall.withheld and results.distribution is None

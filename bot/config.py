@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -445,6 +446,97 @@ class KudosSettings(_Strict):
         return next((reward for reward in self.rewards if reward.key == key.lower()), None)
 
 
+Anonymity = Literal["identified", "confidential", "anonymous"]
+_CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute")
+
+
+class PulseAudience(_Strict):
+    """Who a pulse goes to: everyone, the people in some segment values, or named people."""
+
+    everyone: bool = False
+    segments: dict[SegmentName, list[str]] = Field(default_factory=dict)
+    people: PeopleSelector = Field(default_factory=PeopleSelector)
+
+    @model_validator(mode="after")
+    def _someone(self) -> PulseAudience:
+        people = self.people
+        if people.slack_usergroups:
+            # Group memberships are only known during a directory sync; a segment keeps them.
+            raise ValueError("people: name a Slack user group through a segment instead")
+        if not (self.everyone or self.segments or people.slack_users or people.teams_users
+                or people.emails):
+            raise ValueError("give everyone: true, segments, or people")
+        return self
+
+
+class PulseCampaignConfig(_Strict):
+    """A recurring NPS pulse defined in app.yaml; each recurrence opens a new campaign."""
+
+    template: str = "pulses/invite"
+    """The template holding the question and the why-question, under messages/."""
+    audience: PulseAudience = Field(default_factory=lambda: PulseAudience(everyone=True))
+    recurrence: dict[str, str | int] = Field(min_length=1)
+    """APScheduler cron fields (month, day, day_of_week, hour, ...) in the organisation's zone."""
+    send_time: time = time(10, 0)
+    open_days: int = Field(default=14, ge=1, le=90)
+    reminders: list[int] | None = None
+    """Days after someone's pulse to remind them; the `pulses.reminders` default if unset."""
+    anonymity: Anonymity = "confidential"
+    min_group: int | None = Field(default=None, ge=1)
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminder_days(cls, days: list[int] | None) -> list[int] | None:
+        return None if days is None else _reminder_days(days)
+
+    @field_validator("recurrence")
+    @classmethod
+    def _cron(cls, fields: dict[str, str | int]) -> dict[str, str | int]:
+        unknown = sorted(set(fields) - set(_CRON_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown cron field(s) {', '.join(unknown)}; "
+                             f"use {', '.join(_CRON_FIELDS)}")
+        try:
+            CronTrigger(**fields, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a valid schedule: {exc}") from None
+        return fields
+
+
+class PulsesConfig(_Strict):
+    """NPS pulses: defaults for every campaign, and the recurring campaigns."""
+
+    min_group: int = Field(default=5, ge=1)
+    """K: a group with fewer answers is shown as "not enough answers", everywhere."""
+    reminders: list[int] = Field(default_factory=lambda: [3, 5], max_length=2)
+    """Days after someone's pulse to remind them if they have not answered; at most two."""
+    fatigue_days: int = Field(default=14, ge=0)
+    """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
+    send_rate: dict[Literal["slack", "teams"], float] = Field(
+        default_factory=lambda: {"slack": 20.0, "teams": 40.0})
+    """Pulse messages per second per platform, per replica: with N replicas the platform sees
+    N times this (Teams allows about 50 requests per second per app and tenant)."""
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    """How often each replica looks for pulse messages that have become due."""
+    lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    """How long a replica holds the messages it took to send; after a crash, what it held
+    is sent by another (or the restarted) replica once this has passed."""
+    campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
+
+    @field_validator("reminders")
+    @classmethod
+    def _days(cls, days: list[int]) -> list[int]:
+        return _reminder_days(days)
+
+
+def _reminder_days(days: list[int]) -> list[int]:
+    if len(days) > 2:
+        raise ValueError("at most two reminders")
+    if any(day < 1 for day in days) or days != sorted(set(days)):
+        raise ValueError("reminder days must be increasing whole days from 1")
+    return days
+
+
 class AppConfig(_Strict):
     """The whole of app.yaml."""
 
@@ -457,6 +549,7 @@ class AppConfig(_Strict):
     csat: Csat = Field(default_factory=Csat)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     kudos: KudosSettings = Field(default_factory=KudosSettings)
+    pulses: PulsesConfig = Field(default_factory=PulsesConfig)
 
 
 class Secrets(BaseModel):
@@ -474,6 +567,9 @@ class Secrets(BaseModel):
     webhook_secret: SecretStr | None = None
     webhook_token: SecretStr | None = None
     """TOUCHPOINT_WEBHOOK_TOKEN: a static bearer token for desks that cannot sign requests."""
+    seal_key: SecretStr | None = None
+    """TOUCHPOINT_SEAL_KEY: seals the way back to an anonymous respondent, so IT leads can
+    reply to an anonymous pulse comment; without it they cannot."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     teams_dev_mode: bool = False
     """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
@@ -507,6 +603,7 @@ class Secrets(BaseModel):
             microsoft_app_tenant_id=value("MICROSOFT_APP_TENANT_ID"),
             webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
             webhook_token=value("TOUCHPOINT_WEBHOOK_TOKEN"),
+            seal_key=value("TOUCHPOINT_SEAL_KEY"),
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -53,6 +53,18 @@ class Metrics:
         self.kudos_redemptions = Counter(
             "touchpoint_kudos_redemptions", "Kudos redemptions by outcome (requested, "
             "approved, declined, fulfilled, refused).", ["outcome"], registry=self.registry)
+        self.pulse_deliveries = Counter(
+            "touchpoint_pulse_deliveries", "Pulse messages this replica finished, by kind "
+            "(invite, reminder) and outcome (sent, failed, skipped, retried).",
+            ["kind", "outcome"], registry=self.registry)
+        self.pulse_answers = Counter(
+            "touchpoint_pulse_answers", "Pulse scores received: new answers and changed ones.",
+            ["change"], registry=self.registry)
+        self.pulse_outbox = Gauge(
+            "touchpoint_pulse_outbox", "Pulse deliveries in the outbox of every open or "
+            "closed campaign by kind and status (pending, claimed, sent, failed, skipped), and "
+            "answers (kind answer, status answered), as last counted by this replica.",
+            ["kind", "status"], registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

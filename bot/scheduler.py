@@ -34,6 +34,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, update
 
+from bot.flows import pulses
 from bot.flows.complaints_sla import complaints_check
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.handlers.directory import sync_on_schedule
@@ -185,3 +186,6 @@ def register_jobs(scheduler: Scheduler, services: Services) -> None:
     scheduler.add_claimed_job("csat.send_due", send_due_on_schedule, "interval", minutes=1)
     scheduler.add_claimed_job("csat.expire", expire_on_schedule, "interval", minutes=10)
     scheduler.add_claimed_job("complaints.check", complaints_check, "interval", minutes=5)
+    scheduler.add_claimed_job("pulses.tick", pulses.tick, "interval", minutes=1)
+    for name, job, recurrence in pulses.recurring_jobs(services.settings.app):
+        scheduler.add_claimed_job(name, job, "cron", **recurrence)

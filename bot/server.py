@@ -24,6 +24,7 @@ from sqlalchemy import text
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
 from bot.config import Settings
+from bot.flows.pulses_sender import PulseSender
 from bot.handlers import build_dispatcher
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, register_jobs
@@ -48,6 +49,8 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
 SCHEDULER_STOP_TIMEOUT_S = 10.0
+PULSE_SENDER = web.AppKey("pulse_sender", PulseSender)
+PULSE_SENDER_STOP_TIMEOUT_S = 10.0
 
 
 def _system_clock() -> datetime:
@@ -79,8 +82,9 @@ async def _measure(request: web.Request,
 
 
 def create_app(settings: Settings, *, clock: Clock = _system_clock,
-               scheduler: bool = True) -> web.Application:
-    """The application; `scheduler=False` leaves out the scheduler and its jobs."""
+               scheduler: bool = True, pulse_sender: bool | None = None) -> web.Application:
+    """The application; `scheduler=False` leaves out the scheduler and its jobs, and the pulse
+    sender too unless `pulse_sender` says otherwise."""
     metrics = Metrics()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
@@ -130,6 +134,11 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         # Before the drain below: no new runs start while handlers finish.
         app.on_shutdown.append(_stop_scheduler)
 
+    if scheduler if pulse_sender is None else pulse_sender:
+        app[PULSE_SENDER] = PulseSender(services)
+        app.on_startup.append(_start_pulse_sender)
+        app.on_shutdown.append(_stop_pulse_sender)
+
     async def drain(_app: web.Application) -> None:
         await dispatcher.drain(DRAIN_TIMEOUT_S)
 
@@ -142,6 +151,14 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         app.on_cleanup.append(lambda _app: slack_chat.close())
     app.on_cleanup.append(close_database)
     return app
+
+
+async def _start_pulse_sender(app: web.Application) -> None:
+    app[PULSE_SENDER].start()
+
+
+async def _stop_pulse_sender(app: web.Application) -> None:
+    await app[PULSE_SENDER].stop(PULSE_SENDER_STOP_TIMEOUT_S)
 
 
 async def _start_scheduler(app: web.Application) -> None:

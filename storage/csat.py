@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index
-from sqlmodel import Field, SQLModel, col, or_, select, update
+from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.types import UTCDateTime, utcnow
@@ -90,6 +90,13 @@ async def invitation_for_ticket(session: AsyncSession,
     result = await session.exec(select(SurveyInvitation)
                                 .where(SurveyInvitation.ticket_id == ticket_id))
     return result.first()
+
+
+async def last_sent_at(session: AsyncSession, person_id: int) -> datetime | None:
+    """When `person_id` was last sent a CSAT survey, or None (other surveys keep their distance
+    from it: an NPS pulse waits for its cooldown)."""
+    return (await session.exec(select(func.max(SurveyInvitation.sent_at))
+                               .where(col(SurveyInvitation.person_id) == person_id))).one()
 
 
 async def surveyed_since(session: AsyncSession, person_id: int, since: datetime) -> bool:

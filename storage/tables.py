@@ -14,6 +14,7 @@ from storage.kudos import (
     KudosWallPost,
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
@@ -21,5 +22,6 @@ metadata = SQLModel.metadata
 __all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
+           "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "Ticket",
            "metadata"]

@@ -42,6 +42,9 @@ class Message:
     """Fields filled in on the message itself, sent with any of its buttons, where the
     platform's messages take input (Teams cards). Slack leaves them out: a flow that gets a
     press without them asks with a `Form` instead."""
+    key: str | None = None
+    """An idempotency key kept with the sent message where the platform can (Slack message
+    metadata), so a sender that may have sent it before a crash can find it (`find_dm`)."""
 
 
 @dataclass(frozen=True)

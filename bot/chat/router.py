@@ -49,6 +49,14 @@ class Chat:
     async def update(self, ref: MessageRef, message: Message) -> None:
         await self._on(ref.platform).update(ref, message)
 
+    async def find_dm(self, person: Person, key: str) -> MessageRef | None:
+        # The platform send_dm would choose.
+        if person.slack_user_id and "slack" in self._platforms:
+            return await self._platforms["slack"].find_dm(person.slack_user_id, key)
+        if person.teams_user_id and "teams" in self._platforms:
+            return await self._platforms["teams"].find_dm(person.teams_user_id, key)
+        return None
+
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         await self._on(origin.platform).reply_privately(origin, message)
 

@@ -82,4 +82,6 @@ def app_config() -> dict[str, Any]:
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
         "kudos": {"rewards": [{"key": "lunch", "name": "Lunch with the CIO", "cost": 10,
                                "stock": 3, "needs_approval": True}]},
+        # A workspace of four: results show from two answers, so the pulse scene has some.
+        "pulses": {"min_group": 2},
     }

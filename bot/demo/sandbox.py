@@ -38,6 +38,7 @@ class Sandbox:
             "SLACK_SIGNING_SECRET": self.signing_secret,
             "SLACK_API_URL": slack_api_url,
             "DATABASE_URL": self.database_url,
+            "TOUCHPOINT_SEAL_KEY": secrets.token_hex(16),
         }
         if teams_service_url is not None:
             config["teams"] = {"service_url": teams_service_url}

@@ -307,6 +307,7 @@ class SlackEmulator:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -839,6 +840,20 @@ class SlackEmulator:
             answer.update({"no_op": True, "already_open": True})
         self._opened.add(channel_id)
         return answer
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on; metadata only with `include_all_metadata`."""
+        channel = str(args.get("channel") or "")
+        if channel not in self._messages and channel not in self._opened:
+            raise _SlackError("channel_not_found")
+        oldest = float(args.get("oldest") or 0)
+        limit = min(int(args.get("limit") or 100), self.MAX_PAGE_SIZE)
+        found = sorted((m for ts, m in self._messages.get(channel, {}).items()
+                        if float(ts) >= oldest), key=lambda m: float(m["ts"]), reverse=True)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                    for m in found[:limit]]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _new_view(self, args: dict[str, Any], root_view_id: str | None) -> dict[str, Any]:
         view = args.get("view")

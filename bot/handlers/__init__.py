@@ -11,6 +11,7 @@ from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
+from bot.handlers import pulses as pulses_handlers
 from bot.handlers.dispatcher import Dispatcher, Routes, Turn
 from bot.services import Services
 
@@ -21,6 +22,7 @@ def register_handlers(dispatcher: Routes) -> None:
     csat_handlers.register(dispatcher)
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
+    pulses_handlers.register(dispatcher)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

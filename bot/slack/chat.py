@@ -25,6 +25,11 @@ UNREACHABLE = frozenset({
 })
 
 
+DELIVERY_EVENT = "touchpoint_delivery"
+"""The message metadata type that carries a `Message.key`."""
+HISTORY_PAGE = 100
+
+
 class SlackChat:
     platform = "slack"
 
@@ -48,6 +53,9 @@ class SlackChat:
             self.client.session = None
 
     async def _post(self, channel: str, message: Message, **extra) -> MessageRef:
+        if message.key is not None:
+            extra["metadata"] = {"event_type": DELIVERY_EVENT,
+                                 "event_payload": {"key": message.key}}
         try:
             response = await self.client.chat_postMessage(
                 channel=channel, **self.renderer.message(message), **extra)
@@ -70,6 +78,25 @@ class SlackChat:
     async def update(self, ref: MessageRef, message: Message) -> None:
         await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
                                       **self.renderer.message(message))
+
+    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
+        # The newest page of the bot's DM with one person: a message sent before a crash is
+        # at most minutes old, and few others go there in between.
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            channel = opened["channel"]["id"]
+            history = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNREACHABLE:
+                return None
+            raise
+        for sent in history.get("messages") or []:
+            metadata = sent.get("metadata") or {}
+            if (metadata.get("event_type") == DELIVERY_EVENT
+                    and (metadata.get("event_payload") or {}).get("key") == key):
+                return MessageRef("slack", channel, sent["ts"])
+        return None
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         rendered = self.renderer.message(message)

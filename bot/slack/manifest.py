@@ -42,6 +42,10 @@ BOT_SCOPES = (
     "usergroups:read",
     # The reaction_added and reaction_removed events: reactions to kudos wall posts.
     "reactions:read",
+    # conversations.open and conversations.history of the bot's own DMs: after a crash, the
+    # pulse sender looks for a message it may have sent before sending it again.
+    "im:write",
+    "im:history",
 )
 
 

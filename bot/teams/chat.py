@@ -122,6 +122,11 @@ class TeamsChat:
                          lambda client: client.conversations.update_activity(
                              ref.channel, ref.message_id, activity))
 
+    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
+        # A bot cannot read back a chat's history in Teams; a sender that crashed between
+        # sending and recording may send once more there.
+        return None
+
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         await self._send(await self._private(origin), self.renderer.message(message))
 

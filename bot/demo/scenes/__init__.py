@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
+from bot.demo.scenes.pulses import a_pulse
 from bot.demo.stage import Stage
 
 Scene = Callable[[Stage], Awaitable[None]]
@@ -19,4 +20,5 @@ SCENES: tuple[Scene, ...] = (
     asking_for_help,
     a_complaint_put_right,
     thanking_a_technician,
+    a_pulse,
 )

@@ -38,6 +38,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "usergroups_users_list": "usergroups:read",
     "usergroups_list": "usergroups:read",
     "conversations_open": "im:write",
+    "conversations_history": "im:history",
     "files_upload_v2": "files:write",
     "reactions_add": "reactions:write",
     "auth_test": None,

@@ -1,0 +1,239 @@
+"""Pulse fan-out: N recipients (5,000 by default) through two `touchpoint run` replicas sharing
+one PostgreSQL database, against the local Slack emulator enforcing a rate limit on
+chat.postMessage (50 per second with a burst of 10 by default, 429 + Retry-After beyond it).
+
+This process plays Slack and the operator: it runs the emulator, seeds the workspace and the
+directory, starts the replicas as real processes, opens one pulse for everyone (all due at
+once) and times it from the opening until every outbox row is finished. Then it counts, from
+what the emulator stored, the people who got more than one pulse DM (duplicates) or none
+(lost), and reads each replica's peak resident memory (VmHWM) and its sent counter.
+
+The floor is recipients / rate: no sender can beat the limit. Each replica paces itself at
+`--pace` of its share of the limit (pulses.send_rate is per replica).
+
+    python bench/fanout.py [--recipients 5000] [--rate 50] [--burst 10] [--replicas 2]
+                           [--pace 0.97] [--database postgresql://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import yaml
+from sqlalchemy import func
+from sqlalchemy.engine import make_url
+from sqlmodel import col, select
+
+from bot.config import load_settings
+from bot.emulators.slack import SlackEmulator
+from bot.flows.directory import sync_directory
+from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
+from bot.server import SERVICES, create_app
+from storage.engine import describe_url
+from storage.migrate import upgrade
+from storage.pulses import PulseDelivery
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
+                                "postgresql://postgres@127.0.0.1:5432/test")
+SIGNING_SECRET = secrets.token_hex(16)
+DONE_TIMEOUT_S = 900.0
+
+
+@contextmanager
+def fresh_database(server: str):
+    """A new, migrated database on the server, dropped afterwards."""
+    name = f"tp_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_config(directory: Path, per_replica: float) -> Path:
+    path = directory / "app.yaml"
+    path.write_text(yaml.safe_dump({
+        "organisation": {"name": "Bench Corp IT", "timezone": "UTC"},
+        "channels": {"triage": {"slack": "C0TRIAGE1"}, "digests": {"slack": "C0DIGEST1"},
+                     "kudos_wall": {"slack": "C0KUDOS01"}, "broadcasts": [{"slack": "C0STATUS1"}]},
+        "pulses": {"send_rate": {"slack": per_replica}, "poll_seconds": 0.25,
+                   "reminders": []},
+    }), encoding="utf-8")
+    return path
+
+
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match[1]) / 1024 if match else float("nan")
+
+
+async def wait_healthy(http: aiohttp.ClientSession, url: str, process) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise SystemExit(f"a replica exited early with {process.returncode}")
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} never became healthy")
+
+
+async def sent_by(http: aiohttp.ClientSession, url: str) -> int:
+    async with http.get(f"{url}/metrics") as response:
+        text = await response.text()
+    found = re.search(r'touchpoint_pulse_deliveries_total\{kind="invite",outcome="sent"\} '
+                      r"([0-9.e+]+)", text)
+    return int(float(found[1])) if found else 0
+
+
+async def bench(args: argparse.Namespace, database_url: str, directory: Path
+                ) -> dict[str, Any]:
+    users = [f"U0B{n:06d}" for n in range(args.recipients)]
+    async with SlackEmulator() as slack:
+        for user_id in users:
+            slack.add_user(id=user_id, name=user_id.lower(), tz="UTC")
+        config = write_config(directory, args.pace * args.rate / args.replicas)
+        env = {**{k: v for k, v in os.environ.items()
+                  if not k.startswith(("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_"))},
+               "TOUCHPOINT_CONFIG": str(config), "DATABASE_URL": database_url,
+               "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+               "SLACK_API_URL": slack.url}
+        settings = load_settings(env)
+        services = create_app(settings, scheduler=False)[SERVICES]
+        await sync_directory(services.sessions, settings.app, services.chat)
+
+        ports = [free_port() for _ in range(args.replicas)]
+        replicas = [await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL) for port in ports]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        async with aiohttp.ClientSession() as http:
+            try:
+                for url, process in zip(urls, replicas, strict=True):
+                    await wait_healthy(http, url, process)
+                # Only now: both replicas' start-up directory syncs find nothing to change.
+                await asyncio.sleep(2)
+                slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,
+                                 per_channel=False)
+                slack.clear()
+                midnight = datetime.combine(datetime.now(UTC).date(), clock_time(0), UTC)
+                async with services.sessions() as session:
+                    await create_campaign(session, settings.app, CampaignSpec(
+                        name="bench", opens_at=midnight, open_days=7, send_time=clock_time(0),
+                        reminders=()))
+                    await session.commit()
+                await open_due_campaigns(services)
+                started = time.monotonic()
+                finished = await wait_done(services, len(users))
+                wall = time.monotonic() - started
+                rss = [peak_rss_mb(process.pid) for process in replicas]
+                shares = [await sent_by(http, url) for url in urls]
+            finally:
+                for process in replicas:
+                    if process.returncode is None:
+                        process.send_signal(signal.SIGTERM)
+                for process in replicas:
+                    await asyncio.wait_for(process.wait(), timeout=30)
+        await services.engine.dispose()
+        calls = slack.calls_to("chat.postMessage")
+        counts = [sum(1 for m in slack.messages_in(SlackEmulator.dm_channel(u))
+                      if m.get("metadata")) for u in users]
+        return {
+            "wall": wall, "finished": finished, "rss": rss, "shares": shares,
+            "duplicates": sum(n - 1 for n in counts if n > 1),
+            "lost": sum(1 for n in counts if n == 0),
+            "throttled": sum(call.faulted for call in calls), "calls": len(calls),
+        }
+
+
+async def wait_done(services, total: int) -> dict[str, int]:
+    deadline = time.monotonic() + DONE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        async with services.sessions() as session:
+            rows = dict((await session.exec(
+                select(PulseDelivery.status, func.count())
+                .group_by(col(PulseDelivery.status)))).all())
+            await session.commit()
+        if rows.get("sent", 0) + rows.get("failed", 0) + rows.get("skipped", 0) >= total:
+            return rows
+        await asyncio.sleep(0.25)
+    raise SystemExit(f"not finished after {DONE_TIMEOUT_S:.0f}s: {rows}")
+
+
+def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> str:
+    floor = args.recipients / args.rate
+    pace = args.pace * args.rate / args.replicas
+    lines = [
+        f"pulse fan-out: {args.recipients} recipients, {args.replicas} replicas on "
+        f"{database}",
+        f"Slack emulator limit: chat.postMessage {args.rate:g}/s, burst {args.burst}, "
+        f"429 + Retry-After beyond; each replica paced at {pace:g}/s",
+        f"wall time      {found['wall']:8.1f} s",
+        f"floor          {floor:8.1f} s  (recipients / rate)",
+        f"wall / floor   {found['wall'] / floor:8.3f}",
+        f"outbox         {found['finished']}",
+        f"duplicates     {found['duplicates']:8d}",
+        f"lost           {found['lost']:8d}",
+        f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
+        "sent by        " + ", ".join(f"replica {n + 1}: {share}"
+                                      for n, share in enumerate(found["shares"])),
+        "peak RSS       " + ", ".join(f"replica {n + 1}: {mb:.0f} MB"
+                                      for n, mb in enumerate(found["rss"])),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=50.0,
+                        help="the emulator's chat.postMessage limit, per second")
+    parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--pace", type=float, default=0.97,
+                        help="the share of the limit the replicas pace at together")
+    parser.add_argument("--database", default=DEFAULT_SERVER,
+                        help="a PostgreSQL server; the bench makes its own database there")
+    args = parser.parse_args()
+    with fresh_database(args.database) as url, \
+            tempfile.TemporaryDirectory(prefix="touchpoint-fanout-") as directory:
+        found = asyncio.run(bench(args, url, Path(directory)))
+    print(report(args, describe_url(args.database), found))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""NPS pulses, the respondent's side: a score from the 0-10 buttons (recorded once, changed
+in place until the close), the optional "why?" comment, and opting out of pulses.
+
+The button value is ``<campaign id>.<token>``; the answer row is found by the token's hash
+(see storage.pulses), the person's invite by who pressed it. Every write is committed before
+the message is updated, so no transaction waits on a chat platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.message import Form, Message, TextField
+from bot.chat.port import MessageRef, Origin
+from bot.flows.pulses import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
+from bot.flows.pulses_loop import seal
+from bot.services import Services
+from storage import pulses as store
+from storage.models import Person
+from storage.once import insert_once
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut
+
+log = logging.getLogger(__name__)
+
+COMMENT_FORM = "pulse.comment"
+DOUBLE_PRESS_S = 0.3
+MAX_COMMENT = 1000
+_VALUE = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{16,64})$")
+
+
+def respondent_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _parse(value: str) -> tuple[int, str] | None:
+    match = _VALUE.fullmatch(value)
+    return (int(match[1]), match[2]) if match else None
+
+
+async def _problem(services: Services, origin: Origin, problem: str) -> None:
+    await services.chat.reply_privately(origin, Message("pulses/problem",
+                                                        {"problem": problem}))
+
+
+async def _open_campaign(session: AsyncSession, services: Services,
+                         campaign_id: int) -> tuple[PulseCampaign | None, str | None]:
+    """The campaign, and the problem that stops an answer to it (unknown, closed)."""
+    campaign = await session.get(PulseCampaign, campaign_id)
+    if campaign is None:
+        return None, "unknown"
+    if campaign.status == store.CLOSED or services.clock() >= campaign.closes_at:
+        return campaign, "closed"
+    return campaign, None
+
+
+async def record_score(services: Services, session: AsyncSession, actor: Person,
+                       origin: Origin, message: MessageRef | None, value: str,
+                       score: int) -> None:
+    """Record (or change) `actor`'s score, then show the message as answered."""
+    parsed = _parse(value)
+    if parsed is None or score not in range(11):
+        log.info("pulse score with a malformed value refused")
+        await _problem(services, origin, "unknown")
+        return
+    campaign_id, token = parsed
+    campaign, problem = await _open_campaign(session, services, campaign_id)
+    if campaign is None or problem is not None:
+        await session.commit()
+        if campaign is not None and message is not None:
+            await services.chat.update(message, pulse_message(
+                campaign, services.settings.app.organisation.name, actor.tz, CLOSED_STAGE,
+                None))
+        await _problem(services, origin, problem or "unknown")
+        return
+    key = respondent_key(token)
+    anonymous = campaign.anonymity == "anonymous"
+    # The marker first: the person's invite flips to answered once, whichever message they
+    # answer from; only that flip may add an answer.
+    marked = await session.exec(
+        update(PulseDelivery)
+        .where(col(PulseDelivery.campaign_id) == campaign_id,
+               col(PulseDelivery.person_id) == actor.id,
+               col(PulseDelivery.kind) == store.INVITE,
+               col(PulseDelivery.answered).is_(False))
+        .values(answered=True).execution_options(preserve_rowcount=True))
+    if marked.rowcount == 1:
+        if anonymous:
+            # Committed apart from the answer: PostgreSQL stamps every row a transaction
+            # writes with its id (xmin), which would tie the answer to this person's invite.
+            await session.commit()
+        session.add(PulseAnswer(
+            campaign_id=campaign_id, respondent_key=key, score=score,
+            person_id=None if anonymous else actor.id, segments=dict(actor.segments),
+            answered_at=None if anonymous else services.clock()))
+        try:
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            if anonymous:
+                await _unmark(session, campaign_id, actor)
+            raise
+        change, comment = "new", None
+    else:
+        answer = await _answer(session, campaign_id, key)
+        if answer is None and anonymous:
+            # The first press of a double click may be between its two commits.
+            await session.commit()
+            await asyncio.sleep(DOUBLE_PRESS_S)
+            answer = await _answer(session, campaign_id, key)
+        if answer is None:
+            invited = (await session.exec(select(PulseDelivery.id).where(
+                col(PulseDelivery.campaign_id) == campaign_id,
+                col(PulseDelivery.person_id) == actor.id,
+                col(PulseDelivery.kind) == store.INVITE))).first()
+            await session.rollback()
+            await _problem(services, origin, "answered elsewhere" if invited else "not invited")
+            return
+        answer.score = score
+        if not anonymous:
+            answer.answered_at = services.clock()
+        session.add(answer)
+        await session.commit()
+        change, comment = "changed", answer.comment
+    services.metrics.pulse_answers.labels(change).inc()
+    if message is not None:
+        await services.chat.update(message, pulse_message(
+            campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
+            score=score, comment=comment))
+
+
+async def _answer(session: AsyncSession, campaign_id: int, key: str) -> PulseAnswer | None:
+    return (await session.exec(select(PulseAnswer).where(
+        col(PulseAnswer.campaign_id) == campaign_id,
+        col(PulseAnswer.respondent_key) == key))).first()
+
+
+async def _unmark(session: AsyncSession, campaign_id: int, actor: Person) -> None:
+    """Undo the answered flag of an answer that could not be written, so it can be given."""
+    await session.exec(update(PulseDelivery)
+                       .where(col(PulseDelivery.campaign_id) == campaign_id,
+                              col(PulseDelivery.person_id) == actor.id,
+                              col(PulseDelivery.kind) == store.INVITE)
+                       .values(answered=False))
+    await session.commit()
+
+
+async def ask_why(services: Services, session: AsyncSession, origin: Origin,
+                  message: MessageRef | None, value: str) -> None:
+    """Open the comment form for an answer already given."""
+    parsed = _parse(value)
+    answer = None
+    if parsed is not None:
+        answer = (await session.exec(select(PulseAnswer).where(
+            col(PulseAnswer.campaign_id) == parsed[0],
+            col(PulseAnswer.respondent_key) == respondent_key(parsed[1])))).first()
+    await session.commit()
+    if answer is None:
+        await _problem(services, origin, "unknown")
+        return
+    metadata = json.dumps({"value": value,
+                           "message": message.to_json() if message is not None else None})
+    await services.chat.open_form(origin, Form(
+        "pulses/comment", COMMENT_FORM,
+        (TextField("comment", "comment_label", multiline=True, required=False,
+                   initial=answer.comment or "", max_length=MAX_COMMENT),),
+        metadata=metadata))
+
+
+async def record_comment(services: Services, session: AsyncSession, actor: Person,
+                         origin: Origin, metadata: str, text: str) -> None:
+    """Keep the comment with the answer (an empty one removes it) and show it was kept."""
+    try:
+        state = json.loads(metadata)
+        value = str(state["value"])
+        message = MessageRef.from_json(state["message"]) if state.get("message") else None
+    except (ValueError, KeyError, TypeError):
+        log.info("pulse comment with malformed metadata refused")
+        await _problem(services, origin, "unknown")
+        return
+    parsed = _parse(value)
+    if parsed is None:
+        await _problem(services, origin, "unknown")
+        return
+    campaign_id, token = parsed
+    campaign, problem = await _open_campaign(session, services, campaign_id)
+    answer = (await session.exec(select(PulseAnswer).where(
+        col(PulseAnswer.campaign_id) == campaign_id,
+        col(PulseAnswer.respondent_key) == respondent_key(token)))).first()
+    if campaign is None or problem is not None or answer is None:
+        await session.rollback()
+        await _problem(services, origin, problem or "unknown")
+        return
+    answer.comment = text.strip()[:MAX_COMMENT] or None
+    if campaign.anonymity == "anonymous" and answer.reply_route is None and answer.comment:
+        assert actor.id is not None
+        answer.reply_route = seal(services, actor.id)
+    session.add(answer)
+    await session.commit()
+    if message is not None:
+        await services.chat.update(message, pulse_message(
+            campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
+            score=answer.score, comment=answer.comment))
+    else:
+        await services.chat.reply_privately(origin, Message("pulses/problem",
+                                                            {"problem": "comment kept"}))
+
+
+async def set_opt_out(services: Services, session: AsyncSession, actor: Person,
+                      origin: Origin, word: str) -> None:
+    """``pulses off`` / ``pulses on`` / ``pulses`` (say which it is now)."""
+    assert actor.id is not None
+    if word == "off":
+        await insert_once(session, PulseOptOut, person_id=actor.id,
+                          opted_out_at=services.clock())
+    elif word == "on":
+        found = await session.get(PulseOptOut, actor.id)
+        if found is not None:
+            await session.delete(found)
+            await session.flush()
+    opted_out = await session.get(PulseOptOut, actor.id) is not None
+    await session.commit()
+    await services.chat.reply_privately(origin, Message("pulses/opt_out", {
+        "opted_out": opted_out, "changed": word in ("on", "off"),
+        "unknown": word if word not in ("", "on", "off") else None}))

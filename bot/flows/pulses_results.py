@@ -1,0 +1,201 @@
+"""NPS pulse results: NPS (% promoters 9-10 minus % detractors 0-6), response rate, the score
+distribution, the trend across a recurring pulse's campaigns and the breakdown by segment,
+all counted in SQL, with every group of fewer than K answers withheld.
+
+`Results` is what every output (the chat card, `/touchpoint pulse results`, the command line's
+text and CSV) is built from, so the threshold is applied once, here: a withheld group carries
+no figures at all, only the fact that it has not enough answers; and when a breakdown would
+withhold a single group, the next smallest is withheld with it, so the one cannot be worked
+out from the overall figures by subtraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import pulses as store
+from storage.models import Person
+from storage.pulses import PulseAnswer, PulseCampaign, Tally
+
+MAX_COMMENTS = 20
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group's figures, or None for each when it has fewer than K answers."""
+
+    label: str | None
+    """The segment value; None for answers outside every value, or for everyone."""
+    answers: int | None
+    nps: int | None
+    promoters: int | None
+    """Percentages, rounded."""
+    passives: int | None
+    detractors: int | None
+
+    @property
+    def withheld(self) -> bool:
+        return self.answers is None
+
+    @classmethod
+    def withheld_group(cls, label: str | None) -> Group:
+        return cls(label, None, None, None, None, None)
+
+    @classmethod
+    def of(cls, label: str | None, tally: Tally, k: int) -> Group:
+        if tally.answers < k:
+            return cls.withheld_group(label)
+        passives = tally.answers - tally.promoters - tally.detractors
+        return cls(label, tally.answers, tally.nps, _percent(tally.promoters, tally.answers),
+                   _percent(passives, tally.answers), _percent(tally.detractors, tally.answers))
+
+
+def _percent(part: int, whole: int) -> int:
+    # Each share rounded on its own, so together they may make 99 or 101.
+    return round(100 * part / whole)
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    """The answer's id: what a lead names to reply to it."""
+    can_reply: bool
+    score: int
+    text: str
+    author: str | None
+    """Shown only where the campaign's anonymity lets this reader see it."""
+
+
+@dataclass(frozen=True)
+class Results:
+    name: str
+    status: str
+    anonymity: str
+    min_group: int
+    opens_at: datetime
+    closes_at: datetime
+    invited: int
+    answered: int
+    overall: Group
+    distribution: dict[int, int] | None
+    by: dict[str, list[Group]]
+    trend: list[tuple[str, int | None]]
+    comments: list[Comment]
+
+    @property
+    def response_rate(self) -> int | None:
+        return round(100 * self.answered / self.invited) if self.invited else None
+
+    def context(self, tz: str) -> dict[str, Any]:
+        """The template context of pulses/results, with times shown in `tz`."""
+        return {"results": self, "tz": tz}
+
+
+async def campaign_results(session: AsyncSession, campaign_id: int, *,
+                           by: Sequence[str] = (), reader_is_admin: bool = False,
+                           with_comments: bool = False) -> Results:
+    campaign = await session.get(PulseCampaign, campaign_id)
+    assert campaign is not None, f"no campaign {campaign_id}"
+    k = campaign.min_group
+    total = await store.tally(session, campaign_id)
+    overall = Group.of(None, total, k)
+    groups = {}
+    for segment in by:
+        tallies = await store.tally_by_segment(session, campaign_id, segment)
+        groups[segment] = suppress_lone_group(
+            [Group.of(label, tallies[label], k)
+             for label in sorted(tallies, key=lambda v: (v is None, v or ""))])
+    trend = []
+    if campaign.definition:
+        trend = [(name, tally.nps if tally.answers >= k else None)
+                 for name, tally in await store.trend(session, campaign.definition,
+                                                      campaign.opens_at)]
+    comments = []
+    if with_comments and not overall.withheld:
+        comments = await _comments(session, campaign, reader_is_admin)
+    return Results(
+        name=campaign.name, status=campaign.status, anonymity=campaign.anonymity,
+        min_group=k, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
+        invited=await store.invited_count(session, campaign_id), answered=total.answers,
+        overall=overall,
+        distribution=None if overall.withheld else await store.distribution(session,
+                                                                             campaign_id),
+        by=groups, trend=trend, comments=comments)
+
+
+def suppress_lone_group(groups: list[Group]) -> list[Group]:
+    """With the overall figures shown, one withheld group could be worked out by subtracting
+    the others from them: then the smallest shown group is withheld too."""
+    withheld = [g for g in groups if g.withheld]
+    shown = [g for g in groups if not g.withheld]
+    if len(withheld) != 1 or not shown:
+        return groups
+    smallest = min(shown, key=lambda g: (g.answers, g.label or ""))
+    hidden = Group.withheld_group(smallest.label)
+    return [hidden if g is smallest else g for g in groups]
+
+
+async def _comments(session: AsyncSession, campaign: PulseCampaign,
+                    reader_is_admin: bool) -> list[Comment]:
+    """The latest comments; names only for identified campaigns, or confidential ones read by
+    an admin. Anonymous answers hold no name to show."""
+    named = campaign.anonymity == "identified" or (
+        campaign.anonymity == "confidential" and reader_is_admin)
+    rows = (await session.exec(
+        select(PulseAnswer.id, PulseAnswer.person_id, PulseAnswer.reply_route,
+               PulseAnswer.score, PulseAnswer.comment, Person.display_name)
+        .outerjoin(Person, col(Person.id) == col(PulseAnswer.person_id))
+        .where(col(PulseAnswer.campaign_id) == campaign.id,
+               col(PulseAnswer.comment).is_not(None))
+        .order_by(col(PulseAnswer.id).desc()).limit(MAX_COMMENTS))).all()
+    return [Comment(answer_id, person_id is not None or route is not None, score, text or "",
+                    name if named else None)
+            for answer_id, person_id, route, score, text, name in rows]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a campaign's fan-out stands: invites by state, reminders sent, answers."""
+
+    name: str
+    status: str
+    closes_at: datetime
+    invites: dict[str, int]
+    reminders_sent: int
+    answered: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.invites.values())
+
+    @property
+    def pending(self) -> int:
+        return self.invites.get(store.PENDING, 0) + self.invites.get(store.CLAIMED, 0)
+
+    @property
+    def sent(self) -> int:
+        return self.invites.get(store.SENT, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.invites.get(store.FAILED, 0)
+
+    @property
+    def skipped(self) -> int:
+        return self.invites.get(store.SKIPPED, 0)
+
+
+async def campaign_progress(session: AsyncSession, campaign: PulseCampaign) -> Progress:
+    assert campaign.id is not None
+    counts = await store.outbox_counts(session, campaign.id)
+    return Progress(
+        name=campaign.name, status=campaign.status, closes_at=campaign.closes_at,
+        invites={status: n for (kind, status), n in counts.items() if kind == store.INVITE},
+        reminders_sent=counts.get(("reminder", store.SENT), 0),
+        answered=await store.answered_count(session, campaign.id))

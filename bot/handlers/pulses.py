@@ -1,0 +1,72 @@
+"""NPS pulses: the 0-10 buttons and the "why?" form of a pulse DM, ``/touchpoint pulses
+off|on`` for everyone, ``/touchpoint pulse ...`` for IT leads, and the answer-back button and
+form of a lead's reply to a comment."""
+
+from __future__ import annotations
+
+from bot.flows.pulses import SCORE_ACTION, SCORES, WHY_ACTION
+from bot.flows.pulses_answers import (
+    COMMENT_FORM,
+    ask_why,
+    record_comment,
+    record_score,
+    set_opt_out,
+)
+from bot.flows.pulses_leads import lead_command
+from bot.flows.pulses_loop import ANSWER_BACK, ask_answer_back, record_answer_back
+from bot.handlers.dispatcher import Routes, Turn
+from bot.intents import ButtonPress, Command, FormSubmit
+
+
+def register(dispatcher: Routes) -> None:
+    async def score(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, ButtonPress)
+        await record_score(turn.services, turn.session, turn.actor, intent.origin,
+                           intent.message, intent.value,
+                           int(intent.action_id.removeprefix(SCORE_ACTION)))
+
+    async def why(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, ButtonPress)
+        await ask_why(turn.services, turn.session, intent.origin, intent.message, intent.value)
+
+    async def comment(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, FormSubmit) and intent.origin is not None
+        await record_comment(turn.services, turn.session, turn.actor, intent.origin,
+                             intent.metadata, intent.values.get("comment", ""))
+
+    async def opt_out(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, Command)
+        await set_opt_out(turn.services, turn.session, turn.actor, intent.origin,
+                          intent.rest.strip().lower())
+
+    async def lead(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, Command)
+        await turn.session.commit()
+        await lead_command(turn.services, turn.actor, intent.origin, intent.rest)
+
+    async def answer_back(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, ButtonPress)
+        await turn.session.commit()
+        await ask_answer_back(turn.services, turn.actor, intent.origin, intent.value)
+
+    async def answer_back_sent(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, FormSubmit) and intent.origin is not None
+        await turn.session.commit()
+        await record_answer_back(turn.services, turn.actor, intent.origin, intent.metadata,
+                                 intent.values.get("text", ""))
+
+    for n in SCORES:
+        dispatcher.on_button(f"{SCORE_ACTION}{n}", score)
+    dispatcher.on_button(WHY_ACTION, why)
+    dispatcher.on_form(COMMENT_FORM, comment)
+    dispatcher.on_button(ANSWER_BACK, answer_back)
+    dispatcher.on_form(ANSWER_BACK, answer_back_sent)
+    dispatcher.on_command("touchpoint", "pulses", opt_out)
+    dispatcher.on_command("touchpoint", "pulse", lead)

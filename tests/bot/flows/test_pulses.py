@@ -1,0 +1,261 @@
+"""Pulse flows without a chat platform in the way: local send times, audiences, the fatigue
+cooldown, and what the sender does with people it must not or cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.config import PeopleSelector, PulseAudience
+from bot.flows.pulses import (
+    CampaignSpec,
+    create_campaign,
+    in_audience,
+    local_send_times,
+    open_due_campaigns,
+    recurring_jobs,
+    tick,
+)
+from bot.flows.pulses_results import Group, campaign_results, suppress_lone_group
+from bot.flows.pulses_sender import PulseSender, cooldown_end
+from bot.server import SCHEDULER, SERVICES, create_app
+from bot.services import Services
+from storage.csat import SurveyInvitation
+from storage.models import Person
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, Tally
+from storage.tickets import Ticket
+
+OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_each_person_gets_the_first_send_time_on_their_clock_after_the_opening():
+    ten = time(10, 0)
+    assert local_send_times(OPENS, ten, "Europe/London", [3, 5]) == [
+        utc(2026, 12, 1, 10), utc(2026, 12, 4, 10), utc(2026, 12, 6, 10)]
+    assert local_send_times(OPENS, ten, "America/New_York", []) == [utc(2026, 12, 1, 15)]
+    # 17:00 in Tokyo at the opening: their 10:00 is the next morning.
+    assert local_send_times(OPENS, ten, "Asia/Tokyo", [3]) == [
+        utc(2026, 12, 2, 1), utc(2026, 12, 5, 1)]
+    # An unknown zone is read as UTC rather than refusing the person.
+    assert local_send_times(OPENS, ten, "Mars/Olympus", []) == [utc(2026, 12, 1, 10)]
+
+
+def test_reminders_keep_the_local_time_across_a_clock_change():
+    # London moves to summer time on Sunday 28 March 2027.
+    opens = utc(2027, 3, 26, 6)
+    assert local_send_times(opens, time(10, 0), "Europe/London", [3, 5]) == [
+        utc(2027, 3, 26, 10), utc(2027, 3, 29, 9), utc(2027, 3, 31, 9)]
+
+
+def test_audiences():
+    erin = Person(id=1, slack_user_id="U0EMPL001", email="erin@example.com",
+                  segments={"department": "Finance"})
+    assert in_audience(PulseAudience(everyone=True), erin)
+    assert in_audience(PulseAudience(segments={"department": ["Sales", "Finance"]}), erin)
+    assert not in_audience(PulseAudience(segments={"department": ["Sales"]}), erin)
+    assert in_audience(PulseAudience(people=PeopleSelector(emails=["erin@example.com"])), erin)
+    assert not in_audience(PulseAudience(people=PeopleSelector(slack_users=["U0OTHER01"])),
+                           erin)
+
+
+def test_the_fatigue_cooldown():
+    surveyed = utc(2026, 11, 25, 12)
+    assert cooldown_end(None, 14) is None
+    assert cooldown_end(surveyed, 0) is None
+    assert cooldown_end(surveyed, 14) == utc(2026, 12, 9, 12)
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def services(make_settings) -> AsyncIterator[Services]:
+    def configure(raw):
+        raw["pulses"] = {"fatigue_days": 14}
+
+    services = create_app(make_settings(config=configure), clock=Clock(utc(2026, 12, 1, 10)),
+                          scheduler=False)[SERVICES]
+    async with services.sessions() as session:
+        session.add_all([Person(slack_user_id="U0EMPL001", email="erin@example.com"),
+                         Person(slack_user_id="U0TECH001", email="tech1@example.com")])
+        await session.commit()
+    async with services.sessions() as session:
+        await create_campaign(session, services.settings.app, CampaignSpec(
+            name="q4", opens_at=OPENS, open_days=14))
+        await session.commit()
+    await open_due_campaigns(services)
+    yield services
+    await services.engine.dispose()
+
+
+async def rows(services: Services) -> dict[tuple[int, str], PulseDelivery]:
+    async with services.sessions() as session:
+        found = (await session.exec(select(PulseDelivery)
+                                    .order_by(col(PulseDelivery.id)))).all()
+        await session.commit()
+    return {(r.person_id, r.kind): r for r in found}
+
+
+async def surveyed(services: Services, person_id: int, *sent: datetime) -> None:
+    """CSAT surveys sent to `person_id` at the times `sent` (one ticket each)."""
+    async with services.sessions() as session:
+        for at in sent:
+            ticket = Ticket(source="desk", external_id=f"INC-{person_id}-{at:%d%H}",
+                            opened_at=at, last_event_at=at, status="resolved", resolved_at=at)
+            session.add(ticket)
+            await session.flush()
+            session.add(SurveyInvitation(ticket_id=ticket.id, person_id=person_id,
+                                         status="answered", sent_at=at))
+        await session.commit()
+
+
+async def test_someone_surveyed_lately_gets_the_pulse_when_the_cooldown_ends(services):
+    await surveyed(services, 1, utc(2026, 11, 2, 12), utc(2026, 11, 25, 12))
+    await surveyed(services, 2, utc(2026, 11, 29, 12))
+    sender = PulseSender(services)
+    for row in await sender.claim():
+        await sender.deliver(row)
+
+    found = await rows(services)
+    # Erin's cooldown ends 9 December, before the close: her pulse and reminders move.
+    assert (found[1, "invite"].status, found[1, "invite"].reason) == (
+        "pending", "recently surveyed")
+    assert found[1, "invite"].due_at == utc(2026, 12, 9, 12)
+    shift = utc(2026, 12, 9, 12) - utc(2026, 12, 1, 10)
+    assert found[1, "reminder-1"].due_at == utc(2026, 12, 4, 10) + shift
+    assert found[1, "reminder-2"].due_at == utc(2026, 12, 6, 10) + shift
+    # Tom's ends 13 December, and the pulse closes on the 15th: moved as well.
+    assert found[2, "invite"].due_at == utc(2026, 12, 13, 12)
+
+
+async def test_a_cooldown_past_the_close_drops_the_pulse(services):
+    async with services.sessions() as session:
+        people = (await session.exec(select(Person.id))).all()
+    for person_id in people:
+        await surveyed(services, person_id, utc(2026, 12, 1, 9))
+    sender = PulseSender(services)
+    for row in await sender.claim():
+        await sender.deliver(row)
+    found = await rows(services)
+    assert {(r.status, r.reason) for (_p, kind), r in found.items() if kind == "invite"} == {
+        ("skipped", "recently surveyed")}
+    # Nothing was sent: the sender never reached a platform.
+    assert all(r.message_ref is None for r in found.values())
+
+
+async def test_someone_who_left_is_marked_failed_not_retried(services):
+    async with services.sessions() as session:
+        erin = (await session.exec(select(Person).where(col(Person.id) == 1))).one()
+        erin.active = False
+        session.add(erin)
+        await session.commit()
+    services.clock.now = utc(2026, 12, 1, 10) + timedelta(seconds=1)  # type: ignore[attr-defined]
+    sender = PulseSender(services)
+    claimed = await sender.claim()
+    for row in claimed:
+        if row.person_id == 1:
+            await sender.deliver(row)
+    found = await rows(services)
+    assert (found[1, "invite"].status, found[1, "invite"].reason) == ("failed", "left")
+    assert await sender.claim() == []
+
+
+def test_a_lone_withheld_group_takes_the_next_smallest_with_it():
+    k = 5
+    tallies = {"Finance": Tally(9, 5, 1), "Sales": Tally(6, 1, 4), "Legal": Tally(2, 0, 2)}
+    groups = suppress_lone_group([Group.of(label, tally, k) for label, tally in tallies.items()])
+    # Legal alone would be overall minus the others: Sales, the smallest shown, goes too.
+    assert [(g.label, g.withheld) for g in groups] == [
+        ("Finance", False), ("Sales", True), ("Legal", True)]
+    assert groups[1].nps is None and groups[1].answers is None
+    two_small = {"Finance": Tally(9, 5, 1), "Sales": Tally(3, 1, 1), "Legal": Tally(2, 0, 2)}
+    groups = suppress_lone_group([Group.of(label, tally, k) for label, tally in two_small.items()])
+    assert [g.withheld for g in groups] == [False, True, True]
+    assert groups[0].nps == 44
+
+
+async def test_a_recurring_pulse_opens_once_per_recurrence_on_its_cron(make_settings):
+    def configure(raw):
+        raw["pulses"] = {"campaigns": {"quarterly": {
+            "recurrence": {"month": "1,4,7,10", "day": "1st tue"}, "open_days": 10,
+            "anonymity": "anonymous", "audience": {"segments": {"department": ["Finance"]}}}}}
+
+    app = create_app(make_settings(config=configure), clock=Clock(utc(2027, 1, 5, 0)))
+    services = app[SERVICES]
+    jobs = {job.id: job for job in app[SCHEDULER]._apscheduler.get_jobs()}
+    assert {"pulses.tick", "pulses.open.quarterly"} <= set(jobs)
+    fire = jobs["pulses.open.quarterly"].trigger.get_next_fire_time(
+        None, datetime(2026, 12, 1, tzinfo=UTC))
+    assert fire.isoformat() == "2027-01-05T00:00:00+00:00"  # London is on UTC in January
+    async with services.sessions() as session:
+        session.add_all([Person(slack_user_id="U0EMPL001", segments={"department": "Finance"}),
+                         Person(slack_user_id="U0TECH001")])
+        await session.commit()
+
+    [(name, job, _cron)] = list(recurring_jobs(services.settings.app))
+    assert name == "pulses.open.quarterly"
+    await job(services, fire)
+    await job(services, fire)  # a second replica, or a retried run: nothing more
+    async with services.sessions() as session:
+        [campaign] = (await session.exec(select(PulseCampaign))).all()
+        await session.commit()
+    assert (campaign.name, campaign.status, campaign.anonymity, campaign.definition) == (
+        "quarterly-2027-01-05", "open", "anonymous", "quarterly")
+    assert campaign.closes_at == utc(2027, 1, 15, 0)
+    found = await rows(services)
+    assert sorted(found) == [(1, "invite"), (1, "reminder-1"), (1, "reminder-2")]
+    await services.engine.dispose()
+
+
+async def test_a_pulse_created_ahead_opens_when_its_time_comes(services):
+    async with services.sessions() as session:
+        await create_campaign(session, services.settings.app, CampaignSpec(
+            name="later", opens_at=utc(2026, 12, 3, 9), open_days=7))
+        await session.commit()
+    await tick(services, services.clock())
+    async with services.sessions() as session:
+        later = (await session.exec(select(PulseCampaign)
+                                    .where(col(PulseCampaign.name) == "later"))).one()
+        await session.commit()
+    assert later.status == "scheduled"
+
+    services.clock.now = utc(2026, 12, 3, 9)  # type: ignore[attr-defined]
+    await tick(services, services.clock())
+    async with services.sessions() as session:
+        later = (await session.exec(select(PulseCampaign)
+                                    .where(col(PulseCampaign.name) == "later"))).one()
+        queued = (await session.exec(select(PulseDelivery).where(
+            col(PulseDelivery.campaign_id) == later.id))).all()
+        await session.commit()
+    assert later.status == "open" and len(queued) == 2 * 3
+
+
+async def test_results_show_the_trend_of_a_recurring_pulse(services):
+    async with services.sessions() as session:
+        for n, opens in enumerate((utc(2026, 4, 7, 0), utc(2026, 7, 7, 0), utc(2026, 10, 6, 0))):
+            await create_campaign(session, services.settings.app, CampaignSpec(
+                name=f"quarterly-{n}", opens_at=opens, open_days=14, definition="quarterly"))
+        campaigns = {c.name: c.id for c in (await session.exec(select(PulseCampaign))).all()}
+        scores = {"quarterly-0": [10] * 3 + [2] * 3, "quarterly-1": [9, 9, 9, 9, 8, 3],
+                  "quarterly-2": [10, 10]}
+        for name, given in scores.items():
+            session.add_all(PulseAnswer(campaign_id=campaigns[name], respondent_key=f"{name}{i}",
+                                        score=score) for i, score in enumerate(given))
+        await session.commit()
+        results = await campaign_results(session, campaigns["quarterly-2"])
+        await session.commit()
+    # Oldest first, up to this one; a campaign under K shows no figure.
+    assert results.trend == [("quarterly-0", 0), ("quarterly-1", 50), ("quarterly-2", None)]
+    assert results.overall.withheld and results.distribution is None

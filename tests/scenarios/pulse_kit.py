@@ -1,0 +1,143 @@
+"""What the pulse scenarios share: a workspace of people in segments, a bot with a clock the
+test moves, and ways to read the pulse DMs the Slack emulator received."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.emulators.slack import SlackEmulator
+from bot.flows.directory import sync_directory
+from bot.services import Services
+from storage.pulses import PulseAnswer, PulseDelivery
+
+# A Tuesday. London is on UTC in December, New York five hours behind, Tokyo nine ahead.
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+FINANCE = [f"U0FIN{n:04d}" for n in range(1, 7)]
+SALES = ["U0SAL0001", "U0SAL0002"]
+TOKYO = "U0TOKYO01"
+
+
+class Clock:
+    """The bot's clock, moved by the test."""
+
+    def __init__(self, now: datetime = START):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        self.now = when
+
+
+def seed_people(slack: SlackEmulator) -> None:
+    """Besides conftest's Erin (Finance, London), Tom (IT staff) and Lee (IT lead, New York):
+    six more in Finance, two in Sales, and one in Tokyo with no segment."""
+    for user_id in FINANCE:
+        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com")
+    for user_id in SALES:
+        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com")
+    slack.add_user(id=TOKYO, name="toshi", email="toshi@example.com", tz="Asia/Tokyo")
+
+
+def configure(raw: dict[str, Any]) -> None:
+    raw["segments"]["department"]["Finance"]["emails"] += [
+        f"{user_id.lower()}@example.com" for user_id in FINANCE]
+    raw["segments"]["department"]["Sales"] = {
+        "emails": [f"{user_id.lower()}@example.com" for user_id in SALES]}
+    raw["pulses"] = {"poll_seconds": 0.05}
+
+
+EVERYONE = ["U0EMPL001", "U0TECH001", "U0LEAD001", *FINANCE, *SALES, TOKYO]
+LONDON = [u for u in EVERYONE if u not in ("U0LEAD001", TOKYO)]
+
+
+async def sync(services: Services) -> None:
+    await sync_directory(services.sessions, services.settings.app, services.chat)
+
+
+def dm(user_id: str) -> str:
+    return SlackEmulator.dm_channel(user_id)
+
+
+def pulse_dms(slack: SlackEmulator) -> list[tuple[str, dict[str, Any]]]:
+    """(channel, message) for every pulse DM posted so far, in order."""
+    return [(call.args["channel"], call.args) for call in slack.calls_to("chat.postMessage")
+            if str(call.args.get("channel", "")).startswith("U")
+            and "metadata" in call.args]
+
+
+def recipients(slack: SlackEmulator) -> list[str]:
+    return sorted(channel for channel, _ in pulse_dms(slack))
+
+
+def latest_in(slack: SlackEmulator, user_id: str) -> dict[str, Any]:
+    """The newest message in the person's DM, as it is now (after any update)."""
+    messages = slack.messages_in(dm(user_id))
+    assert messages, f"no message to {user_id}"
+    return max(messages, key=lambda m: float(m["ts"]))
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {element["action_id"]: element["value"]
+            for block in message.get("blocks", []) if block["type"] == "actions"
+            for element in block["elements"]}
+
+
+def text_of(message: dict[str, Any]) -> str:
+    parts = []
+    for block in message.get("blocks", []):
+        if block["type"] in ("section", "header"):
+            parts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            parts.extend(element["text"] for element in block["elements"])
+    return "\n".join(parts)
+
+
+async def eventually(check: Callable[[], Any], within_s: float = 10.0) -> Any:
+    """Wait until `check()` (sync or async) returns something true, and return it."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still {result!r} after {within_s}s")
+        await asyncio.sleep(0.05)
+
+
+async def deliveries(services: Services) -> list[PulseDelivery]:
+    async with services.sessions() as session:
+        rows = (await session.exec(select(PulseDelivery)
+                                   .order_by(col(PulseDelivery.id)))).all()
+        await session.commit()
+    return list(rows)
+
+
+async def answers(services: Services) -> list[PulseAnswer]:
+    async with services.sessions() as session:
+        rows = (await session.exec(select(PulseAnswer).order_by(col(PulseAnswer.id)))).all()
+        await session.commit()
+    return list(rows)
+
+
+async def settled(services: Services) -> list[PulseDelivery]:
+    """The outbox once nothing due is pending or being sent."""
+    async def check():
+        rows = await deliveries(services)
+        busy = [r for r in rows if r.status == "claimed"
+                or (r.status == "pending" and r.due_at <= services.clock())]
+        return None if busy else rows
+    return await eventually(check)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A time in December 2026, UTC."""
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)

@@ -1,0 +1,83 @@
+"""`touchpoint pulse create|status|results` as an operator runs them: real processes against
+the test database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sys
+from pathlib import Path
+
+from bot.server import SERVICES, create_app
+from storage.pulses import PulseAnswer
+from tests.scenarios.pulse_kit import configure, deliveries, seed_people, sync
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def touchpoint(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_create_then_status_then_results_by_segment_as_csv(make_settings, slack,
+                                                                  cli_env, database_url):
+    seed_people(slack)
+    settings = make_settings(config=configure)
+    services = create_app(settings, scheduler=False)[SERVICES]
+    await sync(services)
+    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+                  SLACK_API_URL=slack.url)
+
+    code, out, err = await touchpoint(env, "pulse", "create", "finance-q4", "--days", "7",
+                                      "--segment", "department=Finance", "--anonymity",
+                                      "anonymous")
+    assert code == 0, err
+    assert "Pulse finance-q4: opens" in out and "status open" in out
+    rows = await deliveries(services)
+    # Erin and the six others in Finance, each an invite and two reminders.
+    assert len(rows) == 7 * 3 and {r.status for r in rows} == {"pending"}
+
+    code, out, err = await touchpoint(env, "pulse", "status", "finance-q4")
+    assert code == 0, err
+    assert "[------------------------------] 0/7" in out and "pending 7" in out
+
+    code, _out, err = await touchpoint(env, "pulse", "create", "finance-q4")
+    assert code == 2 and "already a pulse of that name" in err
+    code, _out, err = await touchpoint(env, "pulse", "create", "x", "--segment", "nope=1",
+                                       "--reminders", "5,3")
+    assert code == 2 and "--segment nope=1" in err and "--reminders 5,3" in err
+
+    # Five answers from Finance, one from Sales, one from someone in no department.
+    async with services.sessions() as session:
+        campaign_id = rows[0].campaign_id
+        for n, score in enumerate((10, 9, 9, 7, 2)):
+            session.add(PulseAnswer(campaign_id=campaign_id, respondent_key=f"k{n}",
+                                    score=score, segments={"department": "Finance"}))
+        session.add(PulseAnswer(campaign_id=campaign_id, respondent_key="k8", score=5,
+                                segments={"department": "Sales"}))
+        session.add(PulseAnswer(campaign_id=campaign_id, respondent_key="k9", score=0,
+                                segments={}))
+        await session.commit()
+
+    code, out, err = await touchpoint(env, "pulse", "results", "finance-q4", "--by",
+                                      "department", "--format", "csv")
+    assert code == 0, err
+    table = list(csv.reader(io.StringIO(out)))
+    assert table == [
+        ["segment", "value", "answers", "nps", "promoters_pct", "passives_pct",
+         "detractors_pct"],
+        ["all", "", "7", "0", "43", "14", "43"],
+        ["department", "Finance", "5", "40", "60", "20", "20"],
+        ["department", "Sales", *["not enough answers"] * 5],
+        ["department", "", *["not enough answers"] * 5],
+    ]
+    code, out, err = await touchpoint(env, "pulse", "results", "finance-q4", "--by", "site")
+    assert code == 2 and "--by site: app.yaml has no such segment" in err
+    await services.engine.dispose()

@@ -8,7 +8,9 @@ response, resolved, and now and then reopened and resolved again, each event sig
 timestamp, and sends the next event as soon as the last is answered. Every event is a new
 delivery that changes a ticket, so each costs a real write. After a warm-up second the load
 runs for the measured seconds; the server then counts what it stored, so a fast answer cannot
-hide an event that was not written.
+hide an event that was not written. Each database is measured twice: with CSAT switched off
+(the webhook's own work), then with every resolution surveying its requester before the desk
+gets its answer (directory look-up, DM through the Slack emulator), as it runs in production.
 
     python bench/webhook.py [--seconds 10] [--concurrency 16] [--postgres URL]
 
@@ -62,11 +64,17 @@ TICKETS_CONFIG = {
 # --------------------------------------------------------------------------- the server
 
 
-def serve_touchpoint(database_url: str | None, slack_api_url: str, conn: Connection) -> None:
-    """The server's process: serve until told to stop, then say how many tickets it holds."""
+def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool,
+                     conn: Connection) -> None:
+    """The server's process: serve until told to stop, then say how many tickets it holds.
+
+    With `surveys`, each resolution surveys its requester at once (no quiet hours, so the
+    figures do not depend on the hour the bench runs); without, CSAT is switched off and only
+    the tickets are written."""
     webhook_secret = secrets.token_hex(16)
     with sandbox(database_url) as box:
-        config = {**app_config(), "tickets": TICKETS_CONFIG}
+        csat = {"quiet_hours": None} if surveys else {"enabled": False}
+        config = {**app_config(), "tickets": TICKETS_CONFIG, "csat": csat}
         path = box.directory / "app.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         settings = load_settings({
@@ -159,15 +167,15 @@ async def _client(sender: TicketSender, client: int, until: float, run: Run,
 
 
 async def bench_one(database_url: str | None, label: str, seconds: float,
-                    concurrency: int) -> Run:
-    run = Run(label)
+                    concurrency: int, surveys: bool) -> Run:
+    run = Run(f"{label}{' + surveys' if surveys else ''}")
     async with SlackEmulator() as slack:
         for i in range(PEOPLE):
             slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
         context = multiprocessing.get_context("spawn")
         conn, theirs = context.Pipe()
         process = context.Process(target=serve_touchpoint, daemon=True,
-                                  args=(database_url, slack.url, theirs))
+                                  args=(database_url, slack.url, surveys, theirs))
         process.start()
         theirs.close()
         url, webhook_secret = await asyncio.to_thread(conn.recv)
@@ -213,11 +221,11 @@ def postgres_database(server_url: str) -> Iterator[str]:
 def report(runs: list[Run], concurrency: int, seconds: float) -> str:
     rows = [f"Ticket webhook, signed events from {concurrency} clients for {seconds:g} s per "
             f"database, {os.cpu_count()} CPUs",
-            f"{'database':<34}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+            f"{'database':<48}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
             f"{'tickets':>16}{'server CPU ms/event':>21}{'load avg':>14}"]
     for run in runs:
         tickets = f"{run.tickets}/{len(run.stored_tickets)}"
-        rows.append(f"{run.database:<34}{len(run.latencies) / run.seconds:>10.0f}"
+        rows.append(f"{run.database:<48}{len(run.latencies) / run.seconds:>10.0f}"
                     f"{run.percentile(50) * 1000:>9.1f}{run.percentile(99) * 1000:>9.1f}"
                     f"{run.errors:>8}{tickets:>16}"
                     f"{run.server_cpu * 1000 / max(len(run.latencies), 1):>21.2f}"
@@ -240,12 +248,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.seconds <= 0 or args.concurrency < 1:
         parser.error("--seconds must be > 0 and --concurrency >= 1")
-    runs = [asyncio.run(bench_one(None, "sqlite (temporary file)", args.seconds,
-                                  args.concurrency))]
-    if args.postgres.strip():
-        with postgres_database(args.postgres.strip()) as url:
-            runs.append(asyncio.run(bench_one(url, describe_url(url), args.seconds,
-                                              args.concurrency)))
+    runs = []
+    for surveys in (False, True):
+        runs.append(asyncio.run(bench_one(None, "sqlite (temporary file)", args.seconds,
+                                          args.concurrency, surveys)))
+        if args.postgres.strip():
+            with postgres_database(args.postgres.strip()) as url:
+                runs.append(asyncio.run(bench_one(url, describe_url(url), args.seconds,
+                                                  args.concurrency, surveys)))
     for run in runs:
         if len(run.latencies) < 2:
             sys.exit(f"{run.database}: {len(run.latencies)} event(s) stored, with "

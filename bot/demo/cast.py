@@ -82,4 +82,6 @@ def app_config() -> dict[str, Any]:
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
         "kudos": {"rewards": [{"key": "lunch", "name": "Lunch with the CIO", "cost": 10,
                                "stock": 3, "needs_approval": True}]},
+        # Surveys go out at once, whatever the hour the demo is run at.
+        "csat": {"quiet_hours": None},
     }

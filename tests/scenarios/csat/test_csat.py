@@ -455,8 +455,9 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert f"*Assignee*: <@{TOM}>" in text
     assert "*Service*: VPN (P2)" in text
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
-    [button] = actions["elements"]
+    [button, complaint_button] = actions["elements"]
     assert (button["action_id"], button["value"]) == ("csat.reach_out", str(invitation.id))
+    assert complaint_button["action_id"] == "csat.complaint"
 
     # An employee may not take it on.
     await slack_sender.click("csat.reach_out", button["value"], user_id=ERIN,
@@ -473,7 +474,9 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     [alert] = slack.messages_in("C0TRIAGE1")
     text = kit.text_of(alert["blocks"])
     assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00)" in text
-    assert not [b for b in alert["blocks"] if b["type"] == "actions"]
+    # Reaching out is done; logging it as a complaint is still open.
+    [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["csat.complaint"]
     [follow_up] = await kit.follow_ups()
     assert (follow_up.invitation_id, follow_up.owner_id) == (invitation.id, tom.id)
     told = await slack.wait_for("chat.postMessage", 3)

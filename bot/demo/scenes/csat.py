@@ -1,5 +1,5 @@
 """Scene: the service desk resolves Erin's ticket, Erin rates it low and says why, the triage
-channel is alerted, and Tom reaches out to her."""
+channel is alerted, and Tom reaches out to her and logs it as a complaint."""
 
 from __future__ import annotations
 
@@ -34,3 +34,6 @@ async def a_low_score_followed_up(stage: Stage) -> None:
     await stage.slack_submit(ERIN, {"comment": "Fixed for a day, then it dropped again "
                                                "during my client call."}, answers=2)
     await stage.slack_click(TOM, "csat.reach_out", TRIAGE, answers=2)
+    # Tracked as a complaint too: the alert names it, Erin gets the complaint's receipt and
+    # triage its card.
+    await stage.slack_click(TOM, "csat.complaint", TRIAGE, answers=3)

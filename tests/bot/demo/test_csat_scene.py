@@ -1,6 +1,6 @@
 """The demo's CSAT scene plays through the real server: a signed ticket event from the service
 desk, the survey in the requester's DM, a low score and its comment alerting triage, and IT
-reaching out."""
+reaching out and logging it as a complaint."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ async def test_the_csat_scene_surveys_alerts_and_reaches_out(scratch: Path):
     assert ("Touchpoint → Erin (direct message)\n"
             "  Thank you for telling us how ticket INC0012400 went. Tom from the IT team will "
             "get in touch with you about it soon.") in text
+    assert ("Tom (Slack) \u203a [ Log as complaint ]\n"
+            "Touchpoint → Erin (direct message)\n"
+            "  We have your complaint: CMP-") in text
+    assert "  Logged as complaint CMP-" in text
     assert left_in(scratch) == []
 
 

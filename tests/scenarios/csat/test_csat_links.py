@@ -1,7 +1,8 @@
 """From a survey answer into the other features, end to end over signed HTTP: the service desk
 resolves a ticket through the webhook, the requester answers in Slack, and then IT staff log
 a low score as a complaint from the triage alert, or the requester sends the assignee kudos
-from the thank-you for praise. Each goes through the other feature's own flow, once."""
+from the thank-you for praise (in Slack, and in Teams from the card). Each goes through the
+other feature's own flow, once."""
 
 from __future__ import annotations
 
@@ -12,10 +13,20 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.tickets import TicketSender
+from bot.flows.csat import ticket_resolved
 from storage.complaints import Complaint
 from storage.csat_links import SurveyKudos
 from storage.kudos import KudosRecipient, KudosVoucher
 from storage.models import AuditEvent
+from tests.scenarios.csat.test_csat_teams import (
+    PERSONAL,
+    actions,
+    activity,
+    ann_installed,
+    card,
+    post,
+    texts,
+)
 
 SECRET = "test-webhook-secret"
 ERIN, TOM, LEE = "U0EMPL001", "U0TECH001", "U0LEAD001"
@@ -322,3 +333,34 @@ async def test_no_offer_below_praise_or_for_someone_who_cannot_receive_kudos(
 
     assert "Your comment" in kit.text_of(survey_now(slack)["blocks"])
     assert "csat.kudos" not in buttons(survey_now(slack))
+
+
+async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
+    tom = await kit.person(teams_user_id="0a1b2c3d-0000-4000-8000-00000000707a",
+                           email="tech1@example.com", display_name="Tom Tech",
+                           role="it_staff")
+    await ann_installed(bot, connector)
+    ticket_id = await kit.ticket(requester_email="ann@example.com", assignee_id=tom.id)
+    await ticket_resolved(bot.services, ticket_id)
+    [invitation] = await kit.invitations()
+    survey_id = connector.activities_in(PERSONAL)[-1]["id"]
+
+    await post(bot, activity(connector, replyToId=survey_id, value={
+        "action_id": "csat.score", "value": f"{invitation.id}:5",
+        "comment": "Tom sorted it _fast_"}))
+
+    [update] = await connector.wait_for("update")
+    offer = [a for a in actions(card(update)) if a["data"]["action_id"] == "csat.kudos"]
+    assert [a["title"] for a in offer] == ["Send Tom Tech kudos with this comment"]
+
+    status = await post(bot, activity(connector, replyToId=survey_id,
+                                      value=offer[0]["data"]))
+
+    assert status == 201
+    updates = await connector.wait_for("update", 2)
+    assert "You sent Tom Tech kudos" in texts(card(updates[1]))
+    assert "csat.kudos" not in str(actions(card(updates[1])))
+    [voucher] = await rows(kit, KudosVoucher)
+    assert (voucher.story, voucher.public) == ("Tom sorted it _fast_", False)
+    [recipient] = await rows(kit, KudosRecipient)
+    assert recipient.person_id == tom.id

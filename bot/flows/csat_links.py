@@ -33,8 +33,6 @@ MAX_TICKET = 40
 async def log_complaint(services: Services, actor: Person, press: ButtonPress) -> None:
     """"Log as complaint" on a low-score alert: IT staff file a complaint for the requester
     about the ticket, once; the alert then shows its number."""
-    if press.origin is None:
-        return
     if not Role(actor.role).at_least(Role.IT_STAFF):
         await csat.notice(services, press.origin, "not_staff_complaint")
         return
@@ -84,8 +82,6 @@ def _filing(services: Services, ticket: Ticket, score: int, comment: str | None)
 async def send_kudos(services: Services, actor: Person, press: ButtonPress) -> None:
     """"Send kudos" on the thank-you for praise: the requester's comment becomes a voucher for
     the assignee, given as if they had typed /kudos, once per survey."""
-    if press.origin is None:
-        return
     invitation_id = csat.parse_id(press.value)
     async with services.sessions() as session:
         survey = await csat.load_survey(session, invitation_id)

@@ -3,7 +3,8 @@
 The ticket webhook calls `ticket_resolved` and `ticket_reopened`; people answer with the
 survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores
 (`reach_out`); two scheduled jobs send surveys held back by quiet hours (`send_due`) and close
-old ones (`expire_due`).
+old ones (`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`);
+what the "Log as complaint" and "Send kudos" buttons do is in `bot.flows.csat_links`.
 
 Every step writes in its own short transaction and commits before it talks to a chat
 platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
@@ -126,7 +127,7 @@ async def ticket_reopened(services: Services, ticket_id: int) -> None:
     _count(services, InvitationStatus.VOID, "reopened")
     if invitation.message_ref:
         await update_quietly(services, MessageRef.from_json(invitation.message_ref),
-                              survey_message("void", ticket, invitation.id))
+                             survey_message("void", ticket, invitation.id))
 
 
 async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
@@ -293,7 +294,7 @@ async def expire_due(services: Services) -> None:
         _count(services, InvitationStatus.EXPIRED, "")
         if invitation.message_ref:
             await update_quietly(services, MessageRef.from_json(invitation.message_ref),
-                                  survey_message("closed", ticket, invitation_id))
+                                 survey_message("closed", ticket, invitation_id))
 
 
 # ------------------------------------------------------------------ answers and comments
@@ -381,7 +382,7 @@ async def comment_pressed(services: Services, actor: Person, press: ButtonPress)
     problem = _comment_problem(survey, actor)
     if problem is not None or survey is None or survey.answer is None:
         await notice(services, press.origin, problem or "unknown",
-                      survey.ticket if survey else None)
+                     survey.ticket if survey else None)
         return
     ticket = survey.ticket
     await services.chat.open_form(press.origin, Form(
@@ -477,7 +478,7 @@ async def reach_out(services: Services, actor: Person, press: ButtonPress) -> No
         return
     if not won:
         await notice(services, press.origin, "taken", survey.ticket,
-                      owner=owner.display_name if owner else "")
+                     owner=owner.display_name if owner else "")
         return
     await refresh_alerts(services, invitation_id, press.message)
     if requester is not None:
@@ -491,7 +492,7 @@ async def reach_out(services: Services, actor: Person, press: ButtonPress) -> No
 
 
 async def refresh_alerts(services: Services, invitation_id: int,
-                          also: MessageRef | None = None) -> None:
+                         also: MessageRef | None = None) -> None:
     """Redraw every copy of the alert from what is stored now."""
     async with services.sessions() as session:
         message = await alert_message(session, services, invitation_id)
@@ -661,7 +662,7 @@ def _ref_of(invitation: SurveyInvitation) -> MessageRef | None:
 
 
 async def notice(services: Services, origin: Origin | None, section: str,
-                  ticket: Ticket | None = None, **context: Any) -> None:
+                 ticket: Ticket | None = None, **context: Any) -> None:
     """A private reply to the person who clicked."""
     if origin is None:
         return

@@ -582,6 +582,11 @@ async def praise_of(session: AsyncSession, services: Services, survey: Survey) -
     if not assignee.active or Role(assignee.role) not in (
             services.settings.app.kudos.recipient_roles):
         return None
+    # Kudos name the recipient on the platform the requester answered on.
+    ref = _ref_of(survey.invitation)
+    if ref is not None and not (assignee.slack_user_id if ref.platform == "slack"
+                                else assignee.teams_user_id):
+        return None
     return Praise(assignee, None)
 
 

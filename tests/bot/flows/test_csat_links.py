@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.message import Message
-from bot.chat.port import Origin
+from bot.chat.port import MessageRef, Origin
 from bot.flows.csat import Survey, praise_of
 from bot.flows.csat_links import log_complaint
 from bot.intents import ButtonPress
@@ -118,6 +118,18 @@ async def test_no_praise_for_someone_who_cannot_receive_kudos_from_them(services
     survey = await answered(services, 5, "Brilliant", **setup)
 
     assert await praise(services, survey) is None
+
+
+async def test_no_praise_offer_for_an_assignee_not_on_the_requesters_platform(services):
+    survey = await answered(services, 5, "Brilliant")
+    async with services.sessions() as session:
+        invitation = await session.get(SurveyInvitation, survey.invitation.id)
+        assert invitation is not None
+        invitation.message_ref = MessageRef("teams", "a:1erin", "1700000000001").to_json()
+        await session.commit()
+        survey = Survey(invitation, survey.ticket, survey.answer)
+
+    assert await praise(services, survey) is None  # Tom has no Teams account
 
 
 @pytest.mark.parametrize("kudos_config", [{"recipient_roles": ["employee", "it_staff"]}])

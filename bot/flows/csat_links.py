@@ -53,6 +53,7 @@ async def log_complaint(services: Services, actor: Person, press: ButtonPress) -
         filed = await complaint_file(session, services, requester, press.origin, filing,
                                      links.complaint_key(invitation_id), limit=False)
         if filed is not None:
+            services.metrics.csat_links.labels("complaint").inc()
             audit.record(session, actor_id=actor.id, action="csat.complaint",
                          subject_type="survey_invitation", subject_id=invitation_id,
                          complaint=filed.number)
@@ -109,6 +110,7 @@ async def send_kudos(services: Services, actor: Person, press: ButtonPress) -> N
     async with services.sessions() as session:
         voucher = await give(services, session, actor, press.origin, gift)
         if voucher is not None:
+            services.metrics.csat_links.labels("kudos").inc()
             await insert_once(session, SurveyKudos, invitation_id=invitation_id,
                               voucher_id=voucher.id, created_at=services.clock())
         await session.commit()

@@ -153,6 +153,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     assert f"Logged as complaint *{complaint.number}*." in shown
     assert "csat.complaint" not in buttons(alert(slack))
     assert "csat.reach_out" in buttons(alert(slack))
+    assert kit.counter("touchpoint_csat_links_total", link="complaint") == 1
     async with kit.services.sessions() as session:
         events = (await session.exec(select(AuditEvent).where(
             AuditEvent.action == "csat.complaint"))).all()
@@ -165,6 +166,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     assert f"already logged as complaint *{complaint.number}*" in kit.text_of(
         answers[-1].body["blocks"])
     assert len(await rows(kit, Complaint)) == 1
+    assert kit.counter("touchpoint_csat_links_total", link="complaint") == 1
 
 
 async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, desk, kit,
@@ -278,6 +280,7 @@ async def test_praise_offers_kudos_that_go_through_the_kudos_flow_once(bot, slac
     answers = await slack.wait_for_response(2)
     assert f"You already sent kudos `{voucher.code}`" in kit.text_of(answers[-1].body["blocks"])
     assert len(await rows(kit, KudosVoucher)) == 1
+    assert kit.counter("touchpoint_csat_links_total", link="kudos") == 1
 
 
 async def answer_comment(slack, slack_sender, comment: str) -> None:

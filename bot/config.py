@@ -323,6 +323,15 @@ class Csat(_Strict):
     expire_after_days: int = Field(default=7, ge=1)
     low_score: int = Field(default=2, ge=1, le=5)
     """A score at or below this alerts the triage channel."""
+    complaint_service: str | None = None
+    """The service of a complaint logged from a low-score alert; None: the ticket's service
+    when complaints.services names it, else the last of complaints.services ("Other")."""
+    complaint_category: str | None = None
+    """Its category; None: the first of complaints.categories."""
+    complaint_impact: Literal["low", "medium", "high"] = "medium"
+    kudos_public: bool = False
+    """Whether kudos sent from a survey's thank-you go on the kudos wall; private by default,
+    since the comment was written to the IT team, not to everyone."""
 
 
 class ImpactSla(_Strict):
@@ -550,6 +559,14 @@ class AppConfig(_Strict):
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
+
+    @model_validator(mode="after")
+    def _csat_complaint_choices(self) -> AppConfig:
+        if self.csat.complaint_service not in (None, *self.complaints.services):
+            raise ValueError("csat.complaint_service: must be one of complaints.services")
+        if self.csat.complaint_category not in (None, *self.complaints.categories):
+            raise ValueError("csat.complaint_category: must be one of complaints.categories")
+        return self
 
 
 class Secrets(BaseModel):

@@ -39,6 +39,10 @@ class Metrics:
         self.csat_answers = Counter(
             "touchpoint_csat_answers", "CSAT survey answers by score.",
             ["score"], registry=self.registry)
+        self.csat_links = Counter(
+            "touchpoint_csat_links", "Survey answers taken into another feature: logged as a "
+            "complaint, or turned into kudos for the assignee.", ["link"],
+            registry=self.registry)
 
         self.complaints = Counter(
             "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
+from storage.csat_links import SurveyKudos
 from storage.kudos import (
     KudosLedger,
     KudosReaction,
@@ -23,5 +24,6 @@ __all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "Con
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
-           "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "Ticket",
+           "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
+           "Ticket",
            "metadata"]

@@ -82,6 +82,9 @@ def app_config() -> dict[str, Any]:
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
         "kudos": {"rewards": [{"key": "lunch", "name": "Lunch with the CIO", "cost": 10,
                                "stock": 3, "needs_approval": True}]},
-        # A workspace of four: results show from two answers, so the pulse scene has some.
-        "pulses": {"min_group": 2},
+        # A workspace of four: results show from two answers, so the pulse scene has some; and
+        # no cooldown after a CSAT survey, as the scenes follow each other within a minute.
+        "pulses": {"min_group": 2, "fatigue_days": 0},
+        # Surveys go out at once, whatever the hour the demo is run at.
+        "csat": {"quiet_hours": None},
     }

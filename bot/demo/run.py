@@ -23,6 +23,7 @@ from bot.demo.transcript import Transcript
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
+from bot.emulators.tickets import TicketSender
 from bot.flows import directory
 from bot.server import SERVICES, create_app
 
@@ -56,8 +57,9 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
                 await _seed_directory(app, settings)
                 async with SlackSender(url, box.signing_secret,
                                        response_base=slack.response_url("")) as sender, \
-                        aiohttp.ClientSession() as http:
-                    stage = Stage(transcript, url, slack, sender, connector, http)
+                        aiohttp.ClientSession() as http, \
+                        TicketSender(url, secret=box.webhook_secret) as tickets:
+                    stage = Stage(transcript, url, slack, sender, connector, http, tickets)
                     transcript.intro()
                     for scene in scenes:
                         await scene(stage)

@@ -28,6 +28,8 @@ class Sandbox:
     database_url: str
     signing_secret: str
     """What requests into this Touchpoint are signed with, as Slack would sign them."""
+    webhook_secret: str = ""
+    """What the service desk signs its ticket events with (TOUCHPOINT_WEBHOOK_SECRET)."""
 
     def settings(self, *, slack_api_url: str, teams_service_url: str | None = None) -> Settings:
         """Settings pointing Slack at an emulator and, when given a Bot Connector emulator's
@@ -39,6 +41,7 @@ class Sandbox:
             "SLACK_API_URL": slack_api_url,
             "DATABASE_URL": self.database_url,
             "TOUCHPOINT_SEAL_KEY": secrets.token_hex(16),
+            "TOUCHPOINT_WEBHOOK_SECRET": self.webhook_secret,
         }
         if teams_service_url is not None:
             config["teams"] = {"service_url": teams_service_url}
@@ -55,7 +58,8 @@ def sandbox(database_url: str | None = None) -> Iterator[Sandbox]:
         directory = Path(tmp)
         url = database_url or f"sqlite:///{directory / 'touchpoint.db'}"
         upgrade(url)
-        yield Sandbox(directory, url, signing_secret=secrets.token_hex(16))
+        yield Sandbox(directory, url, signing_secret=secrets.token_hex(16),
+                      webhook_secret=secrets.token_hex(16))
 
 
 @asynccontextmanager

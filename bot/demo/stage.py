@@ -28,6 +28,7 @@ from bot.demo.transcript import (
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
+from bot.emulators.tickets import TicketSender
 
 ANSWER_TIMEOUT_S = 10.0
 _POLL_S = 0.01
@@ -41,8 +42,9 @@ class DemoError(Exception):
 class Stage:
     def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
                  sender: SlackSender, connector: BotConnectorEmulator,
-                 http: aiohttp.ClientSession):
+                 http: aiohttp.ClientSession, tickets: TicketSender | None = None):
         self.transcript = transcript
+        self.tickets = tickets
         self.slack = slack
         self.sender = sender
         self.connector = connector
@@ -161,6 +163,17 @@ class Stage:
         if reply.status != 200:
             raise DemoError(f"pressing {label} got HTTP {reply.status} instead of 200")
         await self._show(actor, channel, answers)
+
+    async def desk_event(self, actor: Actor, event: dict[str, Any], *,
+                         answers: int = 1) -> None:
+        """The service desk posts a signed ticket `event` to the webhook; show the `answers`
+        the bot gives (to `actor`, the person the event concerns)."""
+        assert self.tickets is not None, "this stage has no service desk"
+        self.transcript.desk(str(event.get("id", "")), str(event.get("status", "")))
+        reply = await self.tickets.send(event)
+        if reply.status != 200:
+            raise DemoError(f"ticket event got HTTP {reply.status} instead of 200: {reply.text}")
+        await self._show(actor, GENERAL, answers)
 
     async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:
         """`actor` writes to Touchpoint in their personal Teams chat; show the answers."""

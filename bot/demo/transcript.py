@@ -328,6 +328,12 @@ class Transcript:
         self._echo(click.style(self._narration(NARRATION, "says", name=name, via=via,
                                                text=text), bold=True))
 
+    def desk(self, ticket: str, status: str) -> None:
+        """The service desk sends a ticket event to the webhook."""
+        self._echo("")
+        self._echo(click.style(self._narration(NARRATION, "desk", ticket=ticket,
+                                               status=status), bold=True))
+
     def presses(self, name: str, button: str, channel: str) -> None:
         self._echo("")
         self._echo(click.style(self._narration(NARRATION, "presses", name=name, button=button,

@@ -768,6 +768,7 @@ class SlackEmulator:
         channel = self._resolve_channel(args.get("channel"))
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
+        _check_blocks(args.get("blocks"))
         ts = self._next_ts()
         message: dict[str, Any] = {
             "type": "message",
@@ -795,6 +796,7 @@ class SlackEmulator:
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts, message = self._existing_message(args, "ts")
+        _check_blocks(args.get("blocks"))
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in args:
                 message[key] = args[key]
@@ -1092,3 +1094,15 @@ def _tz_offset(tz: str) -> int:
     except (ZoneInfoNotFoundError, ValueError):
         return 0
     return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _check_blocks(blocks: Any) -> None:
+    """Refuse what Slack refuses in a message's blocks: two elements of one block sharing an
+    action id (Slack answers ``invalid_blocks``)."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in blocks or []:
+        ids = [element.get("action_id") for element in block.get("elements") or []
+               if isinstance(element, dict) and element.get("action_id")]
+        if len(ids) != len(set(ids)):
+            raise _SlackError("invalid_blocks")

@@ -93,14 +93,17 @@ def deadlines(services: Services, filed_at: datetime, impact: str) -> dict[str, 
 
 
 async def complaint_file(session: AsyncSession, services: Services, actor: Person,
-                         origin: Origin, filing: Filing, submission_key: str) -> Complaint | None:
+                         origin: Origin, filing: Filing, submission_key: str, *,
+                         limit: bool = True) -> Complaint | None:
     """Store the complaint once per submission, then send the receipt and the triage card.
 
-    None when this submission was already filed (a double submit or a retry) or the person
-    is over the rate limit (they are told kindly).
+    `actor` is the complainant. None when this submission was already filed (a double submit
+    or a retry) or the person is over the rate limit (they are told kindly). IT staff filing
+    for someone (`limit=False`) are not held to the complainant's rate limit, which guards
+    against floods from one person typing.
     """
     config = services.settings.app.complaints
-    if await rate_limited(session, services, actor):
+    if limit and await rate_limited(session, services, actor):
         await session.commit()
         await services.chat.reply_privately(origin, cards.answer(
             "rate_limited", count=config.rate_limit.count,

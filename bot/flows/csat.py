@@ -3,7 +3,8 @@
 The ticket webhook calls `ticket_resolved` and `ticket_reopened`; people answer with the
 survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores
 (`reach_out`); two scheduled jobs send surveys held back by quiet hours (`send_due`) and close
-old ones (`expire_due`).
+old ones (`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`);
+what the "Log as complaint" and "Send kudos" buttons do is in `bot.flows.csat_links`.
 
 Every step writes in its own short transaction and commits before it talks to a chat
 platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
@@ -38,6 +39,7 @@ from bot.intents import ButtonPress
 from bot.services import Services
 from storage import audit
 from storage import csat as store
+from storage import csat_links as links
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.once import insert_once
@@ -48,10 +50,14 @@ log = logging.getLogger(__name__)
 ACTION_SCORE = "csat.score"
 ACTION_COMMENT = "csat.comment"
 ACTION_REACH_OUT = "csat.reach_out"
+ACTION_COMPLAINT = "csat.complaint"
+ACTION_KUDOS = "csat.kudos"
 FORM_COMMENT = "csat.comment"
 COMMENT_FIELD = "comment"
 MAX_COMMENT = 3000
 SCORES = range(1, 6)
+PRAISE_SCORE = 4
+"""A score at or above this with a comment counts as praise of the assignee."""
 
 SEND_LEASE = timedelta(minutes=10)
 """A sender that claimed an invitation and has not finished after this is taken to have died,
@@ -120,8 +126,8 @@ async def ticket_reopened(services: Services, ticket_id: int) -> None:
         return
     _count(services, InvitationStatus.VOID, "reopened")
     if invitation.message_ref:
-        await _update_quietly(services, MessageRef.from_json(invitation.message_ref),
-                              survey_message("void", ticket, invitation.id))
+        await update_quietly(services, MessageRef.from_json(invitation.message_ref),
+                             survey_message("void", ticket, invitation.id))
 
 
 async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
@@ -259,7 +265,7 @@ async def deliver(services: Services, invitation_id: int) -> None:
     if sent:
         _count(services, InvitationStatus.SENT, "")
     else:
-        await _update_quietly(services, ref, survey_message("void", ticket, invitation_id))
+        await update_quietly(services, ref, survey_message("void", ticket, invitation_id))
 
 
 async def send_due(services: Services) -> None:
@@ -287,15 +293,15 @@ async def expire_due(services: Services) -> None:
             continue
         _count(services, InvitationStatus.EXPIRED, "")
         if invitation.message_ref:
-            await _update_quietly(services, MessageRef.from_json(invitation.message_ref),
-                                  survey_message("closed", ticket, invitation_id))
+            await update_quietly(services, MessageRef.from_json(invitation.message_ref),
+                                 survey_message("closed", ticket, invitation_id))
 
 
 # ------------------------------------------------------------------ answers and comments
 
 
 @dataclass(frozen=True)
-class _Survey:
+class Survey:
     """What a click on a survey found, read in one transaction."""
 
     invitation: SurveyInvitation
@@ -310,7 +316,7 @@ async def answer(services: Services, actor: Person, press: ButtonPress) -> None:
     now = services.clock()
     stored = closed_now = False
     async with services.sessions() as session:
-        survey = await _load(session, invitation_id)
+        survey = await load_survey(session, invitation_id)
         if survey is not None and survey.invitation.person_id == actor.id:
             expires_at = survey.invitation.expires_at
             if expires_at is not None and expires_at <= now:
@@ -320,34 +326,33 @@ async def answer(services: Services, actor: Person, press: ButtonPress) -> None:
                                                     status=InvitationStatus.EXPIRED)
             else:
                 stored = await _store_answer(session, survey, score, comment, now)
-            survey = await _load(session, invitation_id)
+            survey = await load_survey(session, invitation_id)
         await session.commit()
     if closed_now:
         _count(services, InvitationStatus.EXPIRED, "")
     if survey is None or survey.invitation.person_id != actor.id:
-        await _notice(services, press.origin, "unknown" if survey is None else "not_yours")
+        await notice(services, press.origin, "unknown" if survey is None else "not_yours")
         return
     invitation, ticket = survey.invitation, survey.ticket
     ref = _ref_of(invitation) or press.message
     if stored and survey.answer is not None:
         services.metrics.csat_answers.labels(str(score)).inc()
         if ref is not None:
-            await _update_quietly(services, ref,
-                                  survey_message("thanks", ticket, invitation.id, survey.answer))
+            await update_quietly(services, ref, await thanks_message(services, survey))
         if score <= services.settings.app.csat.low_score:
             await _alert(services, invitation.id)
         return
     if survey.answer is not None:
-        await _notice(services, press.origin, "answered", ticket, score=survey.answer.score)
+        await notice(services, press.origin, "answered", ticket, score=survey.answer.score)
     elif invitation.status == InvitationStatus.VOID:
-        await _notice(services, press.origin, "void", ticket)
+        await notice(services, press.origin, "void", ticket)
     else:
-        await _notice(services, press.origin, "closed", ticket)
+        await notice(services, press.origin, "closed", ticket)
         if ref is not None:
-            await _update_quietly(services, ref, survey_message("closed", ticket, invitation.id))
+            await update_quietly(services, ref, survey_message("closed", ticket, invitation.id))
 
 
-async def _store_answer(session: AsyncSession, survey: _Survey, score: int,
+async def _store_answer(session: AsyncSession, survey: Survey, score: int,
                         comment: str | None, now: datetime) -> bool:
     """True when this call stored the answer (the caller commits)."""
     invitation = survey.invitation
@@ -366,18 +371,18 @@ async def _store_answer(session: AsyncSession, survey: _Survey, score: int,
 
 async def comment_pressed(services: Services, actor: Person, press: ButtonPress) -> None:
     """"Add a comment": with the card's comment (Teams) save it, else open the comment form."""
-    invitation_id = _parse_id(press.value)
+    invitation_id = parse_id(press.value)
     if COMMENT_FIELD in press.inputs:
         await save_comment(services, actor, press.origin, invitation_id,
                            press.inputs[COMMENT_FIELD])
         return
     async with services.sessions() as session:
-        survey = await _load(session, invitation_id)
+        survey = await load_survey(session, invitation_id)
         await session.commit()
     problem = _comment_problem(survey, actor)
     if problem is not None or survey is None or survey.answer is None:
-        await _notice(services, press.origin, problem or "unknown",
-                      survey.ticket if survey else None)
+        await notice(services, press.origin, problem or "unknown",
+                     survey.ticket if survey else None)
         return
     ticket = survey.ticket
     await services.chat.open_form(press.origin, Form(
@@ -395,29 +400,28 @@ async def save_comment(services: Services, actor: Person, origin: Origin | None,
     survey message and in any low-score alert."""
     comment = _comment(text)
     async with services.sessions() as session:
-        survey = await _load(session, invitation_id)
+        survey = await load_survey(session, invitation_id)
         problem = _comment_problem(survey, actor) or (None if comment else "empty_comment")
         if problem is None:
             await session.exec(update(SurveyAnswer)
                                .where(col(SurveyAnswer.invitation_id) == invitation_id)
                                .values(comment=comment))
-            survey = await _load(session, invitation_id)
+            survey = await load_survey(session, invitation_id)
         await session.commit()
     ticket = survey.ticket if survey else None
     if problem is not None or survey is None or survey.answer is None:
-        await _notice(services, origin, problem or "unknown", ticket)
+        await notice(services, origin, problem or "unknown", ticket)
         return
     ref = _ref_of(survey.invitation)
     if ref is not None:
-        await _update_quietly(services, ref, survey_message("thanks", survey.ticket,
-                                                            invitation_id, survey.answer))
+        await update_quietly(services, ref, await thanks_message(services, survey))
     else:
-        await _notice(services, origin, "comment_saved", survey.ticket)
+        await notice(services, origin, "comment_saved", survey.ticket)
     if survey.answer.alert_refs:
-        await _refresh_alerts(services, invitation_id)
+        await refresh_alerts(services, invitation_id)
 
 
-def _comment_problem(survey: _Survey | None, actor: Person) -> str | None:
+def _comment_problem(survey: Survey | None, actor: Person) -> str | None:
     if survey is None:
         return "unknown"
     if survey.invitation.person_id != actor.id:
@@ -451,12 +455,12 @@ async def _alert(services: Services, invitation_id: int) -> None:
 async def reach_out(services: Services, actor: Person, press: ButtonPress) -> None:
     """"Reach out" on an alert: IT staff take the follow-up on (the first one to click owns
     it); the alert shows who, and the requester is told someone will be in touch."""
-    invitation_id = _parse_id(press.value)
+    invitation_id = parse_id(press.value)
     if not Role(actor.role).at_least(Role.IT_STAFF):
-        await _notice(services, press.origin, "not_staff")
+        await notice(services, press.origin, "not_staff")
         return
     async with services.sessions() as session:
-        survey = await _load(session, invitation_id)
+        survey = await load_survey(session, invitation_id)
         won = False
         if survey is not None and survey.answer is not None:
             won = await insert_once(session, SurveyFollowUp, invitation_id=invitation_id,
@@ -470,13 +474,13 @@ async def reach_out(services: Services, actor: Person, press: ButtonPress) -> No
                      if survey and survey.invitation.person_id else None)
         await session.commit()
     if survey is None or survey.answer is None:
-        await _notice(services, press.origin, "unknown")
+        await notice(services, press.origin, "unknown")
         return
     if not won:
-        await _notice(services, press.origin, "taken", survey.ticket,
-                      owner=owner.display_name if owner else "")
+        await notice(services, press.origin, "taken", survey.ticket,
+                     owner=owner.display_name if owner else "")
         return
-    await _refresh_alerts(services, invitation_id, press.message)
+    await refresh_alerts(services, invitation_id, press.message)
     if requester is not None:
         try:
             await services.chat.send_dm(requester, Message("csat/follow_up", {
@@ -487,8 +491,8 @@ async def reach_out(services: Services, actor: Person, press: ButtonPress) -> No
                         invitation_id, type(error).__name__)
 
 
-async def _refresh_alerts(services: Services, invitation_id: int,
-                          also: MessageRef | None = None) -> None:
+async def refresh_alerts(services: Services, invitation_id: int,
+                         also: MessageRef | None = None) -> None:
     """Redraw every copy of the alert from what is stored now."""
     async with services.sessions() as session:
         message = await alert_message(session, services, invitation_id)
@@ -502,7 +506,7 @@ async def _refresh_alerts(services: Services, invitation_id: int,
                                 for ref in refs):
         refs.append(also)
     for ref in refs:
-        await _update_quietly(services, ref, message)
+        await update_quietly(services, ref, message)
 
 
 async def alert_message(session: AsyncSession, services: Services,
@@ -526,9 +530,16 @@ async def alert_message(session: AsyncSession, services: Services,
         "followed_up_at": follow_up.created_at if follow_up else None,
         "tz": services.settings.app.organisation.timezone,
     }
-    buttons = () if follow_up else (
-        Button(ACTION_REACH_OUT, "reach_out", str(invitation_id), style="primary"),)
-    return Message("csat/alert", context, sections=("text", "follow_up"), buttons=buttons)
+    complaint = await links.complaint_for(session, invitation_id)
+    context["complaint"] = complaint.number if complaint else None
+    buttons = []
+    if follow_up is None:
+        buttons.append(Button(ACTION_REACH_OUT, "reach_out", str(invitation_id),
+                              style="primary"))
+    if complaint is None:
+        buttons.append(Button(ACTION_COMPLAINT, "log_complaint", str(invitation_id)))
+    return Message("csat/alert", context, sections=("text", "follow_up", "complaint"),
+                   buttons=tuple(buttons))
 
 
 def _who(person: Person | None) -> dict[str, Any] | None:
@@ -537,15 +548,70 @@ def _who(person: Person | None) -> dict[str, Any] | None:
     return {"id": person.slack_user_id, "name": person.display_name or person.email or ""}
 
 
+# ------------------------------------------------------------------ praise
+
+
+@dataclass(frozen=True)
+class Praise:
+    """An answer that praises the assignee, and the kudos it became, if any."""
+
+    assignee: Person
+    code: str | None
+    """The voucher the requester sent from the thank-you message."""
+
+
+async def praise_of(session: AsyncSession, services: Services, survey: Survey) -> Praise | None:
+    """The assignee a requester's answer praises, when they may receive kudos from them.
+
+    Praise is deliberately simple: a score of at least `PRAISE_SCORE` with a comment. Reading
+    the comment's words for praise would guess wrong too often to put a button on it.
+    """
+    answer_row, ticket = survey.answer, survey.ticket
+    if answer_row is None:
+        return None
+    voucher = await links.kudos_for(session, survey.invitation.id or 0)
+    if answer_row.score < PRAISE_SCORE or not (answer_row.comment or "").strip():
+        return None
+    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    if assignee is None and ticket.assignee_email:
+        assignee = await directory.find_by_email(session, ticket.assignee_email)
+    if assignee is None or assignee.id == survey.invitation.person_id:
+        return None
+    if voucher is not None:
+        return Praise(assignee, voucher.code)
+    if not assignee.active or Role(assignee.role) not in (
+            services.settings.app.kudos.recipient_roles):
+        return None
+    # Kudos name the recipient on the platform the requester answered on.
+    ref = _ref_of(survey.invitation)
+    if ref is not None and not (assignee.slack_user_id if ref.platform == "slack"
+                                else assignee.teams_user_id):
+        return None
+    return Praise(assignee, None)
+
+
+async def thanks_message(services: Services, survey: Survey) -> Message:
+    """The survey DM after an answer, offering kudos for praise of the assignee."""
+    assert survey.answer is not None
+    async with services.sessions() as session:
+        praise = await praise_of(session, services, survey)
+        await session.commit()
+    return survey_message("thanks", survey.ticket, survey.invitation.id or 0, survey.answer,
+                          praise)
+
+
 # ------------------------------------------------------------------ messages and helpers
 
 
 def survey_message(state: str, ticket: Ticket, invitation_id: int,
-                   answer_row: SurveyAnswer | None = None) -> Message:
+                   answer_row: SurveyAnswer | None = None, praise: Praise | None = None
+                   ) -> Message:
     """The survey DM in a state: ``invite``, ``thanks``, ``closed`` or ``void``."""
     context = {"number": ticket.external_id, "title": ticket.title,
                "score": answer_row.score if answer_row else None,
-               "comment": answer_row.comment if answer_row else None}
+               "comment": answer_row.comment if answer_row else None,
+               "assignee": praise.assignee.display_name if praise else None,
+               "kudos_code": praise.code if praise else None}
     comment = TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
                         max_length=MAX_COMMENT,
                         initial=(answer_row.comment or "") if answer_row else "")
@@ -555,13 +621,16 @@ def survey_message(state: str, ticket: Ticket, invitation_id: int,
         return Message("csat/survey", context, sections=("invite",), buttons=buttons,
                        inputs=(comment,))
     if state == "thanks":
-        return Message("csat/survey", context, sections=("thanks",),
-                       buttons=(Button(ACTION_COMMENT, "comment_button", str(invitation_id)),),
-                       inputs=(comment,))
+        buttons = [Button(ACTION_COMMENT, "comment_button", str(invitation_id))]
+        if praise is not None and praise.code is None:
+            buttons.append(Button(ACTION_KUDOS, "kudos_button", str(invitation_id),
+                                  style="primary"))
+        return Message("csat/survey", context, sections=("thanks", "kudos"),
+                       buttons=tuple(buttons), inputs=(comment,))
     return Message("csat/survey", context, sections=(state,))
 
 
-async def _load(session: AsyncSession, invitation_id: int | None) -> _Survey | None:
+async def load_survey(session: AsyncSession, invitation_id: int | None) -> Survey | None:
     if invitation_id is None:
         return None
     invitation = await session.get(SurveyInvitation, invitation_id, populate_existing=True)
@@ -573,19 +642,19 @@ async def _load(session: AsyncSession, invitation_id: int | None) -> _Survey | N
     answer_row = await store.answer_of(session, invitation_id)
     if answer_row is not None:
         await session.refresh(answer_row)
-    return _Survey(invitation, ticket, answer_row)
+    return Survey(invitation, ticket, answer_row)
 
 
 def _parse_score(value: str) -> tuple[int | None, int]:
     """``"<invitation id>:<score>"`` from a score button; (None, 0) when it is not one."""
     invitation, _, score = value.partition(":")
-    invitation_id = _parse_id(invitation)
+    invitation_id = parse_id(invitation)
     if invitation_id is None or not score.isdigit() or int(score) not in SCORES:
         return None, 0
     return invitation_id, int(score)
 
 
-def _parse_id(value: str) -> int | None:
+def parse_id(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
@@ -597,8 +666,8 @@ def _ref_of(invitation: SurveyInvitation) -> MessageRef | None:
     return MessageRef.from_json(invitation.message_ref) if invitation.message_ref else None
 
 
-async def _notice(services: Services, origin: Origin | None, section: str,
-                  ticket: Ticket | None = None, **context: Any) -> None:
+async def notice(services: Services, origin: Origin | None, section: str,
+                 ticket: Ticket | None = None, **context: Any) -> None:
     """A private reply to the person who clicked."""
     if origin is None:
         return
@@ -609,7 +678,7 @@ async def _notice(services: Services, origin: Origin | None, section: str,
                                                         sections=(section,)))
 
 
-async def _update_quietly(services: Services, ref: MessageRef, message: Message) -> None:
+async def update_quietly(services: Services, ref: MessageRef, message: Message) -> None:
     """Update a message; what is stored stands even if the platform refuses the update."""
     try:
         await services.chat.update(ref, message)

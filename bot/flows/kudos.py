@@ -229,8 +229,9 @@ async def _resolve(services: Services, session: AsyncSession, platform: Platform
 
 
 async def give(services: Services, session: AsyncSession, giver: Person, origin: Origin,
-               gift: Gift) -> None:
-    """Check a voucher whole, store it once, then tell everyone it concerns."""
+               gift: Gift) -> KudosVoucher | None:
+    """Check a voucher whole, store it once, then tell everyone it concerns. The voucher, or
+    None when it was refused (the giver is told why)."""
     config = services.settings.app.kudos
     problems = list(gift.problems)
     if not gift.recipients:
@@ -254,7 +255,7 @@ async def give(services: Services, session: AsyncSession, giver: Person, origin:
             people.append(person)
     if problems:
         await _refuse(services, origin, problems)
-        return
+        return None
 
     zone = zone_of(giver)
     now = services.clock()
@@ -264,13 +265,14 @@ async def give(services: Services, session: AsyncSession, giver: Person, origin:
     if voucher is None:
         await _refuse(services, origin, problems, next_week=start + timedelta(days=7),
                       tz=str(zone))
-        return
+        return None
     services.metrics.kudos_given.inc(len(people))
     await _announce(services, session, giver, people, voucher)
     await services.chat.reply_privately(origin, Message("kudos/given", {
         "recipients": [person_view(p) for p in people], "public": voucher.public,
         "left": left, "allowance": config.weekly_allowance, "code": voucher.code,
         "points": voucher.points, "resets": start + timedelta(days=7), "tz": str(zone)}))
+    return voucher
 
 
 async def _store(services: Services, session: AsyncSession, giver: Person,

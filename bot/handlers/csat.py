@@ -1,11 +1,12 @@
-"""CSAT: the survey's score and comment buttons, its comment form, the "Reach out" button on
-low-score alerts, and the scheduled runs that send held-back surveys and close old ones."""
+"""CSAT: the survey's score and comment buttons, its comment form, the "Reach out" and "Log as
+complaint" buttons on low-score alerts, "Send kudos" on the thank-you for praise, and the
+scheduled runs that send held-back surveys and close old ones."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.flows import csat
+from bot.flows import csat, csat_links
 from bot.handlers.dispatcher import Routes, Turn
 from bot.intents import ButtonPress, FormSubmit
 from bot.services import Services
@@ -31,9 +32,19 @@ def register(dispatcher: Routes) -> None:
         assert isinstance(turn.intent, ButtonPress)
         await csat.reach_out(turn.services, turn.actor, turn.intent)
 
+    async def log_complaint(turn: Turn) -> None:
+        assert isinstance(turn.intent, ButtonPress)
+        await csat_links.log_complaint(turn.services, turn.actor, turn.intent)
+
+    async def send_kudos(turn: Turn) -> None:
+        assert isinstance(turn.intent, ButtonPress)
+        await csat_links.send_kudos(turn.services, turn.actor, turn.intent)
+
     dispatcher.on_button(csat.ACTION_SCORE, score)
     dispatcher.on_button(csat.ACTION_COMMENT, comment)
     dispatcher.on_button(csat.ACTION_REACH_OUT, reach_out)
+    dispatcher.on_button(csat.ACTION_COMPLAINT, log_complaint)
+    dispatcher.on_button(csat.ACTION_KUDOS, send_kudos)
     dispatcher.on_form(csat.FORM_COMMENT, comment_form)
 
 

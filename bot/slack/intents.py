@@ -10,6 +10,7 @@ from typing import Any
 from bot.chat.port import MessageRef, Origin
 from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged, ReactionChanged
 from bot.slack.directory import is_person, profile_from_user
+from bot.slack.render import routed_action_id
 
 ESCAPED_COMMANDS = frozenset({"kudos"})
 """Commands whose manifest entry sets "should_escape": Slack sends their mentions, channels
@@ -59,7 +60,7 @@ def button_intent(body: Mapping[str, Any]) -> ButtonPress:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     return ButtonPress(
-        action_id=action["action_id"],
+        action_id=routed_action_id(action["action_id"]),
         value=str(action.get("value") or (action.get("selected_option") or {}).get("value")
                   or ""),
         origin=Origin(platform="slack", user_id=body["user"]["id"], channel=channel,

@@ -63,9 +63,8 @@ class SlackRenderer:
         for text in [s for s in sections if s][:room]:
             blocks.append({"type": "section", "text": self._mrkdwn(text, MAX_SECTION)})
         if message.buttons:
-            blocks.append({"type": "actions",
-                           "elements": [self._button(name, b, ctx)
-                                        for b in message.buttons[:MAX_ACTIONS]]})
+            elements = [self._button(name, b, ctx) for b in message.buttons[:MAX_ACTIONS]]
+            blocks.append({"type": "actions", "elements": unique_action_ids(elements)})
         if footer:
             blocks.append({"type": "context",
                            "elements": [self._mrkdwn(footer, MAX_CONTEXT)]})
@@ -135,3 +134,23 @@ class SlackRenderer:
                 element["initial_option"] = initial
         return {"type": "input", "block_id": field.name, "label": label,
                 "optional": not field.required, "element": element}
+
+
+ACTION_COPY = "#"
+"""Joins a repeated action id to its copy number: Slack refuses two buttons with one action id
+in a block (``csat.score`` five times becomes ``csat.score``, ``csat.score#2``, ...)."""
+
+
+def unique_action_ids(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, int] = {}
+    for element in elements:
+        action_id = element["action_id"]
+        seen[action_id] = seen.get(action_id, 0) + 1
+        if seen[action_id] > 1:
+            element["action_id"] = f"{action_id}{ACTION_COPY}{seen[action_id]}"
+    return elements
+
+
+def routed_action_id(action_id: str) -> str:
+    """The action id a handler is registered under, without the copy number."""
+    return action_id.split(ACTION_COPY, 1)[0]

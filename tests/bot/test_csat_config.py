@@ -58,3 +58,25 @@ def test_each_problem_is_named_by_its_path(tmp_path, section, problem):
         load(tmp_path, section)
 
     assert caught.value.problems == [problem]
+
+
+def test_the_links_default_to_the_complaint_log_and_private_kudos(tmp_path):
+    csat = load(tmp_path, drop=True)
+
+    assert (csat.complaint_service, csat.complaint_category, csat.complaint_impact,
+            csat.kudos_public) == (None, None, "medium", False)
+
+
+@pytest.mark.parametrize(("section", "problem"), [
+    ({"complaint_service": "Canteen"}, "csat.complaint_service: must be one of "
+                                       "complaints.services"),
+    ({"complaint_category": "Rudeness"}, "csat.complaint_category: must be one of "
+                                         "complaints.categories"),
+    ({"complaint_impact": "huge"},
+     "csat.complaint_impact: Input should be 'low', 'medium' or 'high'"),
+])
+def test_a_complaint_default_must_be_one_the_complaint_log_knows(tmp_path, section, problem):
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, section)
+
+    assert caught.value.problems == [problem]

@@ -602,3 +602,20 @@ async def test_stop_closes_open_sockets(slack: SlackEmulator) -> None:
         assert not await client.is_connected()
     finally:
         await client.close()
+
+
+async def test_two_buttons_with_one_action_id_in_a_block_are_invalid_blocks(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    twins = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "rate", "text": {"type": "plain_text", "text": str(n)},
+         "value": str(n)} for n in (1, 2)]}]
+
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel="C0GENERAL", text="Rate", blocks=twins)
+
+    assert refused.value.response["error"] == "invalid_blocks"
+    posted = await client.chat_postMessage(channel="C0GENERAL", text="Rate")
+    with pytest.raises(SlackApiError) as refused_update:
+        await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Rate",
+                                 blocks=twins)
+    assert refused_update.value.response["error"] == "invalid_blocks"

@@ -32,6 +32,14 @@ def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
             "Touchpoint → Ann (direct message)\n"
             "  Touchpoint: how can IT help?\n") in transcript
     assert "  • help: Show this list of what I can do.\n" in transcript
+    # The CSAT scene: a signed ticket event from the desk surveys Erin; her low score alerts
+    # triage, and Tom reaches out and logs it as a complaint.
+    assert ("Service desk (ticket webhook) \u203a ticket INC0012400 is now resolved\n"
+            "Touchpoint → Erin (direct message)\n") in transcript
+    assert "  Low CSAT score: 1/5 on ticket INC0012400\n" in transcript
+    assert ("Tom (Slack) \u203a [ Reach out ]\n"
+            "Touchpoint updates its message in #it-triage\n") in transcript
+    assert "  Logged as complaint CMP-" in transcript
     # The kudos scene: the wall shows the story, the lead's approval updates the card.
     assert ("Touchpoint → #kudos\n"
             "  🎉 @Erin thanked @Tom:\n"

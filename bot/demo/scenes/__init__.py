@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.demo.scenes.complaints import a_complaint_put_right
+from bot.demo.scenes.csat import a_low_score_followed_up
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.pulses import a_pulse
@@ -18,6 +19,7 @@ Scene = Callable[[Stage], Awaitable[None]]
 
 SCENES: tuple[Scene, ...] = (
     asking_for_help,
+    a_low_score_followed_up,
     a_complaint_put_right,
     thanking_a_technician,
     a_pulse,

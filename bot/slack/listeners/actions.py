@@ -1,11 +1,15 @@
-"""Button clicks in messages: acknowledge, then run the handler for the action id."""
+"""Button clicks in messages: acknowledge, then run the handler for the action id (a repeated
+button's copy number, `bot.slack.render.ACTION_COPY`, included)."""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.handlers.dispatcher import Dispatcher
 from bot.slack.intents import button_intent
+from bot.slack.render import ACTION_COPY
 
 
 def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
@@ -14,4 +18,5 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
         await dispatcher.dispatch(button_intent(body))
 
     for action_id in dispatcher.action_ids:
-        app.action(action_id)(on_action)
+        app.action(re.compile(rf"^{re.escape(action_id)}(?:{re.escape(ACTION_COPY)}\d+)?$"))(
+            on_action)

@@ -39,8 +39,12 @@ def score_value(message: dict, score: int) -> str:
 
 
 async def click_score(slack, slack_sender, score: int, user_id: str = ERIN):
+    """Click the score's button as Slack would: with its action id as rendered (a repeat of
+    ``csat.score`` carries its copy number, like ``csat.score#4``)."""
     message = survey(slack)
-    return await slack_sender.click("csat.score", score_value(message, score), user_id=user_id,
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    [button] = [e for e in actions["elements"] if e["value"].endswith(f":{score}")]
+    return await slack_sender.click(button["action_id"], button["value"], user_id=user_id,
                                     channel_id=dm(slack), message_ts=message["ts"])
 
 
@@ -63,8 +67,10 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
     assert [b["type"] for b in message["blocks"]] == ["header", "section", "actions"]
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     [invitation] = await kit.invitations()
+    # Slack wants each action id once per block: the adapter numbers the repeats.
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
-        ("csat.score", f"{invitation.id}:{n}") for n in range(1, 6)]
+        ("csat.score", f"{invitation.id}:1")] + [
+        (f"csat.score#{n}", f"{invitation.id}:{n}") for n in range(2, 6)]
     assert (invitation.status, invitation.sent_at, invitation.expires_at.day) == (
         "sent", bot.services.clock(), 21)
 
@@ -100,6 +106,8 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
     assert all("You already answered this survey (you gave *5/5*)" in
                kit.text_of(r.body["blocks"]) for r in already)
     assert all(r.body["response_type"] == "ephemeral" for r in already)
+    # The winner's thank-you may land after the others' notices.
+    await slack.wait_for("chat.update")
     assert len(slack.calls_to("chat.update")) == 1
     assert [a.score for a in await kit.answers()] == [5]
 
@@ -138,6 +146,7 @@ async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, cloc
 
     assert [r.status for r in replies] == [200] * 6
     [answer] = await kit.answers()
+    await slack.wait_for("chat.update")
     assert len(slack.calls_to("chat.update")) == 1
     assert f"You rated this ticket *{answer.score}/5*" in kit.text_of(survey(slack)["blocks"])
     counted = [registry.get_sample_value("touchpoint_csat_answers_total",
@@ -455,8 +464,9 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert f"*Assignee*: <@{TOM}>" in text
     assert "*Service*: VPN (P2)" in text
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
-    [button] = actions["elements"]
+    [button, complaint_button] = actions["elements"]
     assert (button["action_id"], button["value"]) == ("csat.reach_out", str(invitation.id))
+    assert complaint_button["action_id"] == "csat.complaint"
 
     # An employee may not take it on.
     await slack_sender.click("csat.reach_out", button["value"], user_id=ERIN,
@@ -473,7 +483,9 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     [alert] = slack.messages_in("C0TRIAGE1")
     text = kit.text_of(alert["blocks"])
     assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00)" in text
-    assert not [b for b in alert["blocks"] if b["type"] == "actions"]
+    # Reaching out is done; logging it as a complaint is still open.
+    [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["csat.complaint"]
     [follow_up] = await kit.follow_ups()
     assert (follow_up.invitation_id, follow_up.owner_id) == (invitation.id, tom.id)
     told = await slack.wait_for("chat.postMessage", 3)

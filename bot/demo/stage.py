@@ -10,6 +10,7 @@ is printed in the order it was sent.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 from datetime import UTC, datetime
@@ -134,7 +135,9 @@ class Stage:
         await self._show(actor, GENERAL, answers)
 
     def _escaped(self, text: str) -> str:
-        """``@Tom`` as Slack sends a mention of a cast member (commands with should_escape)."""
+        """The text as Slack sends it: &, < and > escaped, and ``@Tom`` as a mention of a cast
+        member (the form of commands with should_escape)."""
+        text = html.escape(text, quote=False)
         for actor in CAST:
             if actor.slack_id:
                 text = text.replace(f"@{actor.name}", f"<@{actor.slack_id}|{actor.name.lower()}>")

@@ -19,7 +19,9 @@ bot, clock, settings = kit.bot, kit.clock, kit.settings
 
 
 async def test_complain_opens_the_form_with_the_typed_text(bot, slack, slack_sender):
-    reply = await slack_sender.command("/complain", "the VPN drops <!channel>", user_id=ERIN)
+    # What Slack sends for a typed "the VPN drops <!channel>".
+    reply = await slack_sender.command("/complain", "the VPN drops &lt;!channel&gt;",
+                                       user_id=ERIN)
 
     assert reply.status == 200
     [opened] = await slack.wait_for("views.open")

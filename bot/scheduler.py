@@ -72,6 +72,11 @@ class _FireTimeExecutor(AsyncIOExecutor):
         finally:
             _fire_time.reset(token)
 
+    def in_flight(self) -> set[asyncio.Future]:
+        """Every run submitted and not done yet, including one whose task has not started: the
+        base class keeps each run's future in `_pending_futures` until it is done."""
+        return {future for future in self._pending_futures if not future.done()}
+
 
 class Scheduler:
     """Claimed jobs on an AsyncIOScheduler in the organisation's time zone."""
@@ -80,13 +85,13 @@ class Scheduler:
         self.services = services
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.timezone = services.settings.app.organisation.zone
+        self._executor = _FireTimeExecutor()
         self._apscheduler = AsyncIOScheduler(
             timezone=self.timezone,
-            executors={"default": _FireTimeExecutor()},
+            executors={"default": self._executor},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_S},
         )
-        self._running: set[asyncio.Task] = set()
 
     def add_claimed_job(self, name: str, job: ScheduledJob, trigger: str | BaseTrigger,
                         **trigger_args: Any) -> Job:
@@ -114,14 +119,16 @@ class Scheduler:
         self._apscheduler.start()
 
     async def shutdown(self, within_s: float) -> None:
-        """Start no more runs; give runs under way `within_s` seconds, then cancel the rest."""
+        """Start no more runs; give every run submitted (under way, or not started yet)
+        `within_s` seconds, then cancel the rest and wait for them to unwind, so nothing still
+        uses the database when it is closed after this."""
         if not self._apscheduler.running:
             return
         self._apscheduler.pause()
-        running = {task for task in self._running if not task.done()}
-        if running:
-            log.info("waiting for %d scheduled run(s) to finish", len(running))
-            _done, late = await asyncio.wait(running, timeout=within_s)
+        in_flight = self._executor.in_flight()
+        if in_flight:
+            log.info("waiting for %d scheduled run(s) to finish", len(in_flight))
+            _done, late = await asyncio.wait(in_flight, timeout=within_s)
             if late:
                 log.warning("%d scheduled run(s) did not finish within %.0fs; cancelling",
                             len(late), within_s)
@@ -135,10 +142,6 @@ class Scheduler:
 
     async def _run(self, name: str, job: ScheduledJob) -> None:
         scheduled_for = _fire_time.get()
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
         try:
             outcome = await self._claimed_run(name, job, scheduled_for)
         except Exception:

@@ -78,12 +78,12 @@ async def _started(app: web.Application) -> AsyncIterator[None]:
         await runner.cleanup()
 
 
-async def _claims(database_url: str) -> list[ScheduledRun]:
+async def _claims(database_url: str, job: str = JOB) -> list[ScheduledRun]:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
             # The app's own jobs (an every-minute one may fire meanwhile) are not under test.
-            query = (select(ScheduledRun).where(col(ScheduledRun.job) == JOB)
+            query = (select(ScheduledRun).where(col(ScheduledRun.job) == job)
                      .order_by(col(ScheduledRun.scheduled_for)))
             return list((await session.exec(query)).all())
     finally:
@@ -205,6 +205,32 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
 
     [claim] = await _claims(database_url)
     assert (claim.finished_at, claim.outcome) == (None, None)
+
+
+@on_sqlite
+async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, database_url):
+    app = create_app(settings)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(_services: Services, _scheduled_for: datetime) -> None:
+        started.set()
+        await asyncio.sleep(0.2)
+        finished.set()
+
+    _every_second(app, slow, _soon(), slots=1)
+    async with _started(app):
+        scheduler = app[SCHEDULER]
+        await asyncio.wait_for(started.wait(), timeout=5)
+        # Another job's run, submitted on the same turn the shutdown begins: its task exists
+        # but has not started.
+        later = datetime.now(ORGANISATION_ZONE).replace(microsecond=0) + timedelta(hours=1)
+        job = scheduler.add_claimed_job("test.later", slow, "date", run_date=later)
+        scheduler._executor.submit_job(job, [later])
+        async with asyncio.timeout(2):
+            await scheduler.shutdown(within_s=1)
+
+    assert [c.outcome for c in await _claims(database_url)] == ["ok"]
+    assert [c.outcome for c in await _claims(database_url, "test.later")] == ["ok"]
 
 
 @on_sqlite

@@ -24,7 +24,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -32,7 +32,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import col, update
+from sqlmodel import col, delete, update
 
 from bot.flows.complaints_sla import complaints_check
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
@@ -53,6 +53,11 @@ MISFIRE_GRACE_S = 300
 
 # Where every "interval" job counts from, in the organisation's zone, unless given a start_date.
 INTERVAL_ANCHOR = datetime(2000, 1, 1)
+
+# A claim only has to outlive its slot (no replica fires a slot older than MISFIRE_GRACE_S);
+# a month of them is kept as a record of what ran, while an every-minute job alone adds 1,440
+# rows a day.
+CLAIM_RETENTION = timedelta(days=30)
 
 _fire_time: ContextVar[datetime] = ContextVar("touchpoint_fire_time")
 
@@ -181,6 +186,15 @@ class Scheduler:
             await session.commit()
 
 
+async def prune_claims(services: Services, scheduled_for: datetime) -> None:
+    """Delete the claims of runs more than `CLAIM_RETENTION` before this run's slot."""
+    async with services.sessions() as session:
+        result = await session.exec(delete(ScheduledRun).where(
+            col(ScheduledRun.scheduled_for) < scheduled_for - CLAIM_RETENTION))
+        await session.commit()
+    log.info("pruned %d scheduled run claim(s)", result.rowcount)
+
+
 def register_jobs(scheduler: Scheduler, services: Services) -> None:
     """Every feature's scheduled jobs, added here in one place, as handlers are in
     `bot.handlers.build_dispatcher`."""
@@ -188,3 +202,4 @@ def register_jobs(scheduler: Scheduler, services: Services) -> None:
     scheduler.add_claimed_job("csat.send_due", send_due_on_schedule, "interval", minutes=1)
     scheduler.add_claimed_job("csat.expire", expire_on_schedule, "interval", minutes=10)
     scheduler.add_claimed_job("complaints.check", complaints_check, "interval", minutes=5)
+    scheduler.add_claimed_job("scheduler.prune", prune_claims, "cron", hour=3, minute=30)

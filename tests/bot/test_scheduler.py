@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.config import load_settings
-from bot.scheduler import Scheduler
+from bot.scheduler import CLAIM_RETENTION, Scheduler, prune_claims
 from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.engine import create_engine, session_factory
@@ -231,6 +232,27 @@ async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, data
 
     assert [c.outcome for c in await _claims(database_url)] == ["ok"]
     assert [c.outcome for c in await _claims(database_url, "test.later")] == ["ok"]
+
+
+async def test_claims_older_than_the_retention_are_pruned_daily(settings, database_url):
+    app = create_app(settings)
+    prune = app[SCHEDULER]._apscheduler.get_job("scheduler.prune")
+    assert prune.args[1] is prune_claims
+    assert isinstance(prune.trigger, CronTrigger)
+    assert str(prune.trigger) == "cron[hour='3', minute='30']"
+    slot = datetime(2030, 1, 31, 3, 30, tzinfo=ORGANISATION_ZONE)
+    oldest_kept = slot - CLAIM_RETENTION
+    async with _started(app):
+        async with app[SERVICES].sessions() as session:
+            for when in (oldest_kept - timedelta(minutes=1), oldest_kept,
+                         slot - timedelta(minutes=1)):
+                session.add(ScheduledRun(job=JOB, scheduled_for=when, claimed_by="another",
+                                         claimed_at=when))
+            await session.commit()
+        await prune_claims(app[SERVICES], slot)
+
+    assert [c.scheduled_for for c in await _claims(database_url)] == [
+        oldest_kept, slot - timedelta(minutes=1)]
 
 
 @on_sqlite

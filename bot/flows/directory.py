@@ -238,9 +238,24 @@ async def lookup_by_email(sessions: async_sessionmaker[AsyncSession], app: AppCo
     profile = await chat.profile_by_email(email)
     if profile is None:
         return None
+    return await add_profile(sessions, app, profile)
+
+
+async def add_profile(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
+                      profile: Profile) -> Person:
+    """`upsert_profile` in a short session of its own, committed: a rollback there never
+    expires a caller's objects. Someone added meanwhile (an event, another replica, a request
+    naming them at the same moment) is found instead."""
     async with sessions() as session:
-        person = await upsert_profile(session, app, profile)
-        await session.commit()
+        try:
+            person = await upsert_profile(session, app, profile)
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            person = await find_by_platform_id(session, profile.platform, profile.user_id)
+            await session.commit()
+            if person is None:
+                raise
     return person
 
 

@@ -294,3 +294,16 @@ async def _answered(slack, complaint, count: int) -> bool:
 async def _dm_to(slack, user: str, text: str) -> bool:
     return any(text in kit.blocks_text(m) for m in slack.messages_in(slack.dm_channel(user)))
 
+
+
+async def test_the_slack_triage_card_is_kept_when_the_teams_one_fails(bot, slack, slack_sender,
+                                                                      connector):
+    connector.fail_next("send", status=403)
+
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+
+    assert [r["platform"] for r in complaint.triage_refs] == ["slack"]
+    assert kit.triage_message(slack, complaint) is not None
+    assert connector.activities_in(TEAMS_TRIAGE) == []
+    [send] = connector.calls_of("send")
+    assert send.faulted

@@ -24,7 +24,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -32,7 +32,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import col, update
+from sqlmodel import col, delete, update
 
 from bot.flows import pulses
 from bot.flows.complaints_sla import complaints_check
@@ -55,6 +55,11 @@ MISFIRE_GRACE_S = 300
 # Where every "interval" job counts from, in the organisation's zone, unless given a start_date.
 INTERVAL_ANCHOR = datetime(2000, 1, 1)
 
+# A claim only has to outlive its slot (no replica fires a slot older than MISFIRE_GRACE_S);
+# a month of them is kept as a record of what ran, while an every-minute job alone adds 1,440
+# rows a day.
+CLAIM_RETENTION = timedelta(days=30)
+
 _fire_time: ContextVar[datetime] = ContextVar("touchpoint_fire_time")
 
 
@@ -73,6 +78,11 @@ class _FireTimeExecutor(AsyncIOExecutor):
         finally:
             _fire_time.reset(token)
 
+    def in_flight(self) -> set[asyncio.Future]:
+        """Every run submitted and not done yet, including one whose task has not started: the
+        base class keeps each run's future in `_pending_futures` until it is done."""
+        return {future for future in self._pending_futures if not future.done()}
+
 
 class Scheduler:
     """Claimed jobs on an AsyncIOScheduler in the organisation's time zone."""
@@ -81,13 +91,13 @@ class Scheduler:
         self.services = services
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.timezone = services.settings.app.organisation.zone
+        self._executor = _FireTimeExecutor()
         self._apscheduler = AsyncIOScheduler(
             timezone=self.timezone,
-            executors={"default": _FireTimeExecutor()},
+            executors={"default": self._executor},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_S},
         )
-        self._running: set[asyncio.Task] = set()
 
     def add_claimed_job(self, name: str, job: ScheduledJob, trigger: str | BaseTrigger,
                         **trigger_args: Any) -> Job:
@@ -115,14 +125,16 @@ class Scheduler:
         self._apscheduler.start()
 
     async def shutdown(self, within_s: float) -> None:
-        """Start no more runs; give runs under way `within_s` seconds, then cancel the rest."""
+        """Start no more runs; give every run submitted (under way, or not started yet)
+        `within_s` seconds, then cancel the rest and wait for them to unwind, so nothing still
+        uses the database when it is closed after this."""
         if not self._apscheduler.running:
             return
         self._apscheduler.pause()
-        running = {task for task in self._running if not task.done()}
-        if running:
-            log.info("waiting for %d scheduled run(s) to finish", len(running))
-            _done, late = await asyncio.wait(running, timeout=within_s)
+        in_flight = self._executor.in_flight()
+        if in_flight:
+            log.info("waiting for %d scheduled run(s) to finish", len(in_flight))
+            _done, late = await asyncio.wait(in_flight, timeout=within_s)
             if late:
                 log.warning("%d scheduled run(s) did not finish within %.0fs; cancelling",
                             len(late), within_s)
@@ -136,10 +148,6 @@ class Scheduler:
 
     async def _run(self, name: str, job: ScheduledJob) -> None:
         scheduled_for = _fire_time.get()
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
         try:
             outcome = await self._claimed_run(name, job, scheduled_for)
         except Exception:
@@ -179,6 +187,15 @@ class Scheduler:
             await session.commit()
 
 
+async def prune_claims(services: Services, scheduled_for: datetime) -> None:
+    """Delete the claims of runs more than `CLAIM_RETENTION` before this run's slot."""
+    async with services.sessions() as session:
+        result = await session.exec(delete(ScheduledRun).where(
+            col(ScheduledRun.scheduled_for) < scheduled_for - CLAIM_RETENTION))
+        await session.commit()
+    log.info("pruned %d scheduled run claim(s)", result.rowcount)
+
+
 def register_jobs(scheduler: Scheduler, services: Services) -> None:
     """Every feature's scheduled jobs, added here in one place, as handlers are in
     `bot.handlers.build_dispatcher`."""
@@ -189,3 +206,4 @@ def register_jobs(scheduler: Scheduler, services: Services) -> None:
     scheduler.add_claimed_job("pulses.tick", pulses.tick, "interval", minutes=1)
     for name, job, recurrence in pulses.recurring_jobs(services.settings.app):
         scheduler.add_claimed_job(name, job, "cron", **recurrence)
+    scheduler.add_claimed_job("scheduler.prune", prune_claims, "cron", hour=3, minute=30)

@@ -16,26 +16,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def async_url(url: str) -> str:
-    """The URL with the async driver Touchpoint uses for that database."""
+def _with_driver(url: str, sqlite_driver: str) -> str:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        return parsed.set(drivername=sqlite_driver).render_as_string(hide_password=False)
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def async_url(url: str) -> str:
+    """The URL with the async driver Touchpoint uses for that database."""
+    return _with_driver(url, "sqlite+aiosqlite")
 
 
 def sync_url(url: str) -> str:
-    """The URL with a blocking driver, for Alembic and command-line tools."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-    if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    """The URL with a blocking driver, for Alembic and command-line tools (psycopg 3 is
+    both)."""
+    return _with_driver(url, "sqlite")
 
 
 def describe_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 
 from bot.chat.message import Form, Message
@@ -16,6 +17,8 @@ from bot.chat.port import (
 )
 from bot.config import ChannelTarget
 from storage.models import Person
+
+log = logging.getLogger(__name__)
 
 
 class Chat:
@@ -37,10 +40,24 @@ class Chat:
         raise Undeliverable(f"person {person.id} has no reachable chat account")
 
     async def post(self, channel: ChannelTarget, message: Message) -> list[MessageRef]:
-        refs = []
+        """Post on every platform the channel is on; the refs of the posts made. A platform
+        that fails while another took the post is logged, not raised, so the caller still
+        keeps the refs it needs to update those posts; raises only when none was made."""
+        refs: list[MessageRef] = []
+        failures: list[tuple[str, Exception]] = []
         for platform, channel_id in (("slack", channel.slack), ("teams", channel.teams)):
             if channel_id and platform in self._platforms:
-                refs.append(await self._platforms[platform].post(channel_id, message))
+                try:
+                    refs.append(await self._platforms[platform].post(channel_id, message))
+                except Exception as error:
+                    failures.append((platform, error))
+        raised = failures[0] if failures and not refs else None
+        for failure in failures:
+            if failure is not raised:
+                log.warning("posting %s to the %s channel failed", message.template, failure[0],
+                            exc_info=failure[1])
+        if raised is not None:
+            raise raised[1]
         return refs
 
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:

@@ -10,6 +10,7 @@ is printed in the order it was sent.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 from datetime import UTC, datetime
@@ -82,20 +83,25 @@ class Stage:
                 for element in block.get("elements") or []:
                     if element.get("action_id") == action_id:
                         return {**message, "button": element}
-        raise DemoError(f"no message in {channel} has a {action_id} button")
+        raise DemoError(f"no {action_id} button in {self._names.get(channel, channel)}")
 
     async def slack_click(self, actor: Actor, action_id: str, channel: str, *,
-                          answers: int = 1) -> None:
-        """`actor` clicks the button `action_id` on the newest message in `channel` carrying it."""
+                          answers: int = 1, say_where: bool = False) -> None:
+        """`actor` clicks the button `action_id` on the newest message in `channel` carrying it;
+        show the answers. `say_where` narrates the channel too, for a click away from the
+        conversation the reader is following."""
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         message = self.last_with_button(channel, action_id)
-        button = message["button"]
-        self.transcript.says(actor.name, "slack", f"[ {button['text']['text']} ]")
-        reply = await self.sender.click(action_id, button.get("value", ""),
+        label = message["button"]["text"]["text"]
+        if say_where:
+            self.transcript.presses(actor.name, label, self._names.get(channel, channel))
+        else:
+            self.transcript.says(actor.name, "slack", f"[ {label} ]")
+        reply = await self.sender.click(action_id, message["button"].get("value", ""),
                                         user_id=actor.slack_id, channel_id=channel,
                                         message_ts=message["ts"])
         if reply.status != 200:
-            raise DemoError(f"clicking {action_id} got HTTP {reply.status} instead of 200")
+            raise DemoError(f"clicking {label} got HTTP {reply.status} instead of 200")
         await self._show(actor, channel, answers)
 
     async def slack_submit(self, actor: Actor, values: dict[str, str], *,
@@ -136,33 +142,13 @@ class Stage:
         await self._show(actor, GENERAL, answers)
 
     def _escaped(self, text: str) -> str:
-        """``@Tom`` as Slack sends a mention of a cast member (commands with should_escape)."""
+        """The text as Slack sends it: &, < and > escaped, and ``@Tom`` as a mention of a cast
+        member (the form of commands with should_escape)."""
+        text = html.escape(text, quote=False)
         for actor in CAST:
             if actor.slack_id:
                 text = text.replace(f"@{actor.name}", f"<@{actor.slack_id}|{actor.name.lower()}>")
         return text
-
-    async def slack_press(self, actor: Actor, channel: str, action_id: str, *,
-                          answers: int = 1) -> None:
-        """`actor` presses the `action_id` button on the newest message in `channel` that has
-        one; show the answers."""
-        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
-        for message in reversed(self.slack.messages_in(channel)):
-            button = next((element for block in message.get("blocks") or []
-                           if block.get("type") == "actions"
-                           for element in block["elements"]
-                           if element.get("action_id") == action_id), None)
-            if button is not None:
-                break
-        else:
-            raise DemoError(f"no {action_id} button in {self._names.get(channel, channel)}")
-        label = button["text"]["text"]
-        self.transcript.presses(actor.name, label, self._names.get(channel, channel))
-        reply = await self.sender.click(action_id, button["value"], user_id=actor.slack_id,
-                                        channel_id=channel, message_ts=message["ts"])
-        if reply.status != 200:
-            raise DemoError(f"pressing {label} got HTTP {reply.status} instead of 200")
-        await self._show(actor, channel, answers)
 
     async def desk_event(self, actor: Actor, event: dict[str, Any], *,
                          answers: int = 1) -> None:

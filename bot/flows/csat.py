@@ -27,12 +27,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Form, Message, TextField
-from bot.chat.port import MessageRef, Origin, Profile, Undeliverable
+from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import Csat, QuietHours, Role
 from bot.flows import directory
 from bot.intents import ButtonPress
@@ -148,26 +147,13 @@ async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None,
                         type(error).__name__)
             return None, "lookup_failed"
         if profile is not None:
-            person = await _add_to_directory(services, profile)
+            person = await directory.add_profile(services.sessions, services.settings.app,
+                                                 profile)
     if person is None:
         return None, "unknown_requester"
     if not person.active:
         return None, "inactive"
     return person, None
-
-
-async def _add_to_directory(services: Services, profile: Profile) -> Person | None:
-    async with services.sessions() as session:
-        try:
-            person = await directory.upsert_profile(session, services.settings.app, profile)
-            await session.commit()
-        except IntegrityError:
-            # Someone else added them meanwhile (an event, another replica).
-            await session.rollback()
-            person = await directory.find_by_platform_id(session, profile.platform,
-                                                         profile.user_id)
-            await session.commit()
-    return person
 
 
 async def _decide(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,

@@ -221,19 +221,41 @@ async def record_profile_change(session: AsyncSession, app: AppConfig, profile: 
     return person
 
 
-async def lookup_by_email(session: AsyncSession, app: AppConfig, chat: ChatPort,
-                          email: str) -> Person | None:
+async def lookup_by_email(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
+                          chat: ChatPort, email: str) -> Person | None:
     """The person with this email: from the directory, else from the first chat platform that
-    knows them, who is then added to the directory (flushed, so they have an id; the caller
-    commits). None when nobody has that email."""
-    person = await find_by_email(session, email)
+    knows them, who is then added to the directory and committed. None when nobody has that
+    email.
+
+    Each step has its own short session, so no transaction (on SQLite, the write lock) is
+    held while the platform is asked.
+    """
+    email = email.strip().lower()
+    async with sessions() as session:
+        person = await find_by_email(session, email)
     if person is not None:
         return person
-    profile = await chat.profile_by_email(email.strip().lower())
+    profile = await chat.profile_by_email(email)
     if profile is None:
         return None
-    person = await upsert_profile(session, app, profile)
-    await session.flush()
+    return await add_profile(sessions, app, profile)
+
+
+async def add_profile(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
+                      profile: Profile) -> Person:
+    """`upsert_profile` in a short session of its own, committed: a rollback there never
+    expires a caller's objects. Someone added meanwhile (an event, another replica, a request
+    naming them at the same moment) is found instead."""
+    async with sessions() as session:
+        try:
+            person = await upsert_profile(session, app, profile)
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            person = await find_by_platform_id(session, profile.platform, profile.user_id)
+            await session.commit()
+            if person is None:
+                raise
     return person
 
 

@@ -213,18 +213,7 @@ async def _resolve(services: Services, session: AsyncSession, platform: Platform
         return None, Problem("unknown", name=name)
     if profile.is_bot:
         return None, Problem("bot", name=name)
-    # In a session of its own: a rollback here must not expire the turn's objects.
-    async with services.sessions() as own:
-        try:
-            person = await directory.upsert_profile(own, services.settings.app, profile)
-            await own.commit()
-        except IntegrityError:
-            # Two requests naming someone new arrived together; the other one added them.
-            await own.rollback()
-            person = await directory.find_by_platform_id(own, platform, mention.user_id)
-            await own.commit()
-            if person is None:
-                raise
+    person = await directory.add_profile(services.sessions, services.settings.app, profile)
     return person, None
 
 

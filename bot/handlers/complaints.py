@@ -75,6 +75,15 @@ async def file(turn: Turn) -> None:
     await complaint_file(turn.session, turn.services, turn.actor, intent.origin, filing, key)
 
 
+async def _refused_unless_staff(turn: Turn, intent: ButtonPress) -> bool:
+    """Whether the actor is refused (and told) a staff-only form a button opens."""
+    if lifecycle.is_staff(turn.actor):
+        return False
+    await lifecycle.refuse(turn.session, turn.services.chat, intent.origin, "not_staff",
+                           number=intent.value)
+    return True
+
+
 async def assign_me(turn: Turn) -> None:
     intent = _button(turn)
     await lifecycle.complaint_assign(turn.session, turn.services, turn.actor, intent.origin,
@@ -83,9 +92,7 @@ async def assign_me(turn: Turn) -> None:
 
 async def assign_start(turn: Turn) -> None:
     intent = _button(turn)
-    if not lifecycle.is_staff(turn.actor):
-        await lifecycle.refuse(turn.session, turn.services.chat, intent.origin, "not_staff",
-                               number=intent.value)
+    if await _refused_unless_staff(turn, intent):
         return
     staff = await lifecycle.people_with_roles(turn.session, lifecycle.STAFF_ROLES)
     await turn.session.commit()
@@ -107,9 +114,7 @@ async def acknowledge(turn: Turn) -> None:
 
 async def resolve_start(turn: Turn) -> None:
     intent = _button(turn)
-    if not lifecycle.is_staff(turn.actor):
-        await lifecycle.refuse(turn.session, turn.services.chat, intent.origin, "not_staff",
-                               number=intent.value)
+    if await _refused_unless_staff(turn, intent):
         return
     await turn.services.chat.open_form(intent.origin, forms.resolve_form(
         turn.services.settings.app.complaints, intent.value))
@@ -141,9 +146,7 @@ async def escalate(turn: Turn) -> None:
 
 async def reply_start(turn: Turn) -> None:
     intent = _button(turn)
-    if not lifecycle.is_staff(turn.actor):
-        await lifecycle.refuse(turn.session, turn.services.chat, intent.origin, "not_staff",
-                               number=intent.value)
+    if await _refused_unless_staff(turn, intent):
         return
     await turn.services.chat.open_form(intent.origin, forms.reply_form(intent.value))
 

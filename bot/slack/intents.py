@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -14,8 +13,17 @@ from bot.slack.render import routed_action_id
 
 ESCAPED_COMMANDS = frozenset({"kudos"})
 """Commands whose manifest entry sets "should_escape": Slack sends their mentions, channels
-and links as <@U1|name>, <#C1|name>, <!here> and <url|label>, and HTML-escapes the rest."""
+and links as <@U1|name>, <#C1|name>, <!here> and <url|label>. Every command's text comes with
+&, < and > HTML-escaped, whether it sets the flag or not."""
 _ESCAPED = re.compile(r"<([@#!]?)([^<>|]+)(?:\|([^<>]*))?>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and >, the only three characters it escapes; in one pass,
+    so a typed ``&lt;`` (sent as ``&amp;lt;``) stays ``&lt;``."""
+    return _ENTITY.sub(lambda match: _ENTITIES[match.group(1)], text)
 
 
 def _typed(text: str) -> tuple[str, tuple[Mention, ...]]:
@@ -23,27 +31,30 @@ def _typed(text: str) -> tuple[str, tuple[Mention, ...]]:
     mentions: list[Mention] = []
 
     def plain(match: re.Match[str]) -> str:
+        # Still escaped: the whole text is unescaped once at the end.
         sigil, target, label = match.groups()
         if sigil == "@":
-            name = html.unescape(label or target)
-            mentions.append(Mention(user_id=target, name=name))
+            name = label or target
+            mentions.append(Mention(user_id=target, name=_unescape(name)))
             return f"@{name}"
         if sigil == "#":
-            return f"#{html.unescape(label or target)}"
+            return f"#{label or target}"
         if sigil == "!":
             # <!here>, <!subteam^S1|@helpdesk>: as typed, with one @.
-            return "@" + html.unescape(label or target.split("^")[0]).lstrip("@")
+            return "@" + (label or target.split("^")[0]).lstrip("@")
         # A link: its address, which is what a reader of the text should see.
-        return html.unescape(target)
+        return target
 
-    return html.unescape(_ESCAPED.sub(plain, text)), tuple(mentions)
+    return _unescape(_ESCAPED.sub(plain, text)), tuple(mentions)
 
 
 def command_intent(body: Mapping[str, Any]) -> Command:
     command = str(body.get("command", "")).lstrip("/")
-    text, mentions = str(body.get("text") or "").strip(), ()
+    text = str(body.get("text") or "").strip()
     if command in ESCAPED_COMMANDS:
         text, mentions = _typed(text)
+    else:
+        text, mentions = _unescape(text), ()
     return Command(
         command=command,
         text=text,

@@ -29,11 +29,19 @@ def test_slack_mentions_become_neutral_mentions_and_text_as_typed():
     assert intent.word == "@tom.tech"
 
 
-def test_commands_slack_does_not_escape_are_left_as_they_came():
-    intent = slack_command("/touchpoint", "<@U0TECH001|tom.tech> &amp;")
+def test_every_commands_text_is_unescaped_once_and_only_kudos_has_mentions():
+    # Without should_escape Slack still escapes &, < and >, and sends mentions as typed.
+    intent = slack_command("/touchpoint", "@tom.tech &lt;!channel&gt; &amp;amp; &amp;lt;")
 
     assert intent.mentions == ()
-    assert intent.text == "<@U0TECH001|tom.tech> &amp;"
+    assert intent.text == "@tom.tech <!channel> &amp; &lt;"
+
+
+def test_an_escaped_entity_in_a_mention_or_text_is_unescaped_once():
+    intent = slack_command("/kudos", "<@U0TECH001|a&amp;amp;b> &amp;lt;3")
+
+    assert intent.mentions == (Mention("U0TECH001", "a&amp;b"),)
+    assert intent.text == "@a&amp;b &lt;3"
 
 
 def teams_activity(text: str, entities: list[dict]) -> Activity:

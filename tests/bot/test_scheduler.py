@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.config import load_settings
-from bot.scheduler import Scheduler
+from bot.scheduler import CLAIM_RETENTION, Scheduler, prune_claims
 from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.engine import create_engine, session_factory
@@ -78,12 +79,12 @@ async def _started(app: web.Application) -> AsyncIterator[None]:
         await runner.cleanup()
 
 
-async def _claims(database_url: str) -> list[ScheduledRun]:
+async def _claims(database_url: str, job: str = JOB) -> list[ScheduledRun]:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
             # The app's own jobs (an every-minute one may fire meanwhile) are not under test.
-            query = (select(ScheduledRun).where(col(ScheduledRun.job) == JOB)
+            query = (select(ScheduledRun).where(col(ScheduledRun.job) == job)
                      .order_by(col(ScheduledRun.scheduled_for)))
             return list((await session.exec(query)).all())
     finally:
@@ -205,6 +206,53 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
 
     [claim] = await _claims(database_url)
     assert (claim.finished_at, claim.outcome) == (None, None)
+
+
+@on_sqlite
+async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, database_url):
+    app = create_app(settings)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(_services: Services, _scheduled_for: datetime) -> None:
+        started.set()
+        await asyncio.sleep(0.2)
+        finished.set()
+
+    _every_second(app, slow, _soon(), slots=1)
+    async with _started(app):
+        scheduler = app[SCHEDULER]
+        await asyncio.wait_for(started.wait(), timeout=5)
+        # Another job's run, submitted on the same turn the shutdown begins: its task exists
+        # but has not started.
+        later = datetime.now(ORGANISATION_ZONE).replace(microsecond=0) + timedelta(hours=1)
+        job = scheduler.add_claimed_job("test.later", slow, "date", run_date=later)
+        scheduler._executor.submit_job(job, [later])
+        async with asyncio.timeout(2):
+            await scheduler.shutdown(within_s=1)
+
+    assert [c.outcome for c in await _claims(database_url)] == ["ok"]
+    assert [c.outcome for c in await _claims(database_url, "test.later")] == ["ok"]
+
+
+async def test_claims_older_than_the_retention_are_pruned_daily(settings, database_url):
+    app = create_app(settings)
+    prune = app[SCHEDULER]._apscheduler.get_job("scheduler.prune")
+    assert prune.args[1] is prune_claims
+    assert isinstance(prune.trigger, CronTrigger)
+    assert str(prune.trigger) == "cron[hour='3', minute='30']"
+    slot = datetime(2030, 1, 31, 3, 30, tzinfo=ORGANISATION_ZONE)
+    oldest_kept = slot - CLAIM_RETENTION
+    async with _started(app):
+        async with app[SERVICES].sessions() as session:
+            for when in (oldest_kept - timedelta(minutes=1), oldest_kept,
+                         slot - timedelta(minutes=1)):
+                session.add(ScheduledRun(job=JOB, scheduled_for=when, claimed_by="another",
+                                         claimed_at=when))
+            await session.commit()
+        await prune_claims(app[SERVICES], slot)
+
+    assert [c.scheduled_for for c in await _claims(database_url)] == [
+        oldest_kept, slot - timedelta(minutes=1)]
 
 
 @on_sqlite

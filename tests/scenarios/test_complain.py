@@ -19,7 +19,9 @@ bot, clock, settings = kit.bot, kit.clock, kit.settings
 
 
 async def test_complain_opens_the_form_with_the_typed_text(bot, slack, slack_sender):
-    reply = await slack_sender.command("/complain", "the VPN drops <!channel>", user_id=ERIN)
+    # What Slack sends for a typed "the VPN drops <!channel>".
+    reply = await slack_sender.command("/complain", "the VPN drops &lt;!channel&gt;",
+                                       user_id=ERIN)
 
     assert reply.status == 200
     [opened] = await slack.wait_for("views.open")
@@ -344,3 +346,16 @@ async def test_a_platform_failing_after_the_change_does_not_undo_or_hide_it(
     await kit.wait_until(lambda: _thread_has(slack, complaint, 1))
     await asyncio.sleep(0.2)
     assert slack.responses == []
+
+
+async def test_the_slack_triage_card_is_kept_when_the_teams_one_fails(bot, slack, slack_sender,
+                                                                      connector):
+    connector.fail_next("send", status=403)
+
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+
+    assert [r["platform"] for r in complaint.triage_refs] == ["slack"]
+    assert kit.triage_message(slack, complaint) is not None
+    assert connector.activities_in(TEAMS_TRIAGE) == []
+    [send] = connector.calls_of("send")
+    assert send.faulted

@@ -36,7 +36,8 @@ async def test_first_contact_adds_the_person_to_the_directory(bot, slack, slack_
 
 
 async def test_unknown_word_is_named_back_escaped(bot, slack, slack_sender):
-    await slack_sender.command("/touchpoint", "<!channel>&more", user_id="U0EMPL001")
+    # What Slack sends for a typed "<!channel>&more": the template escapes it again, once.
+    await slack_sender.command("/touchpoint", "&lt;!channel&gt;&amp;more", user_id="U0EMPL001")
 
     [posted] = await slack.wait_for_response(1)
     text = posted.body["blocks"][1]["text"]["text"]

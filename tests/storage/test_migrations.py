@@ -130,3 +130,16 @@ def test_migrate_command_rejects_an_unsupported_database(url, cli_env):
         "The configuration has problems:",
         "  DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL",
     ]
+
+
+def test_a_new_sqlite_database_is_left_in_wal_mode(tmp_path):
+    path = tmp_path / "fresh.db"
+
+    upgrade(f"sqlite:///{path}")
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    assert set(metadata.tables) <= tables

@@ -24,4 +24,4 @@ async def a_complaint_put_right(stage: Stage) -> None:
                                    "root_cause": "Tooling"}, answers=2)
     await stage.slack_click(ERIN, "complaint.satisfied", stage.slack.dm_channel(ERIN.slack_id
                                                                                 or ""),
-                            answers=2)
+                            answers=3)

@@ -16,4 +16,4 @@ async def thanking_a_technician(stage: Stage) -> None:
                               "minutes, right before the board meeting", answers=3)
     await stage.slack_command(TOM, "/kudos", "redeem lunch", answers=2)
     # The card is updated in place, and Tom is told.
-    await stage.slack_press(LEE, TRIAGE, "kudos.approve", answers=2)
+    await stage.slack_click(LEE, "kudos.approve", TRIAGE, answers=2, say_where=True)

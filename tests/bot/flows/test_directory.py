@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,10 +23,15 @@ from storage.models import Person
 
 
 @pytest.fixture
-async def sessions(database_url) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def engine(database_url) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    yield session_factory(engine)
+    yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
 
 
 @pytest.fixture
@@ -41,20 +46,35 @@ async def everyone(sessions) -> list[Person]:
 
 
 async def test_lookup_by_email_asks_slack_once_then_remembers(sessions, chat, slack, settings):
-    async with sessions() as session:
-        lee = await lookup_by_email(session, settings.app, chat, " Lee@Example.COM ")
-        await session.commit()
+    lee = await lookup_by_email(sessions, settings.app, chat, " Lee@Example.COM ")
 
     assert lee is not None and lee.id is not None
     assert (lee.slack_user_id, lee.role, lee.tz) == ("U0LEAD001", "it_lead", "America/New_York")
     [call] = slack.calls_to("users.lookupByEmail")
     assert call.args["email"] == "lee@example.com"
+    assert [person.id for person in await everyone(sessions)] == [lee.id]
 
-    async with sessions() as session:
-        again = await lookup_by_email(session, settings.app, chat, "lee@example.com")
+    again = await lookup_by_email(sessions, settings.app, chat, "lee@example.com")
 
     assert again is not None and again.id == lee.id
     assert len(slack.calls_to("users.lookupByEmail")) == 1
+
+
+async def test_lookup_by_email_holds_no_connection_while_asking_the_platform(
+        engine, sessions, chat, settings, monkeypatch):
+    # An open transaction holds a pooled connection (on SQLite, the write lock as well).
+    held_during_call: list[int] = []
+    ask = chat.profile_by_email
+
+    async def profile_by_email(email: str) -> Profile | None:
+        held_during_call.append(engine.pool.checkedout())
+        return await ask(email)
+
+    monkeypatch.setattr(chat, "profile_by_email", profile_by_email)
+
+    assert await lookup_by_email(sessions, settings.app, chat, "lee@example.com") is not None
+    assert held_during_call == [0]
+    assert engine.pool.checkedout() == 0
 
 
 async def test_lookup_by_email_finds_no_unknown_deleted_or_bot_account(sessions, chat, slack,
@@ -63,9 +83,7 @@ async def test_lookup_by_email_finds_no_unknown_deleted_or_bot_account(sessions,
     slack.add_user(id="U0BOT0001", name="robot", email="robot@example.com", is_bot=True)
 
     for email in ("nobody@example.com", "gone@example.com", "robot@example.com"):
-        async with sessions() as session:
-            assert await lookup_by_email(session, settings.app, chat, email) is None
-            await session.commit()
+        assert await lookup_by_email(sessions, settings.app, chat, email) is None
 
     assert len(slack.calls_to("users.lookupByEmail")) == 3
     assert await everyone(sessions) == []

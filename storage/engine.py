@@ -3,7 +3,8 @@
 Operators give a plain URL (``sqlite:///touchpoint.db``, ``postgresql://user@host/db``); the
 async driver is chosen here. SQLite connections get WAL, a busy timeout and foreign keys, and
 every transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
-instead of failing on a read-to-write lock upgrade.
+instead of failing on a read-to-write lock upgrade; within one process the engine has a single
+connection, so its sessions queue in asyncio rather than on the file lock.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ def configure_sqlite(sync_engine) -> None:
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
-        engine = create_async_engine(target)
+        # One connection: SQLite has one writer anyway, and waiting for the connection in
+        # asyncio's queue is fair and prompt, where waiting on the file lock is SQLite's busy
+        # handler sleeping between tries (hundreds of ms of tail latency under load). A flow
+        # must not open a second session while its first holds a transaction: that waits here.
+        engine = create_async_engine(target, pool_size=1, max_overflow=0,
+                                     pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size,

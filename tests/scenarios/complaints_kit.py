@@ -18,6 +18,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.server import create_app
 from storage.complaints import Complaint
 from storage.models import AuditEvent
+from tests.clock import Clock
 from tests.conftest import RunningBot, start_bot
 
 TRIAGE = "C0TRIAGE1"
@@ -28,14 +29,6 @@ MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Europe/London is on UTC
 _views = itertools.count(1)
 
 
-class Clock:
-    """The application's clock, moved by the test."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -22,17 +22,6 @@ SALES = ["U0SAL0001", "U0SAL0002"]
 TOKYO = "U0TOKYO01"
 
 
-class Clock:
-    """The bot's clock, moved by the test."""
-
-    def __init__(self, now: datetime = START):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, when: datetime) -> None:
-        self.now = when
 
 
 def seed_people(slack: SlackEmulator) -> None:

@@ -17,14 +17,15 @@ from bot.emulators.requests import SlackSender
 from bot.flows import pulses
 from bot.server import create_app
 from storage.models import Person
+from tests.clock import Clock
 from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
 from tests.scenarios.pulse_kit import (
     EVERYONE,
     FINANCE,
     LONDON,
     SALES,
+    START,
     TOKYO,
-    Clock,
     answers,
     at,
     buttons,
@@ -44,7 +45,7 @@ from tests.scenarios.pulse_kit import (
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

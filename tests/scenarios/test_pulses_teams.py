@@ -11,8 +11,9 @@ import pytest
 from bot.emulators.requests import SlackSender
 from bot.server import create_app
 from storage.pulses import PulseAnswer
+from tests.clock import Clock
 from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
-from tests.scenarios.pulse_kit import Clock, answers, eventually
+from tests.scenarios.pulse_kit import START, answers, eventually
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
 
 ANN = {"id": "29:1ann-teams-id", "name": "Ann Andersen",
@@ -24,7 +25,7 @@ ANN_CHAT = "a:1ann-personal-chat"
 async def teams_bot(make_settings, connector) -> AsyncIterator[RunningBot]:
     settings = make_settings(config=lambda raw: raw.update(
         teams={"service_url": connector.url}, pulses={"poll_seconds": 0.05}))
-    runner, running = await start_bot(create_app(settings, clock=Clock(), scheduler=False,
+    runner, running = await start_bot(create_app(settings, clock=Clock(START), scheduler=False,
                                                  pulse_sender=True))
     yield running
     await runner.cleanup()

@@ -19,6 +19,7 @@ from bot.services import Services
 from storage.complaints import Complaint
 from storage.engine import create_engine, session_factory
 from storage.models import Person
+from tests.clock import Clock
 
 FRIDAY_4PM = datetime(2026, 12, 18, 16, 0, tzinfo=UTC)
 FILING = Filing("Nobody called back", "Service desk", "Communication", "medium", None, False)
@@ -56,12 +57,6 @@ class RecordingChat:
         self.sent.append(("form", origin.user_id, form))
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
 from storage.models import Person
 from storage.tickets import Ticket
+from tests.clock import Clock
 
 NIGHT = QuietHours()  # 20:00 to 08:00
 NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
@@ -104,17 +105,11 @@ class RecordingChat:
         raise AssertionError("no update expected")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOON
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOON)
 
 
 @pytest.fixture

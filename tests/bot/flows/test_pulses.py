@@ -27,6 +27,7 @@ from storage.csat import SurveyInvitation
 from storage.models import Person
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, Tally
 from storage.tickets import Ticket
+from tests.clock import Clock
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
 
@@ -72,12 +73,6 @@ def test_the_fatigue_cooldown():
     assert cooldown_end(surveyed, 14) == utc(2026, 12, 9, 12)
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -18,28 +18,17 @@ from bot.services import Services
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.tickets import Ticket, TicketStatus
+from tests.clock import Clock
 
 # A Wednesday morning in London (UTC+0 in January): outside everyone's quiet hours.
 MORNING = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
 
 
-class Clock:
-    """`services.clock` for a test: stands still until the test moves it."""
-
-    def __init__(self, now: datetime = MORNING):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(MORNING)
 
 
 @pytest.fixture

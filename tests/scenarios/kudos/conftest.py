@@ -14,6 +14,7 @@ from sqlmodel import func, select
 from bot.emulators.slack import SlackEmulator
 from storage.kudos import KudosLedger
 from storage.models import Person
+from tests.clock import Clock
 
 EMPLOYEE, TECH, LEAD = "U0EMPL001", "U0TECH001", "U0LEAD001"
 TECH2, ADMIN, EMPLOYEE2 = "U0TECH002", "U0ADMN001", "U0EMPL002"
@@ -35,12 +36,6 @@ def kudos_config(raw: dict[str, Any]) -> None:
     }
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

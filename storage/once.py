@@ -20,13 +20,20 @@ from storage.types import utcnow
 
 async def insert_once(session: AsyncSession, table: type[SQLModel], **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _insert(session)
     # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg's would read as -1).
     statement = (insert(table).values(**values).on_conflict_do_nothing()
                  .execution_options(preserve_rowcount=True))
     result = await session.exec(statement)
     return result.rowcount == 1
+
+
+async def insert_once_returning_id(session: AsyncSession, table: type[SQLModel],
+                                   **values: Any) -> int | None:
+    """`insert_once` that answers the new row's id, or None when the row existed."""
+    statement = (_insert(session)(table).values(**values).on_conflict_do_nothing()
+                 .returning(table.id))  # type: ignore[attr-defined]
+    return (await session.exec(statement)).scalar_one_or_none()
 
 
 async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
@@ -38,8 +45,7 @@ async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[st
     """Record several inbound deliveries in one statement; the keys not seen before."""
     if not keys:
         return set()
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _insert(session)
     now = utcnow()
     rows = [{"key": f"{source}:{key}", "source": source, "received_at": now}
             for key in dict.fromkeys(keys)]
@@ -47,3 +53,9 @@ async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[st
                  .returning(ProcessedRequest.key))
     inserted = (await session.exec(statement)).scalars().all()
     return {key.removeprefix(f"{source}:") for key in inserted}
+
+
+def _insert(session: AsyncSession):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Form, Message, TextField
@@ -41,7 +41,7 @@ from storage import csat as store
 from storage import csat_links as links
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
-from storage.once import insert_once
+from storage.once import insert_once, insert_once_returning_id
 from storage.tickets import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -74,40 +74,106 @@ async def ticket_resolved(services: Services, ticket_id: int) -> None:
 
     Call it once the ticket row says resolved (or closed) and is committed. It never raises
     for a requester who cannot be found or reached: the invitation records why instead.
+
+    It runs on the webhook's hot path, so the usual case is one transaction (the requester is
+    on file with a chat account: decide, and claim for sending now) and one more once the DM
+    is out. Only a requester the directory cannot reach by chat costs a platform look-up in
+    between, with no transaction open.
     """
     config = services.settings.app.csat
+    now = services.clock()
     async with services.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
-        known = await store.invitation_for_ticket(session, ticket_id)
+        undecided = ticket is not None and ticket.status != TicketStatus.OPEN and (
+            await store.invitation_for_ticket(session, ticket_id) is None)
+        person = (await _requester_on_file(session, ticket)
+                  if ticket is not None and undecided and config.enabled else None)
+        look_up = undecided and config.enabled and _needs_look_up(ticket, person)
+        invited = (await _invite(session, config, ticket, person, None, now)
+                   if undecided and not look_up else None)
         await session.commit()
     if ticket is None:
         log.warning("csat: ticket %s does not exist; no survey", ticket_id)
         return
-    if known is not None or ticket.status == TicketStatus.OPEN:
-        # Already decided, or reopened since: a later resolution may still be surveyed.
+    if look_up:
+        person, unreachable = await _requester_from_platforms(services, ticket, person)
+        async with services.sessions() as session:
+            if person is not None:
+                person = await session.get(Person, person.id, with_for_update=True)
+            invited = await _invite(session, config, ticket, person, unreachable, now)
+            await session.commit()
+    if invited is None:
+        # Already decided, reopened since (a later resolution may still be surveyed), or
+        # decided meanwhile by another replica.
         return
-    person, unreachable = await _requester(services, ticket) if config.enabled else (None, None)
-    now = services.clock()
-    async with services.sessions() as session:
-        if person is not None:
-            # Serialises the fatigue check per person across replicas (SQLite: the write lock).
-            await session.exec(select(Person.id).where(Person.id == person.id).with_for_update())
-        status, reason, send_after = await _decide(session, config, ticket, person, unreachable,
-                                                   now)
-        won = await insert_once(session, SurveyInvitation, ticket_id=ticket_id,
-                                person_id=person.id if person else None, status=status,
-                                reason=reason, created_at=now, send_after=send_after)
-        invitation = await store.invitation_for_ticket(session, ticket_id)
-        await session.commit()
-    if not won or invitation is None:
-        return
-    if status != InvitationStatus.PENDING:
-        _count(services, status, reason)
-        return
-    if send_after is not None and send_after > now:
+    if invited.status != InvitationStatus.PENDING:
+        _count(services, invited.status, invited.reason)
+    elif not invited.claimed:
         _count(services, "deferred", "quiet_hours")
-        return
-    await deliver(services, invitation.id)
+    elif person is not None:
+        await _send(services, invited.id, person, ticket)
+
+
+async def _requester_on_file(session: AsyncSession, ticket: Ticket) -> Person | None:
+    """The requester as the directory has them, by id or email, with their row locked: that
+    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
+    if ticket.requester_id is not None:
+        person = await session.get(Person, ticket.requester_id, with_for_update=True)
+        if person is not None:
+            return person
+    if not ticket.requester_email:
+        return None
+    person = await directory.find_by_email(session, ticket.requester_email)
+    if person is not None:
+        await session.refresh(person, with_for_update=True)
+    return person
+
+
+def _needs_look_up(ticket: Ticket, person: Person | None) -> bool:
+    """Whether the chat platforms are to be asked for the requester by email: the directory
+    has nobody, or nobody with a chat account, and there is an email to ask about."""
+    email = ticket.requester_email or (person.email if person else None)
+    return bool(email) and (person is None or not (person.slack_user_id or person.teams_user_id))
+
+
+async def _requester_from_platforms(services: Services, ticket: Ticket, person: Person | None
+                                    ) -> tuple[Person | None, str | None]:
+    """The requester found by email on the chat platforms (added to the directory, or joined
+    to the row with that email), else `person` as it was, or None and why not."""
+    email = ticket.requester_email or (person.email if person else "")
+    try:
+        profile = await services.chat.profile_by_email(email.strip().lower())
+    except Exception as error:
+        log.warning("csat: looking up the requester of ticket %s failed (%s)", ticket.id,
+                    type(error).__name__)
+        return None, "lookup_failed"
+    if profile is not None:
+        person = await directory.add_profile(services.sessions, services.settings.app, profile)
+    return person, None
+
+
+@dataclass(frozen=True)
+class _Invited:
+    id: int
+    status: str
+    reason: str | None
+    claimed: bool
+    """Pending, due now and claimed for sending by this caller."""
+
+
+async def _invite(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,
+                  unreachable: str | None, now: datetime) -> _Invited | None:
+    """Decide and record the ticket's invitation; None when it was decided before. One due
+    now is recorded as claimed, so the scheduled sender leaves it to this caller."""
+    status, reason, send_after = await _decide(session, config, ticket, person, unreachable,
+                                               now)
+    claimed = status == InvitationStatus.PENDING and send_after is not None and send_after <= now
+    invited_id = await insert_once_returning_id(
+        session, SurveyInvitation, ticket_id=ticket.id,
+        person_id=person.id if person and status != InvitationStatus.UNREACHABLE else None,
+        status=status, reason=reason, created_at=now, send_after=send_after,
+        claimed_at=now if claimed else None)
+    return None if invited_id is None else _Invited(invited_id, status, reason, claimed)
 
 
 async def ticket_reopened(services: Services, ticket_id: int) -> None:
@@ -129,33 +195,6 @@ async def ticket_reopened(services: Services, ticket_id: int) -> None:
                              survey_message("void", ticket, invitation.id))
 
 
-async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
-    """The person to ask, or None and why not: from the directory by id or email, else from
-    the chat platforms by email (added to the directory, or joined to the row with that email
-    when the directory knew the email but no chat account)."""
-    async with services.sessions() as session:
-        person = await session.get(Person, ticket.requester_id) if ticket.requester_id else None
-        if person is None and ticket.requester_email:
-            person = await directory.find_by_email(session, ticket.requester_email)
-        await session.commit()
-    email = ticket.requester_email or (person.email if person else None)
-    if email and (person is None or not (person.slack_user_id or person.teams_user_id)):
-        try:
-            profile = await services.chat.profile_by_email(email.strip().lower())
-        except Exception as error:
-            log.warning("csat: looking up the requester of ticket %s failed (%s)", ticket.id,
-                        type(error).__name__)
-            return None, "lookup_failed"
-        if profile is not None:
-            person = await directory.add_profile(services.sessions, services.settings.app,
-                                                 profile)
-    if person is None:
-        return None, "unknown_requester"
-    if not person.active:
-        return None, "inactive"
-    return person, None
-
-
 async def _decide(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,
                   unreachable: str | None, now: datetime
                   ) -> tuple[str, str | None, datetime | None]:
@@ -164,6 +203,8 @@ async def _decide(session: AsyncSession, config: Csat, ticket: Ticket, person: P
         return InvitationStatus.SKIPPED, "disabled", None
     if person is None:
         return InvitationStatus.UNREACHABLE, unreachable or "unknown_requester", None
+    if not person.active:
+        return InvitationStatus.UNREACHABLE, "inactive", None
     if not sampled_in(ticket.source, ticket.external_id, config.sample_one_in):
         return InvitationStatus.SKIPPED, "sampled_out", None
     if config.min_days_between and await store.surveyed_since(
@@ -216,6 +257,11 @@ async def deliver(services: Services, invitation_id: int) -> None:
         await session.commit()
     if invitation is None or person is None or ticket is None:
         return
+    await _send(services, invitation_id, person, ticket)
+
+
+async def _send(services: Services, invitation_id: int, person: Person, ticket: Ticket) -> None:
+    """Send an invitation this caller claimed, and record how that went."""
     try:
         ref = await services.chat.send_dm(person, survey_message("invite", ticket, invitation_id))
     except Undeliverable as error:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import uvloop
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
@@ -119,7 +120,8 @@ def run(host: str, port: int, log_level: str) -> None:
     # The directory is synced at start as well as hourly. Added here, not in register_jobs,
     # because tests and the demo build many apps and must not each start with a sync.
     app[SCHEDULER].add_claimed_job("directory.sync.startup", sync_on_schedule, "date")
-    web.run_app(app, host=host, port=port, shutdown_timeout=25,
+    # uvloop: the same asyncio API at a smaller cost per request (the test suite runs on it).
+    web.run_app(app, host=host, port=port, shutdown_timeout=25, loop=uvloop.new_event_loop(),
                 print=lambda message: logging.getLogger("touchpoint").info(message))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import uvloop
 import yaml
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -28,6 +29,12 @@ from bot.emulators.teams import BotConnectorEmulator
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.migrate import upgrade
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Every test runs on uvloop, the loop `touchpoint run` serves on."""
+    return {"uvloop": uvloop.new_event_loop}
+
 
 POSTGRES = os.environ.get("TOUCHPOINT_TEST_POSTGRES", "").strip()
 SIGNING_SECRET = "test-signing-secret"

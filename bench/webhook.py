@@ -38,6 +38,7 @@ from typing import Any
 
 import aiohttp
 import psycopg
+import uvloop
 import yaml
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
@@ -73,7 +74,7 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
     the tickets are written."""
     webhook_secret = secrets.token_hex(16)
     with sandbox(database_url) as box:
-        csat = {"quiet_hours": None} if surveys else {"enabled": False}
+        csat = {"quiet_hours": None, "min_days_between": 0} if surveys else {"enabled": False}
         config = {**app_config(), "tickets": TICKETS_CONFIG, "csat": csat}
         path = box.directory / "app.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -82,7 +83,8 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
             "SLACK_SIGNING_SECRET": box.signing_secret, "SLACK_API_URL": slack_api_url,
             "DATABASE_URL": box.database_url, "TOUCHPOINT_WEBHOOK_SECRET": webhook_secret,
             "TOUCHPOINT_CONFIG": str(path)})
-        asyncio.run(_serve(create_app(settings, scheduler=False), webhook_secret, conn))
+        # On uvloop, as `touchpoint run` serves.
+        uvloop.run(_serve(create_app(settings, scheduler=False), webhook_secret, conn))
 
 
 async def _serve(app, webhook_secret: str, conn: Connection) -> None:

@@ -140,7 +140,10 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         app.on_shutdown.append(_stop_pulse_sender)
 
     async def drain(_app: web.Application) -> None:
+        started = time.monotonic()
         await dispatcher.drain(DRAIN_TIMEOUT_S)
+        # Handlers may have started background work: it shares what is left of the time.
+        await services.background.drain(max(0.0, DRAIN_TIMEOUT_S - (time.monotonic() - started)))
 
     async def close_database(_app: web.Application) -> None:
         await engine.dispose()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.background import Background
 from bot.chat.port import ChatPort
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -24,3 +25,5 @@ class Services:
     chat: ChatPort
     metrics: Metrics
     clock: Clock
+    background: Background = field(default_factory=Background)
+    """Work a request starts and need not wait for (see `bot.background`)."""

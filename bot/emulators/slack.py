@@ -5,8 +5,9 @@ What this module owns:
 * `SlackEmulator`: an aiohttp server on loopback that answers Web API calls the way
   slack_sdk makes them (`POST|GET /api/{method}`), keeps just enough workspace state to
   answer realistically (messages by channel and ts, views, users, user groups, uploads),
-  records every call in order, and injects faults (one-off HTTP errors and token-bucket
-  rate limits) so retry and throttling code can be tested against the real client.
+  records every call in order, and injects faults (one-off HTTP errors, token-bucket rate
+  limits, and answers held back until a test lets them go) so retry, throttling and
+  latency-sensitive code can be tested against the real client.
   It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
 * Socket Mode, as slack_sdk's SocketModeClient uses it: `apps.connections.open` (app-level
   token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
@@ -288,6 +289,7 @@ class SlackEmulator:
         self._faults: dict[str, list[Fault]] = {}
         self._limits: dict[str, tuple[float, int, bool]] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._holds: dict[str, asyncio.Event] = {}
         self._next_micros = self.FIRST_TS_MICROS
         self._seq = 0
         # Messages by channel then ts; only what chat.update/delete and reactions need.
@@ -524,10 +526,20 @@ class SlackEmulator:
         self._limits[method] = (per_second, burst, per_channel)
         self._buckets = {k: b for k, b in self._buckets.items() if k[0] != method}
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Carry out every call to `method` (recorded, its effect visible) but keep its
+        answer back until the returned event is set: a Slack slow to answer, for as long as
+        a test needs."""
+        gate = self._holds[method] = asyncio.Event()
+        return gate
+
     def clear_faults(self) -> None:
         self._faults.clear()
         self._limits.clear()
         self._buckets.clear()
+        for gate in self._holds.values():
+            gate.set()
+        self._holds.clear()
 
     # ----------------------------------------------------------------- Socket Mode
 
@@ -614,6 +626,13 @@ class SlackEmulator:
     # ----------------------------------------------------------------- HTTP handlers
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        response = await self._serve_api(request)
+        gate = self._holds.get(request.match_info["method"])
+        if gate is not None:
+            await gate.wait()
+        return response
+
+    async def _serve_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args, bad_body = await _read_args(request)
         token = _bearer_token(request.headers.get("Authorization"))

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Form, Message, TextField
@@ -76,9 +76,10 @@ async def ticket_resolved(services: Services, ticket_id: int) -> None:
     for a requester who cannot be found or reached: the invitation records why instead.
 
     It runs on the webhook's hot path, so the usual case is one transaction (the requester is
-    on file with a chat account: decide, and claim for sending now) and one more once the DM
-    is out. Only a requester the directory cannot reach by chat costs a platform look-up in
-    between, with no transaction open.
+    on file with a chat account: decide, and claim for sending now); the DM and the
+    transaction that records it run in the background (`services.background`). Only a
+    requester the directory cannot reach by chat costs a platform look-up first, with no
+    transaction open.
     """
     config = services.settings.app.csat
     now = services.clock()
@@ -111,7 +112,11 @@ async def ticket_resolved(services: Services, ticket_id: int) -> None:
     elif not invited.claimed:
         _count(services, "deferred", "quiet_hours")
     elif person is not None:
-        await _send(services, invited.id, person, ticket)
+        # Sent in the background: the caller (the desk's webhook) is not held by the chat
+        # platform. The invitation is already claimed: if this replica dies before sending,
+        # the scheduled run sends it once the claim's lease is over.
+        services.background.spawn(f"csat.send:{invited.id}",
+                                  lambda: _send(services, invited.id, person, ticket))
 
 
 async def _requester_on_file(session: AsyncSession, ticket: Ticket) -> Person | None:
@@ -288,13 +293,17 @@ async def _send(services: Services, invitation_id: int, person: Person, ticket: 
             session, invitation_id, InvitationStatus.PENDING, status=InvitationStatus.SENT,
             sent_at=sent_at, message_ref=ref.to_json(),
             expires_at=sent_at + timedelta(days=services.settings.app.csat.expire_after_days))
+        status = InvitationStatus.SENT
         if not sent:
-            # Reopened while it was being sent: keep the reference, withdraw the message.
+            # Answered by a quick click on the message just sent, or reopened while it was
+            # being sent: keep the reference either way.
             await session.exec(update(SurveyInvitation)
                                .where(col(SurveyInvitation.id) == invitation_id)
-                               .values(message_ref=ref.to_json()))
+                               .values(message_ref=ref.to_json(), sent_at=sent_at))
+            status = (await session.exec(select(SurveyInvitation.status)
+                                         .where(SurveyInvitation.id == invitation_id))).one()
         await session.commit()
-    if sent:
+    if status != InvitationStatus.VOID:
         _count(services, InvitationStatus.SENT, "")
     else:
         await update_quietly(services, ref, survey_message("void", ticket, invitation_id))
@@ -388,12 +397,13 @@ async def _store_answer(session: AsyncSession, survey: Survey, score: int,
                         comment: str | None, now: datetime) -> bool:
     """True when this call stored the answer (the caller commits)."""
     invitation = survey.invitation
-    if invitation.status != InvitationStatus.SENT:
+    # Pending too: a click can come before the sender has recorded the message as sent.
+    if invitation.status not in InvitationStatus.OPEN:
         return False
     if not await insert_once(session, SurveyAnswer, invitation_id=invitation.id, score=score,
                              comment=comment, answered_at=now, alert_refs=[]):
         return False
-    if not await store.transition(session, invitation.id, InvitationStatus.SENT,
+    if not await store.transition(session, invitation.id, InvitationStatus.OPEN,
                                   status=InvitationStatus.ANSWERED):
         # Voided or expired between the read and the insert: the answer does not count.
         await session.rollback()

@@ -150,6 +150,7 @@ async def resolved(services: Services, number: str, requester: Person) -> int:
         session.add(ticket)
         await session.commit()
     await ticket_resolved(services, ticket.id)
+    await services.background.drain()  # the DM goes out in the background
     return ticket.id
 
 
@@ -214,6 +215,7 @@ async def test_tickets_resolved_together_for_one_person_send_one_survey(services
     await asyncio.gather(*(connection.close() for connection in warm))
 
     await asyncio.gather(*(ticket_resolved(services, ticket.id) for ticket in tickets))
+    await services.background.drain()
 
     statuses = Counter(status for _number, status, _reason in await outcomes(services))
     assert statuses == {"sent": 1, "skipped": 5}

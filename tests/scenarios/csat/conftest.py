@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
+from bot.flows.csat import ticket_resolved
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
@@ -99,6 +100,12 @@ class Kit:
             await session.commit()
             assert ticket.id is not None
             return ticket.id
+
+    async def resolve(self, ticket_id: int) -> None:
+        """Survey a resolved ticket as the webhook does, and wait for the DM it sends in the
+        background."""
+        await ticket_resolved(self.services, ticket_id)
+        await self.services.background.drain()
 
     async def person(self, **fields: Any) -> Person:
         async with self.services.sessions() as session:

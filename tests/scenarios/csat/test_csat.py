@@ -52,7 +52,7 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
                                                                          slack_sender, kit):
     ticket_id = await kit.ticket(title="Laptop <won't> boot & beeps")
 
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
 
     [lookup] = slack.calls_to("users.lookupByEmail")
     assert lookup.args["email"] == "erin@example.com"
@@ -97,7 +97,7 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
 
 async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
         bot, slack, slack_sender, kit):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     replies = await asyncio.gather(*(click_score(slack, slack_sender, 5) for _ in range(4)))
 
@@ -123,7 +123,7 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
 
 async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, clock, slack,
                                                              slack_sender, kit):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     message = survey(slack)
     replica = create_app(settings, clock=clock, scheduler=False)
     replica_metrics = replica[SERVICES].metrics
@@ -156,7 +156,7 @@ async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, cloc
 
 
 async def test_someone_else_cannot_answer_anothers_survey(bot, slack, slack_sender, kit):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     await click_score(slack, slack_sender, 1, user_id=TOM)
 
@@ -167,7 +167,7 @@ async def test_someone_else_cannot_answer_anothers_survey(bot, slack, slack_send
 
 
 async def test_a_comment_is_added_after_the_score_in_a_modal(bot, slack, slack_sender, kit):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     await click_score(slack, slack_sender, 3)
     await slack.wait_for("chat.update")
     [invitation] = await kit.invitations()
@@ -201,7 +201,8 @@ async def test_resolved_twice_sends_one_survey(bot, slack, kit):
 
     await asyncio.gather(ticket_resolved(bot.services, ticket_id),
                          ticket_resolved(bot.services, ticket_id))
-    await ticket_resolved(bot.services, ticket_id)
+    await bot.services.background.drain()
+    await kit.resolve(ticket_id)
 
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert len(await kit.invitations()) == 1
@@ -210,9 +211,9 @@ async def test_resolved_twice_sends_one_survey(bot, slack, kit):
 async def test_one_survey_per_person_per_week(bot, slack, kit, clock):
     first, second = await kit.ticket("INC-1"), await kit.ticket("INC-2")
 
-    await ticket_resolved(bot.services, first)
+    await kit.resolve(first)
     clock.advance(days=6, hours=23)
-    await ticket_resolved(bot.services, second)
+    await kit.resolve(second)
 
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert [(i.status, i.reason) for i in await kit.invitations()] == [
@@ -221,7 +222,7 @@ async def test_one_survey_per_person_per_week(bot, slack, kit, clock):
                        reason="throttled") == 1
 
     clock.advance(hours=2)
-    await ticket_resolved(bot.services, await kit.ticket("INC-3"))
+    await kit.resolve(await kit.ticket("INC-3"))
 
     assert len(slack.calls_to("chat.postMessage")) == 2
 
@@ -232,9 +233,9 @@ async def test_sampled_out_tickets_get_no_survey(bot, slack, kit):
     out = next(n for n in numbers if not sampled_in("desk", n, 3))
     inside = next(n for n in numbers if sampled_in("desk", n, 3))
 
-    await ticket_resolved(bot.services, await kit.ticket(out))
+    await kit.resolve(await kit.ticket(out))
     assert slack.calls_to("chat.postMessage") == []
-    await ticket_resolved(bot.services, await kit.ticket(inside))
+    await kit.resolve(await kit.ticket(inside))
 
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert [(i.status, i.reason) for i in await kit.invitations()] == [
@@ -249,7 +250,7 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
     # 01:30 UTC on Thursday is 20:30 on Wednesday in New York: quiet until 08:00 there.
     clock.now = clock.now.replace(day=15, hour=1, minute=30)
 
-    await ticket_resolved(bot.services, await kit.ticket(requester_email="nat@example.com"))
+    await kit.resolve(await kit.ticket(requester_email="nat@example.com"))
 
     assert slack.calls_to("chat.postMessage") == []
     [invitation] = await kit.invitations()
@@ -274,7 +275,7 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
 
 async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack_sender, kit,
                                                                clock):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     clock.advance(days=6)
     await expire_on_schedule(bot.services, clock.now)
     assert slack.calls_to("chat.update") == []
@@ -301,7 +302,7 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
 
 async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack, slack_sender,
                                                                       kit, clock):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     clock.advance(days=8)
 
     await click_score(slack, slack_sender, 5)
@@ -319,7 +320,7 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
 
 async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack_sender, kit):
     ticket_id = await kit.ticket()
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
 
     await ticket_reopened(bot.services, ticket_id)
     await ticket_reopened(bot.services, ticket_id)
@@ -336,13 +337,13 @@ async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack
     assert "has been withdrawn" in kit.text_of(notice.body["blocks"])
     assert await kit.answers() == []
     # Resolved again: still one invitation per ticket, nothing new is sent.
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 async def test_reopening_after_an_answer_changes_nothing(bot, slack, slack_sender, kit):
     ticket_id = await kit.ticket()
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
     await click_score(slack, slack_sender, 4)
     await slack.wait_for("chat.update")
 
@@ -356,7 +357,7 @@ async def test_a_quiet_hours_survey_reopened_before_morning_is_never_sent(bot, s
                                                                           clock):
     clock.now = clock.now.replace(hour=22)
     ticket_id = await kit.ticket()
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
 
     await ticket_reopened(bot.services, ticket_id)
     clock.advance(hours=12)
@@ -371,8 +372,8 @@ async def test_unknown_requesters_are_stored_unreachable_without_a_message(bot, 
     nobody = await kit.ticket("INC-1", requester_email="nobody@example.com")
     no_email = await kit.ticket("INC-2", requester_email=None)
 
-    await ticket_resolved(bot.services, nobody)
-    await ticket_resolved(bot.services, no_email)
+    await kit.resolve(nobody)
+    await kit.resolve(no_email)
 
     assert [c.args["email"] for c in slack.calls_to("users.lookupByEmail")] == [
         "nobody@example.com"]
@@ -386,7 +387,7 @@ async def test_unknown_requesters_are_stored_unreachable_without_a_message(bot, 
 async def test_a_requester_slack_will_not_message_is_unreachable(bot, slack, kit):
     slack.fail_next("chat.postMessage", 200, error="user_disabled")
 
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     assert [(i.status, i.reason) for i in await kit.invitations()] == [
         ("unreachable", "undeliverable")]
@@ -396,7 +397,7 @@ async def test_the_directory_is_used_before_slack_by_requester_id(bot, slack, ki
     person = await kit.person(slack_user_id="U0DIRECT1", email="dee@example.com",
                               display_name="Dee", tz="Europe/London")
 
-    await ticket_resolved(bot.services, await kit.ticket(requester_email=None,
+    await kit.resolve(await kit.ticket(requester_email=None,
                                                          requester_id=person.id))
 
     assert slack.calls_to("users.lookupByEmail") == []
@@ -407,7 +408,7 @@ async def test_the_directory_is_used_before_slack_by_requester_id(bot, slack, ki
 async def test_a_directory_entry_without_a_chat_account_is_found_in_slack(bot, slack, kit):
     known = await kit.person(email="erin@example.com", display_name="Erin")
 
-    await ticket_resolved(bot.services, await kit.ticket(requester_email=None,
+    await kit.resolve(await kit.ticket(requester_email=None,
                                                          requester_id=known.id))
 
     [post] = slack.calls_to("chat.postMessage")
@@ -419,7 +420,7 @@ async def test_a_directory_entry_without_a_chat_account_is_found_in_slack(bot, s
 async def test_a_429_while_sending_is_waited_out_and_delivers_once(bot, slack, kit):
     slack.fail_next("chat.postMessage", 429, retry_after=1)
 
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     first, second = slack.calls_to("chat.postMessage")
     assert first.faulted and not second.faulted
@@ -431,7 +432,7 @@ async def test_a_429_while_sending_is_waited_out_and_delivers_once(bot, slack, k
 async def test_a_slack_outage_leaves_the_survey_for_the_next_run(bot, slack, kit):
     slack.fail_next("chat.postMessage", 500, count=3)
 
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     assert slack.messages_in(dm(slack)) == []
     [invitation] = await kit.invitations()
@@ -448,7 +449,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
                            display_name="Tom Tech", role="it_staff")
     ticket_id = await kit.ticket(title="VPN <drops>", assignee_id=tom.id, service="VPN",
                                  priority="P2")
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
     await click_score(slack, slack_sender, 1)
     await slack.wait_for("chat.update")
     [invitation] = await kit.invitations()
@@ -502,7 +503,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
 
 async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_sender, kit,
                                                                 connector):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     await click_score(slack, slack_sender, 2)
     [invitation] = await kit.invitations()
     async with asyncio.timeout(5):
@@ -532,7 +533,7 @@ async def test_garbled_or_unknown_buttons_get_a_kind_reply_and_write_nothing(
         bot, slack, slack_sender, kit, action, value):
     await kit.person(slack_user_id=TOM, email="tech1@example.com", display_name="Tom Tech",
                      role="it_staff")
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
 
     reply = await slack_sender.click(action, value, user_id=TOM, channel_id=dm(slack))
 
@@ -545,7 +546,7 @@ async def test_garbled_or_unknown_buttons_get_a_kind_reply_and_write_nothing(
 
 async def test_a_comment_form_with_no_survey_behind_it_is_refused_kindly(bot, slack,
                                                                          slack_sender, kit):
-    await ticket_resolved(bot.services, await kit.ticket())
+    await kit.resolve(await kit.ticket())
     [invitation] = await kit.invitations()
 
     await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,

@@ -43,6 +43,8 @@ async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, sl
     resolved = await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
 
     assert resolved.status == 200
+    # The desk has its answer once the survey is decided; the DM follows in the background.
+    await bot.services.background.drain()
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == ERIN
     [message] = slack.messages_in(slack.dm_channel(ERIN))
@@ -66,6 +68,7 @@ async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, sl
 
 async def test_a_reopening_event_withdraws_the_unanswered_survey(bot, slack, desk, kit):
     await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
+    await bot.services.background.drain()
     [message] = slack.messages_in(slack.dm_channel(ERIN))
 
     reopened = await desk.send(event("open", "2026-01-14T10:05:00Z"))
@@ -75,3 +78,52 @@ async def test_a_reopening_event_withdraws_the_unanswered_survey(bot, slack, des
     assert update.args["ts"] == message["ts"]
     assert "withdrawn" in kit.text_of(update.args["blocks"])
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
+
+
+async def test_the_desk_is_answered_once_the_survey_is_decided_not_when_slack_answers(
+        bot, slack, desk, kit):
+    slow_slack = slack.hold("chat.postMessage")
+
+    resolved = await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
+
+    # Slack has not answered the DM yet, and the desk has its 200: the survey is recorded
+    # and claimed for sending, so a crash from here on delays it and does not lose it.
+    assert resolved.status == 200
+    [invitation] = await kit.invitations()
+    assert (invitation.status, invitation.claimed_at is not None) == ("pending", True)
+
+    slow_slack.set()
+    await bot.services.background.drain()
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == ERIN
+    [invitation] = await kit.invitations()
+    assert invitation.status == "sent"
+
+
+async def test_a_click_before_slack_confirms_the_dm_counts_and_keeps_the_message(
+        bot, slack, slack_sender, desk, kit):
+    # Slack shows Erin the survey but its answer to the bot is late; she clicks meanwhile.
+    slow_slack = slack.hold("chat.postMessage")
+    await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
+    await slack.wait_for("chat.postMessage")
+    [message] = slack.messages_in(slack.dm_channel(ERIN))
+    [invitation] = await kit.invitations()
+    assert invitation.status == "pending"
+
+    reply = await slack_sender.click("csat.score", f"{invitation.id}:4", user_id=ERIN,
+                                     channel_id=slack.dm_channel(ERIN),
+                                     message_ts=message["ts"])
+    assert reply.status == 200
+    [thanks] = await slack.wait_for("chat.update")
+    slow_slack.set()
+    await bot.services.background.drain()
+
+    [answer] = await kit.answers()
+    assert answer.score == 4
+    [invitation] = await kit.invitations()
+    assert invitation.status == "answered"
+    assert invitation.sent_at is not None and invitation.message_ref is not None
+    # The thank-you stands: the late confirmation did not withdraw the message.
+    assert slack.calls_to("chat.update") == [thanks]
+    assert "4" in kit.text_of(thanks.args["blocks"])

@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.tickets import TicketSender
-from bot.flows.csat import ticket_resolved
 from storage.complaints import Complaint
 from storage.csat_links import SurveyKudos
 from storage.kudos import KudosRecipient, KudosVoucher
@@ -52,13 +51,16 @@ async def desk(bot):
         yield sender
 
 
-async def resolve(desk: TicketSender, **fields: Any) -> None:
+async def resolve(bot, desk: TicketSender, **fields: Any) -> None:
+    """The desk resolves Erin's ticket; returns once the survey it sends in the background
+    is out."""
     reply = await desk.send({
         "id": "INC-77", "title": "VPN drops every hour", "status": "resolved",
         "requester_email": "erin@example.com", "assignee_email": "tech1@example.com",
         "priority": "P2", "service": "Network", "created_at": "2026-01-14T08:00:00Z",
         "updated_at": "2026-01-14T09:40:00Z", **fields})
     assert reply.status == 200, reply.text
+    await bot.services.background.drain()
 
 
 def buttons(message: dict) -> dict[str, dict]:
@@ -116,7 +118,7 @@ async def press(slack, slack_sender, action_id: str, user_id: str, channel: str,
 
 async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_sender, desk,
                                                             kit, tom):
-    await resolve(desk)
+    await resolve(bot, desk)
     await answer(slack, slack_sender, 1, "Fixed for a day, then <!channel> it dropped again")
     await alert_stored(kit)
     assert list(buttons(alert(slack))) == ["csat.reach_out", "csat.complaint"]
@@ -171,7 +173,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
 
 async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, desk, kit,
                                                       tom):
-    await resolve(desk)
+    await resolve(bot, desk)
     await answer(slack, slack_sender, 2)
     await alert_stored(kit)
     message = alert(slack)
@@ -196,7 +198,7 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
                                           "complaint_impact": "high"}])
 async def test_the_complaint_takes_its_service_category_and_impact_from_app_yaml(
         bot, slack, slack_sender, desk, kit, tom):
-    await resolve(desk, service="Printing")
+    await resolve(bot, desk, service="Printing")
     await answer(slack, slack_sender, 1, "Still broken")
     await alert_stored(kit)
 
@@ -212,7 +214,7 @@ async def test_the_complaint_takes_its_service_category_and_impact_from_app_yaml
 
 async def test_the_ticket_service_is_kept_when_the_complaint_log_names_it(
         bot, slack, slack_sender, desk, kit, tom):
-    await resolve(desk, service="network AND wi-fi")
+    await resolve(bot, desk, service="network AND wi-fi")
     await answer(slack, slack_sender, 1)
     await alert_stored(kit)
 
@@ -237,7 +239,7 @@ def survey_now(slack) -> dict:
 async def test_praise_offers_kudos_that_go_through_the_kudos_flow_once(bot, slack,
                                                                        slack_sender, desk,
                                                                        kit, tom):
-    await resolve(desk)
+    await resolve(bot, desk)
     await answer(slack, slack_sender, 5)
     # A score without a comment is not praise of anyone yet.
     assert "csat.kudos" not in buttons(survey_now(slack))
@@ -295,7 +297,7 @@ async def answer_comment(slack, slack_sender, comment: str) -> None:
 
 async def test_the_kudos_rules_still_apply_and_refuse_kindly(bot, slack, slack_sender, desk,
                                                              kit, tom):
-    await resolve(desk)
+    await resolve(bot, desk)
     await answer(slack, slack_sender, 4, "Great help")
     # Erin already thanked Tom today with /kudos: one per pair per day.
     await slack_sender.command("/kudos", f"<@{TOM}|tom.tech> for the printer", user_id=ERIN)
@@ -314,7 +316,7 @@ async def test_the_kudos_rules_still_apply_and_refuse_kindly(bot, slack, slack_s
 
 async def test_only_the_requester_may_send_the_kudos(bot, slack, slack_sender, desk, kit,
                                                      tom):
-    await resolve(desk)
+    await resolve(bot, desk)
     await answer(slack, slack_sender, 5, "Brilliant")
 
     await press(slack, slack_sender, "csat.kudos", LEE, slack.dm_channel(ERIN),
@@ -330,7 +332,7 @@ async def test_no_offer_below_praise_or_for_someone_who_cannot_receive_kudos(
         bot, slack, slack_sender, desk, kit, score, role):
     await kit.person(slack_user_id=TOM, email="tech1@example.com", display_name="Tom Tech",
                      role=role)
-    await resolve(desk)
+    await resolve(bot, desk)
 
     await answer(slack, slack_sender, score, "It was fine")
 
@@ -344,7 +346,7 @@ async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
                            role="it_staff")
     await ann_installed(bot, connector)
     ticket_id = await kit.ticket(requester_email="ann@example.com", assignee_id=tom.id)
-    await ticket_resolved(bot.services, ticket_id)
+    await kit.resolve(ticket_id)
     [invitation] = await kit.invitations()
     survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 
-from bot.flows.csat import ticket_resolved
 from storage.models import Person
 
 TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
@@ -67,7 +66,7 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
         bot, connector, slack, kit):
     await ann_installed(bot, connector)
 
-    await ticket_resolved(bot.services, await kit.ticket(requester_email="ann@example.com"))
+    await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
 
     [sent] = connector.calls_of("send")
     assert sent.conversation_id == PERSONAL
@@ -117,7 +116,7 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
 
 async def test_a_second_click_on_the_card_is_told_it_was_answered(bot, connector, kit):
     await ann_installed(bot, connector)
-    await ticket_resolved(bot.services, await kit.ticket(requester_email="ann@example.com"))
+    await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
     [invitation] = await kit.invitations()
     survey_id = connector.activities_in(PERSONAL)[-1]["id"]
     click = activity(connector, replyToId=survey_id,
@@ -140,7 +139,7 @@ async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, 
     await ann_installed(bot, connector)
     tom = {"id": "29:1tom-teams-id", "name": "Tom Teams",
            "aadObjectId": "0A1B2C3D-0000-4000-8000-00000000B2B2"}
-    await ticket_resolved(bot.services, await kit.ticket(requester_email="ann@example.com"))
+    await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
     [invitation] = await kit.invitations()
     await post(bot, activity(connector, replyToId=connector.activities_in(PERSONAL)[-1]["id"],
                              value={"action_id": "csat.score", "value": f"{invitation.id}:1",

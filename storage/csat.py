@@ -9,6 +9,7 @@ conditional updates (``... WHERE status = 'sent'``), so two writers never both w
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.once import insert_many_once
 from storage.types import UTCDateTime, utcnow
 
 
@@ -99,14 +101,35 @@ async def last_sent_at(session: AsyncSession, person_id: int) -> datetime | None
                                .where(col(SurveyInvitation.person_id) == person_id))).one()
 
 
-async def surveyed_since(session: AsyncSession, person_id: int, since: datetime) -> bool:
-    """Whether the person was sent a survey after `since`, or has one waiting to be sent."""
+async def people_surveyed_since(session: AsyncSession, person_ids: Collection[int],
+                                since: datetime) -> set[int]:
+    """Those of the people sent a survey after `since`, or with one waiting to be sent."""
+    if not person_ids:
+        return set()
     result = await session.exec(
-        select(SurveyInvitation.id).where(
-            SurveyInvitation.person_id == person_id,
+        select(SurveyInvitation.person_id).distinct().where(
+            col(SurveyInvitation.person_id).in_(sorted(person_ids)),
             or_(col(SurveyInvitation.sent_at) > since,
-                SurveyInvitation.status == InvitationStatus.PENDING)).limit(1))
-    return result.first() is not None
+                SurveyInvitation.status == InvitationStatus.PENDING)))
+    return {person_id for person_id in result.all() if person_id is not None}
+
+
+async def tickets_with_invitations(session: AsyncSession, ticket_ids: Collection[int]) -> set[int]:
+    """Those of the tickets whose survey was decided already."""
+    if not ticket_ids:
+        return set()
+    result = await session.exec(select(SurveyInvitation.ticket_id)
+                                .where(col(SurveyInvitation.ticket_id).in_(sorted(ticket_ids))))
+    return set(result.all())
+
+
+async def record_invitations(session: AsyncSession, rows: Sequence[dict[str, Any]]
+                             ) -> dict[int, int]:
+    """Insert invitations (column values by name), each unless its ticket has one already;
+    ticket id -> new invitation id, for those inserted."""
+    inserted = await insert_many_once(session, SurveyInvitation, rows,
+                                      SurveyInvitation.ticket_id, SurveyInvitation.id)
+    return dict(inserted)
 
 
 async def claim(session: AsyncSession, invitation_id: int, now: datetime,
@@ -136,6 +159,22 @@ async def transition(session: AsyncSession, invitation_id: int, from_status: str
         .values(**values)
         .execution_options(preserve_rowcount=True))
     return result.rowcount == 1
+
+
+async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: str
+                    ) -> list[tuple[int, int, str | None]]:
+    """Void the tickets' invitations still open (pending or sent); (id, ticket id, message
+    ref) of each voided."""
+    if not ticket_ids:
+        return []
+    result = await session.exec(
+        update(SurveyInvitation)
+        .where(col(SurveyInvitation.ticket_id).in_(sorted(ticket_ids)),
+               col(SurveyInvitation.status).in_(InvitationStatus.OPEN))
+        .values(status=InvitationStatus.VOID, reason=reason)
+        .returning(SurveyInvitation.id, SurveyInvitation.ticket_id,
+                   SurveyInvitation.message_ref))
+    return [tuple(row) for row in result.all()]
 
 
 async def due_for_sending(session: AsyncSession, now: datetime, limit: int) -> list[int]:

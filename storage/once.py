@@ -28,12 +28,15 @@ async def insert_once(session: AsyncSession, table: type[SQLModel], **values: An
     return result.rowcount == 1
 
 
-async def insert_once_returning_id(session: AsyncSession, table: type[SQLModel],
-                                   **values: Any) -> int | None:
-    """`insert_once` that answers the new row's id, or None when the row existed."""
-    statement = (_insert(session)(table).values(**values).on_conflict_do_nothing()
-                 .returning(table.id))  # type: ignore[attr-defined]
-    return (await session.exec(statement)).scalar_one_or_none()
+async def insert_many_once(session: AsyncSession, table: type[SQLModel],
+                           rows: Sequence[dict[str, Any]], *returning: Any) -> list[Any]:
+    """Several rows in one INSERT ... ON CONFLICT DO NOTHING; the `returning` columns of
+    each row this call inserted (a row whose unique key existed is not among them)."""
+    if not rows:
+        return []
+    statement = (_insert(session)(table).values(list(rows)).on_conflict_do_nothing()
+                 .returning(*returning))
+    return list((await session.exec(statement)).all())
 
 
 async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
@@ -43,16 +46,11 @@ async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
 
 async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[str]) -> set[str]:
     """Record several inbound deliveries in one statement; the keys not seen before."""
-    if not keys:
-        return set()
-    insert = _insert(session)
     now = utcnow()
     rows = [{"key": f"{source}:{key}", "source": source, "received_at": now}
             for key in dict.fromkeys(keys)]
-    statement = (insert(ProcessedRequest).values(rows).on_conflict_do_nothing()
-                 .returning(ProcessedRequest.key))
-    inserted = (await session.exec(statement)).scalars().all()
-    return {key.removeprefix(f"{source}:") for key in inserted}
+    inserted = await insert_many_once(session, ProcessedRequest, rows, ProcessedRequest.key)
+    return {key.removeprefix(f"{source}:") for (key,) in inserted}
 
 
 def _insert(session: AsyncSession):

@@ -1,39 +1,38 @@
 """Transactional CSAT: one "How did we do?" question to the requester of each resolved ticket.
 
-The ticket webhook calls `ticket_resolved` and `ticket_reopened`; people answer with the
-survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores
-(`reach_out`); two scheduled jobs send surveys held back by quiet hours (`send_due`) and close
-old ones (`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`);
-what the "Log as complaint" and "Send kudos" buttons do is in `bot.flows.csat_links`.
+Who is asked and when (the fatigue rules) is decided in `bot.flows.csat_invitations`, mostly
+in the ticket intake's own transaction; the ticket handler then calls `survey_decided` (send
+what is due, in the background) and `survey_withdrawn`, or `ticket_resolved` and
+`ticket_reopened` for what the intake left undone. People answer with the survey's buttons
+(`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores (`reach_out`);
+two scheduled jobs send surveys held back by quiet hours (`send_due`) and close old ones
+(`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`); what the
+"Log as complaint" and "Send kudos" buttons do is in `bot.flows.csat_links`.
 
 Every step writes in its own short transaction and commits before it talks to a chat
 platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
 to the database: the invitation is unique per ticket, the answer per invitation, the follow-up
 per invitation, and each state change is conditional on the state it starts from. So a
-retried event, a double click or a second replica does nothing more.
-
-Fatigue rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked
-with the person's row locked, so two tickets resolved together cannot both pass), one ticket in
-`sample_one_in` (by a hash of the ticket's source and number, so every replica agrees), quiet
-hours in the person's own time zone, and expiry after `expire_after_days`.
+retried event, a double click or a second replica does nothing more. An unanswered survey
+closes after `expire_after_days` (app.yaml ``csat:``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Form, Message, TextField
 from bot.chat.port import MessageRef, Origin, Undeliverable
-from bot.config import Csat, QuietHours, Role
+from bot.config import Role
+from bot.flows import csat_invitations as invitations
 from bot.flows import directory
+from bot.flows.csat_invitations import Invited, Withdrawn
 from bot.intents import ButtonPress
 from bot.services import Services
 from storage import audit
@@ -41,7 +40,7 @@ from storage import csat as store
 from storage import csat_links as links
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
-from storage.once import insert_once, insert_once_returning_id
+from storage.once import insert_once
 from storage.tickets import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -72,80 +71,68 @@ BATCH = 200
 async def ticket_resolved(services: Services, ticket_id: int) -> None:
     """Invite the requester to rate the ticket, once, under the fatigue rules.
 
-    Call it once the ticket row says resolved (or closed) and is committed. It never raises
-    for a requester who cannot be found or reached: the invitation records why instead.
-
-    It runs on the webhook's hot path, so the usual case is one transaction (the requester is
-    on file with a chat account: decide, and claim for sending now); the DM and the
-    transaction that records it run in the background (`services.background`). Only a
-    requester the directory cannot reach by chat costs a platform look-up first, with no
-    transaction open.
+    Call it once the ticket row says resolved (or closed) and is committed, when its survey
+    was not decided with the resolution (see `bot.flows.csat_invitations`): the ticket intake
+    decides most in its own transaction, and leaves here those whose requester has to be
+    looked up on a chat platform first. It never raises for a requester who cannot be found or
+    reached: the invitation records why instead.
     """
     config = services.settings.app.csat
     now = services.clock()
     async with services.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
-        undecided = ticket is not None and ticket.status != TicketStatus.OPEN and (
-            await store.invitation_for_ticket(session, ticket_id) is None)
-        person = (await _requester_on_file(session, ticket)
-                  if ticket is not None and undecided and config.enabled else None)
-        look_up = undecided and config.enabled and _needs_look_up(ticket, person)
-        invited = (await _invite(session, config, ticket, person, None, now)
-                   if undecided and not look_up else None)
+        decided = (await invitations.decide_surveys(session, config, [ticket], now)
+                   if ticket is not None else {})
         await session.commit()
     if ticket is None:
         log.warning("csat: ticket %s does not exist; no survey", ticket_id)
         return
-    if look_up:
-        person, unreachable = await _requester_from_platforms(services, ticket, person)
-        async with services.sessions() as session:
-            if person is not None:
-                person = await session.get(Person, person.id, with_for_update=True)
-            invited = await _invite(session, config, ticket, person, unreachable, now)
-            await session.commit()
-    if invited is None:
-        # Already decided, reopened since (a later resolution may still be surveyed), or
-        # decided meanwhile by another replica.
+    if ticket.id in decided:
+        survey_decided(services, decided[ticket.id])
         return
+    if ticket.status == TicketStatus.OPEN:
+        return  # reopened since: a later resolution may still be surveyed
+    person, unreachable = await _requester(services, ticket)
+    async with services.sessions() as session:
+        if person is not None:
+            # Locked, as `decide_surveys` locks: the fatigue check is serialised per person.
+            person = await session.get(Person, person.id, with_for_update=True)
+        decided = await invitations.invite(session, config, [(ticket, person, unreachable)],
+                                           now)
+        await session.commit()
+    survey_decided(services, decided.get(ticket.id))
+
+
+def survey_decided(services: Services, invited: Invited | None) -> None:
+    """Act on a survey decision once it is committed: count it, and send one due now.
+
+    The DM goes out in the background: the caller (the desk's webhook) is not held by the
+    chat platform. The invitation is already claimed: if this replica dies before sending,
+    the scheduled run sends it once the claim's lease is over.
+    """
+    if invited is None:
+        return  # decided before, or by another replica a moment ago
     if invited.status != InvitationStatus.PENDING:
         _count(services, invited.status, invited.reason)
     elif not invited.claimed:
         _count(services, "deferred", "quiet_hours")
-    elif person is not None:
-        # Sent in the background: the caller (the desk's webhook) is not held by the chat
-        # platform. The invitation is already claimed: if this replica dies before sending,
-        # the scheduled run sends it once the claim's lease is over.
+    elif invited.person is not None:
+        person, ticket = invited.person, invited.ticket
         services.background.spawn(f"csat.send:{invited.id}",
                                   lambda: _send(services, invited.id, person, ticket))
 
 
-async def _requester_on_file(session: AsyncSession, ticket: Ticket) -> Person | None:
-    """The requester as the directory has them, by id or email, with their row locked: that
-    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
-    if ticket.requester_id is not None:
-        person = await session.get(Person, ticket.requester_id, with_for_update=True)
-        if person is not None:
-            return person
-    if not ticket.requester_email:
-        return None
-    person = await directory.find_by_email(session, ticket.requester_email)
-    if person is not None:
-        await session.refresh(person, with_for_update=True)
-    return person
-
-
-def _needs_look_up(ticket: Ticket, person: Person | None) -> bool:
-    """Whether the chat platforms are to be asked for the requester by email: the directory
-    has nobody, or nobody with a chat account, and there is an email to ask about."""
-    email = ticket.requester_email or (person.email if person else None)
-    return bool(email) and (person is None or not (person.slack_user_id or person.teams_user_id))
-
-
-async def _requester_from_platforms(services: Services, ticket: Ticket, person: Person | None
-                                    ) -> tuple[Person | None, str | None]:
-    """The requester found by email on the chat platforms (added to the directory, or joined
-    to the row with that email), else `person` as it was, or None and why not."""
-    email = ticket.requester_email or (person.email if person else "")
+async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
+    """The person to ask, or None and why not: from the directory by id or email, else from
+    the chat platforms by email (added to the directory, or joined to the row with that email
+    when the directory knew the email but no chat account). No transaction is held across
+    the platform's answer."""
+    async with services.sessions() as session:
+        person = await invitations.requester_on_file(session, ticket)
+        await session.commit()
+    if not invitations.needs_look_up(ticket, person):
+        return person, None
+    email = ticket.requester_email or (person.email if person else "") or ""
     try:
         profile = await services.chat.profile_by_email(email.strip().lower())
     except Exception as error:
@@ -157,93 +144,28 @@ async def _requester_from_platforms(services: Services, ticket: Ticket, person: 
     return person, None
 
 
-@dataclass(frozen=True)
-class _Invited:
-    id: int
-    status: str
-    reason: str | None
-    claimed: bool
-    """Pending, due now and claimed for sending by this caller."""
-
-
-async def _invite(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,
-                  unreachable: str | None, now: datetime) -> _Invited | None:
-    """Decide and record the ticket's invitation; None when it was decided before. One due
-    now is recorded as claimed, so the scheduled sender leaves it to this caller."""
-    status, reason, send_after = await _decide(session, config, ticket, person, unreachable,
-                                               now)
-    claimed = status == InvitationStatus.PENDING and send_after is not None and send_after <= now
-    invited_id = await insert_once_returning_id(
-        session, SurveyInvitation, ticket_id=ticket.id,
-        person_id=person.id if person and status != InvitationStatus.UNREACHABLE else None,
-        status=status, reason=reason, created_at=now, send_after=send_after,
-        claimed_at=now if claimed else None)
-    return None if invited_id is None else _Invited(invited_id, status, reason, claimed)
-
-
 async def ticket_reopened(services: Services, ticket_id: int) -> None:
-    """Withdraw the ticket's survey if it was not answered yet, updating the message."""
+    """Withdraw the ticket's survey if it was not answered yet (when the ticket intake did
+    not already, with the reopening), then `survey_withdrawn`."""
     async with services.sessions() as session:
-        invitation = await store.invitation_for_ticket(session, ticket_id)
-        voided = invitation is not None and await store.transition(
-            session, invitation.id, InvitationStatus.OPEN, status=InvitationStatus.VOID,
-            reason="reopened")
         ticket = await session.get(Ticket, ticket_id)
-        if voided:
-            await session.refresh(invitation)
+        withdrawn = (await invitations.withdraw_surveys(session, [ticket])
+                     if ticket is not None else {})
         await session.commit()
-    if not voided or invitation is None or ticket is None:
+    survey_withdrawn(services, withdrawn.get(ticket_id))
+
+
+def survey_withdrawn(services: Services, withdrawn: Withdrawn | None) -> None:
+    """Act on a committed withdrawal: count it, and update the survey message to say so, in
+    the background (the withdrawal stands whatever the platform does)."""
+    if withdrawn is None:
         return
     _count(services, InvitationStatus.VOID, "reopened")
-    if invitation.message_ref:
-        await update_quietly(services, MessageRef.from_json(invitation.message_ref),
-                             survey_message("void", ticket, invitation.id))
-
-
-async def _decide(session: AsyncSession, config: Csat, ticket: Ticket, person: Person | None,
-                  unreachable: str | None, now: datetime
-                  ) -> tuple[str, str | None, datetime | None]:
-    """(status, reason, send_after) for a new invitation."""
-    if not config.enabled:
-        return InvitationStatus.SKIPPED, "disabled", None
-    if person is None:
-        return InvitationStatus.UNREACHABLE, unreachable or "unknown_requester", None
-    if not person.active:
-        return InvitationStatus.UNREACHABLE, "inactive", None
-    if not sampled_in(ticket.source, ticket.external_id, config.sample_one_in):
-        return InvitationStatus.SKIPPED, "sampled_out", None
-    if config.min_days_between and await store.surveyed_since(
-            session, person.id, now - timedelta(days=config.min_days_between)):
-        return InvitationStatus.SKIPPED, "throttled", None
-    return InvitationStatus.PENDING, None, send_after(now, person.tz, config.quiet_hours)
-
-
-def sampled_in(source: str, external_id: str, one_in: int) -> bool:
-    """Whether a ticket is in the sample: the same answer on every replica and every run."""
-    if one_in <= 1:
-        return True
-    digest = hashlib.sha256(f"{source}\x00{external_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % one_in == 0
-
-
-def send_after(now: datetime, tz: str, quiet: QuietHours | None) -> datetime:
-    """When a survey may go to someone in zone `tz`: now, or at the end of their quiet hours."""
-    if quiet is None:
-        return now
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.astimezone(zone)
-    clock = local.time()
-    if quiet.start < quiet.end:
-        quiet_now, wake_day = quiet.start <= clock < quiet.end, local.date()
-    else:  # overnight, such as 20:00 to 08:00
-        quiet_now = clock >= quiet.start or clock < quiet.end
-        wake_day = local.date() + timedelta(days=1) if clock >= quiet.start else local.date()
-    if not quiet_now:
-        return now
-    return datetime.combine(wake_day, quiet.end, tzinfo=zone).astimezone(UTC)
+    if withdrawn.message_ref:
+        ref = MessageRef.from_json(withdrawn.message_ref)
+        message = survey_message("void", withdrawn.ticket, withdrawn.id)
+        services.background.spawn(f"csat.withdraw:{withdrawn.id}",
+                                  lambda: update_quietly(services, ref, message))
 
 
 # ------------------------------------------------------------------ sending and expiring

@@ -3,14 +3,17 @@
 While one batch is being written, the events arriving meanwhile wait and then go together, in
 arrival order, in one transaction. An idle webhook applies each event at once; a busy one pays
 for one transaction per batch instead of one per event, which is what lets a single SQLite
-writer keep up. Each caller gets its own event's outcome once the batch is committed; a
-batch that fails fails for every caller in it, and none of it is written.
+writer keep up. The batch decides the surveys of the tickets it resolves too, in the same
+transaction. Each caller gets its own event's outcome once the batch is committed; a batch
+that fails fails for every caller in it, and none of it is written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,11 +30,12 @@ MAX_BATCH = 100
 
 class TicketIntake:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                 chat: ChatPort, sla: SlaPolicy):
+                 chat: ChatPort, sla: SlaPolicy, clock: Callable[[], datetime]):
         self._sessions = sessions
         self._app = app
         self._chat = chat
         self._sla = sla
+        self._clock = clock
         self._waiting: list[tuple[Inbound, asyncio.Future[Ingested]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -49,7 +53,7 @@ class TicketIntake:
             try:
                 results = await ingest_ticket_events(
                     self._sessions, self._app, self._chat, self._sla,
-                    [inbound for inbound, _future in batch])
+                    [inbound for inbound, _future in batch], surveys_at=self._clock)
             except Exception as exc:
                 log.warning("a batch of %d ticket event(s) failed: %s", len(batch),
                             type(exc).__name__)

@@ -9,13 +9,16 @@ the ticket keeps the email and no person. Events come in batches written in one 
 (see `bot.flows.ticket_intake`), each with the outcome it would have had alone.
 
 What changed is handed back as a small `TicketChange`, for whoever reacts to tickets (the
-satisfaction survey, metrics) once the change is committed.
+satisfaction survey, metrics) once the change is committed. Events from a service desk (not a
+history import) also have the surveys their resolutions call for decided in the same
+transaction (`bot.flows.csat_invitations`), so no resolution is committed without its survey
+decision, and a batch decides all of its surveys with a few statements.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +32,13 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from bot.chat.port import ChatPort, Profile
 from bot.config import AppConfig
+from bot.flows.csat_invitations import (
+    Decisions,
+    Invited,
+    Withdrawn,
+    decide_surveys,
+    withdraw_surveys,
+)
 from bot.flows.directory import upsert_profile
 from bot.flows.sla import SlaPolicy
 from storage.models import Person
@@ -92,6 +102,13 @@ class Ingested:
     outcome: Outcome
     ticket_id: int | None = None
     change: TicketChange | None = None
+    surveys_done: bool = False
+    """What this change means for surveys (a resolution's decision, a reopening's
+    withdrawal) was written with it; else it is still to be done."""
+    survey: Invited | None = None
+    """The invitation a resolution recorded, if this change is the one to act on it."""
+    withdrawn: Withdrawn | None = None
+    """The invitation a reopening voided, if this change is the one to act on it."""
 
 
 @dataclass(frozen=True)
@@ -112,19 +129,21 @@ def delivery_key(event_id: str | None, content: bytes) -> str:
 
 
 async def ingest_ticket_events(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                               chat: ChatPort, sla: SlaPolicy,
-                               inbound: Sequence[Inbound]) -> list[Ingested]:
+                               chat: ChatPort, sla: SlaPolicy, inbound: Sequence[Inbound], *,
+                               surveys_at: Callable[[], datetime] | None = None
+                               ) -> list[Ingested]:
     """Apply the events in order, each once per delivery key, in one transaction; committed.
 
     The outcome of each is what it would be had they come one by one. A concurrent writer
     (another replica, an import) creating one of the tickets or people first, or deadlocking
-    with this batch, makes it start again.
+    with this batch, makes it start again. With `surveys_at` (a clock), the surveys of the
+    tickets the batch resolves are decided in the same transaction, at that clock's time.
     """
     profiles: dict[str, Profile | None] = {}
     async for attempt in AsyncRetrying(retry=retry_if_exception(_conflict),
                                        stop=stop_after_attempt(ATTEMPTS), reraise=True):
         with attempt:
-            return await _ingest(sessions, app, chat, sla, inbound, profiles)
+            return await _ingest(sessions, app, chat, sla, inbound, profiles, surveys_at)
     raise AssertionError("unreachable: the retry loop returns or raises")
 
 
@@ -143,10 +162,11 @@ class _UnknownPeople(Exception):
 
 async def _ingest(sessions: async_sessionmaker[AsyncSession], app: AppConfig, chat: ChatPort,
                   sla: SlaPolicy, inbound: Sequence[Inbound],
-                  profiles: dict[str, Profile | None]) -> list[Ingested]:
+                  profiles: dict[str, Profile | None],
+                  surveys_at: Callable[[], datetime] | None) -> list[Ingested]:
     async with sessions() as session:
         try:
-            return await _apply(session, app, sla, inbound, profiles)
+            return await _apply(session, app, sla, inbound, profiles, surveys_at)
         except _UnknownPeople as unknown:
             missing = unknown.emails
             await session.rollback()
@@ -154,12 +174,12 @@ async def _ingest(sessions: async_sessionmaker[AsyncSession], app: AppConfig, ch
     for email in missing:
         profiles[email] = await chat.profile_by_email(email)
     async with sessions() as session:
-        return await _apply(session, app, sla, inbound, profiles)
+        return await _apply(session, app, sla, inbound, profiles, surveys_at)
 
 
 async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
-                 inbound: Sequence[Inbound],
-                 profiles: Mapping[str, Profile | None]) -> list[Ingested]:
+                 inbound: Sequence[Inbound], profiles: Mapping[str, Profile | None],
+                 surveys_at: Callable[[], datetime] | None) -> list[Ingested]:
     keys = [f"{item.source}:{item.delivery}" for item in inbound]
     unseen = await first_deliveries(session, DELIVERY_SOURCE, keys)
     fresh: list[int] = []
@@ -197,11 +217,67 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
         applied[index] = (ticket, TicketChange(
             ticket_id=0, source=item.source, status_before=before, status_after=ticket.status,
             newly_resolved=newly_resolved, reopened=reopened))
+    surveys = _Surveys()
+    if surveys_at is not None:
+        await surveys.write(session, app, [change for change in applied.values()
+                                           if change[1] is not None], surveys_at)
     await session.commit()
-    return [_outcome(applied.get(index)) for index in range(len(inbound))]
+    return [_outcome(applied.get(index), surveys) for index in range(len(inbound))]
 
 
-def _outcome(applied: tuple[Ticket, TicketChange | None] | None) -> Ingested:
+class _Surveys:
+    """What a batch's resolutions and reopenings mean for surveys, written in its
+    transaction, and handed to the first change of each ticket that calls for it."""
+
+    def __init__(self) -> None:
+        self.decided: Decisions = {}
+        self.withdrawn: dict[int, Withdrawn] = {}
+        self.written = False
+        self._handed: set[tuple[int, bool]] = set()
+
+    async def write(self, session: AsyncSession, app: AppConfig,
+                    changes: Sequence[tuple[Ticket, TicketChange | None]],
+                    at: Callable[[], datetime]) -> None:
+        self.written = True
+        resolved = [ticket for ticket, change in changes if change and change.newly_resolved]
+        reopened = [ticket for ticket, change in changes if change and change.reopened]
+        if not resolved and not reopened:
+            return
+        await session.flush()  # new tickets get their ids
+        # Withdrawn first: a ticket reopened and resolved again in one batch keeps its
+        # first (now void) invitation, as it would have event by event.
+        self.withdrawn = await withdraw_surveys(session, _unique(reopened))
+        self.decided = await decide_surveys(session, app.csat, _unique(resolved), at())
+
+    def outcome(self, ticket: Ticket, change: TicketChange) -> Ingested:
+        assert ticket.id is not None
+        stored = Ingested(Outcome.STORED, ticket.id, change)
+        if not self.written:
+            return stored
+        if change.newly_resolved and ticket.id in self.decided:
+            first = self._hand(ticket.id, resolved=True)
+            return replace(stored, surveys_done=True,
+                           survey=self.decided[ticket.id] if first else None)
+        if change.reopened:
+            first = self._hand(ticket.id, resolved=False)
+            return replace(stored, surveys_done=True,
+                           withdrawn=self.withdrawn.get(ticket.id) if first else None)
+        return stored
+
+    def _hand(self, ticket_id: int, *, resolved: bool) -> bool:
+        """True the first time a ticket's decision (or withdrawal) is handed out."""
+        key = (ticket_id, resolved)
+        first = key not in self._handed
+        self._handed.add(key)
+        return first
+
+
+def _unique(tickets: Sequence[Ticket]) -> list[Ticket]:
+    return list({ticket.id: ticket for ticket in tickets}.values())
+
+
+def _outcome(applied: tuple[Ticket, TicketChange | None] | None,
+             surveys: _Surveys) -> Ingested:
     """What became of one event, once the batch is committed and new tickets have ids."""
     if applied is None:
         return Ingested(Outcome.DUPLICATE)
@@ -209,7 +285,7 @@ def _outcome(applied: tuple[Ticket, TicketChange | None] | None) -> Ingested:
     assert ticket.id is not None
     if change is None:
         return Ingested(Outcome.STALE, ticket.id)
-    return Ingested(Outcome.STORED, ticket.id, replace(change, ticket_id=ticket.id))
+    return surveys.outcome(ticket, replace(change, ticket_id=ticket.id))
 
 
 async def _tickets(session: AsyncSession,

@@ -30,7 +30,7 @@ PATH = "/webhooks/tickets"
 
 def add_ticket_webhook(app: web.Application, services: Services) -> None:
     intake = TicketIntake(services.sessions, services.settings.app, services.chat,
-                          SlaPolicy(services.settings.app))
+                          SlaPolicy(services.settings.app), services.clock)
     sources = services.settings.app.tickets.sources
     secrets = services.settings.secrets
     document = openapi_document()

@@ -15,7 +15,8 @@ from sqlmodel import select
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
-from bot.flows.csat import sampled_in, send_after, send_due, ticket_resolved
+from bot.flows.csat import send_due, ticket_resolved
+from bot.flows.csat_invitations import sampled_in, send_after
 from bot.metrics import Metrics
 from bot.services import Services
 from storage.csat import SurveyInvitation

@@ -19,6 +19,7 @@ from bot.config import AppConfig, parse_app_config
 from bot.flows.sla import SlaPolicy
 from bot.flows.ticket_intake import TicketIntake
 from bot.flows.tickets import Inbound, Outcome, TicketEvent, ingest_ticket_events
+from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
 from storage.ticket_stats import SlaState, ticket_sla
 from storage.tickets import Ticket
@@ -194,7 +195,7 @@ async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(sessions
 async def test_the_intake_applies_concurrent_events_together_and_answers_each(sessions, app):
     commits = []
     event.listen(sessions.kw["bind"].sync_engine, "commit", commits.append)
-    intake = TicketIntake(sessions, app, Chat(), SlaPolicy(app))
+    intake = TicketIntake(sessions, app, Chat(), SlaPolicy(app), lambda: at(0, 10))
     events = [Inbound(source="desk", delivery=f"d-{n}", event=TicketEvent(
         external_id=f"T-{n % 5}", status="resolved" if n >= 45 else "open",
         opened_at=at(0, 9), occurred_at=at(0, 9, n), priority="P1")) for n in range(50)]
@@ -207,13 +208,32 @@ async def test_the_intake_applies_concurrent_events_together_and_answers_each(se
     for n in range(45, 50):
         ticket = await stored(sessions, results[n].ticket_id)
         assert (ticket.status, ticket.last_event_at) == ("resolved", at(0, 9, n))
+    # Each resolution's survey was decided with it (nobody to ask: no requester given).
+    async with sessions() as session:
+        decided = (await session.exec(select(SurveyInvitation.ticket_id, SurveyInvitation.status,
+                                             SurveyInvitation.reason))).all()
+    assert sorted(decided) == sorted((results[n].ticket_id, "unreachable", "unknown_requester")
+                                     for n in range(45, 50))
+    assert all(results[n].surveys_done for n in range(45, 50))
+
+
+async def test_a_history_import_decides_no_surveys(sessions, app):
+    [ingested] = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), [Inbound(
+        source="desk", delivery="d-1", event=TicketEvent(
+            external_id="T-1", status="resolved", opened_at=at(0, 9), occurred_at=at(0, 10),
+            priority="P1"))])
+
+    assert ingested.change.newly_resolved and not ingested.surveys_done
+    async with sessions() as session:
+        assert (await session.exec(select(SurveyInvitation))).all() == []
 
 
 async def test_two_replicas_creating_the_same_tickets_at_once_make_each_once(database_url,
                                                                              app):
     engines = [create_engine(database_url) for _ in range(2)]
     try:
-        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app))
+        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app),
+                                lambda: at(0, 10))
                    for engine in engines]
         names = [f"T-{n}" for n in range(20)]
         # Each replica sees the tickets in the opposite order, with its own deliveries.

@@ -12,7 +12,8 @@ import pytest
 from aiohttp import web
 
 from bot.emulators.requests import SlackSender
-from bot.flows.csat import expire_due, sampled_in, send_due, ticket_reopened, ticket_resolved
+from bot.flows.csat import expire_due, send_due, ticket_reopened, ticket_resolved
+from bot.flows.csat_invitations import sampled_in
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import SERVICES, create_app
 

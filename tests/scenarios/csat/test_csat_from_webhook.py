@@ -74,7 +74,9 @@ async def test_a_reopening_event_withdraws_the_unanswered_survey(bot, slack, des
     reopened = await desk.send(event("open", "2026-01-14T10:05:00Z"))
 
     assert reopened.status == 200
-    [update] = slack.calls_to("chat.update")
+    # Withdrawn with the reopening; the message says so, updated in the background.
+    assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
+    [update] = await slack.wait_for("chat.update")
     assert update.args["ts"] == message["ts"]
     assert "withdrawn" in kit.text_of(update.args["blocks"])
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]

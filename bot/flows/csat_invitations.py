@@ -1,0 +1,199 @@
+"""Who is asked about which resolved ticket, and when: the CSAT fatigue rules, decided and
+recorded as survey invitations inside the caller's transaction; and the withdrawal of a survey
+when its ticket is reopened.
+
+`decide_surveys` takes the tickets a batch of ticket events resolved and records their
+invitations with a handful of statements however many there are, in the same transaction as
+the resolutions (see `bot.flows.tickets`): a resolution is never committed without its survey
+decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
+transaction is left out: a requester the directory cannot reach by chat must first be looked
+up on the chat platforms, which `bot.flows.csat.ticket_resolved` does once the transaction is
+over, and then records with `invite`.
+
+The rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked with
+the people's rows locked, so two replicas resolving tickets of one person cannot both pass; a
+batch counts its own decisions too), one ticket in `sample_one_in` (by a hash of the ticket's
+source and number, so every replica agrees), quiet hours in the person's own time zone. An
+invitation due now is recorded as claimed, so the scheduled sender leaves it to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Csat, QuietHours
+from bot.flows import directory
+from storage import csat as store
+from storage.csat import InvitationStatus
+from storage.models import Person
+from storage.tickets import Ticket, TicketStatus
+
+
+@dataclass(frozen=True)
+class Invited:
+    """An invitation just recorded for `ticket`."""
+
+    id: int
+    status: str
+    reason: str | None
+    claimed: bool
+    """Pending, due now, and claimed for sending by whoever recorded it."""
+    ticket: Ticket
+    person: Person | None
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """An unanswered invitation just voided because `ticket` was reopened."""
+
+    id: int
+    ticket: Ticket
+    message_ref: str | None
+    """The survey message to update, if it was sent."""
+
+
+Decisions = dict[int, Invited | None]
+"""By ticket id: the invitation recorded, or None when the ticket's survey was decided before
+(by an earlier resolution, or by another replica a moment ago)."""
+
+
+async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[Ticket],
+                         now: datetime) -> Decisions:
+    """Decide the surveys of `tickets`, resolved in this transaction (they have ids), and
+    record them in it. Left out: tickets that are open again, and tickets whose requester
+    has to be looked up on a chat platform first (see `needs_look_up`)."""
+    done = [ticket for ticket in tickets if ticket.status != TicketStatus.OPEN]
+    if not done:
+        return {}
+    before = await store.tickets_with_invitations(session, [ticket.id for ticket in done])
+    undecided = [ticket for ticket in done if ticket.id not in before]
+    people = (await _people_locked(session, {ticket.requester_id for ticket in undecided
+                                             if ticket.requester_id is not None})
+              if config.enabled else {})
+    ready = []
+    for ticket in undecided:
+        person = people.get(ticket.requester_id) if ticket.requester_id is not None else None
+        if not config.enabled or not needs_look_up(ticket, person):
+            ready.append((ticket, person, None))
+    decided: Decisions = dict.fromkeys(before)
+    decided.update(await invite(session, config, ready, now))
+    return decided
+
+
+async def withdraw_surveys(session: AsyncSession, tickets: Sequence[Ticket]
+                           ) -> dict[int, Withdrawn]:
+    """Void the unanswered invitations of `tickets`, reopened in this transaction; by ticket
+    id, those voided."""
+    by_id = {ticket.id: ticket for ticket in tickets if ticket.id is not None}
+    voided = await store.void_open(session, list(by_id), reason="reopened")
+    return {ticket_id: Withdrawn(invitation_id, by_id[ticket_id], message_ref)
+            for invitation_id, ticket_id, message_ref in voided}
+
+
+def needs_look_up(ticket: Ticket, person: Person | None) -> bool:
+    """Whether the requester is to be looked for on the chat platforms, by email, before
+    deciding: nobody on file, or nobody with a chat account, and an email to ask about."""
+    email = ticket.requester_email or (person.email if person else None)
+    return bool(email) and (person is None or not (person.slack_user_id or person.teams_user_id))
+
+
+async def requester_on_file(session: AsyncSession, ticket: Ticket) -> Person | None:
+    """The requester as the directory has them, by id or else by email."""
+    if ticket.requester_id is not None:
+        person = await session.get(Person, ticket.requester_id)
+        if person is not None:
+            return person
+    if not ticket.requester_email:
+        return None
+    return await directory.find_by_email(session, ticket.requester_email)
+
+
+async def invite(session: AsyncSession, config: Csat,
+                 requests: Sequence[tuple[Ticket, Person | None, str | None]],
+                 now: datetime) -> Decisions:
+    """Decide and record an invitation for each (ticket, requester or None, why nobody)."""
+    if not requests:
+        return {}
+    if config.enabled and config.min_days_between:
+        since = now - timedelta(days=config.min_days_between)
+        recent = await store.people_surveyed_since(
+            session, {person.id for _ticket, person, _why in requests if person is not None},
+            since)
+    else:
+        recent = None
+    rows, planned = [], {}
+    for ticket, person, unreachable in requests:
+        status, reason, at = _decide(config, ticket, person, unreachable, recent, now)
+        if status == InvitationStatus.PENDING and person is not None and recent is not None:
+            recent.add(person.id)  # the next ticket of theirs in this batch is throttled
+        claimed = status == InvitationStatus.PENDING and at is not None and at <= now
+        surveyed = person if status != InvitationStatus.UNREACHABLE else None
+        rows.append({"ticket_id": ticket.id, "person_id": surveyed.id if surveyed else None,
+                     "status": status, "reason": reason, "created_at": now, "send_after": at,
+                     "claimed_at": now if claimed else None})
+        planned[ticket.id] = (status, reason, claimed, ticket, surveyed)
+    recorded = await store.record_invitations(session, rows)
+    return {ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
+                        if ticket_id in recorded else None) for ticket_id in planned}
+
+
+async def _people_locked(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:
+    """The people, their rows locked in id order for the rest of the transaction: that
+    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.id).in_(sorted(ids)))
+                              .order_by(col(Person.id)).with_for_update())
+    return {person.id: person for person in rows.all() if person.id is not None}
+
+
+def _decide(config: Csat, ticket: Ticket, person: Person | None, unreachable: str | None,
+            recent: set[int] | None, now: datetime) -> tuple[str, str | None, datetime | None]:
+    """(status, reason, send_after) for a new invitation; `recent`: the people surveyed
+    within `min_days_between` days (None: no such limit)."""
+    if not config.enabled:
+        return InvitationStatus.SKIPPED, "disabled", None
+    if person is None:
+        return InvitationStatus.UNREACHABLE, unreachable or "unknown_requester", None
+    if not person.active:
+        return InvitationStatus.UNREACHABLE, "inactive", None
+    if not sampled_in(ticket.source, ticket.external_id, config.sample_one_in):
+        return InvitationStatus.SKIPPED, "sampled_out", None
+    if recent is not None and person.id in recent:
+        return InvitationStatus.SKIPPED, "throttled", None
+    return InvitationStatus.PENDING, None, send_after(now, person.tz, config.quiet_hours)
+
+
+def sampled_in(source: str, external_id: str, one_in: int) -> bool:
+    """Whether a ticket is in the sample: the same answer on every replica and every run."""
+    if one_in <= 1:
+        return True
+    digest = hashlib.sha256(f"{source}\x00{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % one_in == 0
+
+
+def send_after(now: datetime, tz: str, quiet: QuietHours | None) -> datetime:
+    """When a survey may go to someone in zone `tz`: now, or at the end of their quiet hours."""
+    if quiet is None:
+        return now
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    clock = local.time()
+    if quiet.start < quiet.end:
+        quiet_now, wake_day = quiet.start <= clock < quiet.end, local.date()
+    else:  # overnight, such as 20:00 to 08:00
+        quiet_now = clock >= quiet.start or clock < quiet.end
+        wake_day = local.date() + timedelta(days=1) if clock >= quiet.start else local.date()
+    if not quiet_now:
+        return now
+    return datetime.combine(wake_day, quiet.end, tzinfo=zone).astimezone(UTC)

@@ -9,8 +9,12 @@ timestamp, and sends the next event as soon as the last is answered. Every event
 delivery that changes a ticket, so each costs a real write. After a warm-up second the load
 runs for the measured seconds; the server then counts what it stored, so a fast answer cannot
 hide an event that was not written. Each database is measured twice: with CSAT switched off
-(the webhook's own work), then with every resolution surveying its requester before the desk
-gets its answer (directory look-up, DM through the Slack emulator), as it runs in production.
+(the webhook's own work), then with every resolution surveying its requester: no quiet hours
+and no per-person limit, so each resolution is a survey decided before the desk gets its
+answer and a DM through the Slack emulator right after (the worst case for the webhook; the
+default fatigue rules send far fewer). Once the load stops and the server's background work
+is done, the DMs the emulator received are counted against the surveys the server recorded
+as sent, so a survey cannot be lost behind a fast answer either.
 
     python bench/webhook.py [--seconds 10] [--concurrency 16] [--postgres URL]
 
@@ -41,7 +45,7 @@ import psycopg
 import uvloop
 import yaml
 from sqlalchemy.engine import make_url
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.config import load_settings
 from bot.demo.cast import app_config
@@ -49,6 +53,7 @@ from bot.demo.sandbox import sandbox, serve
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tickets import TicketSender
 from bot.server import SERVICES, create_app
+from storage.csat import SurveyInvitation
 from storage.engine import describe_url
 from storage.tickets import Ticket
 
@@ -67,7 +72,8 @@ TICKETS_CONFIG = {
 
 def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool,
                      conn: Connection) -> None:
-    """The server's process: serve until told to stop, then say how many tickets it holds.
+    """The server's process: serve until told to stop, then say how many tickets it holds
+    and how many surveys it sent.
 
     With `surveys`, each resolution surveys its requester at once (no quiet hours, so the
     figures do not depend on the hour the bench runs); without, CSAT is switched off and only
@@ -89,16 +95,21 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
 
 async def _serve(app, webhook_secret: str, conn: Connection) -> None:
     """Serve; on "mark" start counting this process's CPU time (all its threads), on "stop"
-    answer the tickets held and the CPU seconds used since the mark."""
+    answer the tickets held, the surveys recorded as sent (once the DMs still going out are
+    out) and the CPU seconds used since the mark."""
     async with serve(app) as url:
         conn.send((url, webhook_secret))
         marked = time.process_time()
         while await asyncio.to_thread(conn.recv) == "mark":
             marked = time.process_time()
         cpu = time.process_time() - marked
-        async with app[SERVICES].sessions() as session:
+        services = app[SERVICES]
+        await services.background.drain()
+        async with services.sessions() as session:
             tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
-        conn.send((tickets, cpu))
+            sent = (await session.exec(select(func.count()).select_from(SurveyInvitation).where(
+                col(SurveyInvitation.sent_at).is_not(None)))).one()
+        conn.send((tickets, sent, cpu))
 
 
 # --------------------------------------------------------------------------- the load
@@ -114,6 +125,10 @@ class Run:
     """Events answered 200 as stored, warm-up included."""
     tickets: int = 0
     """Tickets the server holds at the end."""
+    surveys_sent: int = 0
+    """Invitations the server recorded as sent, warm-up included."""
+    dms: int = 0
+    """chat.postMessage calls the Slack emulator answered, warm-up included."""
     stored_tickets: set[str] = field(default_factory=set)
     server_cpu: float = 0.0
     """CPU seconds the server process used from the measured start to the stop."""
@@ -199,8 +214,9 @@ async def bench_one(database_url: str | None, label: str, seconds: float,
             for sender in senders:
                 await sender.close()
             conn.send("stop")
-            run.tickets, run.server_cpu = await asyncio.to_thread(conn.recv)
+            run.tickets, run.surveys_sent, run.server_cpu = await asyncio.to_thread(conn.recv)
             await asyncio.to_thread(process.join, 30)
+            run.dms = len(slack.calls_to("chat.postMessage"))
     return run
 
 
@@ -224,15 +240,17 @@ def report(runs: list[Run], concurrency: int, seconds: float) -> str:
     rows = [f"Ticket webhook, signed events from {concurrency} clients for {seconds:g} s per "
             f"database, {os.cpu_count()} CPUs",
             f"{'database':<48}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-            f"{'tickets':>16}{'server CPU ms/event':>21}{'load avg':>14}"]
+            f"{'tickets':>12}{'DMs':>12}{'server CPU ms/event':>21}{'load avg':>14}"]
     for run in runs:
         tickets = f"{run.tickets}/{len(run.stored_tickets)}"
+        dms = f"{run.dms}/{run.surveys_sent}"
         rows.append(f"{run.database:<48}{len(run.latencies) / run.seconds:>10.0f}"
                     f"{run.percentile(50) * 1000:>9.1f}{run.percentile(99) * 1000:>9.1f}"
-                    f"{run.errors:>8}{tickets:>16}"
+                    f"{run.errors:>8}{tickets:>12}{dms:>12}"
                     f"{run.server_cpu * 1000 / max(len(run.latencies), 1):>21.2f}"
                     f"{f'{run.load[0]:.1f} -> {run.load[1]:.1f}':>14}")
-    rows.append("tickets: held by the server / touched by an event answered 'stored'; server "
+    rows.append("tickets: held by the server / touched by an event answered 'stored'; DMs: "
+                "received by the Slack emulator / surveys the server recorded as sent; server "
                 "CPU: its process time (all threads) per measured event; load avg: the "
                 "machine's 1-minute load average before -> after")
     return "\n".join(rows)
@@ -263,6 +281,10 @@ def main() -> None:
             sys.exit(f"{run.database}: {len(run.latencies)} event(s) stored, with "
                      f"{run.errors} error(s): nothing to measure")
     print(report(runs, args.concurrency, args.seconds))
+    lost = [run.database for run in runs
+            if run.tickets != len(run.stored_tickets) or run.dms != run.surveys_sent]
+    if lost:
+        sys.exit(f"stored tickets or sent surveys do not add up for: {', '.join(lost)}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import aiohttp
+import uvloop
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -82,14 +83,15 @@ async def _serve_until_stopped(make_app: Callable[[], web.Application], signing_
 
 def serve_target(target: str, database_url: str | None, slack_api_url: str,
                  conn: Connection) -> None:
-    """The target server's process: serve until the parent says stop."""
+    """The target server's process: serve until the parent says stop. Both targets run on
+    uvloop, as `touchpoint run` serves."""
     if target == BARE:
         signing_secret = secrets.token_hex(16)
-        asyncio.run(_serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url),
+        uvloop.run(_serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url),
                                          signing_secret, conn))
         return
     with sandbox(database_url) as box:
-        asyncio.run(_serve_until_stopped(
+        uvloop.run(_serve_until_stopped(
             lambda: create_app(box.settings(slack_api_url=slack_api_url)),
             box.signing_secret, conn))
 

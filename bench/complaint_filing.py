@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
+import uvloop
 import yaml
 from sqlalchemy import create_engine, text
 
@@ -58,7 +59,7 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, conn: Connect
                 conn.send((url, box.signing_secret, box.database_url))
                 await asyncio.to_thread(conn.recv)
 
-        asyncio.run(run())
+        uvloop.run(run())  # as `touchpoint run` serves
 
 
 @dataclass

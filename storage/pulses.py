@@ -74,6 +74,10 @@ class PulseCampaign(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    results_claimed_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="a replica took the results card to post; a lease")
+    results_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PulseDelivery(SQLModel, table=True):

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, select, update
+from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
@@ -36,6 +36,8 @@ ENQUEUE_BATCH = 500
 """People per insert when a campaign opens."""
 SEND_NOW = "now"
 """The stored send time of a pulse sent to everyone as it opens, not at a local time."""
+RESULTS_LEASE = timedelta(minutes=10)
+"""How long a replica that took a results card to post has before another posts it."""
 
 
 @dataclass(frozen=True)
@@ -192,17 +194,15 @@ async def open_recurring(services: Services, scheduled_for: datetime, definition
 # --------------------------------------------------------------------------- closing
 
 
-async def close_due_campaigns(services: Services) -> list[str]:
-    """Close every open campaign past its close time, drop what was not sent, and post the
-    results card to the digests channel; the state change is the claim (one replica posts).
-    """
+async def close_due_campaigns(services: Services) -> None:
+    """Close every open campaign past its close time and drop what was not sent (the state
+    change is the claim: one replica closes), then post every results card not out yet."""
     now = services.clock()
     async with services.sessions() as session:
         due = (await session.exec(
             select(PulseCampaign.id).where(col(PulseCampaign.status) == store.OPEN,
                                            col(PulseCampaign.closes_at) <= now))).all()
         await session.commit()
-    closed = []
     for campaign_id in due:
         async with services.sessions() as session:
             won = await session.exec(
@@ -211,23 +211,63 @@ async def close_due_campaigns(services: Services) -> list[str]:
                        col(PulseCampaign.status) == store.OPEN)
                 .values(status=store.CLOSED, closed_at=now)
                 .execution_options(preserve_rowcount=True))
-            if won.rowcount != 1:
-                await session.rollback()
-                continue
-            await session.exec(
-                update(PulseDelivery)
-                .where(col(PulseDelivery.campaign_id) == campaign_id,
-                       col(PulseDelivery.status) == store.PENDING)
-                .values(status=store.SKIPPED, reason="closed"))
+            if won.rowcount == 1:
+                await session.exec(
+                    update(PulseDelivery)
+                    .where(col(PulseDelivery.campaign_id) == campaign_id,
+                           col(PulseDelivery.status) == store.PENDING)
+                    .values(status=store.SKIPPED, reason="closed"))
             await session.commit()
-            results = await campaign_results(session, campaign_id, by=_segment_names(services))
+    await post_due_results(services)
+
+
+async def post_due_results(services: Services) -> None:
+    """Post the results card of every closed campaign whose card is not out yet.
+
+    Each card is claimed first, so one replica posts it; a claim older than `RESULTS_LEASE`
+    was a replica that died, and the card is posted again (twice after a crash at the wrong
+    moment is better than never). A card the platform refuses is left for the next tick.
+    """
+    now = services.clock()
+    async with services.sessions() as session:
+        due = (await session.exec(
+            select(PulseCampaign.id).where(
+                col(PulseCampaign.status) == store.CLOSED,
+                col(PulseCampaign.results_posted_at).is_(None),
+                or_(col(PulseCampaign.results_claimed_at).is_(None),
+                    col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE)))).all()
+        await session.commit()
+    for campaign_id in due:
+        async with services.sessions() as session:
+            won = await session.exec(
+                update(PulseCampaign)
+                .where(col(PulseCampaign.id) == campaign_id,
+                       col(PulseCampaign.results_posted_at).is_(None),
+                       or_(col(PulseCampaign.results_claimed_at).is_(None),
+                           col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE))
+                .values(results_claimed_at=now)
+                .execution_options(preserve_rowcount=True))
+            results = (await campaign_results(session, campaign_id, by=_segment_names(services))
+                       if won.rowcount == 1 else None)
             await session.commit()
-        await services.chat.post(services.settings.app.channels.digests,
-                                 Message("pulses/results", results.context(
-                                     services.settings.app.organisation.timezone),
-                                         sections=("text", "segments")))
-        closed.append(results.name)
-    return closed
+        if results is None:
+            continue
+        try:
+            await services.chat.post(services.settings.app.channels.digests,
+                                     Message("pulses/results", results.context(
+                                         services.settings.app.organisation.timezone),
+                                             sections=("text", "segments")))
+        except Exception as error:
+            log.warning("pulse %s: posting the results failed (%s); the next tick tries again",
+                        campaign_id, type(error).__name__)
+            posted = None
+        else:
+            posted = services.clock()
+        async with services.sessions() as session:
+            await session.exec(update(PulseCampaign)
+                               .where(col(PulseCampaign.id) == campaign_id)
+                               .values(results_posted_at=posted, results_claimed_at=None))
+            await session.commit()
 
 
 def _segment_names(services: Services) -> list[str]:

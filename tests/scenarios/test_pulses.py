@@ -425,3 +425,31 @@ async def test_someone_who_opts_out_mid_pulse_gets_no_reminder(pulse_bot, sender
     assert {(r.kind, r.status, r.reason) for r in rows if r.person_id == erin.id} == {
         ("invite", "sent", None), ("reminder-1", "skipped", "opted out"),
         ("reminder-2", "pending", None)}
+
+
+async def test_a_results_card_the_platform_refuses_is_posted_at_the_next_tick(pulse_bot,
+                                                                               sender, slack,
+                                                                               clock):
+    await start_pulse(sender, slack, "q4 7 anonymous")
+    clock.set(at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    await answer(sender, slack, FINANCE[0], 9)
+    slack.fail_next("chat.postMessage", 200, error="channel_not_found")
+
+    clock.set(at(8, 9))
+    await pulses.tick(pulse_bot.services, clock())
+
+    def cards() -> list:
+        return [c for c in slack.calls_to("chat.postMessage")
+                if c.args["channel"] == "C0DIGEST1" and not c.faulted]
+
+    assert cards() == []
+    [refused] = [c for c in slack.calls_to("chat.postMessage") if c.faulted]
+    assert refused.args["channel"] == "C0DIGEST1"
+
+    clock.set(at(8, 9, 1))
+    await pulses.tick(pulse_bot.services, clock())
+    await pulses.tick(pulse_bot.services, clock())  # once out, never again
+
+    [card] = cards()
+    assert "Response rate*: 10% (1 of 10 people reached)" in text_of(card.args)

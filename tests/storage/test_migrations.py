@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, inspect
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from storage.engine import sync_url
 from storage.migrate import alembic_config, schema_status, upgrade
@@ -143,3 +143,25 @@ def test_a_new_sqlite_database_is_left_in_wal_mode(tmp_path):
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert set(metadata.tables) <= tables
+
+
+def test_campaigns_closed_before_0009_are_not_given_a_second_results_card(database_url):
+    command.downgrade(alembic_config(database_url), "0008")
+    with connect(database_url) as connection:
+        for name, status, closed in (("old", "closed", "2026-11-01 10:00:00"),
+                                     ("running", "open", None)):
+            connection.execute(text(
+                "INSERT INTO pulse_campaign (name, template, audience, anonymity, min_group, "
+                "reminders, send_time, opens_at, closes_at, status, created_at, closed_at) "
+                "VALUES (:name, 'pulses/invite', '{}', 'anonymous', 5, '[]', '10:00', "
+                "'2026-10-01 10:00:00', '2026-11-01 10:00:00', :status, "
+                "'2026-10-01 09:00:00', :closed)"),
+                {"name": name, "status": status, "closed": closed})
+        connection.commit()
+
+    upgrade(database_url)
+
+    with connect(database_url) as connection:
+        rows = dict(connection.execute(text(
+            "SELECT name, results_posted_at IS NOT NULL FROM pulse_campaign")).all())
+    assert rows == {"old": True, "running": False}

@@ -15,7 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, cast, exists, func
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -162,9 +174,21 @@ async def open_by_age(session: AsyncSession, limit: int = 30) -> list[Complaint]
         .order_by(col(Complaint.created_at)).limit(limit))).all())
 
 
+RESOLVE_STAGES = ("resolve_reminder", "resolve_breach")
+"""Alerts about the resolution deadline, which a reopening sets again: sent once per round."""
+
+
+def alert_kind(stage: str, reopen_count: int) -> str:
+    """The key an SLA alert is claimed under: the stage, and for the resolution stages of a
+    reopened complaint, which reopening (the first round keeps the plain stage name)."""
+    if stage in RESOLVE_STAGES and reopen_count:
+        return f"{stage}:{reopen_count}"
+    return stage
+
+
 async def due_alerts(session: AsyncSession, now: datetime) -> list[tuple[Complaint, str]]:
-    """(complaint, alert kind) for every SLA reminder or breach due by `now` and not yet
-    claimed, oldest deadline first."""
+    """(complaint, alert stage) for every SLA reminder or breach due by `now` and not yet
+    claimed (under `alert_kind`), oldest deadline first."""
     found: list[tuple[Complaint, str]] = []
     stages = (
         ("acknowledge_reminder", Complaint.acknowledge_remind_at, Complaint.acknowledged_at),
@@ -172,14 +196,18 @@ async def due_alerts(session: AsyncSession, now: datetime) -> list[tuple[Complai
         ("resolve_reminder", Complaint.resolve_remind_at, Complaint.resolved_at),
         ("resolve_breach", Complaint.resolve_due_at, Complaint.resolved_at),
     )
-    for kind, deadline, done in stages:
-        sent = select(ComplaintAlert.complaint_id).where(col(ComplaintAlert.kind) == kind)
+    for stage, deadline, done in stages:
+        kind = (case((col(Complaint.reopen_count) == 0, stage),
+                     else_=stage + ":" + cast(col(Complaint.reopen_count), String))
+                if stage in RESOLVE_STAGES else literal(stage))
+        claimed = exists().where(col(ComplaintAlert.complaint_id) == col(Complaint.id),
+                                 col(ComplaintAlert.kind) == kind)
         rows = (await session.exec(
             select(Complaint).where(
                 col(Complaint.status).in_(Status.OPEN), col(done).is_(None),
-                col(deadline) <= now, col(Complaint.id).not_in(sent))
+                col(deadline) <= now, ~claimed)
             .order_by(col(deadline)))).all()
-        found.extend((row, kind) for row in rows)
+        found.extend((row, stage) for row in rows)
     return found
 
 

@@ -23,6 +23,7 @@ from bot.chat.port import ChatPort, MessageRef, Origin, Undeliverable
 from bot.config import Role
 from bot.flows import complaints_cards as cards
 from bot.flows.business_time import BusinessCalendar
+from bot.flows.complaints_filing import deadlines
 from bot.services import Services
 from storage import audit
 from storage.complaints import Complaint, Status
@@ -324,6 +325,12 @@ async def complaint_answer(session: AsyncSession, services: Services, actor: Per
         complaint.reopen_count += 1
         complaint.resolved_at = None
         complaint.resolve_business_s = None
+        # The resolution clock starts again from the reopening, with its own reminder and
+        # breach alerts (see `storage.complaints.alert_kind`): the first deadline has long
+        # been met or missed, and holding to it would escalate the moment "No" is pressed.
+        fresh = deadlines(services, now, complaint.impact)
+        complaint.resolve_due_at = fresh["resolve_due_at"]
+        complaint.resolve_remind_at = fresh["resolve_remind_at"]
         _record(session, complaint, actor_id, "reopened", before, satisfied=False)
     who = await parties(session, complaint)
     await session.commit()

@@ -4,8 +4,9 @@ satisfied?" half-way to the auto-close, then the close.
 
 Each reminder and escalation is claimed in `complaint_alert` (unique per complaint and kind)
 and committed before it is sent, so however many replicas run the check, and however often,
-each is sent at most once. An auto-close only happens while the complaint is still resolved,
-so it cannot undo a complainant's answer that arrived at the same moment.
+each is sent at most once (a reopening sets a new resolution deadline, whose reminder and
+escalation are claimed under their own kind). An auto-close only happens while the complaint
+is still resolved, so it cannot undo a complainant's answer that arrived at the same moment.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from storage.complaints import (
     Complaint,
     ComplaintAlert,
     Status,
+    alert_kind,
     due_alerts,
     satisfaction_reminder_kind,
     unanswered_resolutions,
@@ -50,7 +52,8 @@ async def send_sla_alerts(services: Services) -> int:
     for complaint, kind in due:
         async with services.sessions() as session:
             claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
-                                        kind=kind, sent_at=now)
+                                        kind=alert_kind(kind, complaint.reopen_count),
+                                        sent_at=now)
             if not claimed:
                 # Another replica (or an earlier run) has it.
                 await session.rollback()

@@ -130,6 +130,37 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
     assert await _status(bot, "closed")
 
 
+async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_alerts(
+        bot, slack, slack_sender, clock):
+    await slack_sender.command("/complain", "status", user_id=LEE)
+    await slack.wait_for_response(1)
+    complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
+    await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
+                              private_metadata=complaint.number,
+                              selects={"root_cause": "People"})
+    await kit.wait_until(lambda: _status(bot, "resolved"))
+
+    # Wednesday 10:00, long after the first deadline (Monday 17:00): Erin is not satisfied.
+    clock.now = kit.MONDAY_9AM + timedelta(days=2, hours=1)
+    await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number)
+    await kit.wait_until(lambda: _status(bot, "reopened"))
+
+    # Eight business hours from the reopening: Thursday 10:00. No breach for the old one.
+    [row] = await kit.complaints(bot)
+    assert row.resolve_due_at == kit.MONDAY_9AM + timedelta(days=3, hours=1)
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=2, hours=1, minutes=5))
+    assert [t for t in _dms(slack, LEE) if "was not resolved by" in t] == []
+
+    # Past the new deadline the leads hear of it, once.
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=3, hours=1, minutes=1))
+    await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=3, hours=2))
+    [breach] = [t for t in _dms(slack, LEE) if "was not resolved by" in t]
+    assert "Thu 03 Dec 2026" in breach
+    async with bot.services.sessions() as session:
+        kinds = sorted(a.kind for a in (await session.exec(select(ComplaintAlert))).all())
+    assert kinds == ["resolve_breach:1", "resolve_reminder:1"]
+
+
 async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
     clock.now = kit.MONDAY_9AM + timedelta(minutes=40)

@@ -16,6 +16,7 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.chat.message import Form
 from bot.chat.port import Profile
 from bot.flows import directory
 from bot.handlers.dispatcher import Dispatcher
@@ -30,6 +31,7 @@ from bot.teams.intents import (
     reference_of,
     teams_user_id,
 )
+from bot.teams.render import TeamsRenderer
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class TouchpointBot(ActivityHandler):
         self.sessions = services.sessions
         self.app = services.settings.app
         self.metrics = services.metrics
+        self.renderer = TeamsRenderer()
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
@@ -58,11 +61,27 @@ class TouchpointBot(ActivityHandler):
         if isinstance(intent, FormSubmit):
             invalid = await self.dispatcher.check_form(intent)
             if invalid is not None and invalid.errors and intent.origin is not None:
-                # Teams has no errors-in-the-form answer: send the card back, as typed, with
-                # each error under its field.
-                await self.dispatcher.services.chat.open_form(intent.origin, invalid)
+                await self._show_errors(turn_context, intent, invalid)
                 return
         await self.dispatcher.dispatch(intent)
+
+    async def _show_errors(self, turn_context: TurnContext, intent: FormSubmit,
+                           form: Form) -> None:
+        """Teams has no errors-in-the-form answer: the submitted card is replaced, in place,
+        by the same form as typed with each error under its field. Without the card's id (or
+        when Teams will not update it) the form comes as a new card instead."""
+        card_id = turn_context.activity.reply_to_id
+        if card_id:
+            card = self.renderer.form(form)
+            card.id = card_id
+            try:
+                await turn_context.update_activity(card)
+                return
+            except Exception as error:
+                log.warning("teams: the submitted card could not be updated (%s); sending the "
+                            "form again", type(error).__name__)
+        assert intent.origin is not None
+        await self.dispatcher.services.chat.open_form(intent.origin, form)
 
     async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
         for event in reactions_of(turn_context.activity):

@@ -39,10 +39,15 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     assert form["actions"][0]["data"] == {"callback_id": "complaint.file", "metadata": ""}
     card_id = connector.activities_in(PERSONAL)[-1]["id"]
 
-    # Invalid: the card comes back as typed, with each error under its field.
+    # Invalid: the submitted card itself turns into the form as typed, with each error
+    # under its field.
     bad = {**VALID, "description": " ", "ticket": "??"}
     await post(bot.url, submission(connector, card_id, bad, "1700000000201"))
-    [_, again] = await connector.wait_for("send", 2)
+    [again] = await connector.wait_for("update")
+    assert again.activity_id == card_id
+    assert len(connector.calls_of("send")) == 1
+    inputs = {item["id"]: item for item in card_of(again)["body"] if "id" in item}
+    assert inputs["ticket"]["value"] == "??"
     texts = [item.get("text") for item in card_of(again)["body"]]
     assert "Please tell us what happened." in texts
     assert any(t and t.startswith("That does not look like a ticket number") for t in texts)
@@ -126,3 +131,19 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
 async def _erin_told(slack, complaint) -> bool:
     return any("Tom Tech has acknowledged" in kit.blocks_text(m)
                for m in kit.dm_thread(slack, kit.ERIN, complaint))
+
+
+async def test_a_form_whose_card_cannot_be_updated_comes_back_as_a_new_card(bot, connector):
+    seed_erin(connector)
+    await post(bot.url, message(connector, "complain"))
+    await connector.wait_for("send")
+    card_id = connector.activities_in(PERSONAL)[-1]["id"]
+    connector.fail_next("update", 404)
+
+    bad = {**VALID, "description": " "}
+    await post(bot.url, submission(connector, card_id, bad, "1700000000401"))
+
+    [_, again] = await connector.wait_for("send", 2)
+    texts = [item.get("text") for item in card_of(again)["body"]]
+    assert "Please tell us what happened." in texts
+    assert await kit.complaints(bot) == []

@@ -108,8 +108,13 @@ class SlackChat:
             result = "ok" if response.status_code == 200 else str(response.status_code)
             self.metrics.outbound.labels("slack", "response_url", result).inc()
             return
-        await self.client.chat_postEphemeral(channel=origin.channel or origin.user_id,
-                                             user=origin.user_id, **rendered)
+        channel = origin.channel
+        if channel is None:
+            # A modal's submission comes from no channel: answer in the app's DM with the
+            # person (an ephemeral message needs a conversation, not a user id).
+            opened = await self.client.conversations_open(users=origin.user_id)
+            channel = opened["channel"]["id"]
+        await self.client.chat_postEphemeral(channel=channel, user=origin.user_id, **rendered)
 
     async def open_form(self, origin: Origin, form: Form) -> None:
         if not origin.trigger_id:

@@ -561,4 +561,6 @@ async def test_a_comment_form_with_no_survey_behind_it_is_refused_kindly(bot, sl
     assert texts == ["Please pick a score first; you can add a comment after that.",
                      "Sorry, I can't find that survey any more."]
     assert {call.args["user"] for call in ephemeral} == {ERIN}
+    # In the app's DM with her: an ephemeral message needs a conversation, not a user id.
+    assert {call.args["channel"] for call in ephemeral} == {dm(slack)}
     assert await kit.answers() == []

@@ -64,6 +64,10 @@ class Metrics:
         self.pulse_answers = Counter(
             "touchpoint_pulse_answers", "Pulse scores received: new answers and changed ones.",
             ["change"], registry=self.registry)
+        self.background_tasks = Gauge(
+            "touchpoint_background_tasks", "Background work (survey DMs and message updates) "
+            "started and not finished on this replica, waiting for a slot included.",
+            registry=self.registry)
         self.pulse_outbox = Gauge(
             "touchpoint_pulse_outbox", "Pulse deliveries in the outbox of every open or "
             "closed campaign by kind and status (pending, claimed, sent, failed, skipped), and "

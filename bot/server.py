@@ -102,6 +102,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics))
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         chat=Chat(*platforms), metrics=metrics, clock=clock)
+    metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 
     app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)

@@ -106,6 +106,8 @@ async def test_the_server_waits_for_background_work_when_it_shuts_down(make_sett
         done.append("slow")
 
     app[SERVICES].background.spawn("slow", slow)
+    # Counted in /metrics while it runs.
+    assert app[SERVICES].metrics.registry.get_sample_value("touchpoint_background_tasks") == 1
     await runner.cleanup()
 
     assert done == ["slow"]

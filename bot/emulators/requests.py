@@ -10,49 +10,24 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 from slack_sdk.signature import SignatureVerifier
+
+from .sender import Reply, Sender
 
 _ids = itertools.count(1)
 
 
-@dataclass
-class SlackReply:
-    status: int
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
-
-
-class SlackSender:
+class SlackSender(Sender):
     def __init__(self, bot_url: str, signing_secret: str, *, team_id: str = "T1",
                  response_base: str | None = None):
+        super().__init__()
         self.events_url = bot_url.rstrip("/") + "/slack/events"
         self.verifier = SignatureVerifier(signing_secret)
         self.team_id = team_id
         self.response_base = response_base
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> SlackSender:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
     def signed_headers(self, body: bytes, content_type: str, *,
                        timestamp: int | None = None) -> dict[str, str]:
@@ -63,11 +38,10 @@ class SlackSender:
             "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
         }
 
-    async def post_raw(self, body: bytes, headers: dict[str, str]) -> SlackReply:
-        async with self._http().post(self.events_url, data=body, headers=headers) as response:
-            return SlackReply(response.status, await response.text())
+    async def post_raw(self, body: bytes, headers: dict[str, str]) -> Reply:
+        return await self._post(self.events_url, body, headers)
 
-    async def _post_form(self, fields: dict[str, str], **extra_headers: str) -> SlackReply:
+    async def _post_form(self, fields: dict[str, str], **extra_headers: str) -> Reply:
         body = urlencode(fields).encode()
         headers = self.signed_headers(body, "application/x-www-form-urlencoded")
         headers.update(extra_headers)
@@ -78,7 +52,7 @@ class SlackSender:
         return f"{base.rstrip('/')}/{name}"
 
     async def command(self, command: str, text: str = "", *, user_id: str = "U0EMPL001",
-                      channel_id: str = "C0GENERAL", user_name: str = "someone") -> SlackReply:
+                      channel_id: str = "C0GENERAL", user_name: str = "someone") -> Reply:
         """A slash command as Slack posts it (form-encoded)."""
         n = next(_ids)
         return await self._post_form({
@@ -99,7 +73,7 @@ class SlackSender:
 
     async def click(self, action_id: str, value: str, *, user_id: str = "U0EMPL001",
                     channel_id: str = "D0DM00001", message_ts: str = "1700000000.000100",
-                    block_id: str = "actions") -> SlackReply:
+                    block_id: str = "actions") -> Reply:
         """A block_actions payload for a button in a message."""
         n = next(_ids)
         payload = {
@@ -121,7 +95,7 @@ class SlackSender:
     async def submit(self, callback_id: str, values: dict[str, str | list[str]], *,
                      user_id: str = "U0EMPL001", private_metadata: str = "",
                      view_id: str = "V0VIEW001", selects: dict[str, str] | None = None
-                     ) -> SlackReply:
+                     ) -> Reply:
         """A view_submission payload; each value sits in a block named after its field.
 
         A text is a plain_text_input's value, a list the users picked in a
@@ -147,7 +121,7 @@ class SlackSender:
         return await self._post_form({"payload": json.dumps(payload)})
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
-                    retry_num: int | None = None) -> SlackReply:
+                    retry_num: int | None = None) -> Reply:
         """An Events API delivery (JSON); `retry_num` adds Slack's retry headers."""
         body = json.dumps({
             "token": "legacy-verification-token-unused",

@@ -13,8 +13,9 @@ What this module owns:
   token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
   lets a test push envelopes and wait for their acks (`socket_send`) or ask the client to
   reconnect (`socket_disconnect`), as Slack does when it refreshes its connections.
-* The small helpers both emulators share, kept here so the emulator package stays at two
-  modules: `TokenBucket`, `Fault` and `CallLog`. `bot.emulators.teams` imports them.
+* The recording and fault helpers both emulators share: `TokenBucket`, `Fault` and
+  `CallLog`. `bot.emulators.teams` imports them. Serving on loopback (start, stop, `async
+  with`, the base URL) is `bot.emulators.loopback.LoopbackServer`, which both extend.
 
 What it does not own: the Events API and request signing (tests sign their own requests
 into the bot), Socket Mode redelivery of envelopes left unacknowledged, OAuth, and any Web
@@ -36,10 +37,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from .loopback import LoopbackServer
 
 __all__ = [
     "Call",
@@ -202,15 +205,6 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _server_url(runner: web.AppRunner | None) -> str:
-    if runner is None or not runner.addresses:
-        raise RuntimeError("the emulator is not running: call start() first")
-    host, port = runner.addresses[0][:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}/"
-
-
 # --------------------------------------------------------------------------- records
 
 
@@ -266,7 +260,7 @@ def _require(args: dict[str, Any], *names: str) -> None:
 # --------------------------------------------------------------------------- the emulator
 
 
-class SlackEmulator:
+class SlackEmulator(LoopbackServer):
     """A Slack Web API on loopback; see the module docstring."""
 
     TEAM_ID = "T1"
@@ -281,9 +275,8 @@ class SlackEmulator:
     MAX_PAGE_SIZE = 1000
 
     def __init__(self, *, tokens: Iterable[str] | None = None) -> None:
+        super().__init__()
         self._tokens = frozenset(tokens) if tokens is not None else None
-        self._runner: web.AppRunner | None = None
-        self._base = ""
         self._log: CallLog[Call] = CallLog("call(s) to")
         self._responses: CallLog[ResponsePost] = CallLog("response_url post(s) to")
         self._faults: dict[str, list[Fault]] = {}
@@ -326,50 +319,26 @@ class SlackEmulator:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
-        if self._runner is not None:
-            raise RuntimeError("the emulator is already running")
-        app = web.Application()
-        app.router.add_route("GET", "/api/{method}", self._handle_api)
-        app.router.add_route("POST", "/api/{method}", self._handle_api)
-        app.router.add_post("/response/{name}", self._handle_response_url)
-        app.router.add_post("/upload/{file_id}", self._handle_upload)
-        app.router.add_get("/socket-mode/{ticket}", self._handle_socket)
-        # No access log: the benchmark pushes thousands of calls through here.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
-        self._base = _server_url(runner)
-        return self
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("GET", "/api/{method}", self._handle_api)
+        router.add_route("POST", "/api/{method}", self._handle_api)
+        router.add_post("/response/{name}", self._handle_response_url)
+        router.add_post("/upload/{file_id}", self._handle_upload)
+        router.add_get("/socket-mode/{ticket}", self._handle_socket)
 
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
-        # Closed first: the runner would otherwise wait for the sockets' handlers to end.
+    async def _before_cleanup(self) -> None:
+        # The runner would otherwise wait for the sockets' handlers to end.
         await asyncio.gather(*(socket.ws.close(code=WSCloseCode.GOING_AWAY)
                                for socket in self._sockets))
-        await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:
         """Base URL for `AsyncWebClient(base_url=...)`; it ends with "/api/" as slack_sdk needs."""
-        if self._runner is None:
-            raise RuntimeError("the emulator is not running: call start() first")
-        return f"{self._base}api/"
+        return f"{self._base_url()}api/"
 
     def response_url(self, name: str) -> str:
         """A `response_url` on this emulator; posts to it are recorded under `name`."""
-        if self._runner is None:
-            raise RuntimeError("the emulator is not running: call start() first")
-        return f"{self._base}response/{name}"
+        return f"{self._base_url()}response/{name}"
 
     # ----------------------------------------------------------------- recorded calls
 

@@ -14,7 +14,7 @@ sends no `Authorization` header; the header is recorded so tests can assert that
 attachments upload and meetings APIs.
 
 The token bucket, fault record and call log are shared with the Slack emulator and live
-in `bot.emulators.slack`.
+in `bot.emulators.slack`; serving on loopback is `bot.emulators.loopback.LoopbackServer`.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-from .slack import CallLog, Fault, TokenBucket, _server_url
+from .loopback import LoopbackServer
+from .slack import CallLog, Fault, TokenBucket
 
 __all__ = ["BotConnectorEmulator", "Call"]
 
@@ -76,7 +77,7 @@ class _ConnectorError(Exception):
 _Handler = Callable[[Call], dict[str, Any] | list[Any] | None]
 
 
-class BotConnectorEmulator:
+class BotConnectorEmulator(LoopbackServer):
     """A Bot Connector service on loopback; see the module docstring."""
 
     # Activity ids count up from here and look like the epoch-millisecond ids Teams uses.
@@ -87,8 +88,7 @@ class BotConnectorEmulator:
     DEFAULT_PAGE_SIZE = 200
 
     def __init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self._base = ""
+        super().__init__()
         self._log: CallLog[Call] = CallLog("connector call(s) of kind")
         self._faults: dict[str, list[Fault]] = {}
         self._limits: dict[str, tuple[float, int, bool]] = {}
@@ -103,10 +103,7 @@ class BotConnectorEmulator:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
-        if self._runner is not None:
-            raise RuntimeError("the emulator is already running")
-        app = web.Application()
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
         conversation = "/v3/conversations/{conversation_id}"
         activity = conversation + "/activities/{activity_id}"
         routes: list[tuple[str, str, str, _Handler]] = [
@@ -124,32 +121,12 @@ class BotConnectorEmulator:
             ("GET", "/v3/teams/{team_id}", "get_team_details", self._team_details),
         ]
         for http_method, path, kind, handler in routes:
-            app.router.add_route(http_method, path, self._endpoint(kind, handler))
-        # No access log: the benchmark pushes thousands of calls through here.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
-        self._base = _server_url(runner)
-        return self
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+            router.add_route(http_method, path, self._endpoint(kind, handler))
 
     @property
     def url(self) -> str:
         """The serviceUrl to put on activities, with its trailing slash."""
-        if self._runner is None:
-            raise RuntimeError("the emulator is not running: call start() first")
-        return self._base
+        return self._base_url()
 
     # ----------------------------------------------------------------- recorded calls
 

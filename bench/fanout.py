@@ -27,18 +27,14 @@ import socket
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psycopg
 import yaml
 from sqlalchemy import func
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.config import load_settings
@@ -46,6 +42,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.flows.directory import sync_directory
 from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
+from harness import postgres_database
 from storage.engine import describe_url
 from storage.migrate import upgrade
 from storage.pulses import PulseDelivery
@@ -55,21 +52,6 @@ DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
                                 "postgresql://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = secrets.token_hex(16)
 DONE_TIMEOUT_S = 900.0
-
-
-@contextmanager
-def fresh_database(server: str):
-    """A new, migrated database on the server, dropped afterwards."""
-    name = f"tp_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -229,8 +211,9 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_SERVER,
                         help="a PostgreSQL server; the bench makes its own database there")
     args = parser.parse_args()
-    with fresh_database(args.database) as url, \
+    with postgres_database(args.database) as url, \
             tempfile.TemporaryDirectory(prefix="touchpoint-fanout-") as directory:
+        upgrade(url)
         found = asyncio.run(bench(args, url, Path(directory)))
     print(report(args, describe_url(args.database), found))
 

@@ -23,7 +23,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.config import load_settings
+from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.slack import SlackEmulator
 from bot.flows.directory import sync_directory
 from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
@@ -52,12 +52,6 @@ DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
                                 "postgresql://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = secrets.token_hex(16)
 DONE_TIMEOUT_S = 900.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_config(directory: Path, per_replica: float) -> Path:
@@ -76,21 +70,6 @@ def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match[1]) / 1024 if match else float("nan")
-
-
-async def wait_healthy(http: aiohttp.ClientSession, url: str, process) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            raise SystemExit(f"a replica exited early with {process.returncode}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"{url} never became healthy")
 
 
 async def sent_by(http: aiohttp.ClientSession, url: str) -> int:
@@ -126,7 +105,7 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
         async with aiohttp.ClientSession() as http:
             try:
                 for url, process in zip(urls, replicas, strict=True):
-                    await wait_healthy(http, url, process)
+                    await wait_healthy(url, process, within_s=60)
                 # Only now: both replicas' start-up directory syncs find nothing to change.
                 await asyncio.sleep(2)
                 slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,

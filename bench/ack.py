@@ -25,26 +25,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import secrets
-import statistics
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import aiohttp
-import uvloop
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.demo.sandbox import sandbox, serve
+from bot.demo.sandbox import sandbox
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.server import create_app
+from harness import ServerProcess, Timings, serve_until_stopped
 from storage.engine import describe_url
 
 WARMUP_S = 1.0
@@ -74,26 +71,18 @@ def bare_bolt_app(signing_secret: str, slack_api_url: str) -> web.Application:
     return app
 
 
-async def _serve_until_stopped(make_app: Callable[[], web.Application], signing_secret: str,
-                               conn: Connection) -> None:
-    async with serve(make_app()) as url:
-        conn.send((url, signing_secret))
-        await asyncio.to_thread(conn.recv)
-
-
 def serve_target(target: str, database_url: str | None, slack_api_url: str,
                  conn: Connection) -> None:
     """The target server's process: serve until the parent says stop. Both targets run on
     uvloop, as `touchpoint run` serves."""
     if target == BARE:
         signing_secret = secrets.token_hex(16)
-        uvloop.run(_serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url),
-                                         signing_secret, conn))
+        serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url), conn,
+                            signing_secret)
         return
     with sandbox(database_url) as box:
-        uvloop.run(_serve_until_stopped(
-            lambda: create_app(box.settings(slack_api_url=slack_api_url)),
-            box.signing_secret, conn))
+        serve_until_stopped(lambda: create_app(box.settings(slack_api_url=slack_api_url)),
+                            conn, box.signing_secret)
 
 
 # --------------------------------------------------------------------------- the load
@@ -104,24 +93,6 @@ SATURATED = "saturated"
 
 
 @dataclass
-class Run:
-    """What one target did over all its measured rounds of one phase."""
-
-    target: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    """Requests refused or failed, warm-up included."""
-    seconds: float = 0.0
-
-    def percentile(self, p: int) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies) / self.seconds
-
-
-@dataclass
 class Tally:
     """Commands acknowledged by a target, all phases and warm-ups included: each deserves an
     answer through its response_url."""
@@ -129,7 +100,7 @@ class Tally:
     sent: int = 0
 
 
-async def _send(sender: SlackSender, user_id: str, run: Run, tally: Tally,
+async def _send(sender: SlackSender, user_id: str, run: Timings, tally: Tally,
                 measured: bool) -> None:
     started = time.perf_counter()
     try:
@@ -145,7 +116,7 @@ async def _send(sender: SlackSender, user_id: str, run: Run, tally: Tally,
         run.latencies.append(time.perf_counter() - started)
 
 
-async def _paced(senders: list[SlackSender], rate: float, seconds: float, run: Run,
+async def _paced(senders: list[SlackSender], rate: float, seconds: float, run: Timings,
                  tally: Tally, measured: bool) -> None:
     """Send on a fixed schedule, not waiting for answers (an open loop, as Slack sends)."""
     started = time.perf_counter()
@@ -160,7 +131,7 @@ async def _paced(senders: list[SlackSender], rate: float, seconds: float, run: R
     await asyncio.gather(*in_flight)
 
 
-async def _saturating(senders: list[SlackSender], seconds: float, run: Run, tally: Tally,
+async def _saturating(senders: list[SlackSender], seconds: float, run: Timings, tally: Tally,
                       measured: bool) -> None:
     """Each client sends its next command as soon as the last is answered (a closed loop)."""
     until = time.perf_counter() + seconds
@@ -174,23 +145,19 @@ async def _saturating(senders: list[SlackSender], seconds: float, run: Run, tall
 
 
 class Target:
-    """One server under test, alone in its process, and the clients loading it."""
+    """One server under test, alone in its process, and the clients loading it; its `runs`
+    are what it did over all its measured rounds of each phase."""
 
     def __init__(self, name: str, database_url: str | None, slack: SlackEmulator):
         self.name = name
-        self.runs = {PACED: Run(name), SATURATED: Run(name)}
+        self.runs = {PACED: Timings(name), SATURATED: Timings(name)}
         self.tally = Tally()
         self._slack = slack
-        context = multiprocessing.get_context("spawn")
-        self._conn, theirs = context.Pipe()
-        self._process = context.Process(target=serve_target, daemon=True,
-                                        args=(name, database_url, slack.url, theirs))
-        self._process.start()
-        theirs.close()
+        self._server = ServerProcess(serve_target, name, database_url, slack.url)
         self._senders: list[SlackSender] = []
 
     async def ready(self, concurrency: int) -> None:
-        url, signing_secret = await asyncio.to_thread(self._conn.recv)
+        url, signing_secret = await self._server.started()
         self._senders = [SlackSender(url, signing_secret,
                                      response_base=self._slack.response_url(""))
                          for _ in range(concurrency)]
@@ -209,14 +176,12 @@ class Target:
     async def stop(self) -> None:
         for sender in self._senders:
             await sender.close()
-        if self._process.is_alive():
-            self._conn.send("stop")
-        await asyncio.to_thread(self._process.join, 30)
+        await self._server.stop()
 
 
 @dataclass
 class Outcome:
-    runs: dict[str, list[Run]]
+    runs: dict[str, list[Timings]]
     """Per phase: Touchpoint's run, then bare Bolt's."""
     sent: int
     answered: int
@@ -258,10 +223,10 @@ async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
 # --------------------------------------------------------------------------- the report
 
 
-def _table(title: str, runs: list[Run]) -> list[str]:
+def _table(title: str, runs: list[Timings]) -> list[str]:
     rows = [title, f"{'':<18}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"]
     for run in runs:
-        rows.append(f"{run.target:<18}{run.percentile(50) * 1000:>9.1f}"
+        rows.append(f"{run.label:<18}{run.percentile(50) * 1000:>9.1f}"
                     f"{run.percentile(99) * 1000:>9.1f}{run.per_second:>9.0f}{run.errors:>8}")
     ours, bare = runs
     rows.append(f"{'Touchpoint/bare':<18}{ours.percentile(50) / bare.percentile(50):>8.2f}x"
@@ -304,7 +269,7 @@ def main() -> None:
     for phase, runs in outcome.runs.items():
         for run in runs:
             if len(run.latencies) < 2:
-                sys.exit(f"{run.target} acknowledged {len(run.latencies)} {phase} command(s), "
+                sys.exit(f"{run.label} acknowledged {len(run.latencies)} {phase} command(s), "
                          f"with {run.errors} error(s): nothing to measure")
     print(report(outcome, args, "sqlite (temporary file)" if database_url is None
                  else describe_url(database_url)))

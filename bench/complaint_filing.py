@@ -18,23 +18,21 @@ import argparse
 import asyncio
 import itertools
 import json
-import multiprocessing
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-import uvloop
 import yaml
 from sqlalchemy import create_engine, text
 
 from bot.config import load_settings
 from bot.demo.cast import app_config
-from bot.demo.sandbox import sandbox, serve
+from bot.demo.sandbox import sandbox
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.server import create_app
+from harness import ServerProcess, percentile, serve_until_stopped
 from storage.engine import describe_url, sync_url
 
 INVALID_EVERY = 10
@@ -53,13 +51,8 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, conn: Connect
             "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": box.signing_secret,
             "SLACK_API_URL": slack_api_url, "DATABASE_URL": box.database_url,
             "TOUCHPOINT_CONFIG": str(path)})
-
-        async def run() -> None:
-            async with serve(create_app(settings, scheduler=False)) as url:
-                conn.send((url, box.signing_secret, box.database_url))
-                await asyncio.to_thread(conn.recv)
-
-        uvloop.run(run())  # as `touchpoint run` serves
+        serve_until_stopped(lambda: create_app(settings, scheduler=False), conn,
+                            box.signing_secret, box.database_url)
 
 
 @dataclass
@@ -71,7 +64,7 @@ class Run:
 
 
 def _ms(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
+    return percentile(values, p) * 1000
 
 
 async def _client(sender: SlackSender, n: int, until: float, run: Run,
@@ -109,13 +102,8 @@ async def bench(seconds: float, concurrency: int, database_url: str | None) -> t
     async with SlackEmulator() as slack:
         for i in range(USERS):
             slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(target=serve_touchpoint, daemon=True,
-                                  args=(database_url, slack.url, theirs))
-        process.start()
-        theirs.close()
-        url, secret, db_url = await asyncio.to_thread(ours.recv)
+        server = ServerProcess(serve_touchpoint, database_url, slack.url)
+        url, secret, db_url = await server.started()
         senders = [SlackSender(url, secret) for _ in range(concurrency)]
         run, counter = Run(), itertools.count(1)
         try:
@@ -131,8 +119,7 @@ async def bench(seconds: float, concurrency: int, database_url: str | None) -> t
         finally:
             for sender in senders:
                 await sender.close()
-            ours.send("stop")
-            await asyncio.to_thread(process.join, 30)
+            await server.stop()
         return run, stored, db_url
 
 

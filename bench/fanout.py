@@ -23,29 +23,26 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psycopg
 import yaml
 from sqlalchemy import func
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.config import load_settings
+from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.slack import SlackEmulator
 from bot.flows.directory import sync_directory
 from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
+from harness import postgres_database
 from storage.engine import describe_url
 from storage.migrate import upgrade
 from storage.pulses import PulseDelivery
@@ -55,27 +52,6 @@ DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
                                 "postgresql://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = secrets.token_hex(16)
 DONE_TIMEOUT_S = 900.0
-
-
-@contextmanager
-def fresh_database(server: str):
-    """A new, migrated database on the server, dropped afterwards."""
-    name = f"tp_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_config(directory: Path, per_replica: float) -> Path:
@@ -94,21 +70,6 @@ def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match[1]) / 1024 if match else float("nan")
-
-
-async def wait_healthy(http: aiohttp.ClientSession, url: str, process) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            raise SystemExit(f"a replica exited early with {process.returncode}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"{url} never became healthy")
 
 
 async def sent_by(http: aiohttp.ClientSession, url: str) -> int:
@@ -144,7 +105,7 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
         async with aiohttp.ClientSession() as http:
             try:
                 for url, process in zip(urls, replicas, strict=True):
-                    await wait_healthy(http, url, process)
+                    await wait_healthy(url, process, within_s=60)
                 # Only now: both replicas' start-up directory syncs find nothing to change.
                 await asyncio.sleep(2)
                 slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,
@@ -229,8 +190,9 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_SERVER,
                         help="a PostgreSQL server; the bench makes its own database there")
     args = parser.parse_args()
-    with fresh_database(args.database) as url, \
+    with postgres_database(args.database) as url, \
             tempfile.TemporaryDirectory(prefix="touchpoint-fanout-") as directory:
+        upgrade(url)
         found = asyncio.run(bench(args, url, Path(directory)))
     print(report(args, describe_url(args.database), found))
 

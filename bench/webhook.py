@@ -26,33 +26,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import secrets
-import statistics
 import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
-import psycopg
-import uvloop
 import yaml
-from sqlalchemy.engine import make_url
+from aiohttp import web
 from sqlmodel import col, func, select
 
 from bot.config import load_settings
 from bot.demo.cast import app_config
-from bot.demo.sandbox import sandbox, serve
+from bot.demo.sandbox import sandbox
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tickets import TicketSender
 from bot.server import SERVICES, create_app
+from harness import ServerProcess, Timings, postgres_database, serve_until_stopped
 from storage.csat import SurveyInvitation
 from storage.engine import describe_url
 from storage.tickets import Ticket
@@ -73,7 +68,7 @@ TICKETS_CONFIG = {
 def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool,
                      conn: Connection) -> None:
     """The server's process: serve until told to stop, then say how many tickets it holds
-    and how many surveys it sent.
+    and how many surveys it sent, and the CPU seconds it used since the bench's mark.
 
     With `surveys`, each resolution surveys its requester at once (no quiet hours, so the
     figures do not depend on the hour the bench runs); without, CSAT is switched off and only
@@ -89,38 +84,29 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
             "SLACK_SIGNING_SECRET": box.signing_secret, "SLACK_API_URL": slack_api_url,
             "DATABASE_URL": box.database_url, "TOUCHPOINT_WEBHOOK_SECRET": webhook_secret,
             "TOUCHPOINT_CONFIG": str(path)})
-        # On uvloop, as `touchpoint run` serves.
-        uvloop.run(_serve(create_app(settings, scheduler=False), webhook_secret, conn))
+        serve_until_stopped(lambda: create_app(settings, scheduler=False), conn,
+                            webhook_secret, report=_stored)
 
 
-async def _serve(app, webhook_secret: str, conn: Connection) -> None:
-    """Serve; on "mark" start counting this process's CPU time (all its threads), on "stop"
-    answer the tickets held, the surveys recorded as sent (once the DMs still going out are
-    out) and the CPU seconds used since the mark."""
-    async with serve(app) as url:
-        conn.send((url, webhook_secret))
-        marked = time.process_time()
-        while await asyncio.to_thread(conn.recv) == "mark":
-            marked = time.process_time()
-        cpu = time.process_time() - marked
-        services = app[SERVICES]
-        await services.background.drain()
-        async with services.sessions() as session:
-            tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
-            sent = (await session.exec(select(func.count()).select_from(SurveyInvitation).where(
-                col(SurveyInvitation.sent_at).is_not(None)))).one()
-        conn.send((tickets, sent, cpu))
+async def _stored(app: web.Application) -> tuple[int, int]:
+    """The tickets held and the surveys recorded as sent, once the DMs still going out are
+    out."""
+    services = app[SERVICES]
+    await services.background.drain()
+    async with services.sessions() as session:
+        tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
+        sent = (await session.exec(select(func.count()).select_from(SurveyInvitation).where(
+            col(SurveyInvitation.sent_at).is_not(None)))).one()
+    return tickets, sent
 
 
 # --------------------------------------------------------------------------- the load
 
 
 @dataclass
-class Run:
-    database: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
+class Run(Timings):
+    """One database's run, with or without surveys, as `label` says."""
+
     sent: int = 0
     """Events answered 200 as stored, warm-up included."""
     tickets: int = 0
@@ -134,9 +120,6 @@ class Run:
     """CPU seconds the server process used from the measured start to the stop."""
     load: tuple[float, float] = (0.0, 0.0)
     """The machine's 1-minute load average before and after."""
-
-    def percentile(self, p: int) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
 
 
 def ticket_lives(client: int) -> Iterator[dict[str, Any]]:
@@ -189,19 +172,14 @@ async def bench_one(database_url: str | None, label: str, seconds: float,
     async with SlackEmulator() as slack:
         for i in range(PEOPLE):
             slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
-        context = multiprocessing.get_context("spawn")
-        conn, theirs = context.Pipe()
-        process = context.Process(target=serve_touchpoint, daemon=True,
-                                  args=(database_url, slack.url, surveys, theirs))
-        process.start()
-        theirs.close()
-        url, webhook_secret = await asyncio.to_thread(conn.recv)
+        server = ServerProcess(serve_touchpoint, database_url, slack.url, surveys)
+        url, webhook_secret = await server.started()
         senders = [TicketSender(url, secret=webhook_secret) for _ in range(concurrency)]
         try:
             run.load = (os.getloadavg()[0], 0.0)
             for measured, span in ((False, WARMUP_S), (True, seconds)):
                 if measured:
-                    conn.send("mark")
+                    server.mark()
                 started = time.perf_counter()
                 # Warm-up and measured rounds carry on each client's own tickets.
                 await asyncio.gather(*(
@@ -213,24 +191,12 @@ async def bench_one(database_url: str | None, label: str, seconds: float,
         finally:
             for sender in senders:
                 await sender.close()
-            conn.send("stop")
-            run.tickets, run.surveys_sent, run.server_cpu = await asyncio.to_thread(conn.recv)
-            await asyncio.to_thread(process.join, 30)
+            stopped = await server.stop()
             run.dms = len(slack.calls_to("chat.postMessage"))
+    if stopped is None:
+        sys.exit(f"{run.label}: the server's process ended before the run did")
+    (run.tickets, run.surveys_sent), run.server_cpu = stopped.report, stopped.cpu
     return run
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server, dropped afterwards."""
-    name = f"tp_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --------------------------------------------------------------------------- the report
@@ -244,7 +210,7 @@ def report(runs: list[Run], concurrency: int, seconds: float) -> str:
     for run in runs:
         tickets = f"{run.tickets}/{len(run.stored_tickets)}"
         dms = f"{run.dms}/{run.surveys_sent}"
-        rows.append(f"{run.database:<48}{len(run.latencies) / run.seconds:>10.0f}"
+        rows.append(f"{run.label:<48}{run.per_second:>10.0f}"
                     f"{run.percentile(50) * 1000:>9.1f}{run.percentile(99) * 1000:>9.1f}"
                     f"{run.errors:>8}{tickets:>12}{dms:>12}"
                     f"{run.server_cpu * 1000 / max(len(run.latencies), 1):>21.2f}"
@@ -278,10 +244,10 @@ def main() -> None:
                                                   args.concurrency, surveys)))
     for run in runs:
         if len(run.latencies) < 2:
-            sys.exit(f"{run.database}: {len(run.latencies)} event(s) stored, with "
+            sys.exit(f"{run.label}: {len(run.latencies)} event(s) stored, with "
                      f"{run.errors} error(s): nothing to measure")
     print(report(runs, args.concurrency, args.seconds))
-    lost = [run.database for run in runs
+    lost = [run.label for run in runs
             if run.tickets != len(run.stored_tickets) or run.dms != run.surveys_sent]
     if lost:
         sys.exit(f"stored tickets or sent surveys do not add up for: {', '.join(lost)}")

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.requests import SlackSender
 from storage.engine import create_engine, session_factory
 from storage.models import Person
@@ -23,28 +22,6 @@ BOT_TOKEN = "xoxb-shutdown-7f3a9c1e-token"
 SIGNING_SECRET = "shutdown-signing-secret-5d2b8e"
 SEEDED_PEOPLE = 3
 """The people tests/conftest.py seeds into the Slack emulator, besides a bot."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process,
-                        within_s: float = 30.0) -> None:
-    deadline = time.monotonic() + within_s
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            assert process.returncode is None, "touchpoint run exited before serving"
-            try:
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{url}/healthz never answered 200")
 
 
 async def _wait_for_people(database_url: str, count: int, within_s: float = 15.0) -> None:
@@ -65,7 +42,7 @@ async def _wait_for_people(database_url: str, count: int, within_s: float = 15.0
 
 
 async def test_sigterm_finishes_acknowledged_work_then_exits_0(sqlite_url, slack, cli_env):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
@@ -75,7 +52,7 @@ async def test_sigterm_finishes_acknowledged_work_then_exits_0(sqlite_url, slack
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     output = asyncio.create_task(process.communicate())
     try:
-        await _wait_healthy(url, process)
+        await wait_healthy(url, process)
         await _wait_for_people(sqlite_url, SEEDED_PEOPLE)
         # Someone the start-up sync did not meet, so answering them needs users.info.
         slack.add_user(id="U0NEWBIE1", name="nina.new", email="nina@example.com")

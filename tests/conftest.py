@@ -1,5 +1,9 @@
 """The test kit: databases (SQLite and PostgreSQL), the local Slack and Bot Connector
-emulators, a running bot on loopback, and signed senders into it.
+emulators, a running bot on loopback, signed senders into it, and the services a flow tested
+on its own is called with.
+
+A feature's kit overrides only what differs: `settings` (its app.yaml section), `bot_options`
+(a test's `clock=`, `scheduler=False`, ...), `slack` (more people), `chat` (a recording port).
 
 PostgreSQL runs when TOUCHPOINT_TEST_POSTGRES names a server (the Makefile and CI set it);
 when it is set and the server does not answer, the tests fail instead of skipping.
@@ -22,12 +26,18 @@ import yaml
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from bot.chat.port import ChatPort
+from bot.chat.router import Chat
 from bot.config import Settings, load_settings
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
+from bot.metrics import Metrics
 from bot.server import SERVICES, create_app
-from bot.services import Services
+from bot.services import Clock, Services
+from bot.slack.chat import SlackChat
+from bot.slack.client import make_client
+from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 
 
@@ -252,3 +262,21 @@ async def slack_sender(bot: RunningBot, slack: SlackEmulator) -> AsyncIterator[S
     async with SlackSender(bot.url, SIGNING_SECRET,
                            response_base=slack.response_url("")) as sender:
         yield sender
+
+
+@pytest.fixture
+def chat(slack: SlackEmulator) -> ChatPort:
+    """The chat port a flow tested on its own talks to: Slack's, at the emulator. A module
+    that records what a flow asks of the port overrides it."""
+    metrics = Metrics()
+    return Chat(SlackChat(make_client(BOT_TOKEN, slack.url, metrics), metrics))
+
+
+@pytest.fixture
+async def services(settings: Settings, chat: ChatPort, clock: Clock) -> AsyncIterator[Services]:
+    """What a flow is called with when it is tested on its own, without the app: the test
+    database, `chat`, and the `clock` the test module gives (there is no default)."""
+    engine = create_engine(settings.secrets.database_url.get_secret_value())
+    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                   chat=chat, metrics=Metrics(), clock=clock)
+    await engine.dispose()

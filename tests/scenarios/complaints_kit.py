@@ -1,4 +1,4 @@
-"""Shared steps of the complaint scenarios: a bot on a controlled clock, filing through the
+"""Shared steps of the complaint scenarios: the bot on a controlled clock, filing through the
 real Slack protocol, and reading back what the emulators recorded."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,11 +14,10 @@ from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
-from bot.server import create_app
 from storage.complaints import Complaint
 from storage.models import AuditEvent
 from tests.clock import Clock
-from tests.conftest import RunningBot, start_bot
+from tests.conftest import RunningBot
 
 TRIAGE = "C0TRIAGE1"
 TEAMS_TRIAGE = "19:triage@thread.tacv2"
@@ -27,8 +25,6 @@ ERIN, TOM, LEE = "U0EMPL001", "U0TECH001", "U0LEAD001"
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Europe/London is on UTC in winter
 
 _views = itertools.count(1)
-
-
 
 
 @pytest.fixture
@@ -44,11 +40,10 @@ def settings(make_settings, connector):
 
 
 @pytest.fixture
-async def bot(settings, clock) -> AsyncIterator[RunningBot]:
-    """The real application on the test's clock; scheduled jobs are called by the tests."""
-    runner, running = await start_bot(create_app(settings, clock=clock, scheduler=False))
-    yield running
-    await runner.cleanup()
+def bot_options(clock: Clock) -> dict[str, Any]:
+    """The running bot (tests/conftest.py) on the test's clock; scheduled jobs are called by
+    the tests."""
+    return {"clock": clock, "scheduler": False}
 
 
 def new_view_id() -> str:

@@ -1,5 +1,9 @@
-"""What the pulse scenarios share: a workspace of people in segments, a bot with a clock the
-test moves, and ways to read the pulse DMs the Slack emulator received."""
+"""What the pulse scenarios share: a workspace of people in segments, the running bot's options
+(a clock the test moves, the pulse sender on), and ways to read the pulse DMs the Slack
+emulator received.
+
+The fixtures here are taken into a test module by name, e.g.
+``bot_options, clock = pulse_kit.bot_options, pulse_kit.clock``."""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from bot.emulators.slack import SlackEmulator
 from bot.flows.directory import sync_directory
 from bot.services import Services
 from storage.pulses import PulseAnswer, PulseDelivery
+from tests.clock import Clock
 
 # A Tuesday. London is on UTC in December, New York five hours behind, Tokyo nine ahead.
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -22,6 +28,16 @@ SALES = ["U0SAL0001", "U0SAL0002"]
 TOKYO = "U0TOKYO01"
 
 
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def bot_options(clock: Clock) -> dict[str, Any]:
+    """The running bot (tests/conftest.py) on the test's clock, with the pulse sender but
+    without the scheduler: the tests move the clock and the sender sends what falls due."""
+    return {"clock": clock, "scheduler": False, "pulse_sender": True}
 
 
 def seed_people(slack: SlackEmulator) -> None:

@@ -15,7 +15,7 @@ from storage.models import Person
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TEAMS_TRIAGE, TOM, TRIAGE
 
-bot, clock, settings = kit.bot, kit.clock, kit.settings
+bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 
 async def test_complain_opens_the_form_with_the_typed_text(bot, slack, slack_sender):

@@ -18,7 +18,7 @@ from storage.models import AuditEvent, Person
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE
 
-bot, clock, settings = kit.bot, kit.clock, kit.settings
+bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 
 async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, connector,

@@ -15,7 +15,7 @@ from storage.complaints import claim_number
 from tests.conftest import SIGNING_SECRET, start_bot
 from tests.scenarios import complaints_kit as kit
 
-clock = kit.clock
+bot_options, clock = kit.bot_options, kit.clock
 SUBMISSIONS = {"postgresql": 40, "sqlite": 12}
 REPLICAS = {"postgresql": 2, "sqlite": 1}
 
@@ -34,11 +34,11 @@ def _backend(database_url: str) -> str:
 
 
 @pytest.fixture
-async def replicas(settings, clock, slack, database_url) -> AsyncIterator[list[tuple]]:
+async def replicas(settings, bot_options, slack, database_url) -> AsyncIterator[list[tuple]]:
     """Running replicas of the bot on one database, each with its own Slack sender."""
     started = []
     for _ in range(REPLICAS[_backend(database_url)]):
-        runner, running = await start_bot(create_app(settings, clock=clock, scheduler=False))
+        runner, running = await start_bot(create_app(settings, **bot_options))
         sender = SlackSender(running.url, SIGNING_SECRET, response_base=slack.response_url(""))
         started.append((runner, running, sender))
     yield [(running, sender) for _runner, running, sender in started]

@@ -15,7 +15,7 @@ from storage.complaints import ComplaintAlert
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE
 
-bot, clock, settings = kit.bot, kit.clock, kit.settings
+bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 
 def _thread_replies(slack, complaint) -> list[str]:

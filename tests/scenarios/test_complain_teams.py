@@ -11,7 +11,7 @@ from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import TEAMS_TRIAGE, TOM
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 
-bot, clock, settings = kit.bot, kit.clock, kit.settings
+bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 VALID = {"description": "My laptop has been in repair <at>for</at> three weeks",
          "service": "Laptops and devices", "category": "Communication", "impact": "medium",

@@ -6,25 +6,22 @@ group under K answers withheld. The clock is the test's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 import sqlalchemy
 from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
+from bot.emulators.slack import SlackEmulator
 from bot.flows import pulses
-from bot.server import create_app
 from storage.models import Person
-from tests.clock import Clock
-from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
+from tests.conftest import RunningBot
+from tests.scenarios import pulse_kit
 from tests.scenarios.pulse_kit import (
     EVERYONE,
     FINANCE,
     LONDON,
     SALES,
-    START,
     TOKYO,
     answers,
     at,
@@ -42,28 +39,31 @@ from tests.scenarios.pulse_kit import (
     text_of,
 )
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
+bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 
 
 @pytest.fixture
-async def pulse_bot(make_settings, slack, clock) -> AsyncIterator[RunningBot]:
+def settings(make_settings):
+    return make_settings(config=configure, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
+
+
+@pytest.fixture
+async def slack(slack: SlackEmulator) -> SlackEmulator:
     seed_people(slack)
-    settings = make_settings(config=configure, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
-    runner, running = await start_bot(create_app(settings, clock=clock, scheduler=False,
-                                                 pulse_sender=True))
-    await sync(running.services)
-    yield running
-    await runner.cleanup()
+    return slack
 
 
 @pytest.fixture
-async def sender(pulse_bot, slack) -> AsyncIterator[SlackSender]:
-    async with SlackSender(pulse_bot.url, SIGNING_SECRET,
-                           response_base=slack.response_url("")) as sender:
-        yield sender
+async def pulse_bot(bot: RunningBot) -> RunningBot:
+    """The running bot, with the workspace's people already in its directory."""
+    await sync(bot.services)
+    return bot
+
+
+@pytest.fixture
+def sender(pulse_bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
+    """Signed Slack requests, sent once the directory is synced."""
+    return slack_sender
 
 
 async def start_pulse(sender: SlackSender, slack, text: str) -> str:

@@ -4,31 +4,24 @@ Action.Submit buttons, and the card is updated in place."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.emulators.requests import SlackSender
-from bot.server import create_app
 from storage.pulses import PulseAnswer
-from tests.clock import Clock
-from tests.conftest import SIGNING_SECRET, RunningBot, start_bot
-from tests.scenarios.pulse_kit import START, answers, eventually
+from tests.scenarios import pulse_kit
+from tests.scenarios.pulse_kit import answers, eventually
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
 
 ANN = {"id": "29:1ann-teams-id", "name": "Ann Andersen",
        "aadObjectId": "7a1b2c3d-0000-4000-8000-00000000a001"}
 ANN_CHAT = "a:1ann-personal-chat"
 
+bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
+
 
 @pytest.fixture
-async def teams_bot(make_settings, connector) -> AsyncIterator[RunningBot]:
-    settings = make_settings(config=lambda raw: raw.update(
+def settings(make_settings, connector):
+    return make_settings(config=lambda raw: raw.update(
         teams={"service_url": connector.url}, pulses={"poll_seconds": 0.05}))
-    runner, running = await start_bot(create_app(settings, clock=Clock(START), scheduler=False,
-                                                 pulse_sender=True))
-    yield running
-    await runner.cleanup()
 
 
 def buttons_of(card: dict) -> dict[str, dict]:
@@ -37,20 +30,18 @@ def buttons_of(card: dict) -> dict[str, dict]:
             for action in block["actions"]}
 
 
-async def test_a_teams_only_person_answers_on_the_card(teams_bot, connector, slack):
+async def test_a_teams_only_person_answers_on_the_card(bot, connector, slack_sender):
     connector.add_member(ANN_CHAT, id=ANN["id"], name=ANN["name"],
                          aad_object_id=ANN["aadObjectId"], email="ann@example.com",
                          tenant_id=TENANT)
     # Installing the app (here: a first message) is what lets the bot message Ann later.
-    status, _ = await post(teams_bot.url, message(connector, "pulses", conversation=ANN_CHAT,
-                                                  sender=ANN))
+    status, _ = await post(bot.url, message(connector, "pulses", conversation=ANN_CHAT,
+                                            sender=ANN))
     assert status == 201
     await connector.wait_for("send")
     connector.clear()
 
-    async with SlackSender(teams_bot.url, SIGNING_SECRET,
-                           response_base=slack.response_url("")) as sender:
-        await sender.command("/touchpoint", "pulse create teams-q4 7 now", user_id="U0LEAD001")
+    await slack_sender.command("/touchpoint", "pulse create teams-q4 7 now", user_id="U0LEAD001")
     [sent] = await connector.wait_for("send")
     assert sent.conversation_id == ANN_CHAT
     card = card_of(sent)
@@ -61,13 +52,13 @@ async def test_a_teams_only_person_answers_on_the_card(teams_bot, connector, sla
     [stored] = [a for a in connector.activities_in(ANN_CHAT)
                 if "How likely" in str(a.get("attachments"))]
     # Action.Submit arrives as a message carrying the action's data, in reply to the card.
-    status, _ = await post(teams_bot.url, message(
+    status, _ = await post(bot.url, message(
         connector, None, conversation=ANN_CHAT, sender=ANN, value=choices["pulse.score.7"],
         replyToId=stored["id"]))
     assert status == 201
 
     async def answered() -> list[PulseAnswer]:
-        return await answers(teams_bot.services)
+        return await answers(bot.services)
 
     [kept] = await eventually(answered)
     assert kept.score == 7 and kept.person_id is not None

@@ -3,7 +3,6 @@ deadlines in business hours, filing once per submission, role checks and status 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,10 +13,8 @@ from bot.chat.port import MessageRef, Origin
 from bot.flows import complaints_lifecycle as lifecycle
 from bot.flows.complaints_filing import complaint_file, deadlines
 from bot.flows.complaints_forms import Filing
-from bot.metrics import Metrics
 from bot.services import Services
 from storage.complaints import Complaint
-from storage.engine import create_engine, session_factory
 from storage.models import Person
 from tests.clock import Clock
 
@@ -57,15 +54,14 @@ class RecordingChat:
         self.sent.append(("form", origin.user_id, form))
 
 
+@pytest.fixture
+def chat() -> RecordingChat:
+    return RecordingChat()
 
 
 @pytest.fixture
-async def services(make_settings) -> AsyncIterator[Services]:
-    settings = make_settings()
-    engine = create_engine(settings.secrets.database_url.get_secret_value())
-    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                   chat=RecordingChat(), metrics=Metrics(), clock=Clock(FRIDAY_4PM))
-    await engine.dispose()
+def clock() -> Clock:
+    return Clock(FRIDAY_4PM)
 
 
 async def _person(services: Services, user_id: str, role: str) -> Person:
@@ -80,11 +76,7 @@ def _origin(user_id: str) -> Origin:
     return Origin("slack", user_id, channel="C1", response_url="http://127.0.0.1:9/r")
 
 
-def test_deadlines_skip_nights_weekends_and_holidays(make_settings):
-    settings = make_settings()
-    services = Services(settings=settings, engine=None, sessions=None,  # type: ignore[arg-type]
-                        chat=RecordingChat(), metrics=Metrics(), clock=Clock(FRIDAY_4PM))
-
+async def test_deadlines_skip_nights_weekends_and_holidays(services):
     found = deadlines(services, FRIDAY_4PM, "medium")
 
     # 4 business hours from Friday 16:00 (hours 09:00-17:00, London = UTC in December):

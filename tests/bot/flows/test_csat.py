@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,10 +16,8 @@ from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
 from bot.flows.csat import send_due, ticket_resolved
 from bot.flows.csat_invitations import sampled_in, send_after
-from bot.metrics import Metrics
 from bot.services import Services
 from storage.csat import SurveyInvitation
-from storage.engine import create_engine, session_factory
 from storage.models import Person
 from storage.tickets import Ticket
 from tests.clock import Clock
@@ -106,8 +103,6 @@ class RecordingChat:
         raise AssertionError("no update expected")
 
 
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOON)
@@ -124,13 +119,8 @@ def csat_config() -> dict:
 
 
 @pytest.fixture
-async def services(make_settings, database_url, chat, clock, csat_config
-                   ) -> AsyncIterator[Services]:
-    settings = make_settings(config=lambda raw: raw.update(csat=csat_config))
-    engine = create_engine(database_url)
-    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                   chat=chat, metrics=Metrics(), clock=clock)  # type: ignore[arg-type]
-    await engine.dispose()
+def settings(make_settings, csat_config):
+    return make_settings(config=lambda raw: raw.update(csat=csat_config))
 
 
 async def person(services: Services, name: str, tz: str = "Europe/London") -> Person:

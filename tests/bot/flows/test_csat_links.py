@@ -3,7 +3,6 @@ the kudos it became), and who may log an answer as a complaint, on both database
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,15 +14,14 @@ from bot.chat.port import MessageRef, Origin
 from bot.flows.csat import Survey, praise_of
 from bot.flows.csat_links import log_complaint
 from bot.intents import ButtonPress
-from bot.metrics import Metrics
 from bot.services import Services
 from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
 from storage.csat_links import SurveyKudos
-from storage.engine import create_engine, session_factory
 from storage.kudos import KudosVoucher
 from storage.models import Person
 from storage.tickets import Ticket
+from tests.clock import Clock
 
 NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
 
@@ -49,13 +47,13 @@ def kudos_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def services(make_settings, database_url, chat, kudos_config
-                   ) -> AsyncIterator[Services]:
-    settings = make_settings(config=lambda raw: raw.update(kudos=kudos_config))
-    engine = create_engine(database_url)
-    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                   chat=chat, metrics=Metrics(), clock=lambda: NOON)  # type: ignore[arg-type]
-    await engine.dispose()
+def clock() -> Clock:
+    return Clock(NOON)
+
+
+@pytest.fixture
+def settings(make_settings, kudos_config):
+    return make_settings(config=lambda raw: raw.update(kudos=kudos_config))
 
 
 async def answered(services: Services, score: int, comment: str | None, *,

@@ -13,11 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import Profile
-from bot.chat.router import Chat
 from bot.flows.directory import lookup_by_email, record_profile_change, upsert_profile
-from bot.metrics import Metrics
-from bot.slack.chat import SlackChat
-from bot.slack.client import make_client
 from storage.engine import create_engine, session_factory
 from storage.models import Person
 
@@ -32,12 +28,6 @@ async def engine(database_url) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
-
-
-@pytest.fixture
-def chat(slack) -> Chat:
-    metrics = Metrics()
-    return Chat(SlackChat(make_client("xoxb-test", slack.url, metrics), metrics))
 
 
 async def everyone(sessions) -> list[Person]:

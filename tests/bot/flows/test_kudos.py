@@ -3,7 +3,6 @@ giver's week, leaderboard periods, and `give` itself against the Slack emulator.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,17 +10,12 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.port import Origin
-from bot.chat.router import Chat
 from bot.flows import kudos
 from bot.flows.kudos_board import period_bounds
 from bot.intents import Mention
-from bot.metrics import Metrics
-from bot.services import Services
-from bot.slack.chat import SlackChat
-from bot.slack.client import make_client
-from storage.engine import create_engine, session_factory
 from storage.kudos import KudosLedger, KudosVoucher
 from storage.models import Person
+from tests.clock import Clock
 
 TOM = Mention("U0TECH001", "tom.tech")
 TINA = Mention("U0TECH002", "Tina Tech")
@@ -83,14 +77,10 @@ def test_leaderboard_periods_are_in_the_readers_zone(period, start, end):
 
 
 @pytest.fixture
-async def services(settings, slack) -> AsyncIterator[Services]:
-    engine = create_engine(settings.secrets.database_url.get_secret_value())
-    metrics = Metrics()
-    chat = Chat(SlackChat(make_client("xoxb-test", slack.url, metrics), metrics))
-    yield Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                   chat=chat, metrics=metrics,
-                   clock=lambda: datetime(2026, 3, 4, 12, tzinfo=UTC))
-    await engine.dispose()
+def clock() -> Clock:
+    """A Wednesday noon, for tests/conftest.py's `services` (whose chat port is Slack's, at
+    the emulator)."""
+    return Clock(datetime(2026, 3, 4, 12, tzinfo=UTC))
 
 
 async def test_give_stores_once_and_answers_through_the_port(services, slack):

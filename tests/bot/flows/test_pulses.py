@@ -3,7 +3,6 @@ cooldown, and what the sender does with people it must not or cannot reach."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -73,15 +72,19 @@ def test_the_fatigue_cooldown():
     assert cooldown_end(surveyed, 14) == utc(2026, 12, 9, 12)
 
 
+@pytest.fixture
+def settings(make_settings):
+    return make_settings(config=lambda raw: raw.update(pulses={"fatigue_days": 14}))
 
 
 @pytest.fixture
-async def services(make_settings) -> AsyncIterator[Services]:
-    def configure(raw):
-        raw["pulses"] = {"fatigue_days": 14}
+def clock() -> Clock:
+    return Clock(utc(2026, 12, 1, 10))
 
-    services = create_app(make_settings(config=configure), clock=Clock(utc(2026, 12, 1, 10)),
-                          scheduler=False)[SERVICES]
+
+@pytest.fixture
+async def services(services: Services) -> Services:
+    """tests/conftest.py's services, with Erin and Tom, and the pulse `q4` open."""
     async with services.sessions() as session:
         session.add_all([Person(slack_user_id="U0EMPL001", email="erin@example.com"),
                          Person(slack_user_id="U0TECH001", email="tech1@example.com")])
@@ -91,8 +94,7 @@ async def services(make_settings) -> AsyncIterator[Services]:
             name="q4", opens_at=OPENS, open_days=14))
         await session.commit()
     await open_due_campaigns(services)
-    yield services
-    await services.engine.dispose()
+    return services
 
 
 async def rows(services: Services) -> dict[tuple[int, str], PulseDelivery]:

@@ -4,27 +4,22 @@ to put tickets and people into the test database and read the survey tables back
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.flows.csat import ticket_resolved
-from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.tickets import Ticket, TicketStatus
 from tests.clock import Clock
+from tests.conftest import RunningBot
 
 # A Wednesday morning in London (UTC+0 in January): outside everyone's quiet hours.
 MORNING = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
-
-
 
 
 @pytest.fixture
@@ -47,27 +42,10 @@ def settings(make_settings, connector, csat_config):
         csat=csat_config, teams={"service_url": connector.url}))
 
 
-@dataclass
-class RunningBot:
-    url: str
-    app: web.Application
-
-    @property
-    def services(self) -> Services:
-        return self.app[SERVICES]
-
-
 @pytest.fixture
-async def bot(settings, clock) -> AsyncIterator[RunningBot]:
-    """The real application on loopback, on the test's clock, without its scheduler."""
-    runner = web.AppRunner(create_app(settings, clock=clock, scheduler=False),
-                           shutdown_timeout=5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield RunningBot(url=f"http://{host}:{port}", app=runner.app)
-    await runner.cleanup()
+def bot_options(clock: Clock) -> dict[str, Any]:
+    """The running bot (tests/conftest.py) on the test's clock, without its scheduler."""
+    return {"clock": clock, "scheduler": False}
 
 
 @pytest.fixture

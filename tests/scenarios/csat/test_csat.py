@@ -9,15 +9,13 @@ import asyncio
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.emulators.requests import SlackSender
 from bot.flows.csat import expire_due, send_due, ticket_reopened, ticket_resolved
 from bot.flows.csat_invitations import sampled_in
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
-from bot.server import SERVICES, create_app
-
-SIGNING_SECRET = "test-signing-secret"  # tests/conftest.py signs with it
+from bot.server import create_app
+from tests.conftest import SIGNING_SECRET, start_bot
 
 ERIN = "U0EMPL001"
 TOM = "U0TECH001"
@@ -122,19 +120,13 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
     assert kit.counter("touchpoint_csat_answers_total", score="5") == 1
 
 
-async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, clock, slack,
+async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, bot_options, slack,
                                                              slack_sender, kit):
     await kit.resolve(await kit.ticket())
     message = survey(slack)
-    replica = create_app(settings, clock=clock, scheduler=False)
-    replica_metrics = replica[SERVICES].metrics
-    other = web.AppRunner(replica)
-    await other.setup()
-    site = web.TCPSite(other, "127.0.0.1", 0)
-    await site.start()
-    host, port = other.addresses[0][:2]
+    other, replica = await start_bot(create_app(settings, **bot_options))
     try:
-        async with SlackSender(f"http://{host}:{port}", SIGNING_SECRET,
+        async with SlackSender(replica.url, SIGNING_SECRET,
                                response_base=slack.response_url("")) as second:
             senders = [slack_sender, second] * 3
             replies = await asyncio.gather(*(
@@ -152,7 +144,7 @@ async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, cloc
     assert f"You rated this ticket *{answer.score}/5*" in kit.text_of(survey(slack)["blocks"])
     counted = [registry.get_sample_value("touchpoint_csat_answers_total",
                                          {"score": str(answer.score)}) or 0.0
-               for registry in (bot.services.metrics.registry, replica_metrics.registry)]
+               for registry in (bot.services.metrics.registry, replica.services.metrics.registry)]
     assert sorted(counted) == [0.0, 1.0]  # counted by the replica that stored it
 
 

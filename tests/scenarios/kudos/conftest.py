@@ -36,8 +36,6 @@ def kudos_config(raw: dict[str, Any]) -> None:
     }
 
 
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(WEDNESDAY_NOON)

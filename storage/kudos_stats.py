@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,34 +63,33 @@ def in_segment(person: Any, segment: Segment | None) -> list[ColumnElement[bool]
     return [person.segments[name].as_string() == value]
 
 
-async def _ranked(session: AsyncSession, statement: Select, count: ColumnElement[int],
-                  person: Any, limit: int) -> list[Ranked]:
+async def _ranked(session: AsyncSession, side: ColumnElement[int], since: datetime,
+                  until: datetime, segment: Segment | None, limit: int) -> list[Ranked]:
+    """People ranked by the vouchers of the period on one `side` of them, the column naming
+    the person: the recipient or the giver. Each recipient counts once; ties go by name."""
+    count = func.count(KudosRecipient.id)
     rows = await session.exec(
-        statement.group_by(person.id, person.display_name, person.slack_user_id)
-        .order_by(count.desc(), person.display_name).limit(limit))
+        select(Person.id, Person.display_name, Person.slack_user_id, count)
+        .select_from(KudosRecipient)
+        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
+        .join(Person, col(Person.id) == side)
+        .where(*_in_period(since, until), *in_segment(Person, segment))
+        .group_by(Person.id, Person.display_name, Person.slack_user_id)
+        .order_by(count.desc(), Person.display_name).limit(limit))
     return [Ranked(*row) for row in rows.all()]
 
 
 async def top_recipients(session: AsyncSession, since: datetime, until: datetime, *,
                          segment: Segment | None = None, limit: int = 5) -> list[Ranked]:
-    count = func.count(KudosRecipient.id)
-    statement = (
-        select(Person.id, Person.display_name, Person.slack_user_id, count)
-        .join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
-        .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
-        .where(*_in_period(since, until), *in_segment(Person, segment)))
-    return await _ranked(session, statement, count, Person, limit)
+    """Who received most vouchers in the period, among people in `segment` if given."""
+    return await _ranked(session, col(KudosRecipient.person_id), since, until, segment, limit)
 
 
 async def top_givers(session: AsyncSession, since: datetime, until: datetime, *,
                      segment: Segment | None = None, limit: int = 5) -> list[Ranked]:
-    count = func.count(KudosRecipient.id)
-    statement = (
-        select(Person.id, Person.display_name, Person.slack_user_id, count)
-        .join(KudosVoucher, col(KudosVoucher.giver_id) == Person.id)
-        .join(KudosRecipient, col(KudosRecipient.voucher_id) == KudosVoucher.id)
-        .where(*_in_period(since, until), *in_segment(Person, segment)))
-    return await _ranked(session, statement, count, Person, limit)
+    """Who gave most vouchers in the period (one per recipient), among people in `segment`
+    if given."""
+    return await _ranked(session, col(KudosVoucher.giver_id), since, until, segment, limit)
 
 
 async def vouchers_given(session: AsyncSession, since: datetime, until: datetime, *,

@@ -4,15 +4,21 @@ card's buttons, the complainant's satisfaction buttons and the forms behind them
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form
+from bot.chat.port import Origin
 from bot.flows import complaints_cards as cards
 from bot.flows import complaints_forms as forms
 from bot.flows import complaints_lifecycle as lifecycle
 from bot.flows.complaints_filing import complaint_file, complaint_open_form, rate_limited
 from bot.flows.complaints_status import complaint_list, complaint_status
-from bot.handlers.dispatcher import Routes, Turn
+from bot.handlers.dispatcher import Handler, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
+from bot.services import Services
+from storage.models import Person
 
 _NUMBER = re.compile(r"^CMP-\d{4}-\d{4,}$", re.IGNORECASE)
 
@@ -75,28 +81,41 @@ async def file(turn: Turn) -> None:
     await complaint_file(turn.session, turn.services, turn.actor, intent.origin, filing, key)
 
 
-async def _refused_unless_staff(turn: Turn, intent: ButtonPress) -> bool:
-    """Whether the actor is refused (and told) a staff-only form a button opens."""
-    if lifecycle.is_staff(turn.actor):
-        return False
-    await lifecycle.refuse(turn.session, turn.services.chat, intent.origin, "not_staff",
-                           number=intent.value)
-    return True
+ComplaintStep = Callable[[AsyncSession, Services, Person, Origin, str], Awaitable[None]]
+"""A lifecycle step on one complaint: (session, services, actor, origin, complaint number)."""
 
 
-async def assign_me(turn: Turn) -> None:
-    intent = _button(turn)
-    await lifecycle.complaint_assign(turn.session, turn.services, turn.actor, intent.origin,
-                                     intent.value)
+def _takes_step(step: ComplaintStep) -> Handler:
+    """The handler of a card's button that takes `step` on the complaint whose number the
+    button carries; the step itself checks who may take it."""
+    async def handler(turn: Turn) -> None:
+        press = _button(turn)
+        await step(turn.session, turn.services, turn.actor, press.origin, press.value)
+    return handler
 
 
-async def assign_start(turn: Turn) -> None:
-    intent = _button(turn)
-    if await _refused_unless_staff(turn, intent):
-        return
+def _opens_staff_form(build: Callable[[Turn, ButtonPress], Awaitable[Form]]) -> Handler:
+    """The handler of a card's button that opens a form only IT staff may use: the role is
+    checked here, on the server, and anyone else is told kindly instead of getting the form."""
+    async def handler(turn: Turn) -> None:
+        press = _button(turn)
+        if not lifecycle.is_staff(turn.actor):
+            await lifecycle.refuse(turn.session, turn.services.chat, press.origin, "not_staff",
+                                   number=press.value)
+            return
+        form = await build(turn, press)
+        await turn.session.commit()  # no transaction is held across the chat call
+        await turn.services.chat.open_form(press.origin, form)
+    return handler
+
+
+assign_me = _takes_step(lifecycle.complaint_assign)
+
+
+@_opens_staff_form
+async def assign_start(turn: Turn, press: ButtonPress) -> Form:
     staff = await lifecycle.people_with_roles(turn.session, lifecycle.STAFF_ROLES)
-    await turn.session.commit()
-    await turn.services.chat.open_form(intent.origin, forms.assign_form(intent.value, staff))
+    return forms.assign_form(press.value, staff)
 
 
 async def assign(turn: Turn) -> None:
@@ -106,18 +125,12 @@ async def assign(turn: Turn) -> None:
                                      intent.metadata, int(owner) if owner.isdigit() else -1)
 
 
-async def acknowledge(turn: Turn) -> None:
-    intent = _button(turn)
-    await lifecycle.complaint_acknowledge(turn.session, turn.services, turn.actor,
-                                          intent.origin, intent.value)
+acknowledge = _takes_step(lifecycle.complaint_acknowledge)
 
 
-async def resolve_start(turn: Turn) -> None:
-    intent = _button(turn)
-    if await _refused_unless_staff(turn, intent):
-        return
-    await turn.services.chat.open_form(intent.origin, forms.resolve_form(
-        turn.services.settings.app.complaints, intent.value))
+@_opens_staff_form
+async def resolve_start(turn: Turn, press: ButtonPress) -> Form:
+    return forms.resolve_form(turn.services.settings.app.complaints, press.value)
 
 
 async def check_resolution(turn: Turn) -> Form | None:
@@ -138,17 +151,12 @@ async def resolve(turn: Turn) -> None:
                                       intent.metadata, note, root_cause)
 
 
-async def escalate(turn: Turn) -> None:
-    intent = _button(turn)
-    await lifecycle.complaint_escalate(turn.session, turn.services, turn.actor, intent.origin,
-                                       intent.value)
+escalate = _takes_step(lifecycle.complaint_escalate)
 
 
-async def reply_start(turn: Turn) -> None:
-    intent = _button(turn)
-    if await _refused_unless_staff(turn, intent):
-        return
-    await turn.services.chat.open_form(intent.origin, forms.reply_form(intent.value))
+@_opens_staff_form
+async def reply_start(turn: Turn, press: ButtonPress) -> Form:
+    return forms.reply_form(press.value)
 
 
 async def check_reply(turn: Turn) -> Form | None:
@@ -166,16 +174,12 @@ async def reply(turn: Turn) -> None:
                                     intent.metadata, text)
 
 
-async def satisfied(turn: Turn) -> None:
-    intent = _button(turn)
-    await lifecycle.complaint_answer(turn.session, turn.services, turn.actor, intent.origin,
-                                     intent.value, satisfied=True, question=intent.message)
-
-
-async def unsatisfied(turn: Turn) -> None:
-    intent = _button(turn)
-    await lifecycle.complaint_answer(turn.session, turn.services, turn.actor, intent.origin,
-                                     intent.value, satisfied=False, question=intent.message)
+async def answer(turn: Turn) -> None:
+    """The complainant's Yes or No to "are you satisfied?"."""
+    press = _button(turn)
+    await lifecycle.complaint_answer(turn.session, turn.services, turn.actor, press.origin,
+                                     press.value, satisfied=press.action_id == cards.SATISFIED,
+                                     question=press.message)
 
 
 def register(routes: Routes) -> None:
@@ -192,5 +196,5 @@ def register(routes: Routes) -> None:
     routes.on_button(cards.RESOLVE, resolve_start)
     routes.on_button(cards.ESCALATE, escalate)
     routes.on_button(cards.REPLY, reply_start)
-    routes.on_button(cards.SATISFIED, satisfied)
-    routes.on_button(cards.UNSATISFIED, unsatisfied)
+    routes.on_button(cards.SATISFIED, answer)
+    routes.on_button(cards.UNSATISFIED, answer)

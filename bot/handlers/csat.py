@@ -4,23 +4,29 @@ scheduled runs that send held-back surveys and close old ones."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.flows import csat, csat_links
-from bot.handlers.dispatcher import Routes, Turn
+from bot.handlers.dispatcher import Handler, Routes, Turn
 from bot.intents import ButtonPress, FormSubmit
 from bot.services import Services
+from storage.models import Person
+
+PressFlow = Callable[[Services, Person, ButtonPress], Awaitable[None]]
+"""A CSAT flow answering a button: (services, actor, the press)."""
+
+
+def _pressed(flow: PressFlow) -> Handler:
+    """The handler of a button whose flow takes the press as it came; the flow checks any
+    role the button needs."""
+    async def handler(turn: Turn) -> None:
+        assert isinstance(turn.intent, ButtonPress)
+        await flow(turn.services, turn.actor, turn.intent)
+    return handler
 
 
 def register(dispatcher: Routes) -> None:
-    async def score(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await csat.answer(turn.services, turn.actor, turn.intent)
-
-    async def comment(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await csat.comment_pressed(turn.services, turn.actor, turn.intent)
-
     async def comment_form(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit)
@@ -28,23 +34,12 @@ def register(dispatcher: Routes) -> None:
         await csat.save_comment(turn.services, turn.actor, intent.origin, invitation_id,
                                 intent.values.get(csat.COMMENT_FIELD, ""))
 
-    async def reach_out(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await csat.reach_out(turn.services, turn.actor, turn.intent)
-
-    async def log_complaint(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await csat_links.log_complaint(turn.services, turn.actor, turn.intent)
-
-    async def send_kudos(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await csat_links.send_kudos(turn.services, turn.actor, turn.intent)
-
-    dispatcher.on_button(csat.ACTION_SCORE, score)
-    dispatcher.on_button(csat.ACTION_COMMENT, comment)
-    dispatcher.on_button(csat.ACTION_REACH_OUT, reach_out)
-    dispatcher.on_button(csat.ACTION_COMPLAINT, log_complaint)
-    dispatcher.on_button(csat.ACTION_KUDOS, send_kudos)
+    for action, flow in ((csat.ACTION_SCORE, csat.answer),
+                         (csat.ACTION_COMMENT, csat.comment_pressed),
+                         (csat.ACTION_REACH_OUT, csat.reach_out),
+                         (csat.ACTION_COMPLAINT, csat_links.log_complaint),
+                         (csat.ACTION_KUDOS, csat_links.send_kudos)):
+        dispatcher.on_button(action, _pressed(flow))
     dispatcher.on_form(csat.FORM_COMMENT, comment_form)
 
 

@@ -167,11 +167,37 @@ class Dispatcher(Routes):
                 log.warning("%d handler(s) did not finish within %.0fs", len(still), within_s)
 
     async def dispatch(self, intent: Intent | Event) -> None:
-        """Run the handler registered for what a person asked, or for a platform event."""
+        """Run the handler registered for what a person asked, or for a platform event. A
+        failure is logged; the person who asked gets an apology (an event has nobody to tell)."""
+        name = _intent_name(intent)
+        work = self._work_for(intent)
+        if work is None:
+            log.warning("no handler for %s", name)
+            return
+        try:
+            async with self._turn(name) as session:
+                await work(session)
+        except Exception:
+            log.exception("handler for %s failed", name)
+            if not isinstance(intent, Event):
+                await self._apologise(intent.origin)
+
+    def _work_for(self, intent: Intent | Event) -> Callable[[AsyncSession], Awaitable[None]] | None:
+        """What a turn runs in its session: the registered handler, given a `Turn` with the
+        actor loaded first or, for a platform event, an `EventTurn`; None if none is registered."""
         if isinstance(intent, Event):
-            await self._handle_event(intent)
-        else:
-            await self._handle_intent(intent)
+            on_event = self.event_handler_for(intent)
+            if on_event is None:
+                return None
+            return lambda session: on_event(EventTurn(intent, session, self.services))
+        handler = self.handler_for(intent)
+        if handler is None:
+            return None
+
+        async def as_actor(session: AsyncSession) -> None:
+            actor = await self._actor(session, intent)
+            await handler(Turn(intent, actor, session, self.services))
+        return as_actor
 
     async def check_form(self, intent: FormSubmit) -> Form | None:
         """Validate a submission with its form's check: the form to show again with its
@@ -198,32 +224,6 @@ class Dispatcher(Routes):
         except Exception:
             log.exception("form check for %s failed", intent.callback_id)
             return None
-
-    async def _handle_intent(self, intent: Intent) -> None:
-        handler = self.handler_for(intent)
-        name = _intent_name(intent)
-        if handler is None:
-            log.warning("no handler for %s", name)
-            return
-        try:
-            async with self._turn(name) as session:
-                actor = await self._actor(session, intent)
-                await handler(Turn(intent, actor, session, self.services))
-        except Exception:
-            log.exception("handler for %s failed", name)
-            await self._apologise(intent.origin)
-
-    async def _handle_event(self, event: Event) -> None:
-        handler = self.event_handler_for(event)
-        name = _intent_name(event)
-        if handler is None:
-            log.warning("no handler for %s", name)
-            return
-        try:
-            async with self._turn(name) as session:
-                await handler(EventTurn(event, session, self.services))
-        except Exception:
-            log.exception("handler for %s failed", name)
 
     @asynccontextmanager
     async def _turn(self, name: str) -> AsyncIterator[AsyncSession]:

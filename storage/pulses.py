@@ -153,6 +153,22 @@ class PulseOptOut(SQLModel, table=True):
 # --------------------------------------------------------------------------- outbox
 
 
+async def campaigns_where(session: AsyncSession, *conditions: Any) -> list[int]:
+    """The ids of the campaigns that meet `conditions` (column expressions)."""
+    ids = (await session.exec(select(PulseCampaign.id).where(*conditions))).all()
+    return [campaign_id for campaign_id in ids if campaign_id is not None]
+
+
+async def claim_campaign(session: AsyncSession, campaign_id: int, *conditions: Any,
+                         **values: Any) -> bool:
+    """Write `values` to the campaign if it still meets `conditions`: True for the one
+    caller (of any replica) that did, so the change itself is the claim."""
+    result = await session.exec(
+        update(PulseCampaign).where(col(PulseCampaign.id) == campaign_id, *conditions)
+        .values(**values).execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
+
+
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows, leaving out any already there; returns how many were added."""
     if not rows:

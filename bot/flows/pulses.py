@@ -152,19 +152,14 @@ async def open_due_campaigns(services: Services) -> list[str]:
     """
     now = services.clock()
     opened = []
+    scheduled = col(PulseCampaign.status) == store.SCHEDULED
     async with services.sessions() as session:
-        due = (await session.exec(
-            select(PulseCampaign.id).where(col(PulseCampaign.status) == store.SCHEDULED,
-                                           col(PulseCampaign.opens_at) <= now))).all()
+        due = await store.campaigns_where(session, scheduled, col(PulseCampaign.opens_at) <= now)
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            claimed = await session.exec(
-                update(PulseCampaign)
-                .where(col(PulseCampaign.id) == campaign_id,
-                       col(PulseCampaign.status) == store.SCHEDULED)
-                .values(status=store.OPEN).execution_options(preserve_rowcount=True))
-            if claimed.rowcount != 1:
+            if not await store.claim_campaign(session, campaign_id, scheduled,
+                                              status=store.OPEN):
                 await session.rollback()
                 continue
             campaign = await session.get(PulseCampaign, campaign_id)
@@ -198,20 +193,15 @@ async def close_due_campaigns(services: Services) -> None:
     """Close every open campaign past its close time and drop what was not sent (the state
     change is the claim: one replica closes), then post every results card not out yet."""
     now = services.clock()
+    still_open = col(PulseCampaign.status) == store.OPEN
     async with services.sessions() as session:
-        due = (await session.exec(
-            select(PulseCampaign.id).where(col(PulseCampaign.status) == store.OPEN,
-                                           col(PulseCampaign.closes_at) <= now))).all()
+        due = await store.campaigns_where(session, still_open,
+                                          col(PulseCampaign.closes_at) <= now)
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            won = await session.exec(
-                update(PulseCampaign)
-                .where(col(PulseCampaign.id) == campaign_id,
-                       col(PulseCampaign.status) == store.OPEN)
-                .values(status=store.CLOSED, closed_at=now)
-                .execution_options(preserve_rowcount=True))
-            if won.rowcount == 1:
+            if await store.claim_campaign(session, campaign_id, still_open,
+                                          status=store.CLOSED, closed_at=now):
                 await session.exec(
                     update(PulseDelivery)
                     .where(col(PulseDelivery.campaign_id) == campaign_id,
@@ -229,26 +219,19 @@ async def post_due_results(services: Services) -> None:
     moment is better than never). A card the platform refuses is left for the next tick.
     """
     now = services.clock()
-    async with services.sessions() as session:
-        due = (await session.exec(
-            select(PulseCampaign.id).where(
-                col(PulseCampaign.status) == store.CLOSED,
+    unposted = (col(PulseCampaign.status) == store.CLOSED,
                 col(PulseCampaign.results_posted_at).is_(None),
                 or_(col(PulseCampaign.results_claimed_at).is_(None),
-                    col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE)))).all()
+                    col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE))
+    async with services.sessions() as session:
+        due = await store.campaigns_where(session, *unposted)
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            won = await session.exec(
-                update(PulseCampaign)
-                .where(col(PulseCampaign.id) == campaign_id,
-                       col(PulseCampaign.results_posted_at).is_(None),
-                       or_(col(PulseCampaign.results_claimed_at).is_(None),
-                           col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE))
-                .values(results_claimed_at=now)
-                .execution_options(preserve_rowcount=True))
+            won = await store.claim_campaign(session, campaign_id, *unposted,
+                                             results_claimed_at=now)
             results = (await campaign_results(session, campaign_id, by=_segment_names(services))
-                       if won.rowcount == 1 else None)
+                       if won else None)
             await session.commit()
         if results is None:
             continue

@@ -21,6 +21,7 @@ from bot.flows.ticket_intake import TicketIntake
 from bot.flows.tickets import Inbound, Outcome, TicketEvent, ingest_ticket_events
 from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
+from storage.models import Person
 from storage.ticket_stats import SlaState, ticket_sla
 from storage.tickets import Ticket
 from tests.conftest import app_config
@@ -249,6 +250,38 @@ async def test_two_replicas_creating_the_same_tickets_at_once_make_each_once(dat
         async with session_factory(engines[0])() as session:
             stored_names = (await session.exec(select(Ticket.external_id))).all()
         assert sorted(stored_names) == sorted(names)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_two_replicas_resolving_tickets_of_one_person_at_once_survey_once(database_url,
+                                                                                app, sessions):
+    async with sessions() as session:
+        session.add(Person(slack_user_id="U0ANN", email="ann@example.com", display_name="Ann",
+                           tz="Europe/London"))
+        await session.commit()
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app),
+                                lambda: at(0, 10)) for engine in engines]
+        # Each replica resolves its own ten tickets, all Ann's, at the same moment.
+        waves = [[Inbound(source="desk", delivery=f"{replica}-{n}", event=TicketEvent(
+            external_id=f"T-{replica}-{n}", status="resolved", opened_at=at(0, 9),
+            occurred_at=at(0, 9, 30), priority="P1", requester_email="ann@example.com"))
+            for n in range(10)] for replica in range(2)]
+
+        results = await asyncio.gather(*(intakes[replica].receive(item)
+                                         for replica in range(2) for item in waves[replica]))
+
+        assert all(result.surveys_done for result in results)
+        async with session_factory(engines[0])() as session:
+            decided = (await session.exec(select(SurveyInvitation.status,
+                                                 SurveyInvitation.reason))).all()
+        # One survey in her seven days, whichever replica got there first.
+        assert sorted(decided) == sorted([("pending", None)] + [("skipped", "throttled")] * 19)
+        claimed = [r.survey for r in results if r.survey and r.survey.claimed]
+        assert len(claimed) == 1
     finally:
         for engine in engines:
             await engine.dispose()

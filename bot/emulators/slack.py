@@ -798,7 +798,12 @@ class SlackEmulator(LoopbackServer):
         }
 
     def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._resolve_channel(args.get("channel"))
+        channel = args.get("channel")
+        # Unlike chat.postMessage, an ephemeral message needs a conversation: Slack's
+        # documentation asks for a channel or IM id, never a user id.
+        if isinstance(channel, str) and channel[:1] in ("U", "W"):
+            raise _SlackError("channel_not_found")
+        self._resolve_channel(channel)
         if not args.get("user"):
             raise _SlackError("user_not_in_channel")
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):

@@ -284,6 +284,9 @@ async def test_ephemeral_message(slack: SlackEmulator, client: AsyncWebClient) -
     response = await client.chat_postEphemeral(channel="C1", user="U1", text="only you")
     assert response["message_ts"] == "1700000000.000100"
     assert slack.messages_in("C1") == []
+    # A conversation, not a user: Slack finds no channel called U1.
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        await client.chat_postEphemeral(channel="U1", user="U1", text="only you")
 
 
 async def test_views_need_a_trigger_id(slack: SlackEmulator, client: AsyncWebClient) -> None:

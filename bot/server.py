@@ -48,6 +48,7 @@ SOCKET_MODE = web.AppKey("socket_mode", AsyncSocketModeHandler)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
+LATE_DRAIN_TIMEOUT_S = 5.0
 SCHEDULER_STOP_TIMEOUT_S = 10.0
 PULSE_SENDER = web.AppKey("pulse_sender", PulseSender)
 PULSE_SENDER_STOP_TIMEOUT_S = 10.0
@@ -146,10 +147,17 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         # Handlers may have started background work: it shares what is left of the time.
         await services.background.drain(max(0.0, DRAIN_TIMEOUT_S - (time.monotonic() - started)))
 
+    async def drain_late_background(_app: web.Application) -> None:
+        # Requests still being answered after the drain above (aiohttp waits for them after
+        # on_shutdown) may have started background work: it needs the chat session and the
+        # database closed below.
+        await services.background.drain(LATE_DRAIN_TIMEOUT_S)
+
     async def close_database(_app: web.Application) -> None:
         await engine.dispose()
 
     app.on_shutdown.append(drain)
+    app.on_cleanup.append(drain_late_background)
     if slack_chat is not None:
         app.on_startup.insert(0, lambda _app: slack_chat.open())
         app.on_cleanup.append(lambda _app: slack_chat.close())

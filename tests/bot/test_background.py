@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from sqlmodel import select
 
 from bot.background import Background
 from bot.server import SERVICES, create_app
@@ -111,3 +112,25 @@ async def test_the_server_waits_for_background_work_when_it_shuts_down(make_sett
     await runner.cleanup()
 
     assert done == ["slow"]
+
+
+async def test_work_started_while_the_last_requests_finish_is_waited_for_too(make_settings):
+    app = create_app(make_settings(), scheduler=False)
+    done: list[str] = []
+
+    async def late() -> None:
+        await asyncio.sleep(0.2)
+        # Still able to use the database: it is closed only after this finished.
+        async with app[SERVICES].sessions() as session:
+            await session.exec(select(1))
+        done.append("late")
+
+    async def a_request_finishing_after_the_drain(_app: web.Application) -> None:
+        app[SERVICES].background.spawn("late", late)
+
+    app.on_shutdown.append(a_request_finishing_after_the_drain)  # runs after the drain
+    runner = web.AppRunner(app, shutdown_timeout=5)
+    await runner.setup()
+    await runner.cleanup()
+
+    assert done == ["late"]

@@ -49,7 +49,6 @@ from bot.emulators.tickets import TicketSender
 from bot.server import SERVICES, create_app
 from harness import ServerProcess, Timings, postgres_database, serve_until_stopped
 from storage.csat import SurveyInvitation
-from storage.engine import describe_url
 from storage.tickets import Ticket
 
 WARMUP_S = 1.0
@@ -240,8 +239,8 @@ def main() -> None:
                                           args.concurrency, surveys)))
         if args.postgres.strip():
             with postgres_database(args.postgres.strip()) as url:
-                runs.append(asyncio.run(bench_one(url, describe_url(url), args.seconds,
-                                                  args.concurrency, surveys)))
+                runs.append(asyncio.run(bench_one(url, "postgresql (temporary database)",
+                                                  args.seconds, args.concurrency, surveys)))
     for run in runs:
         if len(run.latencies) < 2:
             sys.exit(f"{run.label}: {len(run.latencies)} event(s) stored, with "

@@ -19,6 +19,7 @@ closes after `expire_after_days` (app.yaml ``csat:``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,6 +64,9 @@ and the invitation is sent again: a survey sent twice after a crash at the wrong
 better than one never sent."""
 BATCH = 200
 """Invitations one scheduled run sends or expires at most; the next run takes the rest."""
+SEND_CONCURRENCY = 8
+"""DMs one scheduled run has in flight at once (each person's DM is its own Slack channel, so
+they do not share a per-channel rate limit; slack_sdk waits out a 429 on its own)."""
 
 
 # ------------------------------------------------------------------ the ticket events
@@ -232,12 +236,19 @@ async def _send(services: Services, invitation_id: int, person: Person, ticket: 
 
 
 async def send_due(services: Services) -> None:
-    """Send every invitation whose quiet hours are over (or whose sending failed before)."""
+    """Send every invitation whose quiet hours are over (or whose sending failed before),
+    `SEND_CONCURRENCY` at a time: a morning's worth of surveys held overnight goes out in
+    minutes, not one platform round trip after another."""
     async with services.sessions() as session:
         due = await store.due_for_sending(session, services.clock(), BATCH)
         await session.commit()
-    for invitation_id in due:
-        await deliver(services, invitation_id)
+    slots = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def send(invitation_id: int) -> None:
+        async with slots:
+            await deliver(services, invitation_id)
+
+    await asyncio.gather(*(send(invitation_id) for invitation_id in due))
 
 
 async def expire_due(services: Services) -> None:

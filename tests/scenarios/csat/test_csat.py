@@ -266,6 +266,30 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
     assert (invitation.status, invitation.sent_at) == ("sent", clock.now)
 
 
+async def test_surveys_held_overnight_go_out_side_by_side_in_the_morning(bot, slack, kit,
+                                                                          clock):
+    people = [f"U0NY{n:05d}" for n in range(5)]
+    for user_id in people:
+        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com",
+                       tz="America/New_York")
+    clock.now = clock.now.replace(day=15, hour=1, minute=30)  # 20:30 in New York
+    for n, user_id in enumerate(people):
+        await kit.resolve(await kit.ticket(f"INC-{n}", requester_email=f"{user_id.lower()}"
+                                                                        "@example.com"))
+    assert slack.calls_to("chat.postMessage") == []
+
+    # 08:00 in New York, and Slack is slow to answer: the DMs are in flight together.
+    clock.now = clock.now.replace(hour=13, minute=0)
+    slow_slack = slack.hold("chat.postMessage")
+    run = asyncio.create_task(send_due_on_schedule(bot.services, clock.now))
+    posts = await slack.wait_for("chat.postMessage", len(people))
+    slow_slack.set()
+    await run
+
+    assert sorted(post.args["channel"] for post in posts) == people
+    assert {i.status for i in await kit.invitations()} == {"sent"}
+
+
 async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack_sender, kit,
                                                                clock):
     await kit.resolve(await kit.ticket())

@@ -87,13 +87,6 @@ class SurveyFollowUp(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-async def invitation_for_ticket(session: AsyncSession,
-                                ticket_id: int) -> SurveyInvitation | None:
-    result = await session.exec(select(SurveyInvitation)
-                                .where(SurveyInvitation.ticket_id == ticket_id))
-    return result.first()
-
-
 async def last_sent_at(session: AsyncSession, person_id: int) -> datetime | None:
     """When `person_id` was last sent a CSAT survey, or None (other surveys keep their distance
     from it: an NPS pulse waits for its cooldown)."""

@@ -2,8 +2,8 @@
 
 Who is asked and when (the fatigue rules) is decided in `bot.flows.csat_invitations`, mostly
 in the ticket intake's own transaction; the ticket handler then calls `survey_decided` (send
-what is due, in the background) and `survey_withdrawn`, or `ticket_resolved` and
-`ticket_reopened` for what the intake left undone. People answer with the survey's buttons
+what is due, in the background) and `survey_withdrawn`, or `ticket_resolved` for a
+resolution the intake left undecided. People answer with the survey's buttons
 (`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores (`reach_out`);
 two scheduled jobs send surveys held back by quiet hours (`send_due`) and close old ones
 (`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`); what the
@@ -148,20 +148,10 @@ async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None,
     return person, None
 
 
-async def ticket_reopened(services: Services, ticket_id: int) -> None:
-    """Withdraw the ticket's survey if it was not answered yet (when the ticket intake did
-    not already, with the reopening), then `survey_withdrawn`."""
-    async with services.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        withdrawn = (await invitations.withdraw_surveys(session, [ticket])
-                     if ticket is not None else {})
-        await session.commit()
-    survey_withdrawn(services, withdrawn.get(ticket_id))
-
-
 def survey_withdrawn(services: Services, withdrawn: Withdrawn | None) -> None:
-    """Act on a committed withdrawal: count it, and update the survey message to say so, in
-    the background (the withdrawal stands whatever the platform does)."""
+    """Act on a withdrawal committed with a reopening (`withdraw_surveys`): count it, and
+    update the survey message to say so, in the background (the withdrawal stands whatever
+    the platform does)."""
     if withdrawn is None:
         return
     _count(services, InvitationStatus.VOID, "reopened")

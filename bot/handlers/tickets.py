@@ -33,7 +33,5 @@ async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
         csat.survey_decided(services, ingested.survey)
     elif change.newly_resolved:
         await csat.ticket_resolved(services, change.ticket_id)
-    elif change.reopened and ingested.surveys_done:
-        csat.survey_withdrawn(services, ingested.withdrawn)
     elif change.reopened:
-        await csat.ticket_reopened(services, change.ticket_id)
+        csat.survey_withdrawn(services, ingested.withdrawn)

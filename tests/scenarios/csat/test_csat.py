@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
-from bot.flows.csat import expire_due, send_due, ticket_reopened, ticket_resolved
+from bot.flows.csat import expire_due, send_due, ticket_resolved
 from bot.flows.csat_invitations import sampled_in
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
@@ -339,8 +339,8 @@ async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack
     ticket_id = await kit.ticket()
     await kit.resolve(ticket_id)
 
-    await ticket_reopened(bot.services, ticket_id)
-    await ticket_reopened(bot.services, ticket_id)
+    await kit.reopen(ticket_id)
+    await kit.reopen(ticket_id)
 
     [update] = slack.calls_to("chat.update")
     assert "was reopened, so this survey has been withdrawn" in kit.text_of(
@@ -364,7 +364,7 @@ async def test_reopening_after_an_answer_changes_nothing(bot, slack, slack_sende
     await click_score(slack, slack_sender, 4)
     await slack.wait_for("chat.update")
 
-    await ticket_reopened(bot.services, ticket_id)
+    await kit.reopen(ticket_id)
 
     assert len(slack.calls_to("chat.update")) == 1
     assert [(i.status) for i in await kit.invitations()] == ["answered"]
@@ -376,7 +376,7 @@ async def test_a_quiet_hours_survey_reopened_before_morning_is_never_sent(bot, s
     ticket_id = await kit.ticket()
     await kit.resolve(ticket_id)
 
-    await ticket_reopened(bot.services, ticket_id)
+    await kit.reopen(ticket_id)
     clock.advance(hours=12)
     await send_due(bot.services)
 

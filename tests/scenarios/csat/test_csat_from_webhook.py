@@ -34,6 +34,13 @@ def event(status: str, updated_at: str, **fields: Any) -> dict[str, Any]:
             "updated_at": updated_at, **fields}
 
 
+async def rate(slack_sender, slack, message: dict, invitation_id: int, score: int):
+    """Erin clicks `score` on the survey `message` in her DM."""
+    return await slack_sender.click("csat.score", f"{invitation_id}:{score}", user_id=ERIN,
+                                    channel_id=slack.dm_channel(ERIN),
+                                    message_ts=message["ts"])
+
+
 async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, slack_sender,
                                                                   desk, kit):
     opened = await desk.send(event("open", "2026-01-14T09:00:00Z"))
@@ -52,9 +59,7 @@ async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, sl
     [invitation] = await kit.invitations()
     assert invitation.status == "sent"
 
-    reply = await slack_sender.click("csat.score", f"{invitation.id}:5", user_id=ERIN,
-                                     channel_id=slack.dm_channel(ERIN),
-                                     message_ts=message["ts"])
+    reply = await rate(slack_sender, slack, message, invitation.id, 5)
 
     assert reply.status == 200
     await slack.wait_for("chat.update")
@@ -113,9 +118,7 @@ async def test_a_click_before_slack_confirms_the_dm_counts_and_keeps_the_message
     [invitation] = await kit.invitations()
     assert invitation.status == "pending"
 
-    reply = await slack_sender.click("csat.score", f"{invitation.id}:4", user_id=ERIN,
-                                     channel_id=slack.dm_channel(ERIN),
-                                     message_ts=message["ts"])
+    reply = await rate(slack_sender, slack, message, invitation.id, 4)
     assert reply.status == 200
     [thanks] = await slack.wait_for("chat.update")
     slow_slack.set()

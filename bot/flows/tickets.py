@@ -219,8 +219,9 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
             newly_resolved=newly_resolved, reopened=reopened))
     surveys = _Surveys()
     if surveys_at is not None:
-        await surveys.write(session, app, [change for change in applied.values()
-                                           if change[1] is not None], surveys_at)
+        await surveys.write(session, app, [(ticket, change) for ticket, change
+                                           in applied.values() if change is not None],
+                            surveys_at)
     await session.commit()
     return [_outcome(applied.get(index), surveys) for index in range(len(inbound))]
 
@@ -236,11 +237,11 @@ class _Surveys:
         self._handed: set[tuple[int, bool]] = set()
 
     async def write(self, session: AsyncSession, app: AppConfig,
-                    changes: Sequence[tuple[Ticket, TicketChange | None]],
+                    changes: Sequence[tuple[Ticket, TicketChange]],
                     at: Callable[[], datetime]) -> None:
         self.written = True
-        resolved = [ticket for ticket, change in changes if change and change.newly_resolved]
-        reopened = [ticket for ticket, change in changes if change and change.reopened]
+        resolved = [ticket for ticket, change in changes if change.newly_resolved]
+        reopened = [ticket for ticket, change in changes if change.reopened]
         if not resolved and not reopened:
             return
         await session.flush()  # new tickets get their ids

@@ -32,6 +32,9 @@ class InvitationStatus:
     UNREACHABLE = "unreachable"
     SKIPPED = "skipped"
     """Left out on purpose: throttled or sampled out (see `reason`)."""
+    LOOKUP = "lookup"
+    """Waiting for the requester to be looked up on a chat platform before the decision;
+    claimed (`claimed_at`) by whoever looks."""
 
     OPEN = (PENDING, SENT)
     """Still waiting for something to happen to it."""
@@ -168,6 +171,30 @@ async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: 
         .returning(SurveyInvitation.id, SurveyInvitation.ticket_id,
                    SurveyInvitation.message_ref))
     return [tuple(row) for row in result.all()]
+
+
+async def settle_lookup(session: AsyncSession, invitation_id: int, **values: Any) -> bool:
+    """Write the decision of an invitation still waiting for its look-up; True when this
+    caller did."""
+    return await transition(session, invitation_id, InvitationStatus.LOOKUP, **values)
+
+
+async def reclaim_lookups(session: AsyncSession, now: datetime, lease: timedelta,
+                          limit: int) -> list[int]:
+    """Take over look-ups whose claim is older than `lease` (whoever looked has died): their
+    ids, claimed now by this caller (another replica taking the same one at once loses)."""
+    stale = (col(SurveyInvitation.status) == InvitationStatus.LOOKUP,
+             col(SurveyInvitation.claimed_at) < now - lease)
+    found = (await session.exec(select(SurveyInvitation.id).where(*stale)
+                                .order_by(col(SurveyInvitation.claimed_at)).limit(limit))).all()
+    taken = []
+    for invitation_id in found:
+        result = await session.exec(
+            update(SurveyInvitation).where(col(SurveyInvitation.id) == invitation_id, *stale)
+            .values(claimed_at=now).execution_options(preserve_rowcount=True))
+        if result.rowcount == 1 and invitation_id is not None:
+            taken.append(invitation_id)
+    return taken
 
 
 async def due_for_sending(session: AsyncSession, now: datetime, limit: int) -> list[int]:

@@ -1,13 +1,13 @@
 """Transactional CSAT: one "How did we do?" question to the requester of each resolved ticket.
 
-Who is asked and when (the fatigue rules) is decided in `bot.flows.csat_invitations`, mostly
-in the ticket intake's own transaction; the ticket handler then calls `survey_decided` (send
-what is due, in the background) and `survey_withdrawn`, or `ticket_resolved` for a
-resolution the intake left undecided. People answer with the survey's buttons
-(`answer`, `comment_pressed`, `save_comment`) and IT staff take on low scores (`reach_out`);
-two scheduled jobs send surveys held back by quiet hours (`send_due`) and close old ones
-(`expire_due`). The thank-you offers kudos for praise of the assignee (`praise_of`); what the
-"Log as complaint" and "Send kudos" buttons do is in `bot.flows.csat_links`.
+Who is asked and when (the fatigue rules) is decided in `bot.flows.csat_invitations`, in the
+ticket intake's own transaction; the ticket handler then calls `survey_decided` (send what is
+due, or look for a requester first, in the background) and `survey_withdrawn`. People answer
+with the survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on
+low scores (`reach_out`); two scheduled jobs send surveys held back by quiet hours, and finish
+look-ups a dead replica left (`send_due`), and close old ones (`expire_due`). The thank-you
+offers kudos for praise of the assignee (`praise_of`); what the "Log as complaint" and "Send
+kudos" buttons do is in `bot.flows.csat_links`.
 
 Every step writes in its own short transaction and commits before it talks to a chat
 platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +43,7 @@ from storage import csat_links as links
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.once import insert_once
-from storage.tickets import Ticket, TicketStatus
+from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -72,51 +73,21 @@ they do not share a per-channel rate limit; slack_sdk waits out a 429 on its own
 # ------------------------------------------------------------------ the ticket events
 
 
-async def ticket_resolved(services: Services, ticket_id: int) -> None:
-    """Invite the requester to rate the ticket, once, under the fatigue rules.
-
-    Call it once the ticket row says resolved (or closed) and is committed, when its survey
-    was not decided with the resolution (see `bot.flows.csat_invitations`): the ticket intake
-    decides most in its own transaction, and leaves here those whose requester has to be
-    looked up on a chat platform first. It never raises for a requester who cannot be found or
-    reached: the invitation records why instead.
-    """
-    config = services.settings.app.csat
-    now = services.clock()
-    async with services.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        decided = (await invitations.decide_surveys(session, config, [ticket], now)
-                   if ticket is not None else {})
-        await session.commit()
-    if ticket is None:
-        log.warning("csat: ticket %s does not exist; no survey", ticket_id)
-        return
-    if ticket.id in decided:
-        survey_decided(services, decided[ticket.id])
-        return
-    if ticket.status == TicketStatus.OPEN:
-        return  # reopened since: a later resolution may still be surveyed
-    person, unreachable = await _requester(services, ticket)
-    async with services.sessions() as session:
-        if person is not None:
-            # Locked, as `decide_surveys` locks: the fatigue check is serialised per person.
-            person = await session.get(Person, person.id, with_for_update=True)
-        decided = await invitations.invite(session, config, [(ticket, person, unreachable)],
-                                           now)
-        await session.commit()
-    survey_decided(services, decided.get(ticket.id))
-
-
 def survey_decided(services: Services, invited: Invited | None) -> None:
-    """Act on a survey decision once it is committed: count it, and send one due now.
+    """Act on a survey decision once it is committed: count it, send one due now, or look
+    for a requester the directory could not reach by chat and then decide.
 
-    The DM goes out in the background: the caller (the desk's webhook) is not held by the
-    chat platform. The invitation is already claimed: if this replica dies before sending,
-    the scheduled run sends it once the claim's lease is over.
+    Both go on in the background: the caller (the desk's webhook) is not held by a chat
+    platform. The invitation is already claimed: if this replica dies first, the scheduled
+    run takes it over once the claim's lease is over.
     """
     if invited is None:
         return  # decided before, or by another replica a moment ago
-    if invited.status != InvitationStatus.PENDING:
+    if invited.status == InvitationStatus.LOOKUP:
+        ticket = invited.ticket
+        services.background.spawn(f"csat.lookup:{invited.id}",
+                                  lambda: _look_up_and_settle(services, invited.id, ticket))
+    elif invited.status != InvitationStatus.PENDING:
         _count(services, invited.status, invited.reason)
     elif not invited.claimed:
         _count(services, "deferred", "quiet_hours")
@@ -124,6 +95,20 @@ def survey_decided(services: Services, invited: Invited | None) -> None:
         person, ticket = invited.person, invited.ticket
         services.background.spawn(f"csat.send:{invited.id}",
                                   lambda: _send(services, invited.id, person, ticket))
+
+
+async def _look_up_and_settle(services: Services, invitation_id: int, ticket: Ticket) -> None:
+    """Find the requester of an invitation claimed for its look-up, then record and act on
+    its decision."""
+    person, unreachable = await _requester(services, ticket)
+    async with services.sessions() as session:
+        if person is not None:
+            # Locked, as `decide_surveys` locks: the fatigue check is serialised per person.
+            person = await session.get(Person, person.id, with_for_update=True)
+        invited = await invitations.settle(session, services.settings.app.csat, invitation_id,
+                                           ticket, person, unreachable, services.clock())
+        await session.commit()
+    survey_decided(services, invited)
 
 
 async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None, str | None]:
@@ -226,19 +211,29 @@ async def _send(services: Services, invitation_id: int, person: Person, ticket: 
 
 
 async def send_due(services: Services) -> None:
-    """Send every invitation whose quiet hours are over (or whose sending failed before),
-    `SEND_CONCURRENCY` at a time: a morning's worth of surveys held overnight goes out in
-    minutes, not one platform round trip after another."""
+    """Send every invitation whose quiet hours are over (or whose sending failed before), and
+    finish the look-ups of replicas that died, `SEND_CONCURRENCY` at a time: a morning's
+    worth of surveys held overnight goes out in minutes, not one platform round trip after
+    another."""
+    now = services.clock()
     async with services.sessions() as session:
-        due = await store.due_for_sending(session, services.clock(), BATCH)
+        due = await store.due_for_sending(session, now, BATCH)
+        orphans = []
+        for invitation_id in await store.reclaim_lookups(session, now, SEND_LEASE, BATCH):
+            invitation = await session.get(SurveyInvitation, invitation_id)
+            ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
+            if ticket is not None:
+                orphans.append((invitation_id, ticket))
         await session.commit()
     slots = asyncio.Semaphore(SEND_CONCURRENCY)
 
-    async def send(invitation_id: int) -> None:
+    async def one(work: Awaitable[None]) -> None:
         async with slots:
-            await deliver(services, invitation_id)
+            await work
 
-    await asyncio.gather(*(send(invitation_id) for invitation_id in due))
+    await asyncio.gather(*(one(deliver(services, invitation_id)) for invitation_id in due),
+                         *(one(_look_up_and_settle(services, invitation_id, ticket))
+                           for invitation_id, ticket in orphans))
 
 
 async def expire_due(services: Services) -> None:

@@ -6,9 +6,10 @@ when its ticket is reopened.
 invitations with a handful of statements however many there are, in the same transaction as
 the resolutions (see `bot.flows.tickets`): a resolution is never committed without its survey
 decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
-transaction is left out: a requester the directory cannot reach by chat must first be looked
-up on the chat platforms, which `bot.flows.csat.ticket_resolved` does once the transaction is
-over, and then records with `invite`.
+transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
+chat must first be looked for on the chat platforms, which `bot.flows.csat` does once the
+transaction is over, and then `settle` records the decision in that row. The row is claimed
+like a send, so a replica that dies before settling it leaves it to the scheduled sender.
 
 The rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked with
 the people's rows locked, so two replicas resolving tickets of one person cannot both pass; a
@@ -23,6 +24,7 @@ import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import col, select
@@ -67,8 +69,9 @@ Decisions = dict[int, Invited | None]
 async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[Ticket],
                          now: datetime) -> Decisions:
     """Decide the surveys of `tickets`, resolved in this transaction (they have ids), and
-    record them in it. Left out: tickets that are open again, and tickets whose requester
-    has to be looked up on a chat platform first (see `needs_look_up`)."""
+    record them in it. Tickets open again are left out; a ticket whose requester has to be
+    looked up on a chat platform first (see `needs_look_up`) is recorded as waiting for that,
+    claimed by the caller."""
     done = [ticket for ticket in tickets if ticket.status != TicketStatus.OPEN]
     if not done:
         return {}
@@ -77,13 +80,21 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
     people = (await _people_locked(session, {ticket.requester_id for ticket in undecided
                                              if ticket.requester_id is not None})
               if config.enabled else {})
-    ready = []
+    ready, waiting = [], []
     for ticket in undecided:
         person = people.get(ticket.requester_id) if ticket.requester_id is not None else None
-        if not config.enabled or not needs_look_up(ticket, person):
+        if config.enabled and needs_look_up(ticket, person):
+            waiting.append(ticket)
+        else:
             ready.append((ticket, person, None))
+    rows, planned = await _plan(session, config, ready, now)
+    for ticket in waiting:
+        rows.append(_row(ticket, None, InvitationStatus.LOOKUP, None, None, now, claimed=True))
+        planned[ticket.id] = (InvitationStatus.LOOKUP, None, True, ticket, None)
+    recorded = await store.record_invitations(session, rows)
     decided: Decisions = dict.fromkeys(before)
-    decided.update(await invite(session, config, ready, now))
+    decided.update({ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
+                                if ticket_id in recorded else None) for ticket_id in planned})
     return decided
 
 
@@ -115,13 +126,28 @@ async def requester_on_file(session: AsyncSession, ticket: Ticket) -> Person | N
     return await directory.find_by_email(session, ticket.requester_email)
 
 
-async def invite(session: AsyncSession, config: Csat,
-                 requests: Sequence[tuple[Ticket, Person | None, str | None]],
-                 now: datetime) -> Decisions:
-    """Decide and record an invitation for each (ticket, requester or None, why nobody)."""
-    if not requests:
-        return {}
-    if config.enabled and config.min_days_between:
+async def settle(session: AsyncSession, config: Csat, invitation_id: int, ticket: Ticket,
+                 person: Person | None, unreachable: str | None, now: datetime
+                 ) -> Invited | None:
+    """Record the decision of an invitation that waited for its requester to be looked up
+    (`person` locked by the caller, or None and why); None when another replica settled it."""
+    rows, planned = await _plan(session, config, [(ticket, person, unreachable)], now)
+    [row] = rows
+    if not await store.settle_lookup(session, invitation_id, **row):
+        return None
+    return Invited(invitation_id, *planned[ticket.id])
+
+
+_Plan = tuple[str, str | None, bool, Ticket, Person | None]
+"""status, reason, claimed, ticket and the person asked: an `Invited` without its id."""
+
+
+async def _plan(session: AsyncSession, config: Csat,
+                requests: Sequence[tuple[Ticket, Person | None, str | None]],
+                now: datetime) -> tuple[list[dict[str, Any]], dict[int, _Plan]]:
+    """The invitation rows to record for each (ticket, requester or None, why nobody), and
+    the plan of each by ticket id."""
+    if config.enabled and config.min_days_between and requests:
         since = now - timedelta(days=config.min_days_between)
         recent = await store.people_surveyed_since(
             session, {person.id for _ticket, person, _why in requests if person is not None},
@@ -135,13 +161,16 @@ async def invite(session: AsyncSession, config: Csat,
             recent.add(person.id)  # the next ticket of theirs in this batch is throttled
         claimed = status == InvitationStatus.PENDING and at is not None and at <= now
         surveyed = person if status != InvitationStatus.UNREACHABLE else None
-        rows.append({"ticket_id": ticket.id, "person_id": surveyed.id if surveyed else None,
-                     "status": status, "reason": reason, "created_at": now, "send_after": at,
-                     "claimed_at": now if claimed else None})
+        rows.append(_row(ticket, surveyed, status, reason, at, now, claimed=claimed))
         planned[ticket.id] = (status, reason, claimed, ticket, surveyed)
-    recorded = await store.record_invitations(session, rows)
-    return {ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
-                        if ticket_id in recorded else None) for ticket_id in planned}
+    return rows, planned
+
+
+def _row(ticket: Ticket, person: Person | None, status: str, reason: str | None,
+         at: datetime | None, now: datetime, *, claimed: bool) -> dict[str, Any]:
+    return {"ticket_id": ticket.id, "person_id": person.id if person else None,
+            "status": status, "reason": reason, "created_at": now, "send_after": at,
+            "claimed_at": now if claimed else None}
 
 
 async def _people_locked(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:

@@ -21,17 +21,16 @@ async def receive_ticket_event(services: Services, intake: TicketIntake,
 async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
     """React to a committed ticket change: count it, and survey or withdraw the survey.
 
-    The survey is decided before the desk gets its answer (mostly with the change itself),
-    so a desk that sees 200 knows the requester was (or, under the fatigue rules,
-    deliberately was not) invited; the DM follows in the background, and one that cannot go
-    out yet stays pending for the every-minute `csat.send_due` run.
+    The survey is decided with the change itself, before the desk gets its answer, so a desk
+    that sees 200 knows the requester was (or, under the fatigue rules, deliberately was
+    not) invited, or is being looked for on the chat platforms; the DM follows in the
+    background, and one that cannot go out yet stays pending for the every-minute
+    `csat.send_due` run.
     """
     change = ingested.change
     assert change is not None
     services.metrics.ticket_changes.labels(change.source, change.status_after).inc()
-    if change.newly_resolved and ingested.surveys_done:
+    if change.newly_resolved:
         csat.survey_decided(services, ingested.survey)
-    elif change.newly_resolved:
-        await csat.ticket_resolved(services, change.ticket_id)
     elif change.reopened:
         csat.survey_withdrawn(services, ingested.withdrawn)

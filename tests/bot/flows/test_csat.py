@@ -14,12 +14,13 @@ from sqlmodel import select
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
-from bot.flows.csat import send_due, ticket_resolved
-from bot.flows.csat_invitations import sampled_in, send_after
+from bot.flows.csat import send_due
+from bot.flows.csat_invitations import decide_surveys, sampled_in, send_after
 from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.models import Person
 from storage.tickets import Ticket
+from tests import ticket_events
 from tests.clock import Clock
 
 NIGHT = QuietHours()  # 20:00 to 08:00
@@ -140,8 +141,7 @@ async def resolved(services: Services, number: str, requester: Person) -> int:
                         last_event_at=services.clock())
         session.add(ticket)
         await session.commit()
-    await ticket_resolved(services, ticket.id)
-    await services.background.drain()  # the DM goes out in the background
+    await ticket_events.resolve(services, ticket.id)
     return ticket.id
 
 
@@ -205,7 +205,8 @@ async def test_tickets_resolved_together_for_one_person_send_one_survey(services
                                   for _ticket in tickets[:services.engine.pool.size()]))
     await asyncio.gather(*(connection.close() for connection in warm))
 
-    await asyncio.gather(*(ticket_resolved(services, ticket.id) for ticket in tickets))
+    await asyncio.gather(*(ticket_events.resolve(services, ticket.id, wait=False)
+                           for ticket in tickets))
     await services.background.drain()
 
     statuses = Counter(status for _number, status, _reason in await outcomes(services))
@@ -247,13 +248,6 @@ async def test_a_departed_requester_is_unreachable(services, chat):
     assert chat.sent == []
 
 
-async def test_an_unknown_ticket_is_ignored(services, chat):
-    await ticket_resolved(services, 424242)
-
-    assert await outcomes(services) == []
-    assert chat.sent == []
-
-
 async def test_the_invitation_expires_after_the_configured_days(services, chat, clock):
     ann = await person(services, "ann")
 
@@ -272,9 +266,10 @@ async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(serv
         ticket = Ticket(source="desk", external_id="INC-1", requester_id=ann.id,
                         opened_at=NOON, status="open", reopen_count=1, last_event_at=NOON)
         session.add(ticket)
+        await session.flush()
+        decided = await decide_surveys(session, services.settings.app.csat, [ticket], NOON)
         await session.commit()
 
-    await ticket_resolved(services, ticket.id)
-
+    assert decided == {}
     assert await outcomes(services) == []
     assert chat.sent == []

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.flows.csat import survey_withdrawn, ticket_resolved
-from bot.flows.csat_invitations import withdraw_surveys
 from bot.services import Services
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.models import Person
 from storage.tickets import Ticket, TicketStatus
+from tests import ticket_events
 from tests.clock import Clock
 from tests.conftest import RunningBot
 
@@ -81,28 +80,12 @@ class Kit:
             return ticket.id
 
     async def resolve(self, ticket_id: int) -> None:
-        """Survey a resolved ticket as the webhook does (resolving it again first if it was
-        reopened), and wait for the DM it sends in the background."""
-        async with self.services.sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            assert ticket is not None
-            if ticket.status == TicketStatus.OPEN:
-                ticket.status, ticket.resolved_at = TicketStatus.RESOLVED, self.services.clock()
-            await session.commit()
-        await ticket_resolved(self.services, ticket_id)
-        await self.services.background.drain()
+        """Survey the resolved ticket as the webhook does; wait for the DM."""
+        await ticket_events.resolve(self.services, ticket_id)
 
     async def reopen(self, ticket_id: int) -> None:
-        """Reopen the ticket as the webhook's batch does (the ticket open again and its
-        survey withdrawn in one transaction), and wait for the message to say so."""
-        async with self.services.sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            assert ticket is not None
-            ticket.status = TicketStatus.OPEN
-            withdrawn = await withdraw_surveys(session, [ticket])
-            await session.commit()
-        survey_withdrawn(self.services, withdrawn.get(ticket_id))
-        await self.services.background.drain()
+        """Reopen the ticket as the webhook does; wait for the message to say so."""
+        await ticket_events.reopen(self.services, ticket_id)
 
     async def person(self, **fields: Any) -> Person:
         async with self.services.sessions() as session:

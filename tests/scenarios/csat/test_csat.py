@@ -11,10 +11,12 @@ import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
-from bot.flows.csat import expire_due, send_due, ticket_resolved
-from bot.flows.csat_invitations import sampled_in
+from bot.flows.csat import expire_due, send_due
+from bot.flows.csat_invitations import decide_surveys, sampled_in
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
+from storage.tickets import Ticket
+from tests import ticket_events
 from tests.conftest import SIGNING_SECRET, start_bot
 
 ERIN = "U0EMPL001"
@@ -192,8 +194,8 @@ async def test_a_comment_is_added_after_the_score_in_a_modal(bot, slack, slack_s
 async def test_resolved_twice_sends_one_survey(bot, slack, kit):
     ticket_id = await kit.ticket()
 
-    await asyncio.gather(ticket_resolved(bot.services, ticket_id),
-                         ticket_resolved(bot.services, ticket_id))
+    await asyncio.gather(ticket_events.resolve(bot.services, ticket_id, wait=False),
+                         ticket_events.resolve(bot.services, ticket_id, wait=False))
     await bot.services.background.drain()
     await kit.resolve(ticket_id)
 
@@ -288,6 +290,30 @@ async def test_surveys_held_overnight_go_out_side_by_side_in_the_morning(bot, sl
 
     assert sorted(post.args["channel"] for post in posts) == people
     assert {i.status for i in await kit.invitations()} == {"sent"}
+
+
+async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_scheduled_sender(
+        bot, slack, kit, clock):
+    ticket_id = await kit.ticket(requester_email="nat@example.com")
+    slack.add_user(id="U0NAT0001", name="nat", email="nat@example.com", tz="Europe/London")
+    # The survey was recorded as waiting for its look-up; the replica died before looking.
+    async with bot.services.sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        await decide_surveys(session, bot.services.settings.app.csat, [ticket], clock.now)
+        await session.commit()
+    assert [i.status for i in await kit.invitations()] == ["lookup"]
+
+    await send_due_on_schedule(bot.services, clock.now)
+    assert slack.calls_to("users.lookupByEmail") == []  # its claim still stands
+
+    clock.advance(minutes=11)
+    await send_due_on_schedule(bot.services, clock.now)
+    await send_due_on_schedule(bot.services, clock.now)
+    await bot.services.background.drain()
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == "U0NAT0001"
+    assert [i.status for i in await kit.invitations()] == ["sent"]
 
 
 async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack_sender, kit,

@@ -12,6 +12,7 @@ from bot.emulators.tickets import TicketSender
 
 SECRET = "test-webhook-secret"
 ERIN = "U0EMPL001"
+TOM = "U0TECH001"
 
 
 @pytest.fixture
@@ -132,3 +133,29 @@ async def test_a_click_before_slack_confirms_the_dm_counts_and_keeps_the_message
     # The thank-you stands: the late confirmation did not withdraw the message.
     assert slack.calls_to("chat.update") == [thanks]
     assert "4" in kit.text_of(thanks.args["blocks"])
+
+
+async def test_a_requester_known_only_by_email_is_looked_up_after_the_desk_has_its_answer(
+        bot, slack, desk, kit):
+    # The directory has Nat's email (from a role list, say) but no chat account yet; the
+    # assignee it knows already.
+    await kit.person(email="nat@example.com", display_name="Nat", tz="Europe/London")
+    await kit.person(email="tech1@example.com", slack_user_id=TOM, display_name="Tom")
+    slack.add_user(id="U0NAT0001", name="nat", email="nat@example.com", tz="Europe/London")
+    slow_slack = slack.hold("users.lookupByEmail")
+
+    resolved = await desk.send(event("resolved", "2026-01-14T09:40:00Z",
+                                     requester_email="nat@example.com"))
+
+    # Answered while Slack is still looking: the survey waits for the look-up, claimed.
+    assert resolved.status == 200
+    [invitation] = await kit.invitations()
+    assert (invitation.status, invitation.claimed_at is not None) == ("lookup", True)
+
+    slow_slack.set()
+    await bot.services.background.drain()
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == "U0NAT0001"
+    [invitation] = await kit.invitations()
+    assert invitation.status == "sent"

@@ -36,8 +36,8 @@ class InvitationStatus:
     """Waiting for the requester to be looked up on a chat platform before the decision;
     claimed (`claimed_at`) by whoever looks."""
 
-    OPEN = (PENDING, SENT)
-    """Still waiting for something to happen to it."""
+    OPEN = (PENDING, SENT, LOOKUP)
+    """Still waiting for something to happen to it (a reopening withdraws it)."""
 
 
 class SurveyInvitation(SQLModel, table=True):

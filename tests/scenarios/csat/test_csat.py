@@ -12,7 +12,7 @@ import pytest
 
 from bot.emulators.requests import SlackSender
 from bot.flows.csat import expire_due, send_due
-from bot.flows.csat_invitations import decide_surveys, sampled_in
+from bot.flows.csat_invitations import decide_surveys, sampled_in, withdraw_surveys
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket
@@ -314,6 +314,27 @@ async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_schedule
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NAT0001"
     assert [i.status for i in await kit.invitations()] == ["sent"]
+
+
+async def test_a_ticket_reopened_while_its_requester_is_looked_up_is_not_surveyed(bot, slack,
+                                                                                 kit):
+    ticket_id = await kit.ticket(requester_email="nat@example.com")
+    slack.add_user(id="U0NAT0001", name="nat", email="nat@example.com", tz="Europe/London")
+    slow_slack = slack.hold("users.lookupByEmail")
+    await ticket_events.resolve(bot.services, ticket_id, wait=False)
+    await slack.wait_for("users.lookupByEmail")
+
+    # Reopened while Slack is still looking: the waiting survey is withdrawn with it.
+    async with bot.services.sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        ticket.status = "open"
+        await withdraw_surveys(session, [ticket])
+        await session.commit()
+    slow_slack.set()
+    await bot.services.background.drain()
+
+    assert slack.calls_to("chat.postMessage") == []
+    assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
 
 
 async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack_sender, kit,

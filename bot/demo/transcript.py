@@ -172,6 +172,8 @@ def slack_call_delivery(method: str, args: Mapping[str, Any], actor: str,
     if method == "chat.postEphemeral":
         return Delivery("private", {"name": _place(str(args.get("user") or ""), names)}, lines)
     if method == "chat.update":
+        if channel[:1] in ("U", "W", "D"):
+            return Delivery("updated_direct", {"name": _place(channel, names)}, lines)
         return Delivery("updated", {"channel": _place(channel, names)}, lines)
     if method in ("views.open", "views.push"):
         return Delivery("form", {"name": actor}, view_lines(args.get("view") or {}, names))
@@ -282,6 +284,8 @@ def connector_call_delivery(kind: str, conversation_id: str | None, activity: Ma
     place = _place(conversation, names)
     lines = activity_lines(activity)
     if kind == "update":
+        if conversation.startswith("a:"):
+            return Delivery("updated_direct", {"name": place}, lines)
         return Delivery("updated", {"channel": place}, lines)
     if kind not in ("send", "reply"):
         return None

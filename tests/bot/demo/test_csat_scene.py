@@ -32,7 +32,7 @@ async def test_the_csat_scene_surveys_alerts_and_reaches_out(scratch: Path):
             "  Ticket INC0012400: VPN drops every hour when working from home\n"
             "  Your ticket INC0012400 has been resolved. How did we do?") in text
     assert ("Erin (Slack) \u203a [ 1 · Poor ]\n"
-            "Touchpoint updates its message in Erin\n") in text
+            "Touchpoint updates its message to Erin\n") in text
     assert ("Touchpoint → #it-triage\n"
             "  Low CSAT score: 1/5 on ticket INC0012400\n") in text
     assert ("Touchpoint updates its message in #it-triage\n"

@@ -103,6 +103,7 @@ def test_each_slack_call_is_shown_to_whoever_sees_it():
         ("chat.postMessage", "C0TRIAGE1", None): ("channel", {"channel": "#it-triage"}),
         ("chat.postMessage", "C0TRIAGE1", "1.2"): ("thread", {"channel": "#it-triage"}),
         ("chat.update", "C0OTHER01", None): ("updated", {"channel": "C0OTHER01"}),
+        ("chat.update", "D0ERIN", None): ("updated_direct", {"name": "Erin"}),
     }
     for (method, channel, thread), (heading, context) in cases.items():
         delivery = slack_call_delivery(method, {**text, "channel": channel, "thread_ts": thread},
@@ -191,7 +192,8 @@ def test_each_connector_call_is_shown_where_it_went():
         ("send", "19:s@thread.tacv2;messageid=17"): (
             "thread", {"channel": "19:s@thread.tacv2;messageid=17"}),
         ("reply", "19:s@thread.tacv2"): ("thread", {"channel": "19:s@thread.tacv2"}),
-        ("update", "a:1ann"): ("updated", {"channel": "Ann"}),
+        ("update", "a:1ann"): ("updated_direct", {"name": "Ann"}),
+        ("update", "19:status@thread.tacv2"): ("updated", {"channel": "19:status@thread.tacv2"}),
     }
     for (kind, conversation), (heading, context) in cases.items():
         delivery = connector_call_delivery(kind, conversation, activity, names)

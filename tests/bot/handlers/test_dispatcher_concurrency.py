@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.chat.port import Origin, Profile
 from bot.handlers.dispatcher import Dispatcher, Turn
 from bot.intents import Command
-from bot.metrics import Metrics
-from bot.services import Services
-from storage.engine import create_engine, session_factory
 
 
-async def test_a_burst_runs_at_most_the_bound_at_once_and_all_in_the_end(settings, database_url):
-    engine = create_engine(database_url)
-    services = Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                        chat=None, metrics=Metrics(), clock=lambda: datetime.now(UTC))
+@pytest.fixture
+def clock():
+    return lambda: datetime.now(UTC)
+
+
+async def test_a_burst_runs_at_most_the_bound_at_once_and_all_in_the_end(services):
     dispatcher = Dispatcher(services, concurrency=3)
     running, most, finished = 0, 0, []
     release = asyncio.Event()
@@ -39,6 +40,5 @@ async def test_a_burst_runs_at_most_the_bound_at_once_and_all_in_the_end(setting
 
     release.set()
     await asyncio.wait_for(burst, timeout=30)
-    await engine.dispose()
     assert most == 3
     assert sorted(finished) == sorted(intent.text for intent in intents)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,9 +13,6 @@ from bot.chat.port import Origin, Profile
 from bot.handlers import dispatcher as dispatcher_module
 from bot.handlers.dispatcher import Dispatcher, Turn
 from bot.intents import FormSubmit
-from bot.metrics import Metrics
-from bot.services import Services
-from storage.engine import create_engine, session_factory
 
 
 class NoChat:
@@ -25,13 +21,19 @@ class NoChat:
 
 
 @pytest.fixture
-async def dispatcher(make_settings) -> AsyncIterator[Dispatcher]:
-    settings = make_settings()
-    engine = create_engine(settings.secrets.database_url.get_secret_value())
-    services = Services(settings=settings, engine=engine, sessions=session_factory(engine),
-                        chat=NoChat(), metrics=Metrics(), clock=lambda: None)  # type: ignore[arg-type]
-    yield Dispatcher(services)
-    await engine.dispose()
+def chat() -> NoChat:
+    return NoChat()
+
+
+@pytest.fixture
+def clock() -> None:
+    """Checks read no time."""
+    return None
+
+
+@pytest.fixture
+def dispatcher(services) -> Dispatcher:
+    return Dispatcher(services)
 
 
 def _submit(callback_id: str, **values: str) -> FormSubmit:

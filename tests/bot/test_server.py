@@ -24,6 +24,7 @@ from bot.config import load_settings
 from bot.server import create_app
 from bot.slack.render import SlackRenderer
 from storage.models import Person, ProcessedRequest
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,16 +48,6 @@ async def scrape(bot) -> dict[tuple[str, frozenset], float]:
 
 def sample(samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
-
-
-async def eventually(check, timeout: float = 5.0):  # noqa: ASYNC109
-    """Poll `check()` until it returns something truthy (work goes on after Slack's ack)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.02)
 
 
 # --------------------------------------------------------------------------- /healthz
@@ -114,7 +105,7 @@ async def test_metrics_count_requests_calls_and_handlers(bot, slack, slack_sende
                       intent="command:touchpoint help")
         return samples if done else None
 
-    samples = await eventually(handled)
+    samples = await eventually(handled, within_s=5)
     assert samples, "the help handler was never timed"
     assert sample(samples, "touchpoint_http_requests_total",
                   route="/slack/events", status="200") == 1
@@ -261,7 +252,7 @@ async def test_a_retried_event_is_handled_once(bot, slack, slack_sender):
         return sum(value for (name, _labels), value in (await scrape(bot)).items()
                    if name == "touchpoint_handler_seconds_count")
 
-    assert await eventually(handled) == 1
+    assert await eventually(handled, within_s=5) == 1
     await asyncio.sleep(0.2)
     assert await handled() == 1
     assert await count(bot, ProcessedRequest) == 1

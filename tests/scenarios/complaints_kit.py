@@ -3,7 +3,6 @@ real Slack protocol, and reading back what the emulators recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from storage.complaints import Complaint
 from storage.models import AuditEvent
 from tests.clock import Clock
 from tests.conftest import RunningBot
+from tests.waiting import eventually
 
 TRIAGE = "C0TRIAGE1"
 TEAMS_TRIAGE = "19:triage@thread.tacv2"
@@ -62,15 +62,6 @@ async def submit_complaint(sender: SlackSender, user: str = ERIN, *,
                  "anonymous": anonymous})
 
 
-async def wait_until(predicate, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await predicate():
-        if loop.time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.02)
-
-
 async def complaints(bot: RunningBot) -> list[Complaint]:
     async with bot.services.sessions() as session:
         return list((await session.exec(select(Complaint).order_by(col(Complaint.id)))).all())
@@ -87,7 +78,7 @@ async def file_and_wait(bot: RunningBot, sender: SlackSender, slack: SlackEmulat
         rows = await complaints(bot)
         return len(rows) > before and bool(rows[-1].triage_refs)
 
-    await wait_until(carded)
+    await eventually(carded, within_s=5)
     return (await complaints(bot))[-1]
 
 
@@ -128,7 +119,7 @@ async def answer(sender: SlackSender, slack: SlackEmulator, action_id: str,
     async def asked() -> bool:
         return bool(asking())
 
-    await wait_until(asked)
+    await eventually(asked, within_s=5)
     message = asking()[-1]
     return await sender.click(action_id, number, user_id=user, channel_id=channel,
                               message_ts=message["ts"])

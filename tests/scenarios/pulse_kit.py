@@ -7,8 +7,6 @@ The fixtures here are taken into a test module by name, e.g.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from bot.flows.directory import sync_directory
 from bot.services import Services
 from storage.pulses import PulseAnswer, PulseDelivery
 from tests.clock import Clock
+from tests.waiting import eventually
 
 # A Tuesday. London is on UTC in December, New York five hours behind, Tokyo nine ahead.
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -102,20 +101,6 @@ def text_of(message: dict[str, Any]) -> str:
         elif block["type"] == "context":
             parts.extend(element["text"] for element in block["elements"])
     return "\n".join(parts)
-
-
-async def eventually(check: Callable[[], Any], within_s: float = 10.0) -> Any:
-    """Wait until `check()` (sync or async) returns something true, and return it."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still {result!r} after {within_s}s")
-        await asyncio.sleep(0.05)
 
 
 async def deliveries(services: Services) -> list[PulseDelivery]:

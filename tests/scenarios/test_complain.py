@@ -14,6 +14,7 @@ from storage.complaints import Complaint
 from storage.models import Person
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TEAMS_TRIAGE, TOM, TRIAGE
+from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
@@ -120,11 +121,11 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     # IT takes it on: the card updates in place, the complainant hears in their thread.
     clock.now += timedelta(minutes=20)
     await slack_sender.click("complaint.assign_me", number, user_id=TOM, channel_id=TRIAGE)
-    await kit.wait_until(lambda: _status_is(bot, "in_progress"))
+    await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
     card = kit.triage_message(slack, complaint)
     assert "*Status*: in progress · *Owner*: tom.tech" in kit.blocks_text(card)
     assert "complaint.acknowledge" not in kit.button_ids(card)
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 1))
+    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
     [taken] = kit.dm_thread(slack, ERIN, complaint)
     assert "tom.tech has taken on your complaint" in kit.blocks_text(taken)
     teams_updates = connector.calls_of("update")
@@ -146,7 +147,7 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     await slack_sender.submit("complaint.resolve", {"note": "Replaced the <fuser> unit"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={"root_cause": "Tooling"})
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 2))
+    await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
     resolved = kit.dm_thread(slack, ERIN, complaint)[-1]
     assert "Replaced the &lt;fuser&gt; unit" in kit.blocks_text(resolved)
     assert kit.button_ids(resolved) == ["complaint.satisfied", "complaint.unsatisfied"]
@@ -158,23 +159,23 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
 
     # "No" reopens it and tells the owner; resolving again and "Yes" closes it.
     await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
-    await kit.wait_until(lambda: _status_is(bot, "reopened"))
-    await kit.wait_until(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"))
-    await kit.wait_until(lambda: _answered(slack, complaint, 1))
+    await eventually(lambda: _status_is(bot, "reopened"), within_s=5)
+    await eventually(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"), within_s=5)
+    await eventually(lambda: _answered(slack, complaint, 1), within_s=5)
     await slack_sender.submit("complaint.resolve", {"note": "Swapped the printer"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE2",
                               selects={"root_cause": "Tooling"})
-    await kit.wait_until(lambda: _status_is(bot, "resolved"))
+    await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
     await kit.answer(slack_sender, slack, "complaint.satisfied", number)
-    await kit.wait_until(lambda: _status_is(bot, "closed"))
+    await eventually(lambda: _status_is(bot, "closed"), within_s=5)
     # Each question now shows its answer instead of the buttons.
-    await kit.wait_until(lambda: _answered(slack, complaint, 2))
+    await eventually(lambda: _answered(slack, complaint, 2), within_s=5)
     answered = [kit.blocks_text(m) for m in kit.dm_thread(slack, ERIN, complaint)
                 if "You told us" in kit.blocks_text(m)]
     assert ["not satisfied" in text for text in answered] == [True, False]
     card = kit.triage_message(slack, complaint)
     assert kit.button_ids(card) == []
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 5))
+    await eventually(lambda: _thread_has(slack, complaint, 5), within_s=5)
     assert "is closed" in kit.blocks_text(kit.dm_thread(slack, ERIN, complaint)[-1])
 
     trail = [(e.action, e.detail.get("from"), e.detail.get("to"))
@@ -220,7 +221,7 @@ async def test_someone_else_cannot_answer_for_the_complainant(bot, slack, slack_
     await slack_sender.submit("complaint.resolve", {"note": "Done"}, user_id=TOM,
                               private_metadata=complaint.number,
                               selects={"root_cause": "Process"})
-    await kit.wait_until(lambda: _status_is(bot, "resolved"))
+    await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
 
     await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number, TOM)
 
@@ -321,7 +322,7 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
                               private_metadata=complaint.number,
                               selects={"owner": choices["tom.tech"]})
 
-    await kit.wait_until(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"))
+    await eventually(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"), within_s=5)
     [row] = await kit.complaints(bot)
     assert (row.status, row.owner_id) == ("in_progress", int(choices["tom.tech"]))
     [_, assigned] = await kit.audit_trail(bot, complaint.number)
@@ -342,8 +343,8 @@ async def test_a_platform_failing_after_the_change_does_not_undo_or_hide_it(
     slack.clear()
     await slack_sender.click("complaint.assign_me", complaint.number, user_id=TOM,
                              channel_id=TRIAGE)
-    await kit.wait_until(lambda: _status_is(bot, "in_progress"))
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 1))
+    await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
     await asyncio.sleep(0.2)
     assert slack.responses == []
 

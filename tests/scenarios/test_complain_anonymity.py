@@ -17,6 +17,7 @@ from bot.flows.complaints_sla import complaints_check
 from storage.models import AuditEvent, Person
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE
+from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
@@ -36,22 +37,22 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     assert "*From*: _anonymous_" in card
 
     await slack_sender.click("complaint.assign_me", number, user_id=TOM, channel_id=TRIAGE)
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 1))
+    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
     await slack_sender.submit("complaint.reply", {"text": "Sorry. Can you tell me when?"},
                               user_id=TOM, private_metadata=number, view_id="V0REPLY01")
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 2))
+    await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
     assert "Sorry. Can you tell me when?" in kit.blocks_text(
         kit.dm_thread(slack, ERIN, complaint)[-1])
     await slack_sender.click("complaint.escalate", number, user_id=LEE, channel_id=TRIAGE)
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 3))
+    await eventually(lambda: _thread_has(slack, complaint, 3), within_s=5)
     clock.now = kit.MONDAY_9AM + timedelta(hours=9)
     await complaints_check(bot.services, clock.now)
     await slack_sender.submit("complaint.resolve", {"note": "Spoke to the team"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={"root_cause": "People"})
-    await kit.wait_until(lambda: _thread_has(slack, complaint, 4))
+    await eventually(lambda: _thread_has(slack, complaint, 4), within_s=5)
     await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
-    await kit.wait_until(lambda: _dm_count(slack, TOM, 2))
+    await eventually(lambda: _dm_count(slack, TOM, 2), within_s=5)
     await slack_sender.command("/complain", "list", user_id=TOM)
     await slack_sender.command("/complain", f"status {number}", user_id=LEE)
     await slack.wait_for_response(3)

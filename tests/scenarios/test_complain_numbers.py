@@ -14,6 +14,7 @@ from bot.server import create_app
 from storage.complaints import claim_number
 from tests.conftest import SIGNING_SECRET, start_bot
 from tests.scenarios import complaints_kit as kit
+from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
 SUBMISSIONS = {"postgresql": 40, "sqlite": 12}
@@ -61,7 +62,7 @@ async def test_concurrent_submissions_to_replicas_get_unique_numbers(replicas, s
         rows = await kit.complaints(bot)
         return len(rows) == submissions and all(row.triage_refs for row in rows)
 
-    await kit.wait_until(all_carded, timeout=60)
+    await eventually(all_carded, within_s=60)
     numbers = sorted(row.number for row in await kit.complaints(bot))
     assert numbers == [f"CMP-2026-{n:04d}" for n in range(1, submissions + 1)]
     receipts = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == kit.ERIN]

@@ -14,6 +14,7 @@ from bot.scheduler import OK, SKIPPED, Scheduler
 from storage.complaints import ComplaintAlert
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE
+from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
@@ -65,7 +66,7 @@ async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack,
     # leads hear of the breach. Each alert is sent once.
     await slack_sender.click("complaint.assign_me", complaint.number, user_id=TOM,
                              channel_id=TRIAGE)
-    await kit.wait_until(lambda: _owned(bot))
+    await eventually(lambda: _owned(bot), within_s=5)
     await _check_at(bot, clock, monday + timedelta(hours=7, minutes=1))
     await _check_at(bot, clock, monday + timedelta(hours=7, minutes=30))
     assert len([t for t in _dms(slack, TOM) if "needs resolving by" in t]) == 1
@@ -88,7 +89,7 @@ async def test_no_reminder_for_a_complaint_handled_in_time(bot, slack, slack_sen
     await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
                               selects={"root_cause": "People"})
-    await kit.wait_until(lambda: _status(bot, "resolved"))
+    await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=3))
 
@@ -103,7 +104,7 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
     await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
                               selects={"root_cause": "People"})
-    await kit.wait_until(lambda: _status(bot, "resolved"))
+    await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     # Half-way, the complainant is followed up once more (once), with the same question.
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=2, hours=11))
@@ -138,12 +139,12 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
     await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
                               selects={"root_cause": "People"})
-    await kit.wait_until(lambda: _status(bot, "resolved"))
+    await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     # Wednesday 10:00, long after the first deadline (Monday 17:00): Erin is not satisfied.
     clock.now = kit.MONDAY_9AM + timedelta(days=2, hours=1)
     await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number)
-    await kit.wait_until(lambda: _status(bot, "reopened"))
+    await eventually(lambda: _status(bot, "reopened"), within_s=5)
 
     # Eight business hours from the reopening: Thursday 10:00. No breach for the old one.
     [row] = await kit.complaints(bot)

@@ -10,6 +10,7 @@ import json
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import TEAMS_TRIAGE, TOM
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
+from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
@@ -64,7 +65,7 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
         rows = await kit.complaints(bot)
         return len(rows) == 1 and bool(rows[0].triage_refs)
 
-    await kit.wait_until(carded)
+    await eventually(carded, within_s=5)
     [complaint] = await kit.complaints(bot)
     assert complaint.number == "CMP-2026-0001"
     assert complaint.description == VALID["description"]
@@ -94,7 +95,7 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     async def reopened() -> bool:
         return (await kit.complaints(bot))[0].status == "reopened"
 
-    await kit.wait_until(reopened)
+    await eventually(reopened, within_s=5)
     card = kit.triage_message(slack, complaint)
     assert "*Status*: reopened" in kit.blocks_text(card)
 
@@ -118,14 +119,14 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
     async def acknowledged() -> bool:
         return (await kit.complaints(bot))[0].status == "acknowledged"
 
-    await kit.wait_until(acknowledged)
+    await eventually(acknowledged, within_s=5)
     # Both triage cards show it, updated in place, and the complainant hears in Slack.
     assert "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
         kit.triage_message(slack, complaint))
     await connector.wait_for("update")
     [updated] = connector.activities_in(TEAMS_TRIAGE)
     assert updated["id"] == card["id"] and "acknowledged" in json.dumps(updated)
-    await kit.wait_until(lambda: _erin_told(slack, complaint))
+    await eventually(lambda: _erin_told(slack, complaint), within_s=5)
 
 
 async def _erin_told(slack, complaint) -> bool:

@@ -4,13 +4,13 @@ signed deliveries into the running bot, each handled once however often Slack re
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import select
 
 from storage.models import Person, ProcessedRequest
+from tests.waiting import eventually
 
 
 def user_event(kind: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -25,12 +25,12 @@ async def person(bot, user_id: str) -> Person | None:
 
 async def until(bot, user_id: str, check: Callable[[Person], bool]) -> Person:
     """The person once `check` holds: events are handled after Slack has its 200."""
-    async with asyncio.timeout(5):
-        while True:
-            found = await person(bot, user_id)
-            if found is not None and check(found):
-                return found
-            await asyncio.sleep(0.02)
+
+    async def found() -> Person | None:
+        someone = await person(bot, user_id)
+        return someone if someone is not None and check(someone) else None
+
+    return await eventually(found, within_s=5)
 
 
 async def add_person(bot, **fields: Any) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
-from tests.scenarios.pulse_kit import deliveries, eventually, sync
+from tests.scenarios.pulse_kit import deliveries, sync
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [f"U0CR{n:05d}" for n in range(240)]

@@ -29,7 +29,6 @@ from tests.scenarios.pulse_kit import (
     configure,
     deliveries,
     dm,
-    eventually,
     latest_in,
     pulse_dms,
     recipients,
@@ -38,6 +37,7 @@ from tests.scenarios.pulse_kit import (
     sync,
     text_of,
 )
+from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 

@@ -8,8 +8,9 @@ import pytest
 
 from storage.pulses import PulseAnswer
 from tests.scenarios import pulse_kit
-from tests.scenarios.pulse_kit import answers, eventually
+from tests.scenarios.pulse_kit import answers
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
+from tests.waiting import eventually
 
 ANN = {"id": "29:1ann-teams-id", "name": "Ann Andersen",
        "aadObjectId": "7a1b2c3d-0000-4000-8000-00000000a001"}

@@ -17,6 +17,7 @@ from storage.tickets import Ticket, TicketStatus
 from tests import ticket_events
 from tests.clock import Clock
 from tests.conftest import RunningBot
+from tests.waiting import eventually
 
 # A Wednesday morning in London (UTC+0 in January): outside everyone's quiet hours.
 MORNING = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
@@ -102,6 +103,15 @@ class Kit:
     async def answers(self) -> list[SurveyAnswer]:
         async with self.services.sessions() as session:
             return list((await session.exec(select(SurveyAnswer))).all())
+
+    async def alert_stored(self) -> None:
+        """Wait until a low score's alert references are kept (Slack and Teams both
+        answered)."""
+
+        async def kept() -> bool:
+            return any(answer.alert_refs for answer in await self.answers())
+
+        await eventually(kept, within_s=5)
 
     async def follow_ups(self) -> list[SurveyFollowUp]:
         async with self.services.sessions() as session:

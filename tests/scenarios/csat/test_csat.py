@@ -570,10 +570,7 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
     await kit.resolve(await kit.ticket())
     await click_score(slack, slack_sender, 2)
     [invitation] = await kit.invitations()
-    async with asyncio.timeout(5):
-        # The alert's references are stored once Slack and Teams have both answered.
-        while not any(a.alert_refs for a in await kit.answers()):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+    await kit.alert_stored()
 
     await slack_sender.submit("csat.comment", {"comment": "Nobody called <@U0LEAD001> back"},
                               user_id=ERIN, private_metadata=str(invitation.id))

@@ -26,6 +26,7 @@ from tests.scenarios.csat.test_csat_teams import (
     post,
     texts,
 )
+from tests.waiting import eventually
 
 SECRET = "test-webhook-secret"
 ERIN, TOM, LEE = "U0EMPL001", "U0TECH001", "U0LEAD001"
@@ -89,13 +90,6 @@ async def answer(slack, slack_sender, score: int, comment: str | None = None) ->
         await slack.wait_for("chat.update", updates + 1)
 
 
-async def alert_stored(kit) -> None:
-    """Wait until the alert's references are kept (Slack and Teams both answered)."""
-    async with asyncio.timeout(5):
-        while not any(a.alert_refs for a in await kit.answers()):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-
-
 async def rows(kit, table) -> list:
     async with kit.services.sessions() as session:
         return list((await session.exec(select(table))).all())
@@ -120,7 +114,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
                                                             kit, tom):
     await resolve(bot, desk)
     await answer(slack, slack_sender, 1, "Fixed for a day, then <!channel> it dropped again")
-    await alert_stored(kit)
+    await kit.alert_stored()
     assert list(buttons(alert(slack))) == ["csat.reach_out", "csat.complaint"]
     assert buttons(alert(slack))["csat.complaint"]["text"]["text"] == "Log as complaint"
 
@@ -175,16 +169,15 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
                                                       tom):
     await resolve(bot, desk)
     await answer(slack, slack_sender, 2)
-    await alert_stored(kit)
+    await kit.alert_stored()
     message = alert(slack)
 
     replies = await asyncio.gather(*(press(slack, slack_sender, "csat.complaint", who,
                                            TRIAGE, message) for who in (TOM, LEE)))
 
     assert [r.status for r in replies] == [200, 200]
-    async with asyncio.timeout(5):
-        while "Logged as complaint" not in kit.text_of(alert(slack)["blocks"]):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+    await eventually(lambda: "Logged as complaint" in kit.text_of(alert(slack)["blocks"]),
+                     within_s=5)
     [complaint] = await rows(kit, Complaint)
     # No comment: the description says so, in the template's words.
     assert complaint.description == "Rated 2/5 in the satisfaction survey, with no comment."
@@ -200,14 +193,11 @@ async def test_the_complaint_takes_its_service_category_and_impact_from_app_yaml
         bot, slack, slack_sender, desk, kit, tom):
     await resolve(bot, desk, service="Printing")
     await answer(slack, slack_sender, 1, "Still broken")
-    await alert_stored(kit)
+    await kit.alert_stored()
 
     await press(slack, slack_sender, "csat.complaint", TOM, TRIAGE, alert(slack))
 
-    async with asyncio.timeout(5):
-        while not await rows(kit, Complaint):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    [complaint] = await rows(kit, Complaint)
+    [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
     assert (complaint.service, complaint.category, complaint.impact) == (
         "Network and Wi-Fi", "Quality of fix", "high")
 
@@ -216,14 +206,11 @@ async def test_the_ticket_service_is_kept_when_the_complaint_log_names_it(
         bot, slack, slack_sender, desk, kit, tom):
     await resolve(bot, desk, service="network AND wi-fi")
     await answer(slack, slack_sender, 1)
-    await alert_stored(kit)
+    await kit.alert_stored()
 
     await press(slack, slack_sender, "csat.complaint", TOM, TRIAGE, alert(slack))
 
-    async with asyncio.timeout(5):
-        while not await rows(kit, Complaint):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    [complaint] = await rows(kit, Complaint)
+    [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
     assert complaint.service == "Network and Wi-Fi"
 
 

@@ -4,7 +4,6 @@ Bot Connector emulator, with the comment as an input on the card; the answer com
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -144,9 +143,7 @@ async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, 
     await post(bot, activity(connector, replyToId=connector.activities_in(PERSONAL)[-1]["id"],
                              value={"action_id": "csat.score", "value": f"{invitation.id}:1",
                                     "comment": "Nobody came"}))
-    async with asyncio.timeout(5):
-        while not any(a.alert_refs for a in await kit.answers()):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+    await kit.alert_stored()
     [alert] = connector.activities_in(TRIAGE)
     assert "**Comment**: _Nobody came_" in texts(alert["attachments"][0]["content"])
     thread = f"{TRIAGE};messageid={alert['id']}"

@@ -19,6 +19,7 @@ from storage.kudos import (
 )
 from storage.kudos import wall_posts as stored_wall_posts
 from storage.models import AuditEvent, Person
+from tests.waiting import eventually
 
 from .conftest import (
     EMPLOYEE,
@@ -334,11 +335,10 @@ async def test_reactions_to_the_wall_post_are_counted_once_each(bot, slack, kudo
             return sorted((r.user_id, r.reaction)
                           for r in (await session.exec(select(KudosReaction))).all())
 
-    for _ in range(100):
-        if await reactions() == [(LEAD, "tada"), (TECH2, "tada")]:
-            break
-        await asyncio.sleep(0.02)
-    assert await reactions() == [(LEAD, "tada"), (TECH2, "tada")]
+    async def both_counted() -> bool:
+        return await reactions() == [(LEAD, "tada"), (TECH2, "tada")]
+
+    await eventually(both_counted, within_s=2)
     async with bot.services.sessions() as session:
         [story] = await kudos_stats.most_reacted_stories(
             session, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))

@@ -102,9 +102,6 @@ class Ingested:
     outcome: Outcome
     ticket_id: int | None = None
     change: TicketChange | None = None
-    surveys_done: bool = False
-    """What this change means for surveys (a resolution's decision, a reopening's
-    withdrawal) was written with it; else it is still to be done."""
     survey: Invited | None = None
     """The invitation a resolution recorded, if this change is the one to act on it."""
     withdrawn: Withdrawn | None = None
@@ -217,8 +214,9 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
         applied[index] = (ticket, TicketChange(
             ticket_id=0, source=item.source, status_before=before, status_after=ticket.status,
             newly_resolved=newly_resolved, reopened=reopened))
-    surveys = _Surveys()
+    surveys = None
     if surveys_at is not None:
+        surveys = _Surveys()
         await surveys.write(session, app, [(ticket, change) for ticket, change
                                            in applied.values() if change is not None],
                             surveys_at)
@@ -233,13 +231,11 @@ class _Surveys:
     def __init__(self) -> None:
         self.decided: Decisions = {}
         self.withdrawn: dict[int, Withdrawn] = {}
-        self.written = False
         self._handed: set[tuple[int, bool]] = set()
 
     async def write(self, session: AsyncSession, app: AppConfig,
                     changes: Sequence[tuple[Ticket, TicketChange]],
                     at: Callable[[], datetime]) -> None:
-        self.written = True
         resolved = [ticket for ticket, change in changes if change.newly_resolved]
         reopened = [ticket for ticket, change in changes if change.reopened]
         if not resolved and not reopened:
@@ -253,16 +249,10 @@ class _Surveys:
     def outcome(self, ticket: Ticket, change: TicketChange) -> Ingested:
         assert ticket.id is not None
         stored = Ingested(Outcome.STORED, ticket.id, change)
-        if not self.written:
-            return stored
-        if change.newly_resolved and ticket.id in self.decided:
-            first = self._hand(ticket.id, resolved=True)
-            return replace(stored, surveys_done=True,
-                           survey=self.decided[ticket.id] if first else None)
-        if change.reopened:
-            first = self._hand(ticket.id, resolved=False)
-            return replace(stored, surveys_done=True,
-                           withdrawn=self.withdrawn.get(ticket.id) if first else None)
+        if change.newly_resolved and self._hand(ticket.id, resolved=True):
+            return replace(stored, survey=self.decided.get(ticket.id))
+        if change.reopened and self._hand(ticket.id, resolved=False):
+            return replace(stored, withdrawn=self.withdrawn.get(ticket.id))
         return stored
 
     def _hand(self, ticket_id: int, *, resolved: bool) -> bool:
@@ -278,7 +268,7 @@ def _unique(tickets: Sequence[Ticket]) -> list[Ticket]:
 
 
 def _outcome(applied: tuple[Ticket, TicketChange | None] | None,
-             surveys: _Surveys) -> Ingested:
+             surveys: _Surveys | None) -> Ingested:
     """What became of one event, once the batch is committed and new tickets have ids."""
     if applied is None:
         return Ingested(Outcome.DUPLICATE)
@@ -286,7 +276,10 @@ def _outcome(applied: tuple[Ticket, TicketChange | None] | None,
     assert ticket.id is not None
     if change is None:
         return Ingested(Outcome.STALE, ticket.id)
-    return surveys.outcome(ticket, replace(change, ticket_id=ticket.id))
+    change = replace(change, ticket_id=ticket.id)
+    if surveys is None:
+        return Ingested(Outcome.STORED, ticket.id, change)
+    return surveys.outcome(ticket, change)
 
 
 async def _tickets(session: AsyncSession,

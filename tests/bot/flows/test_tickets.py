@@ -215,7 +215,7 @@ async def test_the_intake_applies_concurrent_events_together_and_answers_each(se
                                              SurveyInvitation.reason))).all()
     assert sorted(decided) == sorted((results[n].ticket_id, "unreachable", "unknown_requester")
                                      for n in range(45, 50))
-    assert all(results[n].surveys_done for n in range(45, 50))
+    assert all(results[n].survey is not None for n in range(45, 50))
 
 
 async def test_a_history_import_decides_no_surveys(sessions, app):
@@ -224,7 +224,7 @@ async def test_a_history_import_decides_no_surveys(sessions, app):
             external_id="T-1", status="resolved", opened_at=at(0, 9), occurred_at=at(0, 10),
             priority="P1"))])
 
-    assert ingested.change.newly_resolved and not ingested.surveys_done
+    assert ingested.change.newly_resolved and ingested.survey is None
     async with sessions() as session:
         assert (await session.exec(select(SurveyInvitation))).all() == []
 
@@ -274,7 +274,7 @@ async def test_two_replicas_resolving_tickets_of_one_person_at_once_survey_once(
         results = await asyncio.gather(*(intakes[replica].receive(item)
                                          for replica in range(2) for item in waves[replica]))
 
-        assert all(result.surveys_done for result in results)
+        assert all(result.survey is not None for result in results)
         async with session_factory(engines[0])() as session:
             decided = (await session.exec(select(SurveyInvitation.status,
                                                  SurveyInvitation.reason))).all()

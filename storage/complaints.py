@@ -28,10 +28,10 @@ from sqlalchemy import (
     func,
     literal,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.once import dialect_insert
 from storage.types import UTCDateTime, utcnow
 
 NUMBER_PREFIX = "CMP"
@@ -125,8 +125,7 @@ async def claim_number(session: AsyncSession, year: int) -> str:
     One statement both creates the year's counter and increments it, so concurrent callers on
     PostgreSQL queue on the row's lock and each reads its own value.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(ComplaintCounter).values(year=year, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=[ComplaintCounter.year],
@@ -144,8 +143,7 @@ async def submitted(session: AsyncSession, submission_key: str) -> bool:
 
 async def insert_complaint(session: AsyncSession, complaint: Complaint) -> int | None:
     """Insert the complaint unless its submission was filed already; its new id, else None."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = (insert(Complaint).values(**complaint.model_dump(exclude={"id"}))
                  .on_conflict_do_nothing(index_elements=[Complaint.submission_key])
                  .returning(Complaint.id))

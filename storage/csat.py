@@ -17,7 +17,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.once import insert_many_once
+from storage.once import insert_many_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 
@@ -132,29 +132,20 @@ async def claim(session: AsyncSession, invitation_id: int, now: datetime,
                 lease: timedelta) -> bool:
     """Take a due pending invitation for sending; False when it is not due, not pending, or
     another sender holds it (a lease older than `lease` is taken over: that sender died)."""
-    result = await session.exec(
-        update(SurveyInvitation)
-        .where(col(SurveyInvitation.id) == invitation_id,
-               col(SurveyInvitation.status) == InvitationStatus.PENDING,
-               col(SurveyInvitation.send_after) <= now,
-               or_(col(SurveyInvitation.claimed_at).is_(None),
-                   col(SurveyInvitation.claimed_at) < now - lease))
-        .values(claimed_at=now)
-        .execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
+    return await update_if(session, SurveyInvitation, invitation_id,
+                           col(SurveyInvitation.status) == InvitationStatus.PENDING,
+                           col(SurveyInvitation.send_after) <= now,
+                           or_(col(SurveyInvitation.claimed_at).is_(None),
+                               col(SurveyInvitation.claimed_at) < now - lease),
+                           claimed_at=now)
 
 
 async def transition(session: AsyncSession, invitation_id: int, from_status: str | tuple[str, ...],
                      **values: Any) -> bool:
     """Move an invitation on only if it is still in `from_status`; True when it moved."""
     states = (from_status,) if isinstance(from_status, str) else from_status
-    result = await session.exec(
-        update(SurveyInvitation)
-        .where(col(SurveyInvitation.id) == invitation_id,
-               col(SurveyInvitation.status).in_(states))
-        .values(**values)
-        .execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
+    return await update_if(session, SurveyInvitation, invitation_id,
+                           col(SurveyInvitation.status).in_(states), **values)
 
 
 async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: str
@@ -187,14 +178,9 @@ async def reclaim_lookups(session: AsyncSession, now: datetime, lease: timedelta
              col(SurveyInvitation.claimed_at) < now - lease)
     found = (await session.exec(select(SurveyInvitation.id).where(*stale)
                                 .order_by(col(SurveyInvitation.claimed_at)).limit(limit))).all()
-    taken = []
-    for invitation_id in found:
-        result = await session.exec(
-            update(SurveyInvitation).where(col(SurveyInvitation.id) == invitation_id, *stale)
-            .values(claimed_at=now).execution_options(preserve_rowcount=True))
-        if result.rowcount == 1 and invitation_id is not None:
-            taken.append(invitation_id)
-    return taken
+    return [invitation_id for invitation_id in found if invitation_id is not None
+            and await update_if(session, SurveyInvitation, invitation_id, *stale,
+                                claimed_at=now)]
 
 
 async def due_for_sending(session: AsyncSession, now: datetime, limit: int) -> list[int]:

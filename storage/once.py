@@ -3,6 +3,8 @@
 `insert_once` inserts a row unless one with the same unique key exists and says whether this
 caller won. Two replicas, a retried delivery or a double click all reach the database, exactly
 one insert succeeds, and the others learn they lost without an exception or a rollback.
+`update_if` is the same for a change of state: one row is updated only while it still meets
+its conditions, so of several callers exactly one moves it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ProcessedRequest
@@ -20,7 +22,7 @@ from storage.types import utcnow
 
 async def insert_once(session: AsyncSession, table: type[SQLModel], **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
-    insert = _insert(session)
+    insert = dialect_insert(session)
     # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg's would read as -1).
     statement = (insert(table).values(**values).on_conflict_do_nothing()
                  .execution_options(preserve_rowcount=True))
@@ -34,9 +36,19 @@ async def insert_many_once(session: AsyncSession, table: type[SQLModel],
     each row this call inserted (a row whose unique key existed is not among them)."""
     if not rows:
         return []
-    statement = (_insert(session)(table).values(list(rows)).on_conflict_do_nothing()
+    statement = (dialect_insert(session)(table).values(list(rows)).on_conflict_do_nothing()
                  .returning(*returning))
     return list((await session.exec(statement)).all())
+
+
+async def update_if(session: AsyncSession, table: type[SQLModel], row_id: int,
+                    *conditions: Any, **values: Any) -> bool:
+    """UPDATE the row `row_id` with `values` WHERE it still meets `conditions`; True when
+    this call changed it."""
+    result = await session.exec(
+        update(table).where(table.id == row_id, *conditions)  # type: ignore[attr-defined]
+        .values(**values).execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
 
 
 async def first_delivery(session: AsyncSession, source: str, key: str) -> bool:
@@ -53,7 +65,7 @@ async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[st
     return {key.removeprefix(f"{source}:") for (key,) in inserted}
 
 
-def _insert(session: AsyncSession):
-    """The dialect's INSERT, which knows ON CONFLICT."""
+def dialect_insert(session: AsyncSession):
+    """The session's dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -36,10 +36,10 @@ from sqlalchemy import (
     literal,
     or_,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.once import dialect_insert, update_if
 from storage.types import UTCDateTime, utcnow
 
 # Delivery states: waiting for its time, taken by a sender (until its lease ends), done.
@@ -159,22 +159,11 @@ async def campaigns_where(session: AsyncSession, *conditions: Any) -> list[int]:
     return [campaign_id for campaign_id in ids if campaign_id is not None]
 
 
-async def claim_campaign(session: AsyncSession, campaign_id: int, *conditions: Any,
-                         **values: Any) -> bool:
-    """Write `values` to the campaign if it still meets `conditions`: True for the one
-    caller (of any replica) that did, so the change itself is the claim."""
-    result = await session.exec(
-        update(PulseCampaign).where(col(PulseCampaign.id) == campaign_id, *conditions)
-        .values(**values).execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
-
-
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows, leaving out any already there; returns how many were added."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     result = await session.exec(insert(PulseDelivery).values(rows).on_conflict_do_nothing()
                                 .execution_options(preserve_rowcount=True))
     return result.rowcount
@@ -224,11 +213,8 @@ async def finish(session: AsyncSession, delivery_id: int, status: str, *,
     values: dict[str, Any] = {"status": status, "reason": reason, "claimed_until": None}
     if message_ref is not None:
         values.update(message_ref=message_ref, sent_at=now)
-    result = await session.exec(
-        update(PulseDelivery)
-        .where(col(PulseDelivery.id) == delivery_id, col(PulseDelivery.status) == CLAIMED)
-        .values(**values).execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
+    return await update_if(session, PulseDelivery, delivery_id,
+                           col(PulseDelivery.status) == CLAIMED, **values)
 
 
 async def retry_later(session: AsyncSession, delivery_id: int, due_at: datetime,

@@ -28,7 +28,7 @@ from storage.complaints import (
     satisfaction_reminder_kind,
     unanswered_resolutions,
 )
-from storage.once import insert_once
+from storage.once import insert_once, update_if
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +125,9 @@ async def close_unanswered(services: Services) -> int:
     closed = 0
     for candidate in stale:
         async with services.sessions() as session:
-            result = await session.exec(
-                update(Complaint).where(col(Complaint.id) == candidate.id,
-                                        col(Complaint.status) == Status.RESOLVED)
-                .values(status=Status.CLOSED, closed_at=now)
-                .execution_options(preserve_rowcount=True))
-            if result.rowcount != 1:
+            if not await update_if(session, Complaint, candidate.id,
+                                   col(Complaint.status) == Status.RESOLVED,
+                                   status=Status.CLOSED, closed_at=now):
                 await session.rollback()
                 continue
             complaint = await session.get(Complaint, candidate.id, populate_existing=True)

@@ -26,7 +26,7 @@ from bot.flows.pulses_results import campaign_results
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person
-from storage.once import insert_once
+from storage.once import insert_once, update_if
 from storage.pulses import PulseCampaign, PulseDelivery, PulseOptOut
 from storage.types import utcnow
 
@@ -158,8 +158,8 @@ async def open_due_campaigns(services: Services) -> list[str]:
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            if not await store.claim_campaign(session, campaign_id, scheduled,
-                                              status=store.OPEN):
+            if not await update_if(session, PulseCampaign, campaign_id, scheduled,
+                                   status=store.OPEN):
                 await session.rollback()
                 continue
             campaign = await session.get(PulseCampaign, campaign_id)
@@ -200,8 +200,8 @@ async def close_due_campaigns(services: Services) -> None:
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            if await store.claim_campaign(session, campaign_id, still_open,
-                                          status=store.CLOSED, closed_at=now):
+            if await update_if(session, PulseCampaign, campaign_id, still_open,
+                               status=store.CLOSED, closed_at=now):
                 await session.exec(
                     update(PulseDelivery)
                     .where(col(PulseDelivery.campaign_id) == campaign_id,
@@ -228,8 +228,8 @@ async def post_due_results(services: Services) -> None:
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            won = await store.claim_campaign(session, campaign_id, *unposted,
-                                             results_claimed_at=now)
+            won = await update_if(session, PulseCampaign, campaign_id, *unposted,
+                                  results_claimed_at=now)
             results = (await campaign_results(session, campaign_id, by=_segment_names(services))
                        if won else None)
             await session.commit()

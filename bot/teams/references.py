@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ConversationRef, Person
+from storage.once import dialect_insert
 from storage.types import utcnow
 
 PERSONAL = "personal"
@@ -41,8 +41,7 @@ async def save(session: AsyncSession, reference: dict[str, Any],
     # The activity it came from is of no use later; sends start from the conversation.
     stored = {key: value for key, value in reference.items() if key != "activityId"}
     stored["conversation"] = conversation
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(ConversationRef).values(
         conversation_id=conversation["id"], kind=kind, person_id=person_id, reference=stored,
         updated_at=utcnow())

@@ -164,12 +164,6 @@ async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: 
     return [tuple(row) for row in result.all()]
 
 
-async def settle_lookup(session: AsyncSession, invitation_id: int, **values: Any) -> bool:
-    """Write the decision of an invitation still waiting for its look-up; True when this
-    caller did."""
-    return await transition(session, invitation_id, InvitationStatus.LOOKUP, **values)
-
-
 async def reclaim_lookups(session: AsyncSession, now: datetime, lease: timedelta,
                           limit: int) -> list[int]:
     """Take over look-ups whose claim is older than `lease` (whoever looked has died): their

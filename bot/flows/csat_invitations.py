@@ -133,7 +133,7 @@ async def settle(session: AsyncSession, config: Csat, invitation_id: int, ticket
     (`person` locked by the caller, or None and why); None when another replica settled it."""
     rows, planned = await _plan(session, config, [(ticket, person, unreachable)], now)
     [row] = rows
-    if not await store.settle_lookup(session, invitation_id, **row):
+    if not await store.transition(session, invitation_id, InvitationStatus.LOOKUP, **row):
         return None
     return Invited(invitation_id, *planned[ticket.id])
 

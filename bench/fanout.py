@@ -39,8 +39,8 @@ from sqlmodel import col, select
 from bot.config import load_settings
 from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory import sync_directory
-from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
+from bot.flows.directory.people import sync_directory
+from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
 from harness import postgres_database
 from storage.engine import describe_url

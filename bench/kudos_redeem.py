@@ -27,7 +27,7 @@ from bot.config import KudosReward, KudosSettings
 from bot.demo.sandbox import sandbox, serve
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.server import SERVICES, create_app
 from storage.engine import describe_url
 from storage.kudos import KudosLedger, KudosRedemption, claimed

@@ -167,7 +167,7 @@ def directory_sync(log_level: str) -> None:
 
 
 async def _directory_sync(settings: Settings):
-    from bot.flows.directory import sync_directory  # imported late, like the rest of the bot
+    from bot.flows.directory.people import sync_directory  # imported late, like the rest of the bot
     from bot.server import SERVICES, create_app
 
     services = create_app(settings, scheduler=False)[SERVICES]
@@ -330,7 +330,7 @@ def export_complaints(fmt: str, since, until, out: Path | None) -> None:
 
 
 async def _export_complaints(url: str, out, since, until) -> int:
-    from bot.flows.complaints_export import export_complaints  # imported late, like the rest
+    from bot.flows.complaints.export import export_complaints  # imported late, like the rest
     from storage.engine import create_engine, session_factory
 
     engine = create_engine(url)
@@ -371,7 +371,7 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
     from pydantic import ValidationError
 
     from bot.config import PulseAudience, PulsesConfig
-    from bot.flows.pulses import CampaignSpec
+    from bot.flows.pulses.campaigns import CampaignSpec
 
     settings = _settings_or_exit()
     _schema_or_exit(settings.secrets)
@@ -429,7 +429,7 @@ async def _pulse_services(settings: Settings):
 
 
 async def _pulse_create(settings: Settings, spec):
-    from bot.flows.pulses import create_campaign, find_campaign, open_due_campaigns
+    from bot.flows.pulses.campaigns import create_campaign, find_campaign, open_due_campaigns
 
     services = await _pulse_services(settings)
     try:
@@ -474,8 +474,8 @@ def pulse_status(name: str, watch: bool) -> None:
 
 
 async def _pulse_progress(settings: Settings, name: str):
-    from bot.flows.pulses import find_campaign
-    from bot.flows.pulses_results import campaign_progress
+    from bot.flows.pulses.campaigns import find_campaign
+    from bot.flows.pulses.results import campaign_progress
 
     services = await _pulse_services(settings)
     try:
@@ -542,8 +542,8 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
 
 
 async def _pulse_results(settings: Settings, name: str, segment: str | None):
-    from bot.flows.pulses import find_campaign
-    from bot.flows.pulses_results import campaign_results
+    from bot.flows.pulses.campaigns import find_campaign
+    from bot.flows.pulses.results import campaign_results
 
     services = await _pulse_services(settings)
     try:

@@ -34,8 +34,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, delete, update
 
-from bot.flows import pulses
-from bot.flows.complaints_sla import complaints_check
+from bot.flows.complaints.sla import complaints_check
+from bot.flows.pulses import campaigns as pulses
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.handlers.directory import sync_on_schedule
 from bot.services import Services

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
 from bot.config import Settings
-from bot.flows.pulses_sender import PulseSender
+from bot.flows.pulses.sender import PulseSender
 from bot.handlers import build_dispatcher
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, register_jobs

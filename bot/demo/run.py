@@ -24,7 +24,7 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.server import SERVICES, create_app
 
 

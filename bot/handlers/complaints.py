@@ -10,11 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form
 from bot.chat.port import Origin
-from bot.flows import complaints_cards as cards
-from bot.flows import complaints_forms as forms
-from bot.flows import complaints_lifecycle as lifecycle
-from bot.flows.complaints_filing import complaint_file, complaint_open_form, rate_limited
-from bot.flows.complaints_status import complaint_list, complaint_status
+from bot.flows.complaints import cards, forms, lifecycle
+from bot.flows.complaints.filing import complaint_file, complaint_open_form, rate_limited
+from bot.flows.complaints.status import complaint_list, complaint_status
 from bot.handlers.dispatcher import Handler, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 from bot.services import Services

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.flows import csat, csat_links
+from bot.flows.csat import links as csat_links
+from bot.flows.csat import survey as csat
 from bot.handlers.dispatcher import Handler, Routes, Turn
 from bot.intents import ButtonPress, FormSubmit
 from bot.services import Services

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.flows.directory import record_profile_change, sync_directory
+from bot.flows.directory.people import record_profile_change, sync_directory
 from bot.handlers.dispatcher import EventTurn, Routes
 from bot.intents import ProfileChanged
 from bot.services import Services

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message
 from bot.chat.port import Origin, Profile
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.intents import ButtonPress, Command, Event, FormSubmit, Intent
 from bot.services import Services
 from storage.models import Person

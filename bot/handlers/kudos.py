@@ -4,7 +4,9 @@ and Fulfilled buttons of a redemption's card; reactions to the wall's posts."""
 
 from __future__ import annotations
 
-from bot.flows import kudos, kudos_board, kudos_rewards
+from bot.flows.kudos import board as kudos_board
+from bot.flows.kudos import giving as kudos
+from bot.flows.kudos import rewards as kudos_rewards
 from bot.handlers.dispatcher import EventTurn, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
 

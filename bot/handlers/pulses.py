@@ -4,16 +4,16 @@ form of a lead's reply to a comment."""
 
 from __future__ import annotations
 
-from bot.flows.pulses import SCORE_ACTION, SCORES, WHY_ACTION
-from bot.flows.pulses_answers import (
+from bot.flows.pulses.answers import (
     COMMENT_FORM,
     ask_why,
     record_comment,
     record_score,
     set_opt_out,
 )
-from bot.flows.pulses_leads import lead_command
-from bot.flows.pulses_loop import ANSWER_BACK, ask_answer_back, record_answer_back
+from bot.flows.pulses.campaigns import SCORE_ACTION, SCORES, WHY_ACTION
+from bot.flows.pulses.leads import lead_command
+from bot.flows.pulses.loop import ANSWER_BACK, ask_answer_back, record_answer_back
 from bot.handlers.dispatcher import Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 

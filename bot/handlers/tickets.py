@@ -3,9 +3,9 @@ commits is passed on by `notify_ticket_change`, the one place that reacts to tic
 
 from __future__ import annotations
 
-from bot.flows import csat
-from bot.flows.ticket_intake import TicketIntake
-from bot.flows.tickets import Inbound, Ingested
+from bot.flows.csat import survey as csat
+from bot.flows.tickets.ingest import Inbound, Ingested
+from bot.flows.tickets.intake import TicketIntake
 from bot.services import Services
 
 

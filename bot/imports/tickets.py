@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.config import TicketSource
-from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import Inbound, delivery_key, ingest_ticket_events
+from bot.flows.tickets.ingest import Inbound, delivery_key, ingest_ticket_events
+from bot.flows.tickets.sla import SlaPolicy
 from bot.services import Services
 from bot.webhooks.fields import BadEvent
 from bot.webhooks.presets import PRESETS, to_event

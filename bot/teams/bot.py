@@ -18,7 +18,7 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.message import Form
 from bot.chat.port import Profile
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.handlers.dispatcher import Dispatcher
 from bot.intents import FormSubmit
 from bot.teams import references

@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.config import Settings
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.metrics import Metrics
 from bot.teams import references
 from bot.teams.calls import call, status_of

@@ -13,9 +13,9 @@ import logging
 
 from aiohttp import web
 
-from bot.flows.sla import SlaPolicy
-from bot.flows.ticket_intake import TicketIntake
-from bot.flows.tickets import Inbound, delivery_key
+from bot.flows.tickets.ingest import Inbound, delivery_key
+from bot.flows.tickets.intake import TicketIntake
+from bot.flows.tickets.sla import SlaPolicy
 from bot.handlers.tickets import receive_ticket_event
 from bot.services import Services
 from bot.webhooks.fields import BadEvent

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory import sync_directory
+from bot.flows.directory.people import sync_directory
 from bot.services import Services
 from storage.pulses import PulseAnswer, PulseDelivery
 from tests.clock import Clock

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.flows.complaints_export import export_complaints
-from bot.flows.complaints_sla import complaints_check
+from bot.flows.complaints.export import export_complaints
+from bot.flows.complaints.sla import complaints_check
 from storage.models import AuditEvent, Person
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.flows.complaints_sla import complaints_check
+from bot.flows.complaints.sla import complaints_check
 from bot.scheduler import OK, SKIPPED, Scheduler
 from storage.complaints import ComplaintAlert
 from tests.scenarios import complaints_kit as kit

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory import SyncSummary, sync_directory
+from bot.flows.directory.people import SyncSummary, sync_directory
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.engine import create_engine, session_factory

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from bot.emulators.slack import SlackEmulator
-from bot.flows.pulses import CampaignSpec, create_campaign, open_due_campaigns
+from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
 from tests.scenarios.pulse_kit import deliveries, sync
 from tests.waiting import eventually

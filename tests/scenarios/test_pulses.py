@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
-from bot.flows import pulses
+from bot.flows.pulses import campaigns as pulses
 from storage.models import Person
 from tests.conftest import RunningBot
 from tests.scenarios import pulse_kit

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import TicketSource
-from bot.flows.tickets import TicketEvent
+from bot.flows.tickets.ingest import TicketEvent
 from bot.webhooks.fields import BadEvent
 
 MAX_ID = 128

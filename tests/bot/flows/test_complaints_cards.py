@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.flows import complaints_cards as cards
+from bot.flows.complaints import cards
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
 from storage.complaints import Complaint, Status

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin
-from bot.flows import complaints_lifecycle as lifecycle
-from bot.flows.complaints_filing import complaint_file, deadlines
-from bot.flows.complaints_forms import Filing
+from bot.flows.complaints import lifecycle
+from bot.flows.complaints.filing import complaint_file, deadlines
+from bot.flows.complaints.forms import Filing
 from bot.services import Services
 from storage.complaints import Complaint
 from storage.models import Person

@@ -9,8 +9,8 @@ import io
 import pytest
 
 from bot.config import ComplaintsConfig, ConfigError, parse_app_config
-from bot.flows import complaints_forms as forms
-from bot.flows.complaints_export import neutralise
+from bot.flows.complaints import forms
+from bot.flows.complaints.export import neutralise
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
 

@@ -14,8 +14,8 @@ from sqlmodel import select
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
-from bot.flows.csat import send_due
-from bot.flows.csat_invitations import decide_surveys, sampled_in, send_after
+from bot.flows.csat.invitations import decide_surveys, sampled_in, send_after
+from bot.flows.csat.survey import send_due
 from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.models import Person

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Origin
-from bot.flows.csat import Survey, praise_of
-from bot.flows.csat_links import log_complaint
+from bot.flows.csat.links import log_complaint
+from bot.flows.csat.survey import Survey, praise_of
 from bot.intents import ButtonPress
 from bot.services import Services
 from storage.complaints import Complaint

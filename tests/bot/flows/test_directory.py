@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import Profile
-from bot.flows.directory import lookup_by_email, record_profile_change, upsert_profile
+from bot.flows.directory.people import lookup_by_email, record_profile_change, upsert_profile
 from storage.engine import create_engine, session_factory
 from storage.models import Person
 

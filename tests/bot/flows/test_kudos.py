@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.port import Origin
-from bot.flows import kudos
-from bot.flows.kudos_board import period_bounds
+from bot.flows.kudos import giving as kudos
+from bot.flows.kudos.board import period_bounds
 from bot.intents import Mention
 from storage.kudos import KudosLedger, KudosVoucher
 from storage.models import Person

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.config import PeopleSelector, PulseAudience
-from bot.flows.pulses import (
+from bot.flows.pulses.campaigns import (
     CampaignSpec,
     create_campaign,
     in_audience,
@@ -18,8 +18,8 @@ from bot.flows.pulses import (
     recurring_jobs,
     tick,
 )
-from bot.flows.pulses_results import Group, campaign_results, suppress_lone_group
-from bot.flows.pulses_sender import PulseSender, cooldown_end
+from bot.flows.pulses.results import Group, campaign_results, suppress_lone_group
+from bot.flows.pulses.sender import PulseSender, cooldown_end
 from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.csat import SurveyInvitation

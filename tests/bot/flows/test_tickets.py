@@ -16,9 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.router import Chat
 from bot.config import AppConfig, parse_app_config
-from bot.flows.sla import SlaPolicy
-from bot.flows.ticket_intake import TicketIntake
-from bot.flows.tickets import Inbound, Outcome, TicketEvent, ingest_ticket_events
+from bot.flows.tickets.ingest import Inbound, Outcome, TicketEvent, ingest_ticket_events
+from bot.flows.tickets.intake import TicketIntake
+from bot.flows.tickets.sla import SlaPolicy
 from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
 from storage.models import Person

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
-from bot.flows.csat import expire_due, send_due
-from bot.flows.csat_invitations import decide_surveys, sampled_in, withdraw_surveys
+from bot.flows.csat.invitations import decide_surveys, sampled_in, withdraw_surveys
+from bot.flows.csat.survey import expire_due, send_due
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket

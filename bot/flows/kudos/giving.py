@@ -28,7 +28,7 @@ from bot.chat.message import ChoiceField, Form, Message, Option, PeopleField, Te
 from bot.chat.port import MessageRef, Origin, Platform
 from bot.chat.templates import templates_for
 from bot.config import KudosSettings, Role
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from bot.intents import Mention, ReactionChanged
 from bot.services import Services
 from storage import audit

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Button, Message
 from bot.chat.port import MessageRef, Origin
 from bot.config import KudosReward, Role
-from bot.flows.kudos import APPROVE, DECLINE, FULFIL, person_view, week_start, zone_of
+from bot.flows.kudos.giving import APPROVE, DECLINE, FULFIL, person_view, week_start, zone_of
 from bot.services import Services
 from storage import audit
 from storage.kudos import (

@@ -2,7 +2,7 @@
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
 reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]``
 starts one for everyone (at 10:00 on each person's clock, or at once with ``now``);
-``pulse reply ID words`` answers a reason given (bot.flows.pulses_loop).
+``pulse reply ID words`` answers a reason given (bot.flows.pulses.loop).
 Only IT leads and admins may; the check is here, on the server.
 """
 
@@ -16,9 +16,14 @@ from sqlmodel import col, select
 from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import PulseAudience, Role
-from bot.flows.pulses import CampaignSpec, create_campaign, find_campaign, open_due_campaigns
-from bot.flows.pulses_loop import lead_reply
-from bot.flows.pulses_results import campaign_progress, campaign_results
+from bot.flows.pulses.campaigns import (
+    CampaignSpec,
+    create_campaign,
+    find_campaign,
+    open_due_campaigns,
+)
+from bot.flows.pulses.loop import lead_reply
+from bot.flows.pulses.results import campaign_progress, campaign_results
 from bot.services import Services
 from storage.models import Person
 from storage.pulses import PulseCampaign

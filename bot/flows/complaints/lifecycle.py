@@ -21,9 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Message
 from bot.chat.port import ChatPort, MessageRef, Origin, Undeliverable
 from bot.config import Role
-from bot.flows import complaints_cards as cards
 from bot.flows.business_time import BusinessCalendar
-from bot.flows.complaints_filing import deadlines
+from bot.flows.complaints import cards
+from bot.flows.complaints.filing import deadlines
 from bot.services import Services
 from storage import audit
 from storage.complaints import Complaint, Status

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import Origin
-from bot.flows import complaints_cards as cards
-from bot.flows.complaints_lifecycle import SUBJECT, is_staff, load, parties, refuse
+from bot.flows.complaints import cards
+from bot.flows.complaints.lifecycle import SUBJECT, is_staff, load, parties, refuse
 from bot.services import Services
 from storage.complaints import of_complainant, open_by_age
 from storage.models import AuditEvent, Person

@@ -1,13 +1,13 @@
 """Transactional CSAT: one "How did we do?" question to the requester of each resolved ticket.
 
-Who is asked and when (the fatigue rules) is decided in `bot.flows.csat_invitations`, in the
+Who is asked and when (the fatigue rules) is decided in `bot.flows.csat.invitations`, in the
 ticket intake's own transaction; the ticket handler then calls `survey_decided` (send what is
 due, or look for a requester first, in the background) and `survey_withdrawn`. People answer
 with the survey's buttons (`answer`, `comment_pressed`, `save_comment`) and IT staff take on
 low scores (`reach_out`); two scheduled jobs send surveys held back by quiet hours, and finish
 look-ups a dead replica left (`send_due`), and close old ones (`expire_due`). The thank-you
 offers kudos for praise of the assignee (`praise_of`); what the "Log as complaint" and "Send
-kudos" buttons do is in `bot.flows.csat_links`.
+kudos" buttons do is in `bot.flows.csat.links`.
 
 Every step writes in its own short transaction and commits before it talks to a chat
 platform (SQLite holds its write lock for the whole transaction). Doing a thing once is left
@@ -32,9 +32,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Button, Form, Message, TextField
 from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import Role
-from bot.flows import csat_invitations as invitations
-from bot.flows import directory
-from bot.flows.csat_invitations import Invited, Withdrawn
+from bot.flows.csat import invitations
+from bot.flows.csat.invitations import Invited, Withdrawn
+from bot.flows.directory import people as directory
 from bot.intents import ButtonPress
 from bot.services import Services
 from storage import audit

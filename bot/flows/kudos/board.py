@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import AppConfig
-from bot.flows.kudos import week_start, zone_of
+from bot.flows.kudos.giving import week_start, zone_of
 from bot.services import Services
 from storage import kudos_stats
 from storage.models import Person

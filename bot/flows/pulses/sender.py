@@ -25,7 +25,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef, Undeliverable
-from bot.flows.pulses import INVITE_STAGE, REMINDER_STAGE, pulse_message
+from bot.flows.pulses.campaigns import INVITE_STAGE, REMINDER_STAGE, pulse_message
 from bot.services import Services
 from storage import csat as csat_store
 from storage import pulses as store

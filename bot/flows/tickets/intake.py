@@ -20,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import ChatPort
 from bot.config import AppConfig
-from bot.flows.sla import SlaPolicy
-from bot.flows.tickets import Inbound, Ingested, ingest_ticket_events
+from bot.flows.tickets.ingest import Inbound, Ingested, ingest_ticket_events
+from bot.flows.tickets.sla import SlaPolicy
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ event is applied at most once (its delivery key is recorded in the same transact
 never moves a ticket backwards: an event older than the newest one applied is recorded and
 ignored. Requester and assignee are matched to the directory by email; nobody found is fine,
 the ticket keeps the email and no person. Events come in batches written in one transaction
-(see `bot.flows.ticket_intake`), each with the outcome it would have had alone.
+(see `bot.flows.tickets.intake`), each with the outcome it would have had alone.
 
 What changed is handed back as a small `TicketChange`, for whoever reacts to tickets (the
 satisfaction survey, metrics) once the change is committed. Events from a service desk (not a
 history import) also have the surveys their resolutions call for decided in the same
-transaction (`bot.flows.csat_invitations`), so no resolution is committed without its survey
+transaction (`bot.flows.csat.invitations`), so no resolution is committed without its survey
 decision, and a batch decides all of its surveys with a few statements.
 """
 
@@ -32,15 +32,15 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from bot.chat.port import ChatPort, Profile
 from bot.config import AppConfig
-from bot.flows.csat_invitations import (
+from bot.flows.csat.invitations import (
     Decisions,
     Invited,
     Withdrawn,
     decide_surveys,
     withdraw_surveys,
 )
-from bot.flows.directory import upsert_profile
-from bot.flows.sla import SlaPolicy
+from bot.flows.directory.people import upsert_profile
+from bot.flows.tickets.sla import SlaPolicy
 from storage.models import Person
 from storage.once import first_deliveries
 from storage.tickets import Ticket, TicketStatus

@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import ChannelTarget
-from bot.flows import complaints_cards as cards
 from bot.flows.business_time import BusinessCalendar
-from bot.flows.complaints_forms import Filing, filing_form
+from bot.flows.complaints import cards
+from bot.flows.complaints.forms import Filing, filing_form
 from bot.services import Services
 from storage import audit
 from storage.complaints import (

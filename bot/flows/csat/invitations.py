@@ -4,10 +4,10 @@ when its ticket is reopened.
 
 `decide_surveys` takes the tickets a batch of ticket events resolved and records their
 invitations with a handful of statements however many there are, in the same transaction as
-the resolutions (see `bot.flows.tickets`): a resolution is never committed without its survey
+the resolutions (see `bot.flows.tickets.ingest`): a resolution is never committed without its survey
 decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
 transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
-chat must first be looked for on the chat platforms, which `bot.flows.csat` does once the
+chat must first be looked for on the chat platforms, which `bot.flows.csat.survey` does once the
 transaction is over, and then `settle` records the decision in that row. The row is claimed
 like a send, so a replica that dies before settling it leaves it to the scheduled sender.
 
@@ -31,7 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Csat, QuietHours
-from bot.flows import directory
+from bot.flows.directory import people as directory
 from storage import csat as store
 from storage.csat import InvitationStatus
 from storage.models import Person

@@ -19,8 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
-from bot.flows.pulses import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
-from bot.flows.pulses_loop import seal
+from bot.flows.pulses.campaigns import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
+from bot.flows.pulses.loop import seal
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, update
 
-from bot.flows import complaints_lifecycle as lifecycle
+from bot.flows.complaints import lifecycle
 from bot.services import Services
 from storage import audit
 from storage.complaints import (

@@ -13,10 +13,10 @@ from __future__ import annotations
 from bot.chat.port import MessageRef
 from bot.chat.templates import templates_for
 from bot.config import Role
-from bot.flows import csat
-from bot.flows.complaints_filing import complaint_file
-from bot.flows.complaints_forms import Filing
-from bot.flows.kudos import Gift, give
+from bot.flows.complaints.filing import complaint_file
+from bot.flows.complaints.forms import Filing
+from bot.flows.csat import survey as csat
+from bot.flows.kudos.giving import Gift, give
 from bot.intents import ButtonPress, Mention
 from bot.services import Services
 from storage import audit

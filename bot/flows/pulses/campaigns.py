@@ -3,8 +3,8 @@ an IT lead in chat), opened (one outbox row per person and message, due at the c
 time in each person's own zone), closed (what was not sent is dropped, and the results card
 goes to the leads' channel).
 
-Sending is `bot.flows.pulses_sender`'s, answering `bot.flows.pulses_answers`'s, and the
-figures `bot.flows.pulses_results`'s.
+Sending is `bot.flows.pulses.sender`'s, answering `bot.flows.pulses.answers`'s, and the
+figures `bot.flows.pulses.results`'s.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
 from bot.config import AppConfig, PulseAudience, PulseCampaignConfig
-from bot.flows.directory import Identity
-from bot.flows.pulses_results import campaign_results
+from bot.flows.directory.people import Identity
+from bot.flows.pulses.results import campaign_results
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person

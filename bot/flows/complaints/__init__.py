@@ -1,0 +1,1 @@
+"""Complaints: `/complain`, tracking numbers, triage, the lifecycle and its SLA."""

@@ -1,0 +1,1 @@
+"""Transactional CSAT: the survey a requester gets when their ticket is resolved."""

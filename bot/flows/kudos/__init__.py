@@ -1,0 +1,1 @@
+"""Kudos: service-excellence vouchers, the wall, points and rewards."""

@@ -1,0 +1,1 @@
+"""NPS pulses: campaigns, their fan-out, answers, results and replies to comments."""

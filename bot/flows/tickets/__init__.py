@@ -1,0 +1,1 @@
+"""Tickets from the service desk: intake, SLA targets and their states."""

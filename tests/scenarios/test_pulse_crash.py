@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from bot.emulators.slack import SlackEmulator
@@ -47,8 +47,9 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
     settings = make_settings(config=configure, env={"TOUCHPOINT_TEAMS_DEV_MODE": None})
     services = create_app(settings, scheduler=False)[SERVICES]
     await sync(services)
-    # Opened at midnight, sent at 00:00 on everyone's (UTC) clock: all due now.
-    midnight = datetime.combine(datetime.now(UTC).date(), time(0), UTC)
+    # Opened yesterday at midnight UTC and sent at 00:00 on each person's own clock: due now
+    # for everyone, whatever the time of day the test runs (the lead's day starts at 05:00 UTC).
+    midnight = datetime.combine(datetime.now(UTC).date() - timedelta(days=1), time(0), UTC)
     async with services.sessions() as session:
         await create_campaign(session, settings.app, CampaignSpec(
             name="crash", opens_at=midnight, open_days=7, send_time=time(0), reminders=()))

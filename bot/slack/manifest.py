@@ -3,7 +3,8 @@
 Everything in it follows from the code: one slash command per command the handlers answer,
 the events the listeners subscribe to, interactivity only when some button or form has a
 handler, and the bot scopes the Web API calls in bot/slack/chat.py need. Its words come from
-messages/manifest/ (the app, and one template per command) like every other word.
+messages/manifest/ (the app, and one template per command) like every other word, and they
+offer only the features whose commands have a handler.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import yaml
 
 from bot.chat.templates import templates_for
 from bot.chat.text import Formatted
-from bot.config import AppConfig, ConfigError
+from bot.config.app import AppConfig
+from bot.config.problems import ConfigError
 from bot.handlers import Routes
 from bot.slack.intents import ESCAPED_COMMANDS
 from bot.slack.listeners.events import EVENT_INTENTS
@@ -62,7 +64,7 @@ def slack_manifest(app: AppConfig, routes: Routes, *, url: str | None = None,
     if len(app_name) > MAX_NAME:
         raise ConfigError([f"--name: at most {MAX_NAME} characters in Slack"])
     context = {"organisation": Formatted(app.organisation.name),
-               "app_name": Formatted(app_name)}
+               "app_name": Formatted(app_name), "commands": routes.commands}
 
     def text(block: str) -> str:
         return templates.render_block("manifest/app", block, context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from botbuilder.schema import Activity
 
 from bot.chat.message import Form, PeopleField
+from bot.handlers import handler_routes
 from bot.intents import Command, Mention
 from bot.slack.intents import command_intent
 from bot.slack.render import SlackRenderer
@@ -63,7 +64,7 @@ def test_teams_mentions_are_people_other_than_the_bot_by_aad_id():
          {"type": "mention", "text": "<at>Tina</at>",
           "mentioned": {"id": "29:1tina", "name": "Tina T"}}])
 
-    intent = intent_of(activity)
+    intent = intent_of(activity, handler_routes().commands)
 
     assert isinstance(intent, Command)
     assert (intent.command, intent.text) == ("kudos", "Tom Tech and Tina fixed it")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from bot.__main__ import cli
+from bot.cli import cli
 
 URL = "https://touchpoint.example.com"
 ORGANISATION = "R&D <IT>_Services"

@@ -1,5 +1,6 @@
 """Slack's half of the chat port: Web API calls that send, update and open what flows ask,
-and that look people up for the directory.
+and that look people up for the directory. A message's image is uploaded and shown through
+`bot.slack.images`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.metrics import Metrics
 from bot.slack.client import MeteredWebClient
 from bot.slack.directory import is_person, profile_from_user, read_roster
+from bot.slack.images import SlackImages
 from bot.slack.render import SlackRenderer
 
 # Errors that mean "this person or place cannot be reached", as opposed to a fault to retry.
@@ -38,6 +40,7 @@ class SlackChat:
         self.client = client
         self.metrics = metrics
         self.renderer = renderer or SlackRenderer()
+        self.images = SlackImages(client)
 
     async def open(self) -> None:
         """Share one connection pool between every Web API call and response_url post.
@@ -56,9 +59,14 @@ class SlackChat:
         if message.key is not None:
             extra["metadata"] = {"event_type": DELIVERY_EVENT,
                                  "event_payload": {"key": message.key}}
+
+        async def post(image_file: str | None):
+            return await self.client.chat_postMessage(
+                channel=channel, **self.renderer.message(message, image_file=image_file),
+                **extra)
+
         try:
-            response = await self.client.chat_postMessage(
-                channel=channel, **self.renderer.message(message), **extra)
+            response = await self.images.send(message.image, post)
         except SlackApiError as exc:
             if exc.response.get("error") in UNREACHABLE:
                 raise Undeliverable(exc.response["error"]) from exc
@@ -76,8 +84,12 @@ class SlackChat:
         return await self._post(parent.channel, message, thread_ts=parent.message_id)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
-        await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
-                                      **self.renderer.message(message))
+        async def update(image_file: str | None):
+            return await self.client.chat_update(
+                channel=ref.channel, ts=ref.message_id,
+                **self.renderer.message(message, image_file=image_file))
+
+        await self.images.send(message.image, update)
 
     async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
         # The newest page of the bot's DM with one person: a message sent before a crash is

@@ -14,7 +14,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.metrics import Metrics
-from bot.slack.client import MeteredWebClient
+from bot.slack.client import MeteredWebClient, slack_error
 from bot.slack.directory import is_person, profile_from_user, read_roster
 from bot.slack.images import SlackImages
 from bot.slack.render import SlackRenderer
@@ -68,8 +68,9 @@ class SlackChat:
         try:
             response = await self.images.send(message.image, post)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
-                raise Undeliverable(exc.response["error"]) from exc
+            error = slack_error(exc)
+            if error in UNREACHABLE:
+                raise Undeliverable(error) from exc
             raise
         return MessageRef("slack", response["channel"], response["ts"])
 
@@ -100,7 +101,7 @@ class SlackChat:
             history = await self.client.conversations_history(
                 channel=channel, limit=HISTORY_PAGE, include_all_metadata=True)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
         for sent in history.get("messages") or []:
@@ -138,7 +139,7 @@ class SlackChat:
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
         return profile_from_user(response["user"])
@@ -147,7 +148,7 @@ class SlackChat:
         try:
             response = await self.client.users_lookupByEmail(email=email)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
         user = response["user"]

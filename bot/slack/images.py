@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 
 from bot.chat.message import Image
-from bot.slack.client import MeteredWebClient
+from bot.slack.client import MeteredWebClient, answer_of
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ LONGEST_WAIT_S = 4.0
 CACHED_FILES = 256
 
 
-def file_not_ready(response: Any) -> bool:
+def file_not_ready(answer: dict[str, Any]) -> bool:
     """Slack refused a block's ``slack_file``: a file it has not finished processing."""
-    return response.get("error") == "invalid_blocks" and any(
-        "slack_file" in str(error) for error in response.get("errors") or [])
+    return answer.get("error") == "invalid_blocks" and any(
+        "slack_file" in str(error) for error in answer.get("errors") or [])
 
 
 class SlackImages:
@@ -86,7 +86,7 @@ class SlackImages:
             try:
                 return await call(file_id)
             except SlackApiError as exc:
-                if not file_not_ready(exc.response):
+                if not file_not_ready(answer_of(exc)):
                     raise
             if time.monotonic() + wait > deadline:
                 break
@@ -109,10 +109,11 @@ class SlackImages:
                 file=image.png, filename=f"touchpoint-{image.digest[:12]}.png",
                 alt_txt=image.alt_text)
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            answer = answer_of(exc)
+            error = answer.get("error")
             if error not in REFUSED_UPLOADS:
                 raise
-            self._warn_once(error, exc.response.get("needed"))
+            self._warn_once(error, answer.get("needed"))
             return None
         file_id = uploaded["file"]["id"]
         self._files[image.digest] = file_id

@@ -6,11 +6,11 @@ Why a link and not a data URI in the card: Teams refuses a bot message over abou
 the card's text already has 24,000 bytes of it (`bot.teams.render`). A 600 x 300 bar chart as
 matplotlib draws it (title, labels, anti-aliased text) is 20-21 KB of PNG, 27-28 KB as a
 base64 data URI: alone it fills the whole message. Reduced to 64 colours it is still 6-6.5 KB
-(8-8.7 KB as a data URI), a third of the card, and a chart drawn for high-density screens is
-four times that. Data URIs are also reported not to show in some Teams clients. A link costs
-the card about 200 bytes, whatever the picture; its price is that Teams must reach Touchpoint
-(`TOUCHPOINT_PUBLIC_URL`, https) and that the link expires (`LINK_DAYS`), after which an old
-message shows no image.
+(8-8.7 KB as a data URI), a third of the card, and drawn for high-density screens (1200 x 600)
+15.7 KB even in 64 colours (`bench/card_image.py`; the README has the figures). Data URIs are
+also reported not to show in some Teams clients. A link costs the card about 200 bytes,
+whatever the picture; its price is that Teams must reach Touchpoint (`TOUCHPOINT_PUBLIC_URL`,
+https) and that the link expires (`LINK_DAYS`), after which an old message shows no image.
 
 A token is ``{digest}.{expires}.{mac}``: the PNG's SHA-256 (hex), the Unix time the link
 expires, and HMAC-SHA256 of both under ``TOUCHPOINT_IMAGE_KEY`` (base64url). The route checks

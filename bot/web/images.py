@@ -104,7 +104,10 @@ class ImageLinks:
 
 
 def add_image_route(app: web.Application, links: ImageLinks) -> None:
+    database_down = False
+
     async def serve(request: web.Request) -> web.Response:
+        nonlocal database_down
         now = links.clock()
         signed = links.verify(request.match_info["token"], now)
         if signed is None:
@@ -114,8 +117,13 @@ def add_image_route(app: web.Application, links: ImageLinks) -> None:
             async with links.sessions() as session:
                 png = await images.image_png(session, digest, now)
         except (SQLAlchemyError, OSError) as exc:
-            log.warning("image link: database unreachable (%s)", type(exc).__name__)
+            # Once per outage: a card shown to a whole channel asks many times.
+            if not database_down:
+                log.warning("image links: the database is unreachable (%s); answering 503",
+                            type(exc).__name__)
+            database_down = True
             return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+        database_down = False
         if png is None:
             raise web.HTTPNotFound()
         # A digest names one picture for good, so caches may keep it while the link lives.

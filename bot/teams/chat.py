@@ -90,8 +90,9 @@ class TeamsChat:
         return MessageRef("teams", conversation_id, sent.id)
 
     async def _render(self, message: Message) -> Activity:
-        """The message's card, its image linked (published in its own short transaction:
-        sends are made after the turn's commit, never while it holds a write lock)."""
+        """The message's card with its image linked. The image is published in a short
+        transaction of its own: messages are sent after the turn that made them committed
+        (by the outbox sender), so no turn holds SQLite's write lock meanwhile."""
         image_url = None
         if message.image is not None and self.links is not None:
             image_url = await self.links.url_for(message.image)

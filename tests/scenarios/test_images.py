@@ -175,10 +175,11 @@ async def test_without_the_image_settings_cards_go_without_images_and_one_warnin
 
 
 async def test_the_image_route_answers_503_while_the_database_is_down(make_settings, clock,
-                                                                       tmp_path, caplog):
+                                                                       caplog):
+    # A PostgreSQL server that is not there: nothing listens on the discard port.
     settings = make_settings(env={
         "TOUCHPOINT_PUBLIC_URL": PUBLIC, "TOUCHPOINT_IMAGE_KEY": IMAGE_KEY,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'touchpoint.db'}"})
+        "DATABASE_URL": "postgresql://touchpoint@127.0.0.1:9/touchpoint"})
     app = create_app(settings, clock=clock, scheduler=False)
     runner, down = await start_bot(app)
     try:

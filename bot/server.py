@@ -37,6 +37,7 @@ from bot.teams.adapter import build_adapter
 from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
+from bot.web.images import ImageLinks, add_image_route
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 
@@ -98,9 +99,11 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         slack_chat = SlackChat(slack_client, metrics)
         platforms.append(slack_chat)
     teams_adapter = None
+    image_links = ImageLinks(sessions, settings.secrets, clock)
     if settings.secrets.teams_enabled:
         teams_adapter = build_adapter(settings, metrics)
-        platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics))
+        platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
+                                   links=image_links))
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         chat=Chat(*platforms), metrics=metrics, clock=clock)
     metrics.background_tasks.set_function(lambda: services.background.running)
@@ -111,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     add_ticket_webhook(app, services)
+    add_image_route(app, image_links)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt

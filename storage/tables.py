@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
+from storage.images import ChatImage
 from storage.kudos import (
     KudosLedger,
     KudosReaction,
@@ -20,7 +21,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef",
+__all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
+           "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",

@@ -9,6 +9,13 @@ What this module owns:
   limits, and answers held back until a test lets them go) so retry, throttling and
   latency-sensitive code can be tested against the real client.
   It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
+* Files, as apps upload them now (`files.upload` is retired): `files.getUploadURLExternal`
+  hands out an upload URL on the emulator itself, the bytes are POSTed there and kept,
+  `files.completeUploadExternal` completes them (private without a channel), and an `image`
+  block's `slack_file` must name a completed image file Slack has finished processing
+  (`file_processing_s`) or the message is refused with `invalid_blocks`. Given `scopes`, the
+  files methods answer `missing_scope` without `files:write`; an upload longer than
+  `max_upload_bytes` is refused as Slack refuses one over a workspace's limit.
 * Socket Mode, as slack_sdk's SocketModeClient uses it: `apps.connections.open` (app-level
   token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
   lets a test push envelopes and wait for their acks (`socket_send`) or ask the client to
@@ -40,7 +47,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from .loopback import LoopbackServer
 
@@ -79,6 +86,14 @@ _ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
 _ANSWERABLE_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
 _SOCKET_DEBUG_INFO = {"host": "applink-emulator", "build_number": 1,
                       "approximate_connection_time": 18060}
+
+# Files. Slack takes files of up to 1 GB; alt text up to 1,000 characters on the file
+# (`alt_txt_too_large` above) and 2,000 in an image block; image blocks show png, jpg and gif.
+FILES_SCOPE = "files:write"
+MAX_UPLOAD_BYTES = 1024**3
+MAX_ALT_TXT = 1000
+MAX_IMAGE_ALT_TEXT = 2000
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -244,11 +259,13 @@ class _Socket:
 
 
 class _SlackError(Exception):
-    """A Web API error: Slack answers these with HTTP 200 and `ok: false`."""
+    """A Web API error: Slack answers these with HTTP 200 and `ok: false`, and some with more
+    fields (`needed` and `provided` for `missing_scope`, `errors` for `invalid_blocks`)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, **extra: Any) -> None:
         super().__init__(error)
         self.error = error
+        self.extra = extra
 
 
 def _require(args: dict[str, Any], *names: str) -> None:
@@ -274,9 +291,15 @@ class SlackEmulator(LoopbackServer):
     DEFAULT_PAGE_SIZE = 200
     MAX_PAGE_SIZE = 1000
 
-    def __init__(self, *, tokens: Iterable[str] | None = None) -> None:
+    def __init__(self, *, tokens: Iterable[str] | None = None,
+                 scopes: Iterable[str] | None = None) -> None:
         super().__init__()
         self._tokens = frozenset(tokens) if tokens is not None else None
+        self.scopes: frozenset[str] | None = frozenset(scopes) if scopes is not None else None
+        """The bot token's scopes, checked by the files methods; None grants every scope."""
+        self.max_upload_bytes = MAX_UPLOAD_BYTES
+        self.file_processing_s = 0.0
+        """How long after `files.completeUploadExternal` an image block may show the file."""
         self._log: CallLog[Call] = CallLog("call(s) to")
         self._responses: CallLog[ResponsePost] = CallLog("response_url post(s) to")
         self._faults: dict[str, list[Fault]] = {}
@@ -629,7 +652,7 @@ class SlackEmulator(LoopbackServer):
         try:
             return web.json_response(handler(args))
         except _SlackError as exc:
-            return _ok_false(exc.error)
+            return _ok_false(exc.error, **exc.extra)
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -638,17 +661,6 @@ class SlackEmulator(LoopbackServer):
         if bad_body:
             return web.Response(status=400, text="invalid_payload")
         return web.json_response({"ok": True})
-
-    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
-        file = self._files.get(request.match_info["file_id"])
-        if file is None:
-            return web.Response(status=404, text="file_not_found")
-        size = 0
-        async for chunk in request.content.iter_chunked(65536):
-            size += len(chunk)  # counted, not kept: uploads can be large
-        file["size"] = size
-        file["uploaded"] = True
-        return web.Response(text=f"OK - {size}")
 
     async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
         ticket = request.match_info["ticket"]
@@ -757,6 +769,7 @@ class SlackEmulator(LoopbackServer):
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
         _check_blocks(args.get("blocks"))
+        self._check_image_blocks(args.get("blocks"))
         ts = self._next_ts()
         message: dict[str, Any] = {
             "type": "message",
@@ -785,6 +798,7 @@ class SlackEmulator(LoopbackServer):
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts, message = self._existing_message(args, "ts")
         _check_blocks(args.get("blocks"))
+        self._check_image_blocks(args.get("blocks"))
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in args:
                 message[key] = args[key]
@@ -966,38 +980,116 @@ class SlackEmulator(LoopbackServer):
         reactions.append({"name": args["name"], "users": [self.BOT_USER_ID], "count": 1})
         return {"ok": True}
 
-    def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
-        _require(args, "filename", "length")
-        file_id = self._next_id("F")
-        self._files[file_id] = {"name": args["filename"], "size": 0, "uploaded": False}
-        return {"ok": True, "upload_url": f"{self._base}upload/{file_id}", "file_id": file_id}
-
-    def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        if not isinstance(files, list) or not files:
-            raise _SlackError("invalid_arguments")
-        answered = []
-        for item in files:
-            file_id = item.get("id") if isinstance(item, dict) else None
-            stored = self._files.get(str(file_id))
-            if stored is None or not stored["uploaded"]:
-                raise _SlackError("file_not_found")
-            channel = args.get("channel_id")
-            answered.append(
-                {
-                    "id": file_id,
-                    "name": stored["name"],
-                    "title": item.get("title") or stored["name"],
-                    "size": stored["size"],
-                    "channels": [channel] if channel else [],
-                }
-            )
-        return {"ok": True, "files": answered}
-
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         ticket = uuid.uuid4().hex
         self._tickets.add(ticket)
         return {"ok": True, "url": f"ws{self._base.removeprefix('http')}socket-mode/{ticket}"}
+
+    # ----------------------------------------------------------------- files and image blocks
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """An uploaded file as the emulator keeps it: `name`, `length` (declared), `alt_txt`,
+        `data` (the bytes POSTed, None before), `completed`, `channels`, `thread_ts`."""
+        return self._files.get(file_id)
+
+    @property
+    def uploaded_files(self) -> list[dict[str, Any]]:
+        return list(self._files.values())
+
+    def _require_scope(self, scope: str) -> None:
+        if self.scopes is not None and scope not in self.scopes:
+            raise _SlackError("missing_scope", needed=scope,
+                              provided=",".join(sorted(self.scopes)))
+
+    def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope(FILES_SCOPE)
+        _require(args, "filename")
+        try:
+            length = int(args.get("length") or 0)
+        except (TypeError, ValueError) as exc:
+            raise _SlackError("invalid_arguments") from exc
+        if length <= 0:
+            raise _SlackError("missing_argument")
+        if length > self.max_upload_bytes:
+            raise _SlackError("file_upload_size_restricted")
+        alt_txt = args.get("alt_txt")
+        if alt_txt is not None and len(str(alt_txt)) > MAX_ALT_TXT:
+            raise _SlackError("alt_txt_too_large")
+        file_id = self._next_id("F")
+        self._files[file_id] = {"id": file_id, "name": args["filename"], "length": length,
+                                "alt_txt": alt_txt, "data": None, "completed": False,
+                                "ready_at": None, "channels": [], "thread_ts": None}
+        return {"ok": True, "upload_url": f"{self._base}upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        # The upload URL is the credential: Slack's carries no token either.
+        file = self._files.get(request.match_info["file_id"])
+        if file is None or file["completed"]:
+            return web.Response(status=404, text="file_not_found")
+        if request.content_type == "multipart/form-data":
+            data = b""
+            async for part in await request.multipart():
+                if isinstance(part, BodyPartReader) and part.filename is not None:
+                    data = await part.read()
+                    break
+        else:
+            data = await request.read()
+        file["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope(FILES_SCOPE)
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments")
+        stored = []
+        for item in files:
+            file = self._files.get(str(item.get("id") if isinstance(item, dict) else None))
+            if file is None or file["data"] is None:
+                raise _SlackError("file_not_found")
+            stored.append((file, item.get("title") or file["name"]))
+        channel = args.get("channel_id")
+        answered = []
+        for file, title in stored:
+            file.update(completed=True, title=title, thread_ts=args.get("thread_ts"),
+                        ready_at=time.monotonic() + self.file_processing_s,
+                        channels=[channel] if channel else [])
+            answered.append({"id": file["id"], "name": file["name"], "title": title,
+                             "size": len(file["data"]), "channels": file["channels"]})
+        return {"ok": True, "files": answered}
+
+    def _check_image_blocks(self, blocks: Any) -> None:
+        """Refuse what Slack refuses in image blocks: no alt text, not exactly one source,
+        or a `slack_file` that is not a completed, processed image (``invalid_blocks``)."""
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        errors = []
+        for index, block in enumerate(blocks or []):
+            if not isinstance(block, dict) or block.get("type") != "image":
+                continue
+            where = f"[json-pointer:/blocks/{index}"
+            alt_text = block.get("alt_text")
+            if not isinstance(alt_text, str) or not alt_text:
+                errors.append(f"must provide alt_text {where}/alt_text]")
+            elif len(alt_text) > MAX_IMAGE_ALT_TEXT:
+                errors.append(f"must be less than {MAX_IMAGE_ALT_TEXT + 1} characters "
+                              f"{where}/alt_text]")
+            source = block.get("slack_file")
+            if bool(block.get("image_url")) == bool(source):
+                errors.append(f"must provide exactly one of image_url or slack_file {where}]")
+            elif source is not None and not self._usable_image(source):
+                errors.append(f"invalid slack file {where}/slack_file]")
+        if errors:
+            raise _SlackError("invalid_blocks", errors=errors,
+                              response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+
+    def _usable_image(self, source: Any) -> bool:
+        if not isinstance(source, dict) or len(source) != 1 or not source.get("id"):
+            return False
+        file = self._files.get(str(source["id"]))
+        return (file is not None and file["completed"]
+                and time.monotonic() >= file["ready_at"]
+                and (file["data"] or b"").startswith(_IMAGE_SIGNATURES))
 
 
 # --------------------------------------------------------------------------- module helpers

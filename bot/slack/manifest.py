@@ -48,6 +48,9 @@ BOT_SCOPES = (
     # pulse sender looks for a message it may have sent before sending it again.
     "im:write",
     "im:history",
+    # files.getUploadURLExternal and files.completeUploadExternal: a message's image is
+    # uploaded as a private file and shown from an image block (bot/slack/images.py).
+    "files:write",
 )
 
 

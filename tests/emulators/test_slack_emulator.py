@@ -622,3 +622,106 @@ async def test_two_buttons_with_one_action_id_in_a_block_are_invalid_blocks(
         await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Rate",
                                  blocks=twins)
     assert refused_update.value.response["error"] == "invalid_blocks"
+
+
+# --------------------------------------------------------------------------- files and images
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+
+
+def image_blocks(file_id: str, alt_text: str = "a chart") -> list[dict[str, Any]]:
+    return [{"type": "image", "slack_file": {"id": file_id}, "alt_text": alt_text}]
+
+
+async def private_upload(client: AsyncWebClient, data: bytes = PNG) -> str:
+    response = await client.files_upload_v2(file=data, filename="chart.png", alt_txt="a chart")
+    return response["file"]["id"]
+
+
+async def test_a_private_upload_keeps_the_bytes_and_shows_in_an_image_block(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    file_id = await private_upload(client)
+
+    stored = slack.file(file_id)
+    assert stored is not None
+    assert (stored["data"], stored["length"], stored["alt_txt"]) == (PNG, len(PNG), "a chart")
+    assert stored["completed"] and stored["channels"] == []
+    complete = slack.calls_to("files.completeUploadExternal")[0]
+    assert "channel_id" not in complete.args
+    posted = await client.chat_postMessage(channel="C1", text="chart",
+                                           blocks=image_blocks(file_id))
+    assert posted["message"]["blocks"] == image_blocks(file_id)
+    other = await private_upload(client, PNG + b"\x01")
+    updated = await client.chat_update(channel="C1", ts=posted["ts"], text="chart",
+                                       blocks=image_blocks(other))
+    assert updated["message"]["blocks"][0]["slack_file"] == {"id": other}
+
+
+async def test_image_blocks_must_name_a_completed_processed_image(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    started = await client.files_getUploadURLExternal(filename="chart.png", length=len(PNG))
+    csv = await client.files_upload_v2(content="a,b\n", filename="x.csv")
+    for blocks in (image_blocks("F99999999"), image_blocks(started["file_id"]),
+                   image_blocks(csv["file"]["id"]),
+                   [{"type": "image", "slack_file": {"url": "https://x", "id": "F1"},
+                     "alt_text": "x"}]):
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C1", text="chart", blocks=blocks)
+        assert refused.value.response["error"] == "invalid_blocks"
+        assert refused.value.response["errors"] == [
+            "invalid slack file [json-pointer:/blocks/0/slack_file]"]
+
+    slack.file_processing_s = 0.3
+    file_id = await private_upload(client)
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await client.chat_postMessage(channel="C1", text="chart", blocks=image_blocks(file_id))
+    await asyncio.sleep(0.35)
+    await client.chat_postMessage(channel="C1", text="chart", blocks=image_blocks(file_id))
+
+
+async def test_image_blocks_need_alt_text_and_exactly_one_source(
+        client: AsyncWebClient) -> None:
+    file_id = await private_upload(client)
+    for block, error in (
+            ({"type": "image", "slack_file": {"id": file_id}},
+             "must provide alt_text [json-pointer:/blocks/0/alt_text]"),
+            ({"type": "image", "slack_file": {"id": file_id}, "alt_text": "x" * 2001},
+             "must be less than 2001 characters [json-pointer:/blocks/0/alt_text]"),
+            ({"type": "image", "alt_text": "x"},
+             "must provide exactly one of image_url or slack_file [json-pointer:/blocks/0]"),
+            ({"type": "image", "alt_text": "x", "image_url": "https://x/y.png",
+              "slack_file": {"id": file_id}},
+             "must provide exactly one of image_url or slack_file [json-pointer:/blocks/0]")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C1", text="chart", blocks=[block])
+        assert refused.value.response["errors"] == [error]
+
+
+async def test_files_methods_need_files_write(slack: SlackEmulator,
+                                              client: AsyncWebClient) -> None:
+    slack.scopes = frozenset({"chat:write", "commands"})
+
+    with pytest.raises(SlackApiError) as refused:
+        await private_upload(client)
+
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "files:write"
+    assert refused.value.response["provided"] == "chat:write,commands"
+    assert slack.uploaded_files == []
+    slack.scopes = frozenset({"files:write"})
+    assert await private_upload(client)
+
+
+async def test_what_slack_refuses_of_an_upload(slack: SlackEmulator,
+                                               client: AsyncWebClient) -> None:
+    slack.max_upload_bytes = 1000
+    for arguments, error in (({"length": 1001}, "file_upload_size_restricted"),
+                             ({"length": 0}, "missing_argument"),
+                             ({"length": 10, "alt_txt": "x" * 1001}, "alt_txt_too_large")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.files_getUploadURLExternal(filename="chart.png", **arguments)
+        assert refused.value.response["error"] == error
+    started = await client.files_getUploadURLExternal(filename="chart.png", length=10)
+    # Completed before its bytes arrived: Slack has no such file yet.
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        await client.files_completeUploadExternal(files=[{"id": started["file_id"]}])

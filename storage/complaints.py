@@ -12,6 +12,8 @@ medians and percentiles are computed in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,14 +30,17 @@ from sqlalchemy import (
     func,
     literal,
 )
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.once import dialect_insert
+from storage.models import AuditEvent, Person
+from storage.once import dialect_insert, insert_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 NUMBER_PREFIX = "CMP"
 SATISFACTION_REMINDER = "satisfaction_reminder"
+SUBJECT = "complaint"
+"""The audit trail's subject type of a complaint (its subject id is the number)."""
 
 
 class Status:
@@ -150,6 +155,58 @@ async def insert_complaint(session: AsyncSession, complaint: Complaint) -> int |
     return (await session.exec(statement)).scalar_one_or_none()
 
 
+async def by_number(session: AsyncSession, number: str, *, lock: bool = False
+                    ) -> Complaint | None:
+    """The complaint with this tracking number (as typed: any case, spaces around); with
+    `lock`, its row is locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+    transactions are serial)."""
+    statement = select(Complaint).where(col(Complaint.number) == number.strip().upper())
+    if lock:
+        statement = statement.with_for_update()
+    return (await session.exec(statement)).first()
+
+
+@dataclass
+class Parties:
+    """The people a complaint's messages are about and go to."""
+
+    complainant: Person
+    owner: Person | None
+
+
+async def parties(session: AsyncSession, complaint: Complaint) -> Parties:
+    complainant = await session.get(Person, complaint.complainant_id)
+    assert complainant is not None
+    owner = await session.get(Person, complaint.owner_id) if complaint.owner_id else None
+    return Parties(complainant, owner)
+
+
+async def people_with_roles(session: AsyncSession, roles: Iterable[str]) -> list[Person]:
+    """Active people with any of `roles`, by name (IT staff to assign, leads to escalate to)."""
+    return list((await session.exec(
+        select(Person).where(col(Person.role).in_(list(roles)), col(Person.active).is_(True))
+        .order_by(col(Person.display_name)))).all())
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def history(session: AsyncSession, number: str) -> list[tuple[AuditEvent, Person | None]]:
+    """The complaint's audit trail, oldest first, each event with the person who acted (None
+    for the complaint clock, and for an anonymous complainant's own steps)."""
+    return list((await session.exec(
+        select(AuditEvent, Person).join(Person, isouter=True)
+        .where(col(AuditEvent.subject_type) == SUBJECT, col(AuditEvent.subject_id) == number)
+        .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id)))).all())
+
+
+async def store_refs(session: AsyncSession, complaint: Complaint) -> None:
+    """Keep where the complaint's receipt and triage cards were sent, to update them later."""
+    await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id).values(
+        dm_ref=complaint.dm_ref, triage_refs=complaint.triage_refs))
+
+
 async def filed_since(session: AsyncSession, complainant_id: int, since: datetime) -> int:
     """How many complaints a person filed from `since` on (for the rate limit)."""
     return (await session.exec(
@@ -207,6 +264,27 @@ async def due_alerts(session: AsyncSession, now: datetime) -> list[tuple[Complai
             .order_by(col(deadline)))).all()
         found.extend((row, stage) for row in rows)
     return found
+
+
+async def claim_alert(session: AsyncSession, complaint_id: int, kind: str, at: datetime
+                      ) -> bool:
+    """Claim an alert (or reminder) about a complaint for sending; False when it was claimed
+    before (by an earlier run or another replica)."""
+    return await insert_once(session, ComplaintAlert, complaint_id=complaint_id, kind=kind,
+                             sent_at=at)
+
+
+async def mark_escalated(session: AsyncSession, complaint_id: int) -> None:
+    await session.exec(update(Complaint).where(col(Complaint.id) == complaint_id)
+                       .values(escalated=True))
+
+
+async def close_if_resolved(session: AsyncSession, complaint_id: int, at: datetime) -> bool:
+    """Close a complaint that is still resolved (its complainant did not answer meanwhile);
+    whether this call closed it."""
+    return await update_if(session, Complaint, complaint_id,
+                           col(Complaint.status) == Status.RESOLVED,
+                           status=Status.CLOSED, closed_at=at)
 
 
 def satisfaction_reminder_kind(complaint: Complaint) -> str:

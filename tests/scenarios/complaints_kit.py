@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
+from bot.flows.complaints import ids
 from storage.complaints import Complaint
 from storage.models import AuditEvent
 from tests.clock import Clock
@@ -56,10 +57,10 @@ async def submit_complaint(sender: SlackSender, user: str = ERIN, *,
                            impact: str = "high", ticket: str = "", anonymous: str = "no",
                            view_id: str | None = None):
     return await sender.submit(
-        "complaint.file", {"description": description, "ticket": ticket}, user_id=user,
+        ids.FILE_FORM, {ids.DESCRIPTION: description, ids.TICKET: ticket}, user_id=user,
         view_id=view_id or new_view_id(),
-        selects={"service": service, "category": category, "impact": impact,
-                 "anonymous": anonymous})
+        selects={ids.SERVICE: service, ids.CATEGORY: category, ids.IMPACT: impact,
+                 ids.ANONYMOUS: anonymous})
 
 
 async def complaints(bot: RunningBot) -> list[Complaint]:

@@ -11,29 +11,29 @@ import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import ChannelTarget
 from bot.flows.business_time import BusinessCalendar
-from bot.flows.complaints import cards
+from bot.flows.complaints import cards, ids
+from bot.flows.complaints.answers import open_form, refuse
 from bot.flows.complaints.forms import Filing, filing_form
 from bot.services import Services
 from storage import audit
 from storage.complaints import (
+    SUBJECT,
     Complaint,
     claim_number,
     filed_since,
     insert_complaint,
+    store_refs,
     submitted,
 )
 from storage.models import Person
 
 log = logging.getLogger(__name__)
-
-SUBJECT = "complaint"
 
 
 async def rate_limited(session: AsyncSession, services: Services, person: Person) -> bool:
@@ -44,18 +44,21 @@ async def rate_limited(session: AsyncSession, services: Services, person: Person
     return await filed_since(session, person.id, since) >= limit.count
 
 
+async def _refuse_over_limit(session: AsyncSession, services: Services, origin: Origin
+                             ) -> None:
+    limit = services.settings.app.complaints.rate_limit
+    await refuse(session, services, origin, "rate_limited", count=limit.count,
+                 minutes=limit.per_minutes)
+
+
 async def complaint_open_form(session: AsyncSession, services: Services, actor: Person,
                               origin: Origin, text: str) -> None:
     """Open the complaint form, with what was typed after /complain as its description."""
-    config = services.settings.app.complaints
-    limited = await rate_limited(session, services, actor)
-    await session.commit()
-    if limited:
-        await services.chat.reply_privately(origin, cards.answer(
-            "rate_limited", count=config.rate_limit.count,
-            minutes=config.rate_limit.per_minutes))
+    if await rate_limited(session, services, actor):
+        await _refuse_over_limit(session, services, origin)
         return
-    await services.chat.open_form(origin, filing_form(config, {"description": text}))
+    await open_form(session, services, origin,
+                    filing_form(services.settings.app.complaints, {ids.DESCRIPTION: text}))
 
 
 async def post_triage(services: Services, complaint: Complaint, card: Message
@@ -104,10 +107,7 @@ async def complaint_file(session: AsyncSession, services: Services, actor: Perso
     """
     config = services.settings.app.complaints
     if limit and await rate_limited(session, services, actor):
-        await session.commit()
-        await services.chat.reply_privately(origin, cards.answer(
-            "rate_limited", count=config.rate_limit.count,
-            minutes=config.rate_limit.per_minutes))
+        await _refuse_over_limit(session, services, origin)
         return None
     now = services.clock()
     year = now.astimezone(services.settings.app.organisation.zone).year
@@ -150,7 +150,5 @@ async def complaint_file(session: AsyncSession, services: Services, actor: Perso
     triage_refs = await post_triage(services, complaint, cards.triage_card(staff_context))
     complaint.dm_ref = dm_ref.to_json() if dm_ref else None
     complaint.triage_refs = [asdict(ref) for ref in triage_refs]
-    await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id).values(
-        dm_ref=complaint.dm_ref, triage_refs=complaint.triage_refs))
-    await session.commit()
+    await store_refs(session, complaint)
     return complaint

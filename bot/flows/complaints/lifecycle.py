@@ -12,61 +12,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
-from bot.chat.port import ChatPort, MessageRef, Origin, Undeliverable
+from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import Role
 from bot.flows.business_time import BusinessCalendar
-from bot.flows.complaints import cards
+from bot.flows.complaints import cards, forms
+from bot.flows.complaints.answers import is_staff, open_form, refuse, refused_unless_staff
 from bot.flows.complaints.filing import deadlines
 from bot.services import Services
 from storage import audit
-from storage.complaints import Complaint, Status
+from storage.complaints import (
+    SUBJECT,
+    Complaint,
+    Parties,
+    Status,
+    by_number,
+    parties,
+    people_with_roles,
+    person_by_id,
+)
 from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-SUBJECT = "complaint"
-STAFF_ROLES = (Role.IT_STAFF, Role.IT_LEAD, Role.ADMIN)
-LEAD_ROLES = (Role.IT_LEAD, Role.ADMIN)
-
-
-def is_staff(person: Person) -> bool:
-    return Role(person.role).at_least(Role.IT_STAFF)
-
-
-@dataclass
-class Parties:
-    """The people a complaint's messages are about and go to."""
-
-    complainant: Person
-    owner: Person | None
-
-
-async def load(session: AsyncSession, number: str, *, lock: bool = False) -> Complaint | None:
-    statement = select(Complaint).where(col(Complaint.number) == number.strip().upper())
-    if lock:
-        statement = statement.with_for_update()
-    return (await session.exec(statement)).first()
-
-
-async def parties(session: AsyncSession, complaint: Complaint) -> Parties:
-    complainant = await session.get(Person, complaint.complainant_id)
-    assert complainant is not None
-    owner = await session.get(Person, complaint.owner_id) if complaint.owner_id else None
-    return Parties(complainant, owner)
-
-
-async def people_with_roles(session: AsyncSession, roles: Iterable[Role]) -> list[Person]:
-    return list((await session.exec(
-        select(Person).where(col(Person.role).in_([role.value for role in roles]),
-                             col(Person.active).is_(True))
-        .order_by(col(Person.display_name)))).all())
+STAFF_ROLES = (Role.IT_STAFF.value, Role.IT_LEAD.value, Role.ADMIN.value)
+LEAD_ROLES = (Role.IT_LEAD.value, Role.ADMIN.value)
 
 
 def business_seconds(services: Services, start: datetime, end: datetime) -> int:
@@ -74,29 +48,47 @@ def business_seconds(services: Services, start: datetime, end: datetime) -> int:
     return int(calendar.between(start, end).total_seconds())
 
 
-async def refuse(session: AsyncSession, chat: ChatPort, origin: Origin, reason: str,
-                 **context: object) -> None:
-    """Undo anything begun, then tell the person kindly why nothing happened."""
-    await session.rollback()
-    await chat.reply_privately(origin, cards.answer(reason, **context))
-
-
 async def _editable(session: AsyncSession, services: Services, actor: Person, origin: Origin,
                     number: str, allowed: Iterable[str]) -> Complaint | None:
     """The complaint, locked, when IT staff may change it from its status now; else None
     after telling the actor why not."""
-    if not is_staff(actor):
-        await refuse(session, services.chat, origin, "not_staff", number=number)
+    if await refused_unless_staff(session, services, actor, origin, number):
         return None
-    complaint = await load(session, number, lock=True)
+    complaint = await by_number(session, number, lock=True)
     if complaint is None:
-        await refuse(session, services.chat, origin, "not_found", number=number)
+        await refuse(session, services, origin, "not_found", number=number)
         return None
     if complaint.status not in allowed:
-        await refuse(session, services.chat, origin, "wrong_status", number=complaint.number,
+        await refuse(session, services, origin, "wrong_status", number=complaint.number,
                      status=complaint.status)
         return None
     return complaint
+
+
+async def complaint_assign_start(session: AsyncSession, services: Services, actor: Person,
+                                 origin: Origin, number: str) -> None:
+    """The form to pick the complaint's owner from the active IT staff."""
+    if await refused_unless_staff(session, services, actor, origin, number):
+        return
+    staff = await people_with_roles(session, STAFF_ROLES)
+    await open_form(session, services, origin, forms.assign_form(number, staff))
+
+
+async def complaint_resolve_start(session: AsyncSession, services: Services, actor: Person,
+                                  origin: Origin, number: str) -> None:
+    """The form asking how the complaint was resolved, and why it happened."""
+    if await refused_unless_staff(session, services, actor, origin, number):
+        return
+    await open_form(session, services, origin,
+                     forms.resolve_form(services.settings.app.complaints, number))
+
+
+async def complaint_reply_start(session: AsyncSession, services: Services, actor: Person,
+                                origin: Origin, number: str) -> None:
+    """The form for writing to the complainant through the bot."""
+    if await refused_unless_staff(session, services, actor, origin, number):
+        return
+    await open_form(session, services, origin, forms.reply_form(number))
 
 
 def _record(session: AsyncSession, complaint: Complaint, actor_id: int | None, action: str,
@@ -187,9 +179,9 @@ async def complaint_assign(session: AsyncSession, services: Services, actor: Per
     complaint = await _editable(session, services, actor, origin, number, Status.OPEN)
     if complaint is None:
         return
-    owner = actor if owner_id is None else await session.get(Person, owner_id)
+    owner = actor if owner_id is None else await person_by_id(session, owner_id)
     if owner is None or not owner.active or not is_staff(owner):
-        await refuse(session, services.chat, origin, "not_assignable", number=complaint.number)
+        await refuse(session, services, origin, "not_assignable", number=complaint.number)
         return
     now = services.clock()
     before = complaint.status
@@ -254,7 +246,7 @@ async def complaint_escalate(session: AsyncSession, services: Services, actor: P
     if complaint is None:
         return
     if complaint.escalated:
-        await refuse(session, services.chat, origin, "already_escalated",
+        await refuse(session, services, origin, "already_escalated",
                      number=complaint.number)
         return
     complaint.escalated = True
@@ -303,13 +295,13 @@ async def complaint_answer(session: AsyncSession, services: Services, actor: Per
                            question: MessageRef | None = None) -> None:
     """The complainant's answer to "are you satisfied?": Yes closes, No reopens. The
     question (the message clicked) is updated to show the answer, without its buttons."""
-    complaint = await load(session, number, lock=True)
+    complaint = await by_number(session, number, lock=True)
     if complaint is None or complaint.complainant_id != actor.id:
         # Someone else's complaint looks the same as no complaint at all.
-        await refuse(session, services.chat, origin, "not_found", number=number)
+        await refuse(session, services, origin, "not_found", number=number)
         return
     if complaint.status != Status.RESOLVED:
-        await refuse(session, services.chat, origin, "already_answered",
+        await refuse(session, services, origin, "already_answered",
                      number=complaint.number, status=complaint.status)
         return
     now = services.clock()

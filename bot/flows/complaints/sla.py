@@ -14,21 +14,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlmodel import col, update
-
 from bot.flows.complaints import lifecycle
 from bot.services import Services
 from storage import audit
 from storage.complaints import (
-    Complaint,
-    ComplaintAlert,
+    SUBJECT,
     Status,
     alert_kind,
+    by_number,
+    claim_alert,
+    close_if_resolved,
     due_alerts,
+    mark_escalated,
+    parties,
+    people_with_roles,
     satisfaction_reminder_kind,
     unanswered_resolutions,
 )
-from storage.once import insert_once, update_if
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +53,21 @@ async def send_sla_alerts(services: Services) -> int:
     sent = 0
     for complaint, kind in due:
         async with services.sessions() as session:
-            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
-                                        kind=alert_kind(kind, complaint.reopen_count),
-                                        sent_at=now)
+            assert complaint.id is not None
+            claimed = await claim_alert(session, complaint.id,
+                                        alert_kind(kind, complaint.reopen_count), now)
             if not claimed:
                 # Another replica (or an earlier run) has it.
                 await session.rollback()
                 continue
             breach = kind not in REMINDERS
             if breach:
-                await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id)
-                                   .values(escalated=True))
+                await mark_escalated(session, complaint.id)
                 complaint.escalated = True
-            audit.record(session, actor_id=None, action=kind, subject_type="complaint",
+            audit.record(session, actor_id=None, action=kind, subject_type=SUBJECT,
                          subject_id=complaint.number, to=complaint.status)
-            who = await lifecycle.parties(session, complaint)
-            leads = await lifecycle.people_with_roles(session, lifecycle.LEAD_ROLES)
+            who = await parties(session, complaint)
+            leads = await people_with_roles(session, lifecycle.LEAD_ROLES)
             await session.commit()
         sent += 1
         log.info("complaint %s: %s", complaint.number, kind)
@@ -98,9 +99,10 @@ async def remind_unanswered(services: Services) -> int:
     asked = 0
     for complaint in waiting:
         async with services.sessions() as session:
-            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
-                                        kind=satisfaction_reminder_kind(complaint), sent_at=now)
-            who = await lifecycle.parties(session, complaint)
+            assert complaint.id is not None
+            claimed = await claim_alert(session, complaint.id,
+                                        satisfaction_reminder_kind(complaint), now)
+            who = await parties(session, complaint)
             await session.commit()
         if not claimed:
             continue
@@ -125,17 +127,16 @@ async def close_unanswered(services: Services) -> int:
     closed = 0
     for candidate in stale:
         async with services.sessions() as session:
-            if not await update_if(session, Complaint, candidate.id,
-                                   col(Complaint.status) == Status.RESOLVED,
-                                   status=Status.CLOSED, closed_at=now):
+            assert candidate.id is not None
+            if not await close_if_resolved(session, candidate.id, now):
                 await session.rollback()
                 continue
-            complaint = await session.get(Complaint, candidate.id, populate_existing=True)
+            complaint = await by_number(session, candidate.number)
             assert complaint is not None
             audit.record(session, actor_id=None, action="auto_closed",
-                         subject_type="complaint", subject_id=complaint.number,
+                         subject_type=SUBJECT, subject_id=complaint.number,
                          **{"from": Status.RESOLVED, "to": Status.CLOSED})
-            who = await lifecycle.parties(session, complaint)
+            who = await parties(session, complaint)
             await session.commit()
         closed += 1
         services.metrics.complaints.labels("closed").inc()

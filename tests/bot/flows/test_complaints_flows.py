@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin
-from bot.flows.complaints import lifecycle
+from bot.flows.complaints import ids, lifecycle
 from bot.flows.complaints.filing import complaint_file, deadlines
 from bot.flows.complaints.forms import Filing
 from bot.services import Services
@@ -72,6 +72,17 @@ async def _person(services: Services, user_id: str, role: str) -> Person:
         return person
 
 
+async def _file(services: Services, complainant: Person) -> Complaint:
+    """File FILING as `complainant`, in a turn of its own (committed, as the dispatcher does)."""
+    async with services.sessions() as session:
+        complaint = await complaint_file(session, services, complainant,
+                                         _origin(complainant.slack_user_id or ""), FILING,
+                                         "slack:V1")
+        await session.commit()
+    assert complaint is not None
+    return complaint
+
+
 def _origin(user_id: str) -> Origin:
     return Origin("slack", user_id, channel="C1", response_url="http://127.0.0.1:9/r")
 
@@ -97,6 +108,7 @@ async def test_filing_twice_with_one_submission_stores_and_sends_once(services):
     for _ in range(2):
         async with services.sessions() as session:
             await complaint_file(session, services, erin, _origin("U0ERIN"), FILING, "slack:V1")
+            await session.commit()
 
     async with services.sessions() as session:
         rows = (await session.exec(select(Complaint))).all()
@@ -110,10 +122,7 @@ async def test_filing_twice_with_one_submission_stores_and_sends_once(services):
 async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(services):
     erin = await _person(services, "U0ERIN", "employee")
     tom = await _person(services, "U0TOM", "it_staff")
-    async with services.sessions() as session:
-        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
-                                         "slack:V1")
-    assert complaint is not None
+    complaint = await _file(services, erin)
     chat = services.chat
     chat.sent.clear()
 
@@ -153,10 +162,7 @@ async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(s
 async def test_resolving_counts_business_time_and_asks_the_complainant(services):
     erin = await _person(services, "U0ERIN", "employee")
     tom = await _person(services, "U0TOM", "it_staff")
-    async with services.sessions() as session:
-        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
-                                         "slack:V1")
-    assert complaint is not None
+    complaint = await _file(services, erin)
     services.clock.now = datetime(2026, 12, 21, 10, 30, tzinfo=UTC)  # Monday
 
     async with services.sessions() as session:
@@ -169,6 +175,6 @@ async def test_resolving_counts_business_time_and_asks_the_complainant(services)
     assert row.resolve_business_s == row.acknowledge_business_s == int(2.5 * 3600)
     [(_kind, _to, asked)] = [s for s in services.chat.sent if s[0] == "thread"]
     assert asked.context["event"] == "resolved"
-    assert [b.action_id for b in asked.buttons] == ["complaint.satisfied",
-                                                    "complaint.unsatisfied"]
+    assert [b.action_id for b in asked.buttons] == [ids.SATISFIED,
+                                                    ids.UNSATISFIED]
     assert services.clock.now - row.created_at > timedelta(days=2)

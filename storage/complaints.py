@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
     Index,
     String,
@@ -30,7 +28,7 @@ from sqlalchemy import (
     func,
     literal,
 )
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent, Person
@@ -99,11 +97,6 @@ class Complaint(SQLModel, table=True):
     root_cause: str | None = Field(default=None, max_length=100)
     satisfied: bool | None = Field(default=None)
     reopen_count: int = Field(default=0)
-    dm_ref: str | None = Field(default=None, max_length=500,
-                               description="MessageRef JSON of the complainant's DM thread")
-    triage_refs: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False),
-        description="MessageRefs of the triage cards, one per platform")
 
 
 class ComplaintAlert(SQLModel, table=True):
@@ -201,12 +194,6 @@ async def history(session: AsyncSession, number: str) -> list[tuple[AuditEvent, 
         .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id)))).all())
 
 
-async def store_refs(session: AsyncSession, complaint: Complaint) -> None:
-    """Keep where the complaint's receipt and triage cards were sent, to update them later."""
-    await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id).values(
-        dm_ref=complaint.dm_ref, triage_refs=complaint.triage_refs))
-
-
 async def filed_since(session: AsyncSession, complainant_id: int, since: datetime) -> int:
     """How many complaints a person filed from `since` on (for the rate limit)."""
     return (await session.exec(
@@ -274,17 +261,16 @@ async def claim_alert(session: AsyncSession, complaint_id: int, kind: str, at: d
                              sent_at=at)
 
 
-async def mark_escalated(session: AsyncSession, complaint_id: int) -> None:
-    await session.exec(update(Complaint).where(col(Complaint.id) == complaint_id)
-                       .values(escalated=True))
-
-
-async def close_if_resolved(session: AsyncSession, complaint_id: int, at: datetime) -> bool:
+async def close_if_resolved(session: AsyncSession, complaint: Complaint, at: datetime) -> bool:
     """Close a complaint that is still resolved (its complainant did not answer meanwhile);
-    whether this call closed it."""
-    return await update_if(session, Complaint, complaint_id,
+    whether this call closed it (`complaint` then shows it closed)."""
+    assert complaint.id is not None
+    if not await update_if(session, Complaint, complaint.id,
                            col(Complaint.status) == Status.RESOLVED,
-                           status=Status.CLOSED, closed_at=at)
+                           status=Status.CLOSED, closed_at=at):
+        return False
+    await session.refresh(complaint)
+    return True
 
 
 def satisfaction_reminder_kind(complaint: Complaint) -> str:

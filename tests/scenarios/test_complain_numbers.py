@@ -60,7 +60,7 @@ async def test_concurrent_submissions_to_replicas_get_unique_numbers(replicas, s
 
     async def all_carded() -> bool:
         rows = await kit.complaints(bot)
-        return len(rows) == submissions and all(row.triage_refs for row in rows)
+        return len(rows) == submissions and all(kit.delivered(slack, row) for row in rows)
 
     await eventually(all_carded, within_s=60)
     numbers = sorted(row.number for row in await kit.complaints(bot))

@@ -21,8 +21,7 @@ bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 
 def _thread_replies(slack, complaint) -> list[str]:
-    ts = next(r["message_id"] for r in complaint.triage_refs if r["platform"] == "slack")
-    return [kit.blocks_text(m) for m in slack.messages_in(TRIAGE) if m.get("thread_ts") == ts]
+    return kit.triage_thread(slack, complaint)
 
 
 def _dms(slack, user: str) -> list[str]:
@@ -30,10 +29,12 @@ def _dms(slack, user: str) -> list[str]:
 
 
 async def _check_at(bot, clock, moment) -> None:
+    await kit.drained(bot)
     clock.now = moment
     # Two replicas running the same check at once still send each alert once.
     await asyncio.gather(complaints_check(bot.services, moment),
                          complaints_check(bot.services, moment))
+    await kit.drained(bot)
 
 
 async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack, slack_sender,
@@ -143,6 +144,7 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
     await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     # Wednesday 10:00, long after the first deadline (Monday 17:00): Erin is not satisfied.
+    await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(days=2, hours=1)
     await kit.answer(slack_sender, slack, ids.UNSATISFIED, complaint.number)
     await eventually(lambda: _status(bot, "reopened"), within_s=5)
@@ -165,6 +167,7 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
 
 async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
+    await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(minutes=40)
     replicas = [Scheduler(bot.services), Scheduler(bot.services)]
 
@@ -173,6 +176,7 @@ async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sende
         for replica in replicas))
 
     assert sorted(outcomes) == [OK, SKIPPED]
+    await kit.drained(bot)
     assert len(_thread_replies(slack, complaint)) == 1
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from bot.flows.complaints import ids
+from bot.flows.complaints.notify import triage_key
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import TEAMS_TRIAGE, TOM
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
@@ -62,17 +63,21 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
         status, _ = await post(bot.url, submission(connector, card_id, VALID, activity_id))
         assert status == 201
 
-    async def carded() -> bool:
-        rows = await kit.complaints(bot)
-        return len(rows) == 1 and bool(rows[0].triage_refs)
+    def receipts() -> list:
+        return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
+                and "We have your complaint" in json.dumps(c.body)]
 
-    await eventually(carded, within_s=5)
+    async def out() -> bool:
+        rows = await kit.complaints(bot)
+        return (len(rows) == 1 and bool(receipts())
+                and len(connector.activities_in(TEAMS_TRIAGE)) == 1
+                and kit.keyed(slack, kit.TRIAGE, triage_key(rows[0].id)) is not None)
+
+    await eventually(out, within_s=5)
     [complaint] = await kit.complaints(bot)
     assert complaint.number == "CMP-2026-0001"
     assert complaint.description == VALID["description"]
-    receipts = [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
-                and "We have your complaint" in json.dumps(c.body)]
-    assert len(receipts) == 1
+    assert len(receipts()) == 1
     # Typed text is escaped for the card's Markdown, and the Slack card alike.
     triage = json.dumps(connector.activities_in(TEAMS_TRIAGE)[0])
     assert "\\\\<at\\\\>for\\\\</at\\\\>" in triage
@@ -97,8 +102,8 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
         return (await kit.complaints(bot))[0].status == "reopened"
 
     await eventually(reopened, within_s=5)
-    card = kit.triage_message(slack, complaint)
-    assert "*Status*: reopened" in kit.blocks_text(card)
+    await eventually(lambda: "*Status*: reopened" in kit.blocks_text(
+        kit.triage_message(slack, complaint)), within_s=5)
 
 
 
@@ -108,7 +113,7 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
                          aad_object_id=tom_teams["aadObjectId"], email="tech1@example.com",
                          tenant_id="8c2f1a9e-0000-4000-8000-0000000000aa")
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    [card] = connector.activities_in(TEAMS_TRIAGE)
+    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE), within_s=5)
 
     status, _ = await post(bot.url, message(
         connector, None, conversation=TEAMS_TRIAGE, kind="channel", sender=tom_teams,
@@ -122,8 +127,8 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
 
     await eventually(acknowledged, within_s=5)
     # Both triage cards show it, updated in place, and the complainant hears in Slack.
-    assert "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
-        kit.triage_message(slack, complaint))
+    await eventually(lambda: "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
+        kit.triage_message(slack, complaint)), within_s=5)
     await connector.wait_for("update")
     [updated] = connector.activities_in(TEAMS_TRIAGE)
     assert updated["id"] == card["id"] and "acknowledged" in json.dumps(updated)

@@ -4,7 +4,7 @@ shows them (as recorded by the local emulators) is printed in the transcript.
 A scene calls `scene()` for its heading, then acts: `slack_command(...)` posts a signed slash
 command as Slack would, `teams_message(...)` posts a message activity as Teams would, and each
 waits for the answers the script expects. Everything the bot showed since the previous action
-is printed in the order it was sent.
+is printed conversation by conversation (see `_reading_order`).
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class Stage:
             await asyncio.sleep(_POLL_S)
         self._seen = (len(self.slack.responses), len(self.slack.calls),
                       len(self.connector.calls))
-        for _at, delivery in found:
+        for delivery in _reading_order(found):
             self.transcript.shows(delivery)
 
     def _new_deliveries(self, actor: Actor, channel: str) -> list[tuple[float, Delivery]]:
@@ -213,3 +213,23 @@ class Stage:
             if delivery is not None and not teams_call.faulted:
                 found.append((teams_call.at, delivery))
         return sorted(found, key=lambda item: item[0])
+
+
+def _reading_order(found: list[tuple[float, Delivery]]) -> list[Delivery]:
+    """One step's deliveries conversation by conversation, in the order each was first written
+    to, and within one, new messages before changes to earlier ones. The outbox sends a step's
+    messages side by side, so the order they reach Slack or Teams within a step (a change to
+    an earlier message needs no look-up, a reply in a thread waits for its parent's) is not an
+    order a reader should see change from run to run."""
+    def conversation(delivery: Delivery) -> tuple[str, ...]:
+        kind = {"updated_direct": "direct", "updated": "channel", "thread": "channel"}.get(
+            delivery.heading, delivery.heading)
+        return (kind, *delivery.context.values())
+
+    first: dict[tuple[str, ...], int] = {}
+    for index, (_at, delivery) in enumerate(found):
+        first.setdefault(conversation(delivery), index)
+    order = sorted(range(len(found)), key=lambda index: (
+        first[conversation(found[index][1])], found[index][1].heading.startswith("updated"),
+        index))
+    return [found[index][1] for index in order]

@@ -45,6 +45,17 @@ def settings(make_settings, connector):
 
 
 @pytest.fixture
+def settings_without_rate_limit(make_settings, connector):
+    """As `settings`, and one person may file any number of complaints (for tests that file
+    many at once)."""
+    def config(raw):
+        raw.update(teams={"service_url": connector.url},
+                   complaints={"rate_limit": {"count": 1000}})
+
+    return make_settings(config=config)
+
+
+@pytest.fixture
 def bot_options(clock: Clock) -> dict[str, Any]:
     """The running bot (tests/conftest.py) on the test's clock; scheduled jobs are called by
     the tests."""

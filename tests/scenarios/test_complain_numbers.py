@@ -17,17 +17,9 @@ from tests.scenarios import complaints_kit as kit
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
+settings = kit.settings_without_rate_limit
 SUBMISSIONS = {"postgresql": 40, "sqlite": 12}
 REPLICAS = {"postgresql": 2, "sqlite": 1}
-
-
-@pytest.fixture
-def settings(make_settings, connector):
-    def config(raw):
-        raw.update(teams={"service_url": connector.url},
-                   complaints={"rate_limit": {"count": 1000}})
-
-    return make_settings(config=config)
 
 
 def _backend(database_url: str) -> str:

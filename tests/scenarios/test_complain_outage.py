@@ -25,14 +25,9 @@ PEOPLE = (ERIN, TOM, LEE)
 OUTAGE_S = 5.0
 """How long each failure lasts: 500s, then 503s, then 429s."""
 
+settings = kit.settings_without_rate_limit
 
-@pytest.fixture
-def settings(make_settings, connector):
-    def config(raw):
-        raw.update(teams={"service_url": connector.url},
-                   complaints={"rate_limit": {"count": 1000}})
 
-    return make_settings(config=config)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Settings: the operator's app.yaml and the environment's secrets, validated into types.
 
 One module per app.yaml section (`organisation`, `channels`, `people` for roles and
-segments, `teams`, `tickets`, `csat`, `complaints`, `kudos`, `pulses`), composed into
+segments, `teams`, `tickets`, `csat`, `complaints`, `kudos`, `pulses`, `outbox`), composed into
 `AppConfig` in `app`; the shared pieces beside them: the strict base model (`base`), where
 messages go (`channels.ChannelTarget`), the environment's secrets (`environment`), how
 problems are listed (`problems`) and reading it all into `Settings` (`loading`).
@@ -25,6 +25,7 @@ from bot.config.loading import (
     parse_app_config,
 )
 from bot.config.organisation import BusinessHours, HolidayCalendar, Organisation
+from bot.config.outbox import OutboxConfig
 from bot.config.people import PeopleSelector, Role, Roles, SegmentName
 from bot.config.problems import ConfigError
 from bot.config.pulses import Anonymity, PulseAudience, PulseCampaignConfig, PulsesConfig
@@ -35,8 +36,9 @@ __all__ = [
     "DEFAULT_CONFIG_PATH", "DEFAULT_DATABASE_URL", "DEFAULT_SLACK_API_URL", "Anonymity",
     "AppConfig", "BusinessDuration", "BusinessHours", "ChannelTarget", "Channels",
     "ComplaintsConfig", "ConfigError", "Csat", "HolidayCalendar", "ImpactSla", "KudosReward",
-    "KudosSettings", "Organisation", "PeopleSelector", "PulseAudience", "PulseCampaignConfig",
-    "PulsesConfig", "QuietHours", "RateLimit", "Role", "Roles", "Secrets", "SegmentName",
-    "Settings", "SlaTarget", "SourceName", "TeamsSettings", "TicketSource", "Tickets",
-    "config_path", "load_app_config", "load_settings", "parse_app_config",
+    "KudosSettings", "Organisation", "OutboxConfig", "PeopleSelector", "PulseAudience",
+    "PulseCampaignConfig", "PulsesConfig", "QuietHours", "RateLimit", "Role", "Roles",
+    "Secrets", "SegmentName", "Settings", "SlaTarget", "SourceName", "TeamsSettings",
+    "TicketSource", "Tickets", "config_path", "load_app_config", "load_settings",
+    "parse_app_config",
 ]

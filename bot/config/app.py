@@ -11,6 +11,7 @@ from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
 from bot.config.kudos import KudosSettings
 from bot.config.organisation import Organisation
+from bot.config.outbox import OutboxConfig
 from bot.config.people import Roles, Segments
 from bot.config.pulses import PulsesConfig
 from bot.config.teams import TeamsSettings
@@ -30,6 +31,7 @@ class AppConfig(Strict):
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
 
     @model_validator(mode="after")
     def _csat_complaint_choices(self) -> AppConfig:

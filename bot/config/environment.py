@@ -8,6 +8,7 @@ listed, by the variable's name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 from sqlalchemy.engine import make_url
@@ -15,6 +16,8 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///touchpoint.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+MIN_IMAGE_KEY = 32
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class Secrets(BaseModel):
@@ -35,6 +38,10 @@ class Secrets(BaseModel):
     seal_key: SecretStr | None = None
     """TOUCHPOINT_SEAL_KEY: seals the way back to an anonymous respondent, so IT leads can
     reply to an anonymous pulse comment; without it they cannot."""
+    image_key: SecretStr | None = None
+    """TOUCHPOINT_IMAGE_KEY: signs the links to the images Touchpoint serves Teams cards."""
+    public_url: str | None = None
+    """TOUCHPOINT_PUBLIC_URL: the https address Touchpoint is served at, as Teams sees it."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     teams_dev_mode: bool = False
     """TOUCHPOINT_TEAMS_DEV_MODE=1: accept unauthenticated Teams activities (local emulators)."""
@@ -69,6 +76,8 @@ class Secrets(BaseModel):
             webhook_secret=value("TOUCHPOINT_WEBHOOK_SECRET"),
             webhook_token=value("TOUCHPOINT_WEBHOOK_TOKEN"),
             seal_key=value("TOUCHPOINT_SEAL_KEY"),
+            image_key=value("TOUCHPOINT_IMAGE_KEY"),
+            public_url=(value("TOUCHPOINT_PUBLIC_URL") or "").rstrip("/") or None,
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
         )
@@ -92,6 +101,12 @@ class Secrets(BaseModel):
                          "MICROSOFT_APP_ID (it turns off Bot Framework authentication)")
         if not self.slack_enabled and not self.teams_enabled:
             found.append("SLACK_BOT_TOKEN or MICROSOFT_APP_ID: set at least one chat platform")
+        if self.image_key and len(self.image_key.get_secret_value()) < MIN_IMAGE_KEY:
+            found.append(f"TOUCHPOINT_IMAGE_KEY: at least {MIN_IMAGE_KEY} characters "
+                         "(e.g. `openssl rand -hex 32`)")
+        if self.public_url and not _public_url_ok(self.public_url):
+            found.append("TOUCHPOINT_PUBLIC_URL: an https address with no query, like "
+                         "https://touchpoint.example.com (http only on loopback)")
         return found + self.database_problems()
 
     def database_problems(self) -> list[str]:
@@ -103,3 +118,10 @@ class Secrets(BaseModel):
         if backend not in ("sqlite", "postgresql"):
             return ["DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"]
         return []
+
+
+def _public_url_ok(url: str) -> bool:
+    # Teams fetches card images over https only; plain http is for tests on this machine.
+    parts = urlsplit(url)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    return secure and bool(parts.hostname) and not parts.query and not parts.fragment

@@ -1,10 +1,11 @@
-"""The `pulses` section: defaults for every NPS pulse (K, reminders, fatigue), the pace of
-their sender, and the recurring campaigns defined in app.yaml."""
+"""The `pulses` section: defaults for every NPS pulse (K, reminders, fatigue) and the
+recurring campaigns defined in app.yaml (their pace is the outbox's, `bot.config.outbox`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
-from typing import Literal
+from typing import Any, Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, field_validator, model_validator
@@ -86,16 +87,17 @@ class PulsesConfig(Strict):
     """Days after someone's pulse to remind them if they have not answered; at most two."""
     fatigue_days: int = Field(default=14, ge=0)
     """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
-    send_rate: dict[Literal["slack", "teams"], float] = Field(
-        default_factory=lambda: {"slack": 20.0, "teams": 40.0})
-    """Pulse messages per second per platform, per replica: with N replicas the platform sees
-    N times this (Teams allows about 50 requests per second per app and tenant)."""
-    poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    """How often each replica looks for pulse messages that have become due."""
-    lease_seconds: float = Field(default=120.0, ge=1, le=3600)
-    """How long a replica holds the messages it took to send; after a crash, what it held
-    is sent by another (or the restarted) replica once this has passed."""
     campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_to_outbox(cls, raw: Any) -> Any:
+        moved = [key for key in ("send_rate", "poll_seconds", "lease_seconds")
+                 if isinstance(raw, Mapping) and key in raw]
+        if moved:
+            raise ValueError(f"{', '.join(moved)}: moved to the outbox section "
+                             f"(outbox.{moved[0]}), which paces every message, not only pulses")
+        return raw
 
     @field_validator("reminders")
     @classmethod

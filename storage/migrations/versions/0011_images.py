@@ -14,8 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0011'
-# TODO(merge): '0010' once the outbox's migration is merged; '0009' until then.
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

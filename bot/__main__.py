@@ -429,7 +429,8 @@ async def _pulse_services(settings: Settings):
 
 
 async def _pulse_create(settings: Settings, spec):
-    from bot.flows.pulses.campaigns import create_campaign, find_campaign, open_due_campaigns
+    from bot.flows.pulses.campaigns import create_campaign, open_due_campaigns
+    from storage.pulses import find_campaign
 
     services = await _pulse_services(settings)
     try:
@@ -474,8 +475,8 @@ def pulse_status(name: str, watch: bool) -> None:
 
 
 async def _pulse_progress(settings: Settings, name: str):
-    from bot.flows.pulses.campaigns import find_campaign
     from bot.flows.pulses.results import campaign_progress
+    from storage.pulses import find_campaign
 
     services = await _pulse_services(settings)
     try:
@@ -542,8 +543,8 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
 
 
 async def _pulse_results(settings: Settings, name: str, segment: str | None):
-    from bot.flows.pulses.campaigns import find_campaign
     from bot.flows.pulses.results import campaign_results
+    from storage.pulses import find_campaign
 
     services = await _pulse_services(settings)
     try:

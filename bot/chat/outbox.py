@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FRESH_TOKEN = "{fresh-token}"  # noqa: S105 - a placeholder, not a secret
+"""Put in a button's value, it is replaced by a new random token each time the sender sends
+the message (one token for all its buttons), so a secret that must live only in the
+recipient's chat is never stored with the message (a pulse's answer key: storage.pulses)."""
+
 _WAKE = "touchpoint.outbox.wake"
 """session.info flag: this session recorded rows, and its next commit wakes the senders."""
 

@@ -29,9 +29,12 @@ import heapq
 import itertools
 import logging
 import random
+import secrets
 from datetime import timedelta
 
 from bot.chat.codec import decode
+from bot.chat.message import Message
+from bot.chat.outbox import FRESH_TOKEN
 from bot.chat.port import MessageRef, PlatformChat, Undeliverable
 from bot.services import Services
 from storage import outbox as store
@@ -110,6 +113,15 @@ def backoff(attempts: int, asked: float | None) -> float:
         return asked
     wait = min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** (attempts - 1))
     return wait * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not a secret
+
+
+def _with_fresh_token(message: Message) -> Message:
+    if not any(FRESH_TOKEN in button.value for button in message.buttons):
+        return message
+    token = secrets.token_urlsafe(16)
+    return dataclasses.replace(message, buttons=tuple(
+        dataclasses.replace(button, value=button.value.replace(FRESH_TOKEN, token))
+        for button in message.buttons))
 
 
 class OutboxSender:
@@ -276,7 +288,7 @@ class OutboxSender:
     async def _plan(self, row: Claimed, chat: PlatformChat):
         """What sending `row` means, as a coroutine function returning the message's ref;
         None when the row went back to wait (a reply whose parent is not out yet)."""
-        message = dataclasses.replace(decode(row.payload), key=row.key)
+        message = _with_fresh_token(dataclasses.replace(decode(row.payload), key=row.key))
         if row.ref_channel and row.ref_id:
             ref = MessageRef(chat.platform, row.ref_channel, row.ref_id)  # type: ignore[arg-type]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal
+from sqlalchemy import String, case, cast, func, literal, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,38 +73,59 @@ class Due:
     """When the person was last sent a CSAT survey (invites keep their distance from it)."""
     invite_status: str | None
     """For a reminder: what became of the person's invite (sent, pending, failed, ...)."""
-    invite_answered: bool
-    invite_due_at: datetime | None
+    invite_answered: bool = False
+    invite_due_at: datetime | None = None
 
 
 async def due(session: AsyncSession, now: datetime, limit: int,
               campaign_id: int | None = None) -> list[Due]:
     """Up to `limit` pending deliveries due by `now` (of one campaign, or all), oldest first,
     locked (SKIP LOCKED on PostgreSQL: a tick and an opening at once take different rows)."""
-    invite = aliased(PulseDelivery)
-    invite_row = aliased(OutboxMessage)
-    invite_status, _reason = _effective(invite, invite_row)
     last_survey = (select(func.max(SurveyInvitation.sent_at))
                    .where(col(SurveyInvitation.person_id) == col(PulseDelivery.person_id))
                    .scalar_subquery())
     only = () if campaign_id is None else (col(PulseDelivery.campaign_id) == campaign_id,)
     rows = (await session.exec(
         select(PulseDelivery.id, PulseDelivery.campaign_id, PulseDelivery.kind, Person,
-               col(PulseOptOut.person_id).is_not(None), last_survey, invite_status,
-               invite.answered, invite.due_at)
+               col(PulseOptOut.person_id).is_not(None), last_survey)
         .join(Person, col(Person.id) == col(PulseDelivery.person_id))
         .outerjoin(PulseOptOut, col(PulseOptOut.person_id) == col(PulseDelivery.person_id))
-        .outerjoin(invite, (invite.campaign_id == PulseDelivery.campaign_id)
-                   & (invite.person_id == PulseDelivery.person_id) & (invite.kind == INVITE))
-        .outerjoin(invite_row, invite_row.key == _key_column(invite))
         .where(col(PulseDelivery.status) == PENDING, col(PulseDelivery.due_at) <= now, *only)
         .order_by(col(PulseDelivery.due_at), col(PulseDelivery.id))
         .limit(limit)
         .with_for_update(of=PulseDelivery, skip_locked=True))).all()
-    return [Due(delivery_id, campaign_id, kind, person, bool(opted_out), survey,
-                status if kind != INVITE else None, bool(answered), invite_due)
-            for (delivery_id, campaign_id, kind, person, opted_out, survey, status, answered,
-                 invite_due) in rows]
+    invites = await _invites(session, {(campaign, person.id) for _id, campaign, kind, person, *_
+                                       in rows if kind != INVITE})
+    found = []
+    for delivery_id, campaign, kind, person, opted_out, survey in rows:
+        invite = invites.get((campaign, person.id)) if kind != INVITE else None
+        found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), survey,
+                         *(invite or (None, False, None))))
+    return found
+
+
+async def _invites(session: AsyncSession, people: set[tuple[int, int | None]]
+                   ) -> dict[tuple[int, int], tuple[str, bool, datetime]]:
+    """(campaign, person) -> the invite's effective status, answered flag and due time.
+    Two indexed look-ups rather than a join on the outbox key, which the planner cannot
+    estimate inside the transaction that wrote the rows."""
+    if not people:
+        return {}
+    invites = (await session.exec(
+        select(PulseDelivery.campaign_id, PulseDelivery.person_id, PulseDelivery.status,
+               PulseDelivery.answered, PulseDelivery.due_at)
+        .where(col(PulseDelivery.kind) == INVITE,
+               tuple_(col(PulseDelivery.campaign_id), col(PulseDelivery.person_id))
+               .in_(sorted(people))))).all()
+    keys = [delivery_key(campaign, person, INVITE)
+            for campaign, person, status, _answered, _due in invites if status == QUEUED]
+    sent = dict((await session.exec(
+        select(OutboxMessage.key, OutboxMessage.status)
+        .where(col(OutboxMessage.key).in_(keys)))).all()) if keys else {}
+    return {(campaign, person): (
+        sent.get(delivery_key(campaign, person, INVITE), PENDING) if status == QUEUED
+        else status, answered, due)
+        for campaign, person, status, answered, due in invites}
 
 
 async def mark(session: AsyncSession, ids: list[int], status: str,

@@ -64,11 +64,17 @@ class Pacer:
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
 
+    def _take(self, now: float) -> None:
+        # Slots keep their cadence when a wake-up is a little late (a busy loop must not
+        # slow the pace down); after an idle spell the next slot is now, with no burst.
+        slot = self._next if now - self._next < self.interval else now
+        self._next = slot + self.interval
+
     async def wait(self, priority: int) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
         if not self._waiting and now >= self._next:
-            self._next = now + self.interval
+            self._take(now)
             return
         turn: asyncio.Future[None] = loop.create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), turn))
@@ -86,7 +92,7 @@ class Pacer:
             if turn.done():  # its worker was cancelled
                 continue
             turn.set_result(None)
-            self._next = max(loop.time(), self._next) + self.interval
+            self._take(loop.time())
 
     async def close(self) -> None:
         if self._releaser is not None:

@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.message import Message
 from bot.chat.outbox import FRESH_TOKEN
 from bot.flows.pulses.message import INVITE_STAGE, REMINDER_STAGE, pulse_message
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
 from storage import pulses as store
+from storage.models import Person
 from storage.pulse_deliveries import Due
 from storage.pulses import PulseCampaign
 
@@ -97,6 +99,7 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
     app = services.settings.app
     campaigns: dict[int, PulseCampaign] = {}
     queued: list[int] = []
+    dms: list[tuple[Person, Message, str]] = []
     for row in batch:
         campaign = campaigns.get(row.campaign_id)
         if campaign is None:
@@ -107,12 +110,10 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
         kind = store.INVITE if row.kind == store.INVITE else "reminder"
         if verdict is None:
             stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
-            await services.outbox.send_dm(
-                session, row.person,
-                pulse_message(campaign, app.organisation.name, row.person.tz, stage,
-                              FRESH_TOKEN),
-                key=deliveries.delivery_key(row.campaign_id, row.person.id or 0, row.kind),
-                bulk=True)
+            assert row.person.id is not None
+            dms.append((row.person, pulse_message(campaign, app.organisation.name,
+                                                  row.person.tz, stage, FRESH_TOKEN),
+                        deliveries.delivery_key(row.campaign_id, row.person.id, row.kind)))
             queued.append(row.id)
             outcome = store.QUEUED
         elif verdict.due_at is None:
@@ -127,5 +128,6 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
             await deliveries.defer(session, row.id, verdict.due_at, verdict.reason)
             outcome = "deferred"
         services.metrics.pulse_deliveries.labels(kind, outcome).inc()
+    await services.outbox.send_dms(session, dms, bulk=True)
     await deliveries.mark(session, queued, store.QUEUED)
     return len(queued)

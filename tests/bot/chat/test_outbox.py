@@ -6,6 +6,7 @@ rather than sent again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -282,3 +283,23 @@ async def test_an_update_of_a_message_the_outbox_did_not_send(services, people, 
     changes = slack.calls_to("chat.update")
     assert 1 <= len(changes) <= 2 and "reason is kept" in text(changes[-1].args)
     assert "reason is kept" in text(slack.message("C0TRIAGE1", ref.message_id))
+
+
+async def test_the_pacer_keeps_its_rate_and_lets_interactive_waiters_first():
+    pacer = Pacer(50)
+    loop = asyncio.get_running_loop()
+    started: list[tuple[str, float]] = []
+
+    async def one(name: str, priority: int) -> None:
+        await pacer.wait(priority)
+        started.append((name, loop.time()))
+
+    first = loop.time()
+    bulk = [asyncio.create_task(one(f"bulk{n}", store.BULK)) for n in range(20)]
+    await asyncio.sleep(0.05)
+    await asyncio.gather(one("receipt", store.INTERACTIVE), *bulk)
+    names = [name for name, _at in started]
+    # Two or three bulk starts went in the first 50 ms; the receipt took the next slot.
+    assert names.index("receipt") <= 4, names
+    took = started[-1][1] - first
+    assert 20 / 50 <= took < 20 / 50 + 0.1, took

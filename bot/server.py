@@ -1,9 +1,9 @@
 """The aiohttp application: routes, the objects behind them, start-up and shut-down.
 
 `create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher,
-scheduler) and nothing happens at import time, so every test gets a fresh application.
-Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs and handlers
-finish within a bound, then closes the database.
+scheduler, outbox sender) and nothing happens at import time, so every test gets a fresh
+application. Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs
+and handlers finish within a bound, stops the outbox sender, then closes the database.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
 from bot.chat.sender import OutboxSender
 from bot.config import Settings
-from bot.flows.pulses.sender import PulseSender
 from bot.handlers import build_dispatcher
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, register_jobs
@@ -52,8 +51,6 @@ HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
 LATE_DRAIN_TIMEOUT_S = 5.0
 SCHEDULER_STOP_TIMEOUT_S = 10.0
-PULSE_SENDER = web.AppKey("pulse_sender", PulseSender)
-PULSE_SENDER_STOP_TIMEOUT_S = 10.0
 OUTBOX_SENDER = web.AppKey("outbox_sender", OutboxSender)
 OUTBOX_SENDER_STOP_TIMEOUT_S = 10.0
 
@@ -87,11 +84,9 @@ async def _measure(request: web.Request,
 
 
 def create_app(settings: Settings, *, clock: Clock = _system_clock,
-               scheduler: bool = True, pulse_sender: bool | None = None,
-               outbox_sender: bool = True) -> web.Application:
-    """The application; `scheduler=False` leaves out the scheduler and its jobs, and the pulse
-    sender too unless `pulse_sender` says otherwise; `outbox_sender=False` leaves out the
-    sender of the outbox (nothing recorded there is sent)."""
+               scheduler: bool = True, outbox_sender: bool = True) -> web.Application:
+    """The application; `scheduler=False` leaves out the scheduler and its jobs, and
+    `outbox_sender=False` the sender of the outbox (nothing recorded there is sent)."""
     metrics = Metrics()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
@@ -151,11 +146,6 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         app[OUTBOX_SENDER] = OutboxSender(services)
         app.on_startup.append(_start_outbox_sender)
 
-    if scheduler if pulse_sender is None else pulse_sender:
-        app[PULSE_SENDER] = PulseSender(services)
-        app.on_startup.append(_start_pulse_sender)
-        app.on_shutdown.append(_stop_pulse_sender)
-
     async def drain(_app: web.Application) -> None:
         started = time.monotonic()
         await dispatcher.drain(DRAIN_TIMEOUT_S)
@@ -188,14 +178,6 @@ async def _start_outbox_sender(app: web.Application) -> None:
 
 async def _stop_outbox_sender(app: web.Application) -> None:
     await app[OUTBOX_SENDER].stop(OUTBOX_SENDER_STOP_TIMEOUT_S)
-
-
-async def _start_pulse_sender(app: web.Application) -> None:
-    app[PULSE_SENDER].start()
-
-
-async def _stop_pulse_sender(app: web.Application) -> None:
-    await app[PULSE_SENDER].stop(PULSE_SENDER_STOP_TIMEOUT_S)
 
 
 async def _start_scheduler(app: web.Application) -> None:

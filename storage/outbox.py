@@ -11,8 +11,9 @@ made while a version is being sent is sent after it (the latest wins). `ref_chan
 Claims are leases: `claim_due` takes due rows (interactive before bulk, then oldest first) and
 marks them claimed until the lease ends; on PostgreSQL with FOR UPDATE SKIP LOCKED, so
 replicas take different rows, and on SQLite under the write lock every transaction takes.
-`attempts` counts the claims of the current version and is the claim's token: a sender whose
-lease lapsed and whose row was claimed again cannot finish it any more.
+`attempts` counts the claims of the current version (a sent row keeps it as a record) and is
+the claim's token: a sender whose lease lapsed and whose row was claimed again cannot finish it
+any more.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef
-from storage.once import dialect_insert, update_if
+from storage.once import insert_many_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 PENDING, CLAIMED, SENT, FAILED, CANCELLED = "pending", "claimed", "sent", "failed", "cancelled"
@@ -85,14 +86,10 @@ def purpose(key: str) -> str:
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert rows (OutboxMessage columns), leaving out any whose (key, platform) exists;
     returns how many were added."""
-    if not rows:
-        return 0
     now = utcnow()
-    values = [{"created_at": now, "due_at": now, **row} for row in rows]
-    result = await session.exec(
-        dialect_insert(session)(OutboxMessage).values(values).on_conflict_do_nothing()
-        .execution_options(preserve_rowcount=True))
-    return result.rowcount
+    return len(await insert_many_once(
+        session, OutboxMessage, [{"created_at": now, "due_at": now, **row} for row in rows],
+        OutboxMessage.id))
 
 
 async def rows_for(session: AsyncSession, key: str) -> list[OutboxMessage]:
@@ -113,6 +110,8 @@ async def new_version(session: AsyncSession, key: str, payload: dict[str, Any],
         .values(payload=payload, version=col(OutboxMessage.version) + 1,
                 status=case((col(OutboxMessage.status) == SENT, PENDING),
                             else_=col(OutboxMessage.status)),
+                attempts=case((col(OutboxMessage.status) == SENT, 0),
+                              else_=col(OutboxMessage.attempts)),
                 due_at=case((col(OutboxMessage.status) == SENT, now),
                             else_=col(OutboxMessage.due_at)),
                 reason=case((col(OutboxMessage.status) == SENT, None),
@@ -194,11 +193,13 @@ async def finish(session: AsyncSession, row: Claimed, ref_channel: str, ref_id: 
     to pending at once when a newer version arrived meanwhile. False when the claim was lost
     (the lease lapsed and another sender took the row)."""
     newer = col(OutboxMessage.version) != row.version
+    # A sent row keeps its attempts, as a record; a newer version starts its own count.
     return await update_if(
         session, OutboxMessage, row.id, *_still_mine(row),
         status=case((newer, PENDING), else_=SENT), sent_version=row.version,
         ref_channel=ref_channel, ref_id=ref_id, sent_at=now, due_at=now,
-        claimed_until=None, attempts=0, reason=None)
+        claimed_until=None, attempts=case((newer, 0), else_=col(OutboxMessage.attempts)),
+        reason=None)
 
 
 async def fail(session: AsyncSession, row: Claimed, reason: str) -> bool:

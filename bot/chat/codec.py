@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.chat.message import Button, Message, TextField
+from bot.chat.message import Button, Image, Message, TextField
 from bot.chat.text import Formatted
 
 _DATETIME, _DATE = "$datetime", "$date"
@@ -31,6 +31,7 @@ def encode(message: Message) -> dict[str, Any]:
         "buttons": [dataclasses.asdict(button) for button in message.buttons],
         "inputs": [dataclasses.asdict(field) for field in message.inputs],
         "key": message.key,
+        "image": message.image.to_dict() if message.image else None,
     }
     return encoded
 
@@ -40,7 +41,8 @@ def decode(data: Mapping[str, Any]) -> Message:
         data["template"], _restore(data["context"]), sections=tuple(data["sections"]),
         buttons=tuple(Button(**button) for button in data["buttons"]),
         inputs=tuple(TextField(**field) for field in data["inputs"]),
-        key=data.get("key"))
+        key=data.get("key"),
+        image=Image.from_dict(data["image"]) if data.get("image") else None)
 
 
 def _value(value: Any, path: str) -> Any:

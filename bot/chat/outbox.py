@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FRESH_TOKEN = "{fresh-token}"  # noqa: S105 - a placeholder, not a secret
+"""Put in a button's value, it is replaced by a new random token each time the sender sends
+the message (one token for all its buttons), so a secret that must live only in the
+recipient's chat is never stored with the message (a pulse's answer key: storage.pulses)."""
+
+INSERT_BATCH = 500
+"""Rows per INSERT statement."""
 _WAKE = "touchpoint.outbox.wake"
 """session.info flag: this session recorded rows, and its next commit wakes the senders."""
 
@@ -52,15 +59,26 @@ class Outbox:
     async def send_dm(self, session: AsyncSession, person: Person, message: Message, *,
                       key: str, bulk: bool = False, due_at: datetime | None = None) -> None:
         """A direct message to `person`, on the platform `Chat.send_dm` would choose."""
-        address = dm_address(person, self._chat.platforms)
-        row = self._row(key, message, store.DM, bulk=bulk, due_at=due_at,
-                        person_id=person.id)
-        if address is None:
-            row.update(platform=store.NO_PLATFORM, status=store.FAILED,
-                       reason=f"unreachable: person {person.id} has no reachable chat account")
-        else:
-            row.update(platform=address[0], channel=address[1])
-        await self._add(session, [row])
+        await self.send_dms(session, [(person, message, key)], bulk=bulk, due_at=due_at)
+
+    async def send_dms(self, session: AsyncSession,
+                       dms: Iterable[tuple[Person, Message, str]], *, bulk: bool = False,
+                       due_at: datetime | None = None) -> None:
+        """`send_dm` for each (person, message, key), recorded together: a fan-out's batch
+        in one statement rather than one per person."""
+        rows = []
+        for person, message, key in dms:
+            row = self._row(key, message, store.DM, bulk=bulk, due_at=due_at,
+                            person_id=person.id, platform=store.NO_PLATFORM, channel=None,
+                            status=store.PENDING, reason=None)
+            address = dm_address(person, self._chat.platforms)
+            if address is None:
+                row.update(status=store.FAILED, reason=f"unreachable: person {person.id} has "
+                                                       "no reachable chat account")
+            else:
+                row.update(platform=address[0], channel=address[1])
+            rows.append(row)
+        await self._add(session, rows)
 
     async def post(self, session: AsyncSession, channel: ChannelTarget, message: Message, *,
                    key: str) -> None:
@@ -135,7 +153,10 @@ class Outbox:
                 "due_at": due_at or self._clock(), "created_at": self._clock(), **columns}
 
     async def _add(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        if await store.enqueue(session, rows):
+        added = 0
+        for start in range(0, len(rows), INSERT_BATCH):
+            added += await store.enqueue(session, rows[start:start + INSERT_BATCH])
+        if added:
             self._wake_after_commit(session)
 
     def _wake_after_commit(self, session: AsyncSession) -> None:

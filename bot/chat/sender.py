@@ -29,9 +29,12 @@ import heapq
 import itertools
 import logging
 import random
+import secrets
 from datetime import timedelta
 
 from bot.chat.codec import decode
+from bot.chat.message import Message
+from bot.chat.outbox import FRESH_TOKEN
 from bot.chat.port import MessageRef, PlatformChat, Undeliverable
 from bot.services import Services
 from storage import outbox as store
@@ -61,11 +64,17 @@ class Pacer:
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
 
+    def _take(self, now: float) -> None:
+        # Slots keep their cadence when a wake-up is a little late (a busy loop must not
+        # slow the pace down); after an idle spell the next slot is now, with no burst.
+        slot = self._next if now - self._next < self.interval else now
+        self._next = slot + self.interval
+
     async def wait(self, priority: int) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
         if not self._waiting and now >= self._next:
-            self._next = now + self.interval
+            self._take(now)
             return
         turn: asyncio.Future[None] = loop.create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), turn))
@@ -83,7 +92,7 @@ class Pacer:
             if turn.done():  # its worker was cancelled
                 continue
             turn.set_result(None)
-            self._next = max(loop.time(), self._next) + self.interval
+            self._take(loop.time())
 
     async def close(self) -> None:
         if self._releaser is not None:
@@ -103,6 +112,13 @@ def retry_after(error: BaseException) -> float | None:
         return None
 
 
+def platform_error(error: BaseException) -> str | None:
+    """The error code a platform answered with (Slack's ``"error"``), if its answer had one: a
+    front end's 5xx page is text, not JSON, and has none."""
+    data = getattr(getattr(error, "response", None), "data", None)
+    return data.get("error") if isinstance(data, dict) else None
+
+
 def backoff(attempts: int, asked: float | None) -> float:
     """Seconds before the next try: what the platform asked, else doubling from
     FIRST_RETRY_S (with a little jitter, so replicas do not retry in step)."""
@@ -110,6 +126,15 @@ def backoff(attempts: int, asked: float | None) -> float:
         return asked
     wait = min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** (attempts - 1))
     return wait * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not a secret
+
+
+def _with_fresh_token(message: Message) -> Message:
+    if not any(FRESH_TOKEN in button.value for button in message.buttons):
+        return message
+    token = secrets.token_urlsafe(16)
+    return dataclasses.replace(message, buttons=tuple(
+        dataclasses.replace(button, value=button.value.replace(FRESH_TOKEN, token))
+        for button in message.buttons))
 
 
 class OutboxSender:
@@ -276,7 +301,7 @@ class OutboxSender:
     async def _plan(self, row: Claimed, chat: PlatformChat):
         """What sending `row` means, as a coroutine function returning the message's ref;
         None when the row went back to wait (a reply whose parent is not out yet)."""
-        message = dataclasses.replace(decode(row.payload), key=row.key)
+        message = _with_fresh_token(dataclasses.replace(decode(row.payload), key=row.key))
         if row.ref_channel and row.ref_id:
             ref = MessageRef(chat.platform, row.ref_channel, row.ref_id)  # type: ignore[arg-type]
 
@@ -347,7 +372,7 @@ class OutboxSender:
     async def _retry(self, row: Claimed, error: Exception) -> None:
         services = self.services
         name = type(error).__name__
-        detail = getattr(getattr(error, "response", None), "get", lambda _k: None)("error")
+        detail = platform_error(error)
         what = f"{name}: {detail}" if detail else name
         log.warning("outbox row %s (%s): attempt %d failed (%s)", row.id, row.key,
                     row.attempts, what)

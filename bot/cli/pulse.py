@@ -100,7 +100,8 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
 
 
 async def _pulse_create(services, settings: Settings, spec):
-    from bot.flows.pulses.campaigns import create_campaign, find_campaign, open_due_campaigns
+    from bot.flows.pulses.campaigns import create_campaign, open_due_campaigns
+    from storage.pulses import find_campaign
 
     async with services.sessions() as session:
         created = await create_campaign(session, settings.app, spec)
@@ -139,8 +140,8 @@ def pulse_status(name: str, watch: bool) -> None:
 
 
 async def _pulse_progress(services, name: str):
-    from bot.flows.pulses.campaigns import find_campaign
     from bot.flows.pulses.results import campaign_progress
+    from storage.pulses import find_campaign
 
     async with services.sessions() as session:
         campaign = await find_campaign(session, name)
@@ -198,8 +199,8 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
 
 
 async def _pulse_results(services, name: str, segment: str | None):
-    from bot.flows.pulses.campaigns import find_campaign
     from bot.flows.pulses.results import campaign_results
+    from storage.pulses import find_campaign
 
     async with services.sessions() as session:
         campaign = await find_campaign(session, name)

@@ -90,5 +90,5 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
     # The rows the killed process held were taken again after their lease.
     retaken = {r.id for r in rows if r.attempts > 1}
     assert {r.id for r in in_flight} <= retaken
-    assert all(r.message_ref for r in rows)
+    assert all(r.ref_id for r in rows)
     await services.engine.dispose()

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.chat.codec import decode, encode
-from bot.chat.message import Button, Message, TextField
+from bot.chat.message import Button, Image, Message, TextField
 from bot.chat.text import Formatted
+from tests.pngs import bar_chart
 
 
 def test_a_message_round_trips_through_json():
@@ -31,6 +32,14 @@ def test_a_message_round_trips_through_json():
         sections=message.sections, buttons=message.buttons, inputs=message.inputs,
         key=message.key)
     assert back.context["opened"].tzinfo is not None
+
+
+def test_an_image_round_trips_through_json_with_its_alt_text():
+    chart = Image(bar_chart(), "CSAT by week: 4.1 to 4.7")
+    message = Message("help", {}, image=chart, key="digest:2026-w49:leads")
+    back = decode(json.loads(json.dumps(encode(message))))
+    assert back.image == chart
+    assert back.image.png == chart.png and back.image.alt_text == chart.alt_text
 
 
 @pytest.mark.parametrize(("context", "problem"), [

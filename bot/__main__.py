@@ -167,12 +167,13 @@ def directory_sync(log_level: str) -> None:
 
 
 async def _directory_sync(settings: Settings):
-    from bot.flows.directory.people import sync_directory  # imported late, like the rest of the bot
+    from bot.flows.directory.sync import sync_directory  # imported late, like the rest of the bot
     from bot.server import SERVICES, create_app
 
     services = create_app(settings, scheduler=False)[SERVICES]
     try:
-        return await sync_directory(services.sessions, settings.app, services.chat)
+        async with services.sessions() as session:
+            return await sync_directory(session, services)
     finally:
         await services.engine.dispose()
 

@@ -213,7 +213,7 @@ async def _resolve(services: Services, session: AsyncSession, platform: Platform
         return None, Problem("unknown", name=name)
     if profile.is_bot:
         return None, Problem("bot", name=name)
-    person = await directory.add_profile(services.sessions, services.settings.app, profile)
+    person = await directory.add_profile(session, services.settings.app, profile)
     return person, None
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.once import insert_once
+from storage.once import insert_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 MAX_STORY = 1000
@@ -152,6 +152,43 @@ def voucher_id_of(code: str) -> int | None:
     """The id in ``K-42``, ``k42`` or ``42``; None when it is not one."""
     digits = code.strip().upper().removeprefix("K").lstrip("-")
     return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+async def store_voucher(session: AsyncSession, voucher: KudosVoucher, person_ids: list[int],
+                        given_on: date) -> None:
+    """Write a voucher, a recipient row and a ledger entry of its points for each person, in
+    a savepoint: when the same voucher was stored meanwhile (one per giver, recipient and
+    day), none of it is written, the IntegrityError is raised and the rest of the caller's
+    transaction stands."""
+    async with session.begin_nested():
+        session.add(voucher)
+        await session.flush()
+        for person_id in person_ids:
+            session.add(KudosRecipient(voucher_id=voucher.id, person_id=person_id,
+                                       giver_id=voucher.giver_id, given_on=given_on))
+            add_entry(session, person_id, Entry.GIVE, voucher.points, voucher_id=voucher.id)
+
+
+async def mark_revoked(session: AsyncSession, voucher_id: int, *, at: datetime,
+                       by: int | None, reason: str) -> bool:
+    """Revoke a voucher; False when it was revoked already (by someone else meanwhile)."""
+    return await update_if(session, KudosVoucher, voucher_id,
+                           col(KudosVoucher.revoked_at).is_(None),
+                           revoked_at=at, revoked_by=by, revoke_reason=reason[:500])
+
+
+async def recipients_of(session: AsyncSession, voucher_id: int) -> list[Person]:
+    found = await session.exec(
+        select(Person).join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
+        .where(KudosRecipient.voucher_id == voucher_id).order_by(col(Person.id)))
+    return list(found.all())
+
+
+def add_wall_posts(session: AsyncSession, voucher_id: int, refs: list[Any]) -> None:
+    """Remember where a voucher was posted on the wall (`MessageRef`s), to mark it later."""
+    for ref in refs:
+        session.add(KudosWallPost(voucher_id=voucher_id, platform=ref.platform,
+                                  channel=ref.channel, message_id=ref.message_id))
 
 
 async def wall_post_at(session: AsyncSession, platform: str, channel: str,

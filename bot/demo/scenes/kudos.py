@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.demo.cast import ERIN, LEE, TOM
 from bot.demo.stage import Stage
+from bot.flows.kudos.ids import APPROVE
 
 TRIAGE = "C0TRIAGE1"
 
@@ -16,4 +17,4 @@ async def thanking_a_technician(stage: Stage) -> None:
                               "minutes, right before the board meeting", answers=3)
     await stage.slack_command(TOM, "/kudos", "redeem lunch", answers=2)
     # The card is updated in place, and Tom is told.
-    await stage.slack_click(LEE, "kudos.approve", TRIAGE, answers=2, say_where=True)
+    await stage.slack_click(LEE, APPROVE, TRIAGE, answers=2, say_where=True)

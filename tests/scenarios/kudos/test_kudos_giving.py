@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
+from bot.flows.kudos.ids import GIVE_FORM, RECIPIENTS, STORY, VALUE, VISIBILITY
 from storage import kudos_stats
 from storage.kudos import (
     KudosLedger,
@@ -229,16 +230,16 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
-    assert view["callback_id"] == "kudos.give"
+    assert view["callback_id"] == GIVE_FORM
     blocks = {block["block_id"]: block for block in view["blocks"] if "block_id" in block}
-    assert blocks["recipients"]["element"]["type"] == "multi_users_select"
-    assert [o["value"] for o in blocks["value"]["element"]["options"]] == [
+    assert blocks[RECIPIENTS]["element"]["type"] == "multi_users_select"
+    assert [o["value"] for o in blocks[VALUE]["element"]["options"]] == [
         "Above and beyond", "Fast fix"]
-    assert blocks["visibility"]["element"]["initial_option"]["value"] == "public"
+    assert blocks[VISIBILITY]["element"]["initial_option"]["value"] == "public"
 
     reply = await slack_sender.submit(
-        "kudos.give", {"recipients": [TECH, TECH2], "story": "Walked me through MFA, twice"},
-        selects={"value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE,
+        GIVE_FORM, {RECIPIENTS: [TECH, TECH2], STORY: "Walked me through MFA, twice"},
+        selects={VALUE: "Above and beyond", VISIBILITY: "private"}, user_id=EMPLOYEE,
         private_metadata=view["private_metadata"])
 
     assert reply.status == 200
@@ -256,8 +257,8 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
 
 async def test_an_incomplete_form_gets_a_kind_private_answer(bot, slack, kudos, slack_sender):
-    await slack_sender.submit("kudos.give", {"recipients": [], "story": ""},
-                              selects={"value": "Made <b>up</b>", "visibility": "public"},
+    await slack_sender.submit(GIVE_FORM, {RECIPIENTS: [], STORY: ""},
+                              selects={VALUE: "Made <b>up</b>", VISIBILITY: "public"},
                               user_id=EMPLOYEE)
 
     [answer] = await slack.wait_for("chat.postEphemeral")

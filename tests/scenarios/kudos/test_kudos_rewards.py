@@ -9,6 +9,7 @@ import asyncio
 from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
+from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL
 from storage.kudos import KudosLedger, KudosRedemption, KudosRewardStock
 from storage.models import AuditEvent
 
@@ -61,20 +62,20 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     [card] = cards(slack)
     assert "<@U0TECH001> redeemed 30 points for *Half a day off*." in text_of(card)
     [redemption] = await redemptions(bot)
-    assert buttons_of(card) == [("kudos.approve", str(redemption.id)),
-                                ("kudos.decline", str(redemption.id))]
+    assert buttons_of(card) == [(APPROVE, str(redemption.id)),
+                                (DECLINE, str(redemption.id))]
 
-    await kudos.click("kudos.approve", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")
 
     [card] = cards(slack)
     assert "Approved by <@U0LEAD001>. Mark it fulfilled once it's handed over." in text_of(card)
-    assert buttons_of(card) == [("kudos.fulfil", str(redemption.id))]
+    assert buttons_of(card) == [(FULFIL, str(redemption.id))]
     await slack.wait_for("chat.postMessage", 2)
     [dm] = dms_to(slack, TECH)
     assert "<@U0LEAD001> approved your *Half a day off*" in dm
 
-    await kudos.click("kudos.fulfil", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(FULFIL, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update", 2)
 
     [card] = cards(slack)
@@ -89,8 +90,8 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     async with bot.services.sessions() as session:
         events = (await session.exec(select(AuditEvent).order_by(AuditEvent.id))).all()
     assert [(e.action, e.subject_type, e.subject_id, e.actor_id) for e in events] == [
-        ("kudos.approve", "kudos_redemption", str(redemption.id), lead.id),
-        ("kudos.fulfil", "kudos_redemption", str(redemption.id), lead.id)]
+        (APPROVE, "kudos_redemption", str(redemption.id), lead.id),
+        (FULFIL, "kudos_redemption", str(redemption.id), lead.id)]
 
 
 async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
@@ -100,7 +101,7 @@ async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
     [redemption] = await redemptions(bot)
     assert await stock_claimed(bot, "half-day") == 1
 
-    await kudos.click("kudos.decline", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(DECLINE, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")
     await slack.wait_for("chat.postMessage", 2)
 
@@ -120,18 +121,18 @@ async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
 
-    await kudos.click("kudos.approve", str(redemption.id), user=TECH, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=TECH, ts=card["ts"])
     refused = (await slack.wait_for_response(3))[-1]
     assert "Only IT leads and admins can decide" in text_of(refused.body)
 
-    await kudos.click("kudos.approve", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=LEAD, ts=card["ts"])
     own = (await slack.wait_for_response(4))[-1]
     assert "This is your own redemption" in text_of(own.body)
     [redemption] = await redemptions(bot)
     assert redemption.status == "pending"
     assert slack.calls_to("chat.update") == []
 
-    await kudos.click("kudos.approve", str(redemption.id), user=ADMIN, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=ADMIN, ts=card["ts"])
     await slack.wait_for("chat.update")
     [redemption] = await redemptions(bot)
     assert redemption.status == "approved"
@@ -144,7 +145,7 @@ async def test_a_double_click_decides_once(bot, slack, kudos, slack_sender):
     [redemption] = await redemptions(bot)
 
     await asyncio.gather(*(kudos.click(action, str(redemption.id), user=LEAD, ts=card["ts"])
-                           for action in ("kudos.approve", "kudos.decline", "kudos.approve")))
+                           for action in (APPROVE, DECLINE, APPROVE)))
     await slack.wait_for("chat.update")
     answers = await slack.wait_for_response(4)
 
@@ -165,7 +166,7 @@ async def test_a_reward_without_approval_goes_straight_to_fulfilment(bot, slack,
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
     assert redemption.status == "approved"
-    assert buttons_of(card) == [("kudos.fulfil", str(redemption.id))]
+    assert buttons_of(card) == [(FULFIL, str(redemption.id))]
 
 
 async def test_redemption_refusals(bot, slack, kudos):

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
 
 from .conftest import WALL, kudos_config, text_of
@@ -155,13 +156,13 @@ async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, s
     [attachment] = form.body["attachments"]
     [submit] = attachment["content"]["actions"]
     picker = next(element for element in attachment["content"]["body"]
-                  if element.get("id") == "recipients")
+                  if element.get("id") == RECIPIENTS)
     assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
 
     # Teams posts the card's inputs with the submit action's data, as a message value.
     assert await post(bot, activity(connector, ERIN, None, value={
-        **submit["data"], "recipients": TOM["aadObjectId"], "story": "Sorted my printer too",
-        "visibility": "private"})) == 201
+        **submit["data"], RECIPIENTS: TOM["aadObjectId"], STORY: "Sorted my printer too",
+        VISIBILITY: "private"})) == 201
 
     sent = await connector.wait_for("send", 3)
     assert "“Sorted my printer too”" in card_text(sent[1])
@@ -187,7 +188,7 @@ async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, sl
     assert "Tom Tech redeemed 20 points for **Coffee on IT**." in card_text(card)
     [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
                 if block["type"] == "ActionSet" for action in block["actions"]]
-    assert fulfil["data"]["action_id"] == "kudos.fulfil"
+    assert fulfil["data"]["action_id"] == FULFIL
     assert "You redeemed 20 points for **Coffee on IT**" in card_text(answer)
     [posted] = connector.activities_in(TEAMS_TRIAGE)
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, func
+from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -75,30 +75,18 @@ class KudosRecipient(SQLModel, table=True):
     given_on: date = Field(description="the giver's local date")
 
 
-class KudosWallPost(SQLModel, table=True):
-    """A voucher's post on the kudos wall (one per platform the wall is on)."""
-
-    __tablename__ = "kudos_wall_post"
-    __table_args__ = (UniqueConstraint("platform", "channel", "message_id",
-                                       name="uq_kudos_wall_post"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    voucher_id: int = Field(foreign_key="kudos_voucher.id", index=True)
-    platform: str = Field(max_length=8)
-    channel: str = Field(max_length=300)
-    message_id: str = Field(max_length=100)
-
-
 class KudosReaction(SQLModel, table=True):
-    """One person's reaction (an emoji, a Teams like) to a wall post, counted for the stories
-    people liked most; a reaction is stored once however often it is reported."""
+    """One person's reaction (an emoji, a Teams like) to a voucher's wall post, counted for
+    the stories people liked most; a reaction is stored once however often it is reported.
+    (Platform user ids never collide between Slack and Teams, so one row per voucher holds
+    the reactions to its posts on both.)"""
 
     __tablename__ = "kudos_reaction"
-    __table_args__ = (UniqueConstraint("post_id", "user_id", "reaction",
+    __table_args__ = (UniqueConstraint("voucher_id", "user_id", "reaction",
                                        name="uq_kudos_reaction"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    post_id: int = Field(foreign_key="kudos_wall_post.id", index=True)
+    voucher_id: int = Field(foreign_key="kudos_voucher.id", index=True)
     user_id: str = Field(max_length=64, description="the platform's user id")
     reaction: str = Field(max_length=100)
 
@@ -131,8 +119,6 @@ class KudosRedemption(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fulfilled_by: int | None = Field(default=None, foreign_key="person.id")
     fulfilled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    card_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                                 description="MessageRef JSON of the approval cards")
 
 
 class KudosRewardStock(SQLModel, table=True):
@@ -184,35 +170,15 @@ async def recipients_of(session: AsyncSession, voucher_id: int) -> list[Person]:
     return list(found.all())
 
 
-def add_wall_posts(session: AsyncSession, voucher_id: int, refs: list[Any]) -> None:
-    """Remember where a voucher was posted on the wall (`MessageRef`s), to mark it later."""
-    for ref in refs:
-        session.add(KudosWallPost(voucher_id=voucher_id, platform=ref.platform,
-                                  channel=ref.channel, message_id=ref.message_id))
-
-
-async def wall_post_at(session: AsyncSession, platform: str, channel: str,
-                       message_id: str) -> KudosWallPost | None:
-    found = await session.exec(select(KudosWallPost).where(
-        KudosWallPost.platform == platform, KudosWallPost.channel == channel,
-        KudosWallPost.message_id == message_id))
-    return found.first()
-
-
-async def wall_posts(session: AsyncSession, voucher_id: int) -> list[KudosWallPost]:
-    found = await session.exec(select(KudosWallPost).where(
-        KudosWallPost.voucher_id == voucher_id).order_by(col(KudosWallPost.id)))
-    return list(found.all())
-
-
-async def react(session: AsyncSession, post_id: int, user_id: str, reaction: str,
+async def react(session: AsyncSession, voucher_id: int, user_id: str, reaction: str,
                 added: bool) -> None:
+    """Count (`added`) or take back one person's reaction to a voucher's wall post."""
     if added:
-        await insert_once(session, KudosReaction, post_id=post_id, user_id=user_id,
+        await insert_once(session, KudosReaction, voucher_id=voucher_id, user_id=user_id,
                           reaction=reaction[:100])
         return
     await session.exec(delete(KudosReaction).where(
-        col(KudosReaction.post_id) == post_id, col(KudosReaction.user_id) == user_id,
+        col(KudosReaction.voucher_id) == voucher_id, col(KudosReaction.user_id) == user_id,
         col(KudosReaction.reaction) == reaction[:100]))
 
 

@@ -133,6 +133,9 @@ async def give_kudos(session: AsyncSession, services: Services, giver: Person, o
         return None
     services.metrics.kudos_given.inc(len(people))
     await _announce(session, services, giver, people, voucher)
+    # The voucher and its messages are stored before the giver is answered: the outbox sends
+    # them meanwhile, and no transaction is held across the answer's round trip.
+    await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/given", {
         "recipients": [person_view(p) for p in people], "public": voucher.public,
         "left": left, "allowance": config.weekly_allowance, "code": voucher.code,
@@ -168,25 +171,21 @@ async def _store(session: AsyncSession, services: Services, giver: Person,
     return voucher, left - len(people), []
 
 
+def received_key(voucher_id: int, person_id: int) -> str:
+    """The outbox key of a recipient's DM about a voucher."""
+    return f"kudos:{voucher_id}:dm:{person_id}"
+
+
 async def _announce(session: AsyncSession, services: Services, giver: Person,
                     people: Sequence[Person], voucher: KudosVoucher) -> None:
-    """DM each recipient and post public vouchers on the wall; one unreachable person or
-    channel is logged and does not stop the others."""
-    balances = {}
+    """A DM to each recipient, and the wall post of a public voucher, through the outbox."""
+    assert voucher.id is not None
     for person in people:
         assert person.id is not None
-        balances[person.id] = await balance(session, person.id)
-    # The voucher is stored before anyone hears of it, and no transaction is held while the
-    # platforms answer.
-    await session.commit()
-    for person in people:
-        try:
-            await services.chat.send_dm(person, Message("kudos/received", {
-                "giver": person_view(giver), "story": voucher.story, "value": voucher.value,
-                "points": voucher.points, "balance": balances[person.id],
-                "public": voucher.public}))
-        except Exception:
-            log.exception("could not tell person %s about kudos %s", person.id, voucher.code)
+        await services.outbox.send_dm(session, person, Message("kudos/received", {
+            "giver": person_view(giver), "story": voucher.story, "value": voucher.value,
+            "points": voucher.points, "balance": await balance(session, person.id),
+            "public": voucher.public}), key=received_key(voucher.id, person.id))
     if voucher.public:
         await wall.post_voucher(session, services, voucher, giver, people)
 

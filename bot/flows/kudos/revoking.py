@@ -73,6 +73,9 @@ async def revoke_voucher(session: AsyncSession, services: Services, admin: Perso
     giver = await session.get(Person, voucher.giver_id)
     assert giver is not None
     await wall.mark_revoked(session, services, voucher, giver, people)
+    # The revocation is stored, and the wall's update recorded, before the admin is answered:
+    # no transaction is held across the answer's round trip.
+    await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/revoked", {
         "outcome": "done", "code": voucher_code(voucher_id), "reason": reason,
         "recipients": [person_view(p) for p in people],

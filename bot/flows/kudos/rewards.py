@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin
 from bot.config import KudosReward, Role
 from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL
 from bot.flows.kudos.people import person_view, week_start, zone_of
@@ -108,7 +108,13 @@ async def redeem_reward(session: AsyncSession, services: Services, person: Perso
     add_entry(session, person.id, Entry.REDEEM, -reward.cost, redemption_id=redemption.id)
     services.metrics.kudos_redemptions.labels("requested").inc()
 
-    await _post_card(session, services, redemption, person)
+    app = services.settings.app
+    await services.outbox.post(session, app.kudos.approvals or app.channels.triage,
+                               await _card(session, redemption, person),
+                               key=card_key(redemption.id))
+    # The redemption and its card are stored before the redeemer is answered: the outbox
+    # posts the card meanwhile, and no transaction is held across the answer's round trip.
+    await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/redeemed", {
         "reward": reward.name, "cost": reward.cost, "balance": points - reward.cost,
         "needs_approval": reward.needs_approval}))
@@ -119,6 +125,16 @@ async def _refuse(services: Services, origin: Origin, reason: str, **context: An
     log.info("redemption by %s refused: %s", origin.user_id, reason)
     await services.chat.reply_privately(origin, Message("kudos/redeem_refused", {
         "reason": reason, **context}))
+
+
+def card_key(redemption_id: int | None) -> str:
+    """The outbox key of a redemption's approval card."""
+    return f"kudos:redemption:{redemption_id}:card"
+
+
+def decision_key(redemption_id: int | None, status: str) -> str:
+    """The outbox key of the redeemer's DM about a decision (one per status reached)."""
+    return f"kudos:redemption:{redemption_id}:{status}"
 
 
 async def _card(session: AsyncSession, redemption: KudosRedemption,
@@ -142,21 +158,6 @@ async def _card(session: AsyncSession, redemption: KudosRedemption,
         "decider": person_view(decider) if decider else None,
         "fulfiller": person_view(fulfiller) if fulfiller else None,
     }, buttons=buttons)
-
-
-async def _post_card(session: AsyncSession, services: Services, redemption: KudosRedemption,
-                     redeemer: Person) -> None:
-    app = services.settings.app
-    message = await _card(session, redemption, redeemer)
-    # The redemption is stored before the card is posted, and no transaction is held while
-    # the platforms answer.
-    await session.commit()
-    try:
-        refs = await services.chat.post(app.kudos.approvals or app.channels.triage, message)
-    except Exception:
-        log.exception("could not post the approval card of redemption %s", redemption.id)
-        return
-    redemption.card_refs = [ref.to_json() for ref in refs]
 
 
 async def decide_redemption(session: AsyncSession, services: Services, actor: Person,
@@ -205,21 +206,11 @@ async def decide_redemption(session: AsyncSession, services: Services, actor: Pe
     current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
     assert current is not None
     services.metrics.kudos_redemptions.labels(current.status).inc()
-    card = await _card(session, current)
+    await services.outbox.update(session, card_key(redemption_id), await _card(session, current))
     redeemer = await session.get(Person, current.person_id)
-    points = await balance(session, current.person_id)
-    # The decision is stored before the platforms are asked to show it.
-    await session.commit()
-    for raw in current.card_refs:
-        try:
-            await services.chat.update(MessageRef.from_json(raw), card)
-        except Exception:
-            log.exception("could not update the approval card of redemption %s", current.id)
     assert redeemer is not None
-    try:
-        await services.chat.send_dm(redeemer, Message("kudos/redemption", {
-            "status": current.status, "reward": current.reward_name, "cost": current.cost,
-            "balance": points, "decider": person_view(actor)}))
-    except Exception:
-        log.exception("could not tell person %s about redemption %s", redeemer.id, current.id)
+    await services.outbox.send_dm(session, redeemer, Message("kudos/redemption", {
+        "status": current.status, "reward": current.reward_name, "cost": current.cost,
+        "balance": await balance(session, current.person_id), "decider": person_view(actor)}),
+        key=decision_key(redemption_id, current.status))
 

@@ -18,6 +18,7 @@ from bot.intents import Mention
 from storage.kudos import KudosLedger, KudosVoucher
 from storage.models import Person
 from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
 
 TOM = Mention("U0TECH001", "tom.tech")
 TINA = Mention("U0TECH002", "Tina Tech")
@@ -108,6 +109,11 @@ async def test_give_stores_once_and_answers_through_the_port(services, slack):
     # Tom was new: his profile came from Slack, and app.yaml makes him IT staff.
     assert (tom.role, tom.email) == ("it_staff", "tech1@example.com")
     assert (voucher.giver_id, entry.person_id, entry.points) == (erin_id, tom.id, 10)
+    # Tom's DM and the wall post wait in the outbox, once, for its sender.
+    rows = await outbox_rows(services, "kudos:")
+    assert [(row.key, row.kind, row.channel) for row in rows] == [
+        (f"kudos:{voucher.id}:dm:{tom.id}", "dm", "U0TECH001"),
+        (f"kudos:{voucher.id}:wall", "post", "C0KUDOS01")]
     given, refused = slack.calls_to("chat.postEphemeral")
     assert "on its way to <@U0TECH001>" in str(given.args["blocks"])
     assert "You already thanked tom.tech today" in str(refused.args["blocks"])

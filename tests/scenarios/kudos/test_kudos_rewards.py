@@ -59,6 +59,7 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     assert "You redeemed 30 points for *Half a day off*; 20 points left." in answer
     assert "An IT lead will look at it soon" in answer
     assert await kudos.balance(TECH) == 20
+    await kudos.sent()
     [card] = cards(slack)
     assert "<@U0TECH001> redeemed 30 points for *Half a day off*." in text_of(card)
     [redemption] = await redemptions(bot)
@@ -97,6 +98,7 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
 async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
     await kudos.grant(TECH, 50)
     await kudos.command("redeem half-day", user=TECH)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
     assert await stock_claimed(bot, "half-day") == 1
@@ -118,6 +120,7 @@ async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
 async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack, kudos):
     await kudos.grant(LEAD, 50)
     await kudos.command("redeem half-day", user=LEAD)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
 
@@ -130,6 +133,7 @@ async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack
     assert "This is your own redemption" in text_of(own.body)
     [redemption] = await redemptions(bot)
     assert redemption.status == "pending"
+    await kudos.sent()
     assert slack.calls_to("chat.update") == []
 
     await kudos.click(APPROVE, str(redemption.id), user=ADMIN, ts=card["ts"])
@@ -141,6 +145,7 @@ async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack
 async def test_a_double_click_decides_once(bot, slack, kudos, slack_sender):
     await kudos.grant(TECH, 50)
     await kudos.command("redeem half-day", user=TECH)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
 
@@ -152,6 +157,7 @@ async def test_a_double_click_decides_once(bot, slack, kudos, slack_sender):
     assert sum("Someone got there first" in text_of(a.body) for a in answers) == 2
     [redemption] = await redemptions(bot)
     assert redemption.status in ("approved", "declined")
+    await kudos.sent()
     assert len(slack.calls_to("chat.update")) == 1
     expected = 50 if redemption.status == "declined" else 20
     assert await kudos.balance(TECH) == expected
@@ -163,6 +169,7 @@ async def test_a_reward_without_approval_goes_straight_to_fulfilment(bot, slack,
     answer = await kudos.command("redeem coffee", user=TECH)
 
     assert "IT will be in touch to hand it over." in answer
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
     assert redemption.status == "approved"

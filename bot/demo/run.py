@@ -59,7 +59,8 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
                                        response_base=slack.response_url("")) as sender, \
                         aiohttp.ClientSession() as http, \
                         TicketSender(url, secret=box.webhook_secret) as tickets:
-                    stage = Stage(transcript, url, slack, sender, connector, http, tickets)
+                    stage = Stage(transcript, url, slack, sender, connector, http,
+                                  app[SERVICES], tickets)
                     transcript.intro()
                     for scene in scenes:
                         await scene(stage)

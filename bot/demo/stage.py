@@ -3,8 +3,10 @@ shows them (as recorded by the local emulators) is printed in the transcript.
 
 A scene calls `scene()` for its heading, then acts: `slack_command(...)` posts a signed slash
 command as Slack would, `teams_message(...)` posts a message activity as Teams would, and each
-waits for the answers the script expects. Everything the bot showed since the previous action
-is printed in the order it was sent.
+waits for the answers the script expects, then for the outbox to send what the action
+recorded (`drain_outbox`), so none of it is shown with the next action. Everything the bot
+showed since the previous action is printed in the order it was sent; with `answer_last`, the
+private answer to the person who acted comes after the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from sqlmodel import col, func, or_, select
 
 from bot.demo.cast import CAST, CHANNEL_NAMES, GENERAL, TENANT, Actor
 from bot.demo.transcript import (
@@ -30,6 +33,8 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
+from bot.services import Services
+from storage.outbox import CLAIMED, PENDING, OutboxMessage
 
 ANSWER_TIMEOUT_S = 10.0
 _POLL_S = 0.01
@@ -43,8 +48,10 @@ class DemoError(Exception):
 class Stage:
     def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
                  sender: SlackSender, connector: BotConnectorEmulator,
-                 http: aiohttp.ClientSession, tickets: TicketSender | None = None):
+                 http: aiohttp.ClientSession, services: Services,
+                 tickets: TicketSender | None = None):
         self.transcript = transcript
+        self.services = services
         self.tickets = tickets
         self.slack = slack
         self.sender = sender
@@ -65,8 +72,13 @@ class Stage:
         self.transcript.scene(template, **context)
 
     async def slack_command(self, actor: Actor, command: str, text: str = "", *,
-                            answers: int = 1) -> None:
-        """`actor` types a slash command in #general; show the `answers` the bot gives."""
+                            answers: int = 1, answer_last: bool = False) -> None:
+        """`actor` types a slash command in #general; show the `answers` the bot gives.
+
+        `answer_last`: show the private answer to `actor` after the other answers. The bot
+        decides it last, but it usually arrives first: the outbox sends the rest once the
+        turn commits, while the answer goes straight back.
+        """
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         typed = f"{command} {text}".strip()
         self.transcript.says(actor.name, "slack", typed)
@@ -74,7 +86,7 @@ class Stage:
                                           channel_id=GENERAL, user_name=actor.name.lower())
         if reply.status != 200:
             raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
-        await self._show(actor, GENERAL, answers)
+        await self._show(actor, GENERAL, answers, answer_last=answer_last)
 
     def last_with_button(self, channel: str, action_id: str) -> dict[str, Any]:
         """The newest message in a Slack channel (or DM) carrying the button `action_id`."""
@@ -186,7 +198,26 @@ class Stage:
                 raise DemoError(f"Teams message {text!r} got HTTP {response.status}")
         await self._show(actor, actor.teams_chat, answers)
 
-    async def _show(self, actor: Actor, channel: str, expected: int) -> None:
+    async def drain_outbox(self) -> None:
+        """Wait until the outbox has sent every message that is due (none claimed or due and
+        waiting): what the last action recorded is then out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_TIMEOUT_S
+        while True:
+            async with self.services.sessions() as session:
+                busy = (await session.exec(select(func.count()).select_from(OutboxMessage).where(
+                    or_(col(OutboxMessage.status) == CLAIMED,
+                        (col(OutboxMessage.status) == PENDING)
+                        & (col(OutboxMessage.due_at) <= self.services.clock()))))).one()
+            if not busy:
+                return
+            if loop.time() > deadline:
+                raise DemoError(f"the outbox still had {busy} message(s) to send after "
+                                f"{ANSWER_TIMEOUT_S:.0f}s")
+            await asyncio.sleep(_POLL_S)
+
+    async def _show(self, actor: Actor, channel: str, expected: int, *,
+                    answer_last: bool = False) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_TIMEOUT_S
         while len(found := self._new_deliveries(actor, channel)) < expected:
@@ -194,6 +225,10 @@ class Stage:
                 raise DemoError(f"expected {expected} answer(s) to {actor.name} within "
                                 f"{ANSWER_TIMEOUT_S:.0f}s, saw {len(found)}")
             await asyncio.sleep(_POLL_S)
+        await self.drain_outbox()
+        found = self._new_deliveries(actor, channel)
+        if answer_last:
+            found.sort(key=lambda item: item[1].heading == "private")
         self._seen = (len(self.slack.responses), len(self.slack.calls),
                       len(self.connector.calls))
         for _at, delivery in found:

@@ -95,7 +95,7 @@ def _groups_behind(app: AppConfig, entry: Entry) -> set[str]:
     for segment, value in entry.segments.items():
         selector = app.segments.get(segment, {}).get(value)
         if selector is not None:
-            groups.update(selector.slack_usergroups)
+            groups |= set(selector.slack_usergroups)
     return groups
 
 

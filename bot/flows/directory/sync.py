@@ -152,7 +152,7 @@ class _Writes:
         await write_entries(self.session, self.added, self.changed)
         # One commit per batch: a large sync never holds one long write lock.
         await self.session.commit()
-        self.totals.update(self.pending)
+        self.totals += self.pending
         self.pending.clear()
         self.added, self.changed = [], {}
 

@@ -225,12 +225,9 @@ async def claimed(session: AsyncSession, key: str) -> int:
 async def move_status(session: AsyncSession, redemption_id: int, expected: Status,
                       new: Status, **changes: Any) -> bool:
     """Move a redemption from `expected` to `new`; False when someone else moved it first."""
-    result = await session.exec(
-        update(KudosRedemption)
-        .where(col(KudosRedemption.id) == redemption_id,
-               col(KudosRedemption.status) == expected.value)
-        .values(status=new.value, **changes))
-    return result.rowcount == 1
+    return await update_if(session, KudosRedemption, redemption_id,
+                           col(KudosRedemption.status) == expected.value,
+                           status=new.value, **changes)
 
 
 async def given_since(session: AsyncSession, giver_id: int, since: datetime) -> int:

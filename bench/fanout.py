@@ -40,7 +40,7 @@ from sqlmodel import col, select
 from bot.config import load_settings
 from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory.people import sync_directory
+from bot.flows.directory.sync import sync_directory
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
 from harness import postgres_database
@@ -95,7 +95,8 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
                "SLACK_API_URL": slack.url}
         settings = load_settings(env)
         services = create_app(settings, scheduler=False)[SERVICES]
-        await sync_directory(services.sessions, settings.app, services.chat)
+        async with services.sessions() as session:
+            await sync_directory(session, services)
 
         ports = [free_port() for _ in range(args.replicas)]
         replicas = [await asyncio.create_subprocess_exec(

@@ -13,7 +13,6 @@ from storage.kudos import (
     KudosRedemption,
     KudosRewardStock,
     KudosVoucher,
-    KudosWallPost,
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.outbox import OutboxMessage
@@ -25,7 +24,7 @@ metadata = SQLModel.metadata
 __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
-           "KudosRewardStock", "KudosVoucher", "KudosWallPost", "OutboxMessage", "Person",
+           "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",

@@ -32,14 +32,11 @@ def directory_sync(log_level: str) -> None:
     The running bot does this hourly and at start; this is for right after editing app.yaml
     or before a first pulse.
     """
-    from bot.flows.directory.people import sync_directory  # imported late, like the rest of the bot
-
     configure_logging(log_level)
     settings = settings_or_exit()
     schema_or_exit(settings.secrets)
     try:
-        summaries = run_offline(settings, lambda services: sync_directory(
-            services.sessions, settings.app, services.chat))
+        summaries = run_offline(settings, _sync)
     except Exception as exc:
         logging.getLogger("touchpoint").debug("directory sync failed", exc_info=True)
         raise click.ClickException(f"the directory sync failed: {exc}") from exc
@@ -48,3 +45,10 @@ def directory_sync(log_level: str) -> None:
     for summary in summaries:
         click.echo(f"{summary.platform}: {summary.members} members; {summary.added} added, "
                    f"{summary.updated} updated, {summary.deactivated} deactivated")
+
+
+async def _sync(services):
+    from bot.flows.directory.sync import sync_directory  # imported late, like the rest of the bot
+
+    async with services.sessions() as session:
+        return await sync_directory(session, services)

@@ -73,8 +73,12 @@ class Stage:
         self.transcript.scene(template, **context)
 
     async def slack_command(self, actor: Actor, command: str, text: str = "", *,
-                            answers: int = 1) -> None:
-        """`actor` types a slash command in #general; show the `answers` the bot gives."""
+                            answers: int = 1, answer_last: bool = False) -> None:
+        """`actor` types a slash command in #general; show the `answers` the bot gives.
+
+        `answer_last`: show the private answer to `actor` after the other answers. The bot
+        answers at once and the outbox sends the rest a moment later, but the answer reads
+        best as the last word of the step ("...and on the kudos wall")."""
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         typed = f"{command} {text}".strip()
         self.transcript.says(actor.name, "slack", typed)
@@ -82,7 +86,7 @@ class Stage:
                                           channel_id=GENERAL, user_name=actor.name.lower())
         if reply.status != 200:
             raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
-        await self._show(actor, GENERAL, answers)
+        await self._show(actor, GENERAL, answers, answer_last=answer_last)
 
     def last_with_button(self, channel: str, action_id: str) -> dict[str, Any]:
         """The newest message in a Slack channel (or DM) carrying the button `action_id`."""
@@ -194,7 +198,8 @@ class Stage:
                 raise DemoError(f"Teams message {text!r} got HTTP {response.status}")
         await self._show(actor, actor.teams_chat, answers)
 
-    async def _show(self, actor: Actor, channel: str, expected: int) -> None:
+    async def _show(self, actor: Actor, channel: str, expected: int, *,
+                    answer_last: bool = False) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_TIMEOUT_S
         while len(found := self._new_deliveries(actor, channel)) < expected:
@@ -206,7 +211,10 @@ class Stage:
             found = self._new_deliveries(actor, channel)
         self._seen = (len(self.slack.responses), len(self.slack.calls),
                       len(self.connector.calls))
-        for delivery in _reading_order(found):
+        ordered = _reading_order(found)
+        if answer_last:
+            ordered.sort(key=lambda delivery: delivery.heading == "private")
+        for delivery in ordered:
             self.transcript.shows(delivery)
 
     async def _outbox_drained(self) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.flows.directory.people import record_profile_change, sync_directory
+from bot.flows.directory.people import record_profile_change
+from bot.flows.directory.sync import sync_directory
 from bot.handlers.dispatcher import EventTurn, Routes
 from bot.intents import ProfileChanged
 from bot.services import Services
@@ -15,12 +16,14 @@ def register(dispatcher: Routes) -> None:
     async def profile_changed(turn: EventTurn) -> None:
         event = turn.event
         assert isinstance(event, ProfileChanged)
-        await record_profile_change(turn.session, turn.services.settings.app, event.profile,
-                                    event.active)
+        await record_profile_change(turn.session, turn.services, event.profile,
+                                    active=event.active)
 
     dispatcher.on_event(ProfileChanged, profile_changed)
 
 
 async def sync_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """The scheduled directory sync (see `bot.scheduler.register_jobs`)."""
-    await sync_directory(services.sessions, services.settings.app, services.chat)
+    """The scheduled directory sync (see `bot.scheduler.register_jobs`): a claimed run, so it
+    opens its own session."""
+    async with services.sessions() as session:
+        await sync_directory(session, services)

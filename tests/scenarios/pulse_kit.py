@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory.people import sync_directory
+from bot.flows.directory.sync import sync_directory
 from bot.flows.pulses.campaigns import tick
 from bot.services import Services
 from storage.pulse_deliveries import delivery_key
@@ -73,7 +73,8 @@ LONDON = [u for u in EVERYONE if u not in ("U0LEAD001", TOKYO)]
 
 
 async def sync(services: Services) -> None:
-    await sync_directory(services.sessions, services.settings.app, services.chat)
+    async with services.sessions() as session:
+        await sync_directory(session, services)
 
 
 def dm(user_id: str) -> str:

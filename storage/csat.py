@@ -17,6 +17,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Person
 from storage.once import insert_many_once, update_if
 from storage.types import UTCDateTime, utcnow
 
@@ -119,6 +120,16 @@ async def tickets_with_invitations(session: AsyncSession, ticket_ids: Collection
     return set(result.all())
 
 
+async def requesters_locked(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:
+    """The people, their rows locked in id order for the rest of the transaction: that
+    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.id).in_(sorted(ids)))
+                              .order_by(col(Person.id)).with_for_update())
+    return {person.id: person for person in rows.all() if person.id is not None}
+
+
 async def record_invitations(session: AsyncSession, rows: Sequence[dict[str, Any]]
                              ) -> dict[int, int]:
     """Insert invitations (column values by name), each unless its ticket has one already;
@@ -195,6 +206,20 @@ async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> li
     return [invitation_id for invitation_id in result.all() if invitation_id is not None]
 
 
+async def status_of(session: AsyncSession, invitation_id: int) -> str:
+    return (await session.exec(select(SurveyInvitation.status)
+                               .where(SurveyInvitation.id == invitation_id))).one()
+
+
+async def keep_sent_ref(session: AsyncSession, invitation_id: int, ref: str,
+                        sent_at: datetime) -> None:
+    """Record where a survey went whatever its state: it may have been answered, or
+    withdrawn, while its DM was being sent."""
+    await session.exec(update(SurveyInvitation)
+                       .where(col(SurveyInvitation.id) == invitation_id)
+                       .values(message_ref=ref, sent_at=sent_at))
+
+
 async def answer_of(session: AsyncSession, invitation_id: int) -> SurveyAnswer | None:
     result = await session.exec(select(SurveyAnswer)
                                 .where(SurveyAnswer.invitation_id == invitation_id))
@@ -205,3 +230,17 @@ async def follow_up_of(session: AsyncSession, invitation_id: int) -> SurveyFollo
     result = await session.exec(select(SurveyFollowUp)
                                 .where(SurveyFollowUp.invitation_id == invitation_id))
     return result.first()
+
+
+async def set_comment(session: AsyncSession, invitation_id: int, comment: str) -> None:
+    """The answer's comment: the latest one wins."""
+    await session.exec(update(SurveyAnswer)
+                       .where(col(SurveyAnswer.invitation_id) == invitation_id)
+                       .values(comment=comment))
+
+
+async def keep_alert_refs(session: AsyncSession, invitation_id: int, refs: list[str]) -> None:
+    """Where the low-score alert of an answer was posted (MessageRef JSON, each platform)."""
+    await session.exec(update(SurveyAnswer)
+                       .where(col(SurveyAnswer.invitation_id) == invitation_id)
+                       .values(alert_refs=refs))

@@ -5,7 +5,7 @@ wait for the background work that starts."""
 from __future__ import annotations
 
 from bot.flows.csat.invitations import decide_surveys, withdraw_surveys
-from bot.flows.csat.survey import survey_decided, survey_withdrawn
+from bot.flows.csat.sending import survey_decided, survey_withdrawn
 from bot.services import Services
 from storage.tickets import Ticket, TicketStatus
 

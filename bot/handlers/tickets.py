@@ -3,7 +3,7 @@ commits is passed on by `notify_ticket_change`, the one place that reacts to tic
 
 from __future__ import annotations
 
-from bot.flows.csat import survey as csat
+from bot.flows.csat.sending import survey_decided, survey_withdrawn
 from bot.flows.tickets.ingest import Inbound, Ingested
 from bot.flows.tickets.intake import TicketIntake
 from bot.services import Services
@@ -31,6 +31,6 @@ async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
     assert change is not None
     services.metrics.ticket_changes.labels(change.source, change.status_after).inc()
     if change.newly_resolved:
-        csat.survey_decided(services, ingested.survey)
+        survey_decided(services, ingested.survey)
     elif change.reopened:
-        csat.survey_withdrawn(services, ingested.withdrawn)
+        survey_withdrawn(services, ingested.withdrawn)

@@ -7,7 +7,7 @@ invitations with a handful of statements however many there are, in the same tra
 the resolutions (see `bot.flows.tickets.ingest`): a resolution is never committed without its survey
 decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
 transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
-chat must first be looked for on the chat platforms, which `bot.flows.csat.survey` does once the
+chat must first be looked for on the chat platforms, which `bot.flows.csat.sending` does once the
 transaction is over, and then `settle` records the decision in that row. The row is claimed
 like a send, so a replica that dies before settling it leaves it to the scheduled sender.
 
@@ -21,13 +21,12 @@ invitation due now is recorded as claimed, so the scheduled sender leaves it to 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Csat, QuietHours
@@ -77,9 +76,8 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
         return {}
     before = await store.tickets_with_invitations(session, [ticket.id for ticket in done])
     undecided = [ticket for ticket in done if ticket.id not in before]
-    people = (await _people_locked(session, {ticket.requester_id for ticket in undecided
-                                             if ticket.requester_id is not None})
-              if config.enabled else {})
+    requesters = {ticket.requester_id for ticket in undecided if ticket.requester_id is not None}
+    people = await store.requesters_locked(session, requesters) if config.enabled else {}
     ready, waiting = [], []
     for ticket in undecided:
         person = people.get(ticket.requester_id) if ticket.requester_id is not None else None
@@ -93,8 +91,8 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
         planned[ticket.id] = (InvitationStatus.LOOKUP, None, True, ticket, None)
     recorded = await store.record_invitations(session, rows)
     decided: Decisions = dict.fromkeys(before)
-    decided.update({ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
-                                if ticket_id in recorded else None) for ticket_id in planned})
+    decided |= {ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
+                            if ticket_id in recorded else None) for ticket_id in planned}
     return decided
 
 
@@ -171,16 +169,6 @@ def _row(ticket: Ticket, person: Person | None, status: str, reason: str | None,
     return {"ticket_id": ticket.id, "person_id": person.id if person else None,
             "status": status, "reason": reason, "created_at": now, "send_after": at,
             "claimed_at": now if claimed else None}
-
-
-async def _people_locked(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:
-    """The people, their rows locked in id order for the rest of the transaction: that
-    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
-    if not ids:
-        return {}
-    rows = await session.exec(select(Person).where(col(Person.id).in_(sorted(ids)))
-                              .order_by(col(Person.id)).with_for_update())
-    return {person.id: person for person in rows.all() if person.id is not None}
 
 
 def _decide(config: Csat, ticket: Ticket, person: Person | None, unreachable: str | None,

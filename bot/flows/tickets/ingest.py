@@ -23,10 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
@@ -41,9 +39,8 @@ from bot.flows.csat.invitations import (
 )
 from bot.flows.directory.people import upsert_profile
 from bot.flows.tickets.sla import SlaPolicy
-from storage.models import Person
 from storage.once import first_deliveries
-from storage.tickets import Ticket, TicketStatus
+from storage.tickets import Ticket, TicketStatus, people_by_email, tickets_locked
 
 MAX_EVENT_ID = 128
 DELIVERY_SOURCE = "ticket"
@@ -130,6 +127,8 @@ async def ingest_ticket_events(sessions: async_sessionmaker[AsyncSession], app: 
                                surveys_at: Callable[[], datetime] | None = None
                                ) -> list[Ingested]:
     """Apply the events in order, each once per delivery key, in one transaction; committed.
+    A batch writer's step (see `bot.flows.tickets.intake`): it opens its own session, and
+    asks a chat platform about unknown people only with none open.
 
     The outcome of each is what it would be had they come one by one. A concurrent writer
     (another replica, an import) creating one of the tickets or people first, or deadlocking
@@ -184,8 +183,9 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
         if key in unseen:
             unseen.discard(key)  # a repeat within the batch is a duplicate too
             fresh.append(index)
-    tickets = await _tickets(session, {(inbound[index].source, inbound[index].event.external_id)
-                                       for index in fresh})
+    tickets = await tickets_locked(session, {(inbound[index].source,
+                                              inbound[index].event.external_id)
+                                             for index in fresh})
     emails = [email for index in fresh for email in (inbound[index].event.requester_email,
                                                      inbound[index].event.assignee_email)
               if email is not None]
@@ -282,18 +282,6 @@ def _outcome(applied: tuple[Ticket, TicketChange | None] | None,
     return surveys.outcome(ticket, change)
 
 
-async def _tickets(session: AsyncSession,
-                   names: set[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
-    """The stored tickets among `names` (source, external id), locked for this transaction
-    in id order, so two writers never wait on each other crosswise."""
-    if not names:
-        return {}
-    found = await session.exec(
-        select(Ticket).where(tuple_(Ticket.source, Ticket.external_id).in_(sorted(names)))
-        .order_by(col(Ticket.id)).with_for_update())
-    return {(ticket.source, ticket.external_id): ticket for ticket in found.all()}
-
-
 def _worth_asking(tickets: Mapping[tuple[str, str], Ticket],
                   inbound: Sequence[Inbound]) -> set[str]:
     """The emails a chat platform is asked about when the directory does not know them: all
@@ -319,9 +307,7 @@ async def _people(session: AsyncSession, app: AppConfig, emails: Sequence[str],
     with those not asked yet."""
     if not emails:
         return {}
-    rows = await session.exec(select(Person.email, Person.id).where(col(Person.email).in_(emails)))
-    found: dict[str, int | None] = {email: person_id for email, person_id in rows.all()
-                                    if email is not None}
+    found: dict[str, int | None] = dict(await people_by_email(session, emails))
     missing = [email for email in emails
                if email not in found and email in worth_asking and email not in profiles]
     if missing:

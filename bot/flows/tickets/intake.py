@@ -6,6 +6,15 @@ for one transaction per batch instead of one per event, which is what lets a sin
 writer keep up. The batch decides the surveys of the tickets it resolves too, in the same
 transaction. Each caller gets its own event's outcome once the batch is committed; a batch
 that fails fails for every caller in it, and none of it is written.
+
+Who owns the session, in the flow convention's terms (README, "How it is built"): the intake
+is a claimed background writer, like a scheduled run. A webhook request opens no session of
+its own and holds no transaction; it hands its event over and waits for its outcome. The one
+writer task opens one session per batch, `ingest_ticket_events` writes the whole batch in it
+and commits it (each retry after a conflict in a fresh session), and only then are the
+callers answered. Writing per request instead would cost a transaction per event, which a
+single SQLite writer cannot keep up with at the rates in the README's `bench/webhook.py`
+figures.
 """
 
 from __future__ import annotations

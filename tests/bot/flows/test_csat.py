@@ -15,7 +15,7 @@ from bot.chat.message import Message
 from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
 from bot.flows.csat.invitations import decide_surveys, sampled_in, send_after
-from bot.flows.csat.survey import send_due
+from bot.flows.csat.sending import send_due_surveys
 from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.models import Person
@@ -162,7 +162,7 @@ async def test_a_survey_waiting_for_morning_counts_towards_the_weekly_limit(serv
     await resolved(services, "INC-1", ann)
     await resolved(services, "INC-2", ann)
     clock.now = utc("2026-01-15T08:00")
-    await send_due(services)
+    await send_due_surveys(services)
 
     assert await outcomes(services) == [("INC-1", "sent", None),
                                         ("INC-2", "skipped", "throttled")]

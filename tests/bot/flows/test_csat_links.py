@@ -13,7 +13,6 @@ from bot.chat.message import Message
 from bot.chat.port import MessageRef, Origin
 from bot.flows.csat.links import log_complaint
 from bot.flows.csat.survey import Survey, praise_of
-from bot.intents import ButtonPress
 from bot.services import Services
 from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
@@ -163,8 +162,10 @@ async def test_only_it_staff_may_log_an_answer_as_a_complaint(services, chat):
             Person.slack_user_id == "U0ERIN"))).one()
         await session.commit()
 
-    await log_complaint(services, employee, ButtonPress(
-        "csat.complaint", str(survey.invitation.id), Origin("slack", "U0ERIN")))
+    async with services.sessions() as session:
+        await log_complaint(session, services, employee, Origin("slack", "U0ERIN"), None,
+                            survey.invitation.id)
+        await session.commit()
 
     assert [m.sections for m in chat.replies] == [("not_staff_complaint",)]
     async with services.sessions() as session:

@@ -11,8 +11,9 @@ import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
+from bot.flows.csat import ids
 from bot.flows.csat.invitations import decide_surveys, sampled_in, withdraw_surveys
-from bot.flows.csat.survey import expire_due, send_due
+from bot.flows.csat.sending import send_due_surveys
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket
@@ -70,8 +71,8 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
     [invitation] = await kit.invitations()
     # Slack wants each action id once per block: the adapter numbers the repeats.
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
-        ("csat.score", f"{invitation.id}:1")] + [
-        (f"csat.score#{n}", f"{invitation.id}:{n}") for n in range(2, 6)]
+        (ids.ACTION_SCORE, f"{invitation.id}:1")] + [
+        (f"{ids.ACTION_SCORE}#{n}", f"{invitation.id}:{n}") for n in range(2, 6)]
     assert (invitation.status, invitation.sent_at, invitation.expires_at.day) == (
         "sent", bot.services.clock(), 21)
 
@@ -113,7 +114,7 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
     assert [a.score for a in await kit.answers()] == [5]
 
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:1", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:1", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     later = await slack.wait_for_response(4)
@@ -132,7 +133,7 @@ async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, bot_
                                response_base=slack.response_url("")) as second:
             senders = [slack_sender, second] * 3
             replies = await asyncio.gather(*(
-                sender.click("csat.score", score_value(message, score), user_id=ERIN,
+                sender.click(ids.ACTION_SCORE, score_value(message, score), user_id=ERIN,
                              channel_id=dm(slack), message_ts=message["ts"])
                 for sender, score in zip(senders, (5, 4, 3, 2, 1, 5), strict=True)))
             await slack.wait_for_response(5)
@@ -168,18 +169,19 @@ async def test_a_comment_is_added_after_the_score_in_a_modal(bot, slack, slack_s
     [invitation] = await kit.invitations()
     [actions] = [b for b in survey(slack)["blocks"] if b["type"] == "actions"]
     [comment_button] = actions["elements"]
-    assert comment_button["action_id"] == "csat.comment"
+    assert comment_button["action_id"] == ids.ACTION_COMMENT
 
-    await slack_sender.click("csat.comment", comment_button["value"], user_id=ERIN,
+    await slack_sender.click(ids.ACTION_COMMENT, comment_button["value"], user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
-    assert (view["callback_id"], view["private_metadata"]) == ("csat.comment",
+    assert (view["callback_id"], view["private_metadata"]) == (ids.FORM_COMMENT,
                                                                str(invitation.id))
-    assert view["blocks"][1]["block_id"] == "comment"
+    assert view["blocks"][1]["block_id"] == ids.FIELD_COMMENT
 
-    reply = await slack_sender.submit("csat.comment", {"comment": "<!channel> slow & *rude*"},
+    reply = await slack_sender.submit(ids.FORM_COMMENT,
+                                      {ids.FIELD_COMMENT: "<!channel> slow & *rude*"},
                                       user_id=ERIN, private_metadata=str(invitation.id))
 
     assert reply.status == 200
@@ -346,7 +348,7 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
 
     clock.advance(days=1, seconds=1)
     await expire_on_schedule(bot.services, clock.now)
-    await expire_due(bot.services)
+    await expire_on_schedule(bot.services, clock.now)
 
     [update] = slack.calls_to("chat.update")
     assert "This survey about ticket *INC-1001* has closed" in kit.text_of(update.args["blocks"])
@@ -356,7 +358,7 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
 
     # A click on a copy of the buttons still open somewhere (another device).
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:5", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:5", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     [notice] = await slack.wait_for_response(1)
@@ -378,7 +380,7 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
     assert [(i.status) for i in await kit.invitations()] == ["expired"]
     assert await kit.answers() == []
     assert kit.counter("touchpoint_csat_invitations_total", outcome="expired", reason="") == 1
-    await expire_due(bot.services)
+    await expire_on_schedule(bot.services, clock.now)
     assert len(slack.calls_to("chat.update")) == 1
 
 
@@ -395,7 +397,7 @@ async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
 
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:2", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:2", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
     [notice] = await slack.wait_for_response(1)
     assert "has been withdrawn" in kit.text_of(notice.body["blocks"])
@@ -425,7 +427,7 @@ async def test_a_quiet_hours_survey_reopened_before_morning_is_never_sent(bot, s
 
     await kit.reopen(ticket_id)
     clock.advance(hours=12)
-    await send_due(bot.services)
+    await send_due_surveys(bot.services)
 
     assert slack.calls_to("chat.postMessage") == []
     assert slack.calls_to("chat.update") == []
@@ -502,7 +504,7 @@ async def test_a_slack_outage_leaves_the_survey_for_the_next_run(bot, slack, kit
     [invitation] = await kit.invitations()
     assert (invitation.status, invitation.claimed_at) == ("pending", None)
 
-    await send_due(bot.services)
+    await send_due_surveys(bot.services)
 
     assert len(slack.messages_in(dm(slack))) == 1
     assert [(i.status) for i in await kit.invitations()] == ["sent"]
@@ -530,17 +532,17 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert "*Service*: VPN (P2)" in text
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
     [button, complaint_button] = actions["elements"]
-    assert (button["action_id"], button["value"]) == ("csat.reach_out", str(invitation.id))
-    assert complaint_button["action_id"] == "csat.complaint"
+    assert (button["action_id"], button["value"]) == (ids.ACTION_REACH_OUT, str(invitation.id))
+    assert complaint_button["action_id"] == ids.ACTION_COMPLAINT
 
     # An employee may not take it on.
-    await slack_sender.click("csat.reach_out", button["value"], user_id=ERIN,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=ERIN,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
     [refused] = await slack.wait_for_response(1)
     assert "Only IT staff can take on a follow-up." in kit.text_of(refused.body["blocks"])
     assert await kit.follow_ups() == []
 
-    await slack_sender.click("csat.reach_out", button["value"], user_id=TOM,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=TOM,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
 
     updates = await slack.wait_for("chat.update", 2)
@@ -550,7 +552,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00)" in text
     # Reaching out is done; logging it as a complaint is still open.
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == ["csat.complaint"]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_COMPLAINT]
     [follow_up] = await kit.follow_ups()
     assert (follow_up.invitation_id, follow_up.owner_id) == (invitation.id, tom.id)
     told = await slack.wait_for("chat.postMessage", 3)
@@ -558,7 +560,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert "Tom Tech from the IT team will get in touch" in kit.text_of(told[-1].args["blocks"])
 
     # A second click, by anyone on staff, finds it taken.
-    await slack_sender.click("csat.reach_out", button["value"], user_id=TOM,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=TOM,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
     taken = await slack.wait_for_response(2)
     assert "Tom Tech is already reaching out" in kit.text_of(taken[-1].body["blocks"])
@@ -572,7 +574,8 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
     [invitation] = await kit.invitations()
     await kit.alert_stored()
 
-    await slack_sender.submit("csat.comment", {"comment": "Nobody called <@U0LEAD001> back"},
+    await slack_sender.submit(ids.FORM_COMMENT,
+                              {ids.FIELD_COMMENT: "Nobody called <@U0LEAD001> back"},
                               user_id=ERIN, private_metadata=str(invitation.id))
 
     await slack.wait_for("chat.update", 3)
@@ -587,8 +590,8 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
 
 
 @pytest.mark.parametrize(("action", "value"), [
-    ("csat.score", "not-a-survey"), ("csat.score", "1:9"), ("csat.score", "999:3"),
-    ("csat.comment", "x"), ("csat.reach_out", "999"),
+    (ids.ACTION_SCORE, "not-a-survey"), (ids.ACTION_SCORE, "1:9"), (ids.ACTION_SCORE, "999:3"),
+    (ids.ACTION_COMMENT, "x"), (ids.ACTION_REACH_OUT, "999"),
 ])
 async def test_garbled_or_unknown_buttons_get_a_kind_reply_and_write_nothing(
         bot, slack, slack_sender, kit, action, value):
@@ -610,9 +613,9 @@ async def test_a_comment_form_with_no_survey_behind_it_is_refused_kindly(bot, sl
     await kit.resolve(await kit.ticket())
     [invitation] = await kit.invitations()
 
-    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+    await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: "hello"}, user_id=ERIN,
                               private_metadata="garbage")
-    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+    await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: "hello"}, user_id=ERIN,
                               private_metadata=str(invitation.id))
 
     # No response_url with a modal: the bot answers in a private message instead.

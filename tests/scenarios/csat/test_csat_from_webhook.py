@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.emulators.tickets import TicketSender
+from bot.flows.csat import ids
 
 SECRET = "test-webhook-secret"
 ERIN = "U0EMPL001"
@@ -37,7 +38,7 @@ def event(status: str, updated_at: str, **fields: Any) -> dict[str, Any]:
 
 async def rate(slack_sender, slack, message: dict, invitation_id: int, score: int):
     """Erin clicks `score` on the survey `message` in her DM."""
-    return await slack_sender.click("csat.score", f"{invitation_id}:{score}", user_id=ERIN,
+    return await slack_sender.click(ids.ACTION_SCORE, f"{invitation_id}:{score}", user_id=ERIN,
                                     channel_id=slack.dm_channel(ERIN),
                                     message_ts=message["ts"])
 

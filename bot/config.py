@@ -521,21 +521,47 @@ class PulsesConfig(_Strict):
     """Days after someone's pulse to remind them if they have not answered; at most two."""
     fatigue_days: int = Field(default=14, ge=0)
     """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
-    send_rate: dict[Literal["slack", "teams"], float] = Field(
-        default_factory=lambda: {"slack": 20.0, "teams": 40.0})
-    """Pulse messages per second per platform, per replica: with N replicas the platform sees
-    N times this (Teams allows about 50 requests per second per app and tenant)."""
-    poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    """How often each replica looks for pulse messages that have become due."""
-    lease_seconds: float = Field(default=120.0, ge=1, le=3600)
-    """How long a replica holds the messages it took to send; after a crash, what it held
-    is sent by another (or the restarted) replica once this has passed."""
     campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_to_outbox(cls, raw: Any) -> Any:
+        moved = [key for key in ("send_rate", "poll_seconds", "lease_seconds")
+                 if isinstance(raw, Mapping) and key in raw]
+        if moved:
+            raise ValueError(f"{', '.join(moved)}: moved to the outbox section "
+                             f"(outbox.{moved[0]}), which paces every message, not only pulses")
+        return raw
 
     @field_validator("reminders")
     @classmethod
     def _days(cls, days: list[int]) -> list[int]:
         return _reminder_days(days)
+
+
+class OutboxConfig(_Strict):
+    """The sender of every outbound message (bot.chat.sender), on each replica."""
+
+    send_rate: dict[Literal["slack", "teams"], float] = Field(
+        default_factory=lambda: {"slack": 20.0, "teams": 40.0})
+    """Messages per second per platform, per replica: with N replicas the platform sees N
+    times this (Teams allows about 50 requests per second per app and tenant)."""
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    """How often each replica looks for messages that have become due (a commit that records
+    messages wakes its own replica's sender at once)."""
+    lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    """How long a replica holds the messages it took to send; after a crash, what it held
+    is sent by another (or the restarted) replica once this has passed."""
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    """Tries of one message through errors that may pass (5xx, 429, timeouts), with growing
+    waits between them (about 4 minutes for the default 8), before it is given up."""
+
+    @field_validator("send_rate")
+    @classmethod
+    def _positive(cls, rates: dict[str, float]) -> dict[str, float]:
+        if any(rate <= 0 for rate in rates.values()):
+            raise ValueError("rates are messages per second, above 0")
+        return rates
 
 
 def _reminder_days(days: list[int]) -> list[int]:
@@ -559,6 +585,7 @@ class AppConfig(_Strict):
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
 
     @model_validator(mode="after")
     def _csat_complaint_choices(self) -> AppConfig:

@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
+from bot.chat.sender import OutboxSender
 from bot.config import Settings
 from bot.flows.pulses.sender import PulseSender
 from bot.handlers import build_dispatcher
@@ -52,6 +53,8 @@ LATE_DRAIN_TIMEOUT_S = 5.0
 SCHEDULER_STOP_TIMEOUT_S = 10.0
 PULSE_SENDER = web.AppKey("pulse_sender", PulseSender)
 PULSE_SENDER_STOP_TIMEOUT_S = 10.0
+OUTBOX_SENDER = web.AppKey("outbox_sender", OutboxSender)
+OUTBOX_SENDER_STOP_TIMEOUT_S = 10.0
 
 
 def _system_clock() -> datetime:
@@ -83,9 +86,11 @@ async def _measure(request: web.Request,
 
 
 def create_app(settings: Settings, *, clock: Clock = _system_clock,
-               scheduler: bool = True, pulse_sender: bool | None = None) -> web.Application:
+               scheduler: bool = True, pulse_sender: bool | None = None,
+               outbox_sender: bool = True) -> web.Application:
     """The application; `scheduler=False` leaves out the scheduler and its jobs, and the pulse
-    sender too unless `pulse_sender` says otherwise."""
+    sender too unless `pulse_sender` says otherwise; `outbox_sender=False` leaves out the
+    sender of the outbox (nothing recorded there is sent)."""
     metrics = Metrics()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
@@ -136,6 +141,12 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         # Before the drain below: no new runs start while handlers finish.
         app.on_shutdown.append(_stop_scheduler)
 
+    if outbox_sender:
+        # Stopped after the drain below: what the last handlers record is still sent, or
+        # left pending for the next start (or another replica) if it is not claimed in time.
+        app[OUTBOX_SENDER] = OutboxSender(services)
+        app.on_startup.append(_start_outbox_sender)
+
     if scheduler if pulse_sender is None else pulse_sender:
         app[PULSE_SENDER] = PulseSender(services)
         app.on_startup.append(_start_pulse_sender)
@@ -157,12 +168,22 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         await engine.dispose()
 
     app.on_shutdown.append(drain)
+    if outbox_sender:
+        app.on_shutdown.append(_stop_outbox_sender)
     app.on_cleanup.append(drain_late_background)
     if slack_chat is not None:
         app.on_startup.insert(0, lambda _app: slack_chat.open())
         app.on_cleanup.append(lambda _app: slack_chat.close())
     app.on_cleanup.append(close_database)
     return app
+
+
+async def _start_outbox_sender(app: web.Application) -> None:
+    app[OUTBOX_SENDER].start()
+
+
+async def _stop_outbox_sender(app: web.Application) -> None:
+    await app[OUTBOX_SENDER].stop(OUTBOX_SENDER_STOP_TIMEOUT_S)
 
 
 async def _start_pulse_sender(app: web.Application) -> None:

@@ -15,6 +15,7 @@ from storage.kudos import (
     KudosWallPost,
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.outbox import OutboxMessage
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.tickets import Ticket
 
@@ -22,7 +23,8 @@ metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
-           "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
+           "KudosRewardStock", "KudosVoucher", "KudosWallPost", "OutboxMessage", "Person",
+           "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",

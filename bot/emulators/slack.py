@@ -5,9 +5,10 @@ What this module owns:
 * `SlackEmulator`: an aiohttp server on loopback that answers Web API calls the way
   slack_sdk makes them (`POST|GET /api/{method}`), keeps just enough workspace state to
   answer realistically (messages by channel and ts, views, users, user groups, uploads),
-  records every call in order, and injects faults (one-off HTTP errors, token-bucket rate
-  limits, and answers held back until a test lets them go) so retry, throttling and
-  latency-sensitive code can be tested against the real client.
+  records every call in order, and injects faults (one-off HTTP errors, outages of some
+  seconds, token-bucket rate limits, answers slowed by a fixed time or held back until a test
+  lets them go) so retry, throttling and latency-sensitive code can be tested against the
+  real client.
   It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
 * Socket Mode, as slack_sdk's SocketModeClient uses it: `apps.connections.open` (app-level
   token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
@@ -283,6 +284,9 @@ class SlackEmulator(LoopbackServer):
         self._limits: dict[str, tuple[float, int, bool]] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._holds: dict[str, asyncio.Event] = {}
+        self._delays: dict[str, float] = {}
+        # Outages by method: (from, until, fault) in monotonic seconds, one after the other.
+        self._outages: dict[str, list[tuple[float, float, Fault]]] = {}
         self._next_micros = self.FIRST_TS_MICROS
         self._seq = 0
         # Messages by channel then ts; only what chat.update/delete and reactions need.
@@ -303,6 +307,7 @@ class SlackEmulator(LoopbackServer):
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -502,8 +507,30 @@ class SlackEmulator(LoopbackServer):
         gate = self._holds[method] = asyncio.Event()
         return gate
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Carry out every call to `method` at once but answer each `seconds` later: a Slack
+        that takes that long per call."""
+        self._delays[method] = seconds
+
+    def fail_for(
+        self,
+        method: str,
+        seconds: float,
+        status: int,
+        retry_after: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer every call to `method` with this failure (as `fail_next` describes) for
+        `seconds`, starting now or when the outage given before for `method` ends: three
+        calls make 500s, then 503s, then 429s."""
+        outages = self._outages.setdefault(method, [])
+        start = max([time.monotonic(), *(end for _start, end, _fault in outages)])
+        outages.append((start, start + seconds, Fault(status, retry_after, 0, error)))
+
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._delays.clear()
+        self._outages.clear()
         self._limits.clear()
         self._buckets.clear()
         for gate in self._holds.values():
@@ -596,7 +623,11 @@ class SlackEmulator(LoopbackServer):
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         response = await self._serve_api(request)
-        gate = self._holds.get(request.match_info["method"])
+        method = request.match_info["method"]
+        delay = self._delays.get(method)
+        if delay:
+            await asyncio.sleep(delay)
+        gate = self._holds.get(method)
         if gate is not None:
             await gate.wait()
         return response
@@ -690,18 +721,30 @@ class SlackEmulator(LoopbackServer):
         return token.startswith(("xoxb-", "xapp-"))
 
     def _injected_failure(self, method: str) -> web.Response | None:
+        fault = self._outage(method)
         queue = self._faults.get(method)
-        if not queue:
+        if fault is None and not queue:
             return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.pop(0)
+        if fault is None:
+            assert queue
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.pop(0)
         if fault.status == 429:
             return _rate_limited(fault.retry_after, fault.error)
         if fault.status == 200:
             return _ok_false(fault.error or "internal_error")
         return web.Response(status=fault.status, text=fault.error or "Internal Server Error")
+
+    def _outage(self, method: str) -> Fault | None:
+        now = time.monotonic()
+        outages = self._outages.get(method) or []
+        while outages and outages[0][1] <= now:
+            outages.pop(0)
+        if outages and outages[0][0] <= now:
+            return outages[0][2]
+        return None
 
     def _throttled(self, method: str, args: dict[str, Any]) -> web.Response | None:
         limit = self._limits.get(method)
@@ -837,18 +880,34 @@ class SlackEmulator(LoopbackServer):
         return answer
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, from `oldest` on; metadata only with `include_all_metadata`."""
+        """Newest first, from `oldest` on; metadata only with `include_all_metadata`. Replies
+        in threads are not in a channel's history (conversations.replies has them)."""
         channel = str(args.get("channel") or "")
         if channel not in self._messages and channel not in self._opened:
             raise _SlackError("channel_not_found")
+        return self._page(args, [m for ts, m in self._messages.get(channel, {}).items()
+                                 if m.get("thread_ts", ts) == ts])
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent and replies from `oldest` on, oldest first (as Slack pages
+        them)."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts"))
+        if ts not in self._messages.get(channel, {}):
+            raise _SlackError("thread_not_found")
+        thread = [m for m_ts, m in self._messages[channel].items()
+                  if m_ts == ts or m.get("thread_ts") == ts]
+        return self._page(args, thread, newest_first=False)
+
+    def _page(self, args: dict[str, Any], messages: list[dict[str, Any]], *,
+              newest_first: bool = True) -> dict[str, Any]:
         oldest = float(args.get("oldest") or 0)
         limit = min(int(args.get("limit") or 100), self.MAX_PAGE_SIZE)
-        found = sorted((m for ts, m in self._messages.get(channel, {}).items()
-                        if float(ts) >= oldest), key=lambda m: float(m["ts"]), reverse=True)
+        found = sorted((m for m in messages if float(m["ts"]) >= oldest),
+                       key=lambda m: float(m["ts"]), reverse=newest_first)
         with_metadata = _truthy(args.get("include_all_metadata"))
-        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-                    for m in found[:limit]]
-        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
+        kept = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in found[:limit]]
+        return {"ok": True, "messages": kept, "has_more": len(found) > limit}
 
     def _new_view(self, args: dict[str, Any], root_view_id: str | None) -> dict[str, Any]:
         view = args.get("view")

@@ -79,19 +79,30 @@ class SlackChat:
         await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
                                       **self.renderer.message(message))
 
-    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
-        # The newest page of the bot's DM with one person: a message sent before a crash is
-        # at most minutes old, and few others go there in between.
+    async def find_message(self, conversation: str, key: str, *,
+                           thread: MessageRef | None = None) -> MessageRef | None:
+        # One page: a message sent before a crash is at most a lease old, so among the newest
+        # in a DM or channel (a channel busier than a page per lease may hide it). A thread's
+        # page is its oldest replies, where a card's few notes are.
         try:
-            opened = await self.client.conversations_open(users=user_id)
-            channel = opened["channel"]["id"]
-            history = await self.client.conversations_history(
-                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True)
+            if thread is not None:
+                channel = thread.channel
+                page = await self.client.conversations_replies(
+                    channel=channel, ts=thread.message_id, limit=HISTORY_PAGE,
+                    include_all_metadata=True)
+            else:
+                channel = conversation
+                if conversation[:1] in ("U", "W"):
+                    opened = await self.client.conversations_open(users=conversation)
+                    channel = opened["channel"]["id"]
+                page = await self.client.conversations_history(
+                    channel=channel, limit=HISTORY_PAGE,
+                    include_all_metadata=True)
         except SlackApiError as exc:
             if exc.response.get("error") in UNREACHABLE:
                 return None
             raise
-        for sent in history.get("messages") or []:
+        for sent in page.get("messages") or []:
             metadata = sent.get("metadata") or {}
             if (metadata.get("event_type") == DELIVERY_EVENT
                     and (metadata.get("event_payload") or {}).get("key") == key):

@@ -42,10 +42,13 @@ BOT_SCOPES = (
     "usergroups:read",
     # The reaction_added and reaction_removed events: reactions to kudos wall posts.
     "reactions:read",
-    # conversations.open and conversations.history of the bot's own DMs: after a crash, the
-    # pulse sender looks for a message it may have sent before sending it again.
+    # conversations.open, conversations.history and conversations.replies of the bot's own
+    # DMs, the channels it posts to and their threads: after a crash, the outbox sender looks
+    # for a message it may have sent before sending it again.
     "im:write",
     "im:history",
+    "channels:history",
+    "groups:history",
 )
 
 

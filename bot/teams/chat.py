@@ -122,7 +122,8 @@ class TeamsChat:
                          lambda client: client.conversations.update_activity(
                              ref.channel, ref.message_id, activity))
 
-    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
+    async def find_message(self, conversation: str, key: str, *,
+                           thread: MessageRef | None = None) -> MessageRef | None:
         # A bot cannot read back a chat's history in Teams; a sender that crashed between
         # sending and recording may send once more there.
         return None

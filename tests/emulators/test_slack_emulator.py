@@ -395,6 +395,51 @@ async def test_rate_limit_global(slack: SlackEmulator, client: AsyncWebClient) -
     assert (await client.chat_postMessage(channel="C2", text="3"))["ok"]
 
 
+async def test_outages_follow_one_another_then_end(slack: SlackEmulator,
+                                                   client: AsyncWebClient) -> None:
+    slack.fail_for("auth.test", 0.3, 500)
+    slack.fail_for("auth.test", 0.3, 429, retry_after=2)
+    with pytest.raises(SlackApiError) as err:
+        await client.auth_test()
+    assert err.value.response.status_code == 500
+    await asyncio.sleep(0.35)
+    with pytest.raises(SlackApiError) as err:
+        await client.auth_test()
+    assert (err.value.response.status_code, err.value.response.headers["Retry-After"]) == (
+        429, "2")
+    await asyncio.sleep(0.35)
+    assert (await client.auth_test())["ok"]
+    assert [c.faulted for c in slack.calls_to("auth.test")] == [True, True, False]
+
+
+async def test_a_slow_method_answers_late_but_acts_at_once(slack: SlackEmulator,
+                                                           client: AsyncWebClient) -> None:
+    slack.slow("chat.postMessage", 0.5)
+    started = time.monotonic()
+    posting = asyncio.ensure_future(client.chat_postMessage(channel="C1", text="slow"))
+    [call] = await slack.wait_for("chat.postMessage")
+    assert slack.messages_in("C1") and not posting.done()
+    ts = (await posting)["ts"]
+    assert time.monotonic() - started >= 0.5 and call.args["text"] == "slow"
+    assert (await client.auth_test())["ok"]  # other methods answer at once
+    assert slack.message("C1", ts)
+
+
+async def test_replies_are_in_their_thread_not_the_channel_history(
+        client: AsyncWebClient) -> None:
+    parent = await client.chat_postMessage(channel="C1", text="card")
+    for text in ("note 1", "note 2"):
+        await client.chat_postMessage(channel="C1", text=text, thread_ts=parent["ts"])
+    await client.chat_postMessage(channel="C1", text="after")
+    history = await client.conversations_history(channel="C1")
+    assert [m["text"] for m in history["messages"]] == ["after", "card"]
+    thread = await client.conversations_replies(channel="C1", ts=parent["ts"], limit=2)
+    assert [m["text"] for m in thread["messages"]] == ["card", "note 1"]
+    assert thread["has_more"]
+    with pytest.raises(SlackApiError, match="thread_not_found"):
+        await client.conversations_replies(channel="C1", ts="1.000000")
+
+
 def test_token_bucket_refills_at_its_rate() -> None:
     now = [100.0]
     bucket = TokenBucket(per_second=2, burst=2, clock=lambda: now[0])

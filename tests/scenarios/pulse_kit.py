@@ -54,7 +54,7 @@ def configure(raw: dict[str, Any]) -> None:
         f"{user_id.lower()}@example.com" for user_id in FINANCE]
     raw["segments"]["department"]["Sales"] = {
         "emails": [f"{user_id.lower()}@example.com" for user_id in SALES]}
-    raw["pulses"] = {"poll_seconds": 0.05}
+    raw["outbox"] = {"poll_seconds": 0.05}
 
 
 EVERYONE = ["U0EMPL001", "U0TECH001", "U0LEAD001", *FINANCE, *SALES, TOKYO]

@@ -25,6 +25,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef, Undeliverable
+from bot.chat.router import dm_address
 from bot.flows.pulses.campaigns import INVITE_STAGE, REMINDER_STAGE, pulse_message
 from bot.services import Services
 from storage import csat as csat_store
@@ -78,7 +79,7 @@ class _Verdict:
 class PulseSender:
     def __init__(self, services: Services, *, workers: int = WORKERS):
         self.services = services
-        config = services.settings.app.pulses
+        config = services.settings.app.outbox
         self.poll_s = config.poll_seconds
         self.lease = timedelta(seconds=config.lease_seconds)
         self.margin_s = config.lease_seconds / 4
@@ -201,7 +202,9 @@ class PulseSender:
             async with asyncio.timeout(window):
                 if row.attempts > 1:
                     # Claimed before: the message may have gone out just before a crash.
-                    ref = await services.chat.find_dm(person, key)
+                    address = dm_address(person, services.chat.platforms)
+                    if address is not None:
+                        ref = await services.chat.on(address[0]).find_message(address[1], key)
                 if ref is None:
                     stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
                     message = pulse_message(campaign, services.settings.app.organisation.name,

@@ -5,26 +5,35 @@ The guarantees are constraints, not checks in code: an invitation is unique per 
 answer unique per invitation and a follow-up unique per invitation, so a retried event, a
 double click or a second replica hits the constraint and does nothing. State changes are
 conditional updates (``... WHERE status = 'sent'``), so two writers never both win one.
+
+The survey's messages are the outbox's (`storage.outbox`): the DM under `survey_key` (the
+invitation, then the thank-you, closed or withdrawn in its place), the low-score alert under
+`alert_key`, the requester's follow-up notice under `follow_up_key`. Nothing here keeps a
+platform's message reference; `surveys_out` reads back what the outbox did with each DM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import CheckConstraint, Index, String, cast, literal
 from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import outbox
 from storage.models import Person
 from storage.once import insert_many_once, update_if
+from storage.outbox import OutboxMessage
 from storage.types import UTCDateTime, utcnow
 
 
 class InvitationStatus:
     PENDING = "pending"
-    """Decided to send; waits for `send_after` (quiet hours) or for the send to finish."""
+    """Decided to send, and its DM recorded in the outbox (due at `send_after`, the end of
+    quiet hours); `sent` once the outbox has delivered it."""
     SENT = "sent"
     ANSWERED = "answered"
     EXPIRED = "expired"
@@ -35,7 +44,7 @@ class InvitationStatus:
     """Left out on purpose: throttled or sampled out (see `reason`)."""
     LOOKUP = "lookup"
     """Waiting for the requester to be looked up on a chat platform before the decision;
-    claimed (`claimed_at`) by whoever looks."""
+    claimed (`claimed_at`) by whoever looks. No DM is recorded yet."""
 
     OPEN = (PENDING, SENT, LOOKUP)
     """Still waiting for something to happen to it (a reopening withdraws it)."""
@@ -57,14 +66,13 @@ class SurveyInvitation(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=64,
                                description="why skipped, unreachable or void")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    send_after: datetime | None = Field(default=None, sa_type=UTCDateTime,
-                                        description="quiet hours: not before this")
+    send_after: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="when its DM is due (quiet hours: not before this); None: no DM recorded")
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
-                                        description="when a sender took it; a lease")
+                                        description="a look-up's claim; a lease")
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    message_ref: str | None = Field(default=None, max_length=500,
-                                    description="MessageRef JSON of the survey message")
 
 
 class SurveyAnswer(SQLModel, table=True):
@@ -76,8 +84,6 @@ class SurveyAnswer(SQLModel, table=True):
     score: int
     comment: str | None = Field(default=None, max_length=3000)
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    alert_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                                  description="MessageRef JSON of each low-score alert")
 
 
 class SurveyFollowUp(SQLModel, table=True):
@@ -89,6 +95,24 @@ class SurveyFollowUp(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="survey_invitation.id", unique=True)
     owner_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+_SURVEY_KEY = ("csat:", ":survey")
+
+
+def survey_key(invitation_id: int) -> str:
+    """The outbox key of an invitation's DM, in each of its states."""
+    return f"{_SURVEY_KEY[0]}{invitation_id}{_SURVEY_KEY[1]}"
+
+
+def alert_key(invitation_id: int) -> str:
+    """The outbox key of a low score's alert in the triage channel."""
+    return f"csat:{invitation_id}:alert"
+
+
+def follow_up_key(invitation_id: int) -> str:
+    """The outbox key of the DM telling the requester that someone will be in touch."""
+    return f"csat:{invitation_id}:follow_up"
 
 
 async def last_sent_at(session: AsyncSession, person_id: int) -> datetime | None:
@@ -139,18 +163,6 @@ async def record_invitations(session: AsyncSession, rows: Sequence[dict[str, Any
     return dict(inserted)
 
 
-async def claim(session: AsyncSession, invitation_id: int, now: datetime,
-                lease: timedelta) -> bool:
-    """Take a due pending invitation for sending; False when it is not due, not pending, or
-    another sender holds it (a lease older than `lease` is taken over: that sender died)."""
-    return await update_if(session, SurveyInvitation, invitation_id,
-                           col(SurveyInvitation.status) == InvitationStatus.PENDING,
-                           col(SurveyInvitation.send_after) <= now,
-                           or_(col(SurveyInvitation.claimed_at).is_(None),
-                               col(SurveyInvitation.claimed_at) < now - lease),
-                           claimed_at=now)
-
-
 async def transition(session: AsyncSession, invitation_id: int, from_status: str | tuple[str, ...],
                      **values: Any) -> bool:
     """Move an invitation on only if it is still in `from_status`; True when it moved."""
@@ -159,10 +171,20 @@ async def transition(session: AsyncSession, invitation_id: int, from_status: str
                            col(SurveyInvitation.status).in_(states), **values)
 
 
+async def mark_answered(session: AsyncSession, invitation_id: int, now: datetime) -> bool:
+    """Move an open invitation to answered, once: True when this call moved it. One still
+    pending (its DM not yet noted as delivered) counts as sent `now`: the click shows it
+    arrived."""
+    return await transition(session, invitation_id, InvitationStatus.OPEN,
+                            status=InvitationStatus.ANSWERED,
+                            sent_at=func.coalesce(col(SurveyInvitation.sent_at),
+                                                  literal(now, UTCDateTime())))
+
+
 async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: str
-                    ) -> list[tuple[int, int, str | None]]:
-    """Void the tickets' invitations still open (pending or sent); (id, ticket id, message
-    ref) of each voided."""
+                    ) -> list[tuple[int, int, datetime | None]]:
+    """Void the tickets' invitations still open (pending, sent or waiting for a look-up); (id,
+    ticket id, `send_after`) of each voided: `send_after` is None when no DM was recorded."""
     if not ticket_ids:
         return []
     result = await session.exec(
@@ -171,7 +193,7 @@ async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: 
                col(SurveyInvitation.status).in_(InvitationStatus.OPEN))
         .values(status=InvitationStatus.VOID, reason=reason)
         .returning(SurveyInvitation.id, SurveyInvitation.ticket_id,
-                   SurveyInvitation.message_ref))
+                   SurveyInvitation.send_after))
     return [tuple(row) for row in result.all()]
 
 
@@ -188,15 +210,6 @@ async def reclaim_lookups(session: AsyncSession, now: datetime, lease: timedelta
                                 claimed_at=now)]
 
 
-async def due_for_sending(session: AsyncSession, now: datetime, limit: int) -> list[int]:
-    result = await session.exec(
-        select(SurveyInvitation.id)
-        .where(SurveyInvitation.status == InvitationStatus.PENDING,
-               col(SurveyInvitation.send_after) <= now)
-        .order_by(col(SurveyInvitation.send_after)).limit(limit))
-    return [invitation_id for invitation_id in result.all() if invitation_id is not None]
-
-
 async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     result = await session.exec(
         select(SurveyInvitation.id)
@@ -204,20 +217,6 @@ async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> li
                col(SurveyInvitation.expires_at) <= now)
         .order_by(col(SurveyInvitation.expires_at)).limit(limit))
     return [invitation_id for invitation_id in result.all() if invitation_id is not None]
-
-
-async def status_of(session: AsyncSession, invitation_id: int) -> str:
-    return (await session.exec(select(SurveyInvitation.status)
-                               .where(SurveyInvitation.id == invitation_id))).one()
-
-
-async def keep_sent_ref(session: AsyncSession, invitation_id: int, ref: str,
-                        sent_at: datetime) -> None:
-    """Record where a survey went whatever its state: it may have been answered, or
-    withdrawn, while its DM was being sent."""
-    await session.exec(update(SurveyInvitation)
-                       .where(col(SurveyInvitation.id) == invitation_id)
-                       .values(message_ref=ref, sent_at=sent_at))
 
 
 async def answer_of(session: AsyncSession, invitation_id: int) -> SurveyAnswer | None:
@@ -239,8 +238,60 @@ async def set_comment(session: AsyncSession, invitation_id: int, comment: str) -
                        .values(comment=comment))
 
 
-async def keep_alert_refs(session: AsyncSession, invitation_id: int, refs: list[str]) -> None:
-    """Where the low-score alert of an answer was posted (MessageRef JSON, each platform)."""
-    await session.exec(update(SurveyAnswer)
-                       .where(col(SurveyAnswer.invitation_id) == invitation_id)
-                       .values(alert_refs=refs))
+
+# ------------------------------------------------------------------ what the outbox did
+
+
+@dataclass(frozen=True)
+class SurveyOut:
+    """An invitation whose DM the outbox has finished with (or never had)."""
+
+    invitation_id: int
+    status: str
+    """The invitation's: pending, or void (withdrawn after its DM went out)."""
+    sent_at: datetime | None
+    """When the DM went out; None when it did not."""
+    failure: str | None
+    """Why the outbox gave the DM up or cancelled it (``unreachable: ...`` for someone it
+    cannot reach)."""
+    recorded: bool
+    """False for a pending invitation with no DM in the outbox (decided by a version of
+    Touchpoint that sent DMs itself): it is to be recorded now."""
+
+
+def _key_of_invitation() -> Any:
+    """`survey_key` in SQL, to join an invitation to its DM's outbox row."""
+    return (literal(_SURVEY_KEY[0]) + cast(col(SurveyInvitation.id), String)
+            + literal(_SURVEY_KEY[1]))
+
+
+async def surveys_out(session: AsyncSession, now: datetime, since: datetime,
+                      limit: int) -> list[SurveyOut]:
+    """What to record of the DMs the outbox has finished with: pending invitations due by
+    `now` whose DM was delivered or given up (or was never recorded), and invitations
+    withdrawn since `since` whose DM had gone out first (that counts for the fatigue rule);
+    at most `limit` of each."""
+    out = or_(col(OutboxMessage.sent_version) > 0,
+              col(OutboxMessage.status).in_((outbox.FAILED, outbox.CANCELLED)))
+    joined = (select(SurveyInvitation.id, SurveyInvitation.status, OutboxMessage.sent_at,
+                     OutboxMessage.status, OutboxMessage.reason, OutboxMessage.id)
+              .select_from(SurveyInvitation)
+              .outerjoin(OutboxMessage, col(OutboxMessage.key) == _key_of_invitation()))
+    pending = await session.exec(
+        joined.where(col(SurveyInvitation.status) == InvitationStatus.PENDING,
+                     col(SurveyInvitation.send_after) <= now,
+                     or_(col(OutboxMessage.id).is_(None), out))
+        .order_by(col(SurveyInvitation.send_after)).limit(limit))
+    withdrawn = await session.exec(
+        joined.where(col(SurveyInvitation.status) == InvitationStatus.VOID,
+                     col(SurveyInvitation.send_after) > since,
+                     col(SurveyInvitation.sent_at).is_(None),
+                     col(OutboxMessage.sent_version) > 0)
+        .limit(limit))
+    given_up = (outbox.FAILED, outbox.CANCELLED)
+    return [SurveyOut(invitation_id, status,
+                      None if row_status in given_up else sent_at,
+                      (reason or row_status) if row_status in given_up else None,
+                      row_id is not None)
+            for invitation_id, status, sent_at, row_status, reason, row_id
+            in [*pending.all(), *withdrawn.all()]]

@@ -3,7 +3,7 @@ complaint" buttons on low-score alerts, "Send kudos" on the thank-you for praise
 scheduled runs that send held-back surveys and close old ones.
 
 Each handler unpacks its intent into the flow's plain arguments (the invitation id a button's
-value or a form's metadata names, the message a button was on, what was typed)."""
+value or a form's metadata names, what was typed)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ async def score(turn: Turn) -> None:
     press = _press(turn)
     invitation_id, value = parse_score(press.value)
     await answers.answer_survey(turn.session, turn.services, turn.actor, press.origin,
-                                press.message, invitation_id, value,
-                                press.inputs.get(ids.FIELD_COMMENT, ""))
+                                invitation_id, value, press.inputs.get(ids.FIELD_COMMENT, ""))
 
 
 async def comment(turn: Turn) -> None:
@@ -52,20 +51,20 @@ async def comment_form(turn: Turn) -> None:
 
 async def reach_out_pressed(turn: Turn) -> None:
     press = _press(turn)
-    await reach_out(turn.session, turn.services, turn.actor, press.origin, press.message,
+    await reach_out(turn.session, turn.services, turn.actor, press.origin,
                     parse_id(press.value))
 
 
 async def complaint_pressed(turn: Turn) -> None:
     press = _press(turn)
     await links.log_complaint(turn.session, turn.services, turn.actor, press.origin,
-                              press.message, parse_id(press.value))
+                              parse_id(press.value))
 
 
 async def kudos_pressed(turn: Turn) -> None:
     press = _press(turn)
     await links.send_kudos(turn.session, turn.services, turn.actor, press.origin,
-                           press.message, parse_id(press.value))
+                           parse_id(press.value))
 
 
 def register(dispatcher: Routes) -> None:
@@ -78,7 +77,8 @@ def register(dispatcher: Routes) -> None:
 
 
 async def send_due_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """Every minute: surveys whose quiet hours are over (see `bot.scheduler.register_jobs`)."""
+    """Every minute: what the outbox did with the survey DMs due, and look-ups a dead replica
+    left (see `bot.scheduler.register_jobs`); a claimed run, with sessions of its own."""
     await sending.send_due_surveys(services)
 
 

@@ -21,11 +21,11 @@ async def receive_ticket_event(services: Services, intake: TicketIntake,
 async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
     """React to a committed ticket change: count it, and survey or withdraw the survey.
 
-    The survey is decided with the change itself, before the desk gets its answer, so a desk
-    that sees 200 knows the requester was (or, under the fatigue rules, deliberately was
-    not) invited, or is being looked for on the chat platforms; the DM follows in the
-    background, and one that cannot go out yet stays pending for the every-minute
-    `csat.send_due` run.
+    The survey is decided with the change itself, before the desk gets its answer, and its
+    DM recorded in the outbox in the same transaction, so a desk that sees 200 knows the
+    requester was (or, under the fatigue rules, deliberately was not) invited, or is being
+    looked for on the chat platforms; the outbox sends the DM right after (or when the
+    person's quiet hours end), and a look-up goes on in the background.
     """
     change = ingested.change
     assert change is not None

@@ -73,8 +73,7 @@ async def import_tickets(services: Services, lines: Iterable[str], source_name: 
     batch: list[Inbound] = []
 
     async def apply() -> None:
-        for ingested in await ingest_ticket_events(services.sessions, services.settings.app,
-                                                   services.chat, sla, batch):
+        for ingested in await ingest_ticket_events(services, sla, batch):
             summary.outcomes[ingested.outcome.value] += 1
         batch.clear()
 

@@ -1,53 +1,42 @@
 """Low CSAT scores: the alert in the triage channel (at or below `csat.low_score`), with the
 ticket, requester, assignee, service, score and comment; "Reach out", with which IT staff take
 the follow-up on (the first to press owns it, the alert says who, and the requester is told
-someone will be in touch); and the alert redrawn whenever what it shows changes."""
+someone will be in touch); and the alert redrawn whenever what it shows changes. The alert is
+one outbox key (`storage.csat.alert_key`) posted to every platform the triage channel is on,
+so a redraw updates each copy."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin
 from bot.config import Role
 from bot.flows.csat import ids
-from bot.flows.csat.survey import load_survey, notice, update_quietly
+from bot.flows.csat.survey import load_survey, notice
 from bot.services import Services
 from storage import audit
 from storage import csat as store
 from storage import csat_links as links
-from storage.csat import SurveyFollowUp, SurveyInvitation
+from storage.csat import SurveyFollowUp, SurveyInvitation, alert_key, follow_up_key
 from storage.models import Person
 from storage.once import insert_once
 from storage.tickets import Ticket
 
-log = logging.getLogger(__name__)
-
 
 async def post_alert(session: AsyncSession, services: Services, invitation_id: int) -> None:
-    """Post the low-score alert of a stored answer to the triage channel and keep where it
-    went."""
-    message = await alert_message(session, services, invitation_id)
-    # Committed first: the transaction (on SQLite, the one connection) must not wait on the
-    # platforms.
-    await session.commit()
-    try:
-        refs = await services.chat.post(services.settings.app.channels.triage, message)
-    except Exception:
-        log.exception("csat: the low-score alert for invitation %s was not posted",
-                      invitation_id)
-        return
-    await store.keep_alert_refs(session, invitation_id, [ref.to_json() for ref in refs])
+    """Post the low-score alert of a stored answer to the triage channel."""
+    await services.outbox.post(session, services.settings.app.channels.triage,
+                               await alert_message(session, services, invitation_id),
+                               key=alert_key(invitation_id))
 
 
 async def reach_out(session: AsyncSession, services: Services, actor: Person, origin: Origin,
-                    clicked: MessageRef | None, invitation_id: int | None) -> None:
-    """"Reach out" on an alert (the copy `clicked`): IT staff take the follow-up on (the first
-    one to click owns it); the alert shows who, and the requester is told someone will be in
-    touch."""
+                    invitation_id: int | None) -> None:
+    """"Reach out" on an alert: IT staff take the follow-up on (the first one to click owns
+    it); the alert shows who, and the requester is told someone will be in touch."""
     if not Role(actor.role).at_least(Role.IT_STAFF):
         await notice(session, services, origin, "not_staff")
         return
@@ -65,36 +54,20 @@ async def reach_out(session: AsyncSession, services: Services, actor: Person, or
         return
     audit.record(session, actor_id=actor.id, action="csat.reach_out",
                  subject_type="survey_invitation", subject_id=invitation_id)
+    await refresh_alert(session, services, invitation_id)
     requester = (await session.get(Person, survey.invitation.person_id)
                  if survey.invitation.person_id else None)
-    await refresh_alerts(session, services, invitation_id, clicked)
-    if requester is None:
-        return
-    await session.commit()  # as before any platform call
-    try:
-        await services.chat.send_dm(requester, Message("csat/follow_up", {
-            "number": survey.ticket.external_id, "owner": actor.display_name}))
-    except Exception as error:
-        # The follow-up is recorded and shown on the alert; the owner will call anyway.
-        log.warning("csat: could not tell the requester of invitation %s (%s)",
-                    invitation_id, type(error).__name__)
+    if requester is not None:
+        # The follow-up is recorded and shown on the alert whether or not this reaches them.
+        await services.outbox.send_dm(session, requester, Message("csat/follow_up", {
+            "number": survey.ticket.external_id, "owner": actor.display_name}),
+            key=follow_up_key(invitation_id))
 
 
-async def refresh_alerts(session: AsyncSession, services: Services, invitation_id: int,
-                         also: MessageRef | None = None) -> None:
-    """Redraw every copy of the alert from what is stored now (and `also`, the copy a button
-    was pressed on)."""
-    message = await alert_message(session, services, invitation_id)
-    answer_row = await store.answer_of(session, invitation_id)
-    refs = [MessageRef.from_json(raw) for raw in (answer_row.alert_refs if answer_row else [])]
-    # The clicked copy, unless it is one already kept (Teams names a channel post's
-    # conversation after its thread, so the message id is what identifies it).
-    if also is not None and all((ref.platform, ref.message_id) != (also.platform,
-                                                                    also.message_id)
-                                for ref in refs):
-        refs.append(also)
-    for ref in refs:
-        await update_quietly(session, services, ref, message)
+async def refresh_alert(session: AsyncSession, services: Services, invitation_id: int) -> None:
+    """Redraw every copy of the alert from what is stored now."""
+    await services.outbox.update(session, alert_key(invitation_id),
+                                 await alert_message(session, services, invitation_id))
 
 
 async def alert_message(session: AsyncSession, services: Services,

@@ -1,7 +1,8 @@
 """The requester's answer to a survey: a score button (`answer_survey`), and the comment that
 may follow it, typed into the survey card (Teams) or a form (Slack: `open_comment_form`, then
-`save_comment`). The answer is stored once per invitation, the survey message turns into the
-thank-you, and a low score alerts the triage channel (`bot.flows.csat.alerts`)."""
+`save_comment`). The answer is stored once per invitation, the survey DM turns into the
+thank-you (an update of its outbox key), and a low score alerts the triage channel
+(`bot.flows.csat.alerts`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, TextField
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin
 from bot.flows.csat import alerts, ids
 from bot.flows.csat.survey import (
     MAX_COMMENT,
@@ -19,24 +20,22 @@ from bot.flows.csat.survey import (
     count,
     load_survey,
     notice,
-    ref_of,
     survey_message,
     thanks_message,
-    update_quietly,
 )
 from bot.services import Services
 from storage import csat as store
-from storage.csat import InvitationStatus, SurveyAnswer
+from storage import outbox
+from storage.csat import InvitationStatus, SurveyAnswer, alert_key, survey_key
 from storage.models import Person
 from storage.once import insert_once
 
 
 async def answer_survey(session: AsyncSession, services: Services, actor: Person,
-                        origin: Origin, clicked: MessageRef | None, invitation_id: int | None,
-                        score: int, comment: str = "") -> None:
-    """A score button (on the message `clicked`, when the platform says which): store the
-    answer once, thank the person in place, alert on a low score. `comment` is what the
-    survey card's comment box held (Teams)."""
+                        origin: Origin, invitation_id: int | None, score: int,
+                        comment: str = "") -> None:
+    """A score button: store the answer once, thank the person in place, alert on a low
+    score. `comment` is what the survey card's comment box held (Teams)."""
     now = services.clock()
     stored = closed_now = False
     survey = await load_survey(session, invitation_id)
@@ -51,44 +50,42 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
             stored = await _store_answer(session, survey, score,
                                          clean_comment(comment) or None, now)
         survey = await load_survey(session, invitation_id)
-    if closed_now:
-        count(services, InvitationStatus.EXPIRED, "")
     if survey is None or survey.invitation.person_id != actor.id:
         await notice(session, services, origin, "unknown" if survey is None else "not_yours")
         return
     invitation, ticket = survey.invitation, survey.ticket
-    ref = ref_of(invitation) or clicked
     if stored and survey.answer is not None:
         services.metrics.csat_answers.labels(str(score)).inc()
-        if ref is not None:
-            await update_quietly(session, services, ref,
-                                 await thanks_message(session, services, survey))
+        await services.outbox.update(session, survey_key(invitation.id),
+                                     await thanks_message(session, services, survey,
+                                                          origin.platform))
         if score <= services.settings.app.csat.low_score:
             await alerts.post_alert(session, services, invitation.id)
         return
+    if closed_now:
+        count(services, InvitationStatus.EXPIRED, "")
+        await services.outbox.update(session, survey_key(invitation.id),
+                                     survey_message("closed", ticket, invitation.id))
     if survey.answer is not None:
         await notice(session, services, origin, "answered", ticket, score=survey.answer.score)
     elif invitation.status == InvitationStatus.VOID:
         await notice(session, services, origin, "void", ticket)
     else:
         await notice(session, services, origin, "closed", ticket)
-        if ref is not None:
-            await update_quietly(session, services, ref,
-                                 survey_message("closed", ticket, invitation.id))
 
 
 async def _store_answer(session: AsyncSession, survey: Survey, score: int,
                         comment: str | None, now: datetime) -> bool:
     """True when this call stored the answer (the turn commits it)."""
     invitation = survey.invitation
-    # Pending too: a click can come before the sender has recorded the message as sent. The
-    # state moves first, conditionally, so of two clicks (or a click and a reopening, or the
-    # expiry) exactly one wins, and the answer is inserted only by the winner.
-    if not await store.transition(session, invitation.id, InvitationStatus.OPEN,
-                                  status=InvitationStatus.ANSWERED):
+    # Pending too: a click can come before the outbox has recorded the DM as sent (a click
+    # shows it arrived: it counts as sent now, unless it was noted before). The state moves
+    # first, conditionally, so of two clicks (or a click and a reopening, or the expiry)
+    # exactly one wins, and only the winner inserts the answer.
+    if not await store.mark_answered(session, invitation.id, now):
         return False
     return await insert_once(session, SurveyAnswer, invitation_id=invitation.id, score=score,
-                             comment=comment, answered_at=now, alert_refs=[])
+                             comment=comment, answered_at=now)
 
 
 async def open_comment_form(session: AsyncSession, services: Services, actor: Person,
@@ -116,25 +113,22 @@ async def open_comment_form(session: AsyncSession, services: Services, actor: Pe
 async def save_comment(session: AsyncSession, services: Services, actor: Person,
                        origin: Origin | None, invitation_id: int | None, text: str) -> None:
     """Keep the person's comment on their answer (the latest one wins) and show it in the
-    survey message and in any low-score alert."""
+    survey DM and in the low-score alert, if there is one."""
     comment = clean_comment(text)
     survey = await load_survey(session, invitation_id)
     problem = _comment_problem(survey, actor) or (None if comment else "empty_comment")
-    if problem is None and invitation_id is not None:
-        await store.set_comment(session, invitation_id, comment)
-        survey = await load_survey(session, invitation_id)
-    ticket = survey.ticket if survey else None
     if problem is not None or survey is None or survey.answer is None:
-        await notice(session, services, origin, problem or "unknown", ticket)
+        await notice(session, services, origin, problem or "unknown",
+                     survey.ticket if survey else None)
         return
-    ref = ref_of(survey.invitation)
-    if ref is not None:
-        await update_quietly(session, services, ref,
-                             await thanks_message(session, services, survey))
-    else:
-        await notice(session, services, origin, "comment_saved", survey.ticket)
-    if survey.answer.alert_refs:
-        await alerts.refresh_alerts(session, services, survey.invitation.id)
+    await store.set_comment(session, survey.invitation.id, comment)
+    survey = await load_survey(session, invitation_id)
+    assert survey is not None
+    await services.outbox.update(session, survey_key(survey.invitation.id),
+                                 await thanks_message(session, services, survey,
+                                                      origin.platform if origin else None))
+    if await outbox.rows_for(session, alert_key(survey.invitation.id)):
+        await alerts.refresh_alert(session, services, survey.invitation.id)
 
 
 def _comment_problem(survey: Survey | None, actor: Person) -> str | None:

@@ -12,25 +12,19 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin
 from bot.chat.templates import templates_for
 from bot.config import Role
 from bot.flows.complaints.filing import complaint_file
 from bot.flows.complaints.forms import Filing
-from bot.flows.csat.alerts import refresh_alerts
-from bot.flows.csat.survey import (
-    load_survey,
-    notice,
-    praise_of,
-    ref_of,
-    thanks_message,
-    update_quietly,
-)
+from bot.flows.csat.alerts import refresh_alert
+from bot.flows.csat.survey import load_survey, notice, praise_of, thanks_message
 from bot.flows.kudos.giving import Gift, give
 from bot.intents import Mention
 from bot.services import Services
 from storage import audit
 from storage import csat_links as links
+from storage.csat import survey_key
 from storage.csat_links import SurveyKudos
 from storage.models import Person
 from storage.once import insert_once
@@ -41,10 +35,9 @@ MAX_TICKET = 40
 
 
 async def log_complaint(session: AsyncSession, services: Services, actor: Person,
-                        origin: Origin, clicked: MessageRef | None,
-                        invitation_id: int | None) -> None:
-    """"Log as complaint" on a low-score alert (the copy `clicked`): IT staff file a complaint
-    for the requester about the ticket, once; the alert then shows its number."""
+                        origin: Origin, invitation_id: int | None) -> None:
+    """"Log as complaint" on a low-score alert: IT staff file a complaint for the requester
+    about the ticket, once; the alert then shows its number."""
     if not Role(actor.role).at_least(Role.IT_STAFF):
         await notice(session, services, origin, "not_staff_complaint")
         return
@@ -71,7 +64,7 @@ async def log_complaint(session: AsyncSession, services: Services, actor: Person
     if filed is None and complaint is not None:
         await notice(session, services, origin, "complaint_logged", number=number,
                      complaint=complaint.number)
-    await refresh_alerts(session, services, invitation_id, clicked)
+    await refresh_alert(session, services, invitation_id)
 
 
 def _filing(services: Services, ticket: Ticket, score: int, comment: str | None) -> Filing:
@@ -90,11 +83,9 @@ def _filing(services: Services, ticket: Ticket, score: int, comment: str | None)
 
 
 async def send_kudos(session: AsyncSession, services: Services, actor: Person,
-                     origin: Origin, clicked: MessageRef | None,
-                     invitation_id: int | None) -> None:
-    """"Send kudos" on the thank-you for praise (the message `clicked`): the requester's
-    comment becomes a voucher for the assignee, given as if they had typed /kudos, once per
-    survey."""
+                     origin: Origin, invitation_id: int | None) -> None:
+    """"Send kudos" on the thank-you for praise: the requester's comment becomes a voucher for
+    the assignee, given as if they had typed /kudos, once per survey."""
     survey = await load_survey(session, invitation_id)
     if survey is None or invitation_id is None:
         await notice(session, services, origin, "unknown")
@@ -102,7 +93,7 @@ async def send_kudos(session: AsyncSession, services: Services, actor: Person,
     if survey.invitation.person_id != actor.id:
         await notice(session, services, origin, "not_yours")
         return
-    praise = await praise_of(session, services, survey)
+    praise = await praise_of(session, services, survey, origin.platform)
     if praise is not None and praise.code is not None:
         await notice(session, services, origin, "kudos_sent", survey.ticket, code=praise.code)
         return
@@ -122,7 +113,7 @@ async def send_kudos(session: AsyncSession, services: Services, actor: Person,
     await insert_once(session, SurveyKudos, invitation_id=invitation_id,
                       voucher_id=voucher.id, created_at=services.clock())
     survey = await load_survey(session, invitation_id)
-    ref = (ref_of(survey.invitation) if survey else None) or clicked
-    if survey is not None and ref is not None:
-        await update_quietly(session, services, ref,
-                             await thanks_message(session, services, survey))
+    assert survey is not None
+    await services.outbox.update(session, survey_key(invitation_id),
+                                 await thanks_message(session, services, survey,
+                                                      origin.platform))

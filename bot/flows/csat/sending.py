@@ -1,62 +1,97 @@
 """Sending surveys, withdrawing them and closing them: what happens to an invitation after
 the ticket intake decided it (`bot.flows.csat.invitations`).
 
-The ticket handler calls `survey_decided` once the batch that decided a survey is committed:
-a survey due now is sent, and a requester the directory cannot reach by chat is looked for on
-the chat platforms first, both in the background (`bot.background`), so the desk is not kept
-waiting. That work is claimed in the database (the invitation's `claimed_at`, recorded with the
-decision), so it is a claimed background job in the flow convention's terms: it opens its own
-short sessions, one per step, and commits each before it talks to a chat platform. The
-every-minute `send_due_surveys` sends what quiet hours held back and takes over the claims of
-a replica that died (after `SEND_LEASE`); `expire_surveys` closes unanswered surveys after
-`csat.expire_after_days`. `survey_withdrawn` updates the message of a survey a reopening
-voided.
+Every survey DM goes through the outbox under `survey_key(invitation)`, recorded in the
+transaction that decides the survey: the ticket intake's batch (`survey_resolved_tickets`),
+or the look-up of a requester the directory could not reach by chat. It is due at once, or
+at the end of the person's quiet hours (`due_at`). Its later states (the thank-you, closed,
+withdrawn) are updates of the same key, so a click that comes before the outbox has recorded
+where the DM went still counts and is still shown. The outbox sends, retries and, after a
+crash, looks the DM up by its key before sending it again.
+
+The look-up is the one piece of work done in the background (`bot.background`), once the
+batch is committed, so the desk is not kept waiting on a chat platform: the invitation is
+recorded as a claimed look-up, and a claimed background job opens its own short sessions.
+The every-minute `send_due_surveys` notes in each invitation what the outbox did with its DM
+(sent, with when, which starts its expiry; or unreachable), and takes over the look-ups of a
+replica that died (after `LOOKUP_LEASE`); `expire_surveys` closes unanswered surveys after
+`csat.expire_after_days`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.port import MessageRef, Undeliverable
 from bot.flows.csat import invitations
-from bot.flows.csat.invitations import Invited, Withdrawn
-from bot.flows.csat.survey import count, survey_message, update_quietly
+from bot.flows.csat.invitations import Decisions, Invited, Withdrawn
+from bot.flows.csat.survey import count, survey_message
 from bot.flows.directory import people as directory
 from bot.services import Services
 from storage import csat as store
-from storage.csat import InvitationStatus, SurveyInvitation
+from storage.csat import InvitationStatus, SurveyInvitation, survey_key
 from storage.models import Person
 from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
-SEND_LEASE = timedelta(minutes=10)
-"""A sender that claimed an invitation and has not finished after this is taken to have died,
-and the invitation is sent again: a survey sent twice after a crash at the wrong moment is
-better than one never sent."""
+LOOKUP_LEASE = timedelta(minutes=10)
+"""A replica that claimed a requester's look-up and has not finished after this is taken to
+have died, and another one looks."""
 BATCH = 200
-"""Invitations one scheduled run sends or expires at most; the next run takes the rest."""
-SEND_CONCURRENCY = 8
-"""DMs one scheduled run has in flight at once (each person's DM is its own Slack channel, so
-they do not share a per-channel rate limit; slack_sdk waits out a 429 on its own)."""
+"""Invitations noted per transaction, and expired per run (the next run takes the rest)."""
+LOOKUP_CONCURRENCY = 8
+"""Look-ups one scheduled run has in flight at once."""
+WITHDRAWN_WINDOW = timedelta(days=1)
+"""How far back a withdrawn survey is looked at for a DM that went out before it: the outbox
+is done with a DM within minutes, or gives it up."""
 
 
 # ------------------------------------------------------------------ the ticket events
 
 
-def survey_decided(services: Services, invited: Invited | None) -> None:
-    """Act on a survey decision once it is committed: count it, send one due now, or look
-    for a requester the directory could not reach by chat and then decide.
+async def survey_resolved_tickets(session: AsyncSession, services: Services,
+                                  tickets: Sequence[Ticket]) -> Decisions:
+    """Decide the surveys of `tickets`, resolved in this transaction, and record the DM of
+    each one due (now or after quiet hours) in the outbox, in the same transaction."""
+    decided = await invitations.decide_surveys(session, services.settings.app.csat, tickets,
+                                               services.clock())
+    for invited in decided.values():
+        if invited is not None:
+            await _record_dm(session, services, invited)
+    return decided
 
-    Both go on in the background: the caller (the desk's webhook) is not held by a chat
-    platform. The invitation is already claimed: if this replica dies first, the scheduled
-    run takes it over once the claim's lease is over.
-    """
+
+async def _record_dm(session: AsyncSession, services: Services, invited: Invited) -> None:
+    if invited.status == InvitationStatus.PENDING and invited.person is not None:
+        await services.outbox.send_dm(
+            session, invited.person, survey_message("invite", invited.ticket, invited.id),
+            key=survey_key(invited.id), due_at=invited.due_at)
+
+
+async def withdraw_reopened_tickets(session: AsyncSession, services: Services,
+                                    tickets: Sequence[Ticket]) -> dict[int, Withdrawn]:
+    """Withdraw the unanswered surveys of `tickets`, reopened in this transaction: a DM not
+    sent yet (quiet hours) never is; one out, or going out now, says so in place."""
+    withdrawn = await invitations.withdraw_surveys(session, tickets)
+    for voided in withdrawn.values():
+        key = survey_key(voided.id)
+        if voided.had_dm and not await services.outbox.cancel(session, key,
+                                                              "the ticket was reopened"):
+            await services.outbox.update(session, key,
+                                         survey_message("void", voided.ticket, voided.id))
+    return withdrawn
+
+
+def survey_decided(services: Services, invited: Invited | None) -> None:
+    """Act on a survey decision once it is committed: count it, and look for a requester the
+    directory could not reach by chat, in the background (the desk's webhook is not held by
+    a chat platform); the look-up is claimed, so if this replica dies first, the scheduled
+    run takes it over once the claim's lease is over."""
     if invited is None:
         return  # decided before, or by another replica a moment ago
     if invited.status == InvitationStatus.LOOKUP:
@@ -65,17 +100,19 @@ def survey_decided(services: Services, invited: Invited | None) -> None:
                                   lambda: _look_up_and_settle(services, invited.id, ticket))
     elif invited.status != InvitationStatus.PENDING:
         count(services, invited.status, invited.reason)
-    elif not invited.claimed:
+    elif invited.due_at is not None and invited.due_at > services.clock():
         count(services, "deferred", "quiet_hours")
-    elif invited.person is not None:
-        person, ticket = invited.person, invited.ticket
-        services.background.spawn(f"csat.send:{invited.id}",
-                                  lambda: _send(services, invited.id, person, ticket))
+
+
+def survey_withdrawn(services: Services, withdrawn: Withdrawn | None) -> None:
+    """Count a withdrawal committed with a reopening (`withdraw_reopened_tickets`)."""
+    if withdrawn is not None:
+        count(services, InvitationStatus.VOID, "reopened")
 
 
 async def _look_up_and_settle(services: Services, invitation_id: int, ticket: Ticket) -> None:
-    """Find the requester of an invitation claimed for its look-up, then record and act on
-    its decision."""
+    """Find the requester of an invitation claimed for its look-up, then record its decision
+    and its DM, and act on it."""
     person, unreachable = await _requester(services, ticket)
     async with services.sessions() as session:
         if person is not None:
@@ -83,6 +120,8 @@ async def _look_up_and_settle(services: Services, invitation_id: int, ticket: Ti
             person = (await store.requesters_locked(session, [person.id])).get(person.id)
         invited = await invitations.settle(session, services.settings.app.csat, invitation_id,
                                            ticket, person, unreachable, services.clock())
+        if invited is not None:
+            await _record_dm(session, services, invited)
         await session.commit()
     survey_decided(services, invited)
 
@@ -109,123 +148,92 @@ async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None,
     return person, None
 
 
-def survey_withdrawn(services: Services, withdrawn: Withdrawn | None) -> None:
-    """Act on a withdrawal committed with a reopening (`withdraw_surveys`): count it, and
-    update the survey message to say so, in the background (the withdrawal stands whatever
-    the platform does)."""
-    if withdrawn is None:
-        return
-    count(services, InvitationStatus.VOID, "reopened")
-    if withdrawn.message_ref:
-        ref = MessageRef.from_json(withdrawn.message_ref)
-        message = survey_message("void", withdrawn.ticket, withdrawn.id)
-
-        async def say_withdrawn() -> None:
-            async with services.sessions() as session:
-                await update_quietly(session, services, ref, message)
-
-        services.background.spawn(f"csat.withdraw:{withdrawn.id}", say_withdrawn)
-
-
-# ------------------------------------------------------------------ sending and expiring
-
-
-async def _deliver(services: Services, invitation_id: int) -> None:
-    """Send a due pending invitation, once. A failure that may pass leaves it pending for the
-    next scheduled run; a requester who cannot be reached marks it unreachable."""
-    now = services.clock()
-    async with services.sessions() as session:
-        claimed = await store.claim(session, invitation_id, now, SEND_LEASE)
-        invitation = await session.get(SurveyInvitation, invitation_id) if claimed else None
-        person = (await session.get(Person, invitation.person_id)
-                  if invitation and invitation.person_id else None)
-        ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
-        await session.commit()
-    if invitation is None or person is None or ticket is None:
-        return
-    await _send(services, invitation_id, person, ticket)
-
-
-async def _send(services: Services, invitation_id: int, person: Person, ticket: Ticket) -> None:
-    """Send an invitation this caller claimed, and record how that went."""
-    try:
-        ref = await services.chat.send_dm(person, survey_message("invite", ticket, invitation_id))
-    except Undeliverable as error:
-        log.info("csat: invitation %s cannot be delivered (%s)", invitation_id, error)
-        async with services.sessions() as session:
-            moved = await store.transition(session, invitation_id, InvitationStatus.PENDING,
-                                           status=InvitationStatus.UNREACHABLE,
-                                           reason="undeliverable")
-            await session.commit()
-        if moved:
-            count(services, InvitationStatus.UNREACHABLE, "undeliverable")
-        return
-    except Exception as error:
-        log.warning("csat: sending invitation %s failed (%s); the next run tries again",
-                    invitation_id, type(error).__name__)
-        async with services.sessions() as session:
-            await store.transition(session, invitation_id, InvitationStatus.PENDING,
-                                   claimed_at=None)
-            await session.commit()
-        return
-    sent_at = services.clock()
-    async with services.sessions() as session:
-        sent = await store.transition(
-            session, invitation_id, InvitationStatus.PENDING, status=InvitationStatus.SENT,
-            sent_at=sent_at, message_ref=ref.to_json(),
-            expires_at=sent_at + timedelta(days=services.settings.app.csat.expire_after_days))
-        status = InvitationStatus.SENT
-        if not sent:
-            # Answered by a quick click on the message just sent, or reopened while it was
-            # being sent: keep the reference either way.
-            await store.keep_sent_ref(session, invitation_id, ref.to_json(), sent_at)
-            status = await store.status_of(session, invitation_id)
-        if status != InvitationStatus.VOID:
-            await session.commit()
-            count(services, InvitationStatus.SENT, "")
-        else:
-            await update_quietly(session, services, ref,
-                                 survey_message("void", ticket, invitation_id))
+# ------------------------------------------------------------------ every minute, and expiry
 
 
 async def send_due_surveys(services: Services) -> None:
-    """Send every invitation whose quiet hours are over (or whose sending failed before), and
-    finish the look-ups of replicas that died, `SEND_CONCURRENCY` at a time: a morning's
-    worth of surveys held overnight goes out in minutes, not one platform round trip after
-    another. A claimed scheduled run: each invitation is claimed, and sent, in sessions of
-    its own."""
-    now = services.clock()
+    """Note what the outbox did with the survey DMs due (sent, or unreachable), record the DM
+    of a due invitation that has none in the outbox (decided by a version of Touchpoint that
+    sent DMs itself), and finish the look-ups of replicas that died, `LOOKUP_CONCURRENCY` at
+    a time. A claimed scheduled run: a session per batch of notes, then the look-ups' own."""
+    while True:
+        async with services.sessions() as session:
+            noted = await _note_surveys_out(session, services)
+            await session.commit()
+        if noted < BATCH:
+            break
     async with services.sessions() as session:
-        due = await store.due_for_sending(session, now, BATCH)
         orphans = []
-        for invitation_id in await store.reclaim_lookups(session, now, SEND_LEASE, BATCH):
+        for invitation_id in await store.reclaim_lookups(session, services.clock(),
+                                                         LOOKUP_LEASE, BATCH):
             invitation = await session.get(SurveyInvitation, invitation_id)
             ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
             if ticket is not None:
                 orphans.append((invitation_id, ticket))
         await session.commit()
-    slots = asyncio.Semaphore(SEND_CONCURRENCY)
+    slots = asyncio.Semaphore(LOOKUP_CONCURRENCY)
 
     async def one(work: Awaitable[None]) -> None:
         async with slots:
             await work
 
-    await asyncio.gather(*(one(_deliver(services, invitation_id)) for invitation_id in due),
-                         *(one(_look_up_and_settle(services, invitation_id, ticket))
+    await asyncio.gather(*(one(_look_up_and_settle(services, invitation_id, ticket))
                            for invitation_id, ticket in orphans))
 
 
+async def _note_surveys_out(session: AsyncSession, services: Services) -> int:
+    """One batch of `send_due_surveys`' notes; how many invitations it looked at (each is
+    done with: none comes back in the next batch)."""
+    now = services.clock()
+    expire_after = timedelta(days=services.settings.app.csat.expire_after_days)
+    found = await store.surveys_out(session, now, now - WITHDRAWN_WINDOW, BATCH)
+    for out in found:
+        if not out.recorded:
+            await _record_missing_dm(session, services, out.invitation_id)
+        elif out.sent_at is not None and out.status == InvitationStatus.VOID:
+            await store.transition(session, out.invitation_id, InvitationStatus.VOID,
+                                   sent_at=out.sent_at)
+        elif out.sent_at is not None:
+            if await store.transition(session, out.invitation_id, InvitationStatus.PENDING,
+                                      status=InvitationStatus.SENT, sent_at=out.sent_at,
+                                      expires_at=out.sent_at + expire_after):
+                count(services, InvitationStatus.SENT, "")
+        elif out.failure is not None:
+            reason = "undeliverable" if out.failure.startswith("unreachable") else "send_failed"
+            log.info("csat: invitation %s was not delivered (%s)", out.invitation_id,
+                     out.failure)
+            if await store.transition(session, out.invitation_id, InvitationStatus.PENDING,
+                                      status=InvitationStatus.UNREACHABLE, reason=reason):
+                count(services, InvitationStatus.UNREACHABLE, reason)
+    return len(found)
+
+
+async def _record_missing_dm(session: AsyncSession, services: Services,
+                             invitation_id: int) -> None:
+    invitation = await session.get(SurveyInvitation, invitation_id)
+    ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
+    person = (await session.get(Person, invitation.person_id)
+              if invitation and invitation.person_id else None)
+    if invitation is None or ticket is None or person is None:
+        # Nobody to send it to (cannot happen to a pending invitation, short of a row
+        # deleted by hand): it is given up, so the next batch does not find it again.
+        await store.transition(session, invitation_id, InvitationStatus.PENDING,
+                               status=InvitationStatus.UNREACHABLE, reason="unknown_requester")
+        return
+    await services.outbox.send_dm(session, person,
+                                  survey_message("invite", ticket, invitation_id),
+                                  key=survey_key(invitation_id), due_at=invitation.send_after)
+
+
 async def expire_surveys(session: AsyncSession, services: Services) -> None:
-    """Close unanswered surveys past their expiry, updating each message to say so."""
-    due = await store.due_for_expiry(session, services.clock(), BATCH)
-    for invitation_id in due:
-        expired = await store.transition(session, invitation_id, InvitationStatus.SENT,
-                                         status=InvitationStatus.EXPIRED)
+    """Close unanswered surveys past their expiry, each message saying so in place."""
+    for invitation_id in await store.due_for_expiry(session, services.clock(), BATCH):
+        if not await store.transition(session, invitation_id, InvitationStatus.SENT,
+                                      status=InvitationStatus.EXPIRED):
+            continue
         invitation = await session.get(SurveyInvitation, invitation_id)
         ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
-        if not expired or invitation is None or ticket is None:
-            continue
         count(services, InvitationStatus.EXPIRED, "")
-        if invitation.message_ref:
-            await update_quietly(session, services, MessageRef.from_json(invitation.message_ref),
-                                 survey_message("closed", ticket, invitation_id))
+        if ticket is not None:
+            await services.outbox.update(session, survey_key(invitation_id),
+                                         survey_message("closed", ticket, invitation_id))

@@ -1,8 +1,9 @@
 """Transactional CSAT: one "How did we do?" question to the requester of each resolved ticket.
 
 This module owns the survey itself: its message in each state (the invitation, the thank-you,
-closed, withdrawn), what a click on it finds (`load_survey`), what counts as praise of the
-assignee (`praise_of`), and the private notices a click may get. The rest of the feature:
+closed, withdrawn: one DM in the outbox under `storage.csat.survey_key`, updated in place),
+what a click on it finds (`load_survey`), what counts as praise of the assignee
+(`praise_of`), and the private notices a click may get. The rest of the feature:
 
 - `bot.flows.csat.invitations`: who is asked about which ticket, and when (the fatigue rules),
   decided in the ticket intake's transaction; and the withdrawal on a reopening;
@@ -19,14 +20,13 @@ more. An unanswered survey closes after `expire_after_days` (app.yaml ``csat:``)
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message, TextField
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin, Platform
 from bot.config import Role
 from bot.flows.csat import ids
 from bot.flows.directory import people as directory
@@ -36,8 +36,6 @@ from storage import csat_links as links
 from storage.csat import SurveyAnswer, SurveyInvitation
 from storage.models import Person
 from storage.tickets import Ticket
-
-log = logging.getLogger(__name__)
 
 MAX_COMMENT = 3000
 SCORES = range(1, 6)
@@ -82,8 +80,10 @@ class Praise:
     """The voucher the requester sent from the thank-you message."""
 
 
-async def praise_of(session: AsyncSession, services: Services, survey: Survey) -> Praise | None:
-    """The assignee a requester's answer praises, when they may receive kudos from them.
+async def praise_of(session: AsyncSession, services: Services, survey: Survey,
+                    platform: Platform | None) -> Praise | None:
+    """The assignee a requester's answer praises, when they may receive kudos from them on
+    `platform`, the one the requester answered on (None: any).
 
     Praise is deliberately simple: a score of at least `PRAISE_SCORE` with a comment. Reading
     the comment's words for praise would guess wrong too often to put a button on it.
@@ -105,9 +105,8 @@ async def praise_of(session: AsyncSession, services: Services, survey: Survey) -
             services.settings.app.kudos.recipient_roles):
         return None
     # Kudos name the recipient on the platform the requester answered on.
-    ref = ref_of(survey.invitation)
-    if ref is not None and not (assignee.slack_user_id if ref.platform == "slack"
-                                else assignee.teams_user_id):
+    if platform is not None and not (assignee.slack_user_id if platform == "slack"
+                                     else assignee.teams_user_id):
         return None
     return Praise(assignee, None)
 
@@ -115,10 +114,12 @@ async def praise_of(session: AsyncSession, services: Services, survey: Survey) -
 # ------------------------------------------------------------------ the survey message
 
 
-async def thanks_message(session: AsyncSession, services: Services, survey: Survey) -> Message:
-    """The survey DM after an answer, offering kudos for praise of the assignee."""
+async def thanks_message(session: AsyncSession, services: Services, survey: Survey,
+                         platform: Platform | None) -> Message:
+    """The survey DM after an answer (given on `platform`), offering kudos for praise of the
+    assignee."""
     assert survey.answer is not None
-    praise = await praise_of(session, services, survey)
+    praise = await praise_of(session, services, survey, platform)
     return survey_message("thanks", survey.ticket, survey.invitation.id or 0, survey.answer,
                           praise)
 
@@ -168,10 +169,6 @@ def clean_comment(text: str) -> str:
     return text.strip()[:MAX_COMMENT]
 
 
-def ref_of(invitation: SurveyInvitation) -> MessageRef | None:
-    return MessageRef.from_json(invitation.message_ref) if invitation.message_ref else None
-
-
 # ------------------------------------------------------------------ telling people
 
 
@@ -188,19 +185,6 @@ async def notice(session: AsyncSession, services: Services, origin: Origin | Non
     context.setdefault("owner", "")
     await services.chat.reply_privately(origin, Message("csat/notice", context,
                                                         sections=(section,)))
-
-
-async def update_quietly(session: AsyncSession, services: Services, ref: MessageRef,
-                         message: Message) -> None:
-    """Update a message; what is stored stands even if the platform refuses the update."""
-    # Committed first: the transaction (on SQLite, the one connection) must not wait on a
-    # chat platform's answer.
-    await session.commit()
-    try:
-        await services.chat.update(ref, message)
-    except Exception as error:
-        log.warning("csat: could not update message %s (%s)", ref.message_id,
-                    type(error).__name__)
 
 
 def count(services: Services, outcome: str, reason: str | None) -> None:

@@ -21,16 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.chat.port import ChatPort
-from bot.config import AppConfig
 from bot.flows.tickets.ingest import Inbound, Ingested, ingest_ticket_events
 from bot.flows.tickets.sla import SlaPolicy
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +32,9 @@ MAX_BATCH = 100
 
 
 class TicketIntake:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                 chat: ChatPort, sla: SlaPolicy, clock: Callable[[], datetime]):
-        self._sessions = sessions
-        self._app = app
-        self._chat = chat
+    def __init__(self, services: Services, sla: SlaPolicy):
+        self._services = services
         self._sla = sla
-        self._clock = clock
         self._waiting: list[tuple[Inbound, asyncio.Future[Ingested]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -61,8 +51,8 @@ class TicketIntake:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
                 results = await ingest_ticket_events(
-                    self._sessions, self._app, self._chat, self._sla,
-                    [inbound for inbound, _future in batch], surveys_at=self._clock)
+                    self._services, self._sla, [inbound for inbound, _future in batch],
+                    surveys=True)
             except Exception as exc:
                 log.warning("a batch of %d ticket event(s) failed: %s", len(batch),
                             type(exc).__name__)

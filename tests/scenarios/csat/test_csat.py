@@ -12,13 +12,13 @@ import pytest
 
 from bot.emulators.requests import SlackSender
 from bot.flows.csat import ids
-from bot.flows.csat.invitations import decide_surveys, sampled_in, withdraw_surveys
-from bot.flows.csat.sending import send_due_surveys
+from bot.flows.csat.invitations import decide_surveys, sampled_in
 from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket
 from tests import ticket_events
 from tests.conftest import SIGNING_SECRET, start_bot
+from tests.outbox_kit import outbox_rows
 
 ERIN = "U0EMPL001"
 TOM = "U0TECH001"
@@ -256,12 +256,13 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
     assert kit.counter("touchpoint_csat_invitations_total", outcome="deferred",
                        reason="quiet_hours") == 1
 
+    # Its DM is in the outbox, due at 08:00 in New York.
     clock.now = invitation.send_after.replace(minute=0) - clock.now.resolution
-    await send_due_on_schedule(bot.services, clock.now)
+    await ticket_events.delivered(bot.services)
     assert slack.calls_to("chat.postMessage") == []
 
     clock.advance(minutes=1)
-    await send_due_on_schedule(bot.services, clock.now)
+    await ticket_events.delivered(bot.services)
     await send_due_on_schedule(bot.services, clock.now)
 
     [post] = slack.calls_to("chat.postMessage")
@@ -283,12 +284,11 @@ async def test_surveys_held_overnight_go_out_side_by_side_in_the_morning(bot, sl
     assert slack.calls_to("chat.postMessage") == []
 
     # 08:00 in New York, and Slack is slow to answer: the DMs are in flight together.
-    clock.now = clock.now.replace(hour=13, minute=0)
     slow_slack = slack.hold("chat.postMessage")
-    run = asyncio.create_task(send_due_on_schedule(bot.services, clock.now))
+    clock.now = clock.now.replace(hour=13, minute=0)
     posts = await slack.wait_for("chat.postMessage", len(people))
     slow_slack.set()
-    await run
+    await ticket_events.delivered(bot.services)
 
     assert sorted(post.args["channel"] for post in posts) == people
     assert {i.status for i in await kit.invitations()} == {"sent"}
@@ -311,7 +311,7 @@ async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_schedule
     clock.advance(minutes=11)
     await send_due_on_schedule(bot.services, clock.now)
     await send_due_on_schedule(bot.services, clock.now)
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NAT0001"
@@ -327,13 +327,9 @@ async def test_a_ticket_reopened_while_its_requester_is_looked_up_is_not_surveye
     await slack.wait_for("users.lookupByEmail")
 
     # Reopened while Slack is still looking: the waiting survey is withdrawn with it.
-    async with bot.services.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        ticket.status = "open"
-        await withdraw_surveys(session, [ticket])
-        await session.commit()
+    await ticket_events.reopen(bot.services, ticket_id)
     slow_slack.set()
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     assert slack.calls_to("chat.postMessage") == []
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
@@ -349,6 +345,7 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
     clock.advance(days=1, seconds=1)
     await expire_on_schedule(bot.services, clock.now)
     await expire_on_schedule(bot.services, clock.now)
+    await ticket_events.delivered(bot.services)
 
     [update] = slack.calls_to("chat.update")
     assert "This survey about ticket *INC-1001* has closed" in kit.text_of(update.args["blocks"])
@@ -381,6 +378,7 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
     assert await kit.answers() == []
     assert kit.counter("touchpoint_csat_invitations_total", outcome="expired", reason="") == 1
     await expire_on_schedule(bot.services, clock.now)
+    await ticket_events.delivered(bot.services)
     assert len(slack.calls_to("chat.update")) == 1
 
 
@@ -427,11 +425,12 @@ async def test_a_quiet_hours_survey_reopened_before_morning_is_never_sent(bot, s
 
     await kit.reopen(ticket_id)
     clock.advance(hours=12)
-    await send_due_surveys(bot.services)
+    await ticket_events.delivered(bot.services)
 
     assert slack.calls_to("chat.postMessage") == []
     assert slack.calls_to("chat.update") == []
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
+    assert [row.status for row in await outbox_rows(bot.services, "csat:")] == ["cancelled"]
 
 
 async def test_unknown_requesters_are_stored_unreachable_without_a_message(bot, slack, kit):
@@ -495,16 +494,20 @@ async def test_a_429_while_sending_is_waited_out_and_delivers_once(bot, slack, k
     assert [(i.status) for i in await kit.invitations()] == ["sent"]
 
 
-async def test_a_slack_outage_leaves_the_survey_for_the_next_run(bot, slack, kit):
+async def test_a_slack_outage_leaves_the_survey_to_the_outbox_s_next_try(bot, slack, kit,
+                                                                         clock):
     slack.fail_next("chat.postMessage", 500, count=3)
 
     await kit.resolve(await kit.ticket())
 
     assert slack.messages_in(dm(slack)) == []
     [invitation] = await kit.invitations()
-    assert (invitation.status, invitation.claimed_at) == ("pending", None)
+    assert invitation.status == "pending"
 
-    await send_due_surveys(bot.services)
+    # Each try is due a while after the last (on the test's clock).
+    for _try in range(3):
+        clock.advance(minutes=10)
+        await ticket_events.delivered(bot.services)
 
     assert len(slack.messages_in(dm(slack))) == 1
     assert [(i.status) for i in await kit.invitations()] == ["sent"]

@@ -18,6 +18,7 @@ from storage.complaints import Complaint
 from storage.csat_links import SurveyKudos
 from storage.kudos import KudosRecipient, KudosVoucher
 from storage.models import AuditEvent
+from tests import ticket_events
 from tests.scenarios.csat.test_csat_teams import (
     PERSONAL,
     actions,
@@ -37,7 +38,8 @@ TRIAGE = "C0TRIAGE1"
 @pytest.fixture
 def settings(make_settings, connector, csat_config):
     return make_settings(
-        config=lambda raw: raw.update(csat=csat_config, teams={"service_url": connector.url}),
+        config=lambda raw: raw.update(csat=csat_config, teams={"service_url": connector.url},
+                                      outbox={"poll_seconds": 0.05}),
         env={"TOUCHPOINT_WEBHOOK_SECRET": SECRET})
 
 
@@ -54,15 +56,14 @@ async def desk(bot):
 
 
 async def resolve(bot, desk: TicketSender, **fields: Any) -> None:
-    """The desk resolves Erin's ticket; returns once the survey it sends in the background
-    is out."""
+    """The desk resolves Erin's ticket; returns once the survey it records is out."""
     reply = await desk.send({
         "id": "INC-77", "title": "VPN drops every hour", "status": "resolved",
         "requester_email": "erin@example.com", "assignee_email": "tech1@example.com",
         "priority": "P2", "service": "Network", "created_at": "2026-01-14T08:00:00Z",
         "updated_at": "2026-01-14T09:40:00Z", **fields})
     assert reply.status == 200, reply.text
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
 
 def buttons(message: dict) -> dict[str, dict]:

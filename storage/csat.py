@@ -9,7 +9,7 @@ conditional updates (``... WHERE status = 'sent'``), so two writers never both w
 The survey's messages are the outbox's (`storage.outbox`): the DM under `survey_key` (the
 invitation, then the thank-you, closed or withdrawn in its place), the low-score alert under
 `alert_key`, the requester's follow-up notice under `follow_up_key`. Nothing here keeps a
-platform's message reference; `surveys_out` reads back what the outbox did with each DM.
+platform's message reference; `survey_dms` reads back what the outbox did with each DM.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, cast, literal
+from sqlalchemy import CheckConstraint, Index, literal, tuple_
 from sqlmodel import Field, SQLModel, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -97,12 +97,9 @@ class SurveyFollowUp(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-_SURVEY_KEY = ("csat:", ":survey")
-
-
 def survey_key(invitation_id: int) -> str:
     """The outbox key of an invitation's DM, in each of its states."""
-    return f"{_SURVEY_KEY[0]}{invitation_id}{_SURVEY_KEY[1]}"
+    return f"csat:{invitation_id}:survey"
 
 
 def alert_key(invitation_id: int) -> str:
@@ -171,14 +168,23 @@ async def transition(session: AsyncSession, invitation_id: int, from_status: str
                            col(SurveyInvitation.status).in_(states), **values)
 
 
+def _sent_at_or(at: datetime) -> Any:
+    """The invitation's `sent_at`, else `at`: a sending time noted before is kept."""
+    return func.coalesce(col(SurveyInvitation.sent_at), literal(at, UTCDateTime()))
+
+
 async def mark_answered(session: AsyncSession, invitation_id: int, now: datetime) -> bool:
     """Move an open invitation to answered, once: True when this call moved it. One still
     pending (its DM not yet noted as delivered) counts as sent `now`: the click shows it
     arrived."""
     return await transition(session, invitation_id, InvitationStatus.OPEN,
-                            status=InvitationStatus.ANSWERED,
-                            sent_at=func.coalesce(col(SurveyInvitation.sent_at),
-                                                  literal(now, UTCDateTime())))
+                            status=InvitationStatus.ANSWERED, sent_at=_sent_at_or(now))
+
+
+async def mark_withdrawn_sent(session: AsyncSession, invitation_id: int, at: datetime) -> None:
+    """A withdrawn invitation's DM went out (at `at`, unless a time was noted before): it
+    counts for the one-survey-per-period rule."""
+    await transition(session, invitation_id, InvitationStatus.VOID, sent_at=_sent_at_or(at))
 
 
 async def void_open(session: AsyncSession, ticket_ids: Collection[int], reason: str
@@ -243,55 +249,44 @@ async def set_comment(session: AsyncSession, invitation_id: int, comment: str) -
 
 
 @dataclass(frozen=True)
-class SurveyOut:
-    """An invitation whose DM the outbox has finished with (or never had)."""
+class SurveyDm:
+    """What the outbox has done with an invitation's DM so far."""
 
-    invitation_id: int
-    status: str
-    """The invitation's: pending, or void (withdrawn after its DM went out)."""
     sent_at: datetime | None
-    """When the DM went out; None when it did not."""
+    """When it went out; None while it waits or is being sent, or when it was given up."""
     failure: str | None
-    """Why the outbox gave the DM up or cancelled it (``unreachable: ...`` for someone it
-    cannot reach)."""
-    recorded: bool
-    """False for a pending invitation with no DM in the outbox (decided by a version of
-    Touchpoint that sent DMs itself): it is to be recorded now."""
+    """Why the outbox gave it up or cancelled it (``unreachable: ...`` for someone it cannot
+    reach); None while it is not done with it."""
 
 
-def _key_of_invitation() -> Any:
-    """`survey_key` in SQL, to join an invitation to its DM's outbox row."""
-    return (literal(_SURVEY_KEY[0]) + cast(col(SurveyInvitation.id), String)
-            + literal(_SURVEY_KEY[1]))
+async def pending_due(session: AsyncSession, now: datetime,
+                      after: tuple[datetime, int] | None, limit: int
+                      ) -> list[tuple[datetime, int]]:
+    """(send_after, id) of pending invitations due by `now`, in that order, after `after`: a
+    page at a time, so the ones the outbox is still sending do not hide the rest."""
+    query = select(SurveyInvitation.send_after, SurveyInvitation.id).where(
+        col(SurveyInvitation.status) == InvitationStatus.PENDING,
+        col(SurveyInvitation.send_after) <= now)
+    if after is not None:
+        query = query.where(tuple_(col(SurveyInvitation.send_after),
+                                   col(SurveyInvitation.id)) > tuple_(*after))
+    rows = await session.exec(query.order_by(col(SurveyInvitation.send_after),
+                                             col(SurveyInvitation.id)).limit(limit))
+    return [(send_after, invitation_id) for send_after, invitation_id in rows.all()]
 
 
-async def surveys_out(session: AsyncSession, now: datetime, since: datetime,
-                      limit: int) -> list[SurveyOut]:
-    """What to record of the DMs the outbox has finished with: pending invitations due by
-    `now` whose DM was delivered or given up (or was never recorded), and invitations
-    withdrawn since `since` whose DM had gone out first (that counts for the fatigue rule);
-    at most `limit` of each."""
-    out = or_(col(OutboxMessage.sent_version) > 0,
-              col(OutboxMessage.status).in_((outbox.FAILED, outbox.CANCELLED)))
-    joined = (select(SurveyInvitation.id, SurveyInvitation.status, OutboxMessage.sent_at,
-                     OutboxMessage.status, OutboxMessage.reason, OutboxMessage.id)
-              .select_from(SurveyInvitation)
-              .outerjoin(OutboxMessage, col(OutboxMessage.key) == _key_of_invitation()))
-    pending = await session.exec(
-        joined.where(col(SurveyInvitation.status) == InvitationStatus.PENDING,
-                     col(SurveyInvitation.send_after) <= now,
-                     or_(col(OutboxMessage.id).is_(None), out))
-        .order_by(col(SurveyInvitation.send_after)).limit(limit))
-    withdrawn = await session.exec(
-        joined.where(col(SurveyInvitation.status) == InvitationStatus.VOID,
-                     col(SurveyInvitation.send_after) > since,
-                     col(SurveyInvitation.sent_at).is_(None),
-                     col(OutboxMessage.sent_version) > 0)
-        .limit(limit))
+async def survey_dms(session: AsyncSession, invitation_ids: Collection[int]
+                     ) -> dict[int, SurveyDm]:
+    """What became of the DMs of these invitations, by invitation id (one with no DM in the
+    outbox is left out). Looked up by key, one indexed look-up each."""
+    by_key = {survey_key(invitation_id): invitation_id for invitation_id in invitation_ids}
+    if not by_key:
+        return {}
+    rows = await session.exec(
+        select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.sent_version,
+               OutboxMessage.sent_at, OutboxMessage.reason)
+        .where(col(OutboxMessage.key).in_(sorted(by_key))))
     given_up = (outbox.FAILED, outbox.CANCELLED)
-    return [SurveyOut(invitation_id, status,
-                      None if row_status in given_up else sent_at,
-                      (reason or row_status) if row_status in given_up else None,
-                      row_id is not None)
-            for invitation_id, status, sent_at, row_status, reason, row_id
-            in [*pending.all(), *withdrawn.all()]]
+    return {by_key[key]: SurveyDm(sent_at if sent_version and status not in given_up else None,
+                                  (reason or status) if status in given_up else None)
+            for key, status, sent_version, sent_at, reason in rows.all()}

@@ -46,9 +46,6 @@ BATCH = 200
 """Invitations noted per transaction, and expired per run (the next run takes the rest)."""
 LOOKUP_CONCURRENCY = 8
 """Look-ups one scheduled run has in flight at once."""
-WITHDRAWN_WINDOW = timedelta(days=1)
-"""How far back a withdrawn survey is looked at for a DM that went out before it: the outbox
-is done with a DM within minutes, or gives it up."""
 
 
 # ------------------------------------------------------------------ the ticket events
@@ -76,12 +73,17 @@ async def _record_dm(session: AsyncSession, services: Services, invited: Invited
 async def withdraw_reopened_tickets(session: AsyncSession, services: Services,
                                     tickets: Sequence[Ticket]) -> dict[int, Withdrawn]:
     """Withdraw the unanswered surveys of `tickets`, reopened in this transaction: a DM not
-    sent yet (quiet hours) never is; one out, or going out now, says so in place."""
+    sent yet (quiet hours) never is; one out, or going out now, says so in place, and counts
+    as a survey sent (the one-survey-per-period rule)."""
     withdrawn = await invitations.withdraw_surveys(session, tickets)
     for voided in withdrawn.values():
         key = survey_key(voided.id)
-        if voided.had_dm and not await services.outbox.cancel(session, key,
-                                                              "the ticket was reopened"):
+        if not voided.had_dm or await services.outbox.cancel(session, key,
+                                                             "the ticket was reopened"):
+            continue
+        dm = (await store.survey_dms(session, [voided.id])).get(voided.id)
+        if dm is not None and dm.failure is None:
+            await store.mark_withdrawn_sent(session, voided.id, dm.sent_at or services.clock())
             await services.outbox.update(session, key,
                                          survey_message("void", voided.ticket, voided.id))
     return withdrawn
@@ -155,17 +157,19 @@ async def send_due_surveys(services: Services) -> None:
     """Note what the outbox did with the survey DMs due (sent, or unreachable), record the DM
     of a due invitation that has none in the outbox (decided by a version of Touchpoint that
     sent DMs itself), and finish the look-ups of replicas that died, `LOOKUP_CONCURRENCY` at
-    a time. A claimed scheduled run: a session per batch of notes, then the look-ups' own."""
+    a time. A claimed scheduled run: a session per page of invitations, then the look-ups'."""
+    now, after = services.clock(), None
     while True:
         async with services.sessions() as session:
-            noted = await _note_surveys_out(session, services)
+            page = await store.pending_due(session, now, after, BATCH)
+            await _note_surveys_out(session, services, [row_id for _due, row_id in page])
             await session.commit()
-        if noted < BATCH:
+        if len(page) < BATCH:
             break
+        after = page[-1]
     async with services.sessions() as session:
         orphans = []
-        for invitation_id in await store.reclaim_lookups(session, services.clock(),
-                                                         LOOKUP_LEASE, BATCH):
+        for invitation_id in await store.reclaim_lookups(session, now, LOOKUP_LEASE, BATCH):
             invitation = await session.get(SurveyInvitation, invitation_id)
             ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
             if ticket is not None:
@@ -181,31 +185,26 @@ async def send_due_surveys(services: Services) -> None:
                            for invitation_id, ticket in orphans))
 
 
-async def _note_surveys_out(session: AsyncSession, services: Services) -> int:
-    """One batch of `send_due_surveys`' notes; how many invitations it looked at (each is
-    done with: none comes back in the next batch)."""
-    now = services.clock()
+async def _note_surveys_out(session: AsyncSession, services: Services,
+                            invitation_ids: Sequence[int]) -> None:
+    """What the outbox did with these pending invitations' DMs, noted in each."""
     expire_after = timedelta(days=services.settings.app.csat.expire_after_days)
-    found = await store.surveys_out(session, now, now - WITHDRAWN_WINDOW, BATCH)
-    for out in found:
-        if not out.recorded:
-            await _record_missing_dm(session, services, out.invitation_id)
-        elif out.sent_at is not None and out.status == InvitationStatus.VOID:
-            await store.transition(session, out.invitation_id, InvitationStatus.VOID,
-                                   sent_at=out.sent_at)
-        elif out.sent_at is not None:
-            if await store.transition(session, out.invitation_id, InvitationStatus.PENDING,
-                                      status=InvitationStatus.SENT, sent_at=out.sent_at,
-                                      expires_at=out.sent_at + expire_after):
+    dms = await store.survey_dms(session, invitation_ids)
+    for invitation_id in invitation_ids:
+        dm = dms.get(invitation_id)
+        if dm is None:
+            await _record_missing_dm(session, services, invitation_id)
+        elif dm.sent_at is not None:
+            if await store.transition(session, invitation_id, InvitationStatus.PENDING,
+                                      status=InvitationStatus.SENT, sent_at=dm.sent_at,
+                                      expires_at=dm.sent_at + expire_after):
                 count(services, InvitationStatus.SENT, "")
-        elif out.failure is not None:
-            reason = "undeliverable" if out.failure.startswith("unreachable") else "send_failed"
-            log.info("csat: invitation %s was not delivered (%s)", out.invitation_id,
-                     out.failure)
-            if await store.transition(session, out.invitation_id, InvitationStatus.PENDING,
+        elif dm.failure is not None:
+            reason = "undeliverable" if dm.failure.startswith("unreachable") else "send_failed"
+            log.info("csat: invitation %s was not delivered (%s)", invitation_id, dm.failure)
+            if await store.transition(session, invitation_id, InvitationStatus.PENDING,
                                       status=InvitationStatus.UNREACHABLE, reason=reason):
                 count(services, InvitationStatus.UNREACHABLE, reason)
-    return len(found)
 
 
 async def _record_missing_dm(session: AsyncSession, services: Services,
@@ -216,7 +215,7 @@ async def _record_missing_dm(session: AsyncSession, services: Services,
               if invitation and invitation.person_id else None)
     if invitation is None or ticket is None or person is None:
         # Nobody to send it to (cannot happen to a pending invitation, short of a row
-        # deleted by hand): it is given up, so the next batch does not find it again.
+        # deleted by hand): it is given up, not looked at again every minute.
         await store.transition(session, invitation_id, InvitationStatus.PENDING,
                                status=InvitationStatus.UNREACHABLE, reason="unknown_requester")
         return

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select, update
 
 from bot.config import QuietHours
+from bot.flows.csat import sending
 from bot.flows.csat.invitations import decide_surveys, sampled_in, send_after
 from bot.flows.csat.sending import send_due_surveys
 from bot.services import Services
@@ -276,6 +277,50 @@ async def test_a_survey_is_sent_when_the_outbox_says_and_expires_days_after(serv
     assert invitation.expires_at - invitation.sent_at == timedelta(days=7)
     assert services.metrics.registry.get_sample_value(
         "touchpoint_csat_invitations_total", {"outcome": "sent", "reason": ""}) == 1
+
+
+@pytest.mark.parametrize(("dm", "counted"), [
+    ({"status": "sent", "sent_version": 1, "sent_at": NOON}, True),  # out: it counts
+    ({"status": "claimed"}, True),                                   # going out now
+    ({}, False),                                                     # not yet: cancelled
+])
+async def test_a_survey_withdrawn_after_its_dm_went_out_still_counts_for_the_week(
+        services, clock, dm, counted):
+    ann = await person(services, "ann")
+    first = await resolved(services, "INC-1", ann)
+    [invitation_id] = await invitation_ids(services)
+    if dm:
+        await the_outbox(services, f"csat:{invitation_id}:survey", **dm)
+    clock.advance(minutes=5)
+
+    await ticket_events.reopen(services, first)
+    await resolved(services, "INC-2", ann)
+
+    assert await outcomes(services) == [
+        ("INC-1", "void", "reopened"),
+        ("INC-2", "skipped", "throttled") if counted else ("INC-2", "pending", None)]
+    # Its DM says it was withdrawn (a second version), or it is never sent.
+    [row] = await outbox_rows(services, f"csat:{invitation_id}:")
+    assert (row.version, row.status) == ((2, row.status) if counted else (1, "cancelled"))
+
+
+async def test_surveys_still_being_sent_do_not_hide_those_the_outbox_is_done_with(
+        services, clock, monkeypatch):
+    monkeypatch.setattr(sending, "BATCH", 2)  # pages of two
+    people = [await person(services, name) for name in ("ann", "bob", "cat", "dan", "eve")]
+    for n, someone in enumerate(people):
+        await resolved(services, f"INC-{n}", someone)
+    ids = await invitation_ids(services)
+    for invitation_id in ids[:3]:
+        await the_outbox(services, f"csat:{invitation_id}:survey", status="claimed")
+    for invitation_id in ids[3:]:
+        await the_outbox(services, f"csat:{invitation_id}:survey", status="sent",
+                         sent_version=1, sent_at=NOON)
+
+    await send_due_surveys(services)
+
+    assert [status for _number, status, _reason in await outcomes(services)] == [
+        "pending", "pending", "pending", "sent", "sent"]
 
 
 async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(services):

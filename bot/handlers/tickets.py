@@ -3,7 +3,7 @@ commits is passed on by `notify_ticket_change`, the one place that reacts to tic
 
 from __future__ import annotations
 
-from bot.flows.csat import survey as csat
+from bot.flows.csat.sending import survey_decided, survey_withdrawn
 from bot.flows.tickets.ingest import Inbound, Ingested
 from bot.flows.tickets.intake import TicketIntake
 from bot.services import Services
@@ -21,16 +21,16 @@ async def receive_ticket_event(services: Services, intake: TicketIntake,
 async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
     """React to a committed ticket change: count it, and survey or withdraw the survey.
 
-    The survey is decided with the change itself, before the desk gets its answer, so a desk
-    that sees 200 knows the requester was (or, under the fatigue rules, deliberately was
-    not) invited, or is being looked for on the chat platforms; the DM follows in the
-    background, and one that cannot go out yet stays pending for the every-minute
-    `csat.send_due` run.
+    The survey is decided with the change itself, before the desk gets its answer, and its
+    DM recorded in the outbox in the same transaction, so a desk that sees 200 knows the
+    requester was (or, under the fatigue rules, deliberately was not) invited, or is being
+    looked for on the chat platforms; the outbox sends the DM right after (or when the
+    person's quiet hours end), and a look-up goes on in the background.
     """
     change = ingested.change
     assert change is not None
     services.metrics.ticket_changes.labels(change.source, change.status_after).inc()
     if change.newly_resolved:
-        csat.survey_decided(services, ingested.survey)
+        survey_decided(services, ingested.survey)
     elif change.reopened:
-        csat.survey_withdrawn(services, ingested.withdrawn)
+        survey_withdrawn(services, ingested.withdrawn)

@@ -29,8 +29,7 @@ PATH = "/webhooks/tickets"
 
 
 def add_ticket_webhook(app: web.Application, services: Services) -> None:
-    intake = TicketIntake(services.sessions, services.settings.app, services.chat,
-                          SlaPolicy(services.settings.app), services.clock)
+    intake = TicketIntake(services, SlaPolicy(services.settings.app))
     sources = services.settings.app.tickets.sources
     secrets = services.settings.secrets
     document = openapi_document()

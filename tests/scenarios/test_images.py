@@ -93,7 +93,7 @@ async def test_an_image_message_is_posted_then_updated_in_place_on_both_platform
     assert headers["X-Content-Type-Options"] == "nosniff"
 
     for ref in refs.values():
-        await chat.update(ref, Message("help", {**HELP, "unknown": "chart"}, image=NEXT_WEEK))
+        await chat.edit(ref, Message("help", {**HELP, "unknown": "chart"}, image=NEXT_WEEK))
 
     [update] = slack.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (posted.channel, posted.message_id)

@@ -1,7 +1,9 @@
 """The aiohttp application: routes, the objects behind them, start-up and shut-down.
 
 `create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher,
-scheduler) and nothing happens at import time, so every test gets a fresh application.
+scheduler) and nothing happens at import time, so every test gets a fresh application. Every
+entry (Slack, Teams, the ticket webhook, the scheduler) hands what arrived to the one
+dispatcher.
 Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs and handlers
 finish within a bound, then closes the database.
 """
@@ -26,8 +28,9 @@ from bot.chat.router import Chat
 from bot.config import Settings
 from bot.flows.pulses.sender import PulseSender
 from bot.handlers import build_dispatcher
+from bot.handlers.dispatcher import Dispatcher
 from bot.metrics import Metrics
-from bot.scheduler import Scheduler, register_jobs
+from bot.scheduler import Scheduler
 from bot.services import Clock, Services
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
@@ -39,10 +42,12 @@ from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
+from storage.outage import RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 BOLT = web.AppKey("bolt", AsyncApp)
 SOCKET_MODE = web.AppKey("socket_mode", AsyncSocketModeHandler)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
@@ -108,9 +113,10 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
 
     app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)
     app[SERVICES] = services
+    app[DISPATCHER] = dispatcher
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
-    add_ticket_webhook(app, services)
+    add_ticket_webhook(app, dispatcher)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt
@@ -129,9 +135,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
             authenticated=settings.secrets.microsoft_app_id is not None))
 
     if scheduler:
-        jobs = Scheduler(services)
-        register_jobs(jobs, services)
-        app[SCHEDULER] = jobs
+        app[SCHEDULER] = Scheduler(dispatcher)
         app.on_startup.append(_start_scheduler)
         # Before the drain below: no new runs start while handlers finish.
         app.on_shutdown.append(_stop_scheduler)
@@ -224,9 +228,10 @@ async def _healthz(request: web.Request) -> web.Response:
             async with services.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:
-        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+        services.outage.failed(exc, "the health check")
         return web.json_response({"status": "unavailable", "database": "unreachable"},
-                                 status=503)
+                                 status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    services.outage.reached()
     return web.json_response({"status": "ok", "database": "ok"})
 
 

@@ -13,6 +13,7 @@ from bot.background import Background
 from bot.chat.port import ChatPort
 from bot.config import Settings
 from bot.metrics import Metrics
+from storage.outage import Outage
 
 Clock = Callable[[], datetime]
 
@@ -27,3 +28,5 @@ class Services:
     clock: Clock
     background: Background = field(default_factory=Background)
     """Work a request starts and need not wait for (see `bot.background`)."""
+    outage: Outage = field(default_factory=Outage)
+    """Whether the database was last found unreachable, so an outage is logged once."""

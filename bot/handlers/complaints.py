@@ -1,5 +1,6 @@
 """Complaints: ``/complain`` (the form), ``/complain status``, ``/complain list``, the triage
-card's buttons, the complainant's satisfaction buttons and the forms behind them."""
+card's buttons, the complainant's satisfaction buttons and the forms behind them, and the
+every-five-minutes check of what is due."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from bot.chat.message import Form
 from bot.chat.port import Origin
 from bot.flows.complaints import cards, forms, lifecycle
 from bot.flows.complaints.filing import complaint_file, complaint_open_form, rate_limited
+from bot.flows.complaints.sla import complaints_check
 from bot.flows.complaints.status import complaint_list, complaint_status
-from bot.handlers.dispatcher import Handler, Routes, Turn
+from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 from bot.services import Services
 from storage.models import Person
@@ -196,3 +198,10 @@ def register(routes: Routes) -> None:
     routes.on_button(cards.REPLY, reply_start)
     routes.on_button(cards.SATISFIED, answer)
     routes.on_button(cards.UNSATISFIED, answer)
+    routes.on_schedule("complaints.check", check, "interval", minutes=5)
+
+
+async def check(turn: ScheduledTurn) -> None:
+    """What is due now: SLA reminders and breaches, and for resolutions nobody answered, the
+    reminder half-way and the close."""
+    await complaints_check(turn.services, turn.scheduled_for)

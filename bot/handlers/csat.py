@@ -1,15 +1,14 @@
 """CSAT: the survey's score and comment buttons, its comment form, the "Reach out" and "Log as
 complaint" buttons on low-score alerts, "Send kudos" on the thank-you for praise, and the
-scheduled runs that send held-back surveys and close old ones."""
+scheduled jobs that send held-back surveys and close old ones."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from bot.flows.csat import links as csat_links
 from bot.flows.csat import survey as csat
-from bot.handlers.dispatcher import Handler, Routes, Turn
+from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, FormSubmit
 from bot.services import Services
 from storage.models import Person
@@ -42,13 +41,15 @@ def register(dispatcher: Routes) -> None:
                          (csat.ACTION_KUDOS, csat_links.send_kudos)):
         dispatcher.on_button(action, _pressed(flow))
     dispatcher.on_form(csat.FORM_COMMENT, comment_form)
+    dispatcher.on_schedule("csat.send_due", _send_due, "interval", minutes=1)
+    dispatcher.on_schedule("csat.expire", _expire, "interval", minutes=10)
 
 
-async def send_due_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """Every minute: surveys whose quiet hours are over (see `bot.scheduler.register_jobs`)."""
-    await csat.send_due(services)
+async def _send_due(turn: ScheduledTurn) -> None:
+    """Surveys whose quiet hours are over, and look-ups a dead replica left."""
+    await csat.send_due(turn.services)
 
 
-async def expire_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """Every few minutes: close surveys past their expiry."""
-    await csat.expire_due(services)
+async def _expire(turn: ScheduledTurn) -> None:
+    """Close surveys past their expiry."""
+    await csat.expire_due(turn.services)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.flows.kudos import board as kudos_board
 from bot.flows.kudos import giving as kudos
 from bot.flows.kudos import rewards as kudos_rewards
-from bot.handlers.dispatcher import EventTurn, Routes, Turn
+from bot.handlers.routes import EventTurn, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
 
 

@@ -165,11 +165,10 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
 async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
     clock.now = kit.MONDAY_9AM + timedelta(minutes=40)
-    replicas = [Scheduler(bot.services), Scheduler(bot.services)]
+    replicas = [Scheduler(bot.dispatcher), Scheduler(bot.dispatcher)]
 
     outcomes = await asyncio.gather(*(
-        replica._claimed_run("complaints.check", complaints_check, clock.now)
-        for replica in replicas))
+        replica._claimed_run("complaints.check", clock.now) for replica in replicas))
 
     assert sorted(outcomes) == [OK, SKIPPED]
     assert len(_thread_replies(slack, complaint)) == 1

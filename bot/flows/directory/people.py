@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from bot.chat.port import ChatPort, Platform, Profile, Roster
 from bot.config import AppConfig, PeopleSelector, Role
+from storage.directory import find_by_platform_id
 from storage.models import Person
 from storage.types import utcnow
 
@@ -170,13 +171,6 @@ def _departed(entry: Entry, platform: Platform) -> tuple[Entry, str] | None:
     if _platform_id(entry, "teams" if platform == "slack" else "slack"):
         return entry._replace(**{_id_field(platform): None}), "updated"
     return entry._replace(active=False), "deactivated"
-
-
-async def find_by_platform_id(session: AsyncSession, platform: Platform,
-                              user_id: str) -> Person | None:
-    column = getattr(Person, _id_field(platform))
-    result = await session.exec(select(Person).where(column == _key(platform, user_id)))
-    return result.first()
 
 
 async def find_by_email(session: AsyncSession, email: str) -> Person | None:

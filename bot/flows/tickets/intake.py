@@ -11,7 +11,6 @@ that fails fails for every caller in it, and none of it is written.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,8 +21,6 @@ from bot.chat.port import ChatPort
 from bot.config import AppConfig
 from bot.flows.tickets.ingest import Inbound, Ingested, ingest_ticket_events
 from bot.flows.tickets.sla import SlaPolicy
-
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 
@@ -55,8 +52,7 @@ class TicketIntake:
                     self._sessions, self._app, self._chat, self._sla,
                     [inbound for inbound, _future in batch], surveys_at=self._clock)
             except Exception as exc:
-                log.warning("a batch of %d ticket event(s) failed: %s", len(batch),
-                            type(exc).__name__)
+                # Raised to each caller, whose turn logs it (an outage once, not per batch).
                 for _inbound, future in batch:
                     if not future.done():  # its request may have gone away meanwhile
                         future.set_exception(exc)

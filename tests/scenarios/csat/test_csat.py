@@ -13,7 +13,6 @@ import pytest
 from bot.emulators.requests import SlackSender
 from bot.flows.csat.invitations import decide_surveys, sampled_in, withdraw_surveys
 from bot.flows.csat.survey import expire_due, send_due
-from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket
 from tests import ticket_events
@@ -255,12 +254,12 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
                        reason="quiet_hours") == 1
 
     clock.now = invitation.send_after.replace(minute=0) - clock.now.resolution
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
     assert slack.calls_to("chat.postMessage") == []
 
     clock.advance(minutes=1)
-    await send_due_on_schedule(bot.services, clock.now)
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
+    await bot.run_job("csat.send_due", clock.now)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NEWYORK"
@@ -283,7 +282,7 @@ async def test_surveys_held_overnight_go_out_side_by_side_in_the_morning(bot, sl
     # 08:00 in New York, and Slack is slow to answer: the DMs are in flight together.
     clock.now = clock.now.replace(hour=13, minute=0)
     slow_slack = slack.hold("chat.postMessage")
-    run = asyncio.create_task(send_due_on_schedule(bot.services, clock.now))
+    run = asyncio.create_task(bot.run_job("csat.send_due", clock.now))
     posts = await slack.wait_for("chat.postMessage", len(people))
     slow_slack.set()
     await run
@@ -303,12 +302,12 @@ async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_schedule
         await session.commit()
     assert [i.status for i in await kit.invitations()] == ["lookup"]
 
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
     assert slack.calls_to("users.lookupByEmail") == []  # its claim still stands
 
     clock.advance(minutes=11)
-    await send_due_on_schedule(bot.services, clock.now)
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
+    await bot.run_job("csat.send_due", clock.now)
     await bot.services.background.drain()
 
     [post] = slack.calls_to("chat.postMessage")
@@ -341,11 +340,11 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
                                                                clock):
     await kit.resolve(await kit.ticket())
     clock.advance(days=6)
-    await expire_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.expire", clock.now)
     assert slack.calls_to("chat.update") == []
 
     clock.advance(days=1, seconds=1)
-    await expire_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.expire", clock.now)
     await expire_due(bot.services)
 
     [update] = slack.calls_to("chat.update")

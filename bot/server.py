@@ -42,7 +42,7 @@ from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
-from storage.outage import RETRY_AFTER_S
+from storage.outage import RETRY_AFTER_S, Outage
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     """The application; `scheduler=False` leaves out the scheduler and its jobs, and the pulse
     sender too unless `pulse_sender` says otherwise."""
     metrics = Metrics()
+    outage = Outage()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
     platforms: list[PlatformChat] = []
@@ -104,10 +105,10 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         platforms.append(slack_chat)
     teams_adapter = None
     if settings.secrets.teams_enabled:
-        teams_adapter = build_adapter(settings, metrics)
+        teams_adapter = build_adapter(settings, metrics, outage)
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics))
     services = Services(settings=settings, engine=engine, sessions=sessions,
-                        chat=Chat(*platforms), metrics=metrics, clock=clock)
+                        chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage)
     metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 

@@ -48,8 +48,9 @@ class Outage:
         if self._since is None:
             self._since = time.monotonic()
             detail = str(error).splitlines()[0] if str(error) else "no detail"
-            log.warning("database unreachable (%s in %s: %s); answering 503 until it is back",
-                        type(error).__name__, where, detail)
+            log.warning("database unreachable (%s in %s: %s); what needs it fails (503, or an "
+                        "apology in chat) until it answers again", type(error).__name__, where,
+                        detail)
 
     def reached(self) -> None:
         """The database answered."""

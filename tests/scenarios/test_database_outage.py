@@ -2,11 +2,12 @@
 PostgreSQL (its database dropped): the ticket webhook and /healthz answer 503 with
 Retry-After, never 500; the outage is logged once however many requests fail, with no
 traceback; and once the database is back, the next requests are served and the recovery is
-logged once too.
+logged once too. Chat gets its kind apology meanwhile, and adds nothing to the log.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from bot.emulators.tickets import TicketSender
 from storage.outage import RETRY_AFTER_S
 from tests.conftest import _admin_execute
+from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
 from tests.scenarios.test_ticket_webhook import SECRET, all_tickets, event
 
 REQUESTS_DURING_OUTAGE = 3
@@ -30,12 +32,13 @@ def bot_options() -> dict:
 
 
 @pytest.fixture
-def settings(make_settings, database_url, tmp_path):
+def settings(make_settings, database_url, tmp_path, connector):
     env = {"TOUCHPOINT_WEBHOOK_SECRET": SECRET}
     if database_url.startswith("sqlite"):
         # A file in a directory that does not exist yet: SQLite cannot open it.
         env["DATABASE_URL"] = f"sqlite:///{_sqlite_file(tmp_path)}"
-    return make_settings(env=env)
+    return make_settings(config=lambda raw: raw.update(teams={"service_url": connector.url}),
+                         env=env)
 
 
 def _sqlite_file(tmp_path: Path) -> Path:
@@ -107,3 +110,25 @@ async def test_an_outage_is_503_with_retry_after_logged_once_until_the_database_
     assert [r.getMessage().split(" after ")[0] for r in recovery_log
             if r.name == "storage.outage"] == ["database reachable again"]
     assert "INC-9" in {ticket.external_id for ticket in await all_tickets(bot)}
+
+
+async def test_chat_in_an_outage_is_apologised_to_and_logged_once(
+        bot, database_url, slack, slack_sender, connector, caplog):
+    seed_erin(connector)
+    await _stop(database_url)
+
+    with caplog.at_level(logging.INFO):
+        teams = [await post(bot.url, message(connector, "help")) for _ in range(2)]
+        slack_replies = [await slack_sender.command("/touchpoint", "help") for _ in range(2)]
+        apologies = await connector.wait_for("reply", 2)
+        slack_apologies = await slack.wait_for_response(2)
+
+    # Teams and Slack take the request (Slack must always have its 2xx)...
+    assert [status for status, _ in teams] == [201, 201]
+    assert [reply.status for reply in slack_replies] == [200, 200]
+    # ...and the person is told something went wrong, in kind words.
+    assert all("went wrong" in json.dumps(card_of(sent)) for sent in apologies)
+    assert all("went wrong" in json.dumps(posted.body) for posted in slack_apologies)
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.getMessage().startswith("database unreachable (OperationalError in a teams")
+    assert [r for r in caplog.records if r.exc_info] == []

@@ -128,6 +128,8 @@ class TouchpointBot(ActivityHandler):
             return
         account = activity.from_property
         user_id = teams_user_id(account) if account and account.role != "bot" else None
+        # The roster is asked before any write session opens: no lock is held across a
+        # network call.
         if account and user_id and not await self._knows(user_id):
             profile = await self._member_profile(turn_context, account)
             if profile is not None:

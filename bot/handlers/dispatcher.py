@@ -220,7 +220,11 @@ class Dispatcher(Routes):
         try:
             async with lane, self.services.sessions() as session:
                 yield session
-                await session.commit()
+                # A session the handler never used (a batch job's, a ticket event's: their
+                # work has sessions of its own) has nothing to commit, and skipping it spares
+                # a trip through SQLAlchemy's greenlet bridge on every such turn.
+                if session.in_transaction():
+                    await session.commit()
         finally:
             self.services.metrics.handler_seconds.labels(name).observe(
                 time.perf_counter() - started)

@@ -92,8 +92,12 @@ def _stored(database_url: str) -> tuple[int, int, int]:
     try:
         with engine.connect() as connection:
             return tuple(connection.execute(text(
-                "SELECT count(*), count(DISTINCT number), "
-                "sum(CASE WHEN dm_ref IS NOT NULL THEN 1 ELSE 0 END) FROM complaint")).one())
+                # Out: the receipt and the (Slack) triage card, sent by the outbox.
+                "SELECT count(*), count(DISTINCT number), sum(CASE WHEN ("
+                " SELECT count(*) FROM outbox_message o WHERE o.status = 'sent' AND o.key IN ("
+                "  'complaint:' || CAST(c.id AS TEXT) || '\\:receipt',"
+                "  'complaint:' || CAST(c.id AS TEXT) || '\\:triage')) = 2"
+                " THEN 1 ELSE 0 END) FROM complaint c")).one())
     finally:
         engine.dispose()
 

@@ -74,5 +74,14 @@ class Metrics:
             "answers (kind answer, status answered), as last counted by this replica.",
             ["kind", "status"], registry=self.registry)
 
+        self.outbox_results = Counter(
+            "touchpoint_outbox_results", "Outbox rows this replica finished or put back, by "
+            "purpose (the key's first segment) and status (sent, failed, retried).",
+            ["purpose", "status"], registry=self.registry)
+        self.outbox_waiting = Gauge(
+            "touchpoint_outbox_waiting", "Outbox rows not sent yet (pending or being sent), by "
+            "platform and lane (interactive, bulk), as last counted by this replica.",
+            ["platform", "lane"], registry=self.registry)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,11 +1,11 @@
 """The aiohttp application: routes, the objects behind them, start-up and shut-down.
 
 `create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher,
-scheduler) and nothing happens at import time, so every test gets a fresh application. Every
-entry (Slack, Teams, the ticket webhook, the scheduler) hands what arrived to the one
-dispatcher.
-Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs and handlers
-finish within a bound, then closes the database.
+scheduler, outbox sender) and nothing happens at import time, so every test gets a fresh
+application. Every entry (Slack, Teams, the ticket webhook, the scheduler) hands what arrived
+to the one dispatcher. Shut-down stops the scheduler and taking requests, lets in-flight
+scheduled runs and handlers finish within a bound, stops the outbox sender, then closes the
+database.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from sqlalchemy import text
 
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
+from bot.chat.sender import OutboxSender
 from bot.config import Settings
-from bot.flows.pulses.sender import PulseSender
 from bot.handlers import build_dispatcher
 from bot.handlers.dispatcher import Dispatcher
 from bot.metrics import Metrics
@@ -40,6 +40,7 @@ from bot.teams.adapter import build_adapter
 from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
+from bot.web.images import ImageLinks, add_image_route
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 from storage.outage import RETRY_AFTER_S, Outage
@@ -55,8 +56,8 @@ HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
 LATE_DRAIN_TIMEOUT_S = 5.0
 SCHEDULER_STOP_TIMEOUT_S = 10.0
-PULSE_SENDER = web.AppKey("pulse_sender", PulseSender)
-PULSE_SENDER_STOP_TIMEOUT_S = 10.0
+OUTBOX_SENDER = web.AppKey("outbox_sender", OutboxSender)
+OUTBOX_SENDER_STOP_TIMEOUT_S = 10.0
 
 
 def _system_clock() -> datetime:
@@ -88,9 +89,9 @@ async def _measure(request: web.Request,
 
 
 def create_app(settings: Settings, *, clock: Clock = _system_clock,
-               scheduler: bool = True, pulse_sender: bool | None = None) -> web.Application:
-    """The application; `scheduler=False` leaves out the scheduler and its jobs, and the pulse
-    sender too unless `pulse_sender` says otherwise."""
+               scheduler: bool = True, outbox_sender: bool = True) -> web.Application:
+    """The application; `scheduler=False` leaves out the scheduler and its jobs, and
+    `outbox_sender=False` the sender of the outbox (nothing recorded there is sent)."""
     metrics = Metrics()
     outage = Outage()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
@@ -104,9 +105,11 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         slack_chat = SlackChat(slack_client, metrics)
         platforms.append(slack_chat)
     teams_adapter = None
+    image_links = ImageLinks(sessions, settings.secrets, clock)
     if settings.secrets.teams_enabled:
         teams_adapter = build_adapter(settings, metrics, outage)
-        platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics))
+        platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
+                                   links=image_links))
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage)
     metrics.background_tasks.set_function(lambda: services.background.running)
@@ -118,6 +121,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     add_ticket_webhook(app, dispatcher)
+    add_image_route(app, image_links)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt
@@ -141,10 +145,11 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         # Before the drain below: no new runs start while handlers finish.
         app.on_shutdown.append(_stop_scheduler)
 
-    if scheduler if pulse_sender is None else pulse_sender:
-        app[PULSE_SENDER] = PulseSender(services)
-        app.on_startup.append(_start_pulse_sender)
-        app.on_shutdown.append(_stop_pulse_sender)
+    if outbox_sender:
+        # Stopped after the drain below: what the last handlers record is still sent, or
+        # left pending for the next start (or another replica) if it is not claimed in time.
+        app[OUTBOX_SENDER] = OutboxSender(services)
+        app.on_startup.append(_start_outbox_sender)
 
     async def drain(_app: web.Application) -> None:
         started = time.monotonic()
@@ -162,6 +167,8 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         await engine.dispose()
 
     app.on_shutdown.append(drain)
+    if outbox_sender:
+        app.on_shutdown.append(_stop_outbox_sender)
     app.on_cleanup.append(drain_late_background)
     if slack_chat is not None:
         app.on_startup.insert(0, lambda _app: slack_chat.open())
@@ -170,12 +177,12 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     return app
 
 
-async def _start_pulse_sender(app: web.Application) -> None:
-    app[PULSE_SENDER].start()
+async def _start_outbox_sender(app: web.Application) -> None:
+    app[OUTBOX_SENDER].start()
 
 
-async def _stop_pulse_sender(app: web.Application) -> None:
-    await app[PULSE_SENDER].stop(PULSE_SENDER_STOP_TIMEOUT_S)
+async def _stop_outbox_sender(app: web.Application) -> None:
+    await app[OUTBOX_SENDER].stop(OUTBOX_SENDER_STOP_TIMEOUT_S)
 
 
 async def _start_scheduler(app: web.Application) -> None:

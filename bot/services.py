@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.background import Background
+from bot.chat.outbox import Outbox
 from bot.chat.port import ChatPort
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -30,3 +31,9 @@ class Services:
     """Work a request starts and need not wait for (see `bot.background`)."""
     outage: Outage = field(default_factory=Outage)
     """Whether the database was last found unreachable, so an outage is logged once."""
+    outbox: Outbox = field(init=False)
+    """Where flows record the messages they send (see `bot.chat.outbox`)."""
+
+    def __post_init__(self) -> None:
+        # The clock looked up at each use: a test may give the services another.
+        self.outbox = Outbox(self.chat, lambda: self.clock())

@@ -1,7 +1,8 @@
 """Complaint statistics for the digest, computed in SQL: opened, resolved, open backlog,
 median and 90th percentile business time to acknowledge and to resolve, and SLA met %, for
 the complaints filed in a window, overall or by category, service, impact, week or month;
-and repeat complainants, counted without naming anyone who asked to stay anonymous.
+and repeat complainants, counted without naming anyone who asked to stay anonymous; and the
+log itself, row by row, for the CSV export.
 
 Percentiles are nearest-rank (the smallest value with at least p of the values at or below
 it): ``percentile_disc`` on PostgreSQL, the same rank picked from an ordered window on SQLite,
@@ -10,12 +11,14 @@ so both databases give identical answers. Weeks start on Monday and periods are 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal_column
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -158,6 +161,26 @@ async def repeat_complainants(session: AsyncSession, since: datetime, until: dat
         .having(func.count() >= min_complaints)
         .order_by(func.count().desc(), col(Person.display_name)))).all()
     return RepeatComplainants(people=people, named=[(name, count) for name, count in named])
+
+
+async def log_rows(session: AsyncSession, since: datetime, until: datetime | None
+                   ) -> AsyncIterator[tuple[Complaint, str | None, str | None]]:
+    """(complaint, complainant's name, owner's name) for each complaint filed from `since`
+    (until `until`), oldest first, streamed in batches. The complainant's name of an anonymous
+    complaint is None: it never leaves the database."""
+    complainant, owner = aliased(Person), aliased(Person)
+    name = case((col(Complaint.anonymous).is_(True), None), else_=complainant.display_name)
+    statement = (
+        select(Complaint, name, owner.display_name)
+        .join(complainant, col(Complaint.complainant_id) == complainant.id)
+        .join(owner, col(Complaint.owner_id) == owner.id, isouter=True)
+        .where(col(Complaint.created_at) >= since)
+        .order_by(col(Complaint.created_at), col(Complaint.id)))
+    if until is not None:
+        statement = statement.where(col(Complaint.created_at) < until)
+    result = await session.stream(statement.execution_options(yield_per=500))
+    async for row in result:
+        yield row[0], row[1], row[2]
 
 
 def _int(value: Any) -> int | None:

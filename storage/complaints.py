@@ -12,11 +12,11 @@ medians and percentiles are computed in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
     Index,
     String,
@@ -31,11 +31,14 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.once import dialect_insert
+from storage.models import AuditEvent, Person
+from storage.once import dialect_insert, insert_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 NUMBER_PREFIX = "CMP"
 SATISFACTION_REMINDER = "satisfaction_reminder"
+SUBJECT = "complaint"
+"""The audit trail's subject type of a complaint (its subject id is the number)."""
 
 
 class Status:
@@ -94,11 +97,6 @@ class Complaint(SQLModel, table=True):
     root_cause: str | None = Field(default=None, max_length=100)
     satisfied: bool | None = Field(default=None)
     reopen_count: int = Field(default=0)
-    dm_ref: str | None = Field(default=None, max_length=500,
-                               description="MessageRef JSON of the complainant's DM thread")
-    triage_refs: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False),
-        description="MessageRefs of the triage cards, one per platform")
 
 
 class ComplaintAlert(SQLModel, table=True):
@@ -148,6 +146,52 @@ async def insert_complaint(session: AsyncSession, complaint: Complaint) -> int |
                  .on_conflict_do_nothing(index_elements=[Complaint.submission_key])
                  .returning(Complaint.id))
     return (await session.exec(statement)).scalar_one_or_none()
+
+
+async def by_number(session: AsyncSession, number: str, *, lock: bool = False
+                    ) -> Complaint | None:
+    """The complaint with this tracking number (as typed: any case, spaces around); with
+    `lock`, its row is locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+    transactions are serial)."""
+    statement = select(Complaint).where(col(Complaint.number) == number.strip().upper())
+    if lock:
+        statement = statement.with_for_update()
+    return (await session.exec(statement)).first()
+
+
+@dataclass
+class Parties:
+    """The people a complaint's messages are about and go to."""
+
+    complainant: Person
+    owner: Person | None
+
+
+async def parties(session: AsyncSession, complaint: Complaint) -> Parties:
+    complainant = await session.get(Person, complaint.complainant_id)
+    assert complainant is not None
+    owner = await session.get(Person, complaint.owner_id) if complaint.owner_id else None
+    return Parties(complainant, owner)
+
+
+async def people_with_roles(session: AsyncSession, roles: Iterable[str]) -> list[Person]:
+    """Active people with any of `roles`, by name (IT staff to assign, leads to escalate to)."""
+    return list((await session.exec(
+        select(Person).where(col(Person.role).in_(list(roles)), col(Person.active).is_(True))
+        .order_by(col(Person.display_name)))).all())
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def history(session: AsyncSession, number: str) -> list[tuple[AuditEvent, Person | None]]:
+    """The complaint's audit trail, oldest first, each event with the person who acted (None
+    for the complaint clock, and for an anonymous complainant's own steps)."""
+    return list((await session.exec(
+        select(AuditEvent, Person).join(Person, isouter=True)
+        .where(col(AuditEvent.subject_type) == SUBJECT, col(AuditEvent.subject_id) == number)
+        .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id)))).all())
 
 
 async def filed_since(session: AsyncSession, complainant_id: int, since: datetime) -> int:
@@ -207,6 +251,26 @@ async def due_alerts(session: AsyncSession, now: datetime) -> list[tuple[Complai
             .order_by(col(deadline)))).all()
         found.extend((row, stage) for row in rows)
     return found
+
+
+async def claim_alert(session: AsyncSession, complaint_id: int, kind: str, at: datetime
+                      ) -> bool:
+    """Claim an alert (or reminder) about a complaint for sending; False when it was claimed
+    before (by an earlier run or another replica)."""
+    return await insert_once(session, ComplaintAlert, complaint_id=complaint_id, kind=kind,
+                             sent_at=at)
+
+
+async def close_if_resolved(session: AsyncSession, complaint: Complaint, at: datetime) -> bool:
+    """Close a complaint that is still resolved (its complainant did not answer meanwhile);
+    whether this call closed it (`complaint` then shows it closed)."""
+    assert complaint.id is not None
+    if not await update_if(session, Complaint, complaint.id,
+                           col(Complaint.status) == Status.RESOLVED,
+                           status=Status.CLOSED, closed_at=at):
+        return False
+    await session.refresh(complaint)
+    return True
 
 
 def satisfaction_reminder_kind(complaint: Complaint) -> str:

@@ -16,12 +16,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, func
+from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.once import insert_once
+from storage.once import insert_once, update_if
 from storage.types import UTCDateTime, utcnow
 
 MAX_STORY = 1000
@@ -75,30 +75,18 @@ class KudosRecipient(SQLModel, table=True):
     given_on: date = Field(description="the giver's local date")
 
 
-class KudosWallPost(SQLModel, table=True):
-    """A voucher's post on the kudos wall (one per platform the wall is on)."""
-
-    __tablename__ = "kudos_wall_post"
-    __table_args__ = (UniqueConstraint("platform", "channel", "message_id",
-                                       name="uq_kudos_wall_post"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    voucher_id: int = Field(foreign_key="kudos_voucher.id", index=True)
-    platform: str = Field(max_length=8)
-    channel: str = Field(max_length=300)
-    message_id: str = Field(max_length=100)
-
-
 class KudosReaction(SQLModel, table=True):
-    """One person's reaction (an emoji, a Teams like) to a wall post, counted for the stories
-    people liked most; a reaction is stored once however often it is reported."""
+    """One person's reaction (an emoji, a Teams like) to a voucher's wall post, counted for
+    the stories people liked most; a reaction is stored once however often it is reported.
+    (Platform user ids never collide between Slack and Teams, so one row per voucher holds
+    the reactions to its posts on both.)"""
 
     __tablename__ = "kudos_reaction"
-    __table_args__ = (UniqueConstraint("post_id", "user_id", "reaction",
+    __table_args__ = (UniqueConstraint("voucher_id", "user_id", "reaction",
                                        name="uq_kudos_reaction"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    post_id: int = Field(foreign_key="kudos_wall_post.id", index=True)
+    voucher_id: int = Field(foreign_key="kudos_voucher.id", index=True)
     user_id: str = Field(max_length=64, description="the platform's user id")
     reaction: str = Field(max_length=100)
 
@@ -131,8 +119,6 @@ class KudosRedemption(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fulfilled_by: int | None = Field(default=None, foreign_key="person.id")
     fulfilled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    card_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                                 description="MessageRef JSON of the approval cards")
 
 
 class KudosRewardStock(SQLModel, table=True):
@@ -154,28 +140,45 @@ def voucher_id_of(code: str) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) < 10 else None
 
 
-async def wall_post_at(session: AsyncSession, platform: str, channel: str,
-                       message_id: str) -> KudosWallPost | None:
-    found = await session.exec(select(KudosWallPost).where(
-        KudosWallPost.platform == platform, KudosWallPost.channel == channel,
-        KudosWallPost.message_id == message_id))
-    return found.first()
+async def store_voucher(session: AsyncSession, voucher: KudosVoucher, person_ids: list[int],
+                        given_on: date) -> None:
+    """Write a voucher, a recipient row and a ledger entry of its points for each person, in
+    a savepoint: when the same voucher was stored meanwhile (one per giver, recipient and
+    day), none of it is written, the IntegrityError is raised and the rest of the caller's
+    transaction stands."""
+    async with session.begin_nested():
+        session.add(voucher)
+        await session.flush()
+        for person_id in person_ids:
+            session.add(KudosRecipient(voucher_id=voucher.id, person_id=person_id,
+                                       giver_id=voucher.giver_id, given_on=given_on))
+            add_entry(session, person_id, Entry.GIVE, voucher.points, voucher_id=voucher.id)
 
 
-async def wall_posts(session: AsyncSession, voucher_id: int) -> list[KudosWallPost]:
-    found = await session.exec(select(KudosWallPost).where(
-        KudosWallPost.voucher_id == voucher_id).order_by(col(KudosWallPost.id)))
+async def mark_revoked(session: AsyncSession, voucher_id: int, *, at: datetime,
+                       by: int | None, reason: str) -> bool:
+    """Revoke a voucher; False when it was revoked already (by someone else meanwhile)."""
+    return await update_if(session, KudosVoucher, voucher_id,
+                           col(KudosVoucher.revoked_at).is_(None),
+                           revoked_at=at, revoked_by=by, revoke_reason=reason[:500])
+
+
+async def recipients_of(session: AsyncSession, voucher_id: int) -> list[Person]:
+    found = await session.exec(
+        select(Person).join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
+        .where(KudosRecipient.voucher_id == voucher_id).order_by(col(Person.id)))
     return list(found.all())
 
 
-async def react(session: AsyncSession, post_id: int, user_id: str, reaction: str,
+async def react(session: AsyncSession, voucher_id: int, user_id: str, reaction: str,
                 added: bool) -> None:
+    """Count (`added`) or take back one person's reaction to a voucher's wall post."""
     if added:
-        await insert_once(session, KudosReaction, post_id=post_id, user_id=user_id,
+        await insert_once(session, KudosReaction, voucher_id=voucher_id, user_id=user_id,
                           reaction=reaction[:100])
         return
     await session.exec(delete(KudosReaction).where(
-        col(KudosReaction.post_id) == post_id, col(KudosReaction.user_id) == user_id,
+        col(KudosReaction.voucher_id) == voucher_id, col(KudosReaction.user_id) == user_id,
         col(KudosReaction.reaction) == reaction[:100]))
 
 
@@ -222,12 +225,9 @@ async def claimed(session: AsyncSession, key: str) -> int:
 async def move_status(session: AsyncSession, redemption_id: int, expected: Status,
                       new: Status, **changes: Any) -> bool:
     """Move a redemption from `expected` to `new`; False when someone else moved it first."""
-    result = await session.exec(
-        update(KudosRedemption)
-        .where(col(KudosRedemption.id) == redemption_id,
-               col(KudosRedemption.status) == expected.value)
-        .values(status=new.value, **changes))
-    return result.rowcount == 1
+    return await update_if(session, KudosRedemption, redemption_id,
+                           col(KudosRedemption.status) == expected.value,
+                           status=new.value, **changes)
 
 
 async def given_since(session: AsyncSession, giver_id: int, since: datetime) -> int:

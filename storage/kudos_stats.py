@@ -22,7 +22,6 @@ from storage.kudos import (
     KudosReaction,
     KudosRecipient,
     KudosVoucher,
-    KudosWallPost,
     voucher_code,
 )
 from storage.models import Person
@@ -120,8 +119,7 @@ async def received_by_segment(session: AsyncSession, segment: str, since: dateti
 def _reactions() -> Any:
     """How many reactions a voucher's wall posts have, for each voucher of the outer query."""
     return (select(func.count(KudosReaction.id))
-            .join(KudosWallPost, col(KudosWallPost.id) == KudosReaction.post_id)
-            .where(col(KudosWallPost.voucher_id) == KudosVoucher.id)
+            .where(col(KudosReaction.voucher_id) == KudosVoucher.id)
             .correlate(KudosVoucher).scalar_subquery())
 
 

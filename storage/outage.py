@@ -56,6 +56,6 @@ class Outage:
         """The database answered."""
         if self._since is None:
             return
-        log.info("database reachable again after %.0fs; %d request(s) failed meanwhile",
+        log.info("database reachable again after %.0fs; %d failure(s) meanwhile",
                     time.monotonic() - self._since, self._failures)
         self._since, self._failures = None, 0

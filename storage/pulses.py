@@ -1,5 +1,6 @@
-"""NPS pulse tables: campaigns, the delivery outbox, answers and opt-outs, with the queries
-(claims and aggregates, computed in SQL) that work on them.
+"""NPS pulse tables: campaigns, deliveries (the schedule), answers, replies and opt-outs, with
+the queries on campaigns, answers, replies and opt-outs. Deliveries' queries are
+storage.pulse_deliveries', the results' aggregates storage.pulse_stats'.
 
 Closing the loop. For an anonymous answer with a comment, `reply_route` holds the respondent's
 person id sealed (encrypted and authenticated) with TOUCHPOINT_SEAL_KEY, which lives in the
@@ -21,29 +22,23 @@ administers the server itself, which only batching answers would remove.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    Column,
-    Index,
-    UniqueConstraint,
-    case,
-    func,
-    literal,
-    or_,
-)
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.once import dialect_insert, update_if
+from storage.models import Person
+from storage.once import insert_once, update_if
 from storage.types import UTCDateTime, utcnow
 
-# Delivery states: waiting for its time, taken by a sender (until its lease ends), done.
-PENDING, CLAIMED, SENT, FAILED, SKIPPED = "pending", "claimed", "sent", "failed", "skipped"
+# Delivery states: waiting for its time, handed to the outbox (whose row says the rest), or
+# done without it (skipped, or failed: the person left). "sent" and "claimed" are the outbox's
+# words, read through it (storage.pulse_deliveries.counts); "sent" is also what a delivery made
+# before the outbox kept.
+PENDING, QUEUED, SKIPPED, FAILED = "pending", "queued", "skipped", "failed"
+CLAIMED, SENT, CANCELLED = "claimed", "sent", "cancelled"
 INVITE = "invite"
 # Campaign states.
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
@@ -74,14 +69,13 @@ class PulseCampaign(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    results_claimed_at: datetime | None = Field(
+    results_posted_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime,
-        description="a replica took the results card to post; a lease")
-    results_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+        description="the results card was handed to the outbox")
 
 
 class PulseDelivery(SQLModel, table=True):
-    """The outbox: one message (invite or reminder) to one person for one campaign."""
+    """The schedule of one message (invite or reminder) to one person for one campaign."""
 
     __tablename__ = "pulse_delivery"
     __table_args__ = (
@@ -96,10 +90,6 @@ class PulseDelivery(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(default=PENDING, max_length=16)
     reason: str | None = Field(default=None, max_length=100)
-    attempts: int = 0
-    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    message_ref: str | None = Field(default=None, max_length=500)
     answered: bool = Field(default=False, description="on the invite: this person answered")
 
 
@@ -150,173 +140,98 @@ class PulseOptOut(SQLModel, table=True):
     opted_out_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-# --------------------------------------------------------------------------- outbox
+# --------------------------------------------------------------------------- campaigns
 
 
-async def campaigns_where(session: AsyncSession, *conditions: Any) -> list[int]:
-    """The ids of the campaigns that meet `conditions` (column expressions)."""
-    ids = (await session.exec(select(PulseCampaign.id).where(*conditions))).all()
+async def _campaigns_where(session: AsyncSession, *conditions: Any) -> list[int]:
+    ids = (await session.exec(select(PulseCampaign.id).where(*conditions)
+                              .order_by(col(PulseCampaign.id)))).all()
     return [campaign_id for campaign_id in ids if campaign_id is not None]
 
 
-async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Insert outbox rows, leaving out any already there; returns how many were added."""
-    if not rows:
-        return 0
-    insert = dialect_insert(session)
-    result = await session.exec(insert(PulseDelivery).values(rows).on_conflict_do_nothing()
-                                .execution_options(preserve_rowcount=True))
-    return result.rowcount
+def _to_open(now: datetime) -> tuple[Any, ...]:
+    return (col(PulseCampaign.status) == SCHEDULED, col(PulseCampaign.opens_at) <= now)
 
 
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    campaign_id: int
-    person_id: int
-    kind: str
-    attempts: int
-    claimed_until: datetime
+def _to_close(now: datetime) -> tuple[Any, ...]:
+    return (col(PulseCampaign.status) == OPEN, col(PulseCampaign.closes_at) <= now)
 
 
-async def claim_due(session: AsyncSession, now: datetime, lease: timedelta,
-                    limit: int) -> list[Claimed]:
-    """Take up to `limit` deliveries that are due, pending or with a lapsed lease.
-
-    On PostgreSQL the rows are locked with SKIP LOCKED, so replicas claiming at once take
-    different rows; SQLite's write lock (BEGIN IMMEDIATE) makes the claim exclusive there.
-    The caller commits at once, so the claim is durable before anything is sent.
-    """
-    due = (select(PulseDelivery.id)
-           .where(col(PulseDelivery.due_at) <= now,
-                  or_(col(PulseDelivery.status) == PENDING,
-                      (col(PulseDelivery.status) == CLAIMED)
-                      & (col(PulseDelivery.claimed_until) < now)))
-           .order_by(col(PulseDelivery.due_at), col(PulseDelivery.id))
-           .limit(limit)
-           .with_for_update(skip_locked=True))
-    rows = (await session.exec(
-        update(PulseDelivery)
-        .where(col(PulseDelivery.id).in_(due.scalar_subquery()))
-        .values(status=CLAIMED, claimed_until=now + lease,
-                attempts=col(PulseDelivery.attempts) + 1)
-        .returning(col(PulseDelivery.id), col(PulseDelivery.campaign_id),
-                   col(PulseDelivery.person_id), col(PulseDelivery.kind),
-                   col(PulseDelivery.attempts), col(PulseDelivery.claimed_until)))).all()
-    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+_RESULTS_DUE = (col(PulseCampaign.status) == CLOSED, col(PulseCampaign.results_posted_at).is_(None))
 
 
-async def finish(session: AsyncSession, delivery_id: int, status: str, *,
-                 reason: str | None = None, message_ref: str | None = None,
-                 now: datetime | None = None) -> bool:
-    """Record how a claimed delivery ended; False if it was not claimed any more."""
-    values: dict[str, Any] = {"status": status, "reason": reason, "claimed_until": None}
-    if message_ref is not None:
-        values.update(message_ref=message_ref, sent_at=now)
-    return await update_if(session, PulseDelivery, delivery_id,
-                           col(PulseDelivery.status) == CLAIMED, **values)
+async def campaigns_to_open(session: AsyncSession, now: datetime) -> list[int]:
+    return await _campaigns_where(session, *_to_open(now))
 
 
-async def retry_later(session: AsyncSession, delivery_id: int, due_at: datetime,
-                      reason: str) -> None:
-    await session.exec(
-        update(PulseDelivery)
-        .where(col(PulseDelivery.id) == delivery_id, col(PulseDelivery.status) == CLAIMED)
-        .values(status=PENDING, due_at=due_at, reason=reason, claimed_until=None))
+async def take_opening(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """Mark the campaign open if it still waits to; True for the one caller that did (the
+    claim that makes one replica open it)."""
+    return await update_if(session, PulseCampaign, campaign_id, *_to_open(now), status=OPEN)
 
 
-async def outbox_counts(session: AsyncSession,
-                        campaign_id: int | None = None) -> dict[tuple[str, str], int]:
-    """Deliveries by (kind family, status): ``("invite", "sent") -> 4200``."""
-    family = case((col(PulseDelivery.kind) == INVITE, literal(INVITE)),
-                  else_=literal("reminder"))
-    query = select(family, PulseDelivery.status, func.count()).group_by(
-        family, col(PulseDelivery.status))
-    if campaign_id is not None:
-        query = query.where(col(PulseDelivery.campaign_id) == campaign_id)
-    return {(kind, status): n for kind, status, n in (await session.exec(query)).all()}
+async def campaigns_to_close(session: AsyncSession, now: datetime) -> list[int]:
+    return await _campaigns_where(session, *_to_close(now))
 
 
-async def answered_count(session: AsyncSession, campaign_id: int | None = None) -> int:
-    query = select(func.count()).select_from(PulseAnswer)
-    if campaign_id is not None:
-        query = query.where(col(PulseAnswer.campaign_id) == campaign_id)
-    return (await session.exec(query)).one()
+async def take_closing(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    return await update_if(session, PulseCampaign, campaign_id, *_to_close(now),
+                           status=CLOSED, closed_at=now)
 
 
-# --------------------------------------------------------------------------- results
+async def campaigns_with_results_due(session: AsyncSession) -> list[int]:
+    return await _campaigns_where(session, *_RESULTS_DUE)
 
 
-@dataclass(frozen=True)
-class Tally:
-    """Answers in one group: how many, and how many promoters (9-10) and detractors (0-6)."""
-
-    answers: int
-    promoters: int
-    detractors: int
-
-    @property
-    def nps(self) -> int | None:
-        if not self.answers:
-            return None
-        return round(100 * (self.promoters - self.detractors) / self.answers)
+async def take_results(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """Record the results card as handed to the outbox, if nobody did yet."""
+    return await update_if(session, PulseCampaign, campaign_id, *_RESULTS_DUE,
+                           results_posted_at=now)
 
 
-def _tally_columns() -> tuple[Any, Any, Any]:
-    score = col(PulseAnswer.score)
-    return (func.count(),
-            func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
+async def add_campaign(session: AsyncSession, **values: Any) -> bool:
+    """Store a campaign unless its name is taken; True when this call stored it."""
+    return await insert_once(session, PulseCampaign, **values)
 
 
-async def tally(session: AsyncSession, campaign_id: int) -> Tally:
-    row = (await session.exec(select(*_tally_columns())
-                              .where(col(PulseAnswer.campaign_id) == campaign_id))).one()
-    return Tally(*row)
+async def find_campaign(session: AsyncSession, name: str) -> PulseCampaign | None:
+    return (await session.exec(select(PulseCampaign)
+                               .where(col(PulseCampaign.name) == name))).first()
 
 
-async def tally_by_segment(session: AsyncSession, campaign_id: int,
-                           segment: str) -> dict[str | None, Tally]:
-    """Tallies per value of one segment; None collects answers outside every value."""
-    value = PulseAnswer.__table__.c.segments[segment].as_string()
-    rows = (await session.exec(
-        select(value, *_tally_columns())
-        .where(col(PulseAnswer.campaign_id) == campaign_id)
-        .group_by(value))).all()
-    return {name: Tally(n, p, d) for name, n, p, d in rows}
+async def latest_campaigns(session: AsyncSession, limit: int) -> list[PulseCampaign]:
+    return list((await session.exec(select(PulseCampaign)
+                                    .order_by(col(PulseCampaign.opens_at).desc())
+                                    .limit(limit))).all())
 
 
-async def distribution(session: AsyncSession, campaign_id: int) -> dict[int, int]:
-    rows = (await session.exec(
-        select(PulseAnswer.score, func.count())
-        .where(col(PulseAnswer.campaign_id) == campaign_id)
-        .group_by(col(PulseAnswer.score)))).all()
-    found = dict(rows)
-    return {score: found.get(score, 0) for score in range(11)}
+async def audience_candidates(session: AsyncSession) -> list[Person]:
+    """Everyone a campaign may go to: active, and not opted out of pulses."""
+    opted_out = select(PulseOptOut.person_id)
+    return list((await session.exec(
+        select(Person).where(col(Person.active), col(Person.id).not_in(opted_out))
+        .order_by(col(Person.id)))).all())
 
 
-async def invited_count(session: AsyncSession, campaign_id: int) -> int:
-    """People whose invite reached them: the denominator of the response rate."""
-    return (await session.exec(
-        select(func.count()).select_from(PulseDelivery)
-        .where(col(PulseDelivery.campaign_id) == campaign_id,
-               col(PulseDelivery.kind) == INVITE, col(PulseDelivery.status) == SENT))).one()
+# --------------------------------------------------------------------------- answers
 
 
-async def trend(session: AsyncSession, definition: str, up_to: datetime,
-                limit: int = 6) -> list[tuple[str, Tally]]:
-    """The tallies of the latest campaigns of one recurring definition, oldest first."""
-    campaigns = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.opens_at)
-                 .where(col(PulseCampaign.definition) == definition,
-                        col(PulseCampaign.opens_at) <= up_to)
-                 .order_by(col(PulseCampaign.opens_at).desc()).limit(limit).subquery())
-    score = col(PulseAnswer.score)
-    rows = (await session.exec(
-        select(campaigns.c.name, campaigns.c.opens_at, func.count(col(PulseAnswer.id)),
-               func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
-        .select_from(campaigns)
-        .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == campaigns.c.id)
-        .group_by(campaigns.c.name, campaigns.c.opens_at)
-        .order_by(campaigns.c.opens_at))).all()
-    return [(name, Tally(n, p, d)) for name, _opens, n, p, d in rows]
+async def find_answer(session: AsyncSession, campaign_id: int,
+                      respondent_key: str) -> PulseAnswer | None:
+    return (await session.exec(select(PulseAnswer).where(
+        col(PulseAnswer.campaign_id) == campaign_id,
+        col(PulseAnswer.respondent_key) == respondent_key))).first()
+
+
+async def opt_out(session: AsyncSession, person_id: int, at: datetime) -> None:
+    await insert_once(session, PulseOptOut, person_id=person_id, opted_out_at=at)
+
+
+async def opt_in(session: AsyncSession, person_id: int) -> None:
+    await session.exec(delete(PulseOptOut).where(col(PulseOptOut.person_id) == person_id))
+
+
+async def opted_out(session: AsyncSession, person_id: int) -> bool:
+    return await session.get(PulseOptOut, person_id) is not None
+
+

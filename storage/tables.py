@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
+from storage.images import ChatImage
 from storage.kudos import (
     KudosLedger,
     KudosReaction,
@@ -12,17 +13,19 @@ from storage.kudos import (
     KudosRedemption,
     KudosRewardStock,
     KudosVoucher,
-    KudosWallPost,
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.outbox import OutboxMessage
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef",
+__all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
+           "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
-           "KudosRewardStock", "KudosVoucher", "KudosWallPost", "Person", "ProcessedRequest",
+           "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
+           "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",

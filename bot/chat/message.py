@@ -3,13 +3,19 @@
 Every word comes from a template in messages/. A message template defines the block ``text``
 and may define ``header``, ``footer`` and ``notification``; buttons and form fields name
 further blocks of the same template for their labels, so wording never lives in Python.
+A message may carry one `Image` (a PNG and its alt text), shown below its sections.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+
+from bot.chat.text import ELLIPSIS
 
 ButtonStyle = Literal["primary", "danger"]
 MAX_BUTTON_VALUE = 2000
@@ -30,6 +36,71 @@ class Button:
                              "characters; keep an id in it and the data in the database")
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+"""The IEND chunk's type and CRC, the last 8 bytes of every complete PNG."""
+MAX_IMAGE_BYTES = 1024 * 1024
+"""Teams shows card images of at most 1 MB, the tighter of the two platforms (Slack takes
+files of up to 1 GB)."""
+MAX_IMAGE_SIDE = 1024
+"""Teams shows card images of at most 1024 x 1024 pixels."""
+MAX_ALT_TEXT = 1000
+"""Slack refuses a file's alt text above 1,000 characters (``alt_txt_too_large``); an image
+block's takes 2,000. Longer alt text is cut, like any text shown, never refused."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """A PNG shown in a message, and the words that say what it shows.
+
+    Refused when it is not a whole PNG or is beyond what both platforms show (`MAX_IMAGE_BYTES`,
+    `MAX_IMAGE_SIDE`), or has no alt text. The alt text may be words a person typed: it is
+    kept as plain text (runs of white space and control characters become one space), and the
+    renderers only ever put it in plain-text fields, never in markup.
+    """
+
+    png: bytes = field(repr=False)
+    alt_text: str
+
+    def __post_init__(self) -> None:
+        png = self.png
+        if not png.startswith(PNG_SIGNATURE) or png[12:16] != b"IHDR" or not png.endswith(
+                _PNG_END):
+            raise ValueError("image: not a complete PNG (no PNG signature, IHDR or IEND)")
+        if len(png) > MAX_IMAGE_BYTES:
+            raise ValueError(f"image: {len(png):,} bytes, over the {MAX_IMAGE_BYTES:,} bytes "
+                             "Teams shows in a card")
+        width, height = self.size
+        if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
+            raise ValueError(f"image: {width}x{height} pixels; Teams shows at most "
+                             f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}")
+        alt = " ".join("".join(c if c.isprintable() else " " for c in self.alt_text).split())
+        if not alt:
+            raise ValueError("image: alt text is required (what the image shows, for people "
+                             "who cannot see it)")
+        if len(alt) > MAX_ALT_TEXT:
+            alt = alt[: MAX_ALT_TEXT - len(ELLIPSIS)] + ELLIPSIS
+        object.__setattr__(self, "alt_text", alt)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in pixels, from the IHDR chunk."""
+        return int.from_bytes(self.png[16:20]), int.from_bytes(self.png[20:24])
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the PNG, hex: the same picture has the same digest wherever it is sent."""
+        return hashlib.sha256(self.png).hexdigest()
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-able form: the PNG in base64 and the alt text."""
+        return {"png": base64.b64encode(self.png).decode("ascii"), "alt_text": self.alt_text}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Image:
+        return cls(base64.b64decode(data["png"], validate=True), data["alt_text"])
+
+
 @dataclass(frozen=True)
 class Message:
     template: str
@@ -45,6 +116,9 @@ class Message:
     key: str | None = None
     """An idempotency key kept with the sent message where the platform can (Slack message
     metadata), so a sender that may have sent it before a crash can find it (`find_dm`)."""
+    image: Image | None = None
+    """Shown below the sections in messages sent, posted and updated; a private reply
+    (`ChatPort.reply_privately`) leaves it out."""
 
 
 @dataclass(frozen=True)

@@ -93,11 +93,6 @@ class ChatPort(Protocol):
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    async def find_dm(self, person: Person, key: str) -> MessageRef | None:
-        """A recent direct message to `person` sent with this `Message.key`; None when there
-        is none or the platform cannot tell (Teams keeps no history a bot may read)."""
-        ...
-
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         """Answer the person who sent a command or pressed a button, visible only to them."""
         ...
@@ -116,6 +111,17 @@ class ChatPort(Protocol):
         ...
 
 
+    @property
+    def platforms(self) -> frozenset[Platform]:
+        """The platforms configured."""
+        ...
+
+    def on(self, platform: str) -> PlatformChat:
+        """One platform's half, for the outbox sender, whose rows name their platform;
+        raises Undeliverable when it is not configured."""
+        ...
+
+
 class PlatformChat(Protocol):
     """One platform's half of the port; `bot.chat.router.Chat` picks which one to use."""
 
@@ -129,7 +135,12 @@ class PlatformChat(Protocol):
 
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    async def find_dm(self, user_id: str, key: str) -> MessageRef | None: ...
+    async def find_message(self, conversation: str, key: str, *,
+                           thread: MessageRef | None = None) -> MessageRef | None:
+        """A recent message sent with this `Message.key` in `conversation` (a user id for
+        their DM, or a channel id), or in the `thread` of a message there; None when there
+        is none or the platform cannot tell (Teams keeps no history a bot may read)."""
+        ...
 
     async def reply_privately(self, origin: Origin, message: Message) -> None: ...
 

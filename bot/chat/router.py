@@ -21,23 +21,36 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 
+def dm_address(person: Person, platforms: Collection[str]) -> tuple[Platform, str] | None:
+    """Where a direct message to `person` goes, of the configured `platforms`: (platform,
+    user id), or None when they have no account on any. Slack first when someone is on both:
+    one DM, in the workspace they use most."""
+    if person.slack_user_id and "slack" in platforms:
+        return "slack", person.slack_user_id
+    if person.teams_user_id and "teams" in platforms:
+        return "teams", person.teams_user_id
+    return None
+
+
 class Chat:
     def __init__(self, *platforms: PlatformChat):
         self._platforms: dict[str, PlatformChat] = {p.platform: p for p in platforms}
 
-    def _on(self, platform: Platform) -> PlatformChat:
+    @property
+    def platforms(self) -> frozenset[Platform]:
+        return frozenset(self._platforms)  # type: ignore[arg-type]
+
+    def on(self, platform: str) -> PlatformChat:
         try:
             return self._platforms[platform]
         except KeyError:
             raise Undeliverable(f"{platform} is not configured") from None
 
     async def send_dm(self, person: Person, message: Message) -> MessageRef:
-        # Slack first when someone is on both: one DM, in the workspace they use most.
-        if person.slack_user_id and "slack" in self._platforms:
-            return await self._platforms["slack"].send_dm(person.slack_user_id, message)
-        if person.teams_user_id and "teams" in self._platforms:
-            return await self._platforms["teams"].send_dm(person.teams_user_id, message)
-        raise Undeliverable(f"person {person.id} has no reachable chat account")
+        address = dm_address(person, self._platforms)
+        if address is None:
+            raise Undeliverable(f"person {person.id} has no reachable chat account")
+        return await self._platforms[address[0]].send_dm(address[1], message)
 
     async def post(self, channel: ChannelTarget, message: Message) -> list[MessageRef]:
         """Post on every platform the channel is on; the refs of the posts made. A platform
@@ -61,24 +74,16 @@ class Chat:
         return refs
 
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:
-        return await self._on(parent.platform).reply_in_thread(parent, message)
+        return await self.on(parent.platform).reply_in_thread(parent, message)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
-        await self._on(ref.platform).update(ref, message)
-
-    async def find_dm(self, person: Person, key: str) -> MessageRef | None:
-        # The platform send_dm would choose.
-        if person.slack_user_id and "slack" in self._platforms:
-            return await self._platforms["slack"].find_dm(person.slack_user_id, key)
-        if person.teams_user_id and "teams" in self._platforms:
-            return await self._platforms["teams"].find_dm(person.teams_user_id, key)
-        return None
+        await self.on(ref.platform).update(ref, message)
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
-        await self._on(origin.platform).reply_privately(origin, message)
+        await self.on(origin.platform).reply_privately(origin, message)
 
     async def open_form(self, origin: Origin, form: Form) -> None:
-        await self._on(origin.platform).open_form(origin, form)
+        await self.on(origin.platform).open_form(origin, form)
 
     async def profile(self, platform: Platform, user_id: str) -> Profile | None:
         if platform not in self._platforms:

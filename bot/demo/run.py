@@ -24,7 +24,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
 from bot.intents import PeopleListed
-from bot.server import DISPATCHER, create_app
+from bot.server import DISPATCHER, SERVICES, create_app
 
 
 def _seed_emulators(slack: SlackEmulator, connector: BotConnectorEmulator) -> None:
@@ -55,7 +55,8 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
                                        response_base=slack.response_url("")) as sender, \
                         aiohttp.ClientSession() as http, \
                         TicketSender(url, secret=box.webhook_secret) as tickets:
-                    stage = Stage(transcript, url, slack, sender, connector, http, tickets)
+                    stage = Stage(transcript, url, slack, sender, connector, http, tickets,
+                                  services=app[SERVICES])
                     transcript.intro()
                     for scene in scenes:
                         await scene(stage)

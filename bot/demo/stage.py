@@ -3,8 +3,9 @@ shows them (as recorded by the local emulators) is printed in the transcript.
 
 A scene calls `scene()` for its heading, then acts: `slack_command(...)` posts a signed slash
 command as Slack would, `teams_message(...)` posts a message activity as Teams would, and each
-waits for the answers the script expects. Everything the bot showed since the previous action
-is printed in the order it was sent.
+waits for the answers the script expects, and for the outbox to send what is left. Everything
+the bot showed since the previous action is printed conversation by conversation (see
+`_reading_order`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
+from bot.services import Services
+from storage import outbox
 
 ANSWER_TIMEOUT_S = 10.0
+DRAIN_TIMEOUT_S = 2.0
+"""How long a step waits for the outbox after its answers came (a message due later, such
+as one held for quiet hours, is not waited for beyond this)."""
 _POLL_S = 0.01
 BOT_ACCOUNT = {"id": "28:touchpoint-demo", "name": "Touchpoint"}
 
@@ -43,8 +49,10 @@ class DemoError(Exception):
 class Stage:
     def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
                  sender: SlackSender, connector: BotConnectorEmulator,
-                 http: aiohttp.ClientSession, tickets: TicketSender | None = None):
+                 http: aiohttp.ClientSession, tickets: TicketSender | None = None,
+                 services: Services | None = None):
         self.transcript = transcript
+        self._services = services
         self.tickets = tickets
         self.slack = slack
         self.sender = sender
@@ -65,8 +73,12 @@ class Stage:
         self.transcript.scene(template, **context)
 
     async def slack_command(self, actor: Actor, command: str, text: str = "", *,
-                            answers: int = 1) -> None:
-        """`actor` types a slash command in #general; show the `answers` the bot gives."""
+                            answers: int = 1, answer_last: bool = False) -> None:
+        """`actor` types a slash command in #general; show the `answers` the bot gives.
+
+        `answer_last`: show the private answer to `actor` after the other answers. The bot
+        answers at once and the outbox sends the rest a moment later, but the answer reads
+        best as the last word of the step ("...and on the kudos wall")."""
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         typed = f"{command} {text}".strip()
         self.transcript.says(actor.name, "slack", typed)
@@ -74,7 +86,7 @@ class Stage:
                                           channel_id=GENERAL, user_name=actor.name.lower())
         if reply.status != 200:
             raise DemoError(f"{typed} got HTTP {reply.status} instead of 200")
-        await self._show(actor, GENERAL, answers)
+        await self._show(actor, GENERAL, answers, answer_last=answer_last)
 
     def last_with_button(self, channel: str, action_id: str) -> dict[str, Any]:
         """The newest message in a Slack channel (or DM) carrying the button `action_id`."""
@@ -186,7 +198,8 @@ class Stage:
                 raise DemoError(f"Teams message {text!r} got HTTP {response.status}")
         await self._show(actor, actor.teams_chat, answers)
 
-    async def _show(self, actor: Actor, channel: str, expected: int) -> None:
+    async def _show(self, actor: Actor, channel: str, expected: int, *,
+                    answer_last: bool = False) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_TIMEOUT_S
         while len(found := self._new_deliveries(actor, channel)) < expected:
@@ -194,10 +207,32 @@ class Stage:
                 raise DemoError(f"expected {expected} answer(s) to {actor.name} within "
                                 f"{ANSWER_TIMEOUT_S:.0f}s, saw {len(found)}")
             await asyncio.sleep(_POLL_S)
+        if await self._outbox_drained():
+            found = self._new_deliveries(actor, channel)
         self._seen = (len(self.slack.responses), len(self.slack.calls),
                       len(self.connector.calls))
-        for _at, delivery in found:
+        ordered = _reading_order(found)
+        if answer_last:
+            ordered.sort(key=lambda delivery: delivery.heading == "private")
+        for delivery in ordered:
             self.transcript.shows(delivery)
+
+    async def _outbox_drained(self) -> bool:
+        """Wait, a little at most, until the outbox has no interactive message left to send,
+        so what a step sent late is shown under it and not under the next; whether it did."""
+        if self._services is None:
+            return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_TIMEOUT_S
+        while loop.time() < deadline:
+            async with self._services.sessions() as session:
+                waiting = await outbox.waiting_counts(session)
+                await session.commit()
+            if not any(count for (_platform, lane), count in waiting.items()
+                       if lane == outbox.INTERACTIVE):
+                return True
+            await asyncio.sleep(_POLL_S)
+        return False
 
     def _new_deliveries(self, actor: Actor, channel: str) -> list[tuple[float, Delivery]]:
         responses, slack_calls, connector_calls = self._seen
@@ -213,3 +248,23 @@ class Stage:
             if delivery is not None and not teams_call.faulted:
                 found.append((teams_call.at, delivery))
         return sorted(found, key=lambda item: item[0])
+
+
+def _reading_order(found: list[tuple[float, Delivery]]) -> list[Delivery]:
+    """One step's deliveries conversation by conversation, in the order each was first written
+    to, and within one, new messages before changes to earlier ones. The outbox sends a step's
+    messages side by side, so the order they reach Slack or Teams within a step (a change to
+    an earlier message needs no look-up, a reply in a thread waits for its parent's) is not an
+    order a reader should see change from run to run."""
+    def conversation(delivery: Delivery) -> tuple[str, ...]:
+        kind = {"updated_direct": "direct", "updated": "channel", "thread": "channel"}.get(
+            delivery.heading, delivery.heading)
+        return (kind, *delivery.context.values())
+
+    first: dict[tuple[str, ...], int] = {}
+    for index, (_at, delivery) in enumerate(found):
+        first.setdefault(conversation(delivery), index)
+    order = sorted(range(len(found)), key=lambda index: (
+        first[conversation(found[index][1])], found[index][1].heading.startswith("updated"),
+        index))
+    return [found[index][1] for index in order]

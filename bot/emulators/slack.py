@@ -5,10 +5,18 @@ What this module owns:
 * `SlackEmulator`: an aiohttp server on loopback that answers Web API calls the way
   slack_sdk makes them (`POST|GET /api/{method}`), keeps just enough workspace state to
   answer realistically (messages by channel and ts, views, users, user groups, uploads),
-  records every call in order, and injects faults (one-off HTTP errors, token-bucket rate
-  limits, and answers held back until a test lets them go) so retry, throttling and
-  latency-sensitive code can be tested against the real client.
+  records every call in order, and injects faults (one-off HTTP errors, outages of some
+  seconds, token-bucket rate limits, answers slowed by a fixed time or held back until a test
+  lets them go) so retry, throttling and latency-sensitive code can be tested against the
+  real client.
   It also serves `response_url` endpoints (`POST /response/{name}`) and records those posts.
+* Files, as apps upload them now (`files.upload` is retired): `files.getUploadURLExternal`
+  hands out an upload URL on the emulator itself, the bytes are POSTed there and kept,
+  `files.completeUploadExternal` completes them (private without a channel), and an `image`
+  block's `slack_file` must name a completed image file Slack has finished processing
+  (`file_processing_s`) or the message is refused with `invalid_blocks`. Given `scopes`, the
+  files methods answer `missing_scope` without `files:write`; an upload longer than
+  `max_upload_bytes` is refused as Slack refuses one over a workspace's limit.
 * Socket Mode, as slack_sdk's SocketModeClient uses it: `apps.connections.open` (app-level
   token only) hands out a one-use WebSocket URL; the socket says `hello`, answers pings, and
   lets a test push envelopes and wait for their acks (`socket_send`) or ask the client to
@@ -40,7 +48,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from .loopback import LoopbackServer
 
@@ -79,6 +87,14 @@ _ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
 _ANSWERABLE_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
 _SOCKET_DEBUG_INFO = {"host": "applink-emulator", "build_number": 1,
                       "approximate_connection_time": 18060}
+
+# Files. Slack takes files of up to 1 GB; alt text up to 1,000 characters on the file
+# (`alt_txt_too_large` above) and 2,000 in an image block; image blocks show png, jpg and gif.
+FILES_SCOPE = "files:write"
+MAX_UPLOAD_BYTES = 1024**3
+MAX_ALT_TXT = 1000
+MAX_IMAGE_ALT_TEXT = 2000
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -244,11 +260,13 @@ class _Socket:
 
 
 class _SlackError(Exception):
-    """A Web API error: Slack answers these with HTTP 200 and `ok: false`."""
+    """A Web API error: Slack answers these with HTTP 200 and `ok: false`, and some with more
+    fields (`needed` and `provided` for `missing_scope`, `errors` for `invalid_blocks`)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, **extra: Any) -> None:
         super().__init__(error)
         self.error = error
+        self.extra = extra
 
 
 def _require(args: dict[str, Any], *names: str) -> None:
@@ -274,15 +292,24 @@ class SlackEmulator(LoopbackServer):
     DEFAULT_PAGE_SIZE = 200
     MAX_PAGE_SIZE = 1000
 
-    def __init__(self, *, tokens: Iterable[str] | None = None) -> None:
+    def __init__(self, *, tokens: Iterable[str] | None = None,
+                 scopes: Iterable[str] | None = None) -> None:
         super().__init__()
         self._tokens = frozenset(tokens) if tokens is not None else None
+        self.scopes: frozenset[str] | None = frozenset(scopes) if scopes is not None else None
+        """The bot token's scopes, checked by the files methods; None grants every scope."""
+        self.max_upload_bytes = MAX_UPLOAD_BYTES
+        self.file_processing_s = 0.0
+        """How long after `files.completeUploadExternal` an image block may show the file."""
         self._log: CallLog[Call] = CallLog("call(s) to")
         self._responses: CallLog[ResponsePost] = CallLog("response_url post(s) to")
         self._faults: dict[str, list[Fault]] = {}
         self._limits: dict[str, tuple[float, int, bool]] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._holds: dict[str, asyncio.Event] = {}
+        self._delays: dict[str, float] = {}
+        # Outages by method: (from, until, fault) in monotonic seconds, one after the other.
+        self._outages: dict[str, list[tuple[float, float, Fault]]] = {}
         self._next_micros = self.FIRST_TS_MICROS
         self._seq = 0
         # Messages by channel then ts; only what chat.update/delete and reactions need.
@@ -303,6 +330,7 @@ class SlackEmulator(LoopbackServer):
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -502,8 +530,30 @@ class SlackEmulator(LoopbackServer):
         gate = self._holds[method] = asyncio.Event()
         return gate
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Carry out every call to `method` at once but answer each `seconds` later: a Slack
+        that takes that long per call."""
+        self._delays[method] = seconds
+
+    def fail_for(
+        self,
+        method: str,
+        seconds: float,
+        status: int,
+        retry_after: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer every call to `method` with this failure (as `fail_next` describes) for
+        `seconds`, starting now or when the outage given before for `method` ends: three
+        calls make 500s, then 503s, then 429s."""
+        outages = self._outages.setdefault(method, [])
+        start = max([time.monotonic(), *(end for _start, end, _fault in outages)])
+        outages.append((start, start + seconds, Fault(status, retry_after, 0, error)))
+
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._delays.clear()
+        self._outages.clear()
         self._limits.clear()
         self._buckets.clear()
         for gate in self._holds.values():
@@ -596,7 +646,11 @@ class SlackEmulator(LoopbackServer):
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         response = await self._serve_api(request)
-        gate = self._holds.get(request.match_info["method"])
+        method = request.match_info["method"]
+        delay = self._delays.get(method)
+        if delay:
+            await asyncio.sleep(delay)
+        gate = self._holds.get(method)
         if gate is not None:
             await gate.wait()
         return response
@@ -629,7 +683,7 @@ class SlackEmulator(LoopbackServer):
         try:
             return web.json_response(handler(args))
         except _SlackError as exc:
-            return _ok_false(exc.error)
+            return _ok_false(exc.error, **exc.extra)
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -638,17 +692,6 @@ class SlackEmulator(LoopbackServer):
         if bad_body:
             return web.Response(status=400, text="invalid_payload")
         return web.json_response({"ok": True})
-
-    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
-        file = self._files.get(request.match_info["file_id"])
-        if file is None:
-            return web.Response(status=404, text="file_not_found")
-        size = 0
-        async for chunk in request.content.iter_chunked(65536):
-            size += len(chunk)  # counted, not kept: uploads can be large
-        file["size"] = size
-        file["uploaded"] = True
-        return web.Response(text=f"OK - {size}")
 
     async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
         ticket = request.match_info["ticket"]
@@ -690,18 +733,30 @@ class SlackEmulator(LoopbackServer):
         return token.startswith(("xoxb-", "xapp-"))
 
     def _injected_failure(self, method: str) -> web.Response | None:
+        fault = self._outage(method)
         queue = self._faults.get(method)
-        if not queue:
+        if fault is None and not queue:
             return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.pop(0)
+        if fault is None:
+            assert queue
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.pop(0)
         if fault.status == 429:
             return _rate_limited(fault.retry_after, fault.error)
         if fault.status == 200:
             return _ok_false(fault.error or "internal_error")
         return web.Response(status=fault.status, text=fault.error or "Internal Server Error")
+
+    def _outage(self, method: str) -> Fault | None:
+        now = time.monotonic()
+        outages = self._outages.get(method) or []
+        while outages and outages[0][1] <= now:
+            outages.pop(0)
+        if outages and outages[0][0] <= now:
+            return outages[0][2]
+        return None
 
     def _throttled(self, method: str, args: dict[str, Any]) -> web.Response | None:
         limit = self._limits.get(method)
@@ -757,6 +812,7 @@ class SlackEmulator(LoopbackServer):
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
         _check_blocks(args.get("blocks"))
+        self._check_image_blocks(args.get("blocks"))
         ts = self._next_ts()
         message: dict[str, Any] = {
             "type": "message",
@@ -785,6 +841,7 @@ class SlackEmulator(LoopbackServer):
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts, message = self._existing_message(args, "ts")
         _check_blocks(args.get("blocks"))
+        self._check_image_blocks(args.get("blocks"))
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in args:
                 message[key] = args[key]
@@ -837,18 +894,34 @@ class SlackEmulator(LoopbackServer):
         return answer
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, from `oldest` on; metadata only with `include_all_metadata`."""
+        """Newest first, from `oldest` on; metadata only with `include_all_metadata`. Replies
+        in threads are not in a channel's history (conversations.replies has them)."""
         channel = str(args.get("channel") or "")
         if channel not in self._messages and channel not in self._opened:
             raise _SlackError("channel_not_found")
+        return self._page(args, [m for ts, m in self._messages.get(channel, {}).items()
+                                 if m.get("thread_ts", ts) == ts])
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent and replies from `oldest` on, oldest first (as Slack pages
+        them)."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts"))
+        if ts not in self._messages.get(channel, {}):
+            raise _SlackError("thread_not_found")
+        thread = [m for m_ts, m in self._messages[channel].items()
+                  if m_ts == ts or m.get("thread_ts") == ts]
+        return self._page(args, thread, newest_first=False)
+
+    def _page(self, args: dict[str, Any], messages: list[dict[str, Any]], *,
+              newest_first: bool = True) -> dict[str, Any]:
         oldest = float(args.get("oldest") or 0)
         limit = min(int(args.get("limit") or 100), self.MAX_PAGE_SIZE)
-        found = sorted((m for ts, m in self._messages.get(channel, {}).items()
-                        if float(ts) >= oldest), key=lambda m: float(m["ts"]), reverse=True)
+        found = sorted((m for m in messages if float(m["ts"]) >= oldest),
+                       key=lambda m: float(m["ts"]), reverse=newest_first)
         with_metadata = _truthy(args.get("include_all_metadata"))
-        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-                    for m in found[:limit]]
-        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
+        kept = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in found[:limit]]
+        return {"ok": True, "messages": kept, "has_more": len(found) > limit}
 
     def _new_view(self, args: dict[str, Any], root_view_id: str | None) -> dict[str, Any]:
         view = args.get("view")
@@ -966,38 +1039,116 @@ class SlackEmulator(LoopbackServer):
         reactions.append({"name": args["name"], "users": [self.BOT_USER_ID], "count": 1})
         return {"ok": True}
 
-    def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
-        _require(args, "filename", "length")
-        file_id = self._next_id("F")
-        self._files[file_id] = {"name": args["filename"], "size": 0, "uploaded": False}
-        return {"ok": True, "upload_url": f"{self._base}upload/{file_id}", "file_id": file_id}
-
-    def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        if not isinstance(files, list) or not files:
-            raise _SlackError("invalid_arguments")
-        answered = []
-        for item in files:
-            file_id = item.get("id") if isinstance(item, dict) else None
-            stored = self._files.get(str(file_id))
-            if stored is None or not stored["uploaded"]:
-                raise _SlackError("file_not_found")
-            channel = args.get("channel_id")
-            answered.append(
-                {
-                    "id": file_id,
-                    "name": stored["name"],
-                    "title": item.get("title") or stored["name"],
-                    "size": stored["size"],
-                    "channels": [channel] if channel else [],
-                }
-            )
-        return {"ok": True, "files": answered}
-
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         ticket = uuid.uuid4().hex
         self._tickets.add(ticket)
         return {"ok": True, "url": f"ws{self._base.removeprefix('http')}socket-mode/{ticket}"}
+
+    # ----------------------------------------------------------------- files and image blocks
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """An uploaded file as the emulator keeps it: `name`, `length` (declared), `alt_txt`,
+        `data` (the bytes POSTed, None before), `completed`, `channels`, `thread_ts`."""
+        return self._files.get(file_id)
+
+    @property
+    def uploaded_files(self) -> list[dict[str, Any]]:
+        return list(self._files.values())
+
+    def _require_scope(self, scope: str) -> None:
+        if self.scopes is not None and scope not in self.scopes:
+            raise _SlackError("missing_scope", needed=scope,
+                              provided=",".join(sorted(self.scopes)))
+
+    def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope(FILES_SCOPE)
+        _require(args, "filename")
+        try:
+            length = int(args.get("length") or 0)
+        except (TypeError, ValueError) as exc:
+            raise _SlackError("invalid_arguments") from exc
+        if length <= 0:
+            raise _SlackError("missing_argument")
+        if length > self.max_upload_bytes:
+            raise _SlackError("file_upload_size_restricted")
+        alt_txt = args.get("alt_txt")
+        if alt_txt is not None and len(str(alt_txt)) > MAX_ALT_TXT:
+            raise _SlackError("alt_txt_too_large")
+        file_id = self._next_id("F")
+        self._files[file_id] = {"id": file_id, "name": args["filename"], "length": length,
+                                "alt_txt": alt_txt, "data": None, "completed": False,
+                                "ready_at": None, "channels": [], "thread_ts": None}
+        return {"ok": True, "upload_url": f"{self._base}upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        # The upload URL is the credential: Slack's carries no token either.
+        file = self._files.get(request.match_info["file_id"])
+        if file is None or file["completed"]:
+            return web.Response(status=404, text="file_not_found")
+        if request.content_type == "multipart/form-data":
+            data = b""
+            async for part in await request.multipart():
+                if isinstance(part, BodyPartReader) and part.filename is not None:
+                    data = await part.read()
+                    break
+        else:
+            data = await request.read()
+        file["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope(FILES_SCOPE)
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments")
+        stored = []
+        for item in files:
+            file = self._files.get(str(item.get("id") if isinstance(item, dict) else None))
+            if file is None or file["data"] is None:
+                raise _SlackError("file_not_found")
+            stored.append((file, item.get("title") or file["name"]))
+        channel = args.get("channel_id")
+        answered = []
+        for file, title in stored:
+            file.update(completed=True, title=title, thread_ts=args.get("thread_ts"),
+                        ready_at=time.monotonic() + self.file_processing_s,
+                        channels=[channel] if channel else [])
+            answered.append({"id": file["id"], "name": file["name"], "title": title,
+                             "size": len(file["data"]), "channels": file["channels"]})
+        return {"ok": True, "files": answered}
+
+    def _check_image_blocks(self, blocks: Any) -> None:
+        """Refuse what Slack refuses in image blocks: no alt text, not exactly one source,
+        or a `slack_file` that is not a completed, processed image (``invalid_blocks``)."""
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        errors = []
+        for index, block in enumerate(blocks or []):
+            if not isinstance(block, dict) or block.get("type") != "image":
+                continue
+            where = f"[json-pointer:/blocks/{index}"
+            alt_text = block.get("alt_text")
+            if not isinstance(alt_text, str) or not alt_text:
+                errors.append(f"must provide alt_text {where}/alt_text]")
+            elif len(alt_text) > MAX_IMAGE_ALT_TEXT:
+                errors.append(f"must be less than {MAX_IMAGE_ALT_TEXT + 1} characters "
+                              f"{where}/alt_text]")
+            source = block.get("slack_file")
+            if bool(block.get("image_url")) == bool(source):
+                errors.append(f"must provide exactly one of image_url or slack_file {where}]")
+            elif source is not None and not self._usable_image(source):
+                errors.append(f"invalid slack file {where}/slack_file]")
+        if errors:
+            raise _SlackError("invalid_blocks", errors=errors,
+                              response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+
+    def _usable_image(self, source: Any) -> bool:
+        if not isinstance(source, dict) or len(source) != 1 or not source.get("id"):
+            return False
+        file = self._files.get(str(source["id"]))
+        return (file is not None and file["completed"]
+                and time.monotonic() >= file["ready_at"]
+                and (file["data"] or b"").startswith(_IMAGE_SIGNATURES))
 
 
 # --------------------------------------------------------------------------- module helpers

@@ -6,7 +6,9 @@ aio `ConnectorClient` / `TeamsConnectorClient`) send replies, proactive messages
 deletes and roster queries here; the emulator answers them as Bot Connector REST API v3
 does, keeps the activities each conversation currently holds, records every call in order,
 and injects faults (one-off HTTP errors and token-bucket rate limits) so the bot's retry
-and throttling code can be tested (the connector client itself retries nothing).
+and throttling code can be tested (the connector client itself retries nothing). It refuses
+what Teams refuses in a message: one over `max_message_bytes` (413 `MessageSizeTooBig`), and
+an Adaptive Card `Image` without a `url`.
 
 What it does not own: delivering activities *to* the bot (tests post those into
 `/api/messages` themselves), token issuing and JWT validation (in emulator mode the bot
@@ -36,6 +38,11 @@ from .slack import CallLog, Fault, TokenBucket
 __all__ = ["BotConnectorEmulator", "Call"]
 
 ANY_KIND = "*"
+MAX_MESSAGE_BYTES = 28 * 1024
+"""Teams' message size limit as its limits page gives it ("about 28 KB"), the tightest of the
+documented figures (the Bot Framework page says 100 KB counted as UTF-16 now, 40 KB before)."""
+_MESSAGE_KINDS = frozenset({"send", "reply", "update", "create_conversation"})
+_CARD = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass(slots=True)
@@ -56,6 +63,8 @@ class Call:
     at: float
     faulted: bool = False
     query: dict[str, str] = field(default_factory=dict)
+    size: int = 0
+    """Bytes of the request body as it arrived."""
 
     @property
     def authorization(self) -> str | None:
@@ -87,8 +96,9 @@ class BotConnectorEmulator(LoopbackServer):
     MAX_PAGE_SIZE = 500
     DEFAULT_PAGE_SIZE = 200
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         super().__init__()
+        self.max_message_bytes = max_message_bytes
         self._log: CallLog[Call] = CallLog("connector call(s) of kind")
         self._faults: dict[str, list[Fault]] = {}
         self._limits: dict[str, tuple[float, int, bool]] = {}
@@ -275,6 +285,7 @@ class BotConnectorEmulator(LoopbackServer):
             headers=dict(request.headers),
             at=time.monotonic(),
             query=dict(request.query),
+            size=len(await request.read()) if request.body_exists else 0,
         )
         if info.get("member_id"):
             call.query["memberId"] = info["member_id"]
@@ -290,6 +301,7 @@ class BotConnectorEmulator(LoopbackServer):
         if kind == "send_history":
             return web.json_response({"id": self._new_activity_id()}, status=201)
         try:
+            self._refuse_unsendable(call)
             result = handler(call)
         except _ConnectorError as exc:
             return _error(exc.status, exc.code, exc.message)
@@ -336,6 +348,22 @@ class BotConnectorEmulator(LoopbackServer):
         for bucket in buckets:
             bucket.consume()
         return None
+
+    # ----------------------------------------------------------------- what Teams refuses
+
+    def _refuse_unsendable(self, call: Call) -> None:
+        """A message Teams would not take: too big, or a card image with nowhere to load from."""
+        if call.method not in _MESSAGE_KINDS:
+            return
+        if call.size > self.max_message_bytes:
+            raise _ConnectorError(413, "MessageSizeTooBig", "Message size too large.")
+        activity = call.body.get("activity") if call.method == "create_conversation" else call.body
+        for attachment in (activity or {}).get("attachments") or []:
+            if isinstance(attachment, dict) and attachment.get("contentType") == _CARD:
+                for image in _images_in(attachment.get("content")):
+                    if not isinstance(image.get("url"), str) or not image["url"]:
+                        raise _ConnectorError(400, "BadArgument",
+                                              "Adaptive Card Image is missing its url.")
 
     # ----------------------------------------------------------------- Connector operations
 
@@ -510,6 +538,17 @@ def _error(
     return web.json_response(
         {"error": {"code": code, "message": message}}, status=status, headers=headers
     )
+
+
+def _images_in(element: Any) -> list[dict[str, Any]]:
+    """Every Adaptive Card `Image` in `element`, however deep in containers and columns."""
+    if isinstance(element, list):
+        return [image for item in element for image in _images_in(item)]
+    if not isinstance(element, dict):
+        return []
+    found = [element] if element.get("type") == "Image" else []
+    return found + [image for key, value in element.items() if key != "type"
+                    for image in _images_in(value)]
 
 
 def _tenant_of(channel_data: Any) -> str | None:

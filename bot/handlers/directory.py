@@ -4,7 +4,8 @@ keep the people directory current."""
 
 from __future__ import annotations
 
-from bot.flows.directory.people import record_profile_change, sync_directory
+from bot.flows.directory.people import record_profile_change
+from bot.flows.directory.sync import sync_directory
 from bot.handlers.routes import EventTurn, Routes, ScheduledTurn
 from bot.intents import PeopleListed, ProfileChanged
 
@@ -13,15 +14,14 @@ def register(dispatcher: Routes) -> None:
     async def profile_changed(turn: EventTurn) -> None:
         event = turn.event
         assert isinstance(event, ProfileChanged)
-        await record_profile_change(turn.session, turn.services.settings.app, event.profile,
-                                    event.active)
+        await record_profile_change(turn.session, turn.services, event.profile,
+                                    active=event.active)
 
     async def people_listed(turn: EventTurn) -> None:
         event = turn.event
         assert isinstance(event, PeopleListed)
         for profile in event.profiles:
-            await record_profile_change(turn.session, turn.services.settings.app, profile,
-                                        active=True)
+            await record_profile_change(turn.session, turn.services, profile, active=True)
 
     dispatcher.on_event(ProfileChanged, profile_changed)
     dispatcher.on_event(PeopleListed, people_listed)
@@ -30,6 +30,5 @@ def register(dispatcher: Routes) -> None:
 
 async def sync(turn: ScheduledTurn) -> None:
     """The sync from every platform that lists its members: hourly, and at `touchpoint run`'s
-    start. It writes in batches of its own (see `ScheduledTurn`)."""
-    services = turn.services
-    await sync_directory(services.sessions, services.settings.app, services.chat)
+    start. It commits batch by batch in the turn's session (see `ScheduledTurn`)."""
+    await sync_directory(turn.session, turn.services)

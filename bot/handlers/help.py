@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.flows.help.show import help_show
+from bot.flows.help.show import show_help
 from bot.handlers.routes import Routes, Turn
 from bot.intents import Command
 
 
 def register(dispatcher: Routes) -> None:
-    async def show_help(turn: Turn) -> None:
+    async def help_command(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, Command)
         unknown = intent.word if intent.word not in ("", "help") else None
-        await help_show(turn.services.chat, intent.origin, dispatcher.command_usages,
+        await show_help(turn.session, turn.services, intent.origin, dispatcher.command_usages,
                         unknown=unknown)
 
-    dispatcher.on_command("touchpoint", "help", show_help)
-    dispatcher.on_command("touchpoint", None, show_help)
+    dispatcher.on_command("touchpoint", "help", help_command)
+    dispatcher.on_command("touchpoint", None, help_command)

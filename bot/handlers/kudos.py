@@ -4,9 +4,14 @@ and Fulfilled buttons of a redemption's card; reactions to the wall's posts."""
 
 from __future__ import annotations
 
-from bot.flows.kudos import board as kudos_board
-from bot.flows.kudos import giving as kudos
-from bot.flows.kudos import rewards as kudos_rewards
+from bot.chat.port import MessageRef
+from bot.flows.kudos.board import show_leaderboard
+from bot.flows.kudos.gifts import form_origin, gift_from_command, gift_from_form
+from bot.flows.kudos.giving import give_kudos, open_give_form
+from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL, GIVE_FORM
+from bot.flows.kudos.revoking import revoke_voucher
+from bot.flows.kudos.rewards import decide_redemption, redeem_reward, show_balance, show_rewards
+from bot.flows.kudos.wall import record_reaction
 from bot.handlers.routes import EventTurn, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
 
@@ -16,53 +21,54 @@ def register(dispatcher: Routes) -> None:
         intent = turn.intent
         assert isinstance(intent, Command)
         if not intent.text.strip():
-            await kudos.open_give_form(turn.services, intent.origin)
+            await open_give_form(turn.session, turn.services, intent.origin)
             return
-        await kudos.give(turn.services, turn.session, turn.actor, intent.origin,
-                         kudos.gift_from_command(intent.text, intent.mentions))
+        await give_kudos(turn.session, turn.services, turn.actor, intent.origin,
+                         gift_from_command(intent.text, intent.mentions))
 
     async def give_from_form(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await kudos.give(turn.services, turn.session, turn.actor,
-                         kudos.form_origin(intent.origin, intent.metadata),
-                         kudos.gift_from_form(dict(intent.values),
-                                              turn.services.settings.app.kudos))
+        await give_kudos(turn.session, turn.services, turn.actor,
+                         form_origin(intent.origin, intent.metadata),
+                         gift_from_form(intent.values, turn.services.settings.app.kudos))
 
     async def balance(turn: Turn) -> None:
         assert isinstance(turn.intent, Command)
-        await kudos_rewards.show_balance(turn.services, turn.session, turn.actor,
-                                         turn.intent.origin)
+        await show_balance(turn.session, turn.services, turn.actor, turn.intent.origin)
 
     async def rewards(turn: Turn) -> None:
         assert isinstance(turn.intent, Command)
-        await kudos_rewards.show_rewards(turn.services, turn.session, turn.actor,
-                                         turn.intent.origin)
+        await show_rewards(turn.session, turn.services, turn.actor, turn.intent.origin)
 
     async def redeem(turn: Turn) -> None:
         assert isinstance(turn.intent, Command)
-        await kudos_rewards.redeem(turn.services, turn.session, turn.actor, turn.intent.origin,
-                                   turn.intent.rest.strip())
+        await redeem_reward(turn.session, turn.services, turn.actor, turn.intent.origin,
+                            turn.intent.rest.strip())
 
     async def leaderboard(turn: Turn) -> None:
         assert isinstance(turn.intent, Command)
-        await kudos_board.leaderboard(turn.services, turn.session, turn.actor,
-                                      turn.intent.origin, turn.intent.rest)
+        await show_leaderboard(turn.session, turn.services, turn.actor, turn.intent.origin,
+                               turn.intent.rest)
 
     async def revoke(turn: Turn) -> None:
         assert isinstance(turn.intent, Command)
-        await kudos.revoke(turn.services, turn.session, turn.actor, turn.intent.origin,
-                           turn.intent.rest)
+        code, _, reason = turn.intent.rest.strip().partition(" ")
+        await revoke_voucher(turn.session, turn.services, turn.actor, turn.intent.origin,
+                             code, reason.strip())
 
     async def decide(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, ButtonPress)
-        await kudos_rewards.decide(turn.services, turn.session, turn.actor, intent.origin,
-                                   intent.action_id, intent.value)
+        await decide_redemption(turn.session, turn.services, turn.actor, intent.origin,
+                                intent.action_id, intent.value)
 
     async def reaction(turn: EventTurn) -> None:
-        assert isinstance(turn.event, ReactionChanged)
-        await kudos.record_reaction(turn.session, turn.event)
+        event = turn.event
+        assert isinstance(event, ReactionChanged)
+        await record_reaction(turn.session, turn.services,
+                              MessageRef(event.platform, event.channel, event.message_id),
+                              event.user_id, event.reaction, added=event.added)
 
     dispatcher.on_command("kudos", None, give)
     dispatcher.on_command("kudos", "balance", balance)
@@ -70,7 +76,7 @@ def register(dispatcher: Routes) -> None:
     dispatcher.on_command("kudos", "redeem", redeem)
     dispatcher.on_command("kudos", "leaderboard", leaderboard)
     dispatcher.on_command("kudos", "revoke", revoke)
-    dispatcher.on_form(kudos.FORM, give_from_form)
-    for action in (kudos.APPROVE, kudos.DECLINE, kudos.FULFIL):
+    dispatcher.on_form(GIVE_FORM, give_from_form)
+    for action in (APPROVE, DECLINE, FULFIL):
         dispatcher.on_button(action, decide)
     dispatcher.on_event(ReactionChanged, reaction)

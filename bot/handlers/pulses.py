@@ -9,16 +9,18 @@ from collections.abc import Iterator
 
 from bot.config import AppConfig
 from bot.flows.pulses import campaigns
-from bot.flows.pulses.answers import (
+from bot.flows.pulses.answers import ask_why, record_comment, record_score, set_opt_out
+from bot.flows.pulses.ids import (
+    ANSWER_BACK,
+    ANSWER_BACK_FIELD,
+    COMMENT_FIELD,
     COMMENT_FORM,
-    ask_why,
-    record_comment,
-    record_score,
-    set_opt_out,
+    SCORE_ACTION,
+    SCORES,
+    WHY_ACTION,
 )
-from bot.flows.pulses.campaigns import SCORE_ACTION, SCORES, WHY_ACTION
 from bot.flows.pulses.leads import lead_command
-from bot.flows.pulses.loop import ANSWER_BACK, ask_answer_back, record_answer_back
+from bot.flows.pulses.loop import ask_answer_back, record_answer_back
 from bot.handlers.routes import Routes, ScheduledTurn, ScheduleRoute, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 
@@ -27,45 +29,43 @@ def register(dispatcher: Routes) -> None:
     async def score(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, ButtonPress)
-        await record_score(turn.services, turn.session, turn.actor, intent.origin,
+        await record_score(turn.session, turn.services, turn.actor, intent.origin,
                            intent.message, intent.value,
                            int(intent.action_id.removeprefix(SCORE_ACTION)))
 
     async def why(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, ButtonPress)
-        await ask_why(turn.services, turn.session, intent.origin, intent.message, intent.value)
+        await ask_why(turn.session, turn.services, intent.origin, intent.message, intent.value)
 
     async def comment(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await record_comment(turn.services, turn.session, turn.actor, intent.origin,
-                             intent.metadata, intent.values.get("comment", ""))
+        await record_comment(turn.session, turn.services, turn.actor, intent.origin,
+                             intent.metadata, intent.values.get(COMMENT_FIELD, ""))
 
     async def opt_out(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, Command)
-        await set_opt_out(turn.services, turn.session, turn.actor, intent.origin,
+        await set_opt_out(turn.session, turn.services, turn.actor, intent.origin,
                           intent.rest.strip().lower())
 
     async def lead(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, Command)
-        await turn.session.commit()
-        await lead_command(turn.services, turn.actor, intent.origin, intent.rest)
+        await lead_command(turn.session, turn.services, turn.actor, intent.origin, intent.rest)
 
     async def answer_back(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, ButtonPress)
-        await turn.session.commit()
-        await ask_answer_back(turn.services, turn.actor, intent.origin, intent.value)
+        await ask_answer_back(turn.session, turn.services, turn.actor, intent.origin,
+                              intent.value)
 
     async def answer_back_sent(turn: Turn) -> None:
         intent = turn.intent
         assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await turn.session.commit()
-        await record_answer_back(turn.services, turn.actor, intent.origin, intent.metadata,
-                                 intent.values.get("text", ""))
+        await record_answer_back(turn.session, turn.services, turn.actor, intent.origin,
+                                 intent.metadata, intent.values.get(ANSWER_BACK_FIELD, ""))
 
     for n in SCORES:
         dispatcher.on_button(f"{SCORE_ACTION}{n}", score)

@@ -62,12 +62,13 @@ EventHandler = Callable[[EventTurn], Awaitable[Any]]
 class ScheduledTurn:
     """A claimed scheduled run being handled.
 
-    `session` is the turn's, committed when the handler returns, for a job whose work fits in
-    one transaction (pruning old claims). A batch job (the directory sync, the surveys due, a
-    pulse opening to thousands) leaves it unused and opens ``services.sessions()`` itself, one
-    per batch, each committed: the run is claimed, so no other replica does the same work, and
-    one long transaction would hold SQLite's write lock, and PostgreSQL's row locks, for the
-    whole job. Never both at once: SQLite's one connection would wait on itself.
+    `session` is the turn's, committed when the handler returns: enough for a job whose work
+    fits in one transaction (pruning old claims). A batch job (the directory sync, the
+    surveys due, a pulse opening to thousands) commits batch by batch instead, in this session
+    (the directory sync does) or in sessions it opens itself, ``services.sessions()``, one per
+    batch: the run is claimed, so no other replica does the same work, and one long
+    transaction would hold SQLite's write lock, and PostgreSQL's row locks, for the whole job.
+    Never two sessions with work in them at once: SQLite's one connection would wait on itself.
     """
 
     run: Scheduled

@@ -1,5 +1,6 @@
 """Slack's half of the chat port: Web API calls that send, update and open what flows ask,
-and that look people up for the directory.
+and that look people up for the directory. A message's image is uploaded and shown through
+`bot.slack.images`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.metrics import Metrics
-from bot.slack.client import MeteredWebClient
+from bot.slack.client import MeteredWebClient, slack_error
 from bot.slack.directory import is_person, profile_from_user, read_roster
+from bot.slack.images import SlackImages
 from bot.slack.render import SlackRenderer
 
 # Errors that mean "this person or place cannot be reached", as opposed to a fault to retry.
@@ -38,6 +40,7 @@ class SlackChat:
         self.client = client
         self.metrics = metrics
         self.renderer = renderer or SlackRenderer()
+        self.images = SlackImages(client)
 
     async def open(self) -> None:
         """Share one connection pool between every Web API call and response_url post.
@@ -56,12 +59,18 @@ class SlackChat:
         if message.key is not None:
             extra["metadata"] = {"event_type": DELIVERY_EVENT,
                                  "event_payload": {"key": message.key}}
+
+        async def post(image_file: str | None):
+            return await self.client.chat_postMessage(
+                channel=channel, **self.renderer.message(message, image_file=image_file),
+                **extra)
+
         try:
-            response = await self.client.chat_postMessage(
-                channel=channel, **self.renderer.message(message), **extra)
+            response = await self.images.send(message.image, post)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
-                raise Undeliverable(exc.response["error"]) from exc
+            error = slack_error(exc)
+            if error in UNREACHABLE:
+                raise Undeliverable(error) from exc
             raise
         return MessageRef("slack", response["channel"], response["ts"])
 
@@ -76,22 +85,37 @@ class SlackChat:
         return await self._post(parent.channel, message, thread_ts=parent.message_id)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
-        await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
-                                      **self.renderer.message(message))
+        async def update(image_file: str | None):
+            return await self.client.chat_update(
+                channel=ref.channel, ts=ref.message_id,
+                **self.renderer.message(message, image_file=image_file))
 
-    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
-        # The newest page of the bot's DM with one person: a message sent before a crash is
-        # at most minutes old, and few others go there in between.
+        await self.images.send(message.image, update)
+
+    async def find_message(self, conversation: str, key: str, *,
+                           thread: MessageRef | None = None) -> MessageRef | None:
+        # One page: a message sent before a crash is at most a lease old, so among the newest
+        # in a DM or channel (a channel busier than a page per lease may hide it). A thread's
+        # page is its oldest replies, where a card's few notes are.
         try:
-            opened = await self.client.conversations_open(users=user_id)
-            channel = opened["channel"]["id"]
-            history = await self.client.conversations_history(
-                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True)
+            if thread is not None:
+                channel = thread.channel
+                page = await self.client.conversations_replies(
+                    channel=channel, ts=thread.message_id, limit=HISTORY_PAGE,
+                    include_all_metadata=True)
+            else:
+                channel = conversation
+                if conversation[:1] in ("U", "W"):
+                    opened = await self.client.conversations_open(users=conversation)
+                    channel = opened["channel"]["id"]
+                page = await self.client.conversations_history(
+                    channel=channel, limit=HISTORY_PAGE,
+                    include_all_metadata=True)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
-        for sent in history.get("messages") or []:
+        for sent in page.get("messages") or []:
             metadata = sent.get("metadata") or {}
             if (metadata.get("event_type") == DELIVERY_EVENT
                     and (metadata.get("event_payload") or {}).get("key") == key):
@@ -126,7 +150,7 @@ class SlackChat:
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
         return profile_from_user(response["user"])
@@ -135,7 +159,7 @@ class SlackChat:
         try:
             response = await self.client.users_lookupByEmail(email=email)
         except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
+            if slack_error(exc) in UNREACHABLE:
                 return None
             raise
         user = response["user"]

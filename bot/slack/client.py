@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -18,6 +20,17 @@ SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
 
 
+def slack_error(exc: SlackApiError) -> str | None:
+    """The ``error`` of Slack's JSON answer; None when it answered no JSON (a 5xx page from
+    its front end), where `exc.response.get` would raise instead."""
+    return answer_of(exc).get("error")
+
+
+def answer_of(exc: SlackApiError) -> dict[str, Any]:
+    data = exc.response.data
+    return data if isinstance(data, dict) else {}
+
+
 class MeteredWebClient(AsyncWebClient):
     """An AsyncWebClient that counts every call by method and result in /metrics."""
 
@@ -30,7 +43,7 @@ class MeteredWebClient(AsyncWebClient):
         try:
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
-            counter.labels("slack", api_method, exc.response.get("error") or "error").inc()
+            counter.labels("slack", api_method, slack_error(exc) or "error").inc()
             raise
         except Exception as exc:
             counter.labels("slack", api_method, type(exc).__name__).inc()

@@ -3,7 +3,8 @@
 Everything in it follows from the code: one slash command per command the handlers answer,
 the events the listeners subscribe to, interactivity only when some button or form has a
 handler, and the bot scopes the Web API calls in bot/slack/chat.py need. Its words come from
-messages/manifest/ (the app, and one template per command) like every other word.
+messages/manifest/ (the app, and one template per command) like every other word, and they
+offer only the features whose commands have a handler.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import yaml
 
 from bot.chat.templates import templates_for
 from bot.chat.text import Formatted
-from bot.config import AppConfig, ConfigError
+from bot.config.app import AppConfig
+from bot.config.problems import ConfigError
 from bot.handlers import Routes
 from bot.slack.intents import ESCAPED_COMMANDS
 from bot.slack.listeners.events import EVENT_INTENTS
@@ -42,10 +44,16 @@ BOT_SCOPES = (
     "usergroups:read",
     # The reaction_added and reaction_removed events: reactions to kudos wall posts.
     "reactions:read",
-    # conversations.open and conversations.history of the bot's own DMs: after a crash, the
-    # pulse sender looks for a message it may have sent before sending it again.
+    # conversations.open, conversations.history and conversations.replies of the bot's own
+    # DMs, the channels it posts to and their threads: after a crash, the outbox sender looks
+    # for a message it may have sent before sending it again.
     "im:write",
     "im:history",
+    "channels:history",
+    "groups:history",
+    # files.getUploadURLExternal and files.completeUploadExternal: a message's image is
+    # uploaded as a private file and shown from an image block (bot/slack/images.py).
+    "files:write",
 )
 
 
@@ -62,7 +70,7 @@ def slack_manifest(app: AppConfig, routes: Routes, *, url: str | None = None,
     if len(app_name) > MAX_NAME:
         raise ConfigError([f"--name: at most {MAX_NAME} characters in Slack"])
     context = {"organisation": Formatted(app.organisation.name),
-               "app_name": Formatted(app_name)}
+               "app_name": Formatted(app_name), "commands": routes.commands}
 
     def text(block: str) -> str:
         return templates.render_block("manifest/app", block, context)

@@ -46,10 +46,12 @@ class SlackRenderer:
     def _mrkdwn(self, text: str, limit: int) -> dict[str, Any]:
         return {"type": "mrkdwn", "text": self.dialect.truncate(text, limit) or " "}
 
-    def message(self, message: Message) -> dict[str, Any]:
+    def message(self, message: Message, *, image_file: str | None = None) -> dict[str, Any]:
         """The arguments for chat.postMessage / chat.update: ``text`` and ``blocks``.
 
-        The message's `inputs` are left out: the flow asks for them with a modal instead.
+        The message's `inputs` are left out: the flow asks for them with a modal instead. Its
+        image is shown, below the sections, only from `image_file`: the id of the Slack file
+        it was uploaded as (`bot.slack.images`); without one the message goes without it.
         """
         name, ctx = message.template, message.context
         has = self.templates.template(name).blocks
@@ -59,9 +61,12 @@ class SlackRenderer:
             blocks.append({"type": "header", "text": _plain(header, MAX_HEADER)})
         sections = [self._block(name, section, ctx) for section in message.sections]
         footer = self._block(name, "footer", ctx) if "footer" in has else ""
-        room = MAX_BLOCKS - len(blocks) - bool(footer) - bool(message.buttons)
+        image = image_block(message, image_file)
+        room = MAX_BLOCKS - len(blocks) - bool(footer) - bool(message.buttons) - bool(image)
         for text in [s for s in sections if s][:room]:
             blocks.append({"type": "section", "text": self._mrkdwn(text, MAX_SECTION)})
+        if image:
+            blocks.append(image)
         if message.buttons:
             elements = [self._button(name, b, ctx) for b in message.buttons[:MAX_ACTIONS]]
             blocks.append({"type": "actions", "elements": unique_action_ids(elements)})
@@ -134,6 +139,15 @@ class SlackRenderer:
                 element["initial_option"] = initial
         return {"type": "input", "block_id": field.name, "label": label,
                 "optional": not field.required, "element": element}
+
+
+def image_block(message: Message, file_id: str | None) -> dict[str, Any] | None:
+    """An image block showing an uploaded file. Its alt text is plain text, which Slack shows
+    as written (Block Kit: "should not contain any markup"), so it goes in unescaped: an
+    escaped ``&lt;`` would be read out to a screen reader as such."""
+    if message.image is None or file_id is None:
+        return None
+    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": message.image.alt_text}
 
 
 ACTION_COPY = "#"

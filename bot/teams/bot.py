@@ -57,10 +57,11 @@ class TouchpointBot(ActivityHandler):
         self.sessions = services.sessions
         self.metrics = services.metrics
         self.renderer = TeamsRenderer()
+        self.commands = frozenset(dispatcher.commands)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
-        intent = intent_of(turn_context.activity)
+        intent = intent_of(turn_context.activity, self.commands)
         if intent is None:
             log.info("teams message with nothing to act on (no sender or unknown card data)")
             return

@@ -5,6 +5,7 @@ the bot stored when Teams last told it about that conversation, and makes the on
 call it needs (send, reply, update, create) through `bot.teams.calls`, which retries and
 counts it. Teams has no private replies inside a shared conversation, so what is meant for
 one person only (`reply_privately`, `open_form`) goes to their 1:1 chat with the bot.
+A message's image is shown from a signed link Touchpoint serves (`bot.web.images`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.config import Settings
 from bot.metrics import Metrics
 from bot.teams.calls import call, status_of
 from bot.teams.render import TeamsRenderer
+from bot.web.images import ImageLinks
 from storage import conversations
 from storage.directory import find_by_platform_id
 
@@ -46,7 +48,7 @@ class TeamsChat:
 
     def __init__(self, adapter: CloudAdapter, settings: Settings,
                  sessions: async_sessionmaker[AsyncSession], metrics: Metrics,
-                 renderer: TeamsRenderer | None = None):
+                 renderer: TeamsRenderer | None = None, links: ImageLinks | None = None):
         self.adapter = adapter
         self.app_id = settings.secrets.microsoft_app_id
         self.tenant_id = settings.secrets.microsoft_app_tenant_id
@@ -54,6 +56,7 @@ class TeamsChat:
         self.sessions = sessions
         self.metrics = metrics
         self.renderer = renderer or TeamsRenderer()
+        self.links = links
 
     async def _call(self, reference: dict[str, Any], method: str,
                     operation: Callable[[ConnectorClient], Awaitable[T]]) -> T:
@@ -86,6 +89,15 @@ class TeamsChat:
             client.conversations.send_to_conversation(conversation_id, activity)))
         return MessageRef("teams", conversation_id, sent.id)
 
+    async def _render(self, message: Message) -> Activity:
+        """The message's card with its image linked. The image is published in a short
+        transaction of its own: messages are sent after the turn that made them committed
+        (by the outbox sender), so no turn holds SQLite's write lock meanwhile."""
+        image_url = None
+        if message.image is not None and self.links is not None:
+            image_url = await self.links.url_for(message.image)
+        return self.renderer.message(message, image_url=image_url)
+
     async def _reference(self, conversation_id: str) -> dict[str, Any]:
         """The stored reference, else one built from app.yaml's service URL (channels)."""
         async with self.sessions() as session:
@@ -103,31 +115,34 @@ class TeamsChat:
             reference = await conversations.personal_for(session, user_id)
         if reference is None:
             raise Undeliverable("the Touchpoint app is not installed for this person in Teams")
-        return await self._send(reference, self.renderer.message(message))
+        return await self._send(reference, await self._render(message))
 
     async def post(self, channel_id: str, message: Message) -> MessageRef:
-        return await self._send(await self._reference(channel_id), self.renderer.message(message))
+        return await self._send(await self._reference(channel_id), await self._render(message))
 
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:
-        activity = self.renderer.message(message)
+        activity = await self._render(message)
         sent = await self._call(await self._reference(parent.channel), "reply_to_activity",
                                 lambda client: client.conversations.reply_to_activity(
                                     parent.channel, parent.message_id, activity))
         return MessageRef("teams", parent.channel, sent.id)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
-        activity = self.renderer.message(message)
+        activity = await self._render(message)
         activity.id = ref.message_id
         await self._call(await self._reference(ref.channel), "update_activity",
                          lambda client: client.conversations.update_activity(
                              ref.channel, ref.message_id, activity))
 
-    async def find_dm(self, user_id: str, key: str) -> MessageRef | None:
+    async def find_message(self, conversation: str, key: str, *,
+                           thread: MessageRef | None = None) -> MessageRef | None:
         # A bot cannot read back a chat's history in Teams; a sender that crashed between
         # sending and recording may send once more there.
         return None
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
+        # Without its image: this answer is made inside the turn, whose transaction may hold
+        # SQLite's write lock, so nothing may be published (Message.image says so).
         await self._send(await self._private(origin), self.renderer.message(message))
 
     async def open_form(self, origin: Origin, form: Form) -> None:

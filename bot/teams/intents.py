@@ -3,7 +3,9 @@
 Text typed to the bot arrives as HTML-ish text with ``<at>Name</at>`` for mentions. The bot's
 own mention is dropped, other people's mentions keep their names, markup is stripped and
 entities decoded; the first word then picks the command, as a slash command would in Slack
-(``kudos ...``), and anything else goes to ``/touchpoint`` (so ``help`` is ``/touchpoint help``).
+(``kudos ...``), when it is one of the commands the handlers answer (the routed commands, the
+same the app manifests list); anything else goes to ``/touchpoint`` (so ``help`` is
+``/touchpoint help``), whose fallback answers a word it does not know with help.
 An Adaptive Card ``Action.Submit`` arrives as a message whose ``value`` carries the data the
 renderer put on the action (``action_id`` for a button, ``callback_id`` for a form), and
 the values of the card's inputs beside it.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -22,7 +24,6 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.chat.port import MessageRef, Origin, Profile
 from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention, ReactionChanged
 
-COMMANDS = frozenset({"complain", "kudos", "broadcast"})
 DEFAULT_COMMAND = "touchpoint"
 FORM_KEYS = frozenset({"callback_id", "metadata"})
 BUTTON_KEYS = frozenset({"action_id", "value"})
@@ -123,12 +124,14 @@ def plain_text(activity: Activity) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def command_of(text: str) -> tuple[str, str]:
-    """(command, text) for what was typed: ``kudos @ann thanks`` is ("kudos", "@ann thanks")."""
+def command_of(text: str, commands: Collection[str]) -> tuple[str, str]:
+    """(command, text) for what was typed: ``kudos @ann thanks`` is ("kudos", "@ann thanks")
+    when ``kudos`` is one of the routed `commands`; any other first word stays in the text of
+    the general command."""
     parts = text.split(maxsplit=1)
     first = parts[0].lower().lstrip("/") if parts else ""
     rest = parts[1] if len(parts) > 1 else ""
-    if first in COMMANDS or first == DEFAULT_COMMAND:
+    if first in commands or first == DEFAULT_COMMAND:
         return first, rest
     return DEFAULT_COMMAND, text
 
@@ -142,8 +145,9 @@ def origin_of(activity: Activity) -> Origin | None:
                   reference=reference_of(activity))
 
 
-def intent_of(activity: Activity) -> Intent | None:
-    """The intent a message activity carries, or None when it carries none we know."""
+def intent_of(activity: Activity, commands: Collection[str]) -> Intent | None:
+    """The intent a message activity carries, or None when it carries none we know;
+    `commands` are the commands the handlers answer (`Routes.commands`)."""
     origin = origin_of(activity)
     if origin is None:
         return None
@@ -167,7 +171,7 @@ def intent_of(activity: Activity) -> Intent | None:
                           submission_id=str(activity.reply_to_id or activity.id or ""))
     if value is not None and not activity.text:
         return None
-    command, text = command_of(plain_text(activity))
+    command, text = command_of(plain_text(activity), commands)
     return Command(command=command, text=text, origin=origin, profile=profile,
                    mentions=mentions_of(activity))
 

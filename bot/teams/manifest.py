@@ -1,9 +1,10 @@
 """The Teams app package: manifest.json (schema 1.17) and the two icons, zipped for upload
 to the Teams admin center or Developer Portal.
 
-Like the Slack manifest it follows from the code: its commands are the Slack commands typed
-without a slash, and its words come from messages/manifest/. The icons are the PNG files in
-bot/teams/icons/, drawn by tools/teams_icons.py.
+Like the Slack manifest it follows from the code: its commands are the routed commands typed
+without a slash (the ones the bot understands, see bot/teams/intents.py), and its words come
+from messages/manifest/, offering only the features whose commands have a handler. The
+icons are the PNG files in bot/teams/icons/, drawn by tools/teams_icons.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from urllib.parse import urlsplit
 
 from bot.chat.templates import templates_for
 from bot.chat.text import Formatted
-from bot.config import AppConfig, ConfigError
+from bot.config.app import AppConfig
+from bot.config.problems import ConfigError
 from bot.handlers import Routes
 from bot.teams.intents import DEFAULT_COMMAND
 
@@ -62,7 +64,7 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
     templates = templates_for("teams")
     # Manifest fields are plain text, so the operator's names go in as they are, unescaped.
     context = {"organisation": Formatted(app.organisation.name),
-               "app_name": Formatted(app.teams.app_name)}
+               "app_name": Formatted(app.teams.app_name), "commands": routes.commands}
 
     def text(block: str) -> str:
         return templates.render_block("manifest/app", block, context)

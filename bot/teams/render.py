@@ -84,7 +84,10 @@ class TeamsRenderer:
     def _block(self, template: str, block: str, context) -> str:
         return self.templates.render_block(template, block, context)
 
-    def message_card(self, message: Message) -> dict[str, Any]:
+    def message_card(self, message: Message, *, image_url: str | None = None
+                     ) -> dict[str, Any]:
+        """The card; its image is shown, below the sections, only from `image_url` (a
+        signed link Touchpoint serves, `bot.web.images`): without one it goes without."""
         name, ctx = message.template, message.context
         has = self.templates.template(name).blocks
         body: list[dict[str, Any]] = []
@@ -95,6 +98,10 @@ class TeamsRenderer:
             text = self._block(name, section, ctx)
             if text:
                 body.append(_text_block(text))
+        if message.image is not None and image_url is not None:
+            # altText is plain text, never Markdown: the alt text goes in as written.
+            body.append({"type": "Image", "url": image_url,
+                         "altText": message.image.alt_text})
         body.extend(self._input(name, field, ctx) for field in message.inputs)
         buttons = [self._button(name, button, ctx) for button in message.buttons]
         for start in range(0, len(buttons), MAX_ACTIONS_PER_ROW):
@@ -116,8 +123,9 @@ class TeamsRenderer:
                     return plain(text, MAX_SUMMARY)
         return ""
 
-    def message(self, message: Message) -> Activity:
-        return card_activity(self.message_card(message), self.summary(message))
+    def message(self, message: Message, *, image_url: str | None = None) -> Activity:
+        return card_activity(self.message_card(message, image_url=image_url),
+                             self.summary(message))
 
     def _button(self, template: str, button: Button, ctx) -> dict[str, Any]:
         action: dict[str, Any] = {

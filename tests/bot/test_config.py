@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Secrets, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "app.yaml"
@@ -183,9 +183,26 @@ def test_an_unreadable_file_does_not_hide_environment_problems(tmp_path):
      "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
     ({"DATABASE_URL": "touchpoint.db"},
      "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
+    ({"TOUCHPOINT_IMAGE_KEY": "short"},
+     "TOUCHPOINT_IMAGE_KEY: at least 32 characters (e.g. `openssl rand -hex 32`)"),
+    *[({"TOUCHPOINT_PUBLIC_URL": url}, "TOUCHPOINT_PUBLIC_URL: an https address with no "
+       "query, like https://touchpoint.example.com (http only on loopback)")
+      for url in ("http://touchpoint.example.com", "touchpoint.example.com",
+                  "https://touchpoint.example.com/?x=1", "https://")],
 ])
 def test_environment_problems(env, problem):
     assert problems_of(SHIPPED, env) == [problem]
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("https://touchpoint.example.com/", "https://touchpoint.example.com"),
+    ("https://example.com/touchpoint", "https://example.com/touchpoint"),
+    ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+])
+def test_the_public_url_is_kept_without_its_trailing_slash(url, kept):
+    secrets = Secrets.from_env({"TOUCHPOINT_PUBLIC_URL": url})
+    assert secrets.public_url == kept
+    assert not [p for p in secrets.problems() if p.startswith("TOUCHPOINT_PUBLIC_URL")]
 
 
 def test_a_signing_secret_without_a_token():

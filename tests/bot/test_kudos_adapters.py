@@ -6,6 +6,8 @@ from __future__ import annotations
 from botbuilder.schema import Activity
 
 from bot.chat.message import Form, PeopleField
+from bot.flows.kudos.ids import GIVE_FORM, RECIPIENTS
+from bot.handlers import handler_routes
 from bot.intents import Command, Mention
 from bot.slack.intents import command_intent
 from bot.slack.render import SlackRenderer
@@ -63,7 +65,7 @@ def test_teams_mentions_are_people_other_than_the_bot_by_aad_id():
          {"type": "mention", "text": "<at>Tina</at>",
           "mentioned": {"id": "29:1tina", "name": "Tina T"}}])
 
-    intent = intent_of(activity)
+    intent = intent_of(activity, handler_routes().commands)
 
     assert isinstance(intent, Command)
     assert (intent.command, intent.text) == ("kudos", "Tom Tech and Tina fixed it")
@@ -71,13 +73,13 @@ def test_teams_mentions_are_people_other_than_the_bot_by_aad_id():
 
 
 def test_the_people_picker_is_a_user_select_in_slack_and_a_people_picker_in_teams():
-    form = Form("kudos/form", "kudos.give", (PeopleField("recipients", "recipients_label"),),
+    form = Form("kudos/form", GIVE_FORM, (PeopleField(RECIPIENTS, "recipients_label"),),
                 context={"allowance": 5, "points": 10})
 
     [_text, slack_input] = SlackRenderer().form(form)["blocks"]
     teams_card = TeamsRenderer().form_card(form)
 
-    assert slack_input["element"] == {"type": "multi_users_select", "action_id": "recipients",
+    assert slack_input["element"] == {"type": "multi_users_select", "action_id": RECIPIENTS,
                                       "max_selected_items": 10}
     assert slack_input["label"]["text"] == "Who do you want to thank?"
     picker = teams_card["body"][-1]

@@ -395,6 +395,51 @@ async def test_rate_limit_global(slack: SlackEmulator, client: AsyncWebClient) -
     assert (await client.chat_postMessage(channel="C2", text="3"))["ok"]
 
 
+async def test_outages_follow_one_another_then_end(slack: SlackEmulator,
+                                                   client: AsyncWebClient) -> None:
+    slack.fail_for("auth.test", 0.3, 500)
+    slack.fail_for("auth.test", 0.3, 429, retry_after=2)
+    with pytest.raises(SlackApiError) as err:
+        await client.auth_test()
+    assert err.value.response.status_code == 500
+    await asyncio.sleep(0.35)
+    with pytest.raises(SlackApiError) as err:
+        await client.auth_test()
+    assert (err.value.response.status_code, err.value.response.headers["Retry-After"]) == (
+        429, "2")
+    await asyncio.sleep(0.35)
+    assert (await client.auth_test())["ok"]
+    assert [c.faulted for c in slack.calls_to("auth.test")] == [True, True, False]
+
+
+async def test_a_slow_method_answers_late_but_acts_at_once(slack: SlackEmulator,
+                                                           client: AsyncWebClient) -> None:
+    slack.slow("chat.postMessage", 0.5)
+    started = time.monotonic()
+    posting = asyncio.ensure_future(client.chat_postMessage(channel="C1", text="slow"))
+    [call] = await slack.wait_for("chat.postMessage")
+    assert slack.messages_in("C1") and not posting.done()
+    ts = (await posting)["ts"]
+    assert time.monotonic() - started >= 0.5 and call.args["text"] == "slow"
+    assert (await client.auth_test())["ok"]  # other methods answer at once
+    assert slack.message("C1", ts)
+
+
+async def test_replies_are_in_their_thread_not_the_channel_history(
+        client: AsyncWebClient) -> None:
+    parent = await client.chat_postMessage(channel="C1", text="card")
+    for text in ("note 1", "note 2"):
+        await client.chat_postMessage(channel="C1", text=text, thread_ts=parent["ts"])
+    await client.chat_postMessage(channel="C1", text="after")
+    history = await client.conversations_history(channel="C1")
+    assert [m["text"] for m in history["messages"]] == ["after", "card"]
+    thread = await client.conversations_replies(channel="C1", ts=parent["ts"], limit=2)
+    assert [m["text"] for m in thread["messages"]] == ["card", "note 1"]
+    assert thread["has_more"]
+    with pytest.raises(SlackApiError, match="thread_not_found"):
+        await client.conversations_replies(channel="C1", ts="1.000000")
+
+
 def test_token_bucket_refills_at_its_rate() -> None:
     now = [100.0]
     bucket = TokenBucket(per_second=2, burst=2, clock=lambda: now[0])
@@ -622,3 +667,106 @@ async def test_two_buttons_with_one_action_id_in_a_block_are_invalid_blocks(
         await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Rate",
                                  blocks=twins)
     assert refused_update.value.response["error"] == "invalid_blocks"
+
+
+# --------------------------------------------------------------------------- files and images
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+
+
+def image_blocks(file_id: str, alt_text: str = "a chart") -> list[dict[str, Any]]:
+    return [{"type": "image", "slack_file": {"id": file_id}, "alt_text": alt_text}]
+
+
+async def private_upload(client: AsyncWebClient, data: bytes = PNG) -> str:
+    response = await client.files_upload_v2(file=data, filename="chart.png", alt_txt="a chart")
+    return response["file"]["id"]
+
+
+async def test_a_private_upload_keeps_the_bytes_and_shows_in_an_image_block(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    file_id = await private_upload(client)
+
+    stored = slack.file(file_id)
+    assert stored is not None
+    assert (stored["data"], stored["length"], stored["alt_txt"]) == (PNG, len(PNG), "a chart")
+    assert stored["completed"] and stored["channels"] == []
+    complete = slack.calls_to("files.completeUploadExternal")[0]
+    assert "channel_id" not in complete.args
+    posted = await client.chat_postMessage(channel="C1", text="chart",
+                                           blocks=image_blocks(file_id))
+    assert posted["message"]["blocks"] == image_blocks(file_id)
+    other = await private_upload(client, PNG + b"\x01")
+    updated = await client.chat_update(channel="C1", ts=posted["ts"], text="chart",
+                                       blocks=image_blocks(other))
+    assert updated["message"]["blocks"][0]["slack_file"] == {"id": other}
+
+
+async def test_image_blocks_must_name_a_completed_processed_image(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    started = await client.files_getUploadURLExternal(filename="chart.png", length=len(PNG))
+    csv = await client.files_upload_v2(content="a,b\n", filename="x.csv")
+    for blocks in (image_blocks("F99999999"), image_blocks(started["file_id"]),
+                   image_blocks(csv["file"]["id"]),
+                   [{"type": "image", "slack_file": {"url": "https://x", "id": "F1"},
+                     "alt_text": "x"}]):
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C1", text="chart", blocks=blocks)
+        assert refused.value.response["error"] == "invalid_blocks"
+        assert refused.value.response["errors"] == [
+            "invalid slack file [json-pointer:/blocks/0/slack_file]"]
+
+    slack.file_processing_s = 0.3
+    file_id = await private_upload(client)
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await client.chat_postMessage(channel="C1", text="chart", blocks=image_blocks(file_id))
+    await asyncio.sleep(0.35)
+    await client.chat_postMessage(channel="C1", text="chart", blocks=image_blocks(file_id))
+
+
+async def test_image_blocks_need_alt_text_and_exactly_one_source(
+        client: AsyncWebClient) -> None:
+    file_id = await private_upload(client)
+    for block, error in (
+            ({"type": "image", "slack_file": {"id": file_id}},
+             "must provide alt_text [json-pointer:/blocks/0/alt_text]"),
+            ({"type": "image", "slack_file": {"id": file_id}, "alt_text": "x" * 2001},
+             "must be less than 2001 characters [json-pointer:/blocks/0/alt_text]"),
+            ({"type": "image", "alt_text": "x"},
+             "must provide exactly one of image_url or slack_file [json-pointer:/blocks/0]"),
+            ({"type": "image", "alt_text": "x", "image_url": "https://x/y.png",
+              "slack_file": {"id": file_id}},
+             "must provide exactly one of image_url or slack_file [json-pointer:/blocks/0]")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C1", text="chart", blocks=[block])
+        assert refused.value.response["errors"] == [error]
+
+
+async def test_files_methods_need_files_write(slack: SlackEmulator,
+                                              client: AsyncWebClient) -> None:
+    slack.scopes = frozenset({"chat:write", "commands"})
+
+    with pytest.raises(SlackApiError) as refused:
+        await private_upload(client)
+
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "files:write"
+    assert refused.value.response["provided"] == "chat:write,commands"
+    assert slack.uploaded_files == []
+    slack.scopes = frozenset({"files:write"})
+    assert await private_upload(client)
+
+
+async def test_what_slack_refuses_of_an_upload(slack: SlackEmulator,
+                                               client: AsyncWebClient) -> None:
+    slack.max_upload_bytes = 1000
+    for arguments, error in (({"length": 1001}, "file_upload_size_restricted"),
+                             ({"length": 0}, "missing_argument"),
+                             ({"length": 10, "alt_txt": "x" * 1001}, "alt_txt_too_large")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.files_getUploadURLExternal(filename="chart.png", **arguments)
+        assert refused.value.response["error"] == error
+    started = await client.files_getUploadURLExternal(filename="chart.png", length=10)
+    # Completed before its bytes arrived: Slack has no such file yet.
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        await client.files_completeUploadExternal(files=[{"id": started["file_id"]}])

@@ -13,6 +13,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import (
     Activity,
+    Attachment,
     ChannelAccount,
     ConversationAccount,
     ConversationParameters,
@@ -377,3 +378,51 @@ async def test_wait_for(teams: BotConnectorEmulator, client: ConnectorClient) ->
     assert teams.calls == []
     assert teams.calls_of("send") == []
     assert len(teams.activities_in(PERSONAL)) == 1  # state survives clear()
+
+
+# --------------------------------------------------------------------------- what Teams refuses
+
+def card(*body: dict) -> Activity:
+    return Activity(type="message", attachments=[Attachment(
+        content_type="application/vnd.microsoft.card.adaptive",
+        content={"type": "AdaptiveCard", "version": "1.5", "body": list(body)})])
+
+
+async def test_a_message_over_28_kb_is_refused_as_too_big(teams: BotConnectorEmulator,
+                                                          client: ConnectorClient) -> None:
+    # A 22 KB PNG as a data URI: more than the whole message may carry.
+    data_uri = "data:image/png;base64," + "A" * (22_000 * 4 // 3)
+    with pytest.raises(ErrorResponseException) as refused:
+        await client.conversations.send_to_conversation(
+            THREAD, card({"type": "Image", "url": data_uri, "altText": "a chart"}))
+
+    assert refused.value.response.status_code == 413
+    assert refused.value.error.error.code == "MessageSizeTooBig"
+    [call] = teams.calls_of("send")
+    assert call.faulted is False and call.size > teams.max_message_bytes
+    assert teams.activities_in(THREAD) == []
+
+    sent = await client.conversations.send_to_conversation(THREAD, card(
+        {"type": "Image", "url": "https://touchpoint.example.com/images/x", "altText": "c"}))
+    with pytest.raises(ErrorResponseException) as refused:
+        await client.conversations.update_activity(THREAD, sent.id, card(
+            {"type": "TextBlock", "text": "x" * 30_000}))
+    assert refused.value.response.status_code == 413
+    assert teams.activities_in(THREAD)[0]["attachments"][0]["content"]["body"][0]["type"] == (
+        "Image")
+
+
+@pytest.mark.parametrize("image", [
+    {"type": "Image", "altText": "a chart"},
+    {"type": "Image", "url": "", "altText": "a chart"},
+    {"type": "Container", "items": [{"type": "ColumnSet", "columns": [
+        {"type": "Column", "items": [{"type": "Image", "altText": "deep"}]}]}]},
+])
+async def test_a_card_image_without_a_url_is_refused(teams: BotConnectorEmulator,
+                                                     client: ConnectorClient,
+                                                     image: dict) -> None:
+    with pytest.raises(ErrorResponseException) as refused:
+        await client.conversations.send_to_conversation(THREAD, card(image))
+
+    assert refused.value.response.status_code == 400
+    assert teams.activities_in(THREAD) == []

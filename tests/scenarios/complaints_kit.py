@@ -13,10 +13,15 @@ from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
+from bot.flows.complaints import ids
+from bot.flows.complaints.notify import receipt_key, triage_key
 from storage.complaints import Complaint
 from storage.models import AuditEvent
+from storage.outbox import SENT
+from storage.outbox import rows_for as outbox_rows
 from tests.clock import Clock
 from tests.conftest import RunningBot
+from tests.outbox_kit import outbox_settled
 from tests.waiting import eventually
 
 TRIAGE = "C0TRIAGE1"
@@ -40,6 +45,17 @@ def settings(make_settings, connector):
 
 
 @pytest.fixture
+def settings_without_rate_limit(make_settings, connector):
+    """As `settings`, and one person may file any number of complaints (for tests that file
+    many at once)."""
+    def config(raw):
+        raw.update(teams={"service_url": connector.url},
+                   complaints={"rate_limit": {"count": 1000}})
+
+    return make_settings(config=config)
+
+
+@pytest.fixture
 def bot_options(clock: Clock) -> dict[str, Any]:
     """The running bot (tests/conftest.py) on the test's clock; scheduled jobs are called by
     the tests."""
@@ -56,10 +72,10 @@ async def submit_complaint(sender: SlackSender, user: str = ERIN, *,
                            impact: str = "high", ticket: str = "", anonymous: str = "no",
                            view_id: str | None = None):
     return await sender.submit(
-        "complaint.file", {"description": description, "ticket": ticket}, user_id=user,
+        ids.FILE_FORM, {ids.DESCRIPTION: description, ids.TICKET: ticket}, user_id=user,
         view_id=view_id or new_view_id(),
-        selects={"service": service, "category": category, "impact": impact,
-                 "anonymous": anonymous})
+        selects={ids.SERVICE: service, ids.CATEGORY: category, ids.IMPACT: impact,
+                 ids.ANONYMOUS: anonymous})
 
 
 async def complaints(bot: RunningBot) -> list[Complaint]:
@@ -69,17 +85,54 @@ async def complaints(bot: RunningBot) -> list[Complaint]:
 
 async def file_and_wait(bot: RunningBot, sender: SlackSender, slack: SlackEmulator,
                         **fields: Any) -> Complaint:
-    """File through Slack and wait until the receipt and the triage cards are recorded."""
+    """File through Slack and wait until the receipt and the triage cards are out."""
     before = len(await complaints(bot))
     reply = await submit_complaint(sender, **fields)
     assert (reply.status, reply.text) == (200, "")
 
-    async def carded() -> bool:
+    async def out() -> bool:
         rows = await complaints(bot)
-        return len(rows) > before and bool(rows[-1].triage_refs)
+        return len(rows) > before and delivered(slack, rows[-1], fields.get("user", ERIN))
 
-    await eventually(carded, within_s=5)
+    await eventually(out, within_s=5)
+    await drained(bot)  # the Teams card too
     return (await complaints(bot))[-1]
+
+
+def delivered(slack: SlackEmulator, complaint: Complaint, user: str = ERIN) -> bool:
+    """Whether the complaint's receipt and its Slack triage card have arrived."""
+    assert complaint.id is not None
+    return (keyed(slack, slack.dm_channel(user), receipt_key(complaint.id)) is not None
+            and keyed(slack, TRIAGE, triage_key(complaint.id)) is not None)
+
+
+def key_of(message: dict[str, Any]) -> str | None:
+    """The outbox key a Slack message was sent under (its message metadata)."""
+    metadata = message.get("metadata") or {}
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    return (metadata.get("event_payload") or {}).get("key")
+
+
+def keyed(slack: SlackEmulator, channel: str, key: str) -> dict[str, Any] | None:
+    """The message in a Slack channel (or DM) sent under the outbox key `key`."""
+    found = [m for m in slack.messages_in(channel) if key_of(m) == key]
+    assert len(found) <= 1, f"{key} is in {channel} {len(found)} times"
+    return found[0] if found else None
+
+
+async def drained(bot: RunningBot) -> None:
+    """Wait until the outbox has sent (or given up on) everything recorded so far: before a
+    test moves its clock on (a claim's lease is on that clock), and before it reads what a
+    scheduled check sent."""
+    await outbox_settled(bot.services)
+
+
+async def sent_on(bot: RunningBot, key: str) -> set[str]:
+    """The platforms a message went out on, by its outbox rows."""
+    async with bot.services.sessions() as session:
+        return {row.platform for row in await outbox_rows(session, key)
+                if row.status == SENT}
 
 
 async def audit_trail(bot: RunningBot, number: str) -> list[AuditEvent]:
@@ -95,17 +148,29 @@ def blocks_text(message: dict[str, Any]) -> str:
 
 
 def triage_message(slack: SlackEmulator, complaint: Complaint) -> dict[str, Any]:
-    [ref] = [r for r in complaint.triage_refs if r["platform"] == "slack"]
-    message = slack.message(ref["channel"], ref["message_id"])
+    """The complaint's triage card in Slack, as it shows now."""
+    assert complaint.id is not None
+    message = keyed(slack, TRIAGE, triage_key(complaint.id))
     assert message is not None
     return message
 
 
+def triage_thread(slack: SlackEmulator, complaint: Complaint) -> list[str]:
+    """The texts under the complaint's Slack triage card, oldest first."""
+    ts = triage_message(slack, complaint)["ts"]
+    return [blocks_text(m) for m in slack.messages_in(TRIAGE) if m.get("thread_ts") == ts]
+
+
+def receipt(slack: SlackEmulator, user: str, complaint: Complaint) -> dict[str, Any] | None:
+    assert complaint.id is not None
+    return keyed(slack, slack.dm_channel(user), receipt_key(complaint.id))
+
+
 def dm_thread(slack: SlackEmulator, user: str, complaint: Complaint) -> list[dict[str, Any]]:
     """Messages in the complainant's DM thread under the receipt, oldest first."""
-    receipt = json.loads(complaint.dm_ref or "{}")
+    first = receipt(slack, user, complaint)
     return [m for m in slack.messages_in(slack.dm_channel(user))
-            if m.get("thread_ts") == receipt.get("message_id")]
+            if first is not None and m.get("thread_ts") == first["ts"]]
 
 
 async def answer(sender: SlackSender, slack: SlackEmulator, action_id: str,

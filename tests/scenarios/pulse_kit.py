@@ -1,12 +1,14 @@
 """What the pulse scenarios share: a workspace of people in segments, the running bot's options
-(a clock the test moves, the pulse sender on), and ways to read the pulse DMs the Slack
-emulator received.
+(a clock the test moves, the pulse tick run by the test as it moves it), the deliveries as
+their schedule and the outbox say together, and ways to read the pulse DMs the Slack emulator
+received.
 
 The fixtures here are taken into a test module by name, e.g.
 ``bot_options, clock = pulse_kit.bot_options, pulse_kit.clock``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,10 +16,13 @@ import pytest
 from sqlmodel import col, select
 
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory.people import sync_directory
+from bot.flows.directory.sync import sync_directory
+from bot.flows.pulses.campaigns import tick
 from bot.services import Services
-from storage.pulses import PulseAnswer, PulseDelivery
+from storage.pulse_deliveries import delivery_key
+from storage.pulses import QUEUED, PulseAnswer, PulseDelivery
 from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
 from tests.waiting import eventually
 
 # A Tuesday. London is on UTC in December, New York five hours behind, Tokyo nine ahead.
@@ -34,9 +39,15 @@ def clock() -> Clock:
 
 @pytest.fixture
 def bot_options(clock: Clock) -> dict[str, Any]:
-    """The running bot (tests/conftest.py) on the test's clock, with the pulse sender but
-    without the scheduler: the tests move the clock and the sender sends what falls due."""
-    return {"clock": clock, "scheduler": False, "pulse_sender": True}
+    """The running bot (tests/conftest.py) on the test's clock, without the scheduler: the
+    tests move the clock and run the pulse tick (`move_to`), and the outbox sends."""
+    return {"clock": clock, "scheduler": False}
+
+
+async def move_to(services: Services, clock: Clock, when: datetime) -> None:
+    """Set the clock, then run the pulse tick as the scheduler would that minute."""
+    clock.set(when)
+    await tick(services, when)
 
 
 def seed_people(slack: SlackEmulator) -> None:
@@ -54,7 +65,7 @@ def configure(raw: dict[str, Any]) -> None:
         f"{user_id.lower()}@example.com" for user_id in FINANCE]
     raw["segments"]["department"]["Sales"] = {
         "emails": [f"{user_id.lower()}@example.com" for user_id in SALES]}
-    raw["pulses"] = {"poll_seconds": 0.05}
+    raw["outbox"] = {"poll_seconds": 0.05, "send_rate": {"slack": 100, "teams": 100}}
 
 
 EVERYONE = ["U0EMPL001", "U0TECH001", "U0LEAD001", *FINANCE, *SALES, TOKYO]
@@ -62,7 +73,8 @@ LONDON = [u for u in EVERYONE if u not in ("U0LEAD001", TOKYO)]
 
 
 async def sync(services: Services) -> None:
-    await sync_directory(services.sessions, services.settings.app, services.chat)
+    async with services.sessions() as session:
+        await sync_directory(session, services)
 
 
 def dm(user_id: str) -> str:
@@ -103,12 +115,40 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-async def deliveries(services: Services) -> list[PulseDelivery]:
+@dataclass(frozen=True)
+class Delivery:
+    """A pulse delivery as its schedule and its outbox row say together."""
+
+    id: int
+    campaign_id: int
+    person_id: int
+    kind: str
+    status: str
+    reason: str | None
+    attempts: int
+    due_at: datetime
+    answered: bool
+    ref_id: str | None
+
+
+async def deliveries(services: Services) -> list[Delivery]:
     async with services.sessions() as session:
         rows = (await session.exec(select(PulseDelivery)
                                    .order_by(col(PulseDelivery.id)))).all()
         await session.commit()
-    return list(rows)
+    sent = {row.key: row for row in await outbox_rows(services, "pulse:")}
+    found = []
+    for row in rows:
+        assert row.id is not None
+        out = sent.get(delivery_key(row.campaign_id, row.person_id, row.kind))
+        if row.status == QUEUED and out is not None:
+            found.append(Delivery(row.id, row.campaign_id, row.person_id, row.kind, out.status,
+                                  out.reason, out.attempts, out.due_at, row.answered,
+                                  out.ref_id))
+        else:
+            found.append(Delivery(row.id, row.campaign_id, row.person_id, row.kind, row.status,
+                                  row.reason, 0, row.due_at, row.answered, None))
+    return found
 
 
 async def answers(services: Services) -> list[PulseAnswer]:
@@ -118,8 +158,8 @@ async def answers(services: Services) -> list[PulseAnswer]:
     return list(rows)
 
 
-async def settled(services: Services) -> list[PulseDelivery]:
-    """The outbox once nothing due is pending or being sent."""
+async def settled(services: Services) -> list[Delivery]:
+    """The deliveries once nothing due is pending or being sent."""
     async def check():
         rows = await deliveries(services)
         busy = [r for r in rows if r.status == "claimed"

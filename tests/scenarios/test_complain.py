@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.flows.complaints import ids
+from bot.flows.complaints.notify import triage_key
 from storage.complaints import Complaint
 from storage.models import Person
 from tests.scenarios import complaints_kit as kit
@@ -28,7 +30,7 @@ async def test_complain_opens_the_form_with_the_typed_text(bot, slack, slack_sen
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == "complaint.file"
+    assert view["callback_id"] == ids.FILE_FORM
     inputs = {block["block_id"]: block["element"] for block in view["blocks"]
               if block["type"] == "input"}
     assert list(inputs) == ["description", "service", "category", "impact", "ticket",
@@ -53,20 +55,20 @@ async def test_a_complaint_is_stored_receipted_and_carded(bot, slack, slack_send
     # High impact: 1 business hour to acknowledge, 8 to resolve (09:00-17:00 weekdays).
     assert complaint.acknowledge_due_at == kit.MONDAY_9AM + timedelta(hours=1)
     assert complaint.resolve_due_at == kit.MONDAY_9AM + timedelta(hours=8)
-    receipt = slack.message(slack.dm_channel(ERIN), json.loads(complaint.dm_ref)["message_id"])
+    receipt = kit.receipt(slack, ERIN, complaint)
     assert "We have your complaint: CMP-2026-0001" in kit.blocks_text(receipt)
     assert "within 1 business hour," in kit.blocks_text(receipt)
-    card = slack.message(TRIAGE, complaint.triage_refs[0]["message_id"])
+    card = kit.triage_message(slack, complaint)
     text = kit.blocks_text(card)
     assert "Complaint CMP-2026-0001" in text and "erin.employee" in text
     assert "Nobody answered &lt;!channel&gt; for *days*" in text  # the mention made inert
     assert "<!channel>" not in text
-    assert kit.button_ids(card) == ["complaint.assign_me", "complaint.assign_to",
-                                    "complaint.acknowledge", "complaint.resolve_start",
-                                    "complaint.escalate", "complaint.reply_start"]
+    assert kit.button_ids(card) == [ids.ASSIGN_ME, ids.ASSIGN_START,
+                                    ids.ACKNOWLEDGE, ids.RESOLVE_START,
+                                    ids.ESCALATE, ids.REPLY_START]
     [teams_card] = connector.activities_in(TEAMS_TRIAGE)
     assert "CMP-2026-0001" in json.dumps(teams_card)
-    assert {r["platform"] for r in complaint.triage_refs} == {"slack", "teams"}
+    assert await kit.sent_on(bot, triage_key(complaint.id)) == {"slack", "teams"}
     [filed] = await kit.audit_trail(bot, complaint.number)
     assert (filed.action, filed.detail["to"]) == ("filed", "new")
     assert filed.actor_id is not None
@@ -79,10 +81,10 @@ async def test_an_invalid_form_gets_its_errors_in_the_modal_and_nothing_is_store
 
     assert reply.status == 200
     assert reply.json() == {"response_action": "errors", "errors": {
-        "description": "Please tell us what happened.",
-        "service": "Please choose a service from the list.",
-        "impact": "Please choose low, medium or high.",
-        "ticket": "That does not look like a ticket number (like INC0012345 or SD-42). "
+        ids.DESCRIPTION: "Please tell us what happened.",
+        ids.SERVICE: "Please choose a service from the list.",
+        ids.IMPACT: "Please choose low, medium or high.",
+        ids.TICKET: "That does not look like a ticket number (like INC0012345 or SD-42). "
                   "Leave it empty if you are not sure.",
     }}
     await asyncio.sleep(0.2)
@@ -119,38 +121,40 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     number = complaint.number
 
     # IT takes it on: the card updates in place, the complainant hears in their thread.
+    await kit.drained(bot)
     clock.now += timedelta(minutes=20)
-    await slack_sender.click("complaint.assign_me", number, user_id=TOM, channel_id=TRIAGE)
+    await slack_sender.click(ids.ASSIGN_ME, number, user_id=TOM, channel_id=TRIAGE)
     await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
+    await kit.drained(bot)
     card = kit.triage_message(slack, complaint)
     assert "*Status*: in progress · *Owner*: tom.tech" in kit.blocks_text(card)
-    assert "complaint.acknowledge" not in kit.button_ids(card)
-    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
+    assert ids.ACKNOWLEDGE not in kit.button_ids(card)
     [taken] = kit.dm_thread(slack, ERIN, complaint)
     assert "tom.tech has taken on your complaint" in kit.blocks_text(taken)
     teams_updates = connector.calls_of("update")
     assert teams_updates and "in progress" in json.dumps(teams_updates[-1].body)
 
     # Resolving asks for a note and a root cause in a form.
+    await kit.drained(bot)
     clock.now += timedelta(hours=2)
-    await slack_sender.click("complaint.resolve_start", number, user_id=TOM,
+    await slack_sender.click(ids.RESOLVE_START, number, user_id=TOM,
                              channel_id=TRIAGE)
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert (view["callback_id"], view["private_metadata"]) == ("complaint.resolve", number)
-    empty = await slack_sender.submit("complaint.resolve", {"note": ""}, user_id=TOM,
+    assert (view["callback_id"], view["private_metadata"]) == (ids.RESOLVE_FORM, number)
+    empty = await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: ""}, user_id=TOM,
                                       private_metadata=number, view_id="V0RESOLVE1",
-                                      selects={"root_cause": "Process"})
+                                      selects={ids.ROOT_CAUSE: "Process"})
     assert empty.json()["errors"] == {
-        "note": "Please say how it was resolved: the complainant will read it."}
-    await slack_sender.submit("complaint.resolve", {"note": "Replaced the <fuser> unit"},
+        ids.NOTE: "Please say how it was resolved: the complainant will read it."}
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Replaced the <fuser> unit"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
-                              selects={"root_cause": "Tooling"})
+                              selects={ids.ROOT_CAUSE: "Tooling"})
     await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
     resolved = kit.dm_thread(slack, ERIN, complaint)[-1]
     assert "Replaced the &lt;fuser&gt; unit" in kit.blocks_text(resolved)
-    assert kit.button_ids(resolved) == ["complaint.satisfied", "complaint.unsatisfied"]
+    assert kit.button_ids(resolved) == [ids.SATISFIED, ids.UNSATISFIED]
     [row] = await kit.complaints(bot)
     assert (row.status, row.root_cause, row.owner_id is not None) == ("resolved", "Tooling",
                                                                       True)
@@ -158,21 +162,22 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     assert row.resolve_business_s == (2 * 60 + 20) * 60
 
     # "No" reopens it and tells the owner; resolving again and "Yes" closes it.
-    await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
+    await kit.answer(slack_sender, slack, ids.UNSATISFIED, number)
     await eventually(lambda: _status_is(bot, "reopened"), within_s=5)
     await eventually(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"), within_s=5)
     await eventually(lambda: _answered(slack, complaint, 1), within_s=5)
-    await slack_sender.submit("complaint.resolve", {"note": "Swapped the printer"},
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Swapped the printer"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE2",
-                              selects={"root_cause": "Tooling"})
+                              selects={ids.ROOT_CAUSE: "Tooling"})
     await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
-    await kit.answer(slack_sender, slack, "complaint.satisfied", number)
+    await kit.answer(slack_sender, slack, ids.SATISFIED, number)
     await eventually(lambda: _status_is(bot, "closed"), within_s=5)
     # Each question now shows its answer instead of the buttons.
     await eventually(lambda: _answered(slack, complaint, 2), within_s=5)
     answered = [kit.blocks_text(m) for m in kit.dm_thread(slack, ERIN, complaint)
                 if "You told us" in kit.blocks_text(m)]
     assert ["not satisfied" in text for text in answered] == [True, False]
+    await kit.drained(bot)
     card = kit.triage_message(slack, complaint)
     assert kit.button_ids(card) == []
     await eventually(lambda: _thread_has(slack, complaint, 5), within_s=5)
@@ -197,15 +202,15 @@ async def test_employees_cannot_act_on_complaints(bot, slack, slack_sender):
     number = complaint.number
     slack.clear()
 
-    for action in ("complaint.acknowledge", "complaint.assign_me", "complaint.escalate",
-                   "complaint.resolve_start", "complaint.assign_to", "complaint.reply_start"):
+    for action in (ids.ACKNOWLEDGE, ids.ASSIGN_ME, ids.ESCALATE,
+                   ids.RESOLVE_START, ids.ASSIGN_START, ids.REPLY_START):
         await slack_sender.click(action, number, user_id=ERIN, channel_id=TRIAGE)
     answers = await slack.wait_for_response(6)
     assert all("Only IT staff can do that" in kit.blocks_text(a.body) for a in answers)
     # A crafted form submission is refused on the server too.
-    await slack_sender.submit("complaint.resolve", {"note": "I fixed it myself"},
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "I fixed it myself"},
                               user_id=ERIN, private_metadata=number,
-                              selects={"root_cause": "Process"})
+                              selects={ids.ROOT_CAUSE: "Process"})
     [refused] = await slack.wait_for("chat.postEphemeral")
     assert "Only IT staff can do that" in kit.blocks_text(refused.args)
     await asyncio.sleep(0.2)
@@ -218,12 +223,12 @@ async def test_employees_cannot_act_on_complaints(bot, slack, slack_sender):
 
 async def test_someone_else_cannot_answer_for_the_complainant(bot, slack, slack_sender):
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    await slack_sender.submit("complaint.resolve", {"note": "Done"}, user_id=TOM,
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Done"}, user_id=TOM,
                               private_metadata=complaint.number,
-                              selects={"root_cause": "Process"})
+                              selects={ids.ROOT_CAUSE: "Process"})
     await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
 
-    await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number, TOM)
+    await kit.answer(slack_sender, slack, ids.UNSATISFIED, complaint.number, TOM)
 
     [answer] = await slack.wait_for_response(1)
     assert "could not find a complaint" in kit.blocks_text(answer.body)
@@ -302,7 +307,7 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
     await slack.wait_for_response(1)
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
 
-    await slack_sender.click("complaint.assign_to", complaint.number, user_id=LEE,
+    await slack_sender.click(ids.ASSIGN_START, complaint.number, user_id=LEE,
                              channel_id=TRIAGE)
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
@@ -313,14 +318,14 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
     async with bot.services.sessions() as session:
         erin = (await session.exec(select(Person).where(Person.slack_user_id == ERIN))).one()
     # A crafted submission naming an employee is refused; the offered choice is taken.
-    await slack_sender.submit("complaint.assign", {}, user_id=LEE, view_id="V0ASSIGN1",
+    await slack_sender.submit(ids.ASSIGN_FORM, {}, user_id=LEE, view_id="V0ASSIGN1",
                               private_metadata=complaint.number,
-                              selects={"owner": str(erin.id)})
+                              selects={ids.OWNER: str(erin.id)})
     [refused] = await slack.wait_for("chat.postEphemeral")
     assert "only active IT staff can" in kit.blocks_text(refused.args)
-    await slack_sender.submit("complaint.assign", {}, user_id=LEE, view_id="V0ASSIGN2",
+    await slack_sender.submit(ids.ASSIGN_FORM, {}, user_id=LEE, view_id="V0ASSIGN2",
                               private_metadata=complaint.number,
-                              selects={"owner": choices["tom.tech"]})
+                              selects={ids.OWNER: choices["tom.tech"]})
 
     await eventually(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"), within_s=5)
     [row] = await kit.complaints(bot)
@@ -334,14 +339,14 @@ async def test_a_platform_failing_after_the_change_does_not_undo_or_hide_it(
     # Teams refuses the triage card: the complaint is filed, receipted and carded on Slack.
     connector.fail_next("send", 403)
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    assert [r["platform"] for r in complaint.triage_refs] == ["slack"]
-    assert complaint.dm_ref is not None
+    assert await kit.sent_on(bot, triage_key(complaint.id)) == {"slack"}
+    assert kit.receipt(slack, ERIN, complaint) is not None
 
     # Slack cannot update the card: the assignment stands, the complainant is still told,
     # and Tom gets no "nothing was saved" apology.
     slack.fail_next("chat.update", 200, error="message_not_found")
     slack.clear()
-    await slack_sender.click("complaint.assign_me", complaint.number, user_id=TOM,
+    await slack_sender.click(ids.ASSIGN_ME, complaint.number, user_id=TOM,
                              channel_id=TRIAGE)
     await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
     await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
@@ -355,7 +360,7 @@ async def test_the_slack_triage_card_is_kept_when_the_teams_one_fails(bot, slack
 
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
 
-    assert [r["platform"] for r in complaint.triage_refs] == ["slack"]
+    assert await kit.sent_on(bot, triage_key(complaint.id)) == {"slack"}
     assert kit.triage_message(slack, complaint) is not None
     assert connector.activities_in(TEAMS_TRIAGE) == []
     [send] = connector.calls_of("send")

@@ -12,9 +12,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.flows.complaints import ids
 from bot.flows.complaints.export import export_complaints
+from bot.flows.complaints.notify import receipt_key
 from bot.flows.complaints.sla import complaints_check
 from storage.models import AuditEvent, Person
+from storage.outbox import OutboxMessage
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, TRIAGE
 from tests.waiting import eventually
@@ -36,22 +39,24 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     card = kit.blocks_text(kit.triage_message(slack, complaint))
     assert "*From*: _anonymous_" in card
 
-    await slack_sender.click("complaint.assign_me", number, user_id=TOM, channel_id=TRIAGE)
+    await slack_sender.click(ids.ASSIGN_ME, number, user_id=TOM, channel_id=TRIAGE)
     await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
-    await slack_sender.submit("complaint.reply", {"text": "Sorry. Can you tell me when?"},
+    await slack_sender.submit(ids.REPLY_FORM, {ids.TEXT: "Sorry. Can you tell me when?"},
                               user_id=TOM, private_metadata=number, view_id="V0REPLY01")
     await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
     assert "Sorry. Can you tell me when?" in kit.blocks_text(
         kit.dm_thread(slack, ERIN, complaint)[-1])
-    await slack_sender.click("complaint.escalate", number, user_id=LEE, channel_id=TRIAGE)
+    await slack_sender.click(ids.ESCALATE, number, user_id=LEE, channel_id=TRIAGE)
     await eventually(lambda: _thread_has(slack, complaint, 3), within_s=5)
+    await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(hours=9)
     await complaints_check(bot.services, clock.now)
-    await slack_sender.submit("complaint.resolve", {"note": "Spoke to the team"},
+    await kit.drained(bot)
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Spoke to the team"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
-                              selects={"root_cause": "People"})
+                              selects={ids.ROOT_CAUSE: "People"})
     await eventually(lambda: _thread_has(slack, complaint, 4), within_s=5)
-    await kit.answer(slack_sender, slack, "complaint.unsatisfied", number)
+    await kit.answer(slack_sender, slack, ids.UNSATISFIED, number)
     await eventually(lambda: _dm_count(slack, TOM, 2), within_s=5)
     await slack_sender.command("/complain", "list", user_id=TOM)
     await slack_sender.command("/complain", f"status {number}", user_id=LEE)
@@ -63,6 +68,7 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     async with bot.services.sessions() as session:
         erin = (await session.exec(select(Person).where(Person.slack_user_id == ERIN))).one()
         trail = (await session.exec(select(AuditEvent))).all()
+        outbox = (await session.exec(select(OutboxMessage))).all()
     secrets = {ERIN, erin.display_name, erin.email, "Erin"}
     assert erin.display_name and erin.email  # the directory does know who she is
     seen_by_others = [json.dumps(call.args) for call in slack.calls
@@ -70,8 +76,16 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     seen_by_others += [json.dumps(post.body) for post in slack.responses]
     seen_by_others += [json.dumps(call.body) for call in connector.calls]
     assert len(seen_by_others) > 20  # cards, updates, threads, DMs, answers, Teams cards
+    # What waits to be sent, or was: the messages to others, whole; and every message's
+    # words, even those to her (only her receipt may name her).
+    stored = [row.model_dump_json() for row in outbox
+              if row.person_id != erin.id and row.channel != ERIN]
+    stored += [json.dumps(row.payload) for row in outbox
+               if row.key != receipt_key(complaint.id)]
+    assert len(stored) > 15 and len({row.key for row in outbox}) > 10
     for secret in secrets:
         assert not [text for text in seen_by_others if secret in text], secret
+        assert not [text for text in stored if secret in text], secret
         assert secret not in export.getvalue()
         assert secret not in caplog.text
     assert f"{number},reopened," in export.getvalue()

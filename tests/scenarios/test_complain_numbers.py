@@ -17,17 +17,9 @@ from tests.scenarios import complaints_kit as kit
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
+settings = kit.settings_without_rate_limit
 SUBMISSIONS = {"postgresql": 40, "sqlite": 12}
 REPLICAS = {"postgresql": 2, "sqlite": 1}
-
-
-@pytest.fixture
-def settings(make_settings, connector):
-    def config(raw):
-        raw.update(teams={"service_url": connector.url},
-                   complaints={"rate_limit": {"count": 1000}})
-
-    return make_settings(config=config)
 
 
 def _backend(database_url: str) -> str:
@@ -60,7 +52,7 @@ async def test_concurrent_submissions_to_replicas_get_unique_numbers(replicas, s
 
     async def all_carded() -> bool:
         rows = await kit.complaints(bot)
-        return len(rows) == submissions and all(row.triage_refs for row in rows)
+        return len(rows) == submissions and all(kit.delivered(slack, row) for row in rows)
 
     await eventually(all_carded, within_s=60)
     numbers = sorted(row.number for row in await kit.complaints(bot))

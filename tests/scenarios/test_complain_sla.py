@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.flows.complaints import ids
 from bot.flows.complaints.sla import complaints_check
 from bot.scheduler import OK, SKIPPED, Scheduler
 from storage.complaints import ComplaintAlert
@@ -20,8 +21,7 @@ bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
 
 def _thread_replies(slack, complaint) -> list[str]:
-    ts = next(r["message_id"] for r in complaint.triage_refs if r["platform"] == "slack")
-    return [kit.blocks_text(m) for m in slack.messages_in(TRIAGE) if m.get("thread_ts") == ts]
+    return kit.triage_thread(slack, complaint)
 
 
 def _dms(slack, user: str) -> list[str]:
@@ -29,10 +29,12 @@ def _dms(slack, user: str) -> list[str]:
 
 
 async def _check_at(bot, clock, moment) -> None:
+    await kit.drained(bot)
     clock.now = moment
     # Two replicas running the same check at once still send each alert once.
     await asyncio.gather(complaints_check(bot.services, moment),
                          complaints_check(bot.services, moment))
+    await kit.drained(bot)
 
 
 async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack, slack_sender,
@@ -60,11 +62,11 @@ async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack,
     assert len(_thread_replies(slack, complaint)) == 2
     [row] = await kit.complaints(bot)
     assert row.escalated
-    assert "complaint.escalate" not in kit.button_ids(kit.triage_message(slack, complaint))
+    assert ids.ESCALATE not in kit.button_ids(kit.triage_message(slack, complaint))
 
     # Tom takes it on; an hour before the resolution deadline he is reminded, then the
     # leads hear of the breach. Each alert is sent once.
-    await slack_sender.click("complaint.assign_me", complaint.number, user_id=TOM,
+    await slack_sender.click(ids.ASSIGN_ME, complaint.number, user_id=TOM,
                              channel_id=TRIAGE)
     await eventually(lambda: _owned(bot), within_s=5)
     await _check_at(bot, clock, monday + timedelta(hours=7, minutes=1))
@@ -86,9 +88,9 @@ async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack,
 
 async def test_no_reminder_for_a_complaint_handled_in_time(bot, slack, slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="low")
-    await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
-                              selects={"root_cause": "People"})
+                              selects={ids.ROOT_CAUSE: "People"})
     await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=3))
@@ -101,9 +103,9 @@ async def test_no_reminder_for_a_complaint_handled_in_time(bot, slack, slack_sen
 async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, slack,
                                                                          slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="medium")
-    await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
-                              selects={"root_cause": "People"})
+                              selects={ids.ROOT_CAUSE: "People"})
     await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     # Half-way, the complainant is followed up once more (once), with the same question.
@@ -115,7 +117,7 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
                 if "Following up" in kit.blocks_text(m)]
     assert len(followed) == 1
     assert "it closes on Sat 05 Dec 2026, 09:00" in kit.blocks_text(followed[0])
-    assert kit.button_ids(followed[0]) == ["complaint.satisfied", "complaint.unsatisfied"]
+    assert kit.button_ids(followed[0]) == [ids.SATISFIED, ids.UNSATISFIED]
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=4, hours=23))
     assert await _status(bot, "resolved")
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=5, minutes=1))
@@ -125,7 +127,7 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
     assert "did not hear back within 5 days" in kit.blocks_text(thread[-1])
     assert [e.action for e in await kit.audit_trail(bot, complaint.number)][-1] == "auto_closed"
     # Too late to answer now; the answer is kind and changes nothing.
-    await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number)
+    await kit.answer(slack_sender, slack, ids.UNSATISFIED, complaint.number)
     [answer] = await slack.wait_for_response(1)
     assert "we already have your answer" in kit.blocks_text(answer.body)
     assert await _status(bot, "closed")
@@ -136,14 +138,15 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
     await slack_sender.command("/complain", "status", user_id=LEE)
     await slack.wait_for_response(1)
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
-    await slack_sender.submit("complaint.resolve", {"note": "Sorted"}, user_id=TOM,
+    await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Sorted"}, user_id=TOM,
                               private_metadata=complaint.number,
-                              selects={"root_cause": "People"})
+                              selects={ids.ROOT_CAUSE: "People"})
     await eventually(lambda: _status(bot, "resolved"), within_s=5)
 
     # Wednesday 10:00, long after the first deadline (Monday 17:00): Erin is not satisfied.
+    await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(days=2, hours=1)
-    await kit.answer(slack_sender, slack, "complaint.unsatisfied", complaint.number)
+    await kit.answer(slack_sender, slack, ids.UNSATISFIED, complaint.number)
     await eventually(lambda: _status(bot, "reopened"), within_s=5)
 
     # Eight business hours from the reopening: Thursday 10:00. No breach for the old one.
@@ -164,6 +167,7 @@ async def test_a_reopened_complaint_gets_a_new_resolution_deadline_with_its_own_
 
 async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sender, clock):
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
+    await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(minutes=40)
     replicas = [Scheduler(bot.dispatcher), Scheduler(bot.dispatcher)]
 
@@ -171,6 +175,7 @@ async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sende
         replica._claimed_run("complaints.check", clock.now) for replica in replicas))
 
     assert sorted(outcomes) == [OK, SKIPPED]
+    await kit.drained(bot)
     assert len(_thread_replies(slack, complaint)) == 1
 
 

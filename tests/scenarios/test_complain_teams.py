@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from bot.flows.complaints import ids
+from bot.flows.complaints.notify import triage_key
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import TEAMS_TRIAGE, TOM
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
@@ -14,15 +16,15 @@ from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
 
-VALID = {"description": "My laptop has been in repair <at>for</at> three weeks",
-         "service": "Laptops and devices", "category": "Communication", "impact": "medium",
-         "ticket": "", "anonymous": "no"}
+VALID = {ids.DESCRIPTION: "My laptop has been in repair <at>for</at> three weeks",
+         ids.SERVICE: "Laptops and devices", ids.CATEGORY: "Communication", ids.IMPACT: "medium",
+         ids.TICKET: "", ids.ANONYMOUS: "no"}
 
 
 def submission(connector, card_id: str, values: dict, activity_id: str) -> dict:
     """An Action.Submit from the form card: the card's data plus every input's value."""
     return message(connector, None, id=activity_id, replyToId=card_id,
-                   value={"callback_id": "complaint.file", "metadata": "", **values})
+                   value={"callback_id": ids.FILE_FORM, "metadata": "", **values})
 
 
 async def test_complain_in_teams_files_through_the_form_card(bot, connector, slack,
@@ -37,12 +39,12 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     inputs = {item["id"]: item for item in form["body"] if "id" in item}
     assert inputs["description"]["value"] == "my laptop is slow"
     assert [c["value"] for c in inputs["impact"]["choices"]] == ["low", "medium", "high"]
-    assert form["actions"][0]["data"] == {"callback_id": "complaint.file", "metadata": ""}
+    assert form["actions"][0]["data"] == {"callback_id": ids.FILE_FORM, "metadata": ""}
     card_id = connector.activities_in(PERSONAL)[-1]["id"]
 
     # Invalid: the submitted card itself turns into the form as typed, with each error
     # under its field.
-    bad = {**VALID, "description": " ", "ticket": "??"}
+    bad = {**VALID, ids.DESCRIPTION: " ", ids.TICKET: "??"}
     await post(bot.url, submission(connector, card_id, bad, "1700000000201"))
     [again] = await connector.wait_for("update")
     assert again.activity_id == card_id
@@ -61,17 +63,21 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
         status, _ = await post(bot.url, submission(connector, card_id, VALID, activity_id))
         assert status == 201
 
-    async def carded() -> bool:
-        rows = await kit.complaints(bot)
-        return len(rows) == 1 and bool(rows[0].triage_refs)
+    def receipts() -> list:
+        return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
+                and "We have your complaint" in json.dumps(c.body)]
 
-    await eventually(carded, within_s=5)
+    async def out() -> bool:
+        rows = await kit.complaints(bot)
+        return (len(rows) == 1 and bool(receipts())
+                and len(connector.activities_in(TEAMS_TRIAGE)) == 1
+                and kit.keyed(slack, kit.TRIAGE, triage_key(rows[0].id)) is not None)
+
+    await eventually(out, within_s=5)
     [complaint] = await kit.complaints(bot)
     assert complaint.number == "CMP-2026-0001"
     assert complaint.description == VALID["description"]
-    receipts = [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
-                and "We have your complaint" in json.dumps(c.body)]
-    assert len(receipts) == 1
+    assert len(receipts()) == 1
     # Typed text is escaped for the card's Markdown, and the Slack card alike.
     triage = json.dumps(connector.activities_in(TEAMS_TRIAGE)[0])
     assert "\\\\<at\\\\>for\\\\</at\\\\>" in triage
@@ -79,15 +85,15 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
 
     # IT (on Slack) resolves it; Erin is asked in her Teams thread and answers No.
     resolved = await slack_sender.submit(
-        "complaint.resolve", {"note": "A new laptop is on its way"}, user_id=TOM,
-        private_metadata=complaint.number, selects={"root_cause": "Third party"})
+        ids.RESOLVE_FORM, {ids.NOTE: "A new laptop is on its way"}, user_id=TOM,
+        private_metadata=complaint.number, selects={ids.ROOT_CAUSE: "Third party"})
     assert resolved.status == 200
     replies = await connector.wait_for("reply", 1)
     asked = card_of(replies[-1])
     buttons = [a["data"] for row in asked["body"] if row["type"] == "ActionSet"
                for a in row["actions"]]
-    assert buttons == [{"action_id": "complaint.satisfied", "value": complaint.number},
-                       {"action_id": "complaint.unsatisfied", "value": complaint.number}]
+    assert buttons == [{"action_id": ids.SATISFIED, "value": complaint.number},
+                       {"action_id": ids.UNSATISFIED, "value": complaint.number}]
     await post(bot.url, message(connector, None, id="1700000000300",
                                 replyToId=replies[-1].body.get("id") or "x",
                                 value=buttons[1]))
@@ -96,8 +102,8 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
         return (await kit.complaints(bot))[0].status == "reopened"
 
     await eventually(reopened, within_s=5)
-    card = kit.triage_message(slack, complaint)
-    assert "*Status*: reopened" in kit.blocks_text(card)
+    await eventually(lambda: "*Status*: reopened" in kit.blocks_text(
+        kit.triage_message(slack, complaint)), within_s=5)
 
 
 
@@ -107,12 +113,12 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
                          aad_object_id=tom_teams["aadObjectId"], email="tech1@example.com",
                          tenant_id="8c2f1a9e-0000-4000-8000-0000000000aa")
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    [card] = connector.activities_in(TEAMS_TRIAGE)
+    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE), within_s=5)
 
     status, _ = await post(bot.url, message(
         connector, None, conversation=TEAMS_TRIAGE, kind="channel", sender=tom_teams,
         id="1700000000400", replyToId=card["id"],
-        value={"action_id": "complaint.acknowledge", "value": complaint.number}))
+        value={"action_id": ids.ACKNOWLEDGE, "value": complaint.number}))
 
     assert status == 201
 
@@ -121,8 +127,8 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
 
     await eventually(acknowledged, within_s=5)
     # Both triage cards show it, updated in place, and the complainant hears in Slack.
-    assert "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
-        kit.triage_message(slack, complaint))
+    await eventually(lambda: "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
+        kit.triage_message(slack, complaint)), within_s=5)
     await connector.wait_for("update")
     [updated] = connector.activities_in(TEAMS_TRIAGE)
     assert updated["id"] == card["id"] and "acknowledged" in json.dumps(updated)
@@ -141,7 +147,7 @@ async def test_a_form_whose_card_cannot_be_updated_comes_back_as_a_new_card(bot,
     card_id = connector.activities_in(PERSONAL)[-1]["id"]
     connector.fail_next("update", 404)
 
-    bad = {**VALID, "description": " "}
+    bad = {**VALID, ids.DESCRIPTION: " "}
     await post(bot.url, submission(connector, card_id, bad, "1700000000401"))
 
     [_, again] = await connector.wait_for("send", 2)

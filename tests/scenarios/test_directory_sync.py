@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory.people import SyncSummary, sync_directory
+from bot.flows.directory.sync import SyncSummary, sync_directory
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.engine import create_engine, session_factory
@@ -87,7 +87,8 @@ async def services(make_settings, workspace) -> AsyncIterator[Services]:
 
 
 async def sync(services: Services) -> SyncSummary:
-    [summary] = await sync_directory(services.sessions, services.settings.app, services.chat)
+    async with services.sessions() as session:
+        [summary] = await sync_directory(session, services)
     return summary
 
 

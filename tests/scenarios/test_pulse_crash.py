@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.emulators.slack import SlackEmulator
@@ -24,7 +24,7 @@ seconds, long enough to be killed in the middle."""
 
 
 def configure(raw: dict) -> None:
-    raw["pulses"] = {"poll_seconds": 0.1, "lease_seconds": 6, "send_rate": {"slack": RATE}}
+    raw["outbox"] = {"poll_seconds": 0.1, "lease_seconds": 6, "send_rate": {"slack": RATE}}
 
 
 def pulse_messages(slack: SlackEmulator, user_id: str) -> list[dict]:
@@ -47,11 +47,12 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
     settings = make_settings(config=configure, env={"TOUCHPOINT_TEAMS_DEV_MODE": None})
     services = create_app(settings, scheduler=False)[SERVICES]
     await sync(services)
-    # Opened at midnight, sent at 00:00 on everyone's (UTC) clock: all due now.
-    midnight = datetime.combine(datetime.now(UTC).date(), time(0), UTC)
+    # Sent to everyone as it opens, whatever their zone: all due now. (At 00:00 on each
+    # person's clock, Lee in New York would wait until 05:00 UTC when run just after midnight.)
     async with services.sessions() as session:
         await create_campaign(session, settings.app, CampaignSpec(
-            name="crash", opens_at=midnight, open_days=7, send_time=time(0), reminders=()))
+            name="crash", opens_at=datetime.now(UTC), open_days=7, send_time=None,
+            reminders=()))
         await session.commit()
     await open_due_campaigns(services)
     everyone = set(PEOPLE) | {"U0EMPL001", "U0TECH001", "U0LEAD001"}
@@ -89,5 +90,5 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
     # The rows the killed process held were taken again after their lease.
     retaken = {r.id for r in rows if r.attempts > 1}
     assert {r.id for r in in_flight} <= retaken
-    assert all(r.message_ref for r in rows)
+    assert all(r.ref_id for r in rows)
     await services.engine.dispose()

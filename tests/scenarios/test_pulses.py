@@ -6,16 +6,20 @@ group under K answers withheld. The clock is the test's."""
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 import sqlalchemy
 from sqlmodel import col, select
 
+from bot.chat.outbox import FRESH_TOKEN
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses import campaigns as pulses
 from storage.models import Person
 from tests.conftest import RunningBot
+from tests.outbox_kit import outbox_rows
 from tests.scenarios import pulse_kit
 from tests.scenarios.pulse_kit import (
     EVERYONE,
@@ -30,6 +34,7 @@ from tests.scenarios.pulse_kit import (
     deliveries,
     dm,
     latest_in,
+    move_to,
     pulse_dms,
     recipients,
     seed_people,
@@ -68,6 +73,7 @@ def sender(pulse_bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
 
 async def start_pulse(sender: SlackSender, slack, text: str) -> str:
     """The lead's `/touchpoint pulse create ...`; returns the private answer's text."""
+    slack.clear()  # an earlier answer must not pass for this one
     reply = await sender.command("/touchpoint", f"pulse create {text}", user_id="U0LEAD001")
     assert reply.status == 200
     [answer] = await slack.wait_for_response(1)
@@ -101,15 +107,16 @@ async def test_a_pulse_reaches_each_person_at_ten_their_time(pulse_bot, sender, 
     assert await settled(pulse_bot.services)
     assert recipients(slack) == []
 
-    clock.set(at(1, 10))  # 10:00 London
+    await move_to(pulse_bot.services, clock, at(1, 10))  # 10:00 London
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     assert recipients(slack) == sorted(LONDON)
 
-    clock.set(at(1, 15))  # 10:00 New York
+    await move_to(pulse_bot.services, clock, at(1, 15))  # 10:00 New York
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 1)
     assert "U0LEAD001" in recipients(slack)
 
-    clock.set(at(2, 1))  # 10:00 Tokyo, the next day: it was 17:00 there at the opening
+    # 10:00 Tokyo, the next day: it was 17:00 there at the opening.
+    await move_to(pulse_bot.services, clock, at(2, 1))
     await eventually(lambda: len(pulse_dms(slack)) == len(EVERYONE))
     assert recipients(slack) == sorted(EVERYONE)
 
@@ -119,12 +126,18 @@ async def test_a_pulse_reaches_each_person_at_ten_their_time(pulse_bot, sender, 
     message = latest_in(slack, TOKYO)
     assert "How likely are you to recommend IT" in text_of(message)
     assert sorted(buttons(message)) == sorted(f"pulse.score.{n}" for n in range(11))
+    # The answer token is made as the DM is sent: the outbox holds only its placeholder.
+    token = buttons(message)["pulse.score.0"].split(".", 1)[1]
+    assert len(token) >= 16 and FRESH_TOKEN not in token
+    stored = [json.dumps(row.payload) for row in await outbox_rows(pulse_bot.services)]
+    assert len(stored) == len(EVERYONE) and all(FRESH_TOKEN in row for row in stored)
+    assert not any(token in row for row in stored)
 
 
 async def test_an_answer_is_kept_once_changed_in_place_and_explained(
         pulse_bot, sender, slack, clock):
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
 
     ts = (await answer(sender, slack, "U0EMPL001", 6))["ts"]
@@ -166,13 +179,13 @@ def reminded(slack) -> list[str]:
 async def test_reminders_reach_only_those_who_have_not_answered(pulse_bot, sender, slack,
                                                                 clock):
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     for user_id in FINANCE:
         await answer(sender, slack, user_id, 10)
     slack.clear()
 
-    clock.set(at(4, 10))  # day 3, 10:00 London
+    await move_to(pulse_bot.services, clock, at(4, 10))  # day 3, 10:00 London
     await eventually(lambda: len(reminded(slack)) == len(LONDON) - len(FINANCE))
     assert reminded(slack) == sorted(set(LONDON) - set(FINANCE))
     await settled(pulse_bot.services)  # Lee's and Toshi's late invites too
@@ -182,7 +195,7 @@ async def test_reminders_reach_only_those_who_have_not_answered(pulse_bot, sende
     for user_id in SALES:
         await answer(sender, slack, user_id, 3)
     slack.clear()
-    clock.set(at(6, 10))
+    await move_to(pulse_bot.services, clock, at(6, 10))
     await eventually(lambda: len(reminded(slack)) == 4)
     assert reminded(slack) == sorted(["U0EMPL001", "U0TECH001", "U0LEAD001", TOKYO])
     rows = await settled(pulse_bot.services)
@@ -194,7 +207,7 @@ async def test_reminders_reach_only_those_who_have_not_answered(pulse_bot, sende
 async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sender, slack,
                                                                   clock):
     await start_pulse(sender, slack, "q4 7 anonymous")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     for user_id, score in zip(FINANCE, (10, 10, 9, 8, 5, 3), strict=True):
         await answer(sender, slack, user_id, score)
@@ -202,9 +215,9 @@ async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sen
         await answer(sender, slack, user_id, score)
     await answer(sender, slack, "U0TECH001", 9)
 
-    clock.set(at(8, 9))
-    await pulses.tick(pulse_bot.services, clock())
-    [card] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "C0DIGEST1"]
+    await move_to(pulse_bot.services, clock, at(8, 9))
+    [card] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
+                                       if c.args["channel"] == "C0DIGEST1"])
     text = text_of(card.args)
     # 9 answers, 4 promoters and 3 detractors: NPS +11. Finance (6) is shown; Sales (2) and
     # Tom, in no department (1), are not.
@@ -248,7 +261,7 @@ async def test_people_who_opt_out_get_no_pulse(pulse_bot, sender, slack, clock):
     slack.clear()
 
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) - 1)
     assert "U0EMPL001" not in recipients(slack)
 
@@ -266,7 +279,7 @@ async def test_only_it_leads_may_run_pulses(pulse_bot, sender, slack):
 
 async def test_a_forged_button_value_changes_nothing(pulse_bot, sender, slack, clock):
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     for value in ("1.short", "garbage", "999.abcdefghijklmnopqrstuv"):
         reply = await sender.click("pulse.score.5", value, user_id="U0EMPL001")
@@ -281,14 +294,14 @@ async def test_someone_who_cannot_be_reached_is_failed_with_the_reason(pulse_bot
                                                                       clock):
     await start_pulse(sender, slack, "q4 7")
     slack.fail_next("chat.postMessage", status=200, error="user_not_found")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     rows = await settled(pulse_bot.services)
     assert len(slack.calls_to("chat.postMessage")) == len(LONDON)
     failed = [r for r in rows if r.status == "failed"]
     assert [(r.kind, r.reason, r.attempts) for r in failed] == [
         ("invite", "unreachable: user_not_found", 1)]
     # Never tried again; the reminders of someone never reached are dropped.
-    clock.set(at(6, 10))
+    await move_to(pulse_bot.services, clock, at(6, 10))
     rows = await settled(pulse_bot.services)
     theirs = sorted((r.kind, r.status, r.reason) for r in rows
                     if r.person_id == failed[0].person_id)
@@ -297,7 +310,7 @@ async def test_someone_who_cannot_be_reached_is_failed_with_the_reason(pulse_bot
                       ("reminder-2", "skipped", "invite not delivered")]
     async with aiohttp.ClientSession() as http, http.get(f"{pulse_bot.url}/metrics") as got:
         exposition = await got.text()
-    assert 'touchpoint_pulse_deliveries_total{kind="invite",outcome="failed"} 1.0' in exposition
+    assert 'touchpoint_outbox_results_total{purpose="pulse",status="failed"} 1.0' in exposition
 
 
 async def comment(sender: SlackSender, slack, user_id: str, text: str) -> None:
@@ -313,7 +326,7 @@ async def comment(sender: SlackSender, slack, user_id: str, text: str) -> None:
 async def test_a_lead_replies_to_an_anonymous_comment_and_hears_back(pulse_bot, sender,
                                                                      slack, clock):
     await start_pulse(sender, slack, "q4 7 anonymous")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     await answer(sender, slack, "U0EMPL001", 4)
     await comment(sender, slack, "U0EMPL001", "The VPN drops <@U0LEAD001>")
@@ -365,7 +378,7 @@ async def test_without_a_seal_key_an_anonymous_comment_cannot_be_replied_to(
     pulse_bot.services.settings = pulse_bot.services.settings.model_copy(update={
         "secrets": pulse_bot.services.settings.secrets.model_copy(update={"seal_key": None})})
     await start_pulse(sender, slack, "q4 7 anonymous")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     await answer(sender, slack, "U0EMPL001", 4)
     await comment(sender, slack, "U0EMPL001", "Slow")
@@ -389,7 +402,7 @@ async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
         pulse_bot, sender, slack, clock):
     assert "No pulses yet" in await lead_says(sender, slack, "pulse")
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     await answer(sender, slack, "U0EMPL001", 9)
     await settled(pulse_bot.services)
@@ -409,12 +422,12 @@ async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
 
 async def test_someone_who_opts_out_mid_pulse_gets_no_reminder(pulse_bot, sender, slack, clock):
     await start_pulse(sender, slack, "q4 7")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     await sender.command("/touchpoint", "pulses off", user_id="U0EMPL001")
     await slack.wait_for_response(1)
     slack.clear()
-    clock.set(at(4, 10))
+    await move_to(pulse_bot.services, clock, at(4, 10))
     await eventually(lambda: len(reminded(slack)) == len(LONDON) - 1)
     assert "U0EMPL001" not in reminded(slack)
     rows = await settled(pulse_bot.services)
@@ -427,29 +440,38 @@ async def test_someone_who_opts_out_mid_pulse_gets_no_reminder(pulse_bot, sender
         ("reminder-2", "pending", None)}
 
 
-async def test_a_results_card_the_platform_refuses_is_posted_at_the_next_tick(pulse_bot,
-                                                                               sender, slack,
-                                                                               clock):
+async def test_a_results_card_the_platform_refuses_for_a_while_is_posted_once(pulse_bot,
+                                                                            sender, slack,
+                                                                            clock):
     await start_pulse(sender, slack, "q4 7 anonymous")
-    clock.set(at(1, 10))
+    await move_to(pulse_bot.services, clock, at(1, 10))
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
     await answer(sender, slack, FINANCE[0], 9)
-    slack.fail_next("chat.postMessage", 200, error="channel_not_found")
+    slack.fail_next("chat.postMessage", 200, error="internal_error")
 
-    clock.set(at(8, 9))
-    await pulses.tick(pulse_bot.services, clock())
+    await move_to(pulse_bot.services, clock, at(8, 9))
 
     def cards() -> list:
         return [c for c in slack.calls_to("chat.postMessage")
                 if c.args["channel"] == "C0DIGEST1" and not c.faulted]
 
-    assert cards() == []
-    [refused] = [c for c in slack.calls_to("chat.postMessage") if c.faulted]
+    [refused] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
+                                          if c.faulted])
     assert refused.args["channel"] == "C0DIGEST1"
+    assert cards() == []
+    # The outbox tries again once its wait is over, on the clock of the bot.
+    [row] = await eventually(lambda: _results_row(pulse_bot))
+    assert (row.status, row.reason) == ("pending", "retrying: SlackApiError: internal_error")
+    clock.set(row.due_at)
 
-    clock.set(at(8, 9, 1))
-    await pulses.tick(pulse_bot.services, clock())
-    await pulses.tick(pulse_bot.services, clock())  # once out, never again
-
-    [card] = cards()
+    [card] = await eventually(cards)
     assert "Response rate*: 10% (1 of 10 people reached)" in text_of(card.args)
+    await pulses.tick(pulse_bot.services, clock())  # once out, never again
+    await pulses.tick(pulse_bot.services, clock())
+    assert len(cards()) == 1
+
+
+async def _results_row(pulse_bot):
+    rows = [r for r in await outbox_rows(pulse_bot.services, "pulse:")
+            if r.key.endswith(":results") and r.status == "pending"]
+    return rows or None

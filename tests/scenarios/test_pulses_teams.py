@@ -22,7 +22,7 @@ bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 @pytest.fixture
 def settings(make_settings, connector):
     return make_settings(config=lambda raw: raw.update(
-        teams={"service_url": connector.url}, pulses={"poll_seconds": 0.05}))
+        teams={"service_url": connector.url}, outbox={"poll_seconds": 0.05}))
 
 
 def buttons_of(card: dict) -> dict[str, dict]:

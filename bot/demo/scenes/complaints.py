@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.demo.cast import ERIN, TOM
 from bot.demo.stage import Stage
+from bot.flows.complaints import ids
 
 TRIAGE = "C0TRIAGE1"
 
@@ -14,14 +15,14 @@ async def a_complaint_put_right(stage: Stage) -> None:
     await stage.slack_command(ERIN, "/complain",
                               "The floor 2 printer ate my board report, twice, an hour "
                               "before the meeting")
-    await stage.slack_submit(ERIN, {"service": "Laptops and devices",
-                                    "category": "Quality of fix", "impact": "high",
-                                    "ticket": "INC0012345"}, answers=2)
-    await stage.slack_click(TOM, "complaint.acknowledge", TRIAGE, answers=2)
-    await stage.slack_click(TOM, "complaint.resolve_start", TRIAGE)
-    await stage.slack_submit(TOM, {"note": "The fuser was worn out: replaced it, and the "
+    await stage.slack_submit(ERIN, {ids.SERVICE: "Laptops and devices",
+                                    ids.CATEGORY: "Quality of fix", ids.IMPACT: "high",
+                                    ids.TICKET: "INC0012345"}, answers=2)
+    await stage.slack_click(TOM, ids.ACKNOWLEDGE, TRIAGE, answers=2)
+    await stage.slack_click(TOM, ids.RESOLVE_START, TRIAGE)
+    await stage.slack_submit(TOM, {ids.NOTE: "The fuser was worn out: replaced it, and the "
                                            "printer is now on the monthly service round.",
-                                   "root_cause": "Tooling"}, answers=2)
-    await stage.slack_click(ERIN, "complaint.satisfied", stage.slack.dm_channel(ERIN.slack_id
+                                   ids.ROOT_CAUSE: "Tooling"}, answers=2)
+    await stage.slack_click(ERIN, ids.SATISFIED, stage.slack.dm_channel(ERIN.slack_id
                                                                                 or ""),
                             answers=3)

@@ -1,5 +1,5 @@
 """What the complaint flows show: the triage card, the notices to the complainant and to IT,
-and the ids of the buttons on them.
+and the short private answers to the person who acted.
 
 A complaint's template context is built in one place, `complaint_context`, which leaves the
 complainant's name out of an anonymous complaint, so no message to IT can carry it.
@@ -11,17 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.chat.message import Button, Message
+from bot.flows.complaints import ids
 from storage.complaints import Complaint, Status
 from storage.models import Person
-
-ASSIGN_ME = "complaint.assign_me"
-ASSIGN = "complaint.assign_to"
-ACKNOWLEDGE = "complaint.acknowledge"
-RESOLVE = "complaint.resolve_start"
-ESCALATE = "complaint.escalate"
-REPLY = "complaint.reply_start"
-SATISFIED = "complaint.satisfied"
-UNSATISFIED = "complaint.unsatisfied"
 
 # SLA states, as the templates name them.
 ON_TRACK, DUE_SOON, BREACHED, MET, MISSED = "on_track", "due_soon", "breached", "met", "missed"
@@ -74,15 +66,15 @@ def triage_card(context: dict[str, Any]) -> Message:
     number, status = context["number"], context["status"]
     buttons: list[Button] = []
     if status in Status.OPEN:
-        buttons.append(Button(ASSIGN_ME, "assign_me", number, style="primary"))
-        buttons.append(Button(ASSIGN, "assign", number))
+        buttons.append(Button(ids.ASSIGN_ME, "assign_me", number, style="primary"))
+        buttons.append(Button(ids.ASSIGN_START, "assign", number))
         if status == Status.NEW:
-            buttons.append(Button(ACKNOWLEDGE, "acknowledge", number))
-        buttons.append(Button(RESOLVE, "resolve", number))
+            buttons.append(Button(ids.ACKNOWLEDGE, "acknowledge", number))
+        buttons.append(Button(ids.RESOLVE_START, "resolve", number))
         if not context["escalated"]:
-            buttons.append(Button(ESCALATE, "escalate", number, style="danger"))
+            buttons.append(Button(ids.ESCALATE, "escalate", number, style="danger"))
     if status != Status.CLOSED:
-        buttons.append(Button(REPLY, "reply", number))
+        buttons.append(Button(ids.REPLY_START, "reply", number))
     return Message("complaints/triage", context, sections=("text", "state"),
                    buttons=tuple(buttons))
 
@@ -98,8 +90,8 @@ def complainant_notice(context: dict[str, Any], event: str, **extra: Any) -> Mes
     resolution asks "are you satisfied?" until it is `answered` (True or False)."""
     buttons: tuple[Button, ...] = ()
     if event == "resolved" and extra.get("answered") is None:
-        buttons = (Button(SATISFIED, "satisfied", context["number"], style="primary"),
-                   Button(UNSATISFIED, "unsatisfied", context["number"]))
+        buttons = (Button(ids.SATISFIED, "satisfied", context["number"], style="primary"),
+                   Button(ids.UNSATISFIED, "unsatisfied", context["number"]))
     return Message("complaints/notice", {**context, "event": event, **extra}, buttons=buttons)
 
 

@@ -14,12 +14,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.complaints import Complaint
-from storage.models import Person
+from storage.complaint_stats import log_rows
 
 COLUMNS = (
     "number", "status", "filed_at", "complainant", "service", "category", "impact", "ticket",
@@ -54,17 +51,7 @@ def _within(done: datetime | None, due: datetime) -> bool | None:
 
 async def _rows(session: AsyncSession, since: datetime, until: datetime | None
                 ) -> AsyncIterator[list[Any]]:
-    complainant, owner = aliased(Person), aliased(Person)
-    statement = (
-        select(Complaint, complainant.display_name, owner.display_name)
-        .join(complainant, col(Complaint.complainant_id) == complainant.id)
-        .join(owner, col(Complaint.owner_id) == owner.id, isouter=True)
-        .where(col(Complaint.created_at) >= since)
-        .order_by(col(Complaint.created_at), col(Complaint.id)))
-    if until is not None:
-        statement = statement.where(col(Complaint.created_at) < until)
-    result = await session.stream(statement.execution_options(yield_per=500))
-    async for c, complainant_name, owner_name in result:
+    async for c, complainant_name, owner_name in log_rows(session, since, until):
         yield [
             c.number, c.status, c.created_at,
             ANONYMOUS if c.anonymous else complainant_name,

@@ -11,12 +11,8 @@ from dataclasses import dataclass
 
 from bot.chat.message import ChoiceField, Form, Option, TextField
 from bot.config import ComplaintsConfig
+from bot.flows.complaints import ids
 from storage.models import Person
-
-FILE = "complaint.file"
-RESOLVE = "complaint.resolve"
-ASSIGN = "complaint.assign"
-REPLY = "complaint.reply"
 
 IMPACTS = ("low", "medium", "high")
 YES, NO = "yes", "no"
@@ -44,22 +40,22 @@ def filing_form(config: ComplaintsConfig, values: Mapping[str, str] | None = Non
     values = values or {}
     return Form(
         template="complaints/form",
-        callback_id=FILE,
+        callback_id=ids.FILE_FORM,
         fields=(
-            TextField("description", "description_label", multiline=True,
-                      initial=values.get("description", ""), max_length=config.max_length),
-            ChoiceField("service", "service_label", _choices(config.services),
-                        initial=values.get("service")),
-            ChoiceField("category", "category_label", _choices(config.categories),
-                        initial=values.get("category")),
-            ChoiceField("impact", "impact_label",
+            TextField(ids.DESCRIPTION, "description_label", multiline=True,
+                      initial=values.get(ids.DESCRIPTION, ""), max_length=config.max_length),
+            ChoiceField(ids.SERVICE, "service_label", _choices(config.services),
+                        initial=values.get(ids.SERVICE)),
+            ChoiceField(ids.CATEGORY, "category_label", _choices(config.categories),
+                        initial=values.get(ids.CATEGORY)),
+            ChoiceField(ids.IMPACT, "impact_label",
                         tuple(Option(impact, label=f"impact_{impact}") for impact in IMPACTS),
-                        initial=values.get("impact") or "medium"),
-            TextField("ticket", "ticket_label", required=False,
-                      initial=values.get("ticket", ""), max_length=40),
-            ChoiceField("anonymous", "anonymous_label",
+                        initial=values.get(ids.IMPACT) or "medium"),
+            TextField(ids.TICKET, "ticket_label", required=False,
+                      initial=values.get(ids.TICKET, ""), max_length=40),
+            ChoiceField(ids.ANONYMOUS, "anonymous_label",
                         (Option(NO, label="anonymous_no"), Option(YES, label="anonymous_yes")),
-                        initial=values.get("anonymous") or NO),
+                        initial=values.get(ids.ANONYMOUS) or NO),
         ),
         context={"sla": {impact: sla.acknowledge_hours for impact, sla in config.sla.items()}},
         errors=errors or {},
@@ -70,26 +66,26 @@ def check_filing(config: ComplaintsConfig, values: Mapping[str, str]
                  ) -> tuple[Filing | None, dict[str, str]]:
     """The filing, or the errors (field -> template block) that stop it."""
     errors: dict[str, str] = {}
-    description = values.get("description", "").strip()
+    description = values.get(ids.DESCRIPTION, "").strip()
     if not description:
-        errors["description"] = "error_description_empty"
+        errors[ids.DESCRIPTION] = "error_description_empty"
     elif len(description) > config.max_length:
-        errors["description"] = "error_description_long"
-    service = values.get("service", "")
+        errors[ids.DESCRIPTION] = "error_description_long"
+    service = values.get(ids.SERVICE, "")
     if service not in config.services:
-        errors["service"] = "error_service"
-    category = values.get("category", "")
+        errors[ids.SERVICE] = "error_service"
+    category = values.get(ids.CATEGORY, "")
     if category not in config.categories:
-        errors["category"] = "error_category"
-    impact = values.get("impact", "")
+        errors[ids.CATEGORY] = "error_category"
+    impact = values.get(ids.IMPACT, "")
     if impact not in IMPACTS:
-        errors["impact"] = "error_impact"
-    ticket = values.get("ticket", "").strip()
+        errors[ids.IMPACT] = "error_impact"
+    ticket = values.get(ids.TICKET, "").strip()
     if ticket and not re.fullmatch(config.ticket_pattern, ticket):
-        errors["ticket"] = "error_ticket"
-    anonymous = values.get("anonymous") or NO
+        errors[ids.TICKET] = "error_ticket"
+    anonymous = values.get(ids.ANONYMOUS) or NO
     if anonymous not in (YES, NO):
-        errors["anonymous"] = "error_anonymous"
+        errors[ids.ANONYMOUS] = "error_anonymous"
     if errors:
         return None, errors
     return Filing(description, service, category, impact, ticket.upper() or None,
@@ -102,12 +98,12 @@ def resolve_form(config: ComplaintsConfig, number: str,
     values = values or {}
     return Form(
         template="complaints/resolve_form",
-        callback_id=RESOLVE,
+        callback_id=ids.RESOLVE_FORM,
         fields=(
-            TextField("note", "note_label", multiline=True, initial=values.get("note", ""),
+            TextField(ids.NOTE, "note_label", multiline=True, initial=values.get(ids.NOTE, ""),
                       max_length=NOTE_MAX),
-            ChoiceField("root_cause", "root_cause_label", _choices(config.root_causes),
-                        initial=values.get("root_cause")),
+            ChoiceField(ids.ROOT_CAUSE, "root_cause_label", _choices(config.root_causes),
+                        initial=values.get(ids.ROOT_CAUSE)),
         ),
         context={"number": number},
         metadata=number,
@@ -119,14 +115,14 @@ def check_resolution(config: ComplaintsConfig, values: Mapping[str, str]
                      ) -> tuple[tuple[str, str] | None, dict[str, str]]:
     """(note, root cause), or the errors."""
     errors: dict[str, str] = {}
-    note = values.get("note", "").strip()
+    note = values.get(ids.NOTE, "").strip()
     if not note:
-        errors["note"] = "error_note_empty"
+        errors[ids.NOTE] = "error_note_empty"
     elif len(note) > NOTE_MAX:
-        errors["note"] = "error_note_long"
-    root_cause = values.get("root_cause", "")
+        errors[ids.NOTE] = "error_note_long"
+    root_cause = values.get(ids.ROOT_CAUSE, "")
     if root_cause not in config.root_causes:
-        errors["root_cause"] = "error_root_cause"
+        errors[ids.ROOT_CAUSE] = "error_root_cause"
     return (None, errors) if errors else ((note, root_cause), {})
 
 
@@ -134,8 +130,8 @@ def assign_form(number: str, staff: Sequence[Person],
                 errors: Mapping[str, str] | None = None) -> Form:
     return Form(
         template="complaints/assign_form",
-        callback_id=ASSIGN,
-        fields=(ChoiceField("owner", "owner_label",
+        callback_id=ids.ASSIGN_FORM,
+        fields=(ChoiceField(ids.OWNER, "owner_label",
                             tuple(Option(str(person.id), person.display_name or f"#{person.id}")
                                   for person in staff)),),
         context={"number": number},
@@ -149,9 +145,9 @@ def reply_form(number: str, values: Mapping[str, str] | None = None,
     values = values or {}
     return Form(
         template="complaints/reply_form",
-        callback_id=REPLY,
-        fields=(TextField("text", "text_label", multiline=True,
-                          initial=values.get("text", ""), max_length=NOTE_MAX),),
+        callback_id=ids.REPLY_FORM,
+        fields=(TextField(ids.TEXT, "text_label", multiline=True,
+                          initial=values.get(ids.TEXT, ""), max_length=NOTE_MAX),),
         context={"number": number},
         metadata=number,
         errors=errors or {},
@@ -159,9 +155,9 @@ def reply_form(number: str, values: Mapping[str, str] | None = None,
 
 
 def check_reply(values: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
-    text = values.get("text", "").strip()
+    text = values.get(ids.TEXT, "").strip()
     if not text:
-        return None, {"text": "error_text_empty"}
+        return None, {ids.TEXT: "error_text_empty"}
     if len(text) > NOTE_MAX:
-        return None, {"text": "error_text_long"}
+        return None, {ids.TEXT: "error_text_long"}
     return text, {}

@@ -3,10 +3,12 @@ IT leads after one, and for resolutions the complainant has not answered, one mo
 satisfied?" half-way to the auto-close, then the close.
 
 Each reminder and escalation is claimed in `complaint_alert` (unique per complaint and kind)
-and committed before it is sent, so however many replicas run the check, and however often,
-each is sent at most once (a reopening sets a new resolution deadline, whose reminder and
-escalation are claimed under their own kind). An auto-close only happens while the complaint
-is still resolved, so it cannot undo a complainant's answer that arrived at the same moment.
+in the same transaction as the messages it sends (in the outbox), so however many replicas
+run the check, and however often, each is sent exactly once (a reopening sets a new
+resolution deadline, whose reminder and escalation are claimed under their own kind). An
+auto-close only happens while the complaint is still resolved, so it cannot undo a
+complainant's answer that arrived at the same moment. The scheduled run is claimed, so it
+opens its own sessions: one per batch (alerts, closes, follow-ups).
 """
 
 from __future__ import annotations
@@ -14,21 +16,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlmodel import col, update
-
-from bot.flows.complaints import lifecycle
+from bot.flows.complaints import notify
+from bot.flows.complaints.lifecycle import LEAD_ROLES
 from bot.services import Services
-from storage import audit
 from storage.complaints import (
-    Complaint,
-    ComplaintAlert,
     Status,
     alert_kind,
+    claim_alert,
+    close_if_resolved,
     due_alerts,
+    people_with_roles,
     satisfaction_reminder_kind,
     unanswered_resolutions,
 )
-from storage.once import insert_once, update_if
 
 log = logging.getLogger(__name__)
 
@@ -45,45 +45,37 @@ async def complaints_check(services: Services, scheduled_for: datetime | None = 
 async def send_sla_alerts(services: Services) -> int:
     """Reminders to owners (or triage, if unowned) and breaches to leads; how many sent."""
     now = services.clock()
+    breached = reminded = 0
     async with services.sessions() as session:
-        due = await due_alerts(session, now)
-        await session.commit()
-    sent = 0
-    for complaint, kind in due:
-        async with services.sessions() as session:
-            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
-                                        kind=alert_kind(kind, complaint.reopen_count),
-                                        sent_at=now)
-            if not claimed:
-                # Another replica (or an earlier run) has it.
-                await session.rollback()
-                continue
+        leads = await people_with_roles(session, LEAD_ROLES)
+        for complaint, kind in await due_alerts(session, now):
+            assert complaint.id is not None
+            if not await claim_alert(session, complaint.id,
+                                     alert_kind(kind, complaint.reopen_count), now):
+                continue  # another replica (or an earlier run) has it
             breach = kind not in REMINDERS
             if breach:
-                await session.exec(update(Complaint).where(col(Complaint.id) == complaint.id)
-                                   .values(escalated=True))
                 complaint.escalated = True
-            audit.record(session, actor_id=None, action=kind, subject_type="complaint",
-                         subject_id=complaint.number, to=complaint.status)
-            who = await lifecycle.parties(session, complaint)
-            leads = await lifecycle.people_with_roles(session, lifecycle.LEAD_ROLES)
-            await session.commit()
-        sent += 1
-        log.info("complaint %s: %s", complaint.number, kind)
-        if breach:
-            services.metrics.complaints.labels("breached").inc()
-            thread = await lifecycle.escalate_to_leads(services, complaint, who, leads, kind)
-            await lifecycle.publish(services, complaint, who, thread=thread)
-            continue
-        services.metrics.complaints.labels("reminded").inc()
-        if who.owner is not None:
-            await lifecycle.tell(services, [who.owner], lifecycle.staff_message(
-                services, complaint, who, kind, tz=who.owner.tz))
-        else:
-            # Nobody owns it yet: remind the triage channel, under its card.
-            await lifecycle.publish(services, complaint, who, thread=lifecycle.staff_message(
-                services, complaint, who, kind))
-    return sent
+            news = await notify.recorded(session, services, complaint, kind, None,
+                                         to=complaint.status)
+            log.info("complaint %s: %s", complaint.number, kind)
+            if breach:
+                breached += 1
+                await news.staff(leads, kind)
+                await news.card()
+                await news.triage_thread(kind)
+            elif news.who.owner is not None:
+                reminded += 1
+                await news.staff([news.who.owner], kind)
+            else:
+                # Nobody owns it yet: remind the triage channel, under its card.
+                reminded += 1
+                await news.card()
+                await news.triage_thread(kind)
+        await session.commit()
+    services.metrics.complaints.labels("breached").inc(breached)
+    services.metrics.complaints.labels("reminded").inc(reminded)
+    return breached + reminded
 
 
 async def remind_unanswered(services: Services) -> int:
@@ -91,27 +83,20 @@ async def remind_unanswered(services: Services) -> int:
     per resolution); how many were asked."""
     now = services.clock()
     days = services.settings.app.complaints.satisfaction_close_days
-    async with services.sessions() as session:
-        waiting = await unanswered_resolutions(session, now - timedelta(days=days / 2),
-                                               unreminded=True)
-        await session.commit()
     asked = 0
-    for complaint in waiting:
-        async with services.sessions() as session:
-            claimed = await insert_once(session, ComplaintAlert, complaint_id=complaint.id,
-                                        kind=satisfaction_reminder_kind(complaint), sent_at=now)
-            who = await lifecycle.parties(session, complaint)
-            await session.commit()
-        if not claimed:
-            continue
-        asked += 1
-        assert complaint.resolved_at is not None
-        await lifecycle.tell_complainant(services, complaint, who.complainant,
-                                         lifecycle.notice_for(
-                                             services, complaint, who, "resolved",
-                                             reminder=True, close_days=days,
-                                             closes_at=complaint.resolved_at
-                                             + timedelta(days=days)))
+    async with services.sessions() as session:
+        for complaint in await unanswered_resolutions(session, now - timedelta(days=days / 2),
+                                                      unreminded=True):
+            assert complaint.id is not None and complaint.resolved_at is not None
+            kind = satisfaction_reminder_kind(complaint)
+            if not await claim_alert(session, complaint.id, kind, now):
+                continue
+            asked += 1
+            news = await notify.news(session, services, complaint,
+                                     f"complaint:{complaint.id}:alert:{kind}")
+            await news.complainant("resolved", reminder=True, close_days=days,
+                                   closes_at=complaint.resolved_at + timedelta(days=days))
+        await session.commit()
     return asked
 
 
@@ -119,26 +104,16 @@ async def close_unanswered(services: Services) -> int:
     """Close resolutions older than the configured days with no answer; how many closed."""
     now = services.clock()
     days = services.settings.app.complaints.satisfaction_close_days
-    async with services.sessions() as session:
-        stale = await unanswered_resolutions(session, now - timedelta(days=days))
-        await session.commit()
     closed = 0
-    for candidate in stale:
-        async with services.sessions() as session:
-            if not await update_if(session, Complaint, candidate.id,
-                                   col(Complaint.status) == Status.RESOLVED,
-                                   status=Status.CLOSED, closed_at=now):
-                await session.rollback()
-                continue
-            complaint = await session.get(Complaint, candidate.id, populate_existing=True)
-            assert complaint is not None
-            audit.record(session, actor_id=None, action="auto_closed",
-                         subject_type="complaint", subject_id=complaint.number,
-                         **{"from": Status.RESOLVED, "to": Status.CLOSED})
-            who = await lifecycle.parties(session, complaint)
-            await session.commit()
-        closed += 1
-        services.metrics.complaints.labels("closed").inc()
-        await lifecycle.publish(services, complaint, who, notice=lifecycle.notice_for(
-            services, complaint, who, "auto_closed", days=days))
+    async with services.sessions() as session:
+        for complaint in await unanswered_resolutions(session, now - timedelta(days=days)):
+            if not await close_if_resolved(session, complaint, now):
+                continue  # answered meanwhile
+            closed += 1
+            news = await notify.recorded(session, services, complaint, "auto_closed", None,
+                                         **{"from": Status.RESOLVED, "to": Status.CLOSED})
+            await news.card()
+            await news.complainant("auto_closed", days=days)
+        await session.commit()
+    services.metrics.complaints.labels("closed").inc(closed)
     return closed

@@ -31,8 +31,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Csat, QuietHours
-from bot.flows.directory import people as directory
 from storage import csat as store
+from storage import directory
 from storage.csat import InvitationStatus
 from storage.models import Person
 from storage.tickets import Ticket, TicketStatus

@@ -16,7 +16,8 @@ from bot.config import Role
 from bot.flows.complaints.filing import complaint_file
 from bot.flows.complaints.forms import Filing
 from bot.flows.csat import survey as csat
-from bot.flows.kudos.giving import Gift, give
+from bot.flows.kudos.gifts import Gift
+from bot.flows.kudos.giving import give_kudos
 from bot.intents import ButtonPress, Mention
 from bot.services import Services
 from storage import audit
@@ -108,7 +109,7 @@ async def send_kudos(services: Services, actor: Person, press: ButtonPress) -> N
                 story=(survey.answer.comment or "").strip(),
                 public=services.settings.app.csat.kudos_public)
     async with services.sessions() as session:
-        voucher = await give(services, session, actor, press.origin, gift)
+        voucher = await give_kudos(session, services, actor, press.origin, gift)
         if voucher is not None:
             services.metrics.csat_links.labels("kudos").inc()
             await insert_once(session, SurveyKudos, invitation_id=invitation_id,

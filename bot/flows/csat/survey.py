@@ -34,13 +34,14 @@ from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.config import Role
 from bot.flows.csat import invitations
 from bot.flows.csat.invitations import Invited, Withdrawn
-from bot.flows.directory import people as directory
+from bot.flows.directory.people import add_profile
 from bot.intents import ButtonPress
 from bot.services import Services
 from storage import audit
 from storage import csat as store
 from storage import csat_links as links
 from storage.csat import InvitationStatus, SurveyAnswer, SurveyFollowUp, SurveyInvitation
+from storage.directory import find_by_email
 from storage.models import Person
 from storage.once import insert_once
 from storage.tickets import Ticket
@@ -129,7 +130,9 @@ async def _requester(services: Services, ticket: Ticket) -> tuple[Person | None,
                     type(error).__name__)
         return None, "lookup_failed"
     if profile is not None:
-        person = await directory.add_profile(services.sessions, services.settings.app, profile)
+        async with services.sessions() as session:
+            person = await add_profile(session, services.settings.app, profile)
+            await session.commit()
     return person, None
 
 
@@ -534,7 +537,7 @@ async def praise_of(session: AsyncSession, services: Services, survey: Survey) -
         return None
     assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
     if assignee is None and ticket.assignee_email:
-        assignee = await directory.find_by_email(session, ticket.assignee_email)
+        assignee = await find_by_email(session, ticket.assignee_email)
     if assignee is None or assignee.id == survey.invitation.person_id:
         return None
     if voucher is not None:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import AppConfig
-from bot.flows.kudos.giving import week_start, zone_of
+from bot.flows.kudos.people import week_start, zone_of
 from bot.services import Services
 from storage import kudos_stats
 from storage.models import Person
@@ -51,8 +51,10 @@ def _ranked(rows: list[kudos_stats.Ranked]) -> list[dict]:
             for row in rows]
 
 
-async def leaderboard(services: Services, session: AsyncSession, person: Person,
-                      origin: Origin, text: str) -> None:
+async def show_leaderboard(session: AsyncSession, services: Services, person: Person,
+                           origin: Origin, text: str) -> None:
+    """The board for the period and team `text` names (``week finance``; the month and
+    everyone without)."""
     app = services.settings.app
     words = text.split(maxsplit=1)
     period = "month"
@@ -73,6 +75,7 @@ async def leaderboard(services: Services, session: AsyncSession, person: Person,
     if team is None and app.segments:
         by_team = await kudos_stats.received_by_segment(session, next(iter(app.segments)),
                                                         since, until)
+    # Read only: no transaction is held across the answer's round trip.
     await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/leaderboard", {
         "unknown_team": None, "period": period, "since": since, "tz": str(zone_of(person)),

@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin
 from bot.config import KudosReward, Role
-from bot.flows.kudos.giving import APPROVE, DECLINE, FULFIL, person_view, week_start, zone_of
+from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL
+from bot.flows.kudos.people import person_view, week_start, zone_of
 from bot.services import Services
 from storage import audit
 from storage.kudos import (
@@ -42,7 +42,7 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 
-async def show_balance(services: Services, session: AsyncSession, person: Person,
+async def show_balance(session: AsyncSession, services: Services, person: Person,
                        origin: Origin) -> None:
     config = services.settings.app.kudos
     assert person.id is not None
@@ -50,6 +50,7 @@ async def show_balance(services: Services, session: AsyncSession, person: Person
     start = week_start(services.clock(), zone)
     points = await balance(session, person.id)
     used = await given_since(session, person.id, start)
+    # Read only: no transaction is held across the answer's round trip.
     await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/balance", {
         "balance": points, "left": max(config.weekly_allowance - used, 0),
@@ -66,18 +67,19 @@ async def _catalogue(session: AsyncSession, rewards: list[KudosReward]) -> list[
     return shown
 
 
-async def show_rewards(services: Services, session: AsyncSession, person: Person,
+async def show_rewards(session: AsyncSession, services: Services, person: Person,
                        origin: Origin) -> None:
     assert person.id is not None
     rewards = await _catalogue(session, services.settings.app.kudos.rewards)
     points = await balance(session, person.id)
+    # Read only: no transaction is held across the answer's round trip.
     await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/rewards", {
         "rewards": rewards, "balance": points}))
 
 
-async def redeem(services: Services, session: AsyncSession, person: Person, origin: Origin,
-                 key: str) -> None:
+async def redeem_reward(session: AsyncSession, services: Services, person: Person,
+                        origin: Origin, key: str) -> None:
     config = services.settings.app.kudos
     assert person.id is not None
     reward = config.reward(key) if key else None
@@ -87,6 +89,7 @@ async def redeem(services: Services, session: AsyncSession, person: Person, orig
         return
     await lock_person(session, person.id)
     points = await balance(session, person.id)
+    # A refusal writes nothing: rolled back, which lets go of the person's row at once.
     if points < reward.cost:
         await session.rollback()
         await _refuse(services, origin, "short", reward=reward.name, cost=reward.cost,
@@ -103,10 +106,15 @@ async def redeem(services: Services, session: AsyncSession, person: Person, orig
     session.add(redemption)
     await session.flush()
     add_entry(session, person.id, Entry.REDEEM, -reward.cost, redemption_id=redemption.id)
-    await session.commit()
     services.metrics.kudos_redemptions.labels("requested").inc()
 
-    await _post_card(services, session, redemption, person)
+    app = services.settings.app
+    await services.outbox.post(session, app.kudos.approvals or app.channels.triage,
+                               await _card(session, redemption, person),
+                               key=card_key(redemption.id))
+    # The redemption and its card are stored before the redeemer is answered: the outbox
+    # posts the card meanwhile, and no transaction is held across the answer's round trip.
+    await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/redeemed", {
         "reward": reward.name, "cost": reward.cost, "balance": points - reward.cost,
         "needs_approval": reward.needs_approval}))
@@ -117,6 +125,16 @@ async def _refuse(services: Services, origin: Origin, reason: str, **context: An
     log.info("redemption by %s refused: %s", origin.user_id, reason)
     await services.chat.reply_privately(origin, Message("kudos/redeem_refused", {
         "reason": reason, **context}))
+
+
+def card_key(redemption_id: int | None) -> str:
+    """The outbox key of a redemption's approval card."""
+    return f"kudos:redemption:{redemption_id}:card"
+
+
+def decision_key(redemption_id: int | None, status: str) -> str:
+    """The outbox key of the redeemer's DM about a decision (one per status reached)."""
+    return f"kudos:redemption:{redemption_id}:{status}"
 
 
 async def _card(session: AsyncSession, redemption: KudosRedemption,
@@ -142,23 +160,8 @@ async def _card(session: AsyncSession, redemption: KudosRedemption,
     }, buttons=buttons)
 
 
-async def _post_card(services: Services, session: AsyncSession, redemption: KudosRedemption,
-                     redeemer: Person) -> None:
-    app = services.settings.app
-    message = await _card(session, redemption, redeemer)
-    await session.commit()
-    try:
-        refs = await services.chat.post(app.kudos.approvals or app.channels.triage, message)
-    except Exception:
-        log.exception("could not post the approval card of redemption %s", redemption.id)
-        return
-    await session.exec(update(KudosRedemption).where(col(KudosRedemption.id) == redemption.id)
-                       .values(card_refs=[ref.to_json() for ref in refs]))
-    await session.commit()
-
-
-async def decide(services: Services, session: AsyncSession, actor: Person, origin: Origin,
-                 action: str, value: str) -> None:
+async def decide_redemption(session: AsyncSession, services: Services, actor: Person,
+                            origin: Origin, action: str, value: str) -> None:
     """Approve, decline or mark fulfilled, by an IT lead or admin who is not the redeemer."""
     redemption_id = int(value) if value.isdigit() and len(value) < 10 else None
     redemption = (await session.get(KudosRedemption, redemption_id)
@@ -171,7 +174,8 @@ async def decide(services: Services, session: AsyncSession, actor: Person, origi
     elif redemption.person_id == actor.id:
         refusal = "own"
     if refusal is not None or redemption is None or redemption_id is None:
-        await session.rollback()
+        # Read only: no transaction is held across the answer's round trip.
+        await session.commit()
         await services.chat.reply_privately(origin, Message("kudos/decision_refused", {
             "reason": refusal}))
         return
@@ -190,6 +194,7 @@ async def decide(services: Services, session: AsyncSession, actor: Person, origi
         moved = await move_status(session, redemption_id, Status.APPROVED, Status.FULFILLED,
                                   fulfilled_by=actor.id, fulfilled_at=now)
     if not moved:
+        # Someone decided first: nothing of this is kept, and the status they left is read.
         await session.rollback()
         current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
         await session.commit()
@@ -198,24 +203,14 @@ async def decide(services: Services, session: AsyncSession, actor: Person, origi
         return
     audit.record(session, actor_id=actor.id, action=action,
                  subject_type="kudos_redemption", subject_id=redemption_id)
-    await session.commit()
     current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
     assert current is not None
     services.metrics.kudos_redemptions.labels(current.status).inc()
-    card = await _card(session, current)
+    await services.outbox.update(session, card_key(redemption_id), await _card(session, current))
     redeemer = await session.get(Person, current.person_id)
-    points = await balance(session, current.person_id)
-    await session.commit()
-    for raw in current.card_refs:
-        try:
-            await services.chat.update(MessageRef.from_json(raw), card)
-        except Exception:
-            log.exception("could not update the approval card of redemption %s", current.id)
     assert redeemer is not None
-    try:
-        await services.chat.send_dm(redeemer, Message("kudos/redemption", {
-            "status": current.status, "reward": current.reward_name, "cost": current.cost,
-            "balance": points, "decider": person_view(actor)}))
-    except Exception:
-        log.exception("could not tell person %s about redemption %s", redeemer.id, current.id)
+    await services.outbox.send_dm(session, redeemer, Message("kudos/redemption", {
+        "status": current.status, "reward": current.reward_name, "cost": current.cost,
+        "balance": await balance(session, current.person_id), "decider": person_view(actor)}),
+        key=decision_key(redemption_id, current.status))
 

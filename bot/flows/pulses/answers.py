@@ -2,8 +2,10 @@
 in place until the close), the optional "why?" comment, and opting out of pulses.
 
 The button value is ``<campaign id>.<token>``; the answer row is found by the token's hash
-(see storage.pulses), the person's invite by who pressed it. Every write is committed before
-the message is updated, so no transaction waits on a chat platform.
+(see storage.pulses), the person's invite by who pressed it. The pressed message is updated
+straight through the chat port, not the outbox: it answers the person in front of us, and
+its buttons carry the token, which no table may hold next to whom it was sent to. Every write
+is committed before that update, so no transaction waits on a chat platform.
 """
 
 from __future__ import annotations
@@ -14,22 +16,21 @@ import json
 import logging
 import re
 
-from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
-from bot.flows.pulses.campaigns import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
+from bot.flows.pulses.ids import COMMENT_FIELD, COMMENT_FORM
 from bot.flows.pulses.loop import seal
+from bot.flows.pulses.message import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
 from bot.services import Services
+from storage import pulse_deliveries as deliveries
 from storage import pulses as store
 from storage.models import Person
-from storage.once import insert_once
-from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut
+from storage.pulses import PulseAnswer, PulseCampaign
 
 log = logging.getLogger(__name__)
 
-COMMENT_FORM = "pulse.comment"
 DOUBLE_PRESS_S = 0.3
 MAX_COMMENT = 1000
 _VALUE = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{16,64})$")
@@ -60,10 +61,11 @@ async def _open_campaign(session: AsyncSession, services: Services,
     return campaign, None
 
 
-async def record_score(services: Services, session: AsyncSession, actor: Person,
+async def record_score(session: AsyncSession, services: Services, actor: Person,
                        origin: Origin, message: MessageRef | None, value: str,
                        score: int) -> None:
     """Record (or change) `actor`'s score, then show the message as answered."""
+    assert actor.id is not None
     parsed = _parse(value)
     if parsed is None or score not in range(11):
         log.info("pulse score with a malformed value refused")
@@ -72,6 +74,7 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
     campaign_id, token = parsed
     campaign, problem = await _open_campaign(session, services, campaign_id)
     if campaign is None or problem is not None:
+        # Ends the read before the chat calls (on SQLite a transaction holds the write lock).
         await session.commit()
         if campaign is not None and message is not None:
             await services.chat.update(message, pulse_message(
@@ -83,14 +86,7 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
     anonymous = campaign.anonymity == "anonymous"
     # The marker first: the person's invite flips to answered once, whichever message they
     # answer from; only that flip may add an answer.
-    marked = await session.exec(
-        update(PulseDelivery)
-        .where(col(PulseDelivery.campaign_id) == campaign_id,
-               col(PulseDelivery.person_id) == actor.id,
-               col(PulseDelivery.kind) == store.INVITE,
-               col(PulseDelivery.answered).is_(False))
-        .values(answered=True).execution_options(preserve_rowcount=True))
-    if marked.rowcount == 1:
+    if await deliveries.mark_answered(session, campaign_id, actor.id):
         if anonymous:
             # Committed apart from the answer: PostgreSQL stamps every row a transaction
             # writes with its id (xmin), which would tie the answer to this person's invite.
@@ -100,25 +96,24 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
             person_id=None if anonymous else actor.id, segments=dict(actor.segments),
             answered_at=None if anonymous else services.clock()))
         try:
+            # Committed here so the answer is kept before the message shows it.
             await session.commit()
         except Exception:
             await session.rollback()
             if anonymous:
-                await _unmark(session, campaign_id, actor)
+                await deliveries.unmark_answered(session, campaign_id, actor.id)
+                await session.commit()
             raise
         change, comment = "new", None
     else:
-        answer = await _answer(session, campaign_id, key)
+        answer = await store.find_answer(session, campaign_id, key)
         if answer is None and anonymous:
             # The first press of a double click may be between its two commits.
             await session.commit()
             await asyncio.sleep(DOUBLE_PRESS_S)
-            answer = await _answer(session, campaign_id, key)
+            answer = await store.find_answer(session, campaign_id, key)
         if answer is None:
-            invited = (await session.exec(select(PulseDelivery.id).where(
-                col(PulseDelivery.campaign_id) == campaign_id,
-                col(PulseDelivery.person_id) == actor.id,
-                col(PulseDelivery.kind) == store.INVITE))).first()
+            invited = await deliveries.invited(session, campaign_id, actor.id)
             await session.rollback()
             await _problem(services, origin, "answered elsewhere" if invited else "not invited")
             return
@@ -126,6 +121,7 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
         if not anonymous:
             answer.answered_at = services.clock()
         session.add(answer)
+        # Committed before the message shows it, as above.
         await session.commit()
         change, comment = "changed", answer.comment
     services.metrics.pulse_answers.labels(change).inc()
@@ -135,31 +131,14 @@ async def record_score(services: Services, session: AsyncSession, actor: Person,
             score=score, comment=comment))
 
 
-async def _answer(session: AsyncSession, campaign_id: int, key: str) -> PulseAnswer | None:
-    return (await session.exec(select(PulseAnswer).where(
-        col(PulseAnswer.campaign_id) == campaign_id,
-        col(PulseAnswer.respondent_key) == key))).first()
-
-
-async def _unmark(session: AsyncSession, campaign_id: int, actor: Person) -> None:
-    """Undo the answered flag of an answer that could not be written, so it can be given."""
-    await session.exec(update(PulseDelivery)
-                       .where(col(PulseDelivery.campaign_id) == campaign_id,
-                              col(PulseDelivery.person_id) == actor.id,
-                              col(PulseDelivery.kind) == store.INVITE)
-                       .values(answered=False))
-    await session.commit()
-
-
-async def ask_why(services: Services, session: AsyncSession, origin: Origin,
+async def ask_why(session: AsyncSession, services: Services, origin: Origin,
                   message: MessageRef | None, value: str) -> None:
     """Open the comment form for an answer already given."""
     parsed = _parse(value)
     answer = None
     if parsed is not None:
-        answer = (await session.exec(select(PulseAnswer).where(
-            col(PulseAnswer.campaign_id) == parsed[0],
-            col(PulseAnswer.respondent_key) == respondent_key(parsed[1])))).first()
+        answer = await store.find_answer(session, parsed[0], respondent_key(parsed[1]))
+    # Ends the read before opening the form (a slow platform call, Slack's 3 s trigger).
     await session.commit()
     if answer is None:
         await _problem(services, origin, "unknown")
@@ -168,12 +147,12 @@ async def ask_why(services: Services, session: AsyncSession, origin: Origin,
                            "message": message.to_json() if message is not None else None})
     await services.chat.open_form(origin, Form(
         "pulses/comment", COMMENT_FORM,
-        (TextField("comment", "comment_label", multiline=True, required=False,
+        (TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
                    initial=answer.comment or "", max_length=MAX_COMMENT),),
         metadata=metadata))
 
 
-async def record_comment(services: Services, session: AsyncSession, actor: Person,
+async def record_comment(session: AsyncSession, services: Services, actor: Person,
                          origin: Origin, metadata: str, text: str) -> None:
     """Keep the comment with the answer (an empty one removes it) and show it was kept."""
     try:
@@ -190,9 +169,7 @@ async def record_comment(services: Services, session: AsyncSession, actor: Perso
         return
     campaign_id, token = parsed
     campaign, problem = await _open_campaign(session, services, campaign_id)
-    answer = (await session.exec(select(PulseAnswer).where(
-        col(PulseAnswer.campaign_id) == campaign_id,
-        col(PulseAnswer.respondent_key) == respondent_key(token)))).first()
+    answer = await store.find_answer(session, campaign_id, respondent_key(token))
     if campaign is None or problem is not None or answer is None:
         await session.rollback()
         await _problem(services, origin, problem or "unknown")
@@ -202,6 +179,7 @@ async def record_comment(services: Services, session: AsyncSession, actor: Perso
         assert actor.id is not None
         answer.reply_route = seal(services, actor.id)
     session.add(answer)
+    # Committed before the message shows it (no transaction waits on a chat platform).
     await session.commit()
     if message is not None:
         await services.chat.update(message, pulse_message(
@@ -212,19 +190,16 @@ async def record_comment(services: Services, session: AsyncSession, actor: Perso
                                                             {"problem": "comment kept"}))
 
 
-async def set_opt_out(services: Services, session: AsyncSession, actor: Person,
+async def set_opt_out(session: AsyncSession, services: Services, actor: Person,
                       origin: Origin, word: str) -> None:
     """``pulses off`` / ``pulses on`` / ``pulses`` (say which it is now)."""
     assert actor.id is not None
     if word == "off":
-        await insert_once(session, PulseOptOut, person_id=actor.id,
-                          opted_out_at=services.clock())
+        await store.opt_out(session, actor.id, services.clock())
     elif word == "on":
-        found = await session.get(PulseOptOut, actor.id)
-        if found is not None:
-            await session.delete(found)
-            await session.flush()
-    opted_out = await session.get(PulseOptOut, actor.id) is not None
+        await store.opt_in(session, actor.id)
+    opted_out = await store.opted_out(session, actor.id)
+    # Committed before the answer, so the choice holds whatever the platform does.
     await session.commit()
     await services.chat.reply_privately(origin, Message("pulses/opt_out", {
         "opted_out": opted_out, "changed": word in ("on", "off"),

@@ -1,10 +1,11 @@
 """NPS pulses, the campaign's life: created (from app.yaml's recurrence, the command line or
-an IT lead in chat), opened (one outbox row per person and message, due at the campaign's send
-time in each person's own zone), closed (what was not sent is dropped, and the results card
-goes to the leads' channel).
+an IT lead in chat), opened (a delivery per person and message, due at the campaign's send
+time in each person's own zone, and those due at once handed to the outbox), closed (what was
+not sent is dropped, and the results card goes to the leads' channel through the outbox).
 
-Sending is `bot.flows.pulses.sender`'s, answering `bot.flows.pulses.answers`'s, and the
-figures `bot.flows.pulses.results`'s.
+The every-minute tick (`tick`, a claimed scheduled run) opens and closes campaigns and hands
+the deliveries that fall due to the outbox (`bot.flows.pulses.delivery`). Answering is
+`bot.flows.pulses.answers`'s, and the figures `bot.flows.pulses.results`'s.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Button, Message
+from bot.chat.message import Message
 from bot.config import AppConfig, PulseAudience, PulseCampaignConfig
 from bot.flows.directory.people import Identity
+from bot.flows.pulses.delivery import queue_due, queue_due_in
 from bot.flows.pulses.results import campaign_results
 from bot.services import Services
+from storage import pulse_deliveries as deliveries
 from storage import pulses as store
 from storage.models import Person
-from storage.once import insert_once, update_if
-from storage.pulses import PulseCampaign, PulseDelivery, PulseOptOut
+from storage.pulses import PulseCampaign
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ ENQUEUE_BATCH = 500
 """People per insert when a campaign opens."""
 SEND_NOW = "now"
 """The stored send time of a pulse sent to everyone as it opens, not at a local time."""
-RESULTS_LEASE = timedelta(minutes=10)
-"""How long a replica that took a results card to post has before another posts it."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,8 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
                           created_by: int | None = None) -> PulseCampaign | None:
     """Store a scheduled campaign; None when the name is taken. The caller commits."""
     defaults = app.pulses
-    created = await insert_once(
-        session, PulseCampaign, name=spec.name, definition=spec.definition,
+    created = await store.add_campaign(
+        session, name=spec.name, definition=spec.definition,
         template=spec.template, audience=spec.audience.model_dump(mode="json"),
         anonymity=spec.anonymity, min_group=spec.min_group or defaults.min_group,
         reminders=list(spec.reminders if spec.reminders is not None else defaults.reminders),
@@ -70,12 +69,7 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
         opens_at=spec.opens_at,
         closes_at=spec.opens_at + timedelta(days=spec.open_days), status=store.SCHEDULED,
         created_by=created_by, created_at=utcnow())
-    return await find_campaign(session, spec.name) if created else None
-
-
-async def find_campaign(session: AsyncSession, name: str) -> PulseCampaign | None:
-    return (await session.exec(select(PulseCampaign)
-                               .where(col(PulseCampaign.name) == name))).first()
+    return await store.find_campaign(session, spec.name) if created else None
 
 
 # --------------------------------------------------------------------------- opening
@@ -116,19 +110,15 @@ def in_audience(audience: PulseAudience, person: Person) -> bool:
         audience.people)
 
 
-async def enqueue(session: AsyncSession, campaign: PulseCampaign) -> int:
-    """Write the campaign's outbox: an invite and its reminders for each person in the
+async def schedule(session: AsyncSession, campaign: PulseCampaign) -> int:
+    """Write the campaign's deliveries: an invite and its reminders for each person in the
     audience who has not opted out, each due at their local send time before the close.
     Idempotent (the rows are unique); returns the rows this call added."""
     audience = PulseAudience.model_validate(campaign.audience)
     send_time = None if campaign.send_time == SEND_NOW else time.fromisoformat(
         campaign.send_time)
-    opted_out = select(PulseOptOut.person_id)
-    people = (await session.exec(
-        select(Person).where(col(Person.active), col(Person.id).not_in(opted_out))
-        .order_by(col(Person.id)))).all()
     rows: list[dict[str, Any]] = []
-    for person in people:
+    for person in await store.audience_candidates(session):
         if not in_audience(audience, person):
             continue
         times = local_send_times(campaign.opens_at, send_time, person.tz, campaign.reminders)
@@ -140,34 +130,39 @@ async def enqueue(session: AsyncSession, campaign: PulseCampaign) -> int:
                     if due < campaign.closes_at)
     added = 0
     for start in range(0, len(rows), ENQUEUE_BATCH):
-        added += await store.enqueue(session, rows[start:start + ENQUEUE_BATCH])
+        added += await deliveries.add(session, rows[start:start + ENQUEUE_BATCH])
     return added
 
 
-async def open_due_campaigns(services: Services) -> list[str]:
-    """Open every scheduled campaign whose time has come; returns their names.
+async def open_campaign(session: AsyncSession, services: Services, campaign_id: int) -> bool:
+    """Open the campaign if its time has come and nobody opened it yet: its deliveries are
+    written and those due now handed to the outbox, in the caller's transaction (so a crash
+    opens nothing, and with several replicas one of them opens it). True if this call did."""
+    if not await store.take_opening(session, campaign_id, services.clock()):
+        return False
+    campaign = await session.get(PulseCampaign, campaign_id)
+    assert campaign is not None
+    scheduled = await schedule(session, campaign)
+    queued = await queue_due_in(session, services, campaign_id)
+    log.info("pulse %s opened: %d messages scheduled, %d sent now", campaign.name, scheduled,
+             queued)
+    return True
 
-    The state change and the outbox are one transaction, so a crash opens nothing, and the
-    state change is the claim, so with several replicas one of them opens each campaign.
-    """
-    now = services.clock()
-    opened = []
-    scheduled = col(PulseCampaign.status) == store.SCHEDULED
+
+async def open_due_campaigns(services: Services) -> list[str]:
+    """Open every scheduled campaign whose time has come, each in its own transaction;
+    returns their names."""
     async with services.sessions() as session:
-        due = await store.campaigns_where(session, scheduled, col(PulseCampaign.opens_at) <= now)
+        due = await store.campaigns_to_open(session, services.clock())
         await session.commit()
+    opened = []
     for campaign_id in due:
         async with services.sessions() as session:
-            if not await update_if(session, PulseCampaign, campaign_id, scheduled,
-                                   status=store.OPEN):
-                await session.rollback()
-                continue
-            campaign = await session.get(PulseCampaign, campaign_id)
-            assert campaign is not None
-            queued = await enqueue(session, campaign)
+            if await open_campaign(session, services, campaign_id):
+                campaign = await session.get(PulseCampaign, campaign_id)
+                assert campaign is not None
+                opened.append(campaign.name)
             await session.commit()
-        log.info("pulse %s opened: %d messages queued", campaign.name, queued)
-        opened.append(campaign.name)
     return opened
 
 
@@ -190,88 +185,60 @@ async def open_recurring(services: Services, scheduled_for: datetime, definition
 
 
 async def close_due_campaigns(services: Services) -> None:
-    """Close every open campaign past its close time and drop what was not sent (the state
-    change is the claim: one replica closes), then post every results card not out yet."""
+    """Close every open campaign past its close time: what was not sent is dropped, in the
+    outbox too (the state change is the claim: one replica closes). Then hand every results
+    card not out yet to the outbox."""
     now = services.clock()
-    still_open = col(PulseCampaign.status) == store.OPEN
     async with services.sessions() as session:
-        due = await store.campaigns_where(session, still_open,
-                                          col(PulseCampaign.closes_at) <= now)
+        due = await store.campaigns_to_close(session, now)
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            if await update_if(session, PulseCampaign, campaign_id, still_open,
-                               status=store.CLOSED, closed_at=now):
-                await session.exec(
-                    update(PulseDelivery)
-                    .where(col(PulseDelivery.campaign_id) == campaign_id,
-                           col(PulseDelivery.status) == store.PENDING)
-                    .values(status=store.SKIPPED, reason="closed"))
+            if await store.take_closing(session, campaign_id, now):
+                await deliveries.close(session, campaign_id, "closed")
+                await services.outbox.cancel(session, deliveries.campaign_prefix(campaign_id),
+                                             "closed")
             await session.commit()
     await post_due_results(services)
 
 
 async def post_due_results(services: Services) -> None:
-    """Post the results card of every closed campaign whose card is not out yet.
-
-    Each card is claimed first, so one replica posts it; a claim older than `RESULTS_LEASE`
-    was a replica that died, and the card is posted again (twice after a crash at the wrong
-    moment is better than never). A card the platform refuses is left for the next tick.
-    """
-    now = services.clock()
-    unposted = (col(PulseCampaign.status) == store.CLOSED,
-                col(PulseCampaign.results_posted_at).is_(None),
-                or_(col(PulseCampaign.results_claimed_at).is_(None),
-                    col(PulseCampaign.results_claimed_at) < now - RESULTS_LEASE))
+    """Post the results card of every closed campaign whose card is not out yet: recorded in
+    the outbox in the transaction that marks it posted, so it goes out once."""
+    app = services.settings.app
     async with services.sessions() as session:
-        due = await store.campaigns_where(session, *unposted)
+        due = await store.campaigns_with_results_due(session)
         await session.commit()
     for campaign_id in due:
         async with services.sessions() as session:
-            won = await update_if(session, PulseCampaign, campaign_id, *unposted,
-                                  results_claimed_at=now)
-            results = (await campaign_results(session, campaign_id, by=_segment_names(services))
-                       if won else None)
+            if await store.take_results(session, campaign_id, services.clock()):
+                results = await campaign_results(session, campaign_id, by=sorted(app.segments))
+                await services.outbox.post(
+                    session, app.channels.digests,
+                    Message("pulses/results", results.context(app.organisation.timezone),
+                            sections=("text", "segments")),
+                    key=f"{deliveries.campaign_prefix(campaign_id)}results")
             await session.commit()
-        if results is None:
-            continue
-        try:
-            await services.chat.post(services.settings.app.channels.digests,
-                                     Message("pulses/results", results.context(
-                                         services.settings.app.organisation.timezone),
-                                             sections=("text", "segments")))
-        except Exception as error:
-            log.warning("pulse %s: posting the results failed (%s); the next tick tries again",
-                        campaign_id, type(error).__name__)
-            posted = None
-        else:
-            posted = services.clock()
-        async with services.sessions() as session:
-            await session.exec(update(PulseCampaign)
-                               .where(col(PulseCampaign.id) == campaign_id)
-                               .values(results_posted_at=posted, results_claimed_at=None))
-            await session.commit()
-
-
-def _segment_names(services: Services) -> list[str]:
-    return sorted(services.settings.app.segments)
 
 
 async def tick(services: Services, _scheduled_for: datetime) -> None:
-    """The scheduled pulse housekeeping: open, close, and count the outbox for /metrics."""
+    """The scheduled pulse housekeeping: open, send what fell due, close, and count the
+    deliveries for /metrics."""
     await open_due_campaigns(services)
+    await queue_due(services)
     await close_due_campaigns(services)
-    await count_outbox(services)
+    await count_deliveries(services)
 
 
-async def count_outbox(services: Services) -> None:
+async def count_deliveries(services: Services) -> None:
     async with services.sessions() as session:
-        counts = await store.outbox_counts(session)
-        answers = await store.answered_count(session)
+        counts = await deliveries.counts(session)
+        answers = await deliveries.answered_count(session)
         await session.commit()
     gauge = services.metrics.pulse_outbox
     for kind in (store.INVITE, "reminder"):
-        for status in (store.PENDING, store.CLAIMED, store.SENT, store.FAILED, store.SKIPPED):
+        for status in (store.PENDING, store.CLAIMED, store.SENT, store.FAILED, store.SKIPPED,
+                       store.CANCELLED):
             gauge.labels(kind, status).set(counts.get((kind, status), 0))
     gauge.labels("answer", "answered").set(answers)
 
@@ -285,33 +252,3 @@ def recurring_jobs(app: AppConfig):
             await open_recurring(services, scheduled_for, definition, config)
 
         yield f"pulses.open.{definition}", job, config.recurrence
-
-
-# --------------------------------------------------------------------------- the message
-
-INVITE_STAGE, REMINDER_STAGE, ANSWERED_STAGE, CLOSED_STAGE = (
-    "invite", "reminder", "answered", "closed")
-SCORE_ACTION = "pulse.score."
-WHY_ACTION = "pulse.why"
-SCORES = range(11)
-
-
-def pulse_message(campaign: PulseCampaign, organisation: str, tz: str, stage: str,
-                  token: str | None, *, score: int | None = None,
-                  comment: str | None = None, key: str | None = None) -> Message:
-    """The pulse DM in each of its states: asking, reminding, thanking (with the score
-    buttons still there to change it, and a button for the why), or closed.
-
-    `token` goes only into the buttons' values, with the campaign id: see storage.pulses.
-    """
-    buttons: tuple[Button, ...] = ()
-    if token is not None and stage != CLOSED_STAGE:
-        value = f"{campaign.id}.{token}"
-        buttons = tuple(Button(f"{SCORE_ACTION}{n}", f"score_{n}", value,
-                               style="primary" if n == score else None) for n in SCORES)
-        if stage == ANSWERED_STAGE:
-            buttons += (Button(WHY_ACTION, "why", value),)
-    context = {"organisation": organisation, "stage": stage, "score": score,
-               "comment": comment, "closes_at": campaign.closes_at, "tz": tz,
-               "anonymity": campaign.anonymity}
-    return Message(campaign.template, context, buttons=buttons, key=key)

@@ -11,22 +11,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import PulseAudience, Role
-from bot.flows.pulses.campaigns import (
-    CampaignSpec,
-    create_campaign,
-    find_campaign,
-    open_due_campaigns,
-)
+from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_campaign
 from bot.flows.pulses.loop import lead_reply
 from bot.flows.pulses.results import campaign_progress, campaign_results
 from bot.services import Services
+from storage import pulses as store
 from storage.models import Person
-from storage.pulses import PulseCampaign
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
 ANONYMITY = ("anonymous", "confidential", "identified")
@@ -35,7 +30,8 @@ MAX_OPEN_DAYS = 90
 LISTED = 10
 
 
-async def lead_command(services: Services, actor: Person, origin: Origin, text: str) -> None:
+async def lead_command(session: AsyncSession, services: Services, actor: Person,
+                       origin: Origin, text: str) -> None:
     """Everything after ``pulse``; answered privately."""
     words = text.split()
     sub = words[0].lower() if words else "list"
@@ -44,14 +40,15 @@ async def lead_command(services: Services, actor: Person, origin: Origin, text: 
     if not Role(actor.role).at_least(Role.IT_LEAD):
         context["problem"] = "not allowed"
     elif sub == "list":
-        context["progress"] = await _listing(services)
+        context["progress"] = [await campaign_progress(session, campaign)
+                               for campaign in await store.latest_campaigns(session, LISTED)]
     elif sub in ("status", "results") and len(words) >= 2:
-        context.update(await _about(services, actor, words[1], sub, words[2:]))
+        context |= await _about(session, services, actor, words[1], sub, words[2:])
     elif sub == "create" and len(words) >= 2:
-        context.update(await _create(services, actor, words[1:]))
+        context |= await _create(session, services, actor, words[1:])
     elif sub == "reply" and len(words) >= 3 and words[1].lstrip("#").isdigit():
-        context.update(await lead_reply(services, actor, int(words[1].lstrip("#")),
-                                        text.split(maxsplit=2)[2]))
+        context |= await lead_reply(session, services, actor, int(words[1].lstrip("#")),
+                                    text.split(maxsplit=2)[2])
     else:
         context["problem"] = "usage"
     if "results" in context:
@@ -60,20 +57,13 @@ async def lead_command(services: Services, actor: Person, origin: Origin, text: 
     else:
         context["tz"] = actor.tz
         message = Message("pulses/lead", context)
+    # What the command recorded is kept before the answer (no transaction waits on the
+    # platform, and a created pulse's messages go out on the commit).
+    await session.commit()
     await services.chat.reply_privately(origin, message)
 
 
-async def _listing(services: Services) -> list:
-    async with services.sessions() as session:
-        campaigns = (await session.exec(select(PulseCampaign)
-                                        .order_by(col(PulseCampaign.opens_at).desc())
-                                        .limit(LISTED))).all()
-        found = [await campaign_progress(session, campaign) for campaign in campaigns]
-        await session.commit()
-    return found
-
-
-async def _about(services: Services, actor: Person, name: str, sub: str,
+async def _about(session: AsyncSession, services: Services, actor: Person, name: str, sub: str,
                  rest: list[str]) -> dict:
     segments = sorted(services.settings.app.segments)
     by = segments
@@ -81,23 +71,18 @@ async def _about(services: Services, actor: Person, name: str, sub: str,
         if len(rest) != 2 or rest[0].lower() != "by" or rest[1] not in segments:
             return {"problem": "unknown segment", "segments": segments}
         by = [rest[1]]
-    async with services.sessions() as session:
-        campaign = await find_campaign(session, name)
-        if campaign is None:
-            await session.commit()
-            return {"problem": "unknown pulse", "name": name}
-        assert campaign.id is not None
-        if sub == "status":
-            found: dict = {"progress": [await campaign_progress(session, campaign)]}
-        else:
-            found = {"results": await campaign_results(
-                session, campaign.id, by=by, with_comments=True,
-                reader_is_admin=actor.role == Role.ADMIN)}
-        await session.commit()
-    return found
+    campaign = await store.find_campaign(session, name)
+    if campaign is None:
+        return {"problem": "unknown pulse", "name": name}
+    assert campaign.id is not None
+    if sub == "status":
+        return {"progress": [await campaign_progress(session, campaign)]}
+    return {"results": await campaign_results(session, campaign.id, by=by, with_comments=True,
+                                              reader_is_admin=actor.role == Role.ADMIN)}
 
 
-async def _create(services: Services, actor: Person, args: list[str]) -> dict:
+async def _create(session: AsyncSession, services: Services, actor: Person,
+                  args: list[str]) -> dict:
     name, options = args[0].lower(), [word.lower() for word in args[1:]]
     days, anonymity, send_time = DEFAULT_OPEN_DAYS, "confidential", CampaignSpec.send_time
     for option in options:
@@ -115,12 +100,11 @@ async def _create(services: Services, actor: Person, args: list[str]) -> dict:
     spec = CampaignSpec(name=name, opens_at=now, open_days=days,
                         audience=PulseAudience(everyone=True), anonymity=anonymity,
                         send_time=send_time)
-    async with services.sessions() as session:
-        campaign = await create_campaign(session, services.settings.app, spec,
-                                         created_by=actor.id)
-        await session.commit()
+    campaign = await create_campaign(session, services.settings.app, spec,
+                                     created_by=actor.id)
     if campaign is None:
         return {"problem": "name taken", "name": name}
-    await open_due_campaigns(services)
+    assert campaign.id is not None
+    await open_campaign(session, services, campaign.id)
     return {"created": name, "closes_at": now + timedelta(days=days), "anonymity": anonymity,
             "send_time": spec.send_time.strftime("%H:%M") if spec.send_time else None}

@@ -11,17 +11,19 @@ out from the overall figures by subtraction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import pulse_deliveries as deliveries
+from storage import pulse_stats as stats
 from storage import pulses as store
-from storage.models import Person
-from storage.pulses import PulseAnswer, PulseCampaign, Tally
+from storage.pulse_stats import Tally
+from storage.pulses import PulseCampaign
 
 MAX_COMMENTS = 20
 
@@ -93,8 +95,15 @@ class Results:
         return round(100 * self.answered / self.invited) if self.invited else None
 
     def context(self, tz: str) -> dict[str, Any]:
-        """The template context of pulses/results, with times shown in `tz`."""
-        return {"results": self, "tz": tz}
+        """The template context of pulses/results, with times shown in `tz`: plain data (it
+        may wait in the outbox), with the figures the template reads as properties."""
+        data = dataclasses.asdict(self)
+        data["response_rate"] = self.response_rate
+        for group in [data["overall"], *(g for groups in data["by"].values() for g in groups)]:
+            group["withheld"] = group["answers"] is None
+        if self.distribution is not None:
+            data["distribution"] = {str(score): n for score, n in self.distribution.items()}
+        return {"results": data, "tz": tz}
 
 
 async def campaign_results(session: AsyncSession, campaign_id: int, *,
@@ -103,18 +112,18 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
     campaign = await session.get(PulseCampaign, campaign_id)
     assert campaign is not None, f"no campaign {campaign_id}"
     k = campaign.min_group
-    total = await store.tally(session, campaign_id)
+    total = await stats.tally(session, campaign_id)
     overall = Group.of(None, total, k)
     groups = {}
     for segment in by:
-        tallies = await store.tally_by_segment(session, campaign_id, segment)
+        tallies = await stats.tally_by_segment(session, campaign_id, segment)
         groups[segment] = suppress_lone_group(
             [Group.of(label, tallies[label], k)
              for label in sorted(tallies, key=lambda v: (v is None, v or ""))])
     trend = []
     if campaign.definition:
         trend = [(name, tally.nps if tally.answers >= k else None)
-                 for name, tally in await store.trend(session, campaign.definition,
+                 for name, tally in await stats.trend(session, campaign.definition,
                                                       campaign.opens_at)]
     comments = []
     if with_comments and not overall.withheld:
@@ -122,9 +131,10 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
     return Results(
         name=campaign.name, status=campaign.status, anonymity=campaign.anonymity,
         min_group=k, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
-        invited=await store.invited_count(session, campaign_id), answered=total.answers,
-        overall=overall,
-        distribution=None if overall.withheld else await store.distribution(session,
+        invited=(await deliveries.counts(session, campaign_id)).get(
+            (store.INVITE, store.SENT), 0),
+        answered=total.answers, overall=overall,
+        distribution=None if overall.withheld else await stats.distribution(session,
                                                                              campaign_id),
         by=groups, trend=trend, comments=comments)
 
@@ -145,18 +155,12 @@ async def _comments(session: AsyncSession, campaign: PulseCampaign,
                     reader_is_admin: bool) -> list[Comment]:
     """The latest comments; names only for identified campaigns, or confidential ones read by
     an admin. Anonymous answers hold no name to show."""
+    assert campaign.id is not None
     named = campaign.anonymity == "identified" or (
         campaign.anonymity == "confidential" and reader_is_admin)
-    rows = (await session.exec(
-        select(PulseAnswer.id, PulseAnswer.person_id, PulseAnswer.reply_route,
-               PulseAnswer.score, PulseAnswer.comment, Person.display_name)
-        .outerjoin(Person, col(Person.id) == col(PulseAnswer.person_id))
-        .where(col(PulseAnswer.campaign_id) == campaign.id,
-               col(PulseAnswer.comment).is_not(None))
-        .order_by(col(PulseAnswer.id).desc()).limit(MAX_COMMENTS))).all()
-    return [Comment(answer_id, person_id is not None or route is not None, score, text or "",
-                    name if named else None)
-            for answer_id, person_id, route, score, text, name in rows]
+    return [Comment(row.answer_id, row.can_reply, row.score, row.text,
+                    row.name if named else None)
+            for row in await stats.latest_comments(session, campaign.id, MAX_COMMENTS)]
 
 
 @dataclass(frozen=True)
@@ -188,14 +192,15 @@ class Progress:
 
     @property
     def skipped(self) -> int:
-        return self.invites.get(store.SKIPPED, 0)
+        """Not sent on purpose: skipped when due, or cancelled in the outbox at the close."""
+        return self.invites.get(store.SKIPPED, 0) + self.invites.get(store.CANCELLED, 0)
 
 
 async def campaign_progress(session: AsyncSession, campaign: PulseCampaign) -> Progress:
     assert campaign.id is not None
-    counts = await store.outbox_counts(session, campaign.id)
+    counts = await deliveries.counts(session, campaign.id)
     return Progress(
         name=campaign.name, status=campaign.status, closes_at=campaign.closes_at,
         invites={status: n for (kind, status), n in counts.items() if kind == store.INVITE},
         reminders_sent=counts.get(("reminder", store.SENT), 0),
-        answered=await store.answered_count(session, campaign.id))
+        answered=await deliveries.answered_count(session, campaign.id))

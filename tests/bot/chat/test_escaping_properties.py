@@ -15,10 +15,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chat.message import Button, Message
+from bot.chat.message import Button, Image, Message
 from bot.chat.text import ELLIPSIS, SLACK, TEAMS
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
+from tests.pngs import bar_chart
 
 # Slack's documented limits (Block Kit reference), not the renderer's own constants.
 SLACK_SECTION = 3000
@@ -391,3 +392,45 @@ def test_teams_card_with_the_usual_markdown_injections():
     text = activity["attachments"][0]["content"]["body"][1]["text"]
     assert text.endswith(ELLIPSIS)
     assert_markdown_inert(text[len(HELP_OPENING):-len(ELLIPSIS)])
+
+
+# --------------------------------------------------------------------------- image alt text
+
+CHART_PNG = bar_chart()
+typed_alt = typed_text.filter(lambda text: " ".join(
+    "".join(c if c.isprintable() else " " for c in text).split()) != "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(typed_alt)
+def test_alt_text_is_plain_text_that_reaches_no_markup(alt):
+    """The alt text of an image is words a person may have typed: both platforms show it as
+    plain text, so it goes as written (an escape would be read out as such), one line with no
+    control or format characters, within Slack's limit, and in no markup field at all: a
+    message with an image is the same message plus one image element."""
+    image = Image(CHART_PNG, alt)
+    assert image.alt_text == image.alt_text.strip() and 0 < len(image.alt_text) <= 1000
+    assert all(c.isprintable() for c in image.alt_text)
+    if len(alt) < 500:
+        assert image.alt_text == " ".join(
+            "".join(c if c.isprintable() else " " for c in alt).split())
+    message = Message("help", {"usages": ["touchpoint help"], "unknown": "x"})
+    with_image = Message(message.template, message.context, image=image)
+
+    slack = slack_renderer.message(with_image, image_file="F0123ABCD")
+    plain = slack_renderer.message(message)
+    [block] = [b for b in slack["blocks"] if b["type"] == "image"]
+    assert block == {"type": "image", "slack_file": {"id": "F0123ABCD"},
+                     "alt_text": image.alt_text}
+    assert [b for b in slack["blocks"] if b["type"] != "image"] == plain["blocks"]
+    assert slack["text"] == plain["text"]
+
+    card = teams_renderer.message(with_image, image_url="https://t.example/images/x").serialize()
+    plain_card = teams_renderer.message(message).serialize()
+    body = card["attachments"][0]["content"]["body"]
+    [element] = [e for e in body if e["type"] == "Image"]
+    assert element["altText"] == image.alt_text
+    assert [e for e in body if e["type"] != "Image"] == (
+        plain_card["attachments"][0]["content"]["body"])
+    assert card["summary"] == plain_card["summary"]
+    assert json.loads(json.dumps(card)) == card

@@ -1,21 +1,27 @@
-"""The complaint flows on their own, with a recording chat port instead of a platform:
-deadlines in business hours, filing once per submission, role checks and status rules."""
+"""The complaint flows on their own, with a recording chat port instead of a platform and
+the outbox read back instead of sent: deadlines in business hours, filing once per
+submission, role checks and status rules."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.chat.codec import decode
 from bot.chat.message import Form, Message
-from bot.chat.port import MessageRef, Origin
-from bot.flows.complaints import lifecycle
+from bot.chat.port import Origin
+from bot.flows.complaints import ids, lifecycle
 from bot.flows.complaints.filing import complaint_file, deadlines
 from bot.flows.complaints.forms import Filing
+from bot.flows.complaints.notify import receipt_key, triage_key
 from bot.services import Services
 from storage.complaints import Complaint
 from storage.models import Person
+from storage.outbox import OutboxMessage
 from tests.clock import Clock
 
 FRIDAY_4PM = datetime(2026, 12, 18, 16, 0, tzinfo=UTC)
@@ -23,35 +29,33 @@ FILING = Filing("Nobody called back", "Service desk", "Communication", "medium",
 
 
 class RecordingChat:
-    """A chat port that records what flows ask of it."""
+    """A chat port that records the direct answers flows give; what they send otherwise is
+    in the outbox, which nothing sends here."""
+
+    platforms = frozenset({"slack", "teams"})
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, object, Message | Form]] = []
-        self._ids = iter(range(1, 1000))
-
-    def _ref(self) -> MessageRef:
-        return MessageRef("slack", "C1", f"{next(self._ids)}.0")
-
-    async def send_dm(self, person, message):
-        self.sent.append(("dm", person.id, message))
-        return self._ref()
-
-    async def post(self, channel, message):
-        self.sent.append(("post", channel.slack or channel.teams, message))
-        return [self._ref()]
-
-    async def reply_in_thread(self, parent, message):
-        self.sent.append(("thread", parent.message_id, message))
-        return self._ref()
-
-    async def update(self, ref, message):
-        self.sent.append(("update", ref.message_id, message))
 
     async def reply_privately(self, origin, message):
         self.sent.append(("private", origin.user_id, message))
 
     async def open_form(self, origin, form):
         self.sent.append(("form", origin.user_id, form))
+
+
+async def _turn(services: Services, flow: Callable[..., Awaitable[Any]], *args: Any,
+                **options: Any) -> None:
+    """Run `flow` as a turn does: in a session of its own, committed when it returns."""
+    async with services.sessions() as session:
+        await flow(session, services, *args, **options)
+        await session.commit()
+
+
+async def _outbox(services: Services) -> list[OutboxMessage]:
+    async with services.sessions() as session:
+        return list((await session.exec(
+            select(OutboxMessage).order_by(col(OutboxMessage.id)))).all())
 
 
 @pytest.fixture
@@ -70,6 +74,17 @@ async def _person(services: Services, user_id: str, role: str) -> Person:
         session.add(person)
         await session.commit()
         return person
+
+
+async def _file(services: Services, complainant: Person) -> Complaint:
+    """File FILING as `complainant`, in a turn of its own (committed, as the dispatcher does)."""
+    async with services.sessions() as session:
+        complaint = await complaint_file(session, services, complainant,
+                                         _origin(complainant.slack_user_id or ""), FILING,
+                                         "slack:V1")
+        await session.commit()  # as the turn would
+    assert complaint is not None
+    return complaint
 
 
 def _origin(user_id: str) -> Origin:
@@ -95,40 +110,34 @@ async def test_filing_twice_with_one_submission_stores_and_sends_once(services):
     erin = await _person(services, "U0ERIN", "employee")
 
     for _ in range(2):
-        async with services.sessions() as session:
-            await complaint_file(session, services, erin, _origin("U0ERIN"), FILING, "slack:V1")
+        await _turn(services, complaint_file, erin, _origin("U0ERIN"), FILING, "slack:V1")
 
     async with services.sessions() as session:
         rows = (await session.exec(select(Complaint))).all()
     assert [c.number for c in rows] == ["CMP-2026-0001"]
     # The receipt, and the triage card on each platform of the triage channel.
-    assert [(kind, to) for kind, to, _what in services.chat.sent] == [
-        ("dm", rows[0].complainant_id), ("post", "C0TRIAGE1"), ("post", "19:triage@thread.tacv2")]
-    assert rows[0].dm_ref is not None and len(rows[0].triage_refs) == 2
+    assert [(row.key, row.kind, row.platform, row.channel, row.person_id)
+            for row in await _outbox(services)] == [
+        (receipt_key(rows[0].id), "dm", "slack", "U0ERIN", erin.id),
+        (triage_key(rows[0].id), "post", "slack", "C0TRIAGE1", None),
+        (triage_key(rows[0].id), "post", "teams", "19:triage@thread.tacv2", None)]
 
 
 async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(services):
     erin = await _person(services, "U0ERIN", "employee")
     tom = await _person(services, "U0TOM", "it_staff")
-    async with services.sessions() as session:
-        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
-                                         "slack:V1")
-    assert complaint is not None
+    complaint = await _file(services, erin)
     chat = services.chat
     chat.sent.clear()
 
-    async with services.sessions() as session:
-        await lifecycle.complaint_resolve(session, services, erin, _origin("U0ERIN"),
-                                          complaint.number, "done", "Process")
-    async with services.sessions() as session:
-        await lifecycle.complaint_assign(session, services, tom, _origin("U0TOM"),
-                                         complaint.number, owner_id=erin.id)
-    async with services.sessions() as session:
-        await lifecycle.complaint_answer(session, services, erin, _origin("U0ERIN"),
-                                         complaint.number, satisfied=True)
-    async with services.sessions() as session:
-        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
-                                              "CMP-2026-9999")
+    number = complaint.number
+    await _turn(services, lifecycle.complaint_resolve, erin, _origin("U0ERIN"), number, "done",
+                "Process")
+    await _turn(services, lifecycle.complaint_assign, tom, _origin("U0TOM"), number,
+                owner_id=erin.id)
+    await _turn(services, lifecycle.complaint_answer, erin, _origin("U0ERIN"), number,
+                satisfied=True)
+    await _turn(services, lifecycle.complaint_acknowledge, tom, _origin("U0TOM"), "CMP-2026-9999")
 
     answers = [what.context["reason"] for kind, _to, what in chat.sent if kind == "private"]
     assert answers == ["not_staff", "not_assignable", "already_answered", "not_found"]
@@ -136,12 +145,8 @@ async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(s
         row = (await session.exec(select(Complaint))).one()
     assert (row.status, row.owner_id) == ("new", None)
 
-    async with services.sessions() as session:
-        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
-                                              complaint.number)
-    async with services.sessions() as session:
-        await lifecycle.complaint_acknowledge(session, services, tom, _origin("U0TOM"),
-                                              complaint.number)
+    for _ in range(2):
+        await _turn(services, lifecycle.complaint_acknowledge, tom, _origin("U0TOM"), number)
     assert [what.context["reason"] for kind, _to, what in chat.sent if kind == "private"][
         -1] == "wrong_status"
     async with services.sessions() as session:
@@ -153,22 +158,20 @@ async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(s
 async def test_resolving_counts_business_time_and_asks_the_complainant(services):
     erin = await _person(services, "U0ERIN", "employee")
     tom = await _person(services, "U0TOM", "it_staff")
-    async with services.sessions() as session:
-        complaint = await complaint_file(session, services, erin, _origin("U0ERIN"), FILING,
-                                         "slack:V1")
-    assert complaint is not None
+    complaint = await _file(services, erin)
     services.clock.now = datetime(2026, 12, 21, 10, 30, tzinfo=UTC)  # Monday
 
-    async with services.sessions() as session:
-        await lifecycle.complaint_resolve(session, services, tom, _origin("U0TOM"),
-                                          complaint.number, "Called back", "People")
+    await _turn(services, lifecycle.complaint_resolve, tom, _origin("U0TOM"), complaint.number,
+                "Called back", "People")
 
     async with services.sessions() as session:
         row = (await session.exec(select(Complaint))).one()
     # Friday 16:00-17:00 and Monday 09:00-10:30: two and a half business hours.
     assert row.resolve_business_s == row.acknowledge_business_s == int(2.5 * 3600)
-    [(_kind, _to, asked)] = [s for s in services.chat.sent if s[0] == "thread"]
+    [question] = [row for row in await _outbox(services) if row.kind == "reply"]
+    # In the thread of her receipt; to her as a new DM if the receipt never arrived.
+    assert (question.parent_key, question.person_id) == (receipt_key(complaint.id), erin.id)
+    asked = decode(question.payload)
     assert asked.context["event"] == "resolved"
-    assert [b.action_id for b in asked.buttons] == ["complaint.satisfied",
-                                                    "complaint.unsatisfied"]
+    assert [b.action_id for b in asked.buttons] == [ids.SATISFIED, ids.UNSATISFIED]
     assert services.clock.now - row.created_at > timedelta(days=2)

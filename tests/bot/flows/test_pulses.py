@@ -1,5 +1,5 @@
 """Pulse flows without a chat platform in the way: local send times, audiences, the fatigue
-cooldown, and what the sender does with people it must not or cannot reach."""
+cooldown, and what the tick does with deliveries for people it must not or cannot reach."""
 
 from __future__ import annotations
 
@@ -18,15 +18,17 @@ from bot.flows.pulses.campaigns import (
     recurring_jobs,
     tick,
 )
+from bot.flows.pulses.delivery import cooldown_end, queue_due
 from bot.flows.pulses.results import Group, campaign_results, suppress_lone_group
-from bot.flows.pulses.sender import PulseSender, cooldown_end
 from bot.server import SCHEDULER, SERVICES, create_app
 from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.models import Person
-from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, Tally
+from storage.pulse_stats import Tally
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery
 from storage.tickets import Ticket
 from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 08:00 in London
 
@@ -84,7 +86,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def services(services: Services) -> Services:
-    """tests/conftest.py's services, with Erin and Tom, and the pulse `q4` open."""
+    """tests/conftest.py's services, with Erin and Tom, and the pulse `q4` opened at 08:00
+    (nothing due yet); the clock then shows 10:00, when their pulse is due."""
     async with services.sessions() as session:
         session.add_all([Person(slack_user_id="U0EMPL001", email="erin@example.com"),
                          Person(slack_user_id="U0TECH001", email="tech1@example.com")])
@@ -93,7 +96,9 @@ async def services(services: Services) -> Services:
         await create_campaign(session, services.settings.app, CampaignSpec(
             name="q4", opens_at=OPENS, open_days=14))
         await session.commit()
+    services.clock.now = OPENS  # type: ignore[attr-defined]
     await open_due_campaigns(services)
+    services.clock.now = utc(2026, 12, 1, 10)  # type: ignore[attr-defined]
     return services
 
 
@@ -121,9 +126,7 @@ async def surveyed(services: Services, person_id: int, *sent: datetime) -> None:
 async def test_someone_surveyed_lately_gets_the_pulse_when_the_cooldown_ends(services):
     await surveyed(services, 1, utc(2026, 11, 2, 12), utc(2026, 11, 25, 12))
     await surveyed(services, 2, utc(2026, 11, 29, 12))
-    sender = PulseSender(services)
-    for row in await sender.claim():
-        await sender.deliver(row)
+    assert await queue_due(services) == 0
 
     found = await rows(services)
     # Erin's cooldown ends 9 December, before the close: her pulse and reminders move.
@@ -142,14 +145,12 @@ async def test_a_cooldown_past_the_close_drops_the_pulse(services):
         people = (await session.exec(select(Person.id))).all()
     for person_id in people:
         await surveyed(services, person_id, utc(2026, 12, 1, 9))
-    sender = PulseSender(services)
-    for row in await sender.claim():
-        await sender.deliver(row)
+    await queue_due(services)
     found = await rows(services)
     assert {(r.status, r.reason) for (_p, kind), r in found.items() if kind == "invite"} == {
         ("skipped", "recently surveyed")}
-    # Nothing was sent: the sender never reached a platform.
-    assert all(r.message_ref is None for r in found.values())
+    # Nothing was handed to the outbox.
+    assert await outbox_rows(services) == []
 
 
 async def test_someone_who_left_is_marked_failed_not_retried(services):
@@ -159,14 +160,12 @@ async def test_someone_who_left_is_marked_failed_not_retried(services):
         session.add(erin)
         await session.commit()
     services.clock.now = utc(2026, 12, 1, 10) + timedelta(seconds=1)  # type: ignore[attr-defined]
-    sender = PulseSender(services)
-    claimed = await sender.claim()
-    for row in claimed:
-        if row.person_id == 1:
-            await sender.deliver(row)
+    assert await queue_due(services) == 1  # Tom's
     found = await rows(services)
     assert (found[1, "invite"].status, found[1, "invite"].reason) == ("failed", "left")
-    assert await sender.claim() == []
+    assert found[2, "invite"].status == "queued"
+    assert [row.key for row in await outbox_rows(services)] == ["pulse:1:2:invite"]
+    assert await queue_due(services) == 0
 
 
 def test_a_lone_withheld_group_takes_the_next_smallest_with_it():

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from bot.__main__ import cli
+from bot.cli import cli
 
 URL = "https://touchpoint.example.com"
 ORGANISATION = "R&D <IT>_Services"
@@ -21,10 +21,12 @@ CONTRACT_COMMANDS = {"/touchpoint", "/complain", "/kudos", "/broadcast", "/nope"
 # Events a chat bot might plausibly hear: each must get 200 exactly when the manifest lists it.
 CANDIDATE_EVENTS = {"team_join", "user_change", "app_home_opened", "app_mention", "message",
                     "reaction_added", "member_joined_channel", "channel_created"}
-# The bot scope each Web API method (slack_sdk's name for it) and each event needs, from the
+# The bot scopes each Web API method (slack_sdk's name for it) and each event needs, from the
 # method and event pages at api.slack.com. A method missing here fails the scope test: add it,
-# and its scope to bot/slack/manifest.py.
-METHOD_SCOPES: dict[str, str | None] = {
+# and its scopes to bot/slack/manifest.py.
+_HISTORY = ("im:history", "channels:history", "groups:history")
+"""Reading back a DM, a public or a private channel, or a thread in one."""
+METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "chat_postMessage": "chat:write",
     "chat_postEphemeral": "chat:write",
     "chat_update": "chat:write",
@@ -38,7 +40,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "usergroups_users_list": "usergroups:read",
     "usergroups_list": "usergroups:read",
     "conversations_open": "im:write",
-    "conversations_history": "im:history",
+    "conversations_history": _HISTORY,
+    "conversations_replies": _HISTORY,
     "files_upload_v2": "files:write",
     "reactions_add": "reactions:write",
     "auth_test": None,
@@ -192,7 +195,9 @@ def test_the_scopes_are_exactly_those_the_code_needs(app_yaml):
     events = subscribed_events(manifest)
     assert events <= EVENT_SCOPES.keys()
 
-    needed = ({METHOD_SCOPES[method] for method in called}
+    method_scopes = [METHOD_SCOPES[method] for method in called]
+    needed = ({scope for scopes in method_scopes if isinstance(scopes, tuple) for scope in scopes}
+              | {scopes for scopes in method_scopes if not isinstance(scopes, tuple)}
               | {EVENT_SCOPES[event] for event in events}
               # Slash commands; posting to the configured channels without an invitation.
               | {"commands", "chat:write.public"}) - {None}

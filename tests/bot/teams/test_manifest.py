@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from bot.__main__ import cli
+from bot.cli import cli
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 ORGANISATION = "R&D <IT>_Services"

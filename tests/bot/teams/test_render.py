@@ -1,4 +1,5 @@
-"""Adaptive Card rendering: structure, escaping of typed Markdown, Teams' size limit, JSON."""
+"""Adaptive Card rendering: structure, escaping of typed Markdown, Teams' size limit, JSON,
+and a message's image."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import json
 import pytest
 from jinja2 import DictLoader
 
-from bot.chat.message import Button, ChoiceField, Form, Message, Option, TextField
+from bot.chat.message import Button, ChoiceField, Form, Image, Message, Option, TextField
 from bot.chat.templates import Templates
 from bot.chat.text import TEAMS
 from bot.teams.render import CARD_CONTENT_TYPE, MAX_CARD_BYTES, TeamsRenderer, card_size
+from tests.pngs import bar_chart
 
 TEMPLATES = {
     "echo.j2": (
@@ -186,3 +188,38 @@ def test_form_metadata_over_the_limit_is_refused(renderer):
 
     with pytest.raises(ValueError, match="3,000"):
         renderer.form(form)
+
+
+CHART = Image(bar_chart(), "CSAT by week: 4.1 rising to 4.6")
+LINK = "https://touchpoint.example.com/images/abc.1767225600.sig"
+
+
+def test_the_image_follows_the_sections_and_comes_before_the_buttons(renderer):
+    message = Message("echo", {"name": "Ann", "typed": "hi", "n": 1},
+                      buttons=(Button("a", "yes"),), image=CHART)
+
+    card = renderer.message_card(message, image_url=LINK)
+
+    kinds = [element["type"] for element in card["body"]]
+    assert kinds == ["TextBlock", "TextBlock", "Image", "ActionSet", "TextBlock"]
+    assert card["body"][2] == {"type": "Image", "url": LINK,
+                               "altText": "CSAT by week: 4.1 rising to 4.6"}
+    without = renderer.message_card(Message("echo", message.context, buttons=message.buttons))
+    assert [e for e in card["body"] if e["type"] != "Image"] == without["body"]
+
+
+def test_without_a_link_the_card_goes_without_its_image(renderer):
+    message = Message("echo", {"name": "Ann", "typed": "hi", "n": 1}, image=CHART)
+
+    assert "Image" not in [e["type"] for e in renderer.message_card(message)["body"]]
+    activity = renderer.message(message, image_url=LINK)
+    assert "Image" in [e["type"] for e in activity.attachments[0].content["body"]]
+
+
+def test_a_card_with_its_image_link_still_fits_teams_limit(renderer):
+    message = Message("echo", {"name": "Ann", "typed": "x" * 60_000, "n": 1}, image=CHART)
+
+    card = renderer.message_card(message, image_url=LINK)
+
+    assert card_size(card) <= MAX_CARD_BYTES
+    assert card["body"][-2]["url"] == LINK

@@ -139,12 +139,18 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
         "Other", "Responsiveness", "medium")
     assert complaint.number.startswith("CMP-2026-")
     assert complaint.acknowledge_due_at > complaint.created_at  # the complaint log's SLA
-    # The requester gets the complaint log's own receipt; triage gets its card.
-    receipts = [m for m in slack.messages_in(slack.dm_channel(ERIN))
+    # The requester gets the complaint log's own receipt; triage gets its card (both sent by
+    # the outbox once the filing is committed).
+    def receipts() -> list[dict[str, Any]]:
+        return [m for m in slack.messages_in(slack.dm_channel(ERIN))
                 if "We have your complaint" in m.get("text", "")]
-    assert len(receipts) == 1 and complaint.number in receipts[0]["text"]
-    cards = [m for m in slack.messages_in(TRIAGE) if complaint.number in str(m["blocks"])]
-    assert len(cards) == 2  # the complaint's triage card, and the alert now naming it
+
+    def cards() -> list[dict[str, Any]]:
+        return [m for m in slack.messages_in(TRIAGE) if complaint.number in str(m["blocks"])]
+
+    await eventually(lambda: receipts() and len(cards()) == 2, within_s=5)
+    assert len(receipts()) == 1 and complaint.number in receipts()[0]["text"]
+    assert len(cards()) == 2  # the complaint's triage card, and the alert now naming it
     shown = kit.text_of(alert(slack)["blocks"])
     assert f"Logged as complaint *{complaint.number}*." in shown
     assert "csat.complaint" not in buttons(alert(slack))

@@ -1,6 +1,7 @@
 """The kudos scenarios' kit: an app.yaml with a rewards catalogue, more people in the Slack
 emulator (a second technician, an admin, a second employee), a bot whose clock the test
-controls, and helpers to send a command and read the private answer it gets."""
+controls, and helpers to send a command, read the private answer it gets, and wait for the
+outbox to send what the command recorded."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.emulators.slack import SlackEmulator
 from storage.kudos import KudosLedger
 from storage.models import Person
 from tests.clock import Clock
+from tests.outbox_kit import outbox_settled
 
 EMPLOYEE, TECH, LEAD = "U0EMPL001", "U0TECH001", "U0LEAD001"
 TECH2, ADMIN, EMPLOYEE2 = "U0TECH002", "U0ADMN001", "U0EMPL002"
@@ -34,6 +36,7 @@ def kudos_config(raw: dict[str, Any]) -> None:
             {"key": "half-day", "name": "Half a day off", "cost": 30, "stock": 2},
         ],
     }
+    raw["outbox"] = {"poll_seconds": 0.05}
 
 
 @pytest.fixture
@@ -104,6 +107,10 @@ class Kudos:
         assert reply.status == 200
         answers = await self.slack.wait_for_response(before + 1)
         return text_of(answers[before].body)
+
+    async def sent(self) -> None:
+        """Wait until the outbox has sent (or given up on) every kudos message recorded."""
+        await outbox_settled(self.bot.services, "kudos:")
 
     async def click(self, action_id: str, value: str, user: str, ts: str) -> None:
         reply = await self.sender.click(action_id, value, user_id=user, channel_id=TRIAGE,

@@ -1,5 +1,6 @@
 """Giving kudos end to end: signed ``/kudos`` commands and form submissions in, DMs, wall
-posts and private answers out through the Slack emulator, on SQLite and PostgreSQL."""
+posts (through the outbox) and private answers out through the Slack emulator, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
+from bot.flows.kudos.ids import GIVE_FORM, RECIPIENTS, STORY, VALUE, VISIBILITY
 from storage import kudos_stats
 from storage.kudos import (
     KudosLedger,
@@ -17,8 +19,9 @@ from storage.kudos import (
     KudosRecipient,
     KudosVoucher,
 )
-from storage.kudos import wall_posts as stored_wall_posts
 from storage.models import AuditEvent, Person
+from storage.outbox import sent_ref
+from tests.outbox_kit import outbox_rows
 from tests.waiting import eventually
 
 from .conftest import (
@@ -61,6 +64,7 @@ async def test_kudos_dms_the_technician_posts_on_the_wall_and_tells_the_giver(bo
     assert "Thank you! Your kudos `K-1` is on its way to <@U0TECH001>, and on the kudos " \
            "wall." in answer
     assert "You have 4 kudos left this week." in answer
+    await kudos.sent()
     [dm] = dms_to(slack, TECH)
     assert "<@U0EMPL001> says thank you:" in dm
     assert "“fixed my laptop before the board meeting”" in dm
@@ -72,8 +76,8 @@ async def test_kudos_dms_the_technician_posts_on_the_wall_and_tells_the_giver(bo
     assert (voucher.story, voucher.public, voucher.points) == (
         "fixed my laptop before the board meeting", True, 10)
     async with bot.services.sessions() as session:
-        [post] = await stored_wall_posts(session, voucher.id)
-    assert (post.platform, post.channel) == ("slack", WALL)
+        post = await sent_ref(session, f"kudos:{voucher.id}:wall", "slack")
+    assert post is not None and post.channel == WALL
     async with bot.services.sessions() as session:
         [recipient] = (await session.exec(select(KudosRecipient))).all()
     # The giver's day: Wednesday 4 March in Europe/London.
@@ -88,6 +92,7 @@ async def test_several_recipients_each_get_a_voucher_and_one_wall_post(bot, slac
 
     assert "on its way to <@U0TECH001>, <@U0TECH002>" in answer
     assert "You have 3 kudos left this week." in answer
+    await kudos.sent()
     assert len(dms_to(slack, TECH)) == len(dms_to(slack, TECH2)) == 1
     [wall] = wall_posts(slack)
     assert "thanked <@U0TECH001>, <@U0TECH002>:" in wall
@@ -109,6 +114,7 @@ async def test_typed_markup_is_shown_as_text_on_the_wall(bot, slack, kudos):
     # Slack escapes &, < and > in the text of a command with should_escape.
     await kudos.command(f"{mention(TECH, 'tom.tech')} &lt;!channel&gt; &amp; "
                         "&lt;https://evil.example|click&gt; *bold*")
+    await kudos.sent()
 
     [wall] = wall_posts(slack)
     assert "“&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; *bold*”" in wall
@@ -139,6 +145,7 @@ async def test_each_refusal_explains_itself_and_writes_nothing(bot, slack, kudos
     assert expected in answer
     assert await vouchers(bot) == []
     assert await ledger(bot) == []
+    assert await outbox_rows(bot.services) == []
     assert slack.calls_to("chat.postMessage") == []
 
 
@@ -176,6 +183,7 @@ async def test_a_double_submit_is_stored_once(bot, slack, kudos, slack_sender):
     assert sum("on its way" in answer for answer in answers) == 1
     assert sum("already thanked tom.tech today" in answer for answer in answers) == 2
     assert len(await vouchers(bot)) == 1
+    await kudos.sent()
     assert len(wall_posts(slack)) == 1
     assert await kudos.balance(TECH) == 10
 
@@ -229,16 +237,16 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
-    assert view["callback_id"] == "kudos.give"
+    assert view["callback_id"] == GIVE_FORM
     blocks = {block["block_id"]: block for block in view["blocks"] if "block_id" in block}
-    assert blocks["recipients"]["element"]["type"] == "multi_users_select"
-    assert [o["value"] for o in blocks["value"]["element"]["options"]] == [
+    assert blocks[RECIPIENTS]["element"]["type"] == "multi_users_select"
+    assert [o["value"] for o in blocks[VALUE]["element"]["options"]] == [
         "Above and beyond", "Fast fix"]
-    assert blocks["visibility"]["element"]["initial_option"]["value"] == "public"
+    assert blocks[VISIBILITY]["element"]["initial_option"]["value"] == "public"
 
     reply = await slack_sender.submit(
-        "kudos.give", {"recipients": [TECH, TECH2], "story": "Walked me through MFA, twice"},
-        selects={"value": "Above and beyond", "visibility": "private"}, user_id=EMPLOYEE,
+        GIVE_FORM, {RECIPIENTS: [TECH, TECH2], STORY: "Walked me through MFA, twice"},
+        selects={VALUE: "Above and beyond", VISIBILITY: "private"}, user_id=EMPLOYEE,
         private_metadata=view["private_metadata"])
 
     assert reply.status == 200
@@ -247,6 +255,7 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
     assert (answer.args["channel"], answer.args["user"]) == ("C0GENERAL", EMPLOYEE)
     assert "on its way to <@U0TECH001>, <@U0TECH002>." in text_of(answer.args)
     assert "kudos wall" not in text_of(answer.args)
+    await kudos.sent()
     [dm] = dms_to(slack, TECH)
     assert "says thank you for *Above and beyond*:" in dm
     assert "Only you can see this one." in dm
@@ -256,8 +265,8 @@ async def test_no_text_opens_the_form_and_its_submission_gives_kudos(bot, slack,
 
 
 async def test_an_incomplete_form_gets_a_kind_private_answer(bot, slack, kudos, slack_sender):
-    await slack_sender.submit("kudos.give", {"recipients": [], "story": ""},
-                              selects={"value": "Made <b>up</b>", "visibility": "public"},
+    await slack_sender.submit(GIVE_FORM, {RECIPIENTS: [], STORY: ""},
+                              selects={VALUE: "Made <b>up</b>", VISIBILITY: "public"},
                               user_id=EMPLOYEE)
 
     [answer] = await slack.wait_for("chat.postEphemeral")
@@ -284,8 +293,6 @@ async def test_an_admin_revokes_a_voucher_with_a_reason(bot, slack, kudos):
     assert [(e.kind, e.points) for e in await ledger(bot)] == [("give", 10), ("adjust", -10)]
     [voucher] = await vouchers(bot)
     assert voucher.revoke_reason == "given for a bet"
-    [wall] = slack.messages_in(WALL)
-    assert wall is not None and "This kudos was withdrawn." in text_of(wall)
     async with bot.services.sessions() as session:
         [event] = (await session.exec(select(AuditEvent))).all()
         admin = (await session.exec(select(Person).where(
@@ -293,6 +300,12 @@ async def test_an_admin_revokes_a_voucher_with_a_reason(bot, slack, kudos):
     assert (event.action, event.subject_type, event.subject_id, event.actor_id) == (
         "kudos.revoke", "kudos_voucher", "1", admin.id)
     assert event.detail["reason"] == "given for a bet"
+    await kudos.sent()
+    [wall] = slack.messages_in(WALL)
+    assert "This kudos was withdrawn." in text_of(wall)
+    # Updated in place: the DM and the wall post were each sent once.
+    assert len(slack.calls_to("chat.update")) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 2
 
     again = await kudos.command("revoke K-1 twice", user="U0ADMN001")
     assert "Kudos `K-1` was already revoked." in again
@@ -315,6 +328,7 @@ async def test_revoking_after_the_points_were_spent_takes_back_only_what_is_left
 async def test_reactions_to_the_wall_post_are_counted_once_each(bot, slack, kudos,
                                                                  slack_sender):
     await kudos.command(f"{mention(TECH, 'tom.tech')} fixed it")
+    await kudos.sent()
     [post] = slack.messages_in(WALL)
 
     def reaction(kind: str, user: str, emoji: str, ts: str = post["ts"]) -> dict:

@@ -9,6 +9,7 @@ import asyncio
 from sqlmodel import select
 
 from bot.emulators.slack import SlackEmulator
+from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL
 from storage.kudos import KudosLedger, KudosRedemption, KudosRewardStock
 from storage.models import AuditEvent
 
@@ -58,23 +59,24 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     assert "You redeemed 30 points for *Half a day off*; 20 points left." in answer
     assert "An IT lead will look at it soon" in answer
     assert await kudos.balance(TECH) == 20
+    await kudos.sent()
     [card] = cards(slack)
     assert "<@U0TECH001> redeemed 30 points for *Half a day off*." in text_of(card)
     [redemption] = await redemptions(bot)
-    assert buttons_of(card) == [("kudos.approve", str(redemption.id)),
-                                ("kudos.decline", str(redemption.id))]
+    assert buttons_of(card) == [(APPROVE, str(redemption.id)),
+                                (DECLINE, str(redemption.id))]
 
-    await kudos.click("kudos.approve", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")
 
     [card] = cards(slack)
     assert "Approved by <@U0LEAD001>. Mark it fulfilled once it's handed over." in text_of(card)
-    assert buttons_of(card) == [("kudos.fulfil", str(redemption.id))]
+    assert buttons_of(card) == [(FULFIL, str(redemption.id))]
     await slack.wait_for("chat.postMessage", 2)
     [dm] = dms_to(slack, TECH)
     assert "<@U0LEAD001> approved your *Half a day off*" in dm
 
-    await kudos.click("kudos.fulfil", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(FULFIL, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update", 2)
 
     [card] = cards(slack)
@@ -89,18 +91,19 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
     async with bot.services.sessions() as session:
         events = (await session.exec(select(AuditEvent).order_by(AuditEvent.id))).all()
     assert [(e.action, e.subject_type, e.subject_id, e.actor_id) for e in events] == [
-        ("kudos.approve", "kudos_redemption", str(redemption.id), lead.id),
-        ("kudos.fulfil", "kudos_redemption", str(redemption.id), lead.id)]
+        (APPROVE, "kudos_redemption", str(redemption.id), lead.id),
+        (FULFIL, "kudos_redemption", str(redemption.id), lead.id)]
 
 
 async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
     await kudos.grant(TECH, 50)
     await kudos.command("redeem half-day", user=TECH)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
     assert await stock_claimed(bot, "half-day") == 1
 
-    await kudos.click("kudos.decline", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(DECLINE, str(redemption.id), user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")
     await slack.wait_for("chat.postMessage", 2)
 
@@ -117,21 +120,23 @@ async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
 async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack, kudos):
     await kudos.grant(LEAD, 50)
     await kudos.command("redeem half-day", user=LEAD)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
 
-    await kudos.click("kudos.approve", str(redemption.id), user=TECH, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=TECH, ts=card["ts"])
     refused = (await slack.wait_for_response(3))[-1]
     assert "Only IT leads and admins can decide" in text_of(refused.body)
 
-    await kudos.click("kudos.approve", str(redemption.id), user=LEAD, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=LEAD, ts=card["ts"])
     own = (await slack.wait_for_response(4))[-1]
     assert "This is your own redemption" in text_of(own.body)
     [redemption] = await redemptions(bot)
     assert redemption.status == "pending"
+    await kudos.sent()
     assert slack.calls_to("chat.update") == []
 
-    await kudos.click("kudos.approve", str(redemption.id), user=ADMIN, ts=card["ts"])
+    await kudos.click(APPROVE, str(redemption.id), user=ADMIN, ts=card["ts"])
     await slack.wait_for("chat.update")
     [redemption] = await redemptions(bot)
     assert redemption.status == "approved"
@@ -140,17 +145,19 @@ async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack
 async def test_a_double_click_decides_once(bot, slack, kudos, slack_sender):
     await kudos.grant(TECH, 50)
     await kudos.command("redeem half-day", user=TECH)
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
 
     await asyncio.gather(*(kudos.click(action, str(redemption.id), user=LEAD, ts=card["ts"])
-                           for action in ("kudos.approve", "kudos.decline", "kudos.approve")))
+                           for action in (APPROVE, DECLINE, APPROVE)))
     await slack.wait_for("chat.update")
     answers = await slack.wait_for_response(4)
 
     assert sum("Someone got there first" in text_of(a.body) for a in answers) == 2
     [redemption] = await redemptions(bot)
     assert redemption.status in ("approved", "declined")
+    await kudos.sent()
     assert len(slack.calls_to("chat.update")) == 1
     expected = 50 if redemption.status == "declined" else 20
     assert await kudos.balance(TECH) == expected
@@ -162,10 +169,11 @@ async def test_a_reward_without_approval_goes_straight_to_fulfilment(bot, slack,
     answer = await kudos.command("redeem coffee", user=TECH)
 
     assert "IT will be in touch to hand it over." in answer
+    await kudos.sent()
     [card] = cards(slack)
     [redemption] = await redemptions(bot)
     assert redemption.status == "approved"
-    assert buttons_of(card) == [("kudos.fulfil", str(redemption.id))]
+    assert buttons_of(card) == [(FULFIL, str(redemption.id))]
 
 
 async def test_redemption_refusals(bot, slack, kudos):

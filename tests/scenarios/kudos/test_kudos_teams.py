@@ -12,7 +12,9 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
+from tests.outbox_kit import outbox_settled
 
 from .conftest import WALL, kudos_config, text_of
 
@@ -68,6 +70,12 @@ def card_text(call) -> str:
     return "\n".join(block.get("text", "") for block in attachment["content"]["body"])
 
 
+def sent_to(calls: list, conversation_id: str) -> list:
+    """The sends into one conversation, oldest first (the outbox's and the direct answers
+    arrive in no fixed order between conversations)."""
+    return [call for call in calls if call.conversation_id == conversation_id]
+
+
 async def erin_thanks_tom(bot, connector) -> int:
     for account in (ERIN, TOM):
         connector.add_member(CHATS[account["id"]], id=account["id"], name=account["name"],
@@ -88,15 +96,15 @@ async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, c
 
     assert status == 201
     sent = await connector.wait_for("send", 4)
-    to_tom, on_wall, to_erin = sent[1], sent[2], sent[3]
-    assert on_wall.conversation_id == TEAMS_WALL
+    [on_wall] = sent_to(sent, TEAMS_WALL)
     assert "Erin Employee thanked Tom Tech:" in card_text(on_wall)
-    assert to_tom.conversation_id == CHATS[TOM["id"]]
+    [_help, to_tom] = sent_to(sent, CHATS[TOM["id"]])
     assert "Erin Employee says thank you:" in card_text(to_tom)
     # Typed Markdown is shown as typed, not as bold.
     assert "“got my \\*VPN\\* working from the airport”" in card_text(to_tom)
-    assert to_erin.conversation_id == CHATS[ERIN["id"]]
+    [to_erin] = sent_to(sent, CHATS[ERIN["id"]])
     assert "is on its way to Tom Tech, and on the kudos wall." in card_text(to_erin)
+    await slack.wait_for("chat.postMessage")
     [wall] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == WALL]
     assert "Erin Employee thanked Tom Tech:" in text_of(wall.args)
     async with bot.services.sessions() as session:
@@ -121,9 +129,8 @@ async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connect
 
 async def test_likes_on_the_teams_wall_post_are_counted(bot, connector, slack):
     await erin_thanks_tom(bot, connector)
-    on_wall = (await connector.wait_for("send", 4))[2]
+    await outbox_settled(bot.services, "kudos:")
     [wall_post] = connector.activities_in(TEAMS_WALL)
-    assert on_wall.conversation_id == TEAMS_WALL
 
     def reaction(sender: dict, **changes: Any) -> dict:
         return {"type": "messageReaction", "id": "f:1", "serviceUrl": connector.url,
@@ -155,18 +162,20 @@ async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, s
     [attachment] = form.body["attachments"]
     [submit] = attachment["content"]["actions"]
     picker = next(element for element in attachment["content"]["body"]
-                  if element.get("id") == "recipients")
+                  if element.get("id") == RECIPIENTS)
     assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
 
     # Teams posts the card's inputs with the submit action's data, as a message value.
     assert await post(bot, activity(connector, ERIN, None, value={
-        **submit["data"], "recipients": TOM["aadObjectId"], "story": "Sorted my printer too",
-        "visibility": "private"})) == 201
+        **submit["data"], RECIPIENTS: TOM["aadObjectId"], STORY: "Sorted my printer too",
+        VISIBILITY: "private"})) == 201
 
     sent = await connector.wait_for("send", 3)
-    assert "“Sorted my printer too”" in card_text(sent[1])
-    assert "Only you can see this one." in card_text(sent[1])
-    assert "is on its way to Tom Tech." in card_text(sent[2])
+    [_form, to_erin] = sent_to(sent, CHATS[ERIN["id"]])
+    [to_tom] = sent_to(sent, CHATS[TOM["id"]])
+    assert "“Sorted my printer too”" in card_text(to_tom)
+    assert "Only you can see this one." in card_text(to_tom)
+    assert "is on its way to Tom Tech." in card_text(to_erin)
 
 
 
@@ -182,12 +191,13 @@ async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, sl
 
     assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
 
-    card, answer = await connector.wait_for("send", 2)
-    assert card.conversation_id == TEAMS_TRIAGE
+    sent = await connector.wait_for("send", 2)
+    [card] = sent_to(sent, TEAMS_TRIAGE)
+    [answer] = sent_to(sent, CHATS[TOM["id"]])
     assert "Tom Tech redeemed 20 points for **Coffee on IT**." in card_text(card)
     [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
                 if block["type"] == "ActionSet" for action in block["actions"]]
-    assert fulfil["data"]["action_id"] == "kudos.fulfil"
+    assert fulfil["data"]["action_id"] == FULFIL
     assert "You redeemed 20 points for **Coffee on IT**" in card_text(answer)
     [posted] = connector.activities_in(TEAMS_TRIAGE)
 
@@ -202,6 +212,7 @@ async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, sl
     [update] = await connector.wait_for("update")
     assert update.conversation_id == TEAMS_TRIAGE
     assert "Fulfilled by Lee Lead." in card_text(update)
+    await outbox_settled(bot.services, "kudos:")
     done = [call for call in connector.calls_of("send")
             if call.conversation_id == CHATS[TOM["id"]]][-1]
     assert "has been handed over. Enjoy it!" in card_text(done)

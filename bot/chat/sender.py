@@ -1,0 +1,403 @@
+"""The outbox sender: sends every outbox row (storage.outbox), at each platform's pace, on
+every replica.
+
+A claimer takes due rows in batches under a lease (SKIP LOCKED on PostgreSQL, so replicas
+share the work; the write lock on SQLite), interactive rows before bulk ones, and commits the
+claim before anything is sent. Workers send one row each through the chat port, paced per
+platform (an interactive row takes the next free slot ahead of bulk ones), and record where
+the message went. A commit that recorded rows wakes the claimer (`Outbox.on_commit`), which
+then claims interactive rows even while bulk ones fill its queue.
+
+What a row becomes: a first version is sent (DM, channel post, or reply in the thread of the
+parent's message, which it waits for; if the parent failed, a DM to the row's person), a later
+version updates the message in place. Each send carries the row's key (Slack message metadata),
+and a row claimed before (a crash, a lapsed lease) is first looked for by that key, so it is
+not sent twice (Teams cannot look: there a crash at the wrong moment may send twice).
+
+Errors: unreachable (Undeliverable) fails the row at once, with the reason. Anything else
+(5xx, 429 beyond slack_sdk's own retries, timeouts, dropped connections) is tried again after
+a growing wait, or the server's Retry-After, up to `outbox.max_attempts` claims; then the row
+fails with the last error as its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import heapq
+import itertools
+import logging
+import random
+import secrets
+from datetime import timedelta
+
+from bot.chat.codec import decode
+from bot.chat.message import Message
+from bot.chat.outbox import FRESH_TOKEN
+from bot.chat.port import MessageRef, PlatformChat, Undeliverable
+from bot.services import Services
+from storage import outbox as store
+from storage.models import Person
+from storage.outage import is_unavailable
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+WORKERS = 16
+FIRST_RETRY_S = 2.0
+MAX_RETRY_S = 300.0
+PARENT_WAIT = timedelta(seconds=1)
+"""How soon a reply whose parent is not out yet looks again (or when the parent is due)."""
+GAUGE_EVERY_S = 10.0
+_STOP = 99
+
+
+class Pacer:
+    """At most `rate` starts per second, evenly spaced; waiters of a lower `priority` number
+    take the next slot first. (No pinned library offers an asyncio rate limiter.)"""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._releaser: asyncio.Task[None] | None = None
+
+    def _take(self, now: float) -> None:
+        # Slots keep their cadence when a wake-up is a little late (a busy loop must not
+        # slow the pace down); after an idle spell the next slot is now, with no burst.
+        slot = self._next if now - self._next < self.interval else now
+        self._next = slot + self.interval
+
+    async def wait(self, priority: int) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if not self._waiting and now >= self._next:
+            self._take(now)
+            return
+        turn: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), turn))
+        if self._releaser is None or self._releaser.done():
+            self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
+        await turn
+
+    async def _release(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            _priority, _order, turn = heapq.heappop(self._waiting)
+            if turn.done():  # its worker was cancelled
+                continue
+            turn.set_result(None)
+            self._take(loop.time())
+
+    async def close(self) -> None:
+        if self._releaser is not None:
+            self._releaser.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._releaser
+
+
+def retry_after(error: BaseException) -> float | None:
+    """The wait a platform asked for with its error (Retry-After), if it did."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def platform_error(error: BaseException) -> str | None:
+    """The error code a platform answered with (Slack's ``"error"``), if its answer had one: a
+    front end's 5xx page is text, not JSON, and has none."""
+    data = getattr(getattr(error, "response", None), "data", None)
+    return data.get("error") if isinstance(data, dict) else None
+
+
+def backoff(attempts: int, asked: float | None) -> float:
+    """Seconds before the next try: what the platform asked, else doubling from
+    FIRST_RETRY_S (with a little jitter, so replicas do not retry in step)."""
+    if asked is not None:
+        return asked
+    wait = min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** (attempts - 1))
+    return wait * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not a secret
+
+
+def _with_fresh_token(message: Message) -> Message:
+    if not any(FRESH_TOKEN in button.value for button in message.buttons):
+        return message
+    token = secrets.token_urlsafe(16)
+    return dataclasses.replace(message, buttons=tuple(
+        dataclasses.replace(button, value=button.value.replace(FRESH_TOKEN, token))
+        for button in message.buttons))
+
+
+class OutboxSender:
+    def __init__(self, services: Services, *, workers: int = WORKERS):
+        self.services = services
+        config = services.settings.app.outbox
+        self.poll_s = config.poll_seconds
+        self.lease = timedelta(seconds=config.lease_seconds)
+        self.margin_s = config.lease_seconds / 4
+        self.max_attempts = config.max_attempts
+        # Rows wait here at most two batches long: at the pace they go out, well within the
+        # lease, so a claim does not lapse before its turn.
+        fastest = max(config.send_rate.values())
+        self.batch = max(1, min(BATCH, int(fastest * config.lease_seconds / 4)))
+        self.workers = workers
+        self._pacers = {platform: Pacer(rate) for platform, rate in config.send_rate.items()}
+        self._queue: asyncio.PriorityQueue[tuple[int, int, Claimed | None]] = (
+            asyncio.PriorityQueue())
+        self._order = itertools.count()
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+        self._nudge = asyncio.Event()
+        self._woken = False
+        self._gauge_at = 0.0
+        services.outbox.on_commit(self.wake)
+
+    def wake(self) -> None:
+        """Rows were just committed: look for them now, not at the next poll."""
+        self._woken = True
+        self._nudge.set()
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._claimer(), name="outbox-claimer")]
+        self._tasks += [asyncio.create_task(self._worker(), name=f"outbox-worker-{n}")
+                        for n in range(self.workers)]
+
+    async def stop(self, within_s: float) -> None:
+        """Claim no more; let messages being sent finish within `within_s`, give back the
+        rows claimed but not started, then stop."""
+        if not self._tasks:
+            return
+        self._stopping = True
+        self._nudge.set()
+        claimer, workers = self._tasks[0], self._tasks[1:]
+        # Not cancelled: a claim under way finishes (and its rows are given back below).
+        await claimer
+        waiting = []
+        while not self._queue.empty():
+            row = self._queue.get_nowait()[2]
+            if row is not None:
+                waiting.append(row)
+        for _worker in workers:
+            # Idle workers wait on the queue: wake each with a stop marker.
+            self._queue.put_nowait((_STOP, next(self._order), None))
+        _done, late = await asyncio.wait(workers, timeout=within_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for pacer in self._pacers.values():
+            await pacer.close()
+        if waiting:
+            async with self.services.sessions() as session:
+                await store.release(session, waiting)
+                await session.commit()
+        self._tasks = []
+
+    # ------------------------------------------------------------------ claiming
+
+    async def _claimer(self) -> None:
+        while not self._stopping:
+            woken, self._woken = self._woken, False
+            self._nudge.clear()
+            claimed: list[Claimed] = []
+            try:
+                if self._queue.qsize() < self.batch:
+                    claimed = await self.claim()
+                elif woken:
+                    # The queue is full of bulk rows: interactive ones still go ahead.
+                    claimed = await self.claim(store.INTERACTIVE)
+                await self._count_waiting()
+            except Exception as error:
+                if is_unavailable(error):
+                    # Logged once for the outage, not at every poll while it lasts.
+                    self.services.outage.failed(error, "the outbox sender")
+                else:
+                    log.exception("could not claim outbox rows")
+            for row in claimed:
+                self._queue.put_nowait((row.priority, next(self._order), row))
+            if claimed and self._queue.qsize() < self.batch:
+                continue
+            # Nothing due: wait a poll (or a wake-up). Enough queued: look again soon.
+            pause = min(self.poll_s, 0.05) if claimed else self.poll_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._nudge.wait(), pause)
+
+    async def claim(self, lowest_priority: int = store.BULK) -> list[Claimed]:
+        async with self.services.sessions() as session:
+            claimed = await store.claim_due(session, self.services.clock(), self.lease,
+                                            self.batch, lowest_priority=lowest_priority)
+            await session.commit()
+        return claimed
+
+    async def _count_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._gauge_at:
+            return
+        self._gauge_at = loop.time() + GAUGE_EVERY_S
+        async with self.services.sessions() as session:
+            counts = await store.waiting_counts(session)
+            await session.commit()
+        gauge = self.services.metrics.outbox_waiting
+        for platform in (*store.PLATFORMS, store.NO_PLATFORM):
+            for lane, priority in (("interactive", store.INTERACTIVE), ("bulk", store.BULK)):
+                gauge.labels(platform, lane).set(counts.get((platform, priority), 0))
+
+    # ------------------------------------------------------------------ sending
+
+    async def _worker(self) -> None:
+        while True:
+            row = (await self._queue.get())[2]
+            if row is None:
+                return
+            try:
+                await self.deliver(row)
+            except Exception:
+                log.exception("outbox row %s (%s) failed unexpectedly", row.id, row.key)
+
+    async def deliver(self, row: Claimed) -> None:
+        """Send one claimed row, or put it back to wait for its parent."""
+        services = self.services
+        if row.claimed_until <= services.clock():
+            self._lapsed(row)
+            return
+        try:
+            chat = services.chat.on(row.platform)
+            send = await self._plan(row, chat)
+        except Undeliverable as exc:
+            await self._fail(row, f"unreachable: {exc}")
+            return
+        if send is None:
+            return
+        pacer = self._pacers.get(row.platform)
+        if pacer is not None:
+            await pacer.wait(row.priority)
+        # Nobody else may claim the row before its lease ends, so the send must be over (429s
+        # are waited out within the call), or abandoned, well before then.
+        window = (row.claimed_until - services.clock()).total_seconds() - self.margin_s
+        if window < self.margin_s:
+            self._lapsed(row)
+            return
+        try:
+            async with asyncio.timeout(window):
+                ref = await send()
+        except Undeliverable as exc:
+            await self._fail(row, f"unreachable: {exc}")
+            return
+        except Exception as exc:
+            await self._retry(row, exc)
+            return
+        async with services.sessions() as session:
+            done = await store.finish(session, row, ref.channel, ref.message_id,
+                                      services.clock())
+            await session.commit()
+        if not done:
+            log.warning("outbox row %s (%s) was sent after its lease lapsed", row.id, row.key)
+        services.metrics.outbox_results.labels(store.purpose(row.key), store.SENT).inc()
+
+    async def _plan(self, row: Claimed, chat: PlatformChat):
+        """What sending `row` means, as a coroutine function returning the message's ref;
+        None when the row went back to wait (a reply whose parent is not out yet)."""
+        message = _with_fresh_token(dataclasses.replace(decode(row.payload), key=row.key))
+        if row.ref_channel and row.ref_id:
+            ref = MessageRef(chat.platform, row.ref_channel, row.ref_id)  # type: ignore[arg-type]
+
+            async def change() -> MessageRef:
+                await chat.update(ref, message)
+                return ref
+            return change
+        if row.kind == store.REPLY:
+            parent = await self._parent(row)
+            if parent is None:
+                return None
+            if isinstance(parent, MessageRef):
+                return self._once(row, chat, message, lambda: chat.reply_in_thread(
+                    parent, message), conversation=parent.channel, thread=parent)
+            # The parent was never delivered: to the person instead, in a DM.
+            return self._once(row, chat, message, lambda: chat.send_dm(parent, message),
+                              conversation=parent)
+        assert row.channel is not None
+        channel = row.channel
+        first = chat.send_dm if row.kind == store.DM else chat.post
+        return self._once(row, chat, message, lambda: first(channel, message),
+                          conversation=channel)
+
+    def _once(self, row: Claimed, chat: PlatformChat, message, send, *, conversation: str,
+              thread: MessageRef | None = None):
+        """`send`, unless the row was claimed before and its message is found out already (then
+        brought to the latest version)."""
+        async def once() -> MessageRef:
+            if row.attempts > 1:
+                found = await chat.find_message(conversation, row.key, thread=thread)
+                if found is not None:
+                    log.info("outbox row %s (%s) was sent before; not sent again", row.id,
+                             row.key)
+                    if row.version > 1:
+                        await chat.update(found, message)
+                    return found
+            return await send()
+        return once
+
+    async def _parent(self, row: Claimed) -> MessageRef | str | None:
+        """The parent's ref to reply under; the user id to DM instead when the parent failed;
+        None when the row was put back to wait for its parent. Undeliverable when there is
+        no way to deliver it."""
+        assert row.parent_key is not None
+        services = self.services
+        async with services.sessions() as session:
+            state = await store.parent_state(session, row.parent_key, row.platform)
+            person = (await session.get(Person, row.person_id)
+                      if row.person_id is not None else None)
+            waiting = state is not None and state[0] in (store.PENDING, store.CLAIMED,
+                                                         store.SENT) and state[1] is None
+            if waiting:
+                assert state is not None
+                due = max(services.clock() + PARENT_WAIT, state[2])
+                await store.retry_later(session, row, due, "waiting for its parent",
+                                        count_attempt=False)
+            await session.commit()
+        if waiting:
+            return None
+        if state is not None and state[1] is not None:
+            return state[1]
+        user_id = (person.slack_user_id if row.platform == "slack" else person.teams_user_id
+                   ) if person is not None else None
+        if not user_id:
+            raise Undeliverable(f"its parent {row.parent_key} was not delivered")
+        return user_id
+
+    async def _retry(self, row: Claimed, error: Exception) -> None:
+        services = self.services
+        name = type(error).__name__
+        detail = platform_error(error)
+        what = f"{name}: {detail}" if detail else name
+        log.warning("outbox row %s (%s): attempt %d failed (%s)", row.id, row.key,
+                    row.attempts, what)
+        if row.attempts >= self.max_attempts:
+            await self._fail(row, f"gave up after {row.attempts} attempts: {what}")
+            return
+        due = services.clock() + timedelta(seconds=backoff(row.attempts, retry_after(error)))
+        async with services.sessions() as session:
+            await store.retry_later(session, row, due, f"retrying: {what}")
+            await session.commit()
+        services.metrics.outbox_results.labels(store.purpose(row.key), "retried").inc()
+
+    async def _fail(self, row: Claimed, reason: str) -> None:
+        async with self.services.sessions() as session:
+            await store.fail(session, row, reason)
+            await session.commit()
+        self.services.metrics.outbox_results.labels(store.purpose(row.key), store.FAILED).inc()
+
+    @staticmethod
+    def _lapsed(row: Claimed) -> None:
+        log.warning("outbox row %s (%s): too little of its lease was left to send it; left "
+                    "to the next claim (raise outbox.lease_seconds if this recurs)", row.id,
+                    row.key)

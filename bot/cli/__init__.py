@@ -1,0 +1,23 @@
+"""The `touchpoint` command line: one module per command group, each with a `register(cli)`
+that adds its commands, called here once.
+
+`serve` (run, migrate), `check` (check-config), `directory`, `manifest`, `demo`, `imports`
+(import tickets), `export` and `pulse`; what they all need first (settings, database,
+schema, logging, the bot's services without serving) is in `startup`, so every command fails
+the same way: a clear message and its exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli import check, demo, directory, export, imports, manifest, pulse, serve
+
+
+@click.group()
+def cli() -> None:
+    """Touchpoint: measure and improve how IT service is received, in Slack and Teams."""
+
+
+for _group in (serve, check, directory, manifest, demo, imports, export, pulse):
+    _group.register(cli)

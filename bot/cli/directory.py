@@ -1,0 +1,54 @@
+"""`touchpoint directory sync`: read the people directory from Slack now."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot.cli.startup import (
+    configure_logging,
+    log_level_option,
+    run_offline,
+    schema_or_exit,
+    settings_or_exit,
+)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(directory)
+
+
+@click.group()
+def directory() -> None:
+    """The people directory: who is who on Slack and Teams, with roles from app.yaml."""
+
+
+@directory.command("sync")
+@log_level_option("warning")
+def directory_sync(log_level: str) -> None:
+    """Read every member from Slack now: names, emails, time zones, roles, segments, leavers.
+
+    The running bot does this hourly and at start; this is for right after editing app.yaml
+    or before a first pulse.
+    """
+    configure_logging(log_level)
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    try:
+        summaries = run_offline(settings, _sync)
+    except Exception as exc:
+        logging.getLogger("touchpoint").debug("directory sync failed", exc_info=True)
+        raise click.ClickException(f"the directory sync failed: {exc}") from exc
+    if not summaries:
+        click.echo("Nothing to sync: no platform that lists its members (Slack) is set up.")
+    for summary in summaries:
+        click.echo(f"{summary.platform}: {summary.members} members; {summary.added} added, "
+                   f"{summary.updated} updated, {summary.deactivated} deactivated")
+
+
+async def _sync(services):
+    from bot.flows.directory.sync import sync_directory  # imported late, like the rest of the bot
+
+    async with services.sessions() as session:
+        return await sync_directory(session, services)

@@ -1,0 +1,71 @@
+"""`touchpoint import tickets`: load history from files, through the paths live events take."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.startup import (
+    configure_logging,
+    exit_with,
+    log_level_option,
+    run_offline,
+    schema_or_exit,
+    settings_or_exit,
+)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(import_group)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Load history from files, through the same paths live events take."""
+
+
+@import_group.command("tickets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", help="The app.yaml source (tickets.sources) the tickets come from.  "
+                               "[default: the only one configured]")
+@log_level_option("warning")
+def import_tickets(file: Path, source: str | None, log_level: str) -> None:
+    """Load ticket history from a CSV file with the generic webhook fields as columns
+    (id, status and created_at required).
+
+    Every bad row is listed by line number and the others are imported; a summary ends the
+    run. Importing the same file again stores nothing twice. Exit 0 when every row was
+    imported, 1 when some rows were bad, 2 when the file or the configuration cannot be used.
+    """
+    # Imported late, like the rest of the bot: keeps `check-config` fast.
+    from bot.imports.tickets import UnreadableFile
+    from bot.imports.tickets import import_tickets as run_import
+
+    configure_logging(log_level)
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    sources = settings.app.tickets.sources
+    if source is None and len(sources) == 1:
+        source = next(iter(sources))
+    if source not in sources:
+        exit_with([f"--source: {'required' if source is None else 'unknown'} "
+                   f"(one of {', '.join(sorted(sources))})"], "Cannot import:")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        exit_with([f"{file}: cannot be read as UTF-8 text ({exc})"], "Cannot import:")
+    try:
+        summary = run_offline(settings, lambda services: run_import(
+            services, io.StringIO(text, newline=""), source, sources[source]))
+    except UnreadableFile as exc:
+        exit_with([f"{file}: {exc}"], "Cannot import:")
+    for line, reason in summary.bad:
+        click.echo(f"{file}:{line}: {reason}", err=True)
+    counts = summary.outcomes
+    click.echo(f"{file}: {summary.rows} rows: {counts['stored']} stored, "
+               f"{counts['duplicate']} already imported, {counts['stale']} older than their "
+               f"ticket's newest event, {len(summary.bad)} bad")
+    sys.exit(1 if summary.bad else 0)

@@ -1,0 +1,209 @@
+"""`touchpoint pulse create|status|results`: start an NPS pulse, follow its fan-out, read its
+results, as an IT lead would in chat."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from datetime import UTC, datetime
+from datetime import time as clock_time
+
+import click
+from pydantic import ValidationError
+
+from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
+from bot.config.loading import Settings
+from bot.config.pulses import PulseAudience, PulsesConfig
+
+NOT_ENOUGH = "not enough answers"
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(pulse)
+
+
+@click.group()
+def pulse() -> None:
+    """NPS pulses: start one, follow its fan-out, read its results."""
+
+
+@pulse.command("create")
+@click.argument("name")
+@click.option("--days", type=click.IntRange(1, 90), default=14, show_default=True,
+              help="How long it stays open.")
+@click.option("--anonymity", type=click.Choice(["identified", "confidential", "anonymous"]),
+              default="confidential", show_default=True)
+@click.option("--segment", "segments", multiple=True, metavar="SEGMENT=VALUE",
+              help="Only people in this segment value; repeat for more.  [default: everyone]")
+@click.option("--email", "emails", multiple=True, help="Also this person; repeat for more.")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="When it opens, in the organisation's time zone.  [default: now]")
+@click.option("--send-time", default="10:00", show_default=True,
+              help="The time of day, on each person's own clock, it reaches them.")
+@click.option("--reminders", help="Days after it to remind, like 3,5, or none.  "
+                                  "[default: pulses.reminders]")
+@click.option("--min-group", type=click.IntRange(1), help="K.  [default: pulses.min_group]")
+def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...],
+                 emails: tuple[str, ...], opens, send_time: str, reminders: str | None,
+                 min_group: int | None) -> None:
+    """Create pulse NAME; the running bot sends it from its opening on."""
+    from bot.flows.pulses.campaigns import CampaignSpec  # imported late, like the rest of the bot
+    from bot.flows.pulses.leads import NAME
+
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    problems = []
+    if not NAME.fullmatch(name):
+        # The rule chat applies, so the pulse can be named there too (`/touchpoint pulse ...`).
+        problems.append(f"{name or '(empty)'}: a pulse's name is 1 to 60 lower-case letters, "
+                        "digits, dots, dashes or underscores, starting with a letter or digit")
+    by_segment: dict[str, list[str]] = {}
+    for item in segments:
+        segment, _, value = item.partition("=")
+        if not value or segment not in settings.app.segments:
+            problems.append(f"--segment {item}: give SEGMENT=VALUE with a segment of app.yaml")
+        by_segment.setdefault(segment, []).append(value)
+    try:
+        audience = PulseAudience(everyone=not (by_segment or emails), segments=by_segment,
+                                 people={"emails": list(emails)})
+    except ValidationError as exc:
+        audience = None
+        problems += [f"--email: {error['msg'].removeprefix('Value error, ')}"
+                     for error in exc.errors()]
+    try:
+        send_at = clock_time.fromisoformat(send_time)
+    except ValueError:
+        problems.append(f"--send-time {send_time}: give HH:MM")
+    reminder_days: tuple[int, ...] | None = None
+    if reminders is not None:
+        try:
+            reminder_days = () if reminders == "none" else tuple(
+                int(day) for day in reminders.split(","))
+            PulsesConfig(reminders=list(reminder_days))  # validates the days
+        except (ValueError, ValidationError):
+            problems.append(f"--reminders {reminders}: give up to two increasing days, "
+                            "like 3,5, or none")
+    if problems or audience is None:
+        exit_with(problems, "Cannot create the pulse:")
+    zone = settings.app.organisation.zone
+    spec = CampaignSpec(name=name, opens_at=(opens.replace(tzinfo=zone) if opens else None)
+                        or datetime.now(UTC), open_days=days, audience=audience,
+                        anonymity=anonymity, send_time=send_at, reminders=reminder_days,
+                        min_group=min_group)
+    created = run_offline(settings, lambda services: _pulse_create(services, settings, spec))
+    if created is None:
+        exit_with([f"{name}: there is already a pulse of that name"], "Cannot create the pulse:")
+    click.echo(f"Pulse {name}: opens {created.opens_at.astimezone(zone):%Y-%m-%d %H:%M}, "
+               f"closes {created.closes_at.astimezone(zone):%Y-%m-%d %H:%M} "
+               f"({settings.app.organisation.timezone}); status {created.status}.")
+
+
+async def _pulse_create(services, settings: Settings, spec):
+    from bot.flows.pulses.campaigns import create_campaign, open_due_campaigns
+    from storage.pulses import find_campaign
+
+    async with services.sessions() as session:
+        created = await create_campaign(session, settings.app, spec)
+        await session.commit()
+    if created is None:
+        return None
+    await open_due_campaigns(services)
+    async with services.sessions() as session:
+        return await find_campaign(session, spec.name)
+
+
+@pulse.command("status")
+@click.argument("name")
+@click.option("--watch", is_flag=True, help="Keep the bar moving until nothing is pending.")
+def pulse_status(name: str, watch: bool) -> None:
+    """Pulse NAME's fan-out: sent, pending, failed and answered, with a progress bar."""
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    while True:
+        progress = run_offline(settings, lambda services: _pulse_progress(services, name))
+        if progress is None:
+            exit_with([f"{name}: no such pulse"], "Cannot show the pulse:")
+        done = progress.total - progress.pending
+        width = 30
+        filled = width * done // progress.total if progress.total else width
+        click.echo(f"\r{name} [{'#' * filled}{'-' * (width - filled)}] {done}/{progress.total} "
+                   f"| sent {progress.sent} | pending {progress.pending} | failed "
+                   f"{progress.failed} | skipped {progress.skipped} | reminders "
+                   f"{progress.reminders_sent} | answered {progress.answered} "
+                   f"| {progress.status}", nl=not watch)
+        if not watch or progress.pending == 0:
+            if watch:
+                click.echo()
+            return
+        time.sleep(1)
+
+
+async def _pulse_progress(services, name: str):
+    from bot.flows.pulses.results import campaign_progress
+    from storage.pulses import find_campaign
+
+    async with services.sessions() as session:
+        campaign = await find_campaign(session, name)
+        return None if campaign is None else await campaign_progress(session, campaign)
+
+
+@pulse.command("results")
+@click.argument("name")
+@click.option("--by", "segment", help="Break the results down by this segment of app.yaml.")
+@click.option("--format", "output", type=click.Choice(["text", "csv"]), default="text",
+              show_default=True)
+def pulse_results(name: str, segment: str | None, output: str) -> None:
+    """Pulse NAME's NPS, response rate and score distribution; groups of fewer than K
+    answers are shown as "not enough answers"."""
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    if segment is not None and segment not in settings.app.segments:
+        exit_with([f"--by {segment}: app.yaml has no such segment "
+                   f"(it has: {', '.join(sorted(settings.app.segments)) or 'none'})"],
+                  "Cannot show the results:")
+    results = run_offline(settings, lambda services: _pulse_results(services, name, segment))
+    if results is None:
+        exit_with([f"{name}: no such pulse"], "Cannot show the results:")
+    groups = [("all", "", results.overall)] + [
+        (by, group.label or "", group) for by, found in results.by.items() for group in found]
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["segment", "value", "answers", "nps", "promoters_pct",
+                         "passives_pct", "detractors_pct"])
+        for by, value, group in groups:
+            figures = ([NOT_ENOUGH] * 5 if group.withheld else
+                       [group.answers, group.nps, group.promoters, group.passives,
+                        group.detractors])
+            writer.writerow([by, value, *figures])
+        return
+    click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
+               f"{results.min_group}")
+    rate = "-" if results.response_rate is None else f"{results.response_rate}%"
+    click.echo(f"response rate {rate} ({results.answered} of {results.invited} reached)")
+    for by, value, group in groups:
+        label = "everyone" if by == "all" else f"{by}={value or '(none)'}"
+        if group.withheld:
+            click.echo(f"{label}: {NOT_ENOUGH}")
+        else:
+            click.echo(f"{label}: NPS {group.nps:+d} from {group.answers} answers "
+                       f"({group.promoters}% promoters, {group.passives}% passives, "
+                       f"{group.detractors}% detractors)")
+    if results.distribution:
+        click.echo("scores: " + "  ".join(f"{score}:{count}"
+                                          for score, count in results.distribution.items()))
+    if len(results.trend) > 1:
+        click.echo("trend: " + " -> ".join(
+            f"{trend_name} {NOT_ENOUGH if nps is None else format(nps, '+d')}"
+            for trend_name, nps in results.trend))
+
+
+async def _pulse_results(services, name: str, segment: str | None):
+    from bot.flows.pulses.results import campaign_results
+    from storage.pulses import find_campaign
+
+    async with services.sessions() as session:
+        campaign = await find_campaign(session, name)
+        if campaign is None or campaign.id is None:
+            return None
+        return await campaign_results(session, campaign.id, by=[segment] if segment else [])

@@ -1,0 +1,66 @@
+"""`touchpoint run` and `touchpoint migrate`: serve the bot, and prepare its database."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+import uvloop
+from aiohttp import web
+
+from bot.cli.startup import (
+    configure_logging,
+    database_or_exit,
+    database_secrets_or_exit,
+    log_level_option,
+    schema_or_exit,
+    settings_or_exit,
+)
+from storage.engine import describe_url
+from storage.migrate import schema_status, upgrade
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(run)
+    cli.add_command(migrate)
+
+
+@click.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    # Needs only DATABASE_URL, so a schema can be prepared before app.yaml is finished.
+    url = database_secrets_or_exit().database_url.get_secret_value()
+    with database_or_exit(url):
+        upgrade(url)
+        status = schema_status(url)
+    click.echo(f"{describe_url(url)}: schema at revision {status.current}")
+
+
+@click.command()
+@click.option("--host", envvar="TOUCHPOINT_HOST", default="0.0.0.0",  # noqa: S104
+              show_default="0.0.0.0 or TOUCHPOINT_HOST")
+@click.option("--port", envvar="PORT", type=click.IntRange(0, 65535), default=3000,
+              show_default="3000 or PORT")
+@log_level_option("info")
+def run(host: str, port: int, log_level: str) -> None:
+    """Serve Slack, Teams and the ticket webhook until SIGTERM."""
+    configure_logging(log_level)
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    # Imported late: keeps `check-config` fast.
+    from bot.handlers.directory import sync
+    from bot.server import SCHEDULER, create_app
+
+    app = create_app(settings)
+    # The directory is synced at start as well as hourly. Added here, not with the hourly job,
+    # because tests and the demo build many apps and must not each start with a sync.
+    app[SCHEDULER].schedule("directory.sync.startup", sync, "date")
+    try:
+        # uvloop: the same asyncio API at a smaller cost per request (the test suite runs on it).
+        web.run_app(app, host=host, port=port, shutdown_timeout=25,
+                    loop=uvloop.new_event_loop(),
+                    print=lambda message: logging.getLogger("touchpoint").info(message))
+    except OSError as exc:
+        # The address is taken, not this machine's, or not a host name at all.
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc

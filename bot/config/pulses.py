@@ -1,0 +1,105 @@
+"""The `pulses` section: defaults for every NPS pulse (K, reminders, fatigue) and the
+recurring campaigns defined in app.yaml (their pace is the outbox's, `bot.config.outbox`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+from typing import Any, Literal
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, field_validator, model_validator
+
+from bot.config.base import Strict
+from bot.config.people import PeopleSelector, SegmentName
+
+Anonymity = Literal["identified", "confidential", "anonymous"]
+_CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute")
+
+
+def _reminder_days(days: list[int]) -> list[int]:
+    if len(days) > 2:
+        raise ValueError("at most two reminders")
+    if any(day < 1 for day in days) or days != sorted(set(days)):
+        raise ValueError("reminder days must be increasing whole days from 1")
+    return days
+
+
+class PulseAudience(Strict):
+    """Who a pulse goes to: everyone, the people in some segment values, or named people."""
+
+    everyone: bool = False
+    segments: dict[SegmentName, list[str]] = Field(default_factory=dict)
+    people: PeopleSelector = Field(default_factory=PeopleSelector)
+
+    @model_validator(mode="after")
+    def _someone(self) -> PulseAudience:
+        people = self.people
+        if people.slack_usergroups:
+            # Group memberships are only known during a directory sync; a segment keeps them.
+            raise ValueError("people: name a Slack user group through a segment instead")
+        if not (self.everyone or self.segments or people.slack_users or people.teams_users
+                or people.emails):
+            raise ValueError("give everyone: true, segments, or people")
+        return self
+
+
+class PulseCampaignConfig(Strict):
+    """A recurring NPS pulse defined in app.yaml; each recurrence opens a new campaign."""
+
+    template: str = "pulses/invite"
+    """The template holding the question and the why-question, under messages/."""
+    audience: PulseAudience = Field(default_factory=lambda: PulseAudience(everyone=True))
+    recurrence: dict[str, str | int] = Field(min_length=1)
+    """APScheduler cron fields (month, day, day_of_week, hour, ...) in the organisation's zone."""
+    send_time: time = time(10, 0)
+    open_days: int = Field(default=14, ge=1, le=90)
+    reminders: list[int] | None = None
+    """Days after someone's pulse to remind them; the `pulses.reminders` default if unset."""
+    anonymity: Anonymity = "confidential"
+    min_group: int | None = Field(default=None, ge=1)
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminder_days(cls, days: list[int] | None) -> list[int] | None:
+        return None if days is None else _reminder_days(days)
+
+    @field_validator("recurrence")
+    @classmethod
+    def _cron(cls, fields: dict[str, str | int]) -> dict[str, str | int]:
+        unknown = sorted(set(fields) - set(_CRON_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown cron field(s) {', '.join(unknown)}; "
+                             f"use {', '.join(_CRON_FIELDS)}")
+        try:
+            CronTrigger(**fields, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a valid schedule: {exc}") from None
+        return fields
+
+
+class PulsesConfig(Strict):
+    """NPS pulses: defaults for every campaign, and the recurring campaigns."""
+
+    min_group: int = Field(default=5, ge=1)
+    """K: a group with fewer answers is shown as "not enough answers", everywhere."""
+    reminders: list[int] = Field(default_factory=lambda: [3, 5], max_length=2)
+    """Days after someone's pulse to remind them if they have not answered; at most two."""
+    fatigue_days: int = Field(default=14, ge=0)
+    """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
+    campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_to_outbox(cls, raw: Any) -> Any:
+        moved = [key for key in ("send_rate", "poll_seconds", "lease_seconds")
+                 if isinstance(raw, Mapping) and key in raw]
+        if moved:
+            raise ValueError(f"{', '.join(moved)}: moved to the outbox section "
+                             f"(outbox.{moved[0]}), which paces every message, not only pulses")
+        return raw
+
+    @field_validator("reminders")
+    @classmethod
+    def _days(cls, days: list[int]) -> list[int]:
+        return _reminder_days(days)

@@ -1,0 +1,30 @@
+"""The pulse DM in each of its states: asking, reminding, thanking (with the score buttons
+still there to change it, and a button for the why), or closed."""
+
+from __future__ import annotations
+
+from bot.chat.message import Button, Message
+from bot.flows.pulses.ids import SCORE_ACTION, SCORES, WHY_ACTION
+from storage.pulses import PulseCampaign
+
+INVITE_STAGE, REMINDER_STAGE, ANSWERED_STAGE, CLOSED_STAGE = (
+    "invite", "reminder", "answered", "closed")
+
+
+def pulse_message(campaign: PulseCampaign, organisation: str, tz: str, stage: str,
+                  token: str | None, *, score: int | None = None,
+                  comment: str | None = None) -> Message:
+    """`token` goes only into the buttons' values, with the campaign id (see storage.pulses);
+    a message recorded in the outbox gives `bot.chat.outbox.FRESH_TOKEN`, so the token is
+    made when it is sent and never stored."""
+    buttons: tuple[Button, ...] = ()
+    if token is not None and stage != CLOSED_STAGE:
+        value = f"{campaign.id}.{token}"
+        buttons = tuple(Button(f"{SCORE_ACTION}{n}", f"score_{n}", value,
+                               style="primary" if n == score else None) for n in SCORES)
+        if stage == ANSWERED_STAGE:
+            buttons += (Button(WHY_ACTION, "why", value),)
+    context = {"organisation": organisation, "stage": stage, "score": score,
+               "comment": comment, "closes_at": campaign.closes_at, "tz": tz,
+               "anonymity": campaign.anonymity}
+    return Message(campaign.template, context, buttons=buttons)

@@ -1,0 +1,109 @@
+"""NPS pulse results in SQL: tallies (answers, promoters, detractors) overall and by segment,
+the score distribution, the trend across a recurring pulse, and the latest comments. The K
+threshold is applied by bot.flows.pulses.results, which builds every output from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person
+from storage.pulses import PulseAnswer, PulseCampaign
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Answers in one group: how many, and how many promoters (9-10) and detractors (0-6)."""
+
+    answers: int
+    promoters: int
+    detractors: int
+
+    @property
+    def nps(self) -> int | None:
+        if not self.answers:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.answers)
+
+
+def _tally_columns() -> tuple[Any, Any, Any]:
+    score = col(PulseAnswer.score)
+    return (func.count(),
+            func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
+
+
+async def tally(session: AsyncSession, campaign_id: int) -> Tally:
+    row = (await session.exec(select(*_tally_columns())
+                              .where(col(PulseAnswer.campaign_id) == campaign_id))).one()
+    return Tally(*row)
+
+
+async def tally_by_segment(session: AsyncSession, campaign_id: int,
+                           segment: str) -> dict[str | None, Tally]:
+    """Tallies per value of one segment; None collects answers outside every value."""
+    value = PulseAnswer.__table__.c.segments[segment].as_string()
+    rows = (await session.exec(
+        select(value, *_tally_columns())
+        .where(col(PulseAnswer.campaign_id) == campaign_id)
+        .group_by(value))).all()
+    return {name: Tally(n, p, d) for name, n, p, d in rows}
+
+
+async def distribution(session: AsyncSession, campaign_id: int) -> dict[int, int]:
+    rows = (await session.exec(
+        select(PulseAnswer.score, func.count())
+        .where(col(PulseAnswer.campaign_id) == campaign_id)
+        .group_by(col(PulseAnswer.score)))).all()
+    found = dict(rows)
+    return {score: found.get(score, 0) for score in range(11)}
+
+
+async def trend(session: AsyncSession, definition: str, up_to: datetime,
+                limit: int = 6) -> list[tuple[str, Tally]]:
+    """The tallies of the latest campaigns of one recurring definition, oldest first."""
+    campaigns = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.opens_at)
+                 .where(col(PulseCampaign.definition) == definition,
+                        col(PulseCampaign.opens_at) <= up_to)
+                 .order_by(col(PulseCampaign.opens_at).desc()).limit(limit).subquery())
+    score = col(PulseAnswer.score)
+    rows = (await session.exec(
+        select(campaigns.c.name, campaigns.c.opens_at, func.count(col(PulseAnswer.id)),
+               func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
+        .select_from(campaigns)
+        .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == campaigns.c.id)
+        .group_by(campaigns.c.name, campaigns.c.opens_at)
+        .order_by(campaigns.c.opens_at))).all()
+    return [(name, Tally(n, p, d)) for name, _opens, n, p, d in rows]
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    answer_id: int
+    can_reply: bool
+    """The answer holds a way back to whoever wrote it (their id, or a sealed route)."""
+    score: int
+    text: str
+    name: str | None
+    """The respondent's name, when the answer holds who gave it."""
+
+
+async def latest_comments(session: AsyncSession, campaign_id: int,
+                          limit: int) -> list[CommentRow]:
+    rows = (await session.exec(
+        select(PulseAnswer.id, PulseAnswer.person_id, PulseAnswer.reply_route,
+               PulseAnswer.score, PulseAnswer.comment, Person.display_name)
+        .outerjoin(Person, col(Person.id) == col(PulseAnswer.person_id))
+        .where(col(PulseAnswer.campaign_id) == campaign_id,
+               col(PulseAnswer.comment).is_not(None))
+        .order_by(col(PulseAnswer.id).desc()).limit(limit))).all()
+    return [CommentRow(answer_id, person_id is not None or route is not None, score,
+                       text or "", name)
+            for answer_id, person_id, route, score, text, name in rows]

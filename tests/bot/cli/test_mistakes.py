@@ -1,0 +1,136 @@
+"""Every command-line mistake an operator can make gets a clear message and a non-zero exit,
+never a traceback: unknown commands, missing and bad arguments, unusable files, a database
+that is missing or not migrated, an address already taken."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.conftest import app_config
+
+APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+UNREACHABLE_SLACK = "http://127.0.0.1:9/api/"
+_OURS = ("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_")
+
+
+@pytest.fixture
+def env(tmp_path: Path, sqlite_url: str) -> dict[str, str | None]:
+    """app.yaml, Slack tokens and a migrated database; nothing from the developer's shell."""
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(app_config()), encoding="utf-8")
+    cleared: dict[str, str | None] = {name: None for name in os.environ
+                                      if name.startswith(_OURS) or name == "PORT"}
+    return {**cleared, "TOUCHPOINT_CONFIG": str(config), "DATABASE_URL": sqlite_url,
+            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": UNREACHABLE_SLACK}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00 not text")
+    (tmp_path / "tickets.csv").write_text("id,status,created_at\n", encoding="utf-8")
+    (tmp_path / "a-directory").mkdir()
+    return tmp_path
+
+
+# (arguments, environment changes, exit code, what the message says); {tmp} is a folder.
+MISTAKES = [
+    (["nope"], {}, 2, "No such command 'nope'"),
+    (["pulse", "nope"], {}, 2, "No such command 'nope'"),
+    (["check-config", "extra"], {}, 2, "unexpected extra argument"),
+    (["pulse", "create"], {}, 2, "Missing argument 'NAME'"),
+    (["pulse", "create", "q4", "--days", "0"], {}, 2, "Invalid value for '--days'"),
+    (["pulse", "create", "q4", "--anonymity", "secret"], {}, 2,
+     "Invalid value for '--anonymity'"),
+    (["pulse", "create", "Q4 all"], {}, 2, "Q4 all: a pulse's name is 1 to 60 lower-case"),
+    (["pulse", "create", ""], {}, 2, "(empty): a pulse's name is"),
+    (["pulse", "create", "q4", "--send-time", "25:00"], {}, 2, "--send-time 25:00: give HH:MM"),
+    (["pulse", "create", "q4", "--reminders", "5,3"], {}, 2, "--reminders 5,3: give up to two"),
+    (["pulse", "create", "q4", "--segment", "floor=3"], {}, 2, "--segment floor=3: give"),
+    (["pulse", "create", "q4", "--email", "ann"], {}, 2, "--email: 'ann' is not an email"),
+    (["pulse", "status", "nope"], {}, 2, "nope: no such pulse"),
+    (["pulse", "results", "nope"], {}, 2, "nope: no such pulse"),
+    (["pulse", "results", "q4", "--by", "floor"], {}, 2, "--by floor: app.yaml has no such"),
+    (["pulse", "results", "q4", "--format", "xml"], {}, 2, "Invalid value for '--format'"),
+    (["export", "complaints"], {}, 2, "Missing option '--since'"),
+    (["export", "complaints", "--since", "yesterday"], {}, 2, "Invalid value for '--since'"),
+    (["export", "complaints", "--since", "2026-02-01", "--until", "2026-01-01"], {}, 2,
+     "--until 2026-01-01: must be after --since 2026-02-01"),
+    (["export", "complaints", "--since", "2026-01-01", "--out", "{tmp}/missing/out.csv"], {},
+     1, "missing/out.csv cannot be written (No such file or directory)"),
+    (["export", "complaints", "--since", "2026-01-01", "--out", "{tmp}/a-directory"], {}, 2,
+     "is a directory"),
+    (["import", "tickets"], {}, 2, "Missing argument 'FILE'"),
+    (["import", "tickets", "{tmp}/missing.csv"], {}, 2, "does not exist"),
+    (["import", "tickets", "{tmp}/a-directory"], {}, 2, "is a directory"),
+    (["import", "tickets", "{tmp}/binary.csv"], {}, 2, "cannot be read as UTF-8 text"),
+    (["import", "tickets", "{tmp}/tickets.csv", "--source", "nope"], {}, 2,
+     "--source: unknown (one of generic)"),
+    (["run", "--log-level", "loud"], {}, 2, "Invalid value for '--log-level'"),
+    (["run", "--port", "70000"], {}, 2, "Invalid value for '--port'"),
+    (["run"], {"PORT": "http"}, 2, "Invalid value for '--port'"),
+    (["manifest", "slack"], {}, 2, "--url: required unless you use --socket-mode"),
+    (["manifest", "teams", "--app-id", APP_ID, "--out", "{tmp}/missing/teams.zip"], {}, 2,
+     "--out: {tmp}/missing/teams.zip cannot be written"),
+    (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/missing.yaml"}, 2,
+     "{tmp}/missing.yaml: cannot be read (No such file or directory)"),
+    (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/a-directory"}, 2, "cannot be read"),
+    (["migrate"], {"DATABASE_URL": "mysql://root@db/touchpoint"}, 2,
+     "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
+    # A database that is not there, and one nobody has migrated.
+    (["migrate"], {"DATABASE_URL": "sqlite:///{tmp}/missing/touchpoint.db"}, 1,
+     "Cannot use the database at sqlite:///{tmp}/missing/touchpoint.db: unable to open"),
+    (["pulse", "status", "q4"], {"DATABASE_URL": "sqlite:///{tmp}/missing/touchpoint.db"}, 1,
+     "Cannot use the database"),
+    (["export", "complaints", "--since", "2026-01-01"],
+     {"DATABASE_URL": "sqlite:///{tmp}/missing/touchpoint.db"}, 1, "Cannot use the database"),
+    (["pulse", "results", "q4"], {"DATABASE_URL": "sqlite:///{tmp}/new.db"}, 3,
+     "Run `touchpoint migrate` first"),
+    (["import", "tickets", "{tmp}/tickets.csv"], {"DATABASE_URL": "sqlite:///{tmp}/new.db"}, 3,
+     "Run `touchpoint migrate` first"),
+]
+
+
+@pytest.mark.parametrize(("args", "changes", "code", "message"), MISTAKES,
+                         ids=[" ".join(m[0]) + "".join(f" {k}" for k in m[1]) or "(none)"
+                              for m in MISTAKES])
+def test_a_mistake_is_told_kindly(env, files, args, changes, code, message):
+    def here(text: str) -> str:
+        return text.replace("{tmp}", str(files))
+
+    result = CliRunner().invoke(cli, [here(arg) for arg in args],
+                                env={**env, **{k: here(v) for k, v in changes.items()}})
+
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.exc_info)
+    assert result.exit_code == code, result.output
+    assert here(message) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_address_already_taken_is_one_line_and_exit_1(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "critical"],
+            env={**{k: v for k, v in os.environ.items() if k not in env},
+                 **{k: v for k, v in env.items() if v is not None}},
+            capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        f"Error: cannot serve on 127.0.0.1:{port}: ")
+    assert "address already in use" in done.stderr
+    assert "Traceback" not in done.stderr

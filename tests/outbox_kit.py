@@ -1,0 +1,44 @@
+"""Reading the outbox in tests: its rows, the wait until nothing due is left to send, and the
+Slack messages the emulator holds for a key (each send carries its key as metadata)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.emulators.slack import SlackEmulator
+from bot.services import Services
+from storage.outbox import CLAIMED, PENDING, OutboxMessage
+from tests.waiting import eventually
+
+
+async def outbox_rows(services: Services, prefix: str = "") -> list[OutboxMessage]:
+    """The rows whose key starts with `prefix`, oldest first."""
+    async with services.sessions() as session:
+        rows = (await session.exec(select(OutboxMessage)
+                                   .where(col(OutboxMessage.key).startswith(prefix))
+                                   .order_by(col(OutboxMessage.id)))).all()
+        await session.commit()
+    return list(rows)
+
+
+async def outbox_settled(services: Services, prefix: str = "",
+                         within_s: float = 10.0) -> list[OutboxMessage]:
+    """The rows under `prefix` once none is being sent or due to be (within a couple of
+    seconds: a reply waiting for its parent looks again a second later)."""
+    async def check():
+        rows = await outbox_rows(services, prefix)
+        soon = services.clock() + timedelta(seconds=2)
+        busy = [r for r in rows if r.status == CLAIMED
+                or (r.status == PENDING and r.due_at <= soon)]
+        return None if busy else rows or None
+    return await eventually(check, within_s=within_s)
+
+
+def messages_with_key(slack: SlackEmulator, key: str) -> list[dict[str, Any]]:
+    """Every message the emulator holds (in any channel or thread) sent under `key`."""
+    return [message for call in slack.calls_to("chat.postMessage") if not call.faulted
+            for message in [call.args]
+            if (message.get("metadata") or {}).get("event_payload", {}).get("key") == key]

@@ -11,10 +11,10 @@ runs for the measured seconds; the server then counts what it stored, so a fast 
 hide an event that was not written. Each database is measured twice: with CSAT switched off
 (the webhook's own work), then with every resolution surveying its requester: no quiet hours
 and no per-person limit, so each resolution is a survey decided before the desk gets its
-answer and a DM through the Slack emulator right after (the worst case for the webhook; the
-default fatigue rules send far fewer). Once the load stops and the server's background work
-is done, the DMs the emulator received are counted against the surveys the server recorded
-as sent, so a survey cannot be lost behind a fast answer either.
+answer and a DM through the Slack emulator right after, by the outbox (the worst case for the
+webhook; the default fatigue rules send far fewer). Once the load stops and the outbox has
+nothing left to send, the DMs the emulator received are counted against the surveys the
+server recorded as sent, so a survey cannot be lost behind a fast answer either.
 
     python bench/webhook.py [--seconds 10] [--concurrency 16] [--postgres URL]
 
@@ -46,12 +46,17 @@ from bot.demo.cast import app_config
 from bot.demo.sandbox import sandbox
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tickets import TicketSender
+from bot.flows.csat.sending import send_due_surveys
 from bot.server import SERVICES, create_app
 from harness import ServerProcess, Timings, postgres_database, serve_until_stopped
 from storage.csat import SurveyInvitation
+from storage.outbox import CLAIMED, PENDING, OutboxMessage
 from storage.tickets import Ticket
 
 WARMUP_S = 1.0
+UNPACED = 1000.0
+"""The outbox's Slack pace here: the DMs go out as fast as they are recorded, so the server
+does their work during the load (paced at Slack's rate, they would go out after it)."""
 PEOPLE = 40
 TICKETS_CONFIG = {
     "sources": {"desk": {"preset": "generic"}},
@@ -75,7 +80,8 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
     webhook_secret = secrets.token_hex(16)
     with sandbox(database_url) as box:
         csat = {"quiet_hours": None, "min_days_between": 0} if surveys else {"enabled": False}
-        config = {**app_config(), "tickets": TICKETS_CONFIG, "csat": csat}
+        config = {**app_config(), "tickets": TICKETS_CONFIG, "csat": csat,
+                  "outbox": {"send_rate": {"slack": UNPACED}}}
         path = box.directory / "app.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         settings = load_settings({
@@ -89,9 +95,17 @@ def serve_touchpoint(database_url: str | None, slack_api_url: str, surveys: bool
 
 async def _stored(app: web.Application) -> tuple[int, int]:
     """The tickets held and the surveys recorded as sent, once the DMs still going out are
-    out."""
+    out and the every-minute job has noted them."""
     services = app[SERVICES]
     await services.background.drain()
+    while True:
+        async with services.sessions() as session:
+            busy = (await session.exec(select(func.count()).select_from(OutboxMessage).where(
+                col(OutboxMessage.status).in_((PENDING, CLAIMED))))).one()
+        if not busy:
+            break
+        await asyncio.sleep(0.1)
+    await send_due_surveys(services)
     async with services.sessions() as session:
         tickets = (await session.exec(select(func.count()).select_from(Ticket))).one()
         sent = (await session.exec(select(func.count()).select_from(SurveyInvitation).where(

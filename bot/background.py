@@ -2,10 +2,11 @@
 `MAX_RUNNING` at once, and waited for at shut-down.
 
 What goes here must already be durable before it is spawned, so that losing the task (a
-crash, a shut-down that runs out of time) delays the work and loses nothing: a CSAT survey's
-DM, for one, is spawned once its invitation is recorded and claimed, and the scheduled sender
-takes it over when the claim's lease runs out. The ticket webhook can then answer the desk
-without waiting on a chat platform's latency.
+crash, a shut-down that runs out of time) delays the work and loses nothing: the look-up of a
+CSAT survey's requester on the chat platforms, for one, is spawned once the invitation is
+recorded as a claimed look-up, and the every-minute `csat.send_due` run takes it over when the
+claim's lease runs out. The ticket webhook can then answer the desk without waiting on a chat
+platform's latency. (Messages are not sent from here: they go through the outbox.)
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class Metrics:
             "touchpoint_pulse_answers", "Pulse scores received: new answers and changed ones.",
             ["change"], registry=self.registry)
         self.background_tasks = Gauge(
-            "touchpoint_background_tasks", "Background work (survey DMs and message updates) "
+            "touchpoint_background_tasks", "Background work (survey requesters looked up) "
             "started and not finished on this replica, waiting for a slot included.",
             registry=self.registry)
         self.pulse_outbox = Gauge(

@@ -3,16 +3,20 @@
 One row per ticket per source (a source is one configured service desk). Each row keeps the
 time of the newest event applied to it, so an event that arrives late cannot move the ticket
 backwards, and the SLA deadlines worked out in business hours when the ticket was opened or
-re-prioritised, so compliance is a plain SQL comparison.
+re-prioritised, so compliance is a plain SQL comparison. The queries of the ticket intake
+(`bot.flows.tickets.ingest`) are here too; the SLA figures are in `storage.ticket_stats`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint, tuple_
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Person
 from storage.types import UTCDateTime, utcnow
 
 
@@ -61,3 +65,26 @@ class Ticket(SQLModel, table=True):
     last_event_at: datetime = Field(sa_type=UTCDateTime,
                                     description="when the newest applied event happened")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def tickets_locked(session: AsyncSession, names: Collection[tuple[str, str]]
+                         ) -> dict[tuple[str, str], Ticket]:
+    """The stored tickets among `names` (source, external id), locked for this transaction
+    in id order, so two writers never wait on each other crosswise."""
+    if not names:
+        return {}
+    found = await session.exec(
+        select(Ticket).where(tuple_(Ticket.source, Ticket.external_id).in_(sorted(names)))
+        .order_by(col(Ticket.id)).with_for_update())
+    return {(ticket.source, ticket.external_id): ticket for ticket in found.all()}
+
+
+async def people_by_email(session: AsyncSession, emails: Collection[str]) -> dict[str, int]:
+    """The directory's person id for each of the emails it holds (a ticket's requester and
+    assignee are matched by email)."""
+    if not emails:
+        return {}
+    rows = await session.exec(select(Person.email, Person.id)
+                              .where(col(Person.email).in_(list(emails))))
+    return {email: person_id for email, person_id in rows.all()
+            if email is not None and person_id is not None}

@@ -1,55 +1,86 @@
 """CSAT: the survey's score and comment buttons, its comment form, the "Reach out" and "Log as
 complaint" buttons on low-score alerts, "Send kudos" on the thank-you for praise, and the
-scheduled jobs that send held-back surveys and close old ones."""
+scheduled jobs that note what became of survey DMs due and close old surveys.
+
+Each handler unpacks its intent into the flow's plain arguments (the invitation id a button's
+value or a form's metadata names, what was typed)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from bot.flows.csat import links as csat_links
-from bot.flows.csat import survey as csat
-from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
+from bot.flows.csat import answers, ids, links, sending
+from bot.flows.csat.alerts import reach_out
+from bot.flows.csat.survey import parse_id, parse_score
+from bot.handlers.routes import Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, FormSubmit
-from bot.services import Services
-from storage.models import Person
-
-PressFlow = Callable[[Services, Person, ButtonPress], Awaitable[None]]
-"""A CSAT flow answering a button: (services, actor, the press)."""
 
 
-def _pressed(flow: PressFlow) -> Handler:
-    """The handler of a button whose flow takes the press as it came; the flow checks any
-    role the button needs."""
-    async def handler(turn: Turn) -> None:
-        assert isinstance(turn.intent, ButtonPress)
-        await flow(turn.services, turn.actor, turn.intent)
-    return handler
+def _press(turn: Turn) -> ButtonPress:
+    assert isinstance(turn.intent, ButtonPress)
+    return turn.intent
+
+
+async def score(turn: Turn) -> None:
+    press = _press(turn)
+    invitation_id, value = parse_score(press.value)
+    await answers.answer_survey(turn.session, turn.services, turn.actor, press.origin,
+                                invitation_id, value, press.inputs.get(ids.FIELD_COMMENT, ""))
+
+
+async def comment(turn: Turn) -> None:
+    """"Add a comment": with the card's comment box (Teams) saved at once, else the form."""
+    press = _press(turn)
+    invitation_id = parse_id(press.value)
+    if ids.FIELD_COMMENT in press.inputs:
+        await answers.save_comment(turn.session, turn.services, turn.actor, press.origin,
+                                   invitation_id, press.inputs[ids.FIELD_COMMENT])
+    else:
+        await answers.open_comment_form(turn.session, turn.services, turn.actor,
+                                        press.origin, invitation_id)
+
+
+async def comment_form(turn: Turn) -> None:
+    intent = turn.intent
+    assert isinstance(intent, FormSubmit)
+    await answers.save_comment(turn.session, turn.services, turn.actor, intent.origin,
+                               parse_id(intent.metadata),
+                               intent.values.get(ids.FIELD_COMMENT, ""))
+
+
+async def reach_out_pressed(turn: Turn) -> None:
+    press = _press(turn)
+    await reach_out(turn.session, turn.services, turn.actor, press.origin,
+                    parse_id(press.value))
+
+
+async def complaint_pressed(turn: Turn) -> None:
+    press = _press(turn)
+    await links.log_complaint(turn.session, turn.services, turn.actor, press.origin,
+                              parse_id(press.value))
+
+
+async def kudos_pressed(turn: Turn) -> None:
+    press = _press(turn)
+    await links.send_kudos(turn.session, turn.services, turn.actor, press.origin,
+                           parse_id(press.value))
 
 
 def register(dispatcher: Routes) -> None:
-    async def comment_form(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, FormSubmit)
-        invitation_id = int(intent.metadata) if intent.metadata.isdigit() else None
-        await csat.save_comment(turn.services, turn.actor, intent.origin, invitation_id,
-                                intent.values.get(csat.COMMENT_FIELD, ""))
-
-    for action, flow in ((csat.ACTION_SCORE, csat.answer),
-                         (csat.ACTION_COMMENT, csat.comment_pressed),
-                         (csat.ACTION_REACH_OUT, csat.reach_out),
-                         (csat.ACTION_COMPLAINT, csat_links.log_complaint),
-                         (csat.ACTION_KUDOS, csat_links.send_kudos)):
-        dispatcher.on_button(action, _pressed(flow))
-    dispatcher.on_form(csat.FORM_COMMENT, comment_form)
+    for action, handler in ((ids.ACTION_SCORE, score), (ids.ACTION_COMMENT, comment),
+                            (ids.ACTION_REACH_OUT, reach_out_pressed),
+                            (ids.ACTION_COMPLAINT, complaint_pressed),
+                            (ids.ACTION_KUDOS, kudos_pressed)):
+        dispatcher.on_button(action, handler)
+    dispatcher.on_form(ids.FORM_COMMENT, comment_form)
     dispatcher.on_schedule("csat.send_due", _send_due, "interval", minutes=1)
     dispatcher.on_schedule("csat.expire", _expire, "interval", minutes=10)
 
 
 async def _send_due(turn: ScheduledTurn) -> None:
-    """Surveys whose quiet hours are over, and look-ups a dead replica left."""
-    await csat.send_due(turn.services)
+    """What the outbox did with the survey DMs due, and look-ups a dead replica left; in
+    sessions of its own (see `ScheduledTurn`)."""
+    await sending.send_due_surveys(turn.services)
 
 
 async def _expire(turn: ScheduledTurn) -> None:
-    """Close surveys past their expiry."""
-    await csat.expire_due(turn.services)
+    """Close surveys past their expiry, in the turn's session."""
+    await sending.expire_surveys(turn.session, turn.services)

@@ -4,7 +4,7 @@ one place that reacts to tickets. The webhook answers the desk with the handler'
 
 from __future__ import annotations
 
-from bot.flows.csat import survey as csat
+from bot.flows.csat.sending import survey_decided, survey_withdrawn
 from bot.flows.tickets.ingest import Inbound, Ingested
 from bot.flows.tickets.intake import TicketIntake
 from bot.flows.tickets.sla import SlaPolicy
@@ -18,16 +18,15 @@ def register(routes: Routes) -> None:
 
     async def ticket_event(turn: EventTurn) -> Ingested:
         """The intake writes the events of every request in flight in one transaction per
-        batch, in a session of its own (as a batch job does), so the turn's stays unused; it
-        is built on the first event, one per application, so that all events meet there."""
+        batch, in a session of its own (it is a batch writer: see `bot.flows.tickets.intake`),
+        so the turn's stays unused; it is built on the first event, one per application, so
+        that all events meet there."""
         nonlocal intake
         event = turn.event
         assert isinstance(event, TicketEventReceived)
         services = turn.services
         if intake is None:
-            app = services.settings.app
-            intake = TicketIntake(services.sessions, app, services.chat, SlaPolicy(app),
-                                  services.clock)
+            intake = TicketIntake(services, SlaPolicy(services.settings.app))
         return await receive_ticket_event(services, intake, event.inbound)
 
     routes.on_event(TicketEventReceived, ticket_event)
@@ -45,16 +44,16 @@ async def receive_ticket_event(services: Services, intake: TicketIntake,
 async def notify_ticket_change(services: Services, ingested: Ingested) -> None:
     """React to a committed ticket change: count it, and survey or withdraw the survey.
 
-    The survey is decided with the change itself, before the desk gets its answer, so a desk
-    that sees 200 knows the requester was (or, under the fatigue rules, deliberately was
-    not) invited, or is being looked for on the chat platforms; the DM follows in the
-    background, and one that cannot go out yet stays pending for the every-minute
-    `csat.send_due` run.
+    The survey is decided with the change itself, before the desk gets its answer, and its
+    DM recorded in the outbox in the same transaction, so a desk that sees 200 knows the
+    requester was (or, under the fatigue rules, deliberately was not) invited, or is being
+    looked for on the chat platforms; the outbox sends the DM right after (or when the
+    person's quiet hours end), and a look-up goes on in the background.
     """
     change = ingested.change
     assert change is not None
     services.metrics.ticket_changes.labels(change.source, change.status_after).inc()
     if change.newly_resolved:
-        csat.survey_decided(services, ingested.survey)
+        survey_decided(services, ingested.survey)
     elif change.reopened:
-        csat.survey_withdrawn(services, ingested.withdrawn)
+        survey_withdrawn(services, ingested.withdrawn)

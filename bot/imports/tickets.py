@@ -6,7 +6,9 @@ see `bot.webhooks.presets.generic`), read with the chosen source's status and pr
 mappings and applied by the same ticket flow as the webhook, so importing a file twice stores
 it once and rows in any order leave each ticket at its newest state. A bad row is reported by
 its line number and the rest carry on. History notifies nobody: nothing reacts to an imported
-change (no survey goes out for a ticket resolved last year).
+change (no survey goes out for a ticket resolved last year). Like the webhook's intake, the
+import is a batch writer: `ingest_ticket_events` opens and commits one session per
+`BATCH_ROWS` rows.
 """
 
 from __future__ import annotations
@@ -71,8 +73,7 @@ async def import_tickets(services: Services, lines: Iterable[str], source_name: 
     batch: list[Inbound] = []
 
     async def apply() -> None:
-        for ingested in await ingest_ticket_events(services.sessions, services.settings.app,
-                                                   services.chat, sla, batch):
+        for ingested in await ingest_ticket_events(services, sla, batch):
             summary.outcomes[ingested.outcome.value] += 1
         batch.clear()
 

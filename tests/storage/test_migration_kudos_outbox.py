@@ -30,8 +30,7 @@ def run(url: str, *statements: tuple[str, dict]) -> list[list[tuple]]:
 
 def test_posts_cards_and_reactions_move_to_the_outbox_and_back(database_url):
     config = alembic_config(database_url)
-    command.downgrade(config, "0013")
-    command.downgrade(config, "-1")
+    command.downgrade(config, "0012")
     run(database_url,
         ("INSERT INTO person (id, display_name, tz, role, segments, active, created_at, "
          "updated_at) VALUES (1, 'Erin', 'UTC', 'employee', '{}', true, :at, :at), "
@@ -48,7 +47,7 @@ def test_posts_cards_and_reactions_move_to_the_outbox_and_back(database_url):
          "(4, 2, 'coffee', 'Coffee', 20, 'pending', :at, '[]')",
          {"at": "2026-03-04 12:00:00", "refs": json.dumps([json.dumps(CARD)])}))
 
-    command.upgrade(config, "head")
+    command.upgrade(config, "0013")
 
     outbox, reactions = run(
         database_url,
@@ -64,7 +63,7 @@ def test_posts_cards_and_reactions_move_to_the_outbox_and_back(database_url):
     assert reactions == [(7, "U0LEAD001", "tada"), (7, "U0TECH002", "tada"),
                          (7, "aad-ann", "like")]
 
-    command.downgrade(config, "-1")
+    command.downgrade(config, "0012")
 
     posts, refs, reactions = run(
         database_url,

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.demo.cast import ERIN, TOM
 from bot.demo.stage import Stage
+from bot.flows.csat import ids
 
 TRIAGE = "C0TRIAGE1"
 TICKET = "INC0012400"
@@ -29,11 +30,11 @@ async def a_low_score_followed_up(stage: Stage) -> None:
     await stage.desk_event(ERIN, _event("resolved", now - timedelta(hours=3), now))
     # The first score button is "1 · Poor". The survey thanks her in place, and the low score
     # reaches triage.
-    await stage.slack_click(ERIN, "csat.score", dm, answers=2)
-    await stage.slack_click(ERIN, "csat.comment", dm)
-    await stage.slack_submit(ERIN, {"comment": "Fixed for a day, then it dropped again "
+    await stage.slack_click(ERIN, ids.ACTION_SCORE, dm, answers=2)
+    await stage.slack_click(ERIN, ids.ACTION_COMMENT, dm)
+    await stage.slack_submit(ERIN, {ids.FIELD_COMMENT: "Fixed for a day, then it dropped again "
                                                "during my client call."}, answers=2)
-    await stage.slack_click(TOM, "csat.reach_out", TRIAGE, answers=2)
+    await stage.slack_click(TOM, ids.ACTION_REACH_OUT, TRIAGE, answers=2)
     # Tracked as a complaint too: the alert names it, Erin gets the complaint's receipt and
     # triage its card.
-    await stage.slack_click(TOM, "csat.complaint", TRIAGE, answers=3)
+    await stage.slack_click(TOM, ids.ACTION_COMPLAINT, TRIAGE, answers=3)

@@ -4,30 +4,29 @@ when its ticket is reopened.
 
 `decide_surveys` takes the tickets a batch of ticket events resolved and records their
 invitations with a handful of statements however many there are, in the same transaction as
-the resolutions (see `bot.flows.tickets.ingest`): a resolution is never committed without its survey
-decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
+the resolutions (see `bot.flows.tickets.ingest`): a resolution is never committed without its
+survey decision. `withdraw_surveys` does the same for reopenings. What cannot be decided inside a
 transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
-chat must first be looked for on the chat platforms, which `bot.flows.csat.survey` does once the
-transaction is over, and then `settle` records the decision in that row. The row is claimed
-like a send, so a replica that dies before settling it leaves it to the scheduled sender.
+chat must first be looked for on the chat platforms, which `bot.flows.csat.sending` does once
+the transaction is over, and then `settle` records the decision in that row. The row is
+claimed, so a replica that dies before settling it leaves it to the every-minute job.
 
 The rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked with
 the people's rows locked, so two replicas resolving tickets of one person cannot both pass; a
 batch counts its own decisions too), one ticket in `sample_one_in` (by a hash of the ticket's
-source and number, so every replica agrees), quiet hours in the person's own time zone. An
-invitation due now is recorded as claimed, so the scheduled sender leaves it to the caller.
+source and number, so every replica agrees), quiet hours in the person's own time zone (the
+invitation's `send_after`, which is when its DM is due in the outbox).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Csat, QuietHours
@@ -45,8 +44,8 @@ class Invited:
     id: int
     status: str
     reason: str | None
-    claimed: bool
-    """Pending, due now, and claimed for sending by whoever recorded it."""
+    due_at: datetime | None
+    """Pending: when its DM is due (now, or the end of the person's quiet hours)."""
     ticket: Ticket
     person: Person | None
 
@@ -57,8 +56,8 @@ class Withdrawn:
 
     id: int
     ticket: Ticket
-    message_ref: str | None
-    """The survey message to update, if it was sent."""
+    had_dm: bool
+    """Its DM was recorded in the outbox (sent, or waiting to be)."""
 
 
 Decisions = dict[int, Invited | None]
@@ -77,9 +76,8 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
         return {}
     before = await store.tickets_with_invitations(session, [ticket.id for ticket in done])
     undecided = [ticket for ticket in done if ticket.id not in before]
-    people = (await _people_locked(session, {ticket.requester_id for ticket in undecided
-                                             if ticket.requester_id is not None})
-              if config.enabled else {})
+    requesters = {ticket.requester_id for ticket in undecided if ticket.requester_id is not None}
+    people = await store.requesters_locked(session, requesters) if config.enabled else {}
     ready, waiting = [], []
     for ticket in undecided:
         person = people.get(ticket.requester_id) if ticket.requester_id is not None else None
@@ -90,11 +88,11 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
     rows, planned = await _plan(session, config, ready, now)
     for ticket in waiting:
         rows.append(_row(ticket, None, InvitationStatus.LOOKUP, None, None, now, claimed=True))
-        planned[ticket.id] = (InvitationStatus.LOOKUP, None, True, ticket, None)
+        planned[ticket.id] = (InvitationStatus.LOOKUP, None, None, ticket, None)
     recorded = await store.record_invitations(session, rows)
     decided: Decisions = dict.fromkeys(before)
-    decided.update({ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
-                                if ticket_id in recorded else None) for ticket_id in planned})
+    decided |= {ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
+                            if ticket_id in recorded else None) for ticket_id in planned}
     return decided
 
 
@@ -104,8 +102,8 @@ async def withdraw_surveys(session: AsyncSession, tickets: Sequence[Ticket]
     id, those voided."""
     by_id = {ticket.id: ticket for ticket in tickets if ticket.id is not None}
     voided = await store.void_open(session, list(by_id), reason="reopened")
-    return {ticket_id: Withdrawn(invitation_id, by_id[ticket_id], message_ref)
-            for invitation_id, ticket_id, message_ref in voided}
+    return {ticket_id: Withdrawn(invitation_id, by_id[ticket_id], send_after is not None)
+            for invitation_id, ticket_id, send_after in voided}
 
 
 def needs_look_up(ticket: Ticket, person: Person | None) -> bool:
@@ -138,8 +136,8 @@ async def settle(session: AsyncSession, config: Csat, invitation_id: int, ticket
     return Invited(invitation_id, *planned[ticket.id])
 
 
-_Plan = tuple[str, str | None, bool, Ticket, Person | None]
-"""status, reason, claimed, ticket and the person asked: an `Invited` without its id."""
+_Plan = tuple[str, str | None, datetime | None, Ticket, Person | None]
+"""status, reason, when due, ticket and the person asked: an `Invited` without its id."""
 
 
 async def _plan(session: AsyncSession, config: Csat,
@@ -159,10 +157,9 @@ async def _plan(session: AsyncSession, config: Csat,
         status, reason, at = _decide(config, ticket, person, unreachable, recent, now)
         if status == InvitationStatus.PENDING and person is not None and recent is not None:
             recent.add(person.id)  # the next ticket of theirs in this batch is throttled
-        claimed = status == InvitationStatus.PENDING and at is not None and at <= now
         surveyed = person if status != InvitationStatus.UNREACHABLE else None
-        rows.append(_row(ticket, surveyed, status, reason, at, now, claimed=claimed))
-        planned[ticket.id] = (status, reason, claimed, ticket, surveyed)
+        rows.append(_row(ticket, surveyed, status, reason, at, now, claimed=False))
+        planned[ticket.id] = (status, reason, at, ticket, surveyed)
     return rows, planned
 
 
@@ -171,16 +168,6 @@ def _row(ticket: Ticket, person: Person | None, status: str, reason: str | None,
     return {"ticket_id": ticket.id, "person_id": person.id if person else None,
             "status": status, "reason": reason, "created_at": now, "send_after": at,
             "claimed_at": now if claimed else None}
-
-
-async def _people_locked(session: AsyncSession, ids: Collection[int]) -> dict[int, Person]:
-    """The people, their rows locked in id order for the rest of the transaction: that
-    serialises the fatigue check per person across replicas (SQLite: the write lock)."""
-    if not ids:
-        return {}
-    rows = await session.exec(select(Person).where(col(Person.id).in_(sorted(ids)))
-                              .order_by(col(Person.id)).with_for_update())
-    return {person.id: person for person in rows.all() if person.id is not None}
 
 
 def _decide(config: Csat, ticket: Ticket, person: Person | None, unreachable: str | None,

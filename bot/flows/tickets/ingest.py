@@ -11,39 +11,32 @@ the ticket keeps the email and no person. Events come in batches written in one 
 What changed is handed back as a small `TicketChange`, for whoever reacts to tickets (the
 satisfaction survey, metrics) once the change is committed. Events from a service desk (not a
 history import) also have the surveys their resolutions call for decided in the same
-transaction (`bot.flows.csat.invitations`), so no resolution is committed without its survey
-decision, and a batch decides all of its surveys with a few statements.
+transaction, with their DMs recorded in the outbox (`bot.flows.csat.sending`), so no
+resolution is committed without its survey, and a batch decides all of its surveys with a
+few statements.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from bot.chat.port import ChatPort, Profile
+from bot.chat.port import Profile
 from bot.config import AppConfig
-from bot.flows.csat.invitations import (
-    Decisions,
-    Invited,
-    Withdrawn,
-    decide_surveys,
-    withdraw_surveys,
-)
+from bot.flows.csat.invitations import Decisions, Invited, Withdrawn
+from bot.flows.csat.sending import survey_resolved_tickets, withdraw_reopened_tickets
 from bot.flows.directory.people import upsert_profile
 from bot.flows.tickets.sla import SlaPolicy
-from storage.models import Person
+from bot.services import Services
 from storage.once import first_deliveries
-from storage.tickets import Ticket, TicketStatus
+from storage.tickets import Ticket, TicketStatus, people_by_email, tickets_locked
 
 MAX_EVENT_ID = 128
 DELIVERY_SOURCE = "ticket"
@@ -125,22 +118,23 @@ def delivery_key(event_id: str | None, content: bytes) -> str:
     return "sha256:" + hashlib.sha256(event_id.encode() if event_id else content).hexdigest()
 
 
-async def ingest_ticket_events(sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                               chat: ChatPort, sla: SlaPolicy, inbound: Sequence[Inbound], *,
-                               surveys_at: Callable[[], datetime] | None = None
-                               ) -> list[Ingested]:
+async def ingest_ticket_events(services: Services, sla: SlaPolicy, inbound: Sequence[Inbound],
+                               *, surveys: bool = False) -> list[Ingested]:
     """Apply the events in order, each once per delivery key, in one transaction; committed.
+    A batch writer's step (see `bot.flows.tickets.intake`): it opens its own session, and
+    asks a chat platform about unknown people only with none open.
 
     The outcome of each is what it would be had they come one by one. A concurrent writer
     (another replica, an import) creating one of the tickets or people first, or deadlocking
-    with this batch, makes it start again. With `surveys_at` (a clock), the surveys of the
-    tickets the batch resolves are decided in the same transaction, at that clock's time.
+    with this batch, makes it start again. With `surveys`, the surveys of the tickets the
+    batch resolves are decided, and their DMs recorded in the outbox, in the same transaction
+    (and those of the tickets it reopens withdrawn).
     """
     profiles: dict[str, Profile | None] = {}
     async for attempt in AsyncRetrying(retry=retry_if_exception(_conflict),
                                        stop=stop_after_attempt(ATTEMPTS), reraise=True):
         with attempt:
-            return await _ingest(sessions, app, chat, sla, inbound, profiles, surveys_at)
+            return await _ingest(services, sla, inbound, profiles, surveys)
     raise AssertionError("unreachable: the retry loop returns or raises")
 
 
@@ -157,26 +151,24 @@ class _UnknownPeople(Exception):
         self.emails = emails
 
 
-async def _ingest(sessions: async_sessionmaker[AsyncSession], app: AppConfig, chat: ChatPort,
-                  sla: SlaPolicy, inbound: Sequence[Inbound],
-                  profiles: dict[str, Profile | None],
-                  surveys_at: Callable[[], datetime] | None) -> list[Ingested]:
-    async with sessions() as session:
+async def _ingest(services: Services, sla: SlaPolicy, inbound: Sequence[Inbound],
+                  profiles: dict[str, Profile | None], surveys: bool) -> list[Ingested]:
+    async with services.sessions() as session:
         try:
-            return await _apply(session, app, sla, inbound, profiles, surveys_at)
+            return await _apply(session, services, sla, inbound, profiles, surveys)
         except _UnknownPeople as unknown:
             missing = unknown.emails
             await session.rollback()
     # Asked with no transaction open: a chat call must never hold SQLite's write lock.
     for email in missing:
-        profiles[email] = await chat.profile_by_email(email)
-    async with sessions() as session:
-        return await _apply(session, app, sla, inbound, profiles, surveys_at)
+        profiles[email] = await services.chat.profile_by_email(email)
+    async with services.sessions() as session:
+        return await _apply(session, services, sla, inbound, profiles, surveys)
 
 
-async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
+async def _apply(session: AsyncSession, services: Services, sla: SlaPolicy,
                  inbound: Sequence[Inbound], profiles: Mapping[str, Profile | None],
-                 surveys_at: Callable[[], datetime] | None) -> list[Ingested]:
+                 surveys: bool) -> list[Ingested]:
     keys = [f"{item.source}:{item.delivery}" for item in inbound]
     unseen = await first_deliveries(session, DELIVERY_SOURCE, keys)
     fresh: list[int] = []
@@ -184,12 +176,13 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
         if key in unseen:
             unseen.discard(key)  # a repeat within the batch is a duplicate too
             fresh.append(index)
-    tickets = await _tickets(session, {(inbound[index].source, inbound[index].event.external_id)
-                                       for index in fresh})
+    tickets = await tickets_locked(session, {(inbound[index].source,
+                                              inbound[index].event.external_id)
+                                             for index in fresh})
     emails = [email for index in fresh for email in (inbound[index].event.requester_email,
                                                      inbound[index].event.assignee_email)
               if email is not None]
-    people = await _people(session, app, list(dict.fromkeys(emails)),
+    people = await _people(session, services.settings.app, list(dict.fromkeys(emails)),
                            _worth_asking(tickets, [inbound[index] for index in fresh]),
                            profiles)
     applied: dict[int, tuple[Ticket, TicketChange | None]] = {}
@@ -214,14 +207,13 @@ async def _apply(session: AsyncSession, app: AppConfig, sla: SlaPolicy,
         applied[index] = (ticket, TicketChange(
             ticket_id=0, source=item.source, status_before=before, status_after=ticket.status,
             newly_resolved=newly_resolved, reopened=reopened))
-    surveys = None
-    if surveys_at is not None:
-        surveys = _Surveys()
-        await surveys.write(session, app, [(ticket, change) for ticket, change
-                                           in applied.values() if change is not None],
-                            surveys_at)
+    written = None
+    if surveys:
+        written = _Surveys()
+        await written.write(session, services, [(ticket, change) for ticket, change
+                                                in applied.values() if change is not None])
     await session.commit()
-    return [_outcome(applied.get(index), surveys) for index in range(len(inbound))]
+    return [_outcome(applied.get(index), written) for index in range(len(inbound))]
 
 
 class _Surveys:
@@ -233,9 +225,8 @@ class _Surveys:
         self.withdrawn: dict[int, Withdrawn] = {}
         self._handed: set[tuple[int, bool]] = set()
 
-    async def write(self, session: AsyncSession, app: AppConfig,
-                    changes: Sequence[tuple[Ticket, TicketChange]],
-                    at: Callable[[], datetime]) -> None:
+    async def write(self, session: AsyncSession, services: Services,
+                    changes: Sequence[tuple[Ticket, TicketChange]]) -> None:
         resolved = [ticket for ticket, change in changes if change.newly_resolved]
         reopened = [ticket for ticket, change in changes if change.reopened]
         if not resolved and not reopened:
@@ -243,8 +234,8 @@ class _Surveys:
         await session.flush()  # new tickets get their ids
         # Withdrawn first: a ticket reopened and resolved again in one batch keeps its
         # first (now void) invitation, as it would have event by event.
-        self.withdrawn = await withdraw_surveys(session, _unique(reopened))
-        self.decided = await decide_surveys(session, app.csat, _unique(resolved), at())
+        self.withdrawn = await withdraw_reopened_tickets(session, services, _unique(reopened))
+        self.decided = await survey_resolved_tickets(session, services, _unique(resolved))
 
     def outcome(self, ticket: Ticket, change: TicketChange) -> Ingested:
         assert ticket.id is not None
@@ -282,18 +273,6 @@ def _outcome(applied: tuple[Ticket, TicketChange | None] | None,
     return surveys.outcome(ticket, change)
 
 
-async def _tickets(session: AsyncSession,
-                   names: set[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
-    """The stored tickets among `names` (source, external id), locked for this transaction
-    in id order, so two writers never wait on each other crosswise."""
-    if not names:
-        return {}
-    found = await session.exec(
-        select(Ticket).where(tuple_(Ticket.source, Ticket.external_id).in_(sorted(names)))
-        .order_by(col(Ticket.id)).with_for_update())
-    return {(ticket.source, ticket.external_id): ticket for ticket in found.all()}
-
-
 def _worth_asking(tickets: Mapping[tuple[str, str], Ticket],
                   inbound: Sequence[Inbound]) -> set[str]:
     """The emails a chat platform is asked about when the directory does not know them: all
@@ -319,9 +298,7 @@ async def _people(session: AsyncSession, app: AppConfig, emails: Sequence[str],
     with those not asked yet."""
     if not emails:
         return {}
-    rows = await session.exec(select(Person.email, Person.id).where(col(Person.email).in_(emails)))
-    found: dict[str, int | None] = {email: person_id for email, person_id in rows.all()
-                                    if email is not None}
+    found: dict[str, int | None] = dict(await people_by_email(session, emails))
     missing = [email for email in emails
                if email not in found and email in worth_asking and email not in profiles]
     if missing:

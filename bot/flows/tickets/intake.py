@@ -6,33 +6,33 @@ for one transaction per batch instead of one per event, which is what lets a sin
 writer keep up. The batch decides the surveys of the tickets it resolves too, in the same
 transaction. Each caller gets its own event's outcome once the batch is committed; a batch
 that fails fails for every caller in it, and none of it is written.
+
+Who owns the session, in the flow convention's terms (README, "How it is built"): the intake
+is a claimed background writer, like a scheduled run. A webhook request's turn (the ticket
+handler's, through the dispatcher) uses no session and holds no transaction; it hands its
+event over and waits for its outcome. The one
+writer task opens one session per batch, `ingest_ticket_events` writes the whole batch in it
+and commits it (each retry after a conflict in a fresh session), and only then are the
+callers answered. Writing per request instead would cost a transaction per event, which a
+single SQLite writer cannot keep up with at the rates in the README's `bench/webhook.py`
+figures.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.chat.port import ChatPort
-from bot.config import AppConfig
 from bot.flows.tickets.ingest import Inbound, Ingested, ingest_ticket_events
 from bot.flows.tickets.sla import SlaPolicy
+from bot.services import Services
 
 MAX_BATCH = 100
 
 
 class TicketIntake:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], app: AppConfig,
-                 chat: ChatPort, sla: SlaPolicy, clock: Callable[[], datetime]):
-        self._sessions = sessions
-        self._app = app
-        self._chat = chat
+    def __init__(self, services: Services, sla: SlaPolicy):
+        self._services = services
         self._sla = sla
-        self._clock = clock
         self._waiting: list[tuple[Inbound, asyncio.Future[Ingested]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -49,8 +49,8 @@ class TicketIntake:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
                 results = await ingest_ticket_events(
-                    self._sessions, self._app, self._chat, self._sla,
-                    [inbound for inbound, _future in batch], surveys_at=self._clock)
+                    self._services, self._sla, [inbound for inbound, _future in batch],
+                    surveys=True)
             except Exception as exc:
                 # Raised to each caller, whose turn logs it (an outage once, not per batch).
                 for _inbound, future in batch:

@@ -1,6 +1,7 @@
 """The CSAT flow without a chat platform: the fatigue rules (quiet hours across time zones and
 clock changes, sampling, one survey per person per N days, switched off) on both databases,
-with a chat port that only records what it was asked to send."""
+judged by the survey DMs the flow records in the outbox (nothing sends them here), and what
+the every-minute run notes once the outbox has sent a DM or given it up."""
 
 from __future__ import annotations
 
@@ -9,19 +10,20 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
-from bot.chat.message import Message
-from bot.chat.port import MessageRef, Undeliverable
 from bot.config import QuietHours
+from bot.flows.csat import sending
 from bot.flows.csat.invitations import decide_surveys, sampled_in, send_after
-from bot.flows.csat.survey import send_due
+from bot.flows.csat.sending import send_due_surveys
 from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.models import Person
+from storage.outbox import OutboxMessage
 from storage.tickets import Ticket
 from tests import ticket_events
 from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
 
 NIGHT = QuietHours()  # 20:00 to 08:00
 NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
@@ -83,25 +85,13 @@ def test_sampling_is_a_fixed_share_decided_by_the_ticket_alone():
 # ------------------------------------------------------------------ the rules, in the database
 
 
-class RecordingChat:
-    """A chat port that delivers every DM and remembers it."""
+class SlackOnly:
+    """A chat port on Slack that knows nobody it is asked about by email."""
 
-    def __init__(self) -> None:
-        self.sent: list[tuple[int | None, Message]] = []
-        self.unreachable: set[int] = set()
-
-    async def send_dm(self, person: Person, message: Message) -> MessageRef:
-        if person.id in self.unreachable:
-            raise Undeliverable("left the company")
-        await asyncio.sleep(0)  # a real send yields to the loop
-        self.sent.append((person.id, message))
-        return MessageRef("slack", "D0000001", f"1700000000.{len(self.sent):06d}")
+    platforms = frozenset({"slack"})
 
     async def profile_by_email(self, email: str):
         return None
-
-    async def update(self, ref, message) -> None:
-        raise AssertionError("no update expected")
 
 
 @pytest.fixture
@@ -110,8 +100,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def chat() -> RecordingChat:
-    return RecordingChat()
+def chat() -> SlackOnly:
+    return SlackOnly()
 
 
 @pytest.fixture
@@ -145,6 +135,25 @@ async def resolved(services: Services, number: str, requester: Person) -> int:
     return ticket.id
 
 
+async def surveyed(services: Services) -> list[tuple[int | None, datetime]]:
+    """(person, due at) of each survey DM recorded in the outbox, oldest first."""
+    return [(row.person_id, row.due_at) for row in await outbox_rows(services, "csat:")
+            if row.key.endswith(":survey")]
+
+
+async def the_outbox(services: Services, key: str, **done: object) -> None:
+    """What the outbox's sender would have recorded of the DM under `key`."""
+    async with services.sessions() as session:
+        await session.exec(update(OutboxMessage).where(col(OutboxMessage.key) == key)
+                           .values(**done))
+        await session.commit()
+
+
+async def invitation_ids(services: Services) -> list[int]:
+    async with services.sessions() as session:
+        return list((await session.exec(select(SurveyInvitation.id))).all())
+
+
 async def outcomes(services: Services) -> list[tuple[str, str, str | None]]:
     async with services.sessions() as session:
         rows = await session.exec(select(Ticket.external_id, SurveyInvitation.status,
@@ -154,43 +163,43 @@ async def outcomes(services: Services) -> list[tuple[str, str, str | None]]:
         return [tuple(row) for row in rows.all()]
 
 
-async def test_a_survey_waiting_for_morning_counts_towards_the_weekly_limit(services, chat,
-                                                                           clock):
+async def test_a_survey_waiting_for_morning_counts_towards_the_weekly_limit(services, clock):
     ann = await person(services, "ann")
     clock.now = utc("2026-01-14T21:00")
 
     await resolved(services, "INC-1", ann)
     await resolved(services, "INC-2", ann)
-    clock.now = utc("2026-01-15T08:00")
-    await send_due(services)
 
-    assert await outcomes(services) == [("INC-1", "sent", None),
+    assert await outcomes(services) == [("INC-1", "pending", None),
                                         ("INC-2", "skipped", "throttled")]
-    assert [who for who, _message in chat.sent] == [ann.id]
+    assert await surveyed(services) == [(ann.id, utc("2026-01-15T08:00"))]
 
 
-async def test_the_limit_is_per_person(services, chat):
+async def test_the_limit_is_per_person(services):
     ann, bob = await person(services, "ann"), await person(services, "bob")
 
     await resolved(services, "INC-1", ann)
     await resolved(services, "INC-2", bob)
 
-    assert Counter(who for who, _message in chat.sent) == {ann.id: 1, bob.id: 1}
+    assert Counter(who for who, _due in await surveyed(services)) == {ann.id: 1, bob.id: 1}
 
 
-async def test_an_unreachable_survey_does_not_use_up_the_week(services, chat):
+async def test_an_unreachable_survey_does_not_use_up_the_week(services):
     ann = await person(services, "ann")
-    chat.unreachable.add(ann.id)
     await resolved(services, "INC-1", ann)
-    chat.unreachable.clear()
+    [invitation_id] = await invitation_ids(services)
+    await the_outbox(services, f"csat:{invitation_id}:survey", status="failed",
+                     reason="unreachable: user_disabled")
+    await send_due_surveys(services)
 
     await resolved(services, "INC-2", ann)
 
     assert await outcomes(services) == [("INC-1", "unreachable", "undeliverable"),
-                                        ("INC-2", "sent", None)]
+                                        ("INC-2", "pending", None)]
+    assert [who for who, _due in await surveyed(services)] == [ann.id, ann.id]
 
 
-async def test_tickets_resolved_together_for_one_person_send_one_survey(services, chat):
+async def test_tickets_resolved_together_for_one_person_send_one_survey(services):
     ann = await person(services, "ann")
     async with services.sessions() as session:
         tickets = [Ticket(source="desk", external_id=f"INC-{n}", requester_id=ann.id,
@@ -210,32 +219,32 @@ async def test_tickets_resolved_together_for_one_person_send_one_survey(services
     await services.background.drain()
 
     statuses = Counter(status for _number, status, _reason in await outcomes(services))
-    assert statuses == {"sent": 1, "skipped": 5}
-    assert len(chat.sent) == 1
+    assert statuses == {"pending": 1, "skipped": 5}
+    assert len(await surveyed(services)) == 1
 
 
 @pytest.mark.parametrize("csat_config", [{"min_days_between": 0, "quiet_hours": None}])
-async def test_no_limit_and_no_quiet_hours_when_switched_off(services, chat, clock):
+async def test_no_limit_and_no_quiet_hours_when_switched_off(services, clock):
     ann = await person(services, "ann")
     clock.now = utc("2026-01-14T23:30")
 
     for number in ("INC-1", "INC-2", "INC-3"):
         await resolved(services, number, ann)
 
-    assert len(chat.sent) == 3
+    assert await surveyed(services) == [(ann.id, clock.now)] * 3
 
 
 @pytest.mark.parametrize("csat_config", [{"enabled": False}])
-async def test_surveys_switched_off_send_nothing_and_say_why(services, chat):
+async def test_surveys_switched_off_send_nothing_and_say_why(services):
     ann = await person(services, "ann")
 
     await resolved(services, "INC-1", ann)
 
     assert await outcomes(services) == [("INC-1", "skipped", "disabled")]
-    assert chat.sent == []
+    assert await surveyed(services) == []
 
 
-async def test_a_departed_requester_is_unreachable(services, chat):
+async def test_a_departed_requester_is_unreachable(services):
     ann = await person(services, "ann")
     async with services.sessions() as session:
         row = await session.get(Person, ann.id)
@@ -245,22 +254,76 @@ async def test_a_departed_requester_is_unreachable(services, chat):
     await resolved(services, "INC-1", ann)
 
     assert await outcomes(services) == [("INC-1", "unreachable", "inactive")]
-    assert chat.sent == []
+    assert await surveyed(services) == []
 
 
-async def test_the_invitation_expires_after_the_configured_days(services, chat, clock):
+async def test_a_survey_is_sent_when_the_outbox_says_and_expires_days_after(services, clock):
     ann = await person(services, "ann")
-
     await resolved(services, "INC-1", ann)
+    [invitation_id] = await invitation_ids(services)
+    await send_due_surveys(services)
+    assert await outcomes(services) == [("INC-1", "pending", None)]  # not out yet
+
+    out_at = clock.now + timedelta(seconds=3)
+    await the_outbox(services, f"csat:{invitation_id}:survey", status="sent", sent_version=1,
+                     sent_at=out_at, ref_channel="D0000001", ref_id="1700000000.000001")
+    clock.advance(minutes=1)
+    await send_due_surveys(services)
+    await send_due_surveys(services)
 
     async with services.sessions() as session:
         invitation = (await session.exec(select(SurveyInvitation))).one()
+    assert (invitation.status, invitation.sent_at) == ("sent", out_at)
     assert invitation.expires_at - invitation.sent_at == timedelta(days=7)
-    assert invitation.message_ref == MessageRef("slack", "D0000001",
-                                                "1700000000.000001").to_json()
+    assert services.metrics.registry.get_sample_value(
+        "touchpoint_csat_invitations_total", {"outcome": "sent", "reason": ""}) == 1
 
 
-async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(services, chat):
+@pytest.mark.parametrize(("dm", "counted"), [
+    ({"status": "sent", "sent_version": 1, "sent_at": NOON}, True),  # out: it counts
+    ({"status": "claimed"}, True),                                   # going out now
+    ({}, False),                                                     # not yet: cancelled
+])
+async def test_a_survey_withdrawn_after_its_dm_went_out_still_counts_for_the_week(
+        services, clock, dm, counted):
+    ann = await person(services, "ann")
+    first = await resolved(services, "INC-1", ann)
+    [invitation_id] = await invitation_ids(services)
+    if dm:
+        await the_outbox(services, f"csat:{invitation_id}:survey", **dm)
+    clock.advance(minutes=5)
+
+    await ticket_events.reopen(services, first)
+    await resolved(services, "INC-2", ann)
+
+    assert await outcomes(services) == [
+        ("INC-1", "void", "reopened"),
+        ("INC-2", "skipped", "throttled") if counted else ("INC-2", "pending", None)]
+    # Its DM says it was withdrawn (a second version), or it is never sent.
+    [row] = await outbox_rows(services, f"csat:{invitation_id}:")
+    assert (row.version, row.status) == ((2, row.status) if counted else (1, "cancelled"))
+
+
+async def test_surveys_still_being_sent_do_not_hide_those_the_outbox_is_done_with(
+        services, clock, monkeypatch):
+    monkeypatch.setattr(sending, "BATCH", 2)  # pages of two
+    people = [await person(services, name) for name in ("ann", "bob", "cat", "dan", "eve")]
+    for n, someone in enumerate(people):
+        await resolved(services, f"INC-{n}", someone)
+    ids = await invitation_ids(services)
+    for invitation_id in ids[:3]:
+        await the_outbox(services, f"csat:{invitation_id}:survey", status="claimed")
+    for invitation_id in ids[3:]:
+        await the_outbox(services, f"csat:{invitation_id}:survey", status="sent",
+                         sent_version=1, sent_at=NOON)
+
+    await send_due_surveys(services)
+
+    assert [status for _number, status, _reason in await outcomes(services)] == [
+        "pending", "pending", "pending", "sent", "sent"]
+
+
+async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(services):
     ann = await person(services, "ann")
     async with services.sessions() as session:
         ticket = Ticket(source="desk", external_id="INC-1", requester_id=ann.id,
@@ -272,4 +335,4 @@ async def test_a_ticket_reopened_before_the_survey_is_decided_gets_none_yet(serv
 
     assert decided == {}
     assert await outcomes(services) == []
-    assert chat.sent == []
+    assert await surveyed(services) == []

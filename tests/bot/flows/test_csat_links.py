@@ -10,10 +10,9 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.message import Message
-from bot.chat.port import MessageRef, Origin
+from bot.chat.port import Origin, Platform
 from bot.flows.csat.links import log_complaint
 from bot.flows.csat.survey import Survey, praise_of
-from bot.intents import ButtonPress
 from bot.services import Services
 from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
@@ -79,15 +78,16 @@ async def answered(services: Services, score: int, comment: str | None, *,
         session.add(invitation)
         await session.flush()
         answer = SurveyAnswer(invitation_id=invitation.id, score=score, comment=comment,
-                              answered_at=NOON, alert_refs=[])
+                              answered_at=NOON)
         session.add(answer)
         await session.commit()
         return Survey(invitation, ticket, answer)
 
 
-async def praise(services: Services, survey: Survey):
+async def praise(services: Services, survey: Survey, platform: Platform = "slack"):
+    """What `praise_of` finds for an answer given on `platform`."""
     async with services.sessions() as session:
-        found = await praise_of(session, services, survey)
+        found = await praise_of(session, services, survey, platform)
         await session.commit()
     return found
 
@@ -120,14 +120,9 @@ async def test_no_praise_for_someone_who_cannot_receive_kudos_from_them(services
 
 async def test_no_praise_offer_for_an_assignee_not_on_the_requesters_platform(services):
     survey = await answered(services, 5, "Brilliant")
-    async with services.sessions() as session:
-        invitation = await session.get(SurveyInvitation, survey.invitation.id)
-        assert invitation is not None
-        invitation.message_ref = MessageRef("teams", "a:1erin", "1700000000001").to_json()
-        await session.commit()
-        survey = Survey(invitation, survey.ticket, survey.answer)
 
-    assert await praise(services, survey) is None  # Tom has no Teams account
+    assert await praise(services, survey, "teams") is None  # Tom has no Teams account
+    assert await praise(services, survey, "slack") is not None
 
 
 @pytest.mark.parametrize("kudos_config", [{"recipient_roles": ["employee", "it_staff"]}])
@@ -163,8 +158,10 @@ async def test_only_it_staff_may_log_an_answer_as_a_complaint(services, chat):
             Person.slack_user_id == "U0ERIN"))).one()
         await session.commit()
 
-    await log_complaint(services, employee, ButtonPress(
-        "csat.complaint", str(survey.invitation.id), Origin("slack", "U0ERIN")))
+    async with services.sessions() as session:
+        await log_complaint(session, services, employee, Origin("slack", "U0ERIN"),
+                            survey.invitation.id)
+        await session.commit()
 
     assert [m.sections for m in chat.replies] == [("not_staff_complaint",)]
     async with services.sessions() as session:

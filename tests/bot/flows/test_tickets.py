@@ -5,26 +5,28 @@ moves."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.router import Chat
-from bot.config import AppConfig, parse_app_config
+from bot.config import AppConfig, Settings
 from bot.flows.tickets.ingest import Inbound, Outcome, TicketEvent, ingest_ticket_events
 from bot.flows.tickets.intake import TicketIntake
 from bot.flows.tickets.sla import SlaPolicy
+from bot.metrics import Metrics
+from bot.services import Services
 from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
 from storage.models import Person
 from storage.ticket_stats import SlaState, ticket_sla
 from storage.tickets import Ticket
-from tests.conftest import app_config
+from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
 
 # Tuesday 10 November 2026; London is on GMT, so local time is UTC.
 TUESDAY = datetime(2026, 11, 10, tzinfo=UTC)
@@ -35,24 +37,44 @@ def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def app() -> AppConfig:
-    raw = app_config()
-    raw["organisation"]["business_hours"] = {"start": "09:00", "end": "17:00"}
-    raw["tickets"] = {"sla": {"P1": {"first_response": "1h", "resolution": "4h"},
-                              "P3": {"first_response": "4h", "resolution": "16h"}},
-                      "at_risk": 0.75}
-    return parse_app_config(raw)
+def settings(make_settings) -> Settings:
+    def configure(raw: dict) -> None:
+        raw["organisation"]["business_hours"] = {"start": "09:00", "end": "17:00"}
+        raw["tickets"] = {"sla": {"P1": {"first_response": "1h", "resolution": "4h"},
+                                  "P3": {"first_response": "4h", "resolution": "16h"}},
+                          "at_risk": 0.75}
+    return make_settings(config=configure)
 
 
 @pytest.fixture
-async def sessions(database_url) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
+def app(settings: Settings) -> AppConfig:
+    return settings.app
 
 
 @pytest.fixture
-def ingest(sessions, app):
+def clock() -> Clock:
+    return Clock(at(0, 10))
+
+
+@pytest.fixture
+def chat() -> Chat:
+    """No chat platform: nobody is found by email, and no DM goes anywhere."""
+    return Chat()
+
+
+@pytest.fixture
+def sessions(services: Services) -> async_sessionmaker[AsyncSession]:
+    return services.sessions
+
+
+def replica(services: Services, engine: AsyncEngine) -> Services:
+    """The services of another replica, on its own connections to the same database."""
+    return Services(settings=services.settings, engine=engine, sessions=session_factory(engine),
+                    chat=Chat(), metrics=Metrics(), clock=services.clock)
+
+
+@pytest.fixture
+def ingest(services, app):
     sla = SlaPolicy(app)
     deliveries = iter(range(1_000_000))
 
@@ -61,7 +83,7 @@ def ingest(sessions, app):
                             opened_at=fields.pop("opened_at", at(0, 9)),
                             occurred_at=occurred_at, priority=fields.pop("priority", "P1"),
                             **fields)
-        [ingested] = await ingest_ticket_events(sessions, app, Chat(), sla, [
+        [ingested] = await ingest_ticket_events(services, sla, [
             Inbound(source="desk", delivery=str(next(deliveries)), event=event)])
         return ingested
 
@@ -164,7 +186,8 @@ async def test_a_ticket_first_seen_resolved_is_newly_resolved(ingest, sessions):
                                                            SlaState.BREACHED)
 
 
-async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(sessions, app):
+async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(services, sessions,
+                                                                       app):
     def item(delivery: str, external_id: str, hour: int, status: str) -> Inbound:
         return Inbound(source="desk", delivery=delivery, event=TicketEvent(
             external_id=external_id, status=status, opened_at=at(0, 9),
@@ -174,7 +197,7 @@ async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(sessions
              item("b", "T-1", 12, "resolved"), item("c", "T-1", 10, "open"),
              item("d", "T-2", 9, "resolved"), item("e", "T-1", 13, "open")]
 
-    results = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), batch)
+    results = await ingest_ticket_events(services, SlaPolicy(app), batch)
 
     assert [result.outcome for result in results] == [
         Outcome.STORED, Outcome.DUPLICATE, Outcome.STORED, Outcome.STALE, Outcome.STORED,
@@ -189,14 +212,15 @@ async def test_a_batch_gives_each_event_the_outcome_it_would_have_alone(sessions
     assert (ticket.status, ticket.reopen_count, ticket.requester_id) == ("open", 1, None)
     assert ticket.requester_email == "nobody@example.com"
 
-    again = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), batch)
+    again = await ingest_ticket_events(services, SlaPolicy(app), batch)
     assert {result.outcome for result in again} == {Outcome.DUPLICATE}
 
 
-async def test_the_intake_applies_concurrent_events_together_and_answers_each(sessions, app):
+async def test_the_intake_applies_concurrent_events_together_and_answers_each(services,
+                                                                              sessions, app):
     commits = []
-    event.listen(sessions.kw["bind"].sync_engine, "commit", commits.append)
-    intake = TicketIntake(sessions, app, Chat(), SlaPolicy(app), lambda: at(0, 10))
+    event.listen(services.engine.sync_engine, "commit", commits.append)
+    intake = TicketIntake(services, SlaPolicy(app))
     events = [Inbound(source="desk", delivery=f"d-{n}", event=TicketEvent(
         external_id=f"T-{n % 5}", status="resolved" if n >= 45 else "open",
         opened_at=at(0, 9), occurred_at=at(0, 9, n), priority="P1")) for n in range(50)]
@@ -218,8 +242,8 @@ async def test_the_intake_applies_concurrent_events_together_and_answers_each(se
     assert all(results[n].survey is not None for n in range(45, 50))
 
 
-async def test_a_history_import_decides_no_surveys(sessions, app):
-    [ingested] = await ingest_ticket_events(sessions, app, Chat(), SlaPolicy(app), [Inbound(
+async def test_a_history_import_decides_no_surveys(services, sessions, app):
+    [ingested] = await ingest_ticket_events(services, SlaPolicy(app), [Inbound(
         source="desk", delivery="d-1", event=TicketEvent(
             external_id="T-1", status="resolved", opened_at=at(0, 9), occurred_at=at(0, 10),
             priority="P1"))])
@@ -230,11 +254,10 @@ async def test_a_history_import_decides_no_surveys(sessions, app):
 
 
 async def test_two_replicas_creating_the_same_tickets_at_once_make_each_once(database_url,
-                                                                             app):
+                                                                             services, app):
     engines = [create_engine(database_url) for _ in range(2)]
     try:
-        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app),
-                                lambda: at(0, 10))
+        intakes = [TicketIntake(replica(services, engine), SlaPolicy(app))
                    for engine in engines]
         names = [f"T-{n}" for n in range(20)]
         # Each replica sees the tickets in the opposite order, with its own deliveries.
@@ -255,16 +278,16 @@ async def test_two_replicas_creating_the_same_tickets_at_once_make_each_once(dat
             await engine.dispose()
 
 
-async def test_two_replicas_resolving_tickets_of_one_person_at_once_survey_once(database_url,
-                                                                                app, sessions):
+async def test_two_replicas_resolving_tickets_of_one_person_at_once_survey_once(
+        database_url, services, app, sessions):
     async with sessions() as session:
         session.add(Person(slack_user_id="U0ANN", email="ann@example.com", display_name="Ann",
                            tz="Europe/London"))
         await session.commit()
     engines = [create_engine(database_url) for _ in range(2)]
     try:
-        intakes = [TicketIntake(session_factory(engine), app, Chat(), SlaPolicy(app),
-                                lambda: at(0, 10)) for engine in engines]
+        intakes = [TicketIntake(replica(services, engine), SlaPolicy(app))
+                   for engine in engines]
         # Each replica resolves its own ten tickets, all Ann's, at the same moment.
         waves = [[Inbound(source="desk", delivery=f"{replica}-{n}", event=TicketEvent(
             external_id=f"T-{replica}-{n}", status="resolved", opened_at=at(0, 9),
@@ -280,8 +303,11 @@ async def test_two_replicas_resolving_tickets_of_one_person_at_once_survey_once(
                                                  SurveyInvitation.reason))).all()
         # One survey in her seven days, whichever replica got there first.
         assert sorted(decided) == sorted([("pending", None)] + [("skipped", "throttled")] * 19)
-        claimed = [r.survey for r in results if r.survey and r.survey.claimed]
-        assert len(claimed) == 1
+        due = [r.survey for r in results if r.survey and r.survey.status == "pending"]
+        assert len(due) == 1
+        # Its DM, and no other, is in the outbox.
+        [dm] = await outbox_rows(services, "csat:")
+        assert (dm.key, dm.person_id) == (f"csat:{due[0].id}:survey", due[0].person.id)
     finally:
         for engine in engines:
             await engine.dispose()

@@ -17,6 +17,7 @@ from storage.tickets import Ticket, TicketStatus
 from tests import ticket_events
 from tests.clock import Clock
 from tests.conftest import RunningBot
+from tests.outbox_kit import outbox_rows
 from tests.waiting import eventually
 
 # A Wednesday morning in London (UTC+0 in January): outside everyone's quiet hours.
@@ -40,7 +41,8 @@ def settings(make_settings, connector, csat_config):
     """The test settings with app.yaml's ``csat:`` section, and Teams (the triage channel has
     a Teams side) pointed at the Bot Connector emulator."""
     return make_settings(config=lambda raw: raw.update(
-        csat=csat_config, teams={"service_url": connector.url}))
+        csat=csat_config, teams={"service_url": connector.url},
+        outbox={"poll_seconds": 0.05}))
 
 
 @pytest.fixture
@@ -83,10 +85,12 @@ class Kit:
     async def resolve(self, ticket_id: int) -> None:
         """Survey the resolved ticket as the webhook does; wait for the DM."""
         await ticket_events.resolve(self.services, ticket_id)
+        await ticket_events.delivered(self.services)
 
     async def reopen(self, ticket_id: int) -> None:
         """Reopen the ticket as the webhook does; wait for the message to say so."""
         await ticket_events.reopen(self.services, ticket_id)
+        await ticket_events.delivered(self.services)
 
     async def person(self, **fields: Any) -> Person:
         async with self.services.sessions() as session:
@@ -105,13 +109,14 @@ class Kit:
             return list((await session.exec(select(SurveyAnswer))).all())
 
     async def alert_stored(self) -> None:
-        """Wait until a low score's alert references are kept (Slack and Teams both
-        answered)."""
+        """Wait until a low score's alert is out (Slack and Teams both answered)."""
 
-        async def kept() -> bool:
-            return any(answer.alert_refs for answer in await self.answers())
+        async def out() -> bool:
+            rows = [row for row in await outbox_rows(self.services, "csat:")
+                    if row.key.endswith(":alert")]
+            return bool(rows) and all(row.status == "sent" for row in rows)
 
-        await eventually(kept, within_s=5)
+        await eventually(out, within_s=5)
 
     async def follow_ups(self) -> list[SurveyFollowUp]:
         async with self.services.sessions() as session:

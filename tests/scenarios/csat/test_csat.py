@@ -11,12 +11,13 @@ import aiohttp
 import pytest
 
 from bot.emulators.requests import SlackSender
-from bot.flows.csat.invitations import decide_surveys, sampled_in, withdraw_surveys
-from bot.flows.csat.survey import expire_due, send_due
+from bot.flows.csat import ids
+from bot.flows.csat.invitations import decide_surveys, sampled_in
 from bot.server import create_app
 from storage.tickets import Ticket
 from tests import ticket_events
 from tests.conftest import SIGNING_SECRET, start_bot
+from tests.outbox_kit import outbox_rows
 
 ERIN = "U0EMPL001"
 TOM = "U0TECH001"
@@ -69,8 +70,8 @@ async def test_resolved_ticket_dm_click_stored_once_and_thanked_in_place(bot, sl
     [invitation] = await kit.invitations()
     # Slack wants each action id once per block: the adapter numbers the repeats.
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
-        ("csat.score", f"{invitation.id}:1")] + [
-        (f"csat.score#{n}", f"{invitation.id}:{n}") for n in range(2, 6)]
+        (ids.ACTION_SCORE, f"{invitation.id}:1")] + [
+        (f"{ids.ACTION_SCORE}#{n}", f"{invitation.id}:{n}") for n in range(2, 6)]
     assert (invitation.status, invitation.sent_at, invitation.expires_at.day) == (
         "sent", bot.services.clock(), 21)
 
@@ -112,7 +113,7 @@ async def test_double_clicks_store_one_answer_and_a_later_click_is_told_kindly(
     assert [a.score for a in await kit.answers()] == [5]
 
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:1", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:1", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     later = await slack.wait_for_response(4)
@@ -131,7 +132,7 @@ async def test_two_replicas_clicked_at_once_store_one_answer(bot, settings, bot_
                                response_base=slack.response_url("")) as second:
             senders = [slack_sender, second] * 3
             replies = await asyncio.gather(*(
-                sender.click("csat.score", score_value(message, score), user_id=ERIN,
+                sender.click(ids.ACTION_SCORE, score_value(message, score), user_id=ERIN,
                              channel_id=dm(slack), message_ts=message["ts"])
                 for sender, score in zip(senders, (5, 4, 3, 2, 1, 5), strict=True)))
             await slack.wait_for_response(5)
@@ -167,18 +168,19 @@ async def test_a_comment_is_added_after_the_score_in_a_modal(bot, slack, slack_s
     [invitation] = await kit.invitations()
     [actions] = [b for b in survey(slack)["blocks"] if b["type"] == "actions"]
     [comment_button] = actions["elements"]
-    assert comment_button["action_id"] == "csat.comment"
+    assert comment_button["action_id"] == ids.ACTION_COMMENT
 
-    await slack_sender.click("csat.comment", comment_button["value"], user_id=ERIN,
+    await slack_sender.click(ids.ACTION_COMMENT, comment_button["value"], user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     [opened] = await slack.wait_for("views.open")
     view = opened.args["view"]
-    assert (view["callback_id"], view["private_metadata"]) == ("csat.comment",
+    assert (view["callback_id"], view["private_metadata"]) == (ids.FORM_COMMENT,
                                                                str(invitation.id))
-    assert view["blocks"][1]["block_id"] == "comment"
+    assert view["blocks"][1]["block_id"] == ids.FIELD_COMMENT
 
-    reply = await slack_sender.submit("csat.comment", {"comment": "<!channel> slow & *rude*"},
+    reply = await slack_sender.submit(ids.FORM_COMMENT,
+                                      {ids.FIELD_COMMENT: "<!channel> slow & *rude*"},
                                       user_id=ERIN, private_metadata=str(invitation.id))
 
     assert reply.status == 200
@@ -253,12 +255,13 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
     assert kit.counter("touchpoint_csat_invitations_total", outcome="deferred",
                        reason="quiet_hours") == 1
 
+    # Its DM is in the outbox, due at 08:00 in New York.
     clock.now = invitation.send_after.replace(minute=0) - clock.now.resolution
-    await bot.run_job("csat.send_due", clock.now)
+    await ticket_events.delivered(bot.services)
     assert slack.calls_to("chat.postMessage") == []
 
     clock.advance(minutes=1)
-    await bot.run_job("csat.send_due", clock.now)
+    await ticket_events.delivered(bot.services)
     await bot.run_job("csat.send_due", clock.now)
 
     [post] = slack.calls_to("chat.postMessage")
@@ -280,12 +283,11 @@ async def test_surveys_held_overnight_go_out_side_by_side_in_the_morning(bot, sl
     assert slack.calls_to("chat.postMessage") == []
 
     # 08:00 in New York, and Slack is slow to answer: the DMs are in flight together.
-    clock.now = clock.now.replace(hour=13, minute=0)
     slow_slack = slack.hold("chat.postMessage")
-    run = asyncio.create_task(bot.run_job("csat.send_due", clock.now))
+    clock.now = clock.now.replace(hour=13, minute=0)
     posts = await slack.wait_for("chat.postMessage", len(people))
     slow_slack.set()
-    await run
+    await ticket_events.delivered(bot.services)
 
     assert sorted(post.args["channel"] for post in posts) == people
     assert {i.status for i in await kit.invitations()} == {"sent"}
@@ -308,7 +310,7 @@ async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_schedule
     clock.advance(minutes=11)
     await bot.run_job("csat.send_due", clock.now)
     await bot.run_job("csat.send_due", clock.now)
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NAT0001"
@@ -324,13 +326,9 @@ async def test_a_ticket_reopened_while_its_requester_is_looked_up_is_not_surveye
     await slack.wait_for("users.lookupByEmail")
 
     # Reopened while Slack is still looking: the waiting survey is withdrawn with it.
-    async with bot.services.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        ticket.status = "open"
-        await withdraw_surveys(session, [ticket])
-        await session.commit()
+    await ticket_events.reopen(bot.services, ticket_id)
     slow_slack.set()
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     assert slack.calls_to("chat.postMessage") == []
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
@@ -345,7 +343,8 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
 
     clock.advance(days=1, seconds=1)
     await bot.run_job("csat.expire", clock.now)
-    await expire_due(bot.services)
+    await bot.run_job("csat.expire", clock.now)
+    await ticket_events.delivered(bot.services)
 
     [update] = slack.calls_to("chat.update")
     assert "This survey about ticket *INC-1001* has closed" in kit.text_of(update.args["blocks"])
@@ -355,7 +354,7 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
 
     # A click on a copy of the buttons still open somewhere (another device).
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:5", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:5", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
 
     [notice] = await slack.wait_for_response(1)
@@ -377,7 +376,8 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
     assert [(i.status) for i in await kit.invitations()] == ["expired"]
     assert await kit.answers() == []
     assert kit.counter("touchpoint_csat_invitations_total", outcome="expired", reason="") == 1
-    await expire_due(bot.services)
+    await bot.run_job("csat.expire", clock.now)
+    await ticket_events.delivered(bot.services)
     assert len(slack.calls_to("chat.update")) == 1
 
 
@@ -394,7 +394,7 @@ async def test_reopening_before_an_answer_withdraws_the_survey(bot, slack, slack
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
 
     [invitation] = await kit.invitations()
-    await slack_sender.click("csat.score", f"{invitation.id}:2", user_id=ERIN,
+    await slack_sender.click(ids.ACTION_SCORE, f"{invitation.id}:2", user_id=ERIN,
                              channel_id=dm(slack), message_ts=survey(slack)["ts"])
     [notice] = await slack.wait_for_response(1)
     assert "has been withdrawn" in kit.text_of(notice.body["blocks"])
@@ -424,11 +424,12 @@ async def test_a_quiet_hours_survey_reopened_before_morning_is_never_sent(bot, s
 
     await kit.reopen(ticket_id)
     clock.advance(hours=12)
-    await send_due(bot.services)
+    await ticket_events.delivered(bot.services)
 
     assert slack.calls_to("chat.postMessage") == []
     assert slack.calls_to("chat.update") == []
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
+    assert [row.status for row in await outbox_rows(bot.services, "csat:")] == ["cancelled"]
 
 
 async def test_unknown_requesters_are_stored_unreachable_without_a_message(bot, slack, kit):
@@ -492,16 +493,20 @@ async def test_a_429_while_sending_is_waited_out_and_delivers_once(bot, slack, k
     assert [(i.status) for i in await kit.invitations()] == ["sent"]
 
 
-async def test_a_slack_outage_leaves_the_survey_for_the_next_run(bot, slack, kit):
+async def test_a_slack_outage_leaves_the_survey_to_the_outbox_s_next_try(bot, slack, kit,
+                                                                         clock):
     slack.fail_next("chat.postMessage", 500, count=3)
 
     await kit.resolve(await kit.ticket())
 
     assert slack.messages_in(dm(slack)) == []
     [invitation] = await kit.invitations()
-    assert (invitation.status, invitation.claimed_at) == ("pending", None)
+    assert invitation.status == "pending"
 
-    await send_due(bot.services)
+    # Each try is due a while after the last (on the test's clock).
+    for _try in range(3):
+        clock.advance(minutes=10)
+        await ticket_events.delivered(bot.services)
 
     assert len(slack.messages_in(dm(slack))) == 1
     assert [(i.status) for i in await kit.invitations()] == ["sent"]
@@ -529,17 +534,17 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert "*Service*: VPN (P2)" in text
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
     [button, complaint_button] = actions["elements"]
-    assert (button["action_id"], button["value"]) == ("csat.reach_out", str(invitation.id))
-    assert complaint_button["action_id"] == "csat.complaint"
+    assert (button["action_id"], button["value"]) == (ids.ACTION_REACH_OUT, str(invitation.id))
+    assert complaint_button["action_id"] == ids.ACTION_COMPLAINT
 
     # An employee may not take it on.
-    await slack_sender.click("csat.reach_out", button["value"], user_id=ERIN,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=ERIN,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
     [refused] = await slack.wait_for_response(1)
     assert "Only IT staff can take on a follow-up." in kit.text_of(refused.body["blocks"])
     assert await kit.follow_ups() == []
 
-    await slack_sender.click("csat.reach_out", button["value"], user_id=TOM,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=TOM,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
 
     updates = await slack.wait_for("chat.update", 2)
@@ -549,7 +554,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00)" in text
     # Reaching out is done; logging it as a complaint is still open.
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == ["csat.complaint"]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_COMPLAINT]
     [follow_up] = await kit.follow_ups()
     assert (follow_up.invitation_id, follow_up.owner_id) == (invitation.id, tom.id)
     told = await slack.wait_for("chat.postMessage", 3)
@@ -557,7 +562,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert "Tom Tech from the IT team will get in touch" in kit.text_of(told[-1].args["blocks"])
 
     # A second click, by anyone on staff, finds it taken.
-    await slack_sender.click("csat.reach_out", button["value"], user_id=TOM,
+    await slack_sender.click(ids.ACTION_REACH_OUT, button["value"], user_id=TOM,
                              channel_id="C0TRIAGE1", message_ts=alert["ts"])
     taken = await slack.wait_for_response(2)
     assert "Tom Tech is already reaching out" in kit.text_of(taken[-1].body["blocks"])
@@ -571,7 +576,8 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
     [invitation] = await kit.invitations()
     await kit.alert_stored()
 
-    await slack_sender.submit("csat.comment", {"comment": "Nobody called <@U0LEAD001> back"},
+    await slack_sender.submit(ids.FORM_COMMENT,
+                              {ids.FIELD_COMMENT: "Nobody called <@U0LEAD001> back"},
                               user_id=ERIN, private_metadata=str(invitation.id))
 
     await slack.wait_for("chat.update", 3)
@@ -586,8 +592,8 @@ async def test_a_comment_after_a_low_score_shows_in_the_alert(bot, slack, slack_
 
 
 @pytest.mark.parametrize(("action", "value"), [
-    ("csat.score", "not-a-survey"), ("csat.score", "1:9"), ("csat.score", "999:3"),
-    ("csat.comment", "x"), ("csat.reach_out", "999"),
+    (ids.ACTION_SCORE, "not-a-survey"), (ids.ACTION_SCORE, "1:9"), (ids.ACTION_SCORE, "999:3"),
+    (ids.ACTION_COMMENT, "x"), (ids.ACTION_REACH_OUT, "999"),
 ])
 async def test_garbled_or_unknown_buttons_get_a_kind_reply_and_write_nothing(
         bot, slack, slack_sender, kit, action, value):
@@ -609,9 +615,9 @@ async def test_a_comment_form_with_no_survey_behind_it_is_refused_kindly(bot, sl
     await kit.resolve(await kit.ticket())
     [invitation] = await kit.invitations()
 
-    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+    await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: "hello"}, user_id=ERIN,
                               private_metadata="garbage")
-    await slack_sender.submit("csat.comment", {"comment": "hello"}, user_id=ERIN,
+    await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: "hello"}, user_id=ERIN,
                               private_metadata=str(invitation.id))
 
     # No response_url with a modal: the bot answers in a private message instead.

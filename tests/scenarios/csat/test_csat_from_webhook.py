@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
+from bot.chat.port import MessageRef
 from bot.emulators.tickets import TicketSender
+from bot.flows.csat import ids
+from storage.outbox import sent_ref
+from tests import ticket_events
+from tests.outbox_kit import outbox_rows
+from tests.waiting import eventually
 
 SECRET = "test-webhook-secret"
 ERIN = "U0EMPL001"
@@ -18,7 +24,8 @@ TOM = "U0TECH001"
 @pytest.fixture
 def settings(make_settings, connector):
     return make_settings(
-        config=lambda raw: raw.update(teams={"service_url": connector.url}),
+        config=lambda raw: raw.update(teams={"service_url": connector.url},
+                                      outbox={"poll_seconds": 0.05}),
         env={"TOUCHPOINT_WEBHOOK_SECRET": SECRET})
 
 
@@ -37,7 +44,7 @@ def event(status: str, updated_at: str, **fields: Any) -> dict[str, Any]:
 
 async def rate(slack_sender, slack, message: dict, invitation_id: int, score: int):
     """Erin clicks `score` on the survey `message` in her DM."""
-    return await slack_sender.click("csat.score", f"{invitation_id}:{score}", user_id=ERIN,
+    return await slack_sender.click(ids.ACTION_SCORE, f"{invitation_id}:{score}", user_id=ERIN,
                                     channel_id=slack.dm_channel(ERIN),
                                     message_ts=message["ts"])
 
@@ -51,8 +58,8 @@ async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, sl
     resolved = await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
 
     assert resolved.status == 200
-    # The desk has its answer once the survey is decided; the DM follows in the background.
-    await bot.services.background.drain()
+    # The desk has its answer once the survey is decided; the outbox sends the DM right after.
+    await ticket_events.delivered(bot.services)
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == ERIN
     [message] = slack.messages_in(slack.dm_channel(ERIN))
@@ -74,13 +81,13 @@ async def test_a_resolved_event_surveys_the_requester_who_answers(bot, slack, sl
 
 async def test_a_reopening_event_withdraws_the_unanswered_survey(bot, slack, desk, kit):
     await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
     [message] = slack.messages_in(slack.dm_channel(ERIN))
 
     reopened = await desk.send(event("open", "2026-01-14T10:05:00Z"))
 
     assert reopened.status == 200
-    # Withdrawn with the reopening; the message says so, updated in the background.
+    # Withdrawn with the reopening; the message says so, updated by the outbox.
     assert [(i.status, i.reason) for i in await kit.invitations()] == [("void", "reopened")]
     [update] = await slack.wait_for("chat.update")
     assert update.args["ts"] == message["ts"]
@@ -94,14 +101,16 @@ async def test_the_desk_is_answered_once_the_survey_is_decided_not_when_slack_an
 
     resolved = await desk.send(event("resolved", "2026-01-14T09:40:00Z"))
 
-    # Slack has not answered the DM yet, and the desk has its 200: the survey is recorded
-    # and claimed for sending, so a crash from here on delays it and does not lose it.
+    # Slack has not answered the DM yet, and the desk has its 200: the survey and its DM
+    # are recorded, so a crash from here on delays the DM and does not lose it.
     assert resolved.status == 200
     [invitation] = await kit.invitations()
-    assert (invitation.status, invitation.claimed_at is not None) == ("pending", True)
+    assert invitation.status == "pending"
+    [dm] = await outbox_rows(bot.services, "csat:")
+    assert (dm.key, dm.person_id) == (f"csat:{invitation.id}:survey", invitation.person_id)
 
     slow_slack.set()
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == ERIN
@@ -121,17 +130,23 @@ async def test_a_click_before_slack_confirms_the_dm_counts_and_keeps_the_message
 
     reply = await rate(slack_sender, slack, message, invitation.id, 4)
     assert reply.status == 200
-    [thanks] = await slack.wait_for("chat.update")
+    answers = await eventually(kit.answers)
+    # The thank-you follows as soon as the outbox knows where the DM went.
     slow_slack.set()
-    await bot.services.background.drain()
+    [thanks] = await slack.wait_for("chat.update")
+    await ticket_events.delivered(bot.services)
 
-    [answer] = await kit.answers()
-    assert answer.score == 4
+    assert [answer.score for answer in answers] == [4]
     [invitation] = await kit.invitations()
     assert invitation.status == "answered"
-    assert invitation.sent_at is not None and invitation.message_ref is not None
+    assert invitation.sent_at is not None
+    async with bot.services.sessions() as session:
+        assert await sent_ref(session, f"csat:{invitation.id}:survey", "slack") == MessageRef(
+            "slack", slack.dm_channel(ERIN), message["ts"])
     # The thank-you stands: the late confirmation did not withdraw the message.
     assert slack.calls_to("chat.update") == [thanks]
+    assert (thanks.args["channel"], thanks.args["ts"]) == (slack.dm_channel(ERIN),
+                                                           message["ts"])
     assert "4" in kit.text_of(thanks.args["blocks"])
 
 
@@ -153,7 +168,7 @@ async def test_a_requester_known_only_by_email_is_looked_up_after_the_desk_has_i
     assert (invitation.status, invitation.claimed_at is not None) == ("lookup", True)
 
     slow_slack.set()
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NAT0001"

@@ -13,10 +13,13 @@ import pytest
 from sqlmodel import select
 
 from bot.emulators.tickets import TicketSender
+from bot.flows.csat import ids
 from storage.complaints import Complaint
 from storage.csat_links import SurveyKudos
 from storage.kudos import KudosRecipient, KudosVoucher
 from storage.models import AuditEvent
+from tests import ticket_events
+from tests.outbox_kit import outbox_settled
 from tests.scenarios.csat.test_csat_teams import (
     PERSONAL,
     actions,
@@ -36,7 +39,8 @@ TRIAGE = "C0TRIAGE1"
 @pytest.fixture
 def settings(make_settings, connector, csat_config):
     return make_settings(
-        config=lambda raw: raw.update(csat=csat_config, teams={"service_url": connector.url}),
+        config=lambda raw: raw.update(csat=csat_config, teams={"service_url": connector.url},
+                                      outbox={"poll_seconds": 0.05}),
         env={"TOUCHPOINT_WEBHOOK_SECRET": SECRET})
 
 
@@ -53,15 +57,14 @@ async def desk(bot):
 
 
 async def resolve(bot, desk: TicketSender, **fields: Any) -> None:
-    """The desk resolves Erin's ticket; returns once the survey it sends in the background
-    is out."""
+    """The desk resolves Erin's ticket; returns once the survey it records is out."""
     reply = await desk.send({
         "id": "INC-77", "title": "VPN drops every hour", "status": "resolved",
         "requester_email": "erin@example.com", "assignee_email": "tech1@example.com",
         "priority": "P2", "service": "Network", "created_at": "2026-01-14T08:00:00Z",
         "updated_at": "2026-01-14T09:40:00Z", **fields})
     assert reply.status == 200, reply.text
-    await bot.services.background.drain()
+    await ticket_events.delivered(bot.services)
 
 
 def buttons(message: dict) -> dict[str, dict]:
@@ -77,15 +80,15 @@ async def answer(slack, slack_sender, score: int, comment: str | None = None) ->
     [button] = [b for block in survey["blocks"] if block["type"] == "actions"
                 for b in block["elements"] if b["value"].endswith(f":{score}")]
     updates = len(slack.calls_to("chat.update"))
-    reply = await slack_sender.click("csat.score", button["value"], user_id=ERIN, channel_id=dm,
+    reply = await slack_sender.click(ids.ACTION_SCORE, button["value"], user_id=ERIN, channel_id=dm,
                                      message_ts=survey["ts"])
     assert reply.status == 200
     await slack.wait_for("chat.update", updates + 1)
     if comment is not None:
         invitation_id = button["value"].partition(":")[0]
         updates = len(slack.calls_to("chat.update"))
-        reply = await slack_sender.submit("csat.comment", {"comment": comment}, user_id=ERIN,
-                                          private_metadata=invitation_id)
+        reply = await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: comment},
+                                          user_id=ERIN, private_metadata=invitation_id)
         assert reply.status == 200
         await slack.wait_for("chat.update", updates + 1)
 
@@ -115,17 +118,17 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     await resolve(bot, desk)
     await answer(slack, slack_sender, 1, "Fixed for a day, then <!channel> it dropped again")
     await kit.alert_stored()
-    assert list(buttons(alert(slack))) == ["csat.reach_out", "csat.complaint"]
-    assert buttons(alert(slack))["csat.complaint"]["text"]["text"] == "Log as complaint"
+    assert list(buttons(alert(slack))) == [ids.ACTION_REACH_OUT, ids.ACTION_COMPLAINT]
+    assert buttons(alert(slack))[ids.ACTION_COMPLAINT]["text"]["text"] == "Log as complaint"
 
     # The requester herself (an employee) may not.
-    await press(slack, slack_sender, "csat.complaint", ERIN, TRIAGE, alert(slack))
+    await press(slack, slack_sender, ids.ACTION_COMPLAINT, ERIN, TRIAGE, alert(slack))
     [refused] = await slack.wait_for_response(1)
     assert "Only IT staff can log" in kit.text_of(refused.body["blocks"])
     assert await rows(kit, Complaint) == []
 
     updates = len(slack.calls_to("chat.update"))
-    reply = await press(slack, slack_sender, "csat.complaint", TOM, TRIAGE, alert(slack))
+    reply = await press(slack, slack_sender, ids.ACTION_COMPLAINT, TOM, TRIAGE, alert(slack))
 
     assert reply.status == 200
     await slack.wait_for("chat.update", updates + 1)
@@ -153,8 +156,8 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     assert len(cards()) == 2  # the complaint's triage card, and the alert now naming it
     shown = kit.text_of(alert(slack)["blocks"])
     assert f"Logged as complaint *{complaint.number}*." in shown
-    assert "csat.complaint" not in buttons(alert(slack))
-    assert "csat.reach_out" in buttons(alert(slack))
+    assert ids.ACTION_COMPLAINT not in buttons(alert(slack))
+    assert ids.ACTION_REACH_OUT in buttons(alert(slack))
     assert kit.counter("touchpoint_csat_links_total", link="complaint") == 1
     async with kit.services.sessions() as session:
         events = (await session.exec(select(AuditEvent).where(
@@ -162,7 +165,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     assert [(e.actor_id, e.subject_id) for e in events] == [(tom.id, str(invitation.id))]
 
     # A press on a stale copy of the alert files nothing more, and says where it went.
-    await slack_sender.click("csat.complaint", str(invitation.id), user_id=TOM,
+    await slack_sender.click(ids.ACTION_COMPLAINT, str(invitation.id), user_id=TOM,
                              channel_id=TRIAGE, message_ts=alert(slack)["ts"])
     answers = await slack.wait_for_response(2)
     assert f"already logged as complaint *{complaint.number}*" in kit.text_of(
@@ -178,7 +181,7 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
     await kit.alert_stored()
     message = alert(slack)
 
-    replies = await asyncio.gather(*(press(slack, slack_sender, "csat.complaint", who,
+    replies = await asyncio.gather(*(press(slack, slack_sender, ids.ACTION_COMPLAINT, who,
                                            TRIAGE, message) for who in (TOM, LEE)))
 
     assert [r.status for r in replies] == [200, 200]
@@ -187,9 +190,15 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
     [complaint] = await rows(kit, Complaint)
     # No comment: the description says so, in the template's words.
     assert complaint.description == "Rated 2/5 in the satisfaction survey, with no comment."
-    receipts = [m for m in slack.messages_in(slack.dm_channel(ERIN))
+    def receipts() -> list[dict[str, Any]]:
+        return [m for m in slack.messages_in(slack.dm_channel(ERIN))
                 if "We have your complaint" in m.get("text", "")]
-    assert len(receipts) == 1
+
+    # The receipt goes out with the outbox, after the filing's commit; a second one would
+    # follow it as closely.
+    await eventually(receipts, within_s=5)
+    await outbox_settled(bot.services, "complaint:")
+    assert len(receipts()) == 1
 
 
 @pytest.mark.parametrize("csat_config", [{"complaint_service": "Network and Wi-Fi",
@@ -201,7 +210,7 @@ async def test_the_complaint_takes_its_service_category_and_impact_from_app_yaml
     await answer(slack, slack_sender, 1, "Still broken")
     await kit.alert_stored()
 
-    await press(slack, slack_sender, "csat.complaint", TOM, TRIAGE, alert(slack))
+    await press(slack, slack_sender, ids.ACTION_COMPLAINT, TOM, TRIAGE, alert(slack))
 
     [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
     assert (complaint.service, complaint.category, complaint.impact) == (
@@ -214,7 +223,7 @@ async def test_the_ticket_service_is_kept_when_the_complaint_log_names_it(
     await answer(slack, slack_sender, 1)
     await kit.alert_stored()
 
-    await press(slack, slack_sender, "csat.complaint", TOM, TRIAGE, alert(slack))
+    await press(slack, slack_sender, ids.ACTION_COMPLAINT, TOM, TRIAGE, alert(slack))
 
     [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
     assert complaint.service == "Network and Wi-Fi"
@@ -235,16 +244,16 @@ async def test_praise_offers_kudos_that_go_through_the_kudos_flow_once(bot, slac
     await resolve(bot, desk)
     await answer(slack, slack_sender, 5)
     # A score without a comment is not praise of anyone yet.
-    assert "csat.kudos" not in buttons(survey_now(slack))
+    assert ids.ACTION_KUDOS not in buttons(survey_now(slack))
 
     await answer_comment(slack, slack_sender, "Tom fixed it in *five* minutes & explained why")
 
-    offer = buttons(survey_now(slack))["csat.kudos"]
+    offer = buttons(survey_now(slack))[ids.ACTION_KUDOS]
     assert offer["text"]["text"] == "Send Tom Tech kudos with this comment"
     assert "Glad Tom Tech helped." in kit.text_of(survey_now(slack)["blocks"])
 
     updates = len(slack.calls_to("chat.update"))
-    reply = await press(slack, slack_sender, "csat.kudos", ERIN, slack.dm_channel(ERIN),
+    reply = await press(slack, slack_sender, ids.ACTION_KUDOS, ERIN, slack.dm_channel(ERIN),
                         survey_now(slack))
 
     assert reply.status == 200
@@ -266,10 +275,10 @@ async def test_praise_offers_kudos_that_go_through_the_kudos_flow_once(bot, slac
     assert slack.messages_in("C0KUDOS01") == []
     shown = kit.text_of(survey_now(slack)["blocks"])
     assert f"You sent Tom Tech kudos `{voucher.code}` with your comment." in shown
-    assert "csat.kudos" not in buttons(survey_now(slack))
+    assert ids.ACTION_KUDOS not in buttons(survey_now(slack))
 
     # A stale copy of the button gives nothing more.
-    await slack_sender.click("csat.kudos", str(invitation.id), user_id=ERIN,
+    await slack_sender.click(ids.ACTION_KUDOS, str(invitation.id), user_id=ERIN,
                              channel_id=slack.dm_channel(ERIN),
                              message_ts=survey_now(slack)["ts"])
     answers = await slack.wait_for_response(2)
@@ -280,9 +289,9 @@ async def test_praise_offers_kudos_that_go_through_the_kudos_flow_once(bot, slac
 
 async def answer_comment(slack, slack_sender, comment: str) -> None:
     message = survey_now(slack)
-    invitation_id = buttons(message)["csat.comment"]["value"]
+    invitation_id = buttons(message)[ids.ACTION_COMMENT]["value"]
     updates = len(slack.calls_to("chat.update"))
-    reply = await slack_sender.submit("csat.comment", {"comment": comment}, user_id=ERIN,
+    reply = await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: comment}, user_id=ERIN,
                                       private_metadata=invitation_id)
     assert reply.status == 200
     await slack.wait_for("chat.update", updates + 1)
@@ -297,14 +306,14 @@ async def test_the_kudos_rules_still_apply_and_refuse_kindly(bot, slack, slack_s
     await slack.wait_for_response(1)
     assert len(await rows(kit, KudosVoucher)) == 1
 
-    await press(slack, slack_sender, "csat.kudos", ERIN, slack.dm_channel(ERIN),
+    await press(slack, slack_sender, ids.ACTION_KUDOS, ERIN, slack.dm_channel(ERIN),
                 survey_now(slack))
 
     answers = await slack.wait_for_response(2)
     assert "already" in kit.text_of(answers[-1].body["blocks"]).lower()
     assert len(await rows(kit, KudosVoucher)) == 1
     assert await rows(kit, SurveyKudos) == []
-    assert "csat.kudos" in buttons(survey_now(slack))
+    assert ids.ACTION_KUDOS in buttons(survey_now(slack))
 
 
 async def test_only_the_requester_may_send_the_kudos(bot, slack, slack_sender, desk, kit,
@@ -312,7 +321,7 @@ async def test_only_the_requester_may_send_the_kudos(bot, slack, slack_sender, d
     await resolve(bot, desk)
     await answer(slack, slack_sender, 5, "Brilliant")
 
-    await press(slack, slack_sender, "csat.kudos", LEE, slack.dm_channel(ERIN),
+    await press(slack, slack_sender, ids.ACTION_KUDOS, LEE, slack.dm_channel(ERIN),
                 survey_now(slack))
 
     [refused] = await slack.wait_for_response(1)
@@ -330,7 +339,7 @@ async def test_no_offer_below_praise_or_for_someone_who_cannot_receive_kudos(
     await answer(slack, slack_sender, score, "It was fine")
 
     assert "Your comment" in kit.text_of(survey_now(slack)["blocks"])
-    assert "csat.kudos" not in buttons(survey_now(slack))
+    assert ids.ACTION_KUDOS not in buttons(survey_now(slack))
 
 
 async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
@@ -344,11 +353,11 @@ async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
     survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 
     await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": "csat.score", "value": f"{invitation.id}:5",
-        "comment": "Tom sorted it _fast_"}))
+        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:5",
+        ids.FIELD_COMMENT: "Tom sorted it _fast_"}))
 
     [update] = await connector.wait_for("update")
-    offer = [a for a in actions(card(update)) if a["data"]["action_id"] == "csat.kudos"]
+    offer = [a for a in actions(card(update)) if a["data"]["action_id"] == ids.ACTION_KUDOS]
     assert [a["title"] for a in offer] == ["Send Tom Tech kudos with this comment"]
 
     status = await post(bot, activity(connector, replyToId=survey_id,
@@ -357,7 +366,7 @@ async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
     assert status == 201
     updates = await connector.wait_for("update", 2)
     assert "You sent Tom Tech kudos" in texts(card(updates[1]))
-    assert "csat.kudos" not in str(actions(card(updates[1])))
+    assert ids.ACTION_KUDOS not in str(actions(card(updates[1])))
     [voucher] = await rows(kit, KudosVoucher)
     assert (voucher.story, voucher.public) == ("Tom sorted it _fast_", False)
     [recipient] = await rows(kit, KudosRecipient)

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.flows.csat import ids
 from storage.models import Person
 
 TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
@@ -72,16 +73,16 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
     survey = card(sent)
     assert "**How did we do?**" in texts(survey)
     [comment_input] = [b for b in survey["body"] if b["type"] == "Input.Text"]
-    assert (comment_input["id"], comment_input["isRequired"]) == ("comment", False)
+    assert (comment_input["id"], comment_input["isRequired"]) == (ids.FIELD_COMMENT, False)
     [invitation] = await kit.invitations()
     assert [(a["type"], a["data"]) for a in actions(survey)] == [
-        ("Action.Submit", {"action_id": "csat.score", "value": f"{invitation.id}:{n}"})
+        ("Action.Submit", {"action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:{n}"})
         for n in range(1, 6)]
     survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 
     status = await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": "csat.score", "value": f"{invitation.id}:2",
-        "comment": "Took *three* days [see](http://x)"}))
+        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:2",
+        ids.FIELD_COMMENT: "Took *three* days [see](http://x)"}))
 
     assert status == 201
     [update] = await connector.wait_for("update")
@@ -91,7 +92,7 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
     assert r"Your comment: _Took \*three\* days \[see\](http://x)_" in texts(thanks)
     [send_comment] = actions(thanks)
     assert (send_comment["title"], send_comment["data"]["action_id"]) == ("Send comment",
-                                                                          "csat.comment")
+                                                                          ids.ACTION_COMMENT)
     [answer] = await kit.answers()
     assert (answer.score, answer.comment) == (2, "Took *three* days [see](http://x)")
 
@@ -104,8 +105,8 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
 
     # The comment can still be changed from the thank-you card.
     await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": "csat.comment", "value": str(invitation.id),
-        "comment": "Fixed in the end, thanks"}))
+        "action_id": ids.ACTION_COMMENT, "value": str(invitation.id),
+        ids.FIELD_COMMENT: "Fixed in the end, thanks"}))
 
     updates = await connector.wait_for("update", 2)
     assert "Your comment: _Fixed in the end, thanks_" in texts(card(updates[1]))
@@ -119,8 +120,8 @@ async def test_a_second_click_on_the_card_is_told_it_was_answered(bot, connector
     [invitation] = await kit.invitations()
     survey_id = connector.activities_in(PERSONAL)[-1]["id"]
     click = activity(connector, replyToId=survey_id,
-                     value={"action_id": "csat.score", "value": f"{invitation.id}:5",
-                            "comment": ""})
+                     value={"action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:5",
+                            ids.FIELD_COMMENT: ""})
 
     await post(bot, click)
     await post(bot, click)
@@ -141,8 +142,8 @@ async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, 
     await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
     [invitation] = await kit.invitations()
     await post(bot, activity(connector, replyToId=connector.activities_in(PERSONAL)[-1]["id"],
-                             value={"action_id": "csat.score", "value": f"{invitation.id}:1",
-                                    "comment": "Nobody came"}))
+                             value={"action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:1",
+                                    ids.FIELD_COMMENT: "Nobody came"}))
     await kit.alert_stored()
     [alert] = connector.activities_in(TRIAGE)
     assert "**Comment**: _Nobody came_" in texts(alert["attachments"][0]["content"])
@@ -158,14 +159,14 @@ async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, 
         conversation={"id": thread, "conversationType": "channel", "tenantId": TENANT},
         channelData={"tenant": {"id": TENANT}, "team": {"id": TRIAGE},
                      "channel": {"id": TRIAGE}},
-        value={"action_id": "csat.reach_out", "value": str(invitation.id)}))
+        value={"action_id": ids.ACTION_REACH_OUT, "value": str(invitation.id)}))
 
     assert status == 201
     [update] = await connector.wait_for("update")
     assert (update.conversation_id, update.activity_id) == (TRIAGE, alert["id"])
     assert "Tom Teams is reaching out to the requester" in texts(card(update))
     # Only "Log as complaint" is left to do.
-    assert [a["data"]["action_id"] for a in actions(card(update))] == ["csat.complaint"]
+    assert [a["data"]["action_id"] for a in actions(card(update))] == [ids.ACTION_COMPLAINT]
     [slack_update] = await slack.wait_for("chat.update")
     assert slack_update.args["channel"] == "C0TRIAGE1"
     [told] = await connector.wait_for("send")

@@ -1,15 +1,23 @@
-"""Intents: what a person asked for, with every platform detail reduced to plain values, and
-events: what a platform tells us happened (someone joined, changed or left).
+"""What enters the bot, each reduced to plain values: intents (what a person asked for),
+events (what a chat platform tells us happened: someone joined, changed or left, reacted),
+and what a caller hands in and waits on: a scheduled run, a service desk's ticket event.
 
-Adapters build these from Slack payloads and Teams activities; handlers receive them.
+Adapters, the scheduler and the ticket webhook build these; the dispatcher hands each to the
+handler registered for it (`bot.handlers.dispatcher`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.chat.port import MessageRef, Origin, Platform, Profile
+
+if TYPE_CHECKING:
+    # Only named here: the ticket flows import intents themselves (through the CSAT flows).
+    from bot.flows.tickets.ingest import Inbound
 
 
 @dataclass(frozen=True)
@@ -94,5 +102,38 @@ class ReactionChanged:
     added: bool = True
 
 
-Event = ProfileChanged | ReactionChanged
+@dataclass(frozen=True)
+class PeopleListed:
+    """A platform listed people (a page of a team's or chat's members, when the bot is added
+    to it): each joins the directory or is refreshed. Nobody is let go for being left out: one
+    team is not the whole organisation."""
+
+    profiles: tuple[Profile, ...]
+
+
+Event = ProfileChanged | PeopleListed | ReactionChanged
 """What a platform reports on its own, with nobody waiting for an answer."""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A run of a scheduled job, claimed by this replica (`bot.scheduler`)."""
+
+    job: str
+    """The job's name, as its handler registered it (``csat.send_due``)."""
+    scheduled_for: datetime
+    """The fire time the run is for, aware, in the organisation's zone: the same in every
+    replica, and not the moment the run started."""
+
+
+@dataclass(frozen=True)
+class TicketEventReceived:
+    """A service desk's event about a ticket, authenticated and read by the ticket webhook."""
+
+    inbound: Inbound
+
+
+Awaited = Scheduled | TicketEventReceived
+"""Handed in by a caller that waits for the handler: its result is the caller's answer, and its
+failure is raised to the caller (the scheduler records the run failed; the webhook answers 5xx,
+so the desk sends the event again)."""

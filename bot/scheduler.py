@@ -1,19 +1,14 @@
 """The in-process scheduler: APScheduler's AsyncIOScheduler, with every run claimed in the
-database so that N replicas run each scheduled run once.
+database so that N replicas run each scheduled run once, and dispatched like anything else.
 
-Every replica registers the same jobs on the same triggers. When a job fires, the replica first
-inserts a `scheduled_run` row for (job name, fire time); the replica whose insert wins runs the
-job and records how it ended, the others count the run as skipped. The fire time comes from the
-trigger, never from the clock, so all replicas name a run alike: cron times are fixed by their
-fields, and interval triggers count from a fixed anchor rather than from start-up.
-
-Features add their jobs in `register_jobs`, with APScheduler's trigger names and arguments:
-
-    scheduler.add_claimed_job("digest.weekly", send_weekly_digest, "cron",
-                              day_of_week="mon", hour=9)
-
-A job is ``async def job(services, scheduled_for)``, where `scheduled_for` is the aware fire time
-of the run, in the organisation's time zone.
+Features register their jobs as routes (`Routes.on_schedule` in their handler module); every
+replica claims runs of the same jobs on the same triggers. When a job fires, the replica first
+inserts a `scheduled_run` row for (job name, fire time); the replica whose insert wins hands
+`Scheduled(job, fire time)` to the dispatcher, whose concurrency bound, metrics, logging and
+error handling apply as to any turn, and records how it ended; the others count the run as
+skipped. The fire time comes from the trigger, never from the clock, so all replicas name a run
+alike: cron times are fixed by their fields, and interval triggers count from a fixed anchor
+rather than from start-up.
 """
 
 from __future__ import annotations
@@ -22,29 +17,22 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import col, delete, update
 
-from bot.flows.complaints.sla import complaints_check
-from bot.flows.pulses import campaigns as pulses
-from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
-from bot.handlers.directory import sync_on_schedule
-from bot.services import Services
-from storage.models import ScheduledRun
-from storage.once import insert_once
+from bot.handlers.dispatcher import Dispatcher, HandlerFailed
+from bot.handlers.routes import ScheduledHandler
+from bot.intents import Scheduled
+from storage import scheduled_runs
+from storage.outage import is_unavailable
 
 log = logging.getLogger(__name__)
-
-ScheduledJob = Callable[[Services, datetime], Awaitable[None]]
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -54,11 +42,6 @@ MISFIRE_GRACE_S = 300
 
 # Where every "interval" job counts from, in the organisation's zone, unless given a start_date.
 INTERVAL_ANCHOR = datetime(2000, 1, 1)
-
-# A claim only has to outlive its slot (no replica fires a slot older than MISFIRE_GRACE_S);
-# a month of them is kept as a record of what ran, while an every-minute job alone adds 1,440
-# rows a day.
-CLAIM_RETENTION = timedelta(days=30)
 
 _fire_time: ContextVar[datetime] = ContextVar("touchpoint_fire_time")
 
@@ -85,12 +68,14 @@ class _FireTimeExecutor(AsyncIOExecutor):
 
 
 class Scheduler:
-    """Claimed jobs on an AsyncIOScheduler in the organisation's time zone."""
+    """Claimed runs, on an AsyncIOScheduler in the organisation's time zone, of every job
+    routed on the dispatcher when it is built."""
 
-    def __init__(self, services: Services):
-        self.services = services
+    def __init__(self, dispatcher: Dispatcher):
+        self.dispatcher = dispatcher
+        self.services = dispatcher.services
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
-        self.timezone = services.settings.app.organisation.zone
+        self.timezone = self.services.settings.app.organisation.zone
         self._executor = _FireTimeExecutor()
         self._apscheduler = AsyncIOScheduler(
             timezone=self.timezone,
@@ -98,10 +83,19 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_S},
         )
+        for route in dispatcher.schedule_routes:
+            self._claim_runs(route.job, route.trigger, dict(route.trigger_args))
 
-    def add_claimed_job(self, name: str, job: ScheduledJob, trigger: str | BaseTrigger,
-                        **trigger_args: Any) -> Job:
-        """Run `job` on `trigger`, once per fire time across all replicas.
+    def schedule(self, job: str, handler: ScheduledHandler, trigger: Any,
+                 **trigger_args: Any) -> Job:
+        """Route `job` to `handler` and claim its runs, for a job decided once the routes
+        are built (`touchpoint run`'s sync at start-up); features use `Routes.on_schedule`."""
+        added = self._claim_runs(job, trigger, trigger_args)
+        self.dispatcher.on_schedule(job, handler, trigger, **trigger_args)
+        return added
+
+    def _claim_runs(self, job: str, trigger: Any, trigger_args: dict[str, Any]) -> Job:
+        """Claim and dispatch a run of `job` each time `trigger` fires.
 
         `trigger` and `trigger_args` are as for APScheduler's ``add_job``: ``"cron"``,
         ``"interval"`` or ``"date"`` with that trigger's arguments, in the organisation's time
@@ -112,14 +106,15 @@ class Scheduler:
         "now" in each replica, so every replica runs it once.
         """
         if isinstance(trigger, IntervalTrigger):
-            raise ValueError(f"{name}: give an interval as 'interval' and its arguments, "
+            raise ValueError(f"{job}: give an interval as 'interval' and its arguments, "
                              "so that every replica counts from the same start")
         if trigger_args.get("jitter") or getattr(trigger, "jitter", None):
-            raise ValueError(f"{name}: jitter would give each replica its own fire times")
+            raise ValueError(f"{job}: jitter would give each replica its own fire times")
         if trigger == "interval":
-            trigger_args.setdefault("start_date", INTERVAL_ANCHOR.replace(tzinfo=self.timezone))
-        return self._apscheduler.add_job(self._run, trigger, args=(name, job), id=name,
-                                         name=name, **trigger_args)
+            trigger_args = {"start_date": INTERVAL_ANCHOR.replace(tzinfo=self.timezone),
+                            **trigger_args}
+        return self._apscheduler.add_job(self._run, trigger, args=(job,), id=job, name=job,
+                                         **trigger_args)
 
     def start(self) -> None:
         self._apscheduler.start()
@@ -146,64 +141,41 @@ class Scheduler:
         # scheduler has stopped when this returns.
         await asyncio.sleep(0)
 
-    async def _run(self, name: str, job: ScheduledJob) -> None:
+    async def _run(self, job: str) -> None:
         scheduled_for = _fire_time.get()
         try:
-            outcome = await self._claimed_run(name, job, scheduled_for)
-        except Exception:
-            log.exception("scheduled run of %s for %s could not be claimed or recorded",
-                          name, scheduled_for.isoformat())
+            outcome = await self._claimed_run(job, scheduled_for)
+        except Exception as error:
+            if is_unavailable(error):
+                self.services.outage.failed(error, f"the claim of {job}")
+            else:
+                log.exception("scheduled run of %s for %s could not be claimed or recorded",
+                              job, scheduled_for.isoformat())
             outcome = FAILED
-        self.services.metrics.scheduler_runs.labels(name, outcome).inc()
+        self.services.metrics.scheduler_runs.labels(job, outcome).inc()
 
-    async def _claimed_run(self, name: str, job: ScheduledJob, scheduled_for: datetime) -> str:
-        if not await self._claim(name, scheduled_for):
-            log.debug("%s for %s was claimed by another replica", name, scheduled_for.isoformat())
+    async def _claimed_run(self, job: str, scheduled_for: datetime) -> str:
+        if not await self._claim(job, scheduled_for):
+            log.debug("%s for %s was claimed by another replica", job, scheduled_for.isoformat())
             return SKIPPED
         try:
-            await job(self.services, scheduled_for)
+            await self.dispatcher.run(Scheduled(job, scheduled_for))
             outcome = OK
-        except Exception:
-            log.exception("scheduled job %s for %s failed", name, scheduled_for.isoformat())
-            outcome = FAILED
-        await self._finish(name, scheduled_for, outcome)
+        except HandlerFailed:
+            outcome = FAILED  # the dispatcher logged why
+        await self._finish(job, scheduled_for, outcome)
         return outcome
 
-    async def _claim(self, name: str, scheduled_for: datetime) -> bool:
+    async def _claim(self, job: str, scheduled_for: datetime) -> bool:
         # Committed before the job starts, so the other replicas' inserts stop waiting on it.
         async with self.services.sessions() as session:
-            won = await insert_once(session, ScheduledRun, job=name, scheduled_for=scheduled_for,
-                                    claimed_by=self.replica, claimed_at=self.services.clock())
+            won = await scheduled_runs.claim(session, job, scheduled_for, self.replica,
+                                             self.services.clock())
             await session.commit()
         return won
 
-    async def _finish(self, name: str, scheduled_for: datetime, outcome: str) -> None:
+    async def _finish(self, job: str, scheduled_for: datetime, outcome: str) -> None:
         async with self.services.sessions() as session:
-            await session.exec(
-                update(ScheduledRun)
-                .where(col(ScheduledRun.job) == name,
-                       col(ScheduledRun.scheduled_for) == scheduled_for)
-                .values(finished_at=self.services.clock(), outcome=outcome))
+            await scheduled_runs.finish(session, job, scheduled_for, outcome,
+                                        self.services.clock())
             await session.commit()
-
-
-async def prune_claims(services: Services, scheduled_for: datetime) -> None:
-    """Delete the claims of runs more than `CLAIM_RETENTION` before this run's slot."""
-    async with services.sessions() as session:
-        result = await session.exec(delete(ScheduledRun).where(
-            col(ScheduledRun.scheduled_for) < scheduled_for - CLAIM_RETENTION))
-        await session.commit()
-    log.info("pruned %d scheduled run claim(s)", result.rowcount)
-
-
-def register_jobs(scheduler: Scheduler, services: Services) -> None:
-    """Every feature's scheduled jobs, added here in one place, as handlers are in
-    `bot.handlers.build_dispatcher`."""
-    scheduler.add_claimed_job("directory.sync", sync_on_schedule, "interval", hours=1)
-    scheduler.add_claimed_job("csat.send_due", send_due_on_schedule, "interval", minutes=1)
-    scheduler.add_claimed_job("csat.expire", expire_on_schedule, "interval", minutes=10)
-    scheduler.add_claimed_job("complaints.check", complaints_check, "interval", minutes=5)
-    scheduler.add_claimed_job("pulses.tick", pulses.tick, "interval", minutes=1)
-    for name, job, recurrence in pulses.recurring_jobs(services.settings.app):
-        scheduler.add_claimed_job(name, job, "cron", **recurrence)
-    scheduler.add_claimed_job("scheduler.prune", prune_claims, "cron", hour=3, minute=30)

@@ -2,8 +2,10 @@
 
 `create_app(settings)` builds everything (engine, chat adapters, Bolt app, dispatcher,
 scheduler, outbox sender) and nothing happens at import time, so every test gets a fresh
-application. Shut-down stops the scheduler and taking requests, lets in-flight scheduled runs
-and handlers finish within a bound, stops the outbox sender, then closes the database.
+application. Every entry (Slack, Teams, the ticket webhook, the scheduler) hands what arrived
+to the one dispatcher. Shut-down stops the scheduler and taking requests, lets in-flight
+scheduled runs and handlers finish within a bound, stops the outbox sender, then closes the
+database.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from bot.chat.router import Chat
 from bot.chat.sender import OutboxSender
 from bot.config import Settings
 from bot.handlers import build_dispatcher
+from bot.handlers.dispatcher import Dispatcher
 from bot.metrics import Metrics
-from bot.scheduler import Scheduler, register_jobs
+from bot.scheduler import Scheduler
 from bot.services import Clock, Services
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
@@ -40,10 +43,12 @@ from bot.teams.route import teams_route
 from bot.web.images import ImageLinks, add_image_route
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
+from storage.outage import RETRY_AFTER_S, Outage
 
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 BOLT = web.AppKey("bolt", AsyncApp)
 SOCKET_MODE = web.AppKey("socket_mode", AsyncSocketModeHandler)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
@@ -88,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     """The application; `scheduler=False` leaves out the scheduler and its jobs, and
     `outbox_sender=False` the sender of the outbox (nothing recorded there is sent)."""
     metrics = Metrics()
+    outage = Outage()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
     platforms: list[PlatformChat] = []
@@ -101,19 +107,20 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     teams_adapter = None
     image_links = ImageLinks(sessions, settings.secrets, clock)
     if settings.secrets.teams_enabled:
-        teams_adapter = build_adapter(settings, metrics)
+        teams_adapter = build_adapter(settings, metrics, outage)
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
                                    links=image_links))
     services = Services(settings=settings, engine=engine, sessions=sessions,
-                        chat=Chat(*platforms), metrics=metrics, clock=clock)
+                        chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage)
     metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 
     app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)
     app[SERVICES] = services
+    app[DISPATCHER] = dispatcher
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
-    add_ticket_webhook(app, services)
+    add_ticket_webhook(app, dispatcher)
     add_image_route(app, image_links)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
@@ -133,9 +140,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
             authenticated=settings.secrets.microsoft_app_id is not None))
 
     if scheduler:
-        jobs = Scheduler(services)
-        register_jobs(jobs, services)
-        app[SCHEDULER] = jobs
+        app[SCHEDULER] = Scheduler(dispatcher)
         app.on_startup.append(_start_scheduler)
         # Before the drain below: no new runs start while handlers finish.
         app.on_shutdown.append(_stop_scheduler)
@@ -231,9 +236,10 @@ async def _healthz(request: web.Request) -> web.Response:
             async with services.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:
-        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+        services.outage.failed(exc, "the health check")
         return web.json_response({"status": "unavailable", "database": "unreachable"},
-                                 status=503)
+                                 status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    services.outage.reached()
     return web.json_response({"status": "ok", "database": "ok"})
 
 

@@ -14,6 +14,7 @@ from bot.chat.outbox import Outbox
 from bot.chat.port import ChatPort
 from bot.config import Settings
 from bot.metrics import Metrics
+from storage.outage import Outage
 
 Clock = Callable[[], datetime]
 
@@ -28,6 +29,8 @@ class Services:
     clock: Clock
     background: Background = field(default_factory=Background)
     """Work a request starts and need not wait for (see `bot.background`)."""
+    outage: Outage = field(default_factory=Outage)
+    """Whether the database was last found unreachable, so an outage is logged once."""
     outbox: Outbox = field(init=False)
     """Where flows record the messages they send (see `bot.chat.outbox`)."""
 

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,10 @@ from bot.config import Settings, load_settings
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
+from bot.handlers.dispatcher import Dispatcher
+from bot.intents import Scheduled
 from bot.metrics import Metrics
-from bot.server import SERVICES, create_app
+from bot.server import DISPATCHER, SERVICES, create_app
 from bot.services import Clock, Services
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
@@ -232,6 +235,15 @@ class RunningBot:
     @property
     def services(self) -> Services:
         return self.app[SERVICES]
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self.app[DISPATCHER]
+
+    async def run_job(self, job: str, scheduled_for: datetime) -> None:
+        """A run of a scheduled job, handed to the dispatcher as the scheduler does once it
+        has claimed the run (the claim left out)."""
+        await self.dispatcher.run(Scheduled(job, scheduled_for))
 
 
 async def start_bot(app: web.Application) -> tuple[web.AppRunner, RunningBot]:

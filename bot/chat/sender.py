@@ -39,6 +39,7 @@ from bot.chat.port import MessageRef, PlatformChat, Undeliverable
 from bot.services import Services
 from storage import outbox as store
 from storage.models import Person
+from storage.outage import is_unavailable
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -215,8 +216,12 @@ class OutboxSender:
                     # The queue is full of bulk rows: interactive ones still go ahead.
                     claimed = await self.claim(store.INTERACTIVE)
                 await self._count_waiting()
-            except Exception:
-                log.exception("could not claim outbox rows")
+            except Exception as error:
+                if is_unavailable(error):
+                    # Logged once for the outage, not at every poll while it lasts.
+                    self.services.outage.failed(error, "the outbox sender")
+                else:
+                    log.exception("could not claim outbox rows")
             for row in claimed:
                 self._queue.put_nowait((row.priority, next(self._order), row))
             if claimed and self._queue.qsize() < self.batch:

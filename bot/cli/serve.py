@@ -48,13 +48,13 @@ def run(host: str, port: int, log_level: str) -> None:
     settings = settings_or_exit()
     schema_or_exit(settings.secrets)
     # Imported late: keeps `check-config` fast.
-    from bot.handlers.directory import sync_on_schedule
+    from bot.handlers.directory import sync
     from bot.server import SCHEDULER, create_app
 
     app = create_app(settings)
-    # The directory is synced at start as well as hourly. Added here, not in register_jobs,
+    # The directory is synced at start as well as hourly. Added here, not with the hourly job,
     # because tests and the demo build many apps and must not each start with a sync.
-    app[SCHEDULER].add_claimed_job("directory.sync.startup", sync_on_schedule, "date")
+    app[SCHEDULER].schedule("directory.sync.startup", sync, "date")
     try:
         # uvloop: the same asyncio API at a smaller cost per request (the test suite runs on it).
         web.run_app(app, host=host, port=port, shutdown_timeout=25,

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 import aiohttp
 from aiohttp import web
 
-from bot.config import Settings
 from bot.demo.cast import CAST, TENANT
 from bot.demo.sandbox import sandbox, serve
 from bot.demo.scenes import SCENES, Scene
@@ -24,8 +23,8 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
-from bot.flows.directory import people as directory
-from bot.server import SERVICES, create_app
+from bot.intents import PeopleListed
+from bot.server import DISPATCHER, SERVICES, create_app
 
 
 def _seed_emulators(slack: SlackEmulator, connector: BotConnectorEmulator) -> None:
@@ -39,12 +38,9 @@ def _seed_emulators(slack: SlackEmulator, connector: BotConnectorEmulator) -> No
                                  email=actor.email, tenant_id=TENANT)
 
 
-async def _seed_directory(app: web.Application, settings: Settings) -> None:
-    services = app[SERVICES]
-    async with services.sessions() as session:
-        for actor in CAST:
-            await directory.upsert_profile(session, settings.app, actor.profile())
-        await session.commit()
+async def _seed_directory(app: web.Application) -> None:
+    """The cast, as a platform listing its people would add them."""
+    await app[DISPATCHER].dispatch(PeopleListed(tuple(actor.profile() for actor in CAST)))
 
 
 async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
@@ -54,7 +50,7 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
             settings = box.settings(slack_api_url=slack.url, teams_service_url=connector.url)
             app = create_app(settings)
             async with serve(app) as url:
-                await _seed_directory(app, settings)
+                await _seed_directory(app)
                 async with SlackSender(url, box.signing_secret,
                                        response_base=slack.response_url("")) as sender, \
                         aiohttp.ClientSession() as http, \

@@ -10,7 +10,8 @@ answered. Building and signing each kind of request is the subclasses' own.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 import aiohttp
@@ -20,10 +21,11 @@ __all__ = ["Reply", "Sender"]
 
 @dataclass
 class Reply:
-    """The status and body of what the bot answered a post."""
+    """The status, body and headers of what the bot answered a post."""
 
     status: int
     text: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text else None
@@ -52,4 +54,4 @@ class Sender:
             self._session = aiohttp.ClientSession()
         async with self._session.post(url, data=body, headers=headers,
                                       params=params) as response:
-            return Reply(response.status, await response.text())
+            return Reply(response.status, await response.text(), dict(response.headers))

@@ -1,7 +1,8 @@
-"""Handlers: one module per feature saying which intents (commands, buttons, forms) call which
-flow. `register_handlers` registers them all, explicitly, in one place: into the running
-application's `Dispatcher` (`build_dispatcher`), or into bare `Routes` (`handler_routes`) for
-tools that list what the bot answers without running it, such as the app manifests.
+"""Handlers: one module per feature saying which intents (commands, buttons, forms), events
+and scheduled jobs call which flow. `register_handlers` registers them all, explicitly, in one
+place: into the running application's `Dispatcher` (`build_dispatcher`), or into bare `Routes`
+(`handler_routes`) for tools that list what the bot answers without running it, such as the
+app manifests.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
 from bot.handlers import pulses as pulses_handlers
-from bot.handlers.dispatcher import Dispatcher, Routes, Turn
+from bot.handlers import scheduler as scheduler_handlers
+from bot.handlers import tickets as ticket_handlers
+from bot.handlers.dispatcher import Dispatcher
+from bot.handlers.routes import Routes, Turn
 from bot.services import Services
 
 
@@ -23,6 +27,8 @@ def register_handlers(dispatcher: Routes) -> None:
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    ticket_handlers.register(dispatcher)
+    scheduler_handlers.register(dispatcher)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

@@ -1,5 +1,6 @@
 """Complaints: ``/complain`` (the form), ``/complain status``, ``/complain list``, the triage
-card's buttons, the complainant's satisfaction buttons and the forms behind them.
+card's buttons, the complainant's satisfaction buttons and the forms behind them, and the
+every-five-minutes check of what is due.
 
 Each handler unpacks its intent into plain values (the origin, the complaint number a button
 or form carries, the checked form) and calls one flow; the flows never see an intent."""
@@ -16,8 +17,9 @@ from bot.chat.port import Origin
 from bot.flows.complaints import cards, forms, ids, lifecycle
 from bot.flows.complaints.answers import answer_privately
 from bot.flows.complaints.filing import complaint_file, complaint_open_form, rate_limited
+from bot.flows.complaints.sla import complaints_check
 from bot.flows.complaints.status import complaint_list, complaint_status
-from bot.handlers.dispatcher import Handler, Routes, Turn
+from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 from bot.services import Services
 from storage.models import Person
@@ -160,3 +162,10 @@ def register(routes: Routes) -> None:
     routes.on_button(ids.REPLY_START, _on_button(lifecycle.complaint_reply_start))
     routes.on_button(ids.SATISFIED, answer)
     routes.on_button(ids.UNSATISFIED, answer)
+    routes.on_schedule("complaints.check", check, "interval", minutes=5)
+
+
+async def check(turn: ScheduledTurn) -> None:
+    """What is due now: SLA reminders and breaches, and for resolutions nobody answered, the
+    reminder half-way and the close. It opens sessions of its own (see `ScheduledTurn`)."""
+    await complaints_check(turn.services, turn.scheduled_for)

@@ -1,20 +1,17 @@
 """CSAT: the survey's score and comment buttons, its comment form, the "Reach out" and "Log as
 complaint" buttons on low-score alerts, "Send kudos" on the thank-you for praise, and the
-scheduled runs that send held-back surveys and close old ones.
+scheduled jobs that note what became of survey DMs due and close old surveys.
 
 Each handler unpacks its intent into the flow's plain arguments (the invitation id a button's
 value or a form's metadata names, what was typed)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.flows.csat import answers, ids, links, sending
 from bot.flows.csat.alerts import reach_out
 from bot.flows.csat.survey import parse_id, parse_score
-from bot.handlers.dispatcher import Routes, Turn
+from bot.handlers.routes import Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, FormSubmit
-from bot.services import Services
 
 
 def _press(turn: Turn) -> ButtonPress:
@@ -74,16 +71,16 @@ def register(dispatcher: Routes) -> None:
                             (ids.ACTION_KUDOS, kudos_pressed)):
         dispatcher.on_button(action, handler)
     dispatcher.on_form(ids.FORM_COMMENT, comment_form)
+    dispatcher.on_schedule("csat.send_due", _send_due, "interval", minutes=1)
+    dispatcher.on_schedule("csat.expire", _expire, "interval", minutes=10)
 
 
-async def send_due_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """Every minute: what the outbox did with the survey DMs due, and look-ups a dead replica
-    left (see `bot.scheduler.register_jobs`); a claimed run, with sessions of its own."""
-    await sending.send_due_surveys(services)
+async def _send_due(turn: ScheduledTurn) -> None:
+    """What the outbox did with the survey DMs due, and look-ups a dead replica left; in
+    sessions of its own (see `ScheduledTurn`)."""
+    await sending.send_due_surveys(turn.services)
 
 
-async def expire_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """Every few minutes: close surveys past their expiry (a claimed run: its own session)."""
-    async with services.sessions() as session:
-        await sending.expire_surveys(session, services)
-        await session.commit()
+async def _expire(turn: ScheduledTurn) -> None:
+    """Close surveys past their expiry, in the turn's session."""
+    await sending.expire_surveys(turn.session, turn.services)

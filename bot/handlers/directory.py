@@ -1,15 +1,13 @@
-"""Directory: platform events saying someone joined, changed or left, and the scheduled sync
-of every platform's roster, both keep the people directory current."""
+"""Directory: platform events saying someone joined, changed or left (Slack's user events,
+Teams' members added and its rosters), and the scheduled sync of every platform's roster, all
+keep the people directory current."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.flows.directory.people import record_profile_change
 from bot.flows.directory.sync import sync_directory
-from bot.handlers.dispatcher import EventTurn, Routes
-from bot.intents import ProfileChanged
-from bot.services import Services
+from bot.handlers.routes import EventTurn, Routes, ScheduledTurn
+from bot.intents import PeopleListed, ProfileChanged
 
 
 def register(dispatcher: Routes) -> None:
@@ -19,11 +17,18 @@ def register(dispatcher: Routes) -> None:
         await record_profile_change(turn.session, turn.services, event.profile,
                                     active=event.active)
 
+    async def people_listed(turn: EventTurn) -> None:
+        event = turn.event
+        assert isinstance(event, PeopleListed)
+        for profile in event.profiles:
+            await record_profile_change(turn.session, turn.services, profile, active=True)
+
     dispatcher.on_event(ProfileChanged, profile_changed)
+    dispatcher.on_event(PeopleListed, people_listed)
+    dispatcher.on_schedule("directory.sync", sync, "interval", hours=1)
 
 
-async def sync_on_schedule(services: Services, _scheduled_for: datetime) -> None:
-    """The scheduled directory sync (see `bot.scheduler.register_jobs`): a claimed run, so it
-    opens its own session."""
-    async with services.sessions() as session:
-        await sync_directory(session, services)
+async def sync(turn: ScheduledTurn) -> None:
+    """The sync from every platform that lists its members: hourly, and at `touchpoint run`'s
+    start. It commits batch by batch in the turn's session (see `ScheduledTurn`)."""
+    await sync_directory(turn.session, turn.services)

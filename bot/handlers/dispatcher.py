@@ -1,14 +1,20 @@
-"""The dispatcher: routes an intent to the handler registered for it, inside one turn.
+"""The dispatcher, the one way in: every entry hands what arrived to it, as a neutral value
+from `bot.intents`, and it runs the handler registered for that in one turn.
 
-A turn opens one database session, loads the acting person (creating them from their platform
-profile on first contact, committed at once), runs the handler and commits. A handler that
-fails is logged for the operator and the person gets a kind apology, never a stack trace.
-A platform event (someone joined or left) has no actor: its handler gets an `EventTurn`, and
-a failure is only logged.
+The entries are the chat adapters (an intent: a person asked; or a platform event), the
+scheduler (`Scheduled`: a run it claimed) and the ticket webhook (`TicketEventReceived`).
+A turn opens one database session, loads the acting person for an intent (creating them from
+their platform profile on first contact, committed at once), runs the handler and commits
+(a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
+at shut-down. A handler that fails is logged for the operator, once per outage when the
+database cannot be reached (`storage.outage`): a person who asked gets a kind apology, never
+a stack trace; a platform event has nobody to tell; a caller that waits on the result (the
+scheduler, the webhook, through `run`) gets `HandlerFailed` or `DatabaseUnavailable`.
 
-Slack is acknowledged before the handler runs, so a burst can start handlers faster than they
-finish. At most `MAX_CONCURRENT_TURNS` run at once; the rest wait their turn in order, instead
-of all competing for the event loop and the database pool until some time out.
+Handlers are bounded in lanes, so that no entry starves another: the rest wait their turn in
+order, instead of all competing for the event loop and the database pool until some time out.
+Slack is acknowledged before its handler runs, so a burst can start turns faster than they
+finish; a scheduled job may run for minutes; a service desk may send hundreds of events at once.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,136 +32,70 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Form, Message
 from bot.chat.port import Origin, Profile
 from bot.flows.directory import people as directory
-from bot.intents import ButtonPress, Command, Event, FormSubmit, Intent
+from bot.handlers.routes import (
+    EventTurn,
+    FormCheck,
+    Routes,
+    ScheduledTurn,
+    ScheduleRoute,
+    Turn,
+    entry_name,
+)
+from bot.intents import Awaited, Event, FormSubmit, Intent, Scheduled, TicketEventReceived
 from bot.services import Services
+from storage.directory import find_by_platform_id
 from storage.models import Person
+from storage.outage import is_unavailable
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_TURNS = 16
-"""Below PostgreSQL's pool of 20 connections, so scheduled jobs and /healthz always get one."""
+"""Chat turns (intents and platform events) at once: below PostgreSQL's pool of 20
+connections, so the other lanes and /healthz always get one."""
+
+MAX_SCHEDULED_RUNS = 4
+"""Scheduled runs at once, in a lane of their own: an hourly directory sync reading a whole
+workspace, or a pulse opening to the whole organisation, takes minutes and must not hold a
+chat slot meanwhile (nor may a burst of chat delay a claimed run past its slot). Four lets the
+every-minute jobs run beside a long one or two; a batch job holds one connection at a time
+(see `ScheduledTurn`), so 16 + 4 stay within the pool."""
+
+MAX_TICKET_EVENTS = 100
+"""Ticket events at once, in a lane of their own, so a desk's burst (a bulk close) never queues
+people's turns behind it. Their turns hold no connection of their own (the intake writes all
+waiting events in one session per batch), so the bound only caps how many wait to be batched:
+as many as the intake writes in one batch (`bot.flows.tickets.intake.MAX_BATCH`)."""
 
 FORM_CHECK_TIMEOUT_S = 2.0
 """Slack wants a form's answer within 3 seconds: a check that takes longer is given up (the
 handler checks again and answers the person itself)."""
 
 
-@dataclass
-class Turn:
-    intent: Intent
-    actor: Person
-    session: AsyncSession
-    services: Services
+class HandlerFailed(Exception):
+    """The handler of something a caller waits on failed; the dispatcher has logged why."""
 
 
-Handler = Callable[[Turn], Awaitable[None]]
-
-FormCheck = Callable[[Turn], Awaitable[Form | None]]
-"""Checks a submitted form before anything is done with it: None when it is valid, else the
-form to show again, with what was typed and its `errors`. It must not write anything."""
-
-
-@dataclass
-class EventTurn:
-    """A platform event being handled: nobody asked, so there is no actor to answer."""
-
-    event: Event
-    session: AsyncSession
-    services: Services
-
-
-EventHandler = Callable[[EventTurn], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class CommandRoute:
-    command: str
-    word: str | None
-    """The first word after the command, or None for the command's fallback."""
-    handler: Handler
-
-
-class Routes:
-    """Which handler answers which command, button, form and platform event: the wiring alone.
-
-    Registering a route needs no database or chat platform, so the routes can be listed
-    without running anything (the Slack and Teams app manifests do); a feature's `register`
-    only wires handlers, and a handler finds the services in its `Turn`.
-    """
-
-    def __init__(self) -> None:
-        self._commands: dict[tuple[str, str | None], CommandRoute] = {}
-        self._buttons: dict[str, Handler] = {}
-        self._forms: dict[str, Handler] = {}
-        self._form_checks: dict[str, FormCheck] = {}
-        self._events: dict[type, EventHandler] = {}
-
-    def on_command(self, command: str, word: str | None, handler: Handler) -> None:
-        self._commands[(command, word)] = CommandRoute(command, word, handler)
-
-    def on_button(self, action_id: str, handler: Handler) -> None:
-        self._buttons[action_id] = handler
-
-    def on_form(self, callback_id: str, handler: Handler,
-                validate: FormCheck | None = None) -> None:
-        """`handler` runs for a submission of the form; `validate`, when given, runs first
-        and synchronously, so the platform can show its errors in the form itself."""
-        self._forms[callback_id] = handler
-        if validate is not None:
-            self._form_checks[callback_id] = validate
-
-    def on_event(self, kind: type[Event], handler: EventHandler) -> None:
-        self._events[kind] = handler
-
-    @property
-    def commands(self) -> list[str]:
-        """Every command name listened to, such as ``touchpoint`` and ``complain``."""
-        return sorted({route.command for route in self._commands.values()})
-
-    @property
-    def command_usages(self) -> list[str]:
-        """``command word`` for each routed word, for help texts."""
-        return sorted(f"{r.command} {r.word}" for r in self._commands.values() if r.word)
-
-    def words(self, command: str) -> list[str]:
-        """The words routed after `command` (``help`` after ``touchpoint``)."""
-        return sorted(r.word for r in self._commands.values() if r.command == command and r.word)
-
-    @property
-    def action_ids(self) -> list[str]:
-        return sorted(self._buttons)
-
-    @property
-    def callback_ids(self) -> list[str]:
-        return sorted(self._forms)
-
-    def handler_for(self, intent: Intent) -> Handler | None:
-        match intent:
-            case Command(command=command, word=word):
-                route = (self._commands.get((command, word))
-                         or self._commands.get((command, None)))
-                return route.handler if route else None
-            case ButtonPress(action_id=action_id):
-                return self._buttons.get(action_id)
-            case FormSubmit(callback_id=callback_id):
-                return self._forms.get(callback_id)
-        return None
-
-    def event_handler_for(self, event: Event) -> EventHandler | None:
-        return self._events.get(type(event))
-
-    def form_check_for(self, intent: FormSubmit) -> FormCheck | None:
-        return self._form_checks.get(intent.callback_id)
+class DatabaseUnavailable(HandlerFailed):
+    """It failed because the database could not be reached: worth trying again shortly."""
 
 
 class Dispatcher(Routes):
     """The routes of a running application, and the turns that run their handlers."""
 
-    def __init__(self, services: Services, *, concurrency: int = MAX_CONCURRENT_TURNS):
+    def __init__(self, services: Services, *, concurrency: int = MAX_CONCURRENT_TURNS,
+                 scheduled_concurrency: int = MAX_SCHEDULED_RUNS,
+                 ticket_concurrency: int = MAX_TICKET_EVENTS):
         super().__init__()
         self.services = services
         self._in_flight: set[asyncio.Task] = set()
-        self._slots = asyncio.Semaphore(concurrency)
+        self._chat_slots = asyncio.Semaphore(concurrency)
+        self._scheduled_slots = asyncio.Semaphore(scheduled_concurrency)
+        self._ticket_slots = asyncio.Semaphore(ticket_concurrency)
+
+    @property
+    def schedule_routes(self) -> list[ScheduleRoute]:
+        """Every scheduled job of this application, those its app.yaml defines included."""
+        return self.schedules(self.services.settings.app)
 
     async def drain(self, within_s: float) -> None:
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
@@ -169,27 +109,66 @@ class Dispatcher(Routes):
     async def dispatch(self, intent: Intent | Event) -> None:
         """Run the handler registered for what a person asked, or for a platform event. A
         failure is logged; the person who asked gets an apology (an event has nobody to tell)."""
-        name = _intent_name(intent)
         work = self._work_for(intent)
         if work is None:
-            log.warning("no handler for %s", name)
+            log.warning("no handler for %s", entry_name(intent))
             return
         try:
-            async with self._turn(name) as session:
-                await work(session)
-        except Exception:
-            log.exception("handler for %s failed", name)
+            await self._run_turn(intent, work)
+        except HandlerFailed:
             if not isinstance(intent, Event):
                 await self._apologise(intent.origin)
 
-    def _work_for(self, intent: Intent | Event) -> Callable[[AsyncSession], Awaitable[None]] | None:
+    async def run(self, awaited: Awaited) -> Any:
+        """Run the handler of a claimed scheduled run or a ticket event, and return what it
+        returned. A failure is logged and raised as `HandlerFailed` (`DatabaseUnavailable`
+        when the database could not be reached)."""
+        work = self._work_for(awaited)
+        if work is None:
+            raise LookupError(f"no handler for {entry_name(awaited)}")
+        return await self._run_turn(awaited, work)
+
+    async def _run_turn(self, entry: Intent | Event | Awaited,
+                        work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        name = entry_name(entry)
+        try:
+            async with self._turn(name, self._lane(entry)) as session:
+                result = await work(session)
+        except Exception as error:
+            raise self._failure(name, error) from error
+        self.services.outage.reached()
+        return result
+
+    def _failure(self, name: str, error: Exception) -> HandlerFailed:
+        """Log a handler's failure (an outage only when it begins) and say what it was."""
+        if is_unavailable(error):
+            self.services.outage.failed(error, name)
+            return DatabaseUnavailable(name)
+        log.error("handler for %s failed", name, exc_info=error)
+        return HandlerFailed(name)
+
+    def _lane(self, entry: Intent | Event | Awaited) -> asyncio.Semaphore:
+        if isinstance(entry, Scheduled):
+            return self._scheduled_slots
+        if isinstance(entry, TicketEventReceived):
+            return self._ticket_slots
+        return self._chat_slots
+
+    def _work_for(self, entry: Intent | Event | Awaited
+                  ) -> Callable[[AsyncSession], Awaitable[Any]] | None:
         """What a turn runs in its session: the registered handler, given a `Turn` with the
-        actor loaded first or, for a platform event, an `EventTurn`; None if none is registered."""
-        if isinstance(intent, Event):
-            on_event = self.event_handler_for(intent)
+        actor loaded first, an `EventTurn` or a `ScheduledTurn`; None if none is registered."""
+        if isinstance(entry, Scheduled):
+            route = next((r for r in self.schedule_routes if r.job == entry.job), None)
+            if route is None:
+                return None
+            return lambda session: route.handler(ScheduledTurn(entry, session, self.services))
+        if not isinstance(entry, Intent):
+            on_event = self.event_handler_for(entry)
             if on_event is None:
                 return None
-            return lambda session: on_event(EventTurn(intent, session, self.services))
+            return lambda session: on_event(EventTurn(entry, session, self.services))
+        intent = entry
         handler = self.handler_for(intent)
         if handler is None:
             return None
@@ -217,26 +196,35 @@ class Dispatcher(Routes):
             return None
 
     async def _run_check(self, check: FormCheck, intent: FormSubmit) -> Form | None:
+        name = f"check:{intent.callback_id}"
         try:
-            async with self._turn(f"check:{intent.callback_id}") as session:
+            async with self._turn(name, self._chat_slots) as session:
                 actor = await self._actor(session, intent)
                 return await check(Turn(intent, actor, session, self.services))
-        except Exception:
-            log.exception("form check for %s failed", intent.callback_id)
+        except Exception as error:
+            if is_unavailable(error):
+                self.services.outage.failed(error, name)
+            else:
+                log.exception("form check for %s failed", intent.callback_id)
             return None
 
     @asynccontextmanager
-    async def _turn(self, name: str) -> AsyncIterator[AsyncSession]:
-        """One handler run: waited for at shut-down, timed, in one session committed at the end."""
+    async def _turn(self, name: str, lane: asyncio.Semaphore) -> AsyncIterator[AsyncSession]:
+        """One handler run: waited for at shut-down, timed, in one session committed at the end,
+        once a slot of its lane is free."""
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         started = time.perf_counter()
         try:
-            async with self._slots, self.services.sessions() as session:
+            async with lane, self.services.sessions() as session:
                 yield session
-                await session.commit()
+                # A session the handler never used (a batch job's, a ticket event's: their
+                # work has sessions of its own) has nothing to commit, and skipping it spares
+                # a trip through SQLAlchemy's greenlet bridge on every such turn.
+                if session.in_transaction():
+                    await session.commit()
         finally:
             self.services.metrics.handler_seconds.labels(name).observe(
                 time.perf_counter() - started)
@@ -246,7 +234,7 @@ class Dispatcher(Routes):
         assert origin is not None, "every inbound intent carries its origin"
         # Each step ends its transaction: on SQLite every transaction holds the write lock,
         # and neither the platform lookup below nor the handler's chat calls should hold it.
-        person = await directory.find_by_platform_id(session, origin.platform, origin.user_id)
+        person = await find_by_platform_id(session, origin.platform, origin.user_id)
         await session.commit()
         if person is not None and person.active:
             return person
@@ -260,8 +248,7 @@ class Dispatcher(Routes):
         except IntegrityError:
             # Their first two requests arrived together and the other one added them.
             await session.rollback()
-            person = await directory.find_by_platform_id(session, origin.platform,
-                                                         origin.user_id)
+            person = await find_by_platform_id(session, origin.platform, origin.user_id)
             await session.commit()
             if person is None:
                 raise
@@ -274,14 +261,3 @@ class Dispatcher(Routes):
             await self.services.chat.reply_privately(origin, Message("errors/unexpected"))
         except Exception:
             log.exception("could not tell the person about the failure")
-
-
-def _intent_name(intent: Intent | Event) -> str:
-    match intent:
-        case Command(command=command, word=word):
-            return f"command:{command} {word}".strip()
-        case ButtonPress(action_id=action_id):
-            return f"button:{action_id}"
-        case FormSubmit(callback_id=callback_id):
-            return f"form:{callback_id}"
-    return type(intent).__name__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.help.show import show_help
-from bot.handlers.dispatcher import Routes, Turn
+from bot.handlers.routes import Routes, Turn
 from bot.intents import Command
 
 

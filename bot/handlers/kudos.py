@@ -12,7 +12,7 @@ from bot.flows.kudos.ids import APPROVE, DECLINE, FULFIL, GIVE_FORM
 from bot.flows.kudos.revoking import revoke_voucher
 from bot.flows.kudos.rewards import decide_redemption, redeem_reward, show_balance, show_rewards
 from bot.flows.kudos.wall import record_reaction
-from bot.handlers.dispatcher import EventTurn, Routes, Turn
+from bot.handlers.routes import EventTurn, Routes, Turn
 from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
 
 

@@ -1,9 +1,14 @@
 """NPS pulses: the 0-10 buttons and the "why?" form of a pulse DM, ``/touchpoint pulses
-off|on`` for everyone, ``/touchpoint pulse ...`` for IT leads, and the answer-back button and
-form of a lead's reply to a comment."""
+off|on`` for everyone, ``/touchpoint pulse ...`` for IT leads, the answer-back button and
+form of a lead's reply to a comment, and the scheduled jobs: the every-minute tick (opening and
+closing campaigns) and the opening of each recurring pulse app.yaml defines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from bot.config import AppConfig
+from bot.flows.pulses import campaigns
 from bot.flows.pulses.answers import ask_why, record_comment, record_score, set_opt_out
 from bot.flows.pulses.ids import (
     ANSWER_BACK,
@@ -16,7 +21,7 @@ from bot.flows.pulses.ids import (
 )
 from bot.flows.pulses.leads import lead_command
 from bot.flows.pulses.loop import ask_answer_back, record_answer_back
-from bot.handlers.dispatcher import Routes, Turn
+from bot.handlers.routes import Routes, ScheduledTurn, ScheduleRoute, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 
 
@@ -70,3 +75,18 @@ def register(dispatcher: Routes) -> None:
     dispatcher.on_form(ANSWER_BACK, answer_back_sent)
     dispatcher.on_command("touchpoint", "pulses", opt_out)
     dispatcher.on_command("touchpoint", "pulse", lead)
+    dispatcher.on_schedule("pulses.tick", tick, "interval", minutes=1)
+    dispatcher.on_configured_schedules(recurring)
+
+
+async def tick(turn: ScheduledTurn) -> None:
+    await campaigns.tick(turn.services, turn.scheduled_for)
+
+
+def recurring(app: AppConfig) -> Iterator[ScheduleRoute]:
+    """A job per recurring pulse in app.yaml, opening its campaign on its cron."""
+    for name, job, recurrence in campaigns.recurring_jobs(app):
+        async def open_campaign(turn: ScheduledTurn, job=job) -> None:
+            await job(turn.services, turn.scheduled_for)
+
+        yield ScheduleRoute(name, open_campaign, "cron", recurrence)

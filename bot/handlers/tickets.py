@@ -1,12 +1,35 @@
-"""Tickets: an event from a service desk goes to the ticket intake, and each change it
-commits is passed on by `notify_ticket_change`, the one place that reacts to tickets."""
+"""Tickets: an event from a service desk (`TicketEventReceived`, from the ticket webhook) goes
+to the ticket intake, and each change it commits is passed on by `notify_ticket_change`, the
+one place that reacts to tickets. The webhook answers the desk with the handler's `Ingested`."""
 
 from __future__ import annotations
 
 from bot.flows.csat.sending import survey_decided, survey_withdrawn
 from bot.flows.tickets.ingest import Inbound, Ingested
 from bot.flows.tickets.intake import TicketIntake
+from bot.flows.tickets.sla import SlaPolicy
+from bot.handlers.routes import EventTurn, Routes
+from bot.intents import TicketEventReceived
 from bot.services import Services
+
+
+def register(routes: Routes) -> None:
+    intake: TicketIntake | None = None
+
+    async def ticket_event(turn: EventTurn) -> Ingested:
+        """The intake writes the events of every request in flight in one transaction per
+        batch, in a session of its own (it is a batch writer: see `bot.flows.tickets.intake`),
+        so the turn's stays unused; it is built on the first event, one per application, so
+        that all events meet there."""
+        nonlocal intake
+        event = turn.event
+        assert isinstance(event, TicketEventReceived)
+        services = turn.services
+        if intake is None:
+            intake = TicketIntake(services, SlaPolicy(services.settings.app))
+        return await receive_ticket_event(services, intake, event.inbound)
+
+    routes.on_event(TicketEventReceived, ticket_event)
 
 
 async def receive_ticket_event(services: Services, intake: TicketIntake,

@@ -2,8 +2,8 @@
 Adaptive Cards render messages.
 
 `adapter` builds the CloudAdapter from Settings; `route` guards ``POST /api/messages``;
-`bot` (an ActivityHandler) keeps conversation references and the people directory current
-and hands intents (`intents`) to the dispatcher; `chat` is Teams' half of the chat port,
-sending cards (`render`) through stored references (`references`), with every Connector call
-retried and counted (`calls`).
+`bot` (an ActivityHandler) keeps conversation references current and hands intents
+(`intents`) and what Teams says about people, as events, to the dispatcher; `chat` is Teams'
+half of the chat port, sending cards (`render`) through the references stored in
+`storage.conversations`, with every Connector call retried and counted (`calls`).
 """

@@ -5,8 +5,8 @@ carry a token for the app (``MICROSOFT_APP_TENANT_ID`` makes it a single-tenant 
 ``TOUCHPOINT_TEAMS_DEV_MODE`` and no app id the adapter runs in emulator mode: nothing is
 checked, which is for local emulators only, and is logged loudly at start-up.
 
-A turn that fails is logged for the operator; the person gets the kind apology template,
-never the error.
+A turn that fails is logged for the operator (a database outage once, not per activity: see
+`storage.outage`); the person gets the kind apology template, never the error.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.metrics import Metrics
 from bot.teams.calls import call
 from bot.teams.render import TeamsRenderer
+from storage.outage import Outage, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +55,24 @@ def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
     )
 
 
-def build_adapter(settings: Settings, metrics: Metrics) -> CloudAdapter:
+def build_adapter(settings: Settings, metrics: Metrics, outage: Outage) -> CloudAdapter:
     config = bot_framework_config(settings)
     if not config.APP_ID:
         log.warning("!!! TEAMS DEV MODE: Bot Framework authentication is OFF. Anyone who can "
                     "reach /api/messages can act as any Teams user. Use this with local "
                     "emulators only; set MICROSOFT_APP_ID for a real Teams tenant. !!!")
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-    adapter.on_turn_error = _turn_error_handler(metrics, TeamsRenderer())
+    adapter.on_turn_error = _turn_error_handler(metrics, TeamsRenderer(), outage)
     return adapter
 
 
-def _turn_error_handler(metrics: Metrics, renderer: TeamsRenderer):
+def _turn_error_handler(metrics: Metrics, renderer: TeamsRenderer, outage: Outage):
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity = context.activity
-        log.error("teams turn failed (%s activity)", activity.type, exc_info=error)
+        if is_unavailable(error):
+            outage.failed(error, f"a teams {activity.type} activity")
+        else:
+            log.error("teams turn failed (%s activity)", activity.type, exc_info=error)
         # Only someone who typed or clicked is waiting for an answer.
         if activity.type != ActivityTypes.message:
             return

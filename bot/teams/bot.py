@@ -1,10 +1,17 @@
 """`TouchpointBot`, the ActivityHandler behind ``/api/messages``.
 
-Each activity first refreshes what Touchpoint knows about its conversation: the stored
-reference (a 1:1 chat linked to its person) and, when the bot or someone new joins, the people
-directory from the Teams roster, so employees can be messaged later and get their roles from
-app.yaml by email. A message then becomes an intent for the dispatcher. When the bot is
-removed, the conversation's reference is dropped, since it can no longer be used.
+Each activity first refreshes its conversation's stored reference (`storage.conversations`; a
+1:1 chat linked to its person), so employees can be messaged later. What Teams says about
+people becomes an event for the dispatcher, handled as Slack's user events are
+(`bot.handlers.directory`), with the profile from the Teams roster, whose email gives people
+their roles from app.yaml: a sender the directory does not know yet, or a member added, is a
+`ProfileChanged`; the members of a team or chat the bot is added to come page by page as
+`PeopleListed`. A member removed from a team or chat stays in the directory: the bot sits in
+the teams of the configured channels, and someone who leaves the IT team is still an employee
+(Slack's sync, which sees the whole workspace, is what lets leavers go).
+
+A message then becomes an intent for the dispatcher. When the bot is removed, the
+conversation's reference is dropped, since it can no longer be used.
 """
 
 from __future__ import annotations
@@ -18,10 +25,8 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.message import Form
 from bot.chat.port import Profile
-from bot.flows.directory import people as directory
 from bot.handlers.dispatcher import Dispatcher
-from bot.intents import FormSubmit
-from bot.teams import references
+from bot.intents import FormSubmit, PeopleListed, ProfileChanged
 from bot.teams.calls import call
 from bot.teams.intents import (
     conversation_type,
@@ -32,6 +37,8 @@ from bot.teams.intents import (
     teams_user_id,
 )
 from bot.teams.render import TeamsRenderer
+from storage import conversations
+from storage.directory import find_by_platform_id
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,6 @@ class TouchpointBot(ActivityHandler):
         self.dispatcher = dispatcher
         services = dispatcher.services
         self.sessions = services.sessions
-        self.app = services.settings.app
         self.metrics = services.metrics
         self.renderer = TeamsRenderer()
         self.commands = frozenset(dispatcher.commands)
@@ -99,18 +105,16 @@ class TouchpointBot(ActivityHandler):
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
         if _includes_bot(members_added, turn_context.activity):
-            await self._sync_roster(turn_context)
+            await self._list_members(turn_context)
             return
-        profiles = [await self._member_profile(turn_context, member) for member in members_added]
-        async with self.sessions() as session:
-            for profile in profiles:
-                if profile is not None:
-                    await directory.upsert_profile(session, self.app, profile)
-            await session.commit()
+        for member in members_added:
+            profile = await self._member_profile(turn_context, member)
+            if profile is not None:
+                await self.dispatcher.dispatch(ProfileChanged(profile))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
-        await self._sync_roster(turn_context)
+        await self._list_members(turn_context)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         # "remove-upgrade" comes with an app upgrade, after which the reference still works.
@@ -125,32 +129,28 @@ class TouchpointBot(ActivityHandler):
             return
         account = activity.from_property
         user_id = teams_user_id(account) if account and account.role != "bot" else None
-        # Looked up before the write session opens: no lock is held across a network call.
-        profile = None
+        # The roster is asked before any write session opens: no lock is held across a
+        # network call.
         if account and user_id and not await self._knows(user_id):
             profile = await self._member_profile(turn_context, account)
-        async with self.sessions() as session:
-            sender = None
             if profile is not None:
-                sender = await directory.upsert_profile(session, self.app, profile)
-                await session.flush()
-            elif user_id:
-                sender = await directory.find_by_platform_id(session, "teams", user_id)
-            personal = conversation_type(activity) == references.PERSONAL
-            await references.save(session, reference_of(activity),
-                                  sender.id if personal and sender else None)
+                await self.dispatcher.dispatch(ProfileChanged(profile))
+        personal = conversation_type(activity) == conversations.PERSONAL
+        async with self.sessions() as session:
+            await conversations.save(session, reference_of(activity),
+                                     user_id if personal else None)
             await session.commit()
 
     async def _forget(self, turn_context: TurnContext) -> None:
         conversation = turn_context.activity.conversation
         if conversation and conversation.id:
             async with self.sessions() as session:
-                await references.forget(session, conversation.id)
+                await conversations.forget(session, conversation.id)
                 await session.commit()
 
     async def _knows(self, user_id: str) -> bool:
         async with self.sessions() as session:
-            person = await directory.find_by_platform_id(session, "teams", user_id)
+            person = await find_by_platform_id(session, "teams", user_id)
         # An inactive person is refreshed too, which spares the dispatcher a lookup of its own.
         return person is not None and person.active
 
@@ -166,18 +166,17 @@ class TouchpointBot(ActivityHandler):
             return profile_of(account)
         return profile_of(member) or profile_of(account)
 
-    async def _sync_roster(self, turn_context: TurnContext) -> None:
-        """Add every member of the conversation (or team) to the people directory."""
+    async def _list_members(self, turn_context: TurnContext) -> None:
+        """Hand every member of the conversation (or team) to the directory, a page at a
+        time: one turn, and one transaction, per page."""
         token = None
         while True:
             page = await call(self.metrics, "get_paged_members", partial(
                 TeamsInfo.get_paged_members, turn_context, token, ROSTER_PAGE_SIZE))
-            async with self.sessions() as session:
-                for member in page.members or []:
-                    profile = profile_of(member)
-                    if profile is not None:
-                        await directory.upsert_profile(session, self.app, profile)
-                await session.commit()
+            profiles = tuple(profile for member in page.members or []
+                             if (profile := profile_of(member)) is not None)
+            if profiles:
+                await self.dispatcher.dispatch(PeopleListed(profiles))
             token = page.continuation_token
             if not token:
                 return

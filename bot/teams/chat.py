@@ -29,12 +29,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.config import Settings
-from bot.flows.directory import people as directory
 from bot.metrics import Metrics
-from bot.teams import references
 from bot.teams.calls import call, status_of
 from bot.teams.render import TeamsRenderer
 from bot.web.images import ImageLinks
+from storage import conversations
+from storage.directory import find_by_platform_id
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ class TeamsChat:
     async def _reference(self, conversation_id: str) -> dict[str, Any]:
         """The stored reference, else one built from app.yaml's service URL (channels)."""
         async with self.sessions() as session:
-            stored = await references.find(session, conversation_id)
+            stored = await conversations.find(session, conversation_id)
         if stored is not None:
             return stored
         conversation: dict[str, Any] = {"id": conversation_id}
@@ -112,7 +112,7 @@ class TeamsChat:
 
     async def send_dm(self, user_id: str, message: Message) -> MessageRef:
         async with self.sessions() as session:
-            reference = await references.personal_for(session, user_id)
+            reference = await conversations.personal_for(session, user_id)
         if reference is None:
             raise Undeliverable("the Touchpoint app is not installed for this person in Teams")
         return await self._send(reference, await self._render(message))
@@ -153,7 +153,7 @@ class TeamsChat:
         reference = origin.reference
         if reference is None:
             raise Undeliverable("no Teams conversation to answer in")
-        if references.kind_of(reference) == references.PERSONAL:
+        if conversations.kind_of(reference) == conversations.PERSONAL:
             return reference
         return await self._open_personal(reference)
 
@@ -172,7 +172,7 @@ class TeamsChat:
 
         created = await self._call(shared, "create_conversation", lambda client: (
             client.conversations.create_conversation(parameters)))
-        conversation = {"id": created.id, "conversationType": references.PERSONAL}
+        conversation = {"id": created.id, "conversationType": conversations.PERSONAL}
         if tenant:
             conversation["tenantId"] = tenant
         return {"channelId": shared.get("channelId") or CHANNEL_ID,
@@ -181,7 +181,7 @@ class TeamsChat:
 
     async def profile(self, user_id: str) -> Profile | None:
         async with self.sessions() as session:
-            person = await directory.find_by_platform_id(session, "teams", user_id)
+            person = await find_by_platform_id(session, "teams", user_id)
         if person is None:
             return None
         return Profile(platform="teams", user_id=user_id.lower(),

@@ -93,6 +93,11 @@ def openapi_document() -> dict[str, Any]:
                         "401": {"description": "Not signed, wrongly signed, too old, or the "
                                                "wrong token; the body is empty"},
                         "413": {"description": "The body is larger than 1 MiB"},
+                        "503": {"description": "The database cannot be reached: nothing was "
+                                               "written; send the event again after the "
+                                               "Retry-After seconds",
+                                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                                "content": {"application/json": {"schema": error}}},
                     },
                 },
             },

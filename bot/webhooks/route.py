@@ -2,8 +2,10 @@
 
 A request is authenticated before anything else is looked at (401, empty, otherwise); then the
 source is chosen (`?source=NAME`, or the only configured one), the body read with that
-source's preset, and the event handed to the ticket handler. Anything unreadable gets 400 with
-a one-line reason as ``{"error": "..."}``, and nothing is written.
+source's preset, and the event handed to the dispatcher as `TicketEventReceived`; its handler
+(`bot.handlers.tickets`) says what became of it. Anything unreadable gets 400 with a one-line
+reason as ``{"error": "..."}``, and nothing is written. While the database cannot be reached
+the answer is 503 with ``Retry-After``, so the desk sends the event again later.
 """
 
 from __future__ import annotations
@@ -14,22 +16,21 @@ import logging
 from aiohttp import web
 
 from bot.flows.tickets.ingest import Inbound, delivery_key
-from bot.flows.tickets.intake import TicketIntake
-from bot.flows.tickets.sla import SlaPolicy
-from bot.handlers.tickets import receive_ticket_event
-from bot.services import Services
+from bot.handlers.dispatcher import DatabaseUnavailable, Dispatcher, HandlerFailed
+from bot.intents import TicketEventReceived
 from bot.webhooks.fields import BadEvent
 from bot.webhooks.openapi import openapi_document
 from bot.webhooks.presets import PRESETS, to_event
 from bot.webhooks.signature import authentic
+from storage.outage import RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
 
 PATH = "/webhooks/tickets"
 
 
-def add_ticket_webhook(app: web.Application, services: Services) -> None:
-    intake = TicketIntake(services, SlaPolicy(services.settings.app))
+def add_ticket_webhook(app: web.Application, dispatcher: Dispatcher) -> None:
+    services = dispatcher.services
     sources = services.settings.app.tickets.sources
     secrets = services.settings.secrets
     document = openapi_document()
@@ -59,8 +60,14 @@ def add_ticket_webhook(app: web.Application, services: Services) -> None:
             event = to_event(reported, source, preset)
         except BadEvent as exc:
             return _bad(str(exc))
-        ingested = await receive_ticket_event(services, intake, Inbound(
-            source=name, delivery=delivery_key(reported.event_id, body), event=event))
+        inbound = Inbound(source=name, delivery=delivery_key(reported.event_id, body), event=event)
+        try:
+            ingested = await dispatcher.run(TicketEventReceived(inbound))
+        except DatabaseUnavailable:
+            return web.json_response({"error": "database unavailable"}, status=503,
+                                     headers={"Retry-After": str(RETRY_AFTER_S)})
+        except HandlerFailed:
+            return web.json_response({"error": "internal error"}, status=500)
         return web.json_response({"outcome": ingested.outcome.value,
                                   "ticket": ingested.ticket_id})
 

@@ -1,4 +1,5 @@
-"""The scheduler: each run is claimed in the database, so every slot runs once across replicas.
+"""The scheduler: each run is claimed in the database, so every slot runs once across replicas,
+and handed to the dispatcher like any other entry.
 
 In the two-replica test the second replica is this file run as a script (see `_replica`): two
 real processes, each with its own scheduler and engine, race for the same slots in one
@@ -26,9 +27,11 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.config import load_settings
-from bot.scheduler import CLAIM_RETENTION, Scheduler, prune_claims
-from bot.server import SCHEDULER, SERVICES, create_app
-from bot.services import Services
+from bot.handlers.routes import ScheduledTurn
+from bot.handlers.scheduler import CLAIM_RETENTION, prune_claims
+from bot.intents import Scheduled
+from bot.scheduler import Scheduler
+from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage.engine import create_engine, session_factory
 from storage.models import ScheduledRun
 
@@ -49,8 +52,14 @@ def _soon(after: float = 0.3) -> datetime:
 
 def _every_second(app: web.Application, job, first: datetime, slots: int) -> None:
     """`job` at `first` and each second after, `slots` times: an interval with a fixed start."""
-    app[SCHEDULER].add_claimed_job(JOB, job, "interval", seconds=1, start_date=first,
-                                   end_date=first + timedelta(seconds=slots - 0.5))
+    app[SCHEDULER].schedule(JOB, job, "interval", seconds=1, start_date=first,
+                            end_date=first + timedelta(seconds=slots - 0.5))
+
+
+def _handled(app: web.Application) -> int:
+    """Runs of the test's job the dispatcher handled, by its handler metrics."""
+    return int(app[SERVICES].metrics.registry.get_sample_value(
+        "touchpoint_handler_seconds_count", {"intent": f"schedule:{JOB}"}) or 0)
 
 
 def _runs(app: web.Application) -> dict[str, int]:
@@ -94,22 +103,24 @@ async def _claims(database_url: str, job: str = JOB) -> list[ScheduledRun]:
 @on_sqlite
 async def test_a_run_is_claimed_then_recorded_ok(settings, database_url):
     app = create_app(settings, clock=lambda: FIXED_NOW)
-    seen: list[tuple[Services, datetime]] = []
+    seen: list[ScheduledTurn] = []
 
-    async def tick(services: Services, scheduled_for: datetime) -> None:
-        seen.append((services, scheduled_for))
+    async def tick(turn: ScheduledTurn) -> None:
+        seen.append(turn)
 
     first = _soon().replace(microsecond=0) + timedelta(seconds=1)
-    app[SCHEDULER].add_claimed_job(JOB, tick, "cron", second="*", start_date=first,
-                                   end_date=first + timedelta(seconds=1))
+    app[SCHEDULER].schedule(JOB, tick, "cron", second="*", start_date=first,
+                            end_date=first + timedelta(seconds=1))
     async with _started(app):
         runs = await _until_runs(app, 2, within_s=5)
 
     slots = [first, first + timedelta(seconds=1)]
     assert runs == {"ok": 2, "failed": 0, "skipped": 0}
-    assert [when for _services, when in seen] == slots
-    assert all(services is app[SERVICES] for services, _when in seen)
-    assert all(when.tzinfo == ORGANISATION_ZONE for _services, when in seen)
+    assert [turn.run for turn in seen] == [Scheduled(JOB, slot) for slot in slots]
+    assert all(turn.services is app[SERVICES] for turn in seen)
+    assert all(turn.scheduled_for.tzinfo == ORGANISATION_ZONE for turn in seen)
+    # Each run was a turn of the dispatcher, counted with the handlers.
+    assert _handled(app) == 2
     replica = app[SCHEDULER].replica
     assert [(c.job, c.scheduled_for, c.claimed_by, c.claimed_at, c.finished_at, c.outcome)
             for c in await _claims(database_url)] == [
@@ -122,14 +133,14 @@ async def test_a_failing_run_is_recorded_failed_and_the_next_still_runs(
     app = create_app(settings)
     calls: list[datetime] = []
 
-    async def flaky(_services: Services, scheduled_for: datetime) -> None:
-        calls.append(scheduled_for)
+    async def flaky(turn: ScheduledTurn) -> None:
+        calls.append(turn.scheduled_for)
         if len(calls) == 1:
             raise RuntimeError("the directory is down")
 
     first = _soon()
     _every_second(app, flaky, first, slots=2)
-    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="bot"):
         async with _started(app):
             runs = await _until_runs(app, 2, within_s=5)
 
@@ -138,9 +149,12 @@ async def test_a_failing_run_is_recorded_failed_and_the_next_still_runs(
     assert [(c.scheduled_for, c.outcome) for c in claims] == [
         (first, "failed"), (first + timedelta(seconds=1), "ok")]
     assert all(c.finished_at is not None for c in claims)
+    # Logged by the dispatcher, as any failing handler is.
     [logged] = [record for record in caplog.records if record.exc_info]
-    assert JOB in logged.getMessage()
+    assert (logged.name, logged.getMessage()) == (
+        "bot.handlers.dispatcher", f"handler for schedule:{JOB} failed")
     assert logged.exc_info is not None and logged.exc_info[0] is RuntimeError
+    assert _handled(app) == 2
 
 
 @on_sqlite
@@ -152,8 +166,8 @@ async def test_a_slot_claimed_elsewhere_is_skipped(settings, database_url):
         await session.commit()
     ran: list[datetime] = []
 
-    async def tick(_services: Services, scheduled_for: datetime) -> None:
-        ran.append(scheduled_for)
+    async def tick(turn: ScheduledTurn) -> None:
+        ran.append(turn.scheduled_for)
 
     _every_second(app, tick, first, slots=2)
     async with _started(app):
@@ -171,7 +185,7 @@ async def test_shutdown_lets_a_running_job_finish(settings, database_url):
     app = create_app(settings)
     started, finished = asyncio.Event(), asyncio.Event()
 
-    async def slow(_services: Services, _scheduled_for: datetime) -> None:
+    async def slow(_turn: ScheduledTurn) -> None:
         started.set()
         await asyncio.sleep(0.3)
         finished.set()
@@ -189,7 +203,7 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
     app = create_app(settings)
     started, cancelled = asyncio.Event(), asyncio.Event()
 
-    async def stuck(_services: Services, _scheduled_for: datetime) -> None:
+    async def stuck(_turn: ScheduledTurn) -> None:
         started.set()
         try:
             await asyncio.sleep(60)
@@ -213,7 +227,7 @@ async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, data
     app = create_app(settings)
     started, finished = asyncio.Event(), asyncio.Event()
 
-    async def slow(_services: Services, _scheduled_for: datetime) -> None:
+    async def slow(_turn: ScheduledTurn) -> None:
         started.set()
         await asyncio.sleep(0.2)
         finished.set()
@@ -225,7 +239,7 @@ async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, data
         # Another job's run, submitted on the same turn the shutdown begins: its task exists
         # but has not started.
         later = datetime.now(ORGANISATION_ZONE).replace(microsecond=0) + timedelta(hours=1)
-        job = scheduler.add_claimed_job("test.later", slow, "date", run_date=later)
+        job = scheduler.schedule("test.later", slow, "date", run_date=later)
         scheduler._executor.submit_job(job, [later])
         async with asyncio.timeout(2):
             await scheduler.shutdown(within_s=1)
@@ -236,8 +250,10 @@ async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, data
 
 async def test_claims_older_than_the_retention_are_pruned_daily(settings, database_url):
     app = create_app(settings)
+    [route] = [r for r in app[DISPATCHER].schedule_routes if r.job == "scheduler.prune"]
+    assert route.handler is prune_claims
     prune = app[SCHEDULER]._apscheduler.get_job("scheduler.prune")
-    assert prune.args[1] is prune_claims
+    assert prune.args == ("scheduler.prune",)
     assert isinstance(prune.trigger, CronTrigger)
     assert str(prune.trigger) == "cron[hour='3', minute='30']"
     slot = datetime(2030, 1, 31, 3, 30, tzinfo=ORGANISATION_ZONE)
@@ -249,7 +265,7 @@ async def test_claims_older_than_the_retention_are_pruned_daily(settings, databa
                 session.add(ScheduledRun(job=JOB, scheduled_for=when, claimed_by="another",
                                          claimed_at=when))
             await session.commit()
-        await prune_claims(app[SERVICES], slot)
+        await app[DISPATCHER].run(Scheduled("scheduler.prune", slot))
 
     assert [c.scheduled_for for c in await _claims(database_url)] == [
         oldest_kept, slot - timedelta(minutes=1)]
@@ -260,13 +276,13 @@ async def test_interval_slots_agree_between_replicas_started_apart(settings):
     app = create_app(settings, scheduler=False)
     replicas = []
     for _ in range(2):
-        replicas.append(Scheduler(app[SERVICES]))
+        replicas.append(Scheduler(app[DISPATCHER]))
         await asyncio.sleep(0.05)
 
-    async def tick(_services: Services, _scheduled_for: datetime) -> None:
+    async def tick(_turn: ScheduledTurn) -> None:
         raise AssertionError("never started")
 
-    jobs = [replica.add_claimed_job(JOB, tick, "interval", minutes=7) for replica in replicas]
+    jobs = [replica.schedule(JOB, tick, "interval", minutes=7) for replica in replicas]
     now = datetime.now(UTC)
     first, second = (job.trigger.get_next_fire_time(None, now) for job in jobs)
     assert first == second
@@ -275,15 +291,17 @@ async def test_interval_slots_agree_between_replicas_started_apart(settings):
 
 @on_sqlite
 async def test_triggers_replicas_would_disagree_on_are_refused(settings):
-    scheduler = create_app(settings)[SCHEDULER]
+    app = create_app(settings)
+    scheduler = app[SCHEDULER]
 
-    async def tick(_services: Services, _scheduled_for: datetime) -> None:
+    async def tick(_turn: ScheduledTurn) -> None:
         raise AssertionError("never started")
 
     with pytest.raises(ValueError, match="interval"):
-        scheduler.add_claimed_job(JOB, tick, IntervalTrigger(minutes=5))
+        scheduler.schedule(JOB, tick, IntervalTrigger(minutes=5))
     with pytest.raises(ValueError, match="jitter"):
-        scheduler.add_claimed_job(JOB, tick, "cron", minute="*/5", jitter=30)
+        scheduler.schedule(JOB, tick, "cron", minute="*/5", jitter=30)
+    assert JOB not in {route.job for route in app[DISPATCHER].schedule_routes}
 
 
 @on_sqlite
@@ -342,11 +360,10 @@ async def test_two_replicas_run_each_slot_exactly_once(settings, database_url, c
     assert [runs["failed"] for runs in (here, there)] == [0, 0]
 
 
-async def _tick(services: Services, scheduled_for: datetime) -> None:
-    async with services.engine.begin() as connection:
-        await connection.execute(
-            text("INSERT INTO scheduler_tick (slot, pid) VALUES (:slot, :pid)"),
-            {"slot": scheduled_for, "pid": os.getpid()})
+async def _tick(turn: ScheduledTurn) -> None:
+    connection = await turn.session.connection()
+    await connection.execute(text("INSERT INTO scheduler_tick (slot, pid) VALUES (:slot, :pid)"),
+                             {"slot": turn.scheduled_for, "pid": os.getpid()})
 
 
 async def _replica() -> dict[str, int]:

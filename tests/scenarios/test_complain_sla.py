@@ -169,11 +169,10 @@ async def test_the_check_runs_as_a_claimed_scheduled_job(bot, slack, slack_sende
     complaint = await kit.file_and_wait(bot, slack_sender, slack, impact="high")
     await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(minutes=40)
-    replicas = [Scheduler(bot.services), Scheduler(bot.services)]
+    replicas = [Scheduler(bot.dispatcher), Scheduler(bot.dispatcher)]
 
     outcomes = await asyncio.gather(*(
-        replica._claimed_run("complaints.check", complaints_check, clock.now)
-        for replica in replicas))
+        replica._claimed_run("complaints.check", clock.now) for replica in replicas))
 
     assert sorted(outcomes) == [OK, SKIPPED]
     await kit.drained(bot)

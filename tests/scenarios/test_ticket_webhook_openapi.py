@@ -72,7 +72,7 @@ async def test_the_document_is_well_formed_openapi_3_1(document):
     assert document["openapi"] == "3.1.0"
     assert isinstance(document["info"]["title"], str) and document["info"]["version"]
     operation = document["paths"]["/webhooks/tickets"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "413"}
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "503"}
     for code, response in operation["responses"].items():
         assert re.fullmatch(r"[1-5][0-9][0-9]", code) and response["description"]
     schemes = document["components"]["securitySchemes"]

@@ -244,7 +244,7 @@ async def count_deliveries(services: Services) -> None:
 
 
 def recurring_jobs(app: AppConfig):
-    """(job name, job, cron fields) for each app.yaml campaign, for `register_jobs`."""
+    """(job name, job, cron fields) for each app.yaml campaign, for the pulses handler's jobs."""
     for definition, config in sorted(app.pulses.campaigns.items()):
         async def job(services: Services, scheduled_for: datetime,
                       definition: str = definition,

@@ -8,8 +8,9 @@ transaction. Each caller gets its own event's outcome once the batch is committe
 that fails fails for every caller in it, and none of it is written.
 
 Who owns the session, in the flow convention's terms (README, "How it is built"): the intake
-is a claimed background writer, like a scheduled run. A webhook request opens no session of
-its own and holds no transaction; it hands its event over and waits for its outcome. The one
+is a claimed background writer, like a scheduled run. A webhook request's turn (the ticket
+handler's, through the dispatcher) uses no session and holds no transaction; it hands its
+event over and waits for its outcome. The one
 writer task opens one session per batch, `ingest_ticket_events` writes the whole batch in it
 and commits it (each retry after a conflict in a fresh session), and only then are the
 callers answered. Writing per request instead would cost a transaction per event, which a
@@ -20,13 +21,10 @@ figures.
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from bot.flows.tickets.ingest import Inbound, Ingested, ingest_ticket_events
 from bot.flows.tickets.sla import SlaPolicy
 from bot.services import Services
-
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 
@@ -54,8 +52,7 @@ class TicketIntake:
                     self._services, self._sla, [inbound for inbound, _future in batch],
                     surveys=True)
             except Exception as exc:
-                log.warning("a batch of %d ticket event(s) failed: %s", len(batch),
-                            type(exc).__name__)
+                # Raised to each caller, whose turn logs it (an outage once, not per batch).
                 for _inbound, future in batch:
                     if not future.done():  # its request may have gone away meanwhile
                         future.set_exception(exc)

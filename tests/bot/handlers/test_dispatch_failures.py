@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from bot.chat.message import Message
 from bot.chat.port import Origin, Profile
-from bot.handlers.dispatcher import Dispatcher, EventTurn, Turn
+from bot.handlers.dispatcher import Dispatcher
+from bot.handlers.routes import EventTurn, Turn
 from bot.intents import Command, ProfileChanged
 from bot.metrics import Metrics
 from bot.services import Services

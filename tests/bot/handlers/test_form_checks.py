@@ -11,7 +11,8 @@ import pytest
 from bot.chat.message import Form, TextField
 from bot.chat.port import Origin, Profile
 from bot.handlers import dispatcher as dispatcher_module
-from bot.handlers.dispatcher import Dispatcher, Turn
+from bot.handlers.dispatcher import Dispatcher
+from bot.handlers.routes import Turn
 from bot.intents import FormSubmit
 
 

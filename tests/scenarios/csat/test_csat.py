@@ -13,7 +13,6 @@ import pytest
 from bot.emulators.requests import SlackSender
 from bot.flows.csat import ids
 from bot.flows.csat.invitations import decide_surveys, sampled_in
-from bot.handlers.csat import expire_on_schedule, send_due_on_schedule
 from bot.server import create_app
 from storage.tickets import Ticket
 from tests import ticket_events
@@ -263,7 +262,7 @@ async def test_quiet_hours_hold_the_survey_until_the_persons_morning(bot, slack,
 
     clock.advance(minutes=1)
     await ticket_events.delivered(bot.services)
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "U0NEWYORK"
@@ -305,12 +304,12 @@ async def test_a_look_up_left_by_a_replica_that_died_is_finished_by_the_schedule
         await session.commit()
     assert [i.status for i in await kit.invitations()] == ["lookup"]
 
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
     assert slack.calls_to("users.lookupByEmail") == []  # its claim still stands
 
     clock.advance(minutes=11)
-    await send_due_on_schedule(bot.services, clock.now)
-    await send_due_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.send_due", clock.now)
+    await bot.run_job("csat.send_due", clock.now)
     await ticket_events.delivered(bot.services)
 
     [post] = slack.calls_to("chat.postMessage")
@@ -339,12 +338,12 @@ async def test_an_expired_survey_closes_and_its_buttons_say_so(bot, slack, slack
                                                                clock):
     await kit.resolve(await kit.ticket())
     clock.advance(days=6)
-    await expire_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.expire", clock.now)
     assert slack.calls_to("chat.update") == []
 
     clock.advance(days=1, seconds=1)
-    await expire_on_schedule(bot.services, clock.now)
-    await expire_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.expire", clock.now)
+    await bot.run_job("csat.expire", clock.now)
     await ticket_events.delivered(bot.services)
 
     [update] = slack.calls_to("chat.update")
@@ -377,7 +376,7 @@ async def test_a_click_after_the_expiry_but_before_the_job_is_refused(bot, slack
     assert [(i.status) for i in await kit.invitations()] == ["expired"]
     assert await kit.answers() == []
     assert kit.counter("touchpoint_csat_invitations_total", outcome="expired", reason="") == 1
-    await expire_on_schedule(bot.services, clock.now)
+    await bot.run_job("csat.expire", clock.now)
     await ticket_events.delivered(bot.services)
     assert len(slack.calls_to("chat.update")) == 1
 

@@ -1,9 +1,10 @@
 """Stored Teams conversation references: how the bot reaches a chat again later.
 
 Teams lets a bot message a conversation proactively only through a reference taken from an
-activity in it, so every activity refreshes its conversation's row (any replica can then use
-it). A 1:1 chat is linked to its person; a channel is stored under the channel's own id
-(without a thread's ``;messageid=`` suffix), so a post there starts a new thread.
+activity in it, so the Teams adapter refreshes its conversation's row with every activity (any
+replica can then use it). A 1:1 chat is linked to its person; a channel is stored under the
+channel's own id (without a thread's ``;messageid=`` suffix), so a post there starts a new
+thread.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def kind_of(reference: dict[str, Any]) -> str:
 
 
 async def save(session: AsyncSession, reference: dict[str, Any],
-               person_id: int | None = None) -> None:
-    """Insert or refresh the reference of a conversation; the caller commits."""
+               teams_user_id: str | None = None) -> None:
+    """Insert or refresh the reference of a conversation, linked to the person with
+    `teams_user_id` when the directory has them (give it for a 1:1 chat); the caller
+    commits."""
     kind = kind_of(reference)
     conversation = dict(reference["conversation"])
     if kind == CHANNEL:
@@ -41,6 +44,10 @@ async def save(session: AsyncSession, reference: dict[str, Any],
     # The activity it came from is of no use later; sends start from the conversation.
     stored = {key: value for key, value in reference.items() if key != "activityId"}
     stored["conversation"] = conversation
+    person_id = None
+    if teams_user_id:
+        person_id = (select(Person.id).where(Person.teams_user_id == teams_user_id.lower())
+                     .scalar_subquery())
     insert = dialect_insert(session)
     statement = insert(ConversationRef).values(
         conversation_id=conversation["id"], kind=kind, person_id=person_id, reference=stored,

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.emulators.slack import SlackEmulator
 from bot.services import Services
-from storage.outbox import CLAIMED, PENDING, OutboxMessage
+from storage.outbox import CLAIMED, PENDING, SENT, OutboxMessage
 from tests.waiting import eventually
 
 
@@ -34,6 +34,16 @@ async def outbox_settled(services: Services, prefix: str = "",
         busy = [r for r in rows if r.status == CLAIMED
                 or (r.status == PENDING and r.due_at <= soon)]
         return None if busy else rows or None
+    return await eventually(check, within_s=within_s)
+
+
+async def outbox_all_sent(services: Services, prefix: str, count: int,
+                          within_s: float = 60.0) -> list[OutboxMessage]:
+    """The `count` rows under `prefix` once every one is sent: for waits through an outage,
+    where a row may be pending a retry further off than `outbox_settled` looks ahead."""
+    async def check():
+        rows = await outbox_rows(services, prefix)
+        return rows if len(rows) == count and all(r.status == SENT for r in rows) else None
     return await eventually(check, within_s=within_s)
 
 

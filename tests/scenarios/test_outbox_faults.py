@@ -13,7 +13,7 @@ from bot.chat.message import Message
 from bot.config import ChannelTarget
 from bot.services import Services
 from storage.models import Person
-from tests.outbox_kit import messages_with_key, outbox_settled
+from tests.outbox_kit import messages_with_key, outbox_all_sent
 
 PEOPLE = ["U0EMPL001", "U0TECH001", "U0LEAD001"]
 
@@ -50,7 +50,7 @@ async def test_an_outage_of_500s_503s_and_429s_loses_nothing_and_doubles_nothing
         slack.fail_for("chat.postMessage", 2.5, status, retry_after=1)
     keys = await record_many(bot.services, dms=20, posts=5)
 
-    rows = await outbox_settled(bot.services, "test:", within_s=90)
+    rows = await outbox_all_sent(bot.services, "test:", len(keys), within_s=90)
     assert {r.status for r in rows} == {"sent"}
     assert {key: len(messages_with_key(slack, key)) for key in keys} == dict.fromkeys(keys, 1)
     refused = {call.faulted for call in slack.calls_to("chat.postMessage")}

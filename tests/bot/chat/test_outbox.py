@@ -302,4 +302,6 @@ async def test_the_pacer_keeps_its_rate_and_lets_interactive_waiters_first():
     # Two or three bulk starts went in the first 50 ms; the receipt took the next slot.
     assert names.index("receipt") <= 4, names
     took = started[-1][1] - first
-    assert 20 / 50 <= took < 20 / 50 + 0.1, took
+    # 21 starts at 50/s take 20 intervals. uvloop's timers have millisecond resolution, so a
+    # wake-up may come a hair early (0.39999999999963 s was seen); late on a busy machine.
+    assert 20 / 50 - 0.002 <= took < 20 / 50 + 0.25, took

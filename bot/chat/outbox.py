@@ -4,7 +4,7 @@
 Every method takes the session first and returns nothing; none raises for someone who cannot
 be reached (their row is recorded failed, with the reason). Keys are purpose keys built from
 domain ids (``complaint:{id}:receipt``), at most 200 characters, unique per platform: a key
-recorded twice is sent once (the second call does nothing; `update` changes a message).
+recorded twice is sent once (the second call does nothing; `edit` changes a message).
 A commit that recorded rows wakes this replica's sender, so an interactive message goes out
 at once rather than at its next poll.
 """
@@ -112,7 +112,7 @@ class Outbox:
                       parent_key=parent_key, person_id=person.id if person else None)
             for parent in parents])
 
-    async def update(self, session: AsyncSession, key: str, message: Message) -> None:
+    async def edit(self, session: AsyncSession, key: str, message: Message) -> None:
         """Show `message` in place of the one sent (or waiting) under `key`, everywhere it
         went; the latest update wins."""
         _check_key(key)
@@ -120,15 +120,15 @@ class Outbox:
         if changed:
             self._wake_after_commit(session)
         else:
-            log.info("outbox: nothing under %s to update", key)
+            log.info("outbox: nothing under %s to edit", key)
 
-    async def update_ref(self, session: AsyncSession, ref: MessageRef,
+    async def edit_ref(self, session: AsyncSession, ref: MessageRef,
                          message: Message) -> None:
         """Show `message` in place of a message known only by its reference (the one a
         button was pressed on); the latest update wins."""
         sent_under = await store.key_for_ref(session, ref)
         if sent_under is not None:
-            await self.update(session, sent_under, message)
+            await self.edit(session, sent_under, message)
             return
         # Keyed by the reference, so later updates of the same message coalesce.
         digest = hashlib.sha256(f"{ref.channel}\n{ref.message_id}".encode()).hexdigest()[:40]

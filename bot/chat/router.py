@@ -76,8 +76,8 @@ class Chat:
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:
         return await self.on(parent.platform).reply_in_thread(parent, message)
 
-    async def update(self, ref: MessageRef, message: Message) -> None:
-        await self.on(ref.platform).update(ref, message)
+    async def edit(self, ref: MessageRef, message: Message) -> None:
+        await self.on(ref.platform).edit(ref, message)
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         await self.on(origin.platform).reply_privately(origin, message)

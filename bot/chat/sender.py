@@ -311,7 +311,7 @@ class OutboxSender:
             ref = MessageRef(chat.platform, row.ref_channel, row.ref_id)  # type: ignore[arg-type]
 
             async def change() -> MessageRef:
-                await chat.update(ref, message)
+                await chat.edit(ref, message)
                 return ref
             return change
         if row.kind == store.REPLY:
@@ -341,7 +341,7 @@ class OutboxSender:
                     log.info("outbox row %s (%s) was sent before; not sent again", row.id,
                              row.key)
                     if row.version > 1:
-                        await chat.update(found, message)
+                        await chat.edit(found, message)
                     return found
             return await send()
         return once

@@ -117,9 +117,9 @@ class Stage:
         await self._show(actor, channel, answers)
 
     async def slack_submit(self, actor: Actor, values: dict[str, str], *,
-                           answers: int = 1) -> None:
+                           answers: int = 1, answer_last: bool = False) -> None:
         """`actor` fills in the form last opened for them (each field by its block id; a
-        choice by its option's value) and submits it."""
+        choice by its option's value) and submits it; `answer_last` as for `slack_command`."""
         assert actor.slack_id is not None, f"{actor.name} is not on Slack"
         opened = [call for call in self.slack.calls_to("views.open") if not call.faulted]
         if not opened:
@@ -151,7 +151,7 @@ class Stage:
             view_id=f"V0DEMO{next(self._activity_ids):04d}")
         if reply.status != 200 or reply.text:
             raise DemoError(f"the {view['callback_id']} form was not accepted: {reply.text}")
-        await self._show(actor, GENERAL, answers)
+        await self._show(actor, GENERAL, answers, answer_last=answer_last)
 
     def _escaped(self, text: str) -> str:
         """The text as Slack sends it: &, < and > escaped, and ``@Tom`` as a mention of a cast

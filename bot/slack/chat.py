@@ -84,7 +84,7 @@ class SlackChat:
     async def reply_in_thread(self, parent: MessageRef, message: Message) -> MessageRef:
         return await self._post(parent.channel, message, thread_ts=parent.message_id)
 
-    async def update(self, ref: MessageRef, message: Message) -> None:
+    async def edit(self, ref: MessageRef, message: Message) -> None:
         async def update(image_file: str | None):
             return await self.client.chat_update(
                 channel=ref.channel, ts=ref.message_id,

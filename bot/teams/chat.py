@@ -127,7 +127,7 @@ class TeamsChat:
                                     parent.channel, parent.message_id, activity))
         return MessageRef("teams", parent.channel, sent.id)
 
-    async def update(self, ref: MessageRef, message: Message) -> None:
+    async def edit(self, ref: MessageRef, message: Message) -> None:
         activity = await self._render(message)
         activity.id = ref.message_id
         await self._call(await self._reference(ref.channel), "update_activity",

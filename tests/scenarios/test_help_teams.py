@@ -208,7 +208,7 @@ async def test_a_post_to_a_configured_channel_can_be_replied_to_and_updated(bot,
     [posted] = await chat.post(ChannelTarget(teams=channel),
                                Message("help", {"usages": [], "unknown": None}))
     reply = await chat.reply_in_thread(posted, Message("errors/unexpected"))
-    await chat.update(posted, Message("help", {"usages": [], "unknown": "resolved"}))
+    await chat.edit(posted, Message("help", {"usages": [], "unknown": "resolved"}))
 
     [sent] = connector.calls_of("send")
     assert (sent.conversation_id, posted.channel) == (channel, channel)

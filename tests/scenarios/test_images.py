@@ -20,7 +20,9 @@ from bot.web.images import LINK_DAYS, ImageLinks
 from storage.images import ChatImage
 from tests.clock import Clock
 from tests.conftest import RunningBot, start_bot
+from tests.outbox_kit import outbox_settled
 from tests.pngs import bar_chart
+from tests.waiting import eventually
 
 PUBLIC = "https://touchpoint.example.com"
 IMAGE_KEY = "k3y-for-the-image-links-in-tests-0123456789"
@@ -93,7 +95,7 @@ async def test_an_image_message_is_posted_then_updated_in_place_on_both_platform
     assert headers["X-Content-Type-Options"] == "nosniff"
 
     for ref in refs.values():
-        await chat.update(ref, Message("help", {**HELP, "unknown": "chart"}, image=NEXT_WEEK))
+        await chat.edit(ref, Message("help", {**HELP, "unknown": "chart"}, image=NEXT_WEEK))
 
     [update] = slack.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (posted.channel, posted.message_id)
@@ -110,6 +112,38 @@ async def test_an_image_message_is_posted_then_updated_in_place_on_both_platform
     assert (await fetch(bot.url, new_image["url"]))[:2] == (200, NEXT_WEEK.png)
     # The first link still serves its picture, for anyone who loaded the card before.
     assert (await fetch(bot.url, image["url"]))[:2] == (200, CHART.png)
+
+
+async def test_an_image_message_goes_through_the_outbox_and_is_edited_by_its_key(
+        bot: RunningBot, slack, connector):
+    """The way features send images: recorded in a turn's session, sent by the outbox
+    sender after the commit, then edited in place by key on both platforms."""
+    services = bot.services
+    async with services.sessions() as session:
+        await services.outbox.post(session, DIGESTS, Message("help", HELP, image=CHART),
+                                   key="digest:test:leads")
+        await session.commit()
+    rows = await outbox_settled(services, "digest:")
+    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
+                                                                  ("teams", "sent")]
+    [posted] = slack.messages_in("C0DIGEST1")
+    first_file = slack.calls_to("files.completeUploadExternal")[0].args["files"][0]["id"]
+    assert slack_image(slack, "C0DIGEST1", posted["ts"])["slack_file"] == {"id": first_file}
+    assert posted["metadata"]["event_payload"]["key"] == "digest:test:leads"
+    [sent] = connector.calls_of("send")
+    assert card_image(sent.body)["altText"] == CHART.alt_text
+
+    async with services.sessions() as session:
+        await services.outbox.edit(session, "digest:test:leads",
+                                   Message("help", {**HELP, "unknown": "chart"}, image=NEXT_WEEK))
+        await session.commit()
+    await eventually(lambda: slack.calls_to("chat.update") and connector.calls_of("update"))
+    second_file = slack.calls_to("files.completeUploadExternal")[1].args["files"][0]["id"]
+    assert slack_image(slack, "C0DIGEST1", posted["ts"])["slack_file"] == {"id": second_file}
+    assert len(slack.messages_in("C0DIGEST1")) == 1
+    [shown] = connector.activities_in(sent.conversation_id)
+    assert card_image(shown)["altText"] == NEXT_WEEK.alt_text
+    assert (await fetch(bot.url, card_image(shown)["url"]))[:2] == (200, NEXT_WEEK.png)
 
 
 async def test_a_link_serves_from_any_replica_until_it_expires(bot: RunningBot, settings,

@@ -26,4 +26,5 @@ async def a_pulse(stage: Stage) -> None:
                               f"pulse reply {ERINS_ANSWER} Sorry about that. Which office "
                               "are you in? We are looking at the afternoon load.", answers=2)
     await stage.slack_click(ERIN, "pulse.answer_back", stage.slack.dm_channel(ERIN.slack_id))
-    await stage.slack_submit(ERIN, {"text": "London, third floor."}, answers=2)
+    await stage.slack_submit(ERIN, {"text": "London, third floor."}, answers=2,
+                             answer_last=True)

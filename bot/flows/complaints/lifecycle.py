@@ -244,7 +244,7 @@ async def complaint_answer(session: AsyncSession, services: Services, actor: Per
     if question is not None:
         # The question clicked shows the answer instead of its buttons; the outbox sent it,
         # so this is an update of its key (a later version cannot be overtaken).
-        await services.outbox.update_ref(session, question, notice_for(
+        await services.outbox.edit_ref(session, question, notice_for(
             services, complaint, news.who, "resolved", answered=satisfied,
             close_days=services.settings.app.complaints.satisfaction_close_days))
     services.metrics.complaints.labels(event).inc()

@@ -80,7 +80,7 @@ class News:
 
     async def card(self) -> None:
         """The triage cards show the complaint as it is now (the latest update wins)."""
-        await self.services.outbox.update(
+        await self.services.outbox.edit(
             self.session, triage_key(self._id),
             cards.triage_card(_context(self.services, self.complaint, self.who)))
 

@@ -66,7 +66,7 @@ async def reach_out(session: AsyncSession, services: Services, actor: Person, or
 
 async def refresh_alert(session: AsyncSession, services: Services, invitation_id: int) -> None:
     """Redraw every copy of the alert from what is stored now."""
-    await services.outbox.update(session, alert_key(invitation_id),
+    await services.outbox.edit(session, alert_key(invitation_id),
                                  await alert_message(session, services, invitation_id))
 
 

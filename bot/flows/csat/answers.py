@@ -56,7 +56,7 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
     invitation, ticket = survey.invitation, survey.ticket
     if stored and survey.answer is not None:
         services.metrics.csat_answers.labels(str(score)).inc()
-        await services.outbox.update(session, survey_key(invitation.id),
+        await services.outbox.edit(session, survey_key(invitation.id),
                                      await thanks_message(session, services, survey,
                                                           origin.platform))
         if score <= services.settings.app.csat.low_score:
@@ -64,7 +64,7 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
         return
     if closed_now:
         count(services, InvitationStatus.EXPIRED, "")
-        await services.outbox.update(session, survey_key(invitation.id),
+        await services.outbox.edit(session, survey_key(invitation.id),
                                      survey_message("closed", ticket, invitation.id))
     if survey.answer is not None:
         await notice(session, services, origin, "answered", ticket, score=survey.answer.score)
@@ -124,7 +124,7 @@ async def save_comment(session: AsyncSession, services: Services, actor: Person,
     await store.set_comment(session, survey.invitation.id, comment)
     survey = await load_survey(session, invitation_id)
     assert survey is not None
-    await services.outbox.update(session, survey_key(survey.invitation.id),
+    await services.outbox.edit(session, survey_key(survey.invitation.id),
                                  await thanks_message(session, services, survey,
                                                       origin.platform if origin else None))
     if await outbox.rows_for(session, alert_key(survey.invitation.id)):

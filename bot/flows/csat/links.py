@@ -115,6 +115,6 @@ async def send_kudos(session: AsyncSession, services: Services, actor: Person,
                       voucher_id=voucher.id, created_at=services.clock())
     survey = await load_survey(session, invitation_id)
     assert survey is not None
-    await services.outbox.update(session, survey_key(invitation_id),
+    await services.outbox.edit(session, survey_key(invitation_id),
                                  await thanks_message(session, services, survey,
                                                       origin.platform))

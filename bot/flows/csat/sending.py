@@ -84,7 +84,7 @@ async def withdraw_reopened_tickets(session: AsyncSession, services: Services,
         dm = (await store.survey_dms(session, [voided.id])).get(voided.id)
         if dm is not None and dm.failure is None:
             await store.mark_withdrawn_sent(session, voided.id, dm.sent_at or services.clock())
-            await services.outbox.update(session, key,
+            await services.outbox.edit(session, key,
                                          survey_message("void", voided.ticket, voided.id))
     return withdrawn
 
@@ -236,5 +236,5 @@ async def expire_surveys(session: AsyncSession, services: Services) -> None:
         ticket = await session.get(Ticket, invitation.ticket_id) if invitation else None
         count(services, InvitationStatus.EXPIRED, "")
         if ticket is not None:
-            await services.outbox.update(session, survey_key(invitation_id),
+            await services.outbox.edit(session, survey_key(invitation_id),
                                          survey_message("closed", ticket, invitation_id))

@@ -206,7 +206,7 @@ async def decide_redemption(session: AsyncSession, services: Services, actor: Pe
     current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
     assert current is not None
     services.metrics.kudos_redemptions.labels(current.status).inc()
-    await services.outbox.update(session, card_key(redemption_id), await _card(session, current))
+    await services.outbox.edit(session, card_key(redemption_id), await _card(session, current))
     redeemer = await session.get(Person, current.person_id)
     assert redeemer is not None
     await services.outbox.send_dm(session, redeemer, Message("kudos/redemption", {

@@ -58,7 +58,7 @@ async def mark_revoked(session: AsyncSession, services: Services, voucher: Kudos
     still waiting to go out)."""
     assert voucher.id is not None
     if voucher.public:
-        await services.outbox.update(session, wall_key(voucher.id),
+        await services.outbox.edit(session, wall_key(voucher.id),
                                      wall_message(voucher, giver, people))
 
 

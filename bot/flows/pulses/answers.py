@@ -77,7 +77,7 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         # Ends the read before the chat calls (on SQLite a transaction holds the write lock).
         await session.commit()
         if campaign is not None and message is not None:
-            await services.chat.update(message, pulse_message(
+            await services.chat.edit(message, pulse_message(
                 campaign, services.settings.app.organisation.name, actor.tz, CLOSED_STAGE,
                 None))
         await _problem(services, origin, problem or "unknown")
@@ -126,7 +126,7 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         change, comment = "changed", answer.comment
     services.metrics.pulse_answers.labels(change).inc()
     if message is not None:
-        await services.chat.update(message, pulse_message(
+        await services.chat.edit(message, pulse_message(
             campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
             score=score, comment=comment))
 
@@ -182,7 +182,7 @@ async def record_comment(session: AsyncSession, services: Services, actor: Perso
     # Committed before the message shows it (no transaction waits on a chat platform).
     await session.commit()
     if message is not None:
-        await services.chat.update(message, pulse_message(
+        await services.chat.edit(message, pulse_message(
             campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
             score=answer.score, comment=answer.comment))
     else:

@@ -95,9 +95,9 @@ async def test_the_latest_version_wins(services, people, slack, sender):
         session, people["erin"], said("closed"), key="t:2:dm"))
     [posting] = await slack.wait_for("chat.postMessage")
     # Changed twice while the first version is on its way: the last one is shown after it.
-    await record(services, lambda session: services.outbox.update(
+    await record(services, lambda session: services.outbox.edit(
         session, "t:2:dm", said("not invited")))
-    await record(services, lambda session: services.outbox.update(
+    await record(services, lambda session: services.outbox.edit(
         session, "t:2:dm", said("comment kept")))
     gate.set()
     [row] = await outbox_settled(services, "t:")
@@ -274,9 +274,9 @@ async def test_a_row_claimed_before_a_crash_is_found_not_sent_again(services, pe
 
 async def test_an_update_of_a_message_the_outbox_did_not_send(services, people, slack, sender):
     ref = await services.chat.on("slack").post("C0TRIAGE1", said("closed"))
-    await record(services, lambda session: services.outbox.update_ref(
+    await record(services, lambda session: services.outbox.edit_ref(
         session, ref, said("unknown")))
-    await record(services, lambda session: services.outbox.update_ref(
+    await record(services, lambda session: services.outbox.edit_ref(
         session, ref, said("comment kept")))
     [row] = await outbox_settled(services, "ref:")
     assert (row.kind, row.status, row.ref_id) == ("update", "sent", ref.message_id)

@@ -40,7 +40,7 @@ async def test_dm_then_update_in_place(chat, slack):
     assert post.args["channel"] == "U0EMPL001"
     assert post.args["blocks"][0]["type"] == "header"
 
-    await chat.update(ref, Message("help", {"usages": [], "unknown": "thing"}))
+    await chat.edit(ref, Message("help", {"usages": [], "unknown": "thing"}))
     [update] = slack.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (ref.channel, ref.message_id)
     assert "Sorry, I don't know `thing`" in slack.message(ref.channel, ref.message_id)[

@@ -49,7 +49,7 @@ async def test_an_image_is_uploaded_privately_posted_and_updated_in_place(chat, 
     assert image_of(slack, ref) == {"type": "image", "slack_file": {"id": file_id},
                                     "alt_text": CHART.alt_text}
 
-    await chat.update(ref, Message("help", HELP, image=NEXT_WEEK))
+    await chat.edit(ref, Message("help", HELP, image=NEXT_WEEK))
 
     assert len(slack.calls_to("files.completeUploadExternal")) == 2
     new_file = slack.calls_to("files.completeUploadExternal")[1].args["files"][0]["id"]
@@ -63,7 +63,7 @@ async def test_an_image_is_uploaded_privately_posted_and_updated_in_place(chat, 
 async def test_the_same_picture_is_uploaded_once(chat, slack):
     first = await chat.send_dm("U0EMPL001", Message("help", HELP, image=CHART))
     second = await chat.send_dm("U0TECH001", Message("help", HELP, image=CHART))
-    await chat.update(first, Message("help", {**HELP, "unknown": "x"}, image=CHART))
+    await chat.edit(first, Message("help", {**HELP, "unknown": "x"}, image=CHART))
 
     assert len(slack.calls_to("files.getUploadURLExternal")) == 1
     assert image_of(slack, first) == image_of(slack, second)
@@ -112,7 +112,7 @@ async def test_without_files_write_messages_go_without_images_and_one_warning(ch
 
     first = await chat.post("C0DIGEST1", Message("help", HELP, image=CHART))
     second = await chat.send_dm("U0EMPL001", Message("help", HELP, image=NEXT_WEEK))
-    await chat.update(first, Message("help", HELP, image=NEXT_WEEK))
+    await chat.edit(first, Message("help", HELP, image=NEXT_WEEK))
 
     assert image_of(slack, first) is None and image_of(slack, second) is None
     assert slack.message(first.channel, first.message_id)["blocks"][0]["type"] == "header"

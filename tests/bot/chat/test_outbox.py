@@ -15,8 +15,9 @@ from sqlmodel import col, update
 
 from bot.chat import sender as sender_module
 from bot.chat.message import Message
+from bot.chat.pacer import Pacer
 from bot.chat.port import MessageRef
-from bot.chat.sender import OutboxSender, Pacer
+from bot.chat.sender import OutboxSender
 from bot.config import ChannelTarget
 from bot.emulators.slack import SlackEmulator
 from bot.services import Services

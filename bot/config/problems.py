@@ -22,7 +22,7 @@ class ConfigError(Exception):
 
 def problems_of(exc: ValidationError) -> list[str]:
     """Each of pydantic's errors as one ``path: message`` line."""
-    return [_describe(error) for error in exc.errors()]
+    return [line for error in exc.errors() for line in _describe(error).split("\n")]
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -72,8 +72,8 @@ def _filing(services: Services, ticket: Ticket, score: int, comment: str | None)
     """What the complaint says: the requester's comment (else a line saying there was none),
     about the ticket, with the service, category and impact of app.yaml's ``csat:``."""
     config, complaints = services.settings.app.csat, services.settings.app.complaints
-    known = {name.lower(): name for name in complaints.services}
-    service = (config.complaint_service or known.get((ticket.service or "").strip().lower())
+    known = services.settings.app.service(ticket.service)
+    service = (config.complaint_service or (known.name if known is not None else None)
                or complaints.services[-1])
     description = (comment or "").strip()[:complaints.max_length] or templates_for(
         "slack").render_block("csat/complaint", "description", {"score": score})

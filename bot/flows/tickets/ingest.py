@@ -203,6 +203,9 @@ async def _apply(session: AsyncSession, services: Services, sla: SlaPolicy,
             ticket.requester_id = people[event.requester_email]
         if event.assignee_email is not None:
             ticket.assignee_id = people[event.assignee_email]
+        known = services.settings.app.service(event.service)
+        if known is not None:  # the catalogue's name, so tickets and complaints agree
+            event = replace(event, service=known.name)
         newly_resolved, reopened = apply_event(ticket, event, sla, before)
         applied[index] = (ticket, TicketChange(
             ticket_id=0, source=item.source, status_before=before, status_after=ticket.status,

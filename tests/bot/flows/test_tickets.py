@@ -43,6 +43,8 @@ def settings(make_settings) -> Settings:
         raw["tickets"] = {"sla": {"P1": {"first_response": "1h", "resolution": "4h"},
                                   "P3": {"first_response": "4h", "resolution": "16h"}},
                           "at_risk": 0.75}
+        raw["services"] = [{"name": "Email and calendar", "aliases": ["Exchange"]},
+                           {"name": "Other"}]
     return make_settings(config=configure)
 
 
@@ -173,6 +175,16 @@ async def test_the_change_says_what_happened(ingest):
     assert (closed.change.newly_resolved, closed.change.reopened) == (False, False)
     assert (reopened.change.newly_resolved, reopened.change.reopened) == (False, True)
     assert (stale.outcome, stale.change) == (Outcome.STALE, None)
+
+
+async def test_a_service_is_stored_by_its_catalogue_name(ingest, sessions):
+    aliased = await ingest(at(0, 9), service="EXCHANGE", external_id="T-1")
+    unknown = await ingest(at(0, 9), service="Printers", external_id="T-2")
+    kept = await ingest(at(0, 10), external_id="T-1")  # an event without a service keeps it
+
+    assert (await stored(sessions, aliased.ticket_id)).service == "Email and calendar"
+    assert (await stored(sessions, unknown.ticket_id)).service == "Printers"
+    assert (await stored(sessions, kept.ticket_id)).service == "Email and calendar"
 
 
 async def test_a_ticket_first_seen_resolved_is_newly_resolved(ingest, sessions):

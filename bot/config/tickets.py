@@ -20,7 +20,7 @@ class TicketSource(Strict):
     statuses and priorities map onto Touchpoint's (on top of the preset's defaults)."""
 
     preset: Literal["generic", "jira_service_management", "servicenow", "zendesk",
-                    "freshservice"] = "generic"
+                    "freshservice", "freshdesk"] = "generic"
     statuses: dict[str, Literal["open", "resolved", "closed"]] = Field(default_factory=dict)
     """The desk's status name -> open, resolved or closed."""
     priorities: dict[str, str] = Field(default_factory=dict)

@@ -85,7 +85,7 @@ async def import_tickets(services: Services, lines: Iterable[str], source_name: 
             continue
         payload = {name: value for name, value in row.items() if value}
         try:
-            event = to_event(preset.read(payload), source, preset)
+            event = to_event(preset.read(payload), source, preset, received_at=None)
         except BadEvent as exc:
             summary.bad.append((line, str(exc)))
             continue

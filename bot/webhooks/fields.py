@@ -29,6 +29,16 @@ def pick(payload: Any, path: str) -> Any:
     return value
 
 
+def present(payload: Any, *paths: str) -> str:
+    """The first of `paths` holding a value (the first of them when none does), for a field a
+    desk sends under one of several documented names: reading it then names the right one."""
+    for path in paths:
+        value = pick(payload, path)
+        if value is not None and value != "":
+            return path
+    return paths[0]
+
+
 def text(payload: Any, path: str, *, required: bool = False) -> str | None:
     """A string (numbers are taken as written) without NUL characters, which PostgreSQL
     cannot store; empty text counts as absent."""

@@ -36,9 +36,11 @@ def _generic_schema() -> dict[str, Any]:
                                                         "reopened), or mapped by the source"},
             "created_at": _TIME,
             "updated_at": {**_TIME, "description": "when this change happened; orders events "
-                                                   "(default: the latest time given)"},
+                                                   "(default: when the event arrives, or the "
+                                                   "latest time it gives if that is later)"},
             "first_response_at": _TIME,
-            "resolved_at": _TIME,
+            "resolved_at": {**_TIME, "description": "default, when the status is resolved "
+                                                    "or closed: the time of the event"},
             "reopened_at": _TIME,
         },
     }

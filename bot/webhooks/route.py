@@ -10,7 +10,6 @@ the answer is 503 with ``Retry-After``, so the desk sends the event again later.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -20,7 +19,7 @@ from bot.handlers.dispatcher import DatabaseUnavailable, Dispatcher, HandlerFail
 from bot.intents import TicketEventReceived
 from bot.webhooks.fields import BadEvent
 from bot.webhooks.openapi import openapi_document
-from bot.webhooks.presets import PRESETS, to_event
+from bot.webhooks.reading import read_event
 from bot.webhooks.signature import authentic
 from storage.outage import RETRY_AFTER_S
 
@@ -41,26 +40,12 @@ def add_ticket_webhook(app: web.Application, dispatcher: Dispatcher) -> None:
                          secret=secrets.webhook_secret, token=secrets.webhook_token):
             log.info("ticket webhook: request refused (not signed or wrong token)")
             return web.Response(status=401)
-        name = request.query.get("source")
-        if name is None and len(sources) == 1:
-            name = next(iter(sources))
-        source = sources.get(name or "")
-        if source is None:
-            return _bad(f"source: {'say which with ?source=NAME' if name is None else 'unknown'}"
-                        f" (one of {', '.join(sorted(sources))})")
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            return _bad("body: not JSON")
-        if not isinstance(payload, dict):
-            return _bad("body: must be a JSON object")
-        preset = PRESETS[source.preset]
-        try:
-            reported = preset.read(payload)
-            event = to_event(reported, source, preset)
+            read = read_event(body, request.query.get("source"), sources, services.clock())
         except BadEvent as exc:
             return _bad(str(exc))
-        inbound = Inbound(source=name, delivery=delivery_key(reported.event_id, body), event=event)
+        inbound = Inbound(source=read.source, delivery=delivery_key(read.reported.event_id, body),
+                          event=read.event)
         try:
             ingested = await dispatcher.run(TicketEventReceived(inbound))
         except DatabaseUnavailable:

@@ -30,6 +30,7 @@ def tickets_config(config: dict[str, Any]) -> None:
             "snow": {"preset": "servicenow"},
             "zendesk": {"preset": "zendesk"},
             "fresh": {"preset": "freshservice"},
+            "freshdesk": {"preset": "freshdesk"},
         },
         "sla": {"P1": {"first_response": "30m", "resolution": "4h"},
                 "P2": {"first_response": "1h", "resolution": "8h"},
@@ -163,9 +164,9 @@ async def test_a_body_changed_after_signing_is_refused(bot, desk):
      "status: 'exploded' is not mapped to open, resolved or closed (add it to the source's "
      "statuses in app.yaml)"),
     (b'{"id": "INC-1", "status": "open", "created_at": "2026-11-10T09:00:00Z"}', "nowhere",
-     "source: unknown (one of desk, fresh, jira, snow, zendesk)"),
+     "source: unknown (one of desk, fresh, freshdesk, jira, snow, zendesk)"),
     (b'{"id": "INC-1", "status": "open", "created_at": "2026-11-10T09:00:00Z"}', None,
-     "source: say which with ?source=NAME (one of desk, fresh, jira, snow, zendesk)"),
+     "source: say which with ?source=NAME (one of desk, fresh, freshdesk, jira, snow, zendesk)"),
 ])
 async def test_an_unreadable_event_gets_400_with_one_line_and_nothing_written(
         bot, desk, raw, source, reason):
@@ -262,6 +263,7 @@ EXPECTED = {
     "snow": ("servicenow", "INC0010042", "P2", "Email"),
     "zendesk": ("zendesk", "4711", "P3", "Workplace"),
     "fresh": ("freshservice", "5120", "P2", "Access"),
+    "freshdesk": ("freshdesk", "812", "P2", "Billing"),
 }
 
 

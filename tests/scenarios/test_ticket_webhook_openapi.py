@@ -13,7 +13,7 @@ from bot.emulators.tickets import TicketSender
 from tests.scenarios.test_ticket_webhook import SECRET, all_tickets, tickets_config
 
 PRESET_SOURCES = {"generic": "desk", "jira_service_management": "jira", "servicenow": "snow",
-                  "zendesk": "zendesk", "freshservice": "fresh"}
+                  "zendesk": "zendesk", "freshservice": "fresh", "freshdesk": "freshdesk"}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ app.yaml gives it (`tickets.sources.<name>.preset`)."""
 from __future__ import annotations
 
 from bot.webhooks.presets import (
+    freshdesk,
     freshservice,
     generic,
     jira_service_management,
@@ -14,6 +15,6 @@ from bot.webhooks.presets.base import Preset, Reported, to_event
 
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
     generic.PRESET, jira_service_management.PRESET, servicenow.PRESET, zendesk.PRESET,
-    freshservice.PRESET)}
+    freshservice.PRESET, freshdesk.PRESET)}
 
 __all__ = ["PRESETS", "Preset", "Reported", "to_event"]

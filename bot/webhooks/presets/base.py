@@ -18,6 +18,7 @@ from bot.flows.tickets.ingest import TicketEvent
 from bot.webhooks.fields import BadEvent
 
 MAX_ID = 128
+DONE = ("resolved", "closed")
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,16 @@ class Preset:
     """A payload as the desk sends it, for the documentation and the tests."""
 
 
-def to_event(reported: Reported, source: TicketSource, preset: Preset) -> TicketEvent:
-    """The event in Touchpoint's terms, with the source's mappings over the preset's."""
+def to_event(reported: Reported, source: TicketSource, preset: Preset, *,
+             received_at: datetime | None) -> TicketEvent:
+    """The event in Touchpoint's terms, with the source's mappings over the preset's.
+
+    An event without an update time happened when it was received (`received_at`), or later if
+    the desk says so: never at the ticket's opening, which would stamp a resolution with the
+    opening time and let the ticket meet its SLA trivially. History (`received_at` None) has no
+    such time: its event happened at the latest time it gives, and a resolved or closed row
+    must say when (`updated_at` or `resolved_at`).
+    """
     if len(reported.external_id) > MAX_ID:
         raise BadEvent(f"id: longer than {MAX_ID} characters")
     status = _lookup(reported.status, source.statuses, preset.statuses) or reported.status_fallback
@@ -65,11 +74,17 @@ def to_event(reported: Reported, source: TicketSource, preset: Preset) -> Ticket
                        "closed (add it to the source's statuses in app.yaml)")
     priority = reported.priority or ""
     priority = _lookup(priority, source.priorities, preset.priorities) or priority
-    times = (reported.updated_at, reported.opened_at, reported.first_response_at,
-             reported.resolved_at, reported.reopened_at)
+    given = [at for at in (reported.opened_at, reported.first_response_at, reported.resolved_at,
+                           reported.reopened_at) if at is not None]
+    if received_at is None and reported.updated_at is None and reported.resolved_at is None \
+            and status in DONE:
+        raise BadEvent(f"updated_at: required for a {status} ticket without resolved_at "
+                       "(when it was resolved is not known)")
+    occurred_at = reported.updated_at or max(
+        given if received_at is None else [received_at, *given])
     return TicketEvent(
         external_id=reported.external_id, status=status, opened_at=reported.opened_at,
-        occurred_at=reported.updated_at or max(at for at in times if at is not None),
+        occurred_at=occurred_at,
         title=(reported.title or "")[:500], requester_email=reported.requester_email,
         assignee_email=reported.assignee_email, priority=priority[:32],
         service=(reported.service or "")[:128], first_response_at=reported.first_response_at,

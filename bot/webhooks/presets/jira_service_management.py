@@ -1,9 +1,17 @@
-"""Jira Service Management: the `jira:issue_created`, `jira:issue_updated` and
-`comment_created` events of a Jira webhook (Jira's own JSON, sent as it is).
+"""Jira Service Management: an issue as Jira sends it, in any of its documented shapes.
+
+- A Jira webhook (`jira:issue_created`, `jira:issue_updated`, `comment_created`): the issue
+  under `issue`, with the event's `timestamp`, and a `comment` for comment events.
+- An automation rule's "Send web request" with the body "Issue data (Jira format)": the same
+  `issue` object without event fields.
+- The same action with "Issue data (Automation format)": the issue itself at the top level
+  (`key`, `fields`).
 
 A comment by anyone but the reporter is the first response. Status names a source does not map
 fall back on the status category (`done` is resolved, anything else open). Jira's bodies carry
-no event id; each carries the time it was sent, so the hash of the body tells repeats apart.
+no event id; each carries the time it was sent or the issue's update time, so the hash of the
+body tells repeats apart. Jira Cloud leaves `emailAddress` out for people who hide it: such a
+ticket has no requester.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from bot.webhooks.presets.base import Preset, Reported
 
 
 def read(payload: Any) -> Reported:
-    fields = pick(payload, "issue.fields")
+    # The Automation format is the issue itself; the others wrap it in `issue`.
+    root = "issue." if "issue" in payload or "key" not in payload else ""
+    fields = pick(payload, f"{root}fields")
     reporter = email(fields, "reporter.emailAddress")
     first_response = None
     if pick(payload, "comment") is not None:
@@ -26,11 +36,11 @@ def read(payload: Any) -> Reported:
     service = text(components[0], "name") if isinstance(components, list) and components else None
     category = text(fields, "status.statusCategory.key")
     return Reported(
-        external_id=text(payload, "issue.key", required=True),
-        status=text(payload, "issue.fields.status.name", required=True),
+        external_id=text(payload, f"{root}key", required=True),
+        status=text(payload, f"{root}fields.status.name", required=True),
         status_fallback=None if category is None else
         ("resolved" if category == "done" else "open"),
-        opened_at=when(payload, "issue.fields.created", required=True),
+        opened_at=when(payload, f"{root}fields.created", required=True),
         updated_at=when(fields, "updated") or when(payload, "timestamp"),
         title=text(fields, "summary"),
         requester_email=reporter,

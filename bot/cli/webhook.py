@@ -66,7 +66,7 @@ def try_event(file: Path, source: str | None) -> None:
     event, reported = read.event, read.reported
     known = app.service(event.service) if event.service else None
     service = event.service or _NOT_GIVEN
-    if event.service and known is None:
+    if event.service and known is None and app.services:
         service += " (not in the services catalogue)"
     elif known is not None:
         service = known.name
@@ -82,7 +82,8 @@ def try_event(file: Path, source: str | None) -> None:
         ("opened", _time(event.opened_at)),
         ("happened", _time(event.occurred_at) if reported.updated_at is not None
          else f"when it arrives (now: {_time(event.occurred_at)})"),
-        ("first response", _time(event.first_response_at)),
+        ("first response", _time(event.first_response_at) if event.first_response_at
+         or event.status == "open" else "(not given: the resolution counts as one)"),
         ("resolved", _time(event.resolved_at) if event.resolved_at or event.status == "open"
          else f"when it happened ({_time(event.occurred_at)})"),
         ("event id", reported.event_id or "(none: a repeat is known by the same body)"),

@@ -2,8 +2,9 @@
 
 - A Jira webhook (`jira:issue_created`, `jira:issue_updated`, `comment_created`): the issue
   under `issue`, with the event's `timestamp`, and a `comment` for comment events.
-- An automation rule's "Send web request" with the body "Issue data (Jira format)": the same
-  `issue` object without event fields.
+- An automation rule's "Send web request" with the body "Issue data (Jira format)", which
+  Jira Service Management's legacy automation webhooks send too: the same `issue` object
+  without event fields.
 - The same action with "Issue data (Automation format)": the issue itself at the top level
   (`key`, `fields`).
 

@@ -13,6 +13,9 @@ from bot.config.base import Strict
 
 _DURATION = re.compile(r"^(?:(\d+)h)?\s*(?:(\d+)m)?$")
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+OverridableField = Literal["title", "requester_email", "assignee_email", "priority", "service",
+                           "updated_at", "first_response_at", "resolved_at", "reopened_at"]
+"""The generic fields a source may read from a place of its own (`fields`)."""
 
 
 class TicketSource(Strict):
@@ -25,6 +28,10 @@ class TicketSource(Strict):
     """The desk's status name -> open, resolved or closed."""
     priorities: dict[str, str] = Field(default_factory=dict)
     """The desk's priority name -> the priority the SLA targets are named by (P1, ...)."""
+    fields: dict[OverridableField, Annotated[str, Field(min_length=1, max_length=200)]] = \
+        Field(default_factory=dict)
+    """A generic field -> the dotted path of the body where this desk sends it, read before
+    the preset's own place (a business rule naming the caller's email `u_caller_mail`)."""
 
 
 def _business_minutes(value: Any) -> timedelta:

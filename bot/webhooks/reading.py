@@ -2,20 +2,21 @@
 the route (`bot.webhooks.route`) and `touchpoint webhook try` share, so what the command shows
 is exactly what the webhook would store.
 
-Every problem is a `BadEvent` whose one line says what is wrong: an unknown source, a body
-that is not a JSON object, or a field the source's preset cannot read.
+A source may read some generic fields from places of its own (`tickets.sources.<name>.fields`
+in app.yaml), before the preset's. Every problem is a `BadEvent` whose one line says what is
+wrong: an unknown source, a body that is not a JSON object, or a field that cannot be read.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import TicketSource
 from bot.flows.tickets.ingest import TicketEvent
-from bot.webhooks.fields import BadEvent
+from bot.webhooks.fields import BadEvent, email, text, when
 from bot.webhooks.presets import PRESETS, Reported, to_event
 
 
@@ -46,6 +47,18 @@ def read_event(body: bytes, name: str | None, sources: Mapping[str, TicketSource
     if not isinstance(payload, dict):
         raise BadEvent("body: must be a JSON object")
     preset = PRESETS[sources[source].preset]
-    reported = preset.read(payload)
+    reported = _own_fields(payload, sources[source], preset.read(payload))
     return Read(source, reported,
                 to_event(reported, sources[source], preset, received_at=received_at))
+
+
+def _own_fields(payload: dict, source: TicketSource, reported: Reported) -> Reported:
+    """The fields the source reads from places of its own (`fields` in app.yaml), where the
+    body has them; the preset's reading stands for the others."""
+    found = {}
+    for name, path in source.fields.items():
+        read = email if name.endswith("_email") else when if name.endswith("_at") else text
+        value = read(payload, path)
+        if value is not None:
+            found[name] = value
+    return replace(reported, **found) if found else reported

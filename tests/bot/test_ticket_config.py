@@ -56,3 +56,19 @@ def test_every_mistake_is_reported_with_its_path():
     assert "tickets.sla.P3.resolution: required" in problems
     assert "tickets.at_risk: Input should be less than 1" in problems
     assert len(problems) == 8
+
+
+def test_a_source_names_only_generic_fields_it_reads_from_its_own_places():
+    sources = parse({"sources": {"snow": {"preset": "servicenow",
+                                          "fields": {"requester_email": "u_caller.mail"}}}}
+                    ).tickets.sources
+    assert sources["snow"].fields == {"requester_email": "u_caller.mail"}
+
+    with pytest.raises(ConfigError) as raised:
+        parse({"sources": {"snow": {"fields": {"id": "u_number", "title": ""}}}})
+
+    problems = raised.value.problems
+    assert any(p.startswith("tickets.sources.snow.fields.id.[key]: Input should be 'title'")
+               for p in problems), problems
+    assert any(p.startswith("tickets.sources.snow.fields.title: String should have at least 1")
+               for p in problems), problems

@@ -28,7 +28,11 @@ ERIN, TOM = "erin@example.com", "tech1@example.com"
 def settings(make_settings):
     def config(raw: dict[str, Any]) -> None:
         raw["tickets"] = {
-            "sources": {name: {"preset": name} for name in PRESETS},
+            "sources": {**{name: {"preset": name} for name in PRESETS},
+                        # A business rule whose script names the emails its own way.
+                        "snow-own": {"preset": "servicenow",
+                                     "fields": {"requester_email": "u_requester.mail",
+                                                "resolved_at": "u_fixed_on"}}},
             "sla": {"P1": {"first_response": "30m", "resolution": "4h"},
                     "P2": {"first_response": "1h", "resolution": "8h"},
                     "P3": {"first_response": "4h", "resolution": "24h"},
@@ -213,3 +217,30 @@ async def test_an_event_without_a_time_comes_after_the_ones_before_it(bot, desk)
     assert [reply.json()["outcome"] for reply in (opened, resolved)] == ["stored", "stored"]
     [ticket] = await all_tickets(bot)
     assert (ticket.status, ticket.resolved_at) == ("resolved", RECEIVED)
+
+
+async def test_a_source_reads_the_fields_it_names_from_their_own_places(bot, desk):
+    body = {**fixture("servicenow/business_rule_dot_walked.json"),
+            "u_requester": {"mail": "Erin@Example.com"}, "u_fixed_on": "2026-11-10 14:00:00"}
+    del body["caller_id.email"]
+
+    mine = await desk.send(body, source="snow-own")
+    plain = await desk.send(body, source="servicenow")
+
+    assert (mine.status, plain.status) == (200, 200)
+    by_source = {ticket.source: ticket for ticket in await all_tickets(bot)}
+    assert (by_source["snow-own"].requester_email,
+            by_source["snow-own"].resolved_at) == (ERIN, at("2026-11-10 14:00"))
+    assert (by_source["servicenow"].requester_email,
+            by_source["servicenow"].resolved_at) == (None, at("2026-11-10 15:00"))
+
+
+async def test_a_field_in_its_own_place_is_read_as_strictly(bot, desk):
+    body = {**fixture("servicenow/business_rule_dot_walked.json"),
+            "u_requester": {"mail": "not an email"}}
+
+    reply = await desk.send(body, source="snow-own")
+
+    assert (reply.status, reply.json()) == (
+        400, {"error": "u_requester.mail: 'not an email' is not an email address"})
+    assert await all_tickets(bot) == []

@@ -106,6 +106,8 @@ EXPECTED = {
         resolved="2026-11-10 11:05", first_response="2026-11-10 11:05"),
     "zendesk/trigger_readme_names.json": Stored(
         "5002", "open", "", "Access", ERIN, None, "2026-11-10 09:00", "2026-11-10 09:00"),
+    "zendesk/trigger_dotted_keys.json": Stored(
+        "5005", "open", "P1", "Email", ERIN, TOM, "2026-11-10 07:45", "2026-11-10 08:10"),
     # Event subscriptions name people by id only: no requester, no assignee.
     "zendesk/event_status_changed.json": Stored(
         "5003", "resolved", "P4", "", None, None, "2026-11-10 10:00", "2026-11-10 14:00",

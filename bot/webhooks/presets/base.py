@@ -16,9 +16,10 @@ from typing import Any
 from bot.config import TicketSource
 from bot.flows.tickets.ingest import TicketEvent
 from bot.webhooks.fields import BadEvent
+from storage.tickets import TicketStatus
 
 MAX_ID = 128
-DONE = ("resolved", "closed")
+DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,18 @@ their roles from app.yaml: a sender the directory does not know yet, or a member
 the teams of the configured channels, and someone who leaves the IT team is still an employee
 (Slack's sync, which sees the whole workspace, is what lets leavers go).
 
-A message then becomes an intent for the dispatcher. When the bot is removed, the
+A message then becomes an intent for the dispatcher. The people a command mentions come as
+Teams sends them, by their ``29:`` account id: the roster tells whose AAD id that is
+(`bot.teams.members`, cached, refreshed as members come and go), and someone the directory
+does not know yet is added first, so the flow finds them; a member the roster does not list
+stays unresolved, and the flow says it cannot find them. When the bot is removed, the
 conversation's reference is dropped, since it can no longer be used.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import partial
 
 from botbuilder.core import ActivityHandler, TurnContext
@@ -26,7 +31,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.chat.message import Form
 from bot.chat.port import Profile
 from bot.handlers.dispatcher import Dispatcher
-from bot.intents import FormSubmit, PeopleListed, ProfileChanged
+from bot.intents import Command, FormSubmit, Mention, PeopleListed, ProfileChanged
 from bot.teams.calls import call
 from bot.teams.intents import (
     conversation_type,
@@ -36,6 +41,7 @@ from bot.teams.intents import (
     reference_of,
     teams_user_id,
 )
+from bot.teams.members import MemberRoster, is_aad_object_id
 from bot.teams.render import TeamsRenderer
 from storage import conversations
 from storage.directory import find_by_platform_id
@@ -58,6 +64,7 @@ class TouchpointBot(ActivityHandler):
         self.metrics = services.metrics
         self.renderer = TeamsRenderer()
         self.commands = frozenset(dispatcher.commands)
+        self.members = MemberRoster(self.metrics)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
@@ -65,6 +72,8 @@ class TouchpointBot(ActivityHandler):
         if intent is None:
             log.info("teams message with nothing to act on (no sender or unknown card data)")
             return
+        if isinstance(intent, Command) and intent.mentions:
+            intent = replace(intent, mentions=await self._resolve(turn_context, intent.mentions))
         if isinstance(intent, FormSubmit):
             invalid = await self.dispatcher.check_form(intent)
             if invalid is not None and invalid.errors and intent.origin is not None:
@@ -90,6 +99,25 @@ class TouchpointBot(ActivityHandler):
         assert intent.origin is not None
         await self.dispatcher.services.chat.open_form(intent.origin, form)
 
+    async def _resolve(self, turn_context: TurnContext,
+                       mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+        """Mentions by AAD id where the roster knows the member; the others as they came."""
+        resolved = []
+        for mention in mentions:
+            if is_aad_object_id(mention.user_id):
+                resolved.append(mention)
+                continue
+            profile = await self.members.profile(turn_context, mention.user_id)
+            if profile is not None:
+                if not await self._knows(profile.user_id):
+                    await self.dispatcher.dispatch(ProfileChanged(profile))
+                resolved.append(Mention(user_id=profile.user_id, name=mention.name))
+                continue
+            async with self.sessions() as session:
+                user_id = await conversations.teams_user_for_account(session, mention.user_id)
+            resolved.append(Mention(user_id=user_id or mention.user_id, name=mention.name))
+        return tuple(resolved)
+
     async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
         for event in reactions_of(turn_context.activity):
             await self.dispatcher.dispatch(event)
@@ -100,6 +128,7 @@ class TouchpointBot(ActivityHandler):
             await self._forget(turn_context)
             return
         await self._remember(turn_context)
+        self.members.forget(activity.members_removed or [])
         await super().on_conversation_update_activity(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
@@ -108,7 +137,7 @@ class TouchpointBot(ActivityHandler):
             await self._list_members(turn_context)
             return
         for member in members_added:
-            profile = await self._member_profile(turn_context, member)
+            profile = await self._member_profile(turn_context, member, fresh=True)
             if profile is not None:
                 await self.dispatcher.dispatch(ProfileChanged(profile))
 
@@ -132,9 +161,11 @@ class TouchpointBot(ActivityHandler):
         # The roster is asked before any write session opens: no lock is held across a
         # network call.
         if account and user_id and not await self._knows(user_id):
-            profile = await self._member_profile(turn_context, account)
+            profile = await self._member_profile(turn_context, account, fresh=True)
             if profile is not None:
                 await self.dispatcher.dispatch(ProfileChanged(profile))
+        if account and user_id:
+            self.members.saw(account)
         personal = conversation_type(activity) == conversations.PERSONAL
         async with self.sessions() as session:
             await conversations.save(session, reference_of(activity),
@@ -154,17 +185,11 @@ class TouchpointBot(ActivityHandler):
         # An inactive person is refreshed too, which spares the dispatcher a lookup of its own.
         return person is not None and person.active
 
-    async def _member_profile(self, turn_context: TurnContext,
-                              account: ChannelAccount) -> Profile | None:
+    async def _member_profile(self, turn_context: TurnContext, account: ChannelAccount, *,
+                              fresh: bool = False) -> Profile | None:
         """The roster's profile of a member (it has the email), else the activity's own."""
-        try:
-            member = await call(self.metrics, "get_member",
-                                partial(TeamsInfo.get_member, turn_context, account.id))
-        except Exception as error:
-            log.warning("teams roster lookup failed (%s); using the activity's profile",
-                        type(error).__name__)
-            return profile_of(account)
-        return profile_of(member) or profile_of(account)
+        member = await self.members.profile(turn_context, account.id or "", fresh=fresh)
+        return member or profile_of(account)
 
     async def _list_members(self, turn_context: TurnContext) -> None:
         """Hand every member of the conversation (or team) to the directory, a page at a
@@ -173,6 +198,7 @@ class TouchpointBot(ActivityHandler):
         while True:
             page = await call(self.metrics, "get_paged_members", partial(
                 TeamsInfo.get_paged_members, turn_context, token, ROSTER_PAGE_SIZE))
+            self.members.keep(page.members or [])
             profiles = tuple(profile for member in page.members or []
                              if (profile := profile_of(member)) is not None)
             if profiles:

@@ -24,7 +24,7 @@ def _recorded(name: str) -> dict[str, Any]:
     return recorded["activity"]
 
 
-def recorded(name: str, **fields: Any) -> dict[str, Any]:
+def recorded(name: str, /, **fields: Any) -> dict[str, Any]:
     """A copy of the recorded activity `name`, `fields` replacing its top-level fields; a
     field given as None is removed."""
     activity = copy.deepcopy(_recorded(name))
@@ -55,12 +55,16 @@ def personal_message(service_url: str, sender: dict[str, Any], chat: str,
                      text: str | None, *, tenant: str, mentions: tuple[dict, ...] = (),
                      **fields: Any) -> dict[str, Any]:
     """A message in the sender's 1:1 chat with the bot (the recorded personal message, its
-    mentions those given), or a card's Action.Submit when `value` is given."""
+    mentions those given), or a card's Action.Submit when `value` is given; `fields` replace
+    top-level fields (``from``, ``conversation``, ``channelData`` included)."""
     name = "card_submit" if "value" in fields else "message_mention_personal"
     activity = recorded(name, serviceUrl=service_url, **fields)
-    activity["from"] = account(sender)
-    activity["conversation"].update(id=chat, tenantId=tenant)
-    activity["channelData"]["tenant"] = {"id": tenant}
+    if "from" not in fields:
+        activity["from"] = account(sender)
+    if "conversation" not in fields:
+        activity["conversation"].update(id=chat, tenantId=tenant)
+    if "channelData" not in fields:
+        activity["channelData"]["tenant"] = {"id": tenant}
     entities = [e for e in activity.get("entities") or [] if e["type"] != "mention"]
     activity["entities"] = [mention(member) for member in mentions] + entities
     if text is None:

@@ -41,7 +41,7 @@ from bot.teams.intents import (
     reference_of,
     teams_user_id,
 )
-from bot.teams.members import MemberRoster, is_aad_object_id
+from bot.teams.members import MemberRoster, is_account_id
 from bot.teams.render import TeamsRenderer
 from storage import conversations
 from storage.directory import find_by_platform_id
@@ -104,7 +104,7 @@ class TouchpointBot(ActivityHandler):
         """Mentions by AAD id where the roster knows the member; the others as they came."""
         resolved = []
         for mention in mentions:
-            if is_aad_object_id(mention.user_id):
+            if not is_account_id(mention.user_id):
                 resolved.append(mention)
                 continue
             profile = await self.members.profile(turn_context, mention.user_id)

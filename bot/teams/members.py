@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 
@@ -41,13 +40,10 @@ MAX_ENTRIES = 10_000
 NOT_A_MEMBER = 404
 
 
-def is_aad_object_id(user_id: str) -> bool:
-    """Whether an id is an AAD object id (a GUID) rather than a Bot Framework account id."""
-    try:
-        uuid.UUID(user_id)
-    except ValueError:
-        return False
-    return True
+def is_account_id(user_id: str) -> bool:
+    """Whether an id is a Bot Framework account id (``29:...``, ``8:orgid:...``) rather than
+    an AAD object id (a GUID, which has no colon)."""
+    return ":" in user_id
 
 
 def roster_of(activity: Activity) -> str | None:
@@ -67,6 +63,13 @@ def _account(member: ChannelAccount) -> ChannelAccount:
     if not member.aad_object_id and isinstance(extra.get("objectId"), str):
         member.aad_object_id = extra["objectId"]
     return member
+
+
+def _profile(member: ChannelAccount | None) -> Profile | None:
+    """The member's profile when it names their AAD id (a guest's does not)."""
+    if member is None or not _account(member).aad_object_id:
+        return None
+    return profile_of(member)
 
 
 class MemberRoster:
@@ -113,8 +116,8 @@ class MemberRoster:
             if status_of(error) != NOT_A_MEMBER:
                 log.warning("teams roster lookup failed (%s)", type(error).__name__)
             return None
-        profile = profile_of(_account(member)) if member is not None else None
-        if profile is None or not is_aad_object_id(profile.user_id):
+        profile = _profile(member)
+        if profile is None:
             return None
         self._keep(account_id, profile)
         return profile
@@ -122,8 +125,8 @@ class MemberRoster:
     def keep(self, members: Iterable[ChannelAccount]) -> None:
         """Remember accounts that carry their AAD id: a roster page's, a sender's."""
         for member in members:
-            profile = profile_of(_account(member))
-            if member.id and profile and is_aad_object_id(profile.user_id):
+            profile = _profile(member)
+            if member.id and profile:
                 self._keep(member.id, profile)
 
     def saw(self, account: ChannelAccount) -> None:

@@ -20,6 +20,7 @@ from bot.teams.intents import intent_of
 from bot.teams.manifest import teams_manifest
 from tests.conftest import app_config
 from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
+from tests.teams_activities import recorded
 
 ROUTES = handler_routes()
 # Words a person may type as a command: DESIGN.md's (/broadcast has no handler yet), a
@@ -75,10 +76,8 @@ def test_the_descriptions_offer_only_features_whose_commands_have_a_handler():
 
 @pytest.mark.parametrize("word", CANDIDATES)
 def test_teams_reads_a_first_word_as_a_command_only_when_it_is_routed(word):
-    typed = Activity().deserialize({
-        "type": "message", "text": f"{word} the VPN is down", "channelId": "msteams",
-        "from": {"id": "29:1ann", "aadObjectId": "ab12cd34-0000-4000-8000-0000000000ff"},
-        "recipient": {"id": "28:bot"}, "conversation": {"id": "a:1personal"}})
+    typed = Activity().deserialize(recorded("message_mention_personal", entities=None,
+                                            text=f"{word} the VPN is down"))
 
     intent = intent_of(typed, ROUTES.commands)
 

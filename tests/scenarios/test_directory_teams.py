@@ -20,6 +20,7 @@ from tests.scenarios.test_help_teams import (
     seed_erin,
     settings,
 )
+from tests.teams_activities import account, recorded
 
 __all__ = ["settings"]  # the Teams settings of test_help_teams, used as this module's fixture
 
@@ -36,13 +37,18 @@ async def owner_known(bot) -> None:
 
 
 def conversation_update(connector, event_type: str, **members: list[dict]) -> dict:
-    """A team's conversationUpdate as Teams posts it, with `membersAdded`/`membersRemoved`,
-    from the owner who made the change."""
-    update = message(connector, None, conversation=CHANNEL, kind="channel", sender=OWNER,
-                     channelData={"tenant": {"id": TENANT}, "team": {"id": CHANNEL},
-                                  "eventType": event_type})
-    update.update(type="conversationUpdate", **members)
-    del update["text"]
+    """A team's conversationUpdate as Teams posts it (recorded), with `membersAdded` or
+    `membersRemoved`, from the owner who made the change."""
+    name = ("conversation_update_members_added" if "membersAdded" in members
+            else "conversation_update_members_removed")
+    changed = {key: [{"id": m["id"], **({"aadObjectId": m["aadObjectId"]}
+                                         if "aadObjectId" in m else {})} for m in people]
+               for key, people in members.items()}
+    update = recorded(name, serviceUrl=connector.url, recipient=BOT, **changed)
+    update["from"] = account(OWNER)
+    update["conversation"].update(id=CHANNEL, tenantId=TENANT)
+    update["channelData"].update(team={"id": CHANNEL}, eventType=event_type,
+                                 tenant={"id": TENANT})
     return update
 
 

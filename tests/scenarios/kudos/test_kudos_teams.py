@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
 from tests.outbox_kit import outbox_settled
-from tests.teams_activities import channel_message, personal_message, recorded
+from tests.teams_activities import account, channel_message, personal_message, recorded
 
 from .conftest import WALL, kudos_config, text_of
 
@@ -73,9 +73,9 @@ def sent_to(calls: list, conversation_id: str) -> list:
 
 
 async def erin_thanks_tom(bot, connector) -> int:
-    for account in (ERIN, TOM):
-        connector.add_member(CHATS[account["id"]], id=account["id"], name=account["name"],
-                             aad_object_id=account["aadObjectId"], email=EMAILS[account["id"]],
+    for person in (ERIN, TOM):
+        connector.add_member(CHATS[person["id"]], id=person["id"], name=person["name"],
+                             aad_object_id=person["aadObjectId"], email=EMAILS[person["id"]],
                              tenant_id=TENANT)
     # Tom has the app: his first message stores his chat, so he can be messaged later.
     assert await post(bot, activity(connector, TOM, "help")) == 201
@@ -132,12 +132,15 @@ async def test_likes_on_the_teams_wall_post_are_counted(bot, connector, slack):
     [wall_post] = connector.activities_in(TEAMS_WALL)
 
     def reaction(sender: dict, **changes: Any) -> dict:
-        return {"type": "messageReaction", "id": "f:1", "serviceUrl": connector.url,
-                "channelId": "msteams", "from": sender, "recipient": BOT,
-                "conversation": {"id": f"{TEAMS_WALL};messageid={wall_post['id']}",
-                                 "conversationType": "channel", "tenantId": TENANT},
-                "replyToId": wall_post["id"], "channelData": {"tenant": {"id": TENANT}},
-                **changes}
+        """A reaction to the wall post, as Teams sends it (recorded)."""
+        added = changes.pop("reactionsAdded", None)
+        body = recorded("message_reaction", serviceUrl=connector.url, recipient=BOT,
+                        replyToId=wall_post["id"], reactionsAdded=added, **changes)
+        body["from"] = account(sender)
+        body["conversation"].update(id=f"{TEAMS_WALL};messageid={wall_post['id']}",
+                                    tenantId=TENANT)
+        body["channelData"].update(channel={"id": TEAMS_WALL}, tenant={"id": TENANT})
+        return body
 
     for body in (reaction(TOM, reactionsAdded=[{"type": "like"}, {"type": "heart"}]),
                  reaction(ERIN, reactionsAdded=[{"type": "like"}]),

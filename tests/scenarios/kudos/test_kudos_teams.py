@@ -37,11 +37,18 @@ TEAMS_TRIAGE = "19:triage0123@thread.tacv2"
 
 
 @pytest.fixture
-def settings(make_settings, connector):
+def teams_wall() -> str | None:
+    """The kudos wall's Teams channel (a test parametrizes None: a wall on Slack only)."""
+    return TEAMS_WALL
+
+
+@pytest.fixture
+def settings(make_settings, connector, teams_wall):
     def config(raw: dict[str, Any]) -> None:
         kudos_config(raw)
         raw["teams"] = {"service_url": connector.url}
-        raw["channels"]["kudos_wall"]["teams"] = TEAMS_WALL
+        if teams_wall:
+            raw["channels"]["kudos_wall"]["teams"] = teams_wall
         raw["kudos"]["approvals"] = {"teams": TEAMS_TRIAGE}
         raw["roles"]["it_lead"]["teams_users"] = [LEE["aadObjectId"]]
 
@@ -106,6 +113,18 @@ async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, c
     async with bot.services.sessions() as session:
         [voucher] = (await session.exec(select(KudosVoucher))).all()
     assert voucher.story == "got my *VPN* working from the airport"
+
+
+@pytest.mark.parametrize("teams_wall", [None])
+async def test_a_teams_giver_is_not_told_of_a_wall_that_is_on_slack_only(bot, connector, slack):
+    assert await erin_thanks_tom(bot, connector) == 201
+
+    await outbox_settled(bot.services, "kudos:")
+    [to_erin] = sent_to(connector.calls_of("send"), CHATS[ERIN["id"]])
+    assert "is on its way to Tom Tech." in card_text(to_erin)
+    assert "kudos wall" not in card_text(to_erin)
+    # The wall post is made, on Slack, where the wall is.
+    assert [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == WALL]
 
 
 async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connector, slack):

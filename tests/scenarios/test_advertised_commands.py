@@ -93,7 +93,10 @@ async def test_help_lists_only_routed_usages(bot, slack, slack_sender):
 
     [posted] = await slack.wait_for_response(1)
     listed = re.findall(r"• `/([^`]+)`:", posted.body["blocks"][1]["text"]["text"])
-    assert listed and set(listed) <= set(ROUTES.command_usages)
+    # Each line is a routed usage, then how its words go (``/kudos @name what they did``).
+    assert listed and all(any(line == usage or line.startswith(usage + " ")
+                              for usage in ROUTES.command_usages) for line in listed)
+    assert {"complain what went wrong", "kudos @name what they did"} <= set(listed)
 
 
 @pytest.mark.parametrize("word", UNROUTED)

@@ -183,6 +183,19 @@ async def test_a_429_is_retried_after_retry_after_and_succeeds(bot, connector):
     assert outbound(bot.services, "send_to_conversation", "ok") == 1
 
 
+async def test_help_in_teams_shows_how_to_type_each_command(bot, connector):
+    seed_erin(connector)
+
+    await post(bot.url, message(connector, "help"))
+
+    [sent] = await connector.wait_for("send")
+    text = card_of(sent)["body"][1]["text"]
+    assert f"• {TEAMS.code('complain what went wrong')}: Tell IT about a problem" in text
+    assert f"• {TEAMS.code('kudos @name what they did')}: Thank someone in IT" in text
+    assert f"• {TEAMS.code('pulses off|on')}:" in text
+    assert "In a channel or group chat, mention me first" in text
+
+
 async def test_help_asked_in_a_channel_is_answered_in_a_private_chat(bot, connector):
     seed_erin(connector, CHANNEL)
     activity = message(

@@ -94,6 +94,24 @@ async def test_the_roster_read_when_the_bot_is_added_comes_as_one_event_per_page
     assert (handled(bot, "PeopleListed"), handled(bot, "ProfileChanged")) == (1, 0)
 
 
+async def test_installing_the_app_in_a_team_reads_its_roster(bot, connector):
+    """The installationUpdate Teams sends when the app is added to a team (recorded)."""
+    seed_erin(connector, CHANNEL)
+    installed = recorded("installation_update_add", serviceUrl=connector.url, recipient=BOT)
+    installed["from"] = account(OWNER)
+    installed["conversation"].update(id=CHANNEL, tenantId=TENANT)
+    installed["channelData"].update(team={"id": CHANNEL}, channel={"id": CHANNEL},
+                                    tenant={"id": TENANT})
+
+    status, _ = await post(bot.url, installed)
+
+    assert status == 201
+    [page] = connector.calls_of("get_paged_members")
+    assert page.conversation_id == CHANNEL
+    assert ERIN_AAD in await people(bot)
+    assert handled(bot, "PeopleListed") == 1
+
+
 async def test_a_member_removed_from_a_team_stays_in_the_directory(bot, connector):
     seed_erin(connector, CHANNEL)
     await post(bot.url, conversation_update(connector, "teamMemberAdded", membersAdded=[ERIN]))

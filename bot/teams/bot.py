@@ -13,8 +13,9 @@ the teams of the configured channels, and someone who leaves the IT team is stil
 A message then becomes an intent for the dispatcher. The people a command mentions come as
 Teams sends them, by their ``29:`` account id: the roster tells whose AAD id that is
 (`bot.teams.members`, cached, refreshed as members come and go), and someone the directory
-does not know yet is added first, so the flow finds them; a member the roster does not list
-stays unresolved, and the flow says it cannot find them. When the bot is removed, the
+does not know yet is added first, so the flow finds them; someone no roster lists is looked
+up by their own 1:1 chat with the bot, and else stays unresolved, for the flow to say it
+cannot find them. When the bot is removed, the
 conversation's reference is dropped, since it can no longer be used.
 """
 
@@ -137,7 +138,7 @@ class TouchpointBot(ActivityHandler):
             await self._list_members(turn_context)
             return
         for member in members_added:
-            profile = await self._member_profile(turn_context, member, fresh=True)
+            profile = await self._member_profile(turn_context, member)
             if profile is not None:
                 await self.dispatcher.dispatch(ProfileChanged(profile))
 
@@ -161,7 +162,7 @@ class TouchpointBot(ActivityHandler):
         # The roster is asked before any write session opens: no lock is held across a
         # network call.
         if account and user_id and not await self._knows(user_id):
-            profile = await self._member_profile(turn_context, account, fresh=True)
+            profile = await self._member_profile(turn_context, account)
             if profile is not None:
                 await self.dispatcher.dispatch(ProfileChanged(profile))
         if account and user_id:
@@ -185,10 +186,11 @@ class TouchpointBot(ActivityHandler):
         # An inactive person is refreshed too, which spares the dispatcher a lookup of its own.
         return person is not None and person.active
 
-    async def _member_profile(self, turn_context: TurnContext, account: ChannelAccount, *,
-                              fresh: bool = False) -> Profile | None:
-        """The roster's profile of a member (it has the email), else the activity's own."""
-        member = await self.members.profile(turn_context, account.id or "", fresh=fresh)
+    async def _member_profile(self, turn_context: TurnContext,
+                              account: ChannelAccount) -> Profile | None:
+        """The roster's profile of a member (it has the email), asked afresh since they are
+        new or changed, else the activity's own."""
+        member = await self.members.profile(turn_context, account.id or "", fresh=True)
         return member or profile_of(account)
 
     async def _list_members(self, turn_context: TurnContext) -> None:

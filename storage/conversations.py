@@ -89,3 +89,15 @@ async def forget(session: AsyncSession, conversation_id: str) -> None:
     """Drop a conversation the bot was removed from; the caller commits."""
     await session.exec(delete(ConversationRef).where(
         col(ConversationRef.conversation_id) == channel_id_of(conversation_id)))
+
+
+async def teams_user_for_account(session: AsyncSession, account_id: str) -> str | None:
+    """The AAD object id of the person whose 1:1 chat with the bot is with the Bot Framework
+    account `account_id` (their ``29:`` id), when the app is installed for them."""
+    account = col(ConversationRef.reference)[("user", "id")].as_string()
+    rows = await session.exec(
+        select(Person.teams_user_id)
+        .join(ConversationRef, col(ConversationRef.person_id) == col(Person.id))
+        .where(ConversationRef.kind == PERSONAL, account == account_id)
+        .order_by(col(ConversationRef.updated_at).desc()))
+    return rows.first()

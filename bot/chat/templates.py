@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
-from bot.chat.text import SLACK, TEAMS, Dialect, Formatted
+from bot.chat.text import SLACK, TEAMS, TEAMS_PLAIN, Dialect, Formatted
 
 
 def _finalizer(dialect: Dialect):
@@ -76,3 +76,9 @@ class Templates:
 @cache
 def templates_for(platform: str) -> Templates:
     return Templates({"slack": SLACK, "teams": TEAMS}[platform])
+
+
+@cache
+def plain_templates_for(platform: str) -> Templates:
+    """The platform's wording with no markup at all (Teams' notification summaries)."""
+    return Templates({"teams": TEAMS_PLAIN}[platform])

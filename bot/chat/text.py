@@ -131,5 +131,31 @@ class TeamsMarkdown(Dialect):
         return cut[:-1] if trailing % 2 else cut
 
 
+class PlainText(Dialect):
+    """Text for places that show no markup (Teams' notification and activity-feed
+    summaries): our own markup becomes plain words, and typed text is shown as typed, since
+    nothing in it can be read as markup there. It keeps the platform's name, so templates
+    choose the platform's wording."""
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def bold(self, text: str) -> Formatted:
+        return Formatted(text)
+
+    def italic(self, text: str) -> Formatted:
+        return Formatted(text)
+
+    def code(self, text: str) -> Formatted:
+        return Formatted(text)
+
+    def link(self, url: str, label: str) -> Formatted:
+        return Formatted(label)
+
+    def mention(self, user_id: str | None, fallback: str) -> Formatted:
+        return Formatted(fallback)
+
+
 SLACK = SlackMrkdwn()
 TEAMS = TeamsMarkdown()
+TEAMS_PLAIN = PlainText("teams")

@@ -169,8 +169,10 @@ class Routes:
 
     @property
     def command_usages(self) -> list[str]:
-        """``command word`` for each routed word, for help texts."""
-        return sorted(f"{r.command} {r.word}" for r in self._commands.values() if r.word)
+        """``command word`` for each routed word, and ``command`` for each command that
+        takes words of its own (``kudos @ann thanks``), for help texts."""
+        return sorted(f"{r.command} {r.word}" if r.word else r.command
+                      for r in self._commands.values())
 
     def words(self, command: str) -> list[str]:
         """The words routed after `command` (``help`` after ``touchpoint``)."""

@@ -10,13 +10,19 @@ their roles from app.yaml: a sender the directory does not know yet, or a member
 the teams of the configured channels, and someone who leaves the IT team is still an employee
 (Slack's sync, which sees the whole workspace, is what lets leavers go).
 
-A message then becomes an intent for the dispatcher. When the bot is removed, the
+A message then becomes an intent for the dispatcher. The people a command mentions come as
+Teams sends them, by their ``29:`` account id: the roster tells whose AAD id that is
+(`bot.teams.members`, cached, refreshed as members come and go), and someone the directory
+does not know yet is added first, so the flow finds them; someone no roster lists is looked
+up by their own 1:1 chat with the bot, and else stays unresolved, for the flow to say it
+cannot find them. When the bot is removed, the
 conversation's reference is dropped, since it can no longer be used.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import partial
 
 from botbuilder.core import ActivityHandler, TurnContext
@@ -26,7 +32,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.chat.message import Form
 from bot.chat.port import Profile
 from bot.handlers.dispatcher import Dispatcher
-from bot.intents import FormSubmit, PeopleListed, ProfileChanged
+from bot.intents import Command, FormSubmit, Mention, PeopleListed, ProfileChanged
 from bot.teams.calls import call
 from bot.teams.intents import (
     conversation_type,
@@ -36,6 +42,7 @@ from bot.teams.intents import (
     reference_of,
     teams_user_id,
 )
+from bot.teams.members import MemberRoster, is_account_id
 from bot.teams.render import TeamsRenderer
 from storage import conversations
 from storage.directory import find_by_platform_id
@@ -58,6 +65,7 @@ class TouchpointBot(ActivityHandler):
         self.metrics = services.metrics
         self.renderer = TeamsRenderer()
         self.commands = frozenset(dispatcher.commands)
+        self.members = MemberRoster(self.metrics)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
@@ -65,6 +73,8 @@ class TouchpointBot(ActivityHandler):
         if intent is None:
             log.info("teams message with nothing to act on (no sender or unknown card data)")
             return
+        if isinstance(intent, Command) and intent.mentions:
+            intent = replace(intent, mentions=await self._resolve(turn_context, intent.mentions))
         if isinstance(intent, FormSubmit):
             invalid = await self.dispatcher.check_form(intent)
             if invalid is not None and invalid.errors and intent.origin is not None:
@@ -90,6 +100,25 @@ class TouchpointBot(ActivityHandler):
         assert intent.origin is not None
         await self.dispatcher.services.chat.open_form(intent.origin, form)
 
+    async def _resolve(self, turn_context: TurnContext,
+                       mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+        """Mentions by AAD id where the roster knows the member; the others as they came."""
+        resolved = []
+        for mention in mentions:
+            if not is_account_id(mention.user_id):
+                resolved.append(mention)
+                continue
+            profile = await self.members.profile(turn_context, mention.user_id)
+            if profile is not None:
+                if not await self._knows(profile.user_id):
+                    await self.dispatcher.dispatch(ProfileChanged(profile))
+                resolved.append(Mention(user_id=profile.user_id, name=mention.name))
+                continue
+            async with self.sessions() as session:
+                user_id = await conversations.teams_user_for_account(session, mention.user_id)
+            resolved.append(Mention(user_id=user_id or mention.user_id, name=mention.name))
+        return tuple(resolved)
+
     async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
         for event in reactions_of(turn_context.activity):
             await self.dispatcher.dispatch(event)
@@ -100,6 +129,7 @@ class TouchpointBot(ActivityHandler):
             await self._forget(turn_context)
             return
         await self._remember(turn_context)
+        self.members.forget(activity.members_removed or [])
         await super().on_conversation_update_activity(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
@@ -135,6 +165,8 @@ class TouchpointBot(ActivityHandler):
             profile = await self._member_profile(turn_context, account)
             if profile is not None:
                 await self.dispatcher.dispatch(ProfileChanged(profile))
+        if account and user_id:
+            self.members.saw(account)
         personal = conversation_type(activity) == conversations.PERSONAL
         async with self.sessions() as session:
             await conversations.save(session, reference_of(activity),
@@ -156,15 +188,10 @@ class TouchpointBot(ActivityHandler):
 
     async def _member_profile(self, turn_context: TurnContext,
                               account: ChannelAccount) -> Profile | None:
-        """The roster's profile of a member (it has the email), else the activity's own."""
-        try:
-            member = await call(self.metrics, "get_member",
-                                partial(TeamsInfo.get_member, turn_context, account.id))
-        except Exception as error:
-            log.warning("teams roster lookup failed (%s); using the activity's profile",
-                        type(error).__name__)
-            return profile_of(account)
-        return profile_of(member) or profile_of(account)
+        """The roster's profile of a member (it has the email), asked afresh since they are
+        new or changed, else the activity's own."""
+        member = await self.members.profile(turn_context, account.id or "", fresh=True)
+        return member or profile_of(account)
 
     async def _list_members(self, turn_context: TurnContext) -> None:
         """Hand every member of the conversation (or team) to the directory, a page at a
@@ -173,6 +200,7 @@ class TouchpointBot(ActivityHandler):
         while True:
             page = await call(self.metrics, "get_paged_members", partial(
                 TeamsInfo.get_paged_members, turn_context, token, ROSTER_PAGE_SIZE))
+            self.members.keep(page.members or [])
             profiles = tuple(profile for member in page.members or []
                              if (profile := profile_of(member)) is not None)
             if profiles:

@@ -89,8 +89,12 @@ def _bot_mentions(activity: Activity) -> set[str]:
 
 
 def mentions_of(activity: Activity) -> tuple[Mention, ...]:
-    """Who the text mentions, the bot itself left out, each known by the id the directory
-    uses (the AAD object id when Teams gives it), in the order the entities list them."""
+    """Who the text mentions, the bot itself left out, in the order the entities list them.
+
+    Teams gives a mentioned member's Bot Framework id (``29:...``, case-sensitive) and name
+    only; that id is kept as given, for the roster to tell whose it is
+    (`bot.teams.members`). An AAD object id in the entity, which some clients add, is used
+    as is (lower case, as the directory keeps it)."""
     bot_id = activity.recipient.id if activity.recipient else None
     found: list[Mention] = []
     for entity in activity.entities or []:
@@ -101,7 +105,8 @@ def mentions_of(activity: Activity) -> tuple[Mention, ...]:
             continue
         match = _MENTION.search(str(extra.get("text") or ""))
         name = html.unescape(match.group(1) if match else str(mentioned.get("name") or ""))
-        user_id = str(mentioned.get("aadObjectId") or account_id).lower()
+        aad_id = str(mentioned.get("aadObjectId") or "")
+        user_id = aad_id.lower() if aad_id else account_id
         found.append(Mention(user_id=user_id, name=_TAG.sub("", name).strip()))
     return tuple(found)
 

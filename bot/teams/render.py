@@ -1,7 +1,9 @@
 """Adaptive Card rendering: a neutral `Message` or `Form` becomes a Teams message activity.
 
 Card text is Markdown, rendered from the templates in the Teams dialect (typed text escaped);
-titles, labels and choices are plain text, so the dialect's escapes are taken off them again.
+titles, labels, choices and the notification summary are plain text, so they are rendered
+from the same templates with no markup at all (`bot.chat.text.PlainText`): Teams would show
+``**5/5**`` as asterisks there.
 Teams refuses a message over about 28 KB, so a card that would be too big has its longest
 texts cut with an ellipsis until it fits, rather than being refused. Cards are built as
 dicts and serialised by the connector client, so their JSON is always valid.
@@ -16,8 +18,8 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.chat.message import Button, ChoiceField, Form, Message, PeopleField, TextField
-from bot.chat.templates import Templates, templates_for
-from bot.chat.text import ELLIPSIS
+from bot.chat.templates import Templates, plain_templates_for, templates_for
+from bot.chat.text import ELLIPSIS, TEAMS_PLAIN
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -34,17 +36,11 @@ MAX_SUMMARY = 200
 MAX_METADATA = 3000
 
 _BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _LINE_BREAKS = re.compile(r"\n+")
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
-
-
-def plain(text: str, limit: int) -> str:
-    """Dialect text for a plain-text property: escapes removed, cut to `limit`."""
-    return _cut(_ESCAPED.sub(r"\1", text), limit)
 
 
 def _text_block(text: str, **style: Any) -> dict[str, Any]:
@@ -80,9 +76,21 @@ class TeamsRenderer:
     def __init__(self, templates: Templates | None = None):
         self.templates = templates or templates_for("teams")
         self.dialect = self.templates.dialect
+        if templates is None:
+            self.plain_templates = plain_templates_for("teams")
+        else:
+            # The same templates, read with no markup (tests bring their own).
+            self.plain_templates = Templates(TEAMS_PLAIN)
+            self.plain_templates.env.loader = templates.env.loader
 
     def _block(self, template: str, block: str, context) -> str:
         return self.templates.render_block(template, block, context)
+
+    def _plain(self, template: str, block: str, context, limit: int) -> str:
+        """A block for a plain-text property (a title, a label, a notification summary):
+        no markup, on one line, cut to `limit`."""
+        text = self.plain_templates.render_block(template, block, context)
+        return _cut(" ".join(text.split()), limit)
 
     def message_card(self, message: Message, *, image_url: str | None = None
                      ) -> dict[str, Any]:
@@ -113,14 +121,16 @@ class TeamsRenderer:
         return self._fit(_card(body))
 
     def summary(self, message: Message) -> str:
-        """Notification text: the ``notification`` block, else the header, else the text."""
+        """Notification text: the ``notification`` block, else the header, else the text,
+        in plain text on one line (Teams shows a summary as it is: Markdown would show as
+        asterisks and backslashes)."""
         name, ctx = message.template, message.context
-        has = self.templates.template(name).blocks
+        has = self.plain_templates.template(name).blocks
         for block in ("notification", "header", *message.sections):
             if block in has:
-                text = self._block(name, block, ctx)
+                text = self._plain(name, block, ctx, MAX_SUMMARY)
                 if text:
-                    return plain(text, MAX_SUMMARY)
+                    return text
         return ""
 
     def message(self, message: Message, *, image_url: str | None = None) -> Activity:
@@ -130,7 +140,7 @@ class TeamsRenderer:
     def _button(self, template: str, button: Button, ctx) -> dict[str, Any]:
         action: dict[str, Any] = {
             "type": "Action.Submit",
-            "title": plain(self._block(template, button.label, ctx), MAX_BUTTON_TITLE),
+            "title": self._plain(template, button.label, ctx, MAX_BUTTON_TITLE),
             "data": {"action_id": button.action_id, "value": button.value},
         }
         if button.style:
@@ -154,17 +164,17 @@ class TeamsRenderer:
                 body.append(_text_block(error, color="Attention", size="Small",
                                         spacing="None"))
         submit = {"type": "Action.Submit",
-                  "title": plain(self._block(name, "submit", ctx), MAX_BUTTON_TITLE),
+                  "title": self._plain(name, "submit", ctx, MAX_BUTTON_TITLE),
                   "data": {"callback_id": form.callback_id, "metadata": form.metadata}}
         return self._fit(_card(body, [submit]))
 
     def form(self, form: Form) -> Activity:
-        title = self._block(form.template, "title", form.context)
-        return card_activity(self.form_card(form), plain(title, MAX_SUMMARY))
+        return card_activity(self.form_card(form),
+                             self._plain(form.template, "title", form.context, MAX_SUMMARY))
 
     def _input(self, template: str, field: TextField | ChoiceField | PeopleField,
                ctx) -> dict[str, Any]:
-        label = plain(self._block(template, field.label, ctx), MAX_LABEL)
+        label = self._plain(template, field.label, ctx, MAX_LABEL)
         if isinstance(field, PeopleField):
             # Teams' people picker: it searches the organisation and submits AAD object ids.
             return {"type": "Input.ChoiceSet", "id": field.name, "label": label,
@@ -182,8 +192,8 @@ class TeamsRenderer:
         options = field.options[:MAX_OPTIONS]
         element = {"type": "Input.ChoiceSet", "id": field.name, "label": label,
                    "style": "compact", "isRequired": field.required,
-                   "choices": [{"title": plain(self._block(template, option.label, ctx),
-                                               MAX_OPTION_TEXT)
+                   "choices": [{"title": self._plain(template, option.label, ctx,
+                                                     MAX_OPTION_TEXT)
                                 if option.label else _cut(option.text, MAX_OPTION_TEXT),
                                 "value": option.value} for option in options]}
         if field.initial is not None and any(o.value == field.initial for o in options):

@@ -262,3 +262,43 @@ def test_check_config_exits_0_on_a_valid_configuration(cli_env):
     assert done.stdout.strip() == f"{SHIPPED}: OK"
     assert TOKEN not in done.stdout + done.stderr
     assert SIGNING not in done.stdout + done.stderr
+
+
+def test_check_config_warns_of_channels_missing_on_an_enabled_platform(tmp_path, cli_env):
+    """With Slack and Teams both enabled, a kudos wall (or any channel setting) set for one
+    platform only posts nothing for the people on the other: check-config says so, with the
+    setting's path, and still exits 0."""
+    config = shipped()
+    config["channels"] = {
+        "triage": {"slack": "C0TRIAGE1", "teams": "19:triage@thread.tacv2"},
+        "digests": {"teams": "19:digests@thread.tacv2"},
+        "kudos_wall": {"slack": "C0KUDOS01"},
+        "broadcasts": [{"slack": "C0STATUS1"}, {"teams": "19:status@thread.tacv2"}],
+    }
+    config["kudos"]["approvals"] = {"slack": "C0LEADS01"}
+    path = write(tmp_path, config)
+
+    done = _cli("check-config", env=cli_env(
+        TOUCHPOINT_CONFIG=str(path), MICROSOFT_APP_ID="0b5e1a6c-0000-4000-8000-00000000b0b0",
+        MICROSOFT_APP_PASSWORD="app-password", **SLACK_ENV))
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{path}: OK"
+    assert done.stderr.splitlines() == [
+        "Warnings:",
+        "  channels.digests: no slack channel, so nothing is posted there for Slack "
+        "(enabled: SLACK_BOT_TOKEN is set)",
+        "  channels.kudos_wall: no teams channel, so nothing is posted there for Teams "
+        "(enabled: MICROSOFT_APP_ID is set)",
+        "  kudos.approvals: no teams channel, so nothing is posted there for Teams "
+        "(enabled: MICROSOFT_APP_ID is set)",
+        "  services.3.broadcast_channel: no teams channel, so nothing is posted there for "
+        "Teams (enabled: MICROSOFT_APP_ID is set)",
+    ]
+
+
+def test_check_config_does_not_warn_about_a_platform_that_is_not_enabled(tmp_path, cli_env):
+    done = _cli("check-config", env=cli_env(TOUCHPOINT_CONFIG=str(SHIPPED), **SLACK_ENV))
+
+    assert done.returncode == 0, done.stderr
+    assert "Warnings" not in done.stderr

@@ -13,6 +13,7 @@ from bot.slack.intents import command_intent
 from bot.slack.render import SlackRenderer
 from bot.teams.intents import intent_of
 from bot.teams.render import TeamsRenderer
+from tests.teams_activities import channel_message
 
 
 def slack_command(command: str, text: str) -> Command:
@@ -46,30 +47,37 @@ def test_an_escaped_entity_in_a_mention_or_text_is_unescaped_once():
     assert intent.text == "@a&amp;b &lt;3"
 
 
-def teams_activity(text: str, entities: list[dict]) -> Activity:
-    return Activity().deserialize({
-        "type": "message", "id": "1", "serviceUrl": "https://smba.example/", "channelId":
-        "msteams", "from": {"id": "29:1ann", "name": "Ann", "aadObjectId": "AAA-1"},
-        "recipient": {"id": "28:bot", "name": "Touchpoint"},
-        "conversation": {"id": "19:chan;messageid=1", "conversationType": "channel"},
-        "text": text, "entities": entities})
+BOT = {"id": "28:bot", "name": "Touchpoint"}
+TOM = {"id": "29:1Tom-Case_Sensitive", "name": "Tom Tech"}
+TINA = {"id": "29:1tina", "name": "Tina T"}
 
 
-def test_teams_mentions_are_people_other_than_the_bot_by_aad_id():
-    activity = teams_activity(
-        "<at>Touchpoint</at> kudos <at>Tom Tech</at> and <at>Tina</at> fixed it",
-        [{"type": "mention", "text": "<at>Touchpoint</at>",
-          "mentioned": {"id": "28:bot", "name": "Touchpoint"}},
-         {"type": "mention", "text": "<at>Tom Tech</at>",
-          "mentioned": {"id": "29:1tom", "name": "Tom Tech", "aadObjectId": "0A1B-TOM"}},
-         {"type": "mention", "text": "<at>Tina</at>",
-          "mentioned": {"id": "29:1tina", "name": "Tina T"}}])
+def test_teams_mentions_are_people_other_than_the_bot_by_their_own_29_ids():
+    """Teams sends a mention with the member's 29: id and name only; the id is kept as sent
+    (it is case-sensitive), for the roster to resolve."""
+    raw = channel_message("https://smba.example/", {"id": "29:1ann", "name": "Ann"}, BOT,
+                          "kudos <at>Tom Tech</at> and <at>Tina</at> fixed it",
+                          team="19:team", channel="19:chan", tenant="t-1", mentions=(TOM, TINA))
+    raw["entities"][2]["text"] = "<at>Tina</at>"  # the text shows a shorter name
 
-    intent = intent_of(activity, handler_routes().commands)
+    intent = intent_of(Activity().deserialize(raw), handler_routes().commands)
 
     assert isinstance(intent, Command)
     assert (intent.command, intent.text) == ("kudos", "Tom Tech and Tina fixed it")
-    assert intent.mentions == (Mention("0a1b-tom", "Tom Tech"), Mention("29:1tina", "Tina"))
+    assert intent.mentions == (Mention("29:1Tom-Case_Sensitive", "Tom Tech"),
+                               Mention("29:1tina", "Tina"))
+
+
+def test_an_aad_object_id_in_a_mention_is_used_when_a_client_adds_one():
+    raw = channel_message("https://smba.example/", {"id": "29:1ann", "name": "Ann"}, BOT,
+                          "kudos <at>Tom Tech</at> thanks", team="19:team", channel="19:chan",
+                          tenant="t-1", mentions=(TOM,))
+    raw["entities"][1]["mentioned"]["aadObjectId"] = "0A1B2C3D-4E5F-4061-8273-94A5B6C7D8E9"
+
+    intent = intent_of(Activity().deserialize(raw), handler_routes().commands)
+
+    assert isinstance(intent, Command)
+    assert intent.mentions == (Mention("0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9", "Tom Tech"),)
 
 
 def test_the_people_picker_is_a_user_select_in_slack_and_a_people_picker_in_teams():

@@ -20,6 +20,7 @@ from bot.teams.intents import intent_of
 from bot.teams.manifest import teams_manifest
 from tests.conftest import app_config
 from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
+from tests.teams_activities import recorded
 
 ROUTES = handler_routes()
 # Words a person may type as a command: DESIGN.md's (/broadcast has no handler yet), a
@@ -75,10 +76,8 @@ def test_the_descriptions_offer_only_features_whose_commands_have_a_handler():
 
 @pytest.mark.parametrize("word", CANDIDATES)
 def test_teams_reads_a_first_word_as_a_command_only_when_it_is_routed(word):
-    typed = Activity().deserialize({
-        "type": "message", "text": f"{word} the VPN is down", "channelId": "msteams",
-        "from": {"id": "29:1ann", "aadObjectId": "ab12cd34-0000-4000-8000-0000000000ff"},
-        "recipient": {"id": "28:bot"}, "conversation": {"id": "a:1personal"}})
+    typed = Activity().deserialize(recorded("message_mention_personal", entities=None,
+                                            text=f"{word} the VPN is down"))
 
     intent = intent_of(typed, ROUTES.commands)
 
@@ -94,7 +93,10 @@ async def test_help_lists_only_routed_usages(bot, slack, slack_sender):
 
     [posted] = await slack.wait_for_response(1)
     listed = re.findall(r"• `/([^`]+)`:", posted.body["blocks"][1]["text"]["text"])
-    assert listed and set(listed) <= set(ROUTES.command_usages)
+    # Each line is a routed usage, then how its words go (``/kudos @name what they did``).
+    assert listed and all(any(line == usage or line.startswith(usage + " ")
+                              for usage in ROUTES.command_usages) for line in listed)
+    assert {"complain what went wrong", "kudos @name what they did"} <= set(listed)
 
 
 @pytest.mark.parametrize("word", UNROUTED)

@@ -20,6 +20,7 @@ from tests.scenarios.test_help_teams import (
     seed_erin,
     settings,
 )
+from tests.teams_activities import account, recorded
 
 __all__ = ["settings"]  # the Teams settings of test_help_teams, used as this module's fixture
 
@@ -36,13 +37,18 @@ async def owner_known(bot) -> None:
 
 
 def conversation_update(connector, event_type: str, **members: list[dict]) -> dict:
-    """A team's conversationUpdate as Teams posts it, with `membersAdded`/`membersRemoved`,
-    from the owner who made the change."""
-    update = message(connector, None, conversation=CHANNEL, kind="channel", sender=OWNER,
-                     channelData={"tenant": {"id": TENANT}, "team": {"id": CHANNEL},
-                                  "eventType": event_type})
-    update.update(type="conversationUpdate", **members)
-    del update["text"]
+    """A team's conversationUpdate as Teams posts it (recorded), with `membersAdded` or
+    `membersRemoved`, from the owner who made the change."""
+    name = ("conversation_update_members_added" if "membersAdded" in members
+            else "conversation_update_members_removed")
+    changed = {key: [{"id": m["id"], **({"aadObjectId": m["aadObjectId"]}
+                                         if "aadObjectId" in m else {})} for m in people]
+               for key, people in members.items()}
+    update = recorded(name, serviceUrl=connector.url, recipient=BOT, **changed)
+    update["from"] = account(OWNER)
+    update["conversation"].update(id=CHANNEL, tenantId=TENANT)
+    update["channelData"].update(team={"id": CHANNEL}, eventType=event_type,
+                                 tenant={"id": TENANT})
     return update
 
 
@@ -86,6 +92,24 @@ async def test_the_roster_read_when_the_bot_is_added_comes_as_one_event_per_page
     assert status == 201
     assert set(await people(bot)) == {OWNER["aadObjectId"], ERIN_AAD, "tom-aad-1"}
     assert (handled(bot, "PeopleListed"), handled(bot, "ProfileChanged")) == (1, 0)
+
+
+async def test_installing_the_app_in_a_team_reads_its_roster(bot, connector):
+    """The installationUpdate Teams sends when the app is added to a team (recorded)."""
+    seed_erin(connector, CHANNEL)
+    installed = recorded("installation_update_add", serviceUrl=connector.url, recipient=BOT)
+    installed["from"] = account(OWNER)
+    installed["conversation"].update(id=CHANNEL, tenantId=TENANT)
+    installed["channelData"].update(team={"id": CHANNEL}, channel={"id": CHANNEL},
+                                    tenant={"id": TENANT})
+
+    status, _ = await post(bot.url, installed)
+
+    assert status == 201
+    [page] = connector.calls_of("get_paged_members")
+    assert page.conversation_id == CHANNEL
+    assert ERIN_AAD in await people(bot)
+    assert handled(bot, "PeopleListed") == 1
 
 
 async def test_a_member_removed_from_a_team_stays_in_the_directory(bot, connector):

@@ -22,6 +22,18 @@ async def test_slash_help_answers_privately_with_the_commands(bot, slack, slack_
     assert posted.body["text"] == "Touchpoint: how can IT help?"
 
 
+async def test_help_shows_how_to_use_each_command_with_its_words(bot, slack, slack_sender):
+    await slack_sender.command("/touchpoint", "help", user_id="U0EMPL001")
+
+    [posted] = await slack.wait_for_response(1)
+    text = posted.body["blocks"][1]["text"]["text"]
+    assert "• `/complain what went wrong`: Tell IT about a problem" in text
+    assert "• `/kudos @name what they did`: Thank someone in IT" in text
+    assert "• `/complain status [NUMBER]`:" in text
+    assert "• `/kudos leaderboard [week|month|quarter|year]`:" in text
+    assert "• `/touchpoint pulses off|on`:" in text
+
+
 async def test_first_contact_adds_the_person_to_the_directory(bot, slack, slack_sender):
     await slack_sender.command("/touchpoint", "help", user_id="U0EMPL001")
     await slack.wait_for_response(1)

@@ -19,6 +19,7 @@ from bot.chat.text import TEAMS
 from bot.config import ChannelTarget
 from bot.server import SERVICES, create_app
 from storage.models import ConversationRef, Person
+from tests.teams_activities import account, recorded
 
 TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
 BOT = {"id": "28:0b5e1a6c-touchpoint", "name": "Touchpoint"}
@@ -38,22 +39,26 @@ def settings(make_settings, connector):
 
 def message(connector, text: str | None = "help", *, conversation: str = PERSONAL,
             kind: str = "personal", sender: dict | None = None, **extra: Any) -> dict:
-    """A message activity as Teams posts it to the bot."""
-    return {
-        "type": "message",
-        "id": "1700000000123",
-        "timestamp": "2026-01-05T10:00:00.000Z",
-        "serviceUrl": connector.url,
-        "channelId": "msteams",
-        "from": sender or ERIN,
-        "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
-        "recipient": BOT,
-        "text": text,
-        "textFormat": "plain",
-        "locale": "en-GB",
-        "channelData": {"tenant": {"id": TENANT}},
-        **extra,
-    }
+    """A message activity as Teams posts it to the bot: the recorded one
+    (tests/fixtures/teams) for the kind of conversation, or the recorded card submit when
+    it carries a `value`, with this test's people, conversation and tenant; `extra` replaces
+    top-level fields (entities, channelData, ids)."""
+    if "value" in extra:
+        name = "card_submit"
+    else:
+        name = "message_mention_channel" if kind == "channel" else "message_mention_personal"
+    activity = recorded(name, serviceUrl=connector.url, **extra)
+    activity["from"] = account(sender or ERIN)
+    activity["recipient"] = BOT
+    activity["conversation"].update(id=conversation, conversationType=kind, tenantId=TENANT)
+    if "channelData" not in extra:
+        activity["channelData"] = {"tenant": {"id": TENANT}}
+    if "entities" not in extra:
+        activity["entities"] = [e for e in activity["entities"] if e["type"] != "mention"]
+    if "replyToId" not in extra:
+        activity.pop("replyToId", None)
+    activity["text"] = text
+    return activity
 
 
 async def post(url: str, body: bytes | str | dict | list, headers: dict | None = None
@@ -178,6 +183,19 @@ async def test_a_429_is_retried_after_retry_after_and_succeeds(bot, connector):
     assert outbound(bot.services, "send_to_conversation", "ok") == 1
 
 
+async def test_help_in_teams_shows_how_to_type_each_command(bot, connector):
+    seed_erin(connector)
+
+    await post(bot.url, message(connector, "help"))
+
+    [sent] = await connector.wait_for("send")
+    text = card_of(sent)["body"][1]["text"]
+    assert f"• {TEAMS.code('complain what went wrong')}: Tell IT about a problem" in text
+    assert f"• {TEAMS.code('kudos @name what they did')}: Thank someone in IT" in text
+    assert f"• {TEAMS.code('pulses off|on')}:" in text
+    assert "In a channel or group chat, mention me first" in text
+
+
 async def test_help_asked_in_a_channel_is_answered_in_a_private_chat(bot, connector):
     seed_erin(connector, CHANNEL)
     activity = message(
@@ -246,11 +264,10 @@ async def test_installing_in_a_team_adds_its_members_to_the_directory(bot, conne
     seed_erin(connector, CHANNEL)
     connector.add_member(CHANNEL, id="29:1tom", name="Tom Tech", aad_object_id="TOM-AAD-1",
                          email="tech1@example.com", tenant_id=TENANT)
-    update = message(connector, None, conversation=CHANNEL, kind="channel",
-                     channelData={"tenant": {"id": TENANT}, "team": {"id": CHANNEL},
-                                  "eventType": "teamMemberAdded"})
-    update.update(type="conversationUpdate", membersAdded=[BOT])
-    del update["text"]
+    update = recorded("conversation_update_members_added", serviceUrl=connector.url,
+                      recipient=BOT, membersAdded=[{"id": BOT["id"]}])
+    update["conversation"].update(id=CHANNEL, tenantId=TENANT)
+    update["channelData"].update(team={"id": CHANNEL, "name": "IT"}, tenant={"id": TENANT})
 
     status, _ = await post(bot.url, update)
 
@@ -270,8 +287,11 @@ async def test_removing_the_bot_forgets_the_conversation(bot, connector):
     seed_erin(connector)
     await post(bot.url, message(connector, "help"))
     await connector.wait_for("send")
-    update = message(connector, None)
-    update.update(type="conversationUpdate", membersRemoved=[BOT])
+    update = recorded("conversation_update_members_removed", serviceUrl=connector.url,
+                      recipient=BOT, membersRemoved=[{"id": BOT["id"]}], channelData={
+                          "tenant": {"id": TENANT}})
+    update["conversation"] = {"id": PERSONAL, "conversationType": "personal",
+                              "tenantId": TENANT}
 
     status, _ = await post(bot.url, update)
 
@@ -304,8 +324,11 @@ async def test_malformed_requests_get_400_with_a_reason(bot, connector, body, he
 
 
 async def test_an_unknown_invoke_is_501_not_500(bot, connector):
-    invoke = message(connector, None, name="composeExtension/query", value={})
-    invoke["type"] = "invoke"
+    """Touchpoint's cards use Action.Submit; an Action.Execute invoke is not for it."""
+    invoke = recorded("invoke_card_action", serviceUrl=connector.url, recipient=BOT,
+                      channelData={"tenant": {"id": TENANT}})
+    invoke["from"] = account(ERIN)
+    invoke["conversation"].update(id=PERSONAL, tenantId=TENANT)
 
     status, _ = await post(bot.url, invoke)
 

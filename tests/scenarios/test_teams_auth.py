@@ -28,6 +28,7 @@ from sqlmodel import select
 from bot.server import SERVICES, create_app
 from bot.teams import adapter as teams_adapter
 from storage.models import ConversationRef
+from tests.teams_activities import recorded
 
 APP_ID = "0b5e1a6c-0000-4000-8000-00000000b0b0"
 ISSUER = "https://api.botframework.com"
@@ -99,18 +100,14 @@ def token(key: rsa.RSAPrivateKey, service_url: str, *, kid: str = KID,
 
 
 def bot_removed(service_url: str) -> dict:
-    """Teams telling the bot it was removed from a 1:1 chat: handled without outbound calls."""
-    return {
-        "type": "conversationUpdate",
-        "id": "f:1700000000999",
-        "serviceUrl": service_url,
-        "channelId": "msteams",
-        "from": {"id": "29:1someone", "aadObjectId": "00000000-0000-4000-8000-0000000000a1"},
-        "recipient": {"id": f"28:{APP_ID}", "name": "Touchpoint"},
-        "conversation": {"id": CONVERSATION, "conversationType": "personal"},
-        "membersRemoved": [{"id": f"28:{APP_ID}"}],
-        "channelData": {"tenant": {"id": "tenant-1"}},
-    }
+    """Teams telling the bot it was removed from a 1:1 chat (recorded): handled without
+    outbound calls."""
+    removed = recorded("conversation_update_members_removed", serviceUrl=service_url,
+                       recipient={"id": f"28:{APP_ID}", "name": "Touchpoint"},
+                       membersRemoved=[{"id": f"28:{APP_ID}"}],
+                       channelData={"tenant": {"id": "tenant-1"}})
+    removed["conversation"] = {"id": CONVERSATION, "conversationType": "personal"}
+    return removed
 
 
 async def seed_reference(server: TestServer, service_url: str) -> None:

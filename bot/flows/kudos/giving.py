@@ -138,6 +138,7 @@ async def give_kudos(session: AsyncSession, services: Services, giver: Person, o
     await session.commit()
     await services.chat.reply_privately(origin, Message("kudos/given", {
         "recipients": [person_view(p) for p in people], "public": voucher.public,
+        "on_wall": voucher.public and wall.wall_shown_on(services, origin.platform),
         "left": left, "allowance": config.weekly_allowance, "code": voucher.code,
         "points": voucher.points, "resets": start + timedelta(days=7), "tz": str(zone)}))
     return voucher

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
-from bot.chat.port import MessageRef
+from bot.chat.port import MessageRef, Platform
 from bot.flows.kudos.people import person_view
 from bot.services import Services
 from storage import outbox
@@ -42,6 +42,12 @@ def wall_message(voucher: KudosVoucher, giver: Person, people: Sequence[Person])
         "giver": person_view(giver), "recipients": [person_view(p) for p in people],
         "story": voucher.story, "value": voucher.value, "code": voucher.code,
         "revoked": voucher.revoked_at is not None})
+
+
+def wall_shown_on(services: Services, platform: Platform) -> bool:
+    """Whether the kudos wall has a channel on `platform`: only there is a giver told their
+    kudos is on the wall."""
+    return getattr(services.settings.app.channels.kudos_wall, platform) is not None
 
 
 async def post_voucher(session: AsyncSession, services: Services, voucher: KudosVoucher,

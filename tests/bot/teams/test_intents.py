@@ -11,6 +11,7 @@ from bot.chat.port import MessageRef
 from bot.handlers import handler_routes
 from bot.intents import ButtonPress, Command, FormSubmit
 from bot.teams.intents import intent_of
+from tests.teams_activities import recorded
 
 ROUTED = handler_routes().commands
 
@@ -21,22 +22,20 @@ SENDER = {"id": "29:1sender", "name": "Ann Lee",
 
 def activity(text: str | None = None, *, entities: list | None = None, value: Any = None,
              **extra: Any) -> Activity:
-    raw = {
-        "type": "message",
-        "id": "1700000000500",
-        "serviceUrl": "https://smba.trafficmanager.net/emea/",
-        "channelId": "msteams",
-        "from": SENDER,
-        "recipient": BOT,
-        "conversation": {"id": "a:1personal", "conversationType": "personal",
-                         "tenantId": "tenant-1"},
-        "channelData": {"tenant": {"id": "tenant-1"}},
-        "text": text,
-        "entities": entities,
-        "value": value,
-        **extra,
-    }
-    return Activity().deserialize({k: v for k, v in raw.items() if v is not None})
+    """The recorded personal message (a card submit with a `value`), from SENDER to BOT."""
+    raw = recorded("card_submit" if value is not None else "message_mention_personal",
+                   **extra)
+    raw.update({"from": SENDER, "recipient": BOT, **extra})
+    raw["conversation"].update(id="a:1personal", tenantId="tenant-1")
+    raw["channelData"]["tenant"] = {"id": "tenant-1"}
+    if "replyToId" not in extra:
+        raw.pop("replyToId", None)
+    for key, given in (("text", text), ("entities", entities), ("value", value)):
+        if given is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = given
+    return Activity().deserialize(raw)
 
 
 def parse(activity: Activity):
@@ -109,7 +108,7 @@ def test_the_origin_and_profile_name_the_sender_by_aad_object_id():
     assert (origin.platform, origin.user_id, origin.channel) == (
         "teams", "ab12cd34-0000-4000-8000-0000000000ff", "a:1personal")
     assert origin.reference is not None
-    assert origin.reference["serviceUrl"] == "https://smba.trafficmanager.net/emea/"
+    assert origin.reference["serviceUrl"] == "https://smba.trafficmanager.net/amer/"
     assert origin.reference["conversation"] == {
         "id": "a:1personal", "conversationType": "personal", "tenantId": "tenant-1"}
     assert origin.reference["user"]["id"] == "29:1sender"

@@ -223,3 +223,18 @@ def test_a_card_with_its_image_link_still_fits_teams_limit(renderer):
 
     assert card_size(card) <= MAX_CARD_BYTES
     assert card["body"][-2]["url"] == LINK
+
+
+def test_the_notification_summary_is_plain_text_never_markdown():
+    """Teams shows a summary in notifications and the activity feed as it is: bold, code and
+    escapes would show as asterisks and backslashes."""
+    answered = Message("csat/notice", {"score": 5}, sections=("answered",))
+    typed = Message("kudos/received", {
+        "giver": {"name": "Ann *the* [boss]", "slack_id": None}, "story": "fixed *VPN* #1",
+        "value": None, "points": 10, "balance": 10, "public": True})
+
+    summary = TeamsRenderer().message(answered).summary
+
+    assert summary == "You already answered this survey (you gave 5/5). Thank you!"
+    assert "\\" not in TeamsRenderer().message(typed).summary
+    assert "Ann *the* [boss]" in TeamsRenderer().message(typed).summary

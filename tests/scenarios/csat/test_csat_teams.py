@@ -11,6 +11,7 @@ import aiohttp
 
 from bot.flows.csat import ids
 from storage.models import Person
+from tests.teams_activities import personal_message
 
 TENANT = "8c2f1a9e-0000-4000-8000-0000000000aa"
 BOT = {"id": "28:0b5e1a6c-touchpoint", "name": "Touchpoint"}
@@ -21,13 +22,10 @@ TRIAGE = "19:triage@thread.tacv2"
 
 
 def activity(connector, **fields: Any) -> dict[str, Any]:
-    """A message activity from Ann in her 1:1 chat with the bot, as Teams posts it."""
-    return {"type": "message", "id": "1700000000999", "timestamp": "2026-01-14T10:01:00.000Z",
-            "serviceUrl": connector.url, "channelId": "msteams", "from": ANN,
-            "conversation": {"id": PERSONAL, "conversationType": "personal",
-                             "tenantId": TENANT},
-            "recipient": BOT, "locale": "en-GB", "channelData": {"tenant": {"id": TENANT}},
-            **fields}
+    """A message activity from Ann in her 1:1 chat with the bot, as Teams posts it
+    (recorded: a card submit when it carries a `value`)."""
+    text = fields.pop("text", None)
+    return personal_message(connector.url, ANN, PERSONAL, text, tenant=TENANT, **fields)
 
 
 async def post(bot, body: dict[str, Any]) -> int:
@@ -148,8 +146,9 @@ async def test_it_staff_reach_out_from_the_teams_triage_channel(bot, connector, 
     [alert] = connector.activities_in(TRIAGE)
     assert "**Comment**: _Nobody came_" in texts(alert["attachments"][0]["content"])
     thread = f"{TRIAGE};messageid={alert['id']}"
-    # Tom is on the helpdesk by email (app.yaml): Teams tells the bot his email on his click.
-    connector.add_member(thread, id=tom["id"], name=tom["name"],
+    # Tom is on the helpdesk by email (app.yaml): the team's roster tells the bot his email
+    # on his click (a channel's members are the team's; its General channel has its id).
+    connector.add_member(TRIAGE, id=tom["id"], name=tom["name"],
                          aad_object_id=tom["aadObjectId"], email="tech1@example.com",
                          tenant_id=TENANT)
     connector.clear()

@@ -15,6 +15,7 @@ from sqlmodel import select
 from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
 from tests.outbox_kit import outbox_settled
+from tests.teams_activities import account, channel_message, personal_message, recorded
 
 from .conftest import WALL, kudos_config, text_of
 
@@ -36,26 +37,28 @@ TEAMS_TRIAGE = "19:triage0123@thread.tacv2"
 
 
 @pytest.fixture
-def settings(make_settings, connector):
+def teams_wall() -> str | None:
+    """The kudos wall's Teams channel (a test parametrizes None: a wall on Slack only)."""
+    return TEAMS_WALL
+
+
+@pytest.fixture
+def settings(make_settings, connector, teams_wall):
     def config(raw: dict[str, Any]) -> None:
         kudos_config(raw)
         raw["teams"] = {"service_url": connector.url}
-        raw["channels"]["kudos_wall"]["teams"] = TEAMS_WALL
+        if teams_wall:
+            raw["channels"]["kudos_wall"]["teams"] = teams_wall
         raw["kudos"]["approvals"] = {"teams": TEAMS_TRIAGE}
         raw["roles"]["it_lead"]["teams_users"] = [LEE["aadObjectId"]]
 
     return make_settings(config=config)
 
 
-def activity(connector, sender: dict, text: str, **extra: Any) -> dict:
-    return {
-        "type": "message", "id": "1700000000123", "timestamp": "2026-03-04T12:00:00.000Z",
-        "serviceUrl": connector.url, "channelId": "msteams", "from": sender,
-        "conversation": {"id": CHATS[sender["id"]], "conversationType": "personal",
-                         "tenantId": TENANT},
-        "recipient": BOT, "text": text, "textFormat": "xml", "locale": "en-GB",
-        "channelData": {"tenant": {"id": TENANT}}, **extra,
-    }
+def activity(connector, sender: dict, text: str | None, **extra: Any) -> dict:
+    """A message in the sender's chat with the bot, as Teams sends it (recorded)."""
+    return personal_message(connector.url, sender, CHATS[sender["id"]], text, tenant=TENANT,
+                            **extra)
 
 
 async def post(bot, body: dict) -> int:
@@ -77,9 +80,9 @@ def sent_to(calls: list, conversation_id: str) -> list:
 
 
 async def erin_thanks_tom(bot, connector) -> int:
-    for account in (ERIN, TOM):
-        connector.add_member(CHATS[account["id"]], id=account["id"], name=account["name"],
-                             aad_object_id=account["aadObjectId"], email=EMAILS[account["id"]],
+    for person in (ERIN, TOM):
+        connector.add_member(CHATS[person["id"]], id=person["id"], name=person["name"],
+                             aad_object_id=person["aadObjectId"], email=EMAILS[person["id"]],
                              tenant_id=TENANT)
     # Tom has the app: his first message stores his chat, so he can be messaged later.
     assert await post(bot, activity(connector, TOM, "help")) == 201
@@ -87,7 +90,7 @@ async def erin_thanks_tom(bot, connector) -> int:
 
     return await post(bot, activity(
         connector, ERIN, "kudos <at>Tom Tech</at> got my *VPN* working from the airport",
-        entities=[{"type": "mention", "text": "<at>Tom Tech</at>", "mentioned": TOM}]))
+        mentions=(TOM,)))
 
 
 async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
@@ -112,6 +115,18 @@ async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, c
     assert voucher.story == "got my *VPN* working from the airport"
 
 
+@pytest.mark.parametrize("teams_wall", [None])
+async def test_a_teams_giver_is_not_told_of_a_wall_that_is_on_slack_only(bot, connector, slack):
+    assert await erin_thanks_tom(bot, connector) == 201
+
+    await outbox_settled(bot.services, "kudos:")
+    [to_erin] = sent_to(connector.calls_of("send"), CHATS[ERIN["id"]])
+    assert "is on its way to Tom Tech." in card_text(to_erin)
+    assert "kudos wall" not in card_text(to_erin)
+    # The wall post is made, on Slack, where the wall is.
+    assert [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == WALL]
+
+
 async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connector, slack):
     connector.add_member(CHATS[ERIN["id"]], id=ERIN["id"], name=ERIN["name"],
                          aad_object_id=ERIN["aadObjectId"], email=EMAILS[ERIN["id"]],
@@ -119,10 +134,13 @@ async def test_a_teams_mention_of_someone_unknown_is_refused_kindly(bot, connect
 
     await post(bot, activity(
         connector, ERIN, "kudos <at>Tom Tech</at> thanks",
-        entities=[{"type": "mention", "text": "<at>Tom Tech</at>", "mentioned": TOM}]))
+        mentions=(TOM,)))
 
     [answer] = await connector.wait_for("send")
     assert "I can't find Tom Tech in Touchpoint." in card_text(answer)
+    # Teams was asked who the mention's 29: id is; its roster does not list Tom.
+    assert [call.conversation_id for call in connector.calls_of("get_member")
+            if call.query["memberId"] == TOM["id"]] == [CHATS[ERIN["id"]]]
     async with bot.services.sessions() as session:
         assert (await session.exec(select(KudosVoucher))).all() == []
 
@@ -133,12 +151,15 @@ async def test_likes_on_the_teams_wall_post_are_counted(bot, connector, slack):
     [wall_post] = connector.activities_in(TEAMS_WALL)
 
     def reaction(sender: dict, **changes: Any) -> dict:
-        return {"type": "messageReaction", "id": "f:1", "serviceUrl": connector.url,
-                "channelId": "msteams", "from": sender, "recipient": BOT,
-                "conversation": {"id": f"{TEAMS_WALL};messageid={wall_post['id']}",
-                                 "conversationType": "channel", "tenantId": TENANT},
-                "replyToId": wall_post["id"], "channelData": {"tenant": {"id": TENANT}},
-                **changes}
+        """A reaction to the wall post, as Teams sends it (recorded)."""
+        added = changes.pop("reactionsAdded", None)
+        body = recorded("message_reaction", serviceUrl=connector.url, recipient=BOT,
+                        replyToId=wall_post["id"], reactionsAdded=added, **changes)
+        body["from"] = account(sender)
+        body["conversation"].update(id=f"{TEAMS_WALL};messageid={wall_post['id']}",
+                                    tenantId=TENANT)
+        body["channelData"].update(channel={"id": TEAMS_WALL}, tenant={"id": TENANT})
+        return body
 
     for body in (reaction(TOM, reactionsAdded=[{"type": "like"}, {"type": "heart"}]),
                  reaction(ERIN, reactionsAdded=[{"type": "like"}]),
@@ -184,8 +205,7 @@ async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, sl
     await erin_thanks_tom(bot, connector)
     clock.now += timedelta(days=1)
     await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
-                             entities=[{"type": "mention", "text": "<at>Tom Tech</at>",
-                                        "mentioned": TOM}]))
+                             mentions=(TOM,)))
     await connector.wait_for("send", 7)
     connector.clear()
 
@@ -216,3 +236,106 @@ async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, sl
     done = [call for call in connector.calls_of("send")
             if call.conversation_id == CHATS[TOM["id"]]][-1]
     assert "has been handed over. Enjoy it!" in card_text(done)
+
+
+# ------------------------------------------------- mentions as Teams sends them (29: ids)
+
+TEAM = "19:itteam0123@thread.tacv2"
+CHANNEL = "19:general0456@thread.tacv2"
+
+
+def on_team_roster(connector, *people: dict) -> None:
+    for person in people:
+        connector.add_member(TEAM, id=person["id"], name=person["name"],
+                             aad_object_id=person["aadObjectId"],
+                             email=EMAILS.get(person["id"]), tenant_id=TENANT)
+
+
+def in_channel(connector, sender: dict, text: str, *mentioned: dict) -> dict:
+    return channel_message(connector.url, sender, BOT, text, team=TEAM, channel=CHANNEL,
+                           tenant=TENANT, mentions=mentioned)
+
+
+def private_answers(connector) -> list[str]:
+    """The cards sent to someone's 1:1 chat (a channel's sender is answered there)."""
+    return [card_text(call) for call in connector.calls_of("send")
+            if call.conversation_id.startswith("a:")]
+
+
+async def test_a_channel_mention_is_resolved_through_the_teams_roster(bot, connector, slack):
+    on_team_roster(connector, ERIN, TOM)
+
+    assert await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> fixed the VPN",
+                                      TOM)) == 201
+
+    await outbox_settled(bot.services, "kudos:")
+    asked = [call.query["memberId"] for call in connector.calls_of("get_member")
+             if call.conversation_id == TEAM]
+    assert TOM["id"] in asked
+    assert any("is on its way to Tom Tech" in text for text in private_answers(connector))
+    async with bot.services.sessions() as session:
+        [voucher] = (await session.exec(select(KudosVoucher))).all()
+    assert voucher.story == "fixed the VPN"
+
+
+async def test_the_roster_is_asked_once_then_again_after_the_member_left(bot, connector,
+                                                                          slack, clock):
+    on_team_roster(connector, ERIN, TOM)
+    await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> first", TOM))
+    await outbox_settled(bot.services, "kudos:")
+    clock.now += timedelta(days=1)
+    await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> second", TOM))
+    await outbox_settled(bot.services, "kudos:")
+
+    def asked_for_tom() -> int:
+        return sum(call.query["memberId"] == TOM["id"]
+                   for call in connector.calls_of("get_member"))
+
+    assert asked_for_tom() == 1
+    removed = recorded("conversation_update_members_removed", serviceUrl=connector.url,
+                       recipient=BOT, membersRemoved=[{"id": TOM["id"]}])
+    removed["conversation"]["id"] = TEAM
+    removed["channelData"]["team"]["id"] = TEAM
+    assert await post(bot, removed) == 201
+    clock.now += timedelta(days=1)
+    await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> third", TOM))
+    await outbox_settled(bot.services, "kudos:")
+
+    assert asked_for_tom() == 2
+
+
+async def test_kudos_to_yourself_in_teams_is_refused_as_self_kudos(bot, connector, slack):
+    connector.add_member(CHATS[ERIN["id"]], id=ERIN["id"], name=ERIN["name"],
+                         aad_object_id=ERIN["aadObjectId"], email=EMAILS[ERIN["id"]],
+                         tenant_id=TENANT)
+
+    await post(bot, activity(connector, ERIN, "kudos <at>Erin Employee</at> I am great",
+                             mentions=(ERIN,)))
+
+    [answer] = await connector.wait_for("send")
+    assert "You can't give kudos to yourself" in card_text(answer)
+    assert "can't find" not in card_text(answer)
+
+
+async def test_someone_with_the_app_is_found_from_a_personal_chat_without_a_roster(
+        bot, connector, slack):
+    """Tom is on no roster Erin's chat can ask, and the cache forgot him: his own 1:1 chat
+    with the bot says who he is."""
+    for person in (ERIN, TOM):
+        connector.add_member(CHATS[person["id"]], id=person["id"], name=person["name"],
+                             aad_object_id=person["aadObjectId"],
+                             email=EMAILS[person["id"]], tenant_id=TENANT)
+    assert await post(bot, activity(connector, TOM, "help")) == 201
+    removed = recorded("conversation_update_members_removed", serviceUrl=connector.url,
+                       recipient=BOT, membersRemoved=[{"id": TOM["id"]}])
+    assert await post(bot, removed) == 201
+
+    await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> thanks",
+                             mentions=(TOM,)))
+
+    await outbox_settled(bot.services, "kudos:")
+    [to_erin] = sent_to(connector.calls_of("send"), CHATS[ERIN["id"]])
+    assert "is on its way to Tom Tech" in card_text(to_erin)
+    # The roster was asked first, and does not list him.
+    assert TOM["id"] in [call.query["memberId"] for call in connector.calls_of("get_member")
+                         if call.conversation_id == CHATS[ERIN["id"]]]

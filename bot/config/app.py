@@ -12,6 +12,7 @@ from bot.config.channels import Channels
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
 from bot.config.kudos import KudosSettings
+from bot.config.milestones import MilestonesConfig
 from bot.config.organisation import Organisation
 from bot.config.outbox import OutboxConfig
 from bot.config.people import Roles, Segments
@@ -39,6 +40,7 @@ class AppConfig(Strict):
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
 
     @model_validator(mode="before")
     @classmethod

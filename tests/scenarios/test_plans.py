@@ -12,12 +12,14 @@ import pytest
 from sqlmodel import col, select
 
 from bot.flows.plans import ids
+from bot.server import create_app
 from storage.models import AuditEvent
 from storage.plans import PlanItem
 from tests.clock import Clock
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, start_bot
 from tests.outbox_kit import outbox_all_sent
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, keyed
+from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 from tests.waiting import eventually
 
 WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -167,3 +169,61 @@ async def test_an_employee_submitting_the_form_directly_stores_nothing(bot, slac
 
 async def _count(bot: RunningBot, n: int) -> bool:
     return len(await _items(bot)) == n
+
+
+@pytest.fixture
+def teams_settings(make_settings, connector):
+    """Erin, on Teams, is an IT lead here."""
+    def config(raw):
+        raw.update(teams={"service_url": connector.url})
+        raw["roles"]["it_lead"] = {"emails": ["erin@example.com"]}
+    return make_settings(config=config)
+
+
+@pytest.fixture
+async def teams_bot(teams_settings, bot_options):
+    runner, running = await start_bot(create_app(teams_settings, **bot_options))
+    yield running
+    await runner.cleanup()
+
+
+async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
+    bot = teams_bot
+    seed_erin(connector)
+    await post(bot.url, message(connector, "plan add nps"))
+    [sent] = await connector.wait_for("send")
+    form = card_of(sent)
+    inputs = {item["id"]: item for item in form["body"] if "id" in item}
+    assert inputs[ids.FIGURE]["value"] == "nps"
+    assert form["actions"][0]["data"] == {"callback_id": ids.FORM, "metadata": ""}
+    card_id = connector.activities_in(PERSONAL)[-1]["id"]
+
+    def submit(values: dict, activity_id: str) -> dict:
+        return message(connector, None, id=activity_id, replyToId=card_id,
+                       value={"callback_id": ids.FORM, "metadata": "", **values})
+
+    valid = {ids.FIGURE: "nps", ids.CHANGE: "Ask *every* detractor back within a week",
+             ids.OWNER: "", ids.OWNER_EMAIL: "Erin@Example.com", ids.DUE: "2027-01-15"}
+    await post(bot.url, submit({**valid, ids.DUE: "soon", ids.CHANGE: ""}, "1700000000301"))
+    [again] = await connector.wait_for("update")
+    texts = [item.get("text") for item in card_of(again)["body"]]
+    assert "Please say what will change." in texts
+    assert "Please give the due date as YYYY-MM-DD, like 2027-03-31." in texts
+    assert await _items(bot) == []
+
+    await post(bot.url, submit(valid, "1700000000302"))
+    await eventually(lambda: _count(bot, 1), within_s=5)
+    [item] = await _items(bot)
+    assert (item.figure, item.change) == ("nps", valid[ids.CHANGE])
+
+    def told() -> list:
+        return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
+                and "You own an improvement plan item" in json.dumps(c.body)]
+
+    await eventually(lambda: _true(bool(told())), within_s=5)
+    # Typed text is escaped for the card's Markdown.
+    assert "\\\\*every\\\\*" in json.dumps(told()[0].body)
+
+
+async def _true(value: bool) -> bool:
+    return value

@@ -16,6 +16,7 @@ from storage.kudos import (
 )
 from storage.milestones import Milestone
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
 from storage.plans import PlanItem
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
@@ -26,7 +27,8 @@ metadata = SQLModel.metadata
 __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
-           "KudosRewardStock", "KudosVoucher", "Milestone", "OutboxMessage", "Person",
+           "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
+           "Person",
            "PlanItem",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",

@@ -13,6 +13,7 @@ from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
 from bot.config.kudos import KudosSettings
 from bot.config.milestones import MilestonesConfig
+from bot.config.newsletter import NewsletterConfig
 from bot.config.organisation import Organisation
 from bot.config.outbox import OutboxConfig
 from bot.config.people import Roles, Segments
@@ -41,6 +42,7 @@ class AppConfig(Strict):
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
+    newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
 
     @model_validator(mode="before")
     @classmethod

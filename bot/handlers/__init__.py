@@ -13,6 +13,7 @@ from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
 from bot.handlers import milestones as milestone_handlers
+from bot.handlers import newsletter as newsletter_handlers
 from bot.handlers import plans as plan_handlers
 from bot.handlers import pulses as pulses_handlers
 from bot.handlers import scheduler as scheduler_handlers
@@ -31,6 +32,7 @@ def register_handlers(dispatcher: Routes) -> None:
     pulses_handlers.register(dispatcher)
     plan_handlers.register(dispatcher)
     milestone_handlers.register(dispatcher)
+    newsletter_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

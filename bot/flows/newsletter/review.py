@@ -91,9 +91,10 @@ async def _lead_and_draft(session: AsyncSession, services: Services, actor: Pers
         reason = "decided"
     if reason is None:
         return found
+    status = found.status if found else None  # read before the rollback expires it
     await session.rollback()
     await services.chat.reply_privately(origin, Message("newsletter/answer", {
-        "reason": reason, "status": found.status if found else None}))
+        "reason": reason, "status": status}))
     return None
 
 

@@ -98,6 +98,15 @@ async def _lead_and_draft(session: AsyncSession, services: Services, actor: Pers
     return None
 
 
+async def _decided_meanwhile(session: AsyncSession, services: Services, origin: Origin
+                             ) -> None:
+    """Another lead decided the draft between our read and our change (a double click, two
+    leads at once): nothing was changed, and the person is told."""
+    await session.rollback()
+    await services.chat.reply_privately(origin, Message("newsletter/answer",
+                                                        {"reason": "decided_meanwhile"}))
+
+
 async def newsletter_decide(session: AsyncSession, services: Services, actor: Person,
                             origin: Origin, value: str, *, approve: bool) -> None:
     """Approve (post it to the announcements channel) or skip a draft, once."""
@@ -107,7 +116,7 @@ async def newsletter_decide(session: AsyncSession, services: Services, actor: Pe
     assert actor.id is not None
     status = IssueStatus.APPROVED if approve else IssueStatus.SKIPPED
     if not await decide(session, found.id, status, actor.id, services.clock()):
-        await session.rollback()  # decided by someone else a moment ago
+        await _decided_meanwhile(session, services, origin)
         return
     await session.refresh(found)
     audit.record(session, actor_id=actor.id, action=f"newsletter_{status}",
@@ -146,7 +155,7 @@ async def newsletter_edit(session: AsyncSession, services: Services, actor: Pers
     if found is None or found.id is None:
         return
     if not await set_intro(session, found.id, intro.strip()[:MAX_INTRO]):
-        await session.rollback()
+        await _decided_meanwhile(session, services, origin)
         return
     await session.refresh(found)
     audit.record(session, actor_id=actor.id, action="newsletter_edited", subject_type=SUBJECT,

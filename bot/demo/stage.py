@@ -177,12 +177,12 @@ class Stage:
         await self._show(actor, GENERAL, answers)
 
     async def scheduled_run(self, job: str, actor: Actor, channel: str, *,
-                            answers: int = 1) -> None:
-        """The scheduler runs `job` now, as a replica does once it has claimed a run; show the
-        `answers` it posts in `channel` (as `actor` sees them)."""
+                            answers: int = 1, at: datetime | None = None) -> None:
+        """The scheduler runs `job` now (or for the fire time `at`), as a replica does once it
+        has claimed a run; show the `answers` it posts in `channel` (as `actor` sees them)."""
         assert self._dispatcher is not None, "this stage has no dispatcher"
         self.transcript.scheduled(job)
-        await self._dispatcher.run(Scheduled(job, datetime.now(UTC)))
+        await self._dispatcher.run(Scheduled(job, at or datetime.now(UTC)))
         await self._show(actor, channel, answers)
 
     async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:

@@ -97,6 +97,9 @@ class Complaint(SQLModel, table=True):
     root_cause: str | None = Field(default=None, max_length=100)
     satisfied: bool | None = Field(default=None)
     reopen_count: int = Field(default=0)
+    shareable: bool = Field(default=False)
+    """The resolver agreed its `what_changed` may be told in the newsletter (never a name)."""
+    what_changed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ComplaintAlert(SQLModel, table=True):

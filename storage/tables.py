@@ -14,8 +14,11 @@ from storage.kudos import (
     KudosRewardStock,
     KudosVoucher,
 )
+from storage.milestones import Milestone
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
+from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
+from storage.plans import PlanItem
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.tickets import Ticket
 
@@ -24,7 +27,9 @@ metadata = SQLModel.metadata
 __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
-           "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
+           "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
+           "Person",
+           "PlanItem",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",

@@ -2,16 +2,28 @@
 that adds its commands, called here once.
 
 `serve` (run, migrate), `check` (check-config), `directory`, `manifest`, `demo`, `imports`
-(import tickets), `export`, `pulse` and `webhook` (webhook try); what they all need first
-(settings, database, schema, logging, the bot's services without serving) is in `startup`, so
-every command fails the same way: a clear message and its exit code, never a traceback.
+(import tickets), `export`, `pulse`, `webhook` (webhook try) and `newsletter`; what they all
+need first (settings, database, schema, logging, the bot's services without serving) is in
+`startup`, so every command fails the same way: a clear message and its exit code, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import check, demo, directory, export, imports, manifest, pulse, serve, webhook
+from bot.cli import (
+    check,
+    demo,
+    directory,
+    export,
+    imports,
+    manifest,
+    newsletter,
+    pulse,
+    serve,
+    webhook,
+)
 
 
 @click.group()
@@ -19,5 +31,6 @@ def cli() -> None:
     """Touchpoint: measure and improve how IT service is received, in Slack and Teams."""
 
 
-for _group in (serve, check, directory, manifest, demo, imports, export, pulse, webhook):
+for _group in (serve, check, directory, manifest, demo, imports, export, pulse, webhook,
+               newsletter):
     _group.register(cli)

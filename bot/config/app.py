@@ -12,6 +12,8 @@ from bot.config.channels import Channels
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
 from bot.config.kudos import KudosSettings
+from bot.config.milestones import MilestonesConfig
+from bot.config.newsletter import NewsletterConfig
 from bot.config.organisation import Organisation
 from bot.config.outbox import OutboxConfig
 from bot.config.people import Roles, Segments
@@ -39,6 +41,8 @@ class AppConfig(Strict):
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
+    newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -61,6 +61,7 @@ CHANNEL_NAMES = {
     "C0LEADS01": "#it-leads",
     "C0KUDOS01": "#kudos",
     "C0STATUS1": "#it-status",
+    "C0NEWS001": "#announcements",
 }
 
 
@@ -87,4 +88,5 @@ def app_config() -> dict[str, Any]:
         "pulses": {"min_group": 2, "fatigue_days": 0},
         # Surveys go out at once, whatever the hour the demo is run at.
         "csat": {"quiet_hours": None},
+        "newsletter": {"enabled": True, "announcements": {"slack": "C0NEWS001"}},
     }

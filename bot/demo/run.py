@@ -56,7 +56,7 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
                         aiohttp.ClientSession() as http, \
                         TicketSender(url, secret=box.webhook_secret) as tickets:
                     stage = Stage(transcript, url, slack, sender, connector, http, tickets,
-                                  services=app[SERVICES])
+                                  services=app[SERVICES], dispatcher=app[DISPATCHER])
                     transcript.intro()
                     for scene in scenes:
                         await scene(stage)

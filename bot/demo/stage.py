@@ -31,6 +31,8 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
+from bot.handlers.dispatcher import Dispatcher
+from bot.intents import Scheduled
 from bot.services import Services
 from storage import outbox
 
@@ -50,8 +52,9 @@ class Stage:
     def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
                  sender: SlackSender, connector: BotConnectorEmulator,
                  http: aiohttp.ClientSession, tickets: TicketSender | None = None,
-                 services: Services | None = None):
+                 services: Services | None = None, dispatcher: Dispatcher | None = None):
         self.transcript = transcript
+        self._dispatcher = dispatcher
         self._services = services
         self.tickets = tickets
         self.slack = slack
@@ -172,6 +175,15 @@ class Stage:
         if reply.status != 200:
             raise DemoError(f"ticket event got HTTP {reply.status} instead of 200: {reply.text}")
         await self._show(actor, GENERAL, answers)
+
+    async def scheduled_run(self, job: str, actor: Actor, channel: str, *,
+                            answers: int = 1, at: datetime | None = None) -> None:
+        """The scheduler runs `job` now (or for the fire time `at`), as a replica does once it
+        has claimed a run; show the `answers` it posts in `channel` (as `actor` sees them)."""
+        assert self._dispatcher is not None, "this stage has no dispatcher"
+        self.transcript.scheduled(job)
+        await self._dispatcher.run(Scheduled(job, at or datetime.now(UTC)))
+        await self._show(actor, channel, answers)
 
     async def teams_message(self, actor: Actor, text: str, *, answers: int = 1) -> None:
         """`actor` writes to Touchpoint in their personal Teams chat; show the answers."""

@@ -338,6 +338,11 @@ class Transcript:
         self._echo(click.style(self._narration(NARRATION, "desk", ticket=ticket,
                                                status=status), bold=True))
 
+    def scheduled(self, job: str) -> None:
+        """A scheduled job runs (the demo runs it now rather than at its hour)."""
+        self._echo("")
+        self._echo(click.style(self._narration(NARRATION, "scheduled", job=job), bold=True))
+
     def presses(self, name: str, button: str, channel: str) -> None:
         self._echo("")
         self._echo(click.style(self._narration(NARRATION, "presses", name=name, button=button,

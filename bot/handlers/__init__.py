@@ -12,6 +12,9 @@ from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
+from bot.handlers import milestones as milestone_handlers
+from bot.handlers import newsletter as newsletter_handlers
+from bot.handlers import plans as plan_handlers
 from bot.handlers import pulses as pulses_handlers
 from bot.handlers import scheduler as scheduler_handlers
 from bot.handlers import tickets as ticket_handlers
@@ -27,6 +30,9 @@ def register_handlers(dispatcher: Routes) -> None:
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    plan_handlers.register(dispatcher)
+    milestone_handlers.register(dispatcher)
+    newsletter_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

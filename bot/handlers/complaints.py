@@ -118,9 +118,10 @@ async def resolve(turn: Turn) -> None:
                                                  intent.values)
     if resolution is None:
         return
-    note, root_cause = resolution
     await lifecycle.complaint_resolve(turn.session, turn.services, turn.actor, origin,
-                                      intent.metadata, note, root_cause)
+                                      intent.metadata, resolution.note, resolution.root_cause,
+                                      shareable=resolution.shareable,
+                                      what_changed=resolution.what_changed)
 
 
 async def check_reply(turn: Turn) -> Form | None:

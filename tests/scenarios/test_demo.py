@@ -48,6 +48,21 @@ def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
     assert ("Lee presses [ Approve ] in #it-triage\n"
             "Touchpoint updates its message in #it-triage\n") in transcript
     assert "  Good news: @Lee approved your Lunch with the CIO." in transcript
+    # The plans and milestones scene: Tom is told he owns the plan item, and the morning's
+    # check celebrates the complaint backlog at zero in the leads' channel and on the wall.
+    assert ("Touchpoint → Tom (direct message)\n"
+            "  You own an improvement plan item\n") in transcript
+    assert ("Touchpoint's scheduler \u203a milestones.check runs\n"
+            "Touchpoint → #it-leads\n"
+            "  🎉 Milestone reached\n"
+            "  The complaint backlog is at zero: every complaint is resolved (2 in all).\n"
+            ) in transcript
+    # At the quarter's end the newsletter is drafted for Lee, with the complaint Tom let it
+    # tell (what changed, no name), and once approved it is in #announcements.
+    assert ("Touchpoint → #announcements\n"
+            "  IT service news, ") in transcript
+    assert ("  • Network and Wi-Fi (Responsiveness): Faulty Wi-Fi access points are now found "
+            "and replaced within a day.\n") in transcript
     assert "\x1b[" not in transcript, "no colour when stdout is not a terminal"
     assert "Traceback" not in done.stderr
     assert list(scratch.iterdir()) == []

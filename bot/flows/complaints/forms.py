@@ -17,6 +17,7 @@ from storage.models import Person
 IMPACTS = ("low", "medium", "high")
 YES, NO = "yes", "no"
 NOTE_MAX = 3000
+WHAT_CHANGED_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ def check_filing(config: ComplaintsConfig, values: Mapping[str, str]
                   anonymous == YES), {}
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """A valid resolution, as submitted."""
+
+    note: str
+    root_cause: str
+    shareable: bool = False
+    """Whether `what_changed` may be told in the newsletter, without any name."""
+    what_changed: str | None = None
+
+
 def resolve_form(config: ComplaintsConfig, number: str,
                  values: Mapping[str, str] | None = None,
                  errors: Mapping[str, str] | None = None) -> Form:
@@ -104,6 +116,11 @@ def resolve_form(config: ComplaintsConfig, number: str,
                       max_length=NOTE_MAX),
             ChoiceField(ids.ROOT_CAUSE, "root_cause_label", _choices(config.root_causes),
                         initial=values.get(ids.ROOT_CAUSE)),
+            ChoiceField(ids.SHAREABLE, "shareable_label",
+                        (Option(NO, label="shareable_no"), Option(YES, label="shareable_yes")),
+                        initial=values.get(ids.SHAREABLE) or NO),
+            TextField(ids.WHAT_CHANGED, "what_changed_label", multiline=True, required=False,
+                      initial=values.get(ids.WHAT_CHANGED, ""), max_length=WHAT_CHANGED_MAX),
         ),
         context={"number": number},
         metadata=number,
@@ -112,8 +129,8 @@ def resolve_form(config: ComplaintsConfig, number: str,
 
 
 def check_resolution(config: ComplaintsConfig, values: Mapping[str, str]
-                     ) -> tuple[tuple[str, str] | None, dict[str, str]]:
-    """(note, root cause), or the errors."""
+                     ) -> tuple[Resolution | None, dict[str, str]]:
+    """The resolution, or the errors."""
     errors: dict[str, str] = {}
     note = values.get(ids.NOTE, "").strip()
     if not note:
@@ -123,7 +140,17 @@ def check_resolution(config: ComplaintsConfig, values: Mapping[str, str]
     root_cause = values.get(ids.ROOT_CAUSE, "")
     if root_cause not in config.root_causes:
         errors[ids.ROOT_CAUSE] = "error_root_cause"
-    return (None, errors) if errors else ((note, root_cause), {})
+    shareable = values.get(ids.SHAREABLE) or NO
+    what_changed = values.get(ids.WHAT_CHANGED, "").strip()
+    if shareable not in (YES, NO):
+        errors[ids.SHAREABLE] = "error_shareable"
+    elif shareable == YES and not what_changed:
+        errors[ids.WHAT_CHANGED] = "error_what_changed_empty"
+    if len(what_changed) > WHAT_CHANGED_MAX:
+        errors[ids.WHAT_CHANGED] = "error_what_changed_long"
+    if errors:
+        return None, errors
+    return Resolution(note, root_cause, shareable == YES, what_changed or None), {}
 
 
 def assign_form(number: str, staff: Sequence[Person],

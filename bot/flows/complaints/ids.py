@@ -34,5 +34,7 @@ ANONYMOUS = "anonymous"
 # Fields of the resolve, assign and reply forms.
 NOTE = "note"
 ROOT_CAUSE = "root_cause"
+SHAREABLE = "shareable"
+WHAT_CHANGED = "what_changed"
 OWNER = "owner"
 TEXT = "text"

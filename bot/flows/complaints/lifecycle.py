@@ -144,8 +144,10 @@ async def complaint_acknowledge(session: AsyncSession, services: Services, actor
 
 
 async def complaint_resolve(session: AsyncSession, services: Services, actor: Person,
-                            origin: Origin, number: str, note: str, root_cause: str) -> None:
-    """Resolve with a note and a root cause; the complainant is asked if they are satisfied."""
+                            origin: Origin, number: str, note: str, root_cause: str, *,
+                            shareable: bool = False, what_changed: str | None = None) -> None:
+    """Resolve with a note and a root cause; the complainant is asked if they are satisfied.
+    `shareable`: the resolver lets `what_changed` be told in the newsletter, with no name."""
     complaint = await _editable(session, services, actor, origin, number, Status.OPEN)
     if complaint is None:
         return
@@ -157,8 +159,10 @@ async def complaint_resolve(session: AsyncSession, services: Services, actor: Pe
     complaint.resolve_business_s = business_seconds(services, complaint.created_at, now)
     complaint.resolution_note = note
     complaint.root_cause = root_cause
+    complaint.shareable = shareable
+    complaint.what_changed = what_changed
     news = await _changed(session, services, complaint, actor.id, "resolved", before,
-                          note=note, root_cause=root_cause)
+                          note=note, root_cause=root_cause, shareable=shareable)
     await news.card()
     await news.complainant(
         "resolved", close_days=services.settings.app.complaints.satisfaction_close_days)

@@ -48,7 +48,17 @@ def test_resolution_needs_a_note_and_a_known_root_cause():
     assert forms.check_resolution(CONFIG, {"note": " ", "root_cause": "Gremlins"})[1] == {
         "note": "error_note_empty", "root_cause": "error_root_cause"}
     assert forms.check_resolution(CONFIG, {"note": "Fixed", "root_cause": "Process"}) == (
-        ("Fixed", "Process"), {})
+        forms.Resolution("Fixed", "Process"), {})
+
+
+def test_a_shared_resolution_says_what_changed():
+    values = {"note": "Fixed", "root_cause": "Process", "shareable": "yes"}
+    assert forms.check_resolution(CONFIG, {**values, "what_changed": "  "})[1] == {
+        "what_changed": "error_what_changed_empty"}
+    assert forms.check_resolution(CONFIG, {**values, "shareable": "maybe"})[1] == {
+        "shareable": "error_shareable"}
+    assert forms.check_resolution(CONFIG, {**values, "what_changed": " Faster laptops "}) == (
+        forms.Resolution("Fixed", "Process", True, "Faster laptops"), {})
 
 
 def test_slack_gets_errors_by_block_id_in_plain_text():

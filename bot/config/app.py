@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from bot.config.base import Strict
+from bot.config.board import BoardConfig
 from bot.config.channels import Channels
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
@@ -39,6 +40,7 @@ class AppConfig(Strict):
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    board: BoardConfig = Field(default_factory=BoardConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -7,6 +7,7 @@ app manifests.
 
 from __future__ import annotations
 
+from bot.handlers import board as board_handlers
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
@@ -27,6 +28,7 @@ def register_handlers(dispatcher: Routes) -> None:
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    board_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

@@ -88,6 +88,7 @@ class Page(HTMLParser):
 
     def __init__(self, html: str):
         super().__init__()
+        self.html = html
         self.lang: str | None = None
         self.headings: list[tuple[str, str]] = []
         self.tables = self.charts = self.chart_titles = 0

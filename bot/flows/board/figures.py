@@ -43,7 +43,7 @@ def _hours(duration: timedelta) -> float:
     return round(duration.total_seconds() / 3600, 1)
 
 
-def _week_start(now: datetime) -> datetime:
+def utc_week_start(now: datetime) -> datetime:
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return day - timedelta(days=day.weekday())
 
@@ -156,7 +156,7 @@ async def board_view(session: AsyncSession, services: Services, viewer: Person,
                      now: datetime) -> dict[str, Any]:
     """Everything the signed-in `viewer` may read on the board, and nothing more."""
     assert viewer.id is not None
-    start = _week_start(now) - timedelta(weeks=WEEKS - 1)
+    start = utc_week_start(now) - timedelta(weeks=WEEKS - 1)
     view: dict[str, Any] = {
         "viewer": viewer.display_name, "role": viewer.role, "weeks": WEEKS,
         "since": start, "now": now,

@@ -116,3 +116,27 @@ async def test_the_pages_carry_a_strict_content_security_policy(bot):
         policy = page.headers["Content-Security-Policy"]
         assert page.headers["Cache-Control"] == "no-store"
     assert "default-src 'none'" in policy and "script-src" not in policy
+
+
+async def test_the_cookie_is_secure_when_the_board_is_served_over_https(
+        make_settings, slack, clock):
+    settings = make_settings(env={**kit.BOARD_ENV,
+                                  "TOUCHPOINT_PUBLIC_URL": "https://touchpoint.example.com"})
+    runner, bot = await start_bot(create_app(settings, clock=clock, scheduler=False))
+    try:
+        async with SlackSender(bot.url, SIGNING_SECRET,
+                               response_base=slack.response_url("")) as sender:
+            link = await kit.ask_link(sender, slack, ERIN)
+        assert link.startswith("https://touchpoint.example.com/board/signin?token=")
+        async with kit.browser() as http:
+            response = await kit.sign_in(http, kit.local(link, bot))
+        assert response.status == 303 and "Secure" in response.headers["Set-Cookie"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_sign_in_attempts_are_rate_limited(bot):
+    async with kit.browser() as http:
+        statuses = [(await kit.sign_in(http, f"{bot.url}/board/signin?token=x.1.y.z")).status
+                    for _ in range(31)]
+    assert statuses == [403] * 30 + [429]

@@ -27,7 +27,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.flows.board.figures import board_view, headlines
+from bot.flows.board.figures import FiguresCache, board_view, headlines
 from bot.flows.board.links import SIGNIN_PATH, SigninLinks
 from bot.services import Services
 from storage import board
@@ -89,6 +89,7 @@ class BoardPages:
         self._key = key.get_secret_value().encode() if key else b""
         self.env = _pages()
         self.limit = _RateLimit(SIGNIN_PER_MINUTE)
+        self.cache = FiguresCache(services.settings.app.board.cache_seconds)
 
     def page(self, template: str, status: int = 200, **context: Any) -> web.Response:
         html = self.env.get_template(template).render(
@@ -142,7 +143,7 @@ class BoardPages:
                 if self.services.settings.app.board.public:
                     return self.page("public.html.j2", **await headlines(session, now))
                 return self.page("signed_out.html.j2", reason="none")
-            view = await board_view(session, self.services, person, now)
+            view = await board_view(session, self.services, person, now, self.cache)
         return self.page("board.html.j2", csrf=self.csrf(signed_in.secret_hash), **view)
 
     async def logout(self, request: web.Request) -> web.StreamResponse:

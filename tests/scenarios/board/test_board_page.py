@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.emulators.requests import SlackSender
 from bot.server import create_app
 from storage.pulses import CLOSED, PulseAnswer, PulseCampaign
 from storage.tickets import Ticket
-from tests.conftest import start_bot
+from tests.conftest import SIGNING_SECRET, start_bot
 from tests.scenarios.board import board_kit as kit
 
 ERIN, LEE = "U0EMPL001", "U0LEAD001"
@@ -143,3 +144,25 @@ async def test_sla_figures_per_priority_and_per_week_are_drawn_and_tabled(bot, s
     assert "P1 2 50.0%" in page.visible  # priority, tickets, first response met
     assert "tom@example.com 2 50.0% 100.0%" in page.visible
     assert 'd="M' in page.html  # the trend line has a point to draw
+
+
+async def test_figures_are_kept_for_a_minute_but_own_complaints_never(make_settings, slack,
+                                                                      clock):
+    settings = make_settings(lambda raw: raw.update(board={"cache_seconds": 60}),
+                             env=kit.BOARD_ENV)
+    runner, bot = await start_bot(create_app(settings, clock=clock, scheduler=False))
+    try:
+        async with SlackSender(bot.url, SIGNING_SECRET,
+                               response_base=slack.response_url("")) as sender:
+            assert "None." in (await _page(bot, slack, sender, ERIN)).visible
+            erin = await kit.person_of(bot, ERIN)
+            await kit.add_complaint(bot, erin.id, "C-2026-0001", "slow", category="attitude")
+
+            page = await _page(bot, slack, sender, ERIN)
+            assert "C-2026-0001" in page.visible  # their own: read for every page
+            assert "attitude" not in page.visible  # the statistics: kept a minute
+
+            clock.advance(seconds=61)
+            assert "attitude" in (await _page(bot, slack, sender, ERIN)).visible
+    finally:
+        await runner.cleanup()

@@ -9,6 +9,7 @@ weeks in UTC, as in the digest's figures.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -162,16 +163,19 @@ class FiguresCache:
     def __init__(self, seconds: int):
         self.lifetime = timedelta(seconds=seconds)
         self._kept: dict[bool, tuple[datetime, dict[str, Any]]] = {}
+        # One count at a time per copy: a crowd arriving together waits for it, not runs it.
+        self._counting = {True: asyncio.Lock(), False: asyncio.Lock()}
 
     async def figures(self, session: AsyncSession, services: Services, now: datetime,
                       breakdowns: bool) -> dict[str, Any]:
-        kept = self._kept.get(breakdowns)
-        if kept is not None and now - kept[0] < self.lifetime:
-            return kept[1]
-        figures = await organisation_figures(session, services, now, breakdowns)
-        if self.lifetime:
-            self._kept[breakdowns] = (now, figures)
-        return figures
+        async with self._counting[breakdowns]:
+            kept = self._kept.get(breakdowns)
+            if kept is not None and now - kept[0] < self.lifetime:
+                return kept[1]
+            figures = await organisation_figures(session, services, now, breakdowns)
+            if self.lifetime:
+                self._kept[breakdowns] = (now, figures)
+            return figures
 
 
 async def organisation_figures(session: AsyncSession, services: Services, now: datetime,

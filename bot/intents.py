@@ -111,7 +111,15 @@ class PeopleListed:
     profiles: tuple[Profile, ...]
 
 
-Event = ProfileChanged | PeopleListed | ReactionChanged
+@dataclass(frozen=True)
+class HomeOpened:
+    """A person opened the app's home (Slack's App Home tab)."""
+
+    platform: Platform
+    user_id: str
+
+
+Event = ProfileChanged | PeopleListed | ReactionChanged | HomeOpened
 """What a platform reports on its own, with nobody waiting for an answer."""
 
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from storage.board import BoardSession, BoardSigninUsed
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
@@ -24,7 +25,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
+__all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "ChatImage", "Complaint",
+           "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",

@@ -85,6 +85,9 @@ class Chat:
     async def open_form(self, origin: Origin, form: Form) -> None:
         await self.on(origin.platform).open_form(origin, form)
 
+    async def publish_home(self, platform: Platform, user_id: str, message: Message) -> None:
+        await self.on(platform).publish_home(user_id, message)
+
     async def profile(self, platform: Platform, user_id: str) -> Profile | None:
         if platform not in self._platforms:
             return None

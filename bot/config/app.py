@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from bot.config.base import Strict
+from bot.config.board import BoardConfig
 from bot.config.channels import Channels
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
@@ -43,6 +44,7 @@ class AppConfig(Strict):
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
     newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
+    board: BoardConfig = Field(default_factory=BoardConfig)
 
     @model_validator(mode="before")
     @classmethod

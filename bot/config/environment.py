@@ -40,6 +40,9 @@ class Secrets(BaseModel):
     reply to an anonymous pulse comment; without it they cannot."""
     image_key: SecretStr | None = None
     """TOUCHPOINT_IMAGE_KEY: signs the links to the images Touchpoint serves Teams cards."""
+    board_key: SecretStr | None = None
+    """TOUCHPOINT_BOARD_KEY: signs the bulletin board's sign-in links; without it the board
+    has no sign-in (only its public view, when app.yaml switches that on)."""
     public_url: str | None = None
     """TOUCHPOINT_PUBLIC_URL: the https address Touchpoint is served at, as Teams sees it."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
@@ -77,6 +80,7 @@ class Secrets(BaseModel):
             webhook_token=value("TOUCHPOINT_WEBHOOK_TOKEN"),
             seal_key=value("TOUCHPOINT_SEAL_KEY"),
             image_key=value("TOUCHPOINT_IMAGE_KEY"),
+            board_key=value("TOUCHPOINT_BOARD_KEY"),
             public_url=(value("TOUCHPOINT_PUBLIC_URL") or "").rstrip("/") or None,
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),
@@ -103,6 +107,9 @@ class Secrets(BaseModel):
             found.append("SLACK_BOT_TOKEN or MICROSOFT_APP_ID: set at least one chat platform")
         if self.image_key and len(self.image_key.get_secret_value()) < MIN_IMAGE_KEY:
             found.append(f"TOUCHPOINT_IMAGE_KEY: at least {MIN_IMAGE_KEY} characters "
+                         "(e.g. `openssl rand -hex 32`)")
+        if self.board_key and len(self.board_key.get_secret_value()) < MIN_IMAGE_KEY:
+            found.append(f"TOUCHPOINT_BOARD_KEY: at least {MIN_IMAGE_KEY} characters "
                          "(e.g. `openssl rand -hex 32`)")
         if self.public_url and not _public_url_ok(self.public_url):
             found.append("TOUCHPOINT_PUBLIC_URL: an https address with no query, like "

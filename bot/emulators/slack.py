@@ -93,6 +93,9 @@ _SOCKET_DEBUG_INFO = {"host": "applink-emulator", "build_number": 1,
 FILES_SCOPE = "files:write"
 MAX_UPLOAD_BYTES = 1024**3
 MAX_ALT_TXT = 1000
+MAX_HOME_BLOCKS = 100
+MAX_VIEW_BYTES = 250 * 1024
+"""views.publish: at most 100 blocks in a Home tab, 250 kB in a view (Slack's method docs)."""
 MAX_IMAGE_ALT_TEXT = 2000
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
@@ -315,6 +318,8 @@ class SlackEmulator(LoopbackServer):
         # Messages by channel then ts; only what chat.update/delete and reactions need.
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
         self._views: dict[str, dict[str, Any]] = {}
+        self.homes: dict[str, dict[str, Any]] = {}
+        """Each person's published Home tab (views.publish), by user id."""
         self._opened: set[str] = set()
         self._users: dict[str, dict[str, Any]] = {}
         self._usergroups: dict[str, dict[str, Any]] = {}
@@ -334,6 +339,7 @@ class SlackEmulator(LoopbackServer):
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "users.list": self._users_list,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -975,6 +981,26 @@ class SlackEmulator(LoopbackServer):
             raise _SlackError("invalid_arguments")
         stored.update(view)
         stored["hash"] = f"{self._next_ts()}.{stored['id']}"
+        return {"ok": True, "view": stored}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A person's Home tab, replaced whole each time; refused as Slack refuses a view that
+        is not a home view, over 100 blocks, or over 250 kB (``view_too_large``)."""
+        _require(args, "user_id")
+        user_id, view = str(args["user_id"]), args.get("view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise _SlackError("invalid_arguments")
+        if len(view.get("blocks") or []) > MAX_HOME_BLOCKS:
+            raise _SlackError("invalid_arguments")
+        if len(json.dumps(view).encode()) > MAX_VIEW_BYTES:
+            raise _SlackError("view_too_large")
+        current = self.homes.get(user_id)
+        if current and args.get("hash") and args["hash"] != current["hash"]:
+            raise _SlackError("hash_conflict")
+        view_id = current["id"] if current else self._next_id("V")
+        stored = {**view, "id": view_id, "team_id": self.TEAM_ID, "app_id": self.APP_ID,
+                  "bot_id": self.BOT_ID, "hash": f"{self._next_ts()}.{view_id}"}
+        self.homes[user_id] = stored
         return {"ok": True, "view": stored}
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ app manifests.
 
 from __future__ import annotations
 
+from bot.handlers import board as board_handlers
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
@@ -33,6 +34,7 @@ def register_handlers(dispatcher: Routes) -> None:
     plan_handlers.register(dispatcher)
     milestone_handlers.register(dispatcher)
     newsletter_handlers.register(dispatcher)
+    board_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

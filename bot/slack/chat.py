@@ -146,6 +146,11 @@ class SlackChat:
         await self.client.views_open(trigger_id=origin.trigger_id,
                                       view=self.renderer.form(form))
 
+    async def publish_home(self, user_id: str, message: Message) -> None:
+        rendered = self.renderer.message(message)
+        await self.client.views_publish(user_id=user_id,
+                                        view={"type": "home", "blocks": rendered["blocks"]})
+
     async def profile(self, user_id: str) -> Profile | None:
         try:
             response = await self.client.users_info(user=user_id)

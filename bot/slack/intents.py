@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged, ReactionChanged
+from bot.intents import (
+    ButtonPress,
+    Command,
+    FormSubmit,
+    HomeOpened,
+    Mention,
+    ProfileChanged,
+    ReactionChanged,
+)
 from bot.slack.directory import is_person, profile_from_user
 from bot.slack.render import routed_action_id
 
@@ -127,3 +135,11 @@ def reaction_changed(body: Mapping[str, Any]) -> ReactionChanged | None:
                            message_id=str(item["ts"]), user_id=str(event.get("user") or ""),
                            reaction=str(event.get("reaction") or ""),
                            added=event.get("type") == "reaction_added")
+
+
+def home_opened(body: Mapping[str, Any]) -> HomeOpened | None:
+    """An ``app_home_opened`` delivery for the Home tab (not the Messages tab)."""
+    event = body["event"]
+    if event.get("tab") != "home" or not event.get("user"):
+        return None
+    return HomeOpened(platform="slack", user_id=str(event["user"]))

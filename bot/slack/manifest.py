@@ -91,8 +91,9 @@ def slack_manifest(app: AppConfig, routes: Routes, *, url: str | None = None,
             "long_description": text("long_description"),
         },
         "features": {
-            # Touchpoint writes to people in its Messages tab but reads no replies there.
-            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True,
+            # Touchpoint writes to people in its Messages tab but reads no replies there;
+            # its Home tab is each person's summary (bot.flows.board.home).
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": app_name, "always_online": True},
             "slash_commands": [_slash_command(routes, command, request_url)

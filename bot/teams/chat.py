@@ -148,6 +148,10 @@ class TeamsChat:
     async def open_form(self, origin: Origin, form: Form) -> None:
         await self._send(await self._private(origin), self.renderer.form(form))
 
+    async def publish_home(self, user_id: str, message: Message) -> None:
+        # Teams has no home view to publish: the summary is a card on `home` instead.
+        raise Undeliverable("Teams has no home view; the summary is answered on `home`")
+
     async def _private(self, origin: Origin) -> dict[str, Any]:
         """The person's 1:1 chat: where they wrote from, else the one Teams answers for them."""
         reference = origin.reference

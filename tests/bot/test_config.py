@@ -185,6 +185,8 @@ def test_an_unreadable_file_does_not_hide_environment_problems(tmp_path):
      "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
     ({"TOUCHPOINT_IMAGE_KEY": "short"},
      "TOUCHPOINT_IMAGE_KEY: at least 32 characters (e.g. `openssl rand -hex 32`)"),
+    ({"TOUCHPOINT_BOARD_KEY": "short"},
+     "TOUCHPOINT_BOARD_KEY: at least 32 characters (e.g. `openssl rand -hex 32`)"),
     *[({"TOUCHPOINT_PUBLIC_URL": url}, "TOUCHPOINT_PUBLIC_URL: an https address with no "
        "query, like https://touchpoint.example.com (http only on loopback)")
       for url in ("http://touchpoint.example.com", "touchpoint.example.com",

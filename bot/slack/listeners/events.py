@@ -14,7 +14,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.handlers.dispatcher import Dispatcher
 from bot.intents import Event, Intent
-from bot.slack.intents import profile_changed, reaction_changed
+from bot.slack.intents import home_opened, profile_changed, reaction_changed
 from storage.once import first_delivery
 
 EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]] = {
@@ -22,6 +22,7 @@ EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]
     "user_change": profile_changed,
     "reaction_added": reaction_changed,
     "reaction_removed": reaction_changed,
+    "app_home_opened": home_opened,
 }
 """Each Events API type listened to, with the function (bot/slack/intents.py) that turns its
 delivery into an intent, or None when it is nothing for Touchpoint (a bot's profile)."""

@@ -1,7 +1,7 @@
 """plans and milestones: improvement plan items (a figure, the change, owner, due date) and
 the milestones celebrated, one unique row each
 
-Revision ID: 0015_plans_milestones
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 04:38:46
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0015_plans_milestones'
+revision: str = '0015'
 down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

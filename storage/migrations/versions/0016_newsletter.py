@@ -1,8 +1,8 @@
 """newsletter: one issue per period (its content as drafted, its intro, who decided it), and
 on a complaint's resolution whether the newsletter may tell what changed, and what did
 
-Revision ID: 0016_newsletter
-Revises: 0015_plans_milestones
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 04:49:14
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0016_newsletter'
-down_revision: str | None = '0015_plans_milestones'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -34,6 +34,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views_open": None,
     "views_update": None,
     "views_push": None,
+    "views_publish": None,
     "users_info": "users:read",
     "users_list": "users:read",
     "users_lookupByEmail": "users:read.email",

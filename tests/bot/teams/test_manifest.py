@@ -98,6 +98,10 @@ def test_the_package_holds_a_1_17_manifest_and_its_icons(app_yaml, tmp_path):
     assert set(manifest["icons"].values()) == {"color.png", "outline.png"}
     assert re.fullmatch(r"#[0-9a-fA-F]{6}", manifest["accentColor"])
     assert manifest["validDomains"] == ["touchpoint.example.com"]
+    [tab] = manifest["staticTabs"]
+    assert tab == {"entityId": "board", "name": "Performance board",
+                   "contentUrl": "https://touchpoint.example.com/board",
+                   "websiteUrl": "https://touchpoint.example.com/board", "scopes": ["personal"]}
     developer = manifest["developer"]
     assert developer["name"] == ORGANISATION
     assert {developer[key] for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl")} == {
@@ -185,4 +189,5 @@ def test_without_a_domain_the_placeholder_links_are_pointed_out(app_yaml, tmp_pa
     assert result.exit_code == 0
     assert "Without --domain" in result.stderr
     with zipfile.ZipFile(tmp_path / "teams.zip") as archive:
-        assert json.loads(archive.read("manifest.json"))["validDomains"] == []
+        written = json.loads(archive.read("manifest.json"))
+        assert written["validDomains"] == [] and written["staticTabs"] == []

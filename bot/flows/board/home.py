@@ -1,0 +1,87 @@
+"""The person's summary: the Slack App Home (published when they open it) and the same card
+on ``/touchpoint home`` in either platform.
+
+It shows what is waiting for them (CSAT surveys, NPS pulses), their open complaints, their
+kudos points and the allowance left this week, and a button that answers with a sign-in link
+to the board (a link in the view would expire while the tab stays open); IT staff also see
+the triage queue and this week's figures. The Home tab is published when it is opened, not
+yet when something of theirs changes (a later step, within Slack's Tier 4 rate).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.message import Button, Message
+from bot.chat.port import Origin
+from bot.config import Role
+from bot.flows.board.figures import utc_week_start
+from bot.flows.board.ids import BOARD_LINK
+from bot.flows.kudos.people import week_start, zone_of
+from bot.services import Services
+from storage import board_stats, csat_stats
+from storage.complaints import Status, of_complainant
+from storage.kudos import balance, given_since
+from storage.models import Person
+from storage.ticket_stats import compliance
+
+MAX_COMPLAINTS = 10
+"""Open complaints listed; a Home tab holds 100 blocks and a message 50."""
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
+
+
+async def _week_figures(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    start = utc_week_start(now)
+    [sla] = await compliance(session, opened_from=start, opened_before=now, now=now) or [None]
+    [csat] = await csat_stats.csat_figures(session, start, now) or [None]
+    assigned, unassigned = await board_stats.triage_queue(session)
+    return {"assigned": assigned, "unassigned": unassigned,
+            "tickets": sla.tickets if sla else 0,
+            "response": _pct(sla.response.compliance) if sla else None,
+            "resolution": _pct(sla.resolution.compliance) if sla else None,
+            "csat": None if csat is None or csat.csat is None else round(csat.csat, 1)}
+
+
+async def home_message(session: AsyncSession, services: Services, person: Person) -> Message:
+    assert person.id is not None
+    now = services.clock()
+    allowance = services.settings.app.kudos.weekly_allowance
+    used = await given_since(session, person.id, week_start(now, zone_of(person)))
+    complaints = [c for c in await of_complainant(session, person.id)
+                  if c.status in Status.OPEN][:MAX_COMPLAINTS]
+    context = {
+        "surveys": await board_stats.pending_surveys(session, person.id, now),
+        "pulses": await board_stats.pending_pulses(session, person.id),
+        "complaints": [{"number": c.number, "status": c.status.replace("_", " "),
+                        "service": c.service} for c in complaints],
+        "balance": await balance(session, person.id),
+        "left": max(allowance - used, 0), "allowance": allowance,
+        "staff": None,
+    }
+    if Role(person.role).at_least(Role.IT_STAFF):
+        context["staff"] = await _week_figures(session, now)
+    # Read only: no transaction is held across the platform's round trip.
+    await session.commit()
+    sections = ("text", "staff") if context["staff"] else ("text",)
+    return Message("board/home", context, sections=sections,
+                   buttons=(Button(BOARD_LINK, "board_button", style="primary"),))
+
+
+async def publish_home(session: AsyncSession, services: Services, person: Person,
+                       user_id: str) -> None:
+    """Publish the person's Slack Home tab (views.publish replaces it whole)."""
+    await services.chat.publish_home("slack", user_id,
+                                     await home_message(session, services, person))
+
+
+async def show_home(session: AsyncSession, services: Services, person: Person,
+                    origin: Origin) -> None:
+    """The same summary, answered privately as a message or card."""
+    await services.chat.reply_privately(origin, await home_message(session, services, person))
+

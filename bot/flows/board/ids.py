@@ -1,0 +1,4 @@
+"""Action ids of the board's buttons (the App Home's and the home card's)."""
+
+BOARD_LINK = "board.link"
+"""Answer with a fresh sign-in link to the board (a Home tab cannot hold one: it expires)."""

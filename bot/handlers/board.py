@@ -1,0 +1,50 @@
+"""Board: ``/touchpoint board`` (``board`` in Teams) and the home button answer with a sign-in
+link; ``/touchpoint home`` (``home`` in Teams) answers with the person's summary, and Slack's
+App Home shows it when opened."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.flows.board.home import publish_home, show_home
+from bot.flows.board.ids import BOARD_LINK
+from bot.flows.board.signin import send_board_link
+from bot.flows.directory.people import upsert_profile
+from bot.handlers.routes import EventTurn, Routes, Turn
+from bot.intents import ButtonPress, Command, HomeOpened
+from storage.directory import find_by_platform_id
+
+
+def register(dispatcher: Routes) -> None:
+    async def board_link(turn: Turn) -> None:
+        assert isinstance(turn.intent, Command | ButtonPress)
+        await send_board_link(turn.session, turn.services, turn.intent.origin, turn.actor)
+
+    async def home_command(turn: Turn) -> None:
+        assert isinstance(turn.intent, Command)
+        await show_home(turn.session, turn.services, turn.actor, turn.intent.origin)
+
+    async def home_opened(turn: EventTurn) -> None:
+        event = turn.event
+        assert isinstance(event, HomeOpened)
+        session, services = turn.session, turn.services
+        person = await find_by_platform_id(session, event.platform, event.user_id)
+        if person is None or not person.active:
+            # Someone who never wrote to Touchpoint: join the directory as a command would.
+            profile = await services.chat.profile(event.platform, event.user_id)
+            if profile is None:
+                return
+            try:
+                person = await upsert_profile(session, services.settings.app, profile)
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                person = await find_by_platform_id(session, event.platform, event.user_id)
+                if person is None:
+                    raise
+        await publish_home(session, services, person, event.user_id)
+
+    dispatcher.on_command("touchpoint", "board", board_link)
+    dispatcher.on_command("touchpoint", "home", home_command)
+    dispatcher.on_button(BOARD_LINK, board_link)
+    dispatcher.on_event(HomeOpened, home_opened)

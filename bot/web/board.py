@@ -1,0 +1,185 @@
+"""The performance bulletin board: ``GET /board``, ``GET /board/signin``,
+``POST /board/logout`` and its style sheet, rendered on the server from messages/board/.
+
+Sign-in: a link from ``/touchpoint board`` (`bot.flows.board.links`) is checked, recorded as
+used (once only), and exchanged for a session: a random secret in an HttpOnly, SameSite=Lax
+cookie (Secure when the public address is https), whose SHA-256 names a `storage.board`
+row. The answer is a redirect to ``/board``, so the token leaves the address bar, and no page
+sends a Referer. Every request loads the person again: someone who left, or whose role
+changed since they signed in, is signed out. Logging out is a form with a CSRF token (an HMAC
+of the session under the board key). Pages carry a strict Content-Security-Policy (no
+script at all; styles from the board's own sheet) and are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections import deque
+from datetime import timedelta
+from importlib.resources import files
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.flows.board.figures import FiguresCache, board_view, headlines
+from bot.flows.board.links import SIGNIN_PATH, SigninLinks
+from bot.services import Services
+from storage import board
+from storage.complaints import person_by_id
+from storage.outage import RETRY_AFTER_S
+
+log = logging.getLogger(__name__)
+
+COOKIE = "touchpoint_board"
+SESSION_HOURS = 8
+SIGNIN_PER_MINUTE = 30
+"""Sign-in attempts one address may make per minute on one replica, before 429."""
+_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; "
+                                "form-action 'self'; base-uri 'none'; "
+                                "frame-ancestors 'self' https://teams.microsoft.com "
+                                "https://*.teams.microsoft.com https://*.cloud.microsoft"),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _pages() -> Environment:
+    return Environment(loader=PackageLoader("messages", "board"),
+                       autoescape=select_autoescape(["html.j2"]),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class _RateLimit:
+    """At most `limit` attempts per address in any minute (one replica's count)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, address: str) -> bool:
+        now = time.monotonic()
+        times = self._seen.setdefault(address, deque())
+        while times and now - times[0] > 60:
+            times.popleft()
+        if len(self._seen) > 10_000:  # a flood of addresses must not grow memory for ever
+            self._seen = {address: times}
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        return True
+
+
+class BoardPages:
+    def __init__(self, services: Services):
+        self.services = services
+        self.links = SigninLinks(services.settings.secrets)
+        key = services.settings.secrets.board_key
+        self._key = key.get_secret_value().encode() if key else b""
+        self.env = _pages()
+        self.limit = _RateLimit(SIGNIN_PER_MINUTE)
+        self.cache = FiguresCache(services.settings.app.board.cache_seconds)
+
+    def page(self, template: str, status: int = 200, **context: Any) -> web.Response:
+        html = self.env.get_template(template).render(
+            organisation=self.services.settings.app.organisation.name, **context)
+        return web.Response(text=html, status=status, content_type="text/html",
+                            charset="utf-8", headers=_HEADERS)
+
+    def csrf(self, secret_hash: str) -> str:
+        return hmac.new(self._key, f"csrf:{secret_hash}".encode(), hashlib.sha256).hexdigest()
+
+    def _clear(self, response: web.StreamResponse) -> web.StreamResponse:
+        response.del_cookie(COOKIE, path="/board")
+        return response
+
+    async def signin(self, request: web.Request) -> web.StreamResponse:
+        if not self.limit.allow(request.remote or ""):
+            return self.page("signed_out.html.j2", status=429, reason="busy")
+        now = self.services.clock()
+        token = self.links.verify(request.query.get("token", ""), now)
+        if token is None:
+            return self.page("signed_out.html.j2", status=403, reason="invalid")
+        secret = secrets.token_urlsafe(32)
+        async with self.services.sessions() as session:
+            person = await person_by_id(session, token.person_id)
+            if person is None or not person.active or not await board.use_signin(
+                    session, token.nonce, token.person_id, now=now,
+                    expires_at=token.expires):
+                await session.rollback()
+                return self.page("signed_out.html.j2", status=403, reason="invalid")
+            await board.open_session(session, _hash(secret), token.person_id, person.role,
+                                     now=now, expires_at=now + timedelta(hours=SESSION_HOURS))
+            await session.commit()
+        response = web.Response(status=303, headers={**_HEADERS, "Location": "/board"})
+        response.set_cookie(COOKIE, secret, path="/board", httponly=True,
+                            secure=self.links.secure, samesite="Lax",
+                            max_age=SESSION_HOURS * 3600)
+        return response
+
+    async def show(self, request: web.Request) -> web.StreamResponse:
+        now = self.services.clock()
+        secret = request.cookies.get(COOKIE)
+        async with self.services.sessions() as session:
+            signed_in = secret and await board.find_session(session, _hash(secret), now)
+            person = signed_in and await person_by_id(session, signed_in.person_id)
+            if signed_in and (not person or not person.active or person.role != signed_in.role):
+                # Left, or their role changed: what they may see changed, so sign in again.
+                await board.end_session(session, signed_in.secret_hash)
+                await session.commit()
+                return self._clear(self.page("signed_out.html.j2", reason="changed"))
+            if not signed_in or not person:
+                if self.services.settings.app.board.public:
+                    return self.page("public.html.j2", **await headlines(session, now))
+                return self.page("signed_out.html.j2", reason="none")
+            view = await board_view(session, self.services, person, now, self.cache)
+        return self.page("board.html.j2", csrf=self.csrf(signed_in.secret_hash), **view)
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        secret = request.cookies.get(COOKIE)
+        form = await request.post()
+        if not secret or not hmac.compare_digest(str(form.get("csrf", "")),
+                                                 self.csrf(_hash(secret))):
+            return self.page("signed_out.html.j2", status=403, reason="csrf")
+        async with self.services.sessions() as session:
+            await board.end_session(session, _hash(secret))
+            await session.commit()
+        return self._clear(self.page("signed_out.html.j2", reason="logged_out"))
+
+
+def _guarded(pages: BoardPages, handler):
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("board: the database is unreachable (%s); answering 503",
+                        type(exc).__name__)
+            return web.Response(status=503, text="Try again in a moment.",
+                                headers={"Retry-After": str(RETRY_AFTER_S)})
+    return guarded
+
+
+def add_board_routes(app: web.Application, services: Services) -> None:
+    pages = BoardPages(services)
+    css = files("messages").joinpath("board/board.css").read_text()
+
+    async def style(_request: web.Request) -> web.Response:
+        return web.Response(text=css, content_type="text/css",
+                            headers={"Cache-Control": "public, max-age=3600",
+                                     "X-Content-Type-Options": "nosniff"})
+
+    app.router.add_get("/board", _guarded(pages, pages.show))
+    app.router.add_get(SIGNIN_PATH, _guarded(pages, pages.signin))
+    app.router.add_post("/board/logout", _guarded(pages, pages.logout))
+    app.router.add_get("/board/board.css", style)

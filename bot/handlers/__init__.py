@@ -14,6 +14,7 @@ from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
 from bot.handlers import pulses as pulses_handlers
 from bot.handlers import scheduler as scheduler_handlers
+from bot.handlers import settings as settings_handlers
 from bot.handlers import tickets as ticket_handlers
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.routes import Routes, Turn
@@ -27,6 +28,7 @@ def register_handlers(dispatcher: Routes) -> None:
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    settings_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

@@ -41,6 +41,7 @@ from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.web.images import ImageLinks, add_image_route
+from bot.web.pages import add_page_routes
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 from storage.outage import RETRY_AFTER_S, Outage
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     app.router.add_get("/metrics", _metrics)
     add_ticket_webhook(app, dispatcher)
     add_image_route(app, image_links)
+    add_page_routes(app, settings.app)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt

@@ -411,7 +411,7 @@ async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
     await settled(pulse_bot.services)
 
     listing = await lead_says(sender, slack, "pulse")
-    assert f"*q4* (open, closes Tue 08 Dec 2026, 03:00 GMT): {len(LONDON)} of {len(EVERYONE)} " \
+    assert f"*q4* (open, closes Tue 08 Dec 2026, 03:00 EST): {len(LONDON)} of {len(EVERYONE)} " \
            f"sent, 2 pending, 0 failed, 0 skipped; 0 reminders; 1 answered" in listing
     assert listing == await lead_says(sender, slack, "pulse status q4")
     assert "no pulse called `nope`" in await lead_says(sender, slack, "pulse status nope")

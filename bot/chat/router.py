@@ -59,10 +59,19 @@ class Chat:
             raise Undeliverable(f"{platform} is not configured") from None
 
     async def send_dm(self, person: Person, message: Message) -> MessageRef:
-        address = dm_address(person, self._platforms)
-        if address is None:
+        """Sent at once (not through the outbox): on the platform `dm_address` picks, else,
+        when they cannot be reached there, on their other one."""
+        addresses = dm_addresses(person, self._platforms)
+        if not addresses:
             raise Undeliverable(f"person {person.id} has no reachable chat account")
-        return await self._platforms[address[0]].send_dm(address[1], message)
+        for platform, user_id in addresses[:-1]:
+            try:
+                return await self._platforms[platform].send_dm(user_id, message)
+            except Undeliverable as error:
+                log.info("person %s cannot be reached on %s (%s); trying the other platform",
+                         person.id, platform, error)
+        platform, user_id = addresses[-1]
+        return await self._platforms[platform].send_dm(user_id, message)
 
     async def post(self, channel: ChannelTarget, message: Message) -> list[MessageRef]:
         """Post on every platform the channel is on; the refs of the posts made. A platform

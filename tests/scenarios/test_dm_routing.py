@@ -198,3 +198,26 @@ async def _both_settled(bot, key: str) -> list | None:
 async def _retrying(bot, key: str) -> bool:
     rows = await outbox_rows(bot.services, key)
     return len(rows) == 1 and rows[0].status == "pending" and rows[0].attempts == 1
+
+
+async def test_slack_settings_offer_the_three_choices_as_buttons(bot, connector, slack,
+                                                                  slack_sender):
+    await slack_sender.command("/touchpoint", "settings")
+    [shown] = await eventually(lambda: slack.responses, within_s=5)
+    actions = [element["action_id"] for block in shown.body["blocks"]
+               if block["type"] == "actions" for element in block["elements"]]
+    assert actions == [f"{PLATFORM_ACTION}{choice}" for choice in ("automatic", "slack", "teams")]
+    assert "automatic, to where you last used me (now Slack)" in json.dumps(shown.body)
+
+    await slack_sender.click(f"{PLATFORM_ACTION}teams", "teams")
+
+    await eventually(lambda: _chose(bot, "teams"), within_s=5)
+    await eventually(lambda: len(slack.responses) == 2, within_s=5)
+    assert "Done." in json.dumps(slack.responses[-1].body)
+    assert "*Where my direct messages go:* Teams." in json.dumps(slack.responses[-1].body)
+
+    # A word that is no choice: said kindly, nothing changed.
+    await slack_sender.command("/touchpoint", "settings email")
+    await eventually(lambda: len(slack.responses) == 3, within_s=5)
+    assert "Sorry, I don't know `email` here" in json.dumps(slack.responses[-1].body)
+    assert await _chose(bot, "teams")

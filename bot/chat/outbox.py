@@ -159,10 +159,11 @@ class Outbox:
         return await store.cancel(session, key_prefix, reason)
 
     async def fall_back(self, session: AsyncSession, failed: store.Claimed) -> bool:
-        """The direct message `failed` could not be delivered: record it for the person's
-        other platform, if they have one (a row for it under the key exists already, or will
-        be sent once). True when a row was added."""
-        if failed.kind != store.DM or failed.person_id is None:
+        """The direct message (or reply to one) `failed` could not be delivered: record it for
+        the person's other platform, if they have one; a reply goes in the thread of its
+        parent there, or to the person as a DM. A row for the key there exists already, or
+        is sent once. True when a row was added."""
+        if failed.kind not in (store.DM, store.REPLY) or failed.person_id is None:
             return False
         person = await session.get(Person, failed.person_id)
         if person is None:

@@ -221,3 +221,38 @@ async def test_slack_settings_offer_the_three_choices_as_buttons(bot, connector,
     await eventually(lambda: len(slack.responses) == 3, within_s=5)
     assert "Sorry, I don't know `email` here" in json.dumps(slack.responses[-1].body)
     assert await _chose(bot, "teams")
+
+
+async def test_a_reply_to_a_dm_that_fell_back_follows_it_to_teams(bot, connector, slack,
+                                                                 slack_sender, clock):
+    await on_both(bot, connector, slack_sender, last="slack")
+    slack.fail_for("chat.postMessage", 30, status=200, error="user_not_found")
+
+    person = await erin(bot)
+    async with bot.services.sessions() as session:
+        # Recorded together, while the DM is still on its way to Slack: the reply's row is
+        # for Slack too.
+        await bot.services.outbox.send_dm(session, person, HELLO, key="test:6:dm")
+        await bot.services.outbox.reply(session, "test:6:dm", HELLO, key="test:6:reply",
+                                        person=person)
+        await session.commit()
+
+    async def settled() -> list | None:
+        # The reply looks for its parent again a second later, on the bot's clock.
+        clock.advance(seconds=1)
+        return await _all_settled(bot, "test:6:", 4)
+
+    rows = await eventually(settled, within_s=10)
+    assert [(r.key, r.platform, r.status) for r in rows] == [
+        ("test:6:dm", "slack", "failed"), ("test:6:reply", "slack", "failed"),
+        ("test:6:dm", "teams", "sent"), ("test:6:reply", "teams", "sent")]
+    # Once each on Teams, the reply in the thread of the DM.
+    assert len(teams_dms(connector, "how can IT help")) == 1
+    assert [call.conversation_id for call in connector.calls_of("reply")] == [PERSONAL]
+    assert rows[3].ref_channel == PERSONAL
+
+
+async def _all_settled(bot, prefix: str, count: int) -> list | None:
+    rows = await outbox_rows(bot.services, prefix)
+    done = len(rows) == count and all(r.status in ("sent", "failed") for r in rows)
+    return rows if done else None

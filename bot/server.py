@@ -42,6 +42,7 @@ from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.web.board import add_board_routes
 from bot.web.images import ImageLinks, add_image_route
+from bot.web.pages import add_page_routes
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 from storage.outage import RETRY_AFTER_S, Outage
@@ -124,6 +125,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     add_ticket_webhook(app, dispatcher)
     add_image_route(app, image_links)
     add_board_routes(app, services)
+    add_page_routes(app, settings.app)
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher)
         app[BOLT] = bolt

@@ -62,6 +62,24 @@ async def find_by_platform_id(session: AsyncSession, platform: str,
     return result.first()
 
 
+async def note_platform(session: AsyncSession, person: Person, platform: str) -> bool:
+    """Record that `person` acted on `platform` (where their direct messages go unless they
+    chose one); True when it changed, for the caller to commit."""
+    if person.last_platform == platform:
+        return False
+    person.last_platform = platform
+    session.add(person)
+    return True
+
+
+async def choose_platform(session: AsyncSession, person: Person, platform: str | None) -> None:
+    """Record the platform `person` chose for their direct messages (None: where they last
+    acted); the caller commits."""
+    person.preferred_platform = platform
+    person.updated_at = utcnow()
+    session.add(person)
+
+
 async def find_by_email(session: AsyncSession, email: str) -> Person | None:
     result = await session.exec(select(Person).where(Person.email == email.strip().lower()))
     return result.first()

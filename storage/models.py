@@ -36,6 +36,11 @@ class Person(SQLModel, table=True):
     role: str = Field(default="employee", max_length=16)
     segments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     active: bool = Field(default=True)
+    last_platform: str | None = Field(default=None, max_length=8,
+                                      description="slack or teams: where they last acted")
+    preferred_platform: str | None = Field(
+        default=None, max_length=8,
+        description="slack or teams for their direct messages; none: where they last acted")
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 

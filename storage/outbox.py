@@ -92,6 +92,19 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         OutboxMessage.id))
 
 
+async def copy_to(session: AsyncSession, row_id: int, platform: str, channel: str,
+                  now: datetime) -> bool:
+    """Add a pending copy of row `row_id` (its key, kind, person, parent and latest payload)
+    for `platform`, to `channel`; False when the key already has a row there."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return False
+    return bool(await enqueue(session, [{
+        "key": row.key, "platform": platform, "kind": row.kind, "person_id": row.person_id,
+        "channel": channel if row.kind == DM else None, "parent_key": row.parent_key,
+        "payload": row.payload, "priority": row.priority, "due_at": now, "created_at": now}]))
+
+
 async def rows_for(session: AsyncSession, key: str) -> list[OutboxMessage]:
     """The rows of one key, one per platform it went to."""
     return list((await session.exec(

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.pulses import PulseAnswer, PulseCampaign
+from storage.pulses import PulseAnswer, PulseCampaign, answer_ref
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ async def trend(session: AsyncSession, definition: str, up_to: datetime,
 
 @dataclass(frozen=True)
 class CommentRow:
-    answer_id: int
+    ref: str
+    """What leads call it (`storage.pulses.answer_ref`)."""
     can_reply: bool
     """The answer holds a way back to whoever wrote it (their id, or a sealed route)."""
     score: int
@@ -97,13 +98,18 @@ class CommentRow:
 
 async def latest_comments(session: AsyncSession, campaign_id: int,
                           limit: int) -> list[CommentRow]:
+    """The `limit` latest comments, in the order of their references: random, so the list
+    does not tell who answered first (the order of answers would, to whoever knows when
+    people answered)."""
+    latest = (select(PulseAnswer.id).where(col(PulseAnswer.campaign_id) == campaign_id,
+                                           col(PulseAnswer.comment).is_not(None))
+              .order_by(col(PulseAnswer.id).desc()).limit(limit).scalar_subquery())
     rows = (await session.exec(
-        select(PulseAnswer.id, PulseAnswer.person_id, PulseAnswer.reply_route,
+        select(PulseAnswer.respondent_key, PulseAnswer.person_id, PulseAnswer.reply_route,
                PulseAnswer.score, PulseAnswer.comment, Person.display_name)
         .outerjoin(Person, col(Person.id) == col(PulseAnswer.person_id))
-        .where(col(PulseAnswer.campaign_id) == campaign_id,
-               col(PulseAnswer.comment).is_not(None))
-        .order_by(col(PulseAnswer.id).desc()).limit(limit))).all()
-    return [CommentRow(answer_id, person_id is not None or route is not None, score,
+        .where(col(PulseAnswer.id).in_(latest))
+        .order_by(col(PulseAnswer.respondent_key)))).all()
+    return [CommentRow(answer_ref(key), person_id is not None or route is not None, score,
                        text or "", name)
-            for answer_id, person_id, route, score, text, name in rows]
+            for key, person_id, route, score, text, name in rows]

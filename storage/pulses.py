@@ -216,6 +216,27 @@ async def audience_candidates(session: AsyncSession) -> list[Person]:
 # --------------------------------------------------------------------------- answers
 
 
+REF_LENGTH = 8
+"""Hex digits of `respondent_key` that name a comment to IT leads (``#3fa94c1e``): random,
+so neither the reference nor the order of references tells who answered when (an answer's id
+would: #1 is the first to answer)."""
+
+
+def answer_ref(respondent_key: str) -> str:
+    """How leads name an answer's comment, in the results and in ``pulse reply``."""
+    return respondent_key[:REF_LENGTH]
+
+
+async def answers_by_ref(session: AsyncSession, ref: str, limit: int = 2) -> list[PulseAnswer]:
+    """The answers with a comment named by `ref` (at most `limit`: more than one means the
+    reference is ambiguous, with about one chance in four billion per other comment)."""
+    if len(ref) != REF_LENGTH or not all(c in "0123456789abcdef" for c in ref):
+        return []
+    return list((await session.exec(select(PulseAnswer).where(
+        col(PulseAnswer.respondent_key).startswith(ref),
+        col(PulseAnswer.comment).is_not(None)).limit(limit))).all())
+
+
 async def find_answer(session: AsyncSession, campaign_id: int,
                       respondent_key: str) -> PulseAnswer | None:
     return (await session.exec(select(PulseAnswer).where(

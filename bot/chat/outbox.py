@@ -7,6 +7,12 @@ domain ids (``complaint:{id}:receipt``), at most 200 characters, unique per plat
 recorded twice is sent once (the second call does nothing; `edit` changes a message).
 A commit that recorded rows wakes this replica's sender, so an interactive message goes out
 at once rather than at its next poll.
+
+Which platform a direct message goes to is decided when its row is recorded (`dm_address`):
+where the person acted, when it answers them in the turn of their action (`note_actor`);
+else their chosen platform, else the one they last used. When that row fails, the sender
+records the same message for their other platform (`fall_back`), under the same key, so it
+is sent there once.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.codec import encode
 from bot.chat.message import Message
 from bot.chat.port import MessageRef
-from bot.chat.router import dm_address
+from bot.chat.router import dm_address, dm_addresses
 from bot.config import ChannelTarget
 from storage import outbox as store
 from storage.models import Person
@@ -42,6 +48,13 @@ INSERT_BATCH = 500
 """Rows per INSERT statement."""
 _WAKE = "touchpoint.outbox.wake"
 """session.info flag: this session recorded rows, and its next commit wakes the senders."""
+_ACTOR = "touchpoint.outbox.actor"
+"""session.info: (person id, platform) of the person whose action this turn answers."""
+
+
+def note_actor(session: AsyncSession, person: Person, platform: str) -> None:
+    """This turn answers what `person` did on `platform`: DMs to them in it go there."""
+    session.info[_ACTOR] = (person.id, platform)
 
 
 class Outbox:
@@ -67,11 +80,13 @@ class Outbox:
         """`send_dm` for each (person, message, key), recorded together: a fan-out's batch
         in one statement rather than one per person."""
         rows = []
+        actor_id, acted_on = session.info.get(_ACTOR, (None, None))
         for person, message, key in dms:
             row = self._row(key, message, store.DM, bulk=bulk, due_at=due_at,
                             person_id=person.id, platform=store.NO_PLATFORM, channel=None,
                             status=store.PENDING, reason=None)
-            address = dm_address(person, self._chat.platforms)
+            address = dm_address(person, self._chat.platforms,
+                                 acted_on=acted_on if person.id == actor_id else None)
             if address is None:
                 row.update(status=store.FAILED, reason=f"unreachable: person {person.id} has "
                                                        "no reachable chat account")
@@ -142,6 +157,28 @@ class Outbox:
     async def cancel(self, session: AsyncSession, key_prefix: str, reason: str) -> int:
         """Cancel what waits under `key_prefix` and was never sent; how many rows."""
         return await store.cancel(session, key_prefix, reason)
+
+    async def fall_back(self, session: AsyncSession, failed: store.Claimed) -> bool:
+        """The direct message (or reply to one) `failed` could not be delivered: record it for
+        the person's other platform, if they have one; a reply goes in the thread of its
+        parent there, or to the person as a DM. A row for the key there exists already, or
+        is sent once. True when a row was added."""
+        if failed.kind not in (store.DM, store.REPLY) or failed.person_id is None:
+            return False
+        person = await session.get(Person, failed.person_id)
+        if person is None:
+            return False
+        others = [address for address in dm_addresses(person, self._chat.platforms)
+                  if address[0] != failed.platform]
+        if not others:
+            return False
+        platform, user_id = others[0]
+        added = await store.copy_to(session, failed.id, platform, user_id, self._clock())
+        if added:
+            log.info("outbox: %s could not go to %s; sent on %s instead", failed.key,
+                     failed.platform, platform)
+            self._wake_after_commit(session)
+        return added
 
     # ------------------------------------------------------------------ recording
 

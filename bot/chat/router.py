@@ -21,15 +21,27 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 
-def dm_address(person: Person, platforms: Collection[str]) -> tuple[Platform, str] | None:
+def dm_address(person: Person, platforms: Collection[str], *,
+               acted_on: str | None = None) -> tuple[Platform, str] | None:
     """Where a direct message to `person` goes, of the configured `platforms`: (platform,
-    user id), or None when they have no account on any. Slack first when someone is on both:
-    one DM, in the workspace they use most."""
-    if person.slack_user_id and "slack" in platforms:
-        return "slack", person.slack_user_id
-    if person.teams_user_id and "teams" in platforms:
-        return "teams", person.teams_user_id
-    return None
+    user id), or None when they have no account on any. Someone on both gets it where they
+    `acted_on` when it answers what they just did; otherwise on the platform they chose in
+    their settings, else where they last acted, else Slack. The outbox falls back to the other
+    platform when that one fails (`Outbox.fall_back`)."""
+    return next(iter(dm_addresses(person, platforms, acted_on=acted_on)), None)
+
+
+def dm_addresses(person: Person, platforms: Collection[str], *,
+                 acted_on: str | None = None) -> list[tuple[Platform, str]]:
+    """Every (platform, user id) `person` can be messaged at, the one to try first first."""
+    accounts: dict[str, str] = {}
+    for platform, user_id in (("slack", person.slack_user_id), ("teams", person.teams_user_id)):
+        if user_id and platform in platforms:
+            accounts[platform] = user_id
+    first = next((p for p in (acted_on, person.preferred_platform, person.last_platform)
+                  if p in accounts), None)
+    ordered = sorted(accounts, key=lambda platform: platform != first)
+    return [(platform, accounts[platform]) for platform in ordered]  # type: ignore[misc]
 
 
 class Chat:
@@ -47,10 +59,19 @@ class Chat:
             raise Undeliverable(f"{platform} is not configured") from None
 
     async def send_dm(self, person: Person, message: Message) -> MessageRef:
-        address = dm_address(person, self._platforms)
-        if address is None:
+        """Sent at once (not through the outbox): on the platform `dm_address` picks, else,
+        when they cannot be reached there, on their other one."""
+        addresses = dm_addresses(person, self._platforms)
+        if not addresses:
             raise Undeliverable(f"person {person.id} has no reachable chat account")
-        return await self._platforms[address[0]].send_dm(address[1], message)
+        for platform, user_id in addresses[:-1]:
+            try:
+                return await self._platforms[platform].send_dm(user_id, message)
+            except Undeliverable as error:
+                log.info("person %s cannot be reached on %s (%s); trying the other platform",
+                         person.id, platform, error)
+        platform, user_id = addresses[-1]
+        return await self._platforms[platform].send_dm(user_id, message)
 
     async def post(self, channel: ChannelTarget, message: Message) -> list[MessageRef]:
         """Post on every platform the channel is on; the refs of the posts made. A platform

@@ -344,7 +344,9 @@ class OutboxSender:
 
     async def _fail(self, row: Claimed, reason: str) -> None:
         async with self.services.sessions() as session:
-            await store.fail(session, row, reason)
+            # A DM (or a reply to one) that failed goes to the person's other platform.
+            if await store.fail(session, row, reason):
+                await self.services.outbox.fall_back(session, row)
             await session.commit()
         self.services.metrics.outbox_results.labels(store.purpose(row.key), store.FAILED).inc()
 

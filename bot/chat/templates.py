@@ -8,11 +8,12 @@ written once and a person's text can never turn into markup on either platform.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime, get_timezone_name
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from bot.chat.text import SLACK, TEAMS, TEAMS_PLAIN, Dialect, Formatted
@@ -29,8 +30,34 @@ def _finalizer(dialect: Dialect):
     return finalize
 
 
-def _local_time(value: datetime, tz: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+TIME_LOCALE = "en"
+"""The locale of dates and times in messages: the templates' own language."""
+
+
+def _local_time(value: datetime, tz: str = "UTC",
+                pattern: str = "EEE dd MMM yyyy, HH:mm") -> str:
+    """``local_time(tz, pattern)``: `value` in the reader's zone `tz` (an IANA name; UTC when
+    it is not one), as a Babel (CLDR) date pattern. A pattern with an hour in it is followed by
+    the zone (`zone_label`), so a time never reads as the reader's when it is not."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = value.astimezone(zone)
+    text = format_datetime(local, pattern, tzinfo=zone, locale=TIME_LOCALE)
+    return f"{text} {zone_label(local)}" if "H" in pattern or "h" in pattern else text
+
+
+def zone_label(local: datetime) -> str:
+    """The zone of an aware `local` time as readers know it: its abbreviation where CLDR has
+    one for English (GMT, EST, UTC), else its offset from UTC (UTC+1, UTC+5:30, UTC-3)."""
+    name = get_timezone_name(local, width="short", locale=TIME_LOCALE)
+    if name.isalpha():
+        return name
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, rest = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 class Templates:

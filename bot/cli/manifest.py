@@ -67,6 +67,9 @@ def manifest_teams(out: Path, app_id: str | None, domain: str | None) -> None:
         exit_with([f"--out: {out} cannot be written ({exc.strerror})"],
                   "Cannot write the Teams app package:")
     click.echo(f"{out}: Teams app package for app id {built['id']}")
-    if domain is None:
-        click.echo(f"Without --domain, the app's website, privacy and terms links are "
+    placeholders = [name for name, link in built["developer"].items()
+                    if link == PLACEHOLDER_SITE]
+    if placeholders:
+        click.echo(f"Without --domain (or teams.website_url, privacy_url and terms_url in "
+                   f"app.yaml), the app's {', '.join(placeholders)} link to "
                    f"{PLACEHOLDER_SITE}", err=True)

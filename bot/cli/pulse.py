@@ -17,6 +17,7 @@ from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
 
 NOT_ENOUGH = "not enough answers"
+HIDDEN_TOO = "hidden, so that a smaller group's answers cannot be worked out"
 
 
 def register(cli: click.Group) -> None:
@@ -155,7 +156,8 @@ async def _pulse_progress(services, name: str):
               show_default=True)
 def pulse_results(name: str, segment: str | None, output: str) -> None:
     """Pulse NAME's NPS, response rate and score distribution; groups of fewer than K
-    answers are shown as "not enough answers"."""
+    answers are shown as "not enough answers", and the one more group hidden with a lone
+    such group as hidden."""
     settings = settings_or_exit()
     schema_or_exit(settings.secrets)
     if segment is not None and segment not in settings.app.segments:
@@ -172,7 +174,7 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
         writer.writerow(["segment", "value", "answers", "nps", "promoters_pct",
                          "passives_pct", "detractors_pct"])
         for by, value, group in groups:
-            figures = ([NOT_ENOUGH] * 5 if group.withheld else
+            figures = ([HIDDEN_TOO if group.shields else NOT_ENOUGH] * 5 if group.withheld else
                        [group.answers, group.nps, group.promoters, group.passives,
                         group.detractors])
             writer.writerow([by, value, *figures])
@@ -184,7 +186,7 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
     for by, value, group in groups:
         label = "everyone" if by == "all" else f"{by}={value or '(none)'}"
         if group.withheld:
-            click.echo(f"{label}: {NOT_ENOUGH}")
+            click.echo(f"{label}: {HIDDEN_TOO if group.shields else NOT_ENOUGH}")
         else:
             click.echo(f"{label}: NPS {group.nps:+d} from {group.answers} answers "
                        f"({group.promoters}% promoters, {group.passives}% passives, "

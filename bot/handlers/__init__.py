@@ -18,6 +18,7 @@ from bot.handlers import newsletter as newsletter_handlers
 from bot.handlers import plans as plan_handlers
 from bot.handlers import pulses as pulses_handlers
 from bot.handlers import scheduler as scheduler_handlers
+from bot.handlers import settings as settings_handlers
 from bot.handlers import tickets as ticket_handlers
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.routes import Routes, Turn
@@ -35,6 +36,7 @@ def register_handlers(dispatcher: Routes) -> None:
     milestone_handlers.register(dispatcher)
     newsletter_handlers.register(dispatcher)
     board_handlers.register(dispatcher)
+    settings_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

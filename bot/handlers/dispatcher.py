@@ -4,7 +4,8 @@ from `bot.intents`, and it runs the handler registered for that in one turn.
 The entries are the chat adapters (an intent: a person asked; or a platform event), the
 scheduler (`Scheduled`: a run it claimed) and the ticket webhook (`TicketEventReceived`).
 A turn opens one database session, loads the acting person for an intent (creating them from
-their platform profile on first contact, committed at once), runs the handler and commits
+their platform profile on first contact, committed at once; noting the platform they acted on,
+`bot.chat.outbox.note_actor`), runs the handler and commits
 (a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
 at shut-down. A handler that fails is logged for the operator, once per outage when the
 database cannot be reached (`storage.outage`): a person who asked gets a kind apology, never
@@ -30,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message
+from bot.chat.outbox import note_actor
 from bot.chat.port import Origin, Profile
 from bot.flows.directory import people as directory
 from bot.handlers.routes import (
@@ -43,7 +45,7 @@ from bot.handlers.routes import (
 )
 from bot.intents import Awaited, Event, FormSubmit, Intent, Scheduled, TicketEventReceived
 from bot.services import Services
-from storage.directory import find_by_platform_id
+from storage.directory import find_by_platform_id, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
 
@@ -175,6 +177,12 @@ class Dispatcher(Routes):
 
         async def as_actor(session: AsyncSession) -> None:
             actor = await self._actor(session, intent)
+            platform = intent.origin.platform  # type: ignore[union-attr] - _actor checked it
+            # Where they act is where their DMs go next (unless they chose), and where the
+            # answers to this action go.
+            if await note_platform(session, actor, platform):
+                await session.commit()
+            note_actor(session, actor, platform)
             await handler(Turn(intent, actor, session, self.services))
         return as_actor
 

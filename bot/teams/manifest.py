@@ -23,6 +23,7 @@ from bot.config.app import AppConfig
 from bot.config.problems import ConfigError
 from bot.handlers import Routes
 from bot.teams.intents import DEFAULT_COMMAND
+from bot.web.pages import PAGES
 
 SCHEMA = "https://developer.microsoft.com/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.17"
@@ -51,7 +52,8 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
     """manifest.json as a dict; raise ConfigError without a valid app id or domain.
 
     `app_id` is the bot's Microsoft App ID, which also identifies the app. `domain` is the
-    host Touchpoint is served at; without it the developer links are a placeholder.
+    host Touchpoint is served at; the developer links not set in app.yaml go to Touchpoint's
+    own pages there, or without it to a placeholder.
     """
     if not app_id:
         raise ConfigError(["MICROSOFT_APP_ID: not set; set it or pass --app-id (the Microsoft "
@@ -60,7 +62,6 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
         raise ConfigError([f"app id: {app_id!r} is not a GUID (like "
                            f"00000000-0000-0000-0000-000000000000)"])
     host = _host(domain) if domain else None
-    site = f"https://{host}/" if host else PLACEHOLDER_SITE
     templates = templates_for("teams")
     # Manifest fields are plain text, so the operator's names go in as they are, unescaped.
     context = {"organisation": Formatted(app.organisation.name),
@@ -84,9 +85,7 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
         "id": app_id,
         "developer": {
             "name": _fit(app.organisation.name, MAX_DEVELOPER_NAME),
-            "websiteUrl": site,
-            "privacyUrl": site,
-            "termsOfUseUrl": site,
+            **developer_links(app, host),
         },
         "name": {"short": _fit(app.teams.app_name, MAX_SHORT_NAME),
                  "full": _fit(text("full_name"), MAX_FULL_NAME)},
@@ -110,6 +109,18 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
                         "websiteUrl": f"https://{host}/board",
                         "scopes": ["personal"]}] if host else [],
     }
+
+
+def developer_links(app: AppConfig, host: str | None) -> dict[str, str]:
+    """The package's website, privacy and terms links: app.yaml's (``teams.website_url``, ...),
+    else the pages Touchpoint serves at `host` (bot.web.pages), else a placeholder."""
+    fields = {"website_url": "websiteUrl", "privacy_url": "privacyUrl",
+              "terms_url": "termsOfUseUrl"}
+    links = {}
+    for setting, field in fields.items():
+        own = f"https://{host}/{PAGES[setting]}" if host else PLACEHOLDER_SITE
+        links[field] = getattr(app.teams, setting) or own
+    return links
 
 
 def write_package(manifest: dict[str, Any], out: Path) -> None:

@@ -51,14 +51,14 @@ async def test_reminders_before_and_escalation_after_each_sla_breach(bot, slack,
     # Half-way through the 1-hour acknowledgement SLA, nobody owns it: triage is reminded.
     await _check_at(bot, clock, monday + timedelta(minutes=31))
     [reminder] = _thread_replies(slack, complaint)
-    assert "needs acknowledging by Mon 30 Nov 2026, 10:00" in reminder
+    assert "needs acknowledging by Mon 30 Nov 2026, 10:00 GMT" in reminder
 
     # Past the deadline: the leads get a DM and the thread says so, once.
     await _check_at(bot, clock, monday + timedelta(minutes=61))
     await _check_at(bot, clock, monday + timedelta(minutes=75))
     [breach] = [t for t in _dms(slack, LEE) if "CMP-2026-0001" in t]
     # The lead reads it in their own time zone (America/New_York).
-    assert "was not acknowledged by Mon 30 Nov 2026, 05:00: the SLA is breached" in breach
+    assert "was not acknowledged by Mon 30 Nov 2026, 05:00 EST: the SLA is breached" in breach
     assert len(_thread_replies(slack, complaint)) == 2
     [row] = await kit.complaints(bot)
     assert row.escalated
@@ -116,7 +116,7 @@ async def test_an_unanswered_resolution_closes_after_the_configured_days(bot, sl
     followed = [m for m in kit.dm_thread(slack, ERIN, complaint)
                 if "Following up" in kit.blocks_text(m)]
     assert len(followed) == 1
-    assert "it closes on Sat 05 Dec 2026, 09:00" in kit.blocks_text(followed[0])
+    assert "it closes on Sat 05 Dec 2026, 09:00 GMT" in kit.blocks_text(followed[0])
     assert kit.button_ids(followed[0]) == [ids.SATISFIED, ids.UNSATISFIED]
     await _check_at(bot, clock, kit.MONDAY_9AM + timedelta(days=4, hours=23))
     assert await _status(bot, "resolved")

@@ -18,6 +18,7 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses import campaigns as pulses
 from storage.models import Person
+from storage.pulses import answer_ref
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_rows
 from tests.scenarios import pulse_kit
@@ -340,11 +341,12 @@ async def test_a_lead_replies_to_an_anonymous_comment_and_hears_back(pulse_bot, 
     [results] = await slack.wait_for_response(1)
     shown = "\n".join(b["text"]["text"] for b in results.body["blocks"]
                       if b["type"] == "section")
-    assert f"`#{kept.id}` *4*: _The VPN drops &lt;@U0LEAD001&gt;_" in shown
+    assert f"`#{answer_ref(kept.respondent_key)}` *4*: _The VPN drops &lt;@U0LEAD001&gt;_" in shown
     assert "erin" not in shown.lower()
     slack.clear()
 
-    await sender.command("/touchpoint", f"pulse reply {kept.id} Sorry! Which office?",
+    ref = answer_ref(kept.respondent_key)
+    await sender.command("/touchpoint", f"pulse reply {ref} Sorry! Which office?",
                          user_id="U0LEAD001")
     [ack] = await slack.wait_for_response(1)
     assert "is on its way" in ack.body["blocks"][0]["text"]["text"]
@@ -385,7 +387,8 @@ async def test_without_a_seal_key_an_anonymous_comment_cannot_be_replied_to(
     kept = await eventually(lambda: _commented(pulse_bot))
     assert kept.reply_route is None
     slack.clear()
-    await sender.command("/touchpoint", f"pulse reply {kept.id} Hello", user_id="U0LEAD001")
+    await sender.command("/touchpoint", f"pulse reply #{answer_ref(kept.respondent_key)} Hello",
+                         user_id="U0LEAD001")
     [said] = await slack.wait_for_response(1)
     assert "I cannot reach whoever wrote" in said.body["blocks"][0]["text"]["text"]
 
@@ -408,7 +411,7 @@ async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
     await settled(pulse_bot.services)
 
     listing = await lead_says(sender, slack, "pulse")
-    assert f"*q4* (open, closes Tue 08 Dec 2026, 03:00): {len(LONDON)} of {len(EVERYONE)} " \
+    assert f"*q4* (open, closes Tue 08 Dec 2026, 03:00 EST): {len(LONDON)} of {len(EVERYONE)} " \
            f"sent, 2 pending, 0 failed, 0 skipped; 0 reminders; 1 answered" in listing
     assert listing == await lead_says(sender, slack, "pulse status q4")
     assert "no pulse called `nope`" in await lead_says(sender, slack, "pulse status nope")

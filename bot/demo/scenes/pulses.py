@@ -4,11 +4,12 @@ hers, and she answers back."""
 
 from __future__ import annotations
 
-from bot.demo.cast import ERIN, LEE, TOM
-from bot.demo.stage import Stage
+import re
 
-ERINS_ANSWER = 1
-"""The first answer on the demo's fresh database, so the number Lee replies to."""
+from bot.demo.cast import ERIN, LEE, TOM
+from bot.demo.stage import DemoError, Stage
+
+_CODE = re.compile(r"#([0-9a-f]{8})")
 
 
 async def a_pulse(stage: Stage) -> None:
@@ -22,8 +23,12 @@ async def a_pulse(stage: Stage) -> None:
     await stage.slack_click(TOM, "pulse.score.9", stage.slack.dm_channel(TOM.slack_id))
     await stage.slack_click(LEE, "pulse.score.10", stage.slack.dm_channel(LEE.slack_id))
     await stage.slack_command(LEE, "/touchpoint", "pulse results q4-pulse")
+    # The code of Erin's reason (the only one), as Lee reads it in the results.
+    found = _CODE.search(str(stage.slack.responses[-1].body))
+    if found is None:
+        raise DemoError("the results name no reason to reply to")
     await stage.slack_command(LEE, "/touchpoint",
-                              f"pulse reply {ERINS_ANSWER} Sorry about that. Which office "
+                              f"pulse reply {found[1]} Sorry about that. Which office "
                               "are you in? We are looking at the afternoon load.", answers=2)
     await stage.slack_click(ERIN, "pulse.answer_back", stage.slack.dm_channel(ERIN.slack_id))
     await stage.slack_submit(ERIN, {"text": "London, third floor."}, answers=2,

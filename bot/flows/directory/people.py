@@ -107,13 +107,17 @@ def refreshed(app: AppConfig, entry: Entry, profile: Profile,
     """
     if usergroups is None:
         usergroups = _groups_behind(app, entry)
+    # Someone new whose platform gives no zone (Teams gives none) is on the organisation's
+    # time until one is known, rather than on UTC.
+    known = entry.slack_user_id is not None or entry.teams_user_id is not None
+    tz = profile.tz or (entry.tz if known else app.organisation.timezone)
     entry = entry._replace(**{user_id_field(profile.platform): stored_user_id(
         profile.platform, profile.user_id)})
     email = profile_email(profile) or entry.email
     identity = Identity(slack_user_id=entry.slack_user_id, teams_user_id=entry.teams_user_id,
                         email=email, slack_usergroups=usergroups)
     return entry._replace(email=email, display_name=profile.display_name or entry.display_name,
-                          tz=profile.tz or entry.tz, role=role_for(app, identity).value,
+                          tz=tz, role=role_for(app, identity).value,
                           segments=segments_for(app, identity), active=True)
 
 

@@ -2,7 +2,7 @@
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
 reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]``
 starts one for everyone (at 10:00 on each person's clock, or at once with ``now``);
-``pulse reply ID words`` answers a reason given (bot.flows.pulses.loop).
+``pulse reply REF words`` answers a reason given (bot.flows.pulses.loop).
 Only IT leads and admins may; the check is here, on the server.
 """
 
@@ -46,8 +46,8 @@ async def lead_command(session: AsyncSession, services: Services, actor: Person,
         context |= await _about(session, services, actor, words[1], sub, words[2:])
     elif sub == "create" and len(words) >= 2:
         context |= await _create(session, services, actor, words[1:])
-    elif sub == "reply" and len(words) >= 3 and words[1].lstrip("#").isdigit():
-        context |= await lead_reply(session, services, actor, int(words[1].lstrip("#")),
+    elif sub == "reply" and len(words) >= 3:
+        context |= await lead_reply(session, services, actor, words[1].lstrip("#").lower(),
                                     text.split(maxsplit=2)[2])
     else:
         context["problem"] = "usage"

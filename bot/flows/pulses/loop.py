@@ -23,7 +23,7 @@ from bot.chat.port import Origin, Undeliverable
 from bot.flows.pulses.ids import ANSWER_BACK, ANSWER_BACK_FIELD
 from bot.services import Services
 from storage.models import Person
-from storage.pulses import PulseAnswer, PulseCampaign, PulseReply
+from storage.pulses import PulseAnswer, PulseCampaign, PulseReply, answer_ref, answers_by_ref
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +63,20 @@ def respondent_id(services: Services, answer: PulseAnswer) -> int | None:
 
 
 async def lead_reply(session: AsyncSession, services: Services, actor: Person,
-                     answer_id: int, text: str) -> dict:
-    """Deliver a lead's reply to the writer of comment `answer_id`; the context for the
-    lead's answer (pulses/lead)."""
+                     ref: str, text: str) -> dict:
+    """Deliver a lead's reply to the writer of the comment named `ref` (as the results name
+    it); the context for the lead's answer (pulses/lead)."""
     text = text.strip()[:MAX_REPLY]
-    answer = await session.get(PulseAnswer, answer_id)
+    found = await answers_by_ref(session, ref)
+    answer = found[0] if len(found) == 1 else None
     if answer is None or not answer.comment or not text:
-        return {"problem": "unknown comment" if text else "usage", "name": str(answer_id)}
+        return {"problem": "unknown comment" if text else "usage", "name": ref}
+    assert answer.id is not None
+    answer_id = answer.id
     person_id = respondent_id(services, answer)
     respondent = await session.get(Person, person_id) if person_id is not None else None
     if respondent is None or not respondent.active:
-        return {"problem": "no way back", "name": str(answer_id)}
+        return {"problem": "no way back", "name": ref}
     assert actor.id is not None
     campaign = await session.get(PulseCampaign, answer.campaign_id)
     assert campaign is not None
@@ -89,7 +92,7 @@ async def lead_reply(session: AsyncSession, services: Services, actor: Person,
     if campaign.anonymity != "anonymous":
         await services.outbox.send_dm(session, respondent, message,
                                       key=f"{REPLY_KEY}{reply.id}")
-        return {"replied": str(answer_id)}
+        return {"replied": ref}
     # Not through the outbox: its row would keep, next to the respondent, the comment and the
     # reply that leads to their anonymous answer. Sent directly, once the reply is committed
     # (no transaction waits on the chat platform).
@@ -97,8 +100,8 @@ async def lead_reply(session: AsyncSession, services: Services, actor: Person,
     try:
         await services.chat.send_dm(respondent, message)
     except Undeliverable:
-        return {"problem": "no way back", "name": str(answer_id)}
-    return {"replied": str(answer_id)}
+        return {"problem": "no way back", "name": ref}
+    return {"replied": ref}
 
 
 async def _reply_to_me(session: AsyncSession, services: Services, actor: Person, value: str
@@ -148,7 +151,8 @@ async def record_answer_back(session: AsyncSession, services: Services, actor: P
     await services.outbox.send_dm(session, lead, Message("pulses/reply", {
         "organisation": services.settings.app.organisation.name, "lead": lead.display_name,
         "text": text, "comment": answer.comment, "from_respondent": True,
-        "answer_id": answer.id, "named": campaign.anonymity == "identified"}),
+        "ref": answer_ref(answer.respondent_key),
+        "named": campaign.anonymity == "identified"}),
         key=f"{REPLY_KEY}{back.id}")
     await services.chat.reply_privately(origin, Message("pulses/problem",
                                                         {"problem": "answer passed on"}))

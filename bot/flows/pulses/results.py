@@ -30,7 +30,8 @@ MAX_COMMENTS = 20
 
 @dataclass(frozen=True)
 class Group:
-    """One group's figures, or None for each when it has fewer than K answers."""
+    """One group's figures, or None for each when it is withheld: it has fewer than K answers,
+    or it `shields` a smaller group (see `suppress_lone_group`)."""
 
     label: str | None
     """The segment value; None for answers outside every value, or for everyone."""
@@ -40,14 +41,17 @@ class Group:
     """Percentages, rounded."""
     passives: int | None
     detractors: int | None
+    shields: bool = False
+    """Withheld though it has K answers or more: shown, it would give away a smaller group's
+    figures. Said as such, never as "not enough answers", which it has."""
 
     @property
     def withheld(self) -> bool:
         return self.answers is None
 
     @classmethod
-    def withheld_group(cls, label: str | None) -> Group:
-        return cls(label, None, None, None, None, None)
+    def withheld_group(cls, label: str | None, *, shields: bool = False) -> Group:
+        return cls(label, None, None, None, None, None, shields)
 
     @classmethod
     def of(cls, label: str | None, tally: Tally, k: int) -> Group:
@@ -65,8 +69,8 @@ def _percent(part: int, whole: int) -> int:
 
 @dataclass(frozen=True)
 class Comment:
-    id: int
-    """The answer's id: what a lead names to reply to it."""
+    ref: str
+    """What a lead names to reply to it (random: it tells nothing of when it was given)."""
     can_reply: bool
     score: int
     text: str
@@ -147,7 +151,7 @@ def suppress_lone_group(groups: list[Group]) -> list[Group]:
     if len(withheld) != 1 or not shown:
         return groups
     smallest = min(shown, key=lambda g: (g.answers, g.label or ""))
-    hidden = Group.withheld_group(smallest.label)
+    hidden = Group.withheld_group(smallest.label, shields=True)
     return [hidden if g is smallest else g for g in groups]
 
 
@@ -158,7 +162,7 @@ async def _comments(session: AsyncSession, campaign: PulseCampaign,
     assert campaign.id is not None
     named = campaign.anonymity == "identified" or (
         campaign.anonymity == "confidential" and reader_is_admin)
-    return [Comment(row.answer_id, row.can_reply, row.score, row.text,
+    return [Comment(row.ref, row.can_reply, row.score, row.text,
                     row.name if named else None)
             for row in await stats.latest_comments(session, campaign.id, MAX_COMMENTS)]
 

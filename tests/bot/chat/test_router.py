@@ -1,5 +1,6 @@
 """`Chat.post` to a channel on both platforms: what one platform took is kept when the other
-fails."""
+fails. `Chat.send_dm` to someone on both: where they chose, else where they last acted, and on
+the other platform when the first cannot reach them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.chat.message import Message
 from bot.chat.port import MessageRef, Undeliverable
 from bot.chat.router import Chat
 from bot.config import ChannelTarget
+from storage.models import Person
 
 BOTH = ChannelTarget(slack="C0TRIAGE1", teams="19:triage@thread.tacv2")
 MESSAGE = Message("help")
@@ -27,6 +29,9 @@ class Platform:
         if self.fails:
             raise Undeliverable(f"{self.platform} is down")
         return MessageRef(self.platform, channel_id, f"{self.platform}-1")
+
+    async def send_dm(self, user_id: str, message: Message) -> MessageRef:
+        return await self.post(user_id, message)
 
 
 async def test_posts_on_both_platforms():
@@ -58,3 +63,29 @@ async def test_raises_the_first_failure_when_no_platform_took_the_post_and_logs_
         await chat.post(BOTH, MESSAGE)
     [record] = caplog.records
     assert str(record.exc_info[1]) == "teams is down"
+
+
+BOTH_ACCOUNTS = {"slack_user_id": "U0EMPL001", "teams_user_id": "6f2a1c3b-aad"}
+
+
+@pytest.mark.parametrize(("preferred", "last", "expected"), [
+    (None, None, "slack"), (None, "teams", "teams"), ("slack", "teams", "slack"),
+    ("teams", "slack", "teams")])
+async def test_a_dm_goes_where_they_chose_else_where_they_last_acted(preferred, last,
+                                                                     expected):
+    person = Person(id=1, preferred_platform=preferred, last_platform=last, **BOTH_ACCOUNTS)
+
+    ref = await Chat(Platform("slack"), Platform("teams")).send_dm(person, MESSAGE)
+
+    assert ref.platform == expected
+
+
+async def test_a_dm_one_platform_cannot_deliver_goes_on_the_other():
+    person = Person(id=1, last_platform="slack", **BOTH_ACCOUNTS)
+
+    ref = await Chat(Platform("slack", fails=True), Platform("teams")).send_dm(person, MESSAGE)
+
+    assert ref == MessageRef("teams", "6f2a1c3b-aad", "teams-1")
+    with pytest.raises(Undeliverable, match="teams is down"):
+        await Chat(Platform("slack", fails=True), Platform("teams", fails=True)).send_dm(
+            person, MESSAGE)

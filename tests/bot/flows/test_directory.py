@@ -125,3 +125,16 @@ async def test_a_deleted_account_is_let_go_and_an_unknown_one_ignored(services):
     assert (erin.slack_user_id, erin.active) == ("U0EMPL001", False)
     # Still on Teams: only the Slack link goes.
     assert (tom.slack_user_id, tom.teams_user_id, tom.active) == (None, "aad-tom", True)
+
+
+async def test_someone_new_whose_platform_gives_no_zone_is_on_the_organisations(services):
+    async with services.sessions() as session:
+        teams = await upsert_profile(session, services.settings.app, Profile(
+            platform="teams", user_id="7A1B2C3D-0000-4000-8000-00000000A001",
+            display_name="Tina", email="tina@example.com"))
+        slack = await upsert_profile(session, services.settings.app, Profile(
+            platform="slack", user_id="U0NYC0001", display_name="Nia", tz="America/New_York"))
+        await session.commit()
+
+    assert services.settings.app.organisation.timezone == "Europe/London"
+    assert (teams.tz, slack.tz) == ("Europe/London", "America/New_York")

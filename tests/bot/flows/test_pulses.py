@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
+from bot.chat.templates import templates_for
 from bot.config import PeopleSelector, PulseAudience
 from bot.flows.pulses.campaigns import (
     CampaignSpec,
@@ -255,3 +256,67 @@ async def test_results_show_the_trend_of_a_recurring_pulse(services):
     # Oldest first, up to this one; a campaign under K shows no figure.
     assert results.trend == [("quarterly-0", 0), ("quarterly-1", 50), ("quarterly-2", None)]
     assert results.overall.withheld and results.distribution is None
+
+
+async def _campaign_with(services, answers: list[PulseAnswer], *, k: int) -> int:
+    async with services.sessions() as session:
+        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
+            name="reasons", opens_at=utc(2026, 12, 1, 9), open_days=7))
+        campaign.min_group = k
+        for answer in answers:
+            answer.campaign_id = campaign.id
+            session.add(answer)
+            # One at a time, so the ids follow the order of answering.
+            await session.flush()
+        await session.commit()
+        return campaign.id
+
+
+def _key(first: str) -> str:
+    return (first * 64)[:64]
+
+
+async def test_reasons_are_listed_in_an_order_that_tells_nothing_of_who_answered_first(
+        services):
+    # Answered in this order; their keys (hashes of random tokens) in another.
+    keys = [_key("c"), _key("1"), _key("e"), _key("4")]
+    campaign_id = await _campaign_with(services, [
+        PulseAnswer(respondent_key=key, score=n, comment=f"reason {n}")
+        for n, key in enumerate(keys)], k=2)
+    async with services.sessions() as session:
+        results = await campaign_results(session, campaign_id, with_comments=True)
+        ids = [a.id for a in (await session.exec(select(PulseAnswer))).all()]
+        await session.commit()
+
+    assert [c.text for c in results.comments] == ["reason 1", "reason 3", "reason 0",
+                                                  "reason 2"]
+    assert [c.ref for c in results.comments] == ["11111111", "44444444", "cccccccc",
+                                                 "eeeeeeee"]
+    text = templates_for("slack").render_block("pulses/results", "comments",
+                                               results.context("UTC"))
+    assert "`#11111111` *1*: _reason 1_" in text
+    # No answer's id, which counts answers in the order they came, is shown.
+    assert not any(f"#{answer_id}`" in text for answer_id in ids)
+
+
+async def test_a_group_hidden_to_protect_a_smaller_one_is_not_said_to_lack_answers(services):
+    # K = 2: Legal (1 answer) is withheld, and Sales (3), the smallest shown, with it.
+    sizes = {"Finance": 5, "Sales": 3, "Legal": 1}
+    campaign_id = await _campaign_with(services, [
+        PulseAnswer(respondent_key=f"{team}{n}", score=9, segments={"department": team})
+        for team, size in sizes.items() for n in range(size)], k=2)
+    async with services.sessions() as session:
+        results = await campaign_results(session, campaign_id, by=["department"])
+        await session.commit()
+    templates = templates_for("slack")
+
+    segments = templates.render_block("pulses/results", "segments", results.context("UTC"))
+    footer = templates.render_block("pulses/results", "footer", results.context("UTC"))
+
+    assert "• Finance: NPS +100 (5 answers)" in segments
+    assert "• Legal: not enough answers" in segments
+    assert ("• Sales: hidden, so that a smaller group's answers cannot be worked out"
+            in segments)
+    assert "Sales: not enough answers" not in segments
+    assert ("Figures are shown only for groups of at least 2 answers; when a single group "
+            "has fewer, one more group is hidden with it") in footer

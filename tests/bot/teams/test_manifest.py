@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -104,8 +105,11 @@ def test_the_package_holds_a_1_17_manifest_and_its_icons(app_yaml, tmp_path):
                    "websiteUrl": "https://touchpoint.example.com/board", "scopes": ["personal"]}
     developer = manifest["developer"]
     assert developer["name"] == ORGANISATION
-    assert {developer[key] for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl")} == {
-        "https://touchpoint.example.com/"}
+    # Touchpoint's own pages at the domain, unless app.yaml names others.
+    assert {key: developer[key] for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl")} == {
+        "websiteUrl": "https://touchpoint.example.com/about",
+        "privacyUrl": "https://touchpoint.example.com/privacy",
+        "termsOfUseUrl": "https://touchpoint.example.com/terms"}
     # The 1.17 schema's limits; the text is plain, with the organisation's name unescaped.
     assert 0 < len(manifest["name"]["short"]) <= 30
     assert ORGANISATION in manifest["name"]["full"] and len(manifest["name"]["full"]) <= 100
@@ -191,3 +195,49 @@ def test_without_a_domain_the_placeholder_links_are_pointed_out(app_yaml, tmp_pa
     with zipfile.ZipFile(tmp_path / "teams.zip") as archive:
         written = json.loads(archive.read("manifest.json"))
         assert written["validDomains"] == [] and written["staticTabs"] == []
+
+
+def with_teams(app_yaml: Path, **teams: str) -> Path:
+    config = yaml.safe_load(app_yaml.read_text(encoding="utf-8"))
+    config["teams"] = teams
+    app_yaml.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return app_yaml
+
+
+def test_the_links_app_yaml_names_are_the_packages(app_yaml, tmp_path):
+    config = with_teams(app_yaml, website_url="https://intranet.example.com/it",
+                        privacy_url="https://intranet.example.com/privacy")
+
+    developer = manifest_in(package(config, tmp_path / "teams.zip", "--app-id", APP_ID,
+                                    "--domain", "touchpoint.example.com"))["developer"]
+
+    assert (developer["websiteUrl"], developer["privacyUrl"], developer["termsOfUseUrl"]) == (
+        "https://intranet.example.com/it", "https://intranet.example.com/privacy",
+        "https://touchpoint.example.com/terms")
+
+
+def test_a_link_that_is_not_https_is_refused_with_its_path(app_yaml, tmp_path):
+    config = with_teams(app_yaml, terms_url="http://intranet.example.com/terms")
+
+    result = run(config, "teams", "--out", str(tmp_path / "teams.zip"), "--app-id", APP_ID)
+
+    assert result.exit_code == 2
+    assert "teams.terms_url" in result.stderr and "is not an https address" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_the_default_links_answer_with_touchpoints_own_pages(bot, settings):
+    from bot.handlers import handler_routes
+    from bot.teams.manifest import teams_manifest
+
+    developer = teams_manifest(settings.app, handler_routes(), app_id=APP_ID,
+                               domain="touchpoint.example.com")["developer"]
+    async with aiohttp.ClientSession() as http:
+        for field in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
+            path = developer[field].removeprefix("https://touchpoint.example.com")
+            async with http.get(bot.url + path) as response:
+                body = await response.text()
+            assert response.status == 200, (field, path)
+            assert response.content_type == "text/plain"
+            assert settings.app.organisation.name in body
+    assert "privacy" in developer["privacyUrl"]

@@ -551,7 +551,7 @@ async def test_a_low_score_alerts_triage_and_it_staff_reach_out(bot, slack, slac
     assert updates[-1].args["channel"] == "C0TRIAGE1"
     [alert] = slack.messages_in("C0TRIAGE1")
     text = kit.text_of(alert["blocks"])
-    assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00)" in text
+    assert f"<@{TOM}> is reaching out to the requester (since Wed 14 Jan 2026, 10:00 GMT)" in text
     # Reaching out is done; logging it as a complaint is still open.
     [actions] = [b for b in alert["blocks"] if b["type"] == "actions"]
     assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_COMPLAINT]

@@ -200,7 +200,7 @@ async def test_the_weekly_allowance_runs_out_and_says_when_it_comes_back(bot, sl
 
     assert "You've given all your kudos for this week." in answer
     # Erin is in Europe/London: Monday 9 March, midnight her time.
-    assert "New ones arrive Monday 09 March at 00:00." in answer
+    assert "New ones arrive Monday 09 March at 00:00 GMT." in answer
     assert len(await vouchers(bot)) == 5
 
 
@@ -216,7 +216,7 @@ async def test_allowance_resets_at_midnight_in_the_givers_time_zone(bot, slack, 
     # Sunday 23:59 in New York is already Monday in UTC and in London: still Lee's week.
     refused = await give(datetime(2026, 1, 12, 4, 59, tzinfo=UTC), TECH2, "tina.tech")
     assert "You've given all your kudos for this week." in refused
-    assert "New ones arrive Monday 12 January at 00:00." in refused
+    assert "New ones arrive Monday 12 January at 00:00 EST." in refused
 
     # Monday 00:00 in New York: a new week for Lee.
     assert "on its way to <@U0TECH002>" in await give(

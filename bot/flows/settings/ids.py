@@ -1,0 +1,8 @@
+"""Settings ids: the buttons that choose where direct messages go."""
+
+PLATFORM_ACTION = "settings.platform."
+"""Followed by the choice: ``settings.platform.teams``. One action id per button, since
+Slack refuses two buttons with the same action id in one block."""
+AUTOMATIC = "automatic"
+"""Direct messages go where the person last used Touchpoint."""
+CHOICES = (AUTOMATIC, "slack", "teams")

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
+from storage.digests import DigestPost
 from storage.images import ChatImage
 from storage.kudos import (
     KudosLedger,
@@ -22,7 +23,7 @@ from storage.tickets import Ticket
 metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
-           "ConversationRef",
+           "ConversationRef", "DigestPost",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
            "ProcessedRequest",

@@ -15,6 +15,7 @@ again. Compliance is met / (met + breached): tickets still running do not count 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -105,9 +106,11 @@ class Compliance:
 
 async def compliance(session: AsyncSession, *, opened_from: datetime, opened_before: datetime,
                      now: datetime, by: Grouping | None = None,
-                     source: str | None = None) -> list[Compliance]:
+                     source: str | None = None,
+                     where: Sequence[ColumnElement[bool]] = ()) -> list[Compliance]:
     """SLA compliance of the tickets opened in [opened_from, opened_before), as they stand at
-    `now`, per priority, service or assignee (or overall), in one query; groups in order."""
+    `now`, per priority, service or assignee (or overall), in one query; groups in order.
+    `where` narrows the tickets counted (a digest's scope)."""
     states = []
     for state_of in (response_state(now), resolution_state(now)):
         for state in (SlaState.MET, SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK):
@@ -117,7 +120,7 @@ async def compliance(session: AsyncSession, *, opened_from: datetime, opened_bef
         # An empty text (no service given) groups with a missing one.
         groups.append(func.nullif(_GROUP_COLUMNS[by], ""))
     query = (select(*groups, func.count(), *states)
-             .where(Ticket.opened_at >= opened_from, Ticket.opened_at < opened_before))
+             .where(Ticket.opened_at >= opened_from, Ticket.opened_at < opened_before, *where))
     if source is not None:
         query = query.where(Ticket.source == source)
     if groups:

@@ -11,7 +11,7 @@ so both databases give identical answers. Weeks start on Monday and periods are 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -71,8 +71,9 @@ def _group(dialect: str, by: Dimension) -> ColumnElement[Any]:
     return func.strftime("%Y-%m", created)
 
 
-def _window(since: datetime, until: datetime) -> ColumnElement[bool]:
-    return and_(col(Complaint.created_at) >= since, col(Complaint.created_at) < until)
+def _window(since: datetime, until: datetime,
+            where: Sequence[ColumnElement[bool]] = ()) -> ColumnElement[bool]:
+    return and_(col(Complaint.created_at) >= since, col(Complaint.created_at) < until, *where)
 
 
 def _pct(met: ColumnElement[Any], known: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -80,15 +81,18 @@ def _pct(met: ColumnElement[Any], known: ColumnElement[Any]) -> ColumnElement[An
 
 
 async def _percentiles(session: AsyncSession, group: ColumnElement[Any] | None,
-                       value: ColumnElement[Any], since: datetime, until: datetime
+                       value: ColumnElement[Any], since: datetime, until: datetime,
+                       where: Sequence[ColumnElement[bool]]
                        ) -> dict[str, tuple[int | None, int | None]]:
     """group -> (median, p90) of `value` over the window's complaints that have one."""
-    return await median_p90(session, group, value, _window(since, until))
+    return await median_p90(session, group, value, _window(since, until, where))
 
 
 async def complaint_stats(session: AsyncSession, since: datetime, until: datetime,
-                          now: datetime, by: Dimension | None = None) -> list[ComplaintStats]:
-    """Statistics of the complaints filed in [since, until), as they stand at `now`."""
+                          now: datetime, by: Dimension | None = None,
+                          where: Sequence[ColumnElement[bool]] = ()) -> list[ComplaintStats]:
+    """Statistics of the complaints filed in [since, until), as they stand at `now`; `where`
+    narrows them (a digest's services)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     group = _group(dialect, by) if by is not None else None
     c = Complaint
@@ -108,14 +112,14 @@ async def complaint_stats(session: AsyncSession, since: datetime, until: datetim
                   func.sum(cast(col(c.status).in_((Status.RESOLVED, Status.CLOSED)), Integer)),
                   func.sum(cast(col(c.status).in_(Status.OPEN), Integer)),
                   _pct(ack_met, ack_known), _pct(res_met, res_known))
-        .where(_window(since, until)))
+        .where(_window(since, until, where)))
     if group is not None:
         statement = statement.group_by(group).order_by(group)
     rows = [row for row in (await session.exec(statement)).all()  # type: ignore[call-overload]
             if row[1]]  # no complaints at all: no row, as when grouped
-    ack = await _percentiles(session, group, col(c.acknowledge_business_s), since,
-                             until)
-    res = await _percentiles(session, group, col(c.resolve_business_s), since, until)
+    ack = await _percentiles(session, group, col(c.acknowledge_business_s), since, until,
+                             where)
+    res = await _percentiles(session, group, col(c.resolve_business_s), since, until, where)
     return [
         ComplaintStats(
             group=str(g), opened=opened, resolved=int(done or 0), backlog=int(backlog or 0),

@@ -343,6 +343,9 @@ class OutboxSender:
         services.metrics.outbox_results.labels(store.purpose(row.key), "retried").inc()
 
     async def _fail(self, row: Claimed, reason: str) -> None:
+        # One line per message given up: a post to a channel the bot is not in says so here.
+        log.warning("outbox row %s (%s) to %s failed: %s", row.id, row.key, row.platform,
+                    reason)
         async with self.services.sessions() as session:
             await store.fail(session, row, reason)
             await session.commit()

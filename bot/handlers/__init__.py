@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
+from bot.handlers import digests as digest_handlers
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
@@ -27,6 +28,7 @@ def register_handlers(dispatcher: Routes) -> None:
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    digest_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

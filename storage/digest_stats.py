@@ -148,9 +148,10 @@ async def csat_weeks(session: AsyncSession, edges: Sequence[datetime],
 
 
 def _seconds(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Seconds from `earlier` to `later` (columns or expressions)."""
     if dialect == "postgresql":
-        return func.extract("epoch", col(later) - col(earlier))
-    return (func.julianday(col(later)) - func.julianday(col(earlier))) * 86400
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400
 
 
 def _dialect(session: AsyncSession) -> str:

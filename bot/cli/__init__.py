@@ -2,7 +2,7 @@
 that adds its commands, called here once.
 
 `serve` (run, migrate), `check` (check-config), `directory`, `manifest`, `demo`, `imports`
-(import tickets), `export` and `pulse`; what they all need first (settings, database,
+(import tickets), `export`, `pulse` and `digest`; what they all need first (settings, database,
 schema, logging, the bot's services without serving) is in `startup`, so every command fails
 the same way: a clear message and its exit code, never a traceback.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import check, demo, directory, export, imports, manifest, pulse, serve
+from bot.cli import check, demo, digest, directory, export, imports, manifest, pulse, serve
 
 
 @click.group()
@@ -19,5 +19,5 @@ def cli() -> None:
     """Touchpoint: measure and improve how IT service is received, in Slack and Teams."""
 
 
-for _group in (serve, check, directory, manifest, demo, imports, export, pulse):
+for _group in (serve, check, directory, manifest, demo, imports, export, pulse, digest):
     _group.register(cli)

@@ -10,20 +10,25 @@ here and its builder there.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
 
 from bot.config.base import Strict
 from bot.config.channels import ChannelTarget
-from bot.config.people import SegmentName
 
 SECTIONS = ("sla", "times", "volume", "callbacks", "csat", "nps", "complaints", "kudos")
 """Every section a digest can show, in order; a digest shows them all unless told which."""
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-NAMED_CHANNELS = ("digests", "triage", "kudos_wall")
+NamedChannel = Literal["digests", "triage", "kudos_wall"]
 """The `channels` entries a digest may name instead of giving channel ids."""
+DigestChannel = Annotated[
+    Annotated[NamedChannel, Tag("name")] | Annotated[ChannelTarget, Tag("ids")],
+    # Told apart by shape, so a mistake is reported for the one that was meant.
+    Discriminator(lambda value: "name" if isinstance(value, str) else "ids")]
+DigestName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
+"""As `touchpoint digest send NAME` and `/touchpoint digest NAME` take it."""
 
 
 class DigestSchedule(Strict):
@@ -82,8 +87,8 @@ class DigestTargets(Strict):
 
 
 class Digest(Strict):
-    name: SegmentName
-    channel: ChannelTarget | str = "digests"
+    name: DigestName
+    channel: DigestChannel = "digests"
     """Channel ids, or the name of an entry of `channels` (digests, triage, kudos_wall)."""
     schedule: DigestSchedule = Field(default_factory=DigestSchedule)
     scope: DigestScope = Field(default_factory=DigestScope)
@@ -93,31 +98,23 @@ class Digest(Strict):
     """A ticket is a repeat contact when its requester opened one for the same service this
     many days before."""
 
-    @field_validator("channel")
-    @classmethod
-    def _named(cls, channel: ChannelTarget | str) -> ChannelTarget | str:
-        if isinstance(channel, str) and channel not in NAMED_CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}: name one of "
-                             f"{', '.join(NAMED_CHANNELS)} or give slack/teams channel ids")
-        return channel
-
 
 def digest_problems(digests: list[Digest], service_known) -> list[str]:
     """Names given twice, unknown sections and services outside the catalogue, each as
-    ``digests[i].field[j]: message``."""
+    ``digests.i.field.j: message``, as pydantic names the others."""
     problems: list[str] = []
     seen: set[str] = set()
     for index, digest in enumerate(digests):
-        where = f"digests[{index}]"
+        where = f"digests.{index}"
         if digest.name in seen:
             problems.append(f"{where}.name: {digest.name!r} names two digests")
         seen.add(digest.name)
         for n, section in enumerate(digest.sections):
             if section not in SECTIONS:
-                problems.append(f"{where}.sections[{n}]: unknown section {section!r}; "
+                problems.append(f"{where}.sections.{n}: unknown section {section!r}; "
                                 f"known: {', '.join(SECTIONS)}")
         for n, service in enumerate(digest.scope.services):
             if not service_known(service):
-                problems.append(f"{where}.scope.services[{n}]: {service!r} is not in the "
+                problems.append(f"{where}.scope.services.{n}: {service!r} is not in the "
                                 "service catalogue (services)")
     return problems

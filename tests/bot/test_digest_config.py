@@ -36,7 +36,7 @@ def test_the_shipped_digests_are_valid_with_their_defaults():
     assert trigger_args(weekly) == {"day_of_week": "mon", "hour": 9, "minute": 0}
     assert trigger_args(monthly) == {"day": 1, "hour": 8, "minute": 30}
     assert app.digest_channel(monthly).slack == "C0DIGEST1"
-    assert monthly.scope.services == ["Email"]  # an alias: the digest counts its service
+    assert monthly.sections == ["sla", "times", "volume", "callbacks", "csat", "complaints"]
 
 
 @pytest.mark.parametrize(("digest", "problem"), [

@@ -87,4 +87,5 @@ def app_config() -> dict[str, Any]:
         "pulses": {"min_group": 2, "fatigue_days": 0},
         # Surveys go out at once, whatever the hour the demo is run at.
         "csat": {"quiet_hours": None},
+        "digests": [{"name": "weekly"}],
     }

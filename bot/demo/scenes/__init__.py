@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.csat import a_low_score_followed_up
+from bot.demo.scenes.digests import the_week_so_far
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.pulses import a_pulse
@@ -23,4 +24,5 @@ SCENES: tuple[Scene, ...] = (
     a_complaint_put_right,
     thanking_a_technician,
     a_pulse,
+    the_week_so_far,
 )

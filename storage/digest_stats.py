@@ -4,19 +4,31 @@ grouped query each, response and turnaround percentiles, the backlog, repeat con
 worst breaches, complaint root causes and the latest NPS pulses.
 
 Periods are given by their edges (UTC instants: the organisation's midnights), so a week is
-the organisation's week, not UTC's; a row falls in the bucket whose edges hold it (a CASE over
-the edges, the same SQL on both databases). A digest's scope narrows tickets, surveys (through
-their ticket) and complaints (by service).
+the organisation's week, not UTC's; a run of periods is one statement: a UNION ALL of one
+range per period for tickets, a CASE over the edges for surveys (see each for why). A
+digest's scope narrows tickets, surveys (through their ticket) and complaints (by service).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, or_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +39,7 @@ from storage.csat_stats import COUNTED, SATISFIED
 from storage.percentiles import OVERALL, median_p90
 from storage.pulse_stats import Tally
 from storage.pulses import CLOSED, PulseAnswer, PulseCampaign
-from storage.ticket_stats import SlaState, resolution_state, response_state
+from storage.ticket_stats import SlaState, met_and_breached, resolution_state, response_state
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
 
@@ -76,6 +88,47 @@ def _at(value: datetime) -> ColumnElement[Any]:
     return literal(value, UTCDateTime)
 
 
+def _in(column: Any, edges: Sequence[datetime]) -> list[ColumnElement[bool]]:
+    return [col(column) >= _at(edges[0]), col(column) < _at(edges[-1])]
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+async def _per_period(session: AsyncSession, column: Any, edges: Sequence[datetime],
+                      statement: Callable[[], Select]) -> dict[int, tuple]:
+    """Period index -> the row of `statement` (aggregates) over the rows whose `column` falls
+    in that period: one statement, a UNION ALL of one range each. Each part reads its own
+    range of the column's index, which measured faster than a CASE over the edges and a
+    GROUP BY (bench/digest.py: 0.28 against 0.42 s on SQLite for 13 weeks of tickets)."""
+    parts = [statement().add_columns(literal(index, Integer).label("period"))
+             .where(col(column) >= _at(start), col(column) < _at(end))
+             for index, (start, end) in enumerate(pairwise(edges))]
+    rows = (await session.exec(union_all(*parts))).all()  # type: ignore[call-overload]
+    return {int(row[-1]): tuple(row[:-1]) for row in rows}
+
+
+async def ticket_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
+                       scope: Scope) -> list[TicketWeek]:
+    """Ticket figures per period between `edges`: opened, SLA met and breached (of those
+    opened, as they stand at `now`), reopened; and resolved in the period."""
+    response = met_and_breached(Ticket.first_response_at, Ticket.response_due_at, now)
+    resolution = met_and_breached(Ticket.resolved_at, Ticket.resolution_due_at, now)
+    opened = await _per_period(session, Ticket.opened_at, edges, lambda: select(
+        func.count(), func.sum(response[0]), func.sum(response[1]), func.sum(resolution[0]),
+        func.sum(resolution[1]), _count(col(Ticket.reopen_count) > 0)).where(*scope.tickets()))
+    resolved = await _per_period(session, Ticket.resolved_at, edges, lambda: select(
+        func.count()).select_from(Ticket).where(*scope.tickets()))
+    weeks = []
+    for index in range(len(edges) - 1):
+        counts, r_met, r_breached, s_met, s_breached, reopened = (
+            int(value or 0) for value in opened.get(index, (0,) * 6))
+        weeks.append(TicketWeek(counts, int(resolved.get(index, (0,))[0]), r_met, r_breached,
+                                s_met, s_breached, reopened))
+    return weeks
+
+
 def _bucket(column: Any, edges: Sequence[datetime]) -> ColumnElement[int]:
     """The index of the period [edges[i], edges[i+1]) holding `column` (rows are already
     limited to [edges[0], edges[-1]))."""
@@ -86,54 +139,24 @@ def _bucket(column: Any, edges: Sequence[datetime]) -> ColumnElement[int]:
                 else_=len(inner))
 
 
-def _in(column: Any, edges: Sequence[datetime]) -> list[ColumnElement[bool]]:
-    return [col(column) >= _at(edges[0]), col(column) < _at(edges[-1])]
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
-
-
-async def ticket_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
-                       scope: Scope) -> list[TicketWeek]:
-    """Ticket figures per period between `edges`: opened, SLA met and breached (of those
-    opened, as they stand at `now`), reopened; and resolved in the period. Two grouped
-    queries, one per time column."""
-    opened_bucket = _bucket(Ticket.opened_at, edges)
-    response, resolution = response_state(now), resolution_state(now)
-    rows = (await session.exec(
-        select(opened_bucket, func.count(),
-               _count(response == SlaState.MET.value), _count(response == SlaState.BREACHED.value),
-               _count(resolution == SlaState.MET.value),
-               _count(resolution == SlaState.BREACHED.value),
-               _count(col(Ticket.reopen_count) > 0))
-        .where(*_in(Ticket.opened_at, edges), *scope.tickets())
-        .group_by(opened_bucket))).all()
-    resolved_bucket = _bucket(Ticket.resolved_at, edges)
-    resolved = dict((await session.exec(
-        select(resolved_bucket, func.count())
-        .where(*_in(Ticket.resolved_at, edges), *scope.tickets())
-        .group_by(resolved_bucket))).all())
-    found = {int(row[0]): [int(value or 0) for value in row[1:]] for row in rows}
-    weeks = []
-    for index in range(len(edges) - 1):
-        opened, r_met, r_breached, s_met, s_breached, reopened = found.get(index, [0] * 6)
-        weeks.append(TicketWeek(opened, int(resolved.get(index, 0)), r_met, r_breached, s_met,
-                                s_breached, reopened))
-    return weeks
-
-
 async def csat_weeks(session: AsyncSession, edges: Sequence[datetime],
                      scope: Scope) -> list[CsatWeek]:
     """Surveys sent, answered, satisfied (4-5) and the sum of scores per period between
-    `edges`, counted as csat_stats counts them (by when the survey was sent)."""
+    `edges`, counted as csat_stats counts them (by when the survey was sent).
+
+    One range and a CASE over the edges rather than a range per period: PostgreSQL joins the
+    answers by hashing the whole table, once here instead of once per period (0.3 s against
+    2 s for 13 weeks of a million answers; SQLite is as fast either way)."""
     bucket = _bucket(SurveyInvitation.sent_at, edges)
     statement = (
         select(bucket, func.count(col(SurveyInvitation.id)), func.count(col(SurveyAnswer.id)),
                func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
                func.coalesce(func.sum(col(SurveyAnswer.score)), 0))
         .select_from(SurveyInvitation)
-        .outerjoin(SurveyAnswer, col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id))
+        # An answer comes after its survey was sent: bounding its time lets the database join
+        # the answers of the period's surveys, not all of them.
+        .outerjoin(SurveyAnswer, and_(col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id),
+                                      col(SurveyAnswer.answered_at) >= _at(edges[0])))
         .where(*_in(SurveyInvitation.sent_at, edges),
                col(SurveyInvitation.status).in_(COUNTED))
         .group_by(bucket))
@@ -184,12 +207,12 @@ async def ticket_times(session: AsyncSession, start: datetime, end: datetime,
 
 async def backlog(session: AsyncSession, at: datetime, scope: Scope) -> int:
     """Tickets opened before `at` and not resolved by then: those opened, less those
-    resolved (each counted from its own index when unscoped)."""
+    resolved (a ticket resolved before `at` was opened before it), each a count over one
+    index when unscoped."""
     opened = (await session.exec(select(func.count()).select_from(Ticket).where(
         col(Ticket.opened_at) < _at(at), *scope.tickets()))).one()
     resolved = (await session.exec(select(func.count()).select_from(Ticket).where(
-        col(Ticket.resolved_at) < _at(at), col(Ticket.opened_at) < _at(at),
-        *scope.tickets()))).one()
+        col(Ticket.resolved_at) < _at(at), *scope.tickets()))).one()
     return int(opened) - int(resolved)
 
 

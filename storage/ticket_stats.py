@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, Integer, case, cast, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +51,17 @@ def _state(done_at, due_at, at_risk_from, now: datetime) -> ColumnElement[str]:
         (col(at_risk_from) <= at, SlaState.AT_RISK.value),
         else_=SlaState.ON_TRACK.value,
     )
+
+
+def met_and_breached(done_at, due_at, now: datetime
+                     ) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """1 or 0 (or NULL: neither) per row for ``met`` and for ``breached``, as `_state` decides
+    them, without the CASE: a count of these is the same as a count of those states, and
+    several times cheaper over the hundreds of thousands of rows of a digest's 13 weeks."""
+    done, due = col(done_at), col(due_at)
+    met = cast(done <= due, Integer)
+    breached = cast(func.coalesce(done > due, due < literal(now, UTCDateTime)), Integer)
+    return met, breached
 
 
 def response_state(now: datetime) -> ColumnElement[str]:

@@ -167,3 +167,11 @@ async def test_the_scheduled_run_posts_the_week_before_its_slot(services):
         await session.commit()
     assert [row.key for row in await outbox_rows(services, "digest:")] == [
         "digest:weekly:2026-W48"]
+
+
+async def test_a_first_week_has_nothing_to_compare_with_and_says_nothing_of_it(services):
+    async with services.sessions() as session:
+        await digest_data.seed(session)
+    text = slack_text(await _composed(services, period="2026-W47"))
+    assert "First response: 100.0%\n" in text
+    assert "to compare" not in text and "from 2 answers" in text

@@ -4,7 +4,7 @@ against the good and outstanding bands, as one PNG.
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, so no global figure state
 and no display), on an opaque light background with dark text and colour-blind-safe lines,
 so it reads the same in Slack's and Teams' light and dark themes. 800 x 400 pixels at 100 dpi
-stay far under the 150 KB budget (about 40 KB; the tests check the bound). A week without
+stay far under the 150 KB budget (about 35 KB; the tests check the bound). A week without
 data is a gap in its line; with no data in any week there is no chart (None), never an empty
 one.
 """

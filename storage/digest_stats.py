@@ -1,7 +1,7 @@
 """The digest's own figures in SQL, beside those of ticket_stats, csat_stats, complaint_stats,
 kudos_stats and pulse_stats: tickets and CSAT counted per week (or any run of periods) in one
 grouped query each, response and turnaround percentiles, the backlog, repeat contacts, the
-worst breaches, complaint root causes and the latest NPS pulses.
+worst breaches and complaint root causes.
 
 Periods are given by their edges (UTC instants: the organisation's midnights), so a week is
 the organisation's week, not UTC's; a run of periods is one statement: a UNION ALL of one
@@ -37,8 +37,6 @@ from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
 from storage.csat_stats import COUNTED, SATISFIED
 from storage.percentiles import OVERALL, median_p90
-from storage.pulse_stats import Tally
-from storage.pulses import CLOSED, PulseAnswer, PulseCampaign
 from storage.ticket_stats import SlaState, met_and_breached, resolution_state, response_state
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
@@ -297,23 +295,3 @@ async def complaint_activity(session: AsyncSession, start: datetime, end: dateti
         or_(col(c.resolved_at).is_(None), col(c.resolved_at) >= _at(end)),
         *scope.complaints()))).one()
     return int(acknowledged or 0), int(resolved or 0), int(open_at_end)
-
-
-async def latest_pulses(session: AsyncSession, before: datetime,
-                        limit: int = 2) -> list[tuple[str, datetime, Tally]]:
-    """(name, closed at, tally) of the latest pulses closed before `before`, newest first."""
-    latest = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.closed_at)
-              .where(col(PulseCampaign.status) == CLOSED,
-                     col(PulseCampaign.closed_at) < _at(before))
-              .order_by(col(PulseCampaign.closed_at).desc()).limit(limit).subquery())
-    score = col(PulseAnswer.score)
-    rows = (await session.exec(
-        select(latest.c.name, latest.c.closed_at, func.count(col(PulseAnswer.id)),
-               func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
-        .select_from(latest)
-        .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == latest.c.id)
-        .group_by(latest.c.name, latest.c.closed_at)
-        .order_by(latest.c.closed_at.desc()))).all()
-    return [(name, closed, Tally(int(n), int(p), int(d))) for name, closed, n, p, d in rows]
-

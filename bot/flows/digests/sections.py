@@ -21,7 +21,14 @@ from bot.flows.digests.figures import (
     resolution_met,
     response_met,
 )
-from storage import complaint_stats, csat_stats, digest_stats, kudos_stats, ticket_stats
+from storage import (
+    complaint_stats,
+    csat_stats,
+    digest_stats,
+    kudos_stats,
+    pulse_stats,
+    ticket_stats,
+)
 
 STORIES = 3
 BREACHES = 5
@@ -113,7 +120,7 @@ async def nps(g: Gathered) -> dict:
     """The latest pulse closed by the period's end, against the one before; a pulse with
     fewer than K answers shows no score (K-anonymity, as everywhere)."""
     k = g.app.pulses.min_group
-    pulses = await digest_stats.latest_pulses(g.session, g.period.end)
+    pulses = await pulse_stats.latest_closed(g.session, g.period.end)
     shown = [{"name": name, "closed_at": closed, "answers": tally.answers,
               "nps": tally.nps if tally.answers >= k else None}
              for name, closed, tally in pulses]

@@ -19,8 +19,10 @@ WIDTH, HEIGHT, DPI = 8, 4, 100
 MAX_BYTES = 150 * 1024
 BACKGROUND, TEXT, GRID = "#ffffff", "#1d1c1d", "#d9d9d9"
 GOOD_BAND, OUTSTANDING_BAND = "#fdf2c4", "#d6f0d8"
-LINES = {"csat": ("#0072B2", "o"), "response": ("#E69F00", "s"), "resolution": ("#009E73", "^")}
-"""Okabe-Ito colours, told apart by marker too."""
+LINES = {"csat": ("#0072B2", "o", "-", 3.5, 3), "response": ("#E69F00", "s", "--", 2, 4),
+         "resolution": ("#009E73", "^", ":", 2, 5)}
+"""Okabe-Ito colours, told apart by marker and dash too: the dashed and dotted lines lie on
+the wider solid one, so lines that coincide all stay visible."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,10 @@ def draw(series: Series, labels: Mapping[str, str]) -> bytes | None:
     axes.axhspan(series.outstanding, 100, color=OUTSTANDING_BAND, zorder=0,
                  label=labels["outstanding_band"])
     for name, values in series.values.items():
-        colour, marker = LINES[name]
+        colour, marker, dashes, width, layer = LINES[name]
         ys = [float("nan") if value is None else value for value in values]
-        axes.plot(x, ys, color=colour, marker=marker, linewidth=2, markersize=5,
-                  label=labels[name], zorder=3)
+        axes.plot(x, ys, color=colour, marker=marker, linestyle=dashes, linewidth=width,
+                  markersize=5, label=labels[name], zorder=layer)
     lowest = min((v for values in series.values.values() for v in values if v is not None),
                  default=series.good)
     axes.set_ylim(max(0, min(lowest, series.good) - 10), 101)

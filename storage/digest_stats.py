@@ -235,6 +235,7 @@ async def repeat_contacts(session: AsyncSession, start: datetime, end: datetime,
 
 @dataclass(frozen=True)
 class Breach:
+    source: str
     external_id: str
     title: str
     priority: str
@@ -258,13 +259,13 @@ async def worst_breaches(session: AsyncSession, start: datetime, end: datetime, 
                                Ticket.response_due_at)))
     late = func.coalesce(res_late, resp_late)
     rows = (await session.exec(
-        select(Ticket.external_id, Ticket.title, Ticket.priority, Ticket.service,
-               res_late.is_not(None), late)
+        select(Ticket.source, Ticket.external_id, Ticket.title, Ticket.priority,
+               Ticket.service, res_late.is_not(None), late)
         .where(*_in(Ticket.opened_at, [start, end]), *scope.tickets(), late.is_not(None))
         .order_by(late.desc(), col(Ticket.id)).limit(limit))).all()
-    return [Breach(external_id, title, priority, service,
+    return [Breach(source, external_id, title, priority, service,
                    "resolution" if on_resolution else "response", round(float(late_s)))
-            for external_id, title, priority, service, on_resolution, late_s in rows]
+            for source, external_id, title, priority, service, on_resolution, late_s in rows]
 
 
 async def complaint_root_causes(session: AsyncSession, start: datetime, end: datetime,

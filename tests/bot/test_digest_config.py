@@ -67,3 +67,15 @@ def test_a_mistake_is_named_with_its_path(digest, problem):
 def test_two_digests_of_one_name_are_refused():
     assert problems_of([{"name": "w"}, {"name": "w"}]) == [
         "digests.1.name: 'w' names two digests"]
+
+
+def test_a_desk_ticket_url_needs_https_and_the_id():
+    raw = {**shipped(), "tickets": {"sources": {"desk": {"ticket_url": "http://desk/{id}"}}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_app_config(raw)
+    assert caught.value.problems == [
+        "tickets.sources.desk.ticket_url: give an https:// address with {id} where the "
+        "ticket's number goes"]
+    raw["tickets"]["sources"]["desk"]["ticket_url"] = "https://desk.example.com/t/{id}"
+    source = parse_app_config(raw).tickets.sources["desk"]
+    assert source.link("INC 1/2") == "https://desk.example.com/t/INC%201%2F2"

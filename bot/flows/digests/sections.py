@@ -59,7 +59,13 @@ async def sla(g: Gathered) -> dict:
                             g.baseline_tickets),
         "resolution": compare(resolution_met, g.current_tickets, g.previous_tickets,
                               g.baseline_tickets),
-        "breaches": [vars(breach) for breach in breaches]}
+        "breaches": [{**vars(breach), "url": _ticket_url(g, breach)} for breach in breaches]}
+
+
+def _ticket_url(g: Gathered, breach: digest_stats.Breach) -> str | None:
+    """The ticket's page at its desk, when app.yaml gives the desk's `ticket_url`."""
+    source = g.app.tickets.sources.get(breach.source)
+    return source.link(breach.external_id) if source is not None else None
 
 
 def _pct_of(counts: ticket_stats.StateCounts) -> float | None:

@@ -26,6 +26,7 @@ _OURS = ("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_")
 @pytest.fixture
 def env(tmp_path: Path, sqlite_url: str) -> dict[str, str | None]:
     raw = app_config()
+    raw["tickets"] = {"sources": {"desk": {"ticket_url": "https://desk.example.com/t/{id}"}}}
     raw["services"] = [{"name": "Email and calendar"}, {"name": "Laptops and devices"}]
     raw["digests"] = [{"name": "weekly", "targets": {"sla": {"P1": 95}, "nps": 30}}]
     config = tmp_path / "app.yaml"

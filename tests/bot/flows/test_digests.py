@@ -26,6 +26,7 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture
 def settings(make_settings):
     def configure(raw: dict) -> None:
+        raw["tickets"] = {"sources": {"desk": {"ticket_url": "https://desk.example.com/t/{id}"}}}
         raw["services"] = [{"name": "Email and calendar", "aliases": ["Email"]},
                            {"name": "Laptops and devices"}]
         raw["digests"] = [

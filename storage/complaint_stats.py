@@ -11,7 +11,7 @@ so both databases give identical answers. Weeks start on Monday and periods are 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -24,9 +24,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.complaints import Complaint, Status
 from storage.models import Person
+from storage.percentiles import OVERALL, median_p90
 
 Dimension = Literal["category", "service", "impact", "week", "month"]
-OVERALL = "all"
 
 
 @dataclass(frozen=True)
@@ -71,43 +71,28 @@ def _group(dialect: str, by: Dimension) -> ColumnElement[Any]:
     return func.strftime("%Y-%m", created)
 
 
-def _window(since: datetime, until: datetime) -> ColumnElement[bool]:
-    return and_(col(Complaint.created_at) >= since, col(Complaint.created_at) < until)
+def _window(since: datetime, until: datetime,
+            where: Sequence[ColumnElement[bool]] = ()) -> ColumnElement[bool]:
+    return and_(col(Complaint.created_at) >= since, col(Complaint.created_at) < until, *where)
 
 
 def _pct(met: ColumnElement[Any], known: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((known > 0, 100.0 * met / known), else_=None)
 
 
-async def _percentiles(session: AsyncSession, dialect: str,
-                       group: ColumnElement[Any] | None, value: ColumnElement[Any],
-                       since: datetime, until: datetime
+async def _percentiles(session: AsyncSession, group: ColumnElement[Any] | None,
+                       value: ColumnElement[Any], since: datetime, until: datetime,
+                       where: Sequence[ColumnElement[bool]]
                        ) -> dict[str, tuple[int | None, int | None]]:
     """group -> (median, p90) of `value` over the window's complaints that have one."""
-    where = and_(_window(since, until), value.is_not(None))
-    label = (group if group is not None else literal_column(f"'{OVERALL}'")).label("g")
-    groups = [group] if group is not None else []
-    if dialect == "postgresql":
-        statement = (sa_select(label, func.percentile_disc(0.5).within_group(value),
-                               func.percentile_disc(0.9).within_group(value))
-                     .where(where).group_by(*groups))
-    else:
-        ranked = (sa_select(label, value.label("v"),
-                            func.row_number().over(partition_by=groups, order_by=value)
-                            .label("rn"),
-                            func.count().over(partition_by=groups).label("n"))
-                  .where(where).subquery())
-        statement = (sa_select(func.min(ranked.c.g),
-                               func.min(case((ranked.c.rn >= 0.5 * ranked.c.n, ranked.c.v))),
-                               func.min(case((ranked.c.rn >= 0.9 * ranked.c.n, ranked.c.v))))
-                     .group_by(ranked.c.g))
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    return {str(g): (median, p90) for g, median, p90 in rows}
+    return await median_p90(session, group, value, _window(since, until, where))
 
 
 async def complaint_stats(session: AsyncSession, since: datetime, until: datetime,
-                          now: datetime, by: Dimension | None = None) -> list[ComplaintStats]:
-    """Statistics of the complaints filed in [since, until), as they stand at `now`."""
+                          now: datetime, by: Dimension | None = None,
+                          where: Sequence[ColumnElement[bool]] = ()) -> list[ComplaintStats]:
+    """Statistics of the complaints filed in [since, until), as they stand at `now`; `where`
+    narrows them (a digest's services)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     group = _group(dialect, by) if by is not None else None
     c = Complaint
@@ -127,14 +112,14 @@ async def complaint_stats(session: AsyncSession, since: datetime, until: datetim
                   func.sum(cast(col(c.status).in_((Status.RESOLVED, Status.CLOSED)), Integer)),
                   func.sum(cast(col(c.status).in_(Status.OPEN), Integer)),
                   _pct(ack_met, ack_known), _pct(res_met, res_known))
-        .where(_window(since, until)))
+        .where(_window(since, until, where)))
     if group is not None:
         statement = statement.group_by(group).order_by(group)
     rows = [row for row in (await session.exec(statement)).all()  # type: ignore[call-overload]
             if row[1]]  # no complaints at all: no row, as when grouped
-    ack = await _percentiles(session, dialect, group, col(c.acknowledge_business_s), since,
-                             until)
-    res = await _percentiles(session, dialect, group, col(c.resolve_business_s), since, until)
+    ack = await _percentiles(session, group, col(c.acknowledge_business_s), since, until,
+                             where)
+    res = await _percentiles(session, group, col(c.resolve_business_s), since, until, where)
     return [
         ComplaintStats(
             group=str(g), opened=opened, resolved=int(done or 0), backlog=int(backlog or 0),

@@ -65,7 +65,10 @@ class ComplaintCounter(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_complaint_status_created", "status", "created_at"),
+                      # The digest's windows: filed, and resolved, in a period.
+                      Index("ix_complaint_created_at", "created_at"),
+                      Index("ix_complaint_resolved_at", "resolved_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, max_length=20)

@@ -56,6 +56,8 @@ class SurveyInvitation(SQLModel, table=True):
         Index("ix_survey_invitation_person_sent", "person_id", "sent_at"),
         Index("ix_survey_invitation_status_send_after", "status", "send_after"),
         Index("ix_survey_invitation_status_expires_at", "status", "expires_at"),
+        # The digest counts surveys by when they were sent (storage.digest_stats).
+        Index("ix_survey_invitation_sent_at_status", "sent_at", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,11 +9,12 @@ calendar months, named by their first day (``2026-01-12``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -65,9 +66,10 @@ def _period(dialect: str, period: str, column):
 
 
 async def csat_figures(session: AsyncSession, start: datetime, end: datetime,
-                       by: GroupBy | None = None) -> list[CsatFigures]:
+                       by: GroupBy | None = None,
+                       where: Sequence[ColumnElement[bool]] = ()) -> list[CsatFigures]:
     """Figures for surveys sent in [start, end): one row overall, or one per group (ordered
-    by group)."""
+    by group); `where` narrows the tickets counted (a digest's scope)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     assignee = aliased(Person)
     groups = {
@@ -89,7 +91,7 @@ async def csat_figures(session: AsyncSession, start: datetime, end: datetime,
         .join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
         .outerjoin(SurveyAnswer, col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id))
         .where(col(SurveyInvitation.sent_at) >= start, col(SurveyInvitation.sent_at) < end,
-               col(SurveyInvitation.status).in_(COUNTED)))
+               col(SurveyInvitation.status).in_(COUNTED), *where))
     if by == "assignee":
         statement = statement.outerjoin(assignee, assignee.id == col(Ticket.assignee_id))
     if group is not None:

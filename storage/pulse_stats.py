@@ -1,5 +1,6 @@
 """NPS pulse results in SQL: tallies (answers, promoters, detractors) overall and by segment,
-the score distribution, the trend across a recurring pulse, and the latest comments. The K
+the score distribution, the trend across a recurring pulse, the latest pulses closed (for
+the digest), and the latest comments. The K
 threshold is applied by bot.flows.pulses.results, which builds every output from these.
 """
 
@@ -14,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.pulses import PulseAnswer, PulseCampaign, answer_ref
+from storage.pulses import CLOSED, PulseAnswer, PulseCampaign, answer_ref
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,21 @@ async def distribution(session: AsyncSession, campaign_id: int) -> dict[int, int
     return {score: found.get(score, 0) for score in range(11)}
 
 
+async def _tallied(session: AsyncSession, campaigns: Any, at: Any, *,
+                   newest_first: bool) -> list[tuple[str, datetime, Tally]]:
+    """(name, `at`, tally) of each campaign of the `campaigns` subquery (id, name, at)."""
+    score = col(PulseAnswer.score)
+    rows = (await session.exec(
+        select(campaigns.c.name, at, func.count(col(PulseAnswer.id)),
+               func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
+        .select_from(campaigns)
+        .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == campaigns.c.id)
+        .group_by(campaigns.c.name, at)
+        .order_by(at.desc() if newest_first else at))).all()
+    return [(name, when, Tally(int(n), int(p), int(d))) for name, when, n, p, d in rows]
+
+
 async def trend(session: AsyncSession, definition: str, up_to: datetime,
                 limit: int = 6) -> list[tuple[str, Tally]]:
     """The tallies of the latest campaigns of one recurring definition, oldest first."""
@@ -72,16 +88,19 @@ async def trend(session: AsyncSession, definition: str, up_to: datetime,
                  .where(col(PulseCampaign.definition) == definition,
                         col(PulseCampaign.opens_at) <= up_to)
                  .order_by(col(PulseCampaign.opens_at).desc()).limit(limit).subquery())
-    score = col(PulseAnswer.score)
-    rows = (await session.exec(
-        select(campaigns.c.name, campaigns.c.opens_at, func.count(col(PulseAnswer.id)),
-               func.coalesce(func.sum(case((score >= 9, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
-        .select_from(campaigns)
-        .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == campaigns.c.id)
-        .group_by(campaigns.c.name, campaigns.c.opens_at)
-        .order_by(campaigns.c.opens_at))).all()
-    return [(name, Tally(n, p, d)) for name, _opens, n, p, d in rows]
+    return [(name, tally) for name, _opens, tally in
+            await _tallied(session, campaigns, campaigns.c.opens_at, newest_first=False)]
+
+
+async def latest_closed(session: AsyncSession, before: datetime,
+                        limit: int = 2) -> list[tuple[str, datetime, Tally]]:
+    """(name, closed at, tally) of the latest pulses closed before `before`, newest first
+    (the digest's NPS)."""
+    campaigns = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.closed_at)
+                 .where(col(PulseCampaign.status) == CLOSED,
+                        col(PulseCampaign.closed_at) < before)
+                 .order_by(col(PulseCampaign.closed_at).desc()).limit(limit).subquery())
+    return await _tallied(session, campaigns, campaigns.c.closed_at, newest_first=True)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from storage.board import BoardSession, BoardSigninUsed
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
+from storage.digests import DigestPost
 from storage.images import ChatImage
 from storage.kudos import (
     KudosLedger,
@@ -27,7 +28,7 @@ metadata = SQLModel.metadata
 
 __all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "ChatImage", "Complaint",
            "ComplaintAlert", "ComplaintCounter",
-           "ConversationRef",
+           "ConversationRef", "DigestPost",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",

@@ -15,12 +15,13 @@ again. Compliance is met / (met + breached): tickets still running do not count 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, Integer, case, cast, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +51,17 @@ def _state(done_at, due_at, at_risk_from, now: datetime) -> ColumnElement[str]:
         (col(at_risk_from) <= at, SlaState.AT_RISK.value),
         else_=SlaState.ON_TRACK.value,
     )
+
+
+def met_and_breached(done_at, due_at, now: datetime
+                     ) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """1 or 0 (or NULL: neither) per row for ``met`` and for ``breached``, as `_state` decides
+    them, without the CASE: a count of these is the same as a count of those states, and
+    several times cheaper over the hundreds of thousands of rows of a digest's 13 weeks."""
+    done, due = col(done_at), col(due_at)
+    met = cast(done <= due, Integer)
+    breached = cast(func.coalesce(done > due, due < literal(now, UTCDateTime)), Integer)
+    return met, breached
 
 
 def response_state(now: datetime) -> ColumnElement[str]:
@@ -105,9 +117,11 @@ class Compliance:
 
 async def compliance(session: AsyncSession, *, opened_from: datetime, opened_before: datetime,
                      now: datetime, by: Grouping | None = None,
-                     source: str | None = None) -> list[Compliance]:
+                     source: str | None = None,
+                     where: Sequence[ColumnElement[bool]] = ()) -> list[Compliance]:
     """SLA compliance of the tickets opened in [opened_from, opened_before), as they stand at
-    `now`, per priority, service or assignee (or overall), in one query; groups in order."""
+    `now`, per priority, service or assignee (or overall), in one query; groups in order.
+    `where` narrows the tickets counted (a digest's scope)."""
     states = []
     for state_of in (response_state(now), resolution_state(now)):
         for state in (SlaState.MET, SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK):
@@ -117,7 +131,7 @@ async def compliance(session: AsyncSession, *, opened_from: datetime, opened_bef
         # An empty text (no service given) groups with a missing one.
         groups.append(func.nullif(_GROUP_COLUMNS[by], ""))
     query = (select(*groups, func.count(), *states)
-             .where(Ticket.opened_at >= opened_from, Ticket.opened_at < opened_before))
+             .where(Ticket.opened_at >= opened_from, Ticket.opened_at < opened_before, *where))
     if source is not None:
         query = query.where(Ticket.source == source)
     if groups:

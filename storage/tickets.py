@@ -36,6 +36,8 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external_id"),
         Index("ix_ticket_resolved_at", "resolved_at"),
         Index("ix_ticket_opened_at", "opened_at"),
+        # A digest's repeat contacts: the same requester and service shortly before.
+        Index("ix_ticket_requester_service_opened", "requester_email", "service", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

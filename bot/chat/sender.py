@@ -343,6 +343,9 @@ class OutboxSender:
         services.metrics.outbox_results.labels(store.purpose(row.key), "retried").inc()
 
     async def _fail(self, row: Claimed, reason: str) -> None:
+        # One line per message given up: a post to a channel the bot is not in says so here.
+        log.warning("outbox row %s (%s) to %s failed: %s", row.id, row.key, row.platform,
+                    reason)
         async with self.services.sessions() as session:
             # A DM (or a reply to one) that failed goes to the person's other platform.
             if await store.fail(session, row, reason):

@@ -2,10 +2,10 @@
 that adds its commands, called here once.
 
 `serve` (run, migrate), `check` (check-config), `directory`, `manifest`, `demo`, `imports`
-(import tickets), `export`, `pulse`, `webhook` (webhook try) and `newsletter`; what they all
-need first (settings, database, schema, logging, the bot's services without serving) is in
-`startup`, so every command fails the same way: a clear message and its exit code, never a
-traceback.
+(import tickets), `export`, `pulse`, `webhook` (webhook try), `newsletter` and `digest`; what
+they all need first (settings, database, schema, logging, the bot's services without serving)
+is in `startup`, so every command fails the same way: a clear message and its exit code, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import click
 from bot.cli import (
     check,
     demo,
+    digest,
     directory,
     export,
     imports,
@@ -32,5 +33,5 @@ def cli() -> None:
 
 
 for _group in (serve, check, directory, manifest, demo, imports, export, pulse, webhook,
-               newsletter):
+               newsletter, digest):
     _group.register(cli)

@@ -1,11 +1,11 @@
 """Settings: the operator's app.yaml and the environment's secrets, validated into types.
 
-One module per app.yaml section (`organisation`, `channels`, `people` for roles and
-segments, `teams`, `tickets`, `csat`, `complaints`, `kudos`, `pulses`, `outbox`, `milestones`,
-`newsletter`), composed into
-`AppConfig` in `app`; the shared pieces beside them: the strict base model (`base`), where
-messages go (`channels.ChannelTarget`), the environment's secrets (`environment`), how
-problems are listed (`problems`) and reading it all into `Settings` (`loading`).
+One module per app.yaml section (`organisation`, `channels`, `services`, `people` for roles
+and segments, `teams`, `tickets`, `csat`, `complaints`, `kudos`, `pulses`, `outbox`,
+`milestones`, `newsletter`, `board`, `digests`), composed into `AppConfig` in `app`; the shared
+pieces beside them: the strict base model (`base`), where messages go
+(`channels.ChannelTarget`), the environment's secrets (`environment`), how problems are listed
+(`problems`) and reading it all into `Settings` (`loading`).
 
 New code imports from the module that owns a name (``from bot.config.csat import Csat``);
 the names are also exported here, for code written before the split.

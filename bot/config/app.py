@@ -9,9 +9,10 @@ from pydantic import Field, model_validator
 
 from bot.config.base import Strict
 from bot.config.board import BoardConfig
-from bot.config.channels import Channels
+from bot.config.channels import Channels, ChannelTarget
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
+from bot.config.digests import Digest, digest_problems
 from bot.config.kudos import KudosSettings
 from bot.config.milestones import MilestonesConfig
 from bot.config.newsletter import NewsletterConfig
@@ -45,6 +46,7 @@ class AppConfig(Strict):
     milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
     newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    digests: list[Digest] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -74,9 +76,15 @@ class AppConfig(Strict):
         problems += [f"complaints.services[{index}]: {name!r} is not in the service catalogue"
                      f" (services)" for index, name in enumerate(self.complaints.services)
                      if name.lower() not in known]
+        problems += digest_problems(self.digests, lambda name: self.service(name) is not None)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def digest_channel(self, digest: Digest) -> ChannelTarget:
+        """Where `digest` posts: its channel ids, or the `channels` entry it names."""
+        channel = digest.channel
+        return getattr(self.channels, channel) if isinstance(channel, str) else channel
 
     def service(self, name: str | None) -> Service | None:
         """The catalogue's service called `name` or one of its aliases (any case), if any."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from bot.config.base import Strict
 
@@ -32,6 +33,21 @@ class TicketSource(Strict):
         Field(default_factory=dict)
     """A generic field -> the dotted path of the body where this desk sends it, read before
     the preset's own place (a business rule naming the caller's email `u_caller_mail`)."""
+    ticket_url: str | None = None
+    """Where the desk shows a ticket, with ``{id}`` for its number
+    (``https://desk.example.com/browse/{id}``): digests link the tickets they name."""
+
+    @field_validator("ticket_url")
+    @classmethod
+    def _ticket_url(cls, url: str | None) -> str | None:
+        if url is not None and (not url.startswith("https://") or "{id}" not in url):
+            raise ValueError("give an https:// address with {id} where the ticket's number goes")
+        return url
+
+    def link(self, external_id: str) -> str | None:
+        """The ticket's address at the desk, if the desk gives one."""
+        return None if self.ticket_url is None else self.ticket_url.replace(
+            "{id}", quote(external_id, safe=""))
 
 
 def _business_minutes(value: Any) -> timedelta:

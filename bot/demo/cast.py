@@ -89,4 +89,5 @@ def app_config() -> dict[str, Any]:
         # Surveys go out at once, whatever the hour the demo is run at.
         "csat": {"quiet_hours": None},
         "newsletter": {"enabled": True, "announcements": {"slack": "C0NEWS001"}},
+        "digests": [{"name": "weekly"}],
     }

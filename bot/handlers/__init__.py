@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.handlers import board as board_handlers
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
+from bot.handlers import digests as digest_handlers
 from bot.handlers import directory as directory_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import kudos as kudos_handlers
@@ -37,6 +38,7 @@ def register_handlers(dispatcher: Routes) -> None:
     newsletter_handlers.register(dispatcher)
     board_handlers.register(dispatcher)
     settings_handlers.register(dispatcher)
+    digest_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.csat import a_low_score_followed_up
+from bot.demo.scenes.digests import the_week_so_far
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.milestones import a_plan_and_a_milestone
@@ -25,4 +26,5 @@ SCENES: tuple[Scene, ...] = (
     thanking_a_technician,
     a_pulse,
     a_plan_and_a_milestone,
+    the_week_so_far,
 )

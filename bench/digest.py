@@ -1,0 +1,277 @@
+"""How long one full weekly digest (every section, its 12-week trends and the chart) takes on
+a year of data, on SQLite and PostgreSQL, beside the same SQL run bare, and the peak memory.
+
+Seeds, in the database itself (INSERT ... SELECT over generate_series on PostgreSQL and a
+recursive CTE on SQLite, so nothing goes through Python row by row): 1,000,000 CSAT answers
+(each with its survey and, as one survey belongs to one ticket, its ticket: 1,000,000 tickets,
+of which the digest's window holds the last 13 weeks), 10,000 complaints, 50,000 kudos and
+200,000 NPS answers across 8 pulses, spread over 52 weeks; `--scale 0.1` seeds a tenth.
+
+Then, in a fresh process (so its peak RSS is the digest's, not the seeding's), it makes the
+digest three times and keeps the best time, records every SQL statement the digest ran, runs
+those statements again through the bare driver (sqlite3, psycopg) with the same parameters,
+and prints both times, their ratio and the peak RSS. Targets: under 2 s on SQLite and 1 s on
+PostgreSQL, at most 2x the bare SQL, under 250 MB.
+
+    python bench/digest.py [--scale 1] [--postgres postgresql://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import event, text
+
+from harness import postgres_database
+from storage.engine import sync_url
+from storage.migrate import upgrade
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+START = NOW - timedelta(weeks=52)
+SPAN_S = int((NOW - START).total_seconds())
+PEOPLE = 5000
+SERVICES = ("Service desk", "Laptops and devices", "Email and calendar", "Network and Wi-Fi",
+            "Business applications")
+CONFIG = {
+    "organisation": {"name": "Bench IT", "timezone": "Europe/London"},
+    "channels": {"triage": {"slack": "C0TRIAGE1"}, "digests": {"slack": "C0DIGEST1"},
+                 "kudos_wall": {"slack": "C0KUDOS01"}, "broadcasts": [{"slack": "C0STATUS1"}]},
+    "services": [{"name": name} for name in SERVICES],
+    "digests": [{"name": "weekly", "targets": {"sla": {"P1": 95, "P2": 90}}}],
+}
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def _series(dialect: str, count: int) -> str:
+    """A FROM source of the integers 1..count as column i."""
+    if dialect == "postgresql":
+        return f"generate_series(1::bigint, {count}) AS n(i)"
+    return (f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count})"
+            " SELECT i FROM s) AS n")
+
+
+def _at(dialect: str, seconds: str) -> str:
+    """START plus an SQL expression of seconds, as each database stores a UTC timestamp."""
+    base = START.replace(tzinfo=None).isoformat(sep=" ")
+    if dialect == "postgresql":
+        return f"(TIMESTAMP '{base}' + ({seconds}) * INTERVAL '1 second')"
+    # SQLAlchemy keeps SQLite timestamps as text with microseconds.
+    return f"(datetime('{base}', '+' || ({seconds}) || ' seconds') || '.000000')"
+
+
+def seed(url: str, scale: float) -> dict[str, int]:
+    engine = create_sync_engine(sync_url(url))
+    dialect = engine.dialect.name
+    answers = int(1_000_000 * scale)
+    counts = {"tickets": answers, "csat_answers": answers, "complaints": int(10_000 * scale),
+              "kudos": int(50_000 * scale), "pulse_answers": int(200_000 * scale)}
+    n = counts["tickets"]
+    opened = f"(i * {SPAN_S} / {n})"
+    services = " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(SERVICES))
+    service = f"(CASE (i % 5) {services} END)"
+    statements = [
+        f"""INSERT INTO person (email, display_name, tz, role, segments, active, created_at,
+            updated_at, slack_user_id)
+            SELECT 'p' || i || '@example.com', 'Person ' || i, 'UTC', 'employee', '{{}}', true,
+            {_at(dialect, '0')}, {_at(dialect, '0')}, 'U' || i FROM {_series(dialect, PEOPLE)}""",
+        f"""INSERT INTO ticket (source, external_id, title, requester_email, assignee_email,
+            priority, service, status, opened_at, first_response_at, resolved_at, reopen_count,
+            response_due_at, resolution_due_at, response_at_risk_from, resolution_at_risk_from,
+            last_event_at, received_at)
+            SELECT 'bench', 'B' || i, 'Ticket ' || i, 'p' || (i % {PEOPLE}) || '@example.com',
+            't' || (i % 40) || '@example.com', 'P' || (1 + i % 4), {service},
+            CASE WHEN i % 50 = 0 THEN 'open' ELSE 'resolved' END,
+            {_at(dialect, opened)}, {_at(dialect, f'{opened} + (i % 7) * 600')},
+            CASE WHEN i % 50 = 0 THEN NULL ELSE {_at(dialect, f'{opened} + (i % 11) * 3600')}
+            END, CASE WHEN i % 23 = 0 THEN 1 ELSE 0 END,
+            {_at(dialect, f'{opened} + 1800 * (1 + i % 4)')},
+            {_at(dialect, f'{opened} + 14400 * (1 + i % 4)')},
+            {_at(dialect, f'{opened} + 1440 * (1 + i % 4)')},
+            {_at(dialect, f'{opened} + 11520 * (1 + i % 4)')},
+            {_at(dialect, opened)}, {_at(dialect, opened)} FROM {_series(dialect, n)}""",
+        f"""INSERT INTO survey_invitation (ticket_id, status, created_at, sent_at)
+            SELECT i, 'answered', {_at(dialect, f'{opened} + 36000')},
+            {_at(dialect, f'{opened} + 36000')} FROM {_series(dialect, n)}""",
+        f"""INSERT INTO survey_answer (invitation_id, score, answered_at)
+            SELECT i, 1 + (i * 7) % 5, {_at(dialect, f'{opened} + 40000')}
+            FROM {_series(dialect, answers)}""",
+    ]
+    c = counts["complaints"]
+    at = f"(i * {SPAN_S} / {c})"
+    statements.append(
+        f"""INSERT INTO complaint (number, submission_key, complainant_id, anonymous, description,
+            service, category, impact, status, escalated, created_at, acknowledged_at,
+            resolved_at, acknowledge_due_at, resolve_due_at, acknowledge_remind_at,
+            resolve_remind_at, acknowledge_business_s, resolve_business_s, root_cause,
+            reopen_count)
+            SELECT 'B-' || i, 'bench:' || i, 1 + i % {PEOPLE}, i % 3 = 0, 'Bench complaint',
+            {service}, 'Category ' || (i % 6), 'medium',
+            CASE WHEN i % 10 = 0 THEN 'new' ELSE 'resolved' END, false,
+            {_at(dialect, at)}, {_at(dialect, f'{at} + 3600')},
+            CASE WHEN i % 10 = 0 THEN NULL ELSE {_at(dialect, f'{at} + 86400 * (i % 5)')} END,
+            {_at(dialect, f'{at} + 7200')}, {_at(dialect, f'{at} + 259200')},
+            {_at(dialect, f'{at} + 3600')}, {_at(dialect, f'{at} + 172800')},
+            3600 + (i % 5) * 600, CASE WHEN i % 10 = 0 THEN NULL ELSE 3600 * (1 + i % 30) END,
+            CASE WHEN i % 10 = 0 THEN NULL ELSE 'Cause ' || (i % 4) END, 0
+            FROM {_series(dialect, c)}""")
+    k = counts["kudos"]
+    at = f"(i * {SPAN_S} / {k})"
+    day = (f"date({_at(dialect, at)})" if dialect == "sqlite"
+           else f"CAST({_at(dialect, at)} AS date)")
+    statements += [
+        f"""INSERT INTO kudos_voucher (giver_id, story, public, points, created_at)
+            SELECT 1 + i % {PEOPLE}, 'Thanks for story ' || i, i % 4 <> 0, 10,
+            {_at(dialect, at)} FROM {_series(dialect, k)}""",
+        f"""INSERT INTO kudos_recipient (voucher_id, person_id, giver_id, given_on)
+            SELECT i, 1 + (i * 7 + 1) % {PEOPLE}, 1 + i % {PEOPLE}, {day}
+            FROM {_series(dialect, k)}""",
+    ]
+    campaigns, per = 8, counts["pulse_answers"] // 8
+    for q in range(campaigns):
+        closes = f"{SPAN_S * (q + 1) // campaigns}"
+        statements += [
+            f"""INSERT INTO pulse_campaign (name, template, audience, anonymity, min_group,
+                reminders, send_time, opens_at, closes_at, status, created_at, closed_at)
+                VALUES ('bench-{q}', 'pulses/invite', '{{}}', 'anonymous', 5, '[]', '10:00',
+                {_at(dialect, f'{closes} - 1209600')}, {_at(dialect, closes)}, 'closed',
+                {_at(dialect, '0')}, {_at(dialect, closes)})""",
+            f"""INSERT INTO pulse_answer (campaign_id, respondent_key, score, segments)
+                SELECT {q + 1}, 'k' || i, (i * 3 + {q}) % 11, '{{}}'
+                FROM {_series(dialect, per)}""",
+        ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    # As autovacuum leaves a table in use: statistics, and on PostgreSQL the visibility map
+    # that lets a count read an index alone.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
+    engine.dispose()
+    return counts
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+async def _digest(url: str) -> dict:
+    from bot.config import parse_app_config
+    from bot.flows.digests import chart
+    from bot.flows.digests.periods import parse
+    from bot.flows.digests.posting import compose
+    from storage.engine import create_engine, session_factory
+
+    app = parse_app_config(CONFIG)
+    digest = app.digests[0]
+    period = parse("2026-W48", app.organisation.zone)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    statements: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    # Warm: imports, the chart's fonts, the connection, the statement caches.
+    async with sessions() as session:
+        await compose(session, app, digest, period, NOW)
+    times, chart_times = [], []
+    for attempt in range(3):
+        if attempt == 0:
+            event.listen(engine.sync_engine, "before_cursor_execute", record)
+        started = time.perf_counter()
+        async with sessions() as session:
+            message = await compose(session, app, digest, period, NOW)
+        times.append(time.perf_counter() - started)
+        if attempt == 0:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+    await engine.dispose()
+    started = time.perf_counter()
+    chart.draw(chart.Series(["w"] * 12, {"csat": [80.0] * 12, "response": [90.0] * 12,
+                                         "resolution": [85.0] * 12}, 80, 90),
+               {"title": "t", "csat": "c", "response": "r", "resolution": "s",
+                "good_band": "g", "outstanding_band": "o"})
+    chart_times.append(time.perf_counter() - started)
+    return {"digest_s": min(times), "chart_s": chart_times[0], "statements": statements,
+            "png_bytes": len(message.image.png) if message.image else 0}
+
+
+def _bare(url: str, statements: list[tuple[str, object]]) -> float:
+    """The digest's statements again, through the bare driver, best of three."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        connection = sqlite3.connect(sync_url(url).removeprefix("sqlite:///"))
+    else:
+        import psycopg
+
+        connection = psycopg.connect(sync_url(url).replace("postgresql+psycopg", "postgresql"))
+    best = float("inf")
+    try:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor = connection.cursor()
+            for statement, parameters in statements:
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+            best = min(best, time.perf_counter() - started)
+            connection.rollback()
+    finally:
+        connection.close()
+    return best
+
+
+def measure(url: str) -> dict:
+    found = asyncio.run(_digest(url))
+    statements = found.pop("statements")
+    bare = _bare(url, statements)
+    return {**found, "statements": len(statements), "bare_s": bare,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run(label: str, url: str, scale: float) -> None:
+    upgrade(url)
+    started = time.perf_counter()
+    counts = seed(url, scale)
+    seeded = time.perf_counter() - started
+    out = subprocess.run([sys.executable, __file__, "--measure", url], check=True,  # noqa: S603
+                         capture_output=True, text=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{label}: seeded {counts} in {seeded:.1f} s")
+    queries = found["digest_s"] - found["chart_s"]
+    print(f"  digest {found['digest_s'] * 1000:.0f} ms with its chart "
+          f"({found['chart_s'] * 1000:.0f} ms, {found['png_bytes']:,} B), "
+          f"{queries * 1000:.0f} ms without; {found['statements']} statements, bare "
+          f"{found['bare_s'] * 1000:.0f} ms: {queries / found['bare_s']:.2f}x; "
+          f"peak RSS {found['peak_rss_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is "
+                                           "made there and dropped")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{Path(folder) / 'digest.db'}", args.scale)
+    if args.postgres:
+        with postgres_database(args.postgres) as url:
+            run("PostgreSQL", url, args.scale)
+
+
+if __name__ == "__main__":
+    main()

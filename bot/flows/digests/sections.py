@@ -1,0 +1,180 @@
+"""The sections of a digest, by name: each builder turns the gathered figures (and queries of
+its own) into the context of its template block in messages/digests/digest.j2.
+
+`BUILDERS` is the one place a section is built. Adding one (improvement plans, milestones) is
+its name in `bot.config.digests.SECTIONS` (which check-config accepts; a test checks the two
+agree), its builder here and its block in the template. A digest shows the sections its
+app.yaml entry lists, in the order of `SECTIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.flows.digests.figures import (
+    Gathered,
+    Trend,
+    compare,
+    csat_pct,
+    pct,
+    reopen_rate,
+    resolution_met,
+    response_met,
+)
+from storage import (
+    complaint_stats,
+    csat_stats,
+    digest_stats,
+    kudos_stats,
+    pulse_stats,
+    ticket_stats,
+)
+
+STORIES = 3
+BREACHES = 5
+TOP_CATEGORIES = 3
+
+
+async def sla(g: Gathered) -> dict:
+    period = g.period
+    rows = await ticket_stats.compliance(
+        g.session, opened_from=period.start, opened_before=period.end, now=g.now,
+        by="priority", where=g.scope.tickets())
+    targets = g.digest.targets
+    priorities = []
+    for row in rows:
+        target = targets.sla_for(row.group)
+        response = _pct_of(row.response)
+        resolution = _pct_of(row.resolution)
+        priorities.append({
+            "priority": row.group or "", "tickets": row.tickets, "target": target,
+            "response": response, "resolution": resolution,
+            "response_ok": None if response is None else response >= target,
+            "resolution_ok": None if resolution is None else resolution >= target})
+    breaches = await digest_stats.worst_breaches(g.session, period.start, period.end, g.now,
+                                                 g.scope, limit=BREACHES)
+    return {
+        "priorities": priorities,
+        "response": compare(response_met, g.current_tickets, g.previous_tickets,
+                            g.baseline_tickets),
+        "resolution": compare(resolution_met, g.current_tickets, g.previous_tickets,
+                              g.baseline_tickets),
+        "breaches": [{**vars(breach), "url": _ticket_url(g, breach)} for breach in breaches]}
+
+
+def _ticket_url(g: Gathered, breach: digest_stats.Breach) -> str | None:
+    """The ticket's page at its desk, when app.yaml gives the desk's `ticket_url`."""
+    source = g.app.tickets.sources.get(breach.source)
+    return source.link(breach.external_id) if source is not None else None
+
+
+def _pct_of(counts: ticket_stats.StateCounts) -> float | None:
+    return pct(counts.met, counts.met + counts.breached)
+
+
+async def times(g: Gathered) -> dict:
+    found = await digest_stats.ticket_times(g.session, g.period.start, g.period.end, g.scope)
+    return vars(found)
+
+
+async def volume(g: Gathered) -> dict:
+    week = g.current_tickets[0]
+    opened = Trend(week.opened, _sum_or_none(g.previous_tickets, "opened"))
+    return {"opened": week.opened, "resolved": week.resolved,
+            "backlog": await digest_stats.backlog(g.session, g.period.end, g.scope),
+            "opened_trend": opened.view()}
+
+
+def _sum_or_none(weeks, field: str) -> int | None:
+    return sum(getattr(week, field) for week in weeks) if weeks else None
+
+
+async def callbacks(g: Gathered) -> dict:
+    week = g.current_tickets[0]
+    repeats = await digest_stats.repeat_contacts(g.session, g.period.start, g.period.end,
+                                                 g.digest.repeat_contact_days, g.scope)
+    return {"reopened": week.reopened,
+            "reopened_rate": compare(reopen_rate, g.current_tickets, g.previous_tickets,
+                                     g.baseline_tickets),
+            "repeats": repeats, "repeat_rate": pct(repeats, week.opened),
+            "days": g.digest.repeat_contact_days}
+
+
+async def csat(g: Gathered) -> dict:
+    week = g.csat[-1]
+    by_service = [row for row in await csat_stats.csat_figures(
+        g.session, g.period.start, g.period.end, by="service", where=g.scope.tickets())
+        if row.answered]
+    ranked = sorted(by_service, key=lambda row: (-(row.csat or 0), row.group or ""))
+    targets = g.digest.targets
+    value = csat_pct(g.csat[-1:])
+    return {
+        **compare(csat_pct, g.csat[-1:], g.previous_csat, g.csat[:-1]),
+        "answers": week.answered, "sent": week.sent,
+        "average": round(week.score_sum / week.answered, 2) if week.answered else None,
+        "response_rate": pct(week.answered, week.sent),
+        "good": targets.csat_good, "outstanding": targets.csat_outstanding,
+        "band": (None if value is None else "outstanding" if value >= targets.csat_outstanding
+                 else "good" if value >= targets.csat_good else "below"),
+        "services": [{"name": row.group or "", "csat": round(row.csat or 0, 1),
+                      "answers": row.answered} for row in ranked],
+        "best": ranked[0].group if len(ranked) > 1 else None,
+        "worst": ranked[-1].group if len(ranked) > 1 else None}
+
+
+async def nps(g: Gathered) -> dict:
+    """The latest pulse closed by the period's end, against the one before; a pulse with
+    fewer than K answers shows no score (K-anonymity, as everywhere)."""
+    k = g.app.pulses.min_group
+    pulses = await pulse_stats.latest_closed(g.session, g.period.end)
+    shown = [{"name": name, "closed_at": closed, "answers": tally.answers,
+              "nps": tally.nps if tally.answers >= k else None}
+             for name, closed, tally in pulses]
+    latest = shown[0] if shown else None
+    before = shown[1] if len(shown) > 1 else None
+    trend = Trend(latest["nps"] if latest else None, before["nps"] if before else None)
+    return {"latest": latest, "before": before, "trend": trend.view(), "min_group": k,
+            "target": g.digest.targets.nps}
+
+
+async def complaints(g: Gathered) -> dict:
+    period = g.period
+    where = g.scope.complaints()
+    overall = await complaint_stats.complaint_stats(g.session, period.start, period.end, g.now,
+                                                    where=where)
+    categories = await complaint_stats.complaint_stats(g.session, period.start, period.end,
+                                                       g.now, by="category", where=where)
+    acknowledged, resolved, backlog = await digest_stats.complaint_activity(
+        g.session, period.start, period.end, g.scope)
+    top = sorted(categories, key=lambda row: (-row.opened, row.group))[:TOP_CATEGORIES]
+    stats = overall[0] if overall else None
+    return {
+        "opened": stats.opened if stats else 0, "acknowledged": acknowledged,
+        "resolved": resolved, "backlog": backlog,
+        "resolve_median_s": stats.resolve_median_s if stats else None,
+        "resolve_p90_s": stats.resolve_p90_s if stats else None,
+        "sla_met": stats.resolve_sla_met_pct if stats else None,
+        "categories": [(row.group, row.opened) for row in top],
+        # Counts only: no complainant is named or can be told apart here.
+        "root_causes": await digest_stats.complaint_root_causes(
+            g.session, period.start, period.end, g.scope)}
+
+
+async def kudos(g: Gathered) -> dict:
+    period = g.period
+    stories = await kudos_stats.recent_stories(g.session, period.start, period.end,
+                                               limit=STORIES)
+    return {
+        "given": await kudos_stats.vouchers_given(g.session, period.start, period.end),
+        "first_time": len(await kudos_stats.first_recognised(g.session, period.start,
+                                                             period.end)),
+        "stories": [{"story": story.story, "giver": story.giver,
+                     "recipients": story.recipients, "value": story.value}
+                    for story in stories]}
+
+
+Builder = Callable[[Gathered], Awaitable[dict]]
+BUILDERS: dict[str, Builder] = {
+    "sla": sla, "times": times, "volume": volume, "callbacks": callbacks, "csat": csat,
+    "nps": nps, "complaints": complaints, "kudos": kudos,
+}

@@ -1,0 +1,160 @@
+"""The digest on the running bot: the scheduled run posts it with its chart to Slack (an image
+block of the uploaded file) and Teams (an Adaptive Card with the image); a refused upload or a
+Slack channel the bot is not in is one log line and the digest still goes where it can;
+`/touchpoint digest` shows IT leads the week so far, privately, and nobody else; two
+schedulers on PostgreSQL post a period once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from bot.flows.digests import posting
+from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
+from storage.models import ScheduledRun
+from tests import digest_data
+from tests.clock import Clock
+from tests.conftest import start_bot
+from tests.outbox_kit import outbox_rows, outbox_settled
+from tests.waiting import eventually
+
+TEAMS_CHANNEL = "19:digests@thread.tacv2"
+IMAGE_ENV = {"TOUCHPOINT_PUBLIC_URL": "https://touchpoint.example.com",
+             "TOUCHPOINT_IMAGE_KEY": "k3y-for-the-image-links-in-tests-0123456789"}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(digest_data.NOW)
+
+
+@pytest.fixture
+def settings(make_settings, connector):
+    def configure(raw: dict) -> None:
+        raw["teams"] = {"service_url": connector.url}
+        raw["channels"]["digests"] = {"slack": "C0DIGEST1", "teams": TEAMS_CHANNEL}
+        raw["services"] = [{"name": "Email and calendar"}, {"name": "Laptops and devices"}]
+        raw["digests"] = [{"name": "weekly", "targets": {"sla": {"P1": 95}}}]
+    return make_settings(configure, env=IMAGE_ENV)
+
+
+@pytest.fixture
+def bot_options(clock: Clock) -> dict[str, Any]:
+    return {"clock": clock, "scheduler": False}
+
+
+def _slot(bot) -> datetime:
+    return datetime(2026, 11, 30, 9, 0, tzinfo=bot.services.settings.app.organisation.zone)
+
+
+async def _seeded(bot) -> None:
+    async with bot.services.sessions() as session:
+        await digest_data.seed(session)
+
+
+async def test_the_scheduled_digest_is_posted_with_its_chart_on_both_platforms(
+        bot, slack, connector):
+    await _seeded(bot)
+    await bot.run_job("digest.weekly", _slot(bot))
+
+    rows = await outbox_settled(bot.services, "digest:")
+    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
+                                                                  ("teams", "sent")]
+    [posted] = slack.messages_in("C0DIGEST1")
+    text = " ".join(block["text"]["text"] for block in posted["blocks"] if "text" in block)
+    assert "First response: 66.7%" in text and "Mailbox down &lt;everyone&gt;" in text
+    [image] = [block for block in posted["blocks"] if block["type"] == "image"]
+    png = slack.file(image["slack_file"]["id"])["data"]
+    assert png.startswith(b"\x89PNG") and len(png) < 150 * 1024
+    [sent] = connector.calls_of("send")
+    body = sent.body["attachments"][0]["content"]["body"]
+    assert any("66.7%" in element.get("text", "") for element in body)
+    [card_image] = [element for element in body if element["type"] == "Image"]
+    assert card_image["url"].startswith("https://touchpoint.example.com/images/")
+    assert card_image["altText"].startswith("Line chart of the 12 weeks")
+
+
+async def test_a_refused_upload_posts_the_digest_without_its_chart_and_says_so_once(
+        bot, slack, connector, caplog):
+    await _seeded(bot)
+    slack.scopes = frozenset({"chat:write"})
+    with caplog.at_level(logging.WARNING):
+        await bot.run_job("digest.weekly", _slot(bot))
+        rows = await outbox_settled(bot.services, "digest:")
+    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
+                                                                  ("teams", "sent")]
+    [posted] = slack.messages_in("C0DIGEST1")
+    assert not [block for block in posted["blocks"] if block["type"] == "image"]
+    assert "SLA met" in str(posted["blocks"])
+    refused = [r for r in caplog.records
+               if "messages go out without their images" in r.getMessage()]
+    assert len(refused) == 1
+
+
+async def test_a_slack_channel_the_bot_is_not_in_fails_there_and_teams_still_gets_it(
+        bot, slack, connector, caplog):
+    await _seeded(bot)
+    slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    with caplog.at_level(logging.WARNING):
+        await bot.run_job("digest.weekly", _slot(bot))
+        rows = await outbox_settled(bot.services, "digest:")
+    assert sorted((row.platform, row.status) for row in rows) == [("slack", "failed"),
+                                                                  ("teams", "sent")]
+    lines = [r.getMessage() for r in caplog.records if "digest:weekly:2026-W48" in r.getMessage()
+             and "failed" in r.getMessage()]
+    assert len(lines) == 1 and "not_in_channel" in lines[0]
+
+
+async def test_an_it_lead_sees_the_week_so_far_and_an_employee_does_not(
+        bot, slack, slack_sender, clock):
+    await _seeded(bot)
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=digest_data.NOW.tzinfo))
+    await slack_sender.command("/touchpoint", "digest", user_id="U0LEAD001")
+    [lead] = await slack.wait_for_response(1)
+    await slack_sender.command("/touchpoint", "digest", user_id="U0EMPL001")
+    employee = (await slack.wait_for_response(2))[1]
+    assert lead.body["response_type"] == "ephemeral"
+    assert lead.body["blocks"][0]["text"]["text"] == "weekly: 2026-W48 so far"
+    assert "First response:" in str(lead.body["blocks"])
+    assert "Only IT leads and admins" in str(employee.body["blocks"])
+    assert "SLA" not in str(employee.body["blocks"])
+    # Nothing was posted: it is a look, not a post.
+    assert await outbox_rows(bot.services, "digest:") == []
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+async def test_two_schedulers_post_a_period_once(settings, clock, database_url):
+    """Two replicas (each its own app, engine and APScheduler) fire the digest's job for the
+    same slot, and each also runs the catch-up: one post per platform."""
+    apps = [create_app(settings, clock=clock) for _ in range(2)]
+    runners = []
+    try:
+        for app in apps:
+            runner, running = await start_bot(app)
+            runners.append(runner)
+        await _seeded(running)
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        for app in apps:
+            [route] = [r for r in app[DISPATCHER].schedule_routes if r.job == "digest.weekly"]
+            app[SCHEDULER].schedule("digest.weekly.now", route.handler, "date", run_date=first)
+        await asyncio.gather(*(posting.catch_up(app[SERVICES]) for app in apps))
+        await eventually(lambda: _claims_done(apps[0][SERVICES]), within_s=15)
+        rows = await outbox_rows(apps[0][SERVICES], "digest:")
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+    assert sorted((row.key, row.platform) for row in rows) == [
+        ("digest:weekly:2026-W48", "slack"), ("digest:weekly:2026-W48", "teams")]
+
+
+async def _claims_done(services) -> bool:
+    async with services.sessions() as session:
+        runs = (await session.exec(select(ScheduledRun).where(
+            col(ScheduledRun.job) == "digest.weekly.now"))).all()
+    return len(runs) == 1 and runs[0].outcome == "ok"

@@ -111,7 +111,19 @@ class PeopleListed:
     profiles: tuple[Profile, ...]
 
 
-Event = ProfileChanged | PeopleListed | ReactionChanged
+@dataclass(frozen=True)
+class SlackAccessLost:
+    """Slack took access away: the app was uninstalled from a workspace (`uninstalled`), or
+    tokens were revoked, the bot users' (`bot_users`) and people's user tokens
+    (`token_users`)."""
+
+    team_id: str
+    uninstalled: bool = False
+    bot_users: tuple[str, ...] = ()
+    token_users: tuple[str, ...] = ()
+
+
+Event = ProfileChanged | PeopleListed | ReactionChanged | SlackAccessLost
 """What a platform reports on its own, with nobody waiting for an answer."""
 
 

@@ -32,6 +32,7 @@ from bot.handlers.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services
+from bot.slack.access import SlackAccess
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
@@ -100,8 +101,9 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     slack_client = slack_chat = None
     if settings.secrets.slack_enabled:
         token = settings.secrets.slack_bot_token
-        slack_client = make_client(token.get_secret_value() if token else None,
-                                   settings.secrets.slack_api_url, metrics)
+        secret = token.get_secret_value() if token else None
+        slack_client = make_client(secret, settings.secrets.slack_api_url, metrics,
+                                   access=SlackAccess(sessions, secret or ""))
         slack_chat = SlackChat(slack_client, metrics)
         platforms.append(slack_chat)
     teams_adapter = None

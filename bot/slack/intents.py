@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.port import MessageRef, Origin
-from bot.intents import ButtonPress, Command, FormSubmit, Mention, ProfileChanged, ReactionChanged
+from bot.intents import (
+    ButtonPress,
+    Command,
+    FormSubmit,
+    Mention,
+    ProfileChanged,
+    ReactionChanged,
+    SlackAccessLost,
+)
 from bot.slack.directory import is_person, profile_from_user
 from bot.slack.render import routed_action_id
 
@@ -127,3 +135,22 @@ def reaction_changed(body: Mapping[str, Any]) -> ReactionChanged | None:
                            message_id=str(item["ts"]), user_id=str(event.get("user") or ""),
                            reaction=str(event.get("reaction") or ""),
                            added=event.get("type") == "reaction_added")
+
+
+def access_lost(body: Mapping[str, Any]) -> SlackAccessLost | None:
+    """An ``app_uninstalled`` or ``tokens_revoked`` delivery (Slack lists user ids under
+    ``tokens.bot`` and ``tokens.oauth``, never the tokens); None when it names nothing."""
+    event = body["event"]
+    team_id = str(body.get("team_id") or "")
+    if event["type"] == "app_uninstalled":
+        return SlackAccessLost(team_id, uninstalled=True)
+    tokens = event.get("tokens")
+    tokens = tokens if isinstance(tokens, Mapping) else {}
+
+    def ids(kind: str) -> tuple[str, ...]:
+        listed = tokens.get(kind)
+        return tuple(str(user) for user in listed if isinstance(user, str | int)) if (
+            isinstance(listed, list)) else ()
+
+    lost = SlackAccessLost(team_id, bot_users=ids("bot"), token_users=ids("oauth"))
+    return lost if lost.bot_users or lost.token_users else None

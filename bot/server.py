@@ -42,6 +42,7 @@ from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.web.images import ImageLinks, add_image_route
+from bot.web.json_limits import MAX_BODY_BYTES
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 from storage.outage import RETRY_AFTER_S, Outage
@@ -117,7 +118,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 
-    app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[_measure], client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
     app[DISPATCHER] = dispatcher
     app.router.add_get("/healthz", _healthz)
@@ -219,13 +220,15 @@ def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
             check_slack_request(verifier, request.headers, body)
         except Rejected as rejected:
             log.info("slack request refused: %s", rejected.reason)
-            return web.Response(status=rejected.status, text="")
+            # A 400 says why, for whoever builds the request; a 401 says nothing.
+            return web.Response(status=rejected.status,
+                                text=rejected.reason + "\n" if rejected.status == 400 else "")
         try:
             bolt_request = await to_bolt_request(request)
         except Exception as exc:
             # Signed and parsed, but with ids of the wrong kind where Bolt reads its context.
             log.info("slack request refused: unreadable by Bolt (%s)", type(exc).__name__)
-            return web.Response(status=400, text="")
+            return web.Response(status=400, text="unreadable by Bolt\n")
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return slack_events

@@ -10,7 +10,6 @@ the answer is 503 with ``Retry-After``, so the desk sends the event again later.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from aiohttp import web
 from bot.flows.tickets.ingest import Inbound, delivery_key
 from bot.handlers.dispatcher import DatabaseUnavailable, Dispatcher, HandlerFailed
 from bot.intents import TicketEventReceived
+from bot.web.json_limits import TooDeep, UnreadableJson, loads
 from bot.webhooks.fields import BadEvent
 from bot.webhooks.openapi import openapi_document
 from bot.webhooks.presets import PRESETS, to_event
@@ -49,8 +49,10 @@ def add_ticket_webhook(app: web.Application, dispatcher: Dispatcher) -> None:
             return _bad(f"source: {'say which with ?source=NAME' if name is None else 'unknown'}"
                         f" (one of {', '.join(sorted(sources))})")
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
+            payload = loads(body)
+        except TooDeep as exc:
+            return _bad(f"body: JSON {exc}")
+        except UnreadableJson:
             return _bad("body: not JSON")
         if not isinstance(payload, dict):
             return _bad("body: must be a JSON object")

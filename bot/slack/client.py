@@ -48,7 +48,10 @@ class MeteredWebClient(AsyncWebClient):
         try:
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
-            counter.labels("slack", api_method, slack_error(exc) or "error").inc()
+            # Slack's own error code, or the HTTP status of an answer that had none (a front
+            # end's 5xx page is plain text).
+            counter.labels("slack", api_method,
+                           slack_error(exc) or f"http_{exc.response.status_code}").inc()
             raise
         except Exception as exc:
             counter.labels("slack", api_method, type(exc).__name__).inc()

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.failures import platform_failure
 from bot.chat.message import Form, Message
 from bot.chat.port import Origin, Profile
 from bot.flows.directory import people as directory
@@ -144,7 +145,13 @@ class Dispatcher(Routes):
         if is_unavailable(error):
             self.services.outage.failed(error, name)
             return DatabaseUnavailable(name)
-        log.error("handler for %s failed", name, exc_info=error)
+        platform = platform_failure(error)
+        if platform is not None:
+            # A platform down or a token refused: the line says it all; the trace is for debug.
+            log.error("handler for %s failed: %s", name, platform)
+            log.debug("handler for %s failed", name, exc_info=error)
+        else:
+            log.error("handler for %s failed", name, exc_info=error)
         return HandlerFailed(name)
 
     def _lane(self, entry: Intent | Event | Awaited) -> asyncio.Semaphore:

@@ -15,6 +15,8 @@ from bot.cli import check, demo, directory, export, imports, manifest, pulse, se
 
 
 @click.group()
+@click.version_option(package_name="touchpoint", prog_name="touchpoint",
+                      message="%(prog)s %(version)s")
 def cli() -> None:
     """Touchpoint: measure and improve how IT service is received, in Slack and Teams."""
 

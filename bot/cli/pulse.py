@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
+from bot.plurals import plural
 
 NOT_ENOUGH = "not enough answers"
 
@@ -186,7 +187,7 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
         if group.withheld:
             click.echo(f"{label}: {NOT_ENOUGH}")
         else:
-            click.echo(f"{label}: NPS {group.nps:+d} from {group.answers} answers "
+            click.echo(f"{label}: NPS {group.nps:+d} from {plural(group.answers, 'answer')} "
                        f"({group.promoters}% promoters, {group.passives}% passives, "
                        f"{group.detractors}% detractors)")
     if results.distribution:

@@ -16,8 +16,8 @@ from bot.cli.startup import (
     schema_or_exit,
     settings_or_exit,
 )
-from bot.cli.words import plural
 from bot.config import Settings
+from bot.plurals import plural
 from storage.engine import describe_url
 from storage.migrate import schema_status, upgrade
 

@@ -43,6 +43,7 @@ from bot.handlers.routes import (
     entry_name,
 )
 from bot.intents import Awaited, Event, FormSubmit, Intent, Scheduled, TicketEventReceived
+from bot.plurals import plural
 from bot.services import Services
 from storage.directory import find_by_platform_id
 from storage.models import Person
@@ -102,10 +103,11 @@ class Dispatcher(Routes):
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
         pending = {task for task in self._in_flight if not task.done()}
         if pending:
-            log.info("waiting for %d handler(s) to finish", len(pending))
+            log.info("waiting for %s to finish", plural(len(pending), "handler"))
             _done, still = await asyncio.wait(pending, timeout=within_s)
             if still:
-                log.warning("%d handler(s) did not finish within %.0fs", len(still), within_s)
+                log.warning("%s did not finish within %.0fs", plural(len(still), "handler"),
+                            within_s)
 
     async def dispatch(self, intent: Intent | Event) -> None:
         """Run the handler registered for what a person asked, or for a platform event. A

@@ -44,7 +44,6 @@ MISTAKES = [
     (["pulse", "results", "nope"], {}, 2, "nope: no such pulse"),
     (["pulse", "results", "q4", "--by", "floor"], {}, 2, "--by floor: app.yaml has no such"),
     (["pulse", "results", "q4", "--format", "xml"], {}, 2, "Invalid value for '--format'"),
-    (["export", "complaints"], {}, 2, "Missing option '--since'"),
     (["export", "complaints", "--since", "yesterday"], {}, 2, "Invalid value for '--since'"),
     (["export", "complaints", "--since", "2026-02-01", "--until", "2026-01-01"], {}, 2,
      "--until 2026-01-01: must be after --since 2026-02-01"),
@@ -60,6 +59,8 @@ MISTAKES = [
      "--source: unknown (one of generic)"),
     (["run", "--log-level", "loud"], {}, 2, "Invalid value for '--log-level'"),
     (["run", "--port", "70000"], {}, 2, "Invalid value for '--port'"),
+    (["run"], {"TOUCHPOINT_LOG_FORMAT": "xml"}, 2,
+     "TOUCHPOINT_LOG_FORMAT: 'xml' is not one of text, json"),
     (["run"], {"PORT": "http"}, 2, "Invalid value for '--port'"),
     (["manifest", "slack"], {}, 2, "--url: required unless you use --socket-mode"),
     (["manifest", "teams", "--app-id", APP_ID, "--out", "{tmp}/missing/teams.zip"], {}, 2,
@@ -117,3 +118,26 @@ def test_an_address_already_taken_is_one_line_and_exit_1(env):
         f"Error: cannot serve on 127.0.0.1:{port}: ")
     assert "address already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_version_is_the_package_version(env):
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"], env=env)
+
+    assert (result.exit_code, result.output) == (0, f"touchpoint {version('touchpoint')}\n")
+
+
+def test_counts_are_in_plain_english(env, tmp_path: Path):
+    one = tmp_path / "one.csv"
+    one.write_text("id,status,created_at\nINC-1,open,2026-11-01T10:00:00Z\n", encoding="utf-8")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("id,colour\n", encoding="utf-8")
+
+    imported = CliRunner().invoke(cli, ["import", "tickets", str(one)], env=env)
+    refused = CliRunner().invoke(cli, ["import", "tickets", str(wrong)], env=env)
+    exported = CliRunner().invoke(cli, ["export", "complaints"], env=env)
+
+    assert imported.stdout.startswith(f"{one}: 1 row: 1 stored"), imported.output
+    assert "missing columns status, created_at; unknown column colour" in refused.stderr
+    assert exported.stderr == "0 complaints exported\n"

@@ -1,4 +1,5 @@
-"""Counted nouns in command-line text: "1 row", "2 rows", never "row(s)"."""
+"""Counted nouns in text people read (the command line, check-config, logs): "1 row",
+"2 rows", never "row(s)"."""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -37,6 +39,11 @@ MISTAKES = [
     (["pulse", "create", "Q4 all"], {}, 2, "Q4 all: a pulse's name is 1 to 60 lower-case"),
     (["pulse", "create", ""], {}, 2, "(empty): a pulse's name is"),
     (["pulse", "create", "q4", "--send-time", "25:00"], {}, 2, "--send-time 25:00: give HH:MM"),
+    (["pulse", "create", "Bad Name!"], {}, 2, "Bad Name!: a pulse's name is 1 to 60"),
+    (["pulse", "create", "q4", "--opens", "2020-01-01"], {}, 2,
+     "--opens 2020-01-01 00:00: that is in the past"),
+    (["pulse", "create", "q4", "--opens", "2020-01-01T09:00"], {}, 2,
+     "--opens 2020-01-01 09:00: that is in the past"),
     (["pulse", "create", "q4", "--reminders", "5,3"], {}, 2, "--reminders 5,3: give up to two"),
     (["pulse", "create", "q4", "--segment", "floor=3"], {}, 2, "--segment floor=3: give"),
     (["pulse", "create", "q4", "--email", "ann"], {}, 2, "--email: 'ann' is not an email"),
@@ -141,3 +148,29 @@ def test_counts_are_in_plain_english(env, tmp_path: Path):
     assert imported.stdout.startswith(f"{one}: 1 row: 1 stored"), imported.output
     assert "missing columns status, created_at; unknown column colour" in refused.stderr
     assert exported.stderr == "0 complaints exported\n"
+
+
+def test_a_pulse_sent_at_this_minute_goes_today_and_says_so(env):
+    zone = ZoneInfo("Europe/London")  # app_config()'s organisation
+    for _attempt in range(2):  # a minute may turn between reading the clock and the command
+        before = datetime.now(zone)
+        result = CliRunner().invoke(cli, ["pulse", "create", f"now-{_attempt}", "--send-time",
+                                          f"{before:%H:%M}"], env=env)
+        if datetime.now(zone).strftime("%H:%M") == f"{before:%H:%M}":
+            break
+
+    assert result.exit_code == 0, result.output
+    assert (f"it reaches each person at {before:%H:%M} on their own clock, first on "
+            f"{before:%Y-%m-%d} here.") in result.stdout
+
+
+@pytest.mark.parametrize("args", [["pulse", "results", "q4"], ["export", "complaints"],
+                                  ["run"]])
+def test_a_database_not_there_is_not_left_behind_empty(env, tmp_path: Path, args):
+    database = tmp_path / "new.db"
+
+    result = CliRunner().invoke(cli, args, env={**env, "DATABASE_URL": f"sqlite:///{database}"})
+
+    assert result.exit_code == 3, result.output
+    assert "Run `touchpoint migrate` first" in result.stderr
+    assert not database.exists()

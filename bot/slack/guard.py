@@ -70,6 +70,10 @@ def _shape_problem(body: Any, *, has_payload: bool) -> str | None:
     for name in ("team", "user", "channel", "container", "message", "enterprise"):
         if body.get(name) is not None and not isinstance(body[name], dict):
             return f"{name} is not an object"
+    response_url = body.get("response_url")
+    if response_url is not None and not (isinstance(response_url, str)
+                                         and response_url.startswith(("https://", "http://"))):
+        return "response_url is not a URL"
     if "command" in body and not has_payload and not body.get("user_id"):
         return "command has no user_id"
     if kind == "event_callback":

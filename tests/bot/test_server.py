@@ -226,6 +226,8 @@ def _payload(payload) -> bytes:
                        "view": {"type": "modal", "callback_id": "complaint.file"}}), FORM), 400),
     (_signed({"type": "event_callback", "event": {"type": "reaction_added", "item": ["x"]}}),
      400),
+    (_signed(COMMAND.replace(b"http%3A%2F%2F127.0.0.1%3A9%2Fresponse%2Fx", b"0"), FORM), 400),
+    (_signed(COMMAND.replace(b"&user_id=U0EMPL001", b""), FORM), 400),
 ], ids=["unsigned", "timestamp-not-a-number", "timestamp-superscript", "timestamp-5000-digits",
         "bad-signature", "stale", "from-the-future", "not-utf8", "payload-broken-json",
         "payload-empty", "form-looking-like-json", "payload-a-list", "payload-without-type",
@@ -233,7 +235,7 @@ def _payload(payload) -> bytes:
         "json-list", "json-cut-short", "event-not-an-object", "team-id-an-object",
         "event-5000-deep", "user-200-deep", "payload-5000-deep", "actions-empty",
         "actions-without-id", "state-values-null", "state-values-wrong-shape", "user-not-an-object",
-        "reaction-item-a-list"])
+        "reaction-item-a-list", "response-url-not-a-url", "command-without-user"])
 async def test_bad_requests_are_refused_and_write_nothing(bot, slack, slack_sender,
                                                           request_for, status):
     body, headers = request_for(slack_sender)

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot.plurals import plural
+
 log = logging.getLogger(__name__)
 
 MAX_RUNNING = 32
@@ -54,7 +56,8 @@ class Background:
         while self._tasks:
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
-                log.warning("%d background task(s) did not finish in time; what they were "
-                            "doing is picked up again by the scheduled jobs", len(self._tasks))
+                log.warning("%s did not finish in time; what they were doing is picked up "
+                            "again by the scheduled jobs",
+                            plural(len(self._tasks), "background task"))
                 return
             await asyncio.wait(set(self._tasks), timeout=left)

@@ -119,7 +119,19 @@ class HomeOpened:
     user_id: str
 
 
-Event = ProfileChanged | PeopleListed | ReactionChanged | HomeOpened
+@dataclass(frozen=True)
+class SlackAccessLost:
+    """Slack took access away: the app was uninstalled from a workspace (`uninstalled`), or
+    tokens were revoked, the bot users' (`bot_users`) and people's user tokens
+    (`token_users`)."""
+
+    team_id: str
+    uninstalled: bool = False
+    bot_users: tuple[str, ...] = ()
+    token_users: tuple[str, ...] = ()
+
+
+Event = ProfileChanged | PeopleListed | ReactionChanged | HomeOpened | SlackAccessLost
 """What a platform reports on its own, with nobody waiting for an answer."""
 
 

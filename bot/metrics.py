@@ -25,6 +25,9 @@ class Metrics:
         self.outbound = Counter(
             "touchpoint_outbound_calls", "Calls to chat platforms by method and result.",
             ["platform", "method", "result"], registry=self.registry)
+        self.slack_rate_limited = Counter(
+            "touchpoint_slack_rate_limited", "Slack's app_rate_limited events: a workspace's "
+            "events held back by Slack, by workspace.", ["team"], registry=self.registry)
         self.scheduler_runs = Counter(
             "touchpoint_scheduler_runs", "Scheduled runs by job and outcome "
             "(ok, failed, or skipped when another replica claimed the run).",

@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.handlers.dispatcher import Dispatcher, HandlerFailed
 from bot.handlers.routes import ScheduledHandler
 from bot.intents import Scheduled
+from bot.plurals import plural
 from storage import scheduled_runs
 from storage.outage import is_unavailable
 
@@ -128,11 +129,11 @@ class Scheduler:
         self._apscheduler.pause()
         in_flight = self._executor.in_flight()
         if in_flight:
-            log.info("waiting for %d scheduled run(s) to finish", len(in_flight))
+            log.info("waiting for %s to finish", plural(len(in_flight), "scheduled run"))
             _done, late = await asyncio.wait(in_flight, timeout=within_s)
             if late:
-                log.warning("%d scheduled run(s) did not finish within %.0fs; cancelling",
-                            len(late), within_s)
+                log.warning("%s did not finish within %.0fs; cancelling",
+                            plural(len(late), "scheduled run"), within_s)
                 for task in late:
                     task.cancel()
                 await asyncio.wait(late)

@@ -32,6 +32,7 @@ from bot.handlers.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services
+from bot.slack.access import SlackAccess
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
@@ -42,6 +43,7 @@ from bot.teams.chat import TeamsChat
 from bot.teams.route import teams_route
 from bot.web.board import add_board_routes
 from bot.web.images import ImageLinks, add_image_route
+from bot.web.json_limits import MAX_BODY_BYTES
 from bot.web.pages import add_page_routes
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
@@ -102,8 +104,9 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     slack_client = slack_chat = None
     if settings.secrets.slack_enabled:
         token = settings.secrets.slack_bot_token
-        slack_client = make_client(token.get_secret_value() if token else None,
-                                   settings.secrets.slack_api_url, metrics)
+        secret = token.get_secret_value() if token else None
+        slack_client = make_client(secret, settings.secrets.slack_api_url, metrics,
+                                   access=SlackAccess(sessions, secret or ""))
         slack_chat = SlackChat(slack_client, metrics)
         platforms.append(slack_chat)
     teams_adapter = None
@@ -117,7 +120,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 
-    app = web.Application(middlewares=[_measure], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[_measure], client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
     app[DISPATCHER] = dispatcher
     app.router.add_get("/healthz", _healthz)
@@ -221,13 +224,15 @@ def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
             check_slack_request(verifier, request.headers, body)
         except Rejected as rejected:
             log.info("slack request refused: %s", rejected.reason)
-            return web.Response(status=rejected.status, text="")
+            # A 400 says why, for whoever builds the request; a 401 says nothing.
+            return web.Response(status=rejected.status,
+                                text=rejected.reason + "\n" if rejected.status == 400 else "")
         try:
             bolt_request = await to_bolt_request(request)
         except Exception as exc:
             # Signed and parsed, but with ids of the wrong kind where Bolt reads its context.
             log.info("slack request refused: unreadable by Bolt (%s)", type(exc).__name__)
-            return web.Response(status=400, text="")
+            return web.Response(status=400, text="unreadable by Bolt\n")
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return slack_events

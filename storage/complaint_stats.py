@@ -148,19 +148,20 @@ async def repeat_complainants(session: AsyncSession, since: datetime, until: dat
     return RepeatComplainants(people=people, named=[(name, count) for name, count in named])
 
 
-async def log_rows(session: AsyncSession, since: datetime, until: datetime | None
+async def log_rows(session: AsyncSession, since: datetime | None, until: datetime | None
                    ) -> AsyncIterator[tuple[Complaint, str | None, str | None]]:
     """(complaint, complainant's name, owner's name) for each complaint filed from `since`
-    (until `until`), oldest first, streamed in batches. The complainant's name of an anonymous
-    complaint is None: it never leaves the database."""
+    (until `until`; either None for no bound), oldest first, streamed in batches. The
+    complainant's name of an anonymous complaint is None: it never leaves the database."""
     complainant, owner = aliased(Person), aliased(Person)
     name = case((col(Complaint.anonymous).is_(True), None), else_=complainant.display_name)
     statement = (
         select(Complaint, name, owner.display_name)
         .join(complainant, col(Complaint.complainant_id) == complainant.id)
         .join(owner, col(Complaint.owner_id) == owner.id, isouter=True)
-        .where(col(Complaint.created_at) >= since)
         .order_by(col(Complaint.created_at), col(Complaint.id)))
+    if since is not None:
+        statement = statement.where(col(Complaint.created_at) >= since)
     if until is not None:
         statement = statement.where(col(Complaint.created_at) < until)
     result = await session.stream(statement.execution_options(yield_per=500))

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 
 from storage.engine import sync_url
 
@@ -41,6 +41,10 @@ class SchemaStatus:
 def schema_status(url: str) -> SchemaStatus:
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     assert head is not None, "no migrations found"
+    if _sqlite_file_missing(url):
+        # Connecting would create an empty file, left behind by a command that then refuses
+        # to run on it: nothing there is a schema at no revision.
+        return SchemaStatus(current=None, head=head)
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as connection:
@@ -48,3 +52,13 @@ def schema_status(url: str) -> SchemaStatus:
     finally:
         engine.dispose()
     return SchemaStatus(current=current, head=head)
+
+
+def _sqlite_file_missing(url: str) -> bool:
+    """A SQLite database file that is not there, in a folder that is (a missing folder is left
+    for SQLite to refuse, as a database that cannot be opened)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    path = Path(parsed.database)
+    return not path.exists() and path.parent.is_dir()

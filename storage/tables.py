@@ -22,6 +22,7 @@ from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
 from storage.plans import PlanItem
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
+from storage.slack_access import SlackAccessLoss
 from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
@@ -35,6 +36,7 @@ __all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "ChatImage", "Compla
            "PlanItem",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
-           "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
+           "ScheduledRun", "SlackAccessLoss",
+           "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",
            "metadata"]

@@ -28,6 +28,8 @@ from bot.cli import (
 
 
 @click.group()
+@click.version_option(package_name="touchpoint", prog_name="touchpoint",
+                      message="%(prog)s %(version)s")
 def cli() -> None:
     """Touchpoint: measure and improve how IT service is received, in Slack and Teams."""
 

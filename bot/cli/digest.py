@@ -17,7 +17,7 @@ from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_
 from bot.config.digests import Digest
 from bot.config.loading import Settings
 
-EXIT_POSTED = 4
+EXIT_POSTED = 5
 
 
 def register(cli: click.Group) -> None:

@@ -13,6 +13,7 @@ from bot.cli.startup import (
     schema_or_exit,
     settings_or_exit,
 )
+from bot.plurals import plural
 
 
 def register(cli: click.Group) -> None:
@@ -43,8 +44,9 @@ def directory_sync(log_level: str) -> None:
     if not summaries:
         click.echo("Nothing to sync: no platform that lists its members (Slack) is set up.")
     for summary in summaries:
-        click.echo(f"{summary.platform}: {summary.members} members; {summary.added} added, "
-                   f"{summary.updated} updated, {summary.deactivated} deactivated")
+        click.echo(f"{summary.platform}: {plural(summary.members, 'member')}; "
+                   f"{summary.added} added, {summary.updated} updated, "
+                   f"{summary.deactivated} deactivated")
 
 
 async def _sync(services):

@@ -15,6 +15,7 @@ from bot.cli.startup import (
     exit_with,
     schema_or_exit,
 )
+from bot.plurals import plural
 
 
 def register(cli: click.Group) -> None:
@@ -28,27 +29,28 @@ def export() -> None:
 
 @export.command("complaints")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="First day (YYYY-MM-DD, in the organisation's time zone) of complaints "
-                   "filed to include.")
+                   "filed to include.  [default: the first complaint]")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Day after the last one to include.  [default: up to now]")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write.  [default: standard output]")
 def export_complaints(fmt: str, since, until, out: Path | None) -> None:
-    """Every complaint filed since a date, as CSV: the log, SLA outcomes and business hours
-    to acknowledge and resolve. Anonymous complainants are never named.
+    """Every complaint filed (or those filed between two dates), as CSV: the log, SLA
+    outcomes and business hours to acknowledge and resolve. Anonymous complainants are never
+    named.
 
     Needs app.yaml (for the time zone) and DATABASE_URL, no chat tokens."""
     app = app_config_or_exit()
     secrets = database_secrets_or_exit()
-    if until is not None and until <= since:
+    if until is not None and since is not None and until <= since:
         exit_with([f"--until {until:%Y-%m-%d}: must be after --since {since:%Y-%m-%d}"],
                   "Cannot export:")
     schema_or_exit(secrets)
     url = secrets.database_url.get_secret_value()
     zone = app.organisation.zone
-    start = since.replace(tzinfo=zone)
+    start = since.replace(tzinfo=zone) if since else None
     end = until.replace(tzinfo=zone) if until else None
     try:
         with database_or_exit(url):
@@ -59,7 +61,7 @@ def export_complaints(fmt: str, since, until, out: Path | None) -> None:
                     count = asyncio.run(_export_complaints(url, handle, start, end))
     except OSError as exc:
         raise click.ClickException(f"{out} cannot be written ({exc.strerror})") from exc
-    click.echo(f"{count} complaint(s) exported", err=True)
+    click.echo(f"{plural(count, 'complaint')} exported", err=True)
 
 
 async def _export_complaints(url: str, out, since, until) -> int:

@@ -16,6 +16,7 @@ from bot.cli.startup import (
     schema_or_exit,
     settings_or_exit,
 )
+from bot.plurals import plural
 
 
 def register(cli: click.Group) -> None:
@@ -65,7 +66,7 @@ def import_tickets(file: Path, source: str | None, log_level: str) -> None:
     for line, reason in summary.bad:
         click.echo(f"{file}:{line}: {reason}", err=True)
     counts = summary.outcomes
-    click.echo(f"{file}: {summary.rows} rows: {counts['stored']} stored, "
+    click.echo(f"{file}: {plural(summary.rows, 'row')}: {counts['stored']} stored, "
                f"{counts['duplicate']} already imported, {counts['stale']} older than their "
                f"ticket's newest event, {len(summary.bad)} bad")
     sys.exit(1 if summary.bad else 0)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
+from bot.plurals import plural
 
 NOT_ENOUGH = "not enough answers"
 HIDDEN_TOO = "hidden, so that a smaller group's answers cannot be worked out"
@@ -85,19 +86,38 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
         except (ValueError, ValidationError):
             problems.append(f"--reminders {reminders}: give up to two increasing days, "
                             "like 3,5, or none")
+    zone = settings.app.organisation.zone
+    # From the start of this minute: a send time of this very minute is today's, not
+    # tomorrow's (each person gets it at the first send time at or after the opening).
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    opens_at = opens.replace(tzinfo=zone) if opens else now
+    today = now.astimezone(zone).date()
+    if opens and (opens.date() < today or (opens.time() != clock_time() and opens_at < now)):
+        problems.append(f"--opens {opens:%Y-%m-%d %H:%M}: that is in the past; give a time "
+                        "from now on, or leave it out to open now")
     if problems or audience is None:
         exit_with(problems, "Cannot create the pulse:")
-    zone = settings.app.organisation.zone
-    spec = CampaignSpec(name=name, opens_at=(opens.replace(tzinfo=zone) if opens else None)
-                        or datetime.now(UTC), open_days=days, audience=audience,
-                        anonymity=anonymity, send_time=send_at, reminders=reminder_days,
-                        min_group=min_group)
+    spec = CampaignSpec(name=name, opens_at=max(opens_at, now), open_days=days,
+                        audience=audience, anonymity=anonymity, send_time=send_at,
+                        reminders=reminder_days, min_group=min_group)
     created = run_offline(settings, lambda services: _pulse_create(services, settings, spec))
     if created is None:
         exit_with([f"{name}: there is already a pulse of that name"], "Cannot create the pulse:")
     click.echo(f"Pulse {name}: opens {created.opens_at.astimezone(zone):%Y-%m-%d %H:%M}, "
                f"closes {created.closes_at.astimezone(zone):%Y-%m-%d %H:%M} "
-               f"({settings.app.organisation.timezone}); status {created.status}.")
+               f"({settings.app.organisation.timezone}); status {created.status}; "
+               f"{_reaches(created.opens_at, send_at, settings)}.")
+
+
+def _reaches(opens_at: datetime, send_at: clock_time, settings: Settings) -> str:
+    """When the pulse reaches people, so an operator is not surprised by a first send
+    tomorrow: each person's first `send_at` on their own clock from the opening."""
+    from bot.flows.pulses.campaigns import local_send_times
+
+    first = local_send_times(opens_at, send_at, settings.app.organisation.timezone, ())[0]
+    zone = settings.app.organisation.zone
+    return (f"it reaches each person at {send_at:%H:%M} on their own clock, first on "
+            f"{first.astimezone(zone):%Y-%m-%d} here")
 
 
 async def _pulse_create(services, settings: Settings, spec):
@@ -188,7 +208,7 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
         if group.withheld:
             click.echo(f"{label}: {HIDDEN_TOO if group.shields else NOT_ENOUGH}")
         else:
-            click.echo(f"{label}: NPS {group.nps:+d} from {group.answers} answers "
+            click.echo(f"{label}: NPS {group.nps:+d} from {plural(group.answers, 'answer')} "
                        f"({group.promoters}% promoters, {group.passives}% passives, "
                        f"{group.detractors}% detractors)")
     if results.distribution:

@@ -1,7 +1,8 @@
 """What a command needs before it does its work, each got or refused with a clear message and
 its exit code, never a traceback: the settings (exit 2, every problem listed as
 ``path: message``), a usable database (exit 1) with an up-to-date schema (exit 3), logging,
-and the application's services for commands that use the bot's flows without serving.
+and the application's services for commands that use the bot's flows without serving, whose
+calls to Slack or Teams may fail (exit 4: unreachable, or the token refused).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import click
 from sqlalchemy.exc import DBAPIError
 
+from bot.cli.logs import configure_logging as configure_logging
 from bot.config.app import AppConfig
 from bot.config.environment import Secrets
 from bot.config.loading import Settings, load_app_config, load_settings
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 EXIT_DATABASE = 1
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
+EXIT_PLATFORM = 4
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 T = TypeVar("T")
@@ -94,11 +97,6 @@ def log_level_option(default: str) -> Callable[[Callable[..., T]], Callable[...,
                         help="debug, info, warning, error or critical.")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     """Run `work` with the application's services, neither serving nor scheduling: how a
     command uses the bot's flows. A database that stops answering is one line and exit 1."""
@@ -113,4 +111,15 @@ def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) ->
             await services.engine.dispose()
 
     with database_or_exit(settings.secrets.database_url.get_secret_value()):
-        return asyncio.run(run())
+        try:
+            return asyncio.run(run())
+        except Exception as exc:
+            from bot.chat.failures import platform_failure
+
+            problem = platform_failure(exc)
+            if problem is None:
+                raise
+            logging.getLogger("touchpoint").debug("a chat platform failed", exc_info=True)
+            click.echo(f"Error: {problem}", err=True)
+            sys.exit(EXIT_PLATFORM)
+

@@ -69,7 +69,8 @@ class PulseCampaignConfig(Strict):
     def _cron(cls, fields: dict[str, str | int]) -> dict[str, str | int]:
         unknown = sorted(set(fields) - set(_CRON_FIELDS))
         if unknown:
-            raise ValueError(f"unknown cron field(s) {', '.join(unknown)}; "
+            noun = "field" if len(unknown) == 1 else "fields"
+            raise ValueError(f"unknown cron {noun} {', '.join(unknown)}; "
                              f"use {', '.join(_CRON_FIELDS)}")
         try:
             CronTrigger(**fields, timezone="UTC")

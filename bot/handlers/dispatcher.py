@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.failures import platform_failure
 from bot.chat.message import Form, Message
 from bot.chat.outbox import note_actor
 from bot.chat.port import Origin, Profile
@@ -44,6 +45,7 @@ from bot.handlers.routes import (
     entry_name,
 )
 from bot.intents import Awaited, Event, FormSubmit, Intent, Scheduled, TicketEventReceived
+from bot.plurals import plural
 from bot.services import Services
 from storage.directory import find_by_platform_id, note_platform
 from storage.models import Person
@@ -103,10 +105,11 @@ class Dispatcher(Routes):
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
         pending = {task for task in self._in_flight if not task.done()}
         if pending:
-            log.info("waiting for %d handler(s) to finish", len(pending))
+            log.info("waiting for %s to finish", plural(len(pending), "handler"))
             _done, still = await asyncio.wait(pending, timeout=within_s)
             if still:
-                log.warning("%d handler(s) did not finish within %.0fs", len(still), within_s)
+                log.warning("%s did not finish within %.0fs", plural(len(still), "handler"),
+                            within_s)
 
     async def dispatch(self, intent: Intent | Event) -> None:
         """Run the handler registered for what a person asked, or for a platform event. A
@@ -146,7 +149,13 @@ class Dispatcher(Routes):
         if is_unavailable(error):
             self.services.outage.failed(error, name)
             return DatabaseUnavailable(name)
-        log.error("handler for %s failed", name, exc_info=error)
+        platform = platform_failure(error)
+        if platform is not None:
+            # A platform down or a token refused: the line says it all; the trace is for debug.
+            log.error("handler for %s failed: %s", name, platform)
+            log.debug("handler for %s failed", name, exc_info=error)
+        else:
+            log.error("handler for %s failed", name, exc_info=error)
         return HandlerFailed(name)
 
     def _lane(self, entry: Intent | Event | Awaited) -> asyncio.Semaphore:

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.handlers.routes import Routes, ScheduledTurn
+from bot.plurals import plural
 from storage import scheduled_runs
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ grace); a month of them is kept as a record of what ran, while an every-minute j
 async def prune_claims(turn: ScheduledTurn) -> None:
     """Delete the claims of runs more than `CLAIM_RETENTION` before this run's slot."""
     pruned = await scheduled_runs.prune(turn.session, turn.scheduled_for - CLAIM_RETENTION)
-    log.info("pruned %d scheduled run claim(s)", pruned)
+    log.info("pruned %s", plural(pruned, "scheduled run claim"))
 
 
 def register(routes: Routes) -> None:

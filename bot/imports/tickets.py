@@ -48,15 +48,19 @@ class ImportSummary:
         return self.outcomes.total() + len(self.bad)
 
 
+def _columns(names: list[str]) -> str:
+    return f"{'column' if len(names) == 1 else 'columns'} {', '.join(names)}"
+
+
 def check_header(columns: Iterable[str] | None) -> None:
     found = list(columns or [])
     missing = [name for name in REQUIRED if name not in found]
     unknown = [name for name in found if name not in FIELDS]
     problems = []
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(f"missing {_columns(missing)}")
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(unknown)} "
+        problems.append(f"unknown {_columns(unknown)} "
                         f"(the columns are {', '.join(FIELDS)})")
     if problems:
         raise UnreadableFile("; ".join(problems))

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.config import Settings
 from bot.handlers.dispatcher import Dispatcher
 from bot.slack.client import MeteredWebClient
 from bot.slack.listeners import register_listeners
 
+_TOKEN_SKIPPED = warning_client_prioritized_and_token_skipped()
+
+
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    # Bolt reads SLACK_BOT_TOKEN from the environment on its own, then warns that it is unused
+    # because a client is given too: the client carries that very token, so the warning
+    # (printed by every command) says nothing.
+    return record.getMessage() != _TOKEN_SKIPPED
+
 
 def build_bolt_app(settings: Settings, client: MeteredWebClient,
                    dispatcher: Dispatcher) -> AsyncApp:
     secrets = settings.secrets
     signing_secret = secrets.slack_signing_secret
+    bolt_log = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
+    if _not_token_skipped not in bolt_log.filters:
+        bolt_log.addFilter(_not_token_skipped)
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",

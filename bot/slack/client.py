@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import Metrics
+from bot.slack.access import SlackAccess
 
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
@@ -32,18 +33,25 @@ def answer_of(exc: SlackApiError) -> dict[str, Any]:
 
 
 class MeteredWebClient(AsyncWebClient):
-    """An AsyncWebClient that counts every call by method and result in /metrics."""
+    """An AsyncWebClient that counts every call by method and result in /metrics, and makes
+    none once Slack has taken the token's access away (`access`)."""
 
-    def __init__(self, *args, metrics: Metrics, **kwargs):
+    def __init__(self, *args, metrics: Metrics, access: SlackAccess | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._metrics = metrics
+        self.access = access
 
     async def api_call(self, api_method: str, **kwargs) -> AsyncSlackResponse:
         counter = self._metrics.outbound
+        if self.access is not None:
+            await self.access.check()
         try:
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
-            counter.labels("slack", api_method, slack_error(exc) or "error").inc()
+            # Slack's own error code, or the HTTP status of an answer that had none (a front
+            # end's 5xx page is plain text).
+            counter.labels("slack", api_method,
+                           slack_error(exc) or f"http_{exc.response.status_code}").inc()
             raise
         except Exception as exc:
             counter.labels("slack", api_method, type(exc).__name__).inc()
@@ -52,11 +60,13 @@ class MeteredWebClient(AsyncWebClient):
         return response
 
 
-def make_client(token: str | None, base_url: str, metrics: Metrics) -> MeteredWebClient:
+def make_client(token: str | None, base_url: str, metrics: Metrics, *,
+                access: SlackAccess | None = None) -> MeteredWebClient:
     return MeteredWebClient(
         token=token,
         base_url=base_url,
         metrics=metrics,
+        access=access,
         timeout=15,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.port import Profile, Roster
+from bot.slack.client import slack_error
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def read_roster(client: AsyncWebClient, usergroups: Collection[str]) -> Ro
         try:
             response = await client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
-            if exc.response.get("error") != MISSING_USERGROUP:
+            if slack_error(exc) != MISSING_USERGROUP:
                 raise
             log.warning("Slack user group %s, named in app.yaml, does not exist; skipped", group)
             continue

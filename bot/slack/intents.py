@@ -15,6 +15,7 @@ from bot.intents import (
     Mention,
     ProfileChanged,
     ReactionChanged,
+    SlackAccessLost,
 )
 from bot.slack.directory import is_person, profile_from_user
 from bot.slack.render import routed_action_id
@@ -143,3 +144,22 @@ def home_opened(body: Mapping[str, Any]) -> HomeOpened | None:
     if event.get("tab") != "home" or not event.get("user"):
         return None
     return HomeOpened(platform="slack", user_id=str(event["user"]))
+
+
+def access_lost(body: Mapping[str, Any]) -> SlackAccessLost | None:
+    """An ``app_uninstalled`` or ``tokens_revoked`` delivery (Slack lists user ids under
+    ``tokens.bot`` and ``tokens.oauth``, never the tokens); None when it names nothing."""
+    event = body["event"]
+    team_id = str(body.get("team_id") or "")
+    if event["type"] == "app_uninstalled":
+        return SlackAccessLost(team_id, uninstalled=True)
+    tokens = event.get("tokens")
+    tokens = tokens if isinstance(tokens, Mapping) else {}
+
+    def ids(kind: str) -> tuple[str, ...]:
+        listed = tokens.get(kind)
+        return tuple(str(user) for user in listed if isinstance(user, str | int)) if (
+            isinstance(listed, list)) else ()
+
+    lost = SlackAccessLost(team_id, bot_users=ids("bot"), token_users=ids("oauth"))
+    return lost if lost.bot_users or lost.token_users else None

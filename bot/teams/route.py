@@ -11,12 +11,14 @@ the adapter still raises happened while authenticating the request, and is a 401
 
 from __future__ import annotations
 
-import json
 import logging
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.web.json_limits import TooDeep, UnreadableJson, loads
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,10 @@ def check_activity_request(content_type: str, body: bytes) -> None:
     if content_type != "application/json":
         raise Rejected(400, "Content-Type must be application/json")
     try:
-        activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        activity = loads(body)
+    except TooDeep as exc:
+        raise Rejected(400, f"body is JSON {exc}") from None
+    except UnreadableJson:
         raise Rejected(400, "body is not valid JSON") from None
     if not isinstance(activity, dict):
         raise Rejected(400, "body must be a JSON object (an activity)")
@@ -46,6 +50,37 @@ def check_activity_request(content_type: str, body: bytes) -> None:
     conversation = activity.get("conversation")
     if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
         raise Rejected(400, "activity has no conversation id")
+    problem = _field_problem(activity)
+    if problem is not None:
+        raise Rejected(400, problem)
+
+
+_STRINGS = ("id", "text", "name", "replyToId", "locale", "textFormat", "action", "channelId")
+_ACCOUNTS = ("from", "recipient")
+_LISTS_OF_OBJECTS = ("entities", "attachments", "membersAdded", "membersRemoved",
+                     "reactionsAdded", "reactionsRemoved")
+
+
+def _field_problem(activity: dict[str, Any]) -> str | None:
+    """The fields botbuilder and `bot.teams` read, when present with the wrong kind of value:
+    botbuilder would otherwise fail deserialising them, or the turn fail reading them."""
+    for name in _STRINGS:
+        if activity.get(name) is not None and not isinstance(activity[name], str):
+            return f"activity {name} is not a string"
+    for name in _ACCOUNTS:
+        account = activity.get(name)
+        if account is not None and not (isinstance(account, dict)
+                                        and isinstance(account.get("id"), str)):
+            return f"activity {name} has no id"
+    for name in _LISTS_OF_OBJECTS:
+        items = activity.get(name)
+        if items is not None and not (isinstance(items, list)
+                                      and all(isinstance(item, dict) for item in items)):
+            return f"activity {name} is not a list of objects"
+    for name in ("channelData", "conversation"):
+        if activity.get(name) is not None and not isinstance(activity[name], dict):
+            return f"activity {name} is not an object"
+    return None
 
 
 def teams_route(adapter: CloudAdapter, bot: Bot, *, authenticated: bool):

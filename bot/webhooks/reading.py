@@ -9,13 +9,13 @@ wrong: an unknown source, a body that is not a JSON object, or a field that cann
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import TicketSource
 from bot.flows.tickets.ingest import TicketEvent
+from bot.web.json_limits import TooDeep, UnreadableJson, loads
 from bot.webhooks.fields import BadEvent, email, text, when
 from bot.webhooks.presets import PRESETS, Reported, to_event
 
@@ -41,8 +41,10 @@ def read_event(body: bytes, name: str | None, sources: Mapping[str, TicketSource
                received_at: datetime) -> Read:
     source = source_named(name, sources)
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
+        payload = loads(body)
+    except TooDeep as exc:
+        raise BadEvent(f"body: JSON {exc}") from None
+    except UnreadableJson:
         raise BadEvent("body: not JSON") from None
     if not isinstance(payload, dict):
         raise BadEvent("body: must be a JSON object")

@@ -73,7 +73,7 @@ async def test_export_writes_every_field_safely(export_env, database_url):
                        "--since", "2026-11-01")
 
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip() == "2 complaint(s) exported"
+    assert done.stderr.strip() == "2 complaints exported"
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert [row["number"] for row in rows] == ["CMP-2026-0001", "CMP-2026-0002"]
     first, second = rows
@@ -103,3 +103,14 @@ async def test_export_to_a_file_and_refusals(export_env, database_url, tmp_path)
     assert bad_date.returncode == 2
     assert "Invalid value for '--since'" in bad_date.stderr
     assert "Traceback" not in bad_date.stderr + done.stderr
+
+
+async def test_export_without_dates_exports_every_complaint(export_env, database_url):
+    await _seed(database_url)
+
+    done = _touchpoint(export_env, "export", "complaints")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "3 complaints exported"
+    numbers = [row["number"] for row in csv.DictReader(io.StringIO(done.stdout))]
+    assert numbers == ["CMP-2026-0003", "CMP-2026-0001", "CMP-2026-0002"]

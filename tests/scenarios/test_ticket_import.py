@@ -108,7 +108,7 @@ async def test_a_clean_file_exits_0_and_rows_in_any_order_end_newest(env, tmp_pa
 
 @pytest.mark.parametrize(("header", "source", "problem"), [
     ("id,title,colour\n", "csv",
-     "missing column(s) status, created_at; unknown column(s) colour"),
+     "missing columns status, created_at; unknown column colour"),
     (HEADER, None, "--source: required (one of csv, desk)"),
 ])
 async def test_an_unusable_file_or_source_exits_2_and_imports_nothing(

@@ -49,7 +49,7 @@ def _within(done: datetime | None, due: datetime) -> bool | None:
     return None if done is None else done <= due
 
 
-async def _rows(session: AsyncSession, since: datetime, until: datetime | None
+async def _rows(session: AsyncSession, since: datetime | None, until: datetime | None
                 ) -> AsyncIterator[list[Any]]:
     async for c, complainant_name, owner_name in log_rows(session, since, until):
         yield [
@@ -65,9 +65,10 @@ async def _rows(session: AsyncSession, since: datetime, until: datetime | None
         ]
 
 
-async def export_complaints(session: AsyncSession, out: TextIO, since: datetime,
+async def export_complaints(session: AsyncSession, out: TextIO, since: datetime | None = None,
                             until: datetime | None = None) -> int:
-    """Write the CSV to `out`; how many complaints it holds."""
+    """Write the CSV to `out` (every complaint filed from `since` until `until`, each bound
+    left out when None); how many complaints it holds."""
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0

@@ -1,11 +1,18 @@
-"""Events API deliveries: each event is handled once, however often Slack retries it.
+"""Events API deliveries: each event is handled once, however often Slack retries it, and
+every signed delivery gets a 200, handled or not.
 
 `EVENT_INTENTS` names every event type Touchpoint listens to: `register` gives each one its
 listener, and the Slack app manifest subscribes to exactly these, so the two cannot drift.
+Any other event (one subscribed by hand, or a type Slack sends unasked) is acknowledged and
+dropped: Bolt would answer it 404, and Slack disables an app's subscriptions when too many
+deliveries fail. ``app_rate_limited`` comes without an event wrapper, unasked, when Slack holds
+back a workspace's events: it is logged and counted (`touchpoint_slack_rate_limited`).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -14,8 +21,10 @@ from slack_bolt.response import BoltResponse
 
 from bot.handlers.dispatcher import Dispatcher
 from bot.intents import Event, Intent
-from bot.slack.intents import home_opened, profile_changed, reaction_changed
+from bot.slack.intents import access_lost, home_opened, profile_changed, reaction_changed
 from storage.once import first_delivery
+
+log = logging.getLogger(__name__)
 
 EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]] = {
     "team_join": profile_changed,
@@ -23,6 +32,8 @@ EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]
     "reaction_added": reaction_changed,
     "reaction_removed": reaction_changed,
     "app_home_opened": home_opened,
+    "app_uninstalled": access_lost,
+    "tokens_revoked": access_lost,
 }
 """Each Events API type listened to, with the function (bot/slack/intents.py) that turns its
 delivery into an intent, or None when it is nothing for Touchpoint (a bot's profile)."""
@@ -30,10 +41,17 @@ delivery into an intent, or None when it is nothing for Touchpoint (a bot's prof
 
 def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
     sessions = dispatcher.services.sessions
+    metrics = dispatcher.services.metrics
 
     @app.middleware
     async def handle_each_event_once(req: AsyncBoltRequest, resp: BoltResponse,
                                      next: Callable[[], Awaitable[BoltResponse]]):
+        if req.body.get("type") == "app_rate_limited":
+            team = str(req.body.get("team_id") or "")
+            metrics.slack_rate_limited.labels(team).inc()
+            log.warning("slack: events for workspace %s are being rate limited since %s "
+                        "(app_rate_limited)", team, req.body.get("minute_rate_limited"))
+            return BoltResponse(status=200, body="")
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
         if event_id:
             async with sessions() as session:
@@ -50,5 +68,10 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
         if intent is not None:
             await dispatcher.dispatch(intent)
 
+    async def on_other_event(ack: AsyncAck) -> None:
+        await ack()
+
     for event_type in EVENT_INTENTS:
         app.event(event_type)(on_event)
+    # Last, so it only gets what no listener above matched.
+    app.event(re.compile(".*"))(on_other_event)

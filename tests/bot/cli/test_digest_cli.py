@@ -74,7 +74,7 @@ def test_send_posts_a_period_once_unless_again(env, sqlite_url):
     first = _run(env, "digest", "send", "weekly", "--period", "2026-W48")
     assert first.exit_code == 0, first.stderr
     again = _run(env, "digest", "send", "weekly", "--period", "2026-W48")
-    assert again.exit_code == 4
+    assert again.exit_code == 5
     assert again.stderr.strip() == ("weekly for 2026-W48 was posted already; add --again to "
                                     "post it once more.")
     forced = _run(env, "digest", "send", "weekly", "--period", "2026-W48", "--again")

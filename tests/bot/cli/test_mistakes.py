@@ -8,30 +8,15 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
-from tests.conftest import app_config
-
-APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-UNREACHABLE_SLACK = "http://127.0.0.1:9/api/"
-_OURS = ("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_")
-
-
-@pytest.fixture
-def env(tmp_path: Path, sqlite_url: str) -> dict[str, str | None]:
-    """app.yaml, Slack tokens and a migrated database; nothing from the developer's shell."""
-    config = tmp_path / "app.yaml"
-    config.write_text(yaml.safe_dump(app_config()), encoding="utf-8")
-    cleared: dict[str, str | None] = {name: None for name in os.environ
-                                      if name.startswith(_OURS) or name == "PORT"}
-    return {**cleared, "TOUCHPOINT_CONFIG": str(config), "DATABASE_URL": sqlite_url,
-            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
-            "SLACK_API_URL": UNREACHABLE_SLACK}
+from tests.bot.cli.conftest import APP_ID
 
 
 @pytest.fixture
@@ -54,6 +39,11 @@ MISTAKES = [
     (["pulse", "create", "Q4 all"], {}, 2, "Q4 all: a pulse's name is 1 to 60 lower-case"),
     (["pulse", "create", ""], {}, 2, "(empty): a pulse's name is"),
     (["pulse", "create", "q4", "--send-time", "25:00"], {}, 2, "--send-time 25:00: give HH:MM"),
+    (["pulse", "create", "Bad Name!"], {}, 2, "Bad Name!: a pulse's name is 1 to 60"),
+    (["pulse", "create", "q4", "--opens", "2020-01-01"], {}, 2,
+     "--opens 2020-01-01 00:00: that is in the past"),
+    (["pulse", "create", "q4", "--opens", "2020-01-01T09:00"], {}, 2,
+     "--opens 2020-01-01 09:00: that is in the past"),
     (["pulse", "create", "q4", "--reminders", "5,3"], {}, 2, "--reminders 5,3: give up to two"),
     (["pulse", "create", "q4", "--segment", "floor=3"], {}, 2, "--segment floor=3: give"),
     (["pulse", "create", "q4", "--email", "ann"], {}, 2, "--email: 'ann' is not an email"),
@@ -61,7 +51,6 @@ MISTAKES = [
     (["pulse", "results", "nope"], {}, 2, "nope: no such pulse"),
     (["pulse", "results", "q4", "--by", "floor"], {}, 2, "--by floor: app.yaml has no such"),
     (["pulse", "results", "q4", "--format", "xml"], {}, 2, "Invalid value for '--format'"),
-    (["export", "complaints"], {}, 2, "Missing option '--since'"),
     (["export", "complaints", "--since", "yesterday"], {}, 2, "Invalid value for '--since'"),
     (["export", "complaints", "--since", "2026-02-01", "--until", "2026-01-01"], {}, 2,
      "--until 2026-01-01: must be after --since 2026-02-01"),
@@ -81,6 +70,11 @@ MISTAKES = [
      "digests: app.yaml defines no digest"),
     (["run", "--log-level", "loud"], {}, 2, "Invalid value for '--log-level'"),
     (["run", "--port", "70000"], {}, 2, "Invalid value for '--port'"),
+    (["check-config"], {"PORT": "abc"}, 2, "PORT: 'abc' is not a port number (0 to 65535)"),
+    (["check-config"], {"TOUCHPOINT_LOG_FORMAT": "xml"}, 2,
+     "TOUCHPOINT_LOG_FORMAT: 'xml' is not one of text, json"),
+    (["run"], {"TOUCHPOINT_LOG_FORMAT": "xml"}, 2,
+     "TOUCHPOINT_LOG_FORMAT: 'xml' is not one of text, json"),
     (["run"], {"PORT": "http"}, 2, "Invalid value for '--port'"),
     (["manifest", "slack"], {}, 2, "--url: required unless you use --socket-mode"),
     (["manifest", "teams", "--app-id", APP_ID, "--out", "{tmp}/missing/teams.zip"], {}, 2,
@@ -138,3 +132,52 @@ def test_an_address_already_taken_is_one_line_and_exit_1(env):
         f"Error: cannot serve on 127.0.0.1:{port}: ")
     assert "address already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_version_is_the_package_version(env):
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"], env=env)
+
+    assert (result.exit_code, result.output) == (0, f"touchpoint {version('touchpoint')}\n")
+
+
+def test_counts_are_in_plain_english(env, tmp_path: Path):
+    one = tmp_path / "one.csv"
+    one.write_text("id,status,created_at\nINC-1,open,2026-11-01T10:00:00Z\n", encoding="utf-8")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("id,colour\n", encoding="utf-8")
+
+    imported = CliRunner().invoke(cli, ["import", "tickets", str(one)], env=env)
+    refused = CliRunner().invoke(cli, ["import", "tickets", str(wrong)], env=env)
+    exported = CliRunner().invoke(cli, ["export", "complaints"], env=env)
+
+    assert imported.stdout.startswith(f"{one}: 1 row: 1 stored"), imported.output
+    assert "missing columns status, created_at; unknown column colour" in refused.stderr
+    assert exported.stderr == "0 complaints exported\n"
+
+
+def test_a_pulse_sent_at_this_minute_goes_today_and_says_so(env):
+    zone = ZoneInfo("Europe/London")  # app_config()'s organisation
+    for _attempt in range(2):  # a minute may turn between reading the clock and the command
+        before = datetime.now(zone)
+        result = CliRunner().invoke(cli, ["pulse", "create", f"now-{_attempt}", "--send-time",
+                                          f"{before:%H:%M}"], env=env)
+        if datetime.now(zone).strftime("%H:%M") == f"{before:%H:%M}":
+            break
+
+    assert result.exit_code == 0, result.output
+    assert (f"it reaches each person at {before:%H:%M} on their own clock, first on "
+            f"{before:%Y-%m-%d} here.") in result.stdout
+
+
+@pytest.mark.parametrize("args", [["pulse", "results", "q4"], ["export", "complaints"],
+                                  ["run"]])
+def test_a_database_not_there_is_not_left_behind_empty(env, tmp_path: Path, args):
+    database = tmp_path / "new.db"
+
+    result = CliRunner().invoke(cli, args, env={**env, "DATABASE_URL": f"sqlite:///{database}"})
+
+    assert result.exit_code == 3, result.output
+    assert "Run `touchpoint migrate` first" in result.stderr
+    assert not database.exists()

@@ -1,0 +1,50 @@
+"""Whether the bot token may still call Slack: not once the workspace uninstalled the app or
+revoked the bot's token (recorded by `bot.flows.directory.slack_access`).
+
+The answer is read from the database, so every replica stops, and kept for a second, so calls
+cost no query each; while the database cannot be read, calls go ahead (Slack refuses them
+itself if access is gone, and an outage must not stop Touchpoint apologising). A refused call
+raises `SlackAccessGone`, an `Undeliverable`: the outbox fails the row at once with the reason
+rather than retrying it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.chat.port import Undeliverable
+from storage import slack_access as store
+
+RECHECK_S = 1.0
+
+
+class SlackAccessGone(Undeliverable):
+    """Slack took this bot token's access away; calling would only fail."""
+
+
+class SlackAccess:
+    def __init__(self, sessions: Callable[[], AsyncSession], token: str):
+        self._sessions = sessions
+        self._fingerprint = store.fingerprint(token)
+        self._checked_at = float("-inf")
+        self._gone: str | None = None
+
+    async def check(self) -> None:
+        """Raise SlackAccessGone once Slack has taken the token's access away."""
+        if self._gone is None and time.monotonic() - self._checked_at >= RECHECK_S:
+            self._checked_at = time.monotonic()
+            try:
+                async with self._sessions() as session:
+                    loss = await store.bot_token_loss(session, self._fingerprint)
+                    await session.commit()
+            except Exception:
+                loss = None
+            if loss is not None:
+                what = ("the app was uninstalled from" if loss.kind == store.UNINSTALLED
+                        else "the bot token was revoked in")
+                self._gone = f"slack: {what} workspace {loss.team_id}"
+        if self._gone is not None:
+            raise SlackAccessGone(self._gone)

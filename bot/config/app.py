@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from bot.config.base import Strict
+from bot.config.broadcasts import BroadcastsConfig
 from bot.config.channels import Channels
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
@@ -39,6 +40,7 @@ class AppConfig(Strict):
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    broadcasts: BroadcastsConfig = Field(default_factory=BroadcastsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -68,6 +70,10 @@ class AppConfig(Strict):
         problems += [f"complaints.services[{index}]: {name!r} is not in the service catalogue"
                      f" (services)" for index, name in enumerate(self.complaints.services)
                      if name.lower() not in known]
+        problems += [f"broadcasts.service_remind_after_minutes.{name}: not in the service "
+                     f"catalogue (services)"
+                     for name in self.broadcasts.service_remind_after_minutes
+                     if self.service(name) is None]
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from storage.broadcasts import Broadcast, BroadcastSubscription, BroadcastUpdate
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
@@ -21,7 +22,7 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
+__all__ = ["AuditEvent", "Broadcast", "BroadcastSubscription", "BroadcastUpdate", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",

@@ -22,7 +22,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "Broadcast", "BroadcastSubscription", "BroadcastUpdate", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
+__all__ = ["AuditEvent", "Broadcast", "BroadcastSubscription", "BroadcastUpdate",
+           "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",

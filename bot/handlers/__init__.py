@@ -7,6 +7,7 @@ app manifests.
 
 from __future__ import annotations
 
+from bot.handlers import broadcasts as broadcast_handlers
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
 from bot.handlers import directory as directory_handlers
@@ -26,6 +27,7 @@ def register_handlers(dispatcher: Routes) -> None:
     csat_handlers.register(dispatcher)
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
+    broadcast_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)

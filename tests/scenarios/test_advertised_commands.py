@@ -22,8 +22,8 @@ from tests.conftest import app_config
 from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
 
 ROUTES = handler_routes()
-# Words a person may type as a command: DESIGN.md's (/broadcast has no handler yet), a
-# planned one, and one nobody will ever register.
+# Words a person may type as a command: DESIGN.md's, a planned one, and one nobody will
+# ever register.
 CANDIDATES = ("touchpoint", "complain", "kudos", "broadcast", "digest", "nope")
 UNROUTED = [word for word in CANDIDATES if word not in ROUTES.commands]
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
@@ -49,6 +49,7 @@ def test_the_slack_manifest_lists_only_routed_commands():
               slack_manifest(APP, ROUTES, socket_mode=True)["features"]["slash_commands"]]
 
     assert listed and all(name.removeprefix("/") in ROUTES.commands for name in listed)
+    assert "/broadcast" in listed
 
 
 def test_the_teams_command_list_is_only_routed_commands():

@@ -114,3 +114,14 @@ def thread(slack: SlackEmulator, channel: str, post: dict[str, Any]) -> list[str
 
 def dms(slack: SlackEmulator, user: str) -> list[str]:
     return [blocks_text(m) for m in slack.messages_in(slack.dm_channel(user))]
+
+
+def marked_up(message: dict[str, Any]) -> str:
+    """Every text of a Slack message that Slack reads as mrkdwn (sections, context, and the
+    notification text), as one string; plain_text (a header, a button) shows as written."""
+    texts = [message.get("text") or ""]
+    for block in message.get("blocks") or []:
+        parts = [block.get("text"), *(block.get("elements") or [])]
+        texts += [part["text"] for part in parts
+                  if isinstance(part, dict) and part.get("type") == "mrkdwn"]
+    return "\n".join(texts)

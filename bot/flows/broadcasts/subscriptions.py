@@ -20,7 +20,7 @@ async def _named(session: AsyncSession, services: Services, origin: Origin, type
     service = services.settings.app.service(typed)
     if service is None:
         await tell(session, services, origin, "unknown_service", typed=typed.strip(),
-                   verb=verb, services=[s.name for s in services.settings.app.services])
+                   verb=verb, catalogue=[s.name for s in services.settings.app.services])
         return None
     return service.name
 
@@ -52,4 +52,4 @@ async def subscription_list(session: AsyncSession, services: Services, actor: Pe
     assert actor.id is not None
     await tell(session, services, origin, "subscriptions",
                subscribed=await store.subscriptions(session, actor.id),
-               services=[s.name for s in services.settings.app.services])
+               catalogue=[s.name for s in services.settings.app.services])

@@ -85,6 +85,22 @@ class BroadcastSubscription(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class BroadcastReminder(SQLModel, table=True):
+    """A reminder or scheduled step already claimed for a broadcast: each is taken once,
+    however many replicas (or runs) find it due."""
+
+    __tablename__ = "broadcast_reminder"
+    __table_args__ = (UniqueConstraint("broadcast_id", "kind", "number",
+                                       name="uq_broadcast_reminder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id")
+    kind: str = Field(max_length=32, description="owner:N, leads, day_before, hour_before, "
+                                                 "started, ended")
+    number: int = Field(description="the broadcast's update (or reopening) it belongs to")
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 async def insert_broadcast(session: AsyncSession, broadcast: Broadcast) -> int | None:
     """Insert the broadcast unless its submission opened one already; its new id, else None."""
     statement = (dialect_insert(session)(Broadcast)
@@ -100,7 +116,8 @@ async def by_id(session: AsyncSession, broadcast_id: int, *, lock: bool = False
     on PostgreSQL; SQLite's transactions are serial)."""
     statement = select(Broadcast).where(col(Broadcast.id) == broadcast_id)
     if lock:
-        statement = statement.with_for_update()
+        # Read again once locked: another transaction may have changed it meanwhile.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return (await session.exec(statement)).first()
 
 
@@ -125,6 +142,13 @@ async def open_broadcasts(session: AsyncSession) -> list[tuple[Broadcast, Person
         select(Broadcast, Person).join(Person, col(Person.id) == col(Broadcast.owner_id))
         .where(col(Broadcast.is_open).is_(True))
         .order_by(col(Broadcast.created_at), col(Broadcast.id)))).all())
+
+
+async def claim_reminder(session: AsyncSession, broadcast_id: int, kind: str, number: int,
+                         now: datetime) -> bool:
+    """True when this caller is the one to send the reminder (or take the step)."""
+    return await insert_once(session, BroadcastReminder, broadcast_id=broadcast_id, kind=kind,
+                             number=number, claimed_at=now)
 
 
 async def subscribe(session: AsyncSession, person_id: int, service: str) -> bool:

@@ -2,7 +2,12 @@
 
 from sqlmodel import SQLModel
 
-from storage.broadcasts import Broadcast, BroadcastSubscription, BroadcastUpdate
+from storage.broadcasts import (
+    Broadcast,
+    BroadcastReminder,
+    BroadcastSubscription,
+    BroadcastUpdate,
+)
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
@@ -22,7 +27,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "Broadcast", "BroadcastSubscription", "BroadcastUpdate",
+__all__ = ["AuditEvent", "Broadcast", "BroadcastReminder", "BroadcastSubscription",
+           "BroadcastUpdate",
            "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",

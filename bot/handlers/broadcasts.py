@@ -1,6 +1,7 @@
 """Broadcasts: ``/broadcast`` (the form), ``/broadcast list``, the Update / Resolve / Reopen
-buttons on a broadcast's channel posts and the forms behind them, and the subscriptions under
-``/touchpoint`` (``subscribe``, ``unsubscribe``, ``subscriptions``).
+buttons on a broadcast's channel posts and the forms behind them, the subscriptions under
+``/touchpoint`` (``subscribe``, ``unsubscribe``, ``subscriptions``), and the every-minute check
+of reminders and maintenance windows.
 
 Each handler unpacks its intent into plain values and calls one flow; the flows check who may
 act, so a button or form reaching us from anyone else is refused there."""
@@ -18,12 +19,13 @@ from bot.flows.broadcasts.lifecycle import (
     broadcast_open,
     broadcast_open_form,
 )
+from bot.flows.broadcasts.schedule import broadcasts_check
 from bot.flows.broadcasts.subscriptions import (
     subscription_add,
     subscription_list,
     subscription_remove,
 )
-from bot.handlers.routes import Handler, Routes, Turn
+from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 from storage.broadcasts import by_id
 
@@ -140,3 +142,10 @@ def register(routes: Routes) -> None:
     routes.on_command("touchpoint", "subscribe", subscribe)
     routes.on_command("touchpoint", "unsubscribe", unsubscribe)
     routes.on_command("touchpoint", "subscriptions", subscriptions)
+    routes.on_schedule("broadcasts.check", check, "interval", minutes=1)
+
+
+async def check(turn: ScheduledTurn) -> None:
+    """Reminders and maintenance windows due now. It opens a session of its own (see
+    `ScheduledTurn`)."""
+    await broadcasts_check(turn.services, turn.scheduled_for)

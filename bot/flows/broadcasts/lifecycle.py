@@ -32,21 +32,23 @@ async def broadcast_open_form(session: AsyncSession, services: Services, actor: 
                     forms.open_form(services.settings.app, {"title": text}))
 
 
-async def _record(session: AsyncSession, services: Services, broadcast: Broadcast,
-                  actor: Person, action: str, before: str | None, message: str,
-                  notify_channel: bool) -> None:
-    """The broadcast's next update, its audit event and the messages it causes."""
+async def record_change(session: AsyncSession, services: Services, broadcast: Broadcast,
+                        actor: Person | None, action: str, before: str | None, message: str,
+                        notify_channel: bool) -> None:
+    """The broadcast's next update, its audit event and the messages it causes; `actor` is
+    None for a step the clock took (maintenance starting)."""
     assert broadcast.id is not None
     now = services.clock()
     broadcast.update_count += 1
     broadcast.message = message
     broadcast.updated_at = now
     update = BroadcastUpdate(broadcast_id=broadcast.id, number=broadcast.update_count,
-                             action=action, actor_id=actor.id, status=broadcast.status,
+                             action=action, actor_id=actor.id if actor else None,
+                             status=broadcast.status,
                              impact=broadcast.impact, message=message,
                              notify_channel=notify_channel, created_at=now)
     await store.add_update(session, update)
-    audit.record(session, actor_id=actor.id, action=action, subject_type=SUBJECT,
+    audit.record(session, actor_id=actor.id if actor else None, action=action, subject_type=SUBJECT,
                  subject_id=broadcast.id, to=broadcast.status, impact=broadcast.impact,
                  services=list(broadcast.services), update=update.number,
                  notify_channel=notify_channel, **({"from": before} if before else {}))
@@ -72,8 +74,8 @@ async def broadcast_open(session: AsyncSession, services: Services, actor: Perso
         return
     broadcast = await store.by_id(session, broadcast_id, lock=True)
     assert broadcast is not None
-    await _record(session, services, broadcast, actor, states.OPENED, None, opening.message,
-                  opening.notify_channel)
+    await record_change(session, services, broadcast, actor, states.OPENED, None,
+                        opening.message, opening.notify_channel)
     await tell(session, services, origin, "opened", id=broadcast_id, title=broadcast.title,
                channels=len(broadcast.channels))
 
@@ -132,8 +134,8 @@ async def broadcast_change(session: AsyncSession, services: Services, actor: Per
         broadcast.is_open = True
         broadcast.resolved_at = None
         broadcast.reopen_count += 1
-    await _record(session, services, broadcast, actor, change.action, before, change.message,
-                  change.notify_channel)
+    await record_change(session, services, broadcast, actor, change.action, before,
+                        change.message, change.notify_channel)
     await tell(session, services, origin, change.action, id=broadcast.id,
                title=broadcast.title, status=broadcast.status)
 

@@ -48,7 +48,7 @@ def channels_for(app: AppConfig, services: list[str]) -> list[ChannelTarget]:
 
 
 async def announce(session: AsyncSession, services: Services, broadcast: Broadcast,
-                   update: BroadcastUpdate, actor: Person) -> None:
+                   update: BroadcastUpdate, actor: Person | None) -> None:
     """Tell of `update`, just stored: every post shows the broadcast as it is now, channels
     newly concerned get a post, the others the update in their thread, and subscribers of
     its services a DM each."""

@@ -12,8 +12,10 @@ STATUSES = {INCIDENT: ("investigating", "identified", "monitoring", "resolved"),
             MAINTENANCE: ("scheduled", "in_progress", "completed")}
 IMPACTS = ("outage", "degraded", "informational")
 
-# What one change does, as its update and the audit trail name it.
+# What one change does, as its update and the audit trail name it. A person's changes come
+# from the change form; maintenance is STARTED by the clock when its window opens.
 OPENED, UPDATED, RESOLVED, REOPENED = "opened", "updated", "resolved", "reopened"
+STARTED = "started"
 CHANGES = (UPDATED, RESOLVED, REOPENED)
 
 

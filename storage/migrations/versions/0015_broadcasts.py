@@ -1,5 +1,5 @@
 """broadcasts: status updates for outages and maintenance, their numbered updates, and
-per-service subscriptions
+per-service subscriptions, and the reminders and scheduled steps already taken
 
 Revision ID: 0015_broadcasts
 Revises: 0014
@@ -48,6 +48,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_broadcast_open_updated', ['is_open', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_broadcast_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('broadcast_reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('broadcast_id', 'kind', 'number', name='uq_broadcast_reminder')
+    )
     op.create_table('broadcast_subscription',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -80,6 +90,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('broadcast_update')
+    op.drop_table('broadcast_reminder')
     with op.batch_alter_table('broadcast_subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_broadcast_subscription_service')
 

@@ -9,60 +9,44 @@ act, so a button or form reaching us from anyone else is refused there."""
 from __future__ import annotations
 
 from bot.chat.message import Form
-from bot.chat.port import Origin
 from bot.flows.broadcasts import forms, ids, states
 from bot.flows.broadcasts.answers import refuse
 from bot.flows.broadcasts.lifecycle import (
     broadcast_change,
+    broadcast_change_checked,
     broadcast_change_start,
     broadcast_list,
     broadcast_open,
     broadcast_open_form,
 )
 from bot.flows.broadcasts.schedule import broadcasts_check
-from bot.flows.broadcasts.subscriptions import (
-    subscription_add,
-    subscription_list,
-    subscription_remove,
-)
+from bot.flows.broadcasts.subscriptions import subscription_change, subscription_list
 from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
-from bot.intents import ButtonPress, Command, FormSubmit
-from storage.broadcasts import by_id
+from bot.intents import ButtonPress
 
 _BUTTON_ACTIONS = {ids.UPDATE: states.UPDATED, ids.RESOLVE: states.RESOLVED,
                    ids.REOPEN: states.REOPENED}
 
 
-def _command(turn: Turn) -> Command:
-    assert isinstance(turn.intent, Command)
-    return turn.intent
-
-
-def _form(turn: Turn) -> tuple[FormSubmit, Origin]:
-    intent = turn.intent
-    assert isinstance(intent, FormSubmit) and intent.origin is not None
-    return intent, intent.origin
-
-
 async def open_form(turn: Turn) -> None:
-    intent = _command(turn)
+    intent = turn.command
     await broadcast_open_form(turn.session, turn.services, turn.actor, intent.origin,
                               intent.text)
 
 
 async def list_open(turn: Turn) -> None:
-    await broadcast_list(turn.session, turn.services, turn.actor, _command(turn).origin)
+    await broadcast_list(turn.session, turn.services, turn.actor, turn.command.origin)
 
 
 async def check_opening(turn: Turn) -> Form | None:
-    intent, _origin = _form(turn)
+    intent, _origin = turn.submission
     app = turn.services.settings.app
     _opening, errors = forms.check_opening(app, intent.values)
     return forms.open_form(app, intent.values, errors) if errors else None
 
 
 async def open_broadcast(turn: Turn) -> None:
-    intent, origin = _form(turn)
+    intent, origin = turn.submission
     opening, _errors = forms.check_opening(turn.services.settings.app, intent.values)
     if opening is None:
         # Normally shown in the form already; this is for a check that could not run.
@@ -72,37 +56,21 @@ async def open_broadcast(turn: Turn) -> None:
     await broadcast_open(turn.session, turn.services, turn.actor, origin, opening, key)
 
 
-async def _changing(turn: Turn):
-    """The change form's action and broadcast, and the checked change (or its errors)."""
-    intent, _origin = _form(turn)
-    parsed = forms.parse_metadata(intent.metadata)
-    if parsed is None:
-        return None
-    action, broadcast_id = parsed
-    broadcast = await by_id(turn.session, broadcast_id)
-    if broadcast is None:
-        return None
-    change, errors = forms.check_change(turn.services.settings.app, broadcast, action,
-                                        intent.values)
-    return action, broadcast, change, errors
-
-
 async def check_change(turn: Turn) -> Form | None:
-    found = await _changing(turn)
-    if found is None:
-        return None  # the flow says why, kindly
-    action, broadcast, _change, errors = found
-    return (forms.change_form(turn.services.settings.app, action, broadcast,
-                              _form(turn)[0].values, errors) if errors else None)
+    intent, _origin = turn.submission
+    _change, again = await broadcast_change_checked(turn.session, turn.services,
+                                                    intent.metadata, intent.values)
+    return again
 
 
 async def change(turn: Turn) -> None:
-    _intent, origin = _form(turn)
-    found = await _changing(turn)
-    if found is None or found[2] is None:
+    intent, origin = turn.submission
+    checked, _again = await broadcast_change_checked(turn.session, turn.services,
+                                                     intent.metadata, intent.values)
+    if checked is None:
         await refuse(turn.session, turn.services, origin, "form_invalid")
         return
-    await broadcast_change(turn.session, turn.services, turn.actor, origin, found[2])
+    await broadcast_change(turn.session, turn.services, turn.actor, origin, checked)
 
 
 def _on_button(action: str) -> Handler:
@@ -117,19 +85,15 @@ def _on_button(action: str) -> Handler:
     return handler
 
 
-async def subscribe(turn: Turn) -> None:
-    intent = _command(turn)
-    await subscription_add(turn.session, turn.services, turn.actor, intent.origin, intent.rest)
-
-
-async def unsubscribe(turn: Turn) -> None:
-    intent = _command(turn)
-    await subscription_remove(turn.session, turn.services, turn.actor, intent.origin,
-                              intent.rest)
+def _subscription(follow: bool) -> Handler:
+    async def handler(turn: Turn) -> None:
+        await subscription_change(turn.session, turn.services, turn.actor, turn.command.origin,
+                                  turn.command.rest, follow=follow)
+    return handler
 
 
 async def subscriptions(turn: Turn) -> None:
-    await subscription_list(turn.session, turn.services, turn.actor, _command(turn).origin)
+    await subscription_list(turn.session, turn.services, turn.actor, turn.command.origin)
 
 
 def register(routes: Routes) -> None:
@@ -139,8 +103,8 @@ def register(routes: Routes) -> None:
     routes.on_form(ids.CHANGE_FORM, change, validate=check_change)
     for action_id, action in _BUTTON_ACTIONS.items():
         routes.on_button(action_id, _on_button(action))
-    routes.on_command("touchpoint", "subscribe", subscribe)
-    routes.on_command("touchpoint", "unsubscribe", unsubscribe)
+    routes.on_command("touchpoint", "subscribe", _subscription(follow=True))
+    routes.on_command("touchpoint", "unsubscribe", _subscription(follow=False))
     routes.on_command("touchpoint", "subscriptions", subscriptions)
     routes.on_schedule("broadcasts.check", check, "interval", minutes=1)
 

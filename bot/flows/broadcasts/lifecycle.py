@@ -10,8 +10,11 @@ change, its numbered update, its audit event (who, when, from, to) and its messa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.message import Form
 from bot.chat.port import Origin
 from bot.flows.broadcasts import cards, forms, notify, states
 from bot.flows.broadcasts.answers import refuse, refused, show_form, tell
@@ -111,6 +114,23 @@ async def broadcast_change_start(session: AsyncSession, services: Services, acto
     if broadcast is not None:
         await show_form(session, services, origin,
                         forms.change_form(services.settings.app, action, broadcast))
+
+
+async def broadcast_change_checked(session: AsyncSession, services: Services, metadata: str,
+                                   values: Mapping[str, str]
+                                   ) -> tuple[Change | None, Form | None]:
+    """What a change form's submission asks for: the change, or else the form again with
+    its errors; (None, None) when it names no broadcast (the change then refuses kindly).
+    It writes nothing, so it may run before the role is checked."""
+    parsed = forms.parse_metadata(metadata)
+    broadcast = await store.by_id(session, parsed[1]) if parsed else None
+    if parsed is None or broadcast is None:
+        return None, None
+    app = services.settings.app
+    checked, errors = forms.check_change(app, broadcast, parsed[0], values)
+    if errors:
+        return None, forms.change_form(app, parsed[0], broadcast, values, errors)
+    return checked, None
 
 
 async def broadcast_change(session: AsyncSession, services: Services, actor: Person,

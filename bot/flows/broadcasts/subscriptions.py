@@ -25,26 +25,21 @@ async def _named(session: AsyncSession, services: Services, origin: Origin, type
     return service.name
 
 
-async def subscription_add(session: AsyncSession, services: Services, actor: Person,
-                           origin: Origin, typed: str) -> None:
-    name = await _named(session, services, origin, typed, "subscribe")
+async def subscription_change(session: AsyncSession, services: Services, actor: Person,
+                              origin: Origin, typed: str, *, follow: bool) -> None:
+    """Follow (`follow`) or stop following the service typed."""
+    name = await _named(session, services, origin, typed,
+                        "subscribe" if follow else "unsubscribe")
     if name is None:
         return
     assert actor.id is not None
-    added = await store.subscribe(session, actor.id, name)
-    await tell(session, services, origin, "subscribed" if added else "already_subscribed",
-               service=name)
-
-
-async def subscription_remove(session: AsyncSession, services: Services, actor: Person,
-                              origin: Origin, typed: str) -> None:
-    name = await _named(session, services, origin, typed, "unsubscribe")
-    if name is None:
-        return
-    assert actor.id is not None
-    removed = await store.unsubscribe(session, actor.id, name)
-    await tell(session, services, origin, "unsubscribed" if removed else "not_subscribed",
-               service=name)
+    if follow:
+        changed = await store.subscribe(session, actor.id, name)
+        reason = "subscribed" if changed else "already_subscribed"
+    else:
+        changed = await store.unsubscribe(session, actor.id, name)
+        reason = "unsubscribed" if changed else "not_subscribed"
+    await tell(session, services, origin, reason, service=name)
 
 
 async def subscription_list(session: AsyncSession, services: Services, actor: Person,

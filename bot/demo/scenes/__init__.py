@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.scenes.broadcasts import an_outage_kept_current
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.csat import a_low_score_followed_up
 from bot.demo.scenes.help import asking_for_help
@@ -23,4 +24,5 @@ SCENES: tuple[Scene, ...] = (
     a_complaint_put_right,
     thanking_a_technician,
     a_pulse,
+    an_outage_kept_current,
 )

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, delete
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, delete, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
 from storage.once import dialect_insert, insert_once
+from storage.tickets import Ticket
 from storage.types import UTCDateTime, utcnow
 
 SUBJECT = "broadcast"
@@ -49,6 +50,8 @@ class Broadcast(SQLModel, table=True):
     window_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
     update_count: int = Field(default=0, description="number of the latest update")
     reopen_count: int = Field(default=0)
+    related_tickets: int = Field(default=0, description="tickets for its services opened "
+                                                        "while it was open, as last shown")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -134,6 +137,16 @@ async def timeline(session: AsyncSession, broadcast_id: int, last: int
         .where(col(BroadcastUpdate.broadcast_id) == broadcast_id)
         .order_by(col(BroadcastUpdate.number).desc()).limit(last))).all()
     return list(reversed(rows))
+
+
+async def related_ticket_count(session: AsyncSession, broadcast: Broadcast) -> int:
+    """Tickets for the broadcast's services that the desks opened while it was open."""
+    statement = (select(func.count()).select_from(Ticket)
+                 .where(col(Ticket.service).in_(list(broadcast.services)),
+                        col(Ticket.opened_at) >= broadcast.created_at))
+    if broadcast.resolved_at is not None:
+        statement = statement.where(col(Ticket.opened_at) < broadcast.resolved_at)
+    return int((await session.exec(statement)).one())
 
 
 async def open_broadcasts(session: AsyncSession) -> list[tuple[Broadcast, Person]]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.emulators.tickets import TicketSender
 from bot.flows.broadcasts import ids
 from bot.flows.broadcasts.schedule import broadcasts_check
 from tests.scenarios import broadcast_kit as kit
@@ -21,12 +22,16 @@ from tests.waiting import eventually
 bot_options, clock = kit.bot_options, kit.clock
 
 
+DESK_SECRET = "test-webhook-secret"
+
+
 @pytest.fixture
 def settings(make_settings, connector):
     def config(raw):
         kit.configure(raw, connector.url)
         raw["broadcasts"] = {"service_remind_after_minutes": {"vpn": {"outage": 15}}}
-    return make_settings(config=config)
+        raw["tickets"] = {"sources": {"desk": {"preset": "generic"}}}
+    return make_settings(config=config, env={"TOUCHPOINT_WEBHOOK_SECRET": DESK_SECRET})
 
 
 async def _check_at(bot, clock, moment) -> None:
@@ -136,6 +141,38 @@ async def test_maintenance_keeps_to_its_window(bot, slack, slack_sender, clock):
     assert "ended at Tue 01 Dec 2026, 23:30" in kit.blocks_text(ask)
     assert kit.button_ids(ask) == [ids.RESOLVE]
     assert len(_dms(slack, ERIN)) == 4
+
+
+def _ticket(number: int, service: str, created: str) -> dict:
+    return {"id": f"INC-{number}", "title": "Cannot connect", "priority": "P2",
+            "requester_email": "erin@example.com", "service": service, "status": "open",
+            "created_at": created, "updated_at": created}
+
+
+async def test_tickets_for_an_affected_service_are_counted_on_the_posts(bot, slack,
+                                                                      slack_sender, clock):
+    await kit.submit_opening(slack_sender, title="VPN down", services=[kit.NETWORK])
+    await _opened(bot)
+    await kit.settled(bot)
+    [broadcast] = await kit.broadcasts(bot)
+    async with TicketSender(bot.url, secret=DESK_SECRET) as desk:
+        for ticket in (_ticket(1, "VPN", "2026-11-30T09:05:00Z"),  # an alias of Network
+                       _ticket(2, "Network and Wi-Fi", "2026-11-30T09:06:00Z"),
+                       _ticket(3, "Printing", "2026-11-30T09:07:00Z"),  # not affected
+                       _ticket(4, "VPN", "2026-11-30T08:00:00Z")):  # before it opened
+            reply = await desk.send(ticket, source="desk")
+            assert reply.status == 200, reply.text
+
+    edits = len(slack.calls_to("chat.update"))
+    await _check_at(bot, clock, MONDAY_9AM + timedelta(minutes=10))
+    post = kit.post_in(slack, STATUS, broadcast.id, 0)
+    assert "· 2 related tickets" in kit.blocks_text(post)
+    assert len(slack.calls_to("chat.update")) == edits + 2  # both posts, once
+    assert kit.thread(slack, STATUS, post) == []  # a count is no update
+    await _check_at(bot, clock, MONDAY_9AM + timedelta(minutes=11))
+    assert len(slack.calls_to("chat.update")) == edits + 2
+    [row] = await kit.broadcasts(bot)
+    assert (row.related_tickets, row.update_count) == (2, 1)
 
 
 async def _updated(bot) -> bool:

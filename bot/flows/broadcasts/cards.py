@@ -35,7 +35,7 @@ def broadcast_context(broadcast: Broadcast, owner: Person,
         "window_start": broadcast.window_start, "window_end": broadcast.window_end,
         "created_at": broadcast.created_at, "updated_at": broadcast.updated_at,
         "resolved_at": broadcast.resolved_at, "updates": broadcast.update_count,
-        "reopen_count": broadcast.reopen_count,
+        "reopen_count": broadcast.reopen_count, "related_tickets": broadcast.related_tickets,
         "timeline": [update_context(update, by) for update, by in timeline], "tz": tz,
     }
 

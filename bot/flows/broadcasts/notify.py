@@ -47,6 +47,32 @@ def channels_for(app: AppConfig, services: list[str]) -> list[ChannelTarget]:
     return list({(c.slack, c.teams): c for c in found}.values())
 
 
+async def _context(session: AsyncSession, services: Services, broadcast: Broadcast
+                   ) -> dict:
+    """The broadcast as its posts show it, with its last updates, in the organisation's zone."""
+    assert broadcast.id is not None
+    owner = await session.get(Person, broadcast.owner_id)
+    assert owner is not None
+    timeline = await store.timeline(session, broadcast.id,
+                                     services.settings.app.broadcasts.timeline_length)
+    return cards.broadcast_context(broadcast, owner, timeline,
+                                   tz=services.settings.app.organisation.timezone)
+
+
+async def count_related_tickets(session: AsyncSession, services: Services,
+                                broadcast: Broadcast) -> None:
+    """Show on the posts how many tickets for its services arrived while it was open, when
+    that has changed since they last showed it (nothing else is told: no thread, no DMs)."""
+    count = await store.related_ticket_count(session, broadcast)
+    if count == broadcast.related_tickets:
+        return
+    broadcast.related_tickets = count
+    context = await _context(session, services, broadcast)
+    for place in range(len(broadcast.channels)):
+        await services.outbox.edit(session, post_key(broadcast.id or 0, place),
+                                   cards.post(context))
+
+
 async def announce(session: AsyncSession, services: Services, broadcast: Broadcast,
                    update: BroadcastUpdate, actor: Person | None) -> None:
     """Tell of `update`, just stored: every post shows the broadcast as it is now, channels
@@ -54,11 +80,8 @@ async def announce(session: AsyncSession, services: Services, broadcast: Broadca
     its services a DM each."""
     assert broadcast.id is not None
     app = services.settings.app
-    owner = await session.get(Person, broadcast.owner_id)
-    assert owner is not None
-    timeline = await store.timeline(session, broadcast.id, app.broadcasts.timeline_length)
-    context = cards.broadcast_context(broadcast, owner, timeline,
-                                      tz=app.organisation.timezone)
+    broadcast.related_tickets = await store.related_ticket_count(session, broadcast)
+    context = await _context(session, services, broadcast)
     told = cards.update_context(update, actor)
     posted = [ChannelTarget(**channel) for channel in broadcast.channels]
     for place in range(len(posted)):

@@ -5,6 +5,8 @@ maintenance kept to its window.
   (`broadcasts.remind_after_minutes`, tighter for a service named in
   `service_remind_after_minutes`) reminds its owner, with an Update button, once per interval
   of silence; after `leads_after_reminders` such reminders the IT leads are reminded too.
+- The posts show how many tickets for the broadcast's services the desks opened while it was
+  open ("14 related tickets"), edited when that number changes.
 - Scheduled maintenance reminds the subscribers of its services a day before its start and
   an hour before, switches to in progress when it starts (an update like any other: posts
   edited, thread, DMs), and asks its owner to complete it when its window ends.
@@ -24,6 +26,7 @@ from bot.chat.message import Button, Message
 from bot.config import AppConfig, Role
 from bot.flows.broadcasts import cards, ids, states
 from bot.flows.broadcasts.lifecycle import record_change
+from bot.flows.broadcasts.notify import count_related_tickets
 from bot.services import Services
 from storage import broadcasts as store
 from storage.broadcasts import Broadcast
@@ -56,6 +59,9 @@ async def broadcasts_check(services: Services, scheduled_for: datetime | None = 
             if broadcast.kind == states.MAINTENANCE:
                 await _keep_window(session, services, broadcast.id, now)
             await _remind(session, services, broadcast.id, now)
+            locked = await store.by_id(session, broadcast.id, lock=True)
+            if locked is not None and locked.is_open:
+                await count_related_tickets(session, services, locked)
             await session.commit()
 
 

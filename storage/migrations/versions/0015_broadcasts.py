@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('window_end', storage.types.UTCDateTime(), nullable=True),
     sa.Column('update_count', sa.Integer(), nullable=False),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('related_tickets', sa.Integer(), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('resolved_at', storage.types.UTCDateTime(), nullable=True),

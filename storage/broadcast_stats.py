@@ -1,6 +1,7 @@
 """Broadcast figures for the digest and the board, computed in SQL on both databases:
 incidents per service, time in outage per service (and so availability), time from opening
-to the first update, and the update cadence kept or missed.
+to the first update, the update cadence kept or missed, and how well subscribers said they
+were kept informed.
 
 A broadcast's history is its numbered updates: each update holds the status and impact from
 its time until the next update (or the end of the window asked about), so "time in outage" is
@@ -24,7 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.broadcasts import Broadcast, BroadcastUpdate
+from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.types import UTCDateTime
 
 CLOSED = ("resolved", "completed")
@@ -145,3 +146,14 @@ async def cadence_figures(session: AsyncSession, since: datetime, until: datetim
     )).one()[0]  # type: ignore[call-overload]
     return CadenceFigures(int(opened), float(first) if first is not None else None,
                           int(kept), int(missed))
+
+
+async def informed_figures(session: AsyncSession, since: datetime, until: datetime
+                           ) -> tuple[int, float | None]:
+    """(answers, mean score) to "how well were you kept informed?" given in [since, until)."""
+    answers, mean = (await session.exec(
+        sa_select(func.count(), func.avg(col(BroadcastRating.score)))
+        .where(col(BroadcastRating.answered_at) >= since,
+               col(BroadcastRating.answered_at) < until)
+    )).one()  # type: ignore[call-overload]
+    return int(answers), float(mean) if mean is not None else None

@@ -13,7 +13,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, delete, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+)
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -104,6 +113,20 @@ class BroadcastReminder(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class BroadcastRating(SQLModel, table=True):
+    """A subscriber's answer to "how well were you kept informed?" about one broadcast."""
+
+    __tablename__ = "broadcast_rating"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_rating"),
+                      CheckConstraint("score BETWEEN 1 AND 5", name="ck_broadcast_rating_score"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id")
+    person_id: int = Field(foreign_key="person.id")
+    score: int
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 async def insert_broadcast(session: AsyncSession, broadcast: Broadcast) -> int | None:
     """Insert the broadcast unless its submission opened one already; its new id, else None."""
     statement = (dialect_insert(session)(Broadcast)
@@ -162,6 +185,21 @@ async def claim_reminder(session: AsyncSession, broadcast_id: int, kind: str, nu
     """True when this caller is the one to send the reminder (or take the step)."""
     return await insert_once(session, BroadcastReminder, broadcast_id=broadcast_id, kind=kind,
                              number=number, claimed_at=now)
+
+
+async def rate(session: AsyncSession, broadcast_id: int, person_id: int, score: int,
+               now: datetime) -> bool:
+    """Record the answer; False when the person had answered already (the first stands)."""
+    return await insert_once(session, BroadcastRating, broadcast_id=broadcast_id,
+                             person_id=person_id, score=score, answered_at=now)
+
+
+async def is_subscriber(session: AsyncSession, person_id: int, services: Iterable[str]
+                        ) -> bool:
+    return (await session.exec(
+        select(BroadcastSubscription.id)
+        .where(col(BroadcastSubscription.person_id) == person_id,
+               col(BroadcastSubscription.service).in_(list(services))))).first() is not None
 
 
 async def subscribe(session: AsyncSession, person_id: int, service: str) -> bool:

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from storage.broadcasts import (
     Broadcast,
+    BroadcastRating,
     BroadcastReminder,
     BroadcastSubscription,
     BroadcastUpdate,
@@ -27,8 +28,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "Broadcast", "BroadcastReminder", "BroadcastSubscription",
-           "BroadcastUpdate",
+__all__ = ["AuditEvent", "Broadcast", "BroadcastRating", "BroadcastReminder",
+           "BroadcastSubscription", "BroadcastUpdate",
            "ChatImage", "Complaint", "ComplaintAlert", "ComplaintCounter",
            "ConversationRef",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.chat.message import Form
 from bot.flows.broadcasts import forms, ids, states
 from bot.flows.broadcasts.answers import refuse
+from bot.flows.broadcasts.informed import broadcast_rate
 from bot.flows.broadcasts.lifecycle import (
     broadcast_change,
     broadcast_change_checked,
@@ -85,6 +86,12 @@ def _on_button(action: str) -> Handler:
     return handler
 
 
+async def rate(turn: Turn) -> None:
+    press = turn.intent
+    assert isinstance(press, ButtonPress)
+    await broadcast_rate(turn.session, turn.services, turn.actor, press.origin, press.value)
+
+
 def _subscription(follow: bool) -> Handler:
     async def handler(turn: Turn) -> None:
         await subscription_change(turn.session, turn.services, turn.actor, turn.command.origin,
@@ -103,6 +110,7 @@ def register(routes: Routes) -> None:
     routes.on_form(ids.CHANGE_FORM, change, validate=check_change)
     for action_id, action in _BUTTON_ACTIONS.items():
         routes.on_button(action_id, _on_button(action))
+    routes.on_button(ids.INFORMED, rate)
     routes.on_command("touchpoint", "subscribe", _subscription(follow=True))
     routes.on_command("touchpoint", "unsubscribe", _subscription(follow=False))
     routes.on_command("touchpoint", "subscriptions", subscriptions)

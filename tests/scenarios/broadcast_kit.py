@@ -14,7 +14,7 @@ from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.flows.broadcasts import ids
 from bot.flows.broadcasts.notify import post_key
-from storage.broadcasts import Broadcast, BroadcastUpdate
+from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.models import AuditEvent
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_settled
@@ -85,6 +85,13 @@ async def updates(bot: RunningBot, broadcast_id: int) -> list[BroadcastUpdate]:
         return list((await session.exec(
             select(BroadcastUpdate).where(col(BroadcastUpdate.broadcast_id) == broadcast_id)
             .order_by(col(BroadcastUpdate.number)))).all())
+
+
+async def ratings(bot: RunningBot) -> list[tuple[int, int]]:
+    """(broadcast, score) of every answer to "how well were you kept informed?"."""
+    async with bot.services.sessions() as session:
+        return [(r.broadcast_id, r.score) for r in (await session.exec(
+            select(BroadcastRating).order_by(col(BroadcastRating.id)))).all()]
 
 
 async def audit_trail(bot: RunningBot, broadcast_id: int) -> list[AuditEvent]:

@@ -99,7 +99,9 @@ async def test_the_full_lifecycle_edits_the_posts_in_place(bot, slack, slack_sen
     assert kit.button_ids(post) == [ids.UPDATE, ids.RESOLVE]
     notes = kit.thread(slack, STATUS, post)
     assert len(notes) == 3 and "<!channel>" in notes[-1]
-    assert len(kit.dms(slack, ERIN)) == 4  # a DM per update; the answers are ephemeral
+    # A DM per update, and once resolved "how well were you kept informed?" (not asked
+    # again on the reopening); the answers to commands are ephemeral.
+    assert len(kit.dms(slack, ERIN)) == 5
     trail = [(e.action, e.detail.get("from"), e.detail["to"], e.actor_id is not None)
              for e in await kit.audit_trail(bot, broadcast.id)]
     assert trail == [("opened", None, "investigating", True),

@@ -180,6 +180,42 @@ async def test_subscriptions_name_services_as_the_catalogue_does(bot, slack, sla
     assert "Which service? You can subscribe to" in said[7]
 
 
+async def test_subscribers_are_asked_how_well_they_were_kept_informed(bot, slack,
+                                                                     slack_sender):
+    await slack_sender.command("/touchpoint", "subscribe vpn", user_id=ERIN)
+    await slack.wait_for_response(1)
+    await kit.submit_opening(slack_sender)
+    await _opened(bot, slack)
+    [broadcast] = await kit.broadcasts(bot)
+    await kit.submit_change(slack_sender, "resolved", broadcast.id, message="Fixed")
+    await eventually(lambda: _closed(bot, broadcast.id), within_s=5)
+    await kit.settled(bot)
+    question = slack.messages_in(slack.dm_channel(ERIN))[-1]
+    assert "How well were you kept informed while it lasted?" in kit.blocks_text(question)
+    assert kit.button_ids(question) == [ids.INFORMED] + [f"{ids.INFORMED}#{n}"
+                                                          for n in range(2, 6)]
+
+    async def rated() -> bool:
+        return bool(await kit.ratings(bot))
+
+    for user, score in ((ERIN, 4), (ERIN, 2), (LEE, 5)):
+        await slack_sender.click(ids.INFORMED, f"{broadcast.id}:{score}", user_id=user,
+                                 channel_id=slack.dm_channel(user),
+                                 message_ts=question["ts"])
+        await eventually(rated, within_s=5)  # the first press is the first answer
+    # The subscribe answer, then one each for the second press and Lee's: the first press
+    # is answered by its question changing.
+    answers = await slack.wait_for_response(3)
+    said = " ".join(kit.blocks_text(a.body) for a in answers[1:])  # in either order
+    assert "we already have your answer about *VPN is down*" in said
+    assert "could not find that broadcast" in said
+    await kit.settled(bot)
+    answered = slack.message(slack.dm_channel(ERIN), question["ts"])
+    assert "You said *4/5*" in kit.blocks_text(answered)
+    assert kit.button_ids(answered) == []
+    assert await kit.ratings(bot) == [(broadcast.id, 4)]
+
+
 async def _updates(bot, count: int) -> bool:
     rows = await kit.broadcasts(bot)
     return bool(rows) and rows[-1].update_count == count

@@ -14,9 +14,10 @@ from storage.broadcast_stats import (
     CadenceFigures,
     ServiceFigures,
     cadence_figures,
+    informed_figures,
     service_figures,
 )
-from storage.broadcasts import Broadcast, BroadcastUpdate
+from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.engine import create_engine, session_factory
 from storage.models import Person
 
@@ -30,6 +31,13 @@ async def session(database_url) -> AsyncIterator[AsyncSession]:
     async with session_factory(engine)() as session:
         yield session
     await engine.dispose()
+
+
+async def _person(session: AsyncSession, name: str) -> Person:
+    person = Person(display_name=name)
+    session.add(person)
+    await session.flush()
+    return person
 
 
 async def _broadcast(session: AsyncSession, n: int, owner: Person, kind: str,
@@ -74,6 +82,14 @@ async def test_figures_per_service_and_for_the_cadence(session):
                                     {"outage": 30, "degraded": 120, "informational": 480})
     # 20 minutes (kept), 40 minutes of outage (missed), 60 minutes degraded (kept).
     assert cadence == CadenceFigures(opened=2, first_update_avg_s=1200.0, kept=2, missed=1)
+    # Three subscribers' answers to "how well were you kept informed?".
+    for n, score in enumerate((5, 4, 2)):
+        person = await _person(session, f"p{n}")
+        session.add(BroadcastRating(broadcast_id=1 + n % 2, person_id=person.id, score=score,
+                                    answered_at=minutes(200 + n)))
+    await session.commit()
+    answers, mean = await informed_figures(session, MONDAY, MONDAY + timedelta(days=1))
+    assert (answers, round(mean, 3)) == (3, 3.667)
     # A window before any of it: nothing.
     assert await service_figures(session, MONDAY - timedelta(days=9),
                                  MONDAY - timedelta(days=8)) == []

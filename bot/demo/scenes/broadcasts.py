@@ -1,6 +1,6 @@
 """Scene: Erin follows Email; it goes down, and Tom announces it with /broadcast. The post in
 #it-status is edited in place as he updates and resolves it, each update goes in its thread,
-and Erin gets a direct message for every step."""
+and Erin gets a direct message for every step, then "how well were you kept informed?"."""
 
 from __future__ import annotations
 
@@ -30,4 +30,4 @@ async def an_outage_kept_current(stage: Stage) -> None:
     await stage.slack_click(TOM, ids.RESOLVE, STATUS, say_where=True)
     await stage.slack_submit(TOM, {ids.MESSAGE: "Mail flows again; anything queued is being "
                                                 "delivered now."},
-                             answers=4, answer_last=True)
+                             answers=5, answer_last=True)

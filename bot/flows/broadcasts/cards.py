@@ -62,6 +62,17 @@ def subscriber_dm(context: dict[str, Any], update: dict[str, Any]) -> Message:
     return Message("broadcasts/dm", {**context, "update": update})
 
 
+SCORES = range(1, 6)
+
+
+def informed_question(context: dict[str, Any], *, score: int | None = None) -> Message:
+    """To a subscriber once the broadcast is resolved: "how well were you kept informed?",
+    with a button per score; once answered (`score`), the answer instead of the buttons."""
+    buttons = () if score is not None else tuple(
+        Button(ids.INFORMED, f"score_{n}", f"{context['id']}:{n}") for n in SCORES)
+    return Message("broadcasts/informed", {**context, "score": score}, buttons=buttons)
+
+
 def listing(broadcasts: list[dict[str, Any]]) -> Message:
     return Message("broadcasts/list", {"broadcasts": broadcasts})
 

@@ -8,6 +8,9 @@ UPDATE = "broadcast.update"
 RESOLVE = "broadcast.resolve"
 REOPEN = "broadcast.reopen"
 
+# The subscribers' answer to "how well were you kept informed?": "{broadcast id}:{score}".
+INFORMED = "broadcast.informed"
+
 # Forms (Slack modal callback ids, Teams card submit ids).
 OPEN_FORM = "broadcast.open"
 CHANGE_FORM = "broadcast.change"

@@ -10,7 +10,8 @@ retried turn records nothing twice:
 
 - ``broadcast:{id}:post:{place}``: the post, edited in place at every change;
 - ``broadcast:{id}:{number}:thread:{place}``: the update in the post's thread;
-- ``broadcast:{id}:{number}:{person}``: the update in a subscriber's DM.
+- ``broadcast:{id}:{number}:{person}``: the update in a subscriber's DM;
+- ``broadcast:{id}:informed:{person}``: "how well were you kept informed?" once resolved.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import AppConfig, ChannelTarget
-from bot.flows.broadcasts import cards
+from bot.flows.broadcasts import cards, states
 from bot.services import Services
 from storage import broadcasts as store
 from storage.broadcasts import Broadcast, BroadcastUpdate
@@ -35,6 +36,10 @@ def thread_key(broadcast_id: int, number: int, place: int) -> str:
 
 def dm_key(broadcast_id: int, number: int, person_id: int) -> str:
     return f"broadcast:{broadcast_id}:{number}:{person_id}"
+
+
+def informed_key(broadcast_id: int, person_id: int) -> str:
+    return f"broadcast:{broadcast_id}:informed:{person_id}"
 
 
 def channels_for(app: AppConfig, services: list[str]) -> list[ChannelTarget]:
@@ -102,3 +107,9 @@ async def announce(session: AsyncSession, services: Services, broadcast: Broadca
         (person, cards.subscriber_dm({**context, "tz": person.tz}, told),
          dm_key(broadcast.id, update.number, person.id or 0))
         for person in subscribers], bulk=True)
+    if update.action == states.RESOLVED and app.broadcasts.informed_survey:
+        # Asked once per broadcast and person (the key), after the resolution's DM.
+        await services.outbox.send_dms(session, [
+            (person, cards.informed_question({**context, "tz": person.tz}),
+             informed_key(broadcast.id, person.id or 0))
+            for person in subscribers], bulk=True)

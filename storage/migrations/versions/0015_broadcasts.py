@@ -1,5 +1,6 @@
-"""broadcasts: status updates for outages and maintenance, their numbered updates, and
-per-service subscriptions, and the reminders and scheduled steps already taken
+"""broadcasts: status updates for outages and maintenance, their numbered updates,
+per-service subscriptions, the reminders and scheduled steps already taken, and subscribers'
+ratings of how well they were kept informed
 
 Revision ID: 0015_broadcasts
 Revises: 0014
@@ -49,6 +50,18 @@ def upgrade() -> None:
         batch_op.create_index('ix_broadcast_open_updated', ['is_open', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_broadcast_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('broadcast_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('answered_at', storage.types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name='ck_broadcast_rating_score'),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('broadcast_id', 'person_id', name='uq_broadcast_rating')
+    )
     op.create_table('broadcast_reminder',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('broadcast_id', sa.Integer(), nullable=False),
@@ -92,6 +105,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('broadcast_update')
     op.drop_table('broadcast_reminder')
+    op.drop_table('broadcast_rating')
     with op.batch_alter_table('broadcast_subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_broadcast_subscription_service')
 

@@ -162,14 +162,31 @@ async def timeline(session: AsyncSession, broadcast_id: int, last: int
     return list(reversed(rows))
 
 
-async def related_ticket_count(session: AsyncSession, broadcast: Broadcast) -> int:
+def _related(broadcast: Broadcast) -> list[Any]:
     """Tickets for the broadcast's services that the desks opened while it was open."""
-    statement = (select(func.count()).select_from(Ticket)
-                 .where(col(Ticket.service).in_(list(broadcast.services)),
-                        col(Ticket.opened_at) >= broadcast.created_at))
+    conditions = [col(Ticket.service).in_(list(broadcast.services)),
+                  col(Ticket.opened_at) >= broadcast.created_at]
     if broadcast.resolved_at is not None:
-        statement = statement.where(col(Ticket.opened_at) < broadcast.resolved_at)
-    return int((await session.exec(statement)).one())
+        conditions.append(col(Ticket.opened_at) < broadcast.resolved_at)
+    return conditions
+
+
+async def related_ticket_count(session: AsyncSession, broadcast: Broadcast) -> int:
+    return int((await session.exec(
+        select(func.count()).select_from(Ticket).where(*_related(broadcast)))).one())
+
+
+async def unsubscribed_requesters(session: AsyncSession, broadcast: Broadcast
+                                  ) -> list[Person]:
+    """Active people who asked for one of the related tickets and follow none of the
+    broadcast's services, each once."""
+    following = (select(BroadcastSubscription.person_id)
+                 .where(col(BroadcastSubscription.service).in_(list(broadcast.services))))
+    requesters = select(Ticket.requester_id).where(*_related(broadcast))
+    return list((await session.exec(
+        select(Person).where(col(Person.id).in_(requesters), col(Person.id).not_in(following),
+                             col(Person.active).is_(True))
+        .order_by(col(Person.id)))).all())
 
 
 async def open_broadcasts(session: AsyncSession) -> list[tuple[Broadcast, Person]]:

@@ -36,6 +36,9 @@ class BroadcastsConfig(Strict):
     """Updates shown on the channel post, newest last; the thread keeps them all."""
     max_length: int = Field(default=2000, ge=100, le=3000)
     """Longest message of one update, in characters."""
+    offer_requesters: bool = True
+    """Offer the updates to people whose tickets for an affected service arrive while a
+    broadcast is open (a DM with a Follow button), once per broadcast and person."""
     informed_survey: bool = True
     """When a broadcast is resolved, ask its subscribers "how well were you kept informed?"
     (1-5), once per broadcast."""

@@ -21,7 +21,11 @@ from bot.flows.broadcasts.lifecycle import (
     broadcast_open_form,
 )
 from bot.flows.broadcasts.schedule import broadcasts_check
-from bot.flows.broadcasts.subscriptions import subscription_change, subscription_list
+from bot.flows.broadcasts.subscriptions import (
+    subscription_change,
+    subscription_follow,
+    subscription_list,
+)
 from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress
 
@@ -86,6 +90,13 @@ def _on_button(action: str) -> Handler:
     return handler
 
 
+async def follow(turn: Turn) -> None:
+    press = turn.intent
+    assert isinstance(press, ButtonPress)
+    await subscription_follow(turn.session, turn.services, turn.actor, press.origin,
+                              press.value)
+
+
 async def rate(turn: Turn) -> None:
     press = turn.intent
     assert isinstance(press, ButtonPress)
@@ -111,6 +122,7 @@ def register(routes: Routes) -> None:
     for action_id, action in _BUTTON_ACTIONS.items():
         routes.on_button(action_id, _on_button(action))
     routes.on_button(ids.INFORMED, rate)
+    routes.on_button(ids.FOLLOW, follow)
     routes.on_command("touchpoint", "subscribe", _subscription(follow=True))
     routes.on_command("touchpoint", "unsubscribe", _subscription(follow=False))
     routes.on_command("touchpoint", "subscriptions", subscriptions)

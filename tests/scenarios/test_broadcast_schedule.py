@@ -151,6 +151,8 @@ def _ticket(number: int, service: str, created: str) -> dict:
 
 async def test_tickets_for_an_affected_service_are_counted_on_the_posts(bot, slack,
                                                                       slack_sender, clock):
+    await slack_sender.command("/broadcast", "list", user_id=ERIN)  # Erin is known
+    await slack.wait_for_response(1)
     await kit.submit_opening(slack_sender, title="VPN down", services=[kit.NETWORK])
     await _opened(bot)
     await kit.settled(bot)
@@ -173,6 +175,18 @@ async def test_tickets_for_an_affected_service_are_counted_on_the_posts(bot, sla
     assert len(slack.calls_to("chat.update")) == edits + 2
     [row] = await kit.broadcasts(bot)
     assert (row.related_tickets, row.update_count) == (2, 1)
+
+    # Erin raised both tickets: she is offered the updates once, and follows them.
+    [offer] = _dms(slack, ERIN)
+    assert "IT already knows about this: *VPN down*" in kit.blocks_text(offer)
+    await slack_sender.click(ids.FOLLOW, str(broadcast.id), user_id=ERIN,
+                             channel_id=slack.dm_channel(ERIN), message_ts=offer["ts"])
+    [_listed, followed] = await slack.wait_for_response(2)
+    assert "You now follow Network and Wi-Fi" in kit.blocks_text(followed.body)
+    await kit.submit_change(slack_sender, "updated", broadcast.id)
+    await eventually(lambda: _updated(bot), within_s=5)
+    await kit.settled(bot)
+    assert len(_dms(slack, ERIN)) == 2  # the offer, then the update
 
 
 async def _updated(bot) -> bool:

@@ -62,6 +62,12 @@ def subscriber_dm(context: dict[str, Any], update: dict[str, Any]) -> Message:
     return Message("broadcasts/dm", {**context, "update": update})
 
 
+def offer(context: dict[str, Any]) -> Message:
+    """To someone whose ticket is about an affected service: follow the updates?"""
+    return Message("broadcasts/offer", context,
+                   buttons=(Button(ids.FOLLOW, "follow", str(context["id"]), style="primary"),))
+
+
 SCORES = range(1, 6)
 
 

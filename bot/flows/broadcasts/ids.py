@@ -8,6 +8,9 @@ UPDATE = "broadcast.update"
 RESOLVE = "broadcast.resolve"
 REOPEN = "broadcast.reopen"
 
+# On the offer to a related ticket's requester: follow the broadcast's services.
+FOLLOW = "broadcast.follow"
+
 # The subscribers' answer to "how well were you kept informed?": "{broadcast id}:{score}".
 INFORMED = "broadcast.informed"
 

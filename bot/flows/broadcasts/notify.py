@@ -11,6 +11,7 @@ retried turn records nothing twice:
 - ``broadcast:{id}:post:{place}``: the post, edited in place at every change;
 - ``broadcast:{id}:{number}:thread:{place}``: the update in the post's thread;
 - ``broadcast:{id}:{number}:{person}``: the update in a subscriber's DM;
+- ``broadcast:{id}:offer:{person}``: the updates offered to a related ticket's requester;
 - ``broadcast:{id}:informed:{person}``: "how well were you kept informed?" once resolved.
 """
 
@@ -67,7 +68,8 @@ async def _context(session: AsyncSession, services: Services, broadcast: Broadca
 async def count_related_tickets(session: AsyncSession, services: Services,
                                 broadcast: Broadcast) -> None:
     """Show on the posts how many tickets for its services arrived while it was open, when
-    that has changed since they last showed it (nothing else is told: no thread, no DMs)."""
+    that has changed since they last showed it (no thread, no update DMs), and offer the
+    updates to the people who raised them."""
     count = await store.related_ticket_count(session, broadcast)
     if count == broadcast.related_tickets:
         return
@@ -76,6 +78,12 @@ async def count_related_tickets(session: AsyncSession, services: Services,
     for place in range(len(broadcast.channels)):
         await services.outbox.edit(session, post_key(broadcast.id or 0, place),
                                    cards.post(context))
+    if services.settings.app.broadcasts.offer_requesters:
+        # Once per broadcast and person (the key), however many tickets they raise.
+        await services.outbox.send_dms(session, [
+            (person, cards.offer({**context, "tz": person.tz}),
+             f"broadcast:{broadcast.id}:offer:{person.id}")
+            for person in await store.unsubscribed_requesters(session, broadcast)])
 
 
 async def announce(session: AsyncSession, services: Services, broadcast: Broadcast,

@@ -1,4 +1,5 @@
-"""Subscriptions: `/touchpoint subscribe SERVICE`, `unsubscribe SERVICE` and `subscriptions`.
+"""Subscriptions: `/touchpoint subscribe SERVICE`, `unsubscribe SERVICE` and `subscriptions`,
+and the Follow button offered to people whose tickets concern an open broadcast.
 Anyone may follow a service; its subscribers get a DM for every update of a broadcast that
 affects it (`notify.announce`). A service is named as in the catalogue, by its name or an
 alias in any case; anything else gets a kind answer listing the services there are."""
@@ -48,3 +49,16 @@ async def subscription_list(session: AsyncSession, services: Services, actor: Pe
     await tell(session, services, origin, "subscriptions",
                subscribed=await store.subscriptions(session, actor.id),
                catalogue=[s.name for s in services.settings.app.services])
+
+
+async def subscription_follow(session: AsyncSession, services: Services, actor: Person,
+                              origin: Origin, value: str) -> None:
+    """Follow every service of the broadcast whose id is `value` (the offer's button)."""
+    broadcast = await store.by_id(session, int(value)) if value.isdigit() else None
+    if broadcast is None:
+        await tell(session, services, origin, "not_found")
+        return
+    assert actor.id is not None
+    for name in broadcast.services:
+        await store.subscribe(session, actor.id, name)
+    await tell(session, services, origin, "following", followed=list(broadcast.services))

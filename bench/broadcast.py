@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import signal
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from bot.flows.broadcasts.lifecycle import broadcast_change, broadcast_open
 from bot.flows.broadcasts.notify import post_key
 from bot.flows.directory.sync import sync_directory
 from bot.server import SERVICES, create_app
-from fanout import peak_rss_mb
+from fanout import DEFAULT_SERVER, ROOT, SIGNING_SECRET, peak_rss_mb
 from harness import postgres_database
 from storage import broadcasts as store
 from storage.directory import find_by_platform_id
@@ -54,10 +53,6 @@ from storage.migrate import upgrade
 from storage.models import Person
 from storage.outbox import OutboxMessage
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
-                                "postgresql://postgres@127.0.0.1:5432/test")
-SIGNING_SECRET = secrets.token_hex(16)
 DONE_TIMEOUT_S = 1800.0
 SERVICE = "Email and calendar"
 OWNER = {"id": "U0BOWNER1", "email": "owner@example.com"}

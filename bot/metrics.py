@@ -51,6 +51,9 @@ class Metrics:
             "touchpoint_complaints", "Complaint events: filed, acknowledged, resolved, "
             "reopened, closed, escalated, reminded, breached.",
             ["event"], registry=self.registry)
+        self.broadcasts = Counter(
+            "touchpoint_broadcasts", "Broadcast changes: opened, updated, resolved, reopened.",
+            ["event"], registry=self.registry)
         self.kudos_given = Counter(
             "touchpoint_kudos_given", "Kudos vouchers given, one per recipient.",
             registry=self.registry)

@@ -3,6 +3,13 @@
 from sqlmodel import SQLModel
 
 from storage.board import BoardSession, BoardSigninUsed
+from storage.broadcasts import (
+    Broadcast,
+    BroadcastRating,
+    BroadcastReminder,
+    BroadcastSubscription,
+    BroadcastUpdate,
+)
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
@@ -27,9 +34,9 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "ChatImage", "Complaint",
-           "ComplaintAlert", "ComplaintCounter",
-           "ConversationRef", "DigestPost",
+__all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "BroadcastRating",
+           "BroadcastReminder", "BroadcastSubscription", "BroadcastUpdate", "ChatImage",
+           "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestPost",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",

@@ -147,6 +147,30 @@ class ChoiceField:
     options: tuple[Option, ...]
     required: bool = True
     initial: str | None = None
+    """The option picked at first; with `multiple`, the values picked, comma-separated."""
+    multiple: bool = False
+    """Several options may be picked; submitted as their values, comma-separated (so a
+    value holds no comma: keep an id in it)."""
+
+    def initial_values(self) -> list[str]:
+        if not self.initial:
+            return []
+        return self.initial.split(",") if self.multiple else [self.initial]
+
+
+CHECKED = "yes"
+"""What a ticked `CheckboxField` submits; an unticked one submits nothing (or ``no``)."""
+
+
+@dataclass(frozen=True)
+class CheckboxField:
+    """One box to tick, for an explicit yes (never required: unticked is the answer no)."""
+
+    name: str
+    label: str
+    text: str
+    """Name of the template block holding the words beside the box."""
+    initial: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,7 +189,7 @@ class Form:
     template: str
     """Template with the blocks ``title``, ``submit`` and one block per field label."""
     callback_id: str
-    fields: tuple[TextField | ChoiceField | PeopleField, ...]
+    fields: tuple[TextField | ChoiceField | PeopleField | CheckboxField, ...]
     context: Mapping[str, Any] = field(default_factory=dict)
     metadata: str = ""
     """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""

@@ -85,6 +85,7 @@ class Templates:
             local_time=_local_time,
         )
         self.env.globals["platform"] = dialect.name
+        self.env.globals["channel_mention"] = dialect.channel_mention
 
     def template(self, name: str) -> Template:
         return self.env.get_template(f"{name}.j2")

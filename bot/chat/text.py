@@ -43,6 +43,10 @@ class Dialect:
     def mention(self, user_id: str | None, fallback: str) -> Formatted:
         raise NotImplementedError
 
+    def channel_mention(self) -> Formatted:
+        """What notifies everyone in a channel; shown only where a person asked for it."""
+        raise NotImplementedError
+
     def truncate(self, text: str, limit: int) -> str:
         """Cut rendered text to `limit` characters, ending in an ellipsis, never mid-markup."""
         if len(text) <= limit:
@@ -78,6 +82,9 @@ class SlackMrkdwn(Dialect):
         if user_id and _SLACK_USER_ID.fullmatch(user_id):
             return Formatted(f"<@{user_id}>")
         return Formatted(self.escape(fallback))
+
+    def channel_mention(self) -> Formatted:
+        return Formatted("<!channel>")
 
     def _repair(self, cut: str) -> str:
         # Drop a half-cut entity ("&am") or a half-cut <...> construct.
@@ -124,6 +131,11 @@ class TeamsMarkdown(Dialect):
     def mention(self, user_id: str | None, fallback: str) -> Formatted:
         # Card text cannot carry a real mention without an entity; the name is enough.
         return Formatted(self.escape(fallback))
+
+    def channel_mention(self) -> Formatted:
+        # A bot's card cannot mention a Teams channel without a mention entity; the post in
+        # the channel is what people see, with no mention.
+        return Formatted("")
 
     def _repair(self, cut: str) -> str:
         # An odd run of trailing backslashes would escape the ellipsis.

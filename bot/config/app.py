@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from bot.config.base import Strict
 from bot.config.board import BoardConfig
+from bot.config.broadcasts import BroadcastsConfig
 from bot.config.channels import Channels, ChannelTarget
 from bot.config.complaints import ComplaintsConfig
 from bot.config.csat import Csat
@@ -47,6 +48,7 @@ class AppConfig(Strict):
     newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
     digests: list[Digest] = Field(default_factory=list)
+    broadcasts: BroadcastsConfig = Field(default_factory=BroadcastsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -77,6 +79,10 @@ class AppConfig(Strict):
                      f" (services)" for index, name in enumerate(self.complaints.services)
                      if name.lower() not in known]
         problems += digest_problems(self.digests, lambda name: self.service(name) is not None)
+        problems += [f"broadcasts.service_remind_after_minutes.{name}: not in the service "
+                     f"catalogue (services)"
+                     for name in self.broadcasts.service_remind_after_minutes
+                     if self.service(name) is None]
         if problems:
             raise ValueError("\n".join(problems))
         return self

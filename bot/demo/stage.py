@@ -131,12 +131,22 @@ class Stage:
         view = json.loads(view) if isinstance(view, str) else view
         texts: dict[str, str] = {}
         choices: dict[str, str] = {}
+        several: dict[str, dict[str, list[str]]] = {"multi_static_select": {},
+                                                     "checkboxes": {}}
         shown = []
         for block in view.get("blocks") or []:
             if block.get("type") != "input":
                 continue
             name, element = block["block_id"], block["element"]
-            if element["type"] == "static_select":
+            if element["type"] in several:
+                # Several values, comma-separated in `values` (a box ticked: its value);
+                # those picked already when not given.
+                initial = ",".join(o["value"] for o in element.get("initial_options") or [])
+                picked_values = [v for v in values.get(name, initial).split(",") if v]
+                several[element["type"]][name] = picked_values
+                typed = ", ".join(o["text"]["text"] for o in element["options"]
+                                  if o["value"] in picked_values)
+            elif element["type"] == "static_select":
                 value = values.get(name) or (element.get("initial_option") or {}).get("value")
                 choices[name] = value or ""
                 picked = [o["text"]["text"] for o in element["options"] if o["value"] == value]
@@ -150,6 +160,7 @@ class Stage:
                              " · ".join(shown) + f" [ {view['submit']['text']} ]")
         reply = await self.sender.submit(
             view["callback_id"], texts, user_id=actor.slack_id, selects=choices,
+            multi_selects=several["multi_static_select"], checkboxes=several["checkboxes"],
             private_metadata=view.get("private_metadata", ""),
             view_id=f"V0DEMO{next(self._activity_ids):04d}")
         if reply.status != 200 or reply.text:

@@ -94,12 +94,15 @@ class SlackSender(Sender):
 
     async def submit(self, callback_id: str, values: dict[str, str | list[str]], *,
                      user_id: str = "U0EMPL001", private_metadata: str = "",
-                     view_id: str = "V0VIEW001", selects: dict[str, str] | None = None
-                     ) -> Reply:
+                     view_id: str = "V0VIEW001", selects: dict[str, str] | None = None,
+                     multi_selects: dict[str, list[str]] | None = None,
+                     checkboxes: dict[str, list[str]] | None = None) -> Reply:
         """A view_submission payload; each value sits in a block named after its field.
 
         A text is a plain_text_input's value, a list the users picked in a
-        multi_users_select; `selects` are the option values picked in static_selects.
+        multi_users_select; `selects` are the option values picked in static_selects,
+        `multi_selects` those picked in multi_static_selects, `checkboxes` the values of the
+        boxes ticked.
         """
         state: dict[str, Any] = {
             name: {name: {"type": "multi_users_select", "selected_users": value}
@@ -109,6 +112,12 @@ class SlackSender(Sender):
             state[name] = {name: {"type": "static_select", "selected_option": {
                 "text": {"type": "plain_text", "text": value}, "value": value}
                 if value else None}}
+        for kind, picked in (("multi_static_select", multi_selects),
+                             ("checkboxes", checkboxes)):
+            for name, chosen in (picked or {}).items():
+                state[name] = {name: {"type": kind, "selected_options": [
+                    {"text": {"type": "plain_text", "text": value}, "value": value}
+                    for value in chosen]}}
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "example"},

@@ -8,6 +8,7 @@ app manifests.
 from __future__ import annotations
 
 from bot.handlers import board as board_handlers
+from bot.handlers import broadcasts as broadcast_handlers
 from bot.handlers import complaints as complaint_handlers
 from bot.handlers import csat as csat_handlers
 from bot.handlers import digests as digest_handlers
@@ -32,6 +33,7 @@ def register_handlers(dispatcher: Routes) -> None:
     csat_handlers.register(dispatcher)
     complaint_handlers.register(dispatcher)
     kudos_handlers.register(dispatcher)
+    broadcast_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
     plan_handlers.register(dispatcher)
     milestone_handlers.register(dispatcher)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form
+from bot.chat.port import Origin
 from bot.config import AppConfig
 from bot.intents import (
     Awaited,
@@ -36,6 +37,18 @@ class Turn:
     actor: Person
     session: AsyncSession
     services: Services
+
+    @property
+    def command(self) -> Command:
+        """The intent, for a handler routed by `Routes.on_command`."""
+        assert isinstance(self.intent, Command)
+        return self.intent
+
+    @property
+    def submission(self) -> tuple[FormSubmit, Origin]:
+        """The intent and where it came from, for a handler routed by `Routes.on_form`."""
+        assert isinstance(self.intent, FormSubmit) and self.intent.origin is not None
+        return self.intent, self.intent.origin
 
 
 Handler = Callable[[Turn], Awaitable[None]]

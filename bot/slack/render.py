@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.message import Button, ChoiceField, Form, Message, PeopleField, TextField
+from bot.chat.message import (
+    CHECKED,
+    Button,
+    CheckboxField,
+    ChoiceField,
+    Form,
+    Message,
+    PeopleField,
+    TextField,
+)
 from bot.chat.templates import Templates, templates_for
 from bot.chat.text import ELLIPSIS
 
@@ -118,11 +127,21 @@ class SlackRenderer:
         return {name: _plain(self._block(form.template, block, form.context), MAX_LABEL)["text"]
                 for name, block in form.errors.items()}
 
-    def _input(self, template: str, field: TextField | ChoiceField | PeopleField,
+    def _input(self, template: str,
+               field: TextField | ChoiceField | PeopleField | CheckboxField,
                ctx) -> dict[str, Any]:
         label = _plain(self._block(template, field.label, ctx), MAX_LABEL)
+        if isinstance(field, CheckboxField):
+            box = {"text": _plain(self._block(template, field.text, ctx), MAX_OPTION_TEXT),
+                   "value": CHECKED}
+            element: dict[str, Any] = {"type": "checkboxes", "action_id": field.name,
+                                       "options": [box]}
+            if field.initial:
+                element["initial_options"] = [box]
+            return {"type": "input", "block_id": field.name, "label": label,
+                    "optional": True, "element": element}
         if isinstance(field, PeopleField):
-            element: dict[str, Any] = {"type": "multi_users_select", "action_id": field.name,
+            element = {"type": "multi_users_select", "action_id": field.name,
                                        "max_selected_items": field.max_people}
         elif isinstance(field, TextField):
             element = {"type": "plain_text_input", "action_id": field.name,
@@ -133,10 +152,14 @@ class SlackRenderer:
             options = [{"text": _plain(self._block(template, option.label, ctx) if option.label
                                        else self.dialect.escape(option.text), MAX_OPTION_TEXT),
                         "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
-            element = {"type": "static_select", "action_id": field.name, "options": options}
-            initial = next((o for o in options if o["value"] == field.initial), None)
-            if initial:
-                element["initial_option"] = initial
+            element = {"type": "multi_static_select" if field.multiple else "static_select",
+                       "action_id": field.name, "options": options}
+            picked = field.initial_values()
+            initial = [o for o in options if o["value"] in picked]
+            if initial and field.multiple:
+                element["initial_options"] = initial
+            elif initial:
+                element["initial_option"] = initial[0]
         return {"type": "input", "block_id": field.name, "label": label,
                 "optional": not field.required, "element": element}
 

@@ -17,7 +17,16 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from bot.chat.message import Button, ChoiceField, Form, Message, PeopleField, TextField
+from bot.chat.message import (
+    CHECKED,
+    Button,
+    CheckboxField,
+    ChoiceField,
+    Form,
+    Message,
+    PeopleField,
+    TextField,
+)
 from bot.chat.templates import Templates, plain_templates_for, templates_for
 from bot.chat.text import ELLIPSIS, TEAMS_PLAIN
 
@@ -172,9 +181,15 @@ class TeamsRenderer:
         return card_activity(self.form_card(form),
                              self._plain(form.template, "title", form.context, MAX_SUMMARY))
 
-    def _input(self, template: str, field: TextField | ChoiceField | PeopleField,
+    def _input(self, template: str,
+               field: TextField | ChoiceField | PeopleField | CheckboxField,
                ctx) -> dict[str, Any]:
         label = self._plain(template, field.label, ctx, MAX_LABEL)
+        if isinstance(field, CheckboxField):
+            return {"type": "Input.Toggle", "id": field.name, "label": label,
+                    "title": self._plain(template, field.text, ctx, MAX_OPTION_TEXT),
+                    "valueOn": CHECKED, "valueOff": "no",
+                    "value": CHECKED if field.initial else "no"}
         if isinstance(field, PeopleField):
             # Teams' people picker: it searches the organisation and submits AAD object ids.
             return {"type": "Input.ChoiceSet", "id": field.name, "label": label,
@@ -196,8 +211,12 @@ class TeamsRenderer:
                                                      MAX_OPTION_TEXT)
                                 if option.label else _cut(option.text, MAX_OPTION_TEXT),
                                 "value": option.value} for option in options]}
-        if field.initial is not None and any(o.value == field.initial for o in options):
-            element["value"] = field.initial
+        if field.multiple:
+            element["isMultiSelect"] = True
+        picked = [value for value in field.initial_values()
+                  if any(o.value == value for o in options)]
+        if picked:
+            element["value"] = ",".join(picked)
         return element
 
     def _fit(self, card: dict[str, Any]) -> dict[str, Any]:

@@ -89,3 +89,28 @@ def test_a_bad_service_is_named_with_its_path(service, expected):
     raw["services"] = [service]
 
     assert expected in problems_of(raw)
+
+
+def test_broadcast_settings_name_services_from_the_catalogue():
+    raw = shipped()
+    raw["broadcasts"]["service_remind_after_minutes"] = {"Email and calendar": {"outage": 15}}
+    app = parse_app_config(raw)
+    assert app.broadcasts.service_remind_after_minutes == {"Email and calendar": {"outage": 15}}
+    assert app.broadcasts.remind_after_minutes["outage"] == 30
+
+    raw["broadcasts"]["service_remind_after_minutes"] = {"exchange": {"degraded": 60},
+                                                         "Printers": {"outage": 10}}
+    assert problems_of(raw) == ["broadcasts.service_remind_after_minutes.Printers: not in the "
+                                "service catalogue (services)"]
+
+
+def test_broadcast_intervals_are_checked_with_their_path():
+    raw = shipped()
+    raw["broadcasts"]["remind_after_minutes"] = {"outage": 0, "degraded": 60,
+                                                 "informational": 60}
+    raw["broadcasts"]["service_remind_after_minutes"] = {"Other": {"meltdown": 5}}
+
+    assert sorted(problems_of(raw)) == [
+        "broadcasts.remind_after_minutes: minutes must be at least 1",
+        "broadcasts.service_remind_after_minutes: impacts are outage, degraded, informational;"
+        " not meltdown"]

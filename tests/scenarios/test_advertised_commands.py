@@ -23,8 +23,8 @@ from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
 from tests.teams_activities import recorded
 
 ROUTES = handler_routes()
-# Words a person may type as a command: DESIGN.md's (/broadcast has no handler yet), one
-# routed as a word of /touchpoint (digest), and one nobody will ever register.
+# Words a person may type as a command: DESIGN.md's, one routed as a word of /touchpoint
+# (digest), and one nobody will ever register.
 CANDIDATES = ("touchpoint", "complain", "kudos", "broadcast", "digest", "nope")
 UNROUTED = [word for word in CANDIDATES
             if word not in ROUTES.commands and word not in ROUTES.words("touchpoint")]
@@ -51,6 +51,7 @@ def test_the_slack_manifest_lists_only_routed_commands():
               slack_manifest(APP, ROUTES, socket_mode=True)["features"]["slash_commands"]]
 
     assert listed and all(name.removeprefix("/") in ROUTES.commands for name in listed)
+    assert "/broadcast" in listed
 
 
 def test_the_teams_command_list_is_only_routed_commands():

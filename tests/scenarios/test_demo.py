@@ -63,6 +63,13 @@ def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
             "  IT service news, ") in transcript
     assert ("  • Network and Wi-Fi (Responsiveness): Faulty Wi-Fi access points are now found "
             "and replaced within a day.\n") in transcript
+    # The broadcast scene: one post in #it-status, edited in place, with Erin told each time.
+    assert ("Tom presses [ Update ] in #it-status\n"
+            "Touchpoint opens a form for Tom\n") in transcript
+    assert transcript.count("Touchpoint updates its message in #it-status\n"
+                            "  Incident: Email is down\n") == 2
+    assert "  @channel Status: investigating · Impact: outage" in transcript
+    assert "  Status: resolved · Impact: outage · Services: Email and calendar\n" in transcript
     assert "\x1b[" not in transcript, "no colour when stdout is not a terminal"
     assert "Traceback" not in done.stderr
     assert list(scratch.iterdir()) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.scenes.broadcasts import an_outage_kept_current
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.csat import a_low_score_followed_up
 from bot.demo.scenes.digests import the_week_so_far
@@ -27,4 +28,5 @@ SCENES: tuple[Scene, ...] = (
     a_pulse,
     a_plan_and_a_milestone,
     the_week_so_far,
+    an_outage_kept_current,
 )

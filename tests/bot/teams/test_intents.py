@@ -54,9 +54,10 @@ def bot_mention(name: str = "Touchpoint") -> dict:
     ("complain the wifi drops every hour", "complain", "the wifi drops every hour"),
     ("Kudos Ann fixed my laptop", "kudos", "Ann fixed my laptop"),
     ("/kudos Ann fixed it", "kudos", "Ann fixed it"),
-    # No handler answers broadcast (yet): it is a word the general command does not know.
-    ("/broadcast outage: VPN", "touchpoint", "/broadcast outage: VPN"),
-    ("broadcast outage: VPN", "touchpoint", "broadcast outage: VPN"),
+    ("/broadcast outage: VPN", "broadcast", "outage: VPN"),
+    ("broadcast outage: VPN", "broadcast", "outage: VPN"),
+    # No handler answers digest (yet): it is a word the general command does not know.
+    ("digest this week", "touchpoint", "digest this week"),
     ("touchpoint help", "touchpoint", "help"),
     ("what can you do", "touchpoint", "what can you do"),
     ("", "touchpoint", ""),

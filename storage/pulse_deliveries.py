@@ -75,6 +75,8 @@ class Due:
     """For a reminder: what became of the person's invite (sent, pending, failed, ...)."""
     invite_answered: bool = False
     invite_due_at: datetime | None = None
+    invite_finished: bool = False
+    """A survey's invite: the person answered every question (`invite_answered`: started)."""
 
 
 async def due(session: AsyncSession, now: datetime, limit: int,
@@ -100,32 +102,33 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     for delivery_id, campaign, kind, person, opted_out, survey in rows:
         invite = invites.get((campaign, person.id)) if kind != INVITE else None
         found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), survey,
-                         *(invite or (None, False, None))))
+                         *(invite or (None, False, None, False))))
     return found
 
 
 async def _invites(session: AsyncSession, people: set[tuple[int, int | None]]
-                   ) -> dict[tuple[int, int], tuple[str, bool, datetime]]:
-    """(campaign, person) -> the invite's effective status, answered flag and due time.
+                   ) -> dict[tuple[int, int], tuple[str, bool, datetime, bool]]:
+    """(campaign, person) -> the invite's effective status, answered flag, due time and
+    finished flag.
     Two indexed look-ups rather than a join on the outbox key, which the planner cannot
     estimate inside the transaction that wrote the rows."""
     if not people:
         return {}
     invites = (await session.exec(
         select(PulseDelivery.campaign_id, PulseDelivery.person_id, PulseDelivery.status,
-               PulseDelivery.answered, PulseDelivery.due_at)
+               PulseDelivery.answered, PulseDelivery.due_at, PulseDelivery.finished)
         .where(col(PulseDelivery.kind) == INVITE,
                tuple_(col(PulseDelivery.campaign_id), col(PulseDelivery.person_id))
                .in_(sorted(people))))).all()
     keys = [delivery_key(campaign, person, INVITE)
-            for campaign, person, status, _answered, _due in invites if status == QUEUED]
+            for campaign, person, status, *_flags in invites if status == QUEUED]
     sent = dict((await session.exec(
         select(OutboxMessage.key, OutboxMessage.status)
         .where(col(OutboxMessage.key).in_(keys)))).all()) if keys else {}
     return {(campaign, person): (
         sent.get(delivery_key(campaign, person, INVITE), PENDING) if status == QUEUED
-        else status, answered, due)
-        for campaign, person, status, answered, due in invites}
+        else status, answered, due, finished)
+        for campaign, person, status, answered, due, finished in invites}
 
 
 async def mark(session: AsyncSession, ids: list[int], status: str,

@@ -16,6 +16,7 @@ from storage.kudos import (
 )
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.outbox import OutboxMessage
+from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.tickets import Ticket
 
@@ -26,7 +27,8 @@ __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintC
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
            "ProcessedRequest",
-           "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
+           "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseQuestionAnswer",
+           "PulseReply", "PulseResponse",
            "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",
            "metadata"]

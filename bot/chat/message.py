@@ -147,6 +147,8 @@ class ChoiceField:
     options: tuple[Option, ...]
     required: bool = True
     initial: str | None = None
+    style: Literal["menu", "radio"] = "menu"
+    """A drop-down menu, or every option shown as a radio button (Slack shows at most 10)."""
 
 
 @dataclass(frozen=True)

@@ -94,12 +94,13 @@ class SlackSender(Sender):
 
     async def submit(self, callback_id: str, values: dict[str, str | list[str]], *,
                      user_id: str = "U0EMPL001", private_metadata: str = "",
-                     view_id: str = "V0VIEW001", selects: dict[str, str] | None = None
-                     ) -> Reply:
+                     view_id: str = "V0VIEW001", selects: dict[str, str] | None = None,
+                     radios: dict[str, str | None] | None = None) -> Reply:
         """A view_submission payload; each value sits in a block named after its field.
 
         A text is a plain_text_input's value, a list the users picked in a
-        multi_users_select; `selects` are the option values picked in static_selects.
+        multi_users_select; `selects` are the option values picked in static_selects,
+        `radios` in radio_buttons (None: none picked, which Slack sends as a null option).
         """
         state: dict[str, Any] = {
             name: {name: {"type": "multi_users_select", "selected_users": value}
@@ -107,6 +108,10 @@ class SlackSender(Sender):
             for name, value in values.items()}
         for name, value in (selects or {}).items():
             state[name] = {name: {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": value}, "value": value}
+                if value else None}}
+        for name, value in (radios or {}).items():
+            state[name] = {name: {"type": "radio_buttons", "selected_option": {
                 "text": {"type": "plain_text", "text": value}, "value": value}
                 if value else None}}
         payload = {

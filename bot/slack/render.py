@@ -133,7 +133,8 @@ class SlackRenderer:
             options = [{"text": _plain(self._block(template, option.label, ctx) if option.label
                                        else self.dialect.escape(option.text), MAX_OPTION_TEXT),
                         "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
-            element = {"type": "static_select", "action_id": field.name, "options": options}
+            kind = "radio_buttons" if field.style == "radio" else "static_select"
+            element = {"type": kind, "action_id": field.name, "options": options}
             initial = next((o for o in options if o["value"] == field.initial), None)
             if initial:
                 element["initial_option"] = initial

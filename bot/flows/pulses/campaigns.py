@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
-from bot.config import AppConfig, PulseAudience, PulseCampaignConfig
+from bot.config import AppConfig, PulseAudience, PulseCampaignConfig, SurveyQuestion
 from bot.flows.directory.people import Identity
 from bot.flows.pulses.delivery import queue_due, queue_due_in
 from bot.flows.pulses.results import campaign_results
@@ -54,6 +54,8 @@ class CampaignSpec:
     min_group: int | None = None
     template: str = "pulses/invite"
     definition: str | None = None
+    questions: tuple[SurveyQuestion, ...] = ()
+    """A satisfaction survey's questions; none for the NPS pulse."""
 
 
 async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignSpec,
@@ -68,7 +70,8 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
         send_time=spec.send_time.strftime("%H:%M") if spec.send_time else SEND_NOW,
         opens_at=spec.opens_at,
         closes_at=spec.opens_at + timedelta(days=spec.open_days), status=store.SCHEDULED,
-        created_by=created_by, created_at=utcnow())
+        created_by=created_by, created_at=utcnow(),
+        questions=[q.model_dump(mode="json") for q in spec.questions] or None)
     return await store.find_campaign(session, spec.name) if created else None
 
 
@@ -174,7 +177,8 @@ async def open_recurring(services: Services, scheduled_for: datetime, definition
         open_days=config.open_days, audience=config.audience, anonymity=config.anonymity,
         send_time=config.send_time,
         reminders=tuple(config.reminders) if config.reminders is not None else None,
-        min_group=config.min_group, template=config.template, definition=definition)
+        min_group=config.min_group, template=config.template, definition=definition,
+        questions=tuple(config.questions))
     async with services.sessions() as session:
         await create_campaign(session, services.settings.app, spec)
         await session.commit()

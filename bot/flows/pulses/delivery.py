@@ -56,7 +56,8 @@ def _verdict(row: Due, campaign: PulseCampaign, now: datetime,
     if row.opted_out:
         return _Verdict(store.SKIPPED, "opted out")
     if row.kind != store.INVITE:
-        if row.invite_answered:
+        # A survey answered in part still gets its reminders; only finishing ends them.
+        if row.invite_finished or (row.invite_answered and not campaign.is_survey):
             return _Verdict(store.SKIPPED, "answered")
         if row.invite_status in (store.PENDING, store.CLAIMED):
             assert row.invite_due_at is not None
@@ -111,8 +112,9 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
         if verdict is None:
             stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
             assert row.person.id is not None
-            dms.append((row.person, pulse_message(campaign, app.organisation.name,
-                                                  row.person.tz, stage, FRESH_TOKEN),
+            dms.append((row.person, pulse_message(
+                campaign, app.organisation.name, row.person.tz, stage, FRESH_TOKEN,
+                started=(row.invite_answered and campaign.anonymity == "anonymous")),
                         deliveries.delivery_key(row.campaign_id, row.person.id, row.kind)))
             queued.append(row.id)
             outcome = store.QUEUED

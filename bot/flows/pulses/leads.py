@@ -1,7 +1,9 @@
 """NPS pulses for IT leads in chat: ``/touchpoint pulse`` lists the pulses, ``pulse status
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
-reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]``
-starts one for everyone (at 10:00 on each person's clock, or at once with ``now``);
+reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]
+[survey=KEY]`` starts one for everyone (at 10:00 on each person's clock, or at once with
+``now``), an NPS pulse or, with ``survey=KEY``, the satisfaction survey of the questions of
+app.yaml's campaign KEY;
 ``pulse reply ID words`` answers a reason given (bot.flows.pulses.loop).
 Only IT leads and admins may; the check is here, on the server.
 """
@@ -15,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import Origin
-from bot.config import PulseAudience, Role
+from bot.config import PulseAudience, Role, SurveyQuestion
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_campaign
 from bot.flows.pulses.loop import lead_reply
 from bot.flows.pulses.results import campaign_progress, campaign_results
@@ -28,6 +30,7 @@ ANONYMITY = ("anonymous", "confidential", "identified")
 DEFAULT_OPEN_DAYS = 14
 MAX_OPEN_DAYS = 90
 LISTED = 10
+SURVEY_OPTION = "survey="
 
 
 async def lead_command(session: AsyncSession, services: Services, actor: Person,
@@ -85,8 +88,17 @@ async def _create(session: AsyncSession, services: Services, actor: Person,
                   args: list[str]) -> dict:
     name, options = args[0].lower(), [word.lower() for word in args[1:]]
     days, anonymity, send_time = DEFAULT_OPEN_DAYS, "confidential", CampaignSpec.send_time
+    questions: tuple[SurveyQuestion, ...] = ()
     for option in options:
-        if option.isdigit() and 1 <= int(option) <= MAX_OPEN_DAYS:
+        if option.startswith(SURVEY_OPTION):
+            key = option.removeprefix(SURVEY_OPTION)
+            found = services.settings.app.pulses.campaigns.get(key)
+            if found is None or not found.questions:
+                return {"problem": "unknown survey", "name": key,
+                        "surveys": sorted(k for k, c in services.settings.app.pulses
+                                          .campaigns.items() if c.questions)}
+            questions = tuple(found.questions)
+        elif option.isdigit() and 1 <= int(option) <= MAX_OPEN_DAYS:
             days = int(option)
         elif option in ANONYMITY:
             anonymity = option
@@ -99,7 +111,7 @@ async def _create(session: AsyncSession, services: Services, actor: Person,
     now = services.clock()
     spec = CampaignSpec(name=name, opens_at=now, open_days=days,
                         audience=PulseAudience(everyone=True), anonymity=anonymity,
-                        send_time=send_time)
+                        send_time=send_time, questions=questions)
     campaign = await create_campaign(session, services.settings.app, spec,
                                      created_by=actor.id)
     if campaign is None:
@@ -107,4 +119,5 @@ async def _create(session: AsyncSession, services: Services, actor: Person,
     assert campaign.id is not None
     await open_campaign(session, services, campaign.id)
     return {"created": name, "closes_at": now + timedelta(days=days), "anonymity": anonymity,
+            "questions": len(questions),
             "send_time": spec.send_time.strftime("%H:%M") if spec.send_time else None}

@@ -238,3 +238,40 @@ async def test_an_unknown_survey_is_named_back(survey_bot, sender, slack):
     said = await start_survey(sender, slack, "q 7 survey=canteen")
     assert "app.yaml has no survey called `canteen`" in said and "`satisfaction`" in said
     assert await deliveries(survey_bot.services) == []
+
+
+async def test_the_close_posts_results_per_aspect_and_a_lead_reads_the_words(
+        survey_bot, sender, slack, clock):
+    await start_survey(sender, slack, "sat-q4 7 now anonymous survey=satisfaction")
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 2)
+    for user_id in ["U0EMPL001", *FINANCE]:
+        view, _ = await open_form(sender, slack, user_id)
+        await answer(sender, slack, user_id, view, {"q0": "5", "q1": "4"},
+                     text="Tell <!channel> first" if user_id == "U0EMPL001" else "")
+    for user_id in pulse_kit.SALES:
+        view, _ = await open_form(sender, slack, user_id)
+        await answer(sender, slack, user_id, view, {"q0": "1", "q1": "1"})
+    assert await eventually(lambda: _finished_count(survey_bot, 9))
+
+    await move_to(survey_bot.services, clock, at(8, 9))
+    [card] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
+                                       if c.args["channel"] == "C0DIGEST1"])
+    text = text_of(card.args)
+    assert "Satisfaction survey results: sat-q4" in text
+    # 18 answers, 14 of them 4 or 5, summing to 67.
+    assert "*Satisfied overall*: 78% satisfied, average 3.7 of 5 (9 people, 18 answers) · " \
+        "below the 80% mark" in text
+    assert "*Response rate*: 75% (9 of 12 people reached; 9 finished)" in text
+    assert "• Service desk: 78% satisfied, average 4.1 of 5 (9 people, 9 answers)" in text
+    # Sales (2) is withheld, and Finance with it: one could be worked out from the other.
+    assert "• Sales: not enough answers" in text and "• Finance: not enough answers" in text
+    # The channel's card has no words people wrote.
+    assert "first" not in text
+
+    slack.clear()
+    await sender.command("/touchpoint", "pulse results sat-q4", user_id="U0LEAD001")
+    [said] = await slack.wait_for_response(1)
+    private = "\n".join(b["text"]["text"] for b in said.body["blocks"] if "text" in b
+                        and isinstance(b["text"], dict))
+    assert "*In their words*" in private
+    assert "Communication: _Tell &lt;!channel&gt; first_" in private

@@ -24,6 +24,7 @@ from bot.config import AppConfig, PulseAudience, PulseCampaignConfig, SurveyQues
 from bot.flows.directory.people import Identity
 from bot.flows.pulses.delivery import queue_due, queue_due_in
 from bot.flows.pulses.results import campaign_results
+from bot.flows.pulses.survey_results import survey_results
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
 from storage import pulses as store
@@ -216,13 +217,35 @@ async def post_due_results(services: Services) -> None:
     for campaign_id in due:
         async with services.sessions() as session:
             if await store.take_results(session, campaign_id, services.clock()):
-                results = await campaign_results(session, campaign_id, by=sorted(app.segments))
                 await services.outbox.post(
                     session, app.channels.digests,
-                    Message("pulses/results", results.context(app.organisation.timezone),
-                            sections=("text", "segments")),
+                    await results_message(session, app, campaign_id,
+                                          app.organisation.timezone),
                     key=f"{deliveries.campaign_prefix(campaign_id)}results")
             await session.commit()
+
+
+async def results_message(session: AsyncSession, app: AppConfig, campaign_id: int, tz: str,
+                          *, by: list[str] | None = None, reader_is_admin: bool = False,
+                          with_comments: bool = False) -> Message:
+    """The results card of a pulse or a survey, broken down by `by` (every segment if None);
+    comments and words given only for a lead who asks."""
+    campaign = await session.get(PulseCampaign, campaign_id)
+    assert campaign is not None
+    segments = sorted(app.segments) if by is None else by
+    if campaign.is_survey:
+        survey = await survey_results(session, campaign_id, by=segments,
+                                      target_points=app.pulses.target_points,
+                                      with_texts=with_comments)
+        return Message("pulses/survey_results", survey.context(tz),
+                       sections=("text", "segments", "texts") if with_comments
+                       else ("text", "segments"))
+    results = await campaign_results(session, campaign_id, by=segments,
+                                     reader_is_admin=reader_is_admin,
+                                     with_comments=with_comments)
+    return Message("pulses/results", results.context(tz),
+                   sections=("text", "segments", "comments") if with_comments
+                   else ("text", "segments"))
 
 
 async def tick(services: Services, _scheduled_for: datetime) -> None:

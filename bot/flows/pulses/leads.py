@@ -18,9 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.config import PulseAudience, Role, SurveyQuestion
-from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_campaign
+from bot.flows.pulses.campaigns import (
+    CampaignSpec,
+    create_campaign,
+    open_campaign,
+    results_message,
+)
 from bot.flows.pulses.loop import lead_reply
-from bot.flows.pulses.results import campaign_progress, campaign_results
+from bot.flows.pulses.results import campaign_progress
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person
@@ -55,8 +60,7 @@ async def lead_command(session: AsyncSession, services: Services, actor: Person,
     else:
         context["problem"] = "usage"
     if "results" in context:
-        message = Message("pulses/results", context["results"].context(actor.tz),
-                          sections=("text", "segments", "comments"))
+        message = context["results"]
     else:
         context["tz"] = actor.tz
         message = Message("pulses/lead", context)
@@ -80,8 +84,9 @@ async def _about(session: AsyncSession, services: Services, actor: Person, name:
     assert campaign.id is not None
     if sub == "status":
         return {"progress": [await campaign_progress(session, campaign)]}
-    return {"results": await campaign_results(session, campaign.id, by=by, with_comments=True,
-                                              reader_is_admin=actor.role == Role.ADMIN)}
+    return {"results": await results_message(
+        session, services.settings.app, campaign.id, actor.tz, by=by, with_comments=True,
+        reader_is_admin=actor.role == Role.ADMIN)}
 
 
 async def _create(session: AsyncSession, services: Services, actor: Person,

@@ -26,6 +26,7 @@ from storage.pulses import (
     INVITE,
     PENDING,
     QUEUED,
+    SENT,
     SKIPPED,
     PulseAnswer,
     PulseDelivery,
@@ -70,7 +71,8 @@ class Due:
     person: Person
     opted_out: bool
     last_survey: datetime | None
-    """When the person was last sent a CSAT survey (invites keep their distance from it)."""
+    """When the person was last sent a survey of any kind: a CSAT survey, or another
+    campaign's pulse or satisfaction survey (invites keep their distance from it)."""
     invite_status: str | None
     """For a reminder: what became of the person's invite (sent, pending, failed, ...)."""
     invite_answered: bool = False
@@ -86,10 +88,17 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     last_survey = (select(func.max(SurveyInvitation.sent_at))
                    .where(col(SurveyInvitation.person_id) == col(PulseDelivery.person_id))
                    .scalar_subquery())
+    # Another campaign's invite (NPS or survey) handed over: its due time is when it went.
+    other = aliased(PulseDelivery)
+    last_campaign = (select(func.max(other.due_at))
+                     .where(other.person_id == col(PulseDelivery.person_id),
+                            other.campaign_id != col(PulseDelivery.campaign_id),
+                            other.kind == INVITE, other.status.in_([QUEUED, SENT]))
+                     .scalar_subquery())
     only = () if campaign_id is None else (col(PulseDelivery.campaign_id) == campaign_id,)
     rows = (await session.exec(
         select(PulseDelivery.id, PulseDelivery.campaign_id, PulseDelivery.kind, Person,
-               col(PulseOptOut.person_id).is_not(None), last_survey)
+               col(PulseOptOut.person_id).is_not(None), last_survey, last_campaign)
         .join(Person, col(Person.id) == col(PulseDelivery.person_id))
         .outerjoin(PulseOptOut, col(PulseOptOut.person_id) == col(PulseDelivery.person_id))
         .where(col(PulseDelivery.status) == PENDING, col(PulseDelivery.due_at) <= now, *only)
@@ -99,9 +108,10 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     invites = await _invites(session, {(campaign, person.id) for _id, campaign, kind, person, *_
                                        in rows if kind != INVITE})
     found = []
-    for delivery_id, campaign, kind, person, opted_out, survey in rows:
+    for delivery_id, campaign, kind, person, opted_out, survey, campaign_sent in rows:
         invite = invites.get((campaign, person.id)) if kind != INVITE else None
-        found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), survey,
+        latest = max((t for t in (survey, campaign_sent) if t is not None), default=None)
+        found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), latest,
                          *(invite or (None, False, None, False))))
     return found
 

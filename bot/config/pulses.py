@@ -107,7 +107,8 @@ class PulsesConfig(Strict):
     reminders: list[int] = Field(default_factory=lambda: [3, 5], max_length=2)
     """Days after someone's pulse to remind them if they have not answered; at most two."""
     fatigue_days: int = Field(default=14, ge=0)
-    """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
+    """No pulse or satisfaction survey within this many days of any other survey sent to the
+    person (a transactional CSAT survey, another pulse or survey); it waits instead."""
     aspects: list[str] = Field(default_factory=lambda: list(DEFAULT_ASPECTS), min_length=1,
                                max_length=20)
     """What survey questions are grouped by; each question names one."""

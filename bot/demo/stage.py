@@ -128,14 +128,18 @@ class Stage:
         view = json.loads(view) if isinstance(view, str) else view
         texts: dict[str, str] = {}
         choices: dict[str, str] = {}
+        radios: dict[str, str | None] = {}
         shown = []
         for block in view.get("blocks") or []:
             if block.get("type") != "input":
                 continue
             name, element = block["block_id"], block["element"]
-            if element["type"] == "static_select":
+            if element["type"] in ("static_select", "radio_buttons"):
                 value = values.get(name) or (element.get("initial_option") or {}).get("value")
-                choices[name] = value or ""
+                if element["type"] == "radio_buttons":
+                    radios[name] = value or None
+                else:
+                    choices[name] = value or ""
                 picked = [o["text"]["text"] for o in element["options"] if o["value"] == value]
                 typed = picked[0] if picked else ""
             else:
@@ -146,7 +150,7 @@ class Stage:
         self.transcript.says(actor.name, "slack",
                              " · ".join(shown) + f" [ {view['submit']['text']} ]")
         reply = await self.sender.submit(
-            view["callback_id"], texts, user_id=actor.slack_id, selects=choices,
+            view["callback_id"], texts, user_id=actor.slack_id, selects=choices, radios=radios,
             private_metadata=view.get("private_metadata", ""),
             view_id=f"V0DEMO{next(self._activity_ids):04d}")
         if reply.status != 200 or reply.text:

@@ -13,6 +13,7 @@ from bot.demo.scenes.csat import a_low_score_followed_up
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.pulses import a_pulse
+from bot.demo.scenes.surveys import a_satisfaction_survey
 from bot.demo.stage import Stage
 
 Scene = Callable[[Stage], Awaitable[None]]
@@ -23,4 +24,5 @@ SCENES: tuple[Scene, ...] = (
     a_complaint_put_right,
     thanking_a_technician,
     a_pulse,
+    a_satisfaction_survey,
 )

@@ -45,6 +45,22 @@ def parse_value(value: str) -> tuple[int, str] | None:
     return (int(match[1]), match[2]) if match else None
 
 
+def form_metadata(value: str, message: MessageRef | None) -> str:
+    """What a pulse's form carries back: the pressed button's value and the message to update."""
+    return json.dumps({"value": value,
+                       "message": message.to_json() if message is not None else None})
+
+
+def form_state(metadata: str) -> tuple[str, MessageRef | None] | None:
+    """`form_metadata` read back; None when it is not that."""
+    try:
+        state = json.loads(metadata)
+        return (str(state["value"]),
+                MessageRef.from_json(state["message"]) if state.get("message") else None)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 async def tell_problem(services: Services, origin: Origin, problem: str) -> None:
     await services.chat.reply_privately(origin, Message("pulses/problem",
                                                         {"problem": problem}))
@@ -143,30 +159,23 @@ async def ask_why(session: AsyncSession, services: Services, origin: Origin,
     if answer is None:
         await tell_problem(services, origin, "unknown")
         return
-    metadata = json.dumps({"value": value,
-                           "message": message.to_json() if message is not None else None})
     await services.chat.open_form(origin, Form(
         "pulses/comment", COMMENT_FORM,
         (TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
                    initial=answer.comment or "", max_length=MAX_COMMENT),),
-        metadata=metadata))
+        metadata=form_metadata(value, message)))
 
 
 async def record_comment(session: AsyncSession, services: Services, actor: Person,
                          origin: Origin, metadata: str, text: str) -> None:
     """Keep the comment with the answer (an empty one removes it) and show it was kept."""
-    try:
-        state = json.loads(metadata)
-        value = str(state["value"])
-        message = MessageRef.from_json(state["message"]) if state.get("message") else None
-    except (ValueError, KeyError, TypeError):
+    state = form_state(metadata)
+    parsed = parse_value(state[0]) if state is not None else None
+    if state is None or parsed is None:
         log.info("pulse comment with malformed metadata refused")
         await tell_problem(services, origin, "unknown")
         return
-    parsed = parse_value(value)
-    if parsed is None:
-        await tell_problem(services, origin, "unknown")
-        return
+    message = state[1]
     campaign_id, token = parsed
     campaign, problem = await open_for_answers(session, services, campaign_id)
     answer = await store.find_answer(session, campaign_id, respondent_key(token))

@@ -12,7 +12,6 @@ committed before the chat platform is called.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +20,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import ChoiceField, Form, Option, TextField
 from bot.chat.port import MessageRef, Origin
-from bot.flows.pulses.answers import open_for_answers, parse_value, respondent_key, tell_problem
+from bot.flows.pulses.answers import (
+    form_metadata,
+    form_state,
+    open_for_answers,
+    parse_value,
+    respondent_key,
+    tell_problem,
+)
 from bot.flows.pulses.ids import SATISFACTION, SCORES, SURVEY_FIELD, SURVEY_FORM
 from bot.flows.pulses.message import ANSWERED_STAGE, pulse_message
 from bot.services import Services
@@ -59,18 +65,29 @@ async def _response(session: AsyncSession, campaign: PulseCampaign, actor: Perso
     return await surveys.find_response(session, campaign.id, respondent_key(token), person)
 
 
-async def open_survey(session: AsyncSession, services: Services, actor: Person,
-                      origin: Origin, message: MessageRef | None, value: str) -> None:
-    """Open the survey's form, pre-filled with the person's earlier answers."""
+async def _open_survey_of(session: AsyncSession, services: Services, origin: Origin,
+                          value: str) -> tuple[PulseCampaign, str] | None:
+    """The open survey a button's value names, and its token; None when there is none (the
+    person has been told why)."""
     parsed = parse_value(value)
     campaign, problem = (None, "unknown") if parsed is None else await open_for_answers(
         session, services, parsed[0])
     if campaign is None or problem is not None or not campaign.is_survey or parsed is None:
         await session.rollback()
         await tell_problem(services, origin, problem or "unknown")
+        return None
+    return campaign, parsed[1]
+
+
+async def open_survey(session: AsyncSession, services: Services, actor: Person,
+                      origin: Origin, message: MessageRef | None, value: str) -> None:
+    """Open the survey's form, pre-filled with the person's earlier answers."""
+    found = await _open_survey_of(session, services, origin, value)
+    if found is None:
         return
+    campaign, token = found
     assert campaign.id is not None and actor.id is not None
-    response = await _response(session, campaign, actor, parsed[1])
+    response = await _response(session, campaign, actor, token)
     if response is None and campaign.anonymity == "anonymous" and not await deliveries.invited(
             session, campaign.id, actor.id):
         await session.rollback()
@@ -81,13 +98,11 @@ async def open_survey(session: AsyncSession, services: Services, actor: Person,
     questions = campaign.questions or []
     # Ends the read before opening the form (Slack's trigger lasts 3 s).
     await session.commit()
-    metadata = json.dumps({"value": value,
-                           "message": message.to_json() if message is not None else None})
     await services.chat.open_form(origin, Form(
         "pulses/survey_form", SURVEY_FORM,
         tuple(_field(n, q, previous.get(n)) for n, q in enumerate(questions)),
         context={"questions": questions, "anonymity": campaign.anonymity},
-        metadata=metadata))
+        metadata=form_metadata(value, message)))
 
 
 def _answers(campaign: PulseCampaign, response_id: int,
@@ -121,24 +136,18 @@ async def record_survey(session: AsyncSession, services: Services, actor: Person
                         origin: Origin, metadata: str, values: Mapping[str, str]) -> None:
     """Keep what the form answers, mark the person finished or not, and update their DM."""
     assert actor.id is not None
-    try:
-        state = json.loads(metadata)
-        value = str(state["value"])
-        message = MessageRef.from_json(state["message"]) if state.get("message") else None
-    except (ValueError, KeyError, TypeError):
+    state = form_state(metadata)
+    if state is None:
         log.info("survey answers with malformed metadata refused")
         await tell_problem(services, origin, "unknown")
         return
-    parsed = parse_value(value)
-    campaign, problem = (None, "unknown") if parsed is None else await open_for_answers(
-        session, services, parsed[0])
-    if campaign is None or problem is not None or not campaign.is_survey or parsed is None:
-        await session.rollback()
-        await tell_problem(services, origin, problem or "unknown")
+    message = state[1]
+    found = await _open_survey_of(session, services, origin, state[0])
+    if found is None:
         return
+    campaign, token = found
     assert campaign.id is not None
     anonymous = campaign.anonymity == "anonymous"
-    token = parsed[1]
     response = await _response(session, campaign, actor, token)
     if response is None:
         # The person's one answer set: their invite flips to started once.

@@ -6,6 +6,8 @@ anonymous survey's answers never hold the person."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy.exc
 from sqlmodel import col, select
@@ -219,6 +221,22 @@ async def test_an_anonymous_survey_keeps_no_one_with_the_answers(survey_bot, sen
     [(kept, kept_answers)] = await responses(survey_bot)
     assert kept.finished and kept.person_id is None
     assert {n: a.value for n, a in kept_answers.items()} == {0: 3, 1: 5}
+
+    # A second answer set from Erin under another token (nothing links the two but her
+    # invite's flag) is refused, and nothing changes.
+    state = json.loads(view["private_metadata"])
+    campaign_id = state["value"].split(".")[0]
+    state["value"] = f"{campaign_id}.{'z' * 32}"
+    reply = await sender.submit("pulse.survey.form", {"q2": ""}, user_id="U0EMPL001",
+                                private_metadata=json.dumps(state),
+                                radios={"q0": "1", "q1": "1"})
+    assert reply.status == 200
+    await eventually(lambda: any("already answered" in json.dumps(c.args)
+                                 for c in slack.calls) or any(
+        "already answered" in json.dumps(r.body) for r in slack.responses))
+    [(again, again_answers)] = await responses(survey_bot)
+    assert again.id == kept.id
+    assert {n: a.value for n, a in again_answers.items()} == {0: 3, 1: 5}
 
 
 @pytest.mark.parametrize("user_id", ["U0EMPL001", "U0TECH001"])

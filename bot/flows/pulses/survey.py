@@ -12,6 +12,7 @@ committed before the chat platform is called.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import ChoiceField, Form, Option, TextField
 from bot.chat.port import MessageRef, Origin
 from bot.flows.pulses.answers import (
+    DOUBLE_PRESS_S,
     form_metadata,
     form_state,
     open_for_answers,
@@ -132,6 +134,38 @@ def _finished(campaign: PulseCampaign, answers: list[PulseQuestionAnswer]) -> bo
     return scales <= {a.question for a in answers}
 
 
+async def _start(session: AsyncSession, services: Services, actor: Person,
+                 campaign: PulseCampaign, token: str) -> PulseResponse | None:
+    """The person's one answer set, begun: their invite flips to started once, and only that
+    flip may add it. None when it was begun from another message (or by another submission
+    of this one, which is waited for a moment, as a double press of a pulse's score is)."""
+    assert campaign.id is not None and actor.id is not None
+    anonymous = campaign.anonymity == "anonymous"
+    if not await deliveries.mark_answered(session, campaign.id, actor.id):
+        if not anonymous:
+            return None
+        await session.commit()
+        await asyncio.sleep(DOUBLE_PRESS_S)
+        return await _response(session, campaign, actor, token)
+    if anonymous:
+        # Committed apart from the answers (see storage.pulses on row stamps).
+        await session.commit()
+    response = PulseResponse(campaign_id=campaign.id, respondent_key=respondent_key(token),
+                             person_id=None if anonymous else actor.id,
+                             segments=dict(actor.segments))
+    session.add(response)
+    try:
+        await session.flush()
+    except Exception:
+        await session.rollback()
+        if anonymous:
+            # Not begun after all: the flag must not lock the person out.
+            await deliveries.unmark_answered(session, campaign.id, actor.id)
+            await session.commit()
+        raise
+    return response
+
+
 async def record_survey(session: AsyncSession, services: Services, actor: Person,
                         origin: Origin, metadata: str, values: Mapping[str, str]) -> None:
     """Keep what the form answers, mark the person finished or not, and update their DM."""
@@ -150,19 +184,12 @@ async def record_survey(session: AsyncSession, services: Services, actor: Person
     anonymous = campaign.anonymity == "anonymous"
     response = await _response(session, campaign, actor, token)
     if response is None:
-        # The person's one answer set: their invite flips to started once.
-        if not await deliveries.mark_answered(session, campaign.id, actor.id):
+        response = await _start(session, services, actor, campaign, token)
+        if response is None:
             invited = await deliveries.invited(session, campaign.id, actor.id)
             await session.rollback()
             await tell_problem(services, origin, "answered elsewhere" if invited else "not invited")
             return
-        if anonymous:
-            await session.commit()
-        response = PulseResponse(campaign_id=campaign.id, respondent_key=respondent_key(token),
-                                 person_id=None if anonymous else actor.id,
-                                 segments=dict(actor.segments))
-        session.add(response)
-        await session.flush()
     assert response.id is not None
     answers = _answers(campaign, response.id, values)
     await surveys.replace_answers(session, response, answers)

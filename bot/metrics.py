@@ -68,7 +68,8 @@ class Metrics:
             "(invite, reminder) and outcome (sent, failed, skipped, retried).",
             ["kind", "outcome"], registry=self.registry)
         self.pulse_answers = Counter(
-            "touchpoint_pulse_answers", "Pulse scores received: new answers and changed ones.",
+            "touchpoint_pulse_answers",
+            "Pulse answers received: scores new and changed, surveys partial and finished.",
             ["change"], registry=self.registry)
         self.background_tasks = Gauge(
             "touchpoint_background_tasks", "Background work (survey requesters looked up) "

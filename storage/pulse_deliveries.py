@@ -26,6 +26,7 @@ from storage.pulses import (
     INVITE,
     PENDING,
     QUEUED,
+    SENT,
     SKIPPED,
     PulseAnswer,
     PulseDelivery,
@@ -70,11 +71,14 @@ class Due:
     person: Person
     opted_out: bool
     last_survey: datetime | None
-    """When the person was last sent a CSAT survey (invites keep their distance from it)."""
+    """When the person was last sent a survey of any kind: a CSAT survey, or another
+    campaign's pulse or satisfaction survey (invites keep their distance from it)."""
     invite_status: str | None
     """For a reminder: what became of the person's invite (sent, pending, failed, ...)."""
     invite_answered: bool = False
     invite_due_at: datetime | None = None
+    invite_finished: bool = False
+    """A survey's invite: the person answered every question (`invite_answered`: started)."""
 
 
 async def due(session: AsyncSession, now: datetime, limit: int,
@@ -84,10 +88,17 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     last_survey = (select(func.max(SurveyInvitation.sent_at))
                    .where(col(SurveyInvitation.person_id) == col(PulseDelivery.person_id))
                    .scalar_subquery())
+    # Another campaign's invite (NPS or survey) handed over: its due time is when it went.
+    other = aliased(PulseDelivery)
+    last_campaign = (select(func.max(other.due_at))
+                     .where(other.person_id == col(PulseDelivery.person_id),
+                            other.campaign_id != col(PulseDelivery.campaign_id),
+                            other.kind == INVITE, other.status.in_([QUEUED, SENT]))
+                     .scalar_subquery())
     only = () if campaign_id is None else (col(PulseDelivery.campaign_id) == campaign_id,)
     rows = (await session.exec(
         select(PulseDelivery.id, PulseDelivery.campaign_id, PulseDelivery.kind, Person,
-               col(PulseOptOut.person_id).is_not(None), last_survey)
+               col(PulseOptOut.person_id).is_not(None), last_survey, last_campaign)
         .join(Person, col(Person.id) == col(PulseDelivery.person_id))
         .outerjoin(PulseOptOut, col(PulseOptOut.person_id) == col(PulseDelivery.person_id))
         .where(col(PulseDelivery.status) == PENDING, col(PulseDelivery.due_at) <= now, *only)
@@ -97,35 +108,37 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     invites = await _invites(session, {(campaign, person.id) for _id, campaign, kind, person, *_
                                        in rows if kind != INVITE})
     found = []
-    for delivery_id, campaign, kind, person, opted_out, survey in rows:
+    for delivery_id, campaign, kind, person, opted_out, survey, campaign_sent in rows:
         invite = invites.get((campaign, person.id)) if kind != INVITE else None
-        found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), survey,
-                         *(invite or (None, False, None))))
+        latest = max((t for t in (survey, campaign_sent) if t is not None), default=None)
+        found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), latest,
+                         *(invite or (None, False, None, False))))
     return found
 
 
 async def _invites(session: AsyncSession, people: set[tuple[int, int | None]]
-                   ) -> dict[tuple[int, int], tuple[str, bool, datetime]]:
-    """(campaign, person) -> the invite's effective status, answered flag and due time.
+                   ) -> dict[tuple[int, int], tuple[str, bool, datetime, bool]]:
+    """(campaign, person) -> the invite's effective status, answered flag, due time and
+    finished flag.
     Two indexed look-ups rather than a join on the outbox key, which the planner cannot
     estimate inside the transaction that wrote the rows."""
     if not people:
         return {}
     invites = (await session.exec(
         select(PulseDelivery.campaign_id, PulseDelivery.person_id, PulseDelivery.status,
-               PulseDelivery.answered, PulseDelivery.due_at)
+               PulseDelivery.answered, PulseDelivery.due_at, PulseDelivery.finished)
         .where(col(PulseDelivery.kind) == INVITE,
                tuple_(col(PulseDelivery.campaign_id), col(PulseDelivery.person_id))
                .in_(sorted(people))))).all()
     keys = [delivery_key(campaign, person, INVITE)
-            for campaign, person, status, _answered, _due in invites if status == QUEUED]
+            for campaign, person, status, *_flags in invites if status == QUEUED]
     sent = dict((await session.exec(
         select(OutboxMessage.key, OutboxMessage.status)
         .where(col(OutboxMessage.key).in_(keys)))).all()) if keys else {}
     return {(campaign, person): (
         sent.get(delivery_key(campaign, person, INVITE), PENDING) if status == QUEUED
-        else status, answered, due)
-        for campaign, person, status, answered, due in invites}
+        else status, answered, due, finished)
+        for campaign, person, status, answered, due, finished in invites}
 
 
 async def mark(session: AsyncSession, ids: list[int], status: str,

@@ -72,6 +72,13 @@ class PulseCampaign(SQLModel, table=True):
     results_posted_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime,
         description="the results card was handed to the outbox")
+    questions: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="a satisfaction survey's questions (text, aspect, kind); none for NPS")
+
+    @property
+    def is_survey(self) -> bool:
+        return bool(self.questions)
 
 
 class PulseDelivery(SQLModel, table=True):
@@ -91,6 +98,8 @@ class PulseDelivery(SQLModel, table=True):
     status: str = Field(default=PENDING, max_length=16)
     reason: str | None = Field(default=None, max_length=100)
     answered: bool = Field(default=False, description="on the invite: this person answered")
+    finished: bool = Field(default=False, description="on a survey's invite: this person "
+                                                      "answered every question")
 
 
 class PulseAnswer(SQLModel, table=True):

@@ -28,6 +28,7 @@ from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest
 from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
 from storage.plans import PlanItem
+from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.slack_access import SlackAccessLoss
 from storage.tickets import Ticket
@@ -42,8 +43,8 @@ __all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "Broadc
            "Person",
            "PlanItem",
            "ProcessedRequest",
-           "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
-           "ScheduledRun", "SlackAccessLoss",
+           "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseQuestionAnswer",
+           "PulseReply", "PulseResponse", "ScheduledRun", "SlackAccessLoss",
            "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",
            "metadata"]

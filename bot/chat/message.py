@@ -151,6 +151,8 @@ class ChoiceField:
     multiple: bool = False
     """Several options may be picked; submitted as their values, comma-separated (so a
     value holds no comma: keep an id in it)."""
+    style: Literal["menu", "radio"] = "menu"
+    """A drop-down menu, or every option shown as a radio button (Slack shows at most 10)."""
 
     def initial_values(self) -> list[str]:
         if not self.initial:

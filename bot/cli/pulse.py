@@ -1,5 +1,5 @@
-"""`touchpoint pulse create|status|results`: start an NPS pulse, follow its fan-out, read its
-results, as an IT lead would in chat."""
+"""`touchpoint pulse create|status|results`: start an NPS pulse (or a satisfaction survey),
+follow its fan-out, read its results, as an IT lead would in chat."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 from pydantic import ValidationError
 
 from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
+from bot.cli.survey_results import echo_survey
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
 from bot.plurals import plural
@@ -46,10 +47,13 @@ def pulse() -> None:
 @click.option("--reminders", help="Days after it to remind, like 3,5, or none.  "
                                   "[default: pulses.reminders]")
 @click.option("--min-group", type=click.IntRange(1), help="K.  [default: pulses.min_group]")
+@click.option("--survey", metavar="KEY", help="Ask the questions of app.yaml's survey "
+                                              "pulses.campaigns.KEY instead of NPS.")
 def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...],
                  emails: tuple[str, ...], opens, send_time: str, reminders: str | None,
-                 min_group: int | None) -> None:
-    """Create pulse NAME; the running bot sends it from its opening on."""
+                 min_group: int | None, survey: str | None) -> None:
+    """Create pulse NAME (or a satisfaction survey); the running bot sends it from its
+    opening on."""
     from bot.flows.pulses.campaigns import CampaignSpec  # imported late, like the rest of the bot
     from bot.flows.pulses.leads import NAME
 
@@ -86,6 +90,14 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
         except (ValueError, ValidationError):
             problems.append(f"--reminders {reminders}: give up to two increasing days, "
                             "like 3,5, or none")
+    questions = ()
+    if survey is not None:
+        found = settings.app.pulses.campaigns.get(survey)
+        if found is None or not found.questions:
+            problems.append(f"--survey {survey}: app.yaml has no pulses.campaigns.{survey} "
+                            "with questions")
+        else:
+            questions = tuple(found.questions)
     zone = settings.app.organisation.zone
     # From the start of this minute: a send time of this very minute is today's, not
     # tomorrow's (each person gets it at the first send time at or after the opening).
@@ -99,7 +111,7 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
         exit_with(problems, "Cannot create the pulse:")
     spec = CampaignSpec(name=name, opens_at=max(opens_at, now), open_days=days,
                         audience=audience, anonymity=anonymity, send_time=send_at,
-                        reminders=reminder_days, min_group=min_group)
+                        reminders=reminder_days, min_group=min_group, questions=questions)
     created = run_offline(settings, lambda services: _pulse_create(services, settings, spec))
     if created is None:
         exit_with([f"{name}: there is already a pulse of that name"], "Cannot create the pulse:")
@@ -175,7 +187,8 @@ async def _pulse_progress(services, name: str):
 @click.option("--format", "output", type=click.Choice(["text", "csv"]), default="text",
               show_default=True)
 def pulse_results(name: str, segment: str | None, output: str) -> None:
-    """Pulse NAME's NPS, response rate and score distribution; groups of fewer than K
+    """Pulse NAME's NPS, response rate and score distribution (a survey's: % satisfied and
+    averages per aspect, against its previous run and target); groups of fewer than K
     answers are shown as "not enough answers", and the one more group hidden with a lone
     such group as hidden."""
     settings = settings_or_exit()
@@ -187,6 +200,9 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
     results = run_offline(settings, lambda services: _pulse_results(services, name, segment))
     if results is None:
         exit_with([f"{name}: no such pulse"], "Cannot show the results:")
+    if not hasattr(results, "distribution"):
+        echo_survey(results, output)
+        return
     groups = [("all", "", results.overall)] + [
         (by, group.label or "", group) for by, found in results.by.items() for group in found]
     if output == "csv":
@@ -222,10 +238,15 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
 
 async def _pulse_results(services, name: str, segment: str | None):
     from bot.flows.pulses.results import campaign_results
+    from bot.flows.pulses.survey_results import survey_results
     from storage.pulses import find_campaign
 
     async with services.sessions() as session:
         campaign = await find_campaign(session, name)
         if campaign is None or campaign.id is None:
             return None
+        if campaign.is_survey:
+            return await survey_results(session, campaign.id, by=[segment] if segment else [],
+                                        target_points=services.settings.app.pulses
+                                        .target_points)
         return await campaign_results(session, campaign.id, by=[segment] if segment else [])

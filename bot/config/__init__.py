@@ -29,7 +29,13 @@ from bot.config.organisation import BusinessHours, HolidayCalendar, Organisation
 from bot.config.outbox import OutboxConfig
 from bot.config.people import PeopleSelector, Role, Roles, SegmentName
 from bot.config.problems import ConfigError
-from bot.config.pulses import Anonymity, PulseAudience, PulseCampaignConfig, PulsesConfig
+from bot.config.pulses import (
+    Anonymity,
+    PulseAudience,
+    PulseCampaignConfig,
+    PulsesConfig,
+    SurveyQuestion,
+)
 from bot.config.teams import TeamsSettings
 from bot.config.tickets import BusinessDuration, SlaTarget, SourceName, Tickets, TicketSource
 
@@ -39,7 +45,7 @@ __all__ = [
     "ComplaintsConfig", "ConfigError", "Csat", "HolidayCalendar", "ImpactSla", "KudosReward",
     "KudosSettings", "Organisation", "OutboxConfig", "PeopleSelector", "PulseAudience",
     "PulseCampaignConfig", "PulsesConfig", "QuietHours", "RateLimit", "Role", "Roles",
-    "Secrets", "SegmentName", "Settings", "SlaTarget", "SourceName", "TeamsSettings",
-    "TicketSource", "Tickets", "config_path", "load_app_config", "load_settings",
-    "parse_app_config",
+    "Secrets", "SegmentName", "Settings", "SlaTarget", "SourceName", "SurveyQuestion",
+    "TeamsSettings", "TicketSource", "Tickets", "config_path", "load_app_config",
+    "load_settings", "parse_app_config",
 ]

@@ -1,5 +1,7 @@
 """The `pulses` section: defaults for every NPS pulse (K, reminders, fatigue) and the
-recurring campaigns defined in app.yaml (their pace is the outbox's, `bot.config.outbox`)."""
+recurring campaigns defined in app.yaml (their pace is the outbox's, `bot.config.outbox`).
+A campaign with `questions` is a satisfaction survey rather than an NPS pulse; its questions
+are grouped by the aspects listed in `pulses.aspects`."""
 
 from __future__ import annotations
 
@@ -44,6 +46,23 @@ class PulseAudience(Strict):
         return self
 
 
+QuestionKind = Literal["satisfaction", "scale", "text"]
+"""1-5 (very dissatisfied .. very satisfied), 0-10, or free text."""
+MAX_QUESTIONS = 10
+MAX_QUESTION_TEXT = 150
+"""Slack's limit on an input block's label (and so on a question's words)."""
+DEFAULT_ASPECTS = ("service desk", "incident response", "availability", "projects",
+                   "communication")
+
+
+class SurveyQuestion(Strict):
+    """One question of a satisfaction survey: its words, its scale and the aspect it measures."""
+
+    text: str = Field(min_length=1, max_length=MAX_QUESTION_TEXT)
+    aspect: str = Field(min_length=1, max_length=40)
+    kind: QuestionKind = "satisfaction"
+
+
 class PulseCampaignConfig(Strict):
     """A recurring NPS pulse defined in app.yaml; each recurrence opens a new campaign."""
 
@@ -58,6 +77,8 @@ class PulseCampaignConfig(Strict):
     """Days after someone's pulse to remind them; the `pulses.reminders` default if unset."""
     anonymity: Anonymity = "confidential"
     min_group: int | None = Field(default=None, ge=1)
+    questions: list[SurveyQuestion] = Field(default_factory=list, max_length=MAX_QUESTIONS)
+    """A satisfaction survey's questions (at most 10); none: the NPS pulse."""
 
     @field_validator("reminders")
     @classmethod
@@ -87,8 +108,25 @@ class PulsesConfig(Strict):
     reminders: list[int] = Field(default_factory=lambda: [3, 5], max_length=2)
     """Days after someone's pulse to remind them if they have not answered; at most two."""
     fatigue_days: int = Field(default=14, ge=0)
-    """No pulse within this many days of a transactional (CSAT) survey; it waits instead."""
+    """No pulse or satisfaction survey within this many days of any other survey sent to the
+    person (a transactional CSAT survey, another pulse or survey); it waits instead."""
+    aspects: list[str] = Field(default_factory=lambda: list(DEFAULT_ASPECTS), min_length=1,
+                               max_length=20)
+    """What survey questions are grouped by; each question names one."""
+    target_points: float = Field(default=3.0, ge=0, le=50)
+    """The yearly target: this many points of "% satisfied" above the baseline (the same
+    recurring survey a year before)."""
     campaigns: dict[SegmentName, PulseCampaignConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_aspects(self) -> PulsesConfig:
+        for name, campaign in self.campaigns.items():
+            for n, question in enumerate(campaign.questions):
+                if question.aspect not in self.aspects:
+                    raise ValueError(
+                        f"campaigns.{name}.questions.{n}.aspect: {question.aspect!r} is not "
+                        f"one of pulses.aspects ({', '.join(self.aspects)})")
+        return self
 
     @model_validator(mode="before")
     @classmethod

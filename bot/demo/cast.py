@@ -85,7 +85,14 @@ def app_config() -> dict[str, Any]:
                                "stock": 3, "needs_approval": True}]},
         # A workspace of four: results show from two answers, so the pulse scene has some; and
         # no cooldown after a CSAT survey, as the scenes follow each other within a minute.
-        "pulses": {"min_group": 2, "fatigue_days": 0},
+        "pulses": {"min_group": 2, "fatigue_days": 0, "campaigns": {"satisfaction": {
+            "recurrence": {"month": "3", "day": "1"}, "anonymity": "anonymous",
+            "questions": [
+                {"aspect": "service desk", "text": "How satisfied are you with the service desk?"},
+                {"aspect": "availability",
+                 "text": "How satisfied are you with the availability of your systems?"},
+                {"aspect": "communication", "kind": "text",
+                 "text": "What one thing should IT do better?"}]}}},
         # Surveys go out at once, whatever the hour the demo is run at.
         "csat": {"quiet_hours": None},
         "newsletter": {"enabled": True, "announcements": {"slack": "C0NEWS001"}},

@@ -133,6 +133,7 @@ class Stage:
         choices: dict[str, str] = {}
         several: dict[str, dict[str, list[str]]] = {"multi_static_select": {},
                                                      "checkboxes": {}}
+        radios: dict[str, str | None] = {}
         shown = []
         for block in view.get("blocks") or []:
             if block.get("type") != "input":
@@ -146,9 +147,12 @@ class Stage:
                 several[element["type"]][name] = picked_values
                 typed = ", ".join(o["text"]["text"] for o in element["options"]
                                   if o["value"] in picked_values)
-            elif element["type"] == "static_select":
+            elif element["type"] in ("static_select", "radio_buttons"):
                 value = values.get(name) or (element.get("initial_option") or {}).get("value")
-                choices[name] = value or ""
+                if element["type"] == "radio_buttons":
+                    radios[name] = value or None
+                else:
+                    choices[name] = value or ""
                 picked = [o["text"]["text"] for o in element["options"] if o["value"] == value]
                 typed = picked[0] if picked else ""
             else:
@@ -159,7 +163,7 @@ class Stage:
         self.transcript.says(actor.name, "slack",
                              " · ".join(shown) + f" [ {view['submit']['text']} ]")
         reply = await self.sender.submit(
-            view["callback_id"], texts, user_id=actor.slack_id, selects=choices,
+            view["callback_id"], texts, user_id=actor.slack_id, selects=choices, radios=radios,
             multi_selects=several["multi_static_select"], checkboxes=several["checkboxes"],
             private_metadata=view.get("private_metadata", ""),
             view_id=f"V0DEMO{next(self._activity_ids):04d}")

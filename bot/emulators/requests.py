@@ -96,13 +96,15 @@ class SlackSender(Sender):
                      user_id: str = "U0EMPL001", private_metadata: str = "",
                      view_id: str = "V0VIEW001", selects: dict[str, str] | None = None,
                      multi_selects: dict[str, list[str]] | None = None,
-                     checkboxes: dict[str, list[str]] | None = None) -> Reply:
+                     checkboxes: dict[str, list[str]] | None = None,
+                     radios: dict[str, str | None] | None = None) -> Reply:
         """A view_submission payload; each value sits in a block named after its field.
 
         A text is a plain_text_input's value, a list the users picked in a
         multi_users_select; `selects` are the option values picked in static_selects,
         `multi_selects` those picked in multi_static_selects, `checkboxes` the values of the
-        boxes ticked.
+        boxes ticked, `radios` those picked in radio_buttons (None: none picked, which Slack
+        sends as a null option).
         """
         state: dict[str, Any] = {
             name: {name: {"type": "multi_users_select", "selected_users": value}
@@ -118,6 +120,10 @@ class SlackSender(Sender):
                 state[name] = {name: {"type": kind, "selected_options": [
                     {"text": {"type": "plain_text", "text": value}, "value": value}
                     for value in chosen]}}
+        for name, value in (radios or {}).items():
+            state[name] = {name: {"type": "radio_buttons", "selected_option": {
+                "text": {"type": "plain_text", "text": value}, "value": value}
+                if value else None}}
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "example"},

@@ -1,7 +1,8 @@
-"""NPS pulses: the 0-10 buttons and the "why?" form of a pulse DM, ``/touchpoint pulses
-off|on`` for everyone, ``/touchpoint pulse ...`` for IT leads, the answer-back button and
-form of a lead's reply to a comment, and the scheduled jobs: the every-minute tick (opening and
-closing campaigns) and the opening of each recurring pulse app.yaml defines."""
+"""NPS pulses: the 0-10 buttons and the "why?" form of a pulse DM, a survey's button and
+form, ``/touchpoint pulses off|on`` for everyone, ``/touchpoint pulse ...`` for IT leads,
+the answer-back button and form of a lead's reply to a comment, and the scheduled jobs: the
+every-minute tick (opening and closing campaigns) and the opening of each recurring pulse
+app.yaml defines."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from bot.flows.pulses.ids import (
     COMMENT_FORM,
     SCORE_ACTION,
     SCORES,
+    SURVEY_FORM,
+    SURVEY_OPEN,
     WHY_ACTION,
 )
 from bot.flows.pulses.leads import lead_command
 from bot.flows.pulses.loop import ask_answer_back, record_answer_back
+from bot.flows.pulses.survey import open_survey, record_survey
 from bot.handlers.routes import Routes, ScheduledTurn, ScheduleRoute, Turn
 from bot.intents import ButtonPress, Command, FormSubmit
 
@@ -67,10 +71,24 @@ def register(dispatcher: Routes) -> None:
         await record_answer_back(turn.session, turn.services, turn.actor, intent.origin,
                                  intent.metadata, intent.values.get(ANSWER_BACK_FIELD, ""))
 
+    async def survey(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, ButtonPress)
+        await open_survey(turn.session, turn.services, turn.actor, intent.origin,
+                          intent.message, intent.value)
+
+    async def survey_answers(turn: Turn) -> None:
+        intent = turn.intent
+        assert isinstance(intent, FormSubmit) and intent.origin is not None
+        await record_survey(turn.session, turn.services, turn.actor, intent.origin,
+                            intent.metadata, intent.values)
+
     for n in SCORES:
         dispatcher.on_button(f"{SCORE_ACTION}{n}", score)
     dispatcher.on_button(WHY_ACTION, why)
     dispatcher.on_form(COMMENT_FORM, comment)
+    dispatcher.on_button(SURVEY_OPEN, survey)
+    dispatcher.on_form(SURVEY_FORM, survey_answers)
     dispatcher.on_button(ANSWER_BACK, answer_back)
     dispatcher.on_form(ANSWER_BACK, answer_back_sent)
     dispatcher.on_command("touchpoint", "pulses", opt_out)

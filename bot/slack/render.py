@@ -152,8 +152,9 @@ class SlackRenderer:
             options = [{"text": _plain(self._block(template, option.label, ctx) if option.label
                                        else self.dialect.escape(option.text), MAX_OPTION_TEXT),
                         "value": option.value[:150]} for option in field.options[:MAX_OPTIONS]]
-            element = {"type": "multi_static_select" if field.multiple else "static_select",
-                       "action_id": field.name, "options": options}
+            kind = ("radio_buttons" if field.style == "radio" else
+                    "multi_static_select" if field.multiple else "static_select")
+            element = {"type": kind, "action_id": field.name, "options": options}
             picked = field.initial_values()
             initial = [o for o in options if o["value"] in picked]
             if initial and field.multiple:

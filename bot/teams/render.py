@@ -206,7 +206,8 @@ class TeamsRenderer:
             return element
         options = field.options[:MAX_OPTIONS]
         element = {"type": "Input.ChoiceSet", "id": field.name, "label": label,
-                   "style": "compact", "isRequired": field.required,
+                   "style": "expanded" if field.style == "radio" else "compact",
+                   "isRequired": field.required,
                    "choices": [{"title": self._plain(template, option.label, ctx,
                                                      MAX_OPTION_TEXT)
                                 if option.label else _cut(option.text, MAX_OPTION_TEXT),

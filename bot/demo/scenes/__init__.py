@@ -16,6 +16,7 @@ from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.milestones import a_plan_and_a_milestone
 from bot.demo.scenes.pulses import a_pulse
+from bot.demo.scenes.surveys import a_satisfaction_survey
 from bot.demo.stage import Stage
 
 Scene = Callable[[Stage], Awaitable[None]]
@@ -29,4 +30,5 @@ SCENES: tuple[Scene, ...] = (
     a_plan_and_a_milestone,
     the_week_so_far,
     an_outage_kept_current,
+    a_satisfaction_survey,
 )

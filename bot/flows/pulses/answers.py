@@ -40,17 +40,33 @@ def respondent_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _parse(value: str) -> tuple[int, str] | None:
+def parse_value(value: str) -> tuple[int, str] | None:
     match = _VALUE.fullmatch(value)
     return (int(match[1]), match[2]) if match else None
 
 
-async def _problem(services: Services, origin: Origin, problem: str) -> None:
+def form_metadata(value: str, message: MessageRef | None) -> str:
+    """What a pulse's form carries back: the pressed button's value and the message to update."""
+    return json.dumps({"value": value,
+                       "message": message.to_json() if message is not None else None})
+
+
+def form_state(metadata: str) -> tuple[str, MessageRef | None] | None:
+    """`form_metadata` read back; None when it is not that."""
+    try:
+        state = json.loads(metadata)
+        return (str(state["value"]),
+                MessageRef.from_json(state["message"]) if state.get("message") else None)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def tell_problem(services: Services, origin: Origin, problem: str) -> None:
     await services.chat.reply_privately(origin, Message("pulses/problem",
                                                         {"problem": problem}))
 
 
-async def _open_campaign(session: AsyncSession, services: Services,
+async def open_for_answers(session: AsyncSession, services: Services,
                          campaign_id: int) -> tuple[PulseCampaign | None, str | None]:
     """The campaign, and the problem that stops an answer to it (unknown, closed)."""
     campaign = await session.get(PulseCampaign, campaign_id)
@@ -66,13 +82,13 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
                        score: int) -> None:
     """Record (or change) `actor`'s score, then show the message as answered."""
     assert actor.id is not None
-    parsed = _parse(value)
+    parsed = parse_value(value)
     if parsed is None or score not in range(11):
         log.info("pulse score with a malformed value refused")
-        await _problem(services, origin, "unknown")
+        await tell_problem(services, origin, "unknown")
         return
     campaign_id, token = parsed
-    campaign, problem = await _open_campaign(session, services, campaign_id)
+    campaign, problem = await open_for_answers(session, services, campaign_id)
     if campaign is None or problem is not None:
         # Ends the read before the chat calls (on SQLite a transaction holds the write lock).
         await session.commit()
@@ -80,7 +96,7 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
             await services.chat.edit(message, pulse_message(
                 campaign, services.settings.app.organisation.name, actor.tz, CLOSED_STAGE,
                 None))
-        await _problem(services, origin, problem or "unknown")
+        await tell_problem(services, origin, problem or "unknown")
         return
     key = respondent_key(token)
     anonymous = campaign.anonymity == "anonymous"
@@ -115,7 +131,7 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         if answer is None:
             invited = await deliveries.invited(session, campaign_id, actor.id)
             await session.rollback()
-            await _problem(services, origin, "answered elsewhere" if invited else "not invited")
+            await tell_problem(services, origin, "answered elsewhere" if invited else "not invited")
             return
         answer.score = score
         if not anonymous:
@@ -134,45 +150,38 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
 async def ask_why(session: AsyncSession, services: Services, origin: Origin,
                   message: MessageRef | None, value: str) -> None:
     """Open the comment form for an answer already given."""
-    parsed = _parse(value)
+    parsed = parse_value(value)
     answer = None
     if parsed is not None:
         answer = await store.find_answer(session, parsed[0], respondent_key(parsed[1]))
     # Ends the read before opening the form (a slow platform call, Slack's 3 s trigger).
     await session.commit()
     if answer is None:
-        await _problem(services, origin, "unknown")
+        await tell_problem(services, origin, "unknown")
         return
-    metadata = json.dumps({"value": value,
-                           "message": message.to_json() if message is not None else None})
     await services.chat.open_form(origin, Form(
         "pulses/comment", COMMENT_FORM,
         (TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
                    initial=answer.comment or "", max_length=MAX_COMMENT),),
-        metadata=metadata))
+        metadata=form_metadata(value, message)))
 
 
 async def record_comment(session: AsyncSession, services: Services, actor: Person,
                          origin: Origin, metadata: str, text: str) -> None:
     """Keep the comment with the answer (an empty one removes it) and show it was kept."""
-    try:
-        state = json.loads(metadata)
-        value = str(state["value"])
-        message = MessageRef.from_json(state["message"]) if state.get("message") else None
-    except (ValueError, KeyError, TypeError):
+    state = form_state(metadata)
+    parsed = parse_value(state[0]) if state is not None else None
+    if state is None or parsed is None:
         log.info("pulse comment with malformed metadata refused")
-        await _problem(services, origin, "unknown")
+        await tell_problem(services, origin, "unknown")
         return
-    parsed = _parse(value)
-    if parsed is None:
-        await _problem(services, origin, "unknown")
-        return
+    message = state[1]
     campaign_id, token = parsed
-    campaign, problem = await _open_campaign(session, services, campaign_id)
+    campaign, problem = await open_for_answers(session, services, campaign_id)
     answer = await store.find_answer(session, campaign_id, respondent_key(token))
     if campaign is None or problem is not None or answer is None:
         await session.rollback()
-        await _problem(services, origin, problem or "unknown")
+        await tell_problem(services, origin, problem or "unknown")
         return
     answer.comment = text.strip()[:MAX_COMMENT] or None
     if campaign.anonymity == "anonymous" and answer.reply_route is None and answer.comment:

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
-from bot.config import AppConfig, PulseAudience, PulseCampaignConfig
+from bot.config import AppConfig, PulseAudience, PulseCampaignConfig, SurveyQuestion
 from bot.flows.directory.people import Identity
 from bot.flows.pulses.delivery import queue_due, queue_due_in
 from bot.flows.pulses.results import campaign_results
+from bot.flows.pulses.survey_results import survey_results
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
 from storage import pulses as store
@@ -54,6 +55,8 @@ class CampaignSpec:
     min_group: int | None = None
     template: str = "pulses/invite"
     definition: str | None = None
+    questions: tuple[SurveyQuestion, ...] = ()
+    """A satisfaction survey's questions; none for the NPS pulse."""
 
 
 async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignSpec,
@@ -68,7 +71,8 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
         send_time=spec.send_time.strftime("%H:%M") if spec.send_time else SEND_NOW,
         opens_at=spec.opens_at,
         closes_at=spec.opens_at + timedelta(days=spec.open_days), status=store.SCHEDULED,
-        created_by=created_by, created_at=utcnow())
+        created_by=created_by, created_at=utcnow(),
+        questions=[q.model_dump(mode="json") for q in spec.questions] or None)
     return await store.find_campaign(session, spec.name) if created else None
 
 
@@ -174,7 +178,8 @@ async def open_recurring(services: Services, scheduled_for: datetime, definition
         open_days=config.open_days, audience=config.audience, anonymity=config.anonymity,
         send_time=config.send_time,
         reminders=tuple(config.reminders) if config.reminders is not None else None,
-        min_group=config.min_group, template=config.template, definition=definition)
+        min_group=config.min_group, template=config.template, definition=definition,
+        questions=tuple(config.questions))
     async with services.sessions() as session:
         await create_campaign(session, services.settings.app, spec)
         await session.commit()
@@ -212,13 +217,35 @@ async def post_due_results(services: Services) -> None:
     for campaign_id in due:
         async with services.sessions() as session:
             if await store.take_results(session, campaign_id, services.clock()):
-                results = await campaign_results(session, campaign_id, by=sorted(app.segments))
                 await services.outbox.post(
                     session, app.channels.digests,
-                    Message("pulses/results", results.context(app.organisation.timezone),
-                            sections=("text", "segments")),
+                    await results_message(session, app, campaign_id,
+                                          app.organisation.timezone),
                     key=f"{deliveries.campaign_prefix(campaign_id)}results")
             await session.commit()
+
+
+async def results_message(session: AsyncSession, app: AppConfig, campaign_id: int, tz: str,
+                          *, by: list[str] | None = None, reader_is_admin: bool = False,
+                          with_comments: bool = False) -> Message:
+    """The results card of a pulse or a survey, broken down by `by` (every segment if None);
+    comments and words given only for a lead who asks."""
+    campaign = await session.get(PulseCampaign, campaign_id)
+    assert campaign is not None
+    segments = sorted(app.segments) if by is None else by
+    if campaign.is_survey:
+        survey = await survey_results(session, campaign_id, by=segments,
+                                      target_points=app.pulses.target_points,
+                                      with_texts=with_comments)
+        return Message("pulses/survey_results", survey.context(tz),
+                       sections=("text", "segments", "texts") if with_comments
+                       else ("text", "segments"))
+    results = await campaign_results(session, campaign_id, by=segments,
+                                     reader_is_admin=reader_is_admin,
+                                     with_comments=with_comments)
+    return Message("pulses/results", results.context(tz),
+                   sections=("text", "segments", "comments") if with_comments
+                   else ("text", "segments"))
 
 
 async def tick(services: Services, _scheduled_for: datetime) -> None:

@@ -1,7 +1,8 @@
 """NPS pulse deliveries falling due: each is checked against what may have changed since it
-was scheduled (the campaign closed, the person left or opted out, answered already, was sent a
-CSAT survey lately, or never got the invite a reminder follows), then handed to the outbox as
-a bulk DM under its delivery key, skipped, failed, or moved later, in one transaction per batch.
+was scheduled (the campaign closed, the person left or opted out, answered already (finished,
+for a survey), was sent a survey of any kind lately, or never got the invite a reminder
+follows), then handed to the outbox as a bulk DM under its delivery key, skipped, failed, or
+moved later, in one transaction per batch.
 
 The pulse tick does this every minute (`queue_due`), and an opening does it at once for what is
 due then (`queue_due_in`). The token of the pulse's buttons is made by the sender as it sends
@@ -32,7 +33,7 @@ INVITE_WAIT = timedelta(hours=1)
 
 
 def cooldown_end(last_survey: datetime | None, fatigue_days: int) -> datetime | None:
-    """When someone surveyed at `last_survey` may get a pulse again."""
+    """When someone surveyed at `last_survey` (any kind of survey) may get a pulse again."""
     if last_survey is None or fatigue_days == 0:
         return None
     return last_survey + timedelta(days=fatigue_days)
@@ -56,7 +57,8 @@ def _verdict(row: Due, campaign: PulseCampaign, now: datetime,
     if row.opted_out:
         return _Verdict(store.SKIPPED, "opted out")
     if row.kind != store.INVITE:
-        if row.invite_answered:
+        # A survey answered in part still gets its reminders; only finishing ends them.
+        if row.invite_finished or (row.invite_answered and not campaign.is_survey):
             return _Verdict(store.SKIPPED, "answered")
         if row.invite_status in (store.PENDING, store.CLAIMED):
             assert row.invite_due_at is not None
@@ -111,8 +113,9 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
         if verdict is None:
             stage = INVITE_STAGE if row.kind == store.INVITE else REMINDER_STAGE
             assert row.person.id is not None
-            dms.append((row.person, pulse_message(campaign, app.organisation.name,
-                                                  row.person.tz, stage, FRESH_TOKEN),
+            dms.append((row.person, pulse_message(
+                campaign, app.organisation.name, row.person.tz, stage, FRESH_TOKEN,
+                started=(row.invite_answered and campaign.anonymity == "anonymous")),
                         deliveries.delivery_key(row.campaign_id, row.person.id, row.kind)))
             queued.append(row.id)
             outcome = store.QUEUED

@@ -1,7 +1,9 @@
 """NPS pulses for IT leads in chat: ``/touchpoint pulse`` lists the pulses, ``pulse status
 NAME`` shows a fan-out's progress, ``pulse results NAME [by SEGMENT]`` the results with the
-reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]``
-starts one for everyone (at 10:00 on each person's clock, or at once with ``now``);
+reasons given, and ``pulse create NAME [DAYS] [anonymous|confidential|identified] [now]
+[survey=KEY]`` starts one for everyone (at 10:00 on each person's clock, or at once with
+``now``), an NPS pulse or, with ``survey=KEY``, the satisfaction survey of the questions of
+app.yaml's campaign KEY;
 ``pulse reply REF words`` answers a reason given (bot.flows.pulses.loop).
 Only IT leads and admins may; the check is here, on the server.
 """
@@ -15,10 +17,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.port import Origin
-from bot.config import PulseAudience, Role
-from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_campaign
+from bot.config import PulseAudience, Role, SurveyQuestion
+from bot.flows.pulses.campaigns import (
+    CampaignSpec,
+    create_campaign,
+    open_campaign,
+    results_message,
+)
 from bot.flows.pulses.loop import lead_reply
-from bot.flows.pulses.results import campaign_progress, campaign_results
+from bot.flows.pulses.results import campaign_progress
 from bot.services import Services
 from storage import pulses as store
 from storage.models import Person
@@ -28,6 +35,7 @@ ANONYMITY = ("anonymous", "confidential", "identified")
 DEFAULT_OPEN_DAYS = 14
 MAX_OPEN_DAYS = 90
 LISTED = 10
+SURVEY_OPTION = "survey="
 
 
 async def lead_command(session: AsyncSession, services: Services, actor: Person,
@@ -52,8 +60,7 @@ async def lead_command(session: AsyncSession, services: Services, actor: Person,
     else:
         context["problem"] = "usage"
     if "results" in context:
-        message = Message("pulses/results", context["results"].context(actor.tz),
-                          sections=("text", "segments", "comments"))
+        message = context["results"]
     else:
         context["tz"] = actor.tz
         message = Message("pulses/lead", context)
@@ -77,16 +84,26 @@ async def _about(session: AsyncSession, services: Services, actor: Person, name:
     assert campaign.id is not None
     if sub == "status":
         return {"progress": [await campaign_progress(session, campaign)]}
-    return {"results": await campaign_results(session, campaign.id, by=by, with_comments=True,
-                                              reader_is_admin=actor.role == Role.ADMIN)}
+    return {"results": await results_message(
+        session, services.settings.app, campaign.id, actor.tz, by=by, with_comments=True,
+        reader_is_admin=actor.role == Role.ADMIN)}
 
 
 async def _create(session: AsyncSession, services: Services, actor: Person,
                   args: list[str]) -> dict:
     name, options = args[0].lower(), [word.lower() for word in args[1:]]
     days, anonymity, send_time = DEFAULT_OPEN_DAYS, "confidential", CampaignSpec.send_time
+    questions: tuple[SurveyQuestion, ...] = ()
     for option in options:
-        if option.isdigit() and 1 <= int(option) <= MAX_OPEN_DAYS:
+        if option.startswith(SURVEY_OPTION):
+            key = option.removeprefix(SURVEY_OPTION)
+            found = services.settings.app.pulses.campaigns.get(key)
+            if found is None or not found.questions:
+                return {"problem": "unknown survey", "name": key,
+                        "surveys": sorted(k for k, c in services.settings.app.pulses
+                                          .campaigns.items() if c.questions)}
+            questions = tuple(found.questions)
+        elif option.isdigit() and 1 <= int(option) <= MAX_OPEN_DAYS:
             days = int(option)
         elif option in ANONYMITY:
             anonymity = option
@@ -99,7 +116,7 @@ async def _create(session: AsyncSession, services: Services, actor: Person,
     now = services.clock()
     spec = CampaignSpec(name=name, opens_at=now, open_days=days,
                         audience=PulseAudience(everyone=True), anonymity=anonymity,
-                        send_time=send_time)
+                        send_time=send_time, questions=questions)
     campaign = await create_campaign(session, services.settings.app, spec,
                                      created_by=actor.id)
     if campaign is None:
@@ -107,4 +124,5 @@ async def _create(session: AsyncSession, services: Services, actor: Person,
     assert campaign.id is not None
     await open_campaign(session, services, campaign.id)
     return {"created": name, "closes_at": now + timedelta(days=days), "anonymity": anonymity,
+            "questions": len(questions),
             "send_time": spec.send_time.strftime("%H:%M") if spec.send_time else None}

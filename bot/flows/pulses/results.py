@@ -12,16 +12,17 @@ out from the overall figures by subtraction.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import pulse_deliveries as deliveries
 from storage import pulse_stats as stats
 from storage import pulses as store
+from storage import survey_stats
 from storage.pulse_stats import Tally
 from storage.pulses import PulseCampaign
 
@@ -143,15 +144,28 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
         by=groups, trend=trend, comments=comments)
 
 
-def suppress_lone_group(groups: list[Group]) -> list[Group]:
+class Withholdable(Protocol):
+    label: str | None
+    answers: int | None
+
+    @property
+    def withheld(self) -> bool: ...
+
+
+G = TypeVar("G", bound=Withholdable)
+
+
+def suppress_lone_group(groups: list[G], hide: Callable[[G], G] | None = None) -> list[G]:
     """With the overall figures shown, one withheld group could be worked out by subtracting
-    the others from them: then the smallest shown group is withheld too."""
+    the others from them: then the smallest shown group is withheld too (by `hide`; a pulse's
+    `Group` by default)."""
     withheld = [g for g in groups if g.withheld]
     shown = [g for g in groups if not g.withheld]
     if len(withheld) != 1 or not shown:
         return groups
-    smallest = min(shown, key=lambda g: (g.answers, g.label or ""))
-    hidden = Group.withheld_group(smallest.label, shields=True)
+    smallest = min(shown, key=lambda g: (g.answers or 0, g.label or ""))
+    hidden = hide(smallest) if hide is not None else Group.withheld_group(smallest.label,
+                                                                          shields=True)
     return [hidden if g is smallest else g for g in groups]
 
 
@@ -207,4 +221,6 @@ async def campaign_progress(session: AsyncSession, campaign: PulseCampaign) -> P
         name=campaign.name, status=campaign.status, closes_at=campaign.closes_at,
         invites={status: n for (kind, status), n in counts.items() if kind == store.INVITE},
         reminders_sent=counts.get(("reminder", store.SENT), 0),
-        answered=await deliveries.answered_count(session, campaign.id))
+        # A survey's people who answered at least in part; a pulse's answers.
+        answered=(await survey_stats.respondents(session, campaign.id))[0]
+        if campaign.is_survey else await deliveries.answered_count(session, campaign.id))

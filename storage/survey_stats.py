@@ -1,0 +1,119 @@
+"""Satisfaction survey results in SQL: per aspect (or over every aspect), and per value of a
+segment, how many people answered, how many answers, how many satisfied (4 or 5 on the 1-5
+scale) and the sums the averages come from; and the campaigns of the same recurring survey to
+compare with. The K threshold and every percentage are bot.flows.pulses.survey_results'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
+from storage.pulses import PulseCampaign
+
+SATISFIED = 4
+"""The lowest score counted satisfied: 4 (satisfied) and 5 (very satisfied)."""
+
+
+@dataclass(frozen=True)
+class AspectTally:
+    """One group's answers to one aspect's questions (or every aspect's, `aspect` None)."""
+
+    aspect: str | None
+    segment: str | None
+    """The segment's value; None for answers outside every value, or when not broken down."""
+    people: int
+    """Respondents with an answer here: what K is checked against."""
+    answers: int
+    """1-5 answers."""
+    satisfied: int
+    total: int
+    """The sum of the 1-5 answers."""
+    scale_answers: int
+    scale_total: int
+    """The 0-10 answers and their sum."""
+
+
+def _figures() -> tuple[Any, ...]:
+    value, kind = col(PulseQuestionAnswer.value), col(PulseQuestionAnswer.kind)
+    rated = kind == "satisfaction"
+    scaled = kind == "scale"
+    return (
+        func.count(func.distinct(col(PulseQuestionAnswer.response_id))),
+        func.coalesce(func.sum(case((rated, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((rated & (value >= SATISFIED), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((rated, value), else_=0)), 0),
+        func.coalesce(func.sum(case((scaled, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((scaled, value), else_=0)), 0),
+    )
+
+
+async def tallies(session: AsyncSession, campaign_id: int, *, by_aspect: bool,
+                  segment: str | None = None) -> list[AspectTally]:
+    """The tallies of one campaign's numeric answers (words are not counted), per aspect or
+    over all, per value of `segment` or over everyone."""
+    keys: list[Any] = []
+    if by_aspect:
+        keys.append(col(PulseQuestionAnswer.aspect))
+    if segment is not None:
+        keys.append(PulseResponse.__table__.c.segments[segment].as_string())
+    query = (select(*keys, *_figures())
+             .join(PulseResponse, col(PulseResponse.id) == col(PulseQuestionAnswer.response_id))
+             .where(col(PulseQuestionAnswer.campaign_id) == campaign_id,
+                    col(PulseQuestionAnswer.kind) != "text"))
+    if keys:
+        query = query.group_by(*keys)
+    found = []
+    for row in (await session.exec(query)).all():
+        aspect = row[0] if by_aspect else None
+        value = row[len(keys) - 1] if segment is not None else None
+        found.append(AspectTally(aspect, value, *row[len(keys):]))
+    return found
+
+
+async def respondents(session: AsyncSession, campaign_id: int) -> tuple[int, int]:
+    """(people who answered at least in part, people who finished)."""
+    finished = col(PulseResponse.finished)
+    row = (await session.exec(
+        select(func.count(), func.coalesce(func.sum(case((finished, 1), else_=0)), 0))
+        .where(col(PulseResponse.campaign_id) == campaign_id))).one()
+    return row[0], row[1]
+
+
+async def earlier_campaign(session: AsyncSession, definition: str, before: datetime,
+                           *, at_most: datetime | None = None,
+                           earliest: bool = False) -> PulseCampaign | None:
+    """A campaign of the same recurring survey opened before `before` (and no later than
+    `at_most`): the latest such, or with `earliest` the first."""
+    opened = col(PulseCampaign.opens_at)
+    query = select(PulseCampaign).where(col(PulseCampaign.definition) == definition,
+                                        opened < before)
+    if at_most is not None:
+        query = query.where(opened <= at_most)
+    return (await session.exec(query.order_by(opened if earliest else opened.desc())
+                               .limit(1))).first()
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    aspect: str
+    question: int
+    text: str
+
+
+async def texts(session: AsyncSession, campaign_id: int, limit: int) -> list[TextAnswer]:
+    """Words given, by question then alphabetically: never in the order they came, which
+    could pair an anonymous answer with when someone was seen answering."""
+    rows = (await session.exec(
+        select(PulseQuestionAnswer.aspect, PulseQuestionAnswer.question, PulseQuestionAnswer.text)
+        .where(col(PulseQuestionAnswer.campaign_id) == campaign_id,
+               col(PulseQuestionAnswer.kind) == "text")
+        .order_by(col(PulseQuestionAnswer.question), col(PulseQuestionAnswer.text))
+        .limit(limit))).all()
+    return [TextAnswer(aspect, question, text or "") for aspect, question, text in rows]

@@ -17,6 +17,7 @@ from storage.kudos import (
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.outbox import OutboxMessage
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
+from storage.send_budget import SendBudget
 from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
@@ -27,6 +28,7 @@ __all__ = ["AuditEvent", "ChatImage", "Complaint", "ComplaintAlert", "ComplaintC
            "KudosRewardStock", "KudosVoucher", "OutboxMessage", "Person",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseReply",
-           "ScheduledRun", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
+           "ScheduledRun", "SendBudget", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation",
+           "SurveyKudos",
            "Ticket",
            "metadata"]

@@ -21,7 +21,7 @@ class TcpProxy:
         self._turn = itertools.cycle(range(len(upstreams)))
         self.port = _free_port()
         self._server: asyncio.Server | None = None
-        self._pipes: set[asyncio.Task] = set()
+        self._open: set[asyncio.StreamWriter] = set()
         self.connections = [0] * len(upstreams)
         """Connections handed to each upstream."""
 
@@ -38,33 +38,30 @@ class TcpProxy:
                                                   reuse_address=True)
 
     async def cut(self) -> None:
-        """Refuse new connections and drop every open one."""
+        """Refuse new connections and drop every open one (reset, as a server gone does)."""
         if self._server is not None:
             self._server.close()
             self._server = None
-        pipes, self._pipes = self._pipes, set()
-        for pipe in pipes:
-            pipe.cancel()
-        await asyncio.gather(*pipes, return_exceptions=True)
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._pipes.add(task)
         index = next(self._turn)
         self.connections[index] += 1
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.upstreams[index])
         except OSError:
             writer.close()
-            self._pipes.discard(task)
             return
+        pair = {writer, up_writer}
+        self._open |= pair
         try:
             await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
         finally:
-            for each in (writer, up_writer):
+            for each in pair:
                 each.close()
-            self._pipes.discard(task)
+            self._open -= pair
 
 
 async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -44,6 +44,12 @@ class Pacer:
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
+        self._ahead: asyncio.Task[float] | None = None
+        """The shared slot after the one being waited for, reserved meanwhile: the round trip
+        to the database then never leaves a slot of the budget unused. (Another replica's
+        pause does not reach a slot reserved already: each may send one message into it.)"""
+        self._ahead_from = 0.0
+        self._paused_at = -1.0
 
     def _take(self, now: float) -> None:
         # Slots keep their cadence when a wake-up is a little late (a busy loop must not
@@ -63,18 +69,34 @@ class Pacer:
             self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
         await turn
 
-    async def _delay(self) -> float:
-        """Seconds until the next slot, which is this caller's from now on."""
-        if self.budget is None:
-            return self._next - asyncio.get_running_loop().time()
+    async def _shared_slot(self) -> float:
+        """The next slot of the shared budget, which is this pacer's from now on, as a time of
+        the event loop's clock."""
+        assert self.budget is not None
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                return await self.budget.take()
+                return loop.time() + await self.budget.take()
             except Exception as error:
                 # Nothing is sent without a slot (the database also records what went
                 # out); the sender's claimer logs the outage.
                 log.debug("no send slot from the shared budget: %s", error)
                 await asyncio.sleep(SHARED_RETRY_S)
+
+    async def _slot(self) -> float:
+        """When the next start may be, as a time of the event loop's clock."""
+        if self.budget is None:
+            return self._next
+        loop = asyncio.get_running_loop()
+        ahead, self._ahead = self._ahead, None
+        slot = await ahead if ahead is not None else None
+        if slot is None or slot < loop.time() - self.interval or (
+                self._ahead_from <= self._paused_at):
+            # None reserved, one reserved too long ago, or before this pacer paused.
+            slot = await self._shared_slot()
+        self._ahead_from = loop.time()
+        self._ahead = asyncio.create_task(self._shared_slot(), name="outbox-pacer-ahead")
+        return slot
 
     @property
     def pace(self) -> float:
@@ -86,7 +108,7 @@ class Pacer:
         loop = asyncio.get_running_loop()
         last: float | None = None
         while self._waiting:
-            delay = await self._delay()
+            delay = await self._slot() - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             now = loop.time()
@@ -105,16 +127,18 @@ class Pacer:
         """The platform asked for `seconds` without sends: nobody here (nor, with a shared
         budget, on any replica) takes a slot before then."""
         if self.budget is not None:
+            self._paused_at = asyncio.get_running_loop().time()
             with contextlib.suppress(Exception):  # the database is down: nothing sends
                 await self.budget.pause(seconds)
             return
         self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
 
     async def close(self) -> None:
-        if self._releaser is not None:
-            self._releaser.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._releaser
+        for task in (self._releaser, self._ahead):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 class Throttles:

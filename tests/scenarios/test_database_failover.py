@@ -16,8 +16,7 @@ import asyncio
 import json
 import logging
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -25,7 +24,6 @@ from sqlalchemy.engine import make_url
 
 from bot.emulators.tickets import TicketSender
 from storage.outage import RETRY_AFTER_S
-from tests.conftest import _admin_execute, _pg_url
 from tests.scenarios.test_ticket_webhook import SECRET, all_tickets, event
 from tests.tcp_proxy import TcpProxy
 
@@ -37,12 +35,9 @@ TRY_AGAIN = "try again in a moment"
 
 
 @pytest.fixture
-def database_url(postgres_template: str) -> Iterator[str]:
+def database_url(postgres_url: str) -> str:
     """PostgreSQL only: SQLite has no server to lose (test_database_outage covers its file)."""
-    name = f"tp_test_{uuid.uuid4().hex[:12]}"
-    _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield _pg_url(name)
-    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return postgres_url
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ budget in the database (`outbox.send_rate` is the pace of all of them together),
 `--pace` of the limit.
 
     python bench/fanout.py [--recipients 5000] [--rate 50] [--burst 10] [--replicas 3]
-                           [--kill-at 0.33] [--pace 0.97] [--replica-nice 5]
+                           [--kill-at 0.33] [--pace 0.97] [--replica-nice 0]
                            [--database postgresql://postgres@127.0.0.1/test]
 """
 
@@ -29,8 +29,6 @@ import asyncio
 import os
 import re
 import secrets
-import signal
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -44,7 +42,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.config import load_settings
-from bot.emulators.replica import free_port, wait_healthy
+from bot.emulators.replica import free_port, start_replica, stop_replicas, wait_healthy
 from bot.emulators.slack import SlackEmulator
 from bot.flows.directory.sync import sync_directory
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
@@ -110,11 +108,8 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
         ports = [free_port() for _ in range(args.replicas)]
         # `nice`: on a shared machine the emulator, playing Slack, must not be the one kept
         # waiting for a core (its stalls reach it as bursts, which it answers 429).
-        replicas = [await asyncio.create_subprocess_exec(
-            "nice", "-n", str(args.replica_nice), sys.executable, "-m", "bot", "run",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL) for port in ports]
+        replicas = [await start_replica(port, env, cwd=ROOT, niceness=args.replica_nice)
+                    for port in ports]
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         async with aiohttp.ClientSession() as http:
             try:
@@ -143,11 +138,7 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
                 rss = {n: peak_rss_mb(replicas[n].pid) for n in alive}
                 shares = {n: await sent_by(http, urls[n]) for n in alive}
             finally:
-                for process in replicas:
-                    if process.returncode is None:
-                        process.send_signal(signal.SIGTERM)
-                for process in replicas:
-                    await asyncio.wait_for(process.wait(), timeout=30)
+                await stop_replicas(replicas)
         await services.engine.dispose()
         calls = slack.calls_to("chat.postMessage")
         busiest = most_in_one_second([call.at for call in calls])
@@ -232,7 +223,7 @@ def main() -> None:
                         help="the emulator's chat.postMessage limit, per second")
     parser.add_argument("--burst", type=int, default=10)
     parser.add_argument("--replicas", type=int, default=3)
-    parser.add_argument("--replica-nice", type=int, default=5,
+    parser.add_argument("--replica-nice", type=int, default=0,
                         help="the replicas' niceness, below the emulator's priority")
     parser.add_argument("--kill-at", type=float, default=1 / 3,
                         help="the share of the messages sent when replica 1 is killed")

@@ -62,7 +62,10 @@ class SharedBudget:
     async def take(self) -> float:
         """Reserve the next slot; the seconds until it (0 or less: now)."""
         await self._ensure()
-        start = func.greatest(col(SendBudget.next_at), _db_now(), col(SendBudget.not_before))
+        # A slot missed by less than one interval (every replica a little late) is still
+        # given, so lateness does not slow the pace; no earlier one, so no burst.
+        start = func.greatest(col(SendBudget.next_at), _db_now() - literal(self.interval),
+                              col(SendBudget.not_before))
         async with self.engine.begin() as connection:
             result = await connection.execute(
                 update(SendBudget).where(col(SendBudget.scope) == self.scope)

@@ -33,5 +33,6 @@ class OutboxConfig(Strict):
     @classmethod
     def _positive(cls, rates: dict[str, float]) -> dict[str, float]:
         if any(rate <= 0 for rate in rates.values()):
-            raise ValueError("rates are messages per second, above 0")
+            raise ValueError("rates are messages per second for all replicas together, "
+                             "above 0")
         return rates

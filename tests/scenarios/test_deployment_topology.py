@@ -7,16 +7,13 @@ lands on the other replica) is stored once.
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from bot.emulators.replica import free_port, wait_healthy
+from bot.emulators.replica import free_port, start_replica, stop_replicas, wait_healthy
 from bot.emulators.requests import SlackSender
 from bot.emulators.tickets import TicketSender
 from storage.engine import create_engine, session_factory
@@ -45,20 +42,13 @@ async def replicas(make_settings, cli_env, slack, database_url
                   SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
                   SLACK_API_URL=slack.url, TOUCHPOINT_WEBHOOK_SECRET=SECRET)
     ports = [free_port() for _ in range(REPLICAS)]
-    processes = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL) for port in ports]
+    processes = [await start_replica(port, env, cwd=ROOT) for port in ports]
     try:
         for port, process in zip(ports, processes, strict=True):
             await wait_healthy(f"http://127.0.0.1:{port}", process, within_s=60)
         yield [("127.0.0.1", port) for port in ports]
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            await asyncio.wait_for(process.wait(), timeout=30)
+        await stop_replicas(processes)
 
 
 async def test_two_replicas_behind_a_round_robin_proxy(replicas, slack, database_url):

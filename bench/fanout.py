@@ -106,8 +106,8 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
             await sync_directory(session, services)
 
         ports = [free_port() for _ in range(args.replicas)]
-        # `nice`: on a shared machine the emulator, playing Slack, must not be the one kept
-        # waiting for a core (its stalls reach it as bursts, which it answers 429).
+        # --replica-nice: on a shared machine, to keep the emulator (playing Slack) from being
+        # the one kept waiting for a core (its stalls reach it as bursts, answered 429).
         replicas = [await start_replica(port, env, cwd=ROOT, niceness=args.replica_nice)
                     for port in ports]
         urls = [f"http://127.0.0.1:{port}" for port in ports]

@@ -23,6 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot.chat.pacer import Throttles
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
 from bot.chat.sender import OutboxSender
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     `outbox_sender=False` the sender of the outbox (nothing recorded there is sent)."""
     metrics = Metrics()
     outage = Outage()
+    throttles = Throttles()
     engine = create_engine(settings.secrets.database_url.get_secret_value())
     sessions = session_factory(engine)
     platforms: list[PlatformChat] = []
@@ -105,7 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     if settings.secrets.slack_enabled:
         token = settings.secrets.slack_bot_token
         secret = token.get_secret_value() if token else None
-        slack_client = make_client(secret, settings.secrets.slack_api_url, metrics,
+        slack_client = make_client(secret, settings.secrets.slack_api_url, metrics, throttles,
                                    access=SlackAccess(sessions, secret or ""))
         slack_chat = SlackChat(slack_client, metrics)
         platforms.append(slack_chat)
@@ -116,7 +118,8 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
                                    links=image_links))
     services = Services(settings=settings, engine=engine, sessions=sessions,
-                        chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage)
+                        chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage,
+                        throttles=throttles)
     metrics.background_tasks.set_function(lambda: services.background.running)
     dispatcher = build_dispatcher(services)
 
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     app[SERVICES] = services
     app[DISPATCHER] = dispatcher
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/livez", _livez)
     app.router.add_get("/metrics", _metrics)
     add_ticket_webhook(app, dispatcher)
     add_image_route(app, image_links)
@@ -238,7 +242,14 @@ def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
     return slack_events
 
 
+async def _livez(request: web.Request) -> web.Response:
+    """Liveness: the process serves. It asks nothing of the database, so an outage there
+    (which /healthz reports, for readiness) never gets the replica restarted."""
+    return web.json_response({"status": "alive"})
+
+
 async def _healthz(request: web.Request) -> web.Response:
+    """Readiness: 200 while the database answers, 503 with Retry-After while it does not."""
     services = request.app[SERVICES]
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_S):

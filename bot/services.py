@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.background import Background
 from bot.chat.outbox import Outbox
+from bot.chat.pacer import Throttles
 from bot.chat.port import ChatPort
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -31,6 +32,8 @@ class Services:
     """Work a request starts and need not wait for (see `bot.background`)."""
     outage: Outage = field(default_factory=Outage)
     """Whether the database was last found unreachable, so an outage is logged once."""
+    throttles: Throttles = field(default_factory=Throttles)
+    """Where a platform client reports a 429, so every sender's pacer pauses."""
     outbox: Outbox = field(init=False)
     """Where flows record the messages they send (see `bot.chat.outbox`)."""
 

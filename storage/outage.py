@@ -38,10 +38,6 @@ class Outage:
         self._since: float | None = None
         self._failures = 0
 
-    @property
-    def ongoing(self) -> bool:
-        return self._since is not None
-
     def failed(self, error: BaseException, where: str) -> None:
         """`where` (a handler, the health check) found the database unreachable."""
         self._failures += 1

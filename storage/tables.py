@@ -30,6 +30,7 @@ from storage.outbox import OutboxMessage
 from storage.plans import PlanItem
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
+from storage.send_budget import SendBudget
 from storage.slack_access import SlackAccessLoss
 from storage.tickets import Ticket
 
@@ -44,7 +45,7 @@ __all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "Broadc
            "PlanItem",
            "ProcessedRequest",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseQuestionAnswer",
-           "PulseReply", "PulseResponse", "ScheduledRun", "SlackAccessLoss",
+           "PulseReply", "PulseResponse", "ScheduledRun", "SendBudget", "SlackAccessLoss",
            "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",
            "Ticket",
            "metadata"]

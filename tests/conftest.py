@@ -137,6 +137,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, for tests that need a server (a proxy in front of
+    it, several processes on it) and have nothing to run on SQLite."""
+    name = f"tp_test_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield _pg_url(name)
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all, not migrated: once on SQLite, once on PostgreSQL."""

@@ -1,4 +1,9 @@
-"""The sender's pace per platform: evenly spaced starts, interactive messages first.
+"""The sender's pace per platform: evenly spaced starts, interactive messages first, and a
+pause for everyone when the platform says slow down (429 + Retry-After).
+
+The slots come from the budget all replicas share in the database (`storage.send_budget`),
+or, where there is none (SQLite, one sender), from this process's own clock. Either way the
+waiters of this process take them in order of priority.
 
 (No pinned library offers an asyncio rate limiter with priorities; this is the whole of one.)
 """
@@ -9,18 +14,42 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import logging
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+SHARED_RETRY_S = 1.0
+"""How soon a pacer asks its shared budget again when the database did not answer."""
+
+
+class Budget(Protocol):
+    """Slots shared with other replicas (storage.send_budget.SharedBudget)."""
+
+    async def take(self) -> float: ...
+
+    async def pause(self, seconds: float) -> None: ...
 
 
 class Pacer:
-    """At most `rate` starts per second, evenly spaced; waiters of a lower `priority` number
-    take the next slot first. (No pinned library offers an asyncio rate limiter.)"""
+    """At most `rate` starts per second, evenly spaced (across every replica when given the
+    shared `budget`); waiters of a lower `priority` number take the next slot first."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, budget: Budget | None = None):
         self.interval = 1.0 / rate
+        self.budget = budget
+        self._gap = self.interval
+        """The time between this pacer's slots while it had waiters, averaged."""
         self._next = 0.0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
+        self._ahead: asyncio.Task[float] | None = None
+        """The shared slot after the one being waited for, reserved meanwhile: the round trip
+        to the database then never leaves a slot of the budget unused. (Another replica's
+        pause does not reach a slot reserved already: each may send one message into it.)"""
+        self._ahead_from = 0.0
+        self._paused_at = -1.0
 
     def _take(self, now: float) -> None:
         # Slots keep their cadence when a wake-up is a little late (a busy loop must not
@@ -31,7 +60,7 @@ class Pacer:
     async def wait(self, priority: int) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if not self._waiting and now >= self._next:
+        if self.budget is None and not self._waiting and now >= self._next:
             self._take(now)
             return
         turn: asyncio.Future[None] = loop.create_future()
@@ -40,20 +69,96 @@ class Pacer:
             self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
         await turn
 
+    async def _shared_slot(self) -> float:
+        """The next slot of the shared budget, which is this pacer's from now on, as a time of
+        the event loop's clock."""
+        assert self.budget is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                return loop.time() + await self.budget.take()
+            except Exception as error:
+                # Nothing is sent without a slot (the database also records what went
+                # out); the sender's claimer logs the outage.
+                log.debug("no send slot from the shared budget: %s", error)
+                await asyncio.sleep(SHARED_RETRY_S)
+
+    async def _slot(self) -> float:
+        """When the next start may be, as a time of the event loop's clock."""
+        if self.budget is None:
+            return self._next
+        loop = asyncio.get_running_loop()
+        ahead, self._ahead = self._ahead, None
+        slot = await ahead if ahead is not None else None
+        if slot is None or slot < loop.time() - self.interval or (
+                self._ahead_from <= self._paused_at):
+            # None reserved, one reserved too long ago, or before this pacer paused.
+            slot = await self._shared_slot()
+        self._ahead_from = loop.time()
+        self._ahead = asyncio.create_task(self._shared_slot(), name="outbox-pacer-ahead")
+        return slot
+
+    @property
+    def pace(self) -> float:
+        """Starts per second this pacer gets while busy: the rate, or with a shared budget
+        this replica's share of it (the rate over the replicas sending)."""
+        return 1.0 / self._gap
+
     async def _release(self) -> None:
         loop = asyncio.get_running_loop()
+        last: float | None = None
         while self._waiting:
-            delay = self._next - loop.time()
+            delay = await self._slot() - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            _priority, _order, turn = heapq.heappop(self._waiting)
-            if turn.done():  # its worker was cancelled
-                continue
-            turn.set_result(None)
-            self._take(loop.time())
+            now = loop.time()
+            if last is not None:
+                self._gap += (max(now - last, self.interval) - self._gap) / 8
+            last = now
+            while self._waiting:
+                _priority, _order, turn = heapq.heappop(self._waiting)
+                if not turn.done():  # else its worker was cancelled
+                    turn.set_result(None)
+                    break
+            if self.budget is None:
+                self._take(loop.time())
+
+    async def pause(self, seconds: float) -> None:
+        """The platform asked for `seconds` without sends: nobody here (nor, with a shared
+        budget, on any replica) takes a slot before then."""
+        if self.budget is not None:
+            self._paused_at = asyncio.get_running_loop().time()
+            with contextlib.suppress(Exception):  # the database is down: nothing sends
+                await self.budget.pause(seconds)
+            return
+        self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
 
     async def close(self) -> None:
-        if self._releaser is not None:
-            self._releaser.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._releaser
+        for task in (self._releaser, self._ahead):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+class Throttles:
+    """Where a platform client reports a 429 it met (slack_sdk's retry handler): every pacer
+    of that platform pauses, and the call is tried again in a slot of theirs, so a retry
+    never goes out on top of the pace."""
+
+    def __init__(self) -> None:
+        self._pacers: dict[str, list[Pacer]] = {}
+
+    def listen(self, platform: str, pacer: Pacer) -> None:
+        self._pacers.setdefault(platform, []).append(pacer)
+
+    async def throttled(self, platform: str, seconds: float) -> bool:
+        """Pause `platform`'s pacers for `seconds`, then wait for a slot (ahead of bulk
+        messages); False when no pacer listens, for the caller to wait by itself."""
+        pacers = self._pacers.get(platform, [])
+        for pacer in pacers:
+            await pacer.pause(seconds)
+        if not pacers:
+            return False
+        await pacers[-1].wait(0)
+        return True

@@ -1,10 +1,12 @@
 """The outbox sender: sends every outbox row (storage.outbox), at each platform's pace, on
-every replica.
+every replica, within one send budget per platform that the replicas share.
 
 A claimer takes due rows in batches under a lease (SKIP LOCKED on PostgreSQL, so replicas
 share the work; the write lock on SQLite), interactive rows before bulk ones, and commits the
 claim before anything is sent. Workers send one row each through the chat port, paced per
-platform (an interactive row takes the next free slot ahead of bulk ones), and record where
+platform (`bot.chat.pacer`: on PostgreSQL the slots of every replica come from one budget in
+the database, `storage.send_budget`, so `outbox.send_rate` is the pace of all replicas
+together; an interactive row takes the next free slot ahead of bulk ones), and record where
 the message went. A commit that recorded rows wakes the claimer (`Outbox.on_commit`), which
 then claims interactive rows even while bulk ones fill its queue.
 
@@ -16,7 +18,8 @@ not sent twice (Teams cannot look: there a crash at the wrong moment may send tw
 
 Errors: unreachable (Undeliverable) fails the row at once, with the reason. Anything else
 (5xx, 429 beyond slack_sdk's own retries, timeouts, dropped connections) is tried again after
-a growing wait, or the server's Retry-After, up to `outbox.max_attempts` claims; then the row
+a growing wait, or the server's Retry-After (which also pauses every replica's sends on that
+platform), up to `outbox.max_attempts` claims; then the row
 fails with the last error as its reason.
 """
 
@@ -41,6 +44,7 @@ from storage import outbox as store
 from storage.models import Person
 from storage.outage import is_unavailable
 from storage.outbox import Claimed
+from storage.send_budget import shared_budget
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +102,14 @@ class OutboxSender:
         self.lease = timedelta(seconds=config.lease_seconds)
         self.margin_s = config.lease_seconds / 4
         self.max_attempts = config.max_attempts
-        # Rows wait here at most two batches long: at the pace they go out, well within the
-        # lease, so a claim does not lapse before its turn.
-        fastest = max(config.send_rate.values())
-        self.batch = max(1, min(BATCH, int(fastest * config.lease_seconds / 4)))
+        self.lease_s = config.lease_seconds
         self.workers = workers
-        self._pacers = {platform: Pacer(rate) for platform, rate in config.send_rate.items()}
+        # One workspace (Slack) and one tenant (Teams) per deployment: the platform is the
+        # budget's scope.
+        self._pacers = {platform: Pacer(rate, shared_budget(services.engine, platform, rate))
+                        for platform, rate in config.send_rate.items()}
+        for platform, pacer in self._pacers.items():
+            services.throttles.listen(platform, pacer)
         self._queue: asyncio.PriorityQueue[tuple[int, int, Claimed | None]] = (
             asyncio.PriorityQueue())
         self._order = itertools.count()
@@ -113,6 +119,14 @@ class OutboxSender:
         self._woken = False
         self._gauge_at = 0.0
         services.outbox.on_commit(self.wake)
+
+    @property
+    def batch(self) -> int:
+        """Rows to claim at once. They wait here at most two batches long: at the pace they
+        go out from this replica (its share of a shared budget), well within the lease, so a
+        claim does not lapse before its turn."""
+        fastest = max(pacer.pace for pacer in self._pacers.values())
+        return max(1, min(BATCH, int(fastest * self.lease_s / 4)))
 
     def wake(self) -> None:
         """Rows were just committed: look for them now, not at the next poll."""
@@ -336,7 +350,11 @@ class OutboxSender:
         if row.attempts >= self.max_attempts:
             await self._fail(row, f"gave up after {row.attempts} attempts: {what}")
             return
-        due = services.clock() + timedelta(seconds=backoff(row.attempts, retry_after(error)))
+        asked = retry_after(error)
+        pacer = self._pacers.get(row.platform)
+        if asked is not None and pacer is not None:
+            await pacer.pause(asked)
+        due = services.clock() + timedelta(seconds=backoff(row.attempts, asked))
         async with services.sessions() as session:
             await store.retry_later(session, row, due, f"retrying: {what}")
             await session.commit()

@@ -10,12 +10,15 @@ from bot.config.base import Strict
 
 
 class OutboxConfig(Strict):
-    """The sender of every outbound message (bot.chat.sender), on each replica."""
+    """The sender of every outbound message (bot.chat.sender), on each replica, within one
+    send budget all replicas share."""
 
     send_rate: dict[Literal["slack", "teams"], float] = Field(
         default_factory=lambda: {"slack": 20.0, "teams": 40.0})
-    """Messages per second per platform, per replica: with N replicas the platform sees N
-    times this (Teams allows about 50 requests per second per app and tenant)."""
+    """Messages per second per platform (the Slack workspace, the Teams tenant) for all
+    replicas together: on PostgreSQL they share one budget in the database, so a replica
+    that stops leaves its share to the others (Teams allows about 50 requests per second per
+    app and tenant)."""
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     """How often each replica looks for messages that have become due (a commit that records
     messages wakes its own replica's sender at once)."""
@@ -30,5 +33,6 @@ class OutboxConfig(Strict):
     @classmethod
     def _positive(cls, rates: dict[str, float]) -> dict[str, float]:
         if any(rate <= 0 for rate in rates.values()):
-            raise ValueError("rates are messages per second, above 0")
+            raise ValueError("rates are messages per second for all replicas together, "
+                             "above 0")
         return rates

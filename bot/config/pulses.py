@@ -135,7 +135,8 @@ class PulsesConfig(Strict):
                  if isinstance(raw, Mapping) and key in raw]
         if moved:
             raise ValueError(f"{', '.join(moved)}: moved to the outbox section "
-                             f"(outbox.{moved[0]}), which paces every message, not only pulses")
+                             f"(outbox.{moved[0]}), which paces every message, not only pulses, "
+                             "for all replicas together")
         return raw
 
     @field_validator("reminders")

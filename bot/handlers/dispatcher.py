@@ -9,8 +9,9 @@ their platform profile on first contact, committed at once; noting the platform 
 (a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
 at shut-down. A handler that fails is logged for the operator, once per outage when the
 database cannot be reached (`storage.outage`): a person who asked gets a kind apology, never
-a stack trace; a platform event has nobody to tell; a caller that waits on the result (the
-scheduler, the webhook, through `run`) gets `HandlerFailed` or `DatabaseUnavailable`.
+a stack trace (in an outage, to try again in a moment); a platform event has nobody to tell;
+a caller that waits on the result (the scheduler, the webhook, through `run`) gets
+`HandlerFailed` or `DatabaseUnavailable`.
 
 Handlers are bounded in lanes, so that no entry starves another: the rest wait their turn in
 order, instead of all competing for the event loop and the database pool until some time out.
@@ -120,9 +121,12 @@ class Dispatcher(Routes):
             return
         try:
             await self._run_turn(intent, work)
-        except HandlerFailed:
+        except HandlerFailed as failure:
             if not isinstance(intent, Event):
-                await self._apologise(intent.origin)
+                # The database away (a restart, a failover) passes in seconds: say so.
+                await self._apologise(intent.origin, "errors/try_again"
+                                      if isinstance(failure, DatabaseUnavailable)
+                                      else "errors/unexpected")
 
     async def run(self, awaited: Awaited) -> Any:
         """Run the handler of a claimed scheduled run or a ticket event, and return what it
@@ -271,10 +275,10 @@ class Dispatcher(Routes):
                 raise
         return person
 
-    async def _apologise(self, origin: Origin | None) -> None:
+    async def _apologise(self, origin: Origin | None, template: str) -> None:
         if origin is None:
             return
         try:
-            await self.services.chat.reply_privately(origin, Message("errors/unexpected"))
+            await self.services.chat.reply_privately(origin, Message(template))
         except Exception:
             log.exception("could not tell the person about the failure")

@@ -69,14 +69,16 @@ def build_adapter(settings: Settings, metrics: Metrics, outage: Outage) -> Cloud
 def _turn_error_handler(metrics: Metrics, renderer: TeamsRenderer, outage: Outage):
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity = context.activity
-        if is_unavailable(error):
+        unavailable = is_unavailable(error)
+        if unavailable:
             outage.failed(error, f"a teams {activity.type} activity")
         else:
             log.error("teams turn failed (%s activity)", activity.type, exc_info=error)
         # Only someone who typed or clicked is waiting for an answer.
         if activity.type != ActivityTypes.message:
             return
-        apology = renderer.message(Message("errors/unexpected"))
+        apology = renderer.message(Message("errors/try_again" if unavailable
+                                           else "errors/unexpected"))
         try:
             await call(metrics, "reply_to_activity", lambda: context.send_activity(apology))
         except Exception:

@@ -136,6 +136,6 @@ async def test_chat_in_an_outage_is_apologised_to_and_logged_once(
     assert [status for status, _ in teams] == [201, 201]
     assert [reply.status for reply in slack_replies] == [200, 200]
     # ...and the person is told something went wrong, in kind words.
-    assert all("went wrong" in json.dumps(card_of(sent)) for sent in apologies)
-    assert all("went wrong" in json.dumps(posted.body) for posted in slack_apologies)
+    assert all("try again in a moment" in json.dumps(card_of(sent)) for sent in apologies)
+    assert all("try again in a moment" in json.dumps(posted.body) for posted in slack_apologies)
     _assert_logged_once(caplog, caplog.records)

@@ -1,0 +1,94 @@
+"""deploy/ as far as this machine can check it without Docker or a cluster: every YAML file
+parses, and the files agree with the application: the probes and health checks ask routes it
+serves, the secrets are the environment it reads, the image runs as no root, two replicas come
+up after the migration. (The schemas: the README's "Deployment" names the validators.)"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.config.environment import Secrets
+from bot.server import create_app
+from tests.conftest import app_config, write_settings
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def documents(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def kubernetes() -> dict[str, dict]:
+    return {doc["kind"]: doc for path in sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+            for doc in documents(path)}
+
+
+def served_paths(tmp_path: Path) -> set[str]:
+    app = create_app(write_settings(tmp_path, app_config(),
+                                    {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                                     "SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "x",
+                                     "TOUCHPOINT_WEBHOOK_SECRET": "x"}),
+                     scheduler=False, outbox_sender=False)
+    return {route.resource.canonical for route in app.router.routes()
+            if route.resource is not None}
+
+
+def test_every_yaml_file_parses():
+    files = sorted(DEPLOY.rglob("*.yaml")) + sorted(DEPLOY.rglob("*.yml"))
+    assert len(files) >= 8
+    assert all(documents(path) for path in files)
+
+
+def test_the_probes_ask_what_the_app_serves(tmp_path):
+    served = served_paths(tmp_path)
+    container = kubernetes()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    [healthcheck] = re.findall(r"127\.0\.0\.1:%s(/\w+)", dockerfile)
+    caddy = re.findall(r"health_uri (\S+)", (DEPLOY / "compose" / "Caddyfile").read_text())
+    assert {"/healthz", "/livez", healthcheck, *caddy} <= served
+
+
+def test_the_secrets_are_what_touchpoint_reads():
+    read = set(re.findall(r'value\("([A-Z_]+)"\)', inspect.getsource(Secrets)))
+    secret = kubernetes()["Secret"]["stringData"]
+    assert set(secret) <= read and "DATABASE_URL" in secret
+    compose = documents(DEPLOY / "compose" / "docker-compose.yml")[0]
+    assert set(compose["x-touchpoint"]["environment"]) <= read
+
+
+def test_the_image_runs_as_no_root_from_the_lock():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
+    assert "pip install --requirement requirements.lock" in dockerfile
+    [user] = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert not user.startswith(("0", "root"))
+    pod = kubernetes()["Deployment"]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_compose_migrates_once_then_starts_two_replicas_behind_tls():
+    services = documents(DEPLOY / "compose" / "docker-compose.yml")[0]["services"]
+    replicas = [name for name, service in services.items()
+                if isinstance(service.get("depends_on"), dict)
+                and service["depends_on"].get("migrate", {}).get("condition")
+                == "service_completed_successfully"]
+    assert len(replicas) == 2
+    assert services["migrate"]["command"] == ["migrate"]
+    assert "443:443" in services["caddy"]["ports"]
+
+
+def test_kubernetes_has_the_pieces_of_a_deployment():
+    found = kubernetes()
+    assert {"Deployment", "Job", "PodDisruptionBudget", "Service", "Secret",
+            "ConfigMap"} <= set(found)
+    assert found["Job"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
+    container = found["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"]["requests"]["cpu"]
+    assert container["envFrom"] == [{"secretRef": {"name": found["Secret"]["metadata"]["name"]}}]
+    assert found["PodDisruptionBudget"]["spec"]["minAvailable"] == 1

@@ -11,12 +11,15 @@ taking a 500 for a bug.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
+
+_SQLITE_AWAY = ("locked", "unable to open", "disk i/o", "busy")
 
 RETRY_AFTER_S = 10
 """What a 503 tells the client to wait: a database restart or failover takes seconds."""
@@ -26,6 +29,9 @@ def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database cannot be reached now (refused or lost connections,
     SQLite unable to open its file or locked past the busy timeout, no pooled connection free
     in time), rather than that the work itself was wrong."""
+    if isinstance(error, OperationalError) and isinstance(error.orig, sqlite3.Error):
+        # SQLite says "no such table" with the same class as "database is locked".
+        return any(words in str(error.orig).lower() for words in _SQLITE_AWAY)
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated

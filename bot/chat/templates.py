@@ -8,12 +8,12 @@ written once and a person's text can never turn into markup on either platform.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone_name
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from bot.chat.text import SLACK, TEAMS, TEAMS_PLAIN, Dialect, Formatted
@@ -46,6 +46,12 @@ def _local_time(value: datetime, tz: str = "UTC",
     local = value.astimezone(zone)
     text = format_datetime(local, pattern, tzinfo=zone, locale=TIME_LOCALE)
     return f"{text} {zone_label(local)}" if "H" in pattern or "h" in pattern else text
+
+
+def day(value: date, pattern: str = "EEE dd MMM yyyy") -> str:
+    """``day(pattern)``: a calendar day (a date, or a datetime's own date) as a Babel (CLDR)
+    date pattern; a day has no zone to show, unlike `local_time`."""
+    return format_date(value, pattern, locale=TIME_LOCALE)
 
 
 def zone_label(local: datetime) -> str:
@@ -83,6 +89,7 @@ class Templates:
             link=lambda url, label: dialect.link(url, label),
             mention=lambda user_id, fallback="": dialect.mention(user_id, fallback),
             local_time=_local_time,
+            day=day,
         )
         self.env.globals["platform"] = dialect.name
         self.env.globals["channel_mention"] = dialect.channel_mention

@@ -2,14 +2,19 @@
 revoked the bot's token (recorded by `bot.flows.directory.slack_access`).
 
 The answer is read from the database, so every replica stops, and kept for a second, so calls
-cost no query each; while the database cannot be read, calls go ahead (Slack refuses them
-itself if access is gone, and an outage must not stop Touchpoint apologising). A refused call
+cost no query each. A call waits at most `WAIT_S` for a fresh answer, then goes ahead on the
+last one while the read finishes in the background: on SQLite a turn holding the write lock
+would otherwise hold up its own Slack calls for the whole busy timeout. While the database
+cannot be read, calls go ahead too (Slack refuses them itself if access is gone, and an outage
+must not stop Touchpoint apologising). A refused call
 raises `SlackAccessGone`, an `Undeliverable`: the outbox fails the row at once with the reason
 rather than retrying it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -19,6 +24,7 @@ from bot.chat.port import Undeliverable
 from storage import slack_access as store
 
 RECHECK_S = 1.0
+WAIT_S = 0.05
 
 
 class SlackAccessGone(Undeliverable):
@@ -31,20 +37,28 @@ class SlackAccess:
         self._fingerprint = store.fingerprint(token)
         self._checked_at = float("-inf")
         self._gone: str | None = None
+        self._reading: asyncio.Task[None] | None = None
 
     async def check(self) -> None:
         """Raise SlackAccessGone once Slack has taken the token's access away."""
-        if self._gone is None and time.monotonic() - self._checked_at >= RECHECK_S:
+        if self._gone is None and time.monotonic() - self._checked_at >= RECHECK_S and (
+                self._reading is None or self._reading.done()):
             self._checked_at = time.monotonic()
-            try:
-                async with self._sessions() as session:
-                    loss = await store.bot_token_loss(session, self._fingerprint)
-                    await session.commit()
-            except Exception:
-                loss = None
-            if loss is not None:
-                what = ("the app was uninstalled from" if loss.kind == store.UNINSTALLED
-                        else "the bot token was revoked in")
-                self._gone = f"slack: {what} workspace {loss.team_id}"
+            self._reading = asyncio.create_task(self._read())
+        if self._gone is None and self._reading is not None and not self._reading.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._reading), WAIT_S)
         if self._gone is not None:
             raise SlackAccessGone(self._gone)
+
+    async def _read(self) -> None:
+        try:
+            async with self._sessions() as session:
+                loss = await store.bot_token_loss(session, self._fingerprint)
+                await session.commit()
+        except Exception:
+            return
+        if loss is not None:
+            what = ("the app was uninstalled from" if loss.kind == store.UNINSTALLED
+                    else "the bot token was revoked in")
+            self._gone = f"slack: {what} workspace {loss.team_id}"

@@ -27,6 +27,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chat.templates import day
 from bot.flows.board.figures import FiguresCache, board_view, headlines
 from bot.flows.board.links import SIGNIN_PATH, SigninLinks
 from bot.services import Services
@@ -52,9 +53,11 @@ _HEADERS = {
 
 
 def _pages() -> Environment:
-    return Environment(loader=PackageLoader("messages", "board"),
-                       autoescape=select_autoescape(["html.j2"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    pages = Environment(loader=PackageLoader("messages", "board"),
+                        autoescape=select_autoescape(["html.j2"]),
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    pages.filters["day"] = day
+    return pages
 
 
 def _hash(secret: str) -> str:

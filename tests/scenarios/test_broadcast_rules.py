@@ -136,7 +136,7 @@ async def test_maintenance_reads_its_window_in_the_organisations_time_zone(
         "scheduled", datetime(2027, 7, 3, 21, 0, tzinfo=UTC),
         datetime(2027, 7, 4, 1, 30, tzinfo=UTC))
     text = kit.blocks_text(kit.post_in(slack, STATUS, broadcast.id, 0))
-    assert "*Window*: Sat 03 Jul 2027, 22:00 to Sun 04 Jul 2027, 02:30" in text
+    assert "*Window*: Sat 03 Jul 2027, 22:00 UTC+1 to Sun 04 Jul 2027, 02:30 UTC+1" in text
     assert "Planned maintenance: VPN is down" in text
     assert len(slack.messages_in(STATUS)) == 1
 

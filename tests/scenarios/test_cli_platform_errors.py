@@ -10,8 +10,8 @@ import pytest
 
 from tests.scenarios.test_directory_sync import cli_env, touchpoint
 
-ROWS = ("id,status,created_at,requester_email\n"
-        "INC-1,resolved,2026-11-01T10:00:00Z,someone.new@example.com\n")
+ROWS = ("id,status,created_at,resolved_at,requester_email\n"
+        "INC-1,resolved,2026-11-01T10:00:00Z,2026-11-01T12:00:00Z,someone.new@example.com\n")
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ async def test_a_failover_under_traffic_is_ridden_out(bot, proxy, slack, slack_s
     texts = [json.dumps(posted.body) for posted in answered]
     assert len(answered) == len(traffic.commands)
     assert any(TRY_AGAIN in text for text in texts)
-    assert not any("went wrong" in text for text in texts)
+    assert not any("something went wrong" in text for text in texts)
     # The log: one line as the outage began, one as it ended with the failures counted.
     outage = [r.getMessage() for r in records if r.name == "storage.outage"]
     assert len(outage) == 2, outage

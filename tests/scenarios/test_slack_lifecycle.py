@@ -100,7 +100,8 @@ async def test_app_uninstalled_stops_every_call_and_is_logged_once(bot, slack, s
     assert after.reason == ("unreachable: slack: the app was uninstalled from workspace "
                             "TXXXXXXXX")
     assert len(slack.calls_to("chat.postMessage")) == posted
-    assert len([r for r in caplog.records if "was uninstalled" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.flows.directory.slack_access"
+                and "was uninstalled" in r.getMessage()]) == 1
 
 
 async def test_a_revoked_bot_token_stops_calls_and_a_user_token_does_not(bot, slack,

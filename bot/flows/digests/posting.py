@@ -17,14 +17,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Image, Message
+from bot.chat.message import Button, Image, Message
 from bot.chat.templates import templates_for
 from bot.config import AppConfig
 from bot.config.digests import SECTIONS, Digest
 from bot.flows.digests import chart
 from bot.flows.digests.figures import Gathered, csat_pct, gather, resolution_met, response_met
 from bot.flows.digests.periods import Period, due_period, latest_slot
-from bot.flows.digests.sections import BUILDERS
+from bot.flows.digests.sections import BUILDERS, plan_figure
+from bot.flows.plans.ids import ADD_BUTTON
 from bot.services import Services
 from storage import digests as store
 
@@ -52,7 +53,10 @@ async def compose(session: AsyncSession, app: AppConfig, digest: Digest, period:
         "unit": "week" if period.kind == "week" else "month",
         "scope": scope, "no_tickets": gathered.no_tickets, "so_far": so_far,
         "sections": sections}
-    return Message("digests/digest", context, sections=("text", *names),
+    # Pressed by anyone in the channel; the plans flow lets IT leads and admins through.
+    buttons = ((Button(ADD_BUTTON, "add_plan", value=plan_figure(sections)),)
+               if "plans" in sections else ())
+    return Message("digests/digest", context, sections=("text", *names), buttons=buttons,
                    image=await _chart(gathered))
 
 

@@ -176,13 +176,16 @@ async def _survey(session: AsyncSession) -> None:
 
 
 async def _broadcasts(session: AsyncSession, people: list[Person], owner: Person) -> None:
-    """Email: an outage the week before (30 minutes) and one in W48 (80 minutes, updated after
-    20 and then 60 minutes: once late for an outage); Laptops: degraded in W48, updated after
-    45 minutes. Three kept-informed ratings in W48: 5 and 4 on Email's, 2 on Laptops'."""
+    """Email: an outage the week before (30 minutes; Printing had one too) and one in W48
+    (80 minutes, updated after 20 and then 60 minutes: once late for an outage); Laptops:
+    degraded in W48, updated after 45 minutes. Three kept-informed ratings in W48: 5 and 4 on
+    Email's, 2 on Laptops'."""
     email, laptops = "Email and calendar", "Laptops and devices"
     minutes = timedelta(minutes=1)
     plans = [
         (email, _at(-4, 9), [(0, "investigating", "outage"), (30, "resolved", "outage")]),
+        # Over before W48: the weekly digest does not list Printing at all.
+        ("Printing", _at(-3, 9), [(0, "investigating", "outage"), (15, "resolved", "outage")]),
         (email, _at(1, 9), [(0, "investigating", "outage"), (20, "identified", "outage"),
                             (80, "monitoring", "degraded"), (120, "resolved", "degraded")]),
         (laptops, _at(3, 14), [(0, "investigating", "degraded"),
@@ -204,6 +207,6 @@ async def _broadcasts(session: AsyncSession, people: list[Person], owner: Person
                         for number, (after, status, impact) in enumerate(steps, 1))
     session.add_all(BroadcastRating(broadcast_id=broadcast_id, person_id=person.id,
                                     score=score, answered_at=_at(4, 12))
-                    for broadcast_id, person, score in [(ids[1], people[0], 5),
-                                                        (ids[1], people[1], 4),
-                                                        (ids[2], people[0], 2)])
+                    for broadcast_id, person, score in [(ids[2], people[0], 5),
+                                                        (ids[2], people[1], 4),
+                                                        (ids[3], people[0], 2)])

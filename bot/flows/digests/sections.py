@@ -211,8 +211,10 @@ async def broadcasts(g: Gathered) -> dict:
     with a scope of services, about those services only."""
     period, session = g.period, g.session
     services = g.scope.services or None
-    rows = await broadcast_stats.service_figures(session, period.start, period.end,
-                                                 services=services)
+    # A service whose outages all ended before the period comes back with nothing in it.
+    rows = [row for row in await broadcast_stats.service_figures(
+        session, period.start, period.end, services=services)
+        if row.incidents or row.outage_seconds]
     cadence = await broadcast_stats.cadence_figures(
         session, period.start, period.end, g.app.broadcasts.remind_after_minutes,
         services=services)

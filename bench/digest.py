@@ -5,7 +5,10 @@ Seeds, in the database itself (INSERT ... SELECT over generate_series on Postgre
 recursive CTE on SQLite, so nothing goes through Python row by row): 1,000,000 CSAT answers
 (each with its survey and, as one survey belongs to one ticket, its ticket: 1,000,000 tickets,
 of which the digest's window holds the last 13 weeks), 10,000 complaints, 50,000 kudos and
-200,000 NPS answers across 8 pulses, spread over 52 weeks; `--scale 0.1` seeds a tenth.
+200,000 NPS answers across 8 pulses, spread over 52 weeks; for the sections that came later,
+5,000 broadcasts with 4 updates each and 20,000 kept-informed ratings, 200 plan items, 50
+milestones and a satisfaction survey of 20,000 people answering 3 questions; `--scale 0.1`
+seeds a tenth.
 
 Then, in a fresh process (so its peak RSS is the digest's, not the seeding's), it makes the
 digest three times and keeps the best time, records every SQL statement the digest ran, runs
@@ -151,6 +154,7 @@ def seed(url: str, scale: float) -> dict[str, int]:
                 SELECT {q + 1}, 'k' || i, (i * 3 + {q}) % 11, '{{}}'
                 FROM {_series(dialect, per)}""",
         ]
+    statements += _later_sections(dialect, scale, counts, campaigns + 1)
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))
@@ -160,6 +164,70 @@ def seed(url: str, scale: float) -> dict[str, int]:
         connection.execute(text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
     engine.dispose()
     return counts
+
+
+def _later_sections(dialect: str, scale: float, counts: dict[str, int],
+                    survey_id: int) -> list[str]:
+    """Broadcasts with their updates and ratings, plan items, milestones and one satisfaction
+    survey: what the broadcasts, plans, milestones and surveys sections read."""
+    b = counts["broadcasts"] = max(1, int(5_000 * scale))
+    r = counts["broadcast_ratings"] = int(20_000 * scale)
+    p = counts["plan_items"] = max(5, int(200 * scale))
+    people = counts["survey_people"] = int(20_000 * scale)
+    services = " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(SERVICES))
+    opened = f"((1 + (i - 1) / 4) * {SPAN_S} / {b})"
+    number = "(1 + (i - 1) % 4)"
+    day = (f"date({_at(dialect, f'i * {SPAN_S} / {p}')})" if dialect == "sqlite"
+           else f"CAST({_at(dialect, f'i * {SPAN_S} / {p}')} AS date)")
+    aspects = " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(
+        ("service desk", "incident response", "communication")))
+    questions = json.dumps([{"aspect": a, "text": "?", "kind": "satisfaction"}
+                            for a in ("service desk", "incident response", "communication")])
+    closes = SPAN_S - 3 * 86400
+    listed = f"""'["' || (CASE (i % 5) {services} END) || '"]'"""
+    # Text made in SQL is not a JSON literal to PostgreSQL: cast it.
+    as_json = f"CAST({listed} AS json)" if dialect == "postgresql" else listed
+    return [
+        f"""INSERT INTO broadcast (submission_key, kind, title, services, impact, status,
+            is_open, message, owner_id, channels, update_count, reopen_count, related_tickets,
+            created_at, updated_at)
+            SELECT 'bench:' || i, 'incident', 'Incident ' || i,
+            {as_json}, 'degraded', 'resolved', false, 'm',
+            1 + i % {PEOPLE}, '[]', 4, 0, 0, {_at(dialect, f'i * {SPAN_S} / {b}')},
+            {_at(dialect, f'i * {SPAN_S} / {b}')} FROM {_series(dialect, b)}""",
+        f"""INSERT INTO broadcast_update (broadcast_id, number, action, status, impact, message,
+            notify_channel, created_at)
+            SELECT 1 + (i - 1) / 4, {number}, 'x',
+            CASE {number} WHEN 1 THEN 'investigating' WHEN 2 THEN 'identified'
+            WHEN 3 THEN 'monitoring' ELSE 'resolved' END,
+            CASE WHEN {number} <= 2 THEN 'outage' ELSE 'degraded' END, 'm', false,
+            {_at(dialect, f'{opened} + ({number} - 1) * (900 + (i % 5) * 600)')}
+            FROM {_series(dialect, 4 * b)}""",
+        f"""INSERT INTO broadcast_rating (broadcast_id, person_id, score, answered_at)
+            SELECT 1 + i % {b}, 1 + (i / {b}) % {PEOPLE}, 1 + i % 5,
+            {_at(dialect, f'(1 + i % {b}) * {SPAN_S} / {b} + 7200')}
+            FROM {_series(dialect, r)}""",
+        f"""INSERT INTO plan_item (submission_key, figure, change, owner_id, created_by_id,
+            due_on, status, created_at)
+            SELECT 'bench:' || i, 'csat', 'Change ' || i, 1 + i % {PEOPLE}, 1, {day},
+            CASE WHEN i % 3 = 0 THEN 'done' ELSE 'open' END, {_at(dialect, '0')}
+            FROM {_series(dialect, p)}""",
+        f"""INSERT INTO milestone (key, kind, reached_at, detail)
+            SELECT 'bench:' || i, 'kudos', {_at(dialect, f'i * {SPAN_S} / 50')},
+            '{{"count": 100, "given": 100}}' FROM {_series(dialect, 50)}""",
+        f"""INSERT INTO pulse_campaign (name, template, audience, anonymity, min_group,
+            reminders, send_time, opens_at, closes_at, status, created_at, closed_at,
+            questions)
+            VALUES ('bench-survey', 'pulses/invite', '{{}}', 'anonymous', 5, '[]', '10:00',
+            {_at(dialect, f'{closes} - 1209600')}, {_at(dialect, str(closes))}, 'closed',
+            {_at(dialect, '0')}, {_at(dialect, str(closes))}, '{questions}')""",
+        f"""INSERT INTO pulse_response (campaign_id, respondent_key, segments, finished)
+            SELECT {survey_id}, 's' || i, '{{}}', true FROM {_series(dialect, people)}""",
+        f"""INSERT INTO pulse_question_answer (response_id, campaign_id, question, aspect, kind,
+            value)
+            SELECT 1 + (i - 1) / 3, {survey_id}, (i - 1) % 3, CASE ((i - 1) % 3) {aspects} END,
+            'satisfaction', 1 + (i * 7) % 5 FROM {_series(dialect, 3 * people)}""",
+    ]
 
 
 # --------------------------------------------------------------------------- measuring

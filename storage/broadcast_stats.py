@@ -9,12 +9,13 @@ the sum of the spans whose impact was outage and whose status was not yet resolv
 completed, cut to the window (two broadcasts in outage for one service at once count twice,
 and availability is then floored at 0). The services are the broadcast's (as they stand now),
 one row per service through the database's JSON table function (`json_each` on SQLite,
-`json_array_elements_text` on PostgreSQL).
+`json_array_elements_text` on PostgreSQL). Given `services` (a digest's scope), each figure
+counts only those services, or the broadcasts affecting at least one of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,26 +79,42 @@ def _earlier(dialect: str, *values: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.least(*values) if dialect == "postgresql" else func.min(*values)
 
 
-def _services(dialect: str):
-    """The broadcast's services, one row each (join it on true)."""
+def _services(dialect: str, services: Any = None):
+    """The broadcast's services (the `services` column given), one row each (join it on
+    true)."""
+    column = col(Broadcast.services) if services is None else services
     if dialect == "postgresql":
         # Its one column is named in the alias: AS anon_1(value).
-        return (func.json_array_elements_text(col(Broadcast.services)).table_valued("value")
+        return (func.json_array_elements_text(column).table_valued("value")
                 .render_derived())
     # SQLite's json_each has a column called value already, and takes no column list.
-    return func.json_each(col(Broadcast.services)).table_valued("value")
+    return func.json_each(column).table_valued("value")
 
 
-async def service_figures(session: AsyncSession, since: datetime, until: datetime
-                          ) -> list[ServiceFigures]:
-    """Per affected service, by name: incidents opened and time in outage in [since, until)."""
+def _in_scope(dialect: str, services: Collection[str] | None) -> ColumnElement[bool]:
+    """Broadcasts affecting one of `services` (every broadcast when None)."""
+    if services is None:
+        return true()
+    # Its own alias, not correlated with the query's broadcast.
+    scoped = aliased(Broadcast)
+    service = _services(dialect, scoped.services)
+    return col(Broadcast.id).in_(
+        sa_select(scoped.id).select_from(scoped).join(service, true())
+        .where(service.c.value.in_(list(services))).correlate(None))
+
+
+async def service_figures(session: AsyncSession, since: datetime, until: datetime, *,
+                          services: Collection[str] | None = None) -> list[ServiceFigures]:
+    """Per affected service (of `services`, when given), by name: incidents opened and time
+    in outage in [since, until)."""
     dialect = _dialect(session)
     service = _services(dialect)
+    named = true() if services is None else service.c.value.in_(list(services))
     opened = (await session.exec(
         sa_select(service.c.value, func.count(distinct(col(Broadcast.id))))
         .select_from(Broadcast).join(service, true())
         .where(col(Broadcast.kind) == "incident", col(Broadcast.created_at) >= since,
-               col(Broadcast.created_at) < until)
+               col(Broadcast.created_at) < until, named)
         .group_by(service.c.value))).all()  # type: ignore[call-overload]
     this, following = BroadcastUpdate, aliased(BroadcastUpdate)
     start = _later(dialect, col(this.created_at), _at(since))
@@ -111,7 +128,7 @@ async def service_figures(session: AsyncSession, since: datetime, until: datetim
                               following.number == this.number + 1), isouter=True)
         .join(service, true())
         .where(col(this.impact) == "outage", col(this.status).not_in(CLOSED),
-               col(this.created_at) < until)
+               col(this.created_at) < until, named)
         .group_by(service.c.value))).all()  # type: ignore[call-overload]
     window = (until - since).total_seconds()
     incidents = {str(name): int(count) for name, count in opened}
@@ -122,15 +139,18 @@ async def service_figures(session: AsyncSession, since: datetime, until: datetim
 
 
 async def cadence_figures(session: AsyncSession, since: datetime, until: datetime,
-                          intervals: Mapping[str, int]) -> CadenceFigures:
-    """How promptly broadcasts opened in [since, until) were updated; `intervals` is impact ->
-    minutes allowed between updates (`broadcasts.remind_after_minutes`)."""
+                          intervals: Mapping[str, int], *,
+                          services: Collection[str] | None = None) -> CadenceFigures:
+    """How promptly broadcasts opened in [since, until) (affecting one of `services`, when
+    given) were updated; `intervals` is impact -> minutes allowed between updates
+    (`broadcasts.remind_after_minutes`)."""
     dialect = _dialect(session)
     this, following = BroadcastUpdate, aliased(BroadcastUpdate)
     gap = _seconds(dialect, col(this.created_at), following.created_at)
     allowed = case(*((col(this.impact) == impact, minutes * 60.0)
                      for impact, minutes in intervals.items()), else_=None)
-    in_window = and_(col(Broadcast.created_at) >= since, col(Broadcast.created_at) < until)
+    in_window = and_(col(Broadcast.created_at) >= since, col(Broadcast.created_at) < until,
+                     _in_scope(dialect, services))
     first, kept, missed = (await session.exec(
         sa_select(func.avg(case((this.number == 1, gap))),
                   func.count(case((gap <= allowed, 1))),
@@ -148,12 +168,16 @@ async def cadence_figures(session: AsyncSession, since: datetime, until: datetim
                           int(kept), int(missed))
 
 
-async def informed_figures(session: AsyncSession, since: datetime, until: datetime
+async def informed_figures(session: AsyncSession, since: datetime, until: datetime, *,
+                           services: Collection[str] | None = None
                            ) -> tuple[int, float | None]:
-    """(answers, mean score) to "how well were you kept informed?" given in [since, until)."""
+    """(answers, mean score) to "how well were you kept informed?" given in [since, until),
+    about broadcasts affecting one of `services` when given."""
     answers, mean = (await session.exec(
         sa_select(func.count(), func.avg(col(BroadcastRating.score)))
+        .join(Broadcast, col(Broadcast.id) == col(BroadcastRating.broadcast_id))
         .where(col(BroadcastRating.answered_at) >= since,
-               col(BroadcastRating.answered_at) < until)
+               col(BroadcastRating.answered_at) < until,
+               _in_scope(_dialect(session), services))
     )).one()  # type: ignore[call-overload]
     return int(answers), float(mean) if mean is not None else None

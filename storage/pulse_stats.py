@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, not_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.pulses import CLOSED, PulseAnswer, PulseCampaign, answer_ref
+from storage.pulses import CLOSED, PulseAnswer, PulseCampaign, answer_ref, survey_campaign
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,11 @@ async def trend(session: AsyncSession, definition: str, up_to: datetime,
 
 async def latest_closed(session: AsyncSession, before: datetime,
                         limit: int = 2) -> list[tuple[str, datetime, Tally]]:
-    """(name, closed at, tally) of the latest pulses closed before `before`, newest first
-    (the digest's NPS)."""
+    """(name, closed at, tally) of the latest NPS pulses (not satisfaction surveys) closed
+    before `before`, newest first (the digest's NPS)."""
     campaigns = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.closed_at)
                  .where(col(PulseCampaign.status) == CLOSED,
-                        col(PulseCampaign.closed_at) < before)
+                        col(PulseCampaign.closed_at) < before, not_(survey_campaign()))
                  .order_by(col(PulseCampaign.closed_at).desc()).limit(limit).subquery())
     return await _tallied(session, campaigns, campaigns.c.closed_at, newest_first=True)
 

@@ -25,7 +25,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    cast,
+)
 from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +52,13 @@ CLAIMED, SENT, CANCELLED = "claimed", "sent", "cancelled"
 INVITE = "invite"
 # Campaign states.
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
+
+
+def survey_campaign() -> ColumnElement[bool]:
+    """A satisfaction survey, not an NPS pulse, in SQL: questions that are neither SQL NULL
+    nor JSON null (what the JSON type stores for None)."""
+    questions = col(PulseCampaign.questions)
+    return and_(questions.is_not(None), cast(questions, String) != "null")
 
 
 def reminder_kind(number: int) -> str:

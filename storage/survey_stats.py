@@ -1,7 +1,8 @@
 """Satisfaction survey results in SQL: per aspect (or over every aspect), and per value of a
 segment, how many people answered, how many answers, how many satisfied (4 or 5 on the 1-5
-scale) and the sums the averages come from; and the campaigns of the same recurring survey to
-compare with. The K threshold and every percentage are bot.flows.pulses.survey_results'.
+scale) and the sums the averages come from; the campaigns of the same recurring survey to
+compare with; and the latest survey closed by a time (the digest's). The K threshold and every
+percentage are bot.flows.pulses.survey_results'.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
-from storage.pulses import PulseCampaign
+from storage.pulses import CLOSED, PulseCampaign, survey_campaign
 
 SATISFIED = 4
 """The lowest score counted satisfied: 4 (satisfied) and 5 (very satisfied)."""
@@ -117,3 +118,13 @@ async def texts(session: AsyncSession, campaign_id: int, limit: int) -> list[Tex
         .order_by(col(PulseQuestionAnswer.question), col(PulseQuestionAnswer.text))
         .limit(limit))).all()
     return [TextAnswer(aspect, question, text or "") for aspect, question, text in rows]
+
+
+async def latest_closed_survey(session: AsyncSession, before: datetime) -> PulseCampaign | None:
+    """The satisfaction survey (a campaign with questions, not an NPS pulse) closed last
+    before `before`."""
+    closed = col(PulseCampaign.closed_at)
+    return (await session.exec(
+        select(PulseCampaign)
+        .where(col(PulseCampaign.status) == CLOSED, closed < before, survey_campaign())
+        .order_by(closed.desc(), col(PulseCampaign.id).desc()).limit(1))).first()

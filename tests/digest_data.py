@@ -1,6 +1,8 @@
 """A fixed data set for the digest's tests: week 2026-W48 (Mon 23 to Sun 29 Nov 2026, in
 Europe/London, which is UTC then) and the week before it, with tickets (met, breached, reopened,
-a repeat contact), CSAT answers for two services, complaints, kudos and two NPS pulses.
+a repeat contact), CSAT answers for two services, complaints, kudos, two NPS pulses, a
+satisfaction survey (one aspect below K), broadcasts with their updates and kept-informed
+ratings, milestones and improvement plan items (one overdue, one done).
 
 Every figure the golden texts show follows from these rows; `NOW` is when the digest is made
 (Monday 30 Nov, 09:00).
@@ -12,10 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
 from storage.kudos import KudosRecipient, KudosVoucher
+from storage.milestones import Milestone
 from storage.models import Person
+from storage.plans import PlanItem
+from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseAnswer, PulseCampaign
 from storage.tickets import Ticket
 
@@ -123,4 +129,84 @@ async def seed(session: AsyncSession) -> None:
         await session.flush()
         session.add_all([PulseAnswer(campaign_id=campaign.id, respondent_key=f"{name}{i}",
                                      score=score) for i, score in enumerate(answers)])
+    await _survey(session)
+    await _broadcasts(session, [ann, bob, tom], tom)
+    session.add_all([
+        # Reached in W48, and the week before (not shown).
+        Milestone(key="csat:80", kind="csat", reached_at=_at(2, 9),
+                  detail={"level": 80, "csat": 83.3, "week": "16 Nov"}),
+        Milestone(key="kudos:100", kind="kudos", reached_at=_at(-3, 9),
+                  detail={"count": 100, "given": 100}),
+        PlanItem(submission_key="t:p1", figure="sla", change="Second line on call for <P1>",
+                 owner_id=tom.id, created_by_id=tom.id, due_on=date(2026, 11, 27)),
+        PlanItem(submission_key="t:p2", figure="csat", change="Call back every score of 1-2",
+                 owner_id=tom.id, created_by_id=tom.id, due_on=date(2026, 12, 14)),
+        PlanItem(submission_key="t:p3", figure="nps", change="Done already", owner_id=tom.id,
+                 created_by_id=tom.id, due_on=date(2026, 11, 1), status="done"),
+    ])
     await session.commit()
+
+
+async def _survey(session: AsyncSession) -> None:
+    """A satisfaction survey closed on Sunday 22 Nov (after the NPS pulse q4, which stays the
+    digest's NPS): six people rate the service desk (four of them 4 or 5), only three the
+    incident response (fewer than K = 5: withheld)."""
+    closed = _at(-1, 12)
+    survey = PulseCampaign(
+        name="sat-q4", audience={"everyone": True}, anonymity="anonymous", min_group=5,
+        reminders=[], send_time="10:00", opens_at=closed - 14 * 24 * H, closes_at=closed,
+        status="closed", closed_at=closed,
+        questions=[{"aspect": "service desk", "text": "Desk?", "kind": "satisfaction"},
+                   {"aspect": "incident response", "text": "Outages?",
+                    "kind": "satisfaction"}])
+    session.add(survey)
+    await session.flush()
+    for n, (desk, incidents) in enumerate([(5, 5), (5, 4), (4, 1), (4, None), (2, None),
+                                           (3, None)]):
+        response = PulseResponse(campaign_id=survey.id, respondent_key=f"sat{n}",
+                                 finished=incidents is not None)
+        session.add(response)
+        await session.flush()
+        session.add_all(PulseQuestionAnswer(response_id=response.id, campaign_id=survey.id,
+                                            question=q, aspect=aspect, kind="satisfaction",
+                                            value=value)
+                        for q, (aspect, value) in enumerate([("service desk", desk),
+                                                             ("incident response", incidents)])
+                        if value is not None)
+
+
+async def _broadcasts(session: AsyncSession, people: list[Person], owner: Person) -> None:
+    """Email: an outage the week before (30 minutes; Printing had one too) and one in W48
+    (80 minutes, updated after 20 and then 60 minutes: once late for an outage); Laptops:
+    degraded in W48, updated after 45 minutes. Three kept-informed ratings in W48: 5 and 4 on
+    Email's, 2 on Laptops'."""
+    email, laptops = "Email and calendar", "Laptops and devices"
+    minutes = timedelta(minutes=1)
+    plans = [
+        (email, _at(-4, 9), [(0, "investigating", "outage"), (30, "resolved", "outage")]),
+        # Over before W48: the weekly digest does not list Printing at all.
+        ("Printing", _at(-3, 9), [(0, "investigating", "outage"), (15, "resolved", "outage")]),
+        (email, _at(1, 9), [(0, "investigating", "outage"), (20, "identified", "outage"),
+                            (80, "monitoring", "degraded"), (120, "resolved", "degraded")]),
+        (laptops, _at(3, 14), [(0, "investigating", "degraded"),
+                               (45, "resolved", "degraded")]),
+    ]
+    ids = []
+    for n, (service, opened, steps) in enumerate(plans):
+        broadcast = Broadcast(
+            submission_key=f"t:b{n}", kind="incident", title=f"{service} trouble",
+            services=[service], impact=steps[-1][2], status=steps[-1][1], is_open=False,
+            message="m", owner_id=owner.id, created_at=opened,
+            updated_at=opened + steps[-1][0] * minutes, update_count=len(steps))
+        session.add(broadcast)
+        await session.flush()
+        ids.append(broadcast.id)
+        session.add_all(BroadcastUpdate(broadcast_id=broadcast.id, number=number, action="x",
+                                        status=status, impact=impact, message="m",
+                                        created_at=opened + after * minutes)
+                        for number, (after, status, impact) in enumerate(steps, 1))
+    session.add_all(BroadcastRating(broadcast_id=broadcast_id, person_id=person.id,
+                                    score=score, answered_at=_at(4, 12))
+                    for broadcast_id, person, score in [(ids[2], people[0], 5),
+                                                        (ids[2], people[1], 4),
+                                                        (ids[3], people[0], 2)])

@@ -42,8 +42,8 @@ def test_the_shipped_digests_are_valid_with_their_defaults():
 @pytest.mark.parametrize(("digest", "problem"), [
     ({"name": "w", "scope": {"services": ["Email", "Printers"]}},
      "digests.0.scope.services.1: 'Printers' is not in the service catalogue (services)"),
-    ({"name": "w", "sections": ["sla", "plans"]},
-     "digests.0.sections.1: unknown section 'plans'; known: " + ", ".join(SECTIONS)),
+    ({"name": "w", "sections": ["sla", "weather"]},
+     "digests.0.sections.1: unknown section 'weather'; known: " + ", ".join(SECTIONS)),
     ({"name": "w", "channel": "general"},
      "digests.0.channel.name: Input should be 'digests', 'triage' or 'kudos_wall'"),
     ({"name": "w", "channel": {"slack": "general"}},

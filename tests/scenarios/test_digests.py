@@ -1,12 +1,15 @@
 """The digest on the running bot: the scheduled run posts it with its chart to Slack (an image
 block of the uploaded file) and Teams (an Adaptive Card with the image); a refused upload or a
 Slack channel the bot is not in is one log line and the digest still goes where it can;
-`/touchpoint digest` shows IT leads the week so far, privately, and nobody else; two
-schedulers on PostgreSQL post a period once."""
+`/touchpoint digest` shows IT leads the week so far, privately, and nobody else; the digest's
+"Add plan item" button, pressed in the channel by an employee, is refused kindly on both
+platforms and opens the plan form for an IT lead; two schedulers on PostgreSQL post a period
+once."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,12 +18,14 @@ import pytest
 from sqlmodel import col, select
 
 from bot.flows.digests import posting
+from bot.flows.plans import ids as plan_ids
 from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage.models import ScheduledRun
 from tests import digest_data
 from tests.clock import Clock
 from tests.conftest import start_bot
 from tests.outbox_kit import outbox_rows, outbox_settled
+from tests.scenarios.test_help_teams import ERIN, message, post, seed_erin
 from tests.waiting import eventually
 
 TEAMS_CHANNEL = "19:digests@thread.tacv2"
@@ -125,6 +130,48 @@ async def test_an_it_lead_sees_the_week_so_far_and_an_employee_does_not(
     assert "SLA" not in str(employee.body["blocks"])
     # Nothing was posted: it is a look, not a post.
     assert await outbox_rows(bot.services, "digest:") == []
+
+
+async def test_an_employee_pressing_the_digests_plan_button_is_refused_kindly(
+        bot, slack, slack_sender, connector):
+    await _seeded(bot)
+    await bot.run_job("digest.weekly", _slot(bot))
+    await outbox_settled(bot.services, "digest:")
+    # Slack: the button as posted, pressed in the channel by an employee, then by a lead.
+    [posted] = slack.messages_in("C0DIGEST1")
+    [actions] = [block for block in posted["blocks"] if block["type"] == "actions"]
+    [button] = actions["elements"]
+    assert (button["action_id"], button["value"]) == (plan_ids.ADD_BUTTON, "sla")
+    slack.clear()
+    await slack_sender.click(button["action_id"], button["value"], user_id="U0EMPL001",
+                             channel_id="C0DIGEST1", message_ts=posted["ts"])
+    [refused] = await slack.wait_for_response(1)
+    assert "Only IT leads and admins" in json.dumps(refused.body)
+    assert refused.body.get("response_type", "ephemeral") == "ephemeral"
+    assert slack.calls_to("views.open") == []
+    await slack_sender.click(button["action_id"], button["value"], user_id="U0LEAD001",
+                             channel_id="C0DIGEST1", message_ts=posted["ts"])
+    [opened] = await slack.wait_for("views.open")
+    assert "SLA compliance" in json.dumps(opened.args["view"])
+
+    # Teams: the card's button, pressed in the channel by Erin, an employee.
+    seed_erin(connector, TEAMS_CHANNEL)
+    [card] = connector.activities_in(TEAMS_CHANNEL)
+    [data] = [action["data"] for row in card["attachments"][0]["content"]["body"]
+              if row["type"] == "ActionSet" for action in row["actions"]]
+    assert data == {"action_id": plan_ids.ADD_BUTTON, "value": "sla"}
+    await post(bot.url, message(connector, None, conversation=TEAMS_CHANNEL, kind="channel",
+                                sender=ERIN, id="1700000000901", replyToId=card["id"],
+                                value=data))
+
+    def refused_on_teams() -> bool:
+        return any("Only IT leads and admins" in json.dumps(call.body)
+                   for kind in ("send", "reply") for call in connector.calls_of(kind))
+
+    await eventually(refused_on_teams, within_s=5)
+    # No plan form card was sent to Erin.
+    assert not any("plan.form" in json.dumps(call.body)
+                   for kind in ("send", "reply") for call in connector.calls_of(kind))
 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],

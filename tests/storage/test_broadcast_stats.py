@@ -90,6 +90,16 @@ async def test_figures_per_service_and_for_the_cadence(session):
     await session.commit()
     answers, mean = await informed_figures(session, MONDAY, MONDAY + timedelta(days=1))
     assert (answers, round(mean, 3)) == (3, 3.667)
+    # Scoped to VPN (a digest's scope): broadcasts 1 and 3 only, and VPN's row only.
+    window = (MONDAY, MONDAY + timedelta(days=1))
+    assert await service_figures(session, *window, services=["VPN"]) == [
+        ServiceFigures("VPN", 1, 3600, 1 - 3600 / DAY)]
+    assert await cadence_figures(session, *window, {"outage": 30, "degraded": 120,
+                                                    "informational": 480},
+                                 services=["VPN"]) == CadenceFigures(2, 1200.0, 2, 1)
+    answers, mean = await informed_figures(session, *window, services=["VPN"])
+    assert (answers, mean) == (2, 3.5)
+    assert await informed_figures(session, *window, services=["Printing"]) == (0, None)
     # A window before any of it: nothing.
     assert await service_figures(session, MONDAY - timedelta(days=9),
                                  MONDAY - timedelta(days=8)) == []

@@ -11,20 +11,19 @@ time passed while Touchpoint was down (one post, never the periods before it).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Image, Message
-from bot.chat.templates import templates_for
+from bot.chat.message import Button, Image, Message
 from bot.config import AppConfig
 from bot.config.digests import SECTIONS, Digest
-from bot.flows.digests import chart
-from bot.flows.digests.figures import Gathered, csat_pct, gather, resolution_met, response_met
+from bot.flows.digests.charting import chart_image
+from bot.flows.digests.figures import Gathered, gather
 from bot.flows.digests.periods import Period, due_period, latest_slot
-from bot.flows.digests.sections import BUILDERS
+from bot.flows.digests.sections import BUILDERS, plan_figure
+from bot.flows.plans.ids import ADD_BUTTON
 from bot.services import Services
 from storage import digests as store
 
@@ -52,29 +51,16 @@ async def compose(session: AsyncSession, app: AppConfig, digest: Digest, period:
         "unit": "week" if period.kind == "week" else "month",
         "scope": scope, "no_tickets": gathered.no_tickets, "so_far": so_far,
         "sections": sections}
-    return Message("digests/digest", context, sections=("text", *names),
+    # Pressed by anyone in the channel; the plans flow lets IT leads and admins through.
+    buttons = ((Button(ADD_BUTTON, "add_plan", value=plan_figure(sections)),)
+               if "plans" in sections else ())
+    return Message("digests/digest", context, sections=("text", *names), buttons=buttons,
                    image=await _chart(gathered))
 
 
 async def _chart(g: Gathered) -> Image | None:
-    targets = g.digest.targets
-    weeks = g.period.chart_edges()
-    zone = g.period.zone
-    series = chart.Series(
-        weeks=[f"{edge.astimezone(zone):%d %b}" for edge in weeks[:-1]],
-        values={"csat": [csat_pct([week]) for week in g.chart_csat],
-                "response": [response_met([week]) for week in g.chart_tickets],
-                "resolution": [resolution_met([week]) for week in g.chart_tickets]},
-        good=targets.csat_good, outstanding=targets.csat_outstanding)
-    templates = templates_for("slack")
-    words = {"last": g.period.last_day, "good": targets.csat_good,
-             "outstanding": targets.csat_outstanding, **series.values}
-    labels = {block: templates.render_block("digests/chart", block, words)
-              for block in ("title", "csat", "response", "resolution", "good_band",
-                            "outstanding_band", "alt")}
-    # Drawing takes a tenth of a second or more: off the event loop.
-    png = await asyncio.to_thread(chart.draw, series, labels)
-    return None if png is None else Image(png, labels["alt"])
+    return await chart_image(g.period.chart_edges(), g.chart_tickets, g.chart_csat,
+                             g.period.zone, g.period.last_day, g.digest.targets)
 
 
 async def send(session: AsyncSession, services: Services, digest: Digest, period: Period, *,

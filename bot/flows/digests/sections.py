@@ -1,10 +1,10 @@
 """The sections of a digest, by name: each builder turns the gathered figures (and queries of
 its own) into the context of its template block in messages/digests/digest.j2.
 
-`BUILDERS` is the one place a section is built. Adding one (improvement plans, milestones) is
-its name in `bot.config.digests.SECTIONS` (which check-config accepts; a test checks the two
-agree), its builder here and its block in the template. A digest shows the sections its
-app.yaml entry lists, in the order of `SECTIONS`.
+`BUILDERS` is the one place a section is built. Adding one is its name in
+`bot.config.digests.SECTIONS` (which check-config accepts; a test checks the two agree), its
+builder here and its block in the template. A digest shows the sections its app.yaml entry
+lists, in the order of `SECTIONS`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,19 @@ from bot.flows.digests.figures import (
     resolution_met,
     response_met,
 )
+from bot.flows.pulses.survey_results import survey_results
 from storage import (
+    broadcast_stats,
     complaint_stats,
     csat_stats,
     digest_stats,
     kudos_stats,
     pulse_stats,
+    survey_stats,
     ticket_stats,
 )
+from storage.milestones import reached_between
+from storage.plans import open_plan_items
 
 STORIES = 3
 BREACHES = 5
@@ -173,8 +178,99 @@ async def kudos(g: Gathered) -> dict:
                     for story in stories]}
 
 
+async def surveys(g: Gathered) -> dict:
+    """The latest satisfaction survey closed by the period's end, % satisfied per aspect
+    against the bands; an aspect (or the whole survey) with fewer than K people shows no
+    figures (bot.flows.pulses.survey_results)."""
+    campaign = await survey_stats.latest_closed_survey(g.session, g.period.end)
+    if campaign is None or campaign.id is None:
+        return {"latest": None}
+    results = await survey_results(g.session, campaign.id,
+                                   target_points=g.app.pulses.target_points)
+    # The survey's K, or pulses.min_group if that is higher now: as the NPS milestone does.
+    k = max(results.min_group, g.app.pulses.min_group)
+    lines = [results.overall, *results.aspects]
+    hidden = [line.figures.withheld or (line.figures.answers or 0) < k for line in lines]
+    if hidden[0]:
+        hidden = [True] * len(lines)
+    return {"latest": {
+        "name": results.name, "min_group": k,
+        "closed": (campaign.closed_at or campaign.closes_at).astimezone(g.period.zone).date(),
+        "answered": results.answered, "response_rate": results.response_rate,
+        "lines": [{"aspect": line.figures.aspect, "withheld": withheld,
+                   "satisfied": None if withheld else line.figures.satisfied,
+                   "band": None if withheld else line.band,
+                   "change": None if withheld else line.change,
+                   "previous_name": results.previous_name}
+                  for line, withheld in zip(lines, hidden, strict=True)]}}
+
+
+async def broadcasts(g: Gathered) -> dict:
+    """Incidents per service, time in outage and availability, time to the first update,
+    the update cadence kept, and "how well were you kept informed?" (1-5), for the period;
+    with a scope of services, about those services only."""
+    period, session = g.period, g.session
+    services = g.scope.services or None
+    # A service whose outages all ended before the period comes back with nothing in it.
+    rows = [row for row in await broadcast_stats.service_figures(
+        session, period.start, period.end, services=services)
+        if row.incidents or row.outage_seconds]
+    cadence = await broadcast_stats.cadence_figures(
+        session, period.start, period.end, g.app.broadcasts.remind_after_minutes,
+        services=services)
+    answers, mean = await broadcast_stats.informed_figures(session, period.start, period.end,
+                                                           services=services)
+    first = cadence.first_update_avg_s
+    return {
+        "opened": cadence.opened,
+        "services": [{"name": row.service, "incidents": row.incidents,
+                      "outage_s": row.outage_seconds,
+                      "availability": round(100 * row.availability, 2)} for row in rows],
+        "outage_s": sum(row.outage_seconds for row in rows),
+        "first_update_s": round(first) if first is not None else None,
+        "kept": cadence.kept, "missed": cadence.missed,
+        "kept_pct": pct(cadence.kept, cadence.kept + cadence.missed),
+        "informed_answers": answers,
+        "informed": round(mean, 1) if mean is not None else None}
+
+
+async def milestones(g: Gathered) -> dict:
+    reached = await reached_between(g.session, g.period.start, g.period.end)
+    return {"reached": [{**m.detail, "kind": m.kind,
+                         "on": m.reached_at.astimezone(g.period.zone).date()}
+                        for m in reached]}
+
+
+async def plans(g: Gathered) -> dict:
+    """Every open improvement plan item, overdue first (due before the digest is made, in
+    the organisation's date), until it is marked done."""
+    today = g.now.astimezone(g.period.zone).date()
+    items = await open_plan_items(g.session, today)
+    return {"open": [{"id": item.id, "figure": item.figure, "change": item.change,
+                       "owner": item.owner_name, "due_on": item.due_on,
+                       "overdue": item.overdue} for item in items],
+            "overdue": sum(item.overdue for item in items)}
+
+
+def plan_figure(sections: dict[str, dict]) -> str:
+    """The figure the digest's "Add plan item" button proposes: the first shown that missed
+    its target (SLA, then CSAT, then NPS), or none (the form asks)."""
+    sla_section = sections.get("sla")
+    if sla_section and any(p["response_ok"] is False or p["resolution_ok"] is False
+                           for p in sla_section["priorities"]):
+        return "sla"
+    if (sections.get("csat") or {}).get("band") == "below":
+        return "csat"
+    nps_section = sections.get("nps") or {}
+    latest, target = nps_section.get("latest"), nps_section.get("target")
+    if latest and latest["nps"] is not None and target is not None and latest["nps"] < target:
+        return "nps"
+    return ""
+
+
 Builder = Callable[[Gathered], Awaitable[dict]]
 BUILDERS: dict[str, Builder] = {
     "sla": sla, "times": times, "volume": volume, "callbacks": callbacks, "csat": csat,
-    "nps": nps, "complaints": complaints, "kudos": kudos,
+    "nps": nps, "surveys": surveys, "complaints": complaints, "broadcasts": broadcasts,
+    "kudos": kudos, "milestones": milestones, "plans": plans,
 }

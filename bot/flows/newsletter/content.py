@@ -1,7 +1,9 @@
 """What a newsletter says, gathered once when it is drafted and kept with the issue as JSON:
 the period's figures, public kudos stories, the complaints resolved that their resolver let
-the newsletter tell (what changed, never who), the milestones reached and the open
-improvement plan items (what will change and when, without owners' names)."""
+the newsletter tell (what changed, never who), the milestones reached, the open
+improvement plan items (what will change and when, without owners' names) and the digest's
+chart of the period's weeks (CSAT % and SLA met % against the 80/90 bands), kept as
+`Image.to_dict()` under ``chart`` (None when no week has a figure)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config.app import AppConfig
+from bot.config.digests import DigestTargets
+from bot.flows.digests.charting import span_chart
 from bot.flows.newsletter.periods import Period
 from storage.complaint_stats import complaint_stats
 from storage.csat_stats import csat_figures
@@ -43,6 +47,7 @@ async def gather(session: AsyncSession, app: AppConfig, period: Period,
     resolution = tickets[0].resolution.compliance if tickets else None
     complaints = await complaint_stats(session, start, end, now)
     last_day = (end - timedelta(seconds=1)).astimezone(app.organisation.zone).date()
+    chart = await span_chart(session, start, end, now, app.organisation.zone, DigestTargets())
     return {
         "period": period.label,
         "first_day": start.astimezone(app.organisation.zone).date().isoformat(),
@@ -62,4 +67,5 @@ async def gather(session: AsyncSession, app: AppConfig, period: Period,
         "plans": [{"figure": item.figure, "change": item.change,
                    "due_on": item.due_on.isoformat(), "overdue": item.overdue}
                   for item in await open_plan_items(session, last_day + timedelta(days=1))],
+        "chart": chart.to_dict() if chart is not None else None,
     }

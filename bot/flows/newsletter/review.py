@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Button, Form, Message, TextField
+from bot.chat.message import Button, Form, Image, Message, TextField
 from bot.chat.port import Origin
 from bot.config import Role
 from bot.flows.newsletter import ids
@@ -40,9 +40,13 @@ def draft_key(issue_id: int) -> str:
 
 
 def issue_message(found: NewsletterIssue, **extra: Any) -> Message:
-    """The newsletter as readers see it (and as its draft shows it, with `extra`)."""
-    return Message("newsletter/issue", {**found.content, "intro": found.intro, **extra},
-                   sections=("text", "stories", "changes", "progress"))
+    """The newsletter as readers see it (and as its draft shows it, with `extra`), with the
+    chart of its period when it has one."""
+    content = dict(found.content)
+    chart = content.pop("chart", None)
+    return Message("newsletter/issue", {**content, "intro": found.intro, **extra},
+                   sections=("text", "stories", "changes", "progress"),
+                   image=Image.from_dict(chart) if chart else None)
 
 
 def _draft_card(found: NewsletterIssue, decided_by: str | None = None) -> Message:
@@ -54,7 +58,8 @@ def _draft_card(found: NewsletterIssue, decided_by: str | None = None) -> Messag
         Button(ids.SKIP, "skip", value, style="danger"))
     message = issue_message(found, review=found.status, decided_by=decided_by)
     return Message(message.template, message.context,
-                   sections=("review", *message.sections), buttons=buttons)
+                   sections=("review", *message.sections), buttons=buttons,
+                   image=message.image)
 
 
 async def newsletter_draft(session: AsyncSession, services: Services,

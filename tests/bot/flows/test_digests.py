@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.codec import decode, encode
 from bot.config.digests import SECTIONS
 from bot.flows.digests import posting
 from bot.flows.digests.periods import parse
 from bot.flows.digests.sections import BUILDERS
+from bot.flows.plans import ids as plan_ids
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
 from storage import digests as store
@@ -33,7 +35,8 @@ def settings(make_settings):
             {"name": "weekly", "targets": {"sla": {"P1": 95}, "nps": 30}},
             {"name": "email", "channel": {"slack": "C0EMAIL01"},
              "schedule": {"every": "month", "day_of_month": 2, "time": "08:00"},
-             "scope": {"services": ["email"]}, "sections": ["sla", "csat", "complaints"]},
+             "scope": {"services": ["email"]},
+             "sections": ["sla", "csat", "complaints", "broadcasts"]},
         ]
     return make_settings(configure)
 
@@ -75,12 +78,15 @@ async def _composed(services, name="weekly", period=digest_data.WEEK):
 async def test_golden_text_for_the_fixed_week(services, platform):
     async with services.sessions() as session:
         await digest_data.seed(session)
-    message = await _composed(services)
+    # As the outbox keeps it until it is sent.
+    message = decode(encode(await _composed(services)))
     text = slack_text(message) if platform == "slack" else teams_text(message)
     golden = GOLDEN / f"digest_weekly_{platform}.txt"
     if not golden.exists():  # written once, then read and checked by hand
         golden.write_text(text + "\n", encoding="utf-8")
     assert text + "\n" == golden.read_text(encoding="utf-8")
+    # Printing's outage was over before the week: not listed with nothing in it.
+    assert "Printing" not in text
 
 
 async def test_the_chart_is_a_small_png_of_the_expected_size(services, tmp_path):
@@ -101,8 +107,37 @@ async def test_an_empty_week_says_so_without_nan_or_a_chart(services):
     for text in (slack_text(message), teams_text(message)):
         assert "No tickets this week." in text
         assert "No survey answers this week." in text
-        assert "nan" not in text.lower() and "None" not in text
+        assert "No incidents this week, and no outage." in text
+        assert "No satisfaction survey has closed yet." in text
+        assert "No milestone reached this week." in text and "No open plan items." in text
+        assert "nan" not in text.lower() and "None" not in text and "n/a" not in text
     assert message.image is None
+    # Nothing missed a target: the button opens the form with no figure chosen.
+    assert [(b.action_id, b.value) for b in message.buttons] == [("plan.add", "")]
+
+
+async def test_the_add_plan_button_proposes_the_figure_that_missed_its_target(services):
+    async with services.sessions() as session:
+        await digest_data.seed(session)
+    [button] = (await _composed(services)).buttons
+    assert (button.action_id, button.value) == (plan_ids.ADD_BUTTON, "sla")
+    rendered = SlackRenderer().message(await _composed(services))["blocks"]
+    [actions] = [block for block in rendered if block["type"] == "actions"]
+    assert [(e["action_id"], e["value"], e["text"]["text"]) for e in actions["elements"]] == [
+        ("plan.add", "sla", "Add plan item")]
+
+
+async def test_a_satisfaction_survey_below_k_shows_no_figure_at_all(services):
+    app = services.settings.app
+    # pulses.min_group raised above the survey's six people: K is the higher of the two.
+    raised = app.model_copy(update={"pulses": app.pulses.model_copy(update={"min_group": 7})})
+    async with services.sessions() as session:
+        await digest_data.seed(session)
+        message = await posting.compose(session, raised, _digest(services),
+                                        _period(services), services.clock())
+    text = slack_text(message)
+    survey = text.split("*Satisfaction survey*")[1].split("*Complaints*")[0]
+    assert "67%" not in survey and survey.count("fewer than 7 people answered") == 3
 
 
 async def test_a_scoped_monthly_digest_counts_only_its_services(services):
@@ -113,7 +148,12 @@ async def test_a_scoped_monthly_digest_counts_only_its_services(services):
     assert "Email and calendar" in text and "Laptops" not in text
     # Tickets 1, 3, 4 and 6 are the email ones in November; 3 and 4 are P1.
     assert "• P1: 2 tickets" in text and "• P2: 2 tickets" in text
-    assert "*Kudos*" not in text and "*NPS*" not in text
+    assert "*Kudos*" not in text and "*NPS*" not in text and "*Improvement plan*" not in text
+    # Broadcasts too: Email's outages in November (the week before W48's and W48's), and its
+    # two kept-informed answers; Laptops' incident is out of scope.
+    assert "• Email and calendar: 2 incidents, 1h 50m in outage" in text
+    assert "Kept informed: 4.5 of 5 from 2 answers" in text
+    assert message.buttons == ()
 
 
 async def test_a_period_is_posted_once_unless_again(services):

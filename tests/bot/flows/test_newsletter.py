@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.chat.message import Image
 from bot.flows.newsletter import ids
 from bot.flows.newsletter.periods import previous_period
 from bot.flows.newsletter.review import newsletter_draft
@@ -88,6 +89,10 @@ async def test_a_period_is_drafted_once_and_sent_for_review(services):
     assert [button["action_id"] for button in draft.payload["buttons"]] == [
         ids.APPROVE, ids.EDIT, ids.SKIP]
     content = draft.payload["context"]
+    # The digest's chart of the quarter's weeks goes with it, not in its words.
+    assert "chart" not in content
+    chart = Image.from_dict(draft.payload["image"])
+    assert chart.size == (800, 400) and "13 weeks to 31 Dec 2026" in chart.alt_text
     assert (content["period"], content["first_day"], content["last_day"]) == (
         "2026-Q4", "2026-10-01", "2026-12-31")
     assert (content["csat"], content["answers"], content["tickets"], content["sla_met"],

@@ -66,15 +66,17 @@ async def survey_resolved_tickets(session: AsyncSession, services: Services,
     return held | decided
 
 
-async def release_held_surveys(session: AsyncSession, services: Services) -> None:
+async def release_held_surveys(session: AsyncSession, services: Services) -> int:
     """Decide the surveys held while an incident affected their service, if none affects it
     now, and record the DM of each one due in the outbox, in the caller's transaction: its
     expiry counts from when that DM goes out. A held invitation moves once, whichever
-    replica or run releases it."""
-    for invited in await holding.releasable(session, services, LOOKUP_LEASE):
+    replica or run releases it; how many this call released."""
+    released = await holding.releasable(session, services, LOOKUP_LEASE)
+    for invited in released:
         await _record_dm(session, services, invited)
         if invited.status != InvitationStatus.LOOKUP:  # a look-up is counted once settled
             survey_decided(services, invited)
+    return len(released)
 
 
 async def _record_dm(session: AsyncSession, services: Services, invited: Invited) -> None:

@@ -53,10 +53,11 @@ async def releasable(session: AsyncSession, services: Services, look_up_lease: t
                      ) -> list[Invited]:
     """Decide held invitations no open incident covers any more (up to `RELEASE_BATCH`), as
     a resolution now would; those released by this call. A requester to be looked up is
-    claimed as long ago as `look_up_lease`, so the every-minute run looks at once."""
+    claimed as if longer ago than `look_up_lease`, so the every-minute run looks at once (no
+    chat platform is asked inside the caller's transaction)."""
     held = await store.held(session, await _affected(session, services), RELEASE_BATCH)
     if not held:
         return []
     now = services.clock()
     return await invitations.release_held(session, services.settings.app.csat, held, now,
-                                          now - look_up_lease)
+                                          now - 2 * look_up_lease)

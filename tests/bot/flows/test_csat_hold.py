@@ -39,9 +39,20 @@ def clock() -> Clock:
     return Clock(NOON)
 
 
+class NobodyByEmail(RecordingChat):
+    """Slack and Teams, where nobody has the emails asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def profile_by_email(self, email: str):
+        self.asked.append(email)
+
+
 @pytest.fixture
-def chat() -> RecordingChat:
-    return RecordingChat()
+def chat() -> NobodyByEmail:
+    return NobodyByEmail()
 
 
 @pytest.fixture
@@ -180,6 +191,26 @@ async def test_a_ticket_reopened_while_held_has_its_survey_withdrawn(services):
 
     assert await outcomes(services) == [("INC-1", "void", "reopened")]
     assert await surveyed(services) == []
+
+
+async def test_a_requester_to_look_up_is_looked_up_only_once_released(services, chat):
+    incident = await opened(services)
+    async with services.sessions() as session:
+        ticket = Ticket(source="desk", external_id="INC-1", service=NETWORK,
+                        requester_email="zoe@example.com", opened_at=services.clock(),
+                        resolved_at=services.clock(), status="resolved",
+                        last_event_at=services.clock())
+        session.add(ticket)
+        await session.commit()
+    await ticket_events.resolve(services, ticket.id)
+    assert chat.asked == []
+
+    await resolve_broadcast(services, incident)
+    assert await outcomes(services) == [("INC-1", "lookup", None)]
+    await send_due_surveys(services)  # takes the look-up over at once
+
+    assert chat.asked == ["zoe@example.com"]
+    assert await outcomes(services) == [("INC-1", "unreachable", "unknown_requester")]
 
 
 async def test_two_replicas_release_a_held_survey_once(services, settings, clock):

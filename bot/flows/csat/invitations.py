@@ -9,7 +9,9 @@ survey decision. `withdraw_surveys` does the same for reopenings. What cannot be
 transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
 chat must first be looked for on the chat platforms, which `bot.flows.csat.sending` does once
 the transaction is over, and then `settle` records the decision in that row. The row is
-claimed, so a replica that dies before settling it leaves it to the every-minute job.
+claimed, so a replica that dies before settling it leaves it to the every-minute job. A
+survey held during an incident (`hold_surveys`, see `bot.flows.csat.holding`) is recorded
+with nothing decided, and `release_held` decides it later under the same rules.
 
 The rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked with
 the people's rows locked, so two replicas resolving tickets of one person cannot both pass; a

@@ -197,6 +197,14 @@ async def open_broadcasts(session: AsyncSession) -> list[tuple[Broadcast, Person
         .order_by(col(Broadcast.created_at), col(Broadcast.id)))).all())
 
 
+async def open_incident_services(session: AsyncSession) -> set[str]:
+    """The services some open incident affects (maintenance left out), by name."""
+    affected = (await session.exec(
+        select(Broadcast.services).where(col(Broadcast.is_open).is_(True),
+                                         col(Broadcast.kind) == "incident"))).all()
+    return {service for services in affected for service in services}
+
+
 async def claim_reminder(session: AsyncSession, broadcast_id: int, kind: str, number: int,
                          now: datetime) -> bool:
     """True when this caller is the one to send the reminder (or take the step)."""

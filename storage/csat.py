@@ -27,6 +27,7 @@ from storage import outbox
 from storage.models import Person
 from storage.once import insert_many_once, update_if
 from storage.outbox import OutboxMessage
+from storage.tickets import Ticket
 from storage.types import UTCDateTime, utcnow
 
 
@@ -46,7 +47,12 @@ class InvitationStatus:
     """Waiting for the requester to be looked up on a chat platform before the decision;
     claimed (`claimed_at`) by whoever looks. No DM is recorded yet."""
 
-    OPEN = (PENDING, SENT, LOOKUP)
+    HELD = "held"
+    """Resolved while an open incident affected the ticket's service (``broadcasts:
+    hold_surveys``): nothing decided and no DM recorded until no open incident affects the
+    service any more; then it is decided as at a resolution (`bot.flows.csat.holding`)."""
+
+    OPEN = (PENDING, SENT, LOOKUP, HELD)
     """Still waiting for something to happen to it (a reopening withdraws it)."""
 
 
@@ -216,6 +222,19 @@ async def reclaim_lookups(session: AsyncSession, now: datetime, lease: timedelta
     return [invitation_id for invitation_id in found if invitation_id is not None
             and await update_if(session, SurveyInvitation, invitation_id, *stale,
                                 claimed_at=now)]
+
+
+async def held(session: AsyncSession, unless_services: Collection[str], limit: int
+               ) -> list[tuple[int, Ticket]]:
+    """(id, ticket) of held invitations, oldest first, but for tickets of `unless_services`
+    (those an open incident still affects)."""
+    result = await session.exec(
+        select(SurveyInvitation.id, Ticket)
+        .join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
+        .where(col(SurveyInvitation.status) == InvitationStatus.HELD,
+               col(Ticket.service).not_in(sorted(unless_services)))
+        .order_by(col(SurveyInvitation.id)).limit(limit))
+    return [(invitation_id, ticket) for invitation_id, ticket in result.all()]
 
 
 async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[int]:

@@ -18,6 +18,7 @@ any more.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,6 +104,14 @@ async def copy_to(session: AsyncSession, row_id: int, platform: str, channel: st
         "key": row.key, "platform": platform, "kind": row.kind, "person_id": row.person_id,
         "channel": channel if row.kind == DM else None, "parent_key": row.parent_key,
         "payload": row.payload, "priority": row.priority, "due_at": now, "created_at": now}]))
+
+
+async def keys_present(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Those of `keys` recorded already, on any platform."""
+    if not keys:
+        return set()
+    return set((await session.exec(select(OutboxMessage.key).distinct()
+                                   .where(col(OutboxMessage.key).in_(sorted(keys))))).all())
 
 
 async def rows_for(session: AsyncSession, key: str) -> list[OutboxMessage]:

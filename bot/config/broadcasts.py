@@ -39,6 +39,10 @@ class BroadcastsConfig(Strict):
     offer_requesters: bool = True
     """Offer the updates to people whose tickets for an affected service arrive while a
     broadcast is open (a DM with a Follow button), once per broadcast and person."""
+    hold_surveys: bool = True
+    """Hold the CSAT survey of a ticket resolved while an open incident affects its service,
+    and send it once no open incident affects the service any more (planned maintenance
+    holds nothing: it is announced ahead, and a ticket during it is judged on its own)."""
     informed_survey: bool = True
     """When a broadcast is resolved, ask its subscribers "how well were you kept informed?"
     (1-5), once per broadcast."""

@@ -5,7 +5,8 @@ Every change is checked here, on the server: only people of `broadcasts.min_role
 default) may open or change one, whoever was shown the form or the buttons, and each change
 must start from a status it is allowed from. The broadcast row is locked while it changes; the
 change, its numbered update, its audit event (who, when, from, to) and its messages
-(`notify.announce`) are recorded in the turn's transaction and commit together.
+(`notify.announce`) are recorded in the turn's transaction and commit together, with the
+CSAT surveys held while an incident was open released (`bot.flows.csat.holding`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.chat.port import Origin
 from bot.flows.broadcasts import cards, forms, notify, states
 from bot.flows.broadcasts.answers import refuse, refused, show_form, tell
 from bot.flows.broadcasts.forms import Change, Opening
+from bot.flows.csat.sending import release_held_surveys
 from bot.services import Services
 from storage import audit
 from storage import broadcasts as store
@@ -156,6 +158,9 @@ async def broadcast_change(session: AsyncSession, services: Services, actor: Per
         broadcast.reopen_count += 1
     await record_change(session, services, broadcast, actor, change.action, before,
                         change.message, change.notify_channel)
+    # Surveys held while this incident was open go out with its resolution (or an update
+    # taking a service off it), in the same transaction: released once.
+    await release_held_surveys(session, services)
     await tell(session, services, origin, change.action, id=broadcast.id,
                title=broadcast.title, status=broadcast.status)
 

@@ -23,6 +23,7 @@ from bot.config import AppConfig, ChannelTarget
 from bot.flows.broadcasts import cards, states
 from bot.services import Services
 from storage import broadcasts as store
+from storage import outbox as outbox_store
 from storage.broadcasts import Broadcast, BroadcastUpdate
 from storage.models import Person
 
@@ -116,8 +117,11 @@ async def announce(session: AsyncSession, services: Services, broadcast: Broadca
          dm_key(broadcast.id, update.number, person.id or 0))
         for person in subscribers], bulk=True)
     if update.action == states.RESOLVED and app.broadcasts.informed_survey:
-        # Asked once per broadcast and person (the key), after the resolution's DM.
+        # Asked once per broadcast and person, after the resolution's DM: the key makes a
+        # retried turn record it once, and those asked at an earlier resolution are left out
+        # (the key alone would not, were they now reached on their other platform).
+        keys = {informed_key(broadcast.id, person.id or 0): person for person in subscribers}
+        asked = await outbox_store.keys_present(session, keys)
         await services.outbox.send_dms(session, [
-            (person, cards.informed_question({**context, "tz": person.tz}),
-             informed_key(broadcast.id, person.id or 0))
-            for person in subscribers], bulk=True)
+            (person, cards.informed_question({**context, "tz": person.tz}), key)
+            for key, person in keys.items() if key not in asked], bulk=True)

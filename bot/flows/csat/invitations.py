@@ -9,7 +9,9 @@ survey decision. `withdraw_surveys` does the same for reopenings. What cannot be
 transaction is recorded as waiting for a look-up: a requester the directory cannot reach by
 chat must first be looked for on the chat platforms, which `bot.flows.csat.sending` does once
 the transaction is over, and then `settle` records the decision in that row. The row is
-claimed, so a replica that dies before settling it leaves it to the every-minute job.
+claimed, so a replica that dies before settling it leaves it to the every-minute job. A
+survey held during an incident (`hold_surveys`, see `bot.flows.csat.holding`) is recorded
+with nothing decided, and `release_held` decides it later under the same rules.
 
 The rules (app.yaml ``csat:``): one survey per person in `min_days_between` days (checked with
 the people's rows locked, so two replicas resolving tickets of one person cannot both pass; a
@@ -71,11 +73,9 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
     record them in it. Tickets open again are left out; a ticket whose requester has to be
     looked up on a chat platform first (see `needs_look_up`) is recorded as waiting for that,
     claimed by the caller."""
-    done = [ticket for ticket in tickets if ticket.status != TicketStatus.OPEN]
-    if not done:
+    before, undecided = await _undecided(session, tickets)
+    if not before and not undecided:
         return {}
-    before = await store.tickets_with_invitations(session, [ticket.id for ticket in done])
-    undecided = [ticket for ticket in done if ticket.id not in before]
     requesters = {ticket.requester_id for ticket in undecided if ticket.requester_id is not None}
     people = await store.requesters_locked(session, requesters) if config.enabled else {}
     ready, waiting = [], []
@@ -94,6 +94,62 @@ async def decide_surveys(session: AsyncSession, config: Csat, tickets: Sequence[
     decided |= {ticket_id: (Invited(recorded[ticket_id], *planned[ticket_id])
                             if ticket_id in recorded else None) for ticket_id in planned}
     return decided
+
+
+async def _undecided(session: AsyncSession, tickets: Sequence[Ticket]
+                     ) -> tuple[set[int], list[Ticket]]:
+    """Of the tickets still resolved: the ids of those decided before, and the others."""
+    done = [ticket for ticket in tickets if ticket.status != TicketStatus.OPEN]
+    if not done:
+        return set(), []
+    before = await store.tickets_with_invitations(session, [ticket.id for ticket in done])
+    return before, [ticket for ticket in done if ticket.id not in before]
+
+
+async def hold_surveys(session: AsyncSession, tickets: Sequence[Ticket], now: datetime
+                       ) -> Decisions:
+    """Record the surveys of `tickets`, resolved in this transaction during an incident on
+    their service, as held: nothing decided yet, no DM (see `release_held`)."""
+    before, undecided = await _undecided(session, tickets)
+    recorded = await store.record_invitations(session, [
+        _row(ticket, None, InvitationStatus.HELD, HELD_REASON, None, now, claimed=False)
+        for ticket in undecided])
+    decided: Decisions = dict.fromkeys(before)
+    decided |= {ticket.id: (Invited(recorded[ticket.id], InvitationStatus.HELD, HELD_REASON,
+                                    None, ticket, None) if ticket.id in recorded else None)
+                for ticket in undecided}
+    return decided
+
+
+async def release_held(session: AsyncSession, config: Csat,
+                       held: Sequence[tuple[int, Ticket]], now: datetime,
+                       look_up_claimed_at: datetime) -> list[Invited]:
+    """Decide the held invitations `held` ((id, ticket) each) as a resolution `now` would:
+    the same rules, quiet hours and throttle counted from now. A requester to be looked up
+    first is left to whoever takes over look-ups, as claimed at `look_up_claimed_at`. Each
+    moves only from held, so of two replicas releasing one, one does; those this call
+    released."""
+    requesters = {ticket.requester_id for _id, ticket in held if ticket.requester_id is not None}
+    people = await store.requesters_locked(session, requesters) if config.enabled else {}
+    ids, ready, released = {}, [], []
+    for invitation_id, ticket in held:
+        person = people.get(ticket.requester_id) if ticket.requester_id is not None else None
+        if config.enabled and needs_look_up(ticket, person):
+            if await store.transition(session, invitation_id, InvitationStatus.HELD,
+                                      status=InvitationStatus.LOOKUP, reason=None,
+                                      claimed_at=look_up_claimed_at):
+                released.append(Invited(invitation_id, InvitationStatus.LOOKUP, None, None,
+                                        ticket, None))
+        else:
+            ids[ticket.id] = invitation_id
+            ready.append((ticket, person, None))
+    rows, planned = await _plan(session, config, ready, now)
+    for row in rows:
+        ticket_id = row.pop("ticket_id")
+        del row["created_at"]  # when it was held stays
+        if await store.transition(session, ids[ticket_id], InvitationStatus.HELD, **row):
+            released.append(Invited(ids[ticket_id], *planned[ticket_id]))
+    return released
 
 
 async def withdraw_surveys(session: AsyncSession, tickets: Sequence[Ticket]
@@ -135,6 +191,9 @@ async def settle(session: AsyncSession, config: Csat, invitation_id: int, ticket
         return None
     return Invited(invitation_id, *planned[ticket.id])
 
+
+HELD_REASON = "incident"
+"""Why an invitation is held: an open incident affected its ticket's service."""
 
 _Plan = tuple[str, str | None, datetime | None, Ticket, Person | None]
 """status, reason, when due, ticket and the person asked: an `Invited` without its id."""

@@ -12,9 +12,11 @@ crash, looks the DM up by its key before sending it again.
 The look-up is the one piece of work done in the background (`bot.background`), once the
 batch is committed, so the desk is not kept waiting on a chat platform: the invitation is
 recorded as a claimed look-up, and a claimed background job opens its own short sessions.
-The every-minute `send_due_surveys` notes in each invitation what the outbox did with its DM
-(sent, with when, which starts its expiry; or unreachable), and takes over the look-ups of a
-replica that died (after `LOOKUP_LEASE`); `expire_surveys` closes unanswered surveys after
+Surveys held during an incident (`bot.flows.csat.holding`) are released by
+`release_held_surveys`. The every-minute `send_due_surveys` releases those left, notes in
+each invitation what the outbox did with its DM (sent, with when, which starts its expiry;
+or unreachable), and takes over the look-ups of a replica that died (after `LOOKUP_LEASE`);
+`expire_surveys` closes unanswered surveys after
 `csat.expire_after_days`.
 """
 
@@ -27,7 +29,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.csat import invitations
+from bot.flows.csat import holding, invitations
 from bot.flows.csat.invitations import Decisions, Invited, Withdrawn
 from bot.flows.csat.survey import count, survey_message
 from bot.flows.directory import people as directory
@@ -55,12 +57,26 @@ async def survey_resolved_tickets(session: AsyncSession, services: Services,
                                   tickets: Sequence[Ticket]) -> Decisions:
     """Decide the surveys of `tickets`, resolved in this transaction, and record the DM of
     each one due (now or after quiet hours) in the outbox, in the same transaction."""
+    held, tickets = await holding.hold(session, services, tickets)
     decided = await invitations.decide_surveys(session, services.settings.app.csat, tickets,
                                                services.clock())
     for invited in decided.values():
         if invited is not None:
             await _record_dm(session, services, invited)
-    return decided
+    return held | decided
+
+
+async def release_held_surveys(session: AsyncSession, services: Services) -> int:
+    """Decide the surveys held while an incident affected their service, if none affects it
+    now, and record the DM of each one due in the outbox, in the caller's transaction: its
+    expiry counts from when that DM goes out. A held invitation moves once, whichever
+    replica or run releases it; how many this call released."""
+    released = await holding.releasable(session, services, LOOKUP_LEASE)
+    for invited in released:
+        await _record_dm(session, services, invited)
+        if invited.status != InvitationStatus.LOOKUP:  # a look-up is counted once settled
+            survey_decided(services, invited)
+    return len(released)
 
 
 async def _record_dm(session: AsyncSession, services: Services, invited: Invited) -> None:
@@ -160,6 +176,9 @@ async def send_due_surveys(services: Services) -> None:
     of a due invitation that has none in the outbox (decided by a version of Touchpoint that
     sent DMs itself), and finish the look-ups of replicas that died, `LOOKUP_CONCURRENCY` at
     a time. A claimed scheduled run: a session per page of invitations, then the look-ups'."""
+    async with services.sessions() as session:
+        await release_held_surveys(session, services)
+        await session.commit()
     now, after = services.clock(), None
     while True:
         async with services.sessions() as session:

@@ -16,13 +16,13 @@ from bot.chat.port import Origin
 from bot.config import parse_app_config
 from bot.flows.broadcasts import forms, ids, states
 from bot.flows.broadcasts.lifecycle import broadcast_change, broadcast_open
-from bot.flows.broadcasts.notify import dm_key, post_key, thread_key
+from bot.flows.broadcasts.notify import dm_key, informed_key, post_key, thread_key
 from bot.flows.broadcasts.schedule import remind_after
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
 from storage import broadcasts as store
 from storage.broadcasts import Broadcast
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Person
 from storage.outbox import BULK, INTERACTIVE, OutboxMessage
 from tests.bot.flows.test_complaints_flows import RecordingChat, _person, _turn
 from tests.clock import Clock
@@ -168,3 +168,31 @@ def test_a_multi_select_and_a_checkbox_on_each_platform():
         "valueOn": CHECKED, "valueOff": "no", "value": CHECKED}
 
 
+
+
+async def test_a_broadcast_resolved_again_asks_nobody_twice_how_well_they_were_kept_informed(
+        services, chat):
+    tom = await _person(services, "U0TOM", "it_staff")
+    async with services.sessions() as session:
+        erin = Person(slack_user_id="U0ERIN", teams_user_id="29:erin", display_name="Erin",
+                      last_platform="slack")
+        session.add(erin)
+        await session.flush()
+        assert await store.subscribe(session, erin.id, "Network and Wi-Fi")
+        await session.commit()
+    opening, _ = forms.check_opening(services.settings.app, VALID)
+    await _turn(services, broadcast_open, tom, _origin("U0TOM"), opening, "slack:V1")
+    async with services.sessions() as session:
+        [broadcast] = (await session.exec(select(Broadcast))).all()
+
+    for action in (states.RESOLVED, states.REOPENED, states.RESOLVED):
+        if action == states.REOPENED:
+            async with services.sessions() as session:  # she has used Teams since
+                (await session.get(Person, erin.id)).last_platform = "teams"
+                await session.commit()
+        change = forms.Change(action, broadcast.id, None, None, None, "Fixed", False)
+        await _turn(services, broadcast_change, tom, _origin("U0TOM"), change)
+
+    asked = [(r.key, r.platform) for r in await _rows(services)
+             if r.key == informed_key(broadcast.id, erin.id)]
+    assert asked == [(informed_key(broadcast.id, erin.id), "slack")]

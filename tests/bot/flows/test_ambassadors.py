@@ -1,0 +1,127 @@
+"""The ambassadors' monthly summary on a fixed data set (tests/ambassador_data.py), on SQLite
+and PostgreSQL: the golden text on Slack and Teams, the K threshold, nobody named, and one
+summary per ambassador and month, also with two replicas' schedulers on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.flows.ambassadors import summary
+from bot.flows.ambassadors.ids import JOB
+from bot.scheduler import SKIPPED, Scheduler
+from bot.server import DISPATCHER, create_app
+from storage.ambassadors import AmbassadorSummary
+from tests import ambassador_data as data
+from tests.bot.flows.test_digests import slack_text, teams_text
+from tests.clock import Clock
+from tests.outbox_kit import outbox_rows
+
+GOLDEN = Path(__file__).parent / "golden"
+on_postgres = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
+@pytest.fixture
+def settings(make_settings):
+    return make_settings(data.config)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(data.SLOT)
+
+
+async def _summary(services, department: str = "Finance") -> str:
+    month = summary.Month(data.SLOT, services.settings.app.organisation.zone)
+    async with services.sessions() as session:
+        return await summary.compose(session, services, department, month)
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams"])
+async def test_golden_text_of_finance_in_november(services, platform):
+    async with services.sessions() as session:
+        await data.seed(session)
+    message = await _summary(services)
+    text = slack_text(message) if platform == "slack" else teams_text(message)
+    golden = GOLDEN / f"ambassador_summary_{platform}.txt"
+    if not golden.exists():  # written once, then read and checked by hand
+        golden.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == golden.read_text(encoding="utf-8")
+
+
+async def test_nobody_is_named_and_only_the_department_counts(services):
+    async with services.sessions() as session:
+        await data.seed(session)
+    text = slack_text(await _summary(services))
+    for name in ("Erin", "Fred", "Gina", "Hal", "complains", "own words"):
+        assert name not in text
+    # Hal's complaint and score, October's complaint and December's survey are not Finance's
+    # November.
+    assert "3 filed, 1 of them anonymously" in text
+    assert "from 3 answers to 4 surveys" in text
+
+
+async def test_below_k_a_group_shows_no_figures(services):
+    async with services.sessions() as session:
+        await data.seed(session, finance_pulse=[10, 0])
+    finance = slack_text(await _summary(services))
+    assert "Q4 pulse (closed 20 Nov 2026): not enough answers from Finance to show " \
+           "(fewer than 3)" in finance
+    assert "Satisfaction 2026 (closed 25 Nov 2026): not enough answers from Finance" in finance
+    assert "NPS" not in finance and "% satisfied, average" not in finance.split("*Latest")[1]
+    # Engineering has 4 answers to each, but shown beside a withheld Finance they would give
+    # Finance's away (from the totals): withheld too, and said so.
+    engineering = slack_text(await _summary(services, "Engineering"))
+    assert engineering.count("withheld, so that a smaller group's answers cannot be worked "
+                             "out") == 2
+
+
+async def test_each_ambassador_gets_one_summary_a_month(services, clock):
+    async with services.sessions() as session:
+        await data.seed(session)
+    for slot in (data.SLOT, data.SLOT + timedelta(hours=2)):
+        async with services.sessions() as session:
+            await summary.send_monthly(session, services, slot)
+            await session.commit()
+    rows = await outbox_rows(services, "ambassador:")
+    assert sorted((row.channel, row.payload["context"]["department"]) for row in rows) == [
+        (data.AMBER, "Finance"), (data.HANK, "Engineering")]
+    async with services.sessions() as session:
+        months = (await session.exec(select(AmbassadorSummary.month))).all()
+    assert months == ["2026-11", "2026-11"]
+
+
+async def test_an_ambassador_not_in_the_directory_yet_is_skipped(services):
+    async with services.sessions() as session:
+        assert await summary.send_monthly(session, services, data.SLOT) == 0
+        await session.commit()
+    assert await outbox_rows(services, "ambassador:") == []
+
+
+@on_postgres
+async def test_two_replicas_schedulers_send_each_summary_once(settings, services):
+    async with services.sessions() as session:
+        await data.seed(session)
+    apps = [create_app(settings, clock=Clock(data.SLOT), scheduler=False,
+                       outbox_sender=False) for _ in range(2)]
+    schedulers = [Scheduler(app[DISPATCHER]) for app in apps]
+    try:
+        # The same slot on both replicas: one claims it, the other skips it.
+        outcomes = await asyncio.gather(*(s._claimed_run(JOB, data.SLOT) for s in schedulers))
+        assert sorted(outcomes) == ["ok", SKIPPED]
+        # Two slots of the same month at once (the time changed and both replicas restarted):
+        # both run, and the row per ambassador and month lets one of them send.
+        outcomes = await asyncio.gather(
+            schedulers[0]._claimed_run(JOB, data.SLOT + timedelta(hours=1)),
+            schedulers[1]._claimed_run(JOB, data.SLOT + timedelta(hours=2)))
+        assert outcomes == ["ok", "ok"]
+    finally:
+        for app in apps:
+            await app[DISPATCHER].services.engine.dispose()
+    rows = await outbox_rows(services, "ambassador:")
+    assert sorted(row.channel for row in rows) == [data.AMBER, data.HANK]

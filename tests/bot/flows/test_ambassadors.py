@@ -9,13 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.flows.ambassadors import summary
+from bot.chat.codec import decode
+from bot.flows.ambassadors import low_score, summary
 from bot.flows.ambassadors.ids import JOB
 from bot.scheduler import SKIPPED, Scheduler
 from bot.server import DISPATCHER, create_app
 from storage.ambassadors import AmbassadorSummary
+from storage.csat import SurveyInvitation
+from storage.tickets import Ticket
 from tests import ambassador_data as data
 from tests.bot.flows.test_digests import slack_text, teams_text
 from tests.clock import Clock
@@ -125,3 +128,25 @@ async def test_two_replicas_schedulers_send_each_summary_once(settings, services
             await app[DISPATCHER].services.engine.dispose()
     rows = await outbox_rows(services, "ambassador:")
     assert sorted(row.channel for row in rows) == [data.AMBER, data.HANK]
+
+
+async def _invitation_of(session, ticket: str) -> int:
+    return (await session.exec(
+        select(SurveyInvitation.id).join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
+        .where(col(Ticket.external_id) == ticket))).one()
+
+
+async def test_a_low_score_goes_to_the_requesters_departments_ambassador(services):
+    async with services.sessions() as session:
+        await data.seed(session)
+        hal = await _invitation_of(session, "INC0007")
+        erin = await _invitation_of(session, "INC0008")
+        assert await low_score.tell_ambassadors(session, services, hal) == 1
+        assert await low_score.tell_ambassadors(session, services, erin) == 1
+        await session.commit()
+    rows = await outbox_rows(services, "ambassador:")
+    assert sorted((row.key.split(":")[1], row.channel) for row in rows) == sorted(
+        [(str(hal), data.HANK), (str(erin), data.AMBER)])
+    shown = {row.channel: slack_text(decode(row.payload)) for row in rows}
+    assert "<@U0HAL0000> gave ticket *INC0007*" in shown[data.HANK]
+    assert "*Comment*: _Gina's own words_" in shown[data.HANK]  # CSAT is identified

@@ -1,7 +1,8 @@
-"""Department ambassadors' monthly summaries: one `ambassador_summary` row per ambassador and
-month, unique, so the scheduled run on any replica (or a second run of the same slot) sends
-each ambassador one summary a month; and finding ambassadors in the directory by the ids and
-emails app.yaml names them by."""
+"""Department ambassadors' monthly summaries: one `ambassador_summary` row per ambassador,
+month and department (someone may look after two), unique, so the scheduled run on any replica
+(or a second run in the same month) sends each ambassador one summary of each of their
+departments a month; and finding ambassadors in the directory by the ids and emails app.yaml
+names them by."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from storage.types import UTCDateTime
 
 class AmbassadorSummary(SQLModel, table=True):
     __tablename__ = "ambassador_summary"
-    __table_args__ = (UniqueConstraint("person_id", "month", name="uq_ambassador_summary"),)
+    __table_args__ = (UniqueConstraint("person_id", "month", "department",
+                                       name="uq_ambassador_summary"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", description="the ambassador")
@@ -30,14 +32,15 @@ class AmbassadorSummary(SQLModel, table=True):
 
 async def claim(session: AsyncSession, person_id: int, month: str, department: str,
                 at: datetime) -> int | None:
-    """Claim `person_id`'s summary of `month`: the row's id, or None when it was claimed
-    before (by this replica or another)."""
+    """Claim `person_id`'s summary of `department` for `month`: the row's id, or None when
+    it was claimed before (by this replica or another)."""
     if not await insert_once(session, AmbassadorSummary, person_id=person_id, month=month,
                              department=department, sent_at=at):
         return None
     return (await session.exec(select(AmbassadorSummary.id).where(
         col(AmbassadorSummary.person_id) == person_id,
-        col(AmbassadorSummary.month) == month))).one()
+        col(AmbassadorSummary.month) == month,
+        col(AmbassadorSummary.department) == department))).one()
 
 
 async def people_named(session: AsyncSession, slack_users: Collection[str],

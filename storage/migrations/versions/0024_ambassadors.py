@@ -1,4 +1,4 @@
-"""ambassadors: one ambassador_summary per ambassador and month
+"""ambassadors: one ambassador_summary per ambassador, month and department
 
 Revision ID: 0024_ambassadors
 Revises: 0023
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('sent_at', storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('person_id', 'month', name='uq_ambassador_summary')
+    sa.UniqueConstraint('person_id', 'month', 'department', name='uq_ambassador_summary')
     )
 
 

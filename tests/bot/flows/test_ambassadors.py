@@ -14,10 +14,14 @@ from sqlmodel import col, select
 from bot.chat.codec import decode
 from bot.flows.ambassadors import low_score, summary
 from bot.flows.ambassadors.ids import JOB
+from bot.metrics import Metrics
 from bot.scheduler import SKIPPED, Scheduler
 from bot.server import DISPATCHER, create_app
+from bot.services import Services
 from storage.ambassadors import AmbassadorSummary
 from storage.csat import SurveyInvitation
+from storage.engine import create_engine, session_factory
+from storage.models import Person
 from storage.tickets import Ticket
 from tests import ambassador_data as data
 from tests.bot.flows.test_digests import slack_text, teams_text
@@ -150,3 +154,36 @@ async def test_a_low_score_goes_to_the_requesters_departments_ambassador(service
     shown = {row.channel: slack_text(decode(row.payload)) for row in rows}
     assert "<@U0HAL0000> gave ticket *INC0007*" in shown[data.HANK]
     assert "*Comment*: _Gina's own words_" in shown[data.HANK]  # CSAT is identified
+
+
+async def test_an_ambassador_of_two_departments_gets_both(make_settings, chat, clock):
+    def both(raw):
+        data.config(raw)
+        raw["ambassadors"]["by_value"]["Engineering"] = {"slack_users": [data.AMBER]}
+    settings = make_settings(both)
+    engine = create_engine(settings.secrets.database_url.get_secret_value())
+    services = Services(settings=settings, engine=engine, sessions=session_factory(engine),
+                        chat=chat, metrics=Metrics(), clock=clock)
+    try:
+        async with services.sessions() as session:
+            await data.seed(session)
+        for _run in range(2):
+            async with services.sessions() as session:
+                await summary.send_monthly(session, services, data.SLOT)
+                await session.commit()
+        rows = await outbox_rows(services, "ambassador:")
+        assert sorted((row.channel, row.payload["context"]["department"]) for row in rows) == [
+            (data.AMBER, "Engineering"), (data.AMBER, "Finance")]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_quiet_month_says_so(services):
+    async with services.sessions() as session:
+        session.add(Person(slack_user_id=data.AMBER, email="amber@example.com"))
+        await session.commit()
+    text = slack_text(await _summary(services))
+    assert "No survey answers in November 2026." in text
+    assert "No complaints filed in November 2026." in text
+    assert "No pulse or survey has closed yet." in text
+    assert "None" not in text and "nan%" not in text

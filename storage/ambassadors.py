@@ -43,6 +43,13 @@ async def claim(session: AsyncSession, person_id: int, month: str, department: s
         col(AmbassadorSummary.department) == department))).one()
 
 
+async def summarised(session: AsyncSession, month: str, department: str) -> set[int]:
+    """The people who had their summary of `department` for `month`."""
+    return set((await session.exec(select(AmbassadorSummary.person_id).where(
+        col(AmbassadorSummary.month) == month,
+        col(AmbassadorSummary.department) == department))).all())
+
+
 async def people_named(session: AsyncSession, slack_users: Collection[str],
                        teams_users: Collection[str], emails: Collection[str]) -> list[Person]:
     """The active people with one of these Slack ids, Teams ids or emails, by id."""

@@ -20,14 +20,15 @@ def problems_of(ambassadors: dict[str, Any]) -> list[str]:
     return caught.value.problems
 
 
-def test_the_shipped_ambassadors_are_valid_and_scheduled_monthly():
+def test_the_shipped_ambassadors_are_valid_and_scheduled_monthly_with_a_catch_up():
     app = parse_app_config(shipped())
     config = app.ambassadors
     assert config.segment == "department" and config.time == time(9, 0)
     assert config.by_value["Finance"].emails == ["tech1@example.com"]
-    [route] = scheduled(app)
-    assert (route.job, route.trigger, dict(route.trigger_args)) == (
-        "ambassadors.monthly", "cron", {"day": 1, "hour": 9, "minute": 0})
+    assert [(route.job, route.trigger, dict(route.trigger_args))
+            for route in scheduled(app)] == [
+        ("ambassadors.monthly", "cron", {"day": 1, "hour": 9, "minute": 0}),
+        ("ambassadors.catch_up", "interval", {"minutes": 15})]
 
 
 def test_without_ambassadors_nothing_is_scheduled():

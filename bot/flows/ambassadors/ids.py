@@ -2,6 +2,8 @@
 
 JOB = "ambassadors.monthly"
 """The monthly summaries' claimed run, at `ambassadors.day_of_month` and `.time`."""
+CATCH_UP_JOB = "ambassadors.catch_up"
+CATCH_UP_MINUTES = 15
 
 
 def summary_key(summary_id: int) -> str:

@@ -8,8 +8,10 @@ survey_results, broken down by the ambassadors' segment), so the threshold and t
 withholding of a group that would give a smaller one away apply exactly as there.
 
 `send_monthly` is the claimed run of the month's slot: it summarises the calendar month before
-the slot, in the organisation's zone, and claims a row per ambassador and month before the DM
-goes to the outbox, so each ambassador gets one summary a month whatever the replicas do.
+the slot, in the organisation's zone, and claims a row per ambassador, month and department
+before the DM goes to the outbox, so each ambassador gets one summary a month whatever the
+replicas do. `catch_up` runs every few minutes and sends the latest due month's summaries not
+sent yet (Touchpoint was down at the slot, or the run failed); never the months before it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
+from bot.config.ambassadors import AmbassadorsConfig
 from bot.config.people import PeopleSelector
 from bot.flows.ambassadors.ids import summary_key
 from bot.flows.pulses.results import campaign_results
@@ -153,6 +156,10 @@ async def send_monthly(session: AsyncSession, services: Services, slot: datetime
         if not ambassadors:
             log.warning("ambassadors of %s: nobody in the directory yet", department)
             continue
+        done = await store.summarised(session, month.name, department)
+        ambassadors = [person for person in ambassadors if person.id not in done]
+        if not ambassadors:
+            continue
         # Composed before the claims: on SQLite a claim's write holds the one write lock.
         message = await compose(session, services, department, month)
         for person in ambassadors:
@@ -164,4 +171,24 @@ async def send_monthly(session: AsyncSession, services: Services, slot: datetime
             await services.outbox.send_dm(session, person, message, key=summary_key(summary_id))
             sent += 1
     log.info("ambassadors' summaries of %s: %d recorded for sending", month.name, sent)
+    return sent
+
+
+def latest_slot(config: AmbassadorsConfig, now: datetime, zone: ZoneInfo) -> datetime:
+    """The summaries' latest scheduled time at or before `now`."""
+    local = now.astimezone(zone)
+    slot = datetime.combine(local.date().replace(day=config.day_of_month), config.time, zone)
+    if slot > local:
+        before = _month_start(local.date()) - timedelta(days=1)
+        slot = datetime.combine(before.replace(day=config.day_of_month), config.time, zone)
+    return slot
+
+
+async def catch_up(services: Services) -> int:
+    """The latest due month's summaries not sent yet; how many were recorded for sending."""
+    app = services.settings.app
+    async with services.sessions() as session:
+        sent = await send_monthly(session, services, latest_slot(
+            app.ambassadors, services.clock(), app.organisation.zone))
+        await session.commit()
     return sent

@@ -5,7 +5,7 @@ summary per ambassador and month, also with two replicas' schedulers on PostgreS
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bot.metrics import Metrics
 from bot.scheduler import SKIPPED, Scheduler
 from bot.server import DISPATCHER, create_app
 from bot.services import Services
+from storage import ambassadors as store
 from storage.ambassadors import AmbassadorSummary
 from storage.csat import SurveyInvitation
 from storage.engine import create_engine, session_factory
@@ -187,3 +188,21 @@ async def test_a_quiet_month_says_so(services):
     assert "No complaints filed in November 2026." in text
     assert "No pulse or survey has closed yet." in text
     assert "None" not in text and "nan%" not in text
+
+
+async def test_catch_up_sends_the_latest_due_month_once(services, clock):
+    async with services.sessions() as session:
+        await data.seed(session)
+    # Down from before 1 December 09:00 until the 3rd: November's summaries are sent then.
+    clock.set(data.SLOT + timedelta(days=2))
+    assert await summary.catch_up(services) == 2
+    clock.advance(minutes=15)
+    assert await summary.catch_up(services) == 0
+    async with services.sessions() as session:
+        assert await store.summarised(session, "2026-11", "Finance") != set()
+        assert await store.summarised(session, "2026-10", "Finance") == set()
+    # A minute before December's slot, the latest due is November's: October is summarised.
+    clock.set(datetime(2026, 12, 1, 8, 59, tzinfo=UTC))
+    assert summary.Month(summary.latest_slot(services.settings.app.ambassadors, clock(),
+                                             services.settings.app.organisation.zone),
+                         services.settings.app.organisation.zone).name == "2026-10"

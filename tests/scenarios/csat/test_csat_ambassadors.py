@@ -1,6 +1,7 @@
-"""A low CSAT score reaches the requester's department's ambassador along with triage, over
-Slack end to end: the DM with what triage sees (ticket, score, requester), brought up to date
-when the comment follows, escaped."""
+"""A low CSAT score reaches the requester's department's ambassador along with triage, end to
+end: over Slack, the DM with what triage sees (ticket, score, requester), brought up to date
+when the comment follows, escaped; and a Teams requester's score and comment reaching a Slack
+ambassador."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from bot.flows.csat import ids
 from tests.outbox_kit import outbox_rows
 from tests.scenarios.csat.test_csat import ERIN, click_score, dm, survey
+from tests.scenarios.csat.test_csat_teams import activity, ann_installed, post
 
 AMBER = "U0AMBER01"
 
@@ -16,6 +18,7 @@ AMBER = "U0AMBER01"
 @pytest.fixture
 def settings(make_settings, connector):
     def configure(raw):
+        raw["segments"]["department"]["Finance"]["emails"].append("ann@example.com")
         raw.update(teams={"service_url": connector.url}, outbox={"poll_seconds": 0.05},
                    ambassadors={"segment": "department",
                                 "by_value": {"Finance": {"slack_users": [AMBER]}}})
@@ -56,3 +59,25 @@ async def test_the_ambassador_is_told_of_a_low_score_with_triage(bot, slack, sla
     assert "<!channel>" not in str(notice)
     [row] = await outbox_rows(bot.services, "ambassador:")
     assert row.key.endswith(":low_score:" + str(row.person_id))
+
+
+async def test_a_teams_requesters_low_score_reaches_a_slack_ambassador(bot, connector, slack,
+                                                                       kit):
+    await kit.person(slack_user_id=AMBER, email="amber@example.com", display_name="Amber",
+                     role="it_staff")
+    await ann_installed(bot, connector)
+    await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
+    [invitation] = await kit.invitations()
+    survey_id = connector.activities_in(connector.calls_of("send")[0].conversation_id)[-1]["id"]
+
+    assert await post(bot, activity(connector, replyToId=survey_id, value={
+        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:2",
+        ids.FIELD_COMMENT: "Took <three> days & *more*"})) == 201
+    await kit.alert_stored()
+    await slack.wait_for("chat.postMessage", 2)  # the alert's Slack side, and Amber's DM
+
+    [notice] = slack.messages_in(dm(slack, AMBER))
+    text = kit.text_of(notice["blocks"])
+    assert "Low CSAT score from Finance: 2/5" in text
+    assert "Ann Teams gave ticket *INC-1001*" in text
+    assert "*Comment*: _Took &lt;three&gt; days &amp; *more*_" in text

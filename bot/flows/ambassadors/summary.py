@@ -154,7 +154,8 @@ async def send_monthly(session: AsyncSession, services: Services, slot: datetime
     for department, selector in app.ambassadors.by_value.items():
         ambassadors = await people_of(session, selector)
         if not ambassadors:
-            log.warning("ambassadors of %s: nobody in the directory yet", department)
+            # Said at info: the catch-up comes by every few minutes until they are found.
+            log.info("ambassadors of %s: nobody in the directory yet", department)
             continue
         done = await store.summarised(session, month.name, department)
         ambassadors = [person for person in ambassadors if person.id not in done]
@@ -170,7 +171,8 @@ async def send_monthly(session: AsyncSession, services: Services, slot: datetime
                 continue
             await services.outbox.send_dm(session, person, message, key=summary_key(summary_id))
             sent += 1
-    log.info("ambassadors' summaries of %s: %d recorded for sending", month.name, sent)
+    if sent:
+        log.info("ambassadors' summaries of %s: %d recorded for sending", month.name, sent)
     return sent
 
 

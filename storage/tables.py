@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from storage.ambassadors import AmbassadorSummary
 from storage.board import BoardSession, BoardSigninUsed
 from storage.broadcasts import (
     Broadcast,
@@ -36,7 +37,8 @@ from storage.tickets import Ticket
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "BroadcastRating",
+__all__ = ["AmbassadorSummary",
+           "AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "BroadcastRating",
            "BroadcastReminder", "BroadcastSubscription", "BroadcastUpdate", "ChatImage",
            "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestPost",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from bot.config.ambassadors import AmbassadorsConfig
 from bot.config.base import Strict
 from bot.config.board import BoardConfig
 from bot.config.broadcasts import BroadcastsConfig
@@ -49,6 +50,7 @@ class AppConfig(Strict):
     board: BoardConfig = Field(default_factory=BoardConfig)
     digests: list[Digest] = Field(default_factory=list)
     broadcasts: BroadcastsConfig = Field(default_factory=BroadcastsConfig)
+    ambassadors: AmbassadorsConfig = Field(default_factory=AmbassadorsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -83,6 +85,7 @@ class AppConfig(Strict):
                      f"catalogue (services)"
                      for name in self.broadcasts.service_remind_after_minutes
                      if self.service(name) is None]
+        problems += self.ambassadors.problems(self.segments)
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -7,6 +7,7 @@ app manifests.
 
 from __future__ import annotations
 
+from bot.handlers import ambassadors as ambassador_handlers
 from bot.handlers import board as board_handlers
 from bot.handlers import broadcasts as broadcast_handlers
 from bot.handlers import complaints as complaint_handlers
@@ -43,6 +44,7 @@ def register_handlers(dispatcher: Routes) -> None:
     digest_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
+    ambassador_handlers.register(dispatcher)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

@@ -2,7 +2,8 @@
 may follow it, typed into the survey card (Teams) or a form (Slack: `open_comment_form`, then
 `save_comment`). The answer is stored once per invitation, the survey DM turns into the
 thank-you (an update of its outbox key), and a low score alerts the triage channel
-(`bot.flows.csat.alerts`)."""
+(`bot.flows.csat.alerts`) and the requester's department's ambassadors
+(`bot.flows.ambassadors.low_score`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, TextField
 from bot.chat.port import Origin
+from bot.flows.ambassadors import low_score
 from bot.flows.csat import alerts, ids
 from bot.flows.csat.survey import (
     MAX_COMMENT,
@@ -61,6 +63,7 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
                                                           origin.platform))
         if score <= services.settings.app.csat.low_score:
             await alerts.post_alert(session, services, invitation.id)
+            await low_score.tell_ambassadors(session, services, invitation.id)
         return
     if closed_now:
         count(services, InvitationStatus.EXPIRED, "")
@@ -129,6 +132,7 @@ async def save_comment(session: AsyncSession, services: Services, actor: Person,
                                                       origin.platform if origin else None))
     if await outbox.rows_for(session, alert_key(survey.invitation.id)):
         await alerts.refresh_alert(session, services, survey.invitation.id)
+        await low_score.refresh_notices(session, services, survey.invitation.id)
 
 
 def _comment_problem(survey: Survey | None, actor: Person) -> str | None:

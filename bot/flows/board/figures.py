@@ -3,7 +3,8 @@
 Everyone signed in sees the organisation's figures (SLA compliance, CSAT, the latest NPS,
 complaint statistics with no name in them, the kudos winners and stories) and their own
 complaints, never anyone else's. IT leads and admins also see the figures per assignee and
-per team. The public view (app.yaml ``board.public``) shows headlines only. Weeks are ISO
+per team. The public view (app.yaml ``board.public``) shows the status of services and the
+headlines only (`bot.flows.board.status`). Weeks are ISO
 weeks in UTC, as in the digest's figures.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Role
+from bot.flows.board.status import right_now
 from bot.services import Services
 from storage import board_stats, complaint_stats, csat_stats, kudos_stats, pulse_stats
 from storage.complaints import of_complainant
@@ -58,7 +60,8 @@ def may_see_breakdowns(person: Person) -> bool:
 
 
 async def headlines(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Good news: the newest public kudos stories of the last `HEADLINE_DAYS` days."""
+    """Good news: the newest public kudos stories of the last `HEADLINE_DAYS` days (the
+    milestones and resolved broadcasts beside them are `status.news`, read fresh)."""
     stories = await kudos_stats.recent_stories(session, now - timedelta(days=HEADLINE_DAYS),
                                                now, limit=5)
     return {"stories": stories}
@@ -199,5 +202,6 @@ async def board_view(session: AsyncSession, services: Services, viewer: Person,
     """Everything the signed-in `viewer` may read on the board, and nothing more."""
     assert viewer.id is not None
     return {**await cache.figures(session, services, now, may_see_breakdowns(viewer)),
+            **await right_now(session, services, now, public=False),
             "viewer": viewer.display_name, "role": viewer.role,
             "my_complaints": await of_complainant(session, viewer.id)}

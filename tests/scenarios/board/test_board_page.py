@@ -144,6 +144,9 @@ async def test_sla_figures_per_priority_and_per_week_are_drawn_and_tabled(bot, s
     assert "P1 2 50.0%" in page.visible  # priority, tickets, first response met
     assert "tom@example.com 2 50.0% 100.0%" in page.visible
     assert 'd="M' in page.html  # the trend line has a point to draw
+    # The trend's table (all 12 weeks counted in one statement): last week's row, the
+    # current week's with nothing decided.
+    assert "02 Mar 50.0% 100.0%" in page.visible and "09 Mar – –" in page.visible
 
 
 async def test_figures_are_kept_for_a_minute_but_own_complaints_never(make_settings, slack,

@@ -22,7 +22,7 @@ from bot.flows.board.status import right_now
 from bot.services import Services
 from storage import board_stats, complaint_stats, csat_stats, kudos_stats, pulse_stats
 from storage.complaints import of_complainant
-from storage.digest_stats import Scope, ticket_weeks
+from storage.digest_stats import Scope, opened_weeks
 from storage.models import Person
 from storage.ticket_stats import compliance
 
@@ -81,7 +81,7 @@ async def _sla(session: AsyncSession, services: Services, start: datetime,
     # The 12 weeks in one statement per figure (the digest's: a UNION ALL of one range each).
     edges = [start + timedelta(weeks=week) for week in range(WEEKS)] + [now]
     trend_response, trend_resolution = [], []
-    for since, week in zip(edges, await ticket_weeks(session, edges, now, Scope()),
+    for since, week in zip(edges, await opened_weeks(session, edges, now, Scope()),
                            strict=False):
         label = since.strftime("%d %b")
         trend_response.append(Point(label, _share(week.response_met,

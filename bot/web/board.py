@@ -29,7 +29,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows.board.figures import FiguresCache, board_view, headlines
 from bot.flows.board.links import SIGNIN_PATH, SigninLinks
-from bot.flows.board.status import right_now
 from bot.services import Services
 from storage import board
 from storage.complaints import person_by_id
@@ -143,8 +142,8 @@ class BoardPages:
             if not signed_in or not person:
                 if self.services.settings.app.board.public:
                     return self.page("public.html.j2", **await headlines(session, now),
-                                     **await right_now(session, self.services, now,
-                                                       public=True))
+                                     **await self.cache.right_now(session, self.services,
+                                                                  now, public=True))
                 return self.page("signed_out.html.j2", reason="none")
             view = await board_view(session, self.services, person, now, self.cache)
         return self.page("board.html.j2", csrf=self.csrf(signed_in.secret_hash), **view)

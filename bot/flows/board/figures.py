@@ -11,6 +11,7 @@ weeks in UTC, as in the digest's figures.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -161,29 +162,48 @@ async def _breakdowns(session: AsyncSession, services: Services, start: datetime
     return {"assignees": rows, "teams": teams}
 
 
+STATUS_SECONDS = 10
+"""How long the status, news and plans are kept (at most `board.cache_seconds`): a crowd
+reading the board costs four small queries per page otherwise."""
+
+
 class FiguresCache:
     """The organisation's figures, kept for `board.cache_seconds` by the service clock: they
     cost a scan of the period's tickets (about a second for 100,000 on SQLite), and readers
     come in crowds. One copy for everyone and one with the breakdowns; each replica keeps its
-    own, so a figure is at most that many seconds old. A reader's own complaints are never
-    cached."""
+    own, so a figure is at most that many seconds old. The status of services, the news and
+    the plans are kept `STATUS_SECONDS` at most, one copy signed in and one public. A
+    reader's own complaints are never cached."""
 
     def __init__(self, seconds: int):
         self.lifetime = timedelta(seconds=seconds)
-        self._kept: dict[bool, tuple[datetime, dict[str, Any]]] = {}
+        self.status_lifetime = timedelta(seconds=min(seconds, STATUS_SECONDS))
+        self._kept: dict[tuple[str, bool], tuple[datetime, dict[str, Any]]] = {}
         # One count at a time per copy: a crowd arriving together waits for it, not runs it.
-        self._counting = {True: asyncio.Lock(), False: asyncio.Lock()}
+        self._counting: dict[tuple[str, bool], asyncio.Lock] = {}
+
+    async def _kept_for(self, key: tuple[str, bool], lifetime: timedelta, now: datetime,
+                        count: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async with self._counting.setdefault(key, asyncio.Lock()):
+            kept = self._kept.get(key)
+            if kept is not None and now - kept[0] < lifetime:
+                return kept[1]
+            figures = await count()
+            if lifetime:
+                self._kept[key] = (now, figures)
+            return figures
 
     async def figures(self, session: AsyncSession, services: Services, now: datetime,
                       breakdowns: bool) -> dict[str, Any]:
-        async with self._counting[breakdowns]:
-            kept = self._kept.get(breakdowns)
-            if kept is not None and now - kept[0] < self.lifetime:
-                return kept[1]
-            figures = await organisation_figures(session, services, now, breakdowns)
-            if self.lifetime:
-                self._kept[breakdowns] = (now, figures)
-            return figures
+        return await self._kept_for(
+            ("figures", breakdowns), self.lifetime, now,
+            lambda: organisation_figures(session, services, now, breakdowns))
+
+    async def right_now(self, session: AsyncSession, services: Services, now: datetime,
+                        public: bool) -> dict[str, Any]:
+        return await self._kept_for(
+            ("status", public), self.status_lifetime, now,
+            lambda: right_now(session, services, now, public=public))
 
 
 async def organisation_figures(session: AsyncSession, services: Services, now: datetime,
@@ -207,6 +227,6 @@ async def board_view(session: AsyncSession, services: Services, viewer: Person,
     """Everything the signed-in `viewer` may read on the board, and nothing more."""
     assert viewer.id is not None
     return {**await cache.figures(session, services, now, may_see_breakdowns(viewer)),
-            **await right_now(session, services, now, public=False),
+            **await cache.right_now(session, services, now, public=False),
             "viewer": viewer.display_name, "role": viewer.role,
             "my_complaints": await of_complainant(session, viewer.id)}

@@ -1,7 +1,8 @@
-"""What the board says about right now, read fresh for every page (each is one small query,
-so none waits for the figures' cache): the status of every service in the catalogue (its
-open broadcasts, else "operating normally"), the news headlines (milestones reached and
-broadcasts resolved lately) and the open improvement plans with their owners.
+"""What the board says about right now, kept for seconds rather than the figures' minute
+(`figures.FiguresCache.right_now`, `STATUS_SECONDS`; each is one small query): the status
+of every service in the catalogue (its open broadcasts, else "operating normally"), the news
+headlines (milestones reached and broadcasts resolved lately) and the open improvement plans
+with their owners.
 
 Times are shown in the organisation's time zone, named beside them. What people typed
 (titles, messages, plan changes) is escaped by the page's templates. The public view takes

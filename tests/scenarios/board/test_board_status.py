@@ -137,3 +137,23 @@ async def test_the_public_view_shows_status_and_headlines_without_figures(make_s
     assert "complaint" not in page.visible.lower()
     assert "What we are improving" not in page.visible and "tess.tech" not in page.visible
     assert "Service levels" not in page.visible
+
+
+async def test_the_status_is_kept_seconds_not_the_figures_minute(make_settings, clock):
+    def kept(raw):
+        raw["board"] = {"public": True, "cache_seconds": 60}
+
+    runner, bot = await start_bot(create_app(make_settings(kept, env=kit.BOARD_ENV),
+                                             clock=clock, scheduler=False))
+    try:
+        async def page() -> str:
+            async with kit.browser() as http, http.get(bot.url + "/board") as response:
+                return kit.Page(await response.text()).visible
+
+        assert "Incident" not in await page()
+        await _board_data(bot)
+        assert "Incident" not in await page()  # kept from the page before
+        clock.advance(seconds=11)
+        assert "Impact: outage. Status: identified." in await page()
+    finally:
+        await runner.cleanup()

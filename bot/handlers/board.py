@@ -33,6 +33,9 @@ def register(dispatcher: Routes) -> None:
         person = await find_by_platform_id(session, event.platform, event.user_id)
         if person is None or not person.active:
             # Someone who never wrote to Touchpoint: join the directory as a command would.
+            # The read ends first: the profile call may need the database (SQLite has one
+            # connection) while it waits on Slack.
+            await session.commit()
             profile = await services.chat.profile(event.platform, event.user_id)
             if profile is None:
                 return

@@ -5,8 +5,6 @@ published again after a toggle, a ``/touchpoint subscribe`` and a complaint file
 from __future__ import annotations
 
 import json
-import time
-from urllib.parse import urlencode
 
 from sqlmodel import select
 
@@ -18,30 +16,6 @@ from tests.waiting import eventually
 
 ERIN = "U0EMPL001"
 EMAIL = "Email and calendar"
-
-
-def _home_opened(user: str) -> dict:
-    # The `app_home_opened` event as Slack's Events API reference documents it.
-    return {"type": "app_home_opened", "user": user, "channel": "D0DM00001", "tab": "home",
-            "event_ts": f"{time.time():.6f}"}
-
-
-async def _press(sender, user: str, action_id: str, value: str) -> int:
-    """A block_actions payload from a Home tab as Slack's reference documents it: the
-    container is the view; there is neither a channel nor a response_url."""
-    payload = {
-        "type": "block_actions", "team": {"id": "T1", "domain": "example"},
-        "user": {"id": user, "username": "erin", "team_id": "T1"}, "api_app_id": "A0TOUCHPT",
-        "container": {"type": "view", "view_id": "V0HOME001"},
-        "view": {"id": "V0HOME001", "type": "home", "blocks": []},
-        "trigger_id": "1.trigger",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "actions",
-                     "value": value, "action_ts": f"{time.time():.6f}"}],
-    }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    reply = await sender.post_raw(
-        body, sender.signed_headers(body, "application/x-www-form-urlencoded"))
-    return reply.status
 
 
 def _buttons(view: dict) -> dict[str, tuple[str, str]]:
@@ -65,7 +39,7 @@ async def _following(bot) -> list[str]:
 async def test_the_home_toggles_a_subscription_and_is_published_again(bot, slack,
                                                                      slack_sender):
     await kit.ask_link(slack_sender, slack, ERIN)
-    await slack_sender.event(_home_opened(ERIN))
+    await slack_sender.event(kit.home_opened(ERIN))
     view = await _published(slack, 1)
     assert "you follow no service yet" in json.dumps(view["blocks"])
     buttons = _buttons(view)
@@ -73,7 +47,7 @@ async def test_the_home_toggles_a_subscription_and_is_published_again(bot, slack
     assert buttons[f"Follow {EMAIL}"] == (HOME_FOLLOW, EMAIL)
     assert len(buttons) == 1 + 6  # the board, and each catalogue service
 
-    assert await _press(slack_sender, ERIN, HOME_FOLLOW, EMAIL) == 200
+    assert await kit.press_in_home(slack_sender, ERIN, HOME_FOLLOW, EMAIL) == 200
     view = await _published(slack, 2)
     assert await _following(bot) == [EMAIL]
     assert f"you follow {EMAIL};" in json.dumps(view["blocks"])
@@ -82,7 +56,7 @@ async def test_the_home_toggles_a_subscription_and_is_published_again(bot, slack
     ephemeral = await eventually(lambda: (slack.calls_to("chat.postEphemeral") or [None])[0])
     assert ephemeral.args["user"] == ERIN and EMAIL in json.dumps(ephemeral.args["blocks"])
 
-    assert await _press(slack_sender, ERIN, HOME_UNFOLLOW, EMAIL) == 200
+    assert await kit.press_in_home(slack_sender, ERIN, HOME_UNFOLLOW, EMAIL) == 200
     view = await _published(slack, 3)
     assert await _following(bot) == []
     assert _buttons(view)[f"Follow {EMAIL}"] == (HOME_FOLLOW, EMAIL)
@@ -92,7 +66,7 @@ async def test_a_tampered_toggle_gets_a_kind_answer_and_changes_nothing(bot, sla
                                                                        slack_sender):
     await kit.ask_link(slack_sender, slack, ERIN)
     slack.clear()
-    assert await _press(slack_sender, ERIN, HOME_FOLLOW, "<!channel> Mainframe") == 200
+    assert await kit.press_in_home(slack_sender, ERIN, HOME_FOLLOW, "<!channel> Mainframe") == 200
     ephemeral = await eventually(lambda: (slack.calls_to("chat.postEphemeral") or [None])[0])
     text = json.dumps(ephemeral.args["blocks"])
     assert "<!channel>" not in text and "&lt;!channel&gt; Mainframe" in text

@@ -1,7 +1,8 @@
 """Figures only the bulletin board and the App Home need, computed in SQL: complaints counted
-by root cause, the latest closed NPS pulse, what one person still has to answer, and IT's
-triage queue. The rest of the board reads the digest's own queries
-(`storage.ticket_stats`, `csat_stats`, `complaint_stats`, `kudos_stats`, `pulse_stats`)."""
+by root cause, the latest closed NPS pulse, what one person still has to answer, IT's triage
+queue and the broadcasts resolved lately (a headline). The rest of the board reads the
+digest's own queries (`storage.ticket_stats`, `csat_stats`, `complaint_stats`, `kudos_stats`,
+`pulse_stats`), `storage.broadcasts`, `milestones` and `plans`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.broadcasts import Broadcast
 from storage.complaints import Complaint, Status
 from storage.csat import InvitationStatus, SurveyInvitation
 from storage.pulses import CLOSED, INVITE, OPEN, SENT, PulseCampaign, PulseDelivery
@@ -62,3 +64,14 @@ async def triage_queue(session: AsyncSession) -> tuple[int, int]:
         func.count(owner), func.count() - func.count(owner)).where(
         col(Complaint.status).in_(Status.OPEN)))).one()
     return int(row[0]), int(row[1])
+
+
+async def resolved_broadcasts(session: AsyncSession, since: datetime, until: datetime,
+                              *, limit: int = 10) -> list[Broadcast]:
+    """Broadcasts closed (resolved or completed) in [since, until) and still closed, newest
+    first."""
+    resolved = col(Broadcast.resolved_at)
+    return list((await session.exec(
+        select(Broadcast).where(col(Broadcast.is_open).is_(False), resolved >= since,
+                                resolved < until)
+        .order_by(resolved.desc(), col(Broadcast.id).desc()).limit(limit))).all())

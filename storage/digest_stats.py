@@ -12,7 +12,7 @@ digest's scope narrows tickets, surveys (through their ticket) and complaints (b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -107,24 +107,32 @@ async def _per_period(session: AsyncSession, column: Any, edges: Sequence[dateti
     return {int(row[-1]): tuple(row[:-1]) for row in rows}
 
 
-async def ticket_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
+async def opened_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
                        scope: Scope) -> list[TicketWeek]:
-    """Ticket figures per period between `edges`: opened, SLA met and breached (of those
-    opened, as they stand at `now`), reopened; and resolved in the period."""
+    """Per period between `edges`, in one statement: the tickets opened, their SLA met and
+    breached (as they stand at `now`) and how many were reopened; `resolved` left at 0."""
     response = met_and_breached(Ticket.first_response_at, Ticket.response_due_at, now)
     resolution = met_and_breached(Ticket.resolved_at, Ticket.resolution_due_at, now)
     opened = await _per_period(session, Ticket.opened_at, edges, lambda: select(
         func.count(), func.sum(response[0]), func.sum(response[1]), func.sum(resolution[0]),
         func.sum(resolution[1]), _count(col(Ticket.reopen_count) > 0)).where(*scope.tickets()))
-    resolved = await _per_period(session, Ticket.resolved_at, edges, lambda: select(
-        func.count()).select_from(Ticket).where(*scope.tickets()))
     weeks = []
     for index in range(len(edges) - 1):
         counts, r_met, r_breached, s_met, s_breached, reopened = (
             int(value or 0) for value in opened.get(index, (0,) * 6))
-        weeks.append(TicketWeek(counts, int(resolved.get(index, (0,))[0]), r_met, r_breached,
-                                s_met, s_breached, reopened))
+        weeks.append(TicketWeek(counts, 0, r_met, r_breached, s_met, s_breached, reopened))
     return weeks
+
+
+async def ticket_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
+                       scope: Scope) -> list[TicketWeek]:
+    """Ticket figures per period between `edges`: opened, SLA met and breached (of those
+    opened, as they stand at `now`), reopened; and resolved in the period."""
+    weeks = await opened_weeks(session, edges, now, scope)
+    resolved = await _per_period(session, Ticket.resolved_at, edges, lambda: select(
+        func.count()).select_from(Ticket).where(*scope.tickets()))
+    return [replace(week, resolved=int(resolved.get(index, (0,))[0]))
+            for index, week in enumerate(weeks)]
 
 
 def _bucket(column: Any, edges: Sequence[datetime]) -> ColumnElement[int]:

@@ -26,7 +26,8 @@ MAX_BUTTON_VALUE = 2000
 class Button:
     action_id: str
     label: str
-    """Name of the template block holding the button's text."""
+    """Name of the template block holding the button's text; it is rendered with the
+    message's context and ``button_value`` (this button's value)."""
     value: str = ""
     style: ButtonStyle | None = None
 

@@ -1,14 +1,16 @@
 """Board: ``/touchpoint board`` (``board`` in Teams) and the home button answer with a sign-in
 link; ``/touchpoint home`` (``home`` in Teams) answers with the person's summary, and Slack's
-App Home shows it when opened."""
+App Home shows it when opened. The home's Follow and Stop following buttons go to the
+broadcasts' subscription flow, and the Home tab is published again after."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows.board.home import publish_home, show_home
-from bot.flows.board.ids import BOARD_LINK
+from bot.flows.board.home import publish_home, refresh_home, show_home
+from bot.flows.board.ids import BOARD_LINK, HOME_FOLLOW, HOME_UNFOLLOW
 from bot.flows.board.signin import send_board_link
+from bot.flows.broadcasts.subscriptions import subscription_change
 from bot.flows.directory.people import upsert_profile
 from bot.handlers.routes import EventTurn, Routes, Turn
 from bot.intents import ButtonPress, Command, HomeOpened
@@ -31,6 +33,9 @@ def register(dispatcher: Routes) -> None:
         person = await find_by_platform_id(session, event.platform, event.user_id)
         if person is None or not person.active:
             # Someone who never wrote to Touchpoint: join the directory as a command would.
+            # The read ends first: the profile call may need the database (SQLite has one
+            # connection) while it waits on Slack.
+            await session.commit()
             profile = await services.chat.profile(event.platform, event.user_id)
             if profile is None:
                 return
@@ -44,7 +49,18 @@ def register(dispatcher: Routes) -> None:
                     raise
         await publish_home(session, services, person, event.user_id)
 
+    def toggle(follow: bool):
+        async def handler(turn: Turn) -> None:
+            press = turn.intent
+            assert isinstance(press, ButtonPress)
+            await subscription_change(turn.session, turn.services, turn.actor, press.origin,
+                                      press.value, follow=follow)
+            await refresh_home(turn.session, turn.services, turn.actor)
+        return handler
+
     dispatcher.on_command("touchpoint", "board", board_link)
     dispatcher.on_command("touchpoint", "home", home_command)
     dispatcher.on_button(BOARD_LINK, board_link)
+    dispatcher.on_button(HOME_FOLLOW, toggle(follow=True))
+    dispatcher.on_button(HOME_UNFOLLOW, toggle(follow=False))
     dispatcher.on_event(HomeOpened, home_opened)

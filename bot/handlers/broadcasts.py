@@ -9,6 +9,7 @@ act, so a button or form reaching us from anyone else is refused there."""
 from __future__ import annotations
 
 from bot.chat.message import Form
+from bot.flows.board.home import refresh_home
 from bot.flows.broadcasts import forms, ids, states
 from bot.flows.broadcasts.answers import refuse
 from bot.flows.broadcasts.informed import broadcast_rate
@@ -95,6 +96,7 @@ async def follow(turn: Turn) -> None:
     assert isinstance(press, ButtonPress)
     await subscription_follow(turn.session, turn.services, turn.actor, press.origin,
                               press.value)
+    await refresh_home(turn.session, turn.services, turn.actor)
 
 
 async def rate(turn: Turn) -> None:
@@ -107,6 +109,7 @@ def _subscription(follow: bool) -> Handler:
     async def handler(turn: Turn) -> None:
         await subscription_change(turn.session, turn.services, turn.actor, turn.command.origin,
                                   turn.command.rest, follow=follow)
+        await refresh_home(turn.session, turn.services, turn.actor)
     return handler
 
 

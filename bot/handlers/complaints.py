@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form
 from bot.chat.port import Origin
+from bot.flows.board.home import refresh_home
 from bot.flows.complaints import cards, forms, ids, lifecycle
 from bot.flows.complaints.answers import answer_privately
 from bot.flows.complaints.filing import complaint_file, complaint_open_form, rate_limited
@@ -82,7 +83,9 @@ async def file(turn: Turn) -> None:
         await answer_privately(turn.session, turn.services, origin, cards.answer("form_invalid"))
         return
     key = f"{origin.platform}:{intent.submission_id or origin.trigger_id}"
-    await complaint_file(turn.session, turn.services, turn.actor, origin, filing, key)
+    if await complaint_file(turn.session, turn.services, turn.actor, origin, filing, key):
+        # Their Home tab lists their open complaints: show the new one there too.
+        await refresh_home(turn.session, turn.services, turn.actor)
 
 
 ComplaintStep = Callable[[AsyncSession, Services, Person, Origin, str], Awaitable[None]]

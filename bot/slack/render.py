@@ -92,7 +92,10 @@ class SlackRenderer:
         element: dict[str, Any] = {
             "type": "button",
             "action_id": button.action_id,
-            "text": _plain(self._block(template, button.label, ctx), MAX_BUTTON_TEXT),
+            # The label may name its button's value (one label block for a row of buttons).
+            "text": _plain(self._block(template, button.label,
+                                       {**ctx, "button_value": button.value}),
+                           MAX_BUTTON_TEXT),
             "value": button.value,
         }
         if button.style:

@@ -149,7 +149,9 @@ class TeamsRenderer:
     def _button(self, template: str, button: Button, ctx) -> dict[str, Any]:
         action: dict[str, Any] = {
             "type": "Action.Submit",
-            "title": self._plain(template, button.label, ctx, MAX_BUTTON_TITLE),
+            # The label may name its button's value (one label block for a row of buttons).
+            "title": self._plain(template, button.label, {**ctx, "button_value": button.value},
+                                 MAX_BUTTON_TITLE),
             "data": {"action_id": button.action_id, "value": button.value},
         }
         if button.style:

@@ -144,7 +144,9 @@ class BoardPages:
                 return self._clear(self.page("signed_out.html.j2", reason="changed"))
             if not signed_in or not person:
                 if self.services.settings.app.board.public:
-                    return self.page("public.html.j2", **await headlines(session, now))
+                    return self.page("public.html.j2", **await headlines(session, now),
+                                     **await self.cache.right_now(session, self.services,
+                                                                  now, public=True))
                 return self.page("signed_out.html.j2", reason="none")
             view = await board_view(session, self.services, person, now, self.cache)
         return self.page("board.html.j2", csrf=self.csrf(signed_in.secret_hash), **view)

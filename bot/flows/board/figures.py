@@ -3,13 +3,15 @@
 Everyone signed in sees the organisation's figures (SLA compliance, CSAT, the latest NPS,
 complaint statistics with no name in them, the kudos winners and stories) and their own
 complaints, never anyone else's. IT leads and admins also see the figures per assignee and
-per team. The public view (app.yaml ``board.public``) shows headlines only. Weeks are ISO
+per team. The public view (app.yaml ``board.public``) shows the status of services and the
+headlines only (`bot.flows.board.status`). Weeks are ISO
 weeks in UTC, as in the digest's figures.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +19,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Role
+from bot.flows.board.status import right_now
 from bot.services import Services
 from storage import board_stats, complaint_stats, csat_stats, kudos_stats, pulse_stats
 from storage.complaints import of_complainant
+from storage.digest_stats import Scope, opened_weeks
 from storage.models import Person
 from storage.ticket_stats import compliance
 
@@ -40,6 +44,11 @@ def _pct(share: float | None) -> float | None:
     return None if share is None else round(100 * share, 1)
 
 
+def _share(met: int, breached: int) -> float | None:
+    """Met as a percentage of the tickets decided (met or breached), as `compliance` counts."""
+    return _pct(met / (met + breached)) if met + breached else None
+
+
 def _hours(duration: timedelta) -> float:
     return round(duration.total_seconds() / 3600, 1)
 
@@ -58,7 +67,8 @@ def may_see_breakdowns(person: Person) -> bool:
 
 
 async def headlines(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Good news: the newest public kudos stories of the last `HEADLINE_DAYS` days."""
+    """Good news: the newest public kudos stories of the last `HEADLINE_DAYS` days (the
+    milestones and resolved broadcasts beside them are `status.news`, read fresh)."""
     stories = await kudos_stats.recent_stories(session, now - timedelta(days=HEADLINE_DAYS),
                                                now, limit=5)
     return {"stories": stories}
@@ -69,17 +79,16 @@ async def _sla(session: AsyncSession, services: Services, start: datetime,
     targets = services.settings.app.tickets.sla
     per_priority = await compliance(session, opened_from=start, opened_before=now, now=now,
                                     by="priority")
+    # The 12 weeks in one statement per figure (the digest's: a UNION ALL of one range each).
+    edges = [start + timedelta(weeks=week) for week in range(WEEKS)] + [now]
     trend_response, trend_resolution = [], []
-    for week in range(WEEKS):
-        since = start + timedelta(weeks=week)
-        [overall] = await compliance(session, opened_from=since,
-                                     opened_before=since + timedelta(weeks=1),
-                                     now=now) or [None]
+    for since, week in zip(edges, await opened_weeks(session, edges, now, Scope()),
+                           strict=False):
         label = since.strftime("%d %b")
-        trend_response.append(Point(label, _pct(overall.response.compliance)
-                                    if overall else None))
-        trend_resolution.append(Point(label, _pct(overall.resolution.compliance)
-                                      if overall else None))
+        trend_response.append(Point(label, _share(week.response_met,
+                                                  week.response_breached)))
+        trend_resolution.append(Point(label, _share(week.resolution_met,
+                                                    week.resolution_breached)))
     rows = []
     for row in per_priority:
         target = targets.get(row.group or "")
@@ -153,29 +162,48 @@ async def _breakdowns(session: AsyncSession, services: Services, start: datetime
     return {"assignees": rows, "teams": teams}
 
 
+STATUS_SECONDS = 10
+"""How long the status, news and plans are kept (at most `board.cache_seconds`): a crowd
+reading the board costs four small queries per page otherwise."""
+
+
 class FiguresCache:
     """The organisation's figures, kept for `board.cache_seconds` by the service clock: they
     cost a scan of the period's tickets (about a second for 100,000 on SQLite), and readers
     come in crowds. One copy for everyone and one with the breakdowns; each replica keeps its
-    own, so a figure is at most that many seconds old. A reader's own complaints are never
-    cached."""
+    own, so a figure is at most that many seconds old. The status of services, the news and
+    the plans are kept `STATUS_SECONDS` at most, one copy signed in and one public. A
+    reader's own complaints are never cached."""
 
     def __init__(self, seconds: int):
         self.lifetime = timedelta(seconds=seconds)
-        self._kept: dict[bool, tuple[datetime, dict[str, Any]]] = {}
+        self.status_lifetime = timedelta(seconds=min(seconds, STATUS_SECONDS))
+        self._kept: dict[tuple[str, bool], tuple[datetime, dict[str, Any]]] = {}
         # One count at a time per copy: a crowd arriving together waits for it, not runs it.
-        self._counting = {True: asyncio.Lock(), False: asyncio.Lock()}
+        self._counting: dict[tuple[str, bool], asyncio.Lock] = {}
+
+    async def _kept_for(self, key: tuple[str, bool], lifetime: timedelta, now: datetime,
+                        count: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async with self._counting.setdefault(key, asyncio.Lock()):
+            kept = self._kept.get(key)
+            if kept is not None and now - kept[0] < lifetime:
+                return kept[1]
+            figures = await count()
+            if lifetime:
+                self._kept[key] = (now, figures)
+            return figures
 
     async def figures(self, session: AsyncSession, services: Services, now: datetime,
                       breakdowns: bool) -> dict[str, Any]:
-        async with self._counting[breakdowns]:
-            kept = self._kept.get(breakdowns)
-            if kept is not None and now - kept[0] < self.lifetime:
-                return kept[1]
-            figures = await organisation_figures(session, services, now, breakdowns)
-            if self.lifetime:
-                self._kept[breakdowns] = (now, figures)
-            return figures
+        return await self._kept_for(
+            ("figures", breakdowns), self.lifetime, now,
+            lambda: organisation_figures(session, services, now, breakdowns))
+
+    async def right_now(self, session: AsyncSession, services: Services, now: datetime,
+                        public: bool) -> dict[str, Any]:
+        return await self._kept_for(
+            ("status", public), self.status_lifetime, now,
+            lambda: right_now(session, services, now, public=public))
 
 
 async def organisation_figures(session: AsyncSession, services: Services, now: datetime,
@@ -199,5 +227,6 @@ async def board_view(session: AsyncSession, services: Services, viewer: Person,
     """Everything the signed-in `viewer` may read on the board, and nothing more."""
     assert viewer.id is not None
     return {**await cache.figures(session, services, now, may_see_breakdowns(viewer)),
+            **await cache.right_now(session, services, now, public=False),
             "viewer": viewer.display_name, "role": viewer.role,
             "my_complaints": await of_complainant(session, viewer.id)}

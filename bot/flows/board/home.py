@@ -2,14 +2,20 @@
 on ``/touchpoint home`` in either platform.
 
 It shows what is waiting for them (CSAT surveys, NPS pulses), their open complaints, their
-kudos points and the allowance left this week, and a button that answers with a sign-in link
-to the board (a link in the view would expire while the tab stays open); IT staff also see
-the triage queue and this week's figures. The Home tab is published when it is opened, not
-yet when something of theirs changes (a later step, within Slack's Tier 4 rate).
+kudos points and the allowance left this week, the services whose status updates they follow
+with a Follow or Stop following button for each catalogue service (handled by the broadcasts'
+subscription flow), and a button that answers with a sign-in link to the board (a link in the
+view would expire while the tab stays open); IT staff also see the triage queue and this
+week's figures.
+
+The Home tab is published when it is opened, and again (`refresh_home`) after the person's
+own subscriptions change or they file a complaint: one views.publish per action of theirs,
+far inside Slack's Tier 4 rate (100+ a minute per workspace) for people clicking.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -19,17 +25,23 @@ from bot.chat.message import Button, Message
 from bot.chat.port import Origin
 from bot.config import Role
 from bot.flows.board.figures import utc_week_start
-from bot.flows.board.ids import BOARD_LINK
+from bot.flows.board.ids import BOARD_LINK, HOME_FOLLOW, HOME_UNFOLLOW
 from bot.flows.kudos.people import week_start, zone_of
 from bot.services import Services
 from storage import board_stats, csat_stats
+from storage.broadcasts import subscriptions
 from storage.complaints import Status, of_complainant
 from storage.kudos import balance, given_since
 from storage.models import Person
 from storage.ticket_stats import compliance
 
+log = logging.getLogger(__name__)
+
 MAX_COMPLAINTS = 10
 """Open complaints listed; a Home tab holds 100 blocks and a message 50."""
+MAX_TOGGLES = 24
+"""Follow buttons shown: an actions block holds 25 elements, one is the board's. Services
+past them are followed with ``/touchpoint subscribe``."""
 
 
 def _pct(share: float | None) -> float | None:
@@ -62,15 +74,20 @@ async def home_message(session: AsyncSession, services: Services, person: Person
                         "service": c.service} for c in complaints],
         "balance": await balance(session, person.id),
         "left": max(allowance - used, 0), "allowance": allowance,
+        "following": await subscriptions(session, person.id),
         "staff": None,
     }
     if Role(person.role).at_least(Role.IT_STAFF):
         context["staff"] = await _week_figures(session, now)
     # Read only: no transaction is held across the platform's round trip.
     await session.commit()
-    sections = ("text", "staff") if context["staff"] else ("text",)
+    sections = ("text", "following", "staff") if context["staff"] else ("text", "following")
+    toggles = tuple(Button(HOME_UNFOLLOW, "unfollow_button", service.name)
+                    if service.name in context["following"]
+                    else Button(HOME_FOLLOW, "follow_button", service.name)
+                    for service in services.settings.app.services[:MAX_TOGGLES])
     return Message("board/home", context, sections=sections,
-                   buttons=(Button(BOARD_LINK, "board_button", style="primary"),))
+                   buttons=(Button(BOARD_LINK, "board_button", style="primary"), *toggles))
 
 
 async def publish_home(session: AsyncSession, services: Services, person: Person,
@@ -78,6 +95,18 @@ async def publish_home(session: AsyncSession, services: Services, person: Person
     """Publish the person's Slack Home tab (views.publish replaces it whole)."""
     await services.chat.publish_home("slack", user_id,
                                      await home_message(session, services, person))
+
+
+async def refresh_home(session: AsyncSession, services: Services, person: Person) -> None:
+    """Publish the person's Home tab again after a change of theirs (committed first), when
+    they are on Slack; a failure is logged, the change stands."""
+    if person.slack_user_id is None or "slack" not in services.chat.platforms:
+        return
+    try:
+        await publish_home(session, services, person, person.slack_user_id)
+    except Exception:  # the home is a view of the change, not part of it
+        log.warning("board: the Home tab of person %s was not republished", person.id,
+                    exc_info=True)
 
 
 async def show_home(session: AsyncSession, services: Services, person: Person,

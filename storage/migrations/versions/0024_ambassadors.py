@@ -1,6 +1,6 @@
 """ambassadors: one ambassador_summary per ambassador, month and department
 
-Revision ID: 0024_ambassadors
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-06 05:50:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0024_ambassadors'
+revision: str = '0024'
 down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

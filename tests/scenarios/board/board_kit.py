@@ -3,9 +3,12 @@ sign-in through a link asked for in Slack, and the pages read with an HTML parse
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import aiohttp
 from sqlmodel import select
@@ -53,6 +56,32 @@ async def sign_in(http: aiohttp.ClientSession, link: str) -> aiohttp.ClientRespo
     async with http.get(link, allow_redirects=False) as response:
         await response.read()
         return response
+
+
+def home_opened(user: str, tab: str = "home") -> dict:
+    """The `app_home_opened` event as Slack's Events API reference documents it."""
+    return {"type": "app_home_opened", "user": user, "channel": "D0DM00001", "tab": tab,
+            "event_ts": f"{time.time():.6f}"}
+
+
+async def press_in_home(sender: SlackSender, user: str, action_id: str,
+                        value: str = "") -> int:
+    """A button pressed in the Home tab: a block_actions payload as Slack's reference
+    documents it (the container is the view; there is neither a channel nor a
+    response_url). The answer's HTTP status."""
+    payload = {
+        "type": "block_actions", "team": {"id": "T1", "domain": "example"},
+        "user": {"id": user, "username": "someone", "team_id": "T1"},
+        "api_app_id": "A0TOUCHPT", "container": {"type": "view", "view_id": "V0HOME001"},
+        "view": {"id": "V0HOME001", "type": "home", "blocks": []},
+        "trigger_id": "1.trigger",
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "actions",
+                     "value": value, "action_ts": f"{time.time():.6f}"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    reply = await sender.post_raw(
+        body, sender.signed_headers(body, "application/x-www-form-urlencoded"))
+    return reply.status
 
 
 async def add_person(bot: RunningBot, name: str, role: str = "employee") -> Person:

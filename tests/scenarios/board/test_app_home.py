@@ -5,20 +5,12 @@ answers with a sign-in link; ``/touchpoint home`` answers with the same summary.
 from __future__ import annotations
 
 import json
-import time
-from urllib.parse import urlencode
 
 from bot.flows.board.ids import BOARD_LINK
 from tests.scenarios.board import board_kit as kit
 from tests.waiting import eventually
 
 ERIN, TOM = "U0EMPL001", "U0TECH001"
-
-
-def _home_opened(user: str, tab: str = "home") -> dict:
-    # The `app_home_opened` event as Slack's Events API reference documents it.
-    return {"type": "app_home_opened", "user": user, "channel": "D0DM00001", "tab": tab,
-            "event_ts": f"{time.time():.6f}"}
 
 
 def _text(view: dict) -> str:
@@ -30,7 +22,7 @@ async def test_opening_the_home_tab_publishes_the_summary(bot, slack, slack_send
     erin = await kit.person_of(bot, ERIN)
     await kit.add_complaint(bot, erin.id, "C-2026-0001", "slow laptop")
 
-    reply = await slack_sender.event(_home_opened(ERIN))
+    reply = await slack_sender.event(kit.home_opened(ERIN))
     assert reply.status == 200
     [call] = await slack.wait_for("views.publish", 1)
     assert call.args["user_id"] == ERIN
@@ -50,7 +42,7 @@ async def test_it_staff_see_the_triage_queue_and_the_week(bot, slack, slack_send
     erin = await kit.person_of(bot, ERIN)
     await kit.add_complaint(bot, erin.id, "C-2026-0001", "slow laptop")
 
-    await slack_sender.event(_home_opened(TOM))
+    await slack_sender.event(kit.home_opened(TOM))
     view = await eventually(lambda: slack.homes.get(TOM))
     text = _text(view)
     assert "For IT staff" in text
@@ -59,28 +51,14 @@ async def test_it_staff_see_the_triage_queue_and_the_week(bot, slack, slack_send
 
 
 async def test_the_messages_tab_publishes_nothing(bot, slack, slack_sender):
-    await slack_sender.event(_home_opened(ERIN, tab="messages"))
-    await slack_sender.event(_home_opened(TOM))
+    await slack_sender.event(kit.home_opened(ERIN, tab="messages"))
+    await slack_sender.event(kit.home_opened(TOM))
     await eventually(lambda: slack.homes.get(TOM))
     assert ERIN not in slack.homes
 
 
 async def test_the_home_button_answers_with_a_sign_in_link(bot, slack, slack_sender):
-    # A block_actions payload from a Home tab, as Slack's reference documents it: the
-    # container is the view, and there is neither a channel nor a response_url.
-    payload = {
-        "type": "block_actions", "team": {"id": "T1", "domain": "example"},
-        "user": {"id": ERIN, "username": "erin", "team_id": "T1"}, "api_app_id": "A0TOUCHPT",
-        "container": {"type": "view", "view_id": "V0HOME001"},
-        "view": {"id": "V0HOME001", "type": "home", "blocks": []},
-        "trigger_id": "1.trigger",
-        "actions": [{"type": "button", "action_id": BOARD_LINK, "block_id": "actions",
-                     "value": "", "action_ts": f"{time.time():.6f}"}],
-    }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    reply = await slack_sender.post_raw(
-        body, slack_sender.signed_headers(body, "application/x-www-form-urlencoded"))
-    assert reply.status == 200
+    assert await kit.press_in_home(slack_sender, ERIN, BOARD_LINK) == 200
     ephemeral = await eventually(lambda: (slack.calls_to("chat.postEphemeral") or [None])[0])
     assert ephemeral.args["user"] == ERIN
     assert "/board/signin?token=" in json.dumps(ephemeral.args["blocks"])

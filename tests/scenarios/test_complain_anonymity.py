@@ -102,10 +102,11 @@ async def test_a_named_complaint_shows_its_complainant_to_it(bot, slack, slack_s
 
 
 def _private_to_erin(slack, call) -> bool:
-    """A call only Erin sees (her own DMs) or that only looks her up."""
+    """A call only Erin sees (her own DMs and Home tab) or that only looks her up."""
     channel = call.args.get("channel")
     return (channel in (ERIN, slack.dm_channel(ERIN))
-            or (call.method == "users.info" and call.args.get("user") == ERIN))
+            or (call.method in ("users.info", "views.publish")
+                and ERIN in (call.args.get("user"), call.args.get("user_id"))))
 
 
 async def _thread_has(slack, complaint, count: int) -> bool:

@@ -76,7 +76,7 @@ def digest_preview(name: str | None, period: str | None, png: Path | None,
             png.write_bytes(message.image.png)
         except OSError as exc:
             exit_with([f"--png {png}: {exc.strerror}"], heading)
-    click.echo(as_text(message, platform))
+    click.echo(as_text(message, platform, settings.app.organisation.locale))
 
 
 async def _compose(services, chosen: Digest, period):
@@ -86,12 +86,13 @@ async def _compose(services, chosen: Digest, period):
         return await compose(session, services.settings.app, chosen, period, services.clock())
 
 
-def as_text(message, platform: str) -> str:
-    """The message's blocks as the platform's markup, one after another, and its chart's
-    alt text: what the post shows."""
+def as_text(message, platform: str, locale: str) -> str:
+    """The message's blocks as the platform's markup, one after another, in the message's
+    language or else `locale` (the organisation's, as the channel reads it), and its
+    chart's alt text: what the post shows."""
     from bot.chat.templates import templates_for
 
-    templates = templates_for(platform)
+    templates = templates_for(platform, message.locale or locale)
     blocks = [block for block in ("header", *message.sections, "footer")
               if templates.has_block(message.template, block)]
     parts = [templates.render_block(message.template, block, message.context)

@@ -25,8 +25,8 @@ NOT_CHAT = {"demo"}
 """The demo's narration is the command line's, in English like every CLI and log line; the
 chat messages it shows come from the other templates and are translated."""
 
-PENDING = {"ambassadors", "board", "broadcasts", "complaints", "csat", "digests", "help.j2",
-           "kudos", "manifest", "milestones", "newsletter", "pages", "plans", "pulses",
+PENDING = {"ambassadors", "board", "broadcasts", "complaints", "csat", "help.j2",
+           "kudos", "manifest", "milestones", "pages", "plans", "pulses",
            "settings"}
 """Templates not yet marked for translation (issue 18, being converted feature by feature);
 each feature leaves this set as it is converted, and the set goes when it is empty."""
@@ -73,7 +73,8 @@ def test_the_template_catalogue_is_current():
 
 
 _WORD = re.compile(r"[^\W\d_]")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*(?:>|$)|^[^<>]*>")
+"""Markup, also a tag cut by an expression in it (``<html lang="{{ locale }}">``)."""
 
 
 def _untranslated(node: nodes.Node, inside: type | None = None):
@@ -128,5 +129,5 @@ def test_the_template_parser_sees_words_outside_trans():
     env = Environment(extensions=["jinja2.ext.i18n"])  # noqa: S701
     caught = list(_untranslated(env.parse(
         '{% trans %}Hello{% endtrans %} world {{ "NPS" | bold }} {{ "s" if n != 1 else "" }}'
-        '{{ _("Open") }}{% if band == "good" %}{{ x }}{% endif %}')))
+        '{{ _("Open") }}{% if band == "good" %}{{ x }}{% endif %}<p lang="{{ locale }}">')))
     assert caught == ["world", "NPS", "s"]

@@ -48,19 +48,20 @@ async def compose(session: AsyncSession, app: AppConfig, digest: Digest, period:
         "organisation": app.organisation.name, "title": digest.name,
         "period": {"name": period.name, "kind": period.kind, "first": period.first,
                    "last": period.last_day},
-        "unit": "week" if period.kind == "week" else "month",
         "scope": scope, "no_tickets": gathered.no_tickets, "so_far": so_far,
         "sections": sections}
     # Pressed by anyone in the channel; the plans flow lets IT leads and admins through.
     buttons = ((Button(ADD_BUTTON, "add_plan", value=plan_figure(sections)),)
                if "plans" in sections else ())
+    # Posted to a channel, the digest is read in the organisation's language; so is its
+    # chart, whose words are drawn into the picture.
     return Message("digests/digest", context, sections=("text", *names), buttons=buttons,
-                   image=await _chart(gathered))
+                   image=await _chart(gathered, app.organisation.locale))
 
 
-async def _chart(g: Gathered) -> Image | None:
+async def _chart(g: Gathered, locale: str) -> Image | None:
     return await chart_image(g.period.chart_edges(), g.chart_tickets, g.chart_csat,
-                             g.period.zone, g.period.last_day, g.digest.targets)
+                             g.period.zone, g.period.last_day, g.digest.targets, locale)
 
 
 async def send(session: AsyncSession, services: Services, digest: Digest, period: Period, *,

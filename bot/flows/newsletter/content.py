@@ -3,7 +3,8 @@ the period's figures, public kudos stories, the complaints resolved that their r
 the newsletter tell (what changed, never who), the milestones reached, the open
 improvement plan items (what will change and when, without owners' names) and the digest's
 chart of the period's weeks (CSAT % and SLA met % against the 80/90 bands), kept as
-`Image.to_dict()` under ``chart`` (None when no week has a figure)."""
+`Image.to_dict()` under ``chart`` (None when no week has a figure). The issue is written in
+the organisation's language at drafting (``locale``), as its chart's words are drawn then."""
 
 from __future__ import annotations
 
@@ -47,8 +48,11 @@ async def gather(session: AsyncSession, app: AppConfig, period: Period,
     resolution = tickets[0].resolution.compliance if tickets else None
     complaints = await complaint_stats(session, start, end, now)
     last_day = (end - timedelta(seconds=1)).astimezone(app.organisation.zone).date()
-    chart = await span_chart(session, start, end, now, app.organisation.zone, DigestTargets())
+    locale = app.organisation.locale
+    chart = await span_chart(session, start, end, now, app.organisation.zone, DigestTargets(),
+                             locale)
     return {
+        "locale": locale,
         "period": period.label,
         "first_day": start.astimezone(app.organisation.zone).date().isoformat(),
         "last_day": last_day.isoformat(),

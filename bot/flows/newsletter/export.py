@@ -1,5 +1,5 @@
 """`touchpoint newsletter export`: an issue as Markdown (for e-mail) or a standalone HTML
-page (for the intranet), from the same template as the chat post.
+page (for the intranet), from the same template as the chat post, in the issue's language.
 
 Markdown is the Teams dialect's (the cards' Markdown, typed text escaped for it); HTML has a
 dialect of its own here, escaping typed text as HTML. Lines that start with a bullet become
@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import Literal
 
+from bot.chat import catalogues
 from bot.chat.templates import Templates, templates_for
 from bot.chat.text import Dialect, Formatted
 from bot.flows.newsletter.review import issue_message
@@ -78,7 +79,9 @@ def _html_body(sections: list[str]) -> str:
 
 def export_issue(found: NewsletterIssue, fmt: Format) -> str:
     message = issue_message(found)
-    templates = templates_for("teams") if fmt == "md" else Templates(HTML)
+    # In the issue's language; the HTML page says which (its lang attribute).
+    locale = message.locale or catalogues.SOURCE_LANGUAGE
+    templates = templates_for("teams", locale) if fmt == "md" else Templates(HTML, locale)
     header = templates.render_block(message.template, "header", message.context)
     sections = [templates.render_block(message.template, name, message.context)
                 for name in message.sections]

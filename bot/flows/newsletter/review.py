@@ -41,12 +41,14 @@ def draft_key(issue_id: int) -> str:
 
 def issue_message(found: NewsletterIssue, **extra: Any) -> Message:
     """The newsletter as readers see it (and as its draft shows it, with `extra`), with the
-    chart of its period when it has one."""
+    chart of its period when it has one, in the language it was drafted in (issues drafted
+    before it was kept: the renderer's, the organisation's)."""
     content = dict(found.content)
     chart = content.pop("chart", None)
+    locale = content.pop("locale", None)
     return Message("newsletter/issue", {**content, "intro": found.intro, **extra},
                    sections=("text", "stories", "changes", "progress"),
-                   image=Image.from_dict(chart) if chart else None)
+                   image=Image.from_dict(chart) if chart else None, locale=locale)
 
 
 def _draft_card(found: NewsletterIssue, decided_by: str | None = None) -> Message:
@@ -59,7 +61,7 @@ def _draft_card(found: NewsletterIssue, decided_by: str | None = None) -> Messag
     message = issue_message(found, review=found.status, decided_by=decided_by)
     return Message(message.template, message.context,
                    sections=("review", *message.sections), buttons=buttons,
-                   image=message.image)
+                   image=message.image, locale=message.locale)
 
 
 async def newsletter_draft(session: AsyncSession, services: Services,

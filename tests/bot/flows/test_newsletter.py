@@ -125,7 +125,7 @@ async def test_export_writes_markdown_and_html(services, cli_env, database_url, 
     assert markdown.stdout.startswith("# IT service news, 2026-10-01 to 2026-12-31\n")
     assert "- Service desk (Responsiveness): Docking stations \\<b\\>replaced\\</b\\>" in (
         markdown.stdout)
-    assert "- Satisfaction: 80.0 % of 5 answers were a 4 or a 5" in markdown.stdout
+    assert "- Satisfaction: 80.0% of 5 answers were a 4 or a 5" in markdown.stdout
     assert "- Call back every low score (by 2026-12-20, running late)" in markdown.stdout
 
     out = tmp_path / "news.html"

@@ -103,3 +103,22 @@ def test_a_digest_mistake_is_one_line_and_exit_2(env, tmp_path, args, message):
     result = _run(env, *(arg.replace("{tmp}", str(tmp_path)) for arg in args))
     assert result.exit_code == 2
     assert message.replace("{tmp}", str(tmp_path)) in result.stderr
+
+
+def test_preview_prints_the_digest_in_the_organisations_language(env, tmp_path):
+    config = Path(str(env["TOUCHPOINT_CONFIG"]))
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["organisation"]["locale"] = "de"
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    for platform, heading in (("slack", "*SLA erfüllt*"), ("teams", "**SLA erfüllt**")):
+        result = _run(env, "digest", "preview", "weekly", "--period", "2026-W48",
+                      "--platform", platform)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith(
+            "weekly: 2026-W48\n\nMo. 23 Nov. bis So. 29 Nov. 2026.\n")
+        assert heading in result.stdout
+        assert "Erste Reaktion: 66,7\u00a0% (↓ gesunken von 100,0\u00a0% in der Vorwoche" in (
+            result.stdout)
+        assert "q4: +50 von 6 Personen (↑ von +40 in q3); Ziel +30" in result.stdout
+        assert "CSAT ist der Anteil der Antworten mit 4 oder 5." in result.stdout
+        assert "[chart, " in result.stdout and "Liniendiagramm der 12 Wochen" in result.stdout

@@ -1,0 +1,173 @@
+"""The newsletter's review in German (app.yaml's `organisation.locale: de`), on Slack and on
+Teams: the draft card, an employee's refusal, the edit form, the intro typed by a lead (still
+escaped), the approval shown on the draft and the issue posted in the announcements channel,
+all in German with German number formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from bot.flows.newsletter import ids
+from storage.newsletter import NewsletterIssue
+from tests.bot.flows.test_newsletter import seed
+from tests.clock import Clock
+from tests.conftest import RunningBot
+from tests.outbox_kit import outbox_all_sent
+from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
+from tests.scenarios.test_help_teams import ERIN as ERIN_TEAMS
+from tests.scenarios.test_help_teams import TENANT, message, post, seed_erin
+from tests.waiting import eventually
+
+DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
+TEAMS_DIGESTS, TEAMS_ANNOUNCEMENTS = "19:digests@thread.tacv2", "19:news@thread.tacv2"
+LEE_TEAMS = {"id": "29:1lee-teams", "name": "Lee Lead", "aadObjectId": "LEE-AAD-0001"}
+NEW_YEAR = datetime(2027, 1, 1, 9, tzinfo=UTC)
+PCT = "\u00a0%"
+SATISFACTION = f"Zufriedenheit: 80,0{PCT} von 5 Antworten waren eine 4 oder 5 (unser Ziel sind " \
+               f"80{PCT}, hervorragend sind 90{PCT})."
+
+
+@pytest.fixture
+def settings(make_settings, connector):
+    def config(raw):
+        raw["organisation"]["locale"] = "de"
+        raw["teams"] = {"service_url": connector.url}
+        raw["channels"]["digests"] = {"slack": DIGESTS, "teams": TEAMS_DIGESTS}
+        raw["roles"]["it_lead"]["emails"] = ["lee@example.com"]
+        raw["newsletter"] = {"enabled": True, "every": "quarterly",
+                             "announcements": {"slack": ANNOUNCEMENTS,
+                                               "teams": TEAMS_ANNOUNCEMENTS}}
+    return make_settings(config=config)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NEW_YEAR)
+
+
+@pytest.fixture
+def bot_options(clock: Clock) -> dict[str, Any]:
+    return {"clock": clock, "scheduler": False}
+
+
+async def _drafted(bot: RunningBot) -> NewsletterIssue:
+    await seed(bot.services)
+    await bot.run_job("newsletter.draft", NEW_YEAR)
+    async with bot.services.sessions() as session:
+        [issue] = (await session.exec(select(NewsletterIssue)
+                                      .order_by(col(NewsletterIssue.id)))).all()
+        await session.commit()
+    await outbox_all_sent(bot.services, f"newsletter:{issue.id}:draft", 2)
+    return issue
+
+
+async def test_a_lead_edits_and_approves_the_german_draft_on_slack(bot, slack, slack_sender):
+    issue = await _drafted(bot)
+    draft_key = f"newsletter:{issue.id}:draft"
+    card = keyed(slack, DIGESTS, draft_key)
+    assert card is not None
+    shown = blocks_text(card)
+    assert "Neues vom IT-Service, 2026-10-01 bis 2026-12-31" in shown
+    assert "*Entwurf für die IT-Leitung*: „Freigeben“ veröffentlicht ihn" in shown
+    assert SATISFACTION in shown and "*So lief es*" in shown
+    assert "*Woran wir arbeiten*" in shown and "Call back every low score (bis 2026-12-20, " \
+        "verspätet)" in shown
+    assert [e["text"]["text"] for block in card["blocks"] if block["type"] == "actions"
+            for e in block["elements"]] == ["Freigeben", "Bearbeiten", "Überspringen"]
+
+    await slack_sender.click(ids.APPROVE, str(issue.id), user_id=ERIN, channel_id=DIGESTS,
+                             message_ts=card["ts"])
+    [refused] = await slack.wait_for_response(1)
+    assert ("Nur die IT-Leitung und Administratoren können den Newsletter freigeben, "
+            "bearbeiten oder überspringen") in blocks_text(refused.body)
+
+    await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
+                             message_ts=card["ts"])
+    [opened] = await slack.wait_for("views.open")
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["title"]["text"] == "Newsletter bearbeiten"
+    assert view["submit"]["text"] == "Speichern" and "Einleitung" in blocks_text(view)
+    await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "Ein gutes Quartal <!channel>"},
+                              user_id=LEE, private_metadata=str(issue.id))
+
+    async def edited() -> bool:
+        now = keyed(slack, DIGESTS, draft_key)
+        return now is not None and "Ein gutes Quartal" in blocks_text(now)
+
+    await eventually(edited, within_s=5)
+    assert "Ein gutes Quartal &lt;!channel&gt;" in blocks_text(keyed(slack, DIGESTS, draft_key)
+                                                               or {})
+
+    for _ in range(2):
+        await slack_sender.click(ids.APPROVE, str(issue.id), user_id=LEE, channel_id=DIGESTS,
+                                 message_ts=card["ts"])
+    await outbox_all_sent(bot.services, f"newsletter:{issue.id}:issue", 2)
+    [posted] = slack.messages_in(ANNOUNCEMENTS)
+    assert SATISFACTION in blocks_text(posted) and "Entwurf" not in blocks_text(posted)
+
+    async def approved() -> bool:
+        now = keyed(slack, DIGESTS, draft_key)
+        return now is not None and "*Freigegeben* von " in blocks_text(now)
+
+    await eventually(approved, within_s=5)
+    assert "und im Ankündigungskanal veröffentlicht." in blocks_text(
+        keyed(slack, DIGESTS, draft_key) or {})
+    assert button_ids(keyed(slack, DIGESTS, draft_key) or {}) == []
+    [answer] = (await slack.wait_for_response(2))[1:]
+    assert ("Dieser Newsletter ist bereits freigegeben" in blocks_text(answer.body)
+            or "hat gerade über diesen Newsletter entschieden" in blocks_text(answer.body))
+
+
+async def test_a_lead_approves_the_german_draft_on_teams(bot, connector):
+    connector.add_member(TEAMS_DIGESTS, id=LEE_TEAMS["id"], name=LEE_TEAMS["name"],
+                         aad_object_id=LEE_TEAMS["aadObjectId"], email="lee@example.com",
+                         tenant_id=TENANT)
+    seed_erin(connector, TEAMS_DIGESTS)
+    issue = await _drafted(bot)
+    [card] = connector.activities_in(TEAMS_DIGESTS)
+    content = json.dumps(card["attachments"][0]["content"], ensure_ascii=False)
+    assert "Neues vom IT-Service, 2026-10-01 bis 2026-12-31" in content
+    assert "**Entwurf für die IT-Leitung**" in content and SATISFACTION in content
+    actions = [action for row in card["attachments"][0]["content"]["body"]
+               if row["type"] == "ActionSet" for action in row["actions"]]
+    assert [action["title"] for action in actions] == ["Freigeben", "Bearbeiten",
+                                                       "Überspringen"]
+    approve = {"action_id": ids.APPROVE, "value": str(issue.id)}
+    assert actions[0]["data"] == approve
+
+    # Erin, an employee, is told in German; nothing is decided.
+    await post(bot.url, message(connector, None, conversation=TEAMS_DIGESTS, kind="channel",
+                                sender=ERIN_TEAMS, id="1700000000801", replyToId=card["id"],
+                                value=approve))
+
+    def refused() -> bool:
+        return any("Nur die IT-Leitung und Administratoren können den Newsletter"
+                   in json.dumps(call.body, ensure_ascii=False)
+                   for kind in ("send", "reply") for call in connector.calls_of(kind))
+
+    await eventually(refused, within_s=5)
+    assert connector.activities_in(TEAMS_ANNOUNCEMENTS) == []
+
+    # Lee, an IT lead: the draft card says so in German and the issue is announced.
+    status, _ = await post(bot.url, message(
+        connector, None, conversation=TEAMS_DIGESTS, kind="channel", sender=LEE_TEAMS,
+        id="1700000000802", replyToId=card["id"], value=approve))
+    assert status < 300
+    await outbox_all_sent(bot.services, f"newsletter:{issue.id}:issue", 2)
+    [announced] = connector.activities_in(TEAMS_ANNOUNCEMENTS)
+    text = json.dumps(announced["attachments"][0]["content"], ensure_ascii=False)
+    assert SATISFACTION in text and "**Sie haben Danke gesagt**" in text
+    assert "Entwurf" not in text
+
+    def draft_approved() -> bool:
+        [now] = connector.activities_in(TEAMS_DIGESTS)
+        shown = json.dumps(now, ensure_ascii=False)
+        return "**Freigegeben** von Lee Lead und im Ankündigungskanal veröffentlicht." in shown
+
+    await eventually(draft_approved, within_s=5)

@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.flows.newsletter import ids
-from storage.newsletter import NewsletterIssue
+from bot.flows.newsletter.export import export_issue
+from storage.newsletter import NewsletterIssue, issue_for
 from tests.bot.flows.test_newsletter import seed
 from tests.clock import Clock
 from tests.conftest import RunningBot
@@ -171,3 +172,19 @@ async def test_a_lead_approves_the_german_draft_on_teams(bot, connector):
         return "**Freigegeben** von Lee Lead und im Ankündigungskanal veröffentlicht." in shown
 
     await eventually(draft_approved, within_s=5)
+
+
+async def test_the_export_is_in_the_language_the_issue_was_drafted_in(bot):
+    await _drafted(bot)
+    async with bot.services.sessions() as session:
+        found = await issue_for(session, "2026-Q4")
+        await session.commit()
+    assert found is not None
+    page = export_issue(found, "html")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="de">\n')
+    assert "<h1>Neues vom IT-Service, 2026-10-01 bis 2026-12-31</h1>" in page
+    assert f"<li>{SATISFACTION}</li>" in page
+    assert "Docking stations &lt;b&gt;replaced&lt;/b&gt;" in page
+    markdown = export_issue(found, "md")
+    assert markdown.startswith("# Neues vom IT-Service, 2026-10-01 bis 2026-12-31\n")
+    assert "**Sie haben es uns gesagt, wir haben es geändert**" in markdown

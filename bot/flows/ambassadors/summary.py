@@ -56,7 +56,8 @@ class Month:
         first = _month_start(end - timedelta(days=1))
         before = _month_start(first - timedelta(days=1))
         self.name = f"{first:%Y-%m}"
-        self.label, self.previous_label = f"{first:%B %Y}", f"{before:%B %Y}"
+        # Days, not names: the template writes the month in the reader's language.
+        self.first, self.before = first, before
         self.start, self.end, self.previous_start = (_utc(first, zone), _utc(end, zone),
                                                      _utc(before, zone))
 
@@ -83,7 +84,7 @@ async def _complaints(session: AsyncSession, segment: str, value: str,
     counts = await stats.department_complaints(session, segment, value, month.start, month.end)
     return {"filed": counts.filed, "anonymous": counts.anonymous,
             "by_category": list(counts.by_category.items()),
-            "by_status": [(status.replace("_", " "), counts.by_status[status])
+            "by_status": [(status, counts.by_status[status])
                           for status in Status.ALL if status in counts.by_status]}
 
 
@@ -129,7 +130,7 @@ async def _latest_results(session: AsyncSession, services: Services, segment: st
                    if campaign.is_survey else await _nps(session, campaign, segment, value))
         closed = (campaign.closed_at or before).astimezone(zone)
         shown.append({"name": campaign.name, "min_group": campaign.min_group,
-                      "closed": f"{closed:%d %b %Y}", **figures})
+                      "closed": closed.date(), **figures})
     return shown
 
 
@@ -138,7 +139,7 @@ async def compose(session: AsyncSession, services: Services, department: str,
     segment = services.settings.app.ambassadors.segment
     assert segment is not None
     return Message("ambassadors/summary", {
-        "department": department, "month": month.label, "previous_month": month.previous_label,
+        "department": department, "month": month.first, "previous_month": month.before,
         "csat": await _csat(session, segment, department, month),
         "complaints": await _complaints(session, segment, department, month),
         "results": await _latest_results(session, services, segment, department, month.end),

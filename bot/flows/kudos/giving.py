@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import ChoiceField, Form, Message, Option, PeopleField, TextField
 from bot.chat.port import Origin, Platform
-from bot.chat.templates import templates_for
 from bot.config import Role
 from bot.flows.directory.people import add_profile
 from bot.flows.kudos import wall
@@ -50,10 +49,10 @@ MAX_RECIPIENTS = 10
 async def open_give_form(session: AsyncSession, services: Services, origin: Origin) -> None:
     """The form for ``/kudos`` with nothing after it."""
     config = services.settings.app.kudos
-    words = templates_for(origin.platform)
 
     def option(value: str) -> Option:
-        return Option(value, words.render_block("kudos/form", f"{value}_option", {}))
+        # Named by block, so the form's renderer writes it in the reader's language.
+        return Option(value, label=f"{value}_option")
 
     fields: list[TextField | ChoiceField | PeopleField] = [
         PeopleField(RECIPIENTS, "recipients_label", max_people=MAX_RECIPIENTS),

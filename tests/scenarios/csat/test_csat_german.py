@@ -51,15 +51,15 @@ async def test_the_survey_on_slack_is_in_german_invite_answer_and_thanks(bot, sl
     assert "Danke! Sie haben dieses Ticket mit *2/5* bewertet." in thanks
     assert "Kommentar hinzufügen" in thanks
     [invitation] = await kit.invitations()
+    await kit.alert_stored()
 
     await slack_sender.submit(ids.FORM_COMMENT, {ids.FIELD_COMMENT: "<!channel> langsam & *grob*"},
                               user_id=ERIN, private_metadata=str(invitation.id))
 
-    await slack.wait_for("chat.update", 2)
+    await slack.wait_for("chat.update", 3)  # the thanks, the comment, the alert
     shown = kit.text_of(survey(slack)["blocks"])
     assert "Ihr Kommentar: _&lt;!channel&gt; langsam &amp; *grob*_" in shown
     assert "<!channel>" not in str(slack.messages_in(dm(slack)))
-    await kit.alert_stored()
     [alert] = slack.messages_in("C0TRIAGE1")
     assert alert["text"] == "Niedrige CSAT-Bewertung 2/5 zu Ticket INC-1001"
     alert_text = kit.text_of(alert["blocks"])

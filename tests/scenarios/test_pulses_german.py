@@ -81,7 +81,7 @@ async def test_a_pulse_on_slack_in_german_invite_answer_reason_and_reminder(
     assert all(channel != "U0EMPL001" for channel, _ in pulse_dms(slack))  # she answered
 
 
-async def test_a_pulse_on_teams_in_german_invite_reminder_and_answer(
+async def test_a_pulse_on_teams_in_german_invite_reminder_answer_and_reason(
         pulse_bot, connector, slack_sender, clock):
     connector.add_member(ANN_CHAT, id=ANN["id"], name=ANN["name"],
                          aad_object_id=ANN["aadObjectId"], email="ann@example.com",
@@ -118,3 +118,19 @@ async def test_a_pulse_on_teams_in_german_invite_reminder_and_answer(
     shown = str(card_of(updated))
     assert "Sie haben uns **7** gegeben." in shown
     assert "Begründung angeben" in shown
+
+    # Why? The form card is German; the reason typed comes back escaped for the card.
+    connector.clear()
+    await post(pulse_bot.url, message(
+        connector, None, conversation=ANN_CHAT, sender=ANN, id="1700000000401",
+        value=buttons_of(card_of(updated))["pulse.why"], replyToId=stored["id"]))
+    [form] = await connector.wait_for("send")
+    asked = card_of(form)
+    assert "Was ist der Hauptgrund für Ihre Bewertung?" in str(asked)
+    connector.clear()
+    await post(pulse_bot.url, message(
+        connector, None, conversation=ANN_CHAT, sender=ANN, id="1700000000402",
+        value={**asked["actions"][0]["data"], "comment": "Schnell *gut* [hier](http://x)"}))
+    [again] = await connector.wait_for("update")
+    texts = "\n".join(block.get("text", "") for block in card_of(again)["body"])
+    assert r"Ihre Begründung: _Schnell \*gut\* \[hier\](http://x)_" in texts

@@ -41,14 +41,30 @@ def available() -> tuple[str, ...]:
 def negotiate(tag: str | None, default: str = SOURCE_LANGUAGE) -> str:
     """The shipped language closest to `tag` (a BCP 47 or POSIX tag as Slack, Teams or a person
     gives it: ``de-DE``, ``de_AT``, ``fr``), else `default`'s, else English."""
-    for wanted in (tag, default):
-        if wanted:
-            for candidate in (wanted.replace("-", "_"), _language(wanted)):
-                found = negotiate_locale([candidate], available(), sep="_")
-                if found is not None:
-                    # negotiate_locale answers in the case it was asked in.
-                    return next(a for a in available() if a.lower() == found.lower())
-    return SOURCE_LANGUAGE
+    return shipped(tag) or shipped(default) or SOURCE_LANGUAGE
+
+
+def shipped(tag: str | None) -> str | None:
+    """The shipped language closest to `tag`, or None when no catalogue serves it (``pt-BR``
+    while only English and German ship)."""
+    if not tag:
+        return None
+    for candidate in (tag.replace("-", "_"), _language(tag)):
+        found = negotiate_locale([candidate], available(), sep="_")
+        if found is not None:
+            # negotiate_locale answers in the case it was asked in.
+            return next(a for a in available() if a.lower() == found.lower())
+    return None
+
+
+def refuse_unshipped(tag: str) -> str:
+    """`tag` when a shipped catalogue serves it; else a ValueError naming the shipped languages
+    (for app.yaml's validators, so check-config lists it with its path)."""
+    if shipped(tag) is None:
+        raise ValueError(f"no messages are shipped in {tag!r}; the languages shipped are "
+                         f"{', '.join(available())} (add one by copying a catalogue: see the "
+                         "README's Languages)")
+    return tag
 
 
 def _language(tag: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -55,6 +56,29 @@ def shipped(tag: str | None) -> str | None:
             # negotiate_locale answers in the case it was asked in.
             return next(a for a in available() if a.lower() == found.lower())
     return None
+
+
+def language_name(language: str) -> str:
+    """A shipped language in its own name (English, Deutsch), as people look for the language
+    they read."""
+    try:
+        name = Locale.parse(language).get_display_name(language) or language
+    except (UnknownLocaleError, ValueError):
+        name = language
+    return name[:1].upper() + name[1:]
+
+
+def pick(wording: str | Mapping[str, str], tag: str | None, default: str | None = None) -> str:
+    """The text of `wording` (app.yaml's words: one text, or one per language) for a reader of
+    `tag`: the language closest to it, else `default`'s (the organisation's), else the first
+    given."""
+    if isinstance(wording, str):
+        return wording
+    by_language = {shipped(key) or key: text for key, text in wording.items()}
+    for wanted in (shipped(tag), shipped(default)):
+        if wanted in by_language:
+            return by_language[wanted]
+    return next(iter(by_language.values()))
 
 
 def refuse_unshipped(tag: str) -> str:

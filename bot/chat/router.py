@@ -15,6 +15,7 @@ import logging
 from collections.abc import Collection
 from typing import TypeVar
 
+from bot.chat import catalogues
 from bot.chat.message import Form, Message
 from bot.chat.port import (
     MessageRef,
@@ -38,6 +39,12 @@ def reader_locale(person: Person) -> str | None:
     """The language `person` reads messages in: their choice in settings, else what their
     chat platform last gave; None leaves it to the organisation's."""
     return person.locale or person.platform_locale
+
+
+def answer_language(origin: Origin, organisation_locale: str) -> str:
+    """The shipped language a person who acted from `origin` read what they answered in (the
+    language their answer is counted under in results)."""
+    return catalogues.negotiate(origin.locale, organisation_locale)
 
 
 def in_language(shown: Shown, locale: str | None) -> Shown:

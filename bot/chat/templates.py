@@ -4,7 +4,8 @@ messages/.
 Words are translated with Jinja's i18n extension over the gettext catalogues of
 `bot.chat.catalogues` (``{% trans %}``, ``_()``, plural forms from the catalogue); dates,
 times, numbers and percentages are formatted for the reader's language with Babel (the
-``local_time``, ``day``, ``number``, ``percent`` and ``signed`` filters).
+``local_time``, ``day``, ``number``, ``percent`` and ``signed`` filters); words from app.yaml
+given in several languages (``{en: ..., de: ...}``) are shown in the reader's (``wording``).
 
 Each ``{{ expression }}`` is escaped for the dialect unless it is `Formatted` markup made by
 the dialect's filters (``bold``, ``italic``, ``code``, ``link``, ``mention``), so a template is
@@ -177,6 +178,7 @@ class Templates:
             percent=partial(percent, locale=self.locale),
             signed=partial(signed, locale=self.locale),
             sentence_list=partial(sentence_list, locale=self.locale),
+            wording=partial(catalogues.pick, tag=self.locale),
         )
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.globals.update(_translators(catalogues.translations(self.locale), dialect))

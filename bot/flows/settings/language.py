@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from babel import Locale
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import catalogues
@@ -26,12 +25,7 @@ from storage.models import Person
 def language_names() -> dict[str, str]:
     """Each shipped language in its own name (English, Deutsch), as language pickers show
     them: a reader looks for the language they read."""
-    return {code: _capitalised(Locale.parse(code).get_display_name(code) or code)
-            for code in catalogues.available()}
-
-
-def _capitalised(name: str) -> str:
-    return name[:1].upper() + name[1:]
+    return {code: catalogues.language_name(code) for code in catalogues.available()}
 
 
 def language_choices() -> tuple[str, ...]:

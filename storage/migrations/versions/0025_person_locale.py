@@ -1,5 +1,6 @@
 """person locale: the language a person chose (person.locale) and the one their platform
-gives (person.platform_locale); the language each CSAT and NPS pulse answer was given in
+gives (person.platform_locale); the language each CSAT answer, NPS pulse answer and
+satisfaction survey response was given in
 
 Revision ID: 0025_person_locale
 Revises: 0024
@@ -24,14 +25,14 @@ def upgrade() -> None:
                                    nullable=True))
         batch.add_column(sa.Column('platform_locale',
                                    sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True))
-    for table in ('survey_answer', 'pulse_answer'):
+    for table in ('survey_answer', 'pulse_answer', 'pulse_response'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=35),
                                        nullable=True))
 
 
 def downgrade() -> None:
-    for table in ('pulse_answer', 'survey_answer'):
+    for table in ('pulse_response', 'pulse_answer', 'survey_answer'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('locale')
     with op.batch_alter_table('person') as batch:

@@ -5,7 +5,9 @@ The entries are the chat adapters (an intent: a person asked; or a platform even
 scheduler (`Scheduled`: a run it claimed) and the ticket webhook (`TicketEventReceived`).
 A turn opens one database session, loads the acting person for an intent (creating them from
 their platform profile on first contact, committed at once; noting the platform they acted on,
-`bot.chat.outbox.note_actor`), runs the handler and commits
+`bot.chat.outbox.note_actor`, and the language it gave), puts the language they read into the
+intent's origin (`in_reader_language`, so private answers and forms are in it), runs the
+handler and commits
 (a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
 at shut-down. A handler that fails is logged for the operator, once per outage when the
 database cannot be reached (`storage.outage`): a person who asked gets a kind apology, never

@@ -161,3 +161,24 @@ async def test_a_dm_waiting_in_the_outbox_keeps_its_language_across_a_restart(
         await runner.cleanup()
     [sent] = slack_dms(slack, DIETER)
     assert sent.startswith(SORRY_DE)
+
+
+async def test_a_teams_client_in_german_gets_german_with_typed_text_escaped(bot, connector):
+    seed_erin(connector)
+    await post(bot.url, message(connector, "settings **loud** [x](https://evil.example)",
+                                locale="de-DE"))
+    [call] = await connector.wait_for("send", 1)
+    card = shown(card_of(call))
+
+    assert "Ihre Touchpoint-Einstellungen" in card
+    assert "kenne ich hier nicht" in card
+    assert "**loud**" not in card and "[x](https://evil.example)" not in card
+    assert "Your Touchpoint settings" not in card
+    erin = await person(bot, last_platform="teams")
+    assert erin is not None and erin.platform_locale == "de-DE"
+
+    # Her client switched to English: the next answer follows it.
+    connector.clear()
+    await post(bot.url, message(connector, "settings", id="1700000000777", locale="en-GB"))
+    [call] = await connector.wait_for("send", 1)
+    assert "Your Touchpoint settings" in shown(card_of(call))

@@ -79,7 +79,7 @@ async def note_locale(session: AsyncSession, person: Person, locale: str | None)
     none) leaves what the directory knows."""
     if not locale or person.platform_locale == locale:
         return False
-    person.platform_locale = locale[:35]
+    person.platform_locale = locale
     session.add(person)
     return True
 

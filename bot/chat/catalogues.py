@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
@@ -55,6 +56,17 @@ def shipped(tag: str | None) -> str | None:
         if found is not None:
             # negotiate_locale answers in the case it was asked in.
             return next(a for a in available() if a.lower() == found.lower())
+    return None
+
+
+_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+
+
+def language_tag(value: object) -> str | None:
+    """`value` when it is a language tag as platforms give one (``de-DE``, ``en_GB``, ``fr``),
+    else None: what a request says is kept only when it can be a language."""
+    if isinstance(value, str) and len(value) <= 35 and _TAG.fullmatch(value):
+        return value
     return None
 
 

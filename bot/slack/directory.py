@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.catalogues import language_tag
 from bot.chat.port import Profile, Roster
 from bot.slack.client import slack_error
 
@@ -36,7 +37,7 @@ def profile_from_user(user: Mapping[str, Any]) -> Profile:
             or user.get("name") or "")
     return Profile(platform="slack", user_id=user["id"], display_name=name,
                    email=(profile.get("email") or None), tz=user.get("tz") or None,
-                   locale=user.get("locale") or None,
+                   locale=language_tag(user.get("locale")),
                    is_bot=not is_person(user))
 
 

@@ -89,3 +89,10 @@ def test_unshipped_languages_are_told_apart():
     assert catalogues.shipped("fr") is None
     with pytest.raises(ValueError, match="the languages shipped are en, de"):
         catalogues.refuse_unshipped("fr")
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    ("de-DE", "de-DE"), ("en_GB", "en_GB"), ("fr", "fr"), ("zh-Hant-TW", "zh-Hant-TW"),
+    ("", None), (None, None), (42, None), ("de\x00", None), ("<script>", None), ("x" * 40, None)])
+def test_only_a_language_tag_is_kept_from_what_a_platform_sends(value, kept):
+    assert catalogues.language_tag(value) == kept

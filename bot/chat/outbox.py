@@ -118,10 +118,12 @@ class Outbox:
         """A reply in the thread of the message sent under `parent_key`, on each platform it
         went to. When that message was never delivered and `person` is given, they get it as
         a new DM instead (decided when the parent's fate is known)."""
-        if person is not None:
-            message = in_reader_language(message, person)
         parents = [row for row in await store.rows_for(session, parent_key)
                    if row.platform != store.NO_PLATFORM]
+        # In a person's language when it is to them, else in the language of its thread's
+        # message (a channel post's is the channel's).
+        message = (in_reader_language(message, person) if person is not None else
+                   in_language(message, parents[0].payload.get("locale") if parents else None))
         if not parents:
             if person is not None:
                 await self.send_dm(session, person, message, key=key)

@@ -182,3 +182,34 @@ async def test_a_teams_client_in_german_gets_german_with_typed_text_escaped(bot,
     await post(bot.url, message(connector, "settings", id="1700000000777", locale="en-GB"))
     [call] = await connector.wait_for("send", 1)
     assert "Your Touchpoint settings" in shown(card_of(call))
+
+
+async def test_a_channel_posts_in_its_own_language_and_its_thread_too(make_settings, slack):
+    """``locale`` on a channel target: its posts, and replies in their threads, are in that
+    language, whatever the organisation's; another channel keeps the organisation's."""
+    def configure(raw: dict) -> None:
+        raw["organisation"]["locale"] = "en"
+        raw["channels"]["digests"] = {"slack": "C0DIGEST1", "locale": "de-DE"}
+        raw["channels"]["triage"] = {"slack": "C0TRIAGE1"}
+    settings = make_settings(config=configure)
+    runner, running = await start_bot(create_app(settings))
+    try:
+        channels = running.services.settings.app.channels
+        async with running.services.sessions() as session:
+            outbox = running.services.outbox
+            await outbox.post(session, channels.digests, Message("errors/try_again"),
+                              key="test:lang:post")
+            await outbox.reply(session, "test:lang:post", Message("errors/unexpected"),
+                               key="test:lang:reply")
+            await outbox.post(session, channels.triage, Message("errors/try_again"),
+                              key="test:lang:triage")
+            await session.commit()
+        await outbox_all_sent(running.services, "test:lang:", 3, within_s=10)
+    finally:
+        await runner.cleanup()
+
+    posted = {(call.args["channel"], bool(call.args.get("thread_ts"))): call.args["text"]
+              for call in slack.calls_to("chat.postMessage")}
+    assert posted[("C0DIGEST1", False)].startswith(SORRY_DE)
+    assert posted[("C0DIGEST1", True)].startswith("Entschuldigung")
+    assert posted[("C0TRIAGE1", False)].startswith(SORRY_EN)

@@ -213,3 +213,15 @@ async def test_a_channel_posts_in_its_own_language_and_its_thread_too(make_setti
     assert posted[("C0DIGEST1", False)].startswith(SORRY_DE)
     assert posted[("C0DIGEST1", True)].startswith("Entschuldigung")
     assert posted[("C0TRIAGE1", False)].startswith(SORRY_EN)
+
+
+async def test_the_language_choice_offers_each_shipped_language_in_its_own_name(
+        bot, slack, slack_sender):
+    await slack_sender.command("/touchpoint", "settings language", user_id=DIETER)
+    [shown_to] = await eventually(lambda: slack.responses, within_s=5)
+    buttons = [(element["action_id"], element["text"]["text"])
+               for block in shown_to.body["blocks"] if block["type"] == "actions"
+               for element in block["elements"]]
+    assert buttons == [(f"{LANGUAGE_ACTION}automatic", "Automatisch"),
+                       (f"{LANGUAGE_ACTION}en", "English"), (f"{LANGUAGE_ACTION}de", "Deutsch")]
+    assert "Sprache Ihrer Touchpoint-Nachrichten" in shown(shown_to.body)

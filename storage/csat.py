@@ -91,6 +91,8 @@ class SurveyAnswer(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="survey_invitation.id", unique=True)
     score: int
     comment: str | None = Field(default=None, max_length=3000)
+    locale: str | None = Field(default=None, max_length=35,
+                               description="the language the question was read in")
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 

@@ -26,6 +26,7 @@ class Entry(NamedTuple):
     email: str | None
     display_name: str
     tz: str
+    platform_locale: str | None
     role: str
     segments: dict[str, str]
     active: bool
@@ -70,6 +71,25 @@ async def note_platform(session: AsyncSession, person: Person, platform: str) ->
     person.last_platform = platform
     session.add(person)
     return True
+
+
+async def note_locale(session: AsyncSession, person: Person, locale: str | None) -> bool:
+    """Record the language `person`'s platform gave with what they just did (Teams' activity
+    locale); True when it changed, for the caller to commit. None (Slack's requests carry
+    none) leaves what the directory knows."""
+    if not locale or person.platform_locale == locale:
+        return False
+    person.platform_locale = locale
+    session.add(person)
+    return True
+
+
+async def choose_locale(session: AsyncSession, person: Person, locale: str | None) -> None:
+    """Record the language `person` chose in their settings (None: automatic); the caller
+    commits."""
+    person.locale = locale
+    person.updated_at = utcnow()
+    session.add(person)
 
 
 async def choose_platform(session: AsyncSession, person: Person, platform: str | None) -> None:

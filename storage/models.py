@@ -41,6 +41,12 @@ class Person(SQLModel, table=True):
     preferred_platform: str | None = Field(
         default=None, max_length=8,
         description="slack or teams for their direct messages; none: where they last acted")
+    locale: str | None = Field(
+        default=None, max_length=35,
+        description="the language they chose in their settings; none: automatic")
+    platform_locale: str | None = Field(
+        default=None, max_length=35,
+        description="the language their chat platform last gave (Slack profile, Teams activity)")
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 

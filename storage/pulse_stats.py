@@ -57,6 +57,17 @@ async def tally_by_segment(session: AsyncSession, campaign_id: int,
     return {name: Tally(n, p, d) for name, n, p, d in rows}
 
 
+async def answers_by_language(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """How many answered in each language (answers from before languages were kept left out),
+    the most first."""
+    language = col(PulseAnswer.locale)
+    rows = (await session.exec(
+        select(language, func.count())
+        .where(col(PulseAnswer.campaign_id) == campaign_id, language.is_not(None))
+        .group_by(language))).all()
+    return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+
 async def distribution(session: AsyncSession, campaign_id: int) -> dict[int, int]:
     rows = (await session.exec(
         select(PulseAnswer.score, func.count())

@@ -40,6 +40,8 @@ class PulseResponse(SQLModel, table=True):
     segments: dict[str, str] = Field(default_factory=dict,
                                      sa_column=Column(JSON, nullable=False))
     finished: bool = Field(default=False, description="every question answered")
+    locale: str | None = Field(default=None, max_length=35,
+                               description="the language the questions were read in")
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                          description="never set for an anonymous campaign")
 

@@ -135,6 +135,8 @@ class PulseAnswer(SQLModel, table=True):
                                   description="never set for an anonymous campaign")
     score: int
     comment: str | None = Field(default=None, max_length=2000)
+    locale: str | None = Field(default=None, max_length=35,
+                               description="the language the question was read in")
     segments: dict[str, str] = Field(default_factory=dict,
                                      sa_column=Column(JSON, nullable=False))
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime,

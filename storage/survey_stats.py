@@ -87,6 +87,17 @@ async def respondents(session: AsyncSession, campaign_id: int) -> tuple[int, int
     return row[0], row[1]
 
 
+async def respondents_by_language(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """People who answered in each language (at least in part; answers from before languages
+    were kept left out), the most first."""
+    language = col(PulseResponse.locale)
+    rows = (await session.exec(
+        select(language, func.count())
+        .where(col(PulseResponse.campaign_id) == campaign_id, language.is_not(None))
+        .group_by(language))).all()
+    return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+
 async def earlier_campaign(session: AsyncSession, definition: str, before: datetime,
                            *, at_most: datetime | None = None,
                            earliest: bool = False) -> PulseCampaign | None:

@@ -8,6 +8,10 @@ recorded twice is sent once (the second call does nothing; `edit` changes a mess
 A commit that recorded rows wakes this replica's sender, so an interactive message goes out
 at once rather than at its next poll.
 
+Each row keeps the message in its reader's language (`bot.chat.router`): a direct message,
+or a reply to a person, in theirs; a channel post in the channel's. The language is part of
+the recorded message, so it survives a restart like the rest of it.
+
 Which platform a direct message goes to is decided when its row is recorded (`dm_address`):
 where the person acted, when it answers them in the turn of their action (`note_actor`);
 else their chosen platform, else the one they last used. When that row fails, the sender
@@ -29,7 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.codec import encode
 from bot.chat.message import Message
 from bot.chat.port import MessageRef
-from bot.chat.router import dm_address, dm_addresses
+from bot.chat.router import dm_address, dm_addresses, in_language, in_reader_language
 from bot.config import ChannelTarget
 from storage import outbox as store
 from storage.models import Person
@@ -82,9 +86,10 @@ class Outbox:
         rows = []
         actor_id, acted_on = session.info.get(_ACTOR, (None, None))
         for person, message, key in dms:
-            row = self._row(key, message, store.DM, bulk=bulk, due_at=due_at,
-                            person_id=person.id, platform=store.NO_PLATFORM, channel=None,
-                            status=store.PENDING, reason=None)
+            row = self._row(key, in_reader_language(message, person), store.DM, bulk=bulk,
+                            due_at=due_at, person_id=person.id,
+                            platform=store.NO_PLATFORM, channel=None, status=store.PENDING,
+                            reason=None)
             address = dm_address(person, self._chat.platforms,
                                  acted_on=acted_on if person.id == actor_id else None)
             if address is None:
@@ -98,6 +103,7 @@ class Outbox:
     async def post(self, session: AsyncSession, channel: ChannelTarget, message: Message, *,
                    key: str) -> None:
         """A post in a configured channel: a row for each platform it names."""
+        message = in_language(message, channel.locale)
         rows = [self._row(key, message, store.POST, platform=platform, channel=channel_id)
                 for platform, channel_id in (("slack", channel.slack), ("teams", channel.teams))
                 if channel_id and platform in self._chat.platforms]
@@ -114,6 +120,10 @@ class Outbox:
         a new DM instead (decided when the parent's fate is known)."""
         parents = [row for row in await store.rows_for(session, parent_key)
                    if row.platform != store.NO_PLATFORM]
+        # In a person's language when it is to them, else in the language of its thread's
+        # message (a channel post's is the channel's).
+        message = (in_reader_language(message, person) if person is not None else
+                   in_language(message, parents[0].payload.get("locale") if parents else None))
         if not parents:
             if person is not None:
                 await self.send_dm(session, person, message, key=key)
@@ -131,6 +141,11 @@ class Outbox:
         """Show `message` in place of the one sent (or waiting) under `key`, everywhere it
         went; the latest update wins."""
         _check_key(key)
+        if message.locale is None:
+            # Still in the language it was first sent in (its reader's, or its channel's).
+            first = next(iter(await store.rows_for(session, key)), None)
+            if first is not None:
+                message = in_language(message, first.payload.get("locale"))
         changed = await store.new_version(session, key, encode(message), self._clock())
         if changed:
             self._wake_after_commit(session)

@@ -50,6 +50,10 @@ class Origin:
     """Slack: lets us open a modal within 3 seconds of the click."""
     reference: dict[str, Any] | None = None
     """Teams: the conversation reference of the incoming activity."""
+    locale: str | None = None
+    """The language to answer in. An adapter sets what the platform said (Teams' activity
+    ``locale``); the dispatcher replaces it with the person's own (`reader_locale`) before a
+    handler sees it, and the router stamps it on every answer and form."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class Profile:
     display_name: str
     email: str | None = None
     tz: str | None = None
+    locale: str | None = None
+    """The language the platform gives for them (Slack's user ``locale``, with include_locale;
+    the locale of a Teams activity they sent), as a BCP 47 tag."""
     is_bot: bool = False
     """A bot, an app or Slackbot: never a person to thank or to count."""
 
@@ -99,8 +106,8 @@ class ChatPort(Protocol):
 
     async def open_form(self, origin: Origin, form: Form) -> None: ...
 
-    async def publish_home(self, platform: Platform, user_id: str, message: Message) -> None:
-        """Replace the person's home view (Slack's App Home) with `message`."""
+    async def publish_home(self, platform: Platform, person: Person, message: Message) -> None:
+        """Replace the person's home view on `platform` (Slack's App Home) with `message`."""
         ...
 
     async def profile(self, platform: Platform, user_id: str) -> Profile | None: ...

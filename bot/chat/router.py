@@ -1,10 +1,21 @@
-"""`Chat`, the ChatPort flows use: it picks the platform for each person, place or message."""
+"""`Chat`, the ChatPort flows use: it picks the platform for each person, place or message,
+and the language each message is read in.
+
+The language is decided here, once for every flow (`reader_locale`, `in_reader_language`): a
+message to a person, or answering one, is in the language they chose in their settings, else
+the one their platform gives (Slack's user locale, Teams' activity locale), else the
+organisation's (the renderers' own); a channel post is in the channel's ``locale`` from
+app.yaml, else the organisation's. A message a flow gave a language of its own keeps it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Collection
+from typing import TypeVar
 
+from bot.chat import catalogues
 from bot.chat.message import Form, Message
 from bot.chat.port import (
     MessageRef,
@@ -19,6 +30,32 @@ from bot.config import ChannelTarget
 from storage.models import Person
 
 log = logging.getLogger(__name__)
+
+
+Shown = TypeVar("Shown", Message, Form)
+
+
+def reader_locale(person: Person) -> str | None:
+    """The language `person` reads messages in: their choice in settings, else what their
+    chat platform last gave; None leaves it to the organisation's."""
+    return person.locale or person.platform_locale
+
+
+def answer_language(origin: Origin, organisation_locale: str) -> str:
+    """The shipped language a person who acted from `origin` read what they answered in (the
+    language their answer is counted under in results)."""
+    return catalogues.negotiate(origin.locale, organisation_locale)
+
+
+def in_language(shown: Shown, locale: str | None) -> Shown:
+    """`shown` in `locale`, unless its flow chose a language for it or `locale` is None."""
+    if shown.locale is not None or locale is None:
+        return shown
+    return dataclasses.replace(shown, locale=locale)
+
+
+def in_reader_language(shown: Shown, person: Person) -> Shown:
+    return in_language(shown, reader_locale(person))
 
 
 def dm_address(person: Person, platforms: Collection[str], *,
@@ -64,6 +101,7 @@ class Chat:
         addresses = dm_addresses(person, self._platforms)
         if not addresses:
             raise Undeliverable(f"person {person.id} has no reachable chat account")
+        message = in_reader_language(message, person)
         for platform, user_id in addresses[:-1]:
             try:
                 return await self._platforms[platform].send_dm(user_id, message)
@@ -77,6 +115,7 @@ class Chat:
         """Post on every platform the channel is on; the refs of the posts made. A platform
         that fails while another took the post is logged, not raised, so the caller still
         keeps the refs it needs to update those posts; raises only when none was made."""
+        message = in_language(message, channel.locale)
         refs: list[MessageRef] = []
         failures: list[tuple[str, Exception]] = []
         for platform, channel_id in (("slack", channel.slack), ("teams", channel.teams)):
@@ -101,13 +140,17 @@ class Chat:
         await self.on(ref.platform).edit(ref, message)
 
     async def reply_privately(self, origin: Origin, message: Message) -> None:
-        await self.on(origin.platform).reply_privately(origin, message)
+        await self.on(origin.platform).reply_privately(origin, in_language(message,
+                                                                           origin.locale))
 
     async def open_form(self, origin: Origin, form: Form) -> None:
-        await self.on(origin.platform).open_form(origin, form)
+        await self.on(origin.platform).open_form(origin, in_language(form, origin.locale))
 
-    async def publish_home(self, platform: Platform, user_id: str, message: Message) -> None:
-        await self.on(platform).publish_home(user_id, message)
+    async def publish_home(self, platform: Platform, person: Person, message: Message) -> None:
+        user_id = person.slack_user_id if platform == "slack" else person.teams_user_id
+        if user_id is None:
+            raise Undeliverable(f"person {person.id} is not on {platform}")
+        await self.on(platform).publish_home(user_id, in_reader_language(message, person))
 
     async def profile(self, platform: Platform, user_id: str) -> Profile | None:
         if platform not in self._platforms:

@@ -4,7 +4,8 @@ messages/.
 Words are translated with Jinja's i18n extension over the gettext catalogues of
 `bot.chat.catalogues` (``{% trans %}``, ``_()``, plural forms from the catalogue); dates,
 times, numbers and percentages are formatted for the reader's language with Babel (the
-``local_time``, ``day``, ``number``, ``percent`` and ``signed`` filters).
+``local_time``, ``day``, ``number``, ``percent`` and ``signed`` filters); words from app.yaml
+given in several languages (``{en: ..., de: ...}``) are shown in the reader's (``wording``).
 
 Each ``{{ expression }}`` is escaped for the dialect unless it is `Formatted` markup made by
 the dialect's filters (``bold``, ``italic``, ``code``, ``link``, ``mention``), so a template is
@@ -14,7 +15,7 @@ written once and a person's text can never turn into markup on either platform.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache, partial
 from typing import Any
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Template
 
@@ -86,6 +88,12 @@ def signed(value: float, places: int = 0, *, locale: str = catalogues.SOURCE_LAN
     -3.5 points)."""
     decimals = "." + "0" * places if places else ""
     return format_decimal(value, f"+#,##0{decimals};-#,##0{decimals}", locale=locale)
+
+
+def sentence_list(items: Sequence[str], *, locale: str = catalogues.SOURCE_LANGUAGE) -> str:
+    """``sentence_list``: items joined as the reader's language lists them in a sentence
+    ("a, b and c", "a, b und c"), so a list needs no glue words in a template."""
+    return format_list([str(item) for item in items], locale=locale) if items else ""
 
 
 def zone_label(local: datetime, *, locale: str = catalogues.SOURCE_LANGUAGE) -> str:
@@ -169,6 +177,8 @@ class Templates:
             number=partial(number, locale=self.locale),
             percent=partial(percent, locale=self.locale),
             signed=partial(signed, locale=self.locale),
+            sentence_list=partial(sentence_list, locale=self.locale),
+            wording=partial(catalogues.pick, tag=self.locale),
         )
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.globals.update(_translators(catalogues.translations(self.locale), dialect))

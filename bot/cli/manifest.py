@@ -31,7 +31,10 @@ def manifest() -> None:
 @click.option("--socket-mode", is_flag=True,
               help="Slack connects over Socket Mode (SLACK_APP_TOKEN); no --url needed.")
 @click.option("--name", help="The app's name in Slack.  [default: Touchpoint]")
-def manifest_slack(url: str | None, socket_mode: bool, name: str | None) -> None:
+@click.option("--locale", help="The language of its description and commands, like de.  "
+                               "[default: organisation.locale]")
+def manifest_slack(url: str | None, socket_mode: bool, name: str | None,
+                   locale: str | None) -> None:
     """Print the Slack app manifest (YAML) to paste at api.slack.com/apps."""
     from bot.handlers import handler_routes  # imported late, like the rest of the bot
     from bot.slack.manifest import manifest_yaml, slack_manifest
@@ -39,7 +42,7 @@ def manifest_slack(url: str | None, socket_mode: bool, name: str | None) -> None
     app = app_config_or_exit()
     try:
         built = slack_manifest(app, handler_routes(), url=url, socket_mode=socket_mode,
-                               name=name)
+                               name=name, locale=locale)
     except ConfigError as exc:
         exit_with(exc.problems, "Cannot write the Slack manifest:")
     click.echo(manifest_yaml(built), nl=False)
@@ -52,15 +55,22 @@ def manifest_slack(url: str | None, socket_mode: bool, name: str | None) -> None
 @click.option("--app-id", help="The bot's Microsoft App ID.  [default: MICROSOFT_APP_ID]")
 @click.option("--domain", help="The host Touchpoint is served at, like touchpoint.example.com.")
 def manifest_teams(out: Path, app_id: str | None, domain: str | None) -> None:
-    """Write the Teams app package (manifest.json and icons) to upload to Teams."""
+    """Write the Teams app package (manifest.json, a localization file for each other shipped
+    language, and icons) to upload to Teams."""
     from bot.handlers import handler_routes  # imported late, like the rest of the bot
-    from bot.teams.manifest import PLACEHOLDER_SITE, teams_manifest, write_package
+    from bot.teams.manifest import (
+        PLACEHOLDER_SITE,
+        teams_manifest,
+        translations,
+        write_package,
+    )
 
     app = app_config_or_exit()
     app_id = app_id or Secrets.from_env(os.environ).microsoft_app_id
     try:
-        built = teams_manifest(app, handler_routes(), app_id=app_id, domain=domain)
-        write_package(built, out)
+        routes = handler_routes()
+        built = teams_manifest(app, routes, app_id=app_id, domain=domain)
+        write_package(built, out, translations(app, routes, built))
     except ConfigError as exc:
         exit_with(exc.problems, "Cannot write the Teams app package:")
     except OSError as exc:

@@ -13,7 +13,7 @@ import click
 from pydantic import ValidationError
 
 from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
-from bot.cli.survey_results import echo_survey
+from bot.cli.survey_results import echo_languages, echo_survey, several_languages
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
 from bot.plurals import plural
@@ -214,11 +214,14 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
                        [group.answers, group.nps, group.promoters, group.passives,
                         group.detractors])
             writer.writerow([by, value, *figures])
+        for language, answers in several_languages(results.languages).items():
+            writer.writerow(["language", language, answers, "", "", "", ""])
         return
     click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
                f"{results.min_group}")
     rate = "-" if results.response_rate is None else f"{results.response_rate}%"
     click.echo(f"response rate {rate} ({results.answered} of {results.invited} reached)")
+    echo_languages(results.languages)
     for by, value, group in groups:
         label = "everyone" if by == "all" else f"{by}={value or '(none)'}"
         if group.withheld:

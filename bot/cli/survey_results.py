@@ -1,5 +1,6 @@
 """`touchpoint pulse results NAME` for a satisfaction survey: per aspect and over all, as text
-or CSV (one row per segment value and aspect), withheld groups saying only that they are."""
+or CSV (one row per segment value and aspect), withheld groups saying only that they are;
+and how many answered in each language, when there were several (rows ``language,<code>``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ import click
 NOT_ENOUGH = "not enough answers"
 CSV_COLUMNS = ["segment", "value", "aspect", "people", "answers", "satisfied_pct", "average",
                "average_0_10", "band", "previous_pct", "change_points", "target_pct"]
+
+
+def several_languages(languages: dict[str, int]) -> dict[str, int]:
+    """Answers per language when people answered in more than one (as the results card says
+    them), else nothing: the figures pool every language either way."""
+    return languages if len(languages) > 1 else {}
+
+
+def echo_languages(languages: dict[str, int]) -> None:
+    shown = several_languages(languages)
+    if shown:
+        click.echo("answered in: " + ", ".join(f"{language} {n}"
+                                               for language, n in shown.items()))
 
 
 def _cell(value) -> object:
@@ -32,12 +46,15 @@ def echo_survey(results, output: str) -> None:
                 for figures in row.aspects:
                     writer.writerow([segment, row.label or "", figures.aspect or "all",
                                      *_figures(figures), "", "", "", ""])
+        for language, people in several_languages(results.languages).items():
+            writer.writerow(["language", language, "all", people, *[""] * 8])
         return
     click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
                f"{results.min_group}")
     rate = "-" if results.response_rate is None else f"{results.response_rate}%"
     click.echo(f"response rate {rate} ({results.answered} of {results.invited} reached, "
                f"{results.finished} finished)")
+    echo_languages(results.languages)
     for line in lines:
         click.echo(f"{line.figures.aspect or 'all aspects'}: {_text(line.figures)}"
                    + ("" if line.band is None else f"; {line.band}")

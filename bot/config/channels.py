@@ -7,16 +7,24 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from bot.chat.catalogues import refuse_unshipped
 from bot.config.base import Strict
 
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
 class ChannelTarget(Strict):
-    """Where a kind of message is posted: a Slack channel id and/or a Teams channel id."""
+    """Where a kind of message is posted: a Slack channel id and/or a Teams channel id, and
+    the language posts there are written in (None: the organisation's)."""
 
     slack: str | None = None
     teams: str | None = None
+    locale: str | None = None
+
+    @field_validator("locale")
+    @classmethod
+    def _shipped(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_unshipped(value)
 
     @field_validator("slack")
     @classmethod

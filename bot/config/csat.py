@@ -9,6 +9,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from bot.config.base import Strict
+from bot.config.wording import wording
+
+MAX_QUESTION = 150
+"""A question longer than this would not read as one at a glance (Slack cuts a button row's
+section at 3,000 characters; this is for people)."""
 
 
 class QuietHours(Strict):
@@ -44,6 +49,9 @@ class Csat(Strict):
     complaint_category: str | None = None
     """Its category; None: the first of complaints.categories."""
     complaint_impact: Literal["low", "medium", "high"] = "medium"
+    question: wording(MAX_QUESTION) | None = None  # type: ignore[valid-type]
+    """The survey's question in place of the catalogue's ("How did we do?"): one text, or
+    one per language (``{en: ..., de: ...}``), each reader getting theirs."""
     kudos_public: bool = False
     """Whether kudos sent from a survey's thank-you go on the kudos wall; private by default,
     since the comment was written to the IT team, not to everyone."""

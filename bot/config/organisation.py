@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import Field, field_validator, model_validator
 
+from bot.chat.catalogues import refuse_unshipped
 from bot.config.base import Strict
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -91,6 +92,11 @@ class Organisation(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone (like Europe/London)") from None
         return value
+
+    @field_validator("locale")
+    @classmethod
+    def _shipped(cls, value: str) -> str:
+        return refuse_unshipped(value)
 
     @property
     def zone(self) -> ZoneInfo:

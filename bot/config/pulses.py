@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.config.base import Strict
 from bot.config.people import PeopleSelector, SegmentName
+from bot.config.wording import wording
 
 Anonymity = Literal["identified", "confidential", "anonymous"]
 _CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute")
@@ -58,7 +59,8 @@ DEFAULT_ASPECTS = ("service desk", "incident response", "availability", "project
 class SurveyQuestion(Strict):
     """One question of a satisfaction survey: its words, its scale and the aspect it measures."""
 
-    text: str = Field(min_length=1, max_length=MAX_QUESTION_TEXT)
+    text: wording(MAX_QUESTION_TEXT)  # type: ignore[valid-type]
+    """The question: one text, or one per language (``{en: ..., de: ...}``)."""
     aspect: str = Field(min_length=1, max_length=40)
     kind: QuestionKind = "satisfaction"
 

@@ -440,9 +440,11 @@ class SlackEmulator(LoopbackServer):
         is_bot: bool = False,
         deleted: bool = False,
         real_name: str | None = None,
+        locale: str = "en-US",
         **profile: Any,
     ) -> dict[str, Any]:
-        """Seed a user; returns the user object as users.info will answer it."""
+        """Seed a user; returns the user object as users.info will answer it with
+        include_locale (without it, Slack leaves ``locale`` out)."""
         real = real_name if real_name is not None else name.replace(".", " ").title()
         first, _, last = real.partition(" ")
         user_profile: dict[str, Any] = {
@@ -472,6 +474,7 @@ class SlackEmulator(LoopbackServer):
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": 1_700_000_000,
+            "locale": locale,
             "profile": user_profile,
         }
         self._users[id] = user
@@ -1018,7 +1021,7 @@ class SlackEmulator(LoopbackServer):
         next_cursor = _encode_cursor(end) if end < len(members) else ""
         return {
             "ok": True,
-            "members": page,
+            "members": [_with_locale(user, args) for user in page],
             "cache_ts": 1_700_000_000,
             "response_metadata": {"next_cursor": next_cursor},
         }
@@ -1027,7 +1030,7 @@ class SlackEmulator(LoopbackServer):
         user = self._users.get(str(args.get("user") or ""))
         if user is None:
             raise _SlackError("user_not_found")
-        return {"ok": True, "user": user}
+        return {"ok": True, "user": _with_locale(user, args)}
 
     def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()
@@ -1035,7 +1038,7 @@ class SlackEmulator(LoopbackServer):
             raise _SlackError("invalid_email")
         for user in self._users.values():
             if str(user["profile"].get("email", "")).lower() == email:
-                return {"ok": True, "user": user}
+                return {"ok": True, "user": _with_locale(user, args)}
         raise _SlackError("users_not_found")
 
     def _usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1276,3 +1279,12 @@ def _check_blocks(blocks: Any) -> None:
                if isinstance(element, dict) and element.get("action_id")]
         if len(ids) != len(set(ids)):
             raise _SlackError("invalid_blocks")
+
+
+def _with_locale(user: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A user object as users.info and users.list answer it: the ``locale`` field only when
+    asked for with include_locale (Slack's changelog "Locale locale locale", 2017-09: "If you
+    don't include the parameter, no locale will be provided")."""
+    if _truthy(args.get("include_locale")):
+        return user
+    return {key: value for key, value in user.items() if key != "locale"}

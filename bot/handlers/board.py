@@ -47,7 +47,7 @@ def register(dispatcher: Routes) -> None:
                 person = await find_by_platform_id(session, event.platform, event.user_id)
                 if person is None:
                     raise
-        await publish_home(session, services, person, event.user_id)
+        await publish_home(session, services, person)
 
     def toggle(follow: bool):
         async def handler(turn: Turn) -> None:

@@ -5,7 +5,9 @@ The entries are the chat adapters (an intent: a person asked; or a platform even
 scheduler (`Scheduled`: a run it claimed) and the ticket webhook (`TicketEventReceived`).
 A turn opens one database session, loads the acting person for an intent (creating them from
 their platform profile on first contact, committed at once; noting the platform they acted on,
-`bot.chat.outbox.note_actor`), runs the handler and commits
+`bot.chat.outbox.note_actor`, and the language it gave), puts the language they read into the
+intent's origin (`in_reader_language`, so private answers and forms are in it), runs the
+handler and commits
 (a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
 at shut-down. A handler that fails is logged for the operator, once per outage when the
 database cannot be reached (`storage.outage`): a person who asked gets a kind apology, never
@@ -22,6 +24,7 @@ finish; a scheduled job may run for minutes; a service desk may send hundreds of
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +38,7 @@ from bot.chat.failures import platform_failure
 from bot.chat.message import Form, Message
 from bot.chat.outbox import note_actor
 from bot.chat.port import Origin, Profile
+from bot.chat.router import in_language, reader_locale
 from bot.flows.directory import people as directory
 from bot.handlers.routes import (
     EventTurn,
@@ -48,7 +52,7 @@ from bot.handlers.routes import (
 from bot.intents import Awaited, Event, FormSubmit, Intent, Scheduled, TicketEventReceived
 from bot.plurals import plural
 from bot.services import Services
-from storage.directory import find_by_platform_id, note_platform
+from storage.directory import find_by_platform_id, note_locale, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
 
@@ -74,6 +78,18 @@ as many as the intake writes in one batch (`bot.flows.tickets.intake.MAX_BATCH`)
 FORM_CHECK_TIMEOUT_S = 2.0
 """Slack wants a form's answer within 3 seconds: a check that takes longer is given up (the
 handler checks again and answers the person itself)."""
+
+
+def in_reader_language(intent: Intent, actor: Person) -> Intent:
+    """`intent` with its origin in the language `actor` reads (their choice in settings, else
+    what their platform gives, else the organisation's: `reader_locale`), so whatever answers
+    it through the chat port (a private reply, a form) is in that language."""
+    origin = intent.origin
+    assert origin is not None, "every inbound intent carries its origin"
+    locale = reader_locale(actor) or origin.locale
+    if locale == origin.locale:
+        return intent
+    return dataclasses.replace(intent, origin=dataclasses.replace(origin, locale=locale))
 
 
 class HandlerFailed(Exception):
@@ -193,10 +209,12 @@ class Dispatcher(Routes):
             platform = intent.origin.platform  # type: ignore[union-attr] - _actor checked it
             # Where they act is where their DMs go next (unless they chose), and where the
             # answers to this action go.
-            if await note_platform(session, actor, platform):
+            noted = await note_platform(session, actor, platform)
+            if await note_locale(session, actor, intent.origin.locale) or noted:  # type: ignore[union-attr]
                 await session.commit()
             note_actor(session, actor, platform)
-            await handler(Turn(intent, actor, session, self.services))
+            await handler(Turn(in_reader_language(intent, actor), actor, session,
+                               self.services))
         return as_actor
 
     async def check_form(self, intent: FormSubmit) -> Form | None:
@@ -221,7 +239,9 @@ class Dispatcher(Routes):
         try:
             async with self._turn(name, self._chat_slots) as session:
                 actor = await self._actor(session, intent)
-                return await check(Turn(intent, actor, session, self.services))
+                again = await check(Turn(in_reader_language(intent, actor), actor, session,
+                                         self.services))
+                return None if again is None else in_language(again, reader_locale(actor))
         except Exception as error:
             if is_unavailable(error):
                 self.services.outage.failed(error, name)

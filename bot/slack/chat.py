@@ -153,7 +153,7 @@ class SlackChat:
 
     async def profile(self, user_id: str) -> Profile | None:
         try:
-            response = await self.client.users_info(user=user_id)
+            response = await self.client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             if slack_error(exc) in UNREACHABLE:
                 return None

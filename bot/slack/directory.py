@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.catalogues import language_tag
 from bot.chat.port import Profile, Roster
 from bot.slack.client import slack_error
 
@@ -29,12 +30,14 @@ def is_person(user: Mapping[str, Any]) -> bool:
 
 
 def profile_from_user(user: Mapping[str, Any]) -> Profile:
-    """A Profile from a Slack user object (users.info, users.list, user events)."""
+    """A Profile from a Slack user object (users.info, users.list, user events); its
+    ``locale`` is there when asked for with include_locale."""
     profile = user.get("profile") or {}
     name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or "")
     return Profile(platform="slack", user_id=user["id"], display_name=name,
                    email=(profile.get("email") or None), tz=user.get("tz") or None,
+                   locale=language_tag(user.get("locale")),
                    is_bot=not is_person(user))
 
 
@@ -48,7 +51,9 @@ async def read_roster(client: AsyncWebClient, usergroups: Collection[str]) -> Ro
     # A plain cursor loop: the SDK's page iterator bypasses api_call, and with it the metrics.
     cursor = None
     while True:
-        page = await client.users_list(limit=USERS_PAGE_SIZE, cursor=cursor)
+        # include_locale: the language each person reads Slack in (`Profile.locale`).
+        page = await client.users_list(limit=USERS_PAGE_SIZE, cursor=cursor,
+                                       include_locale=True)
         # Deleted accounts are listed too; leaving them out is what lets the sync let go of them.
         members.extend(profile_from_user(user) for user in page.get("members") or []
                        if is_person(user) and not user.get("deleted"))

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from bot.chat.templates import templates_for
+from bot.chat import catalogues
+from bot.chat.templates import Templates, templates_for
 from bot.chat.text import Formatted
 from bot.config.app import AppConfig
 from bot.config.problems import ConfigError
@@ -58,13 +59,21 @@ BOT_SCOPES = (
 
 
 def slack_manifest(app: AppConfig, routes: Routes, *, url: str | None = None,
-                   socket_mode: bool = False, name: str | None = None) -> dict[str, Any]:
-    """The manifest as a dict; raise ConfigError when the url or the name will not do.
+                   socket_mode: bool = False, name: str | None = None,
+                   locale: str | None = None) -> dict[str, Any]:
+    """The manifest as a dict; raise ConfigError when the url, the name or the language will
+    not do.
 
     `url` is the https address Touchpoint is served at; in Socket Mode Slack needs none.
+    `locale` is the language of its words (default: the organisation's): a Slack manifest has
+    one language, since Slack shows an app's description and commands as written.
     """
     request_url = None if socket_mode else _request_url(url)
-    templates = templates_for("slack")
+    language = locale or app.organisation.locale
+    if catalogues.shipped(language) is None:
+        raise ConfigError([f"--locale: no messages are shipped in {language!r}; the languages "
+                           f"shipped are {', '.join(catalogues.available())}"])
+    templates = templates_for("slack", language)
     # Manifest fields are plain text, so the operator's names go in as they are, unescaped.
     app_name = name or templates.render_block("manifest/app", "name", {})
     if len(app_name) > MAX_NAME:
@@ -96,7 +105,7 @@ def slack_manifest(app: AppConfig, routes: Routes, *, url: str | None = None,
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": app_name, "always_online": True},
-            "slash_commands": [_slash_command(routes, command, request_url)
+            "slash_commands": [_slash_command(templates, routes, command, request_url)
                                for command in routes.commands],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
@@ -142,9 +151,9 @@ def _at(request_url: str | None, **section: Any) -> dict[str, Any]:
     return {"request_url": request_url, **section} if request_url else section
 
 
-def _slash_command(routes: Routes, command: str, request_url: str | None) -> dict[str, Any]:
+def _slash_command(templates: Templates, routes: Routes, command: str,
+                   request_url: str | None) -> dict[str, Any]:
     template = f"manifest/commands/{command}"
-    templates = templates_for("slack")
     context = {"words": routes.words(command)}
     entry: dict[str, Any] = {"command": f"/{command}"}
     if request_url:

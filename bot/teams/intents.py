@@ -13,6 +13,7 @@ the values of the card's inputs beside it.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Collection, Mapping
@@ -21,6 +22,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.chat.catalogues import language_tag
 from bot.chat.port import MessageRef, Origin, Profile
 from bot.intents import ButtonPress, Command, FormSubmit, Intent, Mention, ReactionChanged
 
@@ -147,7 +149,7 @@ def origin_of(activity: Activity) -> Origin | None:
         return None
     return Origin(platform="teams", user_id=user_id,
                   channel=activity.conversation.id if activity.conversation else None,
-                  reference=reference_of(activity))
+                  reference=reference_of(activity), locale=language_tag(activity.locale))
 
 
 def intent_of(activity: Activity, commands: Collection[str]) -> Intent | None:
@@ -157,6 +159,9 @@ def intent_of(activity: Activity, commands: Collection[str]) -> Intent | None:
     if origin is None:
         return None
     profile = profile_of(activity.from_property)
+    if profile is not None and origin.locale:
+        # The activity's locale is the language the person's Teams client is in.
+        profile = dataclasses.replace(profile, locale=origin.locale)
     value = activity.value
     if isinstance(value, Mapping) and "action_id" in value:
         message = (MessageRef("teams", origin.channel, activity.reply_to_id)

@@ -1,5 +1,7 @@
-"""The Teams app package: manifest.json (schema 1.17) and the two icons, zipped for upload
-to the Teams admin center or Developer Portal.
+"""The Teams app package: manifest.json (schema 1.17), a localization file for each shipped
+language besides the organisation's (``de.json``: Teams shows an app's name, descriptions and
+commands in the language of the person's client, `localizationInfo`), and the two icons,
+zipped for upload to the Teams admin center or Developer Portal.
 
 Like the Slack manifest it follows from the code: its commands are the routed commands typed
 without a slash (the ones the bot understands, see bot/teams/intents.py), and its words come
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.chat import catalogues
 from bot.chat.templates import templates_for
 from bot.chat.text import Formatted
 from bot.config.app import AppConfig
@@ -26,6 +29,9 @@ from bot.teams.intents import DEFAULT_COMMAND
 from bot.web.pages import PAGES
 
 SCHEMA = "https://developer.microsoft.com/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA = ("https://developer.microsoft.com/json-schemas/teams/v1.17/"
+                       "MicrosoftTeams.Localization.schema.json")
+"""A localization file's schema is of the manifest's own version, as Teams requires."""
 MANIFEST_VERSION = "1.17"
 ICONS = {"color": "color.png", "outline": "outline.png"}
 SCOPES = ["personal", "team", "groupChat"]
@@ -62,19 +68,11 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
         raise ConfigError([f"app id: {app_id!r} is not a GUID (like "
                            f"00000000-0000-0000-0000-000000000000)"])
     host = _host(domain) if domain else None
-    templates = templates_for("teams")
-    # Manifest fields are plain text, so the operator's names go in as they are, unescaped.
-    context = {"organisation": Formatted(app.organisation.name),
-               "app_name": Formatted(app.teams.app_name), "commands": routes.commands}
-
-    def text(block: str) -> str:
-        return templates.render_block("manifest/app", block, context)
-
-    commands = [{"title": title,
-                 "description": templates.render_block(f"manifest/commands/{command}",
-                                                       "description",
-                                                       {"words": routes.words(command)})}
-                for title, command in zip(teams_commands(routes), routes.commands, strict=True)]
+    language = default_language(app)
+    words = _words(app, routes, language)
+    commands = [{"title": title, "description": description}
+                for title, description in zip(teams_commands(routes), words["commands"],
+                                              strict=True)]
     if len(commands) > MAX_COMMANDS:
         raise ConfigError([f"commands: Teams lists at most {MAX_COMMANDS}, the bot has "
                            f"{len(commands)}"])
@@ -88,10 +86,16 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
             **developer_links(app, host),
         },
         "name": {"short": _fit(app.teams.app_name, MAX_SHORT_NAME),
-                 "full": _fit(text("full_name"), MAX_FULL_NAME)},
-        "description": {"short": text("short_description"), "full": text("long_description")},
+                 "full": words["name.full"]},
+        "description": {"short": words["description.short"],
+                        "full": words["description.full"]},
         "icons": dict(ICONS),
-        "accentColor": text("accent_color"),
+        "accentColor": words["accent_color"],
+        "localizationInfo": {
+            "defaultLanguageTag": language,
+            "additionalLanguages": [{"languageTag": other, "file": f"{other}.json"}
+                                    for other in catalogues.available() if other != language],
+        },
         "bots": [{
             "botId": app_id,
             "scopes": SCOPES,
@@ -104,10 +108,60 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host] if host else [],
         # The bulletin board as a personal tab: the same page as in a browser.
-        "staticTabs": [{"entityId": "board", "name": text("board_tab"),
+        "staticTabs": [{"entityId": "board", "name": words["board_tab"],
                         "contentUrl": f"https://{host}/board",
                         "websiteUrl": f"https://{host}/board",
                         "scopes": ["personal"]}] if host else [],
+    }
+
+
+def default_language(app: AppConfig) -> str:
+    """The language of manifest.json's own words: the organisation's."""
+    return catalogues.negotiate(app.organisation.locale)
+
+
+def translations(app: AppConfig, routes: Routes, manifest: dict[str, Any]
+                 ) -> dict[str, dict[str, Any]]:
+    """The localization file of each language `manifest` lists besides its own, by file name:
+    its words in that language, keyed as Teams' localization schema names them (Teams shows
+    them to people whose client is in that language)."""
+    files = {}
+    for entry in manifest["localizationInfo"]["additionalLanguages"]:
+        words = _words(app, routes, entry["languageTag"])
+        strings: dict[str, Any] = {
+            "$schema": LOCALIZATION_SCHEMA,
+            "name.short": manifest["name"]["short"],
+            "name.full": words["name.full"],
+            "description.short": words["description.short"],
+            "description.full": words["description.full"],
+        }
+        for index, description in enumerate(words["commands"]):
+            strings[f"bots[0].commandLists[0].commands[{index}].description"] = description
+        if manifest["staticTabs"]:
+            strings["staticTabs[0].name"] = words["board_tab"]
+        files[entry["file"]] = strings
+    return files
+
+
+def _words(app: AppConfig, routes: Routes, language: str) -> dict[str, Any]:
+    """The package's words in `language`, from messages/manifest/."""
+    templates = templates_for("teams", language)
+    # Manifest fields are plain text, so the operator's names go in as they are, unescaped.
+    context = {"organisation": Formatted(app.organisation.name),
+               "app_name": Formatted(app.teams.app_name), "commands": routes.commands}
+
+    def text(block: str) -> str:
+        return templates.render_block("manifest/app", block, context)
+
+    return {
+        "name.full": _fit(text("full_name"), MAX_FULL_NAME),
+        "description.short": text("short_description"),
+        "description.full": text("long_description"),
+        "accent_color": text("accent_color"),
+        "board_tab": text("board_tab"),
+        "commands": [templates.render_block(f"manifest/commands/{command}", "description",
+                                            {"words": routes.words(command)})
+                     for command in routes.commands],
     }
 
 
@@ -123,12 +177,17 @@ def developer_links(app: AppConfig, host: str | None) -> dict[str, str]:
     return links
 
 
-def write_package(manifest: dict[str, Any], out: Path) -> None:
-    """The zip Teams takes: manifest.json and the icons, side by side at its root."""
+def write_package(manifest: dict[str, Any], out: Path,
+                  localizations: dict[str, dict[str, Any]] | None = None) -> None:
+    """The zip Teams takes: manifest.json, its localization files (`translations`) and the
+    icons, side by side at its root."""
     icons = resources.files("bot.teams").joinpath("icons")
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
         package.writestr(_entry("manifest.json"),
                          json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        for name, strings in (localizations or {}).items():
+            package.writestr(_entry(name), json.dumps(strings, indent=2, ensure_ascii=False)
+                             + "\n")
         for name in ICONS.values():
             package.writestr(_entry(name), icons.joinpath(name).read_bytes())
 

@@ -1,6 +1,7 @@
 """The pages the Teams app package links to: GET /about, /privacy and /terms, plain text
-from messages/pages/, so the package's website, privacy and terms links answer (unless
-app.yaml's ``teams`` section points them at the organisation's own pages)."""
+from messages/pages/ in the organisation's language, so the package's website, privacy and
+terms links answer (unless app.yaml's ``teams`` section points them at the organisation's
+own pages)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def page_text(app: AppConfig, page: str) -> str:
     # Plain text, so the operator's names go in as they are.
     context = {"organisation": Formatted(app.organisation.name),
                "app_name": Formatted(app.teams.app_name)}
-    templates = templates_for("teams")
+    templates = templates_for("teams", app.organisation.locale)
     title = templates.render_block(f"pages/{page}", "title", context)
     return f"{title}\n\n{templates.render_block(f'pages/{page}', 'text', context)}\n"
 

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.emulators.slack import SlackEmulator, TokenBucket
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Rate us*"}}]
 
 
@@ -229,7 +231,7 @@ async def test_users_info_and_lookup_by_email(slack: SlackEmulator, client: Asyn
     seeded = slack.add_user(
         "U1", "ada", email="ada@example.com", tz="America/New_York", title="IT lead"
     )
-    info = await client.users_info(user="U1")
+    info = await client.users_info(user="U1", include_locale=True)
     assert info["user"] == seeded
     assert info["user"]["real_name"] == "Ada"
     assert info["user"]["profile"]["email"] == "ada@example.com"
@@ -770,3 +772,28 @@ async def test_what_slack_refuses_of_an_upload(slack: SlackEmulator,
     # Completed before its bytes arrived: Slack has no such file yet.
     with pytest.raises(SlackApiError, match="file_not_found"):
         await client.files_completeUploadExternal(files=[{"id": started["file_id"]}])
+
+
+async def test_users_info_gives_the_locale_only_when_asked_as_slack_does(
+        slack: SlackEmulator, client: AsyncWebClient) -> None:
+    """Slack's users.info with include_locale=true answers the user object with an IETF
+    ``locale``, as the recorded documentation example (tests/fixtures/slack) shows; without
+    it, no locale. The emulator's user object has the documented fields' kinds."""
+    recorded = json.loads((FIXTURES / "users_info_include_locale.json").read_text())["payload"]
+    slack.add_user(id="U1", name="dieter", email="dieter@example.com", tz="Europe/Berlin",
+                   locale="de-DE")
+
+    asked = await client.users_info(user="U1", include_locale=True)
+    plain = await client.users_info(user="U1")
+    listed = await client.users_list(include_locale=True)
+
+    assert asked["user"]["locale"] == "de-DE"
+    assert isinstance(recorded["user"]["locale"], str) and "-" in recorded["user"]["locale"]
+    assert "locale" not in plain["user"]
+    assert [member["locale"] for member in listed["members"]] == ["de-DE"]
+    assert "locale" not in (await client.users_list())["members"][0]
+    shared = {key for key in recorded["user"] if key in asked["user"]}
+    assert {"id", "team_id", "name", "deleted", "real_name", "tz", "tz_offset", "profile",
+            "is_bot", "is_app_user", "updated", "locale"} <= shared
+    for key in shared:
+        assert type(asked["user"][key]) is type(recorded["user"][key]), key

@@ -7,8 +7,10 @@ import asyncio
 import csv
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.flows.pulses.campaigns import CampaignSpec, create_campaign
 from bot.server import SERVICES, create_app
 from storage.pulses import PulseAnswer
 from tests.scenarios.pulse_kit import configure, deliveries, seed_people, sync
@@ -81,3 +83,30 @@ async def test_create_then_status_then_results_by_segment_as_csv(make_settings, 
     code, out, err = await touchpoint(env, "pulse", "results", "finance-q4", "--by", "site")
     assert code == 2 and "--by site: app.yaml has no such segment" in err
     await services.engine.dispose()
+
+
+async def test_results_say_how_many_answered_in_each_language(make_settings, slack, cli_env,
+                                                              database_url):
+    """Figures pooled across languages; the text and the CSV add how many answered in each."""
+    settings = make_settings(config=configure)
+    services = create_app(settings, scheduler=False)[SERVICES]
+    async with services.sessions() as session:
+        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
+            name="lang-q4", opens_at=datetime(2026, 12, 1, 9, tzinfo=UTC), open_days=7))
+        assert campaign is not None
+        for n, (score, language) in enumerate([(10, "de"), (9, "de"), (0, "en")]):
+            session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}",
+                                    score=score, locale=language))
+        await session.commit()
+    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+                  SLACK_API_URL=slack.url)
+
+    code, out, err = await touchpoint(env, "pulse", "results", "lang-q4", "--format", "csv")
+    assert code == 0, err
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[-2:] == [["language", "de", "2", "", "", "", ""],
+                          ["language", "en", "1", "", "", "", ""]]
+    code, out, err = await touchpoint(env, "pulse", "results", "lang-q4")
+    assert code == 0, err
+    assert "answered in: de 2, en 1" in out.splitlines()

@@ -90,10 +90,9 @@ async def home_message(session: AsyncSession, services: Services, person: Person
                    buttons=(Button(BOARD_LINK, "board_button", style="primary"), *toggles))
 
 
-async def publish_home(session: AsyncSession, services: Services, person: Person,
-                       user_id: str) -> None:
+async def publish_home(session: AsyncSession, services: Services, person: Person) -> None:
     """Publish the person's Slack Home tab (views.publish replaces it whole)."""
-    await services.chat.publish_home("slack", user_id,
+    await services.chat.publish_home("slack", person,
                                      await home_message(session, services, person))
 
 
@@ -103,7 +102,7 @@ async def refresh_home(session: AsyncSession, services: Services, person: Person
     if person.slack_user_id is None or "slack" not in services.chat.platforms:
         return
     try:
-        await publish_home(session, services, person, person.slack_user_id)
+        await publish_home(session, services, person)
     except Exception:  # the home is a view of the change, not part of it
         log.warning("board: the Home tab of person %s was not republished", person.id,
                     exc_info=True)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, TextField
 from bot.chat.port import Origin
+from bot.chat.router import answer_language
 from bot.flows.ambassadors import low_score
 from bot.flows.csat import alerts, ids
 from bot.flows.csat.survey import (
@@ -49,8 +50,9 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
                                                 InvitationStatus.SENT,
                                                 status=InvitationStatus.EXPIRED)
         else:
-            stored = await _store_answer(session, survey, score,
-                                         clean_comment(comment) or None, now)
+            stored = await _store_answer(
+                session, survey, score, clean_comment(comment) or None, now,
+                answer_language(origin, services.settings.app.organisation.locale))
         survey = await load_survey(session, invitation_id)
     if survey is None or survey.invitation.person_id != actor.id:
         await notice(session, services, origin, "unknown" if survey is None else "not_yours")
@@ -78,8 +80,9 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
 
 
 async def _store_answer(session: AsyncSession, survey: Survey, score: int,
-                        comment: str | None, now: datetime) -> bool:
-    """True when this call stored the answer (the turn commits it)."""
+                        comment: str | None, now: datetime, locale: str) -> bool:
+    """True when this call stored the answer (the turn commits it); `locale` is the language
+    the survey was read in."""
     invitation = survey.invitation
     # Pending too: a click can come before the outbox has recorded the DM as sent (a click
     # shows it arrived: it counts as sent now, unless it was noted before). The state moves
@@ -88,7 +91,7 @@ async def _store_answer(session: AsyncSession, survey: Survey, score: int,
     if not await store.mark_answered(session, invitation.id, now):
         return False
     return await insert_once(session, SurveyAnswer, invitation_id=invitation.id, score=score,
-                             comment=comment, answered_at=now)
+                             comment=comment, answered_at=now, locale=locale)
 
 
 async def open_comment_form(session: AsyncSession, services: Services, actor: Person,

@@ -82,7 +82,8 @@ async def release_held_surveys(session: AsyncSession, services: Services) -> int
 async def _record_dm(session: AsyncSession, services: Services, invited: Invited) -> None:
     if invited.status == InvitationStatus.PENDING and invited.person is not None:
         await services.outbox.send_dm(
-            session, invited.person, survey_message("invite", invited.ticket, invited.id),
+            session, invited.person, survey_message("invite", invited.ticket, invited.id,
+                                                 question=services.settings.app.csat.question),
             key=survey_key(invited.id), due_at=invited.due_at)
 
 
@@ -241,7 +242,8 @@ async def _record_missing_dm(session: AsyncSession, services: Services,
                                status=InvitationStatus.UNREACHABLE, reason="unknown_requester")
         return
     await services.outbox.send_dm(session, person,
-                                  survey_message("invite", ticket, invitation_id),
+                                  survey_message("invite", ticket, invitation_id,
+                                                 question=services.settings.app.csat.question),
                                   key=survey_key(invitation_id), due_at=invitation.send_after)
 
 

@@ -20,6 +20,7 @@ more. An unanswered survey closes after `expire_after_days` (app.yaml ``csat:``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,10 +126,11 @@ async def thanks_message(session: AsyncSession, services: Services, survey: Surv
 
 
 def survey_message(state: str, ticket: Ticket, invitation_id: int,
-                   answer_row: SurveyAnswer | None = None, praise: Praise | None = None
-                   ) -> Message:
-    """The survey DM in a state: ``invite``, ``thanks``, ``closed`` or ``void``."""
-    context = {"number": ticket.external_id, "title": ticket.title,
+                   answer_row: SurveyAnswer | None = None, praise: Praise | None = None,
+                   *, question: str | Mapping[str, str] | None = None) -> Message:
+    """The survey DM in a state: ``invite``, ``thanks``, ``closed`` or ``void``; `question` is
+    app.yaml's ``csat.question`` (every language it gives: the renderer picks the reader's)."""
+    context = {"number": ticket.external_id, "title": ticket.title, "question": question,
                "score": answer_row.score if answer_row else None,
                "comment": answer_row.comment if answer_row else None,
                "assignee": praise.assignee.display_name if praise else None,

@@ -117,7 +117,8 @@ def refreshed(app: AppConfig, entry: Entry, profile: Profile,
     identity = Identity(slack_user_id=entry.slack_user_id, teams_user_id=entry.teams_user_id,
                         email=email, slack_usergroups=usergroups)
     return entry._replace(email=email, display_name=profile.display_name or entry.display_name,
-                          tz=tz, role=role_for(app, identity).value,
+                          tz=tz, platform_locale=(profile.locale or entry.platform_locale),
+                          role=role_for(app, identity).value,
                           segments=segments_for(app, identity), active=True)
 
 

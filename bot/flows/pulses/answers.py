@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
+from bot.chat.router import answer_language
 from bot.flows.pulses.ids import COMMENT_FIELD, COMMENT_FORM
 from bot.flows.pulses.loop import seal
 from bot.flows.pulses.message import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
@@ -110,7 +111,8 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         session.add(PulseAnswer(
             campaign_id=campaign_id, respondent_key=key, score=score,
             person_id=None if anonymous else actor.id, segments=dict(actor.segments),
-            answered_at=None if anonymous else services.clock()))
+            answered_at=None if anonymous else services.clock(),
+            locale=answer_language(origin, services.settings.app.organisation.locale)))
         try:
             # Committed here so the answer is kept before the message shows it.
             await session.commit()

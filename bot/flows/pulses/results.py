@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import catalogues
 from storage import pulse_deliveries as deliveries
 from storage import pulse_stats as stats
 from storage import pulses as store
@@ -94,6 +95,9 @@ class Results:
     by: dict[str, list[Group]]
     trend: list[tuple[str, int | None]]
     comments: list[Comment]
+    languages: dict[str, int]
+    """Answers per language they were given in (`bot.chat.catalogues` codes), the most first:
+    answers and figures are pooled across languages; this only says how many."""
 
     @property
     def response_rate(self) -> int | None:
@@ -104,6 +108,7 @@ class Results:
         may wait in the outbox), with the figures the template reads as properties."""
         data = dataclasses.asdict(self)
         data["response_rate"] = self.response_rate
+        data["languages"] = language_counts(self.languages)
         for group in [data["overall"], *(g for groups in data["by"].values() for g in groups)]:
             group["withheld"] = group["answers"] is None
         if self.distribution is not None:
@@ -141,7 +146,17 @@ async def campaign_results(session: AsyncSession, campaign_id: int, *,
         answered=total.answers, overall=overall,
         distribution=None if overall.withheld else await stats.distribution(session,
                                                                              campaign_id),
-        by=groups, trend=trend, comments=comments)
+        by=groups, trend=trend, comments=comments,
+        languages=await stats.answers_by_language(session, campaign_id))
+
+
+def language_counts(languages: dict[str, int]) -> list[dict[str, Any]]:
+    """Answers per language for a template, each language in its own name; empty unless
+    people answered in more than one (one language says nothing a reader needs)."""
+    if len(languages) < 2:
+        return []
+    return [{"language": catalogues.language_name(code), "answers": n}
+            for code, n in languages.items()]
 
 
 class Withholdable(Protocol):

@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import catalogues
 from bot.chat.message import ChoiceField, Form, Option, TextField
 from bot.chat.port import MessageRef, Origin
+from bot.chat.router import answer_language
 from bot.flows.pulses.answers import (
     DOUBLE_PRESS_S,
     form_metadata,
@@ -97,7 +99,10 @@ async def open_survey(session: AsyncSession, services: Services, actor: Person,
         return
     previous = await surveys.answers_of(session, response.id) if response and response.id \
         else {}
-    questions = campaign.questions or []
+    # Each question in the reader's language, where app.yaml gives it in several.
+    language = services.settings.app.organisation.locale
+    questions = [{**question, "text": catalogues.pick(question["text"], origin.locale, language)}
+                 for question in campaign.questions or []]
     # Ends the read before opening the form (Slack's trigger lasts 3 s).
     await session.commit()
     await services.chat.open_form(origin, Form(
@@ -134,7 +139,7 @@ def _finished(campaign: PulseCampaign, answers: list[PulseQuestionAnswer]) -> bo
     return scales <= {a.question for a in answers}
 
 
-async def _start(session: AsyncSession, services: Services, actor: Person,
+async def _start(session: AsyncSession, services: Services, actor: Person, origin: Origin,
                  campaign: PulseCampaign, token: str) -> PulseResponse | None:
     """The person's one answer set, begun: their invite flips to started once, and only that
     flip may add it. None when it was begun from another message (or by another submission
@@ -152,7 +157,9 @@ async def _start(session: AsyncSession, services: Services, actor: Person,
         await session.commit()
     response = PulseResponse(campaign_id=campaign.id, respondent_key=respondent_key(token),
                              person_id=None if anonymous else actor.id,
-                             segments=dict(actor.segments))
+                             segments=dict(actor.segments),
+                             locale=answer_language(
+                                 origin, services.settings.app.organisation.locale))
     session.add(response)
     try:
         await session.flush()
@@ -184,7 +191,7 @@ async def record_survey(session: AsyncSession, services: Services, actor: Person
     anonymous = campaign.anonymity == "anonymous"
     response = await _response(session, campaign, actor, token)
     if response is None:
-        response = await _start(session, services, actor, campaign, token)
+        response = await _start(session, services, actor, origin, campaign, token)
         if response is None:
             invited = await deliveries.invited(session, campaign.id, actor.id)
             await session.rollback()

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.pulses.results import suppress_lone_group
+from bot.flows.pulses.results import language_counts, suppress_lone_group
 from storage import pulse_deliveries as deliveries
 from storage import pulses as store
 from storage import survey_stats as stats
@@ -127,6 +127,9 @@ class SurveyResults:
     target_points: float
     by: dict[str, list[SegmentLine]]
     texts: list[TextAnswer]
+    languages: dict[str, int]
+    """People who answered per language they read the questions in, the most first; the
+    figures pool every language."""
 
     @property
     def response_rate(self) -> int | None:
@@ -137,6 +140,7 @@ class SurveyResults:
         outbox), times shown in `tz`."""
         data = dataclasses.asdict(self)
         data["response_rate"] = self.response_rate
+        data["languages"] = language_counts(self.languages)
         lines = [data["overall"], *data["aspects"]]
         for figures in [line["figures"] for line in lines] + [
                 f for segment in data["by"].values() for line in segment
@@ -207,7 +211,8 @@ async def survey_results(session: AsyncSession, campaign_id: int, *, target_poin
         baseline_name=baseline.name if baseline else None, target_points=target_points,
         by=groups,
         texts=await stats.texts(session, campaign_id, MAX_TEXTS)
-        if with_texts and not overall.withheld else [])
+        if with_texts and not overall.withheld else [],
+        languages=await stats.respondents_by_language(session, campaign_id))
 
 
 def _line(figures: Figures, previous: int | None, baseline: int | None,

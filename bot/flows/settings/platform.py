@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Button, Message
 from bot.chat.port import Origin
-from bot.flows.settings.ids import AUTOMATIC, CHOICES, PLATFORM_ACTION
+from bot.flows.settings.ids import AUTOMATIC, CHOICES, LANGUAGE_WORD, PLATFORM_ACTION
+from bot.flows.settings.language import current_language, language_names, show_language
 from bot.services import Services
 from storage.directory import choose_platform
 from storage.models import Person
@@ -19,7 +20,12 @@ from storage.models import Person
 
 async def show_settings(session: AsyncSession, services: Services, actor: Person,
                         origin: Origin, word: str = "") -> None:
-    """``settings``, or ``settings slack|teams|automatic`` to choose at once."""
+    """``settings``, or ``settings slack|teams|automatic`` to choose at once; ``settings
+    language [...]`` is the language's (`bot.flows.settings.language`)."""
+    first, _, rest = word.strip().partition(" ")
+    if first.lower() == LANGUAGE_WORD:
+        await show_language(session, services, actor, origin, rest)
+        return
     choice = word.strip().lower()
     if choice:
         await choose(session, services, actor, origin, choice)
@@ -48,7 +54,9 @@ def _settings_message(services: Services, actor: Person, *, changed: bool = Fals
           if user_id and platform in services.chat.platforms]
     return Message("settings/show", {
         "chosen": actor.preferred_platform or AUTOMATIC, "last": actor.last_platform,
-        "on": on, "changed": changed, "unknown": unknown},
+        "on": on, "changed": changed, "unknown": unknown,
+        "language": actor.locale or AUTOMATIC,
+        "language_name": language_names()[current_language(services, actor)]},
         buttons=tuple(Button(f"{PLATFORM_ACTION}{choice}", choice, value=choice,
                              style="primary" if choice == (actor.preferred_platform
                                                            or AUTOMATIC) else None)

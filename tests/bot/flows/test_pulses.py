@@ -320,3 +320,35 @@ async def test_a_group_hidden_to_protect_a_smaller_one_is_not_said_to_lack_answe
     assert "Sales: not enough answers" not in segments
     assert ("Figures are shown only for groups of at least 2 answers; when a single group "
             "has fewer, one more group is hidden with it") in footer
+
+
+async def test_results_pool_the_languages_and_say_how_many_answered_in_each(services):
+    campaign_id = await _campaign_with(services, [
+        PulseAnswer(respondent_key=_key(str(n)), score=score, locale=language)
+        for n, (score, language) in enumerate([(10, "de"), (9, "de"), (0, "en"), (10, "de"),
+                                                (6, "en")])], k=2)
+    async with services.sessions() as session:
+        results = await campaign_results(session, campaign_id)
+        await session.commit()
+
+    # One NPS over everyone: 3 promoters, 2 detractors of 5.
+    assert (results.overall.nps, results.answered) == (20, 5)
+    assert results.languages == {"de": 3, "en": 2}
+    text = templates_for("slack").render_block("pulses/results", "text",
+                                               results.context("UTC"))
+    assert "Answered in: Deutsch 3, English 2 (the figures count every language together)" \
+        in text
+    german = templates_for("slack", "de").render_block("pulses/results", "text",
+                                                       results.context("UTC"))
+    assert "Beantwortet auf: Deutsch 3, English 2" in german
+
+
+async def test_results_in_one_language_say_nothing_of_languages(services):
+    campaign_id = await _campaign_with(services, [
+        PulseAnswer(respondent_key=_key(str(n)), score=9, locale="en") for n in range(3)], k=2)
+    async with services.sessions() as session:
+        results = await campaign_results(session, campaign_id)
+        await session.commit()
+    text = templates_for("slack").render_block("pulses/results", "text",
+                                               results.context("UTC"))
+    assert results.languages == {"en": 3} and "Answered in" not in text

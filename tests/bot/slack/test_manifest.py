@@ -232,3 +232,29 @@ async def test_the_manifest_subscribes_the_events_listened_to_and_all_get_200(se
         reply = await slack_sender.event({"type": event_type, "user": user,
                                           "event_ts": "1700000000.000100"})
         assert reply.status == 200, event_type
+
+
+def test_the_manifest_in_german_with_locale(app_yaml):
+    """Slack shows a manifest as written, in one language: --locale chooses it (default: the
+    organisation's); the command names stay, their descriptions are translated."""
+    english = manifest_of(app_yaml, "--url", URL)
+    german = manifest_of(app_yaml, "--url", URL, "--locale", "de")
+
+    assert german["display_information"]["description"].startswith(
+        "Sagen Sie der IT, wie gut sie arbeitet")
+    assert ORGANISATION in german["display_information"]["long_description"]
+    by_command = {c["command"]: c for c in german["features"]["slash_commands"]}
+    assert [c["command"] for c in english["features"]["slash_commands"]] == list(by_command)
+    assert by_command["/kudos"]["description"] == (
+        "Jemandem aus der IT für großartigen Service danken")
+    assert by_command["/complain"]["usage_hint"].startswith("[was passiert ist] | ")
+    assert english["features"]["slash_commands"][0]["description"] != (
+        german["features"]["slash_commands"][0]["description"])
+
+
+def test_a_locale_with_no_messages_is_refused_kindly(app_yaml):
+    result = manifest_cli(app_yaml, "--url", URL, "--locale", "pt-BR")
+
+    assert result.exit_code == 2
+    assert "--locale: no messages are shipped in 'pt-BR'" in result.stderr
+    assert "en, de" in result.stderr and "Traceback" not in result.stderr

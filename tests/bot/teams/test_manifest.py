@@ -86,7 +86,7 @@ def test_the_package_holds_a_1_17_manifest_and_its_icons(app_yaml, tmp_path):
     files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID,
                     "--domain", "touchpoint.example.com")
 
-    assert set(files) == {"manifest.json", "color.png", "outline.png"}
+    assert set(files) == {"manifest.json", "de.json", "color.png", "outline.png"}
     manifest = manifest_in(files)
     assert manifest["$schema"].endswith("/teams/v1.17/MicrosoftTeams.schema.json")
     assert manifest["manifestVersion"] == "1.17"
@@ -241,3 +241,49 @@ async def test_the_default_links_answer_with_touchpoints_own_pages(bot, settings
             assert response.content_type == "text/plain"
             assert settings.app.organisation.name in body
     assert "privacy" in developer["privacyUrl"]
+
+
+def test_the_package_speaks_german_to_a_german_teams_client(app_yaml, tmp_path):
+    """manifest.json is in the organisation's language (English here) and names a
+    localization file for each other shipped language, of the manifest's schema version, with
+    the same commands in the same order, described in that language."""
+    files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID,
+                    "--domain", "touchpoint.example.com")
+    manifest = manifest_in(files)
+
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "en",
+        "additionalLanguages": [{"languageTag": "de", "file": "de.json"}]}
+    german = json.loads(files["de.json"])
+    assert german["$schema"].endswith("/teams/v1.17/MicrosoftTeams.Localization.schema.json")
+    assert german["name.short"] == manifest["name"]["short"]
+    assert german["description.short"].startswith("Sagen Sie der IT, wie gut sie arbeitet")
+    assert ORGANISATION in german["description.full"] and ORGANISATION in german["name.full"]
+    assert german["staticTabs[0].name"] == "Leistungsübersicht"
+    commands = manifest["bots"][0]["commandLists"][0]["commands"]
+    described = {key: value for key, value in german.items() if key.startswith("bots[0]")}
+    assert set(described) == {f"bots[0].commandLists[0].commands[{index}].description"
+                              for index in range(len(commands))}
+    kudos = [c["title"] for c in commands].index("kudos")
+    assert (described[f"bots[0].commandLists[0].commands[{kudos}].description"]
+            == "Jemandem aus der IT für großartigen Service danken")
+    assert all(0 < len(text) <= 128 for text in described.values())
+
+
+def test_a_german_organisation_gets_a_german_manifest_and_an_english_file(tmp_path):
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump({
+        "organisation": {"name": ORGANISATION, "locale": "de-DE"},
+        "channels": {"triage": {"teams": "19:triage@thread.tacv2"},
+                     "digests": {"teams": "19:digests@thread.tacv2"},
+                     "kudos_wall": {"teams": "19:kudos@thread.tacv2"},
+                     "broadcasts": [{"teams": "19:status@thread.tacv2"}]},
+    }), encoding="utf-8")
+    files = package(path, tmp_path / "teams.zip", "--app-id", APP_ID)
+    manifest = manifest_in(files)
+
+    assert manifest["localizationInfo"]["defaultLanguageTag"] == "de"
+    assert manifest["description"]["short"].startswith("Sagen Sie der IT")
+    assert json.loads(files["en.json"])["description.short"].startswith(
+        "Tell IT how it is doing")
+    assert "de.json" not in files

@@ -124,7 +124,7 @@ async def test_opening_stores_once_and_keys_every_message(services, chat):
 
     async with services.sessions() as session:
         [broadcast] = (await session.exec(select(Broadcast))).all()
-    assert broadcast.channels == [{"slack": "C0STATUS1", "teams": None}]
+    assert broadcast.channels == [{"slack": "C0STATUS1", "teams": None, "locale": None}]
     assert [(r.key, r.kind, r.channel, r.priority) for r in await _rows(services)] == [
         (post_key(broadcast.id, 0), "post", "C0STATUS1", INTERACTIVE),
         (dm_key(broadcast.id, 1, erin.id), "dm", "U0ERIN", BULK)]

@@ -42,6 +42,7 @@ from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
+from tests import teams_activities
 
 
 def pytest_asyncio_loop_factories(config, item):
@@ -183,10 +184,26 @@ def cli_env() -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
+def people_locale() -> str:
+    """The language the people's chat clients are in: the `locale` Slack's users.info gives
+    for the people seeded into the Slack emulator, and the `locale` of the Teams activities
+    they send. Touchpoint reads it as the reader's language (after their own choice in
+    settings, before app.yaml's `organisation.locale`); a module whose people speak another
+    language overrides this fixture."""
+    return "en-US"
+
+
+@pytest.fixture(autouse=True)
+def teams_client_locale(people_locale: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Teams activities built in a test carry `people_locale`, as their Teams client would."""
+    monkeypatch.setattr(teams_activities, "CLIENT_LOCALE", people_locale)
+
+
+@pytest.fixture
+async def slack(people_locale: str) -> AsyncIterator[SlackEmulator]:
     async with SlackEmulator() as emulator:
         for person in (EMPLOYEE, TECHNICIAN, LEAD):
-            emulator.add_user(**person)
+            emulator.add_user(**person, locale=people_locale)
         emulator.add_user(id="U0BOTUSER", name="somebot", is_bot=True)
         yield emulator
 

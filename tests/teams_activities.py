@@ -16,6 +16,10 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures" / "teams"
 
+# The language of the Teams client an activity comes from, in place of the recorded one
+# ("en-US") when set: the `teams_client_locale` fixture sets it from `people_locale`.
+CLIENT_LOCALE: str | None = None
+
 
 @cache
 def _recorded(name: str) -> dict[str, Any]:
@@ -25,9 +29,11 @@ def _recorded(name: str) -> dict[str, Any]:
 
 
 def recorded(name: str, /, **fields: Any) -> dict[str, Any]:
-    """A copy of the recorded activity `name`, `fields` replacing its top-level fields; a
-    field given as None is removed."""
+    """A copy of the recorded activity `name` in the language of `CLIENT_LOCALE`, `fields`
+    replacing its top-level fields (``locale`` too); a field given as None is removed."""
     activity = copy.deepcopy(_recorded(name))
+    if CLIENT_LOCALE is not None and "locale" in activity:
+        activity["locale"] = CLIENT_LOCALE
     for key, value in fields.items():
         if value is None:
             activity.pop(key, None)

@@ -50,14 +50,15 @@ async def move_to(services: Services, clock: Clock, when: datetime) -> None:
     await tick(services, when)
 
 
-def seed_people(slack: SlackEmulator) -> None:
+def seed_people(slack: SlackEmulator, locale: str = "en-US") -> None:
     """Besides conftest's Erin (Finance, London), Tom (IT staff) and Lee (IT lead, New York):
-    six more in Finance, two in Sales, and one in Tokyo with no segment."""
-    for user_id in FINANCE:
-        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com")
-    for user_id in SALES:
-        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com")
-    slack.add_user(id=TOKYO, name="toshi", email="toshi@example.com", tz="Asia/Tokyo")
+    six more in Finance, two in Sales, and one in Tokyo with no segment, their Slack in
+    `locale`."""
+    for user_id in (*FINANCE, *SALES):
+        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com",
+                       locale=locale)
+    slack.add_user(id=TOKYO, name="toshi", email="toshi@example.com", tz="Asia/Tokyo",
+                   locale=locale)
 
 
 def configure(raw: dict[str, Any]) -> None:

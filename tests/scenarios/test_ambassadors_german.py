@@ -1,8 +1,12 @@
 """Ambassadors' monthly summaries in German (app.yaml ``organisation.locale: de``): the
-scheduled run sends Finance's summary to Amber on Slack and Engineering's to Ann on Teams,
-read back from what the Slack and Bot Connector emulators recorded: words, month names,
-numbers and percentages in German, complaint statuses translated, and a typed category name
-still escaped."""
+scheduled run sends Finance's summary to Amber on Slack and Engineering's to Ann on Teams, read
+back from what the Slack and Bot Connector emulators recorded: words, month names, numbers and
+percentages in German, complaint statuses translated, and a typed category name still escaped.
+German by two rules: what is posted in a channel is in the organisation's language
+(``organisation.locale: de``), and what is said to a person in the language their platform
+gives (their Slack and Teams clients are ``de-DE``, `tests.german`). A person Touchpoint has
+not heard from yet has no platform language known, so theirs is the organisation's too (Amber's
+summary is the first word Touchpoint sends her)."""
 
 from __future__ import annotations
 
@@ -15,10 +19,13 @@ from sqlmodel import select
 from bot.flows.ambassadors.ids import JOB
 from storage.complaints import Complaint
 from tests import ambassador_data as data
+from tests import german
 from tests.clock import Clock
 from tests.outbox_kit import outbox_settled
 from tests.scenarios.complaints_kit import blocks_text
 from tests.scenarios.csat.test_csat_teams import PERSONAL, ann_installed
+
+people_locale = german.people_locale
 
 CATEGORY = "Speed <&> *manners*"
 

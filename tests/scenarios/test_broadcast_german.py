@@ -1,7 +1,10 @@
 """Broadcasts in German (app.yaml ``organisation.locale: de``): opened from the Slack form,
 posted, updated in place and resolved, with the subscriber's DMs; opened and updated in place
 from Teams, with a Teams subscriber's DM; read back from what the Slack and Bot Connector
-emulators recorded. Typed text inside the German sentences is still escaped."""
+emulators recorded. Typed text inside the German sentences is still escaped. German by two
+rules: what is posted in a channel is in the organisation's language (``organisation.locale:
+de``), and what is said to a person in the language their platform gives (their Slack and Teams
+clients are ``de-DE``, `tests.german`)."""
 
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from typing import Any
 import pytest
 
 from bot.flows.broadcasts import ids
+from tests import german
 from tests.scenarios import broadcast_kit as kit
 from tests.scenarios.broadcast_kit import ERIN, NETSTAT, STATUS, TEAMS_STATUS
 from tests.scenarios.test_help_teams import PERSONAL, TENANT, card_of, message, post, seed_erin
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
+people_locale = german.people_locale
 
 TEAMS_TOM = {"id": "29:1tom-teams", "name": "Tom Tech",
              "aadObjectId": "70a00000-0000-4000-8000-00000000000a"}

@@ -1,6 +1,9 @@
 """/complain in German: with app.yaml's `organisation.locale: de`, the form, the receipt, the
-triage card, IT's follow-up and the resolution with its question are in German on Slack and
-on Teams, and typed text inside a translated sentence is still escaped."""
+triage card, IT's follow-up and the resolution with its question are in German on Slack and on
+Teams, and typed text inside a translated sentence is still escaped. German by two rules: what
+is posted in a channel is in the organisation's language (``organisation.locale: de``), and
+what is said to a person in the language their platform gives (their Slack and Teams clients
+are ``de-DE``, `tests.german`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import json
 import pytest
 
 from bot.flows.complaints import ids
+from tests import german
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, TEAMS_TRIAGE, TOM, TRIAGE
 from tests.scenarios.test_complain_teams import VALID, submission
@@ -16,6 +20,7 @@ from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, se
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
+people_locale = german.people_locale
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """The digest in German (app.yaml's `organisation.locale: de`): the scheduled post on Slack and
-Teams has German headings, German number formats (66,7 %) and a German chart (its alt text,
-and the title, legend and week labels drawn into it); an IT lead's `/touchpoint digest` look
-at the week so far is German too; a ticket's typed title is still escaped."""
+Teams has German headings, German number formats (66,7 %) and a German chart (its alt text, and
+the title, legend and week labels drawn into it); an IT lead's `/touchpoint digest` look at the
+week so far is German too; a ticket's typed title is still escaped. German by two rules: what
+is posted in a channel is in the organisation's language (``organisation.locale: de``), and
+what is said to a person in the language their platform gives (their Slack and Teams clients
+are ``de-DE``, `tests.german`)."""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ from typing import Any
 import pytest
 
 from bot.flows.digests import chart
-from tests import digest_data
+from tests import digest_data, german
 from tests.clock import Clock
 from tests.outbox_kit import outbox_rows, outbox_settled
 from tests.scenarios.test_digests import IMAGE_ENV, TEAMS_CHANNEL
+
+people_locale = german.people_locale
 
 PCT = "\u00a0%"  # German writes a (no-break) space before the percent sign
 

@@ -1,18 +1,22 @@
-"""Help in German: with app.yaml's `organisation.locale: de`, /touchpoint help answers in
-German on Slack and on Teams, and a typed word named back is still escaped."""
+"""Help in German: /touchpoint help answers in German on Slack and on Teams, and a typed word
+named back is still escaped. German by the platform's language: Erin's Slack (users.info
+``locale``) and her Teams client (the activity's ``locale``) are ``de-DE`` (`tests.german`);
+the organisation's language stays English."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.chat.text import TEAMS
+from tests import german
 from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
+
+people_locale = german.people_locale
 
 
 @pytest.fixture
 def settings(make_settings, connector):
     def german(raw):
-        raw["organisation"]["locale"] = "de"
         raw["teams"] = {"service_url": connector.url}
 
     return make_settings(config=german)

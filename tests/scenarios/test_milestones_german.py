@@ -1,7 +1,8 @@
 """Milestones in German (app.yaml ``organisation.locale: de``): the daily check's celebration
-posted in the digest channel and on the kudos wall, on Slack and Teams, read back from what
-the Slack and Bot Connector emulators recorded; a name typed into Touchpoint (a pulse's) is
-still escaped inside the German sentence."""
+posted in the digest channel and on the kudos wall, on Slack and Teams, read back from what the
+Slack and Bot Connector emulators recorded; a name typed into Touchpoint (a pulse's) is still
+escaped inside the German sentence. German by the organisation's language
+(``organisation.locale: de``), the language of channel posts."""
 
 from __future__ import annotations
 

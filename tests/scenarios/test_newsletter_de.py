@@ -1,7 +1,10 @@
 """The newsletter's review in German (app.yaml's `organisation.locale: de`), on Slack and on
 Teams: the draft card, an employee's refusal, the edit form, the intro typed by a lead (still
 escaped), the approval shown on the draft and the issue posted in the announcements channel,
-all in German with German number formats."""
+all in German with German number formats. German by two rules: what is posted in a channel is
+in the organisation's language (``organisation.locale: de``), and what is said to a person in
+the language their platform gives (their Slack and Teams clients are ``de-DE``,
+`tests.german`)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlmodel import col, select
 from bot.flows.newsletter import ids
 from bot.flows.newsletter.export import export_issue
 from storage.newsletter import NewsletterIssue, issue_for
+from tests import german
 from tests.bot.flows.test_newsletter import seed
 from tests.clock import Clock
 from tests.conftest import RunningBot
@@ -23,6 +27,8 @@ from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, k
 from tests.scenarios.test_help_teams import ERIN as ERIN_TEAMS
 from tests.scenarios.test_help_teams import TENANT, message, post, seed_erin
 from tests.waiting import eventually
+
+people_locale = german.people_locale
 
 DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
 TEAMS_DIGESTS, TEAMS_ANNOUNCEMENTS = "19:digests@thread.tacv2", "19:news@thread.tacv2"

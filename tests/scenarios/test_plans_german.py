@@ -1,7 +1,8 @@
-"""Improvement plans in German (app.yaml ``organisation.locale: de``): ``/touchpoint plan
-add``, ``list`` and ``done`` over signed Slack requests and Teams activities, the form's
-errors and the owner's DM, read back from what the Slack and Bot Connector emulators
-recorded. Typed text inside the German sentences is still escaped."""
+"""Improvement plans in German: ``/touchpoint plan add``, ``list`` and ``done`` over signed
+Slack requests and Teams activities, the form's errors and the owner's DM, read back from what
+the Slack and Bot Connector emulators recorded. Typed text inside the German sentences is still
+escaped. German by the platform's language: the people's Slack and Teams clients are ``de-DE``
+(`tests.german`); the organisation's language stays English."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.flows.plans import ids
 from bot.server import create_app
+from tests import german
 from tests.clock import Clock
 from tests.conftest import start_bot
 from tests.outbox_kit import outbox_all_sent
@@ -20,6 +22,8 @@ from tests.scenarios.complaints_kit import LEE, TOM, blocks_text, keyed
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 from tests.scenarios.test_plans import _answer, _count, _items, _submit
 from tests.waiting import eventually
+
+people_locale = german.people_locale
 
 
 @pytest.fixture
@@ -36,7 +40,6 @@ def bot_options(clock: Clock) -> dict[str, Any]:
 def settings(make_settings, connector):
     """Erin (erin@example.com) is an IT lead here, beside Lee on Slack."""
     def config(raw: dict[str, Any]) -> None:
-        raw["organisation"]["locale"] = "de"
         raw["teams"] = {"service_url": connector.url}
         raw["roles"]["it_lead"]["emails"] = ["erin@example.com"]
 
@@ -71,7 +74,7 @@ async def test_plan_add_list_and_done_on_slack_in_german(bot, slack, slack_sende
 
     listed = await _answer(slack, slack_sender, TOM, "plan list")
     assert f"#{item.id} *CSAT*: Callback within 2 hours for every &lt;!channel&gt; complaint " \
-           "(zuständig: <@U0TECH001>, fällig am 2026-12-10)" in listed
+           "(<@U0TECH001>, fällig am 2026-12-10)" in listed
     assert f"Maßnahme #{item.id} ist erledigt:" in await _answer(
         slack, slack_sender, TOM, f"plan done {item.id}")
 
@@ -121,7 +124,7 @@ async def test_plan_add_list_and_done_from_teams_in_german(teams_bot, connector)
     await post(bot.url, message(connector, "plan list", id="1700000000403"))
     await eventually(lambda: _true(bool(said("Verbesserungsplan"))), within_s=5)
     assert said(f"#{item.id} **NPS**: Ask \\\\*every\\\\* detractor back within a week "
-                "(zuständig: Erin Employee, fällig am 2027-01-15)")
+                "(Erin Employee, fällig am 2027-01-15)")
     await post(bot.url, message(connector, f"plan done {item.id}", id="1700000000404"))
     await eventually(lambda: _true(bool(said(f"Maßnahme #{item.id} ist erledigt"))),
                      within_s=5)

@@ -54,8 +54,8 @@ def settings(make_settings):
 
 
 @pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    seed_people(slack)
+async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
+    seed_people(slack, people_locale)
     return slack
 
 

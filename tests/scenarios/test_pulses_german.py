@@ -1,11 +1,14 @@
-"""An NPS pulse in German: with app.yaml's `organisation.locale: de`, the lead's answer, the
-invite, the answer shown in place, the reason given and the reminder are in German on Slack
-and on Teams, and typed text inside a translated sentence is still escaped."""
+"""An NPS pulse in German: the lead's answer, the invite, the answer shown in place, the reason
+given and the reminder are in German on Slack and on Teams, and typed text inside a translated
+sentence is still escaped. German by the platform's language: the people's Slack and Teams
+clients are ``de-DE`` (`tests.german`) while the organisation's language stays English, so the
+invite edited in place after a press must stay in the reader's language too."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests import german
 from tests.scenarios import pulse_kit, test_pulses
 from tests.scenarios.pulse_kit import (
     FINANCE,
@@ -26,13 +29,13 @@ from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 slack, pulse_bot, sender = test_pulses.slack, test_pulses.pulse_bot, test_pulses.sender
+people_locale = german.people_locale
 
 
 @pytest.fixture
 def settings(make_settings, connector):
     def german(raw):
         configure(raw)
-        raw["organisation"]["locale"] = "de"
         raw["teams"] = {"service_url": connector.url}
 
     return make_settings(config=german, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})

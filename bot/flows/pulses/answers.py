@@ -15,12 +15,13 @@ import hashlib
 import json
 import logging
 import re
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
-from bot.chat.router import answer_language
+from bot.chat.router import answer_language, in_language
 from bot.flows.pulses.ids import COMMENT_FIELD, COMMENT_FORM
 from bot.flows.pulses.loop import seal
 from bot.flows.pulses.message import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
@@ -67,6 +68,16 @@ async def tell_problem(services: Services, origin: Origin, problem: str) -> None
                                                         {"problem": problem}))
 
 
+async def show_invite(services: Services, origin: Origin, message: MessageRef,
+                      campaign: PulseCampaign, actor: Person, stage: str, token: str | None,
+                      **state: Any) -> None:
+    """Edit `actor`'s invite in place to `stage`, in the language they read: the invite was
+    sent to them in it, and the origin of their press carries it (`in_reader_language`)."""
+    await services.chat.edit(message, in_language(pulse_message(
+        campaign, services.settings.app.organisation.name, actor.tz, stage, token, **state),
+        origin.locale))
+
+
 async def open_for_answers(session: AsyncSession, services: Services,
                          campaign_id: int) -> tuple[PulseCampaign | None, str | None]:
     """The campaign, and the problem that stops an answer to it (unknown, closed)."""
@@ -94,9 +105,7 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         # Ends the read before the chat calls (on SQLite a transaction holds the write lock).
         await session.commit()
         if campaign is not None and message is not None:
-            await services.chat.edit(message, pulse_message(
-                campaign, services.settings.app.organisation.name, actor.tz, CLOSED_STAGE,
-                None))
+            await show_invite(services, origin, message, campaign, actor, CLOSED_STAGE, None)
         await tell_problem(services, origin, problem or "unknown")
         return
     key = respondent_key(token)
@@ -144,9 +153,8 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
         change, comment = "changed", answer.comment
     services.metrics.pulse_answers.labels(change).inc()
     if message is not None:
-        await services.chat.edit(message, pulse_message(
-            campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
-            score=score, comment=comment))
+        await show_invite(services, origin, message, campaign, actor, ANSWERED_STAGE, token,
+                          score=score, comment=comment)
 
 
 async def ask_why(session: AsyncSession, services: Services, origin: Origin,
@@ -193,9 +201,8 @@ async def record_comment(session: AsyncSession, services: Services, actor: Perso
     # Committed before the message shows it (no transaction waits on a chat platform).
     await session.commit()
     if message is not None:
-        await services.chat.edit(message, pulse_message(
-            campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
-            score=answer.score, comment=answer.comment))
+        await show_invite(services, origin, message, campaign, actor, ANSWERED_STAGE, token,
+                          score=answer.score, comment=answer.comment)
     else:
         await services.chat.reply_privately(origin, Message("pulses/problem",
                                                             {"problem": "comment kept"}))

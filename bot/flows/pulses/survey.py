@@ -30,10 +30,11 @@ from bot.flows.pulses.answers import (
     open_for_answers,
     parse_value,
     respondent_key,
+    show_invite,
     tell_problem,
 )
 from bot.flows.pulses.ids import SATISFACTION, SCORES, SURVEY_FIELD, SURVEY_FORM
-from bot.flows.pulses.message import ANSWERED_STAGE, pulse_message
+from bot.flows.pulses.message import ANSWERED_STAGE
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
 from storage import pulse_surveys as surveys
@@ -212,6 +213,5 @@ async def record_survey(session: AsyncSession, services: Services, actor: Person
     await session.commit()
     services.metrics.pulse_answers.labels("finished" if finished else "partial").inc()
     if message is not None:
-        await services.chat.edit(message, pulse_message(
-            campaign, services.settings.app.organisation.name, actor.tz, ANSWERED_STAGE, token,
-            answered=len(answers), finished=finished))
+        await show_invite(services, origin, message, campaign, actor, ANSWERED_STAGE, token,
+                          answered=len(answers), finished=finished)

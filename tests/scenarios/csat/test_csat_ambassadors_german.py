@@ -1,6 +1,8 @@
 """A low CSAT score told to the department's ambassador in German (app.yaml
 ``organisation.locale: de``), over Slack: the DM as the Slack emulator recorded it, with the
-ticket's typed title still escaped."""
+ticket's typed title still escaped. German by the organisation's language
+(``organisation.locale: de``): Amber has never written to Touchpoint, so no platform language
+of hers is known."""
 
 from __future__ import annotations
 

@@ -1,12 +1,18 @@
 """The CSAT survey in German: with app.yaml's `organisation.locale: de`, the survey DM, the
 thanks after a score and the low-score alert are in German on Slack and on Teams, and a typed
-comment inside a translated sentence is still escaped."""
+comment inside a translated sentence is still escaped. German by two rules: what is posted in a
+channel is in the organisation's language (``organisation.locale: de``), and what is said to a
+person in the language their platform gives (their Slack and Teams clients are ``de-DE``,
+`tests.german`). A person Touchpoint has not heard from yet has no platform language known, so
+theirs is the organisation's too (the survey DM goes to a requester who has not written to
+Touchpoint)."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.flows.csat import ids
+from tests import german
 from tests.scenarios.csat.test_csat import ERIN, click_score, dm, survey
 from tests.scenarios.csat.test_csat_teams import (
     PERSONAL,
@@ -18,6 +24,8 @@ from tests.scenarios.csat.test_csat_teams import (
     post,
     texts,
 )
+
+people_locale = german.people_locale
 
 
 @pytest.fixture

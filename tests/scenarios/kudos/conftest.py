@@ -61,10 +61,11 @@ def settings(make_settings, config_change):
 
 
 @pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    slack.add_user(TECH2, name="tina.tech", email="tech2@example.com")
-    slack.add_user(ADMIN, name="ada.admin", email="admin@example.com")
-    slack.add_user(EMPLOYEE2, name="eve.employee", email="eve@example.com")
+async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
+    slack.add_user(TECH2, name="tina.tech", email="tech2@example.com", locale=people_locale)
+    slack.add_user(ADMIN, name="ada.admin", email="admin@example.com", locale=people_locale)
+    slack.add_user(EMPLOYEE2, name="eve.employee", email="eve@example.com",
+                   locale=people_locale)
     return slack
 
 

@@ -1,7 +1,10 @@
-"""Kudos in German (app.yaml ``organisation.locale: de``): giving, the recipient's DM, the
-wall post and a redemption decided on its card, over signed Slack requests and Teams
-activities, read back from what the Slack and Bot Connector emulators recorded. Typed text
-inside the translated sentences is still escaped for each platform."""
+"""Kudos in German (app.yaml ``organisation.locale: de``): giving, the recipient's DM, the wall
+post and a redemption decided on its card, over signed Slack requests and Teams activities,
+read back from what the Slack and Bot Connector emulators recorded. Typed text inside the
+translated sentences is still escaped for each platform. German by two rules: what is posted in
+a channel is in the organisation's language (``organisation.locale: de``), and what is said to
+a person in the language their platform gives (their Slack and Teams clients are ``de-DE``,
+`tests.german`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.flows.kudos.ids import APPROVE, FULFIL
+from tests import german
 from tests.outbox_kit import outbox_settled
 
 from .conftest import EMPLOYEE, LEAD, TECH, TRIAGE, WALL, kudos_config, mention, text_of
@@ -29,6 +33,8 @@ from .test_kudos_teams import (
     post,
     sent_to,
 )
+
+people_locale = german.people_locale
 
 
 @pytest.fixture
@@ -87,7 +93,7 @@ async def test_a_redemption_on_slack_is_decided_in_german(bot, slack, kudos):
                          if block["type"] == "actions" for element in block["elements"])
     labels = [element["text"]["text"] for block in card["blocks"] if block["type"] == "actions"
               for element in block["elements"]]
-    assert labels == ["Genehmigen", "Ablehnen"]
+    assert labels == ["Freigeben", "Ablehnen"]
 
     await kudos.click(APPROVE, redemption_id, user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")

@@ -48,7 +48,13 @@ async def _answer(session: AsyncSession, services: Services, origin: Origin,
     # What the command recorded is kept before the answer: no transaction waits on the
     # platform, and the DMs it recorded go out on the commit.
     await session.commit()
-    await services.chat.reply_privately(origin, Message("projects/answer", context))
+    await services.chat.reply_privately(origin, answer(context))
+
+
+def answer(context: dict) -> Message:
+    """messages/projects/answer.j2 says one of these; the others are None."""
+    return Message("projects/answer", {"problem": None, "listed": None, "created": None,
+                                       "closed_now": None, "shown": None} | context)
 
 
 async def project_command(session: AsyncSession, services: Services, actor: Person,

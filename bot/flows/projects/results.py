@@ -39,4 +39,4 @@ async def project_results(session: AsyncSession, project: Project, min_group: in
 
 
 def results_message(results: dict, tz: str) -> Message:
-    return Message("projects/results", {**results, "tz": tz})
+    return Message("projects/results", {"results": results, "tz": tz})

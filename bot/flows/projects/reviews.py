@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.message import Message
 from bot.chat.port import Origin
 from bot.flows.projects.closing import rating_message, review_message
+from bot.flows.projects.commands import answer
 from bot.flows.projects.forms import parse_review, review_form
 from bot.services import Services
 from storage import projects as store
@@ -35,7 +35,7 @@ async def _review(session: AsyncSession, services: Services, actor: Person, orig
                "review closed" if project is not None and project.results_sent_at else None)
     if project is None or review is None or problem:
         await session.rollback()
-        await services.chat.reply_privately(origin, Message("projects/answer", {
+        await services.chat.reply_privately(origin, answer({
             "problem": problem or "not invited", "name": project.name if project else ""}))
         return None
     return project, review
@@ -68,7 +68,7 @@ async def record_review(session: AsyncSession, services: Services, actor: Person
     if parsed is None:
         log.info("project review with a missing or unknown answer refused")
         await session.rollback()
-        await services.chat.reply_privately(origin, Message("projects/answer", {
+        await services.chat.reply_privately(origin, answer({
             "problem": "incomplete", "name": project.name}))
         return
     verdicts, overall = parsed

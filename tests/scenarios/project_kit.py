@@ -79,6 +79,15 @@ async def record_conditions(sender: SlackSender, slack: SlackEmulator,
     reply = await sender.submit("project.conditions.form", texts, user_id=OWNER,
                                 private_metadata=view["private_metadata"])
     assert reply.status == 200
+    await answered(slack)
+
+
+async def answered(slack: SlackEmulator) -> str:
+    """The private answer to a button (through its response_url) or a form (an ephemeral
+    message); call `slack.clear()` before what it answers."""
+    said = await eventually(lambda: [call.args for call in slack.calls_to("chat.postEphemeral")]
+                            + [post.body for post in slack.responses])
+    return answer_text(said[0])
 
 
 async def run_tick(bot: RunningBot, clock, when: datetime) -> None:

@@ -26,6 +26,7 @@ from tests.scenarios.project_kit import (
     STAKEHOLDERS,
     TYPED,
     answer_of,
+    answered,
     create_project,
     opened_view,
     press,
@@ -82,7 +83,7 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     slack.clear()
     await sender.click("project.conditions", buttons(latest_in(slack, OWNER))
                        ["project.conditions"], user_id=ERIN)
-    await eventually(lambda: slack.calls_to("chat.postEphemeral") or slack.responses)
+    assert "only the owner of `erp`" in await answered(slack)
     assert not slack.calls_to("views.open")
 
     await record_conditions(sender, slack, {"s0": f"{TYPED}\nReports by 9:00",
@@ -127,8 +128,9 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     slack.clear()
     await sender.click("project.rate.1", buttons(latest_in(slack, END_USERS[0]))
                        ["project.rate.1"], user_id=LEAD)
-    await eventually(lambda: slack.calls_to("chat.postEphemeral") or slack.responses)
+    assert "not one I asked you for" in await answered(slack)
     await press(sender, slack, END_USERS[4], "project.rate.2")
+    await eventually(lambda: "You answered" in text_in(latest_in(slack, END_USERS[4])))
 
     # A week after the close, the results go to the owner and the IT lead, once.
     slack.clear()
@@ -147,5 +149,5 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     # The review has ended: a late answer is refused kindly and changes nothing.
     slack.clear()
     await press(sender, slack, END_USERS[0], "project.rate.1")
-    await eventually(lambda: slack.calls_to("chat.postEphemeral") or slack.responses)
+    assert "the review of `erp` has ended" in await answered(slack)
     assert "60% satisfied" in await answer_of(sender, slack, OWNER, "project show erp")

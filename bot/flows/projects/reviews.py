@@ -34,9 +34,11 @@ async def _review(session: AsyncSession, services: Services, actor: Person, orig
     problem = ("not invited" if review is None else
                "review closed" if project is not None and project.results_sent_at else None)
     if project is None or review is None or problem:
+        # Read before the rollback, which expires every loaded row.
+        name = project.name if project else ""
         await session.rollback()
         await services.chat.reply_privately(origin, answer({
-            "problem": problem or "not invited", "name": project.name if project else ""}))
+            "problem": problem or "not invited", "name": name}))
         return None
     return project, review
 

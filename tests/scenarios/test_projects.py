@@ -40,9 +40,15 @@ from tests.waiting import eventually
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 
 
+def with_digest(raw: dict) -> None:
+    configure(raw)
+    raw["channels"]["digests"] = {"slack": "C0DIGEST1"}
+    raw["digests"] = [{"name": "weekly", "sections": ["projects"]}]
+
+
 @pytest.fixture
 def settings(make_settings):
-    return make_settings(config=configure)
+    return make_settings(config=with_digest)
 
 
 @pytest.fixture
@@ -151,3 +157,9 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     await press(sender, slack, END_USERS[0], "project.rate.1")
     assert "the review of `erp` has ended" in await answered(slack)
     assert "60% satisfied" in await answer_of(sender, slack, OWNER, "project show erp")
+
+    # The project's figure joins the digest of the week its results were sent.
+    digest = await answer_of(sender, slack, LEAD, "digest")
+    assert "*Project reviews*" in digest
+    assert ("`erp`: 1 of 3 conditions met; stakeholders 100% satisfied; "
+            "end users 60% satisfied") in digest

@@ -95,8 +95,8 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     await record_conditions(sender, slack, {"s0": f"{TYPED}\nReports by 9:00",
                                             "s1": "No downtime in the close week"})
     shown = await answer_of(sender, slack, OWNER, "project done erp 2")
-    assert "2. [met] Reports by 9:00" in shown
-    assert "1. [open] Invoices post &lt;!channel&gt;" in shown and "<!channel>" not in shown
+    assert "2. Reports by 9:00 (met)" in shown
+    assert "1. Invoices post &lt;!channel&gt;" in shown and "<!channel>" not in shown
     assert "<https://evil" not in shown
     assert "only the owner" in await answer_of(sender, slack, ERIN, "project risk erp 1")
     assert "from 1 to 3" in await answer_of(sender, slack, OWNER, "project risk erp 7")

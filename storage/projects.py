@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint, case, func
+from sqlalchemy import CheckConstraint, UniqueConstraint, case, func, union
 from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.csat import SurveyInvitation
 from storage.models import Person
 from storage.once import insert_many_once, update_if
+from storage.pulses import INVITE, QUEUED, SENT, PulseDelivery, PulseOptOut
 from storage.types import UTCDateTime
 
 OPEN, DONE, AT_RISK = "open", "done", "at_risk"
@@ -179,6 +181,26 @@ async def audience(session: AsyncSession, project: Project) -> list[Person]:
     # Segments are JSON; compared here rather than in each dialect's JSON syntax.
     return [p for p in people if p.segments.get(project.audience_segment)
             == project.audience_value]
+
+
+async def rested(session: AsyncSession, people: list[Person], project_id: int,
+                 since: datetime) -> list[Person]:
+    """Those of `people` who may be asked one more survey question: not opted out of pulses,
+    and sent no survey of any kind since `since` (a CSAT survey, a pulse or satisfaction
+    survey invite, or another project's end-user question), as the pulses' cooldown has it."""
+    ids = [p.id for p in people]
+    csat = select(SurveyInvitation.person_id).where(
+        col(SurveyInvitation.person_id).in_(ids), col(SurveyInvitation.sent_at) >= since)
+    pulses = select(PulseDelivery.person_id).where(
+        col(PulseDelivery.person_id).in_(ids), col(PulseDelivery.kind) == INVITE,
+        col(PulseDelivery.status).in_([QUEUED, SENT]), col(PulseDelivery.due_at) >= since)
+    projects = select(ProjectReview.person_id).join(
+        Project, col(Project.id) == ProjectReview.project_id).where(
+        col(ProjectReview.person_id).in_(ids), col(ProjectReview.kind) == END_USER,
+        col(Project.id) != project_id, col(Project.closed_at) >= since)
+    opted = select(PulseOptOut.person_id).where(col(PulseOptOut.person_id).in_(ids))
+    tired = set((await session.exec(union(csat, pulses, projects, opted))).scalars().all())
+    return [p for p in people if p.id not in tired]
 
 
 async def add_reviews(session: AsyncSession, project_id: int, kind: str,

@@ -100,6 +100,7 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     assert "<https://evil" not in shown
     assert "only the owner" in await answer_of(sender, slack, ERIN, "project risk erp 1")
     assert "from 1 to 3" in await answer_of(sender, slack, OWNER, "project risk erp 7")
+    assert "from 1 to 3" in await answer_of(sender, slack, OWNER, "project risk erp \u00b2")
 
     # The close: the tick before the date does nothing; on the date, one DM each.
     await run_tick(bot, clock, CLOSES - timedelta(minutes=1))
@@ -130,7 +131,10 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     await eventually(lambda: "You answered" in text_in(latest_in(slack, END_USERS[3])))
     early = await answer_of(sender, slack, LEAD, "project show erp")
     assert "End users: 4 of 5 answered, fewer than 5, so no figure is shown" in early
-    # Someone the project did not ask cannot answer for it.
+    # Someone the project did not ask cannot answer for it, nor a forged project id.
+    slack.clear()
+    await sender.click("project.rate.3", "9" * 40, user_id=END_USERS[0])
+    assert "not one I asked you for" in await answered(slack)
     slack.clear()
     await sender.click("project.rate.1", buttons(latest_in(slack, END_USERS[0]))
                        ["project.rate.1"], user_id=LEAD)

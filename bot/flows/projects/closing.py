@@ -56,7 +56,11 @@ async def close_project(session: AsyncSession, services: Services, project: Proj
         return False
     await session.refresh(project)
     stakeholders = await store.stakeholders(session, project.id)
-    end_users = await store.audience(session, project)
+    # End users keep the surveys' cooldown (pulses.fatigue_days); stakeholders are asked
+    # whatever: their review is what the project is judged by.
+    fatigue = timedelta(days=services.settings.app.pulses.fatigue_days)
+    end_users = await store.rested(session, await store.audience(session, project),
+                                   project.id, now - fatigue)
     asked = await store.add_reviews(session, project.id, STAKEHOLDER, stakeholders)
     await services.outbox.send_dms(session, [
         (p, review_message(project, "invite", tz=p.tz), f"project:{project.id}:{p.id}:review")

@@ -39,6 +39,17 @@ DMs arrive at the start of a working day."""
 MARKS = {"done": DONE, "risk": AT_RISK, "open": OPEN}
 
 
+def number(text: str) -> int | None:
+    """A project id or condition number as typed or carried by a button or form: plain ASCII
+    digits that fit the database's integer, else None (``²`` is a digit to `str.isdigit`)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+async def find_by_id(session: AsyncSession, text: str) -> Project | None:
+    found = number(text)
+    return await session.get(Project, found) if found is not None else None
+
+
 def _lead(person: Person) -> bool:
     return Role(person.role).at_least(Role.IT_LEAD)
 
@@ -184,15 +195,16 @@ async def _close(session: AsyncSession, services: Services, origin: Origin, acto
 
 
 async def _mark(session: AsyncSession, services: Services, origin: Origin, actor: Person,
-                project: Project, state: str, number: str) -> None:
+                project: Project, state: str, typed: str) -> None:
     assert project.id is not None
     conditions = await store.conditions(session, project.id)
-    if not number.isdigit() or not 1 <= int(number) <= len(conditions):
+    n = number(typed)
+    if n is None or not 1 <= n <= len(conditions):
         await _answer(session, services, origin, {"problem": "unknown condition",
                                                   "name": project.name, "count": len(conditions)})
         return
-    conditions[int(number) - 1].state = state
-    session.add(conditions[int(number) - 1])
+    conditions[n - 1].state = state
+    session.add(conditions[n - 1])
     await _answer(session, services, origin, await _shown(session, services, project, actor,
                                                           True))
 
@@ -201,7 +213,7 @@ async def _owned_open(session: AsyncSession, services: Services, actor: Person,
                       origin: Origin, value: str) -> Project | None:
     """The open project a button or form names, when the actor owns it; else None, and the
     actor has been told why."""
-    project = await session.get(Project, int(value)) if value.isdigit() else None
+    project = await find_by_id(session, value)
     if project is None or project.id is None:
         await _answer(session, services, origin, {"problem": "unknown project", "name": ""})
     elif project.owner_id != actor.id:
@@ -231,7 +243,7 @@ async def open_conditions(session: AsyncSession, services: Services, actor: Pers
 
 async def conditions_problems(session: AsyncSession, services: Services, metadata: str,
                               values: Mapping[str, str]) -> Form | None:
-    project = await session.get(Project, int(metadata)) if metadata.isdigit() else None
+    project = await find_by_id(session, metadata)
     if project is None or project.id is None:
         return None
     people = await store.stakeholders(session, project.id)

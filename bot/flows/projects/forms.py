@@ -169,7 +169,7 @@ def parse_review(conditions: Sequence[ProjectCondition], values: Mapping[str, st
         if raw not in (ids.MET, ids.NOT_MET) or found.id is None:
             return None
         verdicts[found.id] = raw == ids.MET
-    overall = values.get(ids.OVERALL_FIELD, "")
-    if not overall.isdigit() or int(overall) not in ids.SATISFACTION:
+    overall = {str(n): n for n in ids.SATISFACTION}.get(values.get(ids.OVERALL_FIELD, ""))
+    if overall is None:
         return None
-    return verdicts, int(overall)
+    return verdicts, overall

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import Origin
 from bot.flows.projects.closing import rating_message, review_message
-from bot.flows.projects.commands import answer
+from bot.flows.projects.commands import answer, find_by_id
 from bot.flows.projects.forms import parse_review, review_form
 from bot.services import Services
 from storage import projects as store
@@ -27,7 +27,7 @@ async def _review(session: AsyncSession, services: Services, actor: Person, orig
                   value: str, kind: str) -> tuple[Project, ProjectReview] | None:
     """The project a button or form names and the actor's invitation to review it; None when
     there is none to answer (the person has been told why)."""
-    project = await session.get(Project, int(value)) if value.isdigit() else None
+    project = await find_by_id(session, value)
     review = None
     if project is not None and project.id is not None and actor.id is not None:
         review = await store.review_of(session, project.id, actor.id, kind)

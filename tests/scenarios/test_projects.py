@@ -99,6 +99,7 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     assert "1. Invoices post &lt;!channel&gt;" in shown and "<!channel>" not in shown
     assert "<https://evil" not in shown
     assert "only the owner" in await answer_of(sender, slack, ERIN, "project risk erp 1")
+    assert "only the owner" in await answer_of(sender, slack, ERIN, "project close erp")
     assert "from 1 to 3" in await answer_of(sender, slack, OWNER, "project risk erp 7")
     assert "from 1 to 3" in await answer_of(sender, slack, OWNER, "project risk erp \u00b2")
 

@@ -82,6 +82,9 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     assert not slack.calls_to("views.open")
 
     await create_project(sender, slack, "erp")
+    assert "`erp`: closes Thu 10 Dec 2026" in await answer_of(sender, slack, ERIN, "project list")
+    assert "I do not know a project called `crm`" in await answer_of(sender, slack, ERIN,
+                                                                     "project show crm")
     owner_dm = text_in(latest_in(slack, OWNER))
     assert "Please record what each stakeholder of `erp`" in owner_dm
 

@@ -22,6 +22,7 @@ from storage.csat import SurveyInvitation
 from storage.models import Person
 from storage.once import insert_many_once
 from storage.outbox import OutboxMessage
+from storage.projects import END_USER, Project, ProjectReview
 from storage.pulses import (
     INVITE,
     PENDING,
@@ -71,8 +72,9 @@ class Due:
     person: Person
     opted_out: bool
     last_survey: datetime | None
-    """When the person was last sent a survey of any kind: a CSAT survey, or another
-    campaign's pulse or satisfaction survey (invites keep their distance from it)."""
+    """When the person was last sent a survey of any kind: a CSAT survey, another campaign's
+    pulse or satisfaction survey, or a project's end-user question (invites keep their
+    distance from it)."""
     invite_status: str | None
     """For a reminder: what became of the person's invite (sent, pending, failed, ...)."""
     invite_answered: bool = False
@@ -95,10 +97,17 @@ async def due(session: AsyncSession, now: datetime, limit: int,
                             other.campaign_id != col(PulseDelivery.campaign_id),
                             other.kind == INVITE, other.status.in_([QUEUED, SENT]))
                      .scalar_subquery())
+    # A project's end-user question went at the project's close.
+    last_project = (select(func.max(Project.closed_at))
+                    .join(ProjectReview, col(ProjectReview.project_id) == Project.id)
+                    .where(col(ProjectReview.person_id) == col(PulseDelivery.person_id),
+                           col(ProjectReview.kind) == END_USER)
+                    .scalar_subquery())
     only = () if campaign_id is None else (col(PulseDelivery.campaign_id) == campaign_id,)
     rows = (await session.exec(
         select(PulseDelivery.id, PulseDelivery.campaign_id, PulseDelivery.kind, Person,
-               col(PulseOptOut.person_id).is_not(None), last_survey, last_campaign)
+               col(PulseOptOut.person_id).is_not(None), last_survey, last_campaign,
+               last_project)
         .join(Person, col(Person.id) == col(PulseDelivery.person_id))
         .outerjoin(PulseOptOut, col(PulseOptOut.person_id) == col(PulseDelivery.person_id))
         .where(col(PulseDelivery.status) == PENDING, col(PulseDelivery.due_at) <= now, *only)
@@ -108,9 +117,10 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     invites = await _invites(session, {(campaign, person.id) for _id, campaign, kind, person, *_
                                        in rows if kind != INVITE})
     found = []
-    for delivery_id, campaign, kind, person, opted_out, survey, campaign_sent in rows:
+    for delivery_id, campaign, kind, person, opted_out, survey, campaign_sent, project in rows:
         invite = invites.get((campaign, person.id)) if kind != INVITE else None
-        latest = max((t for t in (survey, campaign_sent) if t is not None), default=None)
+        latest = max((t for t in (survey, campaign_sent, project) if t is not None),
+                     default=None)
         found.append(Due(delivery_id, campaign, kind, person, bool(opted_out), latest,
                          *(invite or (None, False, None, False))))
     return found

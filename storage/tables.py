@@ -29,6 +29,13 @@ from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest
 from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
 from storage.plans import PlanItem
+from storage.projects import (
+    Project,
+    ProjectCondition,
+    ProjectConditionAnswer,
+    ProjectReview,
+    ProjectStakeholder,
+)
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery, PulseOptOut, PulseReply
 from storage.send_budget import SendBudget
@@ -45,7 +52,8 @@ __all__ = ["AmbassadorSummary",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",
            "PlanItem",
-           "ProcessedRequest",
+           "ProcessedRequest", "Project", "ProjectCondition", "ProjectConditionAnswer",
+           "ProjectReview", "ProjectStakeholder",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseQuestionAnswer",
            "PulseReply", "PulseResponse", "ScheduledRun", "SendBudget", "SlackAccessLoss",
            "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyKudos",

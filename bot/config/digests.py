@@ -17,8 +17,8 @@ from pydantic import Discriminator, Field, StringConstraints, Tag, field_validat
 from bot.config.base import Strict
 from bot.config.channels import ChannelTarget
 
-SECTIONS = ("sla", "times", "volume", "callbacks", "csat", "nps", "surveys", "complaints",
-            "broadcasts", "kudos", "milestones", "plans")
+SECTIONS = ("sla", "times", "volume", "callbacks", "csat", "nps", "surveys", "projects",
+            "complaints", "broadcasts", "kudos", "milestones", "plans")
 """Every section a digest can show, in order; a digest shows them all unless told which."""
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -19,6 +19,7 @@ from bot.handlers import kudos as kudos_handlers
 from bot.handlers import milestones as milestone_handlers
 from bot.handlers import newsletter as newsletter_handlers
 from bot.handlers import plans as plan_handlers
+from bot.handlers import projects as project_handlers
 from bot.handlers import pulses as pulses_handlers
 from bot.handlers import scheduler as scheduler_handlers
 from bot.handlers import settings as settings_handlers
@@ -36,6 +37,7 @@ def register_handlers(dispatcher: Routes) -> None:
     kudos_handlers.register(dispatcher)
     broadcast_handlers.register(dispatcher)
     pulses_handlers.register(dispatcher)
+    project_handlers.register(dispatcher)
     plan_handlers.register(dispatcher)
     milestone_handlers.register(dispatcher)
     newsletter_handlers.register(dispatcher)

@@ -70,6 +70,10 @@ def test_demo_prints_the_help_answer_and_leaves_nothing_behind(tmp_path: Path):
                             "  Incident: Email is down\n") == 2
     assert "  @channel Status: investigating · Impact: outage" in transcript
     assert "  Status: resolved · Impact: outage · Services: Email and calendar\n" in transcript
+    # The project review scene: Erin's verdicts per condition reach Tom and Lee a week on.
+    assert ("  1 of 2 conditions of satisfaction met:\n"
+            "  • Expense forms work on the phone (Erin): met 1, not met 0\n") in transcript
+    assert transcript.count("  Review results: project intranet\n") == 2
     assert "\x1b[" not in transcript, "no colour when stdout is not a terminal"
     assert "Traceback" not in done.stderr
     assert list(scratch.iterdir()) == []

@@ -15,6 +15,7 @@ from bot.demo.scenes.digests import the_week_so_far
 from bot.demo.scenes.help import asking_for_help
 from bot.demo.scenes.kudos import thanking_a_technician
 from bot.demo.scenes.milestones import a_plan_and_a_milestone
+from bot.demo.scenes.projects import a_project_review
 from bot.demo.scenes.pulses import a_pulse
 from bot.demo.scenes.surveys import a_satisfaction_survey
 from bot.demo.stage import Stage
@@ -31,4 +32,5 @@ SCENES: tuple[Scene, ...] = (
     the_week_so_far,
     an_outage_kept_current,
     a_satisfaction_survey,
+    a_project_review,
 )

@@ -21,6 +21,7 @@ from bot.flows.digests.figures import (
     resolution_met,
     response_met,
 )
+from bot.flows.projects.results import project_results
 from bot.flows.pulses.survey_results import survey_results
 from storage import (
     broadcast_stats,
@@ -32,6 +33,7 @@ from storage import (
     survey_stats,
     ticket_stats,
 )
+from storage import projects as project_store
 from storage.milestones import reached_between
 from storage.plans import open_plan_items
 
@@ -205,6 +207,21 @@ async def surveys(g: Gathered) -> dict:
                   for line, withheld in zip(lines, hidden, strict=True)]}}
 
 
+async def projects(g: Gathered) -> dict:
+    """The projects whose review results were sent in the period: conditions met, and the
+    stakeholders' and end users' % satisfied (the end users' withheld below K, as in the
+    results). Nothing shows in a period without one."""
+    found = []
+    for project in await project_store.results_sent_between(g.session, g.period.start,
+                                                            g.period.end):
+        results = await project_results(g.session, project, g.app.pulses.min_group)
+        found.append({"name": results["name"], "met": results["conditions_met"],
+                      "conditions": len(results["conditions"]),
+                      "stakeholders": results["stakeholders"]["satisfied"],
+                      "end_users": results["end_users"]["satisfied"]})
+    return {"reviewed": found}
+
+
 async def broadcasts(g: Gathered) -> dict:
     """Incidents per service, time in outage and availability, time to the first update,
     the update cadence kept, and "how well were you kept informed?" (1-5), for the period;
@@ -271,6 +288,6 @@ def plan_figure(sections: dict[str, dict]) -> str:
 Builder = Callable[[Gathered], Awaitable[dict]]
 BUILDERS: dict[str, Builder] = {
     "sla": sla, "times": times, "volume": volume, "callbacks": callbacks, "csat": csat,
-    "nps": nps, "surveys": surveys, "complaints": complaints, "broadcasts": broadcasts,
-    "kudos": kudos, "milestones": milestones, "plans": plans,
+    "nps": nps, "surveys": surveys, "projects": projects, "complaints": complaints,
+    "broadcasts": broadcasts, "kudos": kudos, "milestones": milestones, "plans": plans,
 }

@@ -51,6 +51,7 @@ from bot.services import Services
 from storage.directory import find_by_platform_id, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
+from storage.people_cache import find_person, keep_committed
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,7 @@ class Dispatcher(Routes):
             # answers to this action go.
             if await note_platform(session, actor, platform):
                 await session.commit()
+                keep_committed(session, platform, intent.origin.user_id, actor)
             note_actor(session, actor, platform)
             await handler(Turn(intent, actor, session, self.services))
         return as_actor
@@ -255,7 +257,9 @@ class Dispatcher(Routes):
         assert origin is not None, "every inbound intent carries its origin"
         # Each step ends its transaction: on SQLite every transaction holds the write lock,
         # and neither the platform lookup below nor the handler's chat calls should hold it.
-        person = await find_by_platform_id(session, origin.platform, origin.user_id)
+        # Someone met before comes from the process's cache, with no round trip at all, and
+        # otherwise is read without a transaction.
+        person = await find_person(session, origin.platform, origin.user_id, alone=True)
         await session.commit()
         if person is not None and person.active:
             return person
@@ -266,6 +270,7 @@ class Dispatcher(Routes):
         try:
             person = await directory.upsert_profile(session, self.services.settings.app, profile)
             await session.commit()
+            keep_committed(session, origin.platform, origin.user_id, person)
         except IntegrityError:
             # Their first two requests arrived together and the other one added them.
             await session.rollback()

@@ -211,14 +211,10 @@ def _note(session: Session, written: set[Any]) -> None:
     session.info.setdefault(_WRITTEN, set()).update(written)
 
 
-def _people_pending(session: Session) -> set[Any]:
-    return {instance.id for instance in (*session.new, *session.dirty, *session.deleted)
-            if isinstance(instance, Person)}
-
-
 @event.listens_for(WatchedSession, "after_flush")
 def _note_people_flushed(session: Session, _context: Any) -> None:
-    written = _people_pending(session)
+    written = {instance.id for instance in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(instance, Person)}
     if written:
         _note(session, written)
 
@@ -236,8 +232,10 @@ def _note_bulk_statements(orm_execute_state: Any) -> None:
 
 @event.listens_for(WatchedSession, "before_commit")
 def _bump_version(session: Session) -> None:
-    if _BUMPED in session.info or not (session.info.get(_WRITTEN)
-                                       or _people_pending(session)):
+    # What is pending is flushed first (the commit would flush it next; a clean session
+    # flushes nothing), so `_note_people_flushed` has seen every person this transaction wrote.
+    session.flush()
+    if _BUMPED in session.info or not session.info.get(_WRITTEN):
         return
     session.info[_BUMPED] = session.execute(
         update(DirectoryVersion).where(DirectoryVersion.id == 1)

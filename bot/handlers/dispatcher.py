@@ -52,6 +52,7 @@ from storage.directory import find_by_platform_id, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
 from storage.people_cache import find_person, keep_committed
+from storage.transactions import reading_only
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ class Dispatcher(Routes):
         try:
             async with self._turn(name, self._chat_slots) as session:
                 actor = await self._actor(session, intent)
+                await reading_only(session)  # a check writes nothing (see FormCheck)
                 return await check(Turn(intent, actor, session, self.services))
         except Exception as error:
             if is_unavailable(error):

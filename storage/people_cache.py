@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel
@@ -56,6 +56,9 @@ MAX_PEOPLE = 20_000
 
 POLL_S = 1.0
 """How often a serving process reads the directory's version."""
+
+VERSION_READER = "directory version"
+"""The `logging_token` of the connection reading the version (`reading_only`)."""
 
 INFO_KEY = "people_cache"
 _WRITTEN = "people_cache.written"
@@ -154,8 +157,7 @@ async def find_person(session: AsyncSession, platform: str, user_id: str, *,
     cached = cache.get(platform, user_id) if cache is not None else None
     if cached is not None:
         # One the session holds already may carry changes of this turn: it wins.
-        present = session.sync_session.identity_map.get(
-            Session.identity_key(Person, cached.id))
+        present = session.sync_session.identity_map.get(inspect(cached).key)
         return present if present is not None else await session.merge(cached, load=False)
     if alone:
         await reading_only(session)
@@ -179,7 +181,7 @@ async def read_version(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         cache = cache_of(session)
         try:
-            await reading_only(session)
+            await reading_only(session, label=VERSION_READER)
             version = (await session.exec(select(DirectoryVersion.version))).first()
         except Exception:
             if cache is not None:

@@ -24,10 +24,13 @@ class WriteWhileReading(RuntimeError):
     """A statement other than a SELECT on a connection taken with `reading_only`."""
 
 
-async def reading_only(session: AsyncSession) -> None:
+async def reading_only(session: AsyncSession, *, label: str | None = None) -> None:
     """Run `session`'s next transaction without one (see the module docstring). Call it
-    before the session's first statement of that transaction."""
+    before the session's first statement of that transaction. `label` names the work in
+    SQLAlchemy's log lines (its ``logging_token``), for background reads."""
     options: dict[str, Any] = {READS_ONLY: True}
+    if label is not None:
+        options["logging_token"] = label
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"

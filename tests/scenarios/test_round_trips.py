@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from bot.flows.complaints import ids as complaint_ids
 from bot.flows.kudos.ids import GIVE_FORM, RECIPIENTS, STORY, VALUE, VISIBILITY
+from storage.people_cache import VERSION_READER
 from storage.transactions import READS_ONLY
 from tests.scenarios.complaints_kit import (
     ERIN,
@@ -57,27 +58,31 @@ class Counter:
         sync = engine.sync_engine
 
         @event.listens_for(sync, "before_cursor_execute")
-        def _statement(_conn, _cursor, statement, *_args) -> None:
-            # SQLite's BEGIN IMMEDIATE (storage.engine) is counted as its transaction.
-            if self.on and not statement.startswith("BEGIN"):
+        def _statement(conn, _cursor, statement, *_args) -> None:
+            # SQLite's BEGIN IMMEDIATE (storage.transactions) is counted as its transaction;
+            # the once-a-second read of the directory's version belongs to no request.
+            if (self.on and not statement.startswith("BEGIN")
+                    and conn.get_execution_options().get("logging_token") != VERSION_READER):
                 self.counts.statements += 1
 
-        # A connection that only reads (storage.transactions) sends no BEGIN or COMMIT.
+        # A connection that only reads (storage.transactions) sends no BEGIN or COMMIT. Each
+        # transaction of a session is on a connection checked out for it, which PostgreSQL's
+        # pool pre-pings (a SELECT 1 that goes through no cursor event).
         @event.listens_for(sync, "begin")
         def _begin(conn) -> None:
-            if self.on and not conn.get_execution_options().get(READS_ONLY):
+            options = conn.get_execution_options()
+            if not self.on or options.get("logging_token") == VERSION_READER:
+                return
+            if not options.get(READS_ONLY):
                 self.counts.transactions += 1
+            if postgres:
+                self.counts.checkouts += 1
 
         @event.listens_for(sync, "commit")
         @event.listens_for(sync, "rollback")
         def _end(conn) -> None:
             if self.on and not conn.get_execution_options().get(READS_ONLY):
                 self.counts.ends += 1
-
-        @event.listens_for(sync.pool, "checkout")
-        def _checkout(*_args) -> None:
-            if self.on and postgres:  # pool_pre_ping: a SELECT 1 on each checkout
-                self.counts.checkouts += 1
 
 
 def turns_done(bot) -> float:

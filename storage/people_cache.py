@@ -43,7 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.directory import find_by_platform_id, stored_user_id
 from storage.models import Person
-from storage.transactions import reading_only
+from storage.transactions import note_used, reading_only
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,11 @@ async def follow_versions(sessions: async_sessionmaker[AsyncSession],
 
 
 class WatchedSession(Session):
-    """A session that tells its cache, and other processes, which people it wrote."""
+    """A session that tells its cache, and other processes, which people it wrote (and
+    remembers whether it used the database at all, `storage.transactions.used_database`)."""
+
+
+event.listen(WatchedSession, "after_begin", note_used)
 
 
 def _note(session: Session, written: set[Any]) -> None:

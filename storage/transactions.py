@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 READS_ONLY = "touchpoint_reads_only"
+_USED = "touchpoint.used_database"
 
 
 class WriteWhileReading(RuntimeError):
@@ -35,6 +36,17 @@ async def reading_only(session: AsyncSession, *, label: str | None = None) -> No
     if bind is not None and bind.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
     await session.connection(execution_options=options)
+
+
+def note_used(session: Any, _transaction: Any, _connection: Any) -> None:
+    """A session's "after_begin" listener: it took a connection (`used_database`)."""
+    session.info[_USED] = True
+
+
+def used_database(session: AsyncSession) -> bool:
+    """Whether `session` took a connection to the database: a turn answered from caches
+    alone says nothing about whether the database can be reached."""
+    return bool(session.info.get(_USED))
 
 
 def configure(sync_engine: Engine) -> None:

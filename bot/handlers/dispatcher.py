@@ -3,8 +3,9 @@ from `bot.intents`, and it runs the handler registered for that in one turn.
 
 The entries are the chat adapters (an intent: a person asked; or a platform event), the
 scheduler (`Scheduled`: a run it claimed) and the ticket webhook (`TicketEventReceived`).
-A turn opens one database session, loads the acting person for an intent (creating them from
-their platform profile on first contact, committed at once; noting the platform they acted on,
+A turn opens one database session, loads the acting person for an intent (from the process's
+cache when it holds them, `storage.people_cache`; creating them from their platform profile on
+first contact, committed at once; noting the platform they acted on,
 `bot.chat.outbox.note_actor`), runs the handler and commits
 (a failure rolls back). Every turn is timed in ``touchpoint_handler_seconds`` and waited for
 at shut-down. A handler that fails is logged for the operator, once per outage when the
@@ -52,7 +53,7 @@ from storage.directory import find_by_platform_id, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
 from storage.people_cache import find_person, keep_committed
-from storage.transactions import reading_only
+from storage.transactions import reading_only, used_database
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,13 @@ class Dispatcher(Routes):
         try:
             async with self._turn(name, self._lane(entry)) as session:
                 result = await work(session)
+                used = used_database(session)
         except Exception as error:
             raise self._failure(name, error) from error
-        self.services.outage.reached()
+        # A chat turn answered from the people cache alone proves nothing about the database;
+        # a scheduled run or a ticket event works in sessions of its own, and succeeded.
+        if used or isinstance(entry, Scheduled | TicketEventReceived):
+            self.services.outage.reached()
         return result
 
     def _failure(self, name: str, error: Exception) -> HandlerFailed:

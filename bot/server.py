@@ -11,9 +11,10 @@ database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -51,6 +52,7 @@ from bot.web.pages import add_page_routes
 from bot.webhooks.route import add_ticket_webhook
 from storage.engine import create_engine, session_factory
 from storage.outage import RETRY_AFTER_S, Outage
+from storage.people_cache import follow_versions
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +179,14 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         # database closed below.
         await services.background.drain(LATE_DRAIN_TIMEOUT_S)
 
+    async def follow_directory(_app: web.Application) -> AsyncIterator[None]:
+        # Other replicas' changes to people reach this one's cache (storage.people_cache).
+        following = asyncio.create_task(follow_versions(sessions))
+        yield
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+
     async def close_database(_app: web.Application) -> None:
         await engine.dispose()
 
@@ -187,6 +197,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     if slack_chat is not None:
         app.on_startup.insert(0, lambda _app: slack_chat.open())
         app.on_cleanup.append(lambda _app: slack_chat.close())
+    app.cleanup_ctx.append(follow_directory)
     app.on_cleanup.append(close_database)
     return app
 

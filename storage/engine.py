@@ -2,9 +2,9 @@
 
 Operators give a plain URL (``sqlite:///touchpoint.db``, ``postgresql://user@host/db``); the
 async driver is chosen here. SQLite connections get WAL, a busy timeout and foreign keys, and
-every transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
-instead of failing on a read-to-write lock upgrade; within one process the engine has a single
-connection, so its sessions queue in asyncio rather than on the file lock.
+every transaction that may write starts with ``BEGIN IMMEDIATE`` (`storage.transactions`);
+within one process the engine has a single connection, so its sessions queue in asyncio
+rather than on the file lock.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import transactions
+from storage.people_cache import INFO_KEY, PeopleCache, WatchedSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -57,9 +60,7 @@ def configure_sqlite(sync_engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(sync_engine, "begin")
-    def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    transactions.configure_sqlite(sync_engine)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -72,10 +73,16 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(target, pool_size=1, max_overflow=0,
                                      pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         configure_sqlite(engine.sync_engine)
-        return engine
-    return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size,
-                               pool_pre_ping=True)
+    else:
+        engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size,
+                                     pool_pre_ping=True)
+    transactions.configure(engine.sync_engine)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    """Sessions on `engine`, sharing one cache of people by platform id
+    (`storage.people_cache`), which their commits keep current."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False,
+                              sync_session_class=WatchedSession,
+                              info={INFO_KEY: PeopleCache()})

@@ -28,6 +28,7 @@ from storage.milestones import Milestone
 from storage.models import AuditEvent, ConversationRef, Person, ProcessedRequest, ScheduledRun
 from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
+from storage.people_cache import DirectoryVersion
 from storage.plans import PlanItem
 from storage.projects import (
     Project,
@@ -48,6 +49,7 @@ __all__ = ["AmbassadorSummary",
            "AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "BroadcastRating",
            "BroadcastReminder", "BroadcastSubscription", "BroadcastUpdate", "ChatImage",
            "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestPost",
+           "DirectoryVersion",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",

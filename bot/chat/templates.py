@@ -165,6 +165,9 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates ship with the code and change only with a restart: without this,
+            # every message stats its template files to see whether they changed.
+            auto_reload=False,
         )
         self.env.filters.update(
             bold=dialect.bold,

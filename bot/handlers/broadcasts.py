@@ -119,7 +119,7 @@ async def subscriptions(turn: Turn) -> None:
 
 def register(routes: Routes) -> None:
     routes.on_command("broadcast", None, open_form)
-    routes.on_command("broadcast", "list", list_open)
+    routes.on_command("broadcast", "list", list_open, reads_only=True)
     routes.on_form(ids.OPEN_FORM, open_broadcast, validate=check_opening)
     routes.on_form(ids.CHANGE_FORM, change, validate=check_change)
     for action_id, action in _BUTTON_ACTIONS.items():
@@ -128,7 +128,7 @@ def register(routes: Routes) -> None:
     routes.on_button(ids.FOLLOW, follow)
     routes.on_command("touchpoint", "subscribe", _subscription(follow=True))
     routes.on_command("touchpoint", "unsubscribe", _subscription(follow=False))
-    routes.on_command("touchpoint", "subscriptions", subscriptions)
+    routes.on_command("touchpoint", "subscriptions", subscriptions, reads_only=True)
     routes.on_schedule("broadcasts.check", check, "interval", minutes=1)
 
 

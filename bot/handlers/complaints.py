@@ -151,9 +151,9 @@ async def answer(turn: Turn) -> None:
 
 
 def register(routes: Routes) -> None:
-    routes.on_command("complain", None, open_form)
-    routes.on_command("complain", "status", status)
-    routes.on_command("complain", "list", list_open)
+    routes.on_command("complain", None, open_form, reads_only=True)
+    routes.on_command("complain", "status", status, reads_only=True)
+    routes.on_command("complain", "list", list_open, reads_only=True)
     routes.on_form(ids.FILE_FORM, file, validate=check_filing)
     routes.on_form(ids.RESOLVE_FORM, resolve, validate=check_resolution)
     routes.on_form(ids.ASSIGN_FORM, assign)

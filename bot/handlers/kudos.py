@@ -71,10 +71,10 @@ def register(dispatcher: Routes) -> None:
                               event.user_id, event.reaction, added=event.added)
 
     dispatcher.on_command("kudos", None, give)
-    dispatcher.on_command("kudos", "balance", balance)
-    dispatcher.on_command("kudos", "rewards", rewards)
+    dispatcher.on_command("kudos", "balance", balance, reads_only=True)
+    dispatcher.on_command("kudos", "rewards", rewards, reads_only=True)
     dispatcher.on_command("kudos", "redeem", redeem)
-    dispatcher.on_command("kudos", "leaderboard", leaderboard)
+    dispatcher.on_command("kudos", "leaderboard", leaderboard, reads_only=True)
     dispatcher.on_command("kudos", "revoke", revoke)
     dispatcher.on_form(GIVE_FORM, give_from_form)
     for action in (APPROVE, DECLINE, FULFIL):

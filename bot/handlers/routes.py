@@ -29,6 +29,7 @@ from bot.intents import (
 )
 from bot.services import Services
 from storage.models import Person
+from storage.transactions import reading_only
 
 
 @dataclass
@@ -136,8 +137,12 @@ class Routes:
         self._schedules: dict[str, ScheduleRoute] = {}
         self._configured_schedules: list[ConfiguredSchedules] = []
 
-    def on_command(self, command: str, word: str | None, handler: Handler) -> None:
-        self._commands[(command, word)] = CommandRoute(command, word, handler)
+    def on_command(self, command: str, word: str | None, handler: Handler, *,
+                   reads_only: bool = False) -> None:
+        """`reads_only`: the handler writes nothing, so its turn runs without a transaction
+        (`storage.transactions.reading_only`; a write there fails)."""
+        self._commands[(command, word)] = CommandRoute(
+            command, word, _reading(handler) if reads_only else handler)
 
     def on_button(self, action_id: str, handler: Handler) -> None:
         self._buttons[action_id] = handler
@@ -216,6 +221,13 @@ class Routes:
 
     def form_check_for(self, intent: FormSubmit) -> FormCheck | None:
         return self._form_checks.get(intent.callback_id)
+
+
+def _reading(handler: Handler) -> Handler:
+    async def read(turn: Turn) -> None:
+        await reading_only(turn.session)
+        await handler(turn)
+    return read
 
 
 def entry_name(entry: Intent | Event | Awaited) -> str:

@@ -46,7 +46,7 @@ from bot.teams.intents import (
 from bot.teams.members import MemberRoster, is_account_id
 from bot.teams.render import TeamsRenderer
 from storage import conversations
-from storage.directory import find_by_platform_id
+from storage.people_cache import find_person
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class TouchpointBot(ActivityHandler):
 
     async def _knows(self, user_id: str) -> bool:
         async with self.sessions() as session:
-            person = await find_by_platform_id(session, "teams", user_id)
+            person = await find_person(session, "teams", user_id, alone=True)
         # An inactive person is refreshed too, which spares the dispatcher a lookup of its own.
         return person is not None and person.active
 

@@ -35,7 +35,7 @@ from bot.teams.calls import call, status_of
 from bot.teams.render import TeamsRenderer
 from bot.web.images import ImageLinks
 from storage import conversations
-from storage.directory import find_by_platform_id
+from storage.people_cache import find_person
 
 T = TypeVar("T")
 
@@ -187,7 +187,7 @@ class TeamsChat:
 
     async def profile(self, user_id: str) -> Profile | None:
         async with self.sessions() as session:
-            person = await find_by_platform_id(session, "teams", user_id)
+            person = await find_person(session, "teams", user_id, alone=True)
         if person is None:
             return None
         return Profile(platform="teams", user_id=user_id.lower(),

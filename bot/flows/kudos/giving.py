@@ -29,7 +29,6 @@ from bot.flows.kudos.ids import GIVE_FORM, RECIPIENTS, STORY, VALUE, VISIBILITY
 from bot.flows.kudos.people import person_view, week_start, zone_of
 from bot.intents import Mention
 from bot.services import Services
-from storage.directory import find_by_platform_id
 from storage.kudos import (
     MAX_STORY,
     KudosVoucher,
@@ -40,6 +39,7 @@ from storage.kudos import (
     thanked_on,
 )
 from storage.models import Person
+from storage.people_cache import find_person
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def _resolve(session: AsyncSession, services: Services, platform: Platform
                    mention: Mention) -> tuple[Person | None, Problem | None]:
     """The person a mention names, added to the directory from their platform profile when
     new."""
-    person = await find_by_platform_id(session, platform, mention.user_id)
+    person = await find_person(session, platform, mention.user_id)
     if person is not None and person.active:
         return person, None
     # The platform is asked with no transaction open (on SQLite it would hold the one

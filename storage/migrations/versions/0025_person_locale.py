@@ -2,7 +2,7 @@
 gives (person.platform_locale); the language each CSAT answer, NPS pulse answer and
 satisfaction survey response was given in
 
-Revision ID: 0025_person_locale
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-06 08:00:00
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0025_person_locale'
+revision: str = '0025'
 down_revision: str | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """projects: post-implementation reviews (project, stakeholders, conditions, reviews, verdicts)
 
-Revision ID: 0026_projects
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-06 08:20:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0026_projects'
-down_revision: str | None = '0024'
+revision: str = '0027'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,6 +17,12 @@ and prints both times, their ratio and the peak RSS. Targets: under 2 s on SQLit
 PostgreSQL, at most 2x the bare SQL, under 250 MB.
 
     python bench/digest.py [--scale 1] [--postgres postgresql://postgres@127.0.0.1/test]
+
+At larger scales, seed an empty PostgreSQL database of your own once and keep it (no SQLite
+run), then measure it again after a change without seeding:
+
+    python bench/digest.py --scale 10 --database postgresql://postgres@127.0.0.1/sizing
+    python bench/digest.py --remeasure postgresql://postgres@127.0.0.1/sizing
 """
 
 from __future__ import annotations
@@ -312,10 +318,15 @@ def run(label: str, url: str, scale: float) -> None:
     started = time.perf_counter()
     counts = seed(url, scale)
     seeded = time.perf_counter() - started
+    print(f"{label}: seeded {counts} in {seeded:.1f} s", flush=True)
+    report(url)
+
+
+def report(url: str) -> None:
+    """Measure the seeded database in a fresh process and print the figures."""
     out = subprocess.run([sys.executable, __file__, "--measure", url], check=True,  # noqa: S603
                          capture_output=True, text=True)
     found = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"{label}: seeded {counts} in {seeded:.1f} s")
     queries = found["digest_s"] - found["chart_s"]
     print(f"  digest {found['digest_s'] * 1000:.0f} ms with its chart "
           f"({found['chart_s'] * 1000:.0f} ms, {found['png_bytes']:,} B), "
@@ -329,10 +340,21 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is "
                                            "made there and dropped")
+    parser.add_argument("--database", help="an empty PostgreSQL database to migrate, seed and "
+                                           "keep, instead of SQLite and a scratch database")
+    parser.add_argument("--remeasure", help="a database seeded before with --database: "
+                                            "measure it again (after upgrading it), no seeding")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.remeasure:
+        upgrade(args.remeasure)
+        report(args.remeasure)
+        return
+    if args.database:
+        run("PostgreSQL", args.database, args.scale)
         return
     with tempfile.TemporaryDirectory() as folder:
         run("SQLite", f"sqlite:///{Path(folder) / 'digest.db'}", args.scale)

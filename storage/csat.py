@@ -62,8 +62,10 @@ class SurveyInvitation(SQLModel, table=True):
         Index("ix_survey_invitation_person_sent", "person_id", "sent_at"),
         Index("ix_survey_invitation_status_send_after", "status", "send_after"),
         Index("ix_survey_invitation_status_expires_at", "status", "expires_at"),
-        # The digest counts surveys by when they were sent (storage.digest_stats).
-        Index("ix_survey_invitation_sent_at_status", "sent_at", "status"),
+        # The digest counts surveys by when they were sent (storage.digest_stats); on
+        # PostgreSQL from this index alone (migration 0025).
+        Index("ix_survey_invitation_sent_at_status", "sent_at", "status",
+              postgresql_include=["id", "ticket_id"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,7 +87,13 @@ class SurveyInvitation(SQLModel, table=True):
 
 class SurveyAnswer(SQLModel, table=True):
     __tablename__ = "survey_answer"
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_survey_answer_score"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_survey_answer_score"),
+        # The digest joins a window's answers to their surveys from this index alone on
+        # PostgreSQL (migration 0025).
+        Index("ix_survey_answer_answered_at", "answered_at",
+              postgresql_include=["invitation_id", "score", "id"]),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int = Field(foreign_key="survey_invitation.id", unique=True)
@@ -93,7 +101,7 @@ class SurveyAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=3000)
     locale: str | None = Field(default=None, max_length=35,
                                description="the language the question was read in")
-    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SurveyFollowUp(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """The performance bulletin board: ``GET /board``, ``GET /board/signin``,
-``POST /board/logout`` and its style sheet, rendered on the server from messages/board/.
+``POST /board/logout``, Sign in with Slack (``/board/signin/slack`` and its callback, see
+`bot.web.slack_signin`) and the style sheet, rendered on the server from messages/board/.
 
 Sign-in: a link from ``/touchpoint board`` (`bot.flows.board.links`) is checked, recorded as
 used (once only), and exchanged for a session: a random secret in an HttpOnly, SameSite=Lax
@@ -19,7 +20,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -31,8 +32,19 @@ from bot.chat.templates import day
 from bot.flows.board.figures import FiguresCache, board_view, headlines
 from bot.flows.board.links import SIGNIN_PATH, SigninLinks
 from bot.services import Services
+from bot.web.slack_signin import (
+    CALLBACK_PATH,
+    START_PATH,
+    STATE_COOKIE,
+    STATE_MINUTES,
+    SigninRefused,
+    SlackSignin,
+    SlackUnreachable,
+)
 from storage import board
 from storage.complaints import person_by_id
+from storage.directory import find_by_platform_id
+from storage.models import Person
 from storage.outage import RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
@@ -93,10 +105,13 @@ class BoardPages:
         self.env = _pages()
         self.limit = _RateLimit(SIGNIN_PER_MINUTE)
         self.cache = FiguresCache(services.settings.app.board.cache_seconds)
+        self.slack = (SlackSignin(services.settings, services.metrics)
+                      if SlackSignin.configured(services.settings) else None)
 
     def page(self, template: str, status: int = 200, **context: Any) -> web.Response:
         html = self.env.get_template(template).render(
-            organisation=self.services.settings.app.organisation.name, **context)
+            organisation=self.services.settings.app.organisation.name,
+            slack_signin=self.slack is not None, **context)
         return web.Response(text=html, status=status, content_type="text/html",
                             charset="utf-8", headers=_HEADERS)
 
@@ -114,21 +129,70 @@ class BoardPages:
         token = self.links.verify(request.query.get("token", ""), now)
         if token is None:
             return self.page("signed_out.html.j2", status=403, reason="invalid")
-        secret = secrets.token_urlsafe(32)
         async with self.services.sessions() as session:
             person = await person_by_id(session, token.person_id)
-            if person is None or not person.active or not await board.use_signin(
-                    session, token.nonce, token.person_id, now=now,
-                    expires_at=token.expires):
-                await session.rollback()
-                return self.page("signed_out.html.j2", status=403, reason="invalid")
-            await board.open_session(session, _hash(secret), token.person_id, person.role,
-                                     now=now, expires_at=now + timedelta(hours=SESSION_HOURS))
-            await session.commit()
+            return await self._open(session, person, token.nonce, token.expires, now)
+
+    async def _open(self, session: Any, person: Person | None, used: str,
+                    used_until: datetime, now: datetime) -> web.StreamResponse:
+        """Sign `person` in, once for the sign-in `used` (a link's or Slack's nonce): a
+        server-side session, its secret in a cookie, and a redirect to the board."""
+        if person is None or not person.active or person.id is None or not (
+                await board.use_signin(session, used, person.id, now=now,
+                                       expires_at=used_until)):
+            await session.rollback()
+            return self.page("signed_out.html.j2", status=403, reason="invalid")
+        secret = secrets.token_urlsafe(32)
+        await board.open_session(session, _hash(secret), person.id, person.role,
+                                 now=now, expires_at=now + timedelta(hours=SESSION_HOURS))
+        await session.commit()
         response = web.Response(status=303, headers={**_HEADERS, "Location": "/board"})
         response.set_cookie(COOKIE, secret, path="/board", httponly=True,
                             secure=self.links.secure, samesite="Lax",
                             max_age=SESSION_HOURS * 3600)
+        return response
+
+    async def slack_start(self, request: web.Request) -> web.StreamResponse:
+        if self.slack is None:
+            raise web.HTTPNotFound()
+        if not self.limit.allow(request.remote or ""):
+            return self.page("signed_out.html.j2", status=429, reason="busy")
+        started = self.slack.start(self.services.clock())
+        response = web.Response(status=303,
+                                headers={**_HEADERS, "Location": started.authorize_url})
+        response.set_cookie(STATE_COOKIE, started.cookie, path=START_PATH, httponly=True,
+                            secure=self.links.secure, samesite="Lax",
+                            max_age=STATE_MINUTES * 60)
+        return response
+
+    async def slack_callback(self, request: web.Request) -> web.StreamResponse:
+        if self.slack is None:
+            raise web.HTTPNotFound()
+        if not self.limit.allow(request.remote or ""):
+            return self.page("signed_out.html.j2", status=429, reason="busy")
+        now = self.services.clock()
+        try:
+            who = await self.slack.finish(dict(request.query), request.cookies.get(STATE_COOKIE),
+                                          now)
+        except SigninRefused as exc:
+            log.info("board: Sign in with Slack refused: %s", exc)
+            return self._forget_state(self.page("signed_out.html.j2", status=403,
+                                                reason="slack_refused"))
+        except SlackUnreachable as exc:
+            log.warning("board: Sign in with Slack could not reach Slack (%s)", exc)
+            return self.page("signed_out.html.j2", status=502, reason="slack_unreachable")
+        async with self.services.sessions() as session:
+            person = await find_by_platform_id(session, "slack", who.user_id)
+            if person is None:
+                log.info("board: Sign in with Slack by %s, who is not in the directory",
+                         who.user_id)
+            response = await self._open(session, person, f"slack:{who.nonce}", who.expires,
+                                        now)
+        return self._forget_state(response)
+
+    @staticmethod
+    def _forget_state(response: web.StreamResponse) -> web.StreamResponse:
+        response.del_cookie(STATE_COOKIE, path=START_PATH)
         return response
 
     async def show(self, request: web.Request) -> web.StreamResponse:
@@ -187,4 +251,6 @@ def add_board_routes(app: web.Application, services: Services) -> None:
     app.router.add_get("/board", _guarded(pages, pages.show))
     app.router.add_get(SIGNIN_PATH, _guarded(pages, pages.signin))
     app.router.add_post("/board/logout", _guarded(pages, pages.logout))
+    app.router.add_get(START_PATH, _guarded(pages, pages.slack_start))
+    app.router.add_get(CALLBACK_PATH, _guarded(pages, pages.slack_callback))
     app.router.add_get("/board/board.css", style)

@@ -22,6 +22,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.scenarios.board import board_kit as kit
 
@@ -64,6 +66,14 @@ class Browser:
 
     async def text(self) -> str:
         return await self(lambda: self.driver.find_element(By.TAG_NAME, "body").text)
+
+    async def submit(self, xpath: str) -> None:
+        """Press a form's button and wait for the page it answers with."""
+        def press() -> None:
+            old = self.driver.find_element(By.TAG_NAME, "html")
+            self.driver.find_element(By.XPATH, xpath).click()
+            WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+        await self(press)
 
     async def console(self) -> list[dict[str, Any]]:
         return await self(self.driver.get_log, "browser")
@@ -176,8 +186,7 @@ async def test_signing_in_reading_the_board_and_signing_out_in_chromium(
         By.CSS_SELECTOR, "img:not([alt])")) == []
 
     # Sign out: the form posts its CSRF token; the board is gone from this browser.
-    await browser(lambda: browser.driver.find_element(
-        By.XPATH, "//button[normalize-space()='Sign out']").click())
+    await browser.submit("//button[normalize-space()='Sign out']")
     assert "You are signed out." in await browser.text()
     await browser(browser.driver.save_screenshot, str(artefacts / "board-signed-out.png"))
     await browser.open(bot.url + "/board")
@@ -199,3 +208,28 @@ async def test_an_it_lead_sees_the_breakdowns_in_chromium(
     assert "For IT leads: per assignee and per team" in text
     assert csp_violations(await browser.console()) == []
     await browser(browser.driver.save_screenshot, str(artefacts / "board-it-lead.png"))
+
+
+async def test_signing_in_inside_the_teams_tab_by_pasting_the_link_in_chromium(
+        bot, slack, slack_sender, browser, artefacts):
+    link = await kit.ask_link(slack_sender, slack, ERIN)
+    await browser.open(bot.url + "/board/tab")
+
+    def paste_and_sign_in() -> None:
+        old = browser.driver.find_element(By.TAG_NAME, "html")
+        field = browser.driver.find_element(By.ID, "token")
+        field.send_keys(link, Keys.ENTER)  # the keyboard alone, as the label invites
+        WebDriverWait(browser.driver, 10).until(expected_conditions.staleness_of(old))
+
+    await browser(paste_and_sign_in)
+    assert browser.driver.current_url == bot.url + "/board/tab"
+    assert "Signed in as erin.employee" in await browser.text()
+    [cookie] = await browser(browser.driver.get_cookies)
+    assert cookie["name"] == "touchpoint_board_tab"
+    assert cookie["sameSite"] == "None" and cookie["secure"] and cookie["httpOnly"]
+    assert csp_violations(await browser.console()) == []
+    await browser(browser.driver.save_screenshot, str(artefacts / "board-teams-tab.png"))
+
+    await browser.submit("//button[normalize-space()='Sign out']")
+    assert "You are signed out." in await browser.text()
+    assert await browser(browser.driver.get_cookies) == []

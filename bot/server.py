@@ -27,6 +27,7 @@ from bot.chat.pacer import Throttles
 from bot.chat.port import PlatformChat
 from bot.chat.router import Chat
 from bot.chat.sender import OutboxSender
+from bot.chat.templates import templates_for
 from bot.config import Settings
 from bot.handlers import build_dispatcher
 from bot.handlers.dispatcher import Dispatcher
@@ -38,6 +39,7 @@ from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
 from bot.slack.guard import Rejected, check_slack_request
+from bot.slack.render import SlackRenderer
 from bot.teams.adapter import build_adapter
 from bot.teams.bot import TouchpointBot
 from bot.teams.chat import TeamsChat
@@ -109,7 +111,8 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
         secret = token.get_secret_value() if token else None
         slack_client = make_client(secret, settings.secrets.slack_api_url, metrics, throttles,
                                    access=SlackAccess(sessions, secret or ""))
-        slack_chat = SlackChat(slack_client, metrics)
+        slack_chat = SlackChat(slack_client, metrics, SlackRenderer(
+            templates_for("slack", settings.app.organisation.locale)))
         platforms.append(slack_chat)
     teams_adapter = None
     image_links = ImageLinks(sessions, settings.secrets, clock)

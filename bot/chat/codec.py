@@ -32,6 +32,7 @@ def encode(message: Message) -> dict[str, Any]:
         "inputs": [dataclasses.asdict(field) for field in message.inputs],
         "key": message.key,
         "image": message.image.to_dict() if message.image else None,
+        "locale": message.locale,
     }
     return encoded
 
@@ -42,7 +43,8 @@ def decode(data: Mapping[str, Any]) -> Message:
         buttons=tuple(Button(**button) for button in data["buttons"]),
         inputs=tuple(TextField(**field) for field in data["inputs"]),
         key=data.get("key"),
-        image=Image.from_dict(data["image"]) if data.get("image") else None)
+        image=Image.from_dict(data["image"]) if data.get("image") else None,
+        locale=data.get("locale"))
 
 
 def _value(value: Any, path: str) -> Any:

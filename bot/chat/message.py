@@ -120,6 +120,9 @@ class Message:
     image: Image | None = None
     """Shown below the sections in messages sent, posted and updated; a private reply
     (`ChatPort.reply_privately`) leaves it out."""
+    locale: str | None = None
+    """The reader's language (``de``, ``fr-CA``), closest shipped catalogue wins; None leaves
+    it to the renderer's own language (the organisation's)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,8 @@ class Form:
     context: Mapping[str, Any] = field(default_factory=dict)
     metadata: str = ""
     """Opaque state carried back with the submission (Slack limits it to 3,000 chars)."""
+    locale: str | None = None
+    """The reader's language, as for `Message.locale`."""
     errors: Mapping[str, str] = field(default_factory=dict)
     """Field name -> the template block that says what is wrong with it, when the form is
     shown again after a submission that did not validate."""

@@ -1,4 +1,10 @@
-"""The one Jinja environment per dialect that renders every template in messages/.
+"""The Jinja environments, one per dialect and language, that render every template in
+messages/.
+
+Words are translated with Jinja's i18n extension over the gettext catalogues of
+`bot.chat.catalogues` (``{% trans %}``, ``_()``, plural forms from the catalogue); dates,
+times, numbers and percentages are formatted for the reader's language with Babel (the
+``local_time``, ``day``, ``number``, ``percent`` and ``signed`` filters).
 
 Each ``{{ expression }}`` is escaped for the dialect unless it is `Formatted` markup made by
 the dialect's filters (``bold``, ``italic``, ``code``, ``link``, ``mention``), so a template is
@@ -7,15 +13,19 @@ written once and a person's text can never turn into markup on either platform.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gettext
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone_name
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from babel.numbers import format_decimal, format_percent
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Template
 
+from bot.chat import catalogues
 from bot.chat.text import SLACK, TEAMS, TEAMS_PLAIN, Dialect, Formatted
 
 
@@ -30,12 +40,9 @@ def _finalizer(dialect: Dialect):
     return finalize
 
 
-TIME_LOCALE = "en"
-"""The locale of dates and times in messages: the templates' own language."""
-
-
-def _local_time(value: datetime, tz: str = "UTC",
-                pattern: str = "EEE dd MMM yyyy, HH:mm") -> str:
+def local_time(value: datetime, tz: str = "UTC",
+               pattern: str = "EEE dd MMM yyyy, HH:mm", *,
+               locale: str = catalogues.SOURCE_LANGUAGE) -> str:
     """``local_time(tz, pattern)``: `value` in the reader's zone `tz` (an IANA name; UTC when
     it is not one), as a Babel (CLDR) date pattern. A pattern with an hour in it is followed by
     the zone (`zone_label`), so a time never reads as the reader's when it is not."""
@@ -44,20 +51,48 @@ def _local_time(value: datetime, tz: str = "UTC",
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     local = value.astimezone(zone)
-    text = format_datetime(local, pattern, tzinfo=zone, locale=TIME_LOCALE)
-    return f"{text} {zone_label(local)}" if "H" in pattern or "h" in pattern else text
+    text = format_datetime(local, pattern, tzinfo=zone, locale=locale)
+    if "H" in pattern or "h" in pattern:
+        return f"{text} {zone_label(local, locale=locale)}"
+    return text
 
 
-def day(value: date, pattern: str = "EEE dd MMM yyyy") -> str:
+def day(value: date, pattern: str = "EEE dd MMM yyyy", *,
+        locale: str = catalogues.SOURCE_LANGUAGE) -> str:
     """``day(pattern)``: a calendar day (a date, or a datetime's own date) as a Babel (CLDR)
     date pattern; a day has no zone to show, unlike `local_time`."""
-    return format_date(value, pattern, locale=TIME_LOCALE)
+    return format_date(value, pattern, locale=locale)
 
 
-def zone_label(local: datetime) -> str:
+def number(value: float, places: int = 0, *, locale: str = catalogues.SOURCE_LANGUAGE) -> str:
+    """``number(places)``: `value` rounded to `places` decimals, with the reader's digit
+    grouping and decimal sign (1,234.5 in English, 1.234,5 in German)."""
+    decimals = "." + "0" * places if places else ""
+    return format_decimal(value, f"#,##0{decimals}", locale=locale)
+
+
+def percent(value: float, places: int = 0, *,
+            locale: str = catalogues.SOURCE_LANGUAGE) -> str:
+    """``percent(places)``: a percentage given as 0-100 (as every figure here is), written as
+    the reader's language writes one (85% in English, 85 % in German)."""
+    decimals = "." + "0" * places if places else ""
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return format_percent(value / 100, pattern.replace("#,##0", "#,##0" + decimals, 1),
+                          locale=locale)
+
+
+def signed(value: float, places: int = 0, *, locale: str = catalogues.SOURCE_LANGUAGE) -> str:
+    """``signed(places)``: `value` with its sign always shown (an NPS of +12, a change of
+    -3.5 points)."""
+    decimals = "." + "0" * places if places else ""
+    return format_decimal(value, f"+#,##0{decimals};-#,##0{decimals}", locale=locale)
+
+
+def zone_label(local: datetime, *, locale: str = catalogues.SOURCE_LANGUAGE) -> str:
     """The zone of an aware `local` time as readers know it: its abbreviation where CLDR has
-    one for English (GMT, EST, UTC), else its offset from UTC (UTC+1, UTC+5:30, UTC-3)."""
-    name = get_timezone_name(local, width="short", locale=TIME_LOCALE)
+    one for the reader's language (GMT, EST, UTC), else its offset from UTC (UTC+1,
+    UTC+5:30, UTC-3)."""
+    name = get_timezone_name(local, width="short", locale=locale)
     if name.isalpha():
         return name
     offset = local.utcoffset() or timedelta(0)
@@ -66,13 +101,54 @@ def zone_label(local: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-class Templates:
-    """Renders named blocks of message templates for one dialect."""
+def _translators(translations: gettext.NullTranslations, dialect: Dialect
+                 ) -> dict[str, Callable[..., Formatted]]:
+    """Jinja's newstyle gettext callables (what ``{% trans %}`` and ``_()`` call): the
+    translated text is trusted like the template's own words, and each variable in it is
+    escaped for the dialect unless it is markup the dialect made (``name | bold``). Jinja's
+    own callables would leave the escaping to `finalize`, which would then escape the
+    markup of the whole sentence."""
 
-    def __init__(self, dialect: Dialect):
+    def fill(text: str, variables: Mapping[str, Any]) -> Formatted:
+        return Formatted(text % {name: _safe(value, dialect) for name, value in variables.items()})
+
+    def gettext_(message: str, /, **variables: Any) -> Formatted:
+        return fill(translations.gettext(message), variables)
+
+    def ngettext_(singular: str, plural: str, count: int, /, **variables: Any) -> Formatted:
+        variables.setdefault("num", count)
+        return fill(translations.ngettext(singular, plural, count), variables)
+
+    def pgettext_(context: str, message: str, /, **variables: Any) -> Formatted:
+        return fill(translations.pgettext(context, message), variables)
+
+    def npgettext_(context: str, singular: str, plural: str, count: int, /,
+                   **variables: Any) -> Formatted:
+        variables.setdefault("num", count)
+        return fill(translations.npgettext(context, singular, plural, count), variables)
+
+    return {"gettext": gettext_, "ngettext": ngettext_, "pgettext": pgettext_,
+            "npgettext": npgettext_}
+
+
+def _safe(value: Any, dialect: Dialect) -> Any:
+    if isinstance(value, Formatted) or (isinstance(value, int | float)
+                                        and not isinstance(value, bool)):
+        return value
+    return dialect.escape("" if value is None else str(value))
+
+
+class Templates:
+    """Renders named blocks of message templates for one dialect, in one language."""
+
+    def __init__(self, dialect: Dialect, locale: str = catalogues.SOURCE_LANGUAGE, *,
+                 loader: BaseLoader | None = None):
         self.dialect = dialect
+        self.locale = catalogues.negotiate(locale)
+        self._siblings: dict[str, Templates] = {self.locale: self}
         self.env = Environment(
-            loader=PackageLoader("messages", ""),
+            loader=loader or PackageLoader("messages", ""),
+            extensions=["jinja2.ext.i18n"],
             finalize=_finalizer(dialect),
             undefined=StrictUndefined,
             # Escaping is the dialect's (Slack mrkdwn or Markdown), applied by `finalize`;
@@ -88,11 +164,29 @@ class Templates:
             code=dialect.code,
             link=lambda url, label: dialect.link(url, label),
             mention=lambda user_id, fallback="": dialect.mention(user_id, fallback),
-            local_time=_local_time,
-            day=day,
+            local_time=partial(local_time, locale=self.locale),
+            day=partial(day, locale=self.locale),
+            number=partial(number, locale=self.locale),
+            percent=partial(percent, locale=self.locale),
+            signed=partial(signed, locale=self.locale),
         )
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.globals.update(_translators(catalogues.translations(self.locale), dialect))
+        self.env.globals["locale"] = self.locale
         self.env.globals["platform"] = dialect.name
         self.env.globals["channel_mention"] = dialect.channel_mention
+
+    def localized(self, locale: str | None) -> Templates:
+        """The same templates, dialect and loader in the language closest to `locale`
+        (this one's when `locale` is None)."""
+        if locale is None:
+            return self
+        language = catalogues.negotiate(locale)
+        if language not in self._siblings:
+            sibling = Templates(self.dialect, language, loader=self.env.loader)
+            sibling._siblings = self._siblings
+            self._siblings[language] = sibling
+        return self._siblings[language]
 
     def template(self, name: str) -> Template:
         return self.env.get_template(f"{name}.j2")
@@ -109,11 +203,16 @@ class Templates:
 
 
 @cache
-def templates_for(platform: str) -> Templates:
-    return Templates({"slack": SLACK, "teams": TEAMS}[platform])
+def templates_for(platform: str, locale: str = catalogues.SOURCE_LANGUAGE) -> Templates:
+    return _templates({"slack": SLACK, "teams": TEAMS}[platform]).localized(locale)
 
 
 @cache
-def plain_templates_for(platform: str) -> Templates:
+def plain_templates_for(platform: str, locale: str = catalogues.SOURCE_LANGUAGE) -> Templates:
     """The platform's wording with no markup at all (Teams' notification summaries)."""
-    return Templates({"teams": TEAMS_PLAIN}[platform])
+    return _templates({"teams": TEAMS_PLAIN}[platform]).localized(locale)
+
+
+@cache
+def _templates(dialect: Dialect) -> Templates:
+    return Templates(dialect)

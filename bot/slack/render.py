@@ -48,6 +48,16 @@ class SlackRenderer:
     def __init__(self, templates: Templates | None = None):
         self.templates = templates or templates_for("slack")
         self.dialect = self.templates.dialect
+        self._localized: dict[str, SlackRenderer] = {}
+
+    def in_language(self, locale: str | None) -> SlackRenderer:
+        """This renderer, or its twin in the language closest to `locale` (a message's own)."""
+        templates = self.templates.localized(locale)
+        if templates is self.templates:
+            return self
+        if templates.locale not in self._localized:
+            self._localized[templates.locale] = SlackRenderer(templates)
+        return self._localized[templates.locale]
 
     def _block(self, template: str, block: str, context) -> str:
         return self.templates.render_block(template, block, context)
@@ -62,6 +72,8 @@ class SlackRenderer:
         image is shown, below the sections, only from `image_file`: the id of the Slack file
         it was uploaded as (`bot.slack.images`); without one the message goes without it.
         """
+        if (localized := self.in_language(message.locale)) is not self:
+            return localized.message(message, image_file=image_file)
         name, ctx = message.template, message.context
         has = self.templates.template(name).blocks
         blocks: list[dict[str, Any]] = []
@@ -104,6 +116,8 @@ class SlackRenderer:
 
     def form(self, form: Form) -> dict[str, Any]:
         """A modal view for views.open."""
+        if (localized := self.in_language(form.locale)) is not self:
+            return localized.form(form)
         name, ctx = form.template, form.context
         has = self.templates.template(name).blocks
         blocks: list[dict[str, Any]] = []
@@ -127,6 +141,8 @@ class SlackRenderer:
 
     def form_errors(self, form: Form) -> dict[str, str]:
         """Block id -> message, for a view_submission's ``response_action: errors``."""
+        if (localized := self.in_language(form.locale)) is not self:
+            return localized.form_errors(form)
         return {name: _plain(self._block(form.template, block, form.context), MAX_LABEL)["text"]
                 for name, block in form.errors.items()}
 

@@ -22,6 +22,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import ActivityTypes
 
 from bot.chat.message import Message
+from bot.chat.templates import templates_for
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.teams.calls import call
@@ -62,7 +63,8 @@ def build_adapter(settings: Settings, metrics: Metrics, outage: Outage) -> Cloud
                     "reach /api/messages can act as any Teams user. Use this with local "
                     "emulators only; set MICROSOFT_APP_ID for a real Teams tenant. !!!")
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-    adapter.on_turn_error = _turn_error_handler(metrics, TeamsRenderer(), outage)
+    renderer = TeamsRenderer(templates_for("teams", settings.app.organisation.locale))
+    adapter.on_turn_error = _turn_error_handler(metrics, renderer, outage)
     return adapter
 
 

@@ -31,6 +31,7 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.chat.message import Form
 from bot.chat.port import Profile
+from bot.chat.templates import templates_for
 from bot.handlers.dispatcher import Dispatcher
 from bot.intents import Command, FormSubmit, Mention, PeopleListed, ProfileChanged
 from bot.teams.calls import call
@@ -63,7 +64,8 @@ class TouchpointBot(ActivityHandler):
         services = dispatcher.services
         self.sessions = services.sessions
         self.metrics = services.metrics
-        self.renderer = TeamsRenderer()
+        self.renderer = TeamsRenderer(
+            templates_for("teams", services.settings.app.organisation.locale))
         self.commands = frozenset(dispatcher.commands)
         self.members = MemberRoster(self.metrics)
 

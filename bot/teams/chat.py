@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
+from bot.chat.templates import templates_for
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.teams.calls import call, status_of
@@ -55,7 +56,8 @@ class TeamsChat:
         self.service_url = settings.app.teams.service_url
         self.sessions = sessions
         self.metrics = metrics
-        self.renderer = renderer or TeamsRenderer()
+        self.renderer = renderer or TeamsRenderer(
+            templates_for("teams", settings.app.organisation.locale))
         self.links = links
 
     async def _call(self, reference: dict[str, Any], method: str,

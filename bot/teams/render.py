@@ -82,15 +82,25 @@ def card_activity(card: dict[str, Any], summary: str) -> Activity:
 
 
 class TeamsRenderer:
-    def __init__(self, templates: Templates | None = None):
+    def __init__(self, templates: Templates | None = None,
+                 plain_templates: Templates | None = None):
         self.templates = templates or templates_for("teams")
         self.dialect = self.templates.dialect
-        if templates is None:
-            self.plain_templates = plain_templates_for("teams")
-        else:
-            # The same templates, read with no markup (tests bring their own).
-            self.plain_templates = Templates(TEAMS_PLAIN)
-            self.plain_templates.env.loader = templates.env.loader
+        # The same templates, read with no markup (tests bring their own loader).
+        self.plain_templates = plain_templates or (
+            plain_templates_for("teams", self.templates.locale) if templates is None else
+            Templates(TEAMS_PLAIN, templates.locale, loader=templates.env.loader))
+        self._localized: dict[str, TeamsRenderer] = {}
+
+    def in_language(self, locale: str | None) -> TeamsRenderer:
+        """This renderer, or its twin in the language closest to `locale` (a message's own)."""
+        templates = self.templates.localized(locale)
+        if templates is self.templates:
+            return self
+        if templates.locale not in self._localized:
+            self._localized[templates.locale] = TeamsRenderer(
+                templates, self.plain_templates.localized(templates.locale))
+        return self._localized[templates.locale]
 
     def _block(self, template: str, block: str, context) -> str:
         return self.templates.render_block(template, block, context)
@@ -105,6 +115,8 @@ class TeamsRenderer:
                      ) -> dict[str, Any]:
         """The card; its image is shown, below the sections, only from `image_url` (a
         signed link Touchpoint serves, `bot.web.images`): without one it goes without."""
+        if (localized := self.in_language(message.locale)) is not self:
+            return localized.message_card(message, image_url=image_url)
         name, ctx = message.template, message.context
         has = self.templates.template(name).blocks
         body: list[dict[str, Any]] = []
@@ -133,6 +145,8 @@ class TeamsRenderer:
         """Notification text: the ``notification`` block, else the header, else the text,
         in plain text on one line (Teams shows a summary as it is: Markdown would show as
         asterisks and backslashes)."""
+        if (localized := self.in_language(message.locale)) is not self:
+            return localized.summary(message)
         name, ctx = message.template, message.context
         has = self.plain_templates.template(name).blocks
         for block in ("notification", "header", *message.sections):
@@ -159,6 +173,8 @@ class TeamsRenderer:
         return action
 
     def form_card(self, form: Form) -> dict[str, Any]:
+        if (localized := self.in_language(form.locale)) is not self:
+            return localized.form_card(form)
         name, ctx = form.template, form.context
         has = self.templates.template(name).blocks
         if len(form.metadata) > MAX_METADATA:
@@ -180,8 +196,9 @@ class TeamsRenderer:
         return self._fit(_card(body, [submit]))
 
     def form(self, form: Form) -> Activity:
-        return card_activity(self.form_card(form),
-                             self._plain(form.template, "title", form.context, MAX_SUMMARY))
+        localized = self.in_language(form.locale)
+        return card_activity(localized.form_card(form), localized._plain(
+            form.template, "title", form.context, MAX_SUMMARY))
 
     def _input(self, template: str,
                field: TextField | ChoiceField | PeopleField | CheckboxField,

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.chat.templates import templates_for
 from bot.handlers.dispatcher import Dispatcher
 from bot.slack.intents import form_intent
 from bot.slack.render import SlackRenderer
 
 
 def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
-    renderer = SlackRenderer()
+    renderer = SlackRenderer(
+        templates_for("slack", dispatcher.services.settings.app.organisation.locale))
 
     async def on_submit(ack: AsyncAck, body: dict) -> None:
         intent = form_intent(body)

@@ -1,0 +1,132 @@
+"""Every word a template shows is in every shipped catalogue, translated.
+
+Two ways a language can fall behind: a template uses a string the catalogue lacks (the
+reader sees English in the middle of German), or a template writes words outside
+``{% trans %}`` / ``_()`` at all, where no catalogue can reach them. Both fail here, so a
+string added without its translation, or without marking it, is caught before it ships.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from jinja2 import Environment, nodes
+
+from bot.chat import catalogues
+
+MESSAGES = Path(catalogues.locale_dir()).parent
+OPTIONS = {"**.j2": {"trim_blocks": "true", "lstrip_blocks": "true", "silent": "false"}}
+
+NOT_CHAT = {"demo"}
+"""The demo's narration is the command line's, in English like every CLI and log line; the
+chat messages it shows come from the other templates and are translated."""
+
+PENDING = {"ambassadors", "board", "broadcasts", "complaints", "csat", "digests", "help.j2",
+           "kudos", "manifest", "milestones", "newsletter", "pages", "plans", "pulses",
+           "settings"}
+"""Templates not yet marked for translation (issue 18, being converted feature by feature);
+each feature leaves this set as it is converted, and the set goes when it is empty."""
+
+
+def _extracted() -> dict[str | tuple[str, ...], set[str]]:
+    found: dict[str | tuple[str, ...], set[str]] = {}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            str(MESSAGES), method_map=[("**.j2", "jinja2")], options_map=OPTIONS):
+        if filename.split("/", 1)[0] not in NOT_CHAT:
+            found.setdefault(message, set()).add(filename)
+    return found
+
+
+def _catalogue(language: str):
+    path = catalogues.locale_dir() / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as source:
+        return read_po(source, locale=language)
+
+
+@pytest.mark.parametrize("language", catalogues.available()[1:])
+def test_every_template_string_is_translated(language):
+    catalogue = _catalogue(language)
+    missing = []
+    for message, files in sorted(_extracted().items(), key=str):
+        key = message[0] if isinstance(message, tuple) else message
+        entry = catalogue.get(key)
+        translated = entry is not None and not entry.fuzzy and (
+            all(entry.string) if isinstance(entry.string, tuple) else bool(entry.string))
+        if not translated:
+            missing.append(f"{sorted(files)[0]}: {key!r}")
+    assert not missing, f"{language} lacks {len(missing)} translations:\n" + "\n".join(missing)
+
+
+def test_the_template_catalogue_is_current():
+    """messages.pot is what `pybabel init` copies for a new language: it must hold exactly
+    what the templates use (run `make catalogues` after changing a template)."""
+    with (catalogues.locale_dir() / "messages.pot").open("rb") as source:
+        pot = read_po(source)
+    shipped = {m.id[0] if isinstance(m.id, tuple) else m.id for m in pot if m.id}
+    used = {m[0] if isinstance(m, tuple) else m for m in _extracted()}
+    assert shipped == used, (f"run `make catalogues`: not in messages.pot "
+                             f"{sorted(used - shipped)}, no longer used {sorted(shipped - used)}")
+
+
+_WORD = re.compile(r"[^\W\d_]")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _untranslated(node: nodes.Node, inside: type | None = None):
+    """Words a template writes out without a gettext call: literal text between tags, and
+    string constants that are printed (``{{ "NPS" | bold }}``, ``"s" if ... else ""``)."""
+    if isinstance(node, nodes.TemplateData):
+        text = _TAG.sub(" ", node.data)
+        if _WORD.search(text):
+            yield node.data.strip()
+        return
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in (
+            "gettext", "ngettext", "_", "pgettext", "npgettext"):
+        return
+    if isinstance(node, nodes.Const) and isinstance(node.value, str) and inside is nodes.Output:
+        if _WORD.search(node.value):
+            yield node.value
+        return
+    for child in node.iter_child_nodes():
+        # A constant counts only where it is printed: directly, through a filter's input,
+        # joined (~ or +) or as a branch of an inline if; not as a key, a comparison or an
+        # argument.
+        printed = inside is nodes.Output and (
+            isinstance(node, nodes.Output | nodes.Concat | nodes.Add)
+            or (isinstance(node, nodes.Filter) and child is node.node)
+            or (isinstance(node, nodes.CondExpr) and child is not node.test))
+        direct = isinstance(node, nodes.Output) and child in node.nodes
+        yield from _untranslated(child, nodes.Output if printed or direct else None)
+
+
+def _templates() -> list[Path]:
+    paths = []
+    for path in sorted(MESSAGES.rglob("*.j2")):
+        top = path.relative_to(MESSAGES).parts[0]
+        if top not in NOT_CHAT and top not in PENDING:
+            paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(MESSAGES)))
+def test_no_template_writes_words_outside_the_catalogue(path):
+    # Parsed only, never rendered: autoescaping does not apply.
+    env = Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True,  # noqa: S701
+                      lstrip_blocks=True)
+    tree = env.parse(path.read_text())
+    words = list(_untranslated(tree))
+    assert not words, f"{path.name} writes words no catalogue translates: {words}"
+
+
+def test_the_template_parser_sees_words_outside_trans():
+    """The check above can fail: a plain word, a printed constant and a branch of an inline
+    if are all caught, while a translated string and a comparison are not."""
+    env = Environment(extensions=["jinja2.ext.i18n"])  # noqa: S701
+    caught = list(_untranslated(env.parse(
+        '{% trans %}Hello{% endtrans %} world {{ "NPS" | bold }} {{ "s" if n != 1 else "" }}'
+        '{{ _("Open") }}{% if band == "good" %}{{ x }}{% endif %}')))
+    assert caught == ["world", "NPS", "s"]

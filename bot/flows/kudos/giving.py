@@ -23,6 +23,7 @@ from bot.chat.message import ChoiceField, Form, Message, Option, PeopleField, Te
 from bot.chat.port import Origin, Platform
 from bot.chat.templates import templates_for
 from bot.config import Role
+from bot.flows.board.changes import home_changed
 from bot.flows.directory.people import add_profile
 from bot.flows.kudos import wall
 from bot.flows.kudos.gifts import Gift, Problem, form_metadata
@@ -187,6 +188,7 @@ async def _announce(session: AsyncSession, services: Services, giver: Person,
             "giver": person_view(giver), "story": voucher.story, "value": voucher.value,
             "points": voucher.points, "balance": await balance(session, person.id),
             "public": voucher.public}), key=received_key(voucher.id, person.id))
+    await home_changed(session, services, (person.id for person in people))
     if voucher.public:
         await wall.post_voucher(session, services, voucher, giver, people)
 

@@ -27,10 +27,12 @@ from importlib.resources import files
 from typing import Any
 
 from aiohttp import web
+from babel.core import negotiate_locale
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.chat.templates import day
+from bot.chat import catalogues
+from bot.chat.templates import day, number, percent
 from bot.flows.board.figures import FiguresCache, board_view, headlines
 from bot.flows.board.links import SIGNIN_PATH, SigninLinks
 from bot.services import Services
@@ -94,16 +96,38 @@ token. The person signs in inside the tab by pasting the link `board` sends them
 it there, not in a browser, puts the session in Teams' partition."""
 
 
-def _pages() -> Environment:
+def _pages(language: str) -> Environment:
+    """The board's pages in `language` (a shipped catalogue's, or English): HTML
+    autoescaping, and Jinja's newstyle gettext, so a variable in a translated sentence is
+    escaped like any other and the sentence's own markup (``<kbd>``) is kept."""
     pages = Environment(loader=PackageLoader("messages", "board"),
                         autoescape=select_autoescape(["html.j2"]),
                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                         extensions=["jinja2.ext.i18n"])
-    pages.filters["day"] = day
-    # Words are marked for translation (issue 18's contract); until a catalogue is loaded
-    # they read as written.
-    pages.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    pages.filters.update(day=partial(day, locale=language),
+                         number=partial(number, locale=language),
+                         percent=partial(percent, locale=language))
+    pages.install_gettext_translations(  # type: ignore[attr-defined]
+        catalogues.translations(language), newstyle=True)
+    pages.globals["locale"] = language
     return pages
+
+
+def reader_language(accept_language: str, default: str) -> str:
+    """The shipped language the browser asks for first (Accept-Language, in its order of
+    preference), else the organisation's (`organisation.locale`)."""
+    wanted = []
+    for part in accept_language.split(","):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            preference = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        if tag and tag != "*" and preference > 0:
+            wanted.append((-preference, len(wanted), tag.replace("-", "_")))
+    found = negotiate_locale([tag for *_, tag in sorted(wanted)], catalogues.available(),
+                             sep="_")
+    return catalogues.negotiate(found or default)
 
 
 def _hash(secret: str) -> str:
@@ -136,15 +160,22 @@ class BoardPages:
         self.links = SigninLinks(services.settings.secrets)
         key = services.settings.secrets.board_key
         self._key = key.get_secret_value().encode() if key else b""
-        self.env = _pages()
+        self._envs: dict[str, Environment] = {}
         self.limit = _RateLimit(SIGNIN_PER_MINUTE)
         self.cache = FiguresCache(services.settings.app.board.cache_seconds)
         self.slack = (SlackSignin(services.settings, services.metrics)
                       if SlackSignin.configured(services.settings) else None)
 
-    def page(self, template: str, status: int = 200, door: Door = BROWSER,
-             **context: Any) -> web.Response:
-        html = self.env.get_template(template).render(
+    def env(self, language: str) -> Environment:
+        if language not in self._envs:
+            self._envs[language] = _pages(language)
+        return self._envs[language]
+
+    def page(self, request: web.Request, template: str, status: int = 200,
+             door: Door = BROWSER, **context: Any) -> web.Response:
+        language = reader_language(request.headers.get("Accept-Language", ""),
+                                   self.services.settings.app.organisation.locale)
+        html = self.env(language).get_template(template).render(
             organisation=self.services.settings.app.organisation.name,
             slack_signin=self.slack is not None and door is BROWSER, base=door.base,
             in_tab=door is TAB, **context)
@@ -172,16 +203,18 @@ class BoardPages:
 
     async def signin(self, request: web.Request, door: Door = BROWSER) -> web.StreamResponse:
         if not self.limit.allow(request.remote or ""):
-            return self.page("signed_out.html.j2", status=429, door=door, reason="busy")
+            return self.page(request, "signed_out.html.j2", status=429, door=door, reason="busy")
         now = self.services.clock()
         token = self.links.verify(_token_in(request.query.get("token", "")), now)
         if token is None:
-            return self.page("signed_out.html.j2", status=403, door=door, reason="invalid")
+            return self.page(request, "signed_out.html.j2", status=403, door=door, reason="invalid")
         async with self.services.sessions() as session:
             person = await person_by_id(session, token.person_id)
-            return await self._open(session, person, token.nonce, token.expires, now, door)
+            return await self._open(request, session, person, token.nonce, token.expires,
+                                    now, door)
 
-    async def _open(self, session: Any, person: Person | None, used: str,
+    async def _open(self, request: web.Request, session: Any, person: Person | None,
+                    used: str,
                     used_until: datetime, now: datetime,
                     door: Door = BROWSER) -> web.StreamResponse:
         """Sign `person` in, once for the sign-in `used` (a link's or Slack's nonce): a
@@ -190,7 +223,7 @@ class BoardPages:
                 await board.use_signin(session, used, person.id, now=now,
                                        expires_at=used_until)):
             await session.rollback()
-            return self.page("signed_out.html.j2", status=403, door=door, reason="invalid")
+            return self.page(request, "signed_out.html.j2", status=403, door=door, reason="invalid")
         secret = secrets.token_urlsafe(32)
         await board.open_session(session, _hash(secret), person.id, person.role,
                                  now=now, expires_at=now + timedelta(hours=SESSION_HOURS))
@@ -203,7 +236,7 @@ class BoardPages:
         if self.slack is None:
             raise web.HTTPNotFound()
         if not self.limit.allow(request.remote or ""):
-            return self.page("signed_out.html.j2", status=429, reason="busy")
+            return self.page(request, "signed_out.html.j2", status=429, reason="busy")
         started = self.slack.start(self.services.clock())
         response = web.Response(status=303,
                                 headers={**_HEADERS, "Location": started.authorize_url})
@@ -216,25 +249,25 @@ class BoardPages:
         if self.slack is None:
             raise web.HTTPNotFound()
         if not self.limit.allow(request.remote or ""):
-            return self.page("signed_out.html.j2", status=429, reason="busy")
+            return self.page(request, "signed_out.html.j2", status=429, reason="busy")
         now = self.services.clock()
         try:
             who = await self.slack.finish(dict(request.query), request.cookies.get(STATE_COOKIE),
                                           now)
         except SigninRefused as exc:
             log.info("board: Sign in with Slack refused: %s", exc)
-            return self._forget_state(self.page("signed_out.html.j2", status=403,
+            return self._forget_state(self.page(request, "signed_out.html.j2", status=403,
                                                 reason="slack_refused"))
         except SlackUnreachable as exc:
             log.warning("board: Sign in with Slack could not reach Slack (%s)", exc)
-            return self.page("signed_out.html.j2", status=502, reason="slack_unreachable")
+            return self.page(request, "signed_out.html.j2", status=502, reason="slack_unreachable")
         async with self.services.sessions() as session:
             person = await find_by_platform_id(session, "slack", who.user_id)
             if person is None:
                 log.info("board: Sign in with Slack by %s, who is not in the directory",
                          who.user_id)
-            response = await self._open(session, person, f"slack:{who.nonce}", who.expires,
-                                        now)
+            response = await self._open(request, session, person, f"slack:{who.nonce}",
+                                        who.expires, now)
         return self._forget_state(response)
 
     @staticmethod
@@ -252,17 +285,17 @@ class BoardPages:
                 # Left, or their role changed: what they may see changed, so sign in again.
                 await board.end_session(session, signed_in.secret_hash)
                 await session.commit()
-                return self._clear(self.page("signed_out.html.j2", door=door,
+                return self._clear(self.page(request, "signed_out.html.j2", door=door,
                                              reason="changed"), door)
             if not signed_in or not person:
                 if self.services.settings.app.board.public:
-                    return self.page("public.html.j2", door=door,
+                    return self.page(request, "public.html.j2", door=door,
                                      **await headlines(session, now),
                                      **await self.cache.right_now(session, self.services,
                                                                   now, public=True))
-                return self.page("signed_out.html.j2", door=door, reason="none")
+                return self.page(request, "signed_out.html.j2", door=door, reason="none")
             view = await board_view(session, self.services, person, now, self.cache)
-        return self.page("board.html.j2", door=door, csrf=self.csrf(signed_in.secret_hash),
+        return self.page(request, "board.html.j2", door=door, csrf=self.csrf(signed_in.secret_hash),
                          **view)
 
     async def logout(self, request: web.Request, door: Door = BROWSER) -> web.StreamResponse:
@@ -270,11 +303,11 @@ class BoardPages:
         form = await request.post()
         if not secret or not hmac.compare_digest(str(form.get("csrf", "")),
                                                  self.csrf(_hash(secret))):
-            return self.page("signed_out.html.j2", status=403, door=door, reason="csrf")
+            return self.page(request, "signed_out.html.j2", status=403, door=door, reason="csrf")
         async with self.services.sessions() as session:
             await board.end_session(session, _hash(secret))
             await session.commit()
-        return self._clear(self.page("signed_out.html.j2", door=door, reason="logged_out"),
+        return self._clear(self.page(request, "signed_out.html.j2", door=door, reason="logged_out"),
                            door)
 
 

@@ -80,7 +80,7 @@ class Browser:
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
@@ -88,7 +88,7 @@ async def browser() -> AsyncIterator[Browser]:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # With both paths given Selenium Manager has nothing to find; offline, it fetches nothing.
-    os.environ["SE_OFFLINE"] = "true"
+    monkeypatch.setenv("SE_OFFLINE", "true")
     driver = await asyncio.to_thread(
         webdriver.Chrome, options=options, service=Service(str(CHROMEDRIVER)))
     try:

@@ -8,6 +8,12 @@ process of its own on a clock stopped at the data set's "now" (so the cache, kep
 `board.cache_seconds`, stays fresh for the run) and signs one IT lead in by writing their
 board session, as the sign-in link would. Target: p95 under 200 ms.
 
+Beside the page's p95 it prints the time of the page's bare SQL, measured in the same run on
+the same database: the statements a cached page still runs for every request (the session,
+the person, their own complaints; `bot.web.board.BoardPages.show`), run one after another by
+the same storage functions with no HTTP, no template and no other reader, and the ratio of
+the two (what serving, rendering and 20 readers at once add on top of the database).
+
     python bench/board.py [--scale 1] [--seconds 20] [--readers 20]
                           [--postgres postgresql://postgres@127.0.0.1/test]
 """
@@ -29,7 +35,13 @@ import yaml
 from sqlalchemy import create_engine as create_sync_engine
 
 from digest import CONFIG, NOW, seed
-from harness import ServerProcess, Timings, postgres_database, serve_until_stopped
+from harness import (
+    ServerProcess,
+    Timings,
+    percentile,
+    postgres_database,
+    serve_until_stopped,
+)
 from storage.engine import sync_url
 from storage.migrate import upgrade
 
@@ -110,6 +122,40 @@ async def load(label: str, url: str, directory: str, cookie: str, seconds: float
     return first, run
 
 
+BARE_SQL_RUNS = 300
+
+
+async def bare_sql(url: str, cookie: str) -> list[float]:
+    """The time of a cached page's own statements, each run of them alone, in seconds."""
+    from storage import board
+    from storage.complaints import of_complainant, person_by_id
+    from storage.engine import create_engine, session_factory
+
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    secret_hash = hashlib.sha256(cookie.encode()).hexdigest()
+    times = []
+    try:
+        for run in range(BARE_SQL_RUNS + 20):  # the first 20 warm the connection and caches
+            started = time.perf_counter()
+            async with sessions() as session:
+                signed_in = await board.find_session(session, secret_hash, NOW)
+                assert signed_in is not None
+                person = await person_by_id(session, signed_in.person_id)
+                assert person is not None and person.id is not None
+                await of_complainant(session, person.id)
+            if run >= 20:
+                times.append(time.perf_counter() - started)
+    finally:
+        await engine.dispose()
+    return times
+
+
+def _load_average_parts() -> list[str]:
+    """The machine's load average (1, 5, 15 minutes): figures from a shared machine vary."""
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
 def bench(label: str, url: str, args: argparse.Namespace, directory: str) -> None:
     upgrade(url)
     started = time.perf_counter()
@@ -117,10 +163,16 @@ def bench(label: str, url: str, args: argparse.Namespace, directory: str) -> Non
     print(f"{label}: seeded {counts} in {time.perf_counter() - started:.0f} s", flush=True)
     cookie = sign_in_lead(url)
     first, run = asyncio.run(load(label, url, directory, cookie, args.seconds, args.readers))
+    sql = asyncio.run(bare_sql(url, cookie))
+    page_p95, sql_p50, sql_p95 = run.percentile(95), percentile(sql, 50), percentile(sql, 95)
     print(f"  first page (counting the figures) {first * 1000:.0f} ms; cached, "
           f"{args.readers} readers for {run.seconds:.0f} s: {len(run.latencies)} pages "
           f"({run.per_second:.0f}/s), p50 {run.percentile(50) * 1000:.0f} ms, "
-          f"p95 {run.percentile(95) * 1000:.0f} ms, errors {run.errors}", flush=True)
+          f"p95 {page_p95 * 1000:.0f} ms, errors {run.errors}", flush=True)
+    print(f"  its bare SQL (session, person, own complaints; {len(sql)} runs alone): "
+          f"p50 {sql_p50 * 1000:.2f} ms, p95 {sql_p95 * 1000:.2f} ms; "
+          f"page p95 / bare SQL p95 = {page_p95 / sql_p95:.0f}x "
+          f"(load average {' '.join(_load_average_parts())})", flush=True)
 
 
 def main() -> None:

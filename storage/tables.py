@@ -15,6 +15,7 @@ from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
 from storage.digests import DigestPost
+from storage.home_views import HomeView
 from storage.images import ChatImage
 from storage.kudos import (
     KudosLedger,
@@ -50,6 +51,7 @@ __all__ = ["AmbassadorSummary",
            "BroadcastReminder", "BroadcastSubscription", "BroadcastUpdate", "ChatImage",
            "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestPost",
            "DirectoryVersion",
+           "HomeView",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",

@@ -43,6 +43,8 @@ class Secrets(BaseModel):
     board_key: SecretStr | None = None
     """TOUCHPOINT_BOARD_KEY: signs the bulletin board's sign-in links; without it the board
     has no sign-in (only its public view, when app.yaml switches that on)."""
+    slack_client_secret: SecretStr | None = None
+    """SLACK_CLIENT_SECRET: the Slack app's client secret, for Sign in with Slack."""
     public_url: str | None = None
     """TOUCHPOINT_PUBLIC_URL: the https address Touchpoint is served at, as Teams sees it."""
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
@@ -81,6 +83,7 @@ class Secrets(BaseModel):
             seal_key=value("TOUCHPOINT_SEAL_KEY"),
             image_key=value("TOUCHPOINT_IMAGE_KEY"),
             board_key=value("TOUCHPOINT_BOARD_KEY"),
+            slack_client_secret=value("SLACK_CLIENT_SECRET"),
             public_url=(value("TOUCHPOINT_PUBLIC_URL") or "").rstrip("/") or None,
             database_url=value("DATABASE_URL") or DEFAULT_DATABASE_URL,
             teams_dev_mode=value("TOUCHPOINT_TEAMS_DEV_MODE") in ("1", "true", "yes"),

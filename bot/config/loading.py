@@ -83,6 +83,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.extend(exc.problems)
     secrets = Secrets.from_env(env)
     problems.extend(secrets.problems())
+    if app is not None and app.board.slack_signin is not None:
+        problems.extend(
+            f"{name}: required when board.slack_signin is set ({why})" for name, why, value in (
+                ("SLACK_CLIENT_SECRET", "the app's client secret", secrets.slack_client_secret),
+                ("TOUCHPOINT_BOARD_KEY", "it signs the sign-in state", secrets.board_key),
+                ("TOUCHPOINT_PUBLIC_URL", "Slack sends people back there", secrets.public_url))
+            if value is None)
     if problems or app is None:
         raise ConfigError(problems)
     return Settings(app=app, secrets=secrets, config_path=path)

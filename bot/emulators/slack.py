@@ -26,7 +26,8 @@ What this module owns:
   with`, the base URL) is `bot.emulators.loopback.LoopbackServer`, which both extend.
 
 What it does not own: the Events API and request signing (tests sign their own requests
-into the bot), Socket Mode redelivery of envelopes left unacknowledged, OAuth, and any Web
+into the bot), Socket Mode redelivery of envelopes left unacknowledged, OAuth app installs
+(Sign in with Slack is `bot.emulators.slack_openid`), and any Web
 API method not listed in `_HANDLERS` (those answer `unknown_method`, which is what Slack
 answers for a method it does not know).
 """
@@ -51,6 +52,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from .loopback import LoopbackServer
+from .slack_openid import SlackOpenID
 
 __all__ = [
     "Call",
@@ -327,6 +329,8 @@ class SlackEmulator(LoopbackServer):
         self._tickets: set[str] = set()
         self._sockets: list[_Socket] = []
         self._socket_change = asyncio.Condition()
+        self.openid = SlackOpenID(self.TEAM_ID)
+        """Sign in with Slack: register a client and sign someone in (`slack_openid`)."""
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -358,6 +362,7 @@ class SlackEmulator(LoopbackServer):
         router.add_route("POST", "/api/{method}", self._handle_api)
         router.add_post("/response/{name}", self._handle_response_url)
         router.add_post("/upload/{file_id}", self._handle_upload)
+        self.openid.add_routes(router)
         router.add_get("/socket-mode/{ticket}", self._handle_socket)
 
     async def _before_cleanup(self) -> None:
@@ -674,6 +679,10 @@ class SlackEmulator(LoopbackServer):
         self._log.add(method, call)
         # From here to the return nothing awaits, so a waiter woken by the record above
         # already sees `call.faulted` set.
+        if method == "openid.connect.token" and not bad_body:  # client credentials, no token
+            return web.json_response(self.openid.token(
+                args, request.headers.get("Authorization"), self._users,
+                issuer=str(request.url.origin())))
         handler = self._handlers.get(method)
         if handler is None:
             return _ok_false("unknown_method", req_method=method)

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows.board.home import publish_home, refresh_home, show_home
+from bot.flows.board.home import (
+    REFRESH_EVERY_SECONDS,
+    publish_home,
+    refresh_due_homes,
+    refresh_home,
+    show_home,
+)
 from bot.flows.board.ids import BOARD_LINK, HOME_FOLLOW, HOME_UNFOLLOW
 from bot.flows.board.signin import send_board_link
 from bot.flows.broadcasts.subscriptions import subscription_change
 from bot.flows.directory.people import upsert_profile
-from bot.handlers.routes import EventTurn, Routes, Turn
+from bot.handlers.routes import EventTurn, Routes, ScheduledTurn, Turn
 from bot.intents import ButtonPress, Command, HomeOpened
 from storage.directory import find_by_platform_id
 
@@ -64,3 +70,9 @@ def register(dispatcher: Routes) -> None:
     dispatcher.on_button(HOME_FOLLOW, toggle(follow=True))
     dispatcher.on_button(HOME_UNFOLLOW, toggle(follow=False))
     dispatcher.on_event(HomeOpened, home_opened)
+
+    async def home_refresh(turn: ScheduledTurn) -> None:
+        await refresh_due_homes(turn.services)
+
+    dispatcher.on_schedule("board.home_refresh", home_refresh, "interval",
+                           seconds=REFRESH_EVERY_SECONDS)

@@ -107,9 +107,10 @@ def teams_manifest(app: AppConfig, routes: Routes, *, app_id: str | None,
         # follow-ups and announcements sent to people who have not written first.
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host] if host else [],
-        # The bulletin board as a personal tab: the same page as in a browser.
+        # The bulletin board as a personal tab: the same page as in a browser, behind the
+        # tab's own door (its cookie works inside Teams' frame: bot.web.board.TAB).
         "staticTabs": [{"entityId": "board", "name": words["board_tab"],
-                        "contentUrl": f"https://{host}/board",
+                        "contentUrl": f"https://{host}/board/tab",
                         "websiteUrl": f"https://{host}/board",
                         "scopes": ["personal"]}] if host else [],
     }

@@ -304,3 +304,22 @@ def test_check_config_does_not_warn_about_a_platform_that_is_not_enabled(tmp_pat
 
     assert done.returncode == 0, done.stderr
     assert "Warnings" not in done.stderr
+
+
+def test_sign_in_with_slack_needs_its_secret_the_board_key_and_the_public_address(tmp_path):
+    raw = yaml.safe_load(SHIPPED.read_text())
+    raw["board"]["slack_signin"] = {"client_id": "2141029472.691202649728"}
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert problems_of(path) == [
+        "SLACK_CLIENT_SECRET: required when board.slack_signin is set (the app's client secret)",
+        "TOUCHPOINT_BOARD_KEY: required when board.slack_signin is set "
+        "(it signs the sign-in state)",
+        "TOUCHPOINT_PUBLIC_URL: required when board.slack_signin is set "
+        "(Slack sends people back there)",
+    ]
+    settings = load_settings({**SLACK_ENV, "TOUCHPOINT_CONFIG": str(path),
+                              "SLACK_CLIENT_SECRET": "s3cret-of-the-slack-app",
+                              "TOUCHPOINT_BOARD_KEY": "k" * 32,
+                              "TOUCHPOINT_PUBLIC_URL": "https://touchpoint.example.com"})
+    assert "s3cret-of-the-slack-app" not in repr(settings)

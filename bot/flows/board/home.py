@@ -10,7 +10,10 @@ week's figures.
 
 The Home tab is published when it is opened, and again (`refresh_home`) after the person's
 own subscriptions change or they file a complaint: one views.publish per action of theirs,
-far inside Slack's Tier 4 rate (100+ a minute per workspace) for people clicking.
+far inside Slack's Tier 4 rate (100+ a minute per workspace) for people clicking. Changes
+others make (a complaint moved on, kudos received, a survey sent or answered) are noted
+(`bot.flows.board.changes`) and published by the `board.home_refresh` job: debounced,
+claimed once across replicas, at most `REFRESHES_PER_RUN` every `REFRESH_EVERY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from bot.flows.board.figures import utc_week_start
 from bot.flows.board.ids import BOARD_LINK, HOME_FOLLOW, HOME_UNFOLLOW
 from bot.flows.kudos.people import week_start, zone_of
 from bot.services import Services
-from storage import board_stats, csat_stats
+from storage import board_stats, csat_stats, home_views
 from storage.broadcasts import subscriptions
-from storage.complaints import Status, of_complainant
+from storage.complaints import Status, of_complainant, person_by_id
 from storage.kudos import balance, given_since
 from storage.models import Person
 from storage.ticket_stats import compliance
@@ -39,6 +42,11 @@ log = logging.getLogger(__name__)
 
 MAX_COMPLAINTS = 10
 """Open complaints listed; a Home tab holds 100 blocks and a message 50."""
+REFRESH_EVERY_SECONDS = 15
+REFRESHES_PER_RUN = 15
+"""60 refreshes a minute at most, for every replica together (the run is claimed once):
+views.publish is Tier 4 (100+ a minute per workspace), and the rest is left for tabs being
+opened and toggles pressed, which publish at once."""
 MAX_TOGGLES = 24
 """Follow buttons shown: an actions block holds 25 elements, one is the board's. Services
 past them are followed with ``/touchpoint subscribe``."""
@@ -91,9 +99,35 @@ async def home_message(session: AsyncSession, services: Services, person: Person
 
 
 async def publish_home(session: AsyncSession, services: Services, person: Person) -> None:
-    """Publish the person's Slack Home tab (views.publish replaces it whole)."""
+    """Publish the person's Slack Home tab (views.publish replaces it whole), in their
+    language, and note it as current (the caller commits)."""
+    assert person.id is not None
     await services.chat.publish_home("slack", person,
                                      await home_message(session, services, person))
+    await home_views.published(session, person.id, services.clock())
+
+
+async def refresh_due_homes(services: Services) -> int:
+    """Publish the Home tabs owed a refresh (`bot.flows.board.changes`), at most
+    `REFRESHES_PER_RUN` a run, in sessions of its own: claimed first, then published one by
+    one; a failed publish is logged and the next change asks again. How many were published."""
+    async with services.sessions() as session:
+        claimed = await home_views.claim_due(session, services.clock(), REFRESHES_PER_RUN)
+        await session.commit()
+    published = 0
+    for person_id in claimed:
+        async with services.sessions() as session:
+            person = await person_by_id(session, person_id)
+            if person is None or not person.active or person.slack_user_id is None:
+                continue
+            try:
+                await publish_home(session, services, person)
+                await session.commit()
+                published += 1
+            except Exception:  # one person's tab must not hold up the others'
+                log.warning("board: the Home tab of person %s was not refreshed", person_id,
+                            exc_info=True)
+    return published
 
 
 async def refresh_home(session: AsyncSession, services: Services, person: Person) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
+from bot.flows.board.changes import home_changed
 from bot.flows.complaints import cards
 from bot.services import Services
 from storage import audit
@@ -120,6 +121,7 @@ async def recorded(session: AsyncSession, services: Services, complaint: Complai
     to tell about it: its messages are keyed by the audit event."""
     event = audit.record(session, actor_id=actor_id, action=action, subject_type=SUBJECT,
                          subject_id=complaint.number, **detail)
+    await home_changed(session, services, [complaint.complainant_id])
     await session.flush()  # the event's id names the messages it causes
     return await news(session, services, complaint,
                       f"complaint:{complaint.id}:event:{event.id}")

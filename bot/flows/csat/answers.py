@@ -15,6 +15,7 @@ from bot.chat.message import Form, TextField
 from bot.chat.port import Origin
 from bot.chat.router import answer_language
 from bot.flows.ambassadors import low_score
+from bot.flows.board.changes import home_changed
 from bot.flows.csat import alerts, ids
 from bot.flows.csat.survey import (
     MAX_COMMENT,
@@ -60,6 +61,7 @@ async def answer_survey(session: AsyncSession, services: Services, actor: Person
     invitation, ticket = survey.invitation, survey.ticket
     if stored and survey.answer is not None:
         services.metrics.csat_answers.labels(str(score)).inc()
+        await home_changed(session, services, [actor.id])
         await services.outbox.edit(session, survey_key(invitation.id),
                                      await thanks_message(session, services, survey,
                                                           origin.platform))

@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.flows.board.changes import home_changed
 from bot.flows.csat import holding, invitations
 from bot.flows.csat.invitations import Decisions, Invited, Withdrawn
 from bot.flows.csat.survey import count, survey_message
@@ -85,6 +86,7 @@ async def _record_dm(session: AsyncSession, services: Services, invited: Invited
             session, invited.person, survey_message("invite", invited.ticket, invited.id,
                                                  question=services.settings.app.csat.question),
             key=survey_key(invited.id), due_at=invited.due_at)
+        await home_changed(session, services, [invited.person.id])
 
 
 async def withdraw_reopened_tickets(session: AsyncSession, services: Services,

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import ChoiceField, Form, Message, Option, PeopleField, TextField
 from bot.chat.port import Origin, Platform
 from bot.config import Role
+from bot.flows.board.changes import home_changed
 from bot.flows.directory.people import add_profile
 from bot.flows.kudos import wall
 from bot.flows.kudos.gifts import Gift, Problem, form_metadata
@@ -186,6 +187,7 @@ async def _announce(session: AsyncSession, services: Services, giver: Person,
             "giver": person_view(giver), "story": voucher.story, "value": voucher.value,
             "points": voucher.points, "balance": await balance(session, person.id),
             "public": voucher.public}), key=received_key(voucher.id, person.id))
+    await home_changed(session, services, (person.id for person in people))
     if voucher.public:
         await wall.post_voucher(session, services, voucher, giver, people)
 

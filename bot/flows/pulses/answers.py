@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.message import Form, Message, TextField
 from bot.chat.port import MessageRef, Origin
 from bot.chat.router import answer_language, in_language
+from bot.flows.board.changes import home_changed
 from bot.flows.pulses.ids import COMMENT_FIELD, COMMENT_FORM
 from bot.flows.pulses.loop import seal
 from bot.flows.pulses.message import ANSWERED_STAGE, CLOSED_STAGE, pulse_message
@@ -113,6 +114,8 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
     # The marker first: the person's invite flips to answered once, whichever message they
     # answer from; only that flip may add an answer.
     if await deliveries.mark_answered(session, campaign_id, actor.id):
+        # With the marker, not the answer: nothing ties an anonymous answer to the person.
+        await home_changed(session, services, [actor.id])
         if anonymous:
             # Committed apart from the answer: PostgreSQL stamps every row a transaction
             # writes with its id (xmin), which would tie the answer to this person's invite.

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Message
 from bot.chat.outbox import FRESH_TOKEN
+from bot.flows.board.changes import home_changed
 from bot.flows.pulses.message import INVITE_STAGE, REMINDER_STAGE, pulse_message
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
@@ -132,5 +133,6 @@ async def _hand_over(session: AsyncSession, services: Services, batch: list[Due]
             outcome = "deferred"
         services.metrics.pulse_deliveries.labels(kind, outcome).inc()
     await services.outbox.send_dms(session, dms, bulk=True)
+    await home_changed(session, services, (person.id for person, _message, _key in dms))
     await deliveries.mark(session, queued, store.QUEUED)
     return len(queued)

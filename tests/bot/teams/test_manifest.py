@@ -101,7 +101,7 @@ def test_the_package_holds_a_1_17_manifest_and_its_icons(app_yaml, tmp_path):
     assert manifest["validDomains"] == ["touchpoint.example.com"]
     [tab] = manifest["staticTabs"]
     assert tab == {"entityId": "board", "name": "Performance board",
-                   "contentUrl": "https://touchpoint.example.com/board",
+                   "contentUrl": "https://touchpoint.example.com/board/tab",
                    "websiteUrl": "https://touchpoint.example.com/board", "scopes": ["personal"]}
     developer = manifest["developer"]
     assert developer["name"] == ORGANISATION

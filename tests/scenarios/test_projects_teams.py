@@ -1,5 +1,6 @@
 """A project review in Microsoft Teams, end to end on SQLite and PostgreSQL, through the Bot
-Connector emulator, in English and (``organisation.locale: de``) in German: Ann, an IT lead
+Connector emulator, in English and in German (everyone's Slack and Teams in German, and
+``organisation.locale: de`` for the channel posts): Ann, an IT lead
 who uses only Teams, creates a project from its form card, owns it, records her conditions of
 satisfaction on a card and checks one off; at the close she reviews them on a card of choice
 sets while the Slack end users rate the project with one button; a week later the results
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests import german
 from tests.scenarios import pulse_kit
 from tests.scenarios.project_kit import CLOSE_DAY, CLOSES, run_tick
 from tests.scenarios.pulse_kit import buttons, dm, latest_in, sync, text_of
@@ -49,6 +51,12 @@ WORDS = {
 @pytest.fixture(params=["en", "de"])
 def language(request) -> str:
     return request.param
+
+
+@pytest.fixture
+def people_locale(language) -> str:
+    """In German, everyone's Slack and Teams are in German too (tests/german.py)."""
+    return german.GERMAN if language == "de" else "en-US"
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import tempfile
-import threading
 import time
-from collections.abc import Coroutine
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,45 +83,53 @@ async def dms_sent(services) -> int:
 
 
 class Operator:
-    """IT at the keyboard, in a thread with an event loop and services of its own: recording
-    a change for thousands of subscribers (their DMs rendered and inserted) takes seconds,
-    which in this process's loop would hold up the emulator playing Slack, whose calls then
-    stalled would arrive at once, a burst answered 429 (and every replica paused)."""
+    """IT at the keyboard, in a process of its own (its services built there once): recording
+    a change for thousands of subscribers (their DMs rendered and inserted) takes seconds of
+    CPU, which in this process would hold up the emulator playing Slack (a thread would too,
+    through the GIL), whose calls then stalled would arrive at once, a burst answered 429."""
 
     def __init__(self, env: dict[str, str]):
         self._env = env
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-operator",
-                                        daemon=True)
-        self._services: Services | None = None
-
-    def _call(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
     async def __aenter__(self) -> Operator:
-        self._thread.start()
-
-        async def build() -> Services:
-            return create_app(load_settings(self._env), scheduler=False)[SERVICES]
-        self._services = await self._call(build())
+        # Its process started and its services built before any clock starts.
+        await asyncio.get_running_loop().run_in_executor(self._pool, operator_ready, self._env)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        assert self._services is not None
-        await self._call(self._services.engine.dispose())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        await asyncio.to_thread(self._thread.join)
-        self._loop.close()
+        await asyncio.to_thread(self._pool.shutdown)
 
     async def run_as(self, person: Person, flow, *args: Any) -> None:
         """`flow(session, services, person, *args)` in one turn, committed."""
-        services = self._services
+        await asyncio.get_running_loop().run_in_executor(
+            self._pool, operator_turn, self._env, person.id, flow, args)
 
-        async def turn() -> None:
-            async with services.sessions() as session:
-                await flow(session, services, person, *args)
-                await session.commit()
-        await self._call(turn())
+
+_operator: tuple[asyncio.AbstractEventLoop, Services] | None = None
+"""In the operator's process: its event loop and services, kept from turn to turn."""
+
+
+def operator_ready(env: dict[str, str]) -> None:
+    """In the operator's process: its event loop and services, once."""
+    global _operator
+    if _operator is None:
+        _operator = (asyncio.new_event_loop(),
+                     create_app(load_settings(env), scheduler=False)[SERVICES])
+
+
+def operator_turn(env: dict[str, str], person_id: int, flow, args: tuple[Any, ...]) -> None:
+    """In the operator's process: one turn of `flow` as the person `person_id`."""
+    operator_ready(env)
+    assert _operator is not None
+    loop, services = _operator
+
+    async def turn() -> None:
+        async with services.sessions() as session:
+            person = await session.get(Person, person_id)
+            await flow(session, services, person, *args)
+            await session.commit()
+    loop.run_until_complete(turn())
 
 
 async def bench(args: argparse.Namespace, database_url: str, directory: Path

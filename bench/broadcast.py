@@ -11,8 +11,10 @@ and sending every subscriber another DM. It times from the opening's commit unti
 the four waves is sent, and counts from what the emulator stored the DMs each subscriber got
 (more than four: duplicates; fewer: lost) and the chat.update calls on the post.
 
-The floor is 4 x N / rate: no sender can beat the limit. Each replica paces itself at
-`--pace` of its share of the limit (outbox.send_rate is per replica).
+The floor is 4 x N / rate: no sender can beat the limit. The replicas share one send budget
+in the database (`outbox.send_rate` is the pace of all of them together), set to `--pace` of
+the limit. While it runs it prints a line every 10 s (the wave, the DMs sent, the calls the
+emulator took and refused, each replica's count); the figures come at the end.
 
     python bench/broadcast.py [--subscribers 5000] [--rate 50] [--burst 10] [--pace 0.97]
                               [--kill-after 0.5] [--database postgresql://...]
@@ -22,29 +24,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import sys
+import multiprocessing
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.chat.port import Origin
 from bot.config import load_settings
-from bot.emulators.replica import free_port, wait_healthy
 from bot.emulators.slack import SlackEmulator
 from bot.flows.broadcasts import states
 from bot.flows.broadcasts.forms import Change, Opening
 from bot.flows.broadcasts.lifecycle import broadcast_change, broadcast_open
 from bot.flows.broadcasts.notify import post_key
-from bot.flows.directory.sync import sync_directory
 from bot.server import SERVICES, create_app
-from fanout import DEFAULT_SERVER, ROOT, SIGNING_SECRET, peak_rss_mb
+from bot.services import Services
+from fleet import (
+    DEFAULT_SERVER,
+    LEASE_S,
+    Fleet,
+    add_people,
+    busiest_second,
+    dms_per_person,
+    kill_when,
+    progress,
+    replica_env,
+    seeded_services,
+    write_config,
+)
 from harness import postgres_database
 from storage import broadcasts as store
 from storage.directory import find_by_platform_id
@@ -61,44 +72,6 @@ WAVES = 4
 """The opening and three updates."""
 
 
-def write_config(directory: Path, per_replica: float) -> Path:
-    path = directory / "app.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": {"name": "Bench Corp IT", "timezone": "UTC"},
-        "channels": {"triage": {"slack": "C0TRIAGE1"}, "digests": {"slack": "C0DIGEST1"},
-                     "kudos_wall": {"slack": "C0KUDOS01"}, "broadcasts": [{"slack": STATUS}]},
-        "roles": {"it_staff": {"emails": [OWNER["email"]]}},
-        # A short lease, so rows the killed replica held are taken again within seconds.
-        "outbox": {"send_rate": {"slack": per_replica}, "poll_seconds": 0.25,
-                   "lease_seconds": 5},
-    }), encoding="utf-8")
-    return path
-
-
-class Replicas:
-    """`touchpoint run` processes, each on a port of its own."""
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.processes: list[asyncio.subprocess.Process] = []
-
-    async def start(self) -> None:
-        port = free_port()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        self.processes.append(process)
-        await wait_healthy(f"http://127.0.0.1:{port}", process, within_s=60)
-
-    async def stop(self) -> None:
-        for process in self.processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            await asyncio.wait_for(process.wait(), timeout=30)
-
-
 async def dms_sent(services) -> int:
     async with services.sessions() as session:
         count = (await session.exec(
@@ -109,29 +82,66 @@ async def dms_sent(services) -> int:
     return int(count)
 
 
-async def run_as(services, person: Person, flow, *args: Any) -> None:
-    async with services.sessions() as session:
-        await flow(session, services, person, *args)
-        await session.commit()
+class Operator:
+    """IT at the keyboard, in a process of its own (its services built there once): recording
+    a change for thousands of subscribers (their DMs rendered and inserted) takes seconds of
+    CPU, which in this process would hold up the emulator playing Slack (a thread would too,
+    through the GIL), whose calls then stalled would arrive at once, a burst answered 429."""
+
+    def __init__(self, env: dict[str, str]):
+        self._env = env
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+    async def __aenter__(self) -> Operator:
+        # Its process started and its services built before any clock starts.
+        await asyncio.get_running_loop().run_in_executor(self._pool, operator_ready, self._env)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await asyncio.to_thread(self._pool.shutdown)
+
+    async def run_as(self, person: Person, flow, *args: Any) -> None:
+        """`flow(session, services, person, *args)` in one turn, committed."""
+        await asyncio.get_running_loop().run_in_executor(
+            self._pool, operator_turn, self._env, person.id, flow, args)
+
+
+_operator: tuple[asyncio.AbstractEventLoop, Services] | None = None
+"""In the operator's process: its event loop and services, kept from turn to turn."""
+
+
+def operator_ready(env: dict[str, str]) -> None:
+    """In the operator's process: its event loop and services, once."""
+    global _operator
+    if _operator is None:
+        _operator = (asyncio.new_event_loop(),
+                     create_app(load_settings(env), scheduler=False)[SERVICES])
+
+
+def operator_turn(env: dict[str, str], person_id: int, flow, args: tuple[Any, ...]) -> None:
+    """In the operator's process: one turn of `flow` as the person `person_id`."""
+    operator_ready(env)
+    assert _operator is not None
+    loop, services = _operator
+
+    async def turn() -> None:
+        async with services.sessions() as session:
+            person = await session.get(Person, person_id)
+            await flow(session, services, person, *args)
+            await session.commit()
+    loop.run_until_complete(turn())
 
 
 async def bench(args: argparse.Namespace, database_url: str, directory: Path
                 ) -> dict[str, Any]:
-    users = [f"U0S{n:06d}" for n in range(args.subscribers)]
     async with SlackEmulator() as slack:
-        for user_id in users:
-            slack.add_user(id=user_id, name=user_id.lower(), tz="UTC")
+        users = add_people(slack, "U0S", args.subscribers)
         slack.add_user(id=OWNER["id"], name="owner", email=OWNER["email"], tz="UTC")
-        config = write_config(directory, args.pace * args.rate / 2)
-        env = {**{k: v for k, v in os.environ.items()
-                  if not k.startswith(("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_"))},
-               "TOUCHPOINT_CONFIG": str(config), "DATABASE_URL": database_url,
-               "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": slack.url}
-        settings = load_settings(env)
-        services = create_app(settings, scheduler=False)[SERVICES]
+        env = replica_env(write_config(directory, args.pace * args.rate,
+                                       roles={"it_staff": {"emails": [OWNER["email"]]}}),
+                          database_url, slack)
+        services = await seeded_services(env)
         async with services.sessions() as session:
-            await sync_directory(session, services)
             for user_id in users:
                 person = await find_by_platform_id(session, "slack", user_id)
                 assert person is not None and person.id is not None
@@ -141,52 +151,52 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
         assert owner is not None and owner.role == "it_staff"
         origin = Origin("slack", OWNER["id"], response_url=slack.response_url("bench"))
 
-        replicas = Replicas(env)
-        try:
-            for _ in range(2):
-                await replicas.start()
+        async with Operator(env) as operator, Fleet(env) as fleet:
+            await fleet.start(2)
             await asyncio.sleep(2)  # both start-up directory syncs have nothing left to do
             slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,
                              per_channel=False)
             slack.clear()
             wave_s = args.subscribers / args.rate
             started = time.monotonic()
-            await run_as(services, owner, broadcast_open, origin, Opening(
+            await operator.run_as(owner, broadcast_open, origin, Opening(
                 "incident", "Mail is down", [SERVICE], "outage", "investigating",
                 "Outlook cannot connect.", None, None, False), "bench:open")
             [(broadcast, _owner)] = await open_broadcasts(services)
-            killed = False
-            for step, status in enumerate(("identified", "monitoring", "monitoring"), 1):
-                while time.monotonic() - started < step * wave_s:
-                    if not killed and await dms_sent(services) >= (
-                            args.kill_after * args.subscribers):
-                        replicas.processes[0].send_signal(signal.SIGKILL)
-                        await replicas.processes[0].wait()
-                        killed_at = time.monotonic() - started
-                        killed = True
-                        await replicas.start()
+            waves = 1
+            killer = asyncio.create_task(kill_when(
+                slack, fleet, int(args.kill_after * args.subscribers), restart=True,
+                timeout=DONE_TIMEOUT_S))
+
+            async def stage() -> str:
+                return (f"wave {waves}/{WAVES}, {await dms_sent(services)} of "
+                        f"{waves * args.subscribers} DMs sent")
+            async with progress(slack, fleet, "broadcast", stage):
+                for step, status in enumerate(("identified", "monitoring", "monitoring"), 1):
+                    await asyncio.sleep(started + step * wave_s - time.monotonic())
+                    await operator.run_as(owner, broadcast_change, origin, Change(
+                        states.UPDATED, broadcast.id, status, "outage", [SERVICE],
+                        f"Update {step}", False))
+                    waves += 1
+                while await dms_sent(services) < WAVES * args.subscribers:
+                    if time.monotonic() - started > DONE_TIMEOUT_S:
+                        raise SystemExit(f"not finished after {DONE_TIMEOUT_S:.0f}s")
                     await asyncio.sleep(0.25)
-                await run_as(services, owner, broadcast_change, origin, Change(
-                    states.UPDATED, broadcast.id, status, "outage", [SERVICE],
-                    f"Update {step}", False))
-            while await dms_sent(services) < WAVES * args.subscribers:
-                if time.monotonic() - started > DONE_TIMEOUT_S:
-                    raise SystemExit(f"not finished after {DONE_TIMEOUT_S:.0f}s")
-                await asyncio.sleep(0.25)
             wall = time.monotonic() - started
-            rss = [peak_rss_mb(process.pid) for process in replicas.processes
-                   if process.returncode is None]
-        finally:
-            await replicas.stop()
+            killed_at = await killer if killer.done() else None
+            killer.cancel()
+            rss = fleet.peak_rss()
+            shares = await fleet.sent("broadcast")
         await services.engine.dispose()
         calls = slack.calls_to("chat.postMessage")
-        counts = [sum(1 for m in slack.messages_in(SlackEmulator.dm_channel(u))
-                      if m.get("metadata")) for u in users]
+        busiest, busiest_taken = busiest_second(slack)
+        counts = dms_per_person(slack, users)
         post_ts = {m["ts"] for m in slack.messages_in(STATUS)
                    if (m.get("metadata") or {}).get("event_payload", {}).get("key")
                    == post_key(broadcast.id, 0)}
         return {
-            "wall": wall, "killed_at": killed_at if killed else None, "rss": rss,
+            "wall": wall, "killed_at": killed_at - started if killed_at else None,
+            "rss": rss, "shares": shares, "busiest": busiest, "busiest_taken": busiest_taken,
             "duplicates": sum(n - WAVES for n in counts if n > WAVES),
             "lost": sum(WAVES - n for n in counts if n < WAVES),
             "throttled": sum(call.faulted for call in calls), "calls": len(calls),
@@ -209,8 +219,9 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
         f"broadcast fan-out: {args.subscribers} subscribers of one service, 2 replicas on "
         f"{database}, the opening and 3 updates",
         f"Slack emulator limit: chat.postMessage {args.rate:g}/s, burst {args.burst}, "
-        f"429 + Retry-After beyond; each replica paced at {args.pace * args.rate / 2:g}/s",
-        f"replica 1 killed {killed}, and started again",
+        f"429 + Retry-After beyond; one shared budget of {args.pace * args.rate:g}/s for all "
+        f"replicas, lease {LEASE_S} s",
+        f"replica 1 killed {killed}, and started again as replica 3",
         f"wall time      {found['wall']:8.1f} s  (from the opening to the last DM sent)",
         f"floor          {floor:8.1f} s  ({WAVES} x subscribers / rate)",
         f"wall / floor   {found['wall'] / floor:8.3f}",
@@ -218,8 +229,13 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
         f"lost           {found['lost']:8d}",
         f"channel posts  {found['posts']:8d}  edited in place {found['edits']} times "
         "(chat.update)",
+        f"busiest second {found['busiest']:8d}  chat.postMessage calls, "
+        f"{found['busiest_taken']} of them taken (limit {args.rate:g}/s)",
         f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
-        "peak RSS       " + ", ".join(f"{mb:.0f} MB" for mb in found["rss"]),
+        "sent by        " + ", ".join(f"replica {n}: {sent}" for n, sent in
+                                      sorted(found["shares"].items())),
+        "peak RSS       " + ", ".join(f"replica {n}: {mb:.0f} MB"
+                                      for n, mb in found["rss"].items()),
     ]
     return "\n".join(lines)
 

@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import re
-import secrets
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -36,115 +33,73 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import yaml
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.config import load_settings
-from bot.emulators.replica import free_port, start_replica, stop_replicas, wait_healthy
 from bot.emulators.slack import SlackEmulator
-from bot.flows.directory.sync import sync_directory
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
-from bot.server import SERVICES, create_app
+from fleet import (
+    DEFAULT_SERVER,
+    Fleet,
+    add_people,
+    busiest_second,
+    dms_per_person,
+    kill_when,
+    progress,
+    replica_env,
+    seeded_services,
+    write_config,
+)
 from harness import postgres_database
 from storage.engine import describe_url
 from storage.migrate import upgrade
 from storage.outbox import OutboxMessage
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
-                                "postgresql://postgres@127.0.0.1:5432/test")
-SIGNING_SECRET = secrets.token_hex(16)
 DONE_TIMEOUT_S = 900.0
-LEASE_S = 30
-"""The replicas' outbox.lease_seconds: how soon the killed replica's claimed rows go again."""
-
-
-def write_config(directory: Path, rate: float) -> Path:
-    path = directory / "app.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": {"name": "Bench Corp IT", "timezone": "UTC"},
-        "channels": {"triage": {"slack": "C0TRIAGE1"}, "digests": {"slack": "C0DIGEST1"},
-                     "kudos_wall": {"slack": "C0KUDOS01"}, "broadcasts": [{"slack": "C0STATUS1"}]},
-        "pulses": {"reminders": []},
-        "outbox": {"send_rate": {"slack": rate}, "poll_seconds": 0.25,
-                   "lease_seconds": LEASE_S},
-    }), encoding="utf-8")
-    return path
-
-
-def peak_rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-    return int(match[1]) / 1024 if match else float("nan")
-
-
-async def sent_by(http: aiohttp.ClientSession, url: str) -> int:
-    async with http.get(f"{url}/metrics") as response:
-        text = await response.text()
-    found = re.search(r'touchpoint_outbox_results_total\{purpose="pulse",status="sent"\} '
-                      r"([0-9.e+]+)", text)
-    return int(float(found[1])) if found else 0
 
 
 async def bench(args: argparse.Namespace, database_url: str, directory: Path
                 ) -> dict[str, Any]:
-    users = [f"U0B{n:06d}" for n in range(args.recipients)]
     async with SlackEmulator() as slack:
-        for user_id in users:
-            slack.add_user(id=user_id, name=user_id.lower(), tz="UTC")
-        config = write_config(directory, args.pace * args.rate)
-        env = {**{k: v for k, v in os.environ.items()
-                  if not k.startswith(("SLACK_", "MICROSOFT_", "TOUCHPOINT_", "DATABASE_"))},
-               "TOUCHPOINT_CONFIG": str(config), "DATABASE_URL": database_url,
-               "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": slack.url}
-        settings = load_settings(env)
-        services = create_app(settings, scheduler=False)[SERVICES]
-        async with services.sessions() as session:
-            await sync_directory(session, services)
-
-        ports = [free_port() for _ in range(args.replicas)]
+        users = add_people(slack, "U0B", args.recipients)
+        env = replica_env(write_config(directory, args.pace * args.rate,
+                                       pulses={"reminders": []}), database_url, slack)
+        services = await seeded_services(env)
         # --replica-nice: on a shared machine, to keep the emulator (playing Slack) from being
         # the one kept waiting for a core (its stalls reach it as bursts, answered 429).
-        replicas = [await start_replica(port, env, cwd=ROOT, niceness=args.replica_nice)
-                    for port in ports]
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
-        async with aiohttp.ClientSession() as http:
-            try:
-                for url, process in zip(urls, replicas, strict=True):
-                    await wait_healthy(url, process, within_s=60)
-                # Only now: both replicas' start-up directory syncs find nothing to change.
-                await asyncio.sleep(2)
-                slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,
-                                 per_channel=False)
-                slack.clear()
-                midnight = datetime.combine(datetime.now(UTC).date(), clock_time(0), UTC)
-                async with services.sessions() as session:
-                    await create_campaign(session, settings.app, CampaignSpec(
-                        name="bench", opens_at=midnight, open_days=7, send_time=clock_time(0),
-                        reminders=()))
-                    await session.commit()
-                opening = time.monotonic()
-                await open_due_campaigns(services)
-                started = time.monotonic()
-                killer = asyncio.create_task(kill_when(slack, replicas[0],
-                                                       int(args.kill_at * len(users))))
+        async with Fleet(env, niceness=args.replica_nice) as fleet:
+            await fleet.start(args.replicas)
+            # Only now: every replica's start-up directory sync finds nothing to change.
+            await asyncio.sleep(2)
+            slack.rate_limit("chat.postMessage", args.rate, burst=args.burst,
+                             per_channel=False)
+            slack.clear()
+            midnight = datetime.combine(datetime.now(UTC).date(), clock_time(0), UTC)
+            async with services.sessions() as session:
+                await create_campaign(session, services.settings.app, CampaignSpec(
+                    name="bench", opens_at=midnight, open_days=7, send_time=clock_time(0),
+                    reminders=()))
+                await session.commit()
+            opening = time.monotonic()
+            await open_due_campaigns(services)
+            started = time.monotonic()
+            killer = asyncio.create_task(kill_when(
+                slack, fleet, int(args.kill_at * len(users)), restart=False,
+                timeout=DONE_TIMEOUT_S))
+
+            async def stage() -> str:
+                return f"outbox {await outbox_rows(services)}"
+            async with progress(slack, fleet, "pulse", stage):
                 finished = await wait_done(services, len(users))
-                wall = time.monotonic() - started
-                killed_at = await killer
-                alive = [n for n, process in enumerate(replicas) if process.returncode is None]
-                rss = {n: peak_rss_mb(replicas[n].pid) for n in alive}
-                shares = {n: await sent_by(http, urls[n]) for n in alive}
-            finally:
-                await stop_replicas(replicas)
+            wall = time.monotonic() - started
+            killed_at = await killer
+            rss = fleet.peak_rss()
+            shares = {n: sent for n, sent in (await fleet.sent("pulse")).items()
+                      if n in fleet.alive()}
         await services.engine.dispose()
         calls = slack.calls_to("chat.postMessage")
-        busiest = most_in_one_second([call.at for call in calls])
-        busiest_taken = most_in_one_second([call.at for call in calls if not call.faulted])
-        counts = [sum(1 for m in slack.messages_in(SlackEmulator.dm_channel(u))
-                      if m.get("metadata")) for u in users]
+        busiest, busiest_taken = busiest_second(slack)
+        counts = dms_per_person(slack, users)
         return {
             "wall": wall, "opening": started - opening, "finished": finished, "rss": rss,
             "shares": shares, "killed_at": killed_at - started, "busiest": busiest,
@@ -155,33 +110,20 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
         }
 
 
-async def kill_when(slack: SlackEmulator, process: asyncio.subprocess.Process,
-                    calls: int) -> float:
-    """SIGKILL `process` once the emulator has taken `calls` messages; when it did."""
-    await slack.wait_for("chat.postMessage", calls, timeout=DONE_TIMEOUT_S)
-    process.kill()
-    await process.wait()
-    return time.monotonic()
-
-
-def most_in_one_second(times: list[float]) -> int:
-    """The most of `times` within any one second (a window starting at one of them)."""
-    ordered, most, first = sorted(times), 0, 0
-    for last, at in enumerate(ordered):
-        while at - ordered[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
+async def outbox_rows(services) -> dict[str, int]:
+    """The outbox's rows by status."""
+    async with services.sessions() as session:
+        rows = dict((await session.exec(
+            select(OutboxMessage.status, func.count())
+            .group_by(col(OutboxMessage.status)))).all())
+        await session.commit()
+    return rows
 
 
 async def wait_done(services, total: int) -> dict[str, int]:
     deadline = time.monotonic() + DONE_TIMEOUT_S
     while time.monotonic() < deadline:
-        async with services.sessions() as session:
-            rows = dict((await session.exec(
-                select(OutboxMessage.status, func.count())
-                .group_by(col(OutboxMessage.status)))).all())
-            await session.commit()
+        rows = await outbox_rows(services)
         if rows.get("sent", 0) + rows.get("failed", 0) + rows.get("cancelled", 0) >= total:
             return rows
         await asyncio.sleep(0.25)
@@ -208,9 +150,9 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
         f"busiest second {found['busiest']:8d}  chat.postMessage calls, "
         f"{found['busiest_taken']} of them taken (limit {args.rate:g}/s)",
         f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
-        "sent by        " + ", ".join(f"replica {n + 1}: {share}"
+        "sent by        " + ", ".join(f"replica {n}: {share}"
                                       for n, share in found["shares"].items()),
-        "peak RSS       " + ", ".join(f"replica {n + 1}: {mb:.0f} MB"
+        "peak RSS       " + ", ".join(f"replica {n}: {mb:.0f} MB"
                                       for n, mb in found["rss"].items()),
     ]
     return "\n".join(lines)

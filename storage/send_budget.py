@@ -1,9 +1,10 @@
 """The send budget shared by every replica: one row per workspace (Slack) or tenant (Teams),
 holding the next free send slot and the time before which nobody sends (a 429's Retry-After).
 
-A replica that wants to send reserves the next slot in one statement: the row's `next_at`
-moves on by one interval (1 / the budget's rate) from whichever is latest of itself, the
-database's clock and `not_before`, and the replica waits until the slot it got. The slots are
+A replica that wants to send reserves the next slot, or the next few when several of its
+messages wait, in one statement: the row's `next_at` moves on by one interval (1 / the
+budget's rate) per slot from whichever is latest of itself, the database's clock and
+`not_before`, and the replica waits until each slot it got. The slots are
 handed out in turn to whoever asks, so the replicas together never go faster than the rate,
 and there is no share to divide: a replica that dies stops asking and the others take its
 slots at once; one that joins starts asking. Times are the database's clock (seconds since
@@ -59,9 +60,11 @@ class SharedBudget:
                                      .on_conflict_do_nothing())
         self._ready = True
 
-    async def take(self) -> float:
-        """Reserve the next slot; the seconds until it (0 or less: now)."""
+    async def take(self, count: int = 1) -> float:
+        """Reserve the next `count` slots, one interval apart; the seconds until the first
+        (0 or less: now)."""
         await self._ensure()
+        span = literal(self.interval * count)
         # A slot missed by less than one interval (every replica a little late) is still
         # given, so lateness does not slow the pace; no earlier one, so no burst.
         start = func.greatest(col(SendBudget.next_at), _db_now() - literal(self.interval),
@@ -69,8 +72,8 @@ class SharedBudget:
         async with self.engine.begin() as connection:
             result = await connection.execute(
                 update(SendBudget).where(col(SendBudget.scope) == self.scope)
-                .values(next_at=start + literal(self.interval))
-                .returning(col(SendBudget.next_at) - literal(self.interval) - _db_now()))
+                .values(next_at=start + span)
+                .returning(col(SendBudget.next_at) - span - _db_now()))
             return float(result.scalar_one())
 
     async def pause(self, seconds: float) -> None:

@@ -15,18 +15,25 @@ import contextlib
 import heapq
 import itertools
 import logging
+from collections import deque
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 SHARED_RETRY_S = 1.0
 """How soon a pacer asks its shared budget again when the database did not answer."""
+SLOTS_PER_TAKE = 8
+"""The most shared slots reserved in one round trip to the database, when that many starts
+wait: with one a round trip, a replica could go no faster than one start per round trip, and
+a loaded database (tens of ms) would hold every replica below the rate."""
+PACE_GAPS = 4 * SLOTS_PER_TAKE
+"""Starts over which `Pacer.pace` is measured."""
 
 
 class Budget(Protocol):
     """Slots shared with other replicas (storage.send_budget.SharedBudget)."""
 
-    async def take(self) -> float: ...
+    async def take(self, count: int = 1) -> float: ...
 
     async def pause(self, seconds: float) -> None: ...
 
@@ -38,16 +45,19 @@ class Pacer:
     def __init__(self, rate: float, budget: Budget | None = None):
         self.interval = 1.0 / rate
         self.budget = budget
-        self._gap = self.interval
-        """The time between this pacer's slots while it had waiters, averaged."""
+        self._gaps: deque[float] = deque([self.interval], maxlen=PACE_GAPS)
+        """The last times between this pacer's starts while it had waiters: averaged over
+        several blocks of slots (those of one block are an interval apart)."""
         self._next = 0.0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
-        self._ahead: asyncio.Task[float] | None = None
-        """The shared slot after the one being waited for, reserved meanwhile: the round trip
-        to the database then never leaves a slot of the budget unused. (Another replica's
-        pause does not reach a slot reserved already: each may send one message into it.)"""
+        self._slots: deque[float] = deque()
+        """Shared slots reserved and not used yet, in order."""
+        self._ahead: asyncio.Task[list[float]] | None = None
+        """The shared slots after those held, reserved meanwhile: the round trip to the
+        database then never leaves a slot of the budget unused. (Another replica's pause does
+        not reach slots reserved already: each may send a few messages into them.)"""
         self._ahead_from = 0.0
         self._paused_at = -1.0
 
@@ -69,14 +79,15 @@ class Pacer:
             self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
         await turn
 
-    async def _shared_slot(self) -> float:
-        """The next slot of the shared budget, which is this pacer's from now on, as a time of
-        the event loop's clock."""
+    async def _shared_slots(self, count: int) -> list[float]:
+        """The next `count` slots of the shared budget, which are this pacer's from now on,
+        as times of the event loop's clock."""
         assert self.budget is not None
         loop = asyncio.get_running_loop()
         while True:
             try:
-                return loop.time() + await self.budget.take()
+                first = loop.time() + await self.budget.take(count)
+                return [first + n * self.interval for n in range(count)]
             except Exception as error:
                 # Nothing is sent without a slot (the database also records what went
                 # out); the sender's claimer logs the outage.
@@ -88,21 +99,43 @@ class Pacer:
         if self.budget is None:
             return self._next
         loop = asyncio.get_running_loop()
-        ahead, self._ahead = self._ahead, None
-        slot = await ahead if ahead is not None else None
-        if slot is None or slot < loop.time() - self.interval or (
-                self._ahead_from <= self._paused_at):
-            # None reserved, one reserved too long ago, or before this pacer paused.
-            slot = await self._shared_slot()
-        self._ahead_from = loop.time()
-        self._ahead = asyncio.create_task(self._shared_slot(), name="outbox-pacer-ahead")
+        ahead = self._ahead
+        if ahead is not None and (ahead.done() or not self._slots):
+            # Waited for only when no slot is held: those held must not go stale meanwhile.
+            self._ahead = None
+            reserved = await ahead
+            if self._ahead_from > self._paused_at:  # else reserved before this pacer paused
+                self._slots.extend(reserved)
+        while self._slots and self._slots[0] < loop.time() - self.interval:
+            self._slots.popleft()  # reserved too long ago: a burst, were it used now
+        if not self._slots:
+            # One: a slot's time reads late by the round trip that brought it (the first on a
+            # new connection is slow), and a whole block read late would overlap the next
+            # replica's. The blocks come reserved ahead, while this slot is waited for.
+            self._slots.extend(await self._shared_slots(1))
+        slot = self._slots.popleft()
+        ahead_wanted = self._wanted()
+        if self._ahead is None and ahead_wanted:
+            self._ahead_from = loop.time()
+            self._ahead = asyncio.create_task(self._shared_slots(ahead_wanted),
+                                              name="outbox-pacer-ahead")
         return slot
+
+    def _wanted(self) -> int:
+        """Slots to reserve ahead: one for each start waiting beyond the slots held (the one
+        given a slot now is still among the waiting), up to SLOTS_PER_TAKE; with none waiting
+        and none held, one for the next start to come. (Slots reserved and never used are lost
+        to every replica: a replica reserves no more than it has starts for.)"""
+        need = len(self._waiting) - 1 - len(self._slots)
+        if need > 0:
+            return min(SLOTS_PER_TAKE, need)
+        return 0 if self._slots else 1
 
     @property
     def pace(self) -> float:
         """Starts per second this pacer gets while busy: the rate, or with a shared budget
         this replica's share of it (the rate over the replicas sending)."""
-        return 1.0 / self._gap
+        return len(self._gaps) / sum(self._gaps)
 
     async def _release(self) -> None:
         loop = asyncio.get_running_loop()
@@ -113,7 +146,7 @@ class Pacer:
                 await asyncio.sleep(delay)
             now = loop.time()
             if last is not None:
-                self._gap += (max(now - last, self.interval) - self._gap) / 8
+                self._gaps.append(max(now - last, self.interval))
             last = now
             while self._waiting:
                 _priority, _order, turn = heapq.heappop(self._waiting)
@@ -128,6 +161,7 @@ class Pacer:
         budget, on any replica) takes a slot before then."""
         if self.budget is not None:
             self._paused_at = asyncio.get_running_loop().time()
+            self._slots.clear()
             with contextlib.suppress(Exception):  # the database is down: nothing sends
                 await self.budget.pause(seconds)
             return

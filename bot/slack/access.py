@@ -1,14 +1,14 @@
 """Whether the bot token may still call Slack: not once the workspace uninstalled the app or
 revoked the bot's token (recorded by `bot.flows.directory.slack_access`).
 
-The answer is read from the database, so every replica stops, and kept for a second, so calls
-cost no query each. A call waits at most `WAIT_S` for a fresh answer, then goes ahead on the
-last one while the read finishes in the background: on SQLite a turn holding the write lock
-would otherwise hold up its own Slack calls for the whole busy timeout. While the database
-cannot be read, calls go ahead too (Slack refuses them itself if access is gone, and an outage
-must not stop Touchpoint apologising). A refused call
-raises `SlackAccessGone`, an `Undeliverable`: the outbox fails the row at once with the reason
-rather than retrying it.
+The replica that receives Slack's event is told at once (`lost`, from the events listener);
+the others read the answer from the database, kept for a second, so calls cost no query
+each. A call waits at most `WAIT_S` for a fresh answer, then goes ahead on the last one while
+the read finishes in the background: on SQLite a turn holding the write lock would otherwise
+hold up its own Slack calls for the whole busy timeout. While the database cannot be read,
+calls go ahead too (Slack refuses them itself if access is gone, and an outage must not stop
+Touchpoint apologising). A refused call raises `SlackAccessGone`, an `Undeliverable`: the
+outbox fails the row at once with the reason rather than retrying it.
 """
 
 from __future__ import annotations
@@ -59,6 +59,15 @@ class SlackAccess:
         except Exception:
             return
         if loss is not None:
-            what = ("the app was uninstalled from" if loss.kind == store.UNINSTALLED
-                    else "the bot token was revoked in")
-            self._gone = f"slack: {what} workspace {loss.team_id}"
+            self._gone = _reason(loss.kind == store.UNINSTALLED, loss.team_id)
+
+    def lost(self, team_id: str, *, uninstalled: bool) -> None:
+        """Slack said the app was uninstalled (`uninstalled`) or its bot token revoked in
+        `team_id`: refuse calls from now on, without waiting for the database."""
+        if self._gone is None:
+            self._gone = _reason(uninstalled, team_id)
+
+
+def _reason(uninstalled: bool, team_id: str) -> str:
+    what = "the app was uninstalled from" if uninstalled else "the bot token was revoked in"
+    return f"slack: {what} workspace {team_id}"

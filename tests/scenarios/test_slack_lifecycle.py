@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from bot.chat.message import Message
 from bot.server import BOLT
-from bot.slack.access import SlackAccessGone
+from bot.slack import access
+from bot.slack.access import SlackAccess, SlackAccessGone
 from storage.models import Person
 from storage.outbox import FAILED, SENT
 from storage.slack_access import SlackAccessLoss
@@ -74,6 +75,14 @@ async def calls_stopped(bot) -> bool:
     return False
 
 
+async def refuses(replica: SlackAccess) -> bool:
+    try:
+        await replica.check()
+    except SlackAccessGone:
+        return True
+    return False
+
+
 async def losses(bot) -> list[SlackAccessLoss]:
     async with bot.services.sessions() as session:
         return list((await session.exec(select(SlackAccessLoss))).all())
@@ -123,6 +132,23 @@ async def test_a_revoked_bot_token_stops_calls_and_a_user_token_does_not(bot, sl
     after = await finished(bot, "t:2:bot")
     assert after.status == FAILED
     assert after.reason == "unreachable: slack: the bot token was revoked in workspace TXXXXXXXX"
+
+
+@pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])
+async def test_the_replica_slack_tells_stops_at_once_and_the_others_read_it(
+        bot, slack_sender, monkeypatch, event):
+    token = bot.services.settings.secrets.slack_bot_token.get_secret_value()
+    other_replica = SlackAccess(bot.services.sessions, token)
+    assert not await calls_stopped(bot)
+    # From now on the bot's client does not read the database again: only being told counts.
+    monkeypatch.setattr(access, "RECHECK_S", 3600.0)
+
+    assert (await post(slack_sender, recorded(event))).status == 200
+
+    await eventually(lambda: calls_stopped(bot), within_s=5)
+    await eventually(lambda: refuses(other_replica), within_s=5)
+    with pytest.raises(SlackAccessGone, match="workspace TXXXXXXXX"):
+        await bot.app[BOLT].client.access.check()
 
 
 async def _kinds(bot, expected: set[tuple[str, str]]) -> bool:

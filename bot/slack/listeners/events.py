@@ -18,9 +18,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handlers.dispatcher import Dispatcher
-from bot.intents import Event, Intent
+from bot.intents import Event, Intent, SlackAccessLost
+from bot.slack.client import MeteredWebClient
 from bot.slack.intents import access_lost, home_opened, profile_changed, reaction_changed
 from storage.once import first_delivery
 
@@ -65,6 +67,9 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
     async def on_event(ack: AsyncAck, body: dict) -> None:
         await ack()
         intent = EVENT_INTENTS[body["event"]["type"]](body)
+        if isinstance(intent, SlackAccessLost):
+            # The app's own client: Bolt hands listeners a copy per request.
+            cut_off(intent, app.client)
         if intent is not None:
             await dispatcher.dispatch(intent)
 
@@ -75,3 +80,12 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
         app.event(event_type)(on_event)
     # Last, so it only gets what no listener above matched.
     app.event(re.compile(".*"))(on_other_event)
+
+
+def cut_off(lost: SlackAccessLost, client: AsyncWebClient) -> None:
+    """This replica stops calling Slack with the bot token at once when the app or the bot's
+    token is gone (before the loss is even recorded: a database outage must not keep it
+    calling); the other replicas learn it from the record (`bot.slack.access`)."""
+    access = client.access if isinstance(client, MeteredWebClient) else None
+    if access is not None and (lost.uninstalled or lost.bot_users):
+        access.lost(lost.team_id, uninstalled=lost.uninstalled)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.chat.pacer import Pacer, Throttles
+from bot.chat.pacer import Budget, Pacer, Throttles
 from bot.metrics import Metrics
 from bot.slack.client import make_client
 from storage.engine import create_engine
@@ -62,6 +62,47 @@ async def test_the_replicas_together_keep_one_rate(replicas, database_url):
     assert max(times) - began < 29 / RATE * 2  # and not much slower than the rate either
     # Each knows it gets a share (so its sender claims fewer rows at a time), not the rate.
     assert all(pacer.pace < RATE / 2 for pacer in replicas)
+
+
+class SlowDatabase:
+    """A shared budget behind a round trip of `delay` seconds, half each way: a database
+    answering slowly under load."""
+
+    def __init__(self, budget: Budget, delay: float):
+        self.budget = budget
+        self.delay = delay
+
+    async def take(self, count: int = 1) -> float:
+        await asyncio.sleep(self.delay / 2)
+        found = await self.budget.take(count)
+        await asyncio.sleep(self.delay / 2)
+        return found
+
+    async def pause(self, seconds: float) -> None:
+        await self.budget.pause(seconds)
+
+
+@pytest.mark.postgres
+async def test_a_slow_database_does_not_hold_the_replicas_below_the_rate(database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one sender on SQLite")
+    engines = [create_engine(database_url) for _ in range(2)]
+    budgets = [shared_budget(engine, "slack", RATE) for engine in engines]
+    pacers = [Pacer(RATE, SlowDatabase(budget, 0.2)) for budget in budgets if budget]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        times = [t for found in await asyncio.gather(*(starts(p, 20) for p in pacers))
+                 for t in found]
+    finally:
+        for pacer in pacers:
+            await pacer.close()
+        for engine in engines:
+            await engine.dispose()
+    # 40 starts at 20/s: about 2 s. At one slot per 200 ms round trip each replica would
+    # start 5 a second, and the two together take 4 s.
+    assert max(times) - began < 39 / RATE * 1.4
+    assert most_in_one_second(times) <= RATE + 2
 
 
 @pytest.mark.postgres

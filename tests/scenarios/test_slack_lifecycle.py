@@ -146,9 +146,15 @@ async def test_the_replica_slack_tells_stops_at_once_and_the_others_read_it(
     assert (await post(slack_sender, recorded(event))).status == 200
 
     await eventually(lambda: calls_stopped(bot), within_s=5)
+    # Another replica learns it from the database, once the loss is stored (after the ack).
+    await eventually(lambda: _stored(bot), within_s=5)
     await eventually(lambda: refuses(other_replica), within_s=5)
     with pytest.raises(SlackAccessGone, match="workspace TXXXXXXXX"):
         await bot.app[BOLT].client.access.check()
+
+
+async def _stored(bot) -> bool:
+    return bool(await losses(bot))
 
 
 async def _kinds(bot, expected: set[tuple[str, str]]) -> bool:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -21,51 +20,25 @@ from bot.flows.digests import posting
 from bot.flows.plans import ids as plan_ids
 from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage.models import ScheduledRun
-from tests import digest_data
-from tests.clock import Clock
 from tests.conftest import start_bot
 from tests.outbox_kit import outbox_rows, outbox_settled
+from tests.scenarios import digest_kit
+from tests.scenarios.digest_kit import IMAGE_ENV, TEAMS_CHANNEL, seeded, slot, week_so_far
 from tests.scenarios.test_help_teams import ERIN, message, post, seed_erin
 from tests.waiting import eventually
 
-TEAMS_CHANNEL = "19:digests@thread.tacv2"
-IMAGE_ENV = {"TOUCHPOINT_PUBLIC_URL": "https://touchpoint.example.com",
-             "TOUCHPOINT_IMAGE_KEY": "k3y-for-the-image-links-in-tests-0123456789"}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(digest_data.NOW)
+bot_options, clock = digest_kit.bot_options, digest_kit.clock
 
 
 @pytest.fixture
 def settings(make_settings, connector):
-    def configure(raw: dict) -> None:
-        raw["teams"] = {"service_url": connector.url}
-        raw["channels"]["digests"] = {"slack": "C0DIGEST1", "teams": TEAMS_CHANNEL}
-        raw["services"] = [{"name": "Email and calendar"}, {"name": "Laptops and devices"}]
-        raw["digests"] = [{"name": "weekly", "targets": {"sla": {"P1": 95}}}]
-    return make_settings(configure, env=IMAGE_ENV)
-
-
-@pytest.fixture
-def bot_options(clock: Clock) -> dict[str, Any]:
-    return {"clock": clock, "scheduler": False}
-
-
-def _slot(bot) -> datetime:
-    return datetime(2026, 11, 30, 9, 0, tzinfo=bot.services.settings.app.organisation.zone)
-
-
-async def _seeded(bot) -> None:
-    async with bot.services.sessions() as session:
-        await digest_data.seed(session)
+    return make_settings(digest_kit.configure(connector), env=IMAGE_ENV)
 
 
 async def test_the_scheduled_digest_is_posted_with_its_chart_on_both_platforms(
         bot, slack, connector):
-    await _seeded(bot)
-    await bot.run_job("digest.weekly", _slot(bot))
+    await seeded(bot)
+    await bot.run_job("digest.weekly", slot(bot))
 
     rows = await outbox_settled(bot.services, "digest:")
     assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
@@ -86,10 +59,10 @@ async def test_the_scheduled_digest_is_posted_with_its_chart_on_both_platforms(
 
 async def test_a_refused_upload_posts_the_digest_without_its_chart_and_says_so_once(
         bot, slack, connector, caplog):
-    await _seeded(bot)
+    await seeded(bot)
     slack.scopes = frozenset({"chat:write"})
     with caplog.at_level(logging.WARNING):
-        await bot.run_job("digest.weekly", _slot(bot))
+        await bot.run_job("digest.weekly", slot(bot))
         rows = await outbox_settled(bot.services, "digest:")
     assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
                                                                   ("teams", "sent")]
@@ -103,10 +76,10 @@ async def test_a_refused_upload_posts_the_digest_without_its_chart_and_says_so_o
 
 async def test_a_slack_channel_the_bot_is_not_in_fails_there_and_teams_still_gets_it(
         bot, slack, connector, caplog):
-    await _seeded(bot)
+    await seeded(bot)
     slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
     with caplog.at_level(logging.WARNING):
-        await bot.run_job("digest.weekly", _slot(bot))
+        await bot.run_job("digest.weekly", slot(bot))
         rows = await outbox_settled(bot.services, "digest:")
     assert sorted((row.platform, row.status) for row in rows) == [("slack", "failed"),
                                                                   ("teams", "sent")]
@@ -117,12 +90,7 @@ async def test_a_slack_channel_the_bot_is_not_in_fails_there_and_teams_still_get
 
 async def test_an_it_lead_sees_the_week_so_far_and_an_employee_does_not(
         bot, slack, slack_sender, clock):
-    await _seeded(bot)
-    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=digest_data.NOW.tzinfo))
-    await slack_sender.command("/touchpoint", "digest", user_id="U0LEAD001")
-    [lead] = await slack.wait_for_response(1)
-    await slack_sender.command("/touchpoint", "digest", user_id="U0EMPL001")
-    employee = (await slack.wait_for_response(2))[1]
+    lead, employee = await week_so_far(bot, slack, slack_sender, clock)
     assert lead.body["response_type"] == "ephemeral"
     assert lead.body["blocks"][0]["text"]["text"] == "weekly: 2026-W48 so far"
     assert "First response:" in str(lead.body["blocks"])
@@ -134,8 +102,8 @@ async def test_an_it_lead_sees_the_week_so_far_and_an_employee_does_not(
 
 async def test_an_employee_pressing_the_digests_plan_button_is_refused_kindly(
         bot, slack, slack_sender, connector):
-    await _seeded(bot)
-    await bot.run_job("digest.weekly", _slot(bot))
+    await seeded(bot)
+    await bot.run_job("digest.weekly", slot(bot))
     await outbox_settled(bot.services, "digest:")
     # Slack: the button as posted, pressed in the channel by an employee, then by a lead.
     [posted] = slack.messages_in("C0DIGEST1")
@@ -185,7 +153,7 @@ async def test_two_schedulers_post_a_period_once(settings, clock, database_url):
         for app in apps:
             runner, running = await start_bot(app)
             runners.append(runner)
-        await _seeded(running)
+        await seeded(running)
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
         for app in apps:
             [route] = [r for r in app[DISPATCHER].schedule_routes if r.job == "digest.weekly"]

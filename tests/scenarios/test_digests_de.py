@@ -9,41 +9,24 @@ are ``de-DE``, `tests.german`)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
 
 import pytest
 
 from bot.flows.digests import chart
-from tests import digest_data, german
-from tests.clock import Clock
+from tests import german
 from tests.outbox_kit import outbox_rows, outbox_settled
-from tests.scenarios.test_digests import IMAGE_ENV, TEAMS_CHANNEL
+from tests.scenarios import digest_kit
+from tests.scenarios.digest_kit import IMAGE_ENV, seeded, slot, week_so_far
 
 people_locale = german.people_locale
+bot_options, clock = digest_kit.bot_options, digest_kit.clock
 
 PCT = "\u00a0%"  # German writes a (no-break) space before the percent sign
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(digest_data.NOW)
-
-
-@pytest.fixture
 def settings(make_settings, connector):
-    def configure(raw: dict) -> None:
-        raw["organisation"]["locale"] = "de"
-        raw["teams"] = {"service_url": connector.url}
-        raw["channels"]["digests"] = {"slack": "C0DIGEST1", "teams": TEAMS_CHANNEL}
-        raw["services"] = [{"name": "Email and calendar"}, {"name": "Laptops and devices"}]
-        raw["digests"] = [{"name": "weekly", "targets": {"sla": {"P1": 95}}}]
-    return make_settings(configure, env=IMAGE_ENV)
-
-
-@pytest.fixture
-def bot_options(clock: Clock) -> dict[str, Any]:
-    return {"clock": clock, "scheduler": False}
+    return make_settings(digest_kit.configure(connector, locale="de"), env=IMAGE_ENV)
 
 
 @pytest.fixture
@@ -60,15 +43,9 @@ def drawn(monkeypatch) -> list[tuple[chart.Series, dict[str, str]]]:
     return calls
 
 
-async def _seeded(bot) -> None:
-    async with bot.services.sessions() as session:
-        await digest_data.seed(session)
-
-
 async def test_the_digest_is_posted_in_german_on_both_platforms(bot, slack, connector, drawn):
-    await _seeded(bot)
-    slot = datetime(2026, 11, 30, 9, 0, tzinfo=bot.services.settings.app.organisation.zone)
-    await bot.run_job("digest.weekly", slot)
+    await seeded(bot)
+    await bot.run_job("digest.weekly", slot(bot))
 
     rows = await outbox_settled(bot.services, "digest:")
     assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
@@ -110,12 +87,7 @@ async def test_the_digest_is_posted_in_german_on_both_platforms(bot, slack, conn
 
 
 async def test_an_it_lead_sees_the_week_so_far_in_german(bot, slack, slack_sender, clock):
-    await _seeded(bot)
-    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=digest_data.NOW.tzinfo))
-    await slack_sender.command("/touchpoint", "digest", user_id="U0LEAD001")
-    [lead] = await slack.wait_for_response(1)
-    await slack_sender.command("/touchpoint", "digest", user_id="U0EMPL001")
-    employee = (await slack.wait_for_response(2))[1]
+    lead, employee = await week_so_far(bot, slack, slack_sender, clock)
     assert lead.body["response_type"] == "ephemeral"
     assert lead.body["blocks"][0]["text"]["text"] == "weekly: 2026-W48 bisher"
     assert "Erste Reaktion:" in str(lead.body["blocks"])

@@ -8,44 +8,19 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.flows.plans import ids
-from bot.server import create_app
 from storage.models import AuditEvent
-from storage.plans import PlanItem
-from tests.clock import Clock
-from tests.conftest import RunningBot, start_bot
 from tests.outbox_kit import outbox_all_sent
+from tests.scenarios import plans_kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, keyed
-from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
+from tests.scenarios.plans_kit import VALID_NPS, answer, count, items, submit, teams_form, true
+from tests.scenarios.test_help_teams import PERSONAL, card_of
 from tests.waiting import eventually
 
-WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(WEDNESDAY)
-
-
-@pytest.fixture
-def bot_options(clock: Clock) -> dict[str, Any]:
-    return {"clock": clock, "scheduler": False}
-
-
-async def _items(bot: RunningBot) -> list[PlanItem]:
-    async with bot.services.sessions() as session:
-        return list((await session.exec(select(PlanItem).order_by(col(PlanItem.id)))).all())
-
-
-async def _answer(slack, sender, user: str, text: str) -> str:
-    """What the bot answered privately to ``/touchpoint <text>`` from `user`."""
-    slack.clear()
-    await sender.command("/touchpoint", text, user_id=user)
-    [answer] = await slack.wait_for_response(1)
-    return blocks_text(answer.body)
+bot_options, clock = plans_kit.bot_options, plans_kit.clock
+teams_settings, teams_bot = plans_kit.teams_settings, plans_kit.teams_bot
 
 
 def _view(call) -> dict[str, Any]:
@@ -58,22 +33,12 @@ def _inputs(view: dict[str, Any]) -> dict[str, Any]:
             if block["type"] == "input"}
 
 
-async def _submit(sender, user: str = LEE, *, view_id: str = "V0PLAN001",
-                  change: str = "Callback within 2 hours for every <!channel> complaint",
-                  owner: list[str] | None = None, email: str = "", due: str = "2026-12-10",
-                  figure: str = "csat"):
-    return await sender.submit(
-        ids.FORM, {ids.CHANGE: change, ids.OWNER: owner if owner is not None else [TOM],
-                   ids.OWNER_EMAIL: email, ids.DUE: due},
-        user_id=user, view_id=view_id, selects={ids.FIGURE: figure})
-
-
 async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
         bot, slack, slack_sender, clock):
     # Tom (IT staff) is known to the directory once he has used the bot.
-    assert "No open plan items" in await _answer(slack, slack_sender, TOM, "plan list")
+    assert "No open plan items" in await answer(slack, slack_sender, TOM, "plan list")
     # Erin is an employee: refused kindly, and no form opens.
-    assert "Only IT leads and admins add plan items" in await _answer(
+    assert "Only IT leads and admins add plan items" in await answer(
         slack, slack_sender, ERIN, "plan add csat")
     assert slack.calls_to("views.open") == []
 
@@ -86,24 +51,24 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
     assert inputs[ids.FIGURE]["initial_option"]["value"] == "csat"
 
     # Every mistake is answered in the form, under its field, and nothing is stored.
-    reply = await _submit(slack_sender, change="  ", owner=[], due="2026-11-30")
+    reply = await submit(slack_sender, change="  ", owner=[], due="2026-11-30")
     assert reply.json() == {"response_action": "errors", "errors": {
         ids.CHANGE: "Please say what will change.",
         ids.OWNER: "Please pick the owner, or give their email.",
         ids.DUE: "That date has passed: please give today or a later date."}}
-    reply = await _submit(slack_sender, owner=[], email="nobody@example.com", due="10/12/26")
+    reply = await submit(slack_sender, owner=[], email="nobody@example.com", due="10/12/26")
     assert reply.json()["errors"] == {
         ids.OWNER_EMAIL: "I do not know that person yet. Pick them from the list, or give "
                          "the email they use here.",
         ids.DUE: "Please give the due date as YYYY-MM-DD, like 2027-03-31."}
-    assert await _items(bot) == []
+    assert await items(bot) == []
 
     slack.clear()
-    assert (await _submit(slack_sender)).status == 200
-    await eventually(lambda: _count(bot, 1), within_s=5)
+    assert (await submit(slack_sender)).status == 200
+    await eventually(lambda: count(bot, 1), within_s=5)
     # The same view submitted again (a double click, a retry) is stored once.
-    await _submit(slack_sender)
-    [item] = await _items(bot)
+    await submit(slack_sender)
+    [item] = await items(bot)
     assert (item.figure, item.due_on, item.status) == ("csat", datetime(2026, 12, 10).date(),
                                                        "open")
     # A modal's submission is answered in the app's DM, visible to the lead alone.
@@ -124,24 +89,24 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
     # job runs.
     clock.set(datetime(2026, 12, 10, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
-    assert "OVERDUE" not in await _answer(slack, slack_sender, TOM, "plan list")
+    assert "OVERDUE" not in await answer(slack, slack_sender, TOM, "plan list")
     clock.set(datetime(2026, 12, 11, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
     await bot.run_job("plans.remind", clock.now + timedelta(days=1))
     await outbox_all_sent(bot.services, "plan:", 2)
     overdue = keyed(slack, slack.dm_channel(TOM), f"plan:{item.id}:overdue")
     assert overdue is not None and "was due 2026-12-10" in blocks_text(overdue)
-    listed = await _answer(slack, slack_sender, TOM, "plan list")
+    listed = await answer(slack, slack_sender, TOM, "plan list")
     assert f"#{item.id}" in listed and "OVERDUE" in listed
 
     # Done: by its owner (or a lead), not by anyone else; once.
-    assert "can be marked done by its owner" in await _answer(
+    assert "can be marked done by its owner" in await answer(
         slack, slack_sender, ERIN, f"plan done {item.id}")
-    assert f"Plan item #{item.id} is done" in await _answer(
+    assert f"Plan item #{item.id} is done" in await answer(
         slack, slack_sender, TOM, f"plan done #{item.id}")
-    assert "already done" in await _answer(slack, slack_sender, LEE, f"plan done {item.id}")
-    assert "could not find plan item" in await _answer(slack, slack_sender, LEE, "plan done x")
-    assert "No open plan items" in await _answer(slack, slack_sender, LEE, "plan list")
+    assert "already done" in await answer(slack, slack_sender, LEE, f"plan done {item.id}")
+    assert "could not find plan item" in await answer(slack, slack_sender, LEE, "plan done x")
+    assert "No open plan items" in await answer(slack, slack_sender, LEE, "plan list")
 
 
 async def test_the_digest_button_opens_the_form_with_its_figure_for_leads_only(
@@ -159,71 +124,37 @@ async def test_the_digest_button_opens_the_form_with_its_figure_for_leads_only(
 async def test_an_employee_submitting_the_form_directly_stores_nothing(bot, slack,
                                                                       slack_sender):
     # The form's id is public: a crafted submission is checked on the server too.
-    await _answer(slack, slack_sender, TOM, "plan list")
+    await answer(slack, slack_sender, TOM, "plan list")
     slack.clear()
-    await _submit(slack_sender, user=ERIN, view_id="V0PLANX01")
+    await submit(slack_sender, user=ERIN, view_id="V0PLANX01")
     [refused] = await slack.wait_for("chat.postEphemeral")
     assert "Only IT leads" in str(refused.args["blocks"])
-    assert await _items(bot) == []
-
-
-async def _count(bot: RunningBot, n: int) -> bool:
-    return len(await _items(bot)) == n
-
-
-@pytest.fixture
-def teams_settings(make_settings, connector):
-    """Erin, on Teams, is an IT lead here."""
-    def config(raw):
-        raw.update(teams={"service_url": connector.url})
-        raw["roles"]["it_lead"] = {"emails": ["erin@example.com"]}
-    return make_settings(config=config)
-
-
-@pytest.fixture
-async def teams_bot(teams_settings, bot_options):
-    runner, running = await start_bot(create_app(teams_settings, **bot_options))
-    yield running
-    await runner.cleanup()
+    assert await items(bot) == []
 
 
 async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
     bot = teams_bot
-    seed_erin(connector)
-    await post(bot.url, message(connector, "plan add nps"))
-    [sent] = await connector.wait_for("send")
-    form = card_of(sent)
+    form, submit = await teams_form(bot, connector, "nps")
     inputs = {item["id"]: item for item in form["body"] if "id" in item}
     assert inputs[ids.FIGURE]["value"] == "nps"
     assert form["actions"][0]["data"] == {"callback_id": ids.FORM, "metadata": ""}
-    card_id = connector.activities_in(PERSONAL)[-1]["id"]
-
-    def submit(values: dict, activity_id: str) -> dict:
-        return message(connector, None, id=activity_id, replyToId=card_id,
-                       value={"callback_id": ids.FORM, "metadata": "", **values})
-
-    valid = {ids.FIGURE: "nps", ids.CHANGE: "Ask *every* detractor back within a week",
-             ids.OWNER: "", ids.OWNER_EMAIL: "Erin@Example.com", ids.DUE: "2027-01-15"}
-    await post(bot.url, submit({**valid, ids.DUE: "soon", ids.CHANGE: ""}, "1700000000301"))
+    valid = VALID_NPS
+    await submit({**valid, ids.DUE: "soon", ids.CHANGE: ""}, "1700000000301")
     [again] = await connector.wait_for("update")
     texts = [item.get("text") for item in card_of(again)["body"]]
     assert "Please say what will change." in texts
     assert "Please give the due date as YYYY-MM-DD, like 2027-03-31." in texts
-    assert await _items(bot) == []
+    assert await items(bot) == []
 
-    await post(bot.url, submit(valid, "1700000000302"))
-    await eventually(lambda: _count(bot, 1), within_s=5)
-    [item] = await _items(bot)
+    await submit(valid, "1700000000302")
+    await eventually(lambda: count(bot, 1), within_s=5)
+    [item] = await items(bot)
     assert (item.figure, item.change) == ("nps", valid[ids.CHANGE])
 
     def told() -> list:
         return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
                 and "You own an improvement plan item" in json.dumps(c.body)]
 
-    await eventually(lambda: _true(bool(told())), within_s=5)
+    await eventually(lambda: true(bool(told())), within_s=5)
     # Typed text is escaped for the card's Markdown.
     assert "\\\\*every\\\\*" in json.dumps(told()[0].body)
-
-
-async def _true(value: bool) -> bool:
-    return value

@@ -9,33 +9,21 @@ import pytest
 
 from bot.flows.csat import ids
 from tests.outbox_kit import outbox_rows
-from tests.scenarios.csat.test_csat import ERIN, click_score, dm, survey
+from tests.scenarios.csat import ambassador_kit
+from tests.scenarios.csat.ambassador_kit import AMBER, amber_on_staff, low_score_told
+from tests.scenarios.csat.test_csat import ERIN, dm, survey
 from tests.scenarios.csat.test_csat_teams import activity, ann_installed, post
-
-AMBER = "U0AMBER01"
 
 
 @pytest.fixture
-def settings(make_settings, connector):
-    def configure(raw):
-        raw["segments"]["department"]["Finance"]["emails"].append("ann@example.com")
-        raw.update(teams={"service_url": connector.url}, outbox={"poll_seconds": 0.05},
-                   ambassadors={"segment": "department",
-                                "by_value": {"Finance": {"slack_users": [AMBER]}}})
-    return make_settings(config=configure)
+def settings(make_settings, connector, csat_config):
+    return make_settings(config=ambassador_kit.configure(connector, csat_config))
 
 
 async def test_the_ambassador_is_told_of_a_low_score_with_triage(bot, slack, slack_sender,
                                                                  kit):
-    await kit.person(slack_user_id=AMBER, email="amber@example.com", display_name="Amber",
-                     role="it_staff")
-    await kit.resolve(await kit.ticket(title="VPN <drops>", service="VPN"))
-    await click_score(slack, slack_sender, 1)
-    await kit.alert_stored()
-    await slack.wait_for("chat.postMessage", 3)
+    notice, text = await low_score_told(slack, slack_sender, kit)
 
-    [notice] = slack.messages_in(dm(slack, AMBER))
-    text = kit.text_of(notice["blocks"])
     assert "Low CSAT score from Finance: 1/5" in text
     assert f"<@{ERIN}> gave ticket *INC-1001* (VPN &lt;drops&gt;) a score of *1/5*." in text
     assert "*Service*: VPN" in text and "*Comment*: none yet" in text
@@ -63,8 +51,7 @@ async def test_the_ambassador_is_told_of_a_low_score_with_triage(bot, slack, sla
 
 async def test_a_teams_requesters_low_score_reaches_a_slack_ambassador(bot, connector, slack,
                                                                        kit):
-    await kit.person(slack_user_id=AMBER, email="amber@example.com", display_name="Amber",
-                     role="it_staff")
+    await amber_on_staff(kit)
     await ann_installed(bot, connector)
     await kit.resolve(await kit.ticket(requester_email="ann@example.com"))
     [invitation] = await kit.invitations()

@@ -9,7 +9,6 @@ a person in the language their platform gives (their Slack and Teams clients are
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,8 +29,11 @@ from .test_kudos_teams import (
     activity,
     card_text,
     erin_thanks_tom,
+    fulfil_button,
+    lee_presses,
     post,
     sent_to,
+    tom_redeems_coffee,
 )
 
 people_locale = german.people_locale
@@ -139,33 +141,15 @@ async def test_the_giving_form_in_teams_is_in_german(bot, connector, slack):
 
 
 async def test_a_redemption_in_teams_is_fulfilled_in_german(bot, connector, slack, clock):
-    await erin_thanks_tom(bot, connector)
-    clock.now += timedelta(days=1)
-    await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
-                             mentions=(TOM,)))
-    await connector.wait_for("send", 7)
-    connector.clear()
+    card, answer = await tom_redeems_coffee(bot, connector, clock)
 
-    assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
-
-    sent = await connector.wait_for("send", 2)
-    [card] = sent_to(sent, TEAMS_TRIAGE)
-    [answer] = sent_to(sent, CHATS[TOM["id"]])
     assert "Tom Tech hat 20 Punkte für **Coffee on IT** eingelöst." in card_text(card)
     assert "Sie haben 20 Punkte für **Coffee on IT** eingelöst" in card_text(answer)
-    [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
-                if block["type"] == "ActionSet" for action in block["actions"]]
+    fulfil = fulfil_button(card)
     assert (fulfil["data"]["action_id"], fulfil["title"]) == (FULFIL, "Ausgehändigt")
-    [posted] = connector.activities_in(TEAMS_TRIAGE)
-    connector.add_member(TEAMS_TRIAGE, id=LEE["id"], name=LEE["name"],
-                         aad_object_id=LEE["aadObjectId"], email="lee@example.com",
-                         tenant_id=TENANT)
-    press = activity(connector, LEE, None, value=fulfil["data"], replyToId=posted["id"])
-    press["conversation"] = {"id": TEAMS_TRIAGE, "conversationType": "channel",
-                             "tenantId": TENANT}
-    assert await post(bot, press) == 201
 
-    [update] = await connector.wait_for("update")
+    update = await lee_presses(bot, connector, fulfil)
+
     assert "Ausgehändigt von Lee Lead." in card_text(update)
     await outbox_settled(bot.services, "kudos:")
     done = sent_to(connector.calls_of("send"), CHATS[TOM["id"]])[-1]

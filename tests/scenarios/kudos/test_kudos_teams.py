@@ -93,6 +93,45 @@ async def erin_thanks_tom(bot, connector) -> int:
         mentions=(TOM,)))
 
 
+async def tom_redeems_coffee(bot, connector, clock) -> tuple[Any, Any]:
+    """Tom, thanked by Erin on two days (20 points), redeems a coffee in Teams: the card sent
+    to the approvals channel and the answer in his chat."""
+    await erin_thanks_tom(bot, connector)
+    clock.now += timedelta(days=1)
+    await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
+                             mentions=(TOM,)))
+    await connector.wait_for("send", 7)
+    connector.clear()
+
+    assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
+
+    sent = await connector.wait_for("send", 2)
+    [card] = sent_to(sent, TEAMS_TRIAGE)
+    [answer] = sent_to(sent, CHATS[TOM["id"]])
+    return card, answer
+
+
+def fulfil_button(card) -> dict:
+    [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
+                if block["type"] == "ActionSet" for action in block["actions"]]
+    return fulfil
+
+
+async def lee_presses(bot, connector, button: dict) -> Any:
+    """Lee, the IT lead, presses `button` on the card in the approvals channel; returns the
+    card's update."""
+    [posted] = connector.activities_in(TEAMS_TRIAGE)
+    connector.add_member(TEAMS_TRIAGE, id=LEE["id"], name=LEE["name"],
+                         aad_object_id=LEE["aadObjectId"], email="lee@example.com",
+                         tenant_id=TENANT)
+    press = activity(connector, LEE, None, value=button["data"], replyToId=posted["id"])
+    press["conversation"] = {"id": TEAMS_TRIAGE, "conversationType": "channel",
+                             "tenantId": TENANT}
+    assert await post(bot, press) == 201
+    [update] = await connector.wait_for("update")
+    return update
+
+
 async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
                                                                           slack):
     status = await erin_thanks_tom(bot, connector)
@@ -199,37 +238,16 @@ async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, s
     assert "is on its way to Tom Tech." in card_text(to_erin)
 
 
-
-
 async def test_a_lead_approves_a_redemption_on_the_teams_card(bot, connector, slack, clock):
-    await erin_thanks_tom(bot, connector)
-    clock.now += timedelta(days=1)
-    await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
-                             mentions=(TOM,)))
-    await connector.wait_for("send", 7)
-    connector.clear()
+    card, answer = await tom_redeems_coffee(bot, connector, clock)
 
-    assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
-
-    sent = await connector.wait_for("send", 2)
-    [card] = sent_to(sent, TEAMS_TRIAGE)
-    [answer] = sent_to(sent, CHATS[TOM["id"]])
     assert "Tom Tech redeemed 20 points for **Coffee on IT**." in card_text(card)
-    [fulfil] = [action for block in card.body["attachments"][0]["content"]["body"]
-                if block["type"] == "ActionSet" for action in block["actions"]]
+    fulfil = fulfil_button(card)
     assert fulfil["data"]["action_id"] == FULFIL
     assert "You redeemed 20 points for **Coffee on IT**" in card_text(answer)
-    [posted] = connector.activities_in(TEAMS_TRIAGE)
 
-    connector.add_member(TEAMS_TRIAGE, id=LEE["id"],
-                         name=LEE["name"], aad_object_id=LEE["aadObjectId"],
-                         email="lee@example.com", tenant_id=TENANT)
-    press = activity(connector, LEE, None, value=fulfil["data"], replyToId=posted["id"])
-    press["conversation"] = {"id": TEAMS_TRIAGE, "conversationType": "channel",
-                             "tenantId": TENANT}
-    assert await post(bot, press) == 201
+    update = await lee_presses(bot, connector, fulfil)
 
-    [update] = await connector.wait_for("update")
     assert update.conversation_id == TEAMS_TRIAGE
     assert "Fulfilled by Lee Lead." in card_text(update)
     await outbox_settled(bot.services, "kudos:")

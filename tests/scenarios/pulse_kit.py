@@ -1,7 +1,8 @@
 """What the pulse scenarios share: a workspace of people in segments, the running bot's options
 (a clock the test moves, the pulse tick run by the test as it moves it), the deliveries as
 their schedule and the outbox say together, and ways to read the pulse DMs the Slack emulator
-received.
+received; the Slack side seeded and synced into the directory with a lead's `pulse create`, and
+the Teams side with Ann, who uses only Teams, and her pulse cards' buttons.
 
 The fixtures here are taken into a test module by name, e.g.
 ``bot_options, clock = pulse_kit.bot_options, pulse_kit.clock``."""
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.flows.directory.sync import sync_directory
 from bot.flows.pulses.campaigns import tick
@@ -22,7 +24,9 @@ from bot.services import Services
 from storage.pulse_deliveries import delivery_key
 from storage.pulses import QUEUED, PulseAnswer, PulseDelivery
 from tests.clock import Clock
+from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_rows
+from tests.scenarios.test_help_teams import TENANT, message, post
 from tests.waiting import eventually
 
 # A Tuesday. London is on UTC in December, New York five hours behind, Tokyo nine ahead.
@@ -76,6 +80,66 @@ LONDON = [u for u in EVERYONE if u not in ("U0LEAD001", TOKYO)]
 async def sync(services: Services) -> None:
     async with services.sessions() as session:
         await sync_directory(session, services)
+
+
+@pytest.fixture
+async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
+    """The Slack emulator with the kit's people (`seed_people`), in their `people_locale`."""
+    seed_people(slack, people_locale)
+    return slack
+
+
+@pytest.fixture
+async def pulse_bot(bot: RunningBot) -> RunningBot:
+    """The running bot, with the workspace's people already in its directory."""
+    await sync(bot.services)
+    return bot
+
+
+@pytest.fixture
+def sender(pulse_bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
+    """Signed Slack requests, sent once the directory is synced."""
+    return slack_sender
+
+
+async def start_pulse(sender: SlackSender, slack: SlackEmulator, options: str) -> str:
+    """The lead's `/touchpoint pulse create <options>`; returns the private answer's text."""
+    slack.clear()  # an earlier answer must not pass for this one
+    reply = await sender.command("/touchpoint", f"pulse create {options}", user_id="U0LEAD001")
+    assert reply.status == 200
+    [answer] = await slack.wait_for_response(1)
+    slack.clear()
+    return answer.body["blocks"][0]["text"]["text"]
+
+
+# Ann uses only Teams: the bot reaches her in her 1:1 chat once she has installed the app.
+ANN = {"id": "29:1ann-teams-id", "name": "Ann Andersen",
+       "aadObjectId": "7a1b2c3d-0000-4000-8000-00000000a001"}
+ANN_CHAT = "a:1ann-personal-chat"
+
+
+def teams_config(connector) -> dict[str, Any]:
+    """app.yaml's Teams (the Bot Connector emulator) and a quick outbox."""
+    return {"teams": {"service_url": connector.url}, "outbox": {"poll_seconds": 0.05}}
+
+
+async def ann_installed(bot: RunningBot, connector) -> None:
+    """Ann installs the app (here: a first message), which lets the bot message her later."""
+    connector.add_member(ANN_CHAT, id=ANN["id"], name=ANN["name"],
+                         aad_object_id=ANN["aadObjectId"], email="ann@example.com",
+                         tenant_id=TENANT)
+    status, _ = await post(bot.url, message(connector, "pulses", conversation=ANN_CHAT,
+                                            sender=ANN))
+    assert status == 201
+    await connector.wait_for("send")
+    connector.clear()
+
+
+def buttons_of(card: dict) -> dict[str, dict]:
+    """A Teams pulse card's Action.Submit data, by action id."""
+    return {action["data"]["action_id"]: action["data"]
+            for block in card["body"] if block["type"] == "ActionSet"
+            for action in block["actions"]}
 
 
 def dm(user_id: str) -> str:

@@ -13,9 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
-from tests.conftest import RunningBot
 from tests.scenarios import pulse_kit
 from tests.scenarios.project_kit import (
     CLOSES,
@@ -33,11 +31,12 @@ from tests.scenarios.project_kit import (
     record_conditions,
     run_tick,
 )
-from tests.scenarios.pulse_kit import FINANCE, buttons, configure, latest_in, seed_people, sync
+from tests.scenarios.pulse_kit import FINANCE, buttons, configure, latest_in
 from tests.scenarios.pulse_kit import text_of as text_in
 from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
+slack, pulse_bot, sender = pulse_kit.slack, pulse_kit.pulse_bot, pulse_kit.sender
 
 
 def with_digest(raw: dict) -> None:
@@ -49,18 +48,6 @@ def with_digest(raw: dict) -> None:
 @pytest.fixture
 def settings(make_settings):
     return make_settings(config=with_digest)
-
-
-@pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    seed_people(slack)
-    return slack
-
-
-@pytest.fixture
-async def sender(bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
-    await sync(bot.services)
-    return slack_sender
 
 
 def dms_with(slack: SlackEmulator, action_id: str) -> list[str]:

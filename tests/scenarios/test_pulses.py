@@ -15,11 +15,9 @@ from sqlmodel import col, select
 
 from bot.chat.outbox import FRESH_TOKEN
 from bot.emulators.requests import SlackSender
-from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses import campaigns as pulses
 from storage.models import Person
 from storage.pulses import answer_ref
-from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_rows
 from tests.scenarios import pulse_kit
 from tests.scenarios.pulse_kit import (
@@ -38,48 +36,19 @@ from tests.scenarios.pulse_kit import (
     move_to,
     pulse_dms,
     recipients,
-    seed_people,
     settled,
-    sync,
+    start_pulse,
     text_of,
 )
 from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
+slack, pulse_bot, sender = pulse_kit.slack, pulse_kit.pulse_bot, pulse_kit.sender
 
 
 @pytest.fixture
 def settings(make_settings):
     return make_settings(config=configure, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
-
-
-@pytest.fixture
-async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
-    seed_people(slack, people_locale)
-    return slack
-
-
-@pytest.fixture
-async def pulse_bot(bot: RunningBot) -> RunningBot:
-    """The running bot, with the workspace's people already in its directory."""
-    await sync(bot.services)
-    return bot
-
-
-@pytest.fixture
-def sender(pulse_bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
-    """Signed Slack requests, sent once the directory is synced."""
-    return slack_sender
-
-
-async def start_pulse(sender: SlackSender, slack, text: str) -> str:
-    """The lead's `/touchpoint pulse create ...`; returns the private answer's text."""
-    slack.clear()  # an earlier answer must not pass for this one
-    reply = await sender.command("/touchpoint", f"pulse create {text}", user_id="U0LEAD001")
-    assert reply.status == 200
-    [answer] = await slack.wait_for_response(1)
-    slack.clear()
-    return answer.body["blocks"][0]["text"]["text"]
 
 
 async def press(sender: SlackSender, slack, user_id: str, score: int | str) -> dict:

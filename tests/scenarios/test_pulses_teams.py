@@ -8,39 +8,27 @@ import pytest
 
 from storage.pulses import PulseAnswer
 from tests.scenarios import pulse_kit
-from tests.scenarios.pulse_kit import answers
-from tests.scenarios.test_help_teams import TENANT, card_of, message, post
+from tests.scenarios.pulse_kit import (
+    ANN,
+    ANN_CHAT,
+    ann_installed,
+    answers,
+    buttons_of,
+    teams_config,
+)
+from tests.scenarios.test_help_teams import card_of, message, post
 from tests.waiting import eventually
-
-ANN = {"id": "29:1ann-teams-id", "name": "Ann Andersen",
-       "aadObjectId": "7a1b2c3d-0000-4000-8000-00000000a001"}
-ANN_CHAT = "a:1ann-personal-chat"
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 
 
 @pytest.fixture
 def settings(make_settings, connector):
-    return make_settings(config=lambda raw: raw.update(
-        teams={"service_url": connector.url}, outbox={"poll_seconds": 0.05}))
-
-
-def buttons_of(card: dict) -> dict[str, dict]:
-    return {action["data"]["action_id"]: action["data"]
-            for block in card["body"] if block["type"] == "ActionSet"
-            for action in block["actions"]}
+    return make_settings(config=lambda raw: raw.update(teams_config(connector)))
 
 
 async def test_a_teams_only_person_answers_on_the_card(bot, connector, slack_sender):
-    connector.add_member(ANN_CHAT, id=ANN["id"], name=ANN["name"],
-                         aad_object_id=ANN["aadObjectId"], email="ann@example.com",
-                         tenant_id=TENANT)
-    # Installing the app (here: a first message) is what lets the bot message Ann later.
-    status, _ = await post(bot.url, message(connector, "pulses", conversation=ANN_CHAT,
-                                            sender=ANN))
-    assert status == 201
-    await connector.wait_for("send")
-    connector.clear()
+    await ann_installed(bot, connector)
 
     await slack_sender.command("/touchpoint", "pulse create teams-q4 7 now", user_id="U0LEAD001")
     [sent] = await connector.wait_for("send")

@@ -13,7 +13,6 @@ import sqlalchemy.exc
 from sqlmodel import col, select
 
 from bot.emulators.requests import SlackSender
-from bot.emulators.slack import SlackEmulator
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from tests.conftest import RunningBot
 from tests.scenarios import pulse_kit
@@ -28,13 +27,13 @@ from tests.scenarios.pulse_kit import (
     latest_in,
     move_to,
     pulse_dms,
-    seed_people,
-    sync,
     text_of,
 )
+from tests.scenarios.pulse_kit import start_pulse as start_survey
 from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
+slack, pulse_bot, sender = pulse_kit.slack, pulse_kit.pulse_bot, pulse_kit.sender
 
 QUESTIONS = [
     {"text": "How satisfied are you with the service desk?", "aspect": "service desk"},
@@ -53,32 +52,6 @@ def with_survey(raw: dict) -> None:
 @pytest.fixture
 def settings(make_settings):
     return make_settings(config=with_survey)
-
-
-@pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    seed_people(slack)
-    return slack
-
-
-@pytest.fixture
-async def survey_bot(bot: RunningBot) -> RunningBot:
-    await sync(bot.services)
-    return bot
-
-
-@pytest.fixture
-def sender(survey_bot: RunningBot, slack_sender: SlackSender) -> SlackSender:
-    return slack_sender
-
-
-async def start_survey(sender: SlackSender, slack, options: str) -> str:
-    slack.clear()
-    reply = await sender.command("/touchpoint", f"pulse create {options}", user_id="U0LEAD001")
-    assert reply.status == 200
-    [answer] = await slack.wait_for_response(1)
-    slack.clear()
-    return answer.body["blocks"][0]["text"]["text"]
 
 
 async def open_form(sender: SlackSender, slack, user_id: str,
@@ -121,7 +94,7 @@ def reminded(slack) -> list[str]:
                   if "A reminder" in text_of(args))
 
 
-async def test_a_survey_answered_in_parts_on_slack(survey_bot, sender, slack, clock):
+async def test_a_survey_answered_in_parts_on_slack(pulse_bot, sender, slack, clock):
     said = await start_survey(sender, slack, "sat-q4 7 now survey=satisfaction")
     assert "Survey `sat-q4` (3 questions)" in said
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 2)
@@ -144,7 +117,7 @@ async def test_a_survey_answered_in_parts_on_slack(survey_bot, sender, slack, cl
     await answer(sender, slack, "U0EMPL001", view, {"q0": "4", "q1": None})
     await eventually(lambda: "You have answered 1 of 3 questions" in text_of(
         slack.message(dm("U0EMPL001"), message["ts"])))
-    [(kept, kept_answers)] = await responses(survey_bot)
+    [(kept, kept_answers)] = await responses(pulse_bot)
     assert not kept.finished and kept.person_id is not None
     assert {n: a.value for n, a in kept_answers.items()} == {0: 4}
 
@@ -152,11 +125,11 @@ async def test_a_survey_answered_in_parts_on_slack(survey_bot, sender, slack, cl
     view_fin, _ = await open_form(sender, slack, FINANCE[0])
     await answer(sender, slack, FINANCE[0], view_fin, {"q0": "5", "q1": "3"},
                  text="More <!channel> updates")
-    assert await eventually(lambda: _finished_count(survey_bot, 1))
+    assert await eventually(lambda: _finished_count(pulse_bot, 1))
 
     # Day 3: the reminder reaches Erin (partial) but not the colleague who finished.
     slack.clear()
-    await move_to(survey_bot.services, clock, at(4, 8, 1))
+    await move_to(pulse_bot.services, clock, at(4, 8, 1))
     await eventually(lambda: len(reminded(slack)) == len(LONDON) + 1)
     assert "U0EMPL001" in reminded(slack) and FINANCE[0] not in reminded(slack)
 
@@ -166,23 +139,23 @@ async def test_a_survey_answered_in_parts_on_slack(survey_bot, sender, slack, cl
     await answer(sender, slack, "U0EMPL001", view, {"q0": "4", "q1": "2"}, text="Faster")
     await eventually(lambda: "Your answers are kept" in text_of(
         slack.message(dm("U0EMPL001"), message["ts"])))
-    erin = [(r, a) for r, a in await responses(survey_bot) if r.id == kept.id]
+    erin = [(r, a) for r, a in await responses(pulse_bot) if r.id == kept.id]
     [(done, done_answers)] = erin
     assert done.finished
     assert {n: (a.value, a.text) for n, a in done_answers.items()} == {
         0: (4, None), 1: (2, None), 2: (None, "Faster")}
-    invites = {r.person_id: r for r in await deliveries(survey_bot.services)
+    invites = {r.person_id: r for r in await deliveries(pulse_bot.services)
                if r.kind == "invite"}
     assert invites[kept.person_id].answered
 
     # The reminder Erin got from day 5 on is skipped: she has finished.
-    await move_to(survey_bot.services, clock, at(6, 8, 1))
-    reminders = [r for r in await deliveries(survey_bot.services)
+    await move_to(pulse_bot.services, clock, at(6, 8, 1))
+    reminders = [r for r in await deliveries(pulse_bot.services)
                  if r.person_id == kept.person_id and r.kind == "reminder-2"]
     assert [(r.status, r.reason) for r in reminders] == [("skipped", "answered")]
 
     # One answer set per person, whatever tries to write a second.
-    async with survey_bot.services.sessions() as session:
+    async with pulse_bot.services.sessions() as session:
         session.add(PulseResponse(campaign_id=kept.campaign_id, respondent_key="x" * 64,
                                   person_id=kept.person_id, segments={}))
         with pytest.raises(sqlalchemy.exc.IntegrityError):
@@ -193,7 +166,7 @@ async def _finished_count(bot: RunningBot, n: int) -> bool:
     return sum(r.finished for r, _ in await responses(bot)) == n
 
 
-async def test_an_anonymous_survey_keeps_no_one_with_the_answers(survey_bot, sender, slack,
+async def test_an_anonymous_survey_keeps_no_one_with_the_answers(pulse_bot, sender, slack,
                                                                  clock):
     await start_survey(sender, slack, "anon-q4 7 now anonymous survey=satisfaction")
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 2)
@@ -201,14 +174,14 @@ async def test_an_anonymous_survey_keeps_no_one_with_the_answers(survey_bot, sen
     await answer(sender, slack, "U0EMPL001", view, {"q0": "2"})
     await eventually(lambda: "You have answered 1 of 3" in text_of(
         slack.message(dm("U0EMPL001"), message["ts"])))
-    [(kept, _)] = await responses(survey_bot)
+    [(kept, _)] = await responses(pulse_bot)
     assert kept.person_id is None and kept.answered_at is None
     assert kept.segments == {"department": "Finance"}
 
     # Her reminder cannot lead back to her answers (nothing links them): it has no button and
     # says where to finish; the first message still does.
     slack.clear()
-    await move_to(survey_bot.services, clock, at(4, 8, 1))
+    await move_to(pulse_bot.services, clock, at(4, 8, 1))
     await eventually(lambda: "U0EMPL001" in reminded(slack))
     reminder = latest_in(slack, "U0EMPL001")
     assert "pulse.survey" not in buttons(reminder)
@@ -218,7 +191,7 @@ async def test_an_anonymous_survey_keeps_no_one_with_the_answers(survey_bot, sen
     await answer(sender, slack, "U0EMPL001", view, {"q0": "3", "q1": "5"})
     await eventually(lambda: "Your answers are kept" in text_of(
         slack.message(dm("U0EMPL001"), message["ts"])))
-    [(kept, kept_answers)] = await responses(survey_bot)
+    [(kept, kept_answers)] = await responses(pulse_bot)
     assert kept.finished and kept.person_id is None
     assert {n: a.value for n, a in kept_answers.items()} == {0: 3, 1: 5}
 
@@ -234,13 +207,13 @@ async def test_an_anonymous_survey_keeps_no_one_with_the_answers(survey_bot, sen
     await eventually(lambda: any("already answered" in json.dumps(c.args)
                                  for c in slack.calls) or any(
         "already answered" in json.dumps(r.body) for r in slack.responses))
-    [(again, again_answers)] = await responses(survey_bot)
+    [(again, again_answers)] = await responses(pulse_bot)
     assert again.id == kept.id
     assert {n: a.value for n, a in again_answers.items()} == {0: 3, 1: 5}
 
 
 @pytest.mark.parametrize("user_id", ["U0EMPL001", "U0TECH001"])
-async def test_only_it_leads_create_a_survey(survey_bot, sender, slack, user_id):
+async def test_only_it_leads_create_a_survey(pulse_bot, sender, slack, user_id):
     """Employees and IT staff are refused on the server; nothing is created or sent."""
     slack.clear()
     reply = await sender.command("/touchpoint", "pulse create sneaky 7 now survey=satisfaction",
@@ -248,18 +221,18 @@ async def test_only_it_leads_create_a_survey(survey_bot, sender, slack, user_id)
     assert reply.status == 200
     [said] = await slack.wait_for_response(1)
     assert "only IT leads can run pulses" in said.body["blocks"][0]["text"]["text"]
-    assert await deliveries(survey_bot.services) == []
+    assert await deliveries(pulse_bot.services) == []
     assert pulse_dms(slack) == []
 
 
-async def test_an_unknown_survey_is_named_back(survey_bot, sender, slack):
+async def test_an_unknown_survey_is_named_back(pulse_bot, sender, slack):
     said = await start_survey(sender, slack, "q 7 survey=canteen")
     assert "app.yaml has no survey called `canteen`" in said and "`satisfaction`" in said
-    assert await deliveries(survey_bot.services) == []
+    assert await deliveries(pulse_bot.services) == []
 
 
 async def test_the_close_posts_results_per_aspect_and_a_lead_reads_the_words(
-        survey_bot, sender, slack, clock):
+        pulse_bot, sender, slack, clock):
     await start_survey(sender, slack, "sat-q4 7 now anonymous survey=satisfaction")
     await eventually(lambda: len(pulse_dms(slack)) == len(LONDON) + 2)
     for user_id in ["U0EMPL001", *FINANCE]:
@@ -269,9 +242,9 @@ async def test_the_close_posts_results_per_aspect_and_a_lead_reads_the_words(
     for user_id in pulse_kit.SALES:
         view, _ = await open_form(sender, slack, user_id)
         await answer(sender, slack, user_id, view, {"q0": "1", "q1": "1"})
-    assert await eventually(lambda: _finished_count(survey_bot, 9))
+    assert await eventually(lambda: _finished_count(pulse_bot, 9))
 
-    await move_to(survey_bot.services, clock, at(8, 9))
+    await move_to(pulse_bot.services, clock, at(8, 9))
     [card] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
                                        if c.args["channel"] == "C0DIGEST1"])
     text = text_of(card.args)

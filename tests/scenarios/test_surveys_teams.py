@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.scenarios import pulse_kit
-from tests.scenarios.test_help_teams import TENANT, card_of, message, post
-from tests.scenarios.test_pulses_teams import ANN, ANN_CHAT, buttons_of
+from tests.scenarios.pulse_kit import ANN, ANN_CHAT, ann_installed, buttons_of, teams_config
+from tests.scenarios.test_help_teams import card_of, message, post
 from tests.scenarios.test_surveys import QUESTIONS, responses
 from tests.waiting import eventually
 
@@ -19,7 +19,7 @@ bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
 @pytest.fixture
 def settings(make_settings, connector):
     return make_settings(config=lambda raw: raw.update(
-        teams={"service_url": connector.url}, outbox={"poll_seconds": 0.05},
+        teams_config(connector),
         pulses={"campaigns": {"satisfaction": {"recurrence": {"month": "1"},
                                                "questions": QUESTIONS}}}))
 
@@ -29,14 +29,7 @@ def inputs_of(card: dict) -> dict[str, dict]:
 
 
 async def test_a_teams_only_person_answers_a_survey_in_parts(bot, connector, slack_sender):
-    connector.add_member(ANN_CHAT, id=ANN["id"], name=ANN["name"],
-                         aad_object_id=ANN["aadObjectId"], email="ann@example.com",
-                         tenant_id=TENANT)
-    status, _ = await post(bot.url, message(connector, "pulses", conversation=ANN_CHAT,
-                                            sender=ANN))
-    assert status == 201
-    await connector.wait_for("send")
-    connector.clear()
+    await ann_installed(bot, connector)
 
     await slack_sender.command("/touchpoint", "pulse create sat-teams 7 now survey=satisfaction",
                                user_id="U0LEAD001")

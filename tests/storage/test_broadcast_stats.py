@@ -4,10 +4,8 @@ counted to its end), time to the first update, and the cadence kept or missed.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.broadcast_stats import (
@@ -18,19 +16,10 @@ from storage.broadcast_stats import (
     service_figures,
 )
 from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
-from storage.engine import create_engine, session_factory
 from storage.models import Person
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 DAY = 86400
-
-
-@pytest.fixture
-async def session(database_url) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(database_url)
-    async with session_factory(engine)() as session:
-        yield session
-    await engine.dispose()
 
 
 async def _person(session: AsyncSession, name: str) -> Person:

@@ -4,27 +4,16 @@ week, and repeat complainants without naming anonymous ones."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.complaint_stats import complaint_stats, repeat_complainants
 from storage.complaints import Complaint, Status
-from storage.engine import create_engine, session_factory
 from storage.models import Person
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 HOUR = 3600
-
-
-@pytest.fixture
-async def session(database_url) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(database_url)
-    async with session_factory(engine)() as session:
-        yield session
-    await engine.dispose()
 
 
 def _complaint(n: int, person: Person, *, created: datetime, category: str = "Attitude",

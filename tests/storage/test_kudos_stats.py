@@ -4,27 +4,16 @@ private stories are left out where they must be."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import kudos_stats
-from storage.engine import create_engine, session_factory
 from storage.kudos import KudosRecipient, KudosVoucher, react
 from storage.models import Person
 
 START = datetime(2026, 4, 1, tzinfo=UTC)
 END = datetime(2026, 7, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def session(database_url: str) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(database_url)
-    async with session_factory(engine)() as session:
-        yield session
-    await engine.dispose()
 
 
 async def people(session: AsyncSession, *specs: tuple[str, dict[str, str]]) -> list[Person]:

@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from bot.cli import cli
 from bot.slack.listeners.events import EVENT_INTENTS
+from tests.bot.manifest_kit import ORGANISATION, SLACK_CHANNELS, manifest_command, write_app_yaml
 
 URL = "https://touchpoint.example.com"
-ORGANISATION = "R&D <IT>_Services"
 # Slash commands DESIGN.md promises, and one nobody registers: each must get 200 from the bot
 # exactly when the manifest lists it.
 CONTRACT_COMMANDS = {"/touchpoint", "/complain", "/kudos", "/broadcast", "/nope"}
@@ -56,26 +55,16 @@ EVENT_SCOPES: dict[str, str | None] = {"team_join": "users:read", "user_change":
                                        # "No scopes required" (api.slack.com/events/...).
                                        "app_uninstalled": None, "tokens_revoked": None}
 SLACK_SOURCES = Path(__file__).resolve().parents[3] / "bot" / "slack"
-_ENV_WITHOUT_SECRETS = {name: None for name in (
-    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
-    "MICROSOFT_APP_PASSWORD", "TOUCHPOINT_TEAMS_DEV_MODE")}
 
 
 @pytest.fixture
 def app_yaml(tmp_path: Path) -> Path:
-    path = tmp_path / "app.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": {"name": ORGANISATION},
-        "channels": {"triage": {"slack": "C0TRIAGE1"}, "digests": {"slack": "C0DIGEST1"},
-                     "kudos_wall": {"slack": "C0KUDOS01"}, "broadcasts": [{"slack": "C0STATUS1"}]},
-    }), encoding="utf-8")
-    return path
+    return write_app_yaml(tmp_path / "app.yaml", SLACK_CHANNELS)
 
 
 def manifest_cli(config: Path, *args: str) -> Result:
     """`touchpoint manifest slack ...` with app.yaml and no secrets at all in the environment."""
-    return CliRunner().invoke(cli, ["manifest", "slack", *args],
-                              env={**_ENV_WITHOUT_SECRETS, "TOUCHPOINT_CONFIG": str(config)})
+    return manifest_command(config, "slack", *args)
 
 
 def manifest_of(config: Path, *args: str) -> dict[str, Any]:

@@ -13,38 +13,25 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from tests.bot.manifest_kit import (
+    ORGANISATION,
+    TEAMS_CHANNELS,
+    manifest_command,
+    write_app_yaml,
+)
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-ORGANISATION = "R&D <IT>_Services"
-_ENV_WITHOUT_SECRETS = {name: None for name in (
-    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
-    "MICROSOFT_APP_PASSWORD", "TOUCHPOINT_TEAMS_DEV_MODE")}
 
 
 @pytest.fixture
 def app_yaml(tmp_path: Path) -> Path:
-    path = tmp_path / "app.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": {"name": ORGANISATION},
-        "channels": {"triage": {"teams": "19:triage@thread.tacv2"},
-                     "digests": {"teams": "19:digests@thread.tacv2"},
-                     "kudos_wall": {"teams": "19:kudos@thread.tacv2"},
-                     "broadcasts": [{"teams": "19:status@thread.tacv2"}]},
-    }), encoding="utf-8")
-    return path
-
-
-def run(config: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, ["manifest", *args], env={
-        **_ENV_WITHOUT_SECRETS, "TOUCHPOINT_CONFIG": str(config), **(env or {})})
+    return write_app_yaml(tmp_path / "app.yaml", TEAMS_CHANNELS)
 
 
 def package(config: Path, out: Path, *args: str, env: dict[str, str] | None = None
             ) -> dict[str, bytes]:
-    result = run(config, "teams", "--out", str(out), *args, env=env)
+    result = manifest_command(config, "teams", "--out", str(out), *args, env=env)
     assert result.exit_code == 0, result.stderr
     with zipfile.ZipFile(out) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
@@ -136,7 +123,7 @@ def test_the_icons_are_the_sizes_and_colours_teams_wants(app_yaml, tmp_path):
 
 def test_the_commands_are_the_slack_commands_typed_without_a_slash(app_yaml, tmp_path):
     files = package(app_yaml, tmp_path / "teams.zip", "--app-id", APP_ID)
-    slack = yaml.safe_load(run(app_yaml, "slack", "--socket-mode").stdout)
+    slack = yaml.safe_load(manifest_command(app_yaml, "slack", "--socket-mode").stdout)
 
     [command_list] = manifest_in(files)["bots"][0]["commandLists"]
     assert set(command_list["scopes"]) == {"personal", "team", "groupChat"}
@@ -161,7 +148,7 @@ def test_the_app_id_comes_from_the_environment_too(app_yaml, tmp_path):
 def test_without_an_app_id_it_says_where_to_give_one(app_yaml, tmp_path):
     out = tmp_path / "teams.zip"
 
-    result = run(app_yaml, "teams", "--out", str(out))
+    result = manifest_command(app_yaml, "teams", "--out", str(out))
 
     assert result.exit_code == 2
     assert "MICROSOFT_APP_ID: not set; set it or pass --app-id" in result.stderr
@@ -173,7 +160,7 @@ def test_without_an_app_id_it_says_where_to_give_one(app_yaml, tmp_path):
     (["--app-id", APP_ID, "--domain", "touchpoint example"], "--domain:"),
 ])
 def test_a_bad_app_id_or_domain_is_refused(app_yaml, tmp_path, args, problem):
-    result = run(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"), *args)
+    result = manifest_command(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"), *args)
 
     assert result.exit_code == 2
     assert problem in result.stderr
@@ -188,7 +175,8 @@ def test_a_domain_given_as_a_url_is_its_host(app_yaml, tmp_path):
 
 
 def test_without_a_domain_the_placeholder_links_are_pointed_out(app_yaml, tmp_path):
-    result = run(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"), "--app-id", APP_ID)
+    result = manifest_command(app_yaml, "teams", "--out", str(tmp_path / "teams.zip"),
+                              "--app-id", APP_ID)
 
     assert result.exit_code == 0
     assert "Without --domain" in result.stderr
@@ -219,7 +207,8 @@ def test_the_links_app_yaml_names_are_the_packages(app_yaml, tmp_path):
 def test_a_link_that_is_not_https_is_refused_with_its_path(app_yaml, tmp_path):
     config = with_teams(app_yaml, terms_url="http://intranet.example.com/terms")
 
-    result = run(config, "teams", "--out", str(tmp_path / "teams.zip"), "--app-id", APP_ID)
+    result = manifest_command(config, "teams", "--out", str(tmp_path / "teams.zip"),
+                              "--app-id", APP_ID)
 
     assert result.exit_code == 2
     assert "teams.terms_url" in result.stderr and "is not an https address" in result.stderr
@@ -271,14 +260,7 @@ def test_the_package_speaks_german_to_a_german_teams_client(app_yaml, tmp_path):
 
 
 def test_a_german_organisation_gets_a_german_manifest_and_an_english_file(tmp_path):
-    path = tmp_path / "app.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": {"name": ORGANISATION, "locale": "de-DE"},
-        "channels": {"triage": {"teams": "19:triage@thread.tacv2"},
-                     "digests": {"teams": "19:digests@thread.tacv2"},
-                     "kudos_wall": {"teams": "19:kudos@thread.tacv2"},
-                     "broadcasts": [{"teams": "19:status@thread.tacv2"}]},
-    }), encoding="utf-8")
+    path = write_app_yaml(tmp_path / "app.yaml", TEAMS_CHANNELS, locale="de-DE")
     files = package(path, tmp_path / "teams.zip", "--app-id", APP_ID)
     manifest = manifest_in(files)
 

@@ -15,6 +15,7 @@ from bot.cli.startup import (
     run_offline,
     schema_or_exit,
     settings_or_exit,
+    ticket_file_options,
 )
 from bot.plurals import plural
 
@@ -29,9 +30,7 @@ def import_group() -> None:
 
 
 @import_group.command("tickets")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", help="The app.yaml source (tickets.sources) the tickets come from.  "
-                               "[default: the only one configured]")
+@ticket_file_options("the tickets come")
 @log_level_option("warning")
 def import_tickets(file: Path, source: str | None, log_level: str) -> None:
     """Load ticket history from a CSV file with the generic webhook fields as columns

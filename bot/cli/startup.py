@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
@@ -95,6 +96,18 @@ def log_level_option(default: str) -> Callable[[Callable[..., T]], Callable[...,
     return click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
                         default=default, show_default=True, metavar="LEVEL",
                         help="debug, info, warning, error or critical.")
+
+
+def ticket_file_options(comes: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """A command's FILE of ticket data and ``--source``, the tickets.sources entry the data
+    `comes` from ("the tickets come", "the event comes")."""
+    def decorate(command: Callable[..., T]) -> Callable[..., T]:
+        command = click.option(
+            "--source", help=f"The app.yaml source (tickets.sources) {comes} from.  "
+                             "[default: the only one configured]")(command)
+        return click.argument("file", type=click.Path(exists=True, dir_okay=False,
+                                                      path_type=Path))(command)
+    return decorate
 
 
 def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import click
 
-from bot.cli.startup import EXIT_CONFIG, app_config_or_exit
+from bot.cli.startup import EXIT_CONFIG, app_config_or_exit, ticket_file_options
 
 EXIT_REFUSED = 1
 _NOT_GIVEN = "(not given)"
@@ -32,9 +32,7 @@ def webhook_group() -> None:
 
 
 @webhook_group.command("try")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", help="The app.yaml source (tickets.sources) the event comes from.  "
-                               "[default: the only one configured]")
+@ticket_file_options("the event comes")
 def try_event(file: Path, source: str | None) -> None:
     """Show what the webhook would store for the event in FILE (a JSON body as the desk sends
     it), without storing anything.

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import secrets
-import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -41,7 +40,7 @@ from bot.demo.sandbox import sandbox
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from bot.server import create_app
-from harness import ServerProcess, Timings, serve_until_stopped
+from harness import ServerProcess, Timings, enough_measured, serve_until_stopped
 from storage.engine import describe_url
 
 WARMUP_S = 1.0
@@ -268,9 +267,7 @@ def main() -> None:
                                 database_url))
     for phase, runs in outcome.runs.items():
         for run in runs:
-            if len(run.latencies) < 2:
-                sys.exit(f"{run.label} acknowledged {len(run.latencies)} {phase} command(s), "
-                         f"with {run.errors} error(s): nothing to measure")
+            enough_measured(run, f"{phase} command(s) acknowledged")
     print(report(outcome, args, "sqlite (temporary file)" if database_url is None
                  else describe_url(database_url)))
 

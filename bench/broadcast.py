@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -44,23 +43,21 @@ from bot.flows.broadcasts.notify import post_key
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from fleet import (
-    DEFAULT_SERVER,
     LEASE_S,
     Fleet,
     add_people,
-    busiest_second,
-    dms_per_person,
+    at_the_emulator,
+    emulator_lines,
     kill_when,
+    limit_arguments,
     progress,
     replica_env,
+    run,
     seeded_services,
     write_config,
 )
-from harness import postgres_database
 from storage import broadcasts as store
 from storage.directory import find_by_platform_id
-from storage.engine import describe_url
-from storage.migrate import upgrade
 from storage.models import Person
 from storage.outbox import OutboxMessage
 
@@ -188,18 +185,16 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
             rss = fleet.peak_rss()
             shares = await fleet.sent("broadcast")
         await services.engine.dispose()
-        calls = slack.calls_to("chat.postMessage")
-        busiest, busiest_taken = busiest_second(slack)
-        counts = dms_per_person(slack, users)
+        counted = at_the_emulator(slack, users)
+        counts = counted.pop("counts")
         post_ts = {m["ts"] for m in slack.messages_in(STATUS)
                    if (m.get("metadata") or {}).get("event_payload", {}).get("key")
                    == post_key(broadcast.id, 0)}
         return {
             "wall": wall, "killed_at": killed_at - started if killed_at else None,
-            "rss": rss, "shares": shares, "busiest": busiest, "busiest_taken": busiest_taken,
+            "rss": rss, "shares": shares, **counted,
             "duplicates": sum(n - WAVES for n in counts if n > WAVES),
             "lost": sum(WAVES - n for n in counts if n < WAVES),
-            "throttled": sum(call.faulted for call in calls), "calls": len(calls),
             "posts": len(post_ts),
             "edits": sum(1 for call in slack.calls_to("chat.update")
                          if call.args.get("ts") in post_ts and not call.faulted),
@@ -229,13 +224,7 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
         f"lost           {found['lost']:8d}",
         f"channel posts  {found['posts']:8d}  edited in place {found['edits']} times "
         "(chat.update)",
-        f"busiest second {found['busiest']:8d}  chat.postMessage calls, "
-        f"{found['busiest_taken']} of them taken (limit {args.rate:g}/s)",
-        f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
-        "sent by        " + ", ".join(f"replica {n}: {sent}" for n, sent in
-                                      sorted(found["shares"].items())),
-        "peak RSS       " + ", ".join(f"replica {n}: {mb:.0f} MB"
-                                      for n, mb in found["rss"].items()),
+        *emulator_lines(found, args.rate),
     ]
     return "\n".join(lines)
 
@@ -243,21 +232,10 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=50.0,
-                        help="the emulator's chat.postMessage limit, per second")
-    parser.add_argument("--burst", type=int, default=10)
-    parser.add_argument("--pace", type=float, default=0.97,
-                        help="the share of the limit the two replicas pace at together")
+    limit_arguments(parser, "the share of the limit the two replicas pace at together")
     parser.add_argument("--kill-after", type=float, default=0.5,
                         help="kill replica 1 once this share of the first wave is sent")
-    parser.add_argument("--database", default=DEFAULT_SERVER,
-                        help="a PostgreSQL server; the bench makes its own database there")
-    args = parser.parse_args()
-    with postgres_database(args.database) as url, \
-            tempfile.TemporaryDirectory(prefix="touchpoint-broadcast-") as directory:
-        upgrade(url)
-        found = asyncio.run(bench(args, url, Path(directory)))
-    print(report(args, describe_url(args.database), found))
+    run(parser.parse_args(), "broadcast", bench, report)
 
 
 if __name__ == "__main__":

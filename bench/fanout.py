@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -39,20 +38,18 @@ from sqlmodel import col, select
 from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
 from fleet import (
-    DEFAULT_SERVER,
     Fleet,
     add_people,
-    busiest_second,
-    dms_per_person,
+    at_the_emulator,
+    emulator_lines,
     kill_when,
+    limit_arguments,
     progress,
     replica_env,
+    run,
     seeded_services,
     write_config,
 )
-from harness import postgres_database
-from storage.engine import describe_url
-from storage.migrate import upgrade
 from storage.outbox import OutboxMessage
 
 DONE_TIMEOUT_S = 900.0
@@ -97,16 +94,13 @@ async def bench(args: argparse.Namespace, database_url: str, directory: Path
             shares = {n: sent for n, sent in (await fleet.sent("pulse")).items()
                       if n in fleet.alive()}
         await services.engine.dispose()
-        calls = slack.calls_to("chat.postMessage")
-        busiest, busiest_taken = busiest_second(slack)
-        counts = dms_per_person(slack, users)
+        counted = at_the_emulator(slack, users)
+        counts = counted.pop("counts")
         return {
             "wall": wall, "opening": started - opening, "finished": finished, "rss": rss,
-            "shares": shares, "killed_at": killed_at - started, "busiest": busiest,
-            "busiest_taken": busiest_taken,
+            "shares": shares, "killed_at": killed_at - started, **counted,
             "duplicates": sum(n - 1 for n in counts if n > 1),
             "lost": sum(1 for n in counts if n == 0),
-            "throttled": sum(call.faulted for call in calls), "calls": len(calls),
         }
 
 
@@ -147,13 +141,7 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
         f"outbox         {found['finished']}",
         f"duplicates     {found['duplicates']:8d}",
         f"lost           {found['lost']:8d}",
-        f"busiest second {found['busiest']:8d}  chat.postMessage calls, "
-        f"{found['busiest_taken']} of them taken (limit {args.rate:g}/s)",
-        f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
-        "sent by        " + ", ".join(f"replica {n}: {share}"
-                                      for n, share in found["shares"].items()),
-        "peak RSS       " + ", ".join(f"replica {n}: {mb:.0f} MB"
-                                      for n, mb in found["rss"].items()),
+        *emulator_lines(found, args.rate),
     ]
     return "\n".join(lines)
 
@@ -161,24 +149,13 @@ def report(args: argparse.Namespace, database: str, found: dict[str, Any]) -> st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=50.0,
-                        help="the emulator's chat.postMessage limit, per second")
-    parser.add_argument("--burst", type=int, default=10)
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--replica-nice", type=int, default=0,
                         help="the replicas' niceness, below the emulator's priority")
     parser.add_argument("--kill-at", type=float, default=1 / 3,
                         help="the share of the messages sent when replica 1 is killed")
-    parser.add_argument("--pace", type=float, default=0.97,
-                        help="the share of the limit the shared budget paces at")
-    parser.add_argument("--database", default=DEFAULT_SERVER,
-                        help="a PostgreSQL server; the bench makes its own database there")
-    args = parser.parse_args()
-    with postgres_database(args.database) as url, \
-            tempfile.TemporaryDirectory(prefix="touchpoint-fanout-") as directory:
-        upgrade(url)
-        found = asyncio.run(bench(args, url, Path(directory)))
-    print(report(args, describe_url(args.database), found))
+    limit_arguments(parser, "the share of the limit the shared budget paces at")
+    run(parser.parse_args(), "fanout", bench, report)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""What the fan-out benches (fanout.py, broadcast.py) share: a workspace of N people in the
-local Slack emulator, `touchpoint run` replicas on one PostgreSQL database against it, one of
-them killed with SIGKILL mid-run (and perhaps started again, as an orchestrator would), a line
-of progress every few seconds while the messages go out, and the counting done afterwards at
-the emulator (messages per person, the busiest second).
+"""What the fan-out benches (fanout.py, broadcast.py) share: their command line (the emulator's
+limit, the shared budget's pace, the PostgreSQL server) and the run on a database of their own,
+a workspace of N people in the local Slack emulator, `touchpoint run` replicas on one
+PostgreSQL database against it, one of them killed with SIGKILL mid-run (and perhaps started
+again, as an orchestrator would), a line of progress every few seconds while the messages go
+out, and the counting done afterwards at the emulator (messages per person, the busiest second,
+the 429s) with the report's lines for it.
 
 The counts come from the emulator, which plays Slack, and from each replica's /metrics (what
 it sent); nothing is taken from the replicas' word alone.
@@ -10,11 +12,13 @@ it sent); nothing is taken from the replicas' word alone.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -29,6 +33,9 @@ from bot.emulators.slack import SlackEmulator
 from bot.flows.directory.sync import sync_directory
 from bot.server import SERVICES, create_app
 from bot.services import Services
+from harness import postgres_database
+from storage.engine import describe_url
+from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SERVER = os.environ.get("TOUCHPOINT_TEST_POSTGRES",
@@ -211,3 +218,51 @@ def busiest_second(slack: SlackEmulator) -> tuple[int, int]:
     calls = slack.calls_to("chat.postMessage")
     return (most_in_one_second([call.at for call in calls]),
             most_in_one_second([call.at for call in calls if not call.faulted]))
+
+
+def at_the_emulator(slack: SlackEmulator, users: Iterable[str]) -> dict[str, Any]:
+    """What the emulator counted once the run is over: the DMs each of `users` got (`counts`),
+    the busiest second, the chat.postMessage calls and the 429s among them."""
+    calls = slack.calls_to("chat.postMessage")
+    busiest, busiest_taken = busiest_second(slack)
+    return {"counts": dms_per_person(slack, users), "busiest": busiest,
+            "busiest_taken": busiest_taken, "calls": len(calls),
+            "throttled": sum(call.faulted for call in calls)}
+
+
+def emulator_lines(found: dict[str, Any], rate: float) -> list[str]:
+    """The report's lines for the busiest second, the 429s, each replica's share and its
+    peak memory."""
+    return [
+        f"busiest second {found['busiest']:8d}  chat.postMessage calls, "
+        f"{found['busiest_taken']} of them taken (limit {rate:g}/s)",
+        f"429 answers    {found['throttled']:8d}  of {found['calls']} chat.postMessage calls",
+        "sent by        " + ", ".join(f"replica {n}: {sent}" for n, sent in
+                                      sorted(found["shares"].items())),
+        "peak RSS       " + ", ".join(f"replica {n}: {mb:.0f} MB"
+                                      for n, mb in found["rss"].items()),
+    ]
+
+
+def limit_arguments(parser: argparse.ArgumentParser, pace_help: str) -> None:
+    """The emulator's limit, the shared budget's pace and the PostgreSQL server."""
+    parser.add_argument("--rate", type=float, default=50.0,
+                        help="the emulator's chat.postMessage limit, per second")
+    parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--pace", type=float, default=0.97, help=pace_help)
+    parser.add_argument("--database", default=DEFAULT_SERVER,
+                        help="a PostgreSQL server; the bench makes its own database there")
+
+
+Bench = Callable[[argparse.Namespace, str, Path], Awaitable[dict[str, Any]]]
+
+
+def run(args: argparse.Namespace, name: str, bench: Bench,
+        report: Callable[[argparse.Namespace, str, dict[str, Any]], str]) -> None:
+    """`bench` on a migrated database of its own on `args.database` and a folder for the
+    replicas' app.yaml (both gone afterwards), then its report printed."""
+    with postgres_database(args.database) as url, \
+            tempfile.TemporaryDirectory(prefix=f"touchpoint-{name}-") as directory:
+        upgrade(url)
+        found = asyncio.run(bench(args, url, Path(directory)))
+    print(report(args, describe_url(args.database), found))

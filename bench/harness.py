@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -127,6 +128,14 @@ class Timings:
     @property
     def per_second(self) -> float:
         return len(self.latencies) / self.seconds
+
+
+def enough_measured(run: Timings, what: str) -> None:
+    """Stop with the reason when `run` measured fewer than two answers (`what` names them):
+    there are no percentiles to give."""
+    if len(run.latencies) < 2:
+        sys.exit(f"{run.label}: {len(run.latencies)} {what}, with {run.errors} error(s): "
+                 "nothing to measure")
 
 
 # --------------------------------------------------------------------------- the database

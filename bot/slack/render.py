@@ -18,8 +18,8 @@ from bot.chat.message import (
     PeopleField,
     TextField,
 )
+from bot.chat.rendering import Renderer, cut
 from bot.chat.templates import Templates, templates_for
-from bot.chat.text import ELLIPSIS
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -39,28 +39,15 @@ MAX_METADATA = 3000
 def _plain(text: str, limit: int) -> dict[str, Any]:
     # The Slack dialect escaped &, < and >; plain_text shows characters literally.
     literal = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    if len(literal) > limit:
-        literal = literal[: limit - len(ELLIPSIS)] + ELLIPSIS
-    return {"type": "plain_text", "text": literal or " ", "emoji": True}
+    return {"type": "plain_text", "text": cut(literal, limit) or " ", "emoji": True}
 
 
-class SlackRenderer:
+class SlackRenderer(Renderer):
     def __init__(self, templates: Templates | None = None):
-        self.templates = templates or templates_for("slack")
-        self.dialect = self.templates.dialect
-        self._localized: dict[str, SlackRenderer] = {}
+        super().__init__(templates or templates_for("slack"))
 
-    def in_language(self, locale: str | None) -> SlackRenderer:
-        """This renderer, or its twin in the language closest to `locale` (a message's own)."""
-        templates = self.templates.localized(locale)
-        if templates is self.templates:
-            return self
-        if templates.locale not in self._localized:
-            self._localized[templates.locale] = SlackRenderer(templates)
-        return self._localized[templates.locale]
-
-    def _block(self, template: str, block: str, context) -> str:
-        return self.templates.render_block(template, block, context)
+    def _in(self, templates: Templates) -> SlackRenderer:
+        return SlackRenderer(templates)
 
     def _mrkdwn(self, text: str, limit: int) -> dict[str, Any]:
         return {"type": "mrkdwn", "text": self.dialect.truncate(text, limit) or " "}

@@ -27,6 +27,7 @@ from bot.chat.message import (
     PeopleField,
     TextField,
 )
+from bot.chat.rendering import Renderer, cut
 from bot.chat.templates import Templates, plain_templates_for, templates_for
 from bot.chat.text import ELLIPSIS, TEAMS_PLAIN
 
@@ -46,10 +47,6 @@ MAX_METADATA = 3000
 
 _BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
 _LINE_BREAKS = re.compile(r"\n+")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 def _text_block(text: str, **style: Any) -> dict[str, Any]:
@@ -81,35 +78,23 @@ def card_activity(card: dict[str, Any], summary: str) -> Activity:
                     attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)])
 
 
-class TeamsRenderer:
+class TeamsRenderer(Renderer):
     def __init__(self, templates: Templates | None = None,
                  plain_templates: Templates | None = None):
-        self.templates = templates or templates_for("teams")
-        self.dialect = self.templates.dialect
+        super().__init__(templates or templates_for("teams"))
         # The same templates, read with no markup (tests bring their own loader).
         self.plain_templates = plain_templates or (
             plain_templates_for("teams", self.templates.locale) if templates is None else
             Templates(TEAMS_PLAIN, templates.locale, loader=templates.env.loader))
-        self._localized: dict[str, TeamsRenderer] = {}
 
-    def in_language(self, locale: str | None) -> TeamsRenderer:
-        """This renderer, or its twin in the language closest to `locale` (a message's own)."""
-        templates = self.templates.localized(locale)
-        if templates is self.templates:
-            return self
-        if templates.locale not in self._localized:
-            self._localized[templates.locale] = TeamsRenderer(
-                templates, self.plain_templates.localized(templates.locale))
-        return self._localized[templates.locale]
-
-    def _block(self, template: str, block: str, context) -> str:
-        return self.templates.render_block(template, block, context)
+    def _in(self, templates: Templates) -> TeamsRenderer:
+        return TeamsRenderer(templates, self.plain_templates.localized(templates.locale))
 
     def _plain(self, template: str, block: str, context, limit: int) -> str:
         """A block for a plain-text property (a title, a label, a notification summary):
         no markup, on one line, cut to `limit`."""
         text = self.plain_templates.render_block(template, block, context)
-        return _cut(" ".join(text.split()), limit)
+        return cut(" ".join(text.split()), limit)
 
     def message_card(self, message: Message, *, image_url: str | None = None
                      ) -> dict[str, Any]:
@@ -229,7 +214,7 @@ class TeamsRenderer:
                    "isRequired": field.required,
                    "choices": [{"title": self._plain(template, option.label, ctx,
                                                      MAX_OPTION_TEXT)
-                                if option.label else _cut(option.text, MAX_OPTION_TEXT),
+                                if option.label else cut(option.text, MAX_OPTION_TEXT),
                                 "value": option.value} for option in options]}
         if field.multiple:
             element["isMultiSelect"] = True

@@ -81,7 +81,10 @@ class Comment:
 
 
 @dataclass(frozen=True)
-class Results:
+class Turnout:
+    """What a pulse's and a survey's results (`SurveyResults`) both begin with: the campaign,
+    the people invited and those who answered."""
+
     name: str
     status: str
     anonymity: str
@@ -90,6 +93,14 @@ class Results:
     closes_at: datetime
     invited: int
     answered: int
+
+    @property
+    def response_rate(self) -> int | None:
+        return round(100 * self.answered / self.invited) if self.invited else None
+
+
+@dataclass(frozen=True)
+class Results(Turnout):
     overall: Group
     distribution: dict[int, int] | None
     by: dict[str, list[Group]]
@@ -98,10 +109,6 @@ class Results:
     languages: dict[str, int]
     """Answers per language they were given in (`bot.chat.catalogues` codes), the most first:
     answers and figures are pooled across languages; this only says how many."""
-
-    @property
-    def response_rate(self) -> int | None:
-        return round(100 * self.answered / self.invited) if self.invited else None
 
     def context(self, tz: str) -> dict[str, Any]:
         """The template context of pulses/results, with times shown in `tz`: plain data (it

@@ -15,12 +15,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.pulses.results import language_counts, suppress_lone_group
+from bot.flows.pulses.results import Turnout, language_counts, suppress_lone_group
 from storage import pulse_deliveries as deliveries
 from storage import pulses as store
 from storage import survey_stats as stats
@@ -110,15 +110,7 @@ class SegmentLine:
 
 
 @dataclass(frozen=True)
-class SurveyResults:
-    name: str
-    status: str
-    anonymity: str
-    min_group: int
-    opens_at: datetime
-    closes_at: datetime
-    invited: int
-    answered: int
+class SurveyResults(Turnout):
     finished: int
     overall: AspectLine
     aspects: list[AspectLine]
@@ -130,10 +122,6 @@ class SurveyResults:
     languages: dict[str, int]
     """People who answered per language they read the questions in, the most first; the
     figures pool every language."""
-
-    @property
-    def response_rate(self) -> int | None:
-        return round(100 * self.answered / self.invited) if self.invited else None
 
     def context(self, tz: str) -> dict[str, Any]:
         """The template context of pulses/survey_results: plain data (it may wait in the

@@ -13,13 +13,12 @@ from bot.flows.kudos.revoking import revoke_voucher
 from bot.flows.kudos.rewards import decide_redemption, redeem_reward, show_balance, show_rewards
 from bot.flows.kudos.wall import record_reaction
 from bot.handlers.routes import EventTurn, Routes, Turn
-from bot.intents import ButtonPress, Command, FormSubmit, ReactionChanged
+from bot.intents import ReactionChanged
 
 
 def register(dispatcher: Routes) -> None:
     async def give(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, Command)
+        intent = turn.command
         if not intent.text.strip():
             await open_give_form(turn.session, turn.services, intent.origin)
             return
@@ -27,39 +26,37 @@ def register(dispatcher: Routes) -> None:
                          gift_from_command(intent.text, intent.mentions))
 
     async def give_from_form(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, FormSubmit) and intent.origin is not None
+        intent, origin = turn.submission
         await give_kudos(turn.session, turn.services, turn.actor,
-                         form_origin(intent.origin, intent.metadata),
+                         form_origin(origin, intent.metadata),
                          gift_from_form(intent.values, turn.services.settings.app.kudos))
 
     async def balance(turn: Turn) -> None:
-        assert isinstance(turn.intent, Command)
-        await show_balance(turn.session, turn.services, turn.actor, turn.intent.origin)
+        intent = turn.command
+        await show_balance(turn.session, turn.services, turn.actor, intent.origin)
 
     async def rewards(turn: Turn) -> None:
-        assert isinstance(turn.intent, Command)
-        await show_rewards(turn.session, turn.services, turn.actor, turn.intent.origin)
+        intent = turn.command
+        await show_rewards(turn.session, turn.services, turn.actor, intent.origin)
 
     async def redeem(turn: Turn) -> None:
-        assert isinstance(turn.intent, Command)
-        await redeem_reward(turn.session, turn.services, turn.actor, turn.intent.origin,
-                            turn.intent.rest.strip())
+        intent = turn.command
+        await redeem_reward(turn.session, turn.services, turn.actor, intent.origin,
+                            intent.rest.strip())
 
     async def leaderboard(turn: Turn) -> None:
-        assert isinstance(turn.intent, Command)
-        await show_leaderboard(turn.session, turn.services, turn.actor, turn.intent.origin,
-                               turn.intent.rest)
+        intent = turn.command
+        await show_leaderboard(turn.session, turn.services, turn.actor, intent.origin,
+                               intent.rest)
 
     async def revoke(turn: Turn) -> None:
-        assert isinstance(turn.intent, Command)
-        code, _, reason = turn.intent.rest.strip().partition(" ")
-        await revoke_voucher(turn.session, turn.services, turn.actor, turn.intent.origin,
+        intent = turn.command
+        code, _, reason = intent.rest.strip().partition(" ")
+        await revoke_voucher(turn.session, turn.services, turn.actor, intent.origin,
                              code, reason.strip())
 
     async def decide(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await decide_redemption(turn.session, turn.services, turn.actor, intent.origin,
                                 intent.action_id, intent.value)
 

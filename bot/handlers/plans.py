@@ -9,37 +9,30 @@ from bot.flows.plans import ids
 from bot.flows.plans.items import plan_add, plan_command, plan_form_problems, plan_open_form
 from bot.flows.plans.reminders import plans_remind_overdue
 from bot.handlers.routes import Routes, ScheduledTurn, Turn
-from bot.intents import ButtonPress, Command, FormSubmit
 
 REMIND_HOUR = 9
 
 
 async def command(turn: Turn) -> None:
-    intent = turn.intent
-    assert isinstance(intent, Command)
+    intent = turn.command
     await plan_command(turn.session, turn.services, turn.actor, intent.origin, intent.rest)
 
 
 async def add_button(turn: Turn) -> None:
-    press = turn.intent
-    assert isinstance(press, ButtonPress)
+    press = turn.press
     await plan_open_form(turn.session, turn.services, turn.actor, press.origin,
                          press.value.strip().lower() or None)
 
 
 async def check(turn: Turn) -> Form | None:
-    intent = turn.intent
-    assert isinstance(intent, FormSubmit) and intent.origin is not None
-    return await plan_form_problems(turn.session, turn.services, intent.origin,
-                                    dict(intent.values))
+    intent, origin = turn.submission
+    return await plan_form_problems(turn.session, turn.services, origin, dict(intent.values))
 
 
 async def submit(turn: Turn) -> None:
-    intent = turn.intent
-    assert isinstance(intent, FormSubmit) and intent.origin is not None
-    key = f"{intent.origin.platform}:{intent.submission_id or intent.origin.trigger_id}"
-    await plan_add(turn.session, turn.services, turn.actor, intent.origin,
-                   dict(intent.values), key)
+    intent, origin = turn.submission
+    key = f"{origin.platform}:{intent.submission_id or origin.trigger_id}"
+    await plan_add(turn.session, turn.services, turn.actor, origin, dict(intent.values), key)
 
 
 async def remind(turn: ScheduledTurn) -> None:

@@ -5,79 +5,57 @@ results (claimed once across replicas)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.chat.message import Form
 from bot.flows.projects import closing, commands, ids, reviews
-from bot.handlers.routes import Routes, ScheduledTurn, Turn
-from bot.intents import ButtonPress, Command, FormSubmit
+from bot.handlers.routes import Handler, Routes, ScheduledTurn, Turn
 
 
 async def command(turn: Turn) -> None:
-    intent = turn.intent
-    assert isinstance(intent, Command)
+    intent = turn.command
     await commands.project_command(turn.session, turn.services, turn.actor, intent.origin,
                                    intent.rest)
 
 
-def _form(turn: Turn) -> FormSubmit:
-    intent = turn.intent
-    assert isinstance(intent, FormSubmit) and intent.origin is not None
-    return intent
-
-
-def _press(turn: Turn) -> ButtonPress:
-    intent = turn.intent
-    assert isinstance(intent, ButtonPress)
-    return intent
-
-
 async def check_create(turn: Turn) -> Form | None:
-    form = _form(turn)
-    assert form.origin is not None
-    return await commands.create_problems(turn.session, turn.services, form.origin,
+    form, origin = turn.submission
+    return await commands.create_problems(turn.session, turn.services, origin,
                                           form.metadata, dict(form.values))
 
 
-async def create(turn: Turn) -> None:
-    form = _form(turn)
-    assert form.origin is not None
-    await commands.create_project(turn.session, turn.services, turn.actor, form.origin,
-                                  form.metadata, dict(form.values))
+def _recorded(flow: Callable[..., Awaitable[None]]) -> Handler:
+    """A form of the project's (its metadata names the project) passed to `flow` as sent."""
+    async def handle(turn: Turn) -> None:
+        form, origin = turn.submission
+        await flow(turn.session, turn.services, turn.actor, origin, form.metadata,
+                   dict(form.values))
+    return handle
 
 
-async def open_conditions(turn: Turn) -> None:
-    press = _press(turn)
-    await commands.open_conditions(turn.session, turn.services, turn.actor, press.origin,
-                                   press.value)
+def _opened(flow: Callable[..., Awaitable[None]]) -> Handler:
+    """A button whose value names the project, opening `flow`'s form."""
+    async def handle(turn: Turn) -> None:
+        press = turn.press
+        await flow(turn.session, turn.services, turn.actor, press.origin, press.value)
+    return handle
+
+
+create = _recorded(commands.create_project)
+open_conditions = _opened(commands.open_conditions)
+conditions = _recorded(commands.record_conditions)
+open_review = _opened(reviews.open_review)
+review = _recorded(reviews.record_review)
 
 
 async def check_conditions(turn: Turn) -> Form | None:
-    form = _form(turn)
+    form, _origin = turn.submission
     return await commands.conditions_problems(turn.session, turn.services, form.metadata,
                                               dict(form.values))
 
 
-async def conditions(turn: Turn) -> None:
-    form = _form(turn)
-    assert form.origin is not None
-    await commands.record_conditions(turn.session, turn.services, turn.actor, form.origin,
-                                     form.metadata, dict(form.values))
-
-
-async def open_review(turn: Turn) -> None:
-    press = _press(turn)
-    await reviews.open_review(turn.session, turn.services, turn.actor, press.origin,
-                              press.value)
-
-
-async def review(turn: Turn) -> None:
-    form = _form(turn)
-    assert form.origin is not None
-    await reviews.record_review(turn.session, turn.services, turn.actor, form.origin,
-                                form.metadata, dict(form.values))
-
-
 async def rate(turn: Turn) -> None:
-    press = _press(turn)
+    press = turn.press
     await reviews.rate(turn.session, turn.services, turn.actor, press.origin, press.value,
                        int(press.action_id.removeprefix(ids.RATE_ACTION)))
 

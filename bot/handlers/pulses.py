@@ -26,61 +26,51 @@ from bot.flows.pulses.leads import lead_command
 from bot.flows.pulses.loop import ask_answer_back, record_answer_back
 from bot.flows.pulses.survey import open_survey, record_survey
 from bot.handlers.routes import Routes, ScheduledTurn, ScheduleRoute, Turn
-from bot.intents import ButtonPress, Command, FormSubmit
 
 
 def register(dispatcher: Routes) -> None:
     async def score(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await record_score(turn.session, turn.services, turn.actor, intent.origin,
                            intent.message, intent.value,
                            int(intent.action_id.removeprefix(SCORE_ACTION)))
 
     async def why(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await ask_why(turn.session, turn.services, intent.origin, intent.message, intent.value)
 
     async def comment(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await record_comment(turn.session, turn.services, turn.actor, intent.origin,
+        intent, origin = turn.submission
+        await record_comment(turn.session, turn.services, turn.actor, origin,
                              intent.metadata, intent.values.get(COMMENT_FIELD, ""))
 
     async def opt_out(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, Command)
+        intent = turn.command
         await set_opt_out(turn.session, turn.services, turn.actor, intent.origin,
                           intent.rest.strip().lower())
 
     async def lead(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, Command)
+        intent = turn.command
         await lead_command(turn.session, turn.services, turn.actor, intent.origin, intent.rest)
 
     async def answer_back(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await ask_answer_back(turn.session, turn.services, turn.actor, intent.origin,
                               intent.value)
 
     async def answer_back_sent(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await record_answer_back(turn.session, turn.services, turn.actor, intent.origin,
+        intent, origin = turn.submission
+        await record_answer_back(turn.session, turn.services, turn.actor, origin,
                                  intent.metadata, intent.values.get(ANSWER_BACK_FIELD, ""))
 
     async def survey(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await open_survey(turn.session, turn.services, turn.actor, intent.origin,
                           intent.message, intent.value)
 
     async def survey_answers(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, FormSubmit) and intent.origin is not None
-        await record_survey(turn.session, turn.services, turn.actor, intent.origin,
+        intent, origin = turn.submission
+        await record_survey(turn.session, turn.services, turn.actor, origin,
                             intent.metadata, intent.values)
 
     for n in SCORES:

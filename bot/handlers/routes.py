@@ -46,6 +46,12 @@ class Turn:
         return self.intent
 
     @property
+    def press(self) -> ButtonPress:
+        """The intent, for a handler routed by `Routes.on_button`."""
+        assert isinstance(self.intent, ButtonPress)
+        return self.intent
+
+    @property
     def submission(self) -> tuple[FormSubmit, Origin]:
         """The intent and where it came from, for a handler routed by `Routes.on_form`."""
         assert isinstance(self.intent, FormSubmit) and self.intent.origin is not None

@@ -7,25 +7,21 @@ from bot.flows.settings.ids import CHOICES, LANGUAGE_ACTION, PLATFORM_ACTION
 from bot.flows.settings.language import choose_language, language_choices
 from bot.flows.settings.platform import choose, show_settings
 from bot.handlers.routes import Routes, Turn
-from bot.intents import ButtonPress, Command
 
 
 def register(dispatcher: Routes) -> None:
     async def settings(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, Command)
+        intent = turn.command
         await show_settings(turn.session, turn.services, turn.actor, intent.origin,
                             intent.rest)
 
     async def platform(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await choose(turn.session, turn.services, turn.actor, intent.origin,
                      intent.action_id.removeprefix(PLATFORM_ACTION))
 
     async def language(turn: Turn) -> None:
-        intent = turn.intent
-        assert isinstance(intent, ButtonPress)
+        intent = turn.press
         await choose_language(turn.session, turn.services, turn.actor, intent.origin,
                               intent.action_id.removeprefix(LANGUAGE_ACTION))
 

@@ -1,7 +1,8 @@
 """What the digest scenarios share, in English and in German: the app.yaml (a Slack and a Teams
 digest channel, two services, a weekly digest with an SLA target, image links on), the bot on a
 clock at the data set's `NOW` without its scheduler, the data set seeded, the slot the weekly
-digest runs for, and an IT lead's and an employee's `/touchpoint digest` look at the week so far.
+digest runs for and the digest posted for it, and an IT lead's and an employee's
+`/touchpoint digest` look at the week so far.
 
 The fixtures are taken into a test module by name, e.g.
 ``bot_options, clock = digest_kit.bot_options, digest_kit.clock``."""
@@ -16,6 +17,7 @@ import pytest
 
 from tests import digest_data
 from tests.clock import Clock
+from tests.outbox_kit import outbox_settled
 
 TEAMS_CHANNEL = "19:digests@thread.tacv2"
 IMAGE_ENV = {"TOUCHPOINT_PUBLIC_URL": "https://touchpoint.example.com",
@@ -52,6 +54,20 @@ def slot(bot) -> datetime:
 async def seeded(bot) -> None:
     async with bot.services.sessions() as session:
         await digest_data.seed(session)
+
+
+async def posted_weekly(bot, slack) -> tuple[dict[str, Any], str]:
+    """The weekly digest run for `slot` on the seeded data, sent on both platforms: the Slack
+    post, and the text of its blocks."""
+    await seeded(bot)
+    await bot.run_job("digest.weekly", slot(bot))
+
+    rows = await outbox_settled(bot.services, "digest:")
+    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
+                                                                  ("teams", "sent")]
+    [posted] = slack.messages_in("C0DIGEST1")
+    return posted, " ".join(block["text"]["text"] for block in posted["blocks"]
+                            if "text" in block)
 
 
 async def week_so_far(bot, slack, slack_sender, clock) -> tuple[Any, Any]:

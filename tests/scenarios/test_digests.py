@@ -23,7 +23,14 @@ from storage.models import ScheduledRun
 from tests.conftest import start_bot
 from tests.outbox_kit import outbox_rows, outbox_settled
 from tests.scenarios import digest_kit
-from tests.scenarios.digest_kit import IMAGE_ENV, TEAMS_CHANNEL, seeded, slot, week_so_far
+from tests.scenarios.digest_kit import (
+    IMAGE_ENV,
+    TEAMS_CHANNEL,
+    posted_weekly,
+    seeded,
+    slot,
+    week_so_far,
+)
 from tests.scenarios.test_help_teams import ERIN, message, post, seed_erin
 from tests.waiting import eventually
 
@@ -37,14 +44,7 @@ def settings(make_settings, connector):
 
 async def test_the_scheduled_digest_is_posted_with_its_chart_on_both_platforms(
         bot, slack, connector):
-    await seeded(bot)
-    await bot.run_job("digest.weekly", slot(bot))
-
-    rows = await outbox_settled(bot.services, "digest:")
-    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
-                                                                  ("teams", "sent")]
-    [posted] = slack.messages_in("C0DIGEST1")
-    text = " ".join(block["text"]["text"] for block in posted["blocks"] if "text" in block)
+    posted, text = await posted_weekly(bot, slack)
     assert "First response: 66.7%" in text and "Mailbox down &lt;everyone&gt;" in text
     [image] = [block for block in posted["blocks"] if block["type"] == "image"]
     png = slack.file(image["slack_file"]["id"])["data"]

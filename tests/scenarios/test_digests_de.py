@@ -14,9 +14,9 @@ import pytest
 
 from bot.flows.digests import chart
 from tests import german
-from tests.outbox_kit import outbox_rows, outbox_settled
+from tests.outbox_kit import outbox_rows
 from tests.scenarios import digest_kit
-from tests.scenarios.digest_kit import IMAGE_ENV, seeded, slot, week_so_far
+from tests.scenarios.digest_kit import IMAGE_ENV, posted_weekly, week_so_far
 
 people_locale = german.people_locale
 bot_options, clock = digest_kit.bot_options, digest_kit.clock
@@ -44,14 +44,7 @@ def drawn(monkeypatch) -> list[tuple[chart.Series, dict[str, str]]]:
 
 
 async def test_the_digest_is_posted_in_german_on_both_platforms(bot, slack, connector, drawn):
-    await seeded(bot)
-    await bot.run_job("digest.weekly", slot(bot))
-
-    rows = await outbox_settled(bot.services, "digest:")
-    assert sorted((row.platform, row.status) for row in rows) == [("slack", "sent"),
-                                                                  ("teams", "sent")]
-    [posted] = slack.messages_in("C0DIGEST1")
-    text = " ".join(block["text"]["text"] for block in posted["blocks"] if "text" in block)
+    posted, text = await posted_weekly(bot, slack)
     assert "Mo. 23 Nov. bis So. 29 Nov. 2026." in text
     assert "*SLA erfüllt*" in text and "*Zufriedenheit (CSAT)*" in text
     assert (f"Erste Reaktion: 66,7{PCT} (↓ gesunken von 100,0{PCT} in der Vorwoche; "

@@ -28,11 +28,11 @@ from .test_kudos_teams import (
     TOM,
     activity,
     card_text,
-    erin_thanks_tom,
     fulfil_button,
     lee_presses,
     post,
     sent_to,
+    thanks_sent_in_teams,
     tom_redeems_coffee,
 )
 
@@ -110,17 +110,13 @@ async def test_a_redemption_on_slack_is_decided_in_german(bot, slack, kudos):
 
 
 async def test_giving_in_teams_is_answered_sent_and_posted_in_german(bot, connector, slack):
-    assert await erin_thanks_tom(bot, connector) == 201
+    on_wall, to_tom, to_erin = await thanks_sent_in_teams(bot, connector)
 
-    sent = await connector.wait_for("send", 4)
-    [on_wall] = sent_to(sent, TEAMS_WALL)
     assert "Erin Employee dankt Tom Tech:" in card_text(on_wall)
-    [_help, to_tom] = sent_to(sent, CHATS[TOM["id"]])
     assert "Erin Employee sagt Danke:" in card_text(to_tom)
     assert "+10 Punkte: Ihr Guthaben beträgt 10." in card_text(to_tom)
     # Typed Markdown inside the German sentence is shown as typed, not as bold.
     assert "“got my \\*VPN\\* working from the airport”" in card_text(to_tom)
-    [to_erin] = sent_to(sent, CHATS[ERIN["id"]])
     assert "sind unterwegs an Tom Tech und auf der Kudos-Wand." in card_text(to_erin)
 
 

@@ -93,6 +93,17 @@ async def erin_thanks_tom(bot, connector) -> int:
         mentions=(TOM,)))
 
 
+async def thanks_sent_in_teams(bot, connector) -> tuple[Any, Any, Any]:
+    """Erin thanks Tom in Teams: the wall post, Tom's DM and Erin's answer as sent."""
+    assert await erin_thanks_tom(bot, connector) == 201
+
+    sent = await connector.wait_for("send", 4)
+    [on_wall] = sent_to(sent, TEAMS_WALL)
+    [_help, to_tom] = sent_to(sent, CHATS[TOM["id"]])
+    [to_erin] = sent_to(sent, CHATS[ERIN["id"]])
+    return on_wall, to_tom, to_erin
+
+
 async def tom_redeems_coffee(bot, connector, clock) -> tuple[Any, Any]:
     """Tom, thanked by Erin on two days (20 points), redeems a coffee in Teams: the card sent
     to the approvals channel and the answer in his chat."""
@@ -134,17 +145,12 @@ async def lee_presses(bot, connector, button: dict) -> Any:
 
 async def test_kudos_typed_in_teams_with_a_mention_reaches_the_technician(bot, connector,
                                                                           slack):
-    status = await erin_thanks_tom(bot, connector)
+    on_wall, to_tom, to_erin = await thanks_sent_in_teams(bot, connector)
 
-    assert status == 201
-    sent = await connector.wait_for("send", 4)
-    [on_wall] = sent_to(sent, TEAMS_WALL)
     assert "Erin Employee thanked Tom Tech:" in card_text(on_wall)
-    [_help, to_tom] = sent_to(sent, CHATS[TOM["id"]])
     assert "Erin Employee says thank you:" in card_text(to_tom)
     # Typed Markdown is shown as typed, not as bold.
     assert "“got my \\*VPN\\* working from the airport”" in card_text(to_tom)
-    [to_erin] = sent_to(sent, CHATS[ERIN["id"]])
     assert "is on its way to Tom Tech, and on the kudos wall." in card_text(to_erin)
     await slack.wait_for("chat.postMessage")
     [wall] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == WALL]

@@ -1,8 +1,10 @@
 """Words shared by different meanings carry a gettext context (``pgettext``), so a translator
-translates each meaning on its own: in German a resolved incident is "behoben" and a resolved
-complaint "gelöst", an identified pulse answer "namentlich" and an identified incident cause
-"Ursache gefunden", a reward request is approved ("Genehmigen") and a newsletter released
-("Freigeben"). English reads the same words everywhere."""
+translates each meaning on its own: in German an identified pulse answer is "namentlich" and an
+identified incident cause "Ursache gefunden", maintenance in progress "läuft" while a complaint
+in progress is "in Arbeit", a closed pulse "beendet" and a closed complaint "geschlossen", a
+reward request is approved ("Genehmigen") and a newsletter released ("Freigeben"). Where one
+word serves both (a resolved incident and complaint are both "gelöst") each keeps its own
+entry. English reads the same words everywhere."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ import pytest
 from bot.chat.templates import templates_for
 
 NAMES = {
-    ("broadcasts/_names.j2", "status", "resolved"): ("resolved", "behoben"),
+    ("broadcasts/_names.j2", "status", "resolved"): ("resolved", "gelöst"),
     ("complaints/_names.j2", "status", "resolved"): ("resolved", "gelöst"),
-    ("broadcasts/_names.j2", "action", "resolved"): ("resolved", "behoben"),
+    ("broadcasts/_names.j2", "action", "reopened"): ("reopened", "wieder eröffnet"),
     ("broadcasts/_names.j2", "status", "identified"): ("identified", "Ursache gefunden"),
     ("pulses/_names.j2", "anonymity", "identified"): ("identified", "namentlich"),
     ("broadcasts/_names.j2", "status", "in_progress"): ("in progress", "läuft"),
@@ -24,7 +26,7 @@ NAMES = {
 BUTTONS = {
     ("kudos/approval", "approve"): ("Approve", "Genehmigen"),
     ("newsletter/issue", "approve"): ("Approve", "Freigeben"),
-    ("broadcasts/post", "resolve"): ("Resolve", "Als behoben melden"),
+    ("broadcasts/post", "resolve"): ("Resolve", "Als gelöst markieren"),
     ("complaints/triage", "resolve"): ("Resolve", "Als gelöst markieren"),
 }
 

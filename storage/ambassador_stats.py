@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.complaints import Complaint
 from storage.csat import SurveyInvitation
-from storage.csat_stats import CsatFigures, csat_figures
+from storage.csat_stats import CsatFigures, answers_by_language, csat_figures
 from storage.models import Person
 from storage.pulses import CLOSED, PulseCampaign
 
@@ -37,6 +37,13 @@ async def department_csat(session: AsyncSession, segment: str, value: str, start
     [figures] = await csat_figures(session, start, end, where=[
         col(SurveyInvitation.person_id).in_(_members(segment, value))])
     return figures
+
+
+async def department_csat_languages(session: AsyncSession, segment: str, value: str,
+                                    start: datetime, end: datetime) -> dict[str, int]:
+    """How many of `department_csat`'s answers were given in each language."""
+    return await answers_by_language(session, start, end, where=[
+        col(SurveyInvitation.person_id).in_(_members(segment, value))])
 
 
 @dataclass(frozen=True)

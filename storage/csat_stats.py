@@ -103,6 +103,23 @@ async def csat_figures(session: AsyncSession, start: datetime, end: datetime,
             for row in rows]
 
 
+async def answers_by_language(session: AsyncSession, start: datetime, end: datetime,
+                              where: Sequence[ColumnElement[bool]] = ()) -> dict[str, int]:
+    """How many of the answers `csat_figures` counts for [start, end) were given in each
+    language (answers from before languages were kept left out), the most first: the figures
+    pool every language; this only says how many read the question in each."""
+    language = col(SurveyAnswer.locale)
+    rows = (await session.exec(
+        select(language, func.count(col(SurveyAnswer.id)))
+        .select_from(SurveyInvitation)
+        .join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
+        .join(SurveyAnswer, col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id))
+        .where(col(SurveyInvitation.sent_at) >= start, col(SurveyInvitation.sent_at) < end,
+               col(SurveyInvitation.status).in_(COUNTED), language.is_not(None), *where)
+        .group_by(language))).all()
+    return dict(sorted(((code, n) for code, n in rows), key=lambda row: (-row[1], row[0])))
+
+
 async def invitation_outcomes(session: AsyncSession, start: datetime,
                               end: datetime) -> dict[tuple[str, str], int]:
     """How many invitations created in [start, end) ended in each (status, reason): surveys

@@ -92,6 +92,10 @@ class PulseCampaign(SQLModel, table=True):
     questions: list[dict[str, Any]] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True),
         description="a satisfaction survey's questions (text, aspect, kind); none for NPS")
+    wording: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="an NPS pulse's words from app.yaml (question, why), each one text or one "
+                    "per language; none: the template's own")
 
     @property
     def is_survey(self) -> bool:

@@ -81,6 +81,27 @@ class PulseCampaignConfig(Strict):
     min_group: int | None = Field(default=None, ge=1)
     questions: list[SurveyQuestion] = Field(default_factory=list, max_length=MAX_QUESTIONS)
     """A satisfaction survey's questions (at most 10); none: the NPS pulse."""
+    question: wording(MAX_QUESTION_TEXT) | None = None  # type: ignore[valid-type]
+    """The NPS pulse's question instead of the template's ("How likely are you to recommend IT
+    to a colleague or friend?"): one text, or one per language (``{en: ..., de: ...}``)."""
+    why_question: wording(MAX_QUESTION_TEXT) | None = None  # type: ignore[valid-type]
+    """The follow-up after a score instead of the template's ("What is the main reason for
+    your score?"), the same way."""
+
+    @model_validator(mode="after")
+    def _nps_wording(self) -> PulseCampaignConfig:
+        if self.questions and (self.question is not None or self.why_question is not None):
+            raise ValueError("question and why_question word an NPS pulse; a survey's "
+                             "questions each have their own text")
+        return self
+
+    @property
+    def nps_wording(self) -> dict[str, Any] | None:
+        """The NPS pulse's words app.yaml gives, as its campaign keeps them; None if none."""
+        given = {key: value for key, value in (("question", self.question),
+                                               ("why", self.why_question))
+                 if value is not None}
+        return given or None
 
     @field_validator("reminders")
     @classmethod

@@ -26,12 +26,14 @@ NOT_CHAT = {"demo"}
 chat messages it shows come from the other templates and are translated."""
 
 
-def _extracted() -> dict[str | tuple[str, ...], set[str]]:
-    found: dict[str | tuple[str, ...], set[str]] = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(
+def _extracted() -> dict[tuple[str | tuple[str, ...], str | None], set[str]]:
+    """Each (message, context) the templates use: a context (``pgettext("incident status",
+    "resolved")``) makes the same words a message of their own, translated on their own."""
+    found: dict[tuple[str | tuple[str, ...], str | None], set[str]] = {}
+    for filename, _line, message, _comments, context in extract_from_dir(
             str(MESSAGES), method_map=[("**.j2", "jinja2")], options_map=OPTIONS):
         if filename.split("/", 1)[0] not in NOT_CHAT:
-            found.setdefault(message, set()).add(filename)
+            found.setdefault((message, context), set()).add(filename)
     return found
 
 
@@ -45,13 +47,14 @@ def _catalogue(language: str):
 def test_every_template_string_is_translated(language):
     catalogue = _catalogue(language)
     missing = []
-    for message, files in sorted(_extracted().items(), key=str):
+    for (message, context), files in sorted(_extracted().items(), key=str):
         key = message[0] if isinstance(message, tuple) else message
-        entry = catalogue.get(key)
+        entry = catalogue.get(key, context=context)
         translated = entry is not None and not entry.fuzzy and (
             all(entry.string) if isinstance(entry.string, tuple) else bool(entry.string))
         if not translated:
-            missing.append(f"{sorted(files)[0]}: {key!r}")
+            missing.append(f"{sorted(files)[0]}: {key!r}"
+                           + (f" (context {context!r})" if context else ""))
     assert not missing, f"{language} lacks {len(missing)} translations:\n" + "\n".join(missing)
 
 
@@ -60,8 +63,8 @@ def test_the_template_catalogue_is_current():
     what the templates use (run `make catalogues` after changing a template)."""
     with (catalogues.locale_dir() / "messages.pot").open("rb") as source:
         pot = read_po(source)
-    shipped = {m.id[0] if isinstance(m.id, tuple) else m.id for m in pot if m.id}
-    used = {m[0] if isinstance(m, tuple) else m for m in _extracted()}
+    shipped = {(m.id[0] if isinstance(m.id, tuple) else m.id, m.context) for m in pot if m.id}
+    used = {(m[0] if isinstance(m, tuple) else m, context) for m, context in _extracted()}
     assert shipped == used, (f"run `make catalogues`: not in messages.pot "
                              f"{sorted(used - shipped)}, no longer used {sorted(shipped - used)}")
 

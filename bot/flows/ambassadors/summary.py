@@ -27,7 +27,7 @@ from bot.chat.message import Message
 from bot.config.ambassadors import AmbassadorsConfig
 from bot.config.people import PeopleSelector
 from bot.flows.ambassadors.ids import summary_key
-from bot.flows.pulses.results import campaign_results
+from bot.flows.pulses.results import campaign_results, language_counts
 from bot.flows.pulses.survey_results import survey_results
 from bot.services import Services
 from storage import ambassador_stats as stats
@@ -76,7 +76,10 @@ async def _csat(session: AsyncSession, segment: str, value: str,
     change = (None if now.csat is None or before.csat is None
               else round(now.csat - before.csat, 1))
     return {"sent": now.sent, "answered": now.answered, "satisfied": now.csat,
-            "average": now.average, "previous": before.csat, "change": change}
+            "average": now.average, "previous": before.csat, "change": change,
+            # Pooled in the figures; said per language only when there were several.
+            "languages": language_counts(await stats.department_csat_languages(
+                session, segment, value, month.start, month.end))}
 
 
 async def _complaints(session: AsyncSession, segment: str, value: str,

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Role
 from bot.flows.board.status import right_now
+from bot.flows.pulses.results import language_counts
 from bot.services import Services
 from storage import board_stats, complaint_stats, csat_stats, kudos_stats, pulse_stats
 from storage.complaints import of_complainant
@@ -112,7 +113,10 @@ async def _csat(session: AsyncSession, start: datetime, now: datetime) -> dict[s
         csat = row.csat if row else None
         trend.append(Point(since.strftime("%d %b"),
                            None if csat is None else round(csat, 1)))
-    return {"trend": trend, "bands": CSAT_BANDS}
+    # Pooled in the trend; said per language only when there were several.
+    return {"trend": trend, "bands": CSAT_BANDS,
+            "languages": language_counts(await csat_stats.answers_by_language(session, start,
+                                                                              now))}
 
 
 async def _nps(session: AsyncSession) -> dict[str, Any] | None:

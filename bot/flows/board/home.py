@@ -78,7 +78,7 @@ async def home_message(session: AsyncSession, services: Services, person: Person
     context = {
         "surveys": await board_stats.pending_surveys(session, person.id, now),
         "pulses": await board_stats.pending_pulses(session, person.id),
-        "complaints": [{"number": c.number, "status": c.status.replace("_", " "),
+        "complaints": [{"number": c.number, "status": c.status,
                         "service": c.service} for c in complaints],
         "balance": await balance(session, person.id),
         "left": max(allowance - used, 0), "allowance": allowance,

@@ -22,6 +22,7 @@ from bot.flows.digests.figures import (
     response_met,
 )
 from bot.flows.projects.results import project_results
+from bot.flows.pulses.results import language_counts
 from bot.flows.pulses.survey_results import survey_results
 from storage import (
     broadcast_stats,
@@ -126,7 +127,10 @@ async def csat(g: Gathered) -> dict:
         "services": [{"name": row.group or "", "csat": round(row.csat or 0, 1),
                       "answers": row.answered} for row in ranked],
         "best": ranked[0].group if len(ranked) > 1 else None,
-        "worst": ranked[-1].group if len(ranked) > 1 else None}
+        "worst": ranked[-1].group if len(ranked) > 1 else None,
+        # Pooled in the figures above; said per language only when there were several.
+        "languages": language_counts(await csat_stats.answers_by_language(
+            g.session, g.period.start, g.period.end, where=g.scope.tickets()))}
 
 
 async def nps(g: Gathered) -> dict:

@@ -164,9 +164,10 @@ async def ask_why(session: AsyncSession, services: Services, origin: Origin,
                   message: MessageRef | None, value: str) -> None:
     """Open the comment form for an answer already given."""
     parsed = parse_value(value)
-    answer = None
+    answer = campaign = None
     if parsed is not None:
         answer = await store.find_answer(session, parsed[0], respondent_key(parsed[1]))
+        campaign = await session.get(PulseCampaign, parsed[0])
     # Ends the read before opening the form (a slow platform call, Slack's 3 s trigger).
     await session.commit()
     if answer is None:
@@ -176,7 +177,9 @@ async def ask_why(session: AsyncSession, services: Services, origin: Origin,
         "pulses/comment", COMMENT_FORM,
         (TextField(COMMENT_FIELD, "comment_label", multiline=True, required=False,
                    initial=answer.comment or "", max_length=MAX_COMMENT),),
-        metadata=form_metadata(value, message)))
+        metadata=form_metadata(value, message),
+        # app.yaml's why-question, in every language given: the renderer picks the reader's.
+        context={"why_question": ((campaign.wording or {}).get("why") if campaign else None)}))
 
 
 async def record_comment(session: AsyncSession, services: Services, actor: Person,

@@ -57,6 +57,9 @@ class CampaignSpec:
     definition: str | None = None
     questions: tuple[SurveyQuestion, ...] = ()
     """A satisfaction survey's questions; none for the NPS pulse."""
+    wording: dict[str, Any] | None = None
+    """An NPS pulse's question and why-question from app.yaml (`PulseCampaignConfig.nps_wording`);
+    None: the template's own."""
 
 
 async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignSpec,
@@ -72,7 +75,8 @@ async def create_campaign(session: AsyncSession, app: AppConfig, spec: CampaignS
         opens_at=spec.opens_at,
         closes_at=spec.opens_at + timedelta(days=spec.open_days), status=store.SCHEDULED,
         created_by=created_by, created_at=utcnow(),
-        questions=[q.model_dump(mode="json") for q in spec.questions] or None)
+        questions=[q.model_dump(mode="json") for q in spec.questions] or None,
+        wording=spec.wording)
     return await store.find_campaign(session, spec.name) if created else None
 
 
@@ -179,7 +183,7 @@ async def open_recurring(services: Services, scheduled_for: datetime, definition
         send_time=config.send_time,
         reminders=tuple(config.reminders) if config.reminders is not None else None,
         min_group=config.min_group, template=config.template, definition=definition,
-        questions=tuple(config.questions))
+        questions=tuple(config.questions), wording=config.nps_wording)
     async with services.sessions() as session:
         await create_campaign(session, services.settings.app, spec)
         await session.commit()

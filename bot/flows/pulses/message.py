@@ -31,7 +31,10 @@ def pulse_message(campaign: PulseCampaign, organisation: str, tz: str, stage: st
             buttons += (Button(WHY_ACTION, "why", value),)
     context = {"organisation": organisation, "stage": stage, "score": score,
                "comment": comment, "closes_at": campaign.closes_at, "tz": tz,
-               "anonymity": campaign.anonymity}
+               "anonymity": campaign.anonymity,
+               # app.yaml's words, in every language given: the renderer picks the reader's.
+               "question": (campaign.wording or {}).get("question"),
+               "why_question": (campaign.wording or {}).get("why")}
     return Message(campaign.template, context, buttons=buttons)
 
 

@@ -95,7 +95,7 @@ async def test_a_redemption_on_slack_is_decided_in_german(bot, slack, kudos):
                          if block["type"] == "actions" for element in block["elements"])
     labels = [element["text"]["text"] for block in card["blocks"] if block["type"] == "actions"
               for element in block["elements"]]
-    assert labels == ["Freigeben", "Ablehnen"]
+    assert labels == ["Genehmigen", "Ablehnen"]
 
     await kudos.click(APPROVE, redemption_id, user=LEAD, ts=card["ts"])
     await slack.wait_for("chat.update")

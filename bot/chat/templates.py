@@ -150,9 +150,12 @@ class Templates:
     """Renders named blocks of message templates for one dialect, in one language."""
 
     def __init__(self, dialect: Dialect, locale: str = catalogues.SOURCE_LANGUAGE, *,
-                 loader: BaseLoader | None = None):
+                 loader: BaseLoader | None = None, fallback: str | None = None):
         self.dialect = dialect
         self.locale = catalogues.negotiate(locale)
+        self.fallback = fallback or self.locale
+        """The language app.yaml's words are read in when not given in this one (the
+        organisation's, for the templates in every reader's language made from its own)."""
         self._siblings: dict[str, Templates] = {self.locale: self}
         self.env = Environment(
             loader=loader or PackageLoader("messages", ""),
@@ -181,7 +184,7 @@ class Templates:
             percent=partial(percent, locale=self.locale),
             signed=partial(signed, locale=self.locale),
             sentence_list=partial(sentence_list, locale=self.locale),
-            wording=partial(catalogues.pick, tag=self.locale),
+            wording=partial(catalogues.pick, tag=self.locale, default=self.fallback),
         )
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.globals.update(_translators(catalogues.translations(self.locale), dialect))
@@ -190,13 +193,14 @@ class Templates:
         self.env.globals["channel_mention"] = dialect.channel_mention
 
     def localized(self, locale: str | None) -> Templates:
-        """The same templates, dialect and loader in the language closest to `locale`
-        (this one's when `locale` is None)."""
+        """The same templates, dialect, loader and fallback in the language closest to
+        `locale` (this one's when `locale` is None)."""
         if locale is None:
             return self
         language = catalogues.negotiate(locale)
         if language not in self._siblings:
-            sibling = Templates(self.dialect, language, loader=self.env.loader)
+            sibling = Templates(self.dialect, language, loader=self.env.loader,
+                                fallback=self.fallback)
             sibling._siblings = self._siblings
             self._siblings[language] = sibling
         return self._siblings[language]
@@ -217,15 +221,13 @@ class Templates:
 
 @cache
 def templates_for(platform: str, locale: str = catalogues.SOURCE_LANGUAGE) -> Templates:
-    return _templates({"slack": SLACK, "teams": TEAMS}[platform]).localized(locale)
+    """The platform's templates in `locale`, the organisation's: those in its readers'
+    languages are made from these, and read app.yaml's words in `locale` when not given in
+    theirs."""
+    return Templates({"slack": SLACK, "teams": TEAMS}[platform], locale)
 
 
 @cache
 def plain_templates_for(platform: str, locale: str = catalogues.SOURCE_LANGUAGE) -> Templates:
     """The platform's wording with no markup at all (Teams' notification summaries)."""
-    return _templates({"teams": TEAMS_PLAIN}[platform]).localized(locale)
-
-
-@cache
-def _templates(dialect: Dialect) -> Templates:
-    return Templates(dialect)
+    return Templates({"teams": TEAMS_PLAIN}[platform], locale)

@@ -85,7 +85,8 @@ class TeamsRenderer(Renderer):
         # The same templates, read with no markup (tests bring their own loader).
         self.plain_templates = plain_templates or (
             plain_templates_for("teams", self.templates.locale) if templates is None else
-            Templates(TEAMS_PLAIN, templates.locale, loader=templates.env.loader))
+            Templates(TEAMS_PLAIN, templates.locale, loader=templates.env.loader,
+                      fallback=templates.fallback))
 
     def _in(self, templates: Templates) -> TeamsRenderer:
         return TeamsRenderer(templates, self.plain_templates.localized(templates.locale))

@@ -80,3 +80,17 @@ def test_numbers_percentages_and_times_follow_the_language():
     german = _render(SLACK, "de", "n", share=85.25, big=12345, nps=7, when=when)
     assert english.split()[:3] == ["85.2%", "12,345", "+7"]
     assert german == "85,2\xa0% 12.345 +7 Mi. 01 Juli 2026, 14:00 MESZ"
+
+
+def test_app_yaml_words_not_given_in_the_readers_language_are_read_in_the_organisations():
+    # A third language as app.yaml could give it once its catalogue ships: the English reader
+    # of a German organisation reads the German words, not the first ones given.
+    loader = DictLoader({"w.j2": "{% block text %}{{ question | wording }}{% endblock %}"})
+    organisation = Templates(SLACK, "de", loader=loader)
+    question = {"fr": "Êtes-vous satisfait ?", "de": "Sind Sie zufrieden?"}
+    assert organisation.localized("en").render_block("w", "text", {"question": question}) \
+        == "Sind Sie zufrieden?"
+    english_organisation = Templates(SLACK, "en", loader=loader)
+    assert english_organisation.localized("de").render_block(
+        "w", "text", {"question": {"fr": "Êtes-vous satisfait ?", "en": "Satisfied?"}}) \
+        == "Satisfied?"

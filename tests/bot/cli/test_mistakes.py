@@ -84,7 +84,8 @@ MISTAKES = [
     (["manifest", "teams", "--app-id", APP_ID, "--out", "{tmp}/missing/teams.zip"], {}, 2,
      "--out: {tmp}/missing/teams.zip cannot be written"),
     (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/missing.yaml"}, 2,
-     "{tmp}/missing.yaml: cannot be read (No such file or directory)"),
+     "{tmp}/missing.yaml: cannot be read (No such file or directory); TOUCHPOINT_CONFIG "
+     "names the file (default: app.yaml in the current folder)"),
     (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/a-directory"}, 2, "cannot be read"),
     (["migrate"], {"DATABASE_URL": "mysql://root@db/touchpoint"}, 2,
      "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from bot.cli import cli
+import sys
 
 
 def main() -> None:
+    try:
+        # Loading the command line takes a few seconds; Ctrl-C meanwhile is an abort like
+        # Ctrl-C in a command (click's "Aborted!", exit 1), not a traceback.
+        from bot.cli import cli
+    except KeyboardInterrupt:
+        sys.stderr.write("\nAborted!\n")
+        raise SystemExit(1) from None
     cli()
 
 

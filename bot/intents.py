@@ -8,6 +8,7 @@ handler registered for it (`bot.handlers.dispatcher`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,12 @@ class Mention:
     """As the text shows it, so a flow can tell where the mentions end and the words begin."""
 
 
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
+"""Zero-width space, word joiner, byte-order mark: pasted along with words, they show as
+nothing, so they must not make a word another one. (Joiners that shape emoji and scripts,
+U+200C and U+200D, are kept.)"""
+
+
 @dataclass(frozen=True)
 class Command:
     """A slash command in Slack, or the same words typed to the bot in Teams."""
@@ -42,6 +49,9 @@ class Command:
     """What the platform told us about the sender with the request, when it did."""
     mentions: tuple[Mention, ...] = ()
     """People the text mentions (never the bot itself); ``@name`` in `text` stands for each."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", _INVISIBLE.sub("", self.text))
 
     @property
     def word(self) -> str:

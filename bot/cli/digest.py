@@ -48,9 +48,12 @@ def _period_or_exit(settings: Settings, digest: Digest, period: str | None, head
     if period is None:
         return due_period(digest, latest_slot(digest, utcnow(), zone), zone)
     try:
-        return parse(period, zone)
+        chosen = parse(period, zone)
     except BadPeriod as exc:
         exit_with([f"--period {exc}"], heading)
+    if chosen.start > utcnow():
+        exit_with([f"--period {period}: it has not begun yet"], heading)
+    return chosen
 
 
 @digest.command("preview")

@@ -67,8 +67,13 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
     by_segment: dict[str, list[str]] = {}
     for item in segments:
         segment, _, value = item.partition("=")
-        if not value or segment not in settings.app.segments:
+        values = settings.app.segments.get(segment)
+        if not value or values is None:
             problems.append(f"--segment {item}: give SEGMENT=VALUE with a segment of app.yaml")
+        elif value not in values:
+            # Nobody is in a value app.yaml does not name: the pulse would reach no one.
+            problems.append(f"--segment {item}: app.yaml's {segment} has no value {value} "
+                            f"(it has: {', '.join(sorted(values)) or 'none'})")
         by_segment.setdefault(segment, []).append(value)
     try:
         audience = PulseAudience(everyone=not (by_segment or emails), segments=by_segment,

@@ -122,10 +122,13 @@ class Secrets(BaseModel):
     def database_problems(self) -> list[str]:
         """What is wrong with DATABASE_URL, never repeating it (it may hold a password)."""
         try:
-            backend = make_url(self.database_url.get_secret_value()).get_backend_name()
+            url = make_url(self.database_url.get_secret_value())
+            backend = url.get_backend_name()
         except ArgumentError:
-            backend = None
-        if backend not in ("sqlite", "postgresql"):
+            url, backend = None, None
+        # A SQLite URL without a file is a database in memory: nothing would be kept.
+        if backend not in ("sqlite", "postgresql") or (
+                backend == "sqlite" and url is not None and not url.database):
             return ["DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"]
         return []
 

@@ -47,6 +47,10 @@ def _read_yaml(path: Path) -> Any:
     """The parsed file, or ConfigError saying why it cannot be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        # Most often a first run outside the folder holding app.yaml.
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror}); TOUCHPOINT_CONFIG "
+                           "names the file (default: app.yaml in the current folder)"]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
     except UnicodeDecodeError as exc:

@@ -38,6 +38,11 @@ class Actor:
         """The id of their personal chat with Touchpoint."""
         return f"a:1{self.teams_id}"
 
+    def slack_user(self) -> dict[str, Any]:
+        """Their Slack user, as the Slack emulator's `add_user` takes it."""
+        return {"id": self.slack_id, "name": self.name.lower(), "email": self.email,
+                "tz": self.tz, "real_name": self.full_name, "display_name": self.name}
+
     def profile(self) -> Profile:
         user_id = self.slack_id or self.teams_id
         assert user_id is not None, "every actor is on a platform"
@@ -51,6 +56,9 @@ LEE = Actor("Lee", "Lee Lewis", "lee@example.com", "America/New_York", slack_id=
 ANN = Actor("Ann", "Ann Andersen", "ann@example.com", "Europe/Berlin",
             teams_id="6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5")
 CAST = (ERIN, TOM, LEE, ANN)
+AMY = Actor("Amy", "Amy Adams", "amy@example.com", "Europe/London", slack_id="U0AMY0001")
+"""Finance's ambassador in IT, who joins in the last scene: not in CAST, so no earlier scene
+has her in the workspace (she would have been told of Erin's low score)."""
 
 GENERAL = "C0GENERAL"
 """Where people type their slash commands."""
@@ -66,7 +74,8 @@ CHANNEL_NAMES = {
 
 
 def app_config() -> dict[str, Any]:
-    """The demo's app.yaml: Tom is IT staff, Lee the IT lead, Erin in Finance."""
+    """The demo's app.yaml: Tom and Amy are IT staff, Lee the IT lead, Erin in Finance, and
+    Amy Finance's ambassador."""
     return {
         "organisation": {"name": "Example Corp IT", "timezone": "Europe/London",
                          "holidays": {"country": "GB", "subdivision": "ENG"}},
@@ -78,9 +87,11 @@ def app_config() -> dict[str, Any]:
         },
         "roles": {
             "it_lead": {"slack_users": [LEE.slack_id]},
-            "it_staff": {"emails": [TOM.email]},
+            "it_staff": {"emails": [TOM.email, AMY.email]},
         },
         "segments": {"department": {"Finance": {"emails": [ERIN.email]}}},
+        "ambassadors": {"segment": "department",
+                        "by_value": {"Finance": {"emails": [AMY.email]}}},
         "kudos": {"rewards": [{"key": "lunch", "name": "Lunch with the CIO", "cost": 10,
                                "stock": 3, "needs_approval": True}]},
         # A workspace of four: results show from two answers, so the pulse scene has some; and

@@ -30,8 +30,7 @@ from bot.server import DISPATCHER, SERVICES, create_app
 def _seed_emulators(slack: SlackEmulator, connector: BotConnectorEmulator) -> None:
     for actor in CAST:
         if actor.slack_id:
-            slack.add_user(actor.slack_id, name=actor.name.lower(), email=actor.email,
-                           tz=actor.tz, real_name=actor.full_name, display_name=actor.name)
+            slack.add_user(**actor.slack_user())
         if actor.teams_id:
             connector.add_member(actor.teams_chat, id=actor.teams_account,
                                  name=actor.full_name, aad_object_id=actor.teams_id,

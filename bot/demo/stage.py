@@ -72,6 +72,14 @@ class Stage:
                 self._names[actor.teams_chat] = actor.name
         self._seen = (0, 0, 0)
 
+    def joins(self, actor: Actor) -> None:
+        """`actor` joins the Slack workspace now; the directory learns of them when they first
+        use Touchpoint."""
+        assert actor.slack_id is not None, f"{actor.name} is not on Slack"
+        self.slack.add_user(**actor.slack_user())
+        self._names[actor.slack_id] = actor.name
+        self._names[self.slack.dm_channel(actor.slack_id)] = actor.name
+
     def scene(self, template: str, **context: Any) -> None:
         self.transcript.scene(template, **context)
 

@@ -31,8 +31,10 @@ def check_slack_request(verifier: SignatureVerifier, headers, body: bytes) -> No
     """Raise Rejected(401) unless signed within the time window, Rejected(400) unless parseable."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    # ASCII digits only, and few of them: int() refuses "²" and numbers over 4,300 digits.
-    if not _TIMESTAMP.fullmatch(timestamp) or not signature.startswith("v0="):
+    # ASCII digits only, and few of them: int() refuses "²" and numbers over 4,300 digits;
+    # an ASCII signature, as compare_digest refuses to compare other text.
+    if (not _TIMESTAMP.fullmatch(timestamp) or not signature.startswith("v0=")
+            or not signature.isascii()):
         raise Rejected(401, "unsigned")
     try:
         text = body.decode("utf-8")

@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import web
 from babel.core import negotiate_locale
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from multidict import MultiDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.chat import catalogues
@@ -252,7 +253,7 @@ class BoardPages:
             return self.page(request, "signed_out.html.j2", status=429, reason="busy")
         now = self.services.clock()
         try:
-            who = await self.slack.finish(dict(request.query), request.cookies.get(STATE_COOKIE),
+            who = await self.slack.finish(dict(request.query), _cookie(request, STATE_COOKIE),
                                           now)
         except SigninRefused as exc:
             log.info("board: Sign in with Slack refused: %s", exc)
@@ -277,7 +278,7 @@ class BoardPages:
 
     async def show(self, request: web.Request, door: Door = BROWSER) -> web.StreamResponse:
         now = self.services.clock()
-        secret = request.cookies.get(door.cookie)
+        secret = _cookie(request, door.cookie)
         async with self.services.sessions() as session:
             signed_in = secret and await board.find_session(session, _hash(secret), now)
             person = signed_in and await person_by_id(session, signed_in.person_id)
@@ -299,8 +300,13 @@ class BoardPages:
                          **view)
 
     async def logout(self, request: web.Request, door: Door = BROWSER) -> web.StreamResponse:
-        secret = request.cookies.get(door.cookie)
-        form = await request.post()
+        secret = _cookie(request, door.cookie)
+        try:
+            form = await request.post()
+        except (ValueError, LookupError):
+            # A body that is no readable form (a multipart boundary missing or wrong, bytes
+            # not in its charset, a charset nobody knows) carries no CSRF token either.
+            form = MultiDict()
         if not secret or not hmac.compare_digest(str(form.get("csrf", "")),
                                                  self.csrf(_hash(secret))):
             return self.page(request, "signed_out.html.j2", status=403, door=door, reason="csrf")
@@ -309,6 +315,13 @@ class BoardPages:
             await session.commit()
         return self._clear(self.page(request, "signed_out.html.j2", door=door, reason="logged_out"),
                            door)
+
+
+def _cookie(request: web.Request, name: str) -> str | None:
+    """One of our cookies, or None. Ours are ASCII: anything else (bytes a browser sends back
+    as they were set) is not one, and could not be hashed or compared."""
+    value = request.cookies.get(name)
+    return value if value and value.isascii() else None
 
 
 def _token_in(pasted: str) -> str:

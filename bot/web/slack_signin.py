@@ -139,7 +139,8 @@ class SlackSignin:
         if not payload or not hmac.compare_digest(mac, self._mac(payload)):
             raise SigninRefused("no sign-in under way in this browser")
         sent_state, nonce, stamp = payload.split(".")  # ours: the MAC says so
-        if not state or not hmac.compare_digest(state, sent_state):
+        # compare_digest takes ASCII strings only; a state of ours is ASCII.
+        if not state or not state.isascii() or not hmac.compare_digest(state, sent_state):
             raise SigninRefused("the state is not the one sent")
         expires = datetime.fromtimestamp(int(stamp), now.tzinfo)
         if expires <= now:

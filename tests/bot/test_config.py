@@ -160,7 +160,9 @@ def test_unreadable_files(tmp_path):
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"organisation:\n  name: \xff\xfe\n")
 
-    assert problems_of(missing) == [f"{missing}: cannot be read (No such file or directory)"]
+    assert problems_of(missing) == [f"{missing}: cannot be read (No such file or directory); "
+                                    "TOUCHPOINT_CONFIG names the file (default: app.yaml in "
+                                    "the current folder)"]
     assert problems_of(tmp_path) == [f"{tmp_path}: cannot be read (Is a directory)"]
     assert problems_of(binary) == [f"{binary}: is not UTF-8 text (byte 23)"]
 

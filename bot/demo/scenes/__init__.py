@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.scenes.ambassadors import a_department_ambassador
 from bot.demo.scenes.broadcasts import an_outage_kept_current
 from bot.demo.scenes.complaints import a_complaint_put_right
 from bot.demo.scenes.csat import a_low_score_followed_up
@@ -33,4 +34,6 @@ SCENES: tuple[Scene, ...] = (
     an_outage_kept_current,
     a_satisfaction_survey,
     a_project_review,
+    # Last: Amy joins the workspace here, and an earlier scene would count her in.
+    a_department_ambassador,
 )

@@ -24,7 +24,8 @@ async def show_so_far(session: AsyncSession, services: Services, actor: Person,
         message = Message("digests/problem", {"problem": "not allowed"})
     elif digest is None:
         message = Message("digests/problem", {
-            "problem": "unknown digest" if name else "no digests", "name": name or "",
+            "problem": "unknown digest" if name and app.digests else "no digests",
+            "name": name or "",
             "names": [d.name for d in app.digests]})
     else:
         now = services.clock()

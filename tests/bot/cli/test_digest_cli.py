@@ -96,6 +96,9 @@ def test_send_posts_a_period_once_unless_again(env, sqlite_url):
     (["digest", "preview", "--period", "2026-W54"], "--period '2026-W54': no such ISO week"),
     (["digest", "send", "weekly", "--period", "last week"],
      "--period 'last week' is not a week like 2026-W48 or a month like 2026-11"),
+    (["digest", "send", "weekly", "--period", "2099-W01"],
+     "--period 2099-W01: it has not begun yet"),
+    (["digest", "preview", "--period", "2099-01"], "--period 2099-01: it has not begun yet"),
     (["digest", "preview", "--period", "2026-W48", "--png", "{tmp}/missing/chart.png"],
      "--png {tmp}/missing/chart.png: No such file or directory"),
 ])

@@ -5,9 +5,11 @@ that is missing or not migrated, an address already taken."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,6 +49,8 @@ MISTAKES = [
     (["pulse", "create", "q4", "--reminders", "5,3"], {}, 2, "--reminders 5,3: give up to two"),
     (["pulse", "create", "q4", "--segment", "floor=3"], {}, 2, "--segment floor=3: give"),
     (["pulse", "create", "q4", "--email", "ann"], {}, 2, "--email: 'ann' is not an email"),
+    (["pulse", "create", "q4", "--segment", "department=Sales"], {}, 2,
+     "--segment department=Sales: app.yaml's department has no value Sales (it has: Finance)"),
     (["pulse", "status", "nope"], {}, 2, "nope: no such pulse"),
     (["pulse", "results", "nope"], {}, 2, "nope: no such pulse"),
     (["pulse", "results", "q4", "--by", "floor"], {}, 2, "--by floor: app.yaml has no such"),
@@ -80,9 +84,12 @@ MISTAKES = [
     (["manifest", "teams", "--app-id", APP_ID, "--out", "{tmp}/missing/teams.zip"], {}, 2,
      "--out: {tmp}/missing/teams.zip cannot be written"),
     (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/missing.yaml"}, 2,
-     "{tmp}/missing.yaml: cannot be read (No such file or directory)"),
+     "{tmp}/missing.yaml: cannot be read (No such file or directory); TOUCHPOINT_CONFIG "
+     "names the file (default: app.yaml in the current folder)"),
     (["check-config"], {"TOUCHPOINT_CONFIG": "{tmp}/a-directory"}, 2, "cannot be read"),
     (["migrate"], {"DATABASE_URL": "mysql://root@db/touchpoint"}, 2,
+     "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
+    (["migrate"], {"DATABASE_URL": "sqlite://"}, 2,
      "DATABASE_URL: must be a sqlite:///path or postgresql://user@host/db URL"),
     # A database that is not there, and one nobody has migrated.
     (["migrate"], {"DATABASE_URL": "sqlite:///{tmp}/missing/touchpoint.db"}, 1,
@@ -181,3 +188,18 @@ def test_a_database_not_there_is_not_left_behind_empty(env, tmp_path: Path, args
     assert result.exit_code == 3, result.output
     assert "Run `touchpoint migrate` first" in result.stderr
     assert not database.exists()
+
+
+def test_ctrl_c_while_the_command_line_loads_is_an_abort_not_a_traceback(env):
+    # Loading takes seconds (the chat SDKs); the interrupt comes while it does.
+    started = subprocess.Popen(
+        [sys.executable, "-c", "from bot.__main__ import main; main()", "--version"],
+        env={**{k: v for k, v in os.environ.items() if k not in env},
+             **{k: v for k, v in env.items() if v is not None}},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    started.send_signal(signal.SIGINT)
+    out, err = started.communicate(timeout=60)
+
+    assert "Traceback" not in err
+    assert (started.returncode, err.strip()) == (1, "Aborted!"), (out, err)

@@ -46,7 +46,7 @@ async def test_it_staff_see_the_triage_queue_and_the_week(bot, slack, slack_send
     view = await eventually(lambda: slack.homes.get(TOM))
     text = _text(view)
     assert "For IT staff" in text
-    assert "Triage queue: 1 open complaint unassigned, 0 assigned." in text
+    assert "Triage queue: 1 open complaint unassigned, 0 assigned.\\nThis week: " in text
     assert "C-2026-0001" not in text  # Erin's complaint is not Tom's to list
 
 

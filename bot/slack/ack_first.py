@@ -56,11 +56,11 @@ class AckFirst:
             yield
             return
         try:
-            await asyncio.wait_for(self._one_at_a_time.acquire(), self._max_wait_s)
+            held = await asyncio.wait_for(self._one_at_a_time.acquire(), self._max_wait_s)
         except TimeoutError:
-            yield
-            return
+            held = False  # waited long enough: on with it, beside the one whose turn it is
         try:
             yield
         finally:
-            self._one_at_a_time.release()
+            if held:
+                self._one_at_a_time.release()

@@ -14,7 +14,9 @@ receives Touchpoint's outbound calls. Two phases, each measured on both targets:
 After a warm-up second each, the targets take turns, five rounds per phase, so a machine that
 gets busier during the run slows both alike. Touchpoint also answers every command through its
 response_url; the run waits for those answers after each turn and counts them, so a fast ack
-cannot hide work that never got done.
+cannot hide work that never got done. Each target's server also counts the CPU time it used
+over the measured rounds, its answers included: per command, that is what a command costs
+when the load never lets up, however the server orders acknowledgements and work.
 
     python bench/ack.py [--rate 100] [--seconds 20] [--saturate 10] [--concurrency 20]
                         [--database sqlite|URL]
@@ -154,12 +156,21 @@ class Target:
         self._slack = slack
         self._server = ServerProcess(serve_target, name, database_url, slack.url)
         self._senders: list[SlackSender] = []
+        self.cpu: float | None = None
+        """CPU seconds its server used from `mark` to `stop`, once stopped."""
 
     async def ready(self, concurrency: int) -> None:
         url, signing_secret = await self._server.started()
         self._senders = [SlackSender(url, signing_secret,
                                      response_base=self._slack.response_url(""))
                          for _ in range(concurrency)]
+
+    def mark(self) -> None:
+        self._server.mark()
+
+    @property
+    def measured(self) -> int:
+        return sum(len(run.latencies) for run in self.runs.values())
 
     async def load(self, phase: str, seconds: float, rate: float, *,
                    measured: bool = True) -> None:
@@ -175,7 +186,8 @@ class Target:
     async def stop(self) -> None:
         for sender in self._senders:
             await sender.close()
-        await self._server.stop()
+        stopped = await self._server.stop()
+        self.cpu = stopped.cpu if stopped is not None else None
 
 
 @dataclass
@@ -184,6 +196,8 @@ class Outcome:
     """Per phase: Touchpoint's run, then bare Bolt's."""
     sent: int
     answered: int
+    cpu_per_command: list[float | None]
+    """Server CPU seconds per measured command, Touchpoint's then bare Bolt's."""
 
 
 async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
@@ -207,6 +221,8 @@ async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
             for target in targets:
                 await target.ready(concurrency)
                 await turn(target, SATURATED, WARMUP_S, measured=False)
+            for target in targets:
+                target.mark()
             for phase, phase_seconds in ((PACED, seconds), (SATURATED, saturate)):
                 for _ in range(ROUNDS):
                     for target in targets:
@@ -216,7 +232,9 @@ async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
                 await target.stop()
         return Outcome({phase: [ours.runs[phase], bare.runs[phase]]
                         for phase in (PACED, SATURATED)},
-                       sent=ours.tally.sent, answered=len(slack.responses))
+                       sent=ours.tally.sent, answered=len(slack.responses),
+                       cpu_per_command=[None if t.cpu is None else t.cpu / t.measured
+                                        for t in targets])
 
 
 # --------------------------------------------------------------------------- the report
@@ -243,6 +261,10 @@ def report(outcome: Outcome, args: argparse.Namespace, database: str) -> str:
                    outcome.runs[SATURATED])
     rows += ["", f"Touchpoint answered {outcome.answered} of {outcome.sent} acknowledged "
                  "commands through their response_url"]
+    ours, bare = outcome.cpu_per_command
+    if ours is not None and bare is not None:
+        rows.append(f"server CPU per measured command, answer included: Touchpoint "
+                    f"{ours * 1000:.2f} ms, bare Bolt {bare * 1000:.2f} ms ({ours / bare:.1f}x)")
     return "\n".join(rows)
 
 

@@ -36,6 +36,7 @@ from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services import Clock, Services
 from bot.slack.access import SlackAccess
+from bot.slack.ack_first import AckFirst
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
@@ -139,12 +140,13 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     add_board_routes(app, services)
     add_page_routes(app, settings.app)
     if slack_client is not None:
-        bolt = build_bolt_app(settings, slack_client, dispatcher)
+        acks = AckFirst()
+        bolt = build_bolt_app(settings, slack_client, dispatcher, acks)
         app[BOLT] = bolt
         secret = settings.secrets.slack_signing_secret
         if secret is not None:
             verifier = SignatureVerifier(secret.get_secret_value())
-            app.router.add_post("/slack/events", _slack_route(bolt, verifier))
+            app.router.add_post("/slack/events", _slack_route(bolt, verifier, acks))
         app_token = settings.secrets.slack_app_token
         if app_token is not None:
             app.on_startup.append(_socket_mode_connect(bolt, app_token.get_secret_value()))
@@ -235,8 +237,12 @@ async def _socket_mode_close(app: web.Application) -> None:
     await app[SOCKET_MODE].close_async()
 
 
-def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier):
+def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier, acks: AckFirst):
     async def slack_events(request: web.Request) -> web.Response:
+        with acks.answering():
+            return await answer(request)
+
+    async def answer(request: web.Request) -> web.Response:
         body = await request.read()
         try:
             check_slack_request(verifier, request.headers, body)

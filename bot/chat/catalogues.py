@@ -14,7 +14,7 @@ import gettext
 import io
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -46,9 +46,11 @@ def negotiate(tag: str | None, default: str = SOURCE_LANGUAGE) -> str:
     return shipped(tag) or shipped(default) or SOURCE_LANGUAGE
 
 
+@lru_cache(maxsize=256)
 def shipped(tag: str | None) -> str | None:
     """The shipped language closest to `tag`, or None when no catalogue serves it (``pt-BR``
-    while only English and German ship)."""
+    while only English and German ship). Kept for the tags last asked about: every message
+    rendered asks, and Babel's negotiation parses locales each time."""
     if not tag:
         return None
     for candidate in (tag.replace("-", "_"), _language(tag)):

@@ -10,12 +10,17 @@ given in several languages (``{en: ..., de: ...}``) are shown in the reader's (`
 Each ``{{ expression }}`` is escaped for the dialect unless it is `Formatted` markup made by
 the dialect's filters (``bold``, ``italic``, ``code``, ``link``, ``mention``), so a template is
 written once and a person's text can never turn into markup on either platform.
+
+A block rendered from plain values (text, numbers, dates, lists and mappings of them) is kept,
+`KEPT_RENDERINGS` at most per language and dialect: rendering is a function of the template
+and its values, and the same few messages (help, a receipt's wording, an apology) are asked
+for over and over.
 """
 
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache, partial
 from typing import Any
@@ -29,6 +34,24 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Temp
 
 from bot.chat import catalogues
 from bot.chat.text import SLACK, TEAMS, TEAMS_PLAIN, Dialect, Formatted
+
+KEPT_RENDERINGS = 512
+"""Rendered blocks kept per `Templates`; the oldest kept goes first."""
+
+_PLAIN = (str, int, float, bool, type(None), date, datetime)
+
+
+def _frozen(value: Any) -> Hashable:
+    """`value` as a key that equals another's only when both render alike: types are part of
+    it (a `Formatted` string is not escaped, a str is). Raises TypeError for anything else
+    than plain values, lists, tuples and mappings of them."""
+    if isinstance(value, _PLAIN):
+        return type(value), value
+    if isinstance(value, list | tuple):
+        return type(value), tuple(_frozen(item) for item in value)
+    if isinstance(value, Mapping):
+        return type(value), tuple((key, _frozen(item)) for key, item in value.items())
+    raise TypeError(f"not a plain value: {type(value).__name__}")
 
 
 def _finalizer(dialect: Dialect):
@@ -157,6 +180,7 @@ class Templates:
         """The language app.yaml's words are read in when not given in this one (the
         organisation's, for the templates in every reader's language made from its own)."""
         self._siblings: dict[str, Templates] = {self.locale: self}
+        self._rendered: dict[Hashable, str] = {}
         self.env = Environment(
             loader=loader or PackageLoader("messages", ""),
             extensions=["jinja2.ext.i18n"],
@@ -212,6 +236,18 @@ class Templates:
         return block in self.template(name).blocks
 
     def render_block(self, name: str, block: str, context: Mapping[str, Any]) -> str:
+        try:
+            key = (name, block, _frozen(context))
+        except TypeError:
+            return self._render_block(name, block, context)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._rendered[key] = self._render_block(name, block, context)
+            if len(self._rendered) > KEPT_RENDERINGS:
+                del self._rendered[next(iter(self._rendered))]
+        return rendered
+
+    def _render_block(self, name: str, block: str, context: Mapping[str, Any]) -> str:
         template = self.template(name)
         if block not in template.blocks:
             raise KeyError(f"template {name!r} has no block {block!r}")

@@ -9,6 +9,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 
 from bot.config import Settings
 from bot.handlers.dispatcher import Dispatcher
+from bot.slack.ack_first import AckFirst
 from bot.slack.client import MeteredWebClient
 from bot.slack.listeners import register_listeners
 
@@ -23,7 +24,9 @@ def _not_token_skipped(record: logging.LogRecord) -> bool:
 
 
 def build_bolt_app(settings: Settings, client: MeteredWebClient,
-                   dispatcher: Dispatcher) -> AsyncApp:
+                   dispatcher: Dispatcher, acks: AckFirst) -> AsyncApp:
+    """The app, whose listeners start their work once `acks` says the requests to
+    `/slack/events` are acknowledged (`bot.slack.ack_first`)."""
     secrets = settings.secrets
     signing_secret = secrets.slack_signing_secret
     bolt_log = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
@@ -36,5 +39,5 @@ def build_bolt_app(settings: Settings, client: MeteredWebClient,
         raise_error_for_unhandled_request=False,
         ignoring_self_events_enabled=True,
     )
-    register_listeners(app, dispatcher)
+    register_listeners(app, dispatcher, acks)
     return app

@@ -1,17 +1,23 @@
-"""Slash commands: acknowledge at once, then hand the command to its handler."""
+"""Slash commands: acknowledge at once, then hand the command to its handler, after other
+requests' acknowledgements (`bot.slack.ack_first`)."""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.handlers.dispatcher import Dispatcher
+from bot.slack.ack_first import AckFirst
 from bot.slack.intents import command_intent
 
 
-def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
+def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
     async def on_command(ack: AsyncAck, body: dict) -> None:
         await ack()
-        await dispatcher.dispatch(command_intent(body))
+        async with acks.working():
+            await dispatcher.dispatch(command_intent(body))
 
-    for command in dispatcher.commands:
-        app.command(f"/{command}")(on_command)
+    # One listener for them all: Bolt matches each listener in turn, at a cost per listener.
+    names = "|".join(re.escape(command) for command in dispatcher.commands)
+    app.command(re.compile(f"^/(?:{names})$"))(on_command)

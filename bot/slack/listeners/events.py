@@ -7,6 +7,7 @@ Any other event (one subscribed by hand, or a type Slack sends unasked) is ackno
 dropped: Bolt would answer it 404, and Slack disables an app's subscriptions when too many
 deliveries fail. ``app_rate_limited`` comes without an event wrapper, unasked, when Slack holds
 back a workspace's events: it is logged and counted (`touchpoint_slack_rate_limited`).
+An event's handler runs after other requests' acknowledgements (`bot.slack.ack_first`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handlers.dispatcher import Dispatcher
 from bot.intents import Event, Intent, SlackAccessLost
+from bot.slack.ack_first import AckFirst
 from bot.slack.client import MeteredWebClient
 from bot.slack.intents import access_lost, home_opened, profile_changed, reaction_changed
 from storage.once import first_delivery
@@ -41,7 +43,7 @@ EVENT_INTENTS: Mapping[str, Callable[[Mapping[str, Any]], Intent | Event | None]
 delivery into an intent, or None when it is nothing for Touchpoint (a bot's profile)."""
 
 
-def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
+def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
     sessions = dispatcher.services.sessions
     metrics = dispatcher.services.metrics
 
@@ -71,7 +73,8 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
             # The app's own client: Bolt hands listeners a copy per request.
             cut_off(intent, app.client)
         if intent is not None:
-            await dispatcher.dispatch(intent)
+            async with acks.working():
+                await dispatcher.dispatch(intent)
 
     async def on_other_event(ack: AsyncAck) -> None:
         await ack()

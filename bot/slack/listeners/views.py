@@ -8,11 +8,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.chat.templates import templates_for
 from bot.handlers.dispatcher import Dispatcher
+from bot.slack.ack_first import AckFirst
 from bot.slack.intents import form_intent
 from bot.slack.render import SlackRenderer
 
 
-def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
+def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
     renderer = SlackRenderer(
         templates_for("slack", dispatcher.services.settings.app.organisation.locale))
 
@@ -23,7 +24,8 @@ def register(app: AsyncApp, dispatcher: Dispatcher) -> None:
             await ack(response_action="errors", errors=renderer.form_errors(invalid))
             return
         await ack()
-        await dispatcher.dispatch(intent)
+        async with acks.working():
+            await dispatcher.dispatch(intent)
 
     for callback_id in dispatcher.callback_ids:
         app.view(callback_id)(on_submit)

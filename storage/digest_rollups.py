@@ -45,6 +45,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import insert as core_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -216,6 +217,21 @@ async def rebuild(session: AsyncSession, start: datetime, end: datetime,
     """Compute the hours [start, end) as at `now`; the caller commits."""
     for statement in rebuild_statements(_dialect(session), start, end, now):
         await session.exec(statement)  # type: ignore[call-overload]
+
+
+def backfill(connection: Connection, now: datetime) -> None:
+    """Compute every whole hour from the first ticket to an hour before `now`, a week at a
+    time, on a blocking connection (migration 0030, bench/digest.py after seeding); the
+    caller commits."""
+    first = connection.execute(select(func.min(col(Ticket.opened_at)))).scalar()
+    if first is None:
+        return
+    start, end = hour_of(first), hour_of(now) - HOUR
+    while start < end:
+        stop = min(start + timedelta(weeks=1), end)
+        for statement in rebuild_statements(connection.dialect.name, start, stop, now):
+            connection.execute(statement)
+        start = stop
 
 
 async def latest_hour(session: AsyncSession) -> datetime | None:

@@ -18,7 +18,7 @@ Create Date: 2026-12-06 10:40:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -76,7 +76,10 @@ def upgrade() -> None:
         _postgresql_triggers()
     else:
         _sqlite_triggers()
-    _backfill(bind)
+    # Imported here: the module's tables are those this migration has just made.
+    from storage.digest_rollups import backfill
+
+    backfill(bind, datetime.now(UTC))
 
 
 def _postgresql_triggers() -> None:
@@ -107,23 +110,6 @@ def _sqlite_triggers() -> None:
                     UPDATE digest_hour SET stale = 1
                     WHERE starts_at IN ({_hours('sqlite', touched, rows)});
                 END""")  # noqa: S608
-
-
-def _backfill(bind: sa.engine.Connection) -> None:
-    from storage.digest_rollups import HOUR, hour_of, rebuild_statements
-
-    first = bind.execute(sa.text('SELECT min(opened_at) FROM ticket')).scalar()
-    if first is None:
-        return
-    if isinstance(first, str):  # SQLite hands back its text
-        first = datetime.fromisoformat(first)
-    now = datetime.now(UTC)
-    start, end = hour_of(first.replace(tzinfo=UTC)), hour_of(now) - HOUR
-    while start < end:
-        stop = min(start + timedelta(weeks=1), end)
-        for statement in rebuild_statements(bind.dialect.name, start, stop, now):
-            bind.execute(statement)
-        start = stop
 
 
 def downgrade() -> None:

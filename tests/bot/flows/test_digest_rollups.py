@@ -25,6 +25,7 @@ from tests.clock import Clock
 NOW = digest_data.NOW
 H = timedelta(hours=1)
 EMAIL = "Email and calendar"
+WHOLE = Scope()
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ async def _composed(services) -> list:
     return found
 
 
-async def _raw_and_rolled(services, edges, scope=Scope()):
+async def _raw_and_rolled(services, edges, scope=WHOLE):
     async with services.sessions() as session:
         raw = (await digest_stats.ticket_weeks(session, edges, NOW, scope),
                await digest_stats.csat_weeks(session, edges, scope))
@@ -127,7 +128,7 @@ async def test_the_roll_up_gives_the_raw_figures_also_after_late_writes(services
     assert await _composed(services) == before
     period = parse(digest_data.WEEK, services.settings.app.organisation.zone)
     edges = period.week_edges()
-    for scope in (Scope(), Scope(services=(EMAIL,))):
+    for scope in (WHOLE, Scope(services=(EMAIL,))):
         raw, rolled = await _raw_and_rolled(services, edges, scope)
         assert rolled == raw
     # Ticket 8 is still within its resolution deadline at NOW: its hour is read raw.
@@ -171,7 +172,7 @@ async def test_the_roll_up_gives_the_raw_figures_also_after_late_writes(services
         await session.commit()
     for at in touched:
         assert (await _hour(services, at)).stale
-    for scope in (Scope(), Scope(services=(EMAIL,))):
+    for scope in (WHOLE, Scope(services=(EMAIL,))):
         raw, rolled = await _raw_and_rolled(services, edges, scope)
         assert rolled == raw
     changed = await _composed(services)
@@ -183,7 +184,7 @@ async def test_the_roll_up_gives_the_raw_figures_also_after_late_writes(services
         figures = await session.get(DigestHourFigures, (hour_of(sent_at), EMAIL))
     assert figures is not None and figures.answered == 1 and figures.score_sum == 5
     assert await _composed(services) == changed
-    for scope in (Scope(), Scope(services=(EMAIL,))):
+    for scope in (WHOLE, Scope(services=(EMAIL,))):
         raw, rolled = await _raw_and_rolled(services, edges, scope)
         assert rolled == raw
 

@@ -1,7 +1,8 @@
 """Roll-ups of the digest's weekly figures: per UTC hour and service, the tickets opened (their
 SLA met and breached, reopened), resolved, and the CSAT surveys sent, answered, satisfied and
 their scores, so a digest adds up a few thousand small rows for its 13 weeks instead of
-counting millions of tickets, surveys and answers (README, Sizing).
+counting millions of tickets, surveys and answers, and the backlog adds up the hours of all
+history instead of counting every ticket ever opened and resolved (README, Sizing).
 
 Hours, not weeks: a week or month of the organisation's zone is a run of whole UTC hours (but
 in the few zones half an hour off, whose edges fall mid-hour and are read from the raw rows),
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -59,6 +60,8 @@ from storage.tickets import Ticket
 from storage.types import UTCDateTime
 
 HOUR = timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Before any ticket: where the raw count before the first hour begins."""
 MAX_RAW_RUNS = 12
 """Past this many separate stretches to count raw (hours marked stale all over the window),
 the digest counts its whole window raw: one statement per stretch would cost more."""
@@ -337,6 +340,40 @@ async def weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
     return ([TicketWeek(**{name: total[name] for name in TICKET_FIELDS})
              for total in totals],
             [CsatWeek(**{name: total[name] for name in CSAT_FIELDS}) for total in totals])
+
+
+async def backlog(session: AsyncSession, at: datetime, scope: Scope) -> int:
+    """What `digest_stats.backlog` gives (tickets opened before `at` less those resolved
+    before it), with the hours rolled up read from their figures, settled or not (a count of
+    tickets opened or resolved does not change with time), and the rest counted raw: before
+    the first hour, after the last, the stale ones and the part of an hour before `at`."""
+    if scope.assignees:
+        return await digest_stats.backlog(session, at, scope)
+    hour, figures = DigestHour, DigestHourFigures
+    before = col(hour.starts_at) < hour_of(at)
+    first, last = (await session.exec(select(func.min(col(hour.starts_at)),
+                                             func.max(col(hour.starts_at))).where(before))).one()
+    if first is None:
+        return await digest_stats.backlog(session, at, scope)
+    fresh = (~col(hour.stale), col(hour.computed_at).is_not(None))
+    unusable = (await session.exec(select(hour.starts_at).where(
+        before, or_(col(hour.stale), col(hour.computed_at).is_(None)))
+        .order_by(col(hour.starts_at)))).all()
+    raw = [(EPOCH, first), *runs_of(unusable), (last + HOUR, at)]
+    if len(raw) > MAX_RAW_RUNS:
+        return await digest_stats.backlog(session, at, scope)
+    joined = [col(figures.starts_at) == col(hour.starts_at)]
+    if scope.services:
+        joined.append(col(figures.service).in_(scope.services))
+    opened, resolved = (await session.exec(
+        select(func.coalesce(func.sum(figures.opened), 0),
+               func.coalesce(func.sum(figures.resolved), 0))
+        .select_from(hour).join(figures, and_(*joined)).where(before, *fresh))).one()
+    for start, end in raw:
+        if start < end:
+            [week] = await digest_stats.ticket_weeks(session, [start, end], at, scope)
+            opened, resolved = opened + week.opened, resolved + week.resolved
+    return int(opened) - int(resolved)
 
 
 def _chains(raw: Sequence[tuple[datetime, datetime, int]]

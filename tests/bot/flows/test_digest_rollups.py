@@ -17,7 +17,14 @@ from bot.flows.digests.periods import parse
 from bot.flows.digests.rollups import HOURS_PER_RUN, roll_up
 from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation, mark_answered
-from storage.digest_rollups import DigestHour, DigestHourFigures, Scope, hour_of, weeks
+from storage.digest_rollups import (
+    DigestHour,
+    DigestHourFigures,
+    Scope,
+    backlog,
+    hour_of,
+    weeks,
+)
 from storage.tickets import Ticket
 from tests import digest_data
 from tests.clock import Clock
@@ -97,10 +104,15 @@ async def _composed(services) -> list:
 
 
 async def _raw_and_rolled(services, edges, scope=WHOLE):
+    """The weeks between `edges` counted raw and read from the roll-ups, and the same for the
+    backlog at each edge and at a moment inside an hour."""
+    ats = [*edges, edges[-1] - timedelta(minutes=90, seconds=17)]
     async with services.sessions() as session:
         raw = (await digest_stats.ticket_weeks(session, edges, NOW, scope),
-               await digest_stats.csat_weeks(session, edges, scope))
-        rolled = await weeks(session, edges, NOW, scope)
+               await digest_stats.csat_weeks(session, edges, scope),
+               [await digest_stats.backlog(session, at, scope) for at in ats])
+        rolled = (*await weeks(session, edges, NOW, scope),
+                  [await backlog(session, at, scope) for at in ats])
     return raw, rolled
 
 
@@ -146,6 +158,7 @@ async def test_the_roll_up_gives_the_raw_figures_also_after_late_writes(services
         await session.commit()
     raw, rolled = await _raw_and_rolled(services, edges)
     assert rolled[0][-1].opened == raw[0][-1].opened + 100
+    assert rolled[2][-1] == raw[2][-1] + 100  # the backlog too
     await _mark_stale_and_recompute(services, digest_data.MONDAY + 9 * H)
 
     # A late answer to a survey sent in a closed, rolled-up hour (ticket 6's, unanswered).

@@ -10,11 +10,15 @@ import random
 from datetime import timedelta
 
 import pytest
+from aiohttp import web
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select, update
 
 from bot.flows.digests import posting
 from bot.flows.digests.periods import parse
-from bot.flows.digests.rollups import HOURS_PER_RUN, roll_up
+from bot.flows.digests.rollups import HOURS_PER_RUN, ROLL_UP_JOB, roll_up
+from bot.intents import Scheduled
+from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation, mark_answered
 from storage.digest_rollups import (
@@ -208,3 +212,23 @@ async def _mark_stale_and_recompute(services, at) -> None:
                            .values(stale=True))
         await session.commit()
     assert await roll_up(services, NOW) == 1
+
+
+async def test_the_job_is_scheduled_every_15_minutes_and_adds_the_closed_hours(settings):
+    app = create_app(settings)
+    job = app[SCHEDULER]._apscheduler.get_job(ROLL_UP_JOB)
+    assert isinstance(job.trigger, IntervalTrigger)
+    assert job.trigger.interval == timedelta(minutes=15)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await _seed(app[SERVICES])
+        await app[DISPATCHER].run(Scheduled(ROLL_UP_JOB, NOW))
+        async with app[SERVICES].sessions() as session:
+            hours = (await session.exec(select(DigestHour.starts_at)
+                                        .order_by(col(DigestHour.starts_at)))).all()
+    finally:
+        await runner.cleanup()
+    # From the first ticket's hour to the last that closed an hour before the run.
+    assert hours[-1] == hour_of(NOW) - 2 * H
+    assert len(hours) == (hours[-1] - hours[0]) / H + 1

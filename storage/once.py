@@ -4,16 +4,18 @@
 caller won. Two replicas, a retried delivery or a double click all reach the database, exactly
 one insert succeeds, and the others learn they lost without an exception or a rollback.
 `update_if` is the same for a change of state: one row is updated only while it still meets
-its conditions, so of several callers exactly one moves it.
+its conditions, so of several callers exactly one moves it. `prune_deliveries` forgets the
+deliveries received long enough ago that no retry of them will come.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel, update
+from sqlmodel import SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ProcessedRequest
@@ -63,6 +65,16 @@ async def first_deliveries(session: AsyncSession, source: str, keys: Sequence[st
             for key in dict.fromkeys(keys)]
     inserted = await insert_many_once(session, ProcessedRequest, rows, ProcessedRequest.key)
     return {key.removeprefix(f"{source}:") for (key,) in inserted}
+
+
+async def prune_deliveries(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Forget up to `limit` deliveries received before `before`; how many."""
+    keys = (select(ProcessedRequest.key).where(col(ProcessedRequest.received_at) < before)
+            .limit(limit).scalar_subquery())
+    result = await session.exec(delete(ProcessedRequest)
+                                .where(col(ProcessedRequest.key).in_(keys))
+                                .execution_options(preserve_rowcount=True))
+    return result.rowcount
 
 
 def dialect_insert(session: AsyncSession):

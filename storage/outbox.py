@@ -13,7 +13,7 @@ marks them claimed until the lease ends; on PostgreSQL with FOR UPDATE SKIP LOCK
 replicas take different rows, and on SQLite under the write lock every transaction takes.
 `attempts` counts the claims of the current version (a sent row keeps it as a record) and is
 the claim's token: a sender whose lease lapsed and whose row was claimed again cannot finish it
-any more.
+any more. `prune_finished` deletes rows done with long ago (bot.flows.retention).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, case, func, or_
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import MessageRef
@@ -138,6 +138,22 @@ async def new_version(session: AsyncSession, key: str, payload: dict[str, Any],
                             else_=col(OutboxMessage.due_at)),
                 reason=case((col(OutboxMessage.status) == SENT, None),
                             else_=col(OutboxMessage.reason)))
+        .execution_options(preserve_rowcount=True))
+    return result.rowcount
+
+
+async def prune_finished(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete up to `limit` rows sent, given up or cancelled whose last send or attempt
+    (`due_at`, which `finish` and every retry move) was before `before`; how many. A row
+    still to be sent (pending, claimed, or sent with a newer version due, which is pending
+    again) is never among them."""
+    done = (SENT, FAILED, CANCELLED)
+    ids = (select(OutboxMessage.id)
+           .where(col(OutboxMessage.status).in_(done), col(OutboxMessage.due_at) < before)
+           .limit(limit).scalar_subquery())
+    result = await session.exec(
+        delete(OutboxMessage).where(col(OutboxMessage.id).in_(ids),
+                                    col(OutboxMessage.status).in_(done))
         .execution_options(preserve_rowcount=True))
     return result.rowcount
 

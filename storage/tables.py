@@ -14,6 +14,7 @@ from storage.broadcasts import (
 from storage.complaints import Complaint, ComplaintAlert, ComplaintCounter
 from storage.csat import SurveyAnswer, SurveyFollowUp, SurveyInvitation
 from storage.csat_links import SurveyKudos
+from storage.digest_rollups import DigestHour, DigestHourFigures
 from storage.digests import DigestPost
 from storage.home_views import HomeView
 from storage.images import ChatImage
@@ -49,7 +50,8 @@ metadata = SQLModel.metadata
 __all__ = ["AmbassadorSummary",
            "AuditEvent", "BoardSession", "BoardSigninUsed", "Broadcast", "BroadcastRating",
            "BroadcastReminder", "BroadcastSubscription", "BroadcastUpdate", "ChatImage",
-           "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestPost",
+           "Complaint", "ComplaintAlert", "ComplaintCounter", "ConversationRef", "DigestHour",
+           "DigestHourFigures", "DigestPost",
            "DirectoryVersion",
            "HomeView",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",

@@ -22,6 +22,7 @@ from bot.config.organisation import Organisation
 from bot.config.outbox import OutboxConfig
 from bot.config.people import Roles, Segments
 from bot.config.pulses import PulsesConfig
+from bot.config.retention import RetentionConfig
 from bot.config.services import Service, catalogue_problems
 from bot.config.teams import TeamsSettings
 from bot.config.tickets import Tickets
@@ -45,6 +46,7 @@ class AppConfig(Strict):
     kudos: KudosSettings = Field(default_factory=KudosSettings)
     pulses: PulsesConfig = Field(default_factory=PulsesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     milestones: MilestonesConfig = Field(default_factory=MilestonesConfig)
     newsletter: NewsletterConfig = Field(default_factory=NewsletterConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)

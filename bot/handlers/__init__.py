@@ -21,6 +21,7 @@ from bot.handlers import newsletter as newsletter_handlers
 from bot.handlers import plans as plan_handlers
 from bot.handlers import projects as project_handlers
 from bot.handlers import pulses as pulses_handlers
+from bot.handlers import retention as retention_handlers
 from bot.handlers import scheduler as scheduler_handlers
 from bot.handlers import settings as settings_handlers
 from bot.handlers import tickets as ticket_handlers
@@ -46,6 +47,7 @@ def register_handlers(dispatcher: Routes) -> None:
     digest_handlers.register(dispatcher)
     ticket_handlers.register(dispatcher)
     scheduler_handlers.register(dispatcher)
+    retention_handlers.register(dispatcher)
     ambassador_handlers.register(dispatcher)
 
 

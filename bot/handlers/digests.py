@@ -1,5 +1,6 @@
 """Digests: ``/touchpoint digest [NAME]`` for IT leads, each digest's claimed run at its time
-in app.yaml, and the catch-up that posts a period missed while Touchpoint was down."""
+in app.yaml, the catch-up that posts a period missed while Touchpoint was down, and the
+roll-up of closed hours the digests read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.config.digests import Digest
 from bot.flows.digests.ids import CATCH_UP_JOB, CATCH_UP_MINUTES, WORD, job_name
 from bot.flows.digests.leads import show_so_far
 from bot.flows.digests.posting import catch_up, send_scheduled
+from bot.flows.digests.rollups import ROLL_UP_JOB, ROLL_UP_MINUTES, roll_up
 from bot.handlers.routes import Routes, ScheduledTurn, ScheduleRoute, Turn
 from bot.intents import Command
 
@@ -23,7 +25,11 @@ def register(routes: Routes) -> None:
     async def missed(turn: ScheduledTurn) -> None:
         await catch_up(turn.services)
 
+    async def rolled_up(turn: ScheduledTurn) -> None:
+        await roll_up(turn.services, turn.scheduled_for)
+
     routes.on_command("touchpoint", WORD, so_far)
+    routes.on_schedule(ROLL_UP_JOB, rolled_up, "interval", minutes=ROLL_UP_MINUTES)
     routes.on_schedule(CATCH_UP_JOB, missed, "interval", minutes=CATCH_UP_MINUTES)
     routes.on_configured_schedules(scheduled)
 

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import AppConfig
 from bot.config.digests import Digest
 from bot.flows.digests.periods import Period
-from storage import digest_stats as stats
+from storage import digest_rollups as rollups
 from storage.digest_stats import CsatWeek, Scope, TicketWeek
 
 LEVEL_WITHIN = 0.05
@@ -122,9 +122,8 @@ class Gathered:
 async def gather(session: AsyncSession, app: AppConfig, digest: Digest, period: Period,
                  now: datetime) -> Gathered:
     scope = scope_of(app, digest)
-    edges = period.week_edges()
-    tickets = await stats.ticket_weeks(session, edges, now, scope)
-    csat = await stats.csat_weeks(session, edges, scope)
+    # Closed hours come from the roll-ups, the rest from the raw rows (storage.digest_rollups).
+    tickets, csat = await rollups.weeks(session, period.week_edges(), now, scope)
     if period.kind == "week":
         # The previous week is the last baseline week, and the chart the 12 weeks ending
         # with this one: no further queries.
@@ -132,11 +131,9 @@ async def gather(session: AsyncSession, app: AppConfig, digest: Digest, period: 
         chart_tickets, chart_csat = tickets[1:], csat[1:]
     else:
         before = period.previous()
-        previous_tickets = await stats.ticket_weeks(session, [before.start, before.end], now,
-                                                    scope)
-        previous_csat = await stats.csat_weeks(session, [before.start, before.end], scope)
-        chart = period.chart_edges()
-        chart_tickets = await stats.ticket_weeks(session, chart, now, scope)
-        chart_csat = await stats.csat_weeks(session, chart, scope)
+        previous_tickets, previous_csat = await rollups.weeks(
+            session, [before.start, before.end], now, scope)
+        chart_tickets, chart_csat = await rollups.weeks(session, period.chart_edges(), now,
+                                                        scope)
     return Gathered(session, app, digest, period, now, scope, tickets, previous_tickets, csat,
                     previous_csat, chart_tickets, chart_csat)

@@ -28,6 +28,7 @@ from storage import (
     broadcast_stats,
     complaint_stats,
     csat_stats,
+    digest_rollups,
     digest_stats,
     kudos_stats,
     pulse_stats,
@@ -89,7 +90,7 @@ async def volume(g: Gathered) -> dict:
     week = g.current_tickets[0]
     opened = Trend(week.opened, _sum_or_none(g.previous_tickets, "opened"))
     return {"opened": week.opened, "resolved": week.resolved,
-            "backlog": await digest_stats.backlog(g.session, g.period.end, g.scope),
+            "backlog": await digest_rollups.backlog(g.session, g.period.end, g.scope),
             "opened_trend": opened.view()}
 
 

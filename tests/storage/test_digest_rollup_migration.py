@@ -1,4 +1,4 @@
-"""Migration 0030 on SQLite and PostgreSQL: the hours of the data already there are computed
+"""Migration 0031 on SQLite and PostgreSQL: the hours of the data already there are computed
 (the fixed digest data set, tests/digest_data.py), and a digest reads the same figures from
 them as from the raw rows."""
 
@@ -18,7 +18,7 @@ from tests import digest_data
 
 
 async def test_the_migration_computes_the_hours_already_there(database_url):
-    command.downgrade(alembic_config(database_url), "0029")
+    command.downgrade(alembic_config(database_url), "0030")
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     async with sessions() as session:

@@ -12,8 +12,8 @@ not queue up behind one another on a shared row.
 The backfill computes every whole hour from the first ticket to an hour ago, a week at a
 time, in this migration's transaction (start the replicas after `touchpoint migrate`).
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-06 10:40:00
 """
 
@@ -25,8 +25,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0030'
-down_revision: str | None = '0029'
+revision: str = '0031'
+down_revision: str | None = '0030'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

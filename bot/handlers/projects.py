@@ -20,7 +20,7 @@ async def command(turn: Turn) -> None:
 
 async def check_create(turn: Turn) -> Form | None:
     form, origin = turn.submission
-    return await commands.create_problems(turn.session, turn.services, origin,
+    return await commands.create_problems(turn.session, turn.services, turn.actor, origin,
                                           form.metadata, dict(form.values))
 
 

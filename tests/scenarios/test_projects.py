@@ -16,6 +16,7 @@ import pytest
 from bot.emulators.slack import SlackEmulator
 from tests.scenarios import pulse_kit
 from tests.scenarios.project_kit import (
+    CLOSE_DAY,
     CLOSES,
     END_USERS,
     ERIN,
@@ -158,3 +159,17 @@ async def test_a_project_review_from_conditions_to_results(bot, sender, slack, c
     assert "*Project reviews*" in digest
     assert ("`erp`: 1 of 3 conditions met; stakeholders 100% satisfied; "
             "end users 60% satisfied") in digest
+
+
+async def test_a_forged_project_form_tells_an_employee_nothing_of_who_uses_touchpoint(
+        bot, sender, slack):
+    # Erin, an employee, posts the project form herself with an owner nobody knows: the
+    # form's errors would say whether that Slack id has used Touchpoint. She gets the refusal.
+    slack.clear()
+    reply = await sender.submit("project.create", {
+        "owner": ["U0NOBODY99"], "stakeholders": ["U0NOBODY98"], "closes": CLOSE_DAY},
+        user_id=ERIN, private_metadata="forged", selects={"audience": "department=Finance"})
+    assert reply.status == 200
+    assert not (reply.json() or {}).get("errors")
+    assert (await answered(slack)).startswith("Sorry, only IT leads can create projects.")
+    assert "forged" not in await answer_of(sender, slack, LEAD, "project list")

@@ -121,9 +121,14 @@ async def _create(session: AsyncSession, services: Services, actor: Person, orig
         await services.chat.open_form(origin, create_form(services.settings.app, name))
 
 
-async def create_problems(session: AsyncSession, services: Services, origin: Origin,
-                          metadata: str, values: Mapping[str, str]) -> Form | None:
-    """The project form again with its errors, or None when the submission is valid."""
+async def create_problems(session: AsyncSession, services: Services, actor: Person,
+                          origin: Origin, metadata: str, values: Mapping[str, str]
+                          ) -> Form | None:
+    """The project form again with its errors, or None when the submission is valid or not
+    the actor's to make (`create_project` refuses it)."""
+    if not _lead(actor):
+        # A form forged by someone else must not learn from the errors who uses Touchpoint.
+        return None
     _draft, errors = await check_create(session, services.settings.app, origin.platform,
                                         values, _today(services))
     return create_form(services.settings.app, metadata, values, errors) if errors else None

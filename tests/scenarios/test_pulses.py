@@ -384,6 +384,8 @@ async def test_leads_follow_pulses_in_chat_and_bad_input_is_answered_kindly(
            f"sent, 2 pending, 0 failed, 0 skipped; 0 reminders; 1 answered" in listing
     assert listing == await lead_says(sender, slack, "pulse status q4")
     assert "no pulse called `nope`" in await lead_says(sender, slack, "pulse status nope")
+    assert "no pulse called `last quarter`" in await lead_says(sender, slack,
+                                                               "pulse results last quarter")
     assert "`department`" in await lead_says(sender, slack, "pulse results q4 by floor")
     assert "*NPS*: not enough answers" in await lead_says(sender, slack,
                                                           "pulse results q4 by department")

@@ -72,15 +72,16 @@ async def lead_command(session: AsyncSession, services: Services, actor: Person,
 
 async def _about(session: AsyncSession, services: Services, actor: Person, name: str, sub: str,
                  rest: list[str]) -> dict:
+    # The pulse first: several words after `results` may be a name typed with spaces.
+    campaign = await store.find_campaign(session, name)
+    if campaign is None:
+        return {"problem": "unknown pulse", "name": " ".join([name, *rest])}
     segments = sorted(services.settings.app.segments)
     by = segments
     if rest:
         if len(rest) != 2 or rest[0].lower() != "by" or rest[1] not in segments:
             return {"problem": "unknown segment", "segments": segments}
         by = [rest[1]]
-    campaign = await store.find_campaign(session, name)
-    if campaign is None:
-        return {"problem": "unknown pulse", "name": name}
     assert campaign.id is not None
     if sub == "status":
         return {"progress": [await campaign_progress(session, campaign)]}

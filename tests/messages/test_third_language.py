@@ -36,8 +36,8 @@ PYBABEL = Path(sys.executable).parent / "pybabel"
 
 def _forget_languages() -> None:
     """The caches that hold what was read from the catalogues."""
-    for cached in (catalogues.available, catalogues.translations, templates.templates_for,
-                   templates.plain_templates_for):
+    for cached in (catalogues.available, catalogues.shipped, catalogues.translations,
+                   templates.templates_for, templates.plain_templates_for):
         cached.cache_clear()
 
 

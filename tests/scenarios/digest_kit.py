@@ -75,8 +75,10 @@ async def week_so_far(bot, slack, slack_sender, clock) -> tuple[Any, Any]:
     private answer each got."""
     await seeded(bot)
     clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=digest_data.NOW.tzinfo))
+    # A whole week's digest is composed before each answer: slower than a reply on a busy
+    # machine, and well inside the half hour a response_url is good for.
     await slack_sender.command("/touchpoint", "digest", user_id="U0LEAD001")
-    [lead] = await slack.wait_for_response(1)
+    [lead] = await slack.wait_for_response(1, timeout=20)
     await slack_sender.command("/touchpoint", "digest", user_id="U0EMPL001")
-    employee = (await slack.wait_for_response(2))[1]
+    employee = (await slack.wait_for_response(2, timeout=20))[1]
     return lead, employee

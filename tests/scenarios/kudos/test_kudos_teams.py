@@ -16,6 +16,7 @@ from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
 from tests.outbox_kit import outbox_settled
 from tests.teams_activities import account, channel_message, personal_message, recorded
+from tests.waiting import eventually
 
 from .conftest import WALL, kudos_config, text_of
 
@@ -116,9 +117,13 @@ async def tom_redeems_coffee(bot, connector, clock) -> tuple[Any, Any]:
 
     assert await post(bot, activity(connector, TOM, "kudos redeem coffee")) == 201
 
-    sent = await connector.wait_for("send", 2)
+    # Waited for by conversation: a send of the thanks before may still come in between.
+    await eventually(lambda: sent_to(connector.calls_of("send"), TEAMS_TRIAGE)
+                     and sent_to(connector.calls_of("send"), CHATS[TOM["id"]]))
+    sent = connector.calls_of("send")
     [card] = sent_to(sent, TEAMS_TRIAGE)
-    [answer] = sent_to(sent, CHATS[TOM["id"]])
+    [answer] = [call for call in sent_to(sent, CHATS[TOM["id"]])
+                if "Coffee on IT" in card_text(call)]
     return card, answer
 
 

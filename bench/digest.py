@@ -54,6 +54,10 @@ NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 START = NOW - timedelta(weeks=52)
 SPAN_S = int((NOW - START).total_seconds())
 PEOPLE = 5000
+SLOWEST = 10
+"""How many of the digest's statements to print with their bare times, slowest first."""
+SHOWN = 160
+"""How much of each one's SQL to print."""
 SERVICES = ("Service desk", "Laptops and devices", "Email and calendar", "Network and Wi-Fi",
             "Business applications")
 CONFIG = {
@@ -285,8 +289,9 @@ async def _digest(url: str) -> dict:
             "png_bytes": len(message.image.png) if message.image else 0}
 
 
-def _bare(url: str, statements: list[tuple[str, object]]) -> float:
-    """The digest's statements again, through the bare driver, best of three."""
+def _bare(url: str, statements: list[tuple[str, object]]) -> tuple[float, list[float]]:
+    """The digest's statements again, through the bare driver, best of three: in all, and
+    each statement's own best."""
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -296,25 +301,31 @@ def _bare(url: str, statements: list[tuple[str, object]]) -> float:
 
         connection = psycopg.connect(sync_url(url).replace("postgresql+psycopg", "postgresql"))
     best = float("inf")
+    each = [float("inf")] * len(statements)
     try:
         for _ in range(3):
             started = time.perf_counter()
             cursor = connection.cursor()
-            for statement, parameters in statements:
+            for index, (statement, parameters) in enumerate(statements):
+                began = time.perf_counter()
                 cursor.execute(statement, parameters)
                 cursor.fetchall()
+                each[index] = min(each[index], time.perf_counter() - began)
             best = min(best, time.perf_counter() - started)
             connection.rollback()
     finally:
         connection.close()
-    return best
+    return best, each
 
 
 def measure(url: str) -> dict:
     found = asyncio.run(_digest(url))
     statements = found.pop("statements")
-    bare = _bare(url, statements)
+    bare, each = _bare(url, statements)
+    slowest = sorted(zip(each, (statement for statement, _ in statements), strict=True),
+                     reverse=True)[:SLOWEST]
     return {**found, "statements": len(statements), "bare_s": bare,
+            "slowest": [(took, " ".join(statement.split())[:SHOWN]) for took, statement in slowest],
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -355,6 +366,9 @@ def report(url: str) -> None:
           f"{queries * 1000:.0f} ms without; {found['statements']} statements, bare "
           f"{found['bare_s'] * 1000:.0f} ms: {queries / found['bare_s']:.2f}x; "
           f"peak RSS {found['peak_rss_mb']:.0f} MB")
+    print(f"  the {SLOWEST} slowest statements, bare, best of three:")
+    for took, statement in found["slowest"]:
+        print(f"    {took * 1000:7.1f} ms  {statement}")
 
 
 def main() -> None:

@@ -97,7 +97,8 @@ async def csat_figures(session: AsyncSession, start: datetime, end: datetime,
     if group is not None:
         statement = statement.group_by(group).order_by(group)
     rows = (await session.exec(statement)).all()
-    return [CsatFigures(group=str(row[4]) if group is not None else None, sent=row[0],
+    return [CsatFigures(group=(None if group is None else "" if row[4] is None else str(row[4])),
+                        sent=row[0],
                         answered=row[1], satisfied=row[2],
                         average=float(row[3]) if row[3] is not None else None)
             for row in rows]

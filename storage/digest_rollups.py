@@ -53,7 +53,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation
-from storage.csat_stats import COUNTED, SATISFIED
+from storage.csat_stats import COUNTED, SATISFIED, CsatFigures, csat_figures
 from storage.digest_stats import CsatWeek, Scope, TicketWeek
 from storage.ticket_stats import met_and_breached
 from storage.tickets import Ticket
@@ -189,15 +189,8 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
     resolved = part(resolved_hour, {"resolved": func.count()}).where(
         in_range(Ticket.resolved_at)).group_by(resolved_hour, service)
     sent_hour = _hour(dialect, col(SurveyInvitation.sent_at))
-    surveys = (part(sent_hour, {
-        "sent": func.count(col(SurveyInvitation.id)), "answered": func.count(col(SurveyAnswer.id)),
-        "satisfied": func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
-        "score_sum": func.coalesce(func.sum(col(SurveyAnswer.score)), 0)})
-        .select_from(SurveyInvitation)
-        .join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
-        .outerjoin(SurveyAnswer, col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id))
-        .where(in_range(SurveyInvitation.sent_at), col(SurveyInvitation.status).in_(COUNTED))
-        .group_by(sent_hour, service))
+    surveys = part(sent_hour, _survey_counts()).select_from(SurveyInvitation)
+    surveys = _surveys_sent(surveys, start, end).group_by(sent_hour, service)
     rows = union_all(opened, resolved, surveys).subquery()
     response_pending = func.max(rows.c.response_pending)
     resolution_pending = func.max(rows.c.resolution_pending)
@@ -209,6 +202,23 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
              (response_pending > resolution_pending, response_pending),
              else_=resolution_pending),
     ).group_by(rows.c.hour, rows.c.service)
+
+
+def _survey_counts() -> dict[str, Any]:
+    return {"sent": func.count(col(SurveyInvitation.id)),
+            "answered": func.count(col(SurveyAnswer.id)),
+            "satisfied": func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
+            "score_sum": func.coalesce(func.sum(col(SurveyAnswer.score)), 0)}
+
+
+def _surveys_sent(statement: Any, start: datetime, end: datetime) -> Any:
+    """`statement` over the surveys sent in [start, end) that CSAT counts, with their tickets
+    and answers, as `csat_stats.csat_figures` counts them."""
+    return (statement
+            .join(Ticket, col(Ticket.id) == col(SurveyInvitation.ticket_id))
+            .outerjoin(SurveyAnswer, col(SurveyAnswer.invitation_id) == col(SurveyInvitation.id))
+            .where(col(SurveyInvitation.sent_at) >= start, col(SurveyInvitation.sent_at) < end,
+                   col(SurveyInvitation.status).in_(COUNTED)))
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -374,6 +384,48 @@ async def backlog(session: AsyncSession, at: datetime, scope: Scope) -> int:
             [week] = await digest_stats.ticket_weeks(session, [start, end], at, scope)
             opened, resolved = opened + week.opened, resolved + week.resolved
     return int(opened) - int(resolved)
+
+
+async def csat_by_service(session: AsyncSession, start: datetime, end: datetime,
+                          scope: Scope) -> list[CsatFigures]:
+    """What `csat_stats.csat_figures(by="service")` gives for the surveys sent in [start, end)
+    within the scope ("" for tickets without a service), from the hours rolled up, settled or
+    not (a survey's counts do not change with time), and the raw rows for the rest."""
+    where = scope.tickets()
+    if scope.assignees:
+        return await csat_figures(session, start, end, by="service", where=where)
+    hour, figures = DigestHour, DigestHourFigures
+    within = (col(hour.starts_at) >= start, col(hour.starts_at) <= end - HOUR,
+              ~col(hour.stale), col(hour.computed_at).is_not(None))
+    fresh = (await session.exec(select(hour.starts_at).where(*within)
+                                .order_by(col(hour.starts_at)))).all()
+    raw, at = [], start
+    for hour_start in fresh:
+        if hour_start > at:
+            raw.append((at, hour_start))
+        at = hour_start + HOUR
+    if at < end:
+        raw.append((at, end))
+    if len(raw) > MAX_RAW_RUNS:
+        return await csat_figures(session, start, end, by="service", where=where)
+    counts = ("sent", "answered", "satisfied", "score_sum")
+    parts = [select(figures.service, *(getattr(figures, name) for name in counts))
+             .join(hour, col(hour.starts_at) == col(figures.starts_at)).where(*within)]
+    service = func.coalesce(col(Ticket.service), "").label("service")
+    survey_counts = _survey_counts()
+    parts += [_surveys_sent(select(service, *(survey_counts[name].label(name) for name in counts))
+                            .select_from(SurveyInvitation), raw_start, raw_end).group_by(service)
+              for raw_start, raw_end in raw]
+    rows = union_all(*parts).subquery()
+    statement = (select(rows.c.service, *(func.sum(rows.c[name]) for name in counts))
+                 .group_by(rows.c.service).having(func.sum(rows.c.sent) > 0)
+                 .order_by(rows.c.service))
+    if scope.services:
+        statement = statement.where(rows.c.service.in_(scope.services))
+    return [CsatFigures(group=group, sent=int(sent), answered=int(answered),
+                        satisfied=int(satisfied),
+                        average=int(score_sum) / int(answered) if answered else None)
+            for group, sent, answered, satisfied, score_sum in (await session.exec(statement))]
 
 
 def _chains(raw: Sequence[tuple[datetime, datetime, int]]

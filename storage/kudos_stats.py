@@ -165,15 +165,23 @@ async def first_recognised(session: AsyncSession, since: datetime, until: dateti
                            segment: Segment | None = None) -> list[Ranked]:
     """People whose first (unrevoked) kudos ever came in the period, with how many they got
     in it."""
-    # Everything they received before `until` is in the period, since the first one is.
+    # The period's recipients without an earlier one: the period's kudos read through the
+    # index on `created_at`, and per person one probe of their own, rather than grouping every
+    # kudos ever given (README, Sizing).
+    earlier_recipient, earlier_voucher = aliased(KudosRecipient), aliased(KudosVoucher)
+    earlier = (select(earlier_recipient.id)
+               .join(earlier_voucher, earlier_voucher.id == earlier_recipient.voucher_id)
+               .where(earlier_recipient.person_id == Person.id,
+                      col(earlier_voucher.revoked_at).is_(None),
+                      earlier_voucher.created_at < since))
     rows = await session.exec(
         select(Person.id, Person.display_name, Person.slack_user_id,
                func.count(KudosRecipient.id))
         .join(KudosRecipient, col(KudosRecipient.person_id) == Person.id)
         .join(KudosVoucher, col(KudosVoucher.id) == KudosRecipient.voucher_id)
-        .where(col(KudosVoucher.revoked_at).is_(None),
-               col(KudosVoucher.created_at) < until, *in_segment(Person, segment))
+        .where(col(KudosVoucher.revoked_at).is_(None), col(KudosVoucher.created_at) >= since,
+               col(KudosVoucher.created_at) < until, ~earlier.exists(),
+               *in_segment(Person, segment))
         .group_by(Person.id, Person.display_name, Person.slack_user_id)
-        .having(func.min(KudosVoucher.created_at) >= since)
         .order_by(Person.display_name))
     return [Ranked(*row) for row in rows.all()]

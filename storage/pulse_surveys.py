@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel, col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,6 +53,9 @@ class PulseQuestionAnswer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("response_id", "question", name="uq_pulse_question_answer"),
         CheckConstraint("value BETWEEN 0 AND 10", name="ck_pulse_question_answer_value"),
+        # A survey's tallies (storage.survey_stats) read from the index alone.
+        Index("ix_pulse_question_answer_tally", "campaign_id", "aspect", "kind", "value",
+              "response_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

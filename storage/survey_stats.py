@@ -65,9 +65,13 @@ async def tallies(session: AsyncSession, campaign_id: int, *, by_aspect: bool,
     if segment is not None:
         keys.append(PulseResponse.__table__.c.segments[segment].as_string())
     query = (select(*keys, *_figures())
-             .join(PulseResponse, col(PulseResponse.id) == col(PulseQuestionAnswer.response_id))
              .where(col(PulseQuestionAnswer.campaign_id) == campaign_id,
                     col(PulseQuestionAnswer.kind) != "text"))
+    if segment is not None:
+        # Only for the segment: every answer has its response, and without it the tallies
+        # come from one index (ix_pulse_question_answer_tally).
+        query = query.join(PulseResponse,
+                           col(PulseResponse.id) == col(PulseQuestionAnswer.response_id))
     if keys:
         query = query.group_by(*keys)
     found = []

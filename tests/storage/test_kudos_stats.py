@@ -79,6 +79,23 @@ async def test_figures_for_a_quarter(session):
     assert [(r.name, r.count) for r in first] == [("Cat", 2)]
 
 
+async def test_first_recognised_ignores_revoked_and_later_kudos(session):
+    ann, eve, fay, gus = await people(session, ("Ann", {}), ("Eve", {}), ("Fay", {}),
+                                      ("Gus", {}))
+    # Eve's only earlier kudos was revoked: her first is in the quarter, with one more.
+    await voucher(session, ann, [eve], START - timedelta(days=30), "revoked", revoked=True)
+    await voucher(session, ann, [eve, fay], START, "first day")
+    await voucher(session, ann, [eve], END - timedelta(seconds=1), "last second")
+    # Fay had one before, Gus only after the quarter.
+    await voucher(session, ann, [fay], START - timedelta(seconds=1), "just before")
+    await voucher(session, ann, [gus], END, "next quarter")
+    await session.commit()
+    first = await kudos_stats.first_recognised(session, START, END)
+    assert [(r.name, r.count) for r in first] == [("Eve", 2)]
+    assert [(r.name, r.count) for r in await kudos_stats.first_recognised(
+        session, START - timedelta(days=1), END)] == [("Eve", 2), ("Fay", 2)]
+
+
 async def test_an_empty_period_counts_nothing(session):
     assert await kudos_stats.vouchers_given(session, START, END) == 0
     assert await kudos_stats.top_recipients(session, START, END) == []

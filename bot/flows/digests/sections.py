@@ -111,9 +111,8 @@ async def callbacks(g: Gathered) -> dict:
 
 async def csat(g: Gathered) -> dict:
     week = g.csat[-1]
-    by_service = [row for row in await csat_stats.csat_figures(
-        g.session, g.period.start, g.period.end, by="service", where=g.scope.tickets())
-        if row.answered]
+    by_service = [row for row in await digest_rollups.csat_by_service(
+        g.session, g.period.start, g.period.end, g.scope) if row.answered]
     ranked = sorted(by_service, key=lambda row: (-(row.csat or 0), row.group or ""))
     targets = g.digest.targets
     value = csat_pct(g.csat[-1:])

@@ -21,11 +21,13 @@ from bot.intents import Scheduled
 from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation, mark_answered
+from storage.csat_stats import csat_figures
 from storage.digest_rollups import (
     DigestHour,
     DigestHourFigures,
     Scope,
     backlog,
+    csat_by_service,
     hour_of,
     weeks,
 )
@@ -108,16 +110,31 @@ async def _composed(services) -> list:
 
 
 async def _raw_and_rolled(services, edges, scope=WHOLE):
-    """The weeks between `edges` counted raw and read from the roll-ups, and the same for the
-    backlog at each edge and at a moment inside an hour."""
+    """The weeks between `edges` counted raw and read from the roll-ups, the same for the
+    backlog at each edge and at a moment inside an hour, and CSAT per service in the last
+    week, in all the weeks and from a moment inside an hour to another."""
     ats = [*edges, edges[-1] - timedelta(minutes=90, seconds=17)]
+    spans = [(edges[-2], edges[-1]), (edges[0], edges[-1]),
+             (edges[-2] + timedelta(minutes=17), edges[-1] - timedelta(minutes=43))]
     async with services.sessions() as session:
         raw = (await digest_stats.ticket_weeks(session, edges, NOW, scope),
                await digest_stats.csat_weeks(session, edges, scope),
-               [await digest_stats.backlog(session, at, scope) for at in ats])
+               [await digest_stats.backlog(session, at, scope) for at in ats],
+               [_per_service(await csat_figures(session, start, end, by="service",
+                                                where=scope.tickets()))
+                for start, end in spans])
         rolled = (*await weeks(session, edges, NOW, scope),
-                  [await backlog(session, at, scope) for at in ats])
+                  [await backlog(session, at, scope) for at in ats],
+                  [_per_service(await csat_by_service(session, start, end, scope))
+                   for start, end in spans])
     return raw, rolled
+
+
+def _per_service(rows) -> list[tuple]:
+    """Comparable rows: the mean as the database's average and the sum over the count may
+    differ in the last bit."""
+    return sorted((row.group, row.sent, row.answered, row.satisfied,
+                   None if row.average is None else round(row.average, 9)) for row in rows)
 
 
 async def _hour(services, at):
@@ -158,11 +175,14 @@ async def test_the_roll_up_gives_the_raw_figures_also_after_late_writes(services
     async with services.sessions() as session:
         await session.exec(update(DigestHourFigures).where(
             col(DigestHourFigures.starts_at) == hour_of(digest_data.MONDAY + 9 * H))
-            .values(opened=DigestHourFigures.opened + 100))
+            .values(opened=DigestHourFigures.opened + 100, sent=DigestHourFigures.sent + 7))
         await session.commit()
     raw, rolled = await _raw_and_rolled(services, edges)
     assert rolled[0][-1].opened == raw[0][-1].opened + 100
     assert rolled[2][-1] == raw[2][-1] + 100  # the backlog too
+    for week_or_all in (0, 1):  # and CSAT per service
+        assert (sum(row[1] for row in rolled[3][week_or_all])
+                == sum(row[1] for row in raw[3][week_or_all]) + 7)
     await _mark_stale_and_recompute(services, digest_data.MONDAY + 9 * H)
 
     # A late answer to a survey sent in a closed, rolled-up hour (ticket 6's, unanswered).

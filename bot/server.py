@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -40,7 +40,7 @@ from bot.slack.ack_first import AckFirst
 from bot.slack.app import build_bolt_app
 from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
-from bot.slack.guard import Rejected, check_slack_request
+from bot.slack.guard import ParsedRequest, Rejected, check_slack_request
 from bot.slack.render import SlackRenderer
 from bot.teams.adapter import build_adapter
 from bot.teams.bot import TouchpointBot
@@ -245,14 +245,14 @@ def _slack_route(bolt: AsyncApp, verifier: SignatureVerifier, acks: AckFirst):
     async def answer(request: web.Request) -> web.Response:
         body = await request.read()
         try:
-            check_slack_request(verifier, request.headers, body)
+            checked = check_slack_request(verifier, request.headers, body)
         except Rejected as rejected:
             log.info("slack request refused: %s", rejected.reason)
             # A 400 says why, for whoever builds the request; a 401 says nothing.
             return web.Response(status=rejected.status,
                                 text=rejected.reason + "\n" if rejected.status == 400 else "")
         try:
-            bolt_request = await to_bolt_request(request)
+            bolt_request = ParsedRequest(checked, request.query_string, request.headers)
         except Exception as exc:
             # Signed and parsed, but with ids of the wrong kind where Bolt reads its context.
             log.info("slack request refused: unreadable by Bolt (%s)", type(exc).__name__)

@@ -55,8 +55,12 @@ class AckFirst:
         if self._unanswered <= 1:
             yield
             return
+        held = True
         try:
-            held = await asyncio.wait_for(self._one_at_a_time.acquire(), self._max_wait_s)
+            # A timeout scope, not wait_for: that wraps the wait in a task of its own, a cost
+            # per command under load.
+            async with asyncio.timeout(self._max_wait_s):
+                await self._one_at_a_time.acquire()
         except TimeoutError:
             held = False  # waited long enough: on with it, beside the one whose turn it is
         try:

@@ -5,6 +5,7 @@ and that look people up for the directory. A message's image is uploaded and sho
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
 
 import aiohttp
@@ -41,6 +42,9 @@ class SlackChat:
         self.metrics = metrics
         self.renderer = renderer or SlackRenderer()
         self.images = SlackImages(client)
+        # Building a webhook client reads the environment and the platform (its proxy, its
+        # User-Agent): done once, and copied per response_url with the shared session.
+        self._webhook = AsyncWebhookClient("", timeout=10)
 
     async def open(self) -> None:
         """Share one connection pool between every Web API call and response_url post.
@@ -125,8 +129,9 @@ class SlackChat:
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         rendered = self.renderer.message(message)
         if origin.response_url:
-            webhook = AsyncWebhookClient(origin.response_url, timeout=10,
-                                         session=self.client.session)
+            webhook = copy.copy(self._webhook)
+            webhook.url = origin.response_url
+            webhook.session = self.client.session
             response = await webhook.send(response_type="ephemeral", replace_original=False,
                                           **rendered)
             result = "ok" if response.status_code == 200 else str(response.status_code)

@@ -2,17 +2,18 @@
 
 Bolt 1.30 parses a request before verifying it, and answers 500 to a non-numeric timestamp or
 a broken ``payload=`` field. Here the signature is verified first (401 with no detail), then the
-body's shape is checked (400); only a signed, well-formed request reaches Bolt, which verifies
-it again as it always does.
+body is parsed as Bolt parses it, once, and its shape checked (400); only a signed, well-formed
+request reaches Bolt, already parsed, and Bolt verifies its signature again as it always does.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
-from urllib.parse import parse_qs
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
-from slack_bolt.request.internals import parse_body
+from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.web.json_limits import MAX_DEPTH, too_deep
@@ -27,8 +28,16 @@ class Rejected(Exception):
         self.reason = reason
 
 
-def check_slack_request(verifier: SignatureVerifier, headers, body: bytes) -> None:
-    """Raise Rejected(401) unless signed within the time window, Rejected(400) unless parseable."""
+class Checked(NamedTuple):
+    """A signed, well-formed request's body: as sent, and as Bolt reads it."""
+
+    text: str
+    body: dict[str, Any]
+
+
+def check_slack_request(verifier: SignatureVerifier, headers, body: bytes) -> Checked:
+    """Raise Rejected(401) unless signed within the time window, Rejected(400) unless parseable
+    and of the shape that Bolt and the listeners read."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     # ASCII digits only, and few of them: int() refuses "²" and numbers over 4,300 digits;
@@ -43,18 +52,48 @@ def check_slack_request(verifier: SignatureVerifier, headers, body: bytes) -> No
         raise Rejected(401, "body is not UTF-8") from None
     if not verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
         raise Rejected(401, "bad signature")
-    form = parse_qs(text)
-    if too_deep(form["payload"][0] if "payload" in form else text):
-        raise Rejected(400, f"JSON nested deeper than {MAX_DEPTH} levels")
-    try:
-        # Bolt's own parser (JSON, form, or form with a JSON payload), so what passes here
-        # is read the same way by Bolt.
-        parsed = parse_body(text, headers.get("Content-Type", "").split(";")[0] or None)
-    except (ValueError, RecursionError):
-        raise Rejected(400, "body is not JSON") from None
-    problem = _shape_problem(parsed, has_payload="payload" in form)
+    parsed, has_payload = _parse(text, headers.get("Content-Type", "").split(";")[0] or None)
+    problem = _shape_problem(parsed, has_payload=has_payload)
     if problem is not None:
         raise Rejected(400, problem)
+    return Checked(text, parsed)
+
+
+def _parse(text: str, content_type: str | None) -> tuple[Any, bool]:
+    """The body as Bolt reads it (`slack_bolt.request.internals.parse_body`: JSON, form, or
+    form with a JSON payload), and whether it came from a payload; Rejected(400) for JSON
+    nested past `MAX_DEPTH` (checked before it is parsed) or for no JSON at all."""
+    if not text:
+        return {}, False
+    has_payload = False
+    if content_type != "application/json" and not text.startswith("{"):
+        form = dict(parse_qsl(text, keep_blank_values=True))
+        has_payload = "payload" in text and "payload" in form
+        if not has_payload:
+            _refuse_deep(text)  # no JSON, but brackets nested that deep are no form either
+            return ({} if "payload" in text else form), False
+        text = form["payload"]
+    _refuse_deep(text)
+    try:
+        return json.loads(text), has_payload
+    except (ValueError, RecursionError):
+        raise Rejected(400, "body is not JSON") from None
+
+
+def _refuse_deep(text: str) -> None:
+    if too_deep(text):
+        raise Rejected(400, f"JSON nested deeper than {MAX_DEPTH} levels")
+
+
+class ParsedRequest(AsyncBoltRequest):
+    """Bolt's HTTP request for a checked body, which it does not parse again: built as Bolt
+    builds a Socket Mode request (from a parsed body), then given the text and HTTP mode, so
+    Bolt's own signature check and all after it see what `to_bolt_request` would make."""
+
+    def __init__(self, checked: Checked, query: str, headers):
+        super().__init__(body=checked.body, query=query, headers=headers, mode="socket_mode")
+        self.raw_body = checked.text
+        self.mode = "http"
 
 
 def _shape_problem(body: Any, *, has_payload: bool) -> str | None:

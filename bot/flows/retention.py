@@ -7,14 +7,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.plurals import plural
 from bot.services import Services
 from storage import once, outbox
+from storage.retention import delete_in_batches
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +22,12 @@ PRUNE_JOB = "retention.prune"
 async def prune(services: Services, now: datetime) -> tuple[int, int]:
     """(outbox rows, delivery keys) deleted."""
     config = services.settings.app.retention
-    messages = await _in_batches(services, outbox.prune_finished,
-                                 now - timedelta(days=config.outbox_days), config.batch_size)
-    deliveries = await _in_batches(services, once.prune_deliveries,
-                                   now - timedelta(days=config.request_days), config.batch_size)
+    messages = await delete_in_batches(services.sessions, outbox.prune_finished,
+                                       now - timedelta(days=config.outbox_days),
+                                       config.batch_size)
+    deliveries = await delete_in_batches(services.sessions, once.prune_deliveries,
+                                         now - timedelta(days=config.request_days),
+                                         config.batch_size)
     log.info("deleted %s done with and %s", plural(messages, "outbox message"),
              plural(deliveries, "delivery key"))
     return messages, deliveries
-
-
-async def _in_batches(services: Services,
-                      delete: Callable[[AsyncSession, datetime, int], Awaitable[int]],
-                      before: datetime, batch: int) -> int:
-    total = 0
-    while True:
-        async with services.sessions() as session:
-            deleted = await delete(session, before, batch)
-            await session.commit()
-        total += deleted
-        if deleted < batch:
-            return total

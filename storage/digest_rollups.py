@@ -19,9 +19,10 @@ alike and the migration can fill it without the app's configuration.
   breached when the figures were computed (None: none was). An SLA state changes with time
   alone only until its deadline, so the figures hold for any `now` after it, and not before.
 
-A digest (`weeks`) reads the usable hours and counts the rest (the open week, an hour marked
-stale, anything not rolled up yet) from the raw rows with `storage.digest_stats`, and adds
-both: every figure here is a count or a sum, so the result is the same as counting it all raw.
+A digest (`storage.digest_rollup_reads`) reads the usable hours and counts the rest (the
+open week, an hour marked stale, anything not rolled up yet) from the raw rows with
+`storage.digest_stats`, and adds both: every figure here is a count or a sum, so the result is
+the same as counting it all raw.
 
 Only tickets' services are kept, so a digest scoped to assignees counts everything raw.
 """
@@ -31,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -51,10 +51,9 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation
-from storage.csat_stats import COUNTED, SATISFIED, CsatFigures, csat_figures
-from storage.digest_stats import CsatWeek, Scope, TicketWeek
+from storage.csat_stats import COUNTED, SATISFIED
+from storage.digest_stats import CsatWeek, TicketWeek
 from storage.ticket_stats import met_and_breached
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
@@ -156,9 +155,9 @@ def _insert(dialect: str) -> Any:
     return insert
 
 
-_COUNTS = ["opened", "resolved", "response_met", "response_breached", "resolution_met",
+COUNTS = ["opened", "resolved", "response_met", "response_breached", "resolution_met",
            "resolution_breached", "reopened", "sent", "answered", "satisfied", "score_sum"]
-_FIGURE_COLUMNS = ["starts_at", "service", *_COUNTS, "pending_until"]
+_FIGURE_COLUMNS = ["starts_at", "service", *COUNTS, "pending_until"]
 
 
 def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any:
@@ -169,7 +168,7 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
     def part(hour: Any, counts: dict[str, Any], pending: tuple[Any, Any] = (no_time, no_time)
              ) -> Any:
         return select(hour.label("hour"), service.label("service"),
-                      *(counts.get(name, literal(0)).label(name) for name in _COUNTS),
+                      *(counts.get(name, literal(0)).label(name) for name in COUNTS),
                       pending[0].label("response_pending"),
                       pending[1].label("resolution_pending"))
 
@@ -189,14 +188,14 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
     resolved = part(resolved_hour, {"resolved": func.count()}).where(
         in_range(Ticket.resolved_at)).group_by(resolved_hour, service)
     sent_hour = _hour(dialect, col(SurveyInvitation.sent_at))
-    surveys = part(sent_hour, _survey_counts()).select_from(SurveyInvitation)
-    surveys = _surveys_sent(surveys, start, end).group_by(sent_hour, service)
+    surveys = part(sent_hour, survey_counts()).select_from(SurveyInvitation)
+    surveys = surveys_sent(surveys, start, end).group_by(sent_hour, service)
     rows = union_all(opened, resolved, surveys).subquery()
     response_pending = func.max(rows.c.response_pending)
     resolution_pending = func.max(rows.c.resolution_pending)
     return select(
         rows.c.hour, rows.c.service,
-        *(func.coalesce(func.sum(rows.c[name]), 0) for name in _COUNTS),
+        *(func.coalesce(func.sum(rows.c[name]), 0) for name in COUNTS),
         case((response_pending.is_(None), resolution_pending),
              (resolution_pending.is_(None), response_pending),
              (response_pending > resolution_pending, response_pending),
@@ -204,14 +203,14 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
     ).group_by(rows.c.hour, rows.c.service)
 
 
-def _survey_counts() -> dict[str, Any]:
+def survey_counts() -> dict[str, Any]:
     return {"sent": func.count(col(SurveyInvitation.id)),
             "answered": func.count(col(SurveyAnswer.id)),
             "satisfied": func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
             "score_sum": func.coalesce(func.sum(col(SurveyAnswer.score)), 0)}
 
 
-def _surveys_sent(statement: Any, start: datetime, end: datetime) -> Any:
+def surveys_sent(statement: Any, start: datetime, end: datetime) -> Any:
     """`statement` over the surveys sent in [start, end) that CSAT counts, with their tickets
     and answers, as `csat_stats.csat_figures` counts them."""
     return (statement
@@ -295,149 +294,3 @@ def runs_of(hours: Sequence[datetime], longest: int = 24 * 7) -> list[tuple[date
         else:
             runs.append([hour, hour + HOUR])
     return [(start, end) for start, end in runs]
-
-
-# --------------------------------------------------------------------------- reading
-
-
-async def weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
-                scope: Scope) -> tuple[list[TicketWeek], list[CsatWeek]]:
-    """What `digest_stats.ticket_weeks` and `csat_weeks` give for the periods between
-    `edges`, from the hours rolled up and usable at `now` and the raw rows for the rest."""
-    if scope.assignees:
-        return (await digest_stats.ticket_weeks(session, edges, now, scope),
-                await digest_stats.csat_weeks(session, edges, scope))
-    hour, figures = DigestHour, DigestHourFigures
-    joined = [col(figures.starts_at) == col(hour.starts_at)]
-    if scope.services:
-        joined.append(col(figures.service).in_(scope.services))
-    sums = [func.coalesce(func.sum(getattr(figures, name)), 0) for name in _COUNTS]
-    rows = (await session.exec(
-        select(hour.starts_at, *sums).select_from(hour)
-        .outerjoin(figures, and_(*joined))
-        .where(col(hour.starts_at) >= edges[0], col(hour.starts_at) < edges[-1],
-               ~col(hour.stale), col(hour.computed_at).is_not(None),
-               or_(col(hour.settles_at).is_(None),
-                   and_(col(hour.settles_at) < col(hour.computed_at),
-                        col(hour.settles_at) < now)))
-        .group_by(col(hour.starts_at)))).all()
-    usable = {row[0]: dict(zip(_COUNTS, (int(v) for v in row[1:]), strict=True))
-              for row in rows}
-    totals = [dict.fromkeys(_COUNTS, 0) for _ in range(len(edges) - 1)]
-    raw: list[tuple[datetime, datetime, int]] = []
-    for index, (start, end) in enumerate(pairwise(edges)):
-        at = start
-        for hour_start in sorted(h for h in usable if h >= start and h + HOUR <= end):
-            if hour_start > at:
-                raw.append((at, hour_start, index))
-            for name, value in usable[hour_start].items():
-                totals[index][name] += value
-            at = hour_start + HOUR
-        if at < end:
-            raw.append((at, end, index))
-    chains = _chains(raw)
-    if len(chains) > MAX_RAW_RUNS:
-        return (await digest_stats.ticket_weeks(session, edges, now, scope),
-                await digest_stats.csat_weeks(session, edges, scope))
-    for chain_edges, buckets in chains:
-        tickets = await digest_stats.ticket_weeks(session, chain_edges, now, scope)
-        csat = await digest_stats.csat_weeks(session, chain_edges, scope)
-        for bucket, ticket_week, csat_week in zip(buckets, tickets, csat, strict=True):
-            for name in TICKET_FIELDS:
-                totals[bucket][name] += getattr(ticket_week, name)
-            for name in CSAT_FIELDS:
-                totals[bucket][name] += getattr(csat_week, name)
-    return ([TicketWeek(**{name: total[name] for name in TICKET_FIELDS})
-             for total in totals],
-            [CsatWeek(**{name: total[name] for name in CSAT_FIELDS}) for total in totals])
-
-
-async def backlog(session: AsyncSession, at: datetime, scope: Scope) -> int:
-    """What `digest_stats.backlog` gives (tickets opened before `at` less those resolved
-    before it), with the hours rolled up read from their figures, settled or not (a count of
-    tickets opened or resolved does not change with time), and the rest counted raw: before
-    the first hour, after the last, the stale ones and the part of an hour before `at`."""
-    if scope.assignees:
-        return await digest_stats.backlog(session, at, scope)
-    hour, figures = DigestHour, DigestHourFigures
-    before = col(hour.starts_at) < hour_of(at)
-    first, last = (await session.exec(select(func.min(col(hour.starts_at)),
-                                             func.max(col(hour.starts_at))).where(before))).one()
-    if first is None:
-        return await digest_stats.backlog(session, at, scope)
-    fresh = (~col(hour.stale), col(hour.computed_at).is_not(None))
-    unusable = (await session.exec(select(hour.starts_at).where(
-        before, or_(col(hour.stale), col(hour.computed_at).is_(None)))
-        .order_by(col(hour.starts_at)))).all()
-    raw = [(EPOCH, first), *runs_of(unusable), (last + HOUR, at)]
-    if len(raw) > MAX_RAW_RUNS:
-        return await digest_stats.backlog(session, at, scope)
-    joined = [col(figures.starts_at) == col(hour.starts_at)]
-    if scope.services:
-        joined.append(col(figures.service).in_(scope.services))
-    opened, resolved = (await session.exec(
-        select(func.coalesce(func.sum(figures.opened), 0),
-               func.coalesce(func.sum(figures.resolved), 0))
-        .select_from(hour).join(figures, and_(*joined)).where(before, *fresh))).one()
-    for start, end in raw:
-        if start < end:
-            [week] = await digest_stats.ticket_weeks(session, [start, end], at, scope)
-            opened, resolved = opened + week.opened, resolved + week.resolved
-    return int(opened) - int(resolved)
-
-
-async def csat_by_service(session: AsyncSession, start: datetime, end: datetime,
-                          scope: Scope) -> list[CsatFigures]:
-    """What `csat_stats.csat_figures(by="service")` gives for the surveys sent in [start, end)
-    within the scope ("" for tickets without a service), from the hours rolled up, settled or
-    not (a survey's counts do not change with time), and the raw rows for the rest."""
-    where = scope.tickets()
-    if scope.assignees:
-        return await csat_figures(session, start, end, by="service", where=where)
-    hour, figures = DigestHour, DigestHourFigures
-    within = (col(hour.starts_at) >= start, col(hour.starts_at) <= end - HOUR,
-              ~col(hour.stale), col(hour.computed_at).is_not(None))
-    fresh = (await session.exec(select(hour.starts_at).where(*within)
-                                .order_by(col(hour.starts_at)))).all()
-    raw, at = [], start
-    for hour_start in fresh:
-        if hour_start > at:
-            raw.append((at, hour_start))
-        at = hour_start + HOUR
-    if at < end:
-        raw.append((at, end))
-    if len(raw) > MAX_RAW_RUNS:
-        return await csat_figures(session, start, end, by="service", where=where)
-    counts = ("sent", "answered", "satisfied", "score_sum")
-    parts = [select(figures.service, *(getattr(figures, name) for name in counts))
-             .join(hour, col(hour.starts_at) == col(figures.starts_at)).where(*within)]
-    service = func.coalesce(col(Ticket.service), "").label("service")
-    survey_counts = _survey_counts()
-    parts += [_surveys_sent(select(service, *(survey_counts[name].label(name) for name in counts))
-                            .select_from(SurveyInvitation), raw_start, raw_end).group_by(service)
-              for raw_start, raw_end in raw]
-    rows = union_all(*parts).subquery()
-    statement = (select(rows.c.service, *(func.sum(rows.c[name]) for name in counts))
-                 .group_by(rows.c.service).having(func.sum(rows.c.sent) > 0)
-                 .order_by(rows.c.service))
-    if scope.services:
-        statement = statement.where(rows.c.service.in_(scope.services))
-    return [CsatFigures(group=group, sent=int(sent), answered=int(answered),
-                        satisfied=int(satisfied),
-                        average=int(score_sum) / int(answered) if answered else None)
-            for group, sent, answered, satisfied, score_sum in (await session.exec(statement))]
-
-
-def _chains(raw: Sequence[tuple[datetime, datetime, int]]
-            ) -> list[tuple[list[datetime], list[int]]]:
-    """Stretches to count raw, joined where one ends as the next begins: (edges, the period
-    each stretch between them belongs to), one raw statement per chain and kind."""
-    chains: list[tuple[list[datetime], list[int]]] = []
-    for start, end, bucket in raw:
-        if chains and chains[-1][0][-1] == start:
-            chains[-1][0].append(end)
-            chains[-1][1].append(bucket)
-        else:
-            chains.append(([start, end], [bucket]))
-    return chains
-

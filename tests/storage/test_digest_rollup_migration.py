@@ -11,7 +11,9 @@ from sqlmodel import func, select
 
 from bot.flows.digests.periods import parse
 from storage import digest_stats
-from storage.digest_rollups import DigestHour, DigestHourFigures, Scope, weeks
+from storage.digest_rollup_reads import weeks
+from storage.digest_rollups import DigestHour, DigestHourFigures
+from storage.digest_stats import Scope
 from storage.engine import create_engine, session_factory
 from storage.migrate import alembic_config, upgrade
 from tests import digest_data

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import AppConfig
 from bot.config.digests import Digest
 from bot.flows.digests.periods import Period
-from storage import digest_rollups as rollups
+from storage import digest_rollup_reads as rollups
 from storage.digest_stats import CsatWeek, Scope, TicketWeek
 
 LEVEL_WITHIN = 0.05

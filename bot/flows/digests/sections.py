@@ -28,7 +28,7 @@ from storage import (
     broadcast_stats,
     complaint_stats,
     csat_stats,
-    digest_rollups,
+    digest_rollup_reads,
     digest_stats,
     kudos_stats,
     pulse_stats,
@@ -90,7 +90,7 @@ async def volume(g: Gathered) -> dict:
     week = g.current_tickets[0]
     opened = Trend(week.opened, _sum_or_none(g.previous_tickets, "opened"))
     return {"opened": week.opened, "resolved": week.resolved,
-            "backlog": await digest_rollups.backlog(g.session, g.period.end, g.scope),
+            "backlog": await digest_rollup_reads.backlog(g.session, g.period.end, g.scope),
             "opened_trend": opened.view()}
 
 
@@ -111,7 +111,7 @@ async def callbacks(g: Gathered) -> dict:
 
 async def csat(g: Gathered) -> dict:
     week = g.csat[-1]
-    by_service = [row for row in await digest_rollups.csat_by_service(
+    by_service = [row for row in await digest_rollup_reads.csat_by_service(
         g.session, g.period.start, g.period.end, g.scope) if row.answered]
     ranked = sorted(by_service, key=lambda row: (-(row.csat or 0), row.group or ""))
     targets = g.digest.targets

@@ -22,15 +22,9 @@ from bot.server import DISPATCHER, SCHEDULER, SERVICES, create_app
 from storage import digest_stats
 from storage.csat import SurveyAnswer, SurveyInvitation, mark_answered
 from storage.csat_stats import csat_figures
-from storage.digest_rollups import (
-    DigestHour,
-    DigestHourFigures,
-    Scope,
-    backlog,
-    csat_by_service,
-    hour_of,
-    weeks,
-)
+from storage.digest_rollup_reads import backlog, csat_by_service, weeks
+from storage.digest_rollups import DigestHour, DigestHourFigures, hour_of
+from storage.digest_stats import Scope
 from storage.tickets import Ticket
 from tests import digest_data
 from tests.clock import Clock

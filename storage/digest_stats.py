@@ -23,13 +23,11 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
     literal,
     or_,
     union_all,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +35,7 @@ from storage.complaints import Complaint
 from storage.csat import SurveyAnswer, SurveyInvitation
 from storage.csat_stats import COUNTED, SATISFIED
 from storage.percentiles import OVERALL, median_p90
+from storage.previous_contacts import PreviousContact
 from storage.ticket_stats import SlaState, met_and_breached, resolution_state, response_state
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
@@ -225,20 +224,21 @@ async def backlog(session: AsyncSession, at: datetime, scope: Scope) -> int:
 async def repeat_contacts(session: AsyncSession, start: datetime, end: datetime, days: int,
                           scope: Scope) -> int:
     """Tickets opened in the period whose requester had opened one for the same service in
-    the `days` before it."""
-    earlier = aliased(Ticket)
+    the `days` before it: a range of `ix_previous_contact_opened_previous`, each row's
+    previous contact kept by the database (storage.previous_contacts)."""
+    contact = PreviousContact
     if _dialect(session) == "postgresql":
-        since = col(Ticket.opened_at) - func.make_interval(0, 0, 0, days)
+        since = col(contact.opened_at) - func.make_interval(0, 0, 0, days)
     else:
         # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; datetime() keeps the same order.
-        since = func.datetime(col(Ticket.opened_at), f"-{days} days")
-    before = exists().where(
-        earlier.requester_email == Ticket.requester_email, earlier.service == Ticket.service,
-        earlier.opened_at >= since, earlier.opened_at < Ticket.opened_at)
-    found = await session.exec(select(func.count()).select_from(Ticket).where(
-        *_in(Ticket.opened_at, [start, end]), col(Ticket.requester_email).is_not(None),
-        before, *scope.tickets()))
-    return int(found.one())
+        since = func.datetime(col(contact.opened_at), f"-{days} days")
+    statement = select(func.count()).select_from(contact).where(
+        *_in(contact.opened_at, [start, end]), col(contact.previous_at) >= since)
+    where = scope.tickets()
+    if where:
+        # Only a scoped digest reads the tickets themselves.
+        statement = statement.join(Ticket, col(Ticket.id) == col(contact.ticket_id)).where(*where)
+    return int((await session.exec(statement)).one())
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from storage.newsletter import NewsletterIssue
 from storage.outbox import OutboxMessage
 from storage.people_cache import DirectoryVersion
 from storage.plans import PlanItem
+from storage.previous_contacts import PreviousContact
 from storage.projects import (
     Project,
     ProjectCondition,
@@ -57,7 +58,7 @@ __all__ = ["AmbassadorSummary",
            "KudosLedger", "KudosReaction", "KudosRecipient", "KudosRedemption",
            "KudosRewardStock", "KudosVoucher", "Milestone", "NewsletterIssue", "OutboxMessage",
            "Person",
-           "PlanItem",
+           "PlanItem", "PreviousContact",
            "ProcessedRequest", "Project", "ProjectCondition", "ProjectConditionAnswer",
            "ProjectReview", "ProjectStakeholder",
            "PulseAnswer", "PulseCampaign", "PulseDelivery", "PulseOptOut", "PulseQuestionAnswer",

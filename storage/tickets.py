@@ -36,10 +36,9 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external_id"),
         Index("ix_ticket_resolved_at", "resolved_at"),
         Index("ix_ticket_opened_at", "opened_at"),
-        # A digest's repeat contacts: the same requester and service shortly before.
+        # A ticket's previous contact: the same requester and service before it
+        # (storage.previous_contacts).
         Index("ix_ticket_requester_service_opened", "requester_email", "service", "opened_at"),
-        # ... looked up for the period's tickets read from this index alone (migration 0032).
-        Index("ix_ticket_opened_requester_service", "opened_at", "requester_email", "service"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

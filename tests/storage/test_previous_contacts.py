@@ -36,7 +36,8 @@ def _expected(tickets: list[Ticket]) -> set[tuple[int, datetime, datetime]]:
     rows = set()
     for t in tickets:
         earlier = [e.opened_at for e in tickets
-                   if t.requester_email is not None and e.requester_email == t.requester_email and e.service == t.service
+                   if t.requester_email is not None
+                   and e.requester_email == t.requester_email and e.service == t.service
                    and e.opened_at < t.opened_at]
         if earlier:
             rows.add((t.id, t.opened_at, max(earlier)))

@@ -44,8 +44,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('ticket_id'),
     )
-    op.create_index('ix_previous_contact_opened_previous', 'previous_contact',
-                    ['opened_at', 'previous_at'])
     op.drop_index('ix_ticket_opened_requester_service', table_name='ticket')
     bind = op.get_bind()
     dialect = bind.dialect.name

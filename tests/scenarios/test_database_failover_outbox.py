@@ -13,32 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.outbox_kit import messages_with_key, outbox_all_sent
+from tests.scenarios.test_database_failover import bot_options, database_url, proxy
 from tests.scenarios.test_outbox_faults import record_many
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
+__all__ = ["bot_options", "database_url", "proxy"]  # the failover's fixtures, used here too
 
 LEASE_S = 10
 OUTAGE_S = 12.0
 """Longer than the lease: the rows claimed before the cut lapse while it lasts."""
-
-
-@pytest.fixture
-def database_url(postgres_url: str) -> str:
-    return postgres_url
-
-
-@pytest.fixture
-async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
-    url = make_url(database_url)
-    async with TcpProxy((url.host or "127.0.0.1", url.port or 5432)) as running:
-        yield running
 
 
 @pytest.fixture
@@ -47,11 +36,6 @@ def settings(make_settings, database_url: str, proxy: TcpProxy):
     return make_settings(
         config=lambda raw: raw.update(outbox={"poll_seconds": 0.1, "lease_seconds": LEASE_S}),
         env={"DATABASE_URL": through_proxy.render_as_string(hide_password=False)})
-
-
-@pytest.fixture
-def bot_options() -> dict:
-    return {"scheduler": False}
 
 
 async def test_sends_under_way_when_the_database_goes_are_logged_once_and_sent_once(

@@ -4,9 +4,7 @@ any replica can message people later."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from typing import Any
 
 import aiohttp
@@ -16,7 +14,6 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.chat.message import Message
-from bot.chat.pacer import Pacer
 from bot.chat.port import Undeliverable
 from bot.chat.text import TEAMS
 from bot.config import ChannelTarget
@@ -386,26 +383,3 @@ async def test_a_failing_turn_gets_a_kind_apology_and_no_details(bot, connector)
     assert card["body"][0]["text"].startswith("Sorry, something went wrong on our side")
     assert "conversation_ref" not in json.dumps(apology.body)
     assert connector.calls_of("send") == []  # no help: the turn stopped where it failed
-
-
-async def test_a_429_pauses_every_teams_pacer_and_the_call_waits_for_a_slot(bot, connector):
-    seed_erin(connector)
-    await post(bot.url, message(connector, "help"))  # the conversation's reference, stored
-    await connector.wait_for("send")
-    other = Pacer(20.0)  # another sender's Teams pacer, as the outbox's listen
-    bot.services.throttles.listen("teams", other)
-    async with bot.services.sessions() as session:
-        person = (await session.exec(select(Person))).one()
-    connector.fail_next("send", 429, retry_after=1)
-
-    sending = asyncio.create_task(bot.services.chat.send_dm(person, Message(
-        "help", {"usages": [], "unknown": None})))
-    [first] = [call for call in await connector.wait_for("send", 2) if call.faulted]
-    await asyncio.sleep(0.2)  # the 429 recorded at the emulator reaches the bot
-    await other.wait(1)  # nothing else goes out to the tenant before the second has passed
-    held = time.monotonic() - first.at
-    await sending
-    await other.close()
-
-    assert held >= 0.9
-    assert [call.faulted for call in connector.calls_of("send")] == [False, True, False]

@@ -122,7 +122,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     if settings.secrets.teams_enabled:
         teams_adapter = build_adapter(settings, metrics, outage)
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
-                                   links=image_links))
+                                   links=image_links, throttles=throttles))
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         chat=Chat(*platforms), metrics=metrics, clock=clock, outage=outage,
                         throttles=throttles)

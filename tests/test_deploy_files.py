@@ -92,3 +92,20 @@ def test_kubernetes_has_the_pieces_of_a_deployment():
     assert container["resources"]["requests"]["cpu"]
     assert container["envFrom"] == [{"secretRef": {"name": found["Secret"]["metadata"]["name"]}}]
     assert found["PodDisruptionBudget"]["spec"]["minAvailable"] == 1
+
+
+def test_a_read_only_root_leaves_matplotlib_and_tempfile_somewhere_to_write():
+    # The image's user has no home: matplotlib (the digest's chart) writes its cache where
+    # MPLCONFIGDIR says, else in a temporary directory, and raises when neither is writable.
+    # On Kubernetes the root is read-only, so both must be under a volume mounted writable.
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "--no-create-home" in dockerfile
+    [cache] = re.findall(r"^ENV MPLCONFIGDIR=(\S+)", dockerfile, re.MULTILINE)
+    pod = kubernetes()["Deployment"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    empty = {volume["name"] for volume in pod["volumes"] if "emptyDir" in volume}
+    writable = {mount["mountPath"] for mount in container["volumeMounts"]
+                if mount["name"] in empty and not mount.get("readOnly")}
+    assert "/tmp" in writable  # noqa: S108 - tempfile's first choice after TMPDIR
+    assert any(Path(cache).is_relative_to(path) for path in writable)

@@ -39,6 +39,7 @@ from bot.chat.message import Message
 from bot.chat.outbox import FRESH_TOKEN
 from bot.chat.pacer import Pacer
 from bot.chat.port import MessageRef, PlatformChat, Undeliverable
+from bot.plurals import plural
 from bot.services import Services
 from storage import outbox as store
 from storage.models import Person
@@ -55,6 +56,8 @@ MAX_RETRY_S = 300.0
 PARENT_WAIT = timedelta(seconds=1)
 """How soon a reply whose parent is not out yet looks again (or when the parent is due)."""
 GAUGE_EVERY_S = 10.0
+LAPSED_EVERY_S = 30.0
+"""The most often the rows given back for want of lease are counted in the log."""
 _STOP = 99
 
 
@@ -118,6 +121,7 @@ class OutboxSender:
         self._nudge = asyncio.Event()
         self._woken = False
         self._gauge_at = 0.0
+        self._lapsed_rows, self._lapsed_said_at = 0, float("-inf")  # see _lapsed
         services.outbox.on_commit(self.wake)
 
     @property
@@ -172,6 +176,7 @@ class OutboxSender:
 
     async def _claimer(self) -> None:
         while not self._stopping:
+            self._say_lapsed()
             woken, self._woken = self._woken, False
             self._nudge.clear()
             claimed: list[Claimed] = []
@@ -202,6 +207,8 @@ class OutboxSender:
             claimed = await store.claim_due(session, self.services.clock(), self.lease,
                                             self.batch, lowest_priority=lowest_priority)
             await session.commit()
+        # The database answered: an outage this process logged is over (said once).
+        self.services.outage.reached()
         return claimed
 
     async def _count_waiting(self) -> None:
@@ -226,8 +233,14 @@ class OutboxSender:
                 return
             try:
                 await self.deliver(row)
-            except Exception:
-                log.exception("outbox row %s (%s) failed unexpectedly", row.id, row.key)
+            except Exception as error:
+                if is_unavailable(error):
+                    # The database went while the row was out (its result could not be
+                    # recorded): logged once for the outage. The row stays claimed, and once
+                    # its lease lapses it is looked for by its key before any new send.
+                    self.services.outage.failed(error, "the outbox sender")
+                else:
+                    log.exception("outbox row %s (%s) failed unexpectedly", row.id, row.key)
 
     async def deliver(self, row: Claimed) -> None:
         """Send one claimed row, or put it back to wait for its parent."""
@@ -371,8 +384,17 @@ class OutboxSender:
             await session.commit()
         self.services.metrics.outbox_results.labels(store.purpose(row.key), store.FAILED).inc()
 
-    @staticmethod
-    def _lapsed(row: Claimed) -> None:
-        log.warning("outbox row %s (%s): too little of its lease was left to send it; left "
-                    "to the next claim (raise outbox.lease_seconds if this recurs)", row.id,
-                    row.key)
+    def _lapsed(self, row: Claimed) -> None:
+        # Counted, and said in one line by the claimer: after a database outage every row
+        # queued meanwhile lapses at once, and a line each would bury the outage's own.
+        log.debug("outbox row %s (%s): too little lease left to send it", row.id, row.key)
+        self._lapsed_rows += 1
+
+    def _say_lapsed(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._lapsed_rows and now >= self._lapsed_said_at + LAPSED_EVERY_S:
+            self._lapsed_said_at = now
+            log.warning("%s had too little of their lease left to be sent; left to the next "
+                        "claim (raise outbox.lease_seconds if this recurs outside a database "
+                        "outage)", plural(self._lapsed_rows, "outbox row"))
+            self._lapsed_rows = 0

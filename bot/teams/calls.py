@@ -3,7 +3,8 @@
 botframework-connector's client retries nothing, so every call Touchpoint makes to the
 Connector goes through `call`: a 429 or a 5xx (and a dropped connection) is tried again,
 waiting as long as ``Retry-After`` asks when the service says, with jittered exponential
-backoff otherwise; each attempt is counted by method and result.
+backoff otherwise (after a 429, in a slot of the outbox's Teams pacers, which it pauses on
+every replica); each attempt is counted by method and result.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.chat.pacer import Throttles
 from bot.metrics import Metrics
 from storage.types import utcnow
 
@@ -60,9 +62,20 @@ def _retry_after(error: BaseException | None) -> float | None:
         return None
 
 
-def _wait(state: RetryCallState) -> float:
-    asked = _retry_after(state.outcome.exception() if state.outcome else None)
-    return min(asked, MAX_WAIT_S) if asked is not None else _backoff(state)
+def _waiting(throttles: Throttles | None):
+    """How long to wait before the next attempt. After a 429, where the outbox's pacers
+    listen, they are paused (on every replica) for as long as the service asked and this
+    call waits for a slot of theirs instead: a tenant's back-off is everyone's, as Slack's
+    is (bot.slack.client)."""
+
+    async def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = _retry_after(error)
+        if status_of(error) == 429 and throttles is not None and await throttles.throttled(
+                "teams", min(asked if asked is not None else 1.0, MAX_WAIT_S)):
+            return 0.0
+        return min(asked, MAX_WAIT_S) if asked is not None else _backoff(state)
+    return wait
 
 
 async def _counted(metrics: Metrics, method: str, operation: Callable[[], Awaitable[T]]) -> T:
@@ -77,8 +90,10 @@ async def _counted(metrics: Metrics, method: str, operation: Callable[[], Awaita
     return result
 
 
-async def call(metrics: Metrics, method: str, operation: Callable[[], Awaitable[T]]) -> T:
-    """Run one Connector operation, retrying transient failures; the last failure is raised."""
-    retrying = AsyncRetrying(retry=retry_if_exception(_transient), wait=_wait,
+async def call(metrics: Metrics, method: str, operation: Callable[[], Awaitable[T]],
+               throttles: Throttles | None = None) -> T:
+    """Run one Connector operation, retrying transient failures; the last failure is raised.
+    With `throttles`, a 429 pauses the Teams pacers that listen there (see `_waiting`)."""
+    retrying = AsyncRetrying(retry=retry_if_exception(_transient), wait=_waiting(throttles),
                              stop=stop_after_attempt(MAX_ATTEMPTS), reraise=True)
     return await retrying(_counted, metrics, method, operation)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.message import Form, Message
+from bot.chat.pacer import Throttles
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
 from bot.chat.templates import templates_for
 from bot.config import Settings
@@ -49,8 +50,11 @@ class TeamsChat:
 
     def __init__(self, adapter: CloudAdapter, settings: Settings,
                  sessions: async_sessionmaker[AsyncSession], metrics: Metrics,
-                 renderer: TeamsRenderer | None = None, links: ImageLinks | None = None):
+                 renderer: TeamsRenderer | None = None, links: ImageLinks | None = None,
+                 throttles: Throttles | None = None):
         self.adapter = adapter
+        self.throttles = throttles
+        """Where a 429 pauses the outbox's Teams pacers (bot.teams.calls)."""
         self.app_id = settings.secrets.microsoft_app_id
         self.tenant_id = settings.secrets.microsoft_app_tenant_id
         self.service_url = settings.app.teams.service_url
@@ -72,7 +76,8 @@ class TeamsChat:
         async def callback(context: TurnContext) -> None:
             client = context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY]
             try:
-                done.set_result(await call(self.metrics, method, lambda: operation(client)))
+                done.set_result(await call(self.metrics, method, lambda: operation(client),
+                                           self.throttles))
             except Exception as error:
                 done.set_exception(error)
 

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -182,16 +182,23 @@ async def test_a_slot_claimed_elsewhere_is_skipped(settings, database_url):
         (first, "another-replica", None), (second, app[SCHEDULER].replica, "ok")]
 
 
-@on_sqlite
-async def test_shutdown_lets_a_running_job_finish(settings, database_url):
-    app = create_app(settings)
+def _slow_job(seconds: float) -> tuple[Callable[[ScheduledTurn], Awaitable[None]],
+                                       asyncio.Event, asyncio.Event]:
+    """A job that says it started, takes `seconds`, then says it finished."""
     started, finished = asyncio.Event(), asyncio.Event()
 
     async def slow(_turn: ScheduledTurn) -> None:
         started.set()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(seconds)
         finished.set()
 
+    return slow, started, finished
+
+
+@on_sqlite
+async def test_shutdown_lets_a_running_job_finish(settings, database_url):
+    app = create_app(settings)
+    slow, started, finished = _slow_job(0.3)
     _every_second(app, slow, _soon(), slots=1)
     async with _started(app):
         await asyncio.wait_for(started.wait(), timeout=5)
@@ -227,13 +234,7 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
 @on_sqlite
 async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, database_url):
     app = create_app(settings)
-    started, finished = asyncio.Event(), asyncio.Event()
-
-    async def slow(_turn: ScheduledTurn) -> None:
-        started.set()
-        await asyncio.sleep(0.2)
-        finished.set()
-
+    slow, started, _ = _slow_job(0.2)
     _every_second(app, slow, _soon(), slots=1)
     async with _started(app):
         scheduler = app[SCHEDULER]

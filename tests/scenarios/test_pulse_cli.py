@@ -40,12 +40,13 @@ async def operator(settings: Settings, slack, cli_env, database_url: str
     return services, operator_env(settings, slack, cli_env, database_url)
 
 
-def operator_env(settings: Settings, slack, cli_env, database_url: str) -> dict[str, str]:
+def operator_env(settings: Settings, slack, cli_env, database_url: str,
+                 **extra: str) -> dict[str, str]:
     """The environment an operator runs `touchpoint` in against the test's database and
-    Slack."""
+    Slack, with any `extra` variables."""
     return cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
                    SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                   SLACK_API_URL=slack.url)
+                   SLACK_API_URL=slack.url, **extra)
 
 
 async def test_create_then_status_then_results_by_segment_as_csv(make_settings, slack,

@@ -20,7 +20,15 @@ from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.models import AuditEvent
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_settled
-from tests.scenarios.complaints_kit import blocks_text, bot_options, button_ids, clock, keyed
+from tests.scenarios.complaints_kit import (
+    blocks_text,
+    bot_options,
+    button_ids,
+    clock,
+    inputs_of,
+    keyed,
+    opened_view,
+)
 from tests.scenarios.test_help_teams import TENANT, message, post
 
 STATUS, NETSTAT = "C0STATUS1", "C0NETSTAT"
@@ -34,7 +42,7 @@ TEAMS_TOM = {"id": "29:1tom-teams", "name": "Tom Tech",
 """Tom (IT staff) as Teams knows him; `TOM_CHAT` is his 1:1 chat with Touchpoint."""
 TOM_CHAT = "a:1tom-personal-chat"
 
-__all__ = ["blocks_text", "bot_options", "button_ids", "clock"]
+__all__ = ["blocks_text", "bot_options", "button_ids", "clock", "inputs_of", "opened_view"]
 _views = itertools.count(1)
 
 

@@ -39,9 +39,7 @@ def _thread_has(slack, complaint, n: int) -> bool:
 async def test_a_complaint_on_slack_in_german_from_form_to_resolution(bot, slack,
                                                                       slack_sender):
     await slack_sender.command("/complain", "", user_id=ERIN)
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert view["title"]["text"] == "Problem an die IT melden"
     assert "Hoch: Ich konnte nicht weiterarbeiten" in kit.blocks_text(view)
 

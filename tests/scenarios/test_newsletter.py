@@ -4,7 +4,6 @@ place), approves it (posted once in the announcements channel) or skips another 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +16,14 @@ from storage.newsletter import NewsletterIssue
 from tests.clock import Clock
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_all_sent
-from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
+from tests.scenarios.complaints_kit import (
+    ERIN,
+    LEE,
+    blocks_text,
+    button_ids,
+    keyed,
+    opened_view,
+)
 from tests.waiting import eventually
 
 DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
@@ -88,9 +94,7 @@ async def test_leads_edit_and_approve_the_draft_and_it_is_posted_once(bot, slack
     # The lead edits the intro: the draft shows it, escaped.
     await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
                              message_ts=card["ts"])
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await opened_view(slack)
     assert view["callback_id"] == ids.EDIT_FORM and view["private_metadata"] == str(issue.id)
     await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "A good quarter <!channel>"},
                               user_id=LEE, private_metadata=str(issue.id))

@@ -16,14 +16,8 @@ from storage.newsletter import NewsletterIssue
 from tests.clock import Clock
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_all_sent
-from tests.scenarios.complaints_kit import (
-    ERIN,
-    LEE,
-    blocks_text,
-    button_ids,
-    keyed,
-    opened_view,
-)
+from tests.scenarios import complaints_kit
+from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
 from tests.waiting import eventually
 
 DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
@@ -94,7 +88,7 @@ async def test_leads_edit_and_approve_the_draft_and_it_is_posted_once(bot, slack
     # The lead edits the intro: the draft shows it, escaped.
     await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
                              message_ts=card["ts"])
-    view = await opened_view(slack)
+    view = await complaints_kit.opened_view(slack)
     assert view["callback_id"] == ids.EDIT_FORM and view["private_metadata"] == str(issue.id)
     await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "A good quarter <!channel>"},
                               user_id=LEE, private_metadata=str(issue.id))

@@ -19,15 +19,8 @@ from tests import german
 from tests.bot.flows.test_newsletter import seed
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_all_sent
-from tests.scenarios import test_newsletter
-from tests.scenarios.complaints_kit import (
-    ERIN,
-    LEE,
-    blocks_text,
-    button_ids,
-    keyed,
-    opened_view,
-)
+from tests.scenarios import complaints_kit, test_newsletter
+from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
 from tests.scenarios.test_help_teams import ERIN as ERIN_TEAMS
 from tests.scenarios.test_help_teams import TENANT, message, post, seed_erin
 from tests.scenarios.test_newsletter import (
@@ -90,7 +83,7 @@ async def test_a_lead_edits_and_approves_the_german_draft_on_slack(bot, slack, s
 
     await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
                              message_ts=card["ts"])
-    view = await opened_view(slack)
+    view = await complaints_kit.opened_view(slack)
     assert view["title"]["text"] == "Newsletter bearbeiten"
     assert view["submit"]["text"] == "Speichern" and "Einleitung" in blocks_text(view)
     await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "Ein gutes Quartal <!channel>"},

@@ -12,16 +12,8 @@ from sqlmodel import select
 from bot.flows.plans import ids
 from storage.models import AuditEvent
 from tests.outbox_kit import outbox_all_sent
-from tests.scenarios import plans_kit
-from tests.scenarios.complaints_kit import (
-    ERIN,
-    LEE,
-    TOM,
-    blocks_text,
-    inputs_of,
-    keyed,
-    opened_view,
-)
+from tests.scenarios import complaints_kit, plans_kit
+from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, inputs_of, keyed
 from tests.scenarios.plans_kit import VALID_NPS, answer, count, items, submit, teams_form, true
 from tests.scenarios.test_help_teams import PERSONAL, card_of
 from tests.waiting import eventually
@@ -40,7 +32,7 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
     assert slack.calls_to("views.open") == []
 
     await slack_sender.command("/touchpoint", "plan add CSAT", user_id=LEE)
-    view = await opened_view(slack)
+    view = await complaints_kit.opened_view(slack)
     assert view["callback_id"] == ids.FORM
     inputs = inputs_of(view)
     assert list(inputs) == [ids.FIGURE, ids.CHANGE, ids.OWNER, ids.OWNER_EMAIL, ids.DUE]
@@ -113,7 +105,8 @@ async def test_the_digest_button_opens_the_form_with_its_figure_for_leads_only(
     assert slack.calls_to("views.open") == []
 
     await slack_sender.click(ids.ADD_BUTTON, "sla", user_id=LEE, channel_id="C0DIGEST1")
-    assert inputs_of(await opened_view(slack))[ids.FIGURE]["initial_option"]["value"] == "sla"
+    inputs = inputs_of(await complaints_kit.opened_view(slack))
+    assert inputs[ids.FIGURE]["initial_option"]["value"] == "sla"
 
 
 async def test_an_employee_submitting_the_form_directly_stores_nothing(bot, slack,

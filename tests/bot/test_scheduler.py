@@ -195,13 +195,22 @@ def _slow_job(seconds: float) -> tuple[Callable[[ScheduledTurn], Awaitable[None]
     return slow, started, finished
 
 
+@asynccontextmanager
+async def _once_started(app: web.Application, job, started: asyncio.Event
+                        ) -> AsyncIterator[None]:
+    """The app started with `job` due once, soon; inside, the job has started."""
+    _every_second(app, job, _soon(), slots=1)
+    async with _started(app):
+        await asyncio.wait_for(started.wait(), timeout=5)
+        yield
+
+
 @on_sqlite
 async def test_shutdown_lets_a_running_job_finish(settings, database_url):
     app = create_app(settings)
     slow, started, finished = _slow_job(0.3)
-    _every_second(app, slow, _soon(), slots=1)
-    async with _started(app):
-        await asyncio.wait_for(started.wait(), timeout=5)
+    async with _once_started(app, slow, started):
+        pass  # the app shuts down while the job runs
 
     assert finished.is_set()
     assert [c.outcome for c in await _claims(database_url)] == ["ok"]
@@ -220,9 +229,7 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
             cancelled.set()
             raise
 
-    _every_second(app, stuck, _soon(), slots=1)
-    async with _started(app):
-        await asyncio.wait_for(started.wait(), timeout=5)
+    async with _once_started(app, stuck, started):
         async with asyncio.timeout(2):
             await app[SCHEDULER].shutdown(within_s=0.2)
         assert cancelled.is_set()
@@ -235,10 +242,8 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
 async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, database_url):
     app = create_app(settings)
     slow, started, _ = _slow_job(0.2)
-    _every_second(app, slow, _soon(), slots=1)
-    async with _started(app):
+    async with _once_started(app, slow, started):
         scheduler = app[SCHEDULER]
-        await asyncio.wait_for(started.wait(), timeout=5)
         # Another job's run, submitted on the same turn the shutdown begins: its task exists
         # but has not started.
         later = datetime.now(ORGANISATION_ZONE).replace(microsecond=0) + timedelta(hours=1)

@@ -5,13 +5,8 @@ survey, whose questions have their own."""
 
 from __future__ import annotations
 
-from tests.bot.test_config import SLACK_ENV, _cli, shipped, write
-from tests.bot.test_locale_config import SHIPPED_LIST
-
-
-def _check(tmp_path, cli_env, config):
-    return _cli("check-config", env=cli_env(TOUCHPOINT_CONFIG=str(write(tmp_path, config)),
-                                             **SLACK_ENV))
+from tests.bot.test_config import shipped
+from tests.bot.test_locale_config import SHIPPED_LIST, _check
 
 
 def test_a_question_in_a_language_with_no_catalogue_is_refused_with_its_path(tmp_path,

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -182,19 +182,35 @@ async def test_a_slot_claimed_elsewhere_is_skipped(settings, database_url):
         (first, "another-replica", None), (second, app[SCHEDULER].replica, "ok")]
 
 
-@on_sqlite
-async def test_shutdown_lets_a_running_job_finish(settings, database_url):
-    app = create_app(settings)
+def _slow_job(seconds: float) -> tuple[Callable[[ScheduledTurn], Awaitable[None]],
+                                       asyncio.Event, asyncio.Event]:
+    """A job that says it started, takes `seconds`, then says it finished."""
     started, finished = asyncio.Event(), asyncio.Event()
 
     async def slow(_turn: ScheduledTurn) -> None:
         started.set()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(seconds)
         finished.set()
 
-    _every_second(app, slow, _soon(), slots=1)
+    return slow, started, finished
+
+
+@asynccontextmanager
+async def _once_started(app: web.Application, job, started: asyncio.Event
+                        ) -> AsyncIterator[None]:
+    """The app started with `job` due once, soon; inside, the job has started."""
+    _every_second(app, job, _soon(), slots=1)
     async with _started(app):
         await asyncio.wait_for(started.wait(), timeout=5)
+        yield
+
+
+@on_sqlite
+async def test_shutdown_lets_a_running_job_finish(settings, database_url):
+    app = create_app(settings)
+    slow, started, finished = _slow_job(0.3)
+    async with _once_started(app, slow, started):
+        pass  # the app shuts down while the job runs
 
     assert finished.is_set()
     assert [c.outcome for c in await _claims(database_url)] == ["ok"]
@@ -213,9 +229,7 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
             cancelled.set()
             raise
 
-    _every_second(app, stuck, _soon(), slots=1)
-    async with _started(app):
-        await asyncio.wait_for(started.wait(), timeout=5)
+    async with _once_started(app, stuck, started):
         async with asyncio.timeout(2):
             await app[SCHEDULER].shutdown(within_s=0.2)
         assert cancelled.is_set()
@@ -227,17 +241,9 @@ async def test_shutdown_cancels_a_run_that_outlasts_the_bound(settings, database
 @on_sqlite
 async def test_shutdown_waits_for_a_run_submitted_but_not_started(settings, database_url):
     app = create_app(settings)
-    started, finished = asyncio.Event(), asyncio.Event()
-
-    async def slow(_turn: ScheduledTurn) -> None:
-        started.set()
-        await asyncio.sleep(0.2)
-        finished.set()
-
-    _every_second(app, slow, _soon(), slots=1)
-    async with _started(app):
+    slow, started, _ = _slow_job(0.2)
+    async with _once_started(app, slow, started):
         scheduler = app[SCHEDULER]
-        await asyncio.wait_for(started.wait(), timeout=5)
         # Another job's run, submitted on the same turn the shutdown begins: its task exists
         # but has not started.
         later = datetime.now(ORGANISATION_ZONE).replace(microsecond=0) + timedelta(hours=1)

@@ -1,10 +1,12 @@
 """Shared steps of the broadcast scenarios: the bot with status channels on Slack and Teams
 (and a service with a channel of its own), opening and changing broadcasts through the real
-Slack protocol, and reading back what the emulators recorded."""
+Slack protocol and through Teams' cards (Tom in his chat and in the status channel), and
+reading back what the emulators recorded."""
 
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -18,7 +20,16 @@ from storage.broadcasts import Broadcast, BroadcastRating, BroadcastUpdate
 from storage.models import AuditEvent
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_settled
-from tests.scenarios.complaints_kit import blocks_text, bot_options, button_ids, clock, keyed
+from tests.scenarios.complaints_kit import (
+    blocks_text,
+    bot_options,
+    button_ids,
+    clock,
+    inputs_of,
+    keyed,
+    opened_view,
+)
+from tests.scenarios.test_help_teams import TENANT, message, post
 
 STATUS, NETSTAT = "C0STATUS1", "C0NETSTAT"
 TEAMS_STATUS, TEAMS_NETSTAT = "19:status@thread.tacv2", "19:netstat@thread.tacv2"
@@ -26,8 +37,12 @@ ERIN, TOM, LEE = "U0EMPL001", "U0TECH001", "U0LEAD001"
 SERVICES = ["Service desk", "Email and calendar", "Network and Wi-Fi", "Other"]
 NETWORK = "2"
 """The Network service's value in the form: its place in the catalogue."""
+TEAMS_TOM = {"id": "29:1tom-teams", "name": "Tom Tech",
+             "aadObjectId": "70a00000-0000-4000-8000-00000000000a"}
+"""Tom (IT staff) as Teams knows him; `TOM_CHAT` is his 1:1 chat with Touchpoint."""
+TOM_CHAT = "a:1tom-personal-chat"
 
-__all__ = ["blocks_text", "bot_options", "button_ids", "clock"]
+__all__ = ["blocks_text", "bot_options", "button_ids", "clock", "inputs_of", "opened_view"]
 _views = itertools.count(1)
 
 
@@ -132,3 +147,45 @@ def marked_up(message: dict[str, Any]) -> str:
         texts += [part["text"] for part in parts
                   if isinstance(part, dict) and part.get("type") == "mrkdwn"]
     return "\n".join(texts)
+
+
+def tom_on_teams(connector) -> None:
+    """Tom is a member of his chat with Touchpoint and of the Teams status channel."""
+    for conversation in (TOM_CHAT, TEAMS_STATUS):
+        connector.add_member(conversation, id=TEAMS_TOM["id"], name=TEAMS_TOM["name"],
+                             aad_object_id=TEAMS_TOM["aadObjectId"],
+                             email="tech1@example.com", tenant_id=TENANT)
+
+
+def teams_opening(message: str, services: str = NETWORK) -> dict[str, str]:
+    """What the Teams opening form card submits: the incident "VPN is down", an outage of
+    `services`, saying `message`, with no notification."""
+    return {"callback_id": ids.OPEN_FORM, "metadata": "", ids.KIND: "incident",
+            ids.TITLE: "VPN is down", ids.SERVICES: services, ids.IMPACT: "outage",
+            ids.STATUS: "", ids.MESSAGE: message, ids.WINDOW_START: "", ids.WINDOW_END: "",
+            ids.NOTIFY: "no"}
+
+
+async def on_teams_card(bot: RunningBot, connector, conversation: str, activity_id: str,
+                        reply_to: str, value: dict[str, Any],
+                        sender: dict[str, Any] = TEAMS_TOM) -> int:
+    """A press or a submit on a card in `conversation` (Tom's chat, or a status channel), by
+    Tom unless `sender` is given; returns the status Touchpoint answers."""
+    channel = {"kind": "channel"} if conversation.startswith("19:") else {}
+    status, _ = await post(bot.url, message(connector, None, conversation=conversation,
+                                            sender=sender, id=activity_id,
+                                            replyToId=reply_to, value=value, **channel))
+    return status
+
+
+def said_on_teams(connector, words: str) -> bool:
+    """Whether Touchpoint has sent, replied or updated anything on Teams with `words`."""
+    return any(words in json.dumps(c.body, ensure_ascii=False)
+               for kind in ("send", "reply", "update") for c in connector.calls_of(kind))
+
+
+def teams_buttons(activity: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Action.Submit data of the buttons on a Teams card as the channel holds it."""
+    [attachment] = activity["attachments"]
+    return [action["data"] for row in attachment["content"]["body"]
+            if row["type"] == "ActionSet" for action in row["actions"]]

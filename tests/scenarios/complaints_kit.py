@@ -142,6 +142,20 @@ async def audit_trail(bot: RunningBot, number: str) -> list[AuditEvent]:
             .order_by(col(AuditEvent.id)))).all())
 
 
+async def opened_view(slack: SlackEmulator) -> dict[str, Any]:
+    """The modal of the one views.open call so far, as a dict (the emulator keeps the
+    argument as sent: a JSON string or an object)."""
+    [opened] = await slack.wait_for("views.open")
+    view = opened.args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def inputs_of(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's input elements, by block id."""
+    return {block["block_id"]: block["element"] for block in view["blocks"]
+            if block["type"] == "input"}
+
+
 def blocks_text(message: dict[str, Any]) -> str:
     """Every text of a Slack message or view, as one string."""
     return json.dumps(message.get("blocks") or message, ensure_ascii=False)

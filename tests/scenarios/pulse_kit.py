@@ -9,6 +9,7 @@ The fixtures here are taken into a test module by name, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,13 +55,14 @@ async def move_to(services: Services, clock: Clock, when: datetime) -> None:
     await tick(services, when)
 
 
-def seed_people(slack: SlackEmulator, locale: str = "en-US") -> None:
+def seed_people(slack: SlackEmulator, locale: str = "en-US",
+                german: Collection[str] = ()) -> None:
     """Besides conftest's Erin (Finance, London), Tom (IT staff) and Lee (IT lead, New York):
     six more in Finance, two in Sales, and one in Tokyo with no segment, their Slack in
-    `locale`."""
+    `locale` but for those in `german`, whose Slack is German."""
     for user_id in (*FINANCE, *SALES):
         slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com",
-                       locale=locale)
+                       locale="de-DE" if user_id in german else locale)
     slack.add_user(id=TOKYO, name="toshi", email="toshi@example.com", tz="Asia/Tokyo",
                    locale=locale)
 
@@ -73,6 +75,22 @@ def configure(raw: dict[str, Any]) -> None:
     raw["outbox"] = {"poll_seconds": 0.05, "send_rate": {"slack": 100, "teams": 100}}
 
 
+SEAL_KEY = {"TOUCHPOINT_SEAL_KEY": "test-seal-key"}
+"""The environment of the scenarios whose pulses are confidential (answers sealed)."""
+
+
+def with_teams(connector, change: Callable[[dict[str, Any]], None] | None = None
+               ) -> Callable[[dict[str, Any]], None]:
+    """The kit's app.yaml (`configure`) with Teams (the Bot Connector emulator), then the
+    test's own `change`."""
+    def config(raw: dict[str, Any]) -> None:
+        configure(raw)
+        raw["teams"] = {"service_url": connector.url}
+        if change is not None:
+            change(raw)
+    return config
+
+
 EVERYONE = ["U0EMPL001", "U0TECH001", "U0LEAD001", *FINANCE, *SALES, TOKYO]
 LONDON = [u for u in EVERYONE if u not in ("U0LEAD001", TOKYO)]
 
@@ -82,11 +100,18 @@ async def sync(services: Services) -> None:
         await sync_directory(session, services)
 
 
-@pytest.fixture
-async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
-    """The Slack emulator with the kit's people (`seed_people`), in their `people_locale`."""
-    seed_people(slack, people_locale)
+def seeded_slack(german: Collection[str] = ()):
+    """A `slack` fixture: the Slack emulator with the kit's people (`seed_people`), in their
+    `people_locale` or, for those in `german`, in German; a module takes it with
+    ``slack = pulse_kit.seeded_slack(german=[...])``."""
+    @pytest.fixture
+    async def slack(slack: SlackEmulator, people_locale: str) -> SlackEmulator:
+        seed_people(slack, people_locale, german)
+        return slack
     return slack
+
+
+slack = seeded_slack()
 
 
 @pytest.fixture

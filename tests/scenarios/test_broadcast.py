@@ -6,8 +6,6 @@ resolved -> reopened with an audit event for each step."""
 
 from __future__ import annotations
 
-import json
-
 from bot.flows.broadcasts import ids
 from tests.scenarios import broadcast_kit as kit
 from tests.scenarios.broadcast_kit import ERIN, NETSTAT, STATUS, TEAMS_STATUS, TOM
@@ -20,12 +18,9 @@ async def test_broadcast_opens_the_form_for_it_staff(bot, slack, slack_sender):
     reply = await slack_sender.command("/broadcast", "VPN &lt;!channel&gt; down", user_id=TOM)
 
     assert reply.status == 200
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert view["callback_id"] == ids.OPEN_FORM
-    inputs = {block["block_id"]: block["element"] for block in view["blocks"]
-              if block["type"] == "input"}
+    inputs = kit.inputs_of(view)
     assert list(inputs) == [ids.KIND, ids.TITLE, ids.SERVICES, ids.IMPACT, ids.STATUS,
                             ids.MESSAGE, ids.WINDOW_START, ids.WINDOW_END, ids.NOTIFY]
     assert inputs[ids.TITLE]["initial_value"] == "VPN <!channel> down"
@@ -62,13 +57,10 @@ async def test_the_full_lifecycle_edits_the_posts_in_place(bot, slack, slack_sen
     # An update: the posts change in place and the update goes in their threads.
     updates_before = len(slack.calls_to("chat.update"))
     await slack_sender.click(ids.UPDATE, str(broadcast.id), user_id=TOM, channel_id=STATUS)
-    [opened] = await slack.wait_for("views.open", 1)
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert (view["callback_id"], view["private_metadata"]) == (ids.CHANGE_FORM,
                                                                f"updated:{broadcast.id}")
-    inputs = {block["block_id"]: block["element"] for block in view["blocks"]
-              if block["type"] == "input"}
+    inputs = kit.inputs_of(view)
     assert inputs[ids.STATUS]["initial_option"]["value"] == "investigating"
     assert [o["value"] for o in inputs[ids.SERVICES]["initial_options"]] == [kit.NETWORK]
     await kit.submit_change(slack_sender, "updated", broadcast.id, status="identified",

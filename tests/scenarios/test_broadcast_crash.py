@@ -19,8 +19,8 @@ from tests.outbox_kit import messages_with_key, outbox_all_sent, outbox_rows
 from tests.scenarios.broadcast_kit import STATUS
 from tests.scenarios.broadcast_kit import configure as configure_channels
 from tests.scenarios.pulse_kit import sync
-from tests.scenarios.test_pulse_crash import RATE, start
-from tests.waiting import eventually
+from tests.scenarios.test_pulse_cli import operator_env
+from tests.scenarios.test_pulse_crash import RATE, killed_mid_fan_out, start
 
 PEOPLE = [f"U0BC{n:05d}" for n in range(240)]
 
@@ -57,18 +57,10 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
                     "investigating", "Sending takes minutes.", None, None, False),
             "slack:V0CRASH01")
     [broadcast] = [row for row, _owner in await _open(services)]
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url)
+    env = operator_env(settings, slack, cli_env, database_url)
     prefix = f"broadcast:{broadcast.id}:1:"
 
-    first = await start(env)
-    try:
-        await eventually(lambda: len(slack.calls_to("chat.postMessage")) >= len(PEOPLE) // 3,
-                         within_s=60)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+    await killed_mid_fan_out(env, slack, len(PEOPLE))
     rows = await outbox_rows(services, prefix)
     sent_before = sum(r.status == "sent" for r in rows)
     assert 0 < sent_before < len(PEOPLE), "the kill did not land mid fan-out"

@@ -16,17 +16,22 @@ import pytest
 from bot.flows.broadcasts import ids
 from tests import german
 from tests.scenarios import broadcast_kit as kit
-from tests.scenarios.broadcast_kit import ERIN, NETSTAT, STATUS, TEAMS_STATUS
-from tests.scenarios.test_help_teams import PERSONAL, TENANT, card_of, message, post, seed_erin
+from tests.scenarios.broadcast_kit import (
+    ERIN,
+    NETSTAT,
+    STATUS,
+    TEAMS_STATUS,
+    TEAMS_TOM,
+    TOM_CHAT,
+    on_teams_card,
+    said_on_teams,
+    teams_opening,
+)
+from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
 people_locale = german.people_locale
-
-TEAMS_TOM = {"id": "29:1tom-teams", "name": "Tom Tech",
-             "aadObjectId": "70a00000-0000-4000-8000-00000000000a"}
-TOM_CHAT = "a:1tom-personal-chat"
-
 
 @pytest.fixture
 def settings(make_settings, connector):
@@ -88,35 +93,23 @@ async def test_a_broadcast_on_slack_reads_in_german_from_opening_to_resolving(
                for d in dms)
 
 
-def _said(connector, words: str) -> bool:
-    return any(words in json.dumps(c.body, ensure_ascii=False)
-               for kind in ("send", "reply", "update") for c in connector.calls_of(kind))
-
-
 async def test_a_broadcast_from_teams_reads_in_german(bot, connector, slack):
-    for conversation in (TOM_CHAT, TEAMS_STATUS):
-        connector.add_member(conversation, id=TEAMS_TOM["id"], name=TEAMS_TOM["name"],
-                             aad_object_id=TEAMS_TOM["aadObjectId"],
-                             email="tech1@example.com", tenant_id=TENANT)
+    kit.tom_on_teams(connector)
     seed_erin(connector)
     seed_erin(connector, TEAMS_STATUS)
     await post(bot.url, message(connector, "subscribe vpn"))
-    await eventually(lambda: _said(connector, "Sie haben jetzt **Network and Wi-Fi** abonniert"),
-                     within_s=5)
+    await eventually(lambda: said_on_teams(
+        connector, "Sie haben jetzt **Network and Wi-Fi** abonniert"), within_s=5)
 
     status, _ = await post(bot.url, message(connector, "broadcast VPN is down",
                                             conversation=TOM_CHAT, sender=TEAMS_TOM))
     assert status == 201
-    await eventually(lambda: _said(connector, "Neue Statusmeldung"), within_s=5)
+    await eventually(lambda: said_on_teams(connector, "Neue Statusmeldung"), within_s=5)
     form = json.dumps(card_of(connector.calls_of("send")[-1]), ensure_ascii=False)
     assert "Worum geht es?" in form and "Betroffene Services" in form
     card_id = connector.activities_in(TOM_CHAT)[-1]["id"]
-    values = {"callback_id": ids.OPEN_FORM, "metadata": "", ids.KIND: "incident",
-              ids.TITLE: "VPN is down", ids.SERVICES: kit.NETWORK, ids.IMPACT: "outage",
-              ids.STATUS: "", ids.MESSAGE: "Wir sind *dran* - 1. Schritt", ids.WINDOW_START: "",
-              ids.WINDOW_END: "", ids.NOTIFY: "no"}
-    await post(bot.url, message(connector, None, conversation=TOM_CHAT, sender=TEAMS_TOM,
-                                id="1700000000601", replyToId=card_id, value=values))
+    await on_teams_card(bot, connector, TOM_CHAT, "1700000000601", card_id,
+                        teams_opening("Wir sind *dran* - 1. Schritt"))
     await eventually(lambda: len(connector.activities_in(TEAMS_STATUS)) == 1, within_s=5)
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
@@ -126,22 +119,19 @@ async def test_a_broadcast_from_teams_reads_in_german(bot, connector, slack):
     assert "**Status**: in Untersuchung · **Auswirkung**: Ausfall" in shown
     # Typed Markdown is shown as typed inside the German card.
     assert "Wir sind \\\\*dran\\\\*" in shown
-    assert _said(connector, "Als gelöst markieren")
+    assert said_on_teams(connector, "Als gelöst markieren")
     [dm] = [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL][-1:]
     assert "**Status**: in Untersuchung" in json.dumps(dm.body, ensure_ascii=False)
 
     # An update from the card's button: the card changes in place, in German.
-    await post(bot.url, message(connector, None, conversation=TEAMS_STATUS, kind="channel",
-                                sender=TEAMS_TOM, id="1700000000602", replyToId=card["id"],
-                                value={"action_id": ids.UPDATE, "value": str(broadcast.id)}))
-    await eventually(lambda: _said(connector, "Statusmeldung aktualisieren"), within_s=5)
+    await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000602", card["id"],
+                        {"action_id": ids.UPDATE, "value": str(broadcast.id)})
+    await eventually(lambda: said_on_teams(connector, "Statusmeldung aktualisieren"), within_s=5)
     updates_before = len(connector.calls_of("update"))
     change = {"callback_id": ids.CHANGE_FORM, "metadata": f"updated:{broadcast.id}",
               ids.STATUS: "monitoring", ids.IMPACT: "degraded", ids.SERVICES: kit.NETWORK,
               ids.MESSAGE: "Die Lösung wird verteilt.", ids.NOTIFY: "no"}
-    await post(bot.url, message(connector, None, conversation=TEAMS_STATUS, kind="channel",
-                                sender=TEAMS_TOM, id="1700000000603", replyToId="form-card",
-                                value=change))
+    await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000603", "form-card", change)
     await eventually(lambda: _status(bot, "monitoring"), within_s=5)
     await kit.settled(bot)
     updated = [c for c in connector.calls_of("update")[updates_before:]

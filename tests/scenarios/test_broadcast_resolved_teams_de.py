@@ -10,26 +10,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from bot.flows.broadcasts import ids
 from tests import german
 from tests.scenarios import broadcast_kit as kit
-from tests.scenarios.broadcast_kit import TEAMS_STATUS
-from tests.scenarios.test_help_teams import PERSONAL, TENANT, card_of, message, post, seed_erin
+from tests.scenarios.broadcast_kit import (
+    TEAMS_STATUS,
+    TEAMS_TOM,
+    TOM_CHAT,
+    on_teams_card,
+    teams_buttons,
+    teams_opening,
+)
+from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 from tests.waiting import eventually
 
 bot_options, clock = kit.bot_options, kit.clock
 people_locale = german.people_locale
 
-TOM = {"id": "29:1tom-teams", "name": "Tom Tech",
-       "aadObjectId": "70a00000-0000-4000-8000-00000000000a"}
-TOM_CHAT = "a:1tom-personal-chat"
-
-
-@pytest.fixture
-def settings(make_settings, connector):
-    return make_settings(config=lambda raw: kit.configure(raw, connector.url))
+settings = kit.settings
 
 
 def _to_erin(connector) -> list[str]:
@@ -38,34 +36,23 @@ def _to_erin(connector) -> list[str]:
 
 
 def _buttons(activity: dict[str, Any]) -> dict[str, dict]:
-    [attachment] = activity["attachments"]
-    return {action["data"]["action_id"]: action["data"]
-            for row in attachment["content"]["body"] if row["type"] == "ActionSet"
-            for action in row["actions"]}
+    return {button["action_id"]: button for button in teams_buttons(activity)}
 
 
 async def test_a_german_subscriber_reads_a_broadcast_resolved_on_teams_in_german(
         bot, connector, slack):
-    for conversation in (TOM_CHAT, TEAMS_STATUS):
-        connector.add_member(conversation, id=TOM["id"], name=TOM["name"],
-                             aad_object_id=TOM["aadObjectId"], email="tech1@example.com",
-                             tenant_id=TENANT)
+    kit.tom_on_teams(connector)
     seed_erin(connector)
     await post(bot.url, message(connector, "subscribe vpn"))
     await eventually(lambda: any("Sie haben jetzt **Network and Wi-Fi** abonniert" in said
                                  for said in _to_erin(connector)), within_s=5)
 
     await post(bot.url, message(connector, "broadcast VPN is down", conversation=TOM_CHAT,
-                                sender=TOM))
+                                sender=TEAMS_TOM))
     await eventually(lambda: connector.activities_in(TOM_CHAT), within_s=5)
-    values = {"callback_id": ids.OPEN_FORM, "metadata": "", ids.KIND: "incident",
-              ids.TITLE: "VPN is down", ids.SERVICES: kit.NETWORK, ids.IMPACT: "outage",
-              ids.STATUS: "", ids.MESSAGE: "We are on it.", ids.WINDOW_START: "",
-              ids.WINDOW_END: "", ids.NOTIFY: "no"}
-    await post(bot.url, message(connector, None, conversation=TOM_CHAT, sender=TOM,
-                                id="1700000000701",
-                                replyToId=connector.activities_in(TOM_CHAT)[-1]["id"],
-                                value=values))
+    await on_teams_card(bot, connector, TOM_CHAT, "1700000000701",
+                        connector.activities_in(TOM_CHAT)[-1]["id"],
+                        teams_opening("We are on it."))
     await eventually(lambda: len(connector.activities_in(TEAMS_STATUS)) == 1, within_s=5)
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
@@ -75,18 +62,15 @@ async def test_a_german_subscriber_reads_a_broadcast_resolved_on_teams_in_german
     # Tom resolves it from the channel card: Resolve brings the form card, he submits it.
     [card] = connector.activities_in(TEAMS_STATUS)
     assert _buttons(card)[ids.RESOLVE] == {"action_id": ids.RESOLVE, "value": str(broadcast.id)}
-    await post(bot.url, message(connector, None, conversation=TEAMS_STATUS, kind="channel",
-                                sender=TOM, id="1700000000702", replyToId=card["id"],
-                                value=_buttons(card)[ids.RESOLVE]))
+    await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000702", card["id"],
+                        _buttons(card)[ids.RESOLVE])
     await eventually(lambda: any(
         f"resolved:{broadcast.id}" in json.dumps(call.body)
         for kind in ("send", "reply") for call in connector.calls_of(kind)), within_s=5)
     sent_to_erin = len(_to_erin(connector))
-    await post(bot.url, message(
-        connector, None, conversation=TEAMS_STATUS, kind="channel", sender=TOM,
-        id="1700000000703", replyToId="form-card",
-        value={"callback_id": ids.CHANGE_FORM, "metadata": f"resolved:{broadcast.id}",
-               ids.MESSAGE: "Das Zertifikat ist erneuert.", ids.NOTIFY: "no"}))
+    await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000703", "form-card",
+                        {"callback_id": ids.CHANGE_FORM, "metadata": f"resolved:{broadcast.id}",
+                         ids.MESSAGE: "Das Zertifikat ist erneuert.", ids.NOTIFY: "no"})
     await eventually(lambda: len(_to_erin(connector)) >= sent_to_erin + 1, within_s=10)
     await kit.settled(bot)
     assert (await kit.broadcasts(bot))[0].status == "resolved"

@@ -27,12 +27,9 @@ async def test_complain_opens_the_form_with_the_typed_text(bot, slack, slack_sen
                                        user_id=ERIN)
 
     assert reply.status == 200
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert view["callback_id"] == ids.FILE_FORM
-    inputs = {block["block_id"]: block["element"] for block in view["blocks"]
-              if block["type"] == "input"}
+    inputs = kit.inputs_of(view)
     assert list(inputs) == ["description", "service", "category", "impact", "ticket",
                             "anonymous"]
     # Shown as typed in a plain-text input, where Slack does not read markup.
@@ -139,9 +136,7 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     clock.now += timedelta(hours=2)
     await slack_sender.click(ids.RESOLVE_START, number, user_id=TOM,
                              channel_id=TRIAGE)
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert (view["callback_id"], view["private_metadata"]) == (ids.RESOLVE_FORM, number)
     empty = await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: ""}, user_id=TOM,
                                       private_metadata=number, view_id="V0RESOLVE1",
@@ -309,9 +304,7 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
 
     await slack_sender.click(ids.ASSIGN_START, complaint.number, user_id=LEE,
                              channel_id=TRIAGE)
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     [owner_input] = [b for b in view["blocks"] if b.get("block_id") == "owner"]
     choices = {o["text"]["text"]: o["value"] for o in owner_input["element"]["options"]}
     assert sorted(choices) == ["lee.lead", "tom.tech"]  # IT staff only: not the complainant

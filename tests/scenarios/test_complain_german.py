@@ -15,7 +15,7 @@ from bot.flows.complaints import ids
 from tests import german
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.complaints_kit import ERIN, TEAMS_TRIAGE, TOM, TRIAGE
-from tests.scenarios.test_complain_teams import VALID, submission
+from tests.scenarios.test_complain_teams import VALID, resolved_on_slack, submission
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
 from tests.waiting import eventually
 
@@ -39,9 +39,7 @@ def _thread_has(slack, complaint, n: int) -> bool:
 async def test_a_complaint_on_slack_in_german_from_form_to_resolution(bot, slack,
                                                                       slack_sender):
     await slack_sender.command("/complain", "", user_id=ERIN)
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await kit.opened_view(slack)
     assert view["title"]["text"] == "Problem an die IT melden"
     assert "Hoch: Ich konnte nicht weiterarbeiten" in kit.blocks_text(view)
 
@@ -120,12 +118,8 @@ async def test_a_complaint_on_teams_in_german_from_form_to_resolution(bot, conne
     assert f"Beschwerde {complaint.number}" in triage
     assert "\\\\<at\\\\>for\\\\</at\\\\>" in triage  # typed text escaped for Markdown
 
-    resolved = await slack_sender.submit(
-        ids.RESOLVE_FORM, {ids.NOTE: "Ein neuer Laptop ist unterwegs"}, user_id=TOM,
-        private_metadata=complaint.number, selects={ids.ROOT_CAUSE: "Third party"})
-    assert resolved.status == 200
-    replies = await connector.wait_for("reply", 1)
-    asked = card_of(replies[-1])
+    asked = card_of(await resolved_on_slack(slack_sender, connector, complaint,
+                                            "Ein neuer Laptop ist unterwegs"))
     text = json.dumps(asked, ensure_ascii=False)
     assert f"Ihre Beschwerde **{complaint.number}** wurde von tom.tech gelöst:" in text
     assert "Sind Sie mit der Bearbeitung zufrieden?" in text

@@ -6,6 +6,7 @@ and stores nothing, a valid one (submitted twice) is stored once, and the compla
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.flows.complaints import ids
 from bot.flows.complaints.notify import triage_key
@@ -25,6 +26,17 @@ def submission(connector, card_id: str, values: dict, activity_id: str) -> dict:
     """An Action.Submit from the form card: the card's data plus every input's value."""
     return message(connector, None, id=activity_id, replyToId=card_id,
                    value={"callback_id": ids.FILE_FORM, "metadata": "", **values})
+
+
+async def resolved_on_slack(slack_sender, connector, complaint, note: str) -> Any:
+    """IT (Tom, on Slack) resolves the complaint, saying `note`; the reply that asks Erin in
+    her Teams thread whether she is satisfied."""
+    resolved = await slack_sender.submit(
+        ids.RESOLVE_FORM, {ids.NOTE: note}, user_id=TOM, private_metadata=complaint.number,
+        selects={ids.ROOT_CAUSE: "Third party"})
+    assert resolved.status == 200
+    replies = await connector.wait_for("reply", 1)
+    return replies[-1]
 
 
 async def test_complain_in_teams_files_through_the_form_card(bot, connector, slack,
@@ -84,18 +96,15 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     assert "&lt;at&gt;for&lt;/at&gt;" in kit.blocks_text(kit.triage_message(slack, complaint))
 
     # IT (on Slack) resolves it; Erin is asked in her Teams thread and answers No.
-    resolved = await slack_sender.submit(
-        ids.RESOLVE_FORM, {ids.NOTE: "A new laptop is on its way"}, user_id=TOM,
-        private_metadata=complaint.number, selects={ids.ROOT_CAUSE: "Third party"})
-    assert resolved.status == 200
-    replies = await connector.wait_for("reply", 1)
-    asked = card_of(replies[-1])
+    reply = await resolved_on_slack(slack_sender, connector, complaint,
+                                    "A new laptop is on its way")
+    asked = card_of(reply)
     buttons = [a["data"] for row in asked["body"] if row["type"] == "ActionSet"
                for a in row["actions"]]
     assert buttons == [{"action_id": ids.SATISFIED, "value": complaint.number},
                        {"action_id": ids.UNSATISFIED, "value": complaint.number}]
     await post(bot.url, message(connector, None, id="1700000000300",
-                                replyToId=replies[-1].body.get("id") or "x",
+                                replyToId=reply.body.get("id") or "x",
                                 value=buttons[1]))
 
     async def reopened() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlmodel import select
 
@@ -47,14 +48,20 @@ async def test_first_contact_adds_the_person_to_the_directory(bot, slack, slack_
     assert person.segments == {"department": "Finance"}
 
 
-async def test_unknown_word_is_named_back_escaped(bot, slack, slack_sender):
+async def unknown_word_answer(slack, slack_sender) -> tuple[str, dict[str, Any]]:
+    """Erin types "<!channel>&more" after /touchpoint; the text of the answer's second block,
+    and the whole answer."""
     # What Slack sends for a typed "<!channel>&more": the template escapes it again, once.
     await slack_sender.command("/touchpoint", "&lt;!channel&gt;&amp;more", user_id="U0EMPL001")
-
     [posted] = await slack.wait_for_response(1)
-    text = posted.body["blocks"][1]["text"]["text"]
+    return posted.body["blocks"][1]["text"]["text"], posted.body
+
+
+async def test_unknown_word_is_named_back_escaped(bot, slack, slack_sender):
+    text, body = await unknown_word_answer(slack, slack_sender)
+
     assert "Sorry, I don't know `&lt;!channel&gt;&amp;more`." in text
-    assert "<!channel>" not in str(posted.body)
+    assert "<!channel>" not in str(body)
 
 
 async def test_simultaneous_first_requests_add_the_person_once(bot, slack, slack_sender):

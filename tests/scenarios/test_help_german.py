@@ -9,6 +9,7 @@ import pytest
 
 from bot.chat.text import TEAMS
 from tests import german
+from tests.scenarios.test_help import unknown_word_answer
 from tests.scenarios.test_help_teams import card_of, message, post, seed_erin
 
 people_locale = german.people_locale
@@ -36,13 +37,10 @@ async def test_help_on_slack_is_in_german(bot, slack, slack_sender):
 
 
 async def test_an_unknown_word_is_named_back_escaped_in_german(bot, slack, slack_sender):
-    # What Slack sends for a typed "<!channel>&more": the template escapes it again, once.
-    await slack_sender.command("/touchpoint", "&lt;!channel&gt;&amp;more", user_id="U0EMPL001")
+    text, body = await unknown_word_answer(slack, slack_sender)
 
-    [posted] = await slack.wait_for_response(1)
-    text = posted.body["blocks"][1]["text"]["text"]
     assert "Entschuldigung, `&lt;!channel&gt;&amp;more` kenne ich nicht." in text
-    assert "<!channel>" not in str(posted.body)
+    assert "<!channel>" not in str(body)
 
 
 async def test_help_on_teams_is_in_german(bot, connector):

@@ -4,7 +4,6 @@ place), approves it (posted once in the announcements channel) or skips another 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from storage.newsletter import NewsletterIssue
 from tests.clock import Clock
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_all_sent
+from tests.scenarios import complaints_kit
 from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
 from tests.waiting import eventually
 
@@ -24,12 +24,16 @@ DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
 NEW_YEAR = datetime(2027, 1, 1, 9, tzinfo=UTC)
 
 
+def configure(raw: dict[str, Any], announcements: dict[str, str] | None = None) -> None:
+    """A quarterly newsletter, announced in `announcements` (by default Slack's
+    `ANNOUNCEMENTS`)."""
+    raw["newsletter"] = {"enabled": True, "every": "quarterly",
+                         "announcements": announcements or {"slack": ANNOUNCEMENTS}}
+
+
 @pytest.fixture
 def settings(make_settings):
-    def config(raw):
-        raw["newsletter"] = {"enabled": True, "every": "quarterly",
-                             "announcements": {"slack": ANNOUNCEMENTS}}
-    return make_settings(config=config)
+    return make_settings(config=configure)
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def bot_options(clock: Clock) -> dict[str, Any]:
     return {"clock": clock, "scheduler": False}
 
 
-async def _issues(bot: RunningBot) -> list[NewsletterIssue]:
+async def issues(bot: RunningBot) -> list[NewsletterIssue]:
     async with bot.services.sessions() as session:
         found = (await session.exec(select(NewsletterIssue)
                                     .order_by(col(NewsletterIssue.id)))).all()
@@ -52,7 +56,7 @@ async def _issues(bot: RunningBot) -> list[NewsletterIssue]:
 
 async def _draft(bot: RunningBot, slack, when: datetime) -> tuple[NewsletterIssue, dict]:
     await bot.run_job("newsletter.draft", when)
-    issue = (await _issues(bot))[-1]
+    issue = (await issues(bot))[-1]
     await outbox_all_sent(bot.services, f"newsletter:{issue.id}:draft", 1)
     card = keyed(slack, DIGESTS, f"newsletter:{issue.id}:draft")
     assert card is not None
@@ -68,7 +72,7 @@ async def test_leads_edit_and_approve_the_draft_and_it_is_posted_once(bot, slack
     assert "No tickets this period." in blocks_text(card)  # an empty period, said plainly
     # The job again (a rerun, another replica's slot): the period has its issue.
     await bot.run_job("newsletter.draft", NEW_YEAR.replace(hour=10))
-    assert len(await _issues(bot)) == 1
+    assert len(await issues(bot)) == 1
 
     # An employee: refused, nothing changes, nothing is posted.
     await slack_sender.click(ids.APPROVE, str(issue.id), user_id=ERIN, channel_id=DIGESTS,
@@ -79,14 +83,12 @@ async def test_leads_edit_and_approve_the_draft_and_it_is_posted_once(bot, slack
                              message_ts=card["ts"])
     await slack.wait_for_response(2)
     assert slack.calls_to("views.open") == []
-    assert [i.status for i in await _issues(bot)] == ["draft"]
+    assert [i.status for i in await issues(bot)] == ["draft"]
 
     # The lead edits the intro: the draft shows it, escaped.
     await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
                              message_ts=card["ts"])
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await complaints_kit.opened_view(slack)
     assert view["callback_id"] == ids.EDIT_FORM and view["private_metadata"] == str(issue.id)
     await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "A good quarter <!channel>"},
                               user_id=LEE, private_metadata=str(issue.id))
@@ -135,5 +137,5 @@ async def test_a_lead_skips_a_period_and_nothing_is_announced(bot, slack, slack_
         return shown is not None and "Skipped" in blocks_text(shown)
 
     await eventually(skipped, within_s=5)
-    assert [i.status for i in await _issues(bot)] == ["skipped"]
+    assert [i.status for i in await issues(bot)] == ["skipped"]
     assert slack.messages_in(ANNOUNCEMENTS) == []

@@ -9,31 +9,34 @@ the language their platform gives (their Slack and Teams clients are ``de-DE``,
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
 from bot.flows.newsletter import ids
 from bot.flows.newsletter.export import export_issue
 from storage.newsletter import NewsletterIssue, issue_for
 from tests import german
 from tests.bot.flows.test_newsletter import seed
-from tests.clock import Clock
 from tests.conftest import RunningBot
 from tests.outbox_kit import outbox_all_sent
+from tests.scenarios import complaints_kit, test_newsletter
 from tests.scenarios.complaints_kit import ERIN, LEE, blocks_text, button_ids, keyed
 from tests.scenarios.test_help_teams import ERIN as ERIN_TEAMS
 from tests.scenarios.test_help_teams import TENANT, message, post, seed_erin
+from tests.scenarios.test_newsletter import (
+    ANNOUNCEMENTS,
+    DIGESTS,
+    NEW_YEAR,
+    configure,
+    issues,
+)
 from tests.waiting import eventually
 
+bot_options, clock = test_newsletter.bot_options, test_newsletter.clock
 people_locale = german.people_locale
 
-DIGESTS, ANNOUNCEMENTS = "C0DIGEST1", "C0ANNOUNC"
 TEAMS_DIGESTS, TEAMS_ANNOUNCEMENTS = "19:digests@thread.tacv2", "19:news@thread.tacv2"
 LEE_TEAMS = {"id": "29:1lee-teams", "name": "Lee Lead", "aadObjectId": "LEE-AAD-0001"}
-NEW_YEAR = datetime(2027, 1, 1, 9, tzinfo=UTC)
 PCT = "\u00a0%"
 SATISFACTION = f"Zufriedenheit: 80,0{PCT} von 5 Antworten waren eine 4 oder 5 (unser Ziel sind " \
                f"80{PCT}, hervorragend sind 90{PCT})."
@@ -42,33 +45,18 @@ SATISFACTION = f"Zufriedenheit: 80,0{PCT} von 5 Antworten waren eine 4 oder 5 (u
 @pytest.fixture
 def settings(make_settings, connector):
     def config(raw):
+        configure(raw, {"slack": ANNOUNCEMENTS, "teams": TEAMS_ANNOUNCEMENTS})
         raw["organisation"]["locale"] = "de"
         raw["teams"] = {"service_url": connector.url}
         raw["channels"]["digests"] = {"slack": DIGESTS, "teams": TEAMS_DIGESTS}
         raw["roles"]["it_lead"]["emails"] = ["lee@example.com"]
-        raw["newsletter"] = {"enabled": True, "every": "quarterly",
-                             "announcements": {"slack": ANNOUNCEMENTS,
-                                               "teams": TEAMS_ANNOUNCEMENTS}}
     return make_settings(config=config)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NEW_YEAR)
-
-
-@pytest.fixture
-def bot_options(clock: Clock) -> dict[str, Any]:
-    return {"clock": clock, "scheduler": False}
 
 
 async def _drafted(bot: RunningBot) -> NewsletterIssue:
     await seed(bot.services)
     await bot.run_job("newsletter.draft", NEW_YEAR)
-    async with bot.services.sessions() as session:
-        [issue] = (await session.exec(select(NewsletterIssue)
-                                      .order_by(col(NewsletterIssue.id)))).all()
-        await session.commit()
+    [issue] = await issues(bot)
     await outbox_all_sent(bot.services, f"newsletter:{issue.id}:draft", 2)
     return issue
 
@@ -95,9 +83,7 @@ async def test_a_lead_edits_and_approves_the_german_draft_on_slack(bot, slack, s
 
     await slack_sender.click(ids.EDIT, str(issue.id), user_id=LEE, channel_id=DIGESTS,
                              message_ts=card["ts"])
-    [opened] = await slack.wait_for("views.open")
-    view = opened.args["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = await complaints_kit.opened_view(slack)
     assert view["title"]["text"] == "Newsletter bearbeiten"
     assert view["submit"]["text"] == "Speichern" and "Einleitung" in blocks_text(view)
     await slack_sender.submit(ids.EDIT_FORM, {ids.INTRO: "Ein gutes Quartal <!channel>"},

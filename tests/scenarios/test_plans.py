@@ -6,31 +6,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import select
 
 from bot.flows.plans import ids
 from storage.models import AuditEvent
 from tests.outbox_kit import outbox_all_sent
-from tests.scenarios import plans_kit
-from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, keyed
+from tests.scenarios import complaints_kit, plans_kit
+from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, inputs_of, keyed
 from tests.scenarios.plans_kit import VALID_NPS, answer, count, items, submit, teams_form, true
 from tests.scenarios.test_help_teams import PERSONAL, card_of
 from tests.waiting import eventually
 
 bot_options, clock = plans_kit.bot_options, plans_kit.clock
 teams_settings, teams_bot = plans_kit.teams_settings, plans_kit.teams_bot
-
-
-def _view(call) -> dict[str, Any]:
-    view = call.args["view"]
-    return json.loads(view) if isinstance(view, str) else view
-
-
-def _inputs(view: dict[str, Any]) -> dict[str, Any]:
-    return {block["block_id"]: block["element"] for block in view["blocks"]
-            if block["type"] == "input"}
 
 
 async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
@@ -43,10 +32,9 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
     assert slack.calls_to("views.open") == []
 
     await slack_sender.command("/touchpoint", "plan add CSAT", user_id=LEE)
-    [opened] = await slack.wait_for("views.open")
-    view = _view(opened)
+    view = await complaints_kit.opened_view(slack)
     assert view["callback_id"] == ids.FORM
-    inputs = _inputs(view)
+    inputs = inputs_of(view)
     assert list(inputs) == [ids.FIGURE, ids.CHANGE, ids.OWNER, ids.OWNER_EMAIL, ids.DUE]
     assert inputs[ids.FIGURE]["initial_option"]["value"] == "csat"
 
@@ -117,8 +105,8 @@ async def test_the_digest_button_opens_the_form_with_its_figure_for_leads_only(
     assert slack.calls_to("views.open") == []
 
     await slack_sender.click(ids.ADD_BUTTON, "sla", user_id=LEE, channel_id="C0DIGEST1")
-    [opened] = await slack.wait_for("views.open")
-    assert _inputs(_view(opened))[ids.FIGURE]["initial_option"]["value"] == "sla"
+    inputs = inputs_of(await complaints_kit.opened_view(slack))
+    assert inputs[ids.FIGURE]["initial_option"]["value"] == "sla"
 
 
 async def test_an_employee_submitting_the_form_directly_stores_nothing(bot, slack,

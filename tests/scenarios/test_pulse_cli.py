@@ -10,8 +10,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Settings
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign
 from bot.server import SERVICES, create_app
+from bot.services import Services
 from storage.pulses import PulseAnswer
 from tests.scenarios.pulse_kit import configure, deliveries, seed_people, sync
 
@@ -27,15 +29,30 @@ async def touchpoint(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_create_then_status_then_results_by_segment_as_csv(make_settings, slack,
-                                                                  cli_env, database_url):
+async def operator(settings: Settings, slack, cli_env, database_url: str
+                   ) -> tuple[Services, dict[str, str]]:
+    """The kit's people seeded into Slack and synced into the directory (by the app's own
+    services, which the test reads back with), and the environment an operator runs
+    `touchpoint` in against the same database and Slack."""
     seed_people(slack)
-    settings = make_settings(config=configure)
     services = create_app(settings, scheduler=False)[SERVICES]
     await sync(services)
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url)
+    return services, operator_env(settings, slack, cli_env, database_url)
+
+
+def operator_env(settings: Settings, slack, cli_env, database_url: str,
+                 **extra: str) -> dict[str, str]:
+    """The environment an operator runs `touchpoint` in against the test's database and
+    Slack, with any `extra` variables."""
+    return cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                   SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+                   SLACK_API_URL=slack.url, **extra)
+
+
+async def test_create_then_status_then_results_by_segment_as_csv(make_settings, slack,
+                                                                  cli_env, database_url):
+    services, env = await operator(make_settings(config=configure), slack, cli_env,
+                                   database_url)
 
     code, out, err = await touchpoint(env, "pulse", "create", "finance-q4", "--days", "7",
                                       "--segment", "department=Finance", "--anonymity",
@@ -98,9 +115,7 @@ async def test_results_say_how_many_answered_in_each_language(make_settings, sla
             session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}",
                                     score=score, locale=language))
         await session.commit()
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url)
+    env = operator_env(settings, slack, cli_env, database_url)
 
     code, out, err = await touchpoint(env, "pulse", "results", "lang-q4", "--format", "csv")
     assert code == 0, err

@@ -14,6 +14,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses.campaigns import CampaignSpec, create_campaign, open_due_campaigns
 from bot.server import SERVICES, create_app
 from tests.scenarios.pulse_kit import deliveries, sync
+from tests.scenarios.test_pulse_cli import operator_env
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,20 @@ async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
 
 
+async def killed_mid_fan_out(env: dict[str, str], slack: SlackEmulator, recipients: int
+                             ) -> asyncio.subprocess.Process:
+    """`touchpoint run` in `env`, killed with SIGKILL once a third of the fan-out to
+    `recipients` people is posted; the dead process."""
+    first = await start(env)
+    try:
+        await eventually(lambda: len(slack.calls_to("chat.postMessage")) >= recipients // 3,
+                         within_s=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    return first
+
+
 async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
         make_settings, slack, cli_env, database_url):
     for user_id in PEOPLE:
@@ -56,17 +71,9 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_dm_exactly_once(
         await session.commit()
     await open_due_campaigns(services)
     everyone = set(PEOPLE) | {"U0EMPL001", "U0TECH001", "U0LEAD001"}
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url)
+    env = operator_env(settings, slack, cli_env, database_url)
 
-    first = await start(env)
-    try:
-        await eventually(lambda: len(slack.calls_to("chat.postMessage")) >= len(everyone) // 3,
-                         within_s=60)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+    first = await killed_mid_fan_out(env, slack, len(everyone))
     assert first.returncode == -signal.SIGKILL
     rows = await deliveries(services)
     sent_before = sum(r.status == "sent" for r in rows)

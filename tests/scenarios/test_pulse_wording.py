@@ -11,21 +11,20 @@ from datetime import datetime
 
 import pytest
 
-from bot.emulators.slack import SlackEmulator
 from bot.flows.pulses.campaigns import recurring_jobs
 from bot.services import Services
 from tests.scenarios import pulse_kit, test_pulses
 from tests.scenarios.pulse_kit import (
     FINANCE,
     LONDON,
+    SEAL_KEY,
     at,
-    configure,
     dm,
     latest_in,
     move_to,
     pulse_dms,
-    seed_people,
     text_of,
+    with_teams,
 )
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
 from tests.scenarios.test_pulses import press
@@ -41,6 +40,7 @@ WHY = {"en": "What made the difference for you?",
        "de": "Was hat für Sie den Ausschlag gegeben?"}
 DIETER, DORA = FINANCE[:2]
 """Their Slack is in German."""
+slack = pulse_kit.seeded_slack(german=(DIETER, DORA))
 BEN = {"id": "29:1ben-teams-id", "name": "Ben Baker",
        "aadObjectId": "7a1b2c3d-0000-4000-8000-00000000b002"}
 BEN_CHAT = "a:1ben-personal-chat"
@@ -48,23 +48,9 @@ BEN_CHAT = "a:1ben-personal-chat"
 
 @pytest.fixture
 def settings(make_settings, connector):
-    def nps_in_two_languages(raw: dict) -> None:
-        configure(raw)
-        raw["teams"] = {"service_url": connector.url}
-        raw["pulses"] = {"campaigns": {"nps": {
-            "recurrence": {"month": "12", "day": "1", "hour": "8"},
-            "question": QUESTION, "why_question": WHY}}}
-    return make_settings(config=nps_in_two_languages,
-                         env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
-
-
-@pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    seed_people(slack)
-    for user_id in (DIETER, DORA):
-        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com",
-                       locale="de-DE")
-    return slack
+    return make_settings(config=with_teams(connector, lambda raw: raw.update(pulses={
+        "campaigns": {"nps": {"recurrence": {"month": "12", "day": "1", "hour": "8"},
+                              "question": QUESTION, "why_question": WHY}}})), env=SEAL_KEY)
 
 
 async def open_recurrence(services: Services, when: datetime) -> None:

@@ -7,6 +7,8 @@ group under K answers withheld. The clock is the test's."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -25,6 +27,7 @@ from tests.scenarios.pulse_kit import (
     FINANCE,
     LONDON,
     SALES,
+    SEAL_KEY,
     TOKYO,
     answers,
     at,
@@ -48,7 +51,7 @@ slack, pulse_bot, sender = pulse_kit.slack, pulse_kit.pulse_bot, pulse_kit.sende
 
 @pytest.fixture
 def settings(make_settings):
-    return make_settings(config=configure, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
+    return make_settings(config=configure, env=SEAL_KEY)
 
 
 async def press(sender: SlackSender, slack, user_id: str, score: int | str) -> dict:
@@ -61,12 +64,33 @@ async def press(sender: SlackSender, slack, user_id: str, score: int | str) -> d
     return message
 
 
-async def answer(sender: SlackSender, slack, user_id: str, score: int) -> dict:
-    """Press a score and wait until the message says thank you; returns the message."""
+async def answer(sender: SlackSender, slack, user_id: str, score: int,
+                 thanks: str = "You gave us *{score}*") -> dict:
+    """Press a score and wait until the message says thank you (`thanks`, in the reader's
+    language); returns the message."""
     message = await press(sender, slack, user_id, score)
-    await eventually(lambda: f"You gave us *{score}*" in text_of(
+    await eventually(lambda: thanks.format(score=score) in text_of(
         slack.message(dm(user_id), message["ts"])))
     return message
+
+
+async def results_card(pulse_bot, sender: SlackSender, slack, clock, options: str,
+                       answer: Callable[[SlackSender, Any, str, int], Awaitable[Any]] = answer
+                       ) -> Any:
+    """`pulse create <options>`; at 10:00 London everyone there is invited and nine answer
+    (Finance 10, 10, 9, 8, 5, 3; Sales 2, 7; Tom 9), each by `answer`; at the close on day 8
+    the results card reaches the leads' channel. Returns its chat.postMessage call."""
+    await start_pulse(sender, slack, options)
+    await move_to(pulse_bot.services, clock, at(1, 10))
+    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
+    for user_id, score in (*zip(FINANCE, (10, 10, 9, 8, 5, 3), strict=True),
+                           *zip(SALES, (2, 7), strict=True), ("U0TECH001", 9)):
+        await answer(sender, slack, user_id, score)
+
+    await move_to(pulse_bot.services, clock, at(8, 9))
+    [card] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
+                                       if c.args["channel"] == "C0DIGEST1"])
+    return card
 
 
 async def test_a_pulse_reaches_each_person_at_ten_their_time(pulse_bot, sender, slack, clock):
@@ -176,18 +200,7 @@ async def test_reminders_reach_only_those_who_have_not_answered(pulse_bot, sende
 
 async def test_the_close_posts_results_with_small_groups_withheld(pulse_bot, sender, slack,
                                                                   clock):
-    await start_pulse(sender, slack, "q4 7 anonymous")
-    await move_to(pulse_bot.services, clock, at(1, 10))
-    await eventually(lambda: len(pulse_dms(slack)) == len(LONDON))
-    for user_id, score in zip(FINANCE, (10, 10, 9, 8, 5, 3), strict=True):
-        await answer(sender, slack, user_id, score)
-    for user_id, score in zip(SALES, (2, 7), strict=True):
-        await answer(sender, slack, user_id, score)
-    await answer(sender, slack, "U0TECH001", 9)
-
-    await move_to(pulse_bot.services, clock, at(8, 9))
-    [card] = await eventually(lambda: [c for c in slack.calls_to("chat.postMessage")
-                                       if c.args["channel"] == "C0DIGEST1"])
+    card = await results_card(pulse_bot, sender, slack, clock, "q4 7 anonymous")
     text = text_of(card.args)
     # 9 answers, 4 promoters and 3 detractors: NPS +11. Finance (6) is shown; Sales (2) and
     # Tom, in no department (1), are not.

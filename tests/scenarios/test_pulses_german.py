@@ -13,14 +13,15 @@ from tests.scenarios import pulse_kit, test_pulses
 from tests.scenarios.pulse_kit import (
     FINANCE,
     LONDON,
+    SEAL_KEY,
     answers,
     at,
-    configure,
     dm,
     latest_in,
     move_to,
     pulse_dms,
     text_of,
+    with_teams,
 )
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
 from tests.scenarios.test_pulses import press, start_pulse
@@ -34,11 +35,7 @@ people_locale = german.people_locale
 
 @pytest.fixture
 def settings(make_settings, connector):
-    def german(raw):
-        configure(raw)
-        raw["teams"] = {"service_url": connector.url}
-
-    return make_settings(config=german, env={"TOUCHPOINT_SEAL_KEY": "test-seal-key"})
+    return make_settings(config=with_teams(connector), env=SEAL_KEY)
 
 
 async def test_a_pulse_on_slack_in_german_invite_answer_reason_and_reminder(

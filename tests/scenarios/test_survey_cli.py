@@ -7,22 +7,16 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.server import SERVICES, create_app
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
-from tests.scenarios.pulse_kit import deliveries, seed_people, sync
-from tests.scenarios.test_pulse_cli import touchpoint
+from tests.scenarios.pulse_kit import deliveries
+from tests.scenarios.test_pulse_cli import operator, touchpoint
 from tests.scenarios.test_surveys import with_survey
 
 
 async def test_create_a_survey_then_read_its_results_as_csv(make_settings, slack, cli_env,
                                                             database_url):
-    seed_people(slack)
-    settings = make_settings(config=with_survey)
-    services = create_app(settings, scheduler=False)[SERVICES]
-    await sync(services)
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url)
+    services, env = await operator(make_settings(config=with_survey), slack, cli_env,
+                                   database_url)
 
     code, _out, err = await touchpoint(env, "pulse", "create", "x", "--survey", "nope")
     assert code == 2 and "--survey nope: app.yaml has no pulses.campaigns.nope" in err

@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from bot.emulators.slack import SlackEmulator
 from storage.pulse_surveys import PulseResponse
 from tests.scenarios import pulse_kit
-from tests.scenarios.pulse_kit import FINANCE, LONDON, configure, pulse_dms, seed_people, sync
-from tests.scenarios.test_surveys import answer, open_form, start_survey
+from tests.scenarios.pulse_kit import FINANCE, LONDON, pulse_dms, sync
+from tests.scenarios.test_surveys import answer, open_form, start_survey, with_survey
 from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
@@ -27,24 +26,12 @@ QUESTIONS = [
     {"text": {"de": "Was sollen wir besser machen?", "en": "What should we do better?"},
      "aspect": "communication", "kind": "text"},
 ]
+slack = pulse_kit.seeded_slack(german=GERMAN)
 
 
 @pytest.fixture
 def settings(make_settings):
-    def with_survey(raw: dict) -> None:
-        configure(raw)
-        raw.setdefault("pulses", {})["campaigns"] = {"satisfaction": {
-            "recurrence": {"month": "1", "day": "1"}, "questions": QUESTIONS}}
-    return make_settings(config=with_survey)
-
-
-@pytest.fixture
-async def slack(slack: SlackEmulator) -> SlackEmulator:
-    seed_people(slack)
-    for user_id in GERMAN:
-        slack.add_user(id=user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com",
-                       locale="de-DE")
-    return slack
+    return make_settings(config=lambda raw: with_survey(raw, QUESTIONS))
 
 
 def labels(view: dict) -> dict[str, str]:

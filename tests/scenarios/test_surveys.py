@@ -43,10 +43,11 @@ QUESTIONS = [
 ]
 
 
-def with_survey(raw: dict) -> None:
+def with_survey(raw: dict, questions: list[dict] = QUESTIONS) -> None:
+    """The kit's app.yaml with the survey `satisfaction` asking `questions`."""
     configure(raw)
     raw.setdefault("pulses", {})["campaigns"] = {"satisfaction": {
-        "recurrence": {"month": "1", "day": "1"}, "questions": QUESTIONS}}
+        "recurrence": {"month": "1", "day": "1"}, "questions": questions}}
 
 
 @pytest.fixture

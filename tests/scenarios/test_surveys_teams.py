@@ -5,6 +5,8 @@ back pre-filled to finish it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.scenarios import pulse_kit
@@ -26,6 +28,16 @@ def settings(make_settings, connector):
 
 def inputs_of(card: dict) -> dict[str, dict]:
     return {item["id"]: item for item in card["body"] if "id" in item}
+
+
+async def ann_answers(bot, connector, value: dict, activity_id: str) -> tuple[int, Any]:
+    """Ann submits the survey's form card with `value`; the status Touchpoint answers and the
+    update of her survey card that follows."""
+    connector.clear()
+    status, _ = await post(bot.url, message(connector, None, conversation=ANN_CHAT, sender=ANN,
+                                            value=value, id=activity_id))
+    [updated] = await connector.wait_for("update")
+    return status, updated
 
 
 async def test_a_teams_only_person_answers_a_survey_in_parts(bot, connector, slack_sender):
@@ -60,12 +72,9 @@ async def test_a_teams_only_person_answers_a_survey_in_parts(bot, connector, sla
     assert data["callback_id"] == "pulse.survey.form"
 
     # Part of it: kept, and the survey card says how far Ann got.
-    connector.clear()
-    status, _ = await post(bot.url, message(connector, None, conversation=ANN_CHAT, sender=ANN,
-                                            value={**data, "q0": "5", "q1": "", "q2": ""},
-                                            id="1700000000302"))
+    status, updated = await ann_answers(bot, connector, {**data, "q0": "5", "q1": "", "q2": ""},
+                                        "1700000000302")
     assert status == 201
-    [updated] = await connector.wait_for("update")
     assert updated.activity_id == stored["id"]
     assert "You have answered 1 of 3 questions" in str(card_of(updated))
     [(kept, answers)] = await eventually(lambda: responses(bot))
@@ -74,11 +83,9 @@ async def test_a_teams_only_person_answers_a_survey_in_parts(bot, connector, sla
     # Later: the form comes back pre-filled, and Ann finishes.
     form = await press("1700000000303")
     assert inputs_of(form)["q0"]["value"] == "5" and "value" not in inputs_of(form)["q1"]
-    connector.clear()
-    await post(bot.url, message(connector, None, conversation=ANN_CHAT, sender=ANN,
-                                value={**data, "q0": "5", "q1": "1", "q2": "Call *me* back"},
-                                id="1700000000304"))
-    [updated] = await connector.wait_for("update")
+    _, updated = await ann_answers(bot, connector,
+                                   {**data, "q0": "5", "q1": "1", "q2": "Call *me* back"},
+                                   "1700000000304")
     assert "Your answers are kept" in str(card_of(updated))
     [(kept, answers)] = await responses(bot)
     assert kept.finished

@@ -13,7 +13,7 @@ from tests.scenarios import pulse_kit
 from tests.scenarios.test_help_teams import TENANT, card_of, message, post
 from tests.scenarios.test_pulses_teams import ANN, ANN_CHAT, buttons_of
 from tests.scenarios.test_surveys import responses
-from tests.scenarios.test_surveys_teams import inputs_of
+from tests.scenarios.test_surveys_teams import ann_answers, inputs_of
 from tests.waiting import eventually
 
 bot_options, clock = pulse_kit.bot_options, pulse_kit.clock
@@ -72,19 +72,13 @@ async def test_a_survey_on_teams_reads_in_german_from_card_to_answers(bot, conne
         "Sehr unzufrieden", "Sehr zufrieden"]
     data = card_of(form)["actions"][0]["data"]
 
-    connector.clear()
-    await post(bot.url, message(connector, None, conversation=ANN_CHAT, sender=ANN,
-                                value={**data, "q0": "4", "q1": "", "q2": ""},
-                                id="1700000000802"))
-    [updated] = await connector.wait_for("update")
+    _, updated = await ann_answers(bot, connector, {**data, "q0": "4", "q1": "", "q2": ""},
+                                   "1700000000802")
     assert "Sie haben 1 von 3 Fragen beantwortet" in str(card_of(updated))
 
-    connector.clear()
-    await post(bot.url, message(connector, None, conversation=ANN_CHAT, sender=ANN,
-                                value={**data, "q0": "4", "q1": "2",
-                                       "q2": "Schneller *antworten*"},
-                                id="1700000000803"))
-    [updated] = await connector.wait_for("update")
+    _, updated = await ann_answers(bot, connector, {**data, "q0": "4", "q1": "2",
+                                                    "q2": "Schneller *antworten*"},
+                                   "1700000000803")
     assert "Ihre Antworten sind gespeichert." in str(card_of(updated))
     [(kept, answers)] = await eventually(lambda: responses(bot))
     assert kept.finished and kept.locale == "de"

@@ -9,19 +9,11 @@ from sqlmodel import col, select
 
 from storage.csat import SurveyAnswer
 from tests import ambassador_data as data
+from tests.bot.flows import test_ambassadors
 from tests.bot.flows.test_ambassadors import _summary
 from tests.bot.flows.test_digests import slack_text, teams_text
-from tests.clock import Clock
 
-
-@pytest.fixture
-def settings(make_settings):
-    return make_settings(data.config)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(data.SLOT)
+settings, clock = test_ambassadors.settings, test_ambassadors.clock
 
 
 @pytest.mark.parametrize("platform", ["slack", "teams"])

@@ -24,32 +24,32 @@ async def first_line(bot, request: bytes) -> bytes:
     return answer.strip()
 
 
-def _post(path: str, content_type: bytes, body: bytes, cookie: bytes = b"") -> bytes:
-    return (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-            b"Content-Type: " + content_type + b"\r\n" + cookie +
+def _get(path: str, cookie: bytes) -> bytes:
+    return (b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Cookie: " + cookie + b"\r\n\r\n")
+
+
+def _logout(board: str, content_type: bytes, body: bytes) -> bytes:
+    """A logout form to `board` (/board or /board/tab), with that board's session cookie."""
+    cookie = b"touchpoint_" + board.strip("/").replace("/", "_").encode() + b"=abc"
+    return (b"POST " + board.encode() + b"/logout HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Type: " + content_type + b"\r\nCookie: " + cookie + b"\r\n"
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
+FORM = b"application/x-www-form-urlencoded"
 REQUESTS = {
-    "board cookie not UTF-8": (b"GET /board HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                               b"Cookie: touchpoint_board=\xff\xfe\r\n\r\n", b"200"),
-    "tab cookie not UTF-8": (b"GET /board/tab HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                             b"Cookie: touchpoint_board_tab=\xff\xfe\r\n\r\n", b"200"),
-    "slack state cookie not UTF-8": (
-        b"GET /board/signin/slack/callback?state=a&code=b HTTP/1.1\r\nHost: x\r\n"
-        b"Connection: close\r\nCookie: touchpoint_slack_signin=\xff.\xfe\r\n\r\n", b"403"),
+    "board cookie not UTF-8": (_get("/board", b"touchpoint_board=\xff\xfe"), b"200"),
+    "tab cookie not UTF-8": (_get("/board/tab", b"touchpoint_board_tab=\xff\xfe"), b"200"),
+    "slack state cookie not UTF-8": (_get("/board/signin/slack/callback?state=a&code=b",
+                                          b"touchpoint_slack_signin=\xff.\xfe"), b"403"),
     "logout multipart without boundary": (
-        _post("/board/logout", b"multipart/form-data", b"hello",
-              b"Cookie: touchpoint_board=abc\r\n"), b"403"),
+        _logout("/board", b"multipart/form-data", b"hello"), b"403"),
     "tab logout multipart with a wrong boundary": (
-        _post("/board/tab/logout", b"multipart/form-data; boundary=zz", b"hello",
-              b"Cookie: touchpoint_board_tab=abc\r\n"), b"403"),
-    "logout form not UTF-8": (
-        _post("/board/logout", b"application/x-www-form-urlencoded", b"csrf=%FF\xff",
-              b"Cookie: touchpoint_board=abc\r\n"), b"403"),
+        _logout("/board/tab", b"multipart/form-data; boundary=zz", b"hello"), b"403"),
+    "logout form not UTF-8": (_logout("/board", FORM, b"csrf=%FF\xff"), b"403"),
     "logout form in an unknown charset": (
-        _post("/board/logout", b"application/x-www-form-urlencoded; charset=nope", b"csrf=a",
-              b"Cookie: touchpoint_board=abc\r\n"), b"403"),
+        _logout("/board", FORM + b"; charset=nope", b"csrf=a"), b"403"),
 }
 
 

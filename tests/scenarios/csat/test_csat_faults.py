@@ -25,6 +25,7 @@ from bot.services import Services
 from storage.csat import SurveyInvitation
 from tests.outbox_kit import messages_with_key, outbox_rows
 from tests.scenarios.pulse_kit import sync
+from tests.scenarios.test_pulse_cli import operator_env
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,9 +143,7 @@ async def test_a_replica_killed_while_sending_surveys_sends_none_twice_after_res
     services = create_app(settings, scheduler=False, outbox_sender=False)[SERVICES]
     await sync(services)  # everyone in the directory: each survey is due at once
     port = free_port()
-    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
-                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
-                  SLACK_API_URL=slack.url, TOUCHPOINT_WEBHOOK_SECRET=SECRET)
+    env = operator_env(settings, slack, cli_env, database_url, TOUCHPOINT_WEBHOOK_SECRET=SECRET)
 
     first = await start(env, port)
     try:

@@ -15,13 +15,11 @@ from bot.flows.csat import ids
 from tests import german
 from tests.scenarios.csat.test_csat import ERIN, click_score, dm, survey
 from tests.scenarios.csat.test_csat_teams import (
-    PERSONAL,
     TRIAGE,
     actions,
-    activity,
     ann_installed,
     card,
-    post,
+    score_on_card,
     texts,
 )
 
@@ -86,12 +84,8 @@ async def test_the_survey_on_teams_is_in_german_invite_answer_and_thanks(bot, co
     assert "Ihr Ticket **INC-1001** wurde gelöst. **Wie zufrieden waren Sie?**" in texts(invite)
     assert "über den Bewertungen einen Kommentar hinzufügen" in texts(invite)
     assert sent.body["summary"] == "Wie zufrieden waren Sie mit Ticket INC-1001?"
-    [invitation] = await kit.invitations()
-    survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 
-    await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:2",
-        ids.FIELD_COMMENT: "Drei *Tage* [hier](http://x)"}))
+    await score_on_card(bot, connector, kit, 2, "Drei *Tage* [hier](http://x)")
 
     [update] = await connector.wait_for("update")
     thanks = card(update)

@@ -21,12 +21,12 @@ from storage.models import AuditEvent
 from tests import ticket_events
 from tests.outbox_kit import outbox_settled
 from tests.scenarios.csat.test_csat_teams import (
-    PERSONAL,
     actions,
     activity,
     ann_installed,
     card,
     post,
+    score_on_card,
     texts,
 )
 from tests.waiting import eventually
@@ -349,12 +349,8 @@ async def test_kudos_for_praise_from_the_teams_card(bot, connector, kit):
     await ann_installed(bot, connector)
     ticket_id = await kit.ticket(requester_email="ann@example.com", assignee_id=tom.id)
     await kit.resolve(ticket_id)
-    [invitation] = await kit.invitations()
-    survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 
-    await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:5",
-        ids.FIELD_COMMENT: "Tom sorted it _fast_"}))
+    _, survey_id = await score_on_card(bot, connector, kit, 5, "Tom sorted it _fast_")
 
     [update] = await connector.wait_for("update")
     offer = [a for a in actions(card(update)) if a["data"]["action_id"] == ids.ACTION_KUDOS]

@@ -60,6 +60,17 @@ async def ann_installed(bot, connector) -> None:
     connector.clear()
 
 
+async def score_on_card(bot, connector, kit, score: int, comment: str) -> tuple[int, str]:
+    """Ann presses `score` on the survey card in her chat with `comment` typed in it; returns
+    the status Touchpoint answers and the card's activity id."""
+    [invitation] = await kit.invitations()
+    survey_id = connector.activities_in(PERSONAL)[-1]["id"]
+    status = await post(bot, activity(connector, replyToId=survey_id, value={
+        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:{score}",
+        ids.FIELD_COMMENT: comment}))
+    return status, survey_id
+
+
 async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
         bot, connector, slack, kit):
     await ann_installed(bot, connector)
@@ -76,11 +87,9 @@ async def test_the_survey_card_is_answered_with_a_comment_and_updated_in_place(
     assert [(a["type"], a["data"]) for a in actions(survey)] == [
         ("Action.Submit", {"action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:{n}"})
         for n in range(1, 6)]
-    survey_id = connector.activities_in(PERSONAL)[-1]["id"]
 
-    status = await post(bot, activity(connector, replyToId=survey_id, value={
-        "action_id": ids.ACTION_SCORE, "value": f"{invitation.id}:2",
-        ids.FIELD_COMMENT: "Took *three* days [see](http://x)"}))
+    status, survey_id = await score_on_card(bot, connector, kit, 2,
+                                            "Took *three* days [see](http://x)")
 
     assert status == 201
     [update] = await connector.wait_for("update")

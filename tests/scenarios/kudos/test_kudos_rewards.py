@@ -37,6 +37,17 @@ def dms_to(slack: SlackEmulator, user_id: str) -> list[str]:
             if call.args["channel"] == user_id]
 
 
+async def half_day_requested(bot, slack, kudos, user: str) -> tuple[dict, KudosRedemption]:
+    """`user`, given 50 points, redeems the half day (it needs approval): the approvals
+    card once sent, and the redemption."""
+    await kudos.grant(user, 50)
+    await kudos.command("redeem half-day", user=user)
+    await kudos.sent()
+    [card] = cards(slack)
+    [redemption] = await redemptions(bot)
+    return card, redemption
+
+
 async def test_balance_and_rewards_show_points_and_the_catalogue(bot, slack, kudos):
     await kudos.command(f"{mention(TECH, 'tom.tech')} fixed it")
 
@@ -96,11 +107,7 @@ async def test_redeem_approve_then_fulfil(bot, slack, kudos):
 
 
 async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
-    await kudos.grant(TECH, 50)
-    await kudos.command("redeem half-day", user=TECH)
-    await kudos.sent()
-    [card] = cards(slack)
-    [redemption] = await redemptions(bot)
+    card, redemption = await half_day_requested(bot, slack, kudos, TECH)
     assert await stock_claimed(bot, "half-day") == 1
 
     await kudos.click(DECLINE, str(redemption.id), user=LEAD, ts=card["ts"])
@@ -118,11 +125,7 @@ async def test_declining_refunds_the_points_and_the_stock(bot, slack, kudos):
 
 
 async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack, kudos):
-    await kudos.grant(LEAD, 50)
-    await kudos.command("redeem half-day", user=LEAD)
-    await kudos.sent()
-    [card] = cards(slack)
-    [redemption] = await redemptions(bot)
+    card, redemption = await half_day_requested(bot, slack, kudos, LEAD)
 
     await kudos.click(APPROVE, str(redemption.id), user=TECH, ts=card["ts"])
     refused = (await slack.wait_for_response(3))[-1]
@@ -143,11 +146,7 @@ async def test_only_it_leads_and_admins_decide_and_never_on_their_own(bot, slack
 
 
 async def test_a_double_click_decides_once(bot, slack, kudos, slack_sender):
-    await kudos.grant(TECH, 50)
-    await kudos.command("redeem half-day", user=TECH)
-    await kudos.sent()
-    [card] = cards(slack)
-    [redemption] = await redemptions(bot)
+    card, redemption = await half_day_requested(bot, slack, kudos, TECH)
 
     await asyncio.gather(*(kudos.click(action, str(redemption.id), user=LEAD, ts=card["ts"])
                            for action in (APPROVE, DECLINE, APPROVE)))

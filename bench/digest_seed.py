@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
-from storage import update_ends
+from storage import pulse_tallies, update_ends
 from storage.engine import sync_url
 from storage.previous_contacts import fill
 
@@ -132,6 +132,8 @@ def seed(url: str, scale: float) -> dict[str, int]:
         if dialect == "postgresql":
             fill(connection)
             update_ends.fill(connection)
+        # The campaigns are seeded closed, as if closed before migration 0035.
+        pulse_tallies.fill(connection)
     # As autovacuum leaves a table in use: statistics, and on PostgreSQL the visibility map
     # that lets a count read an index alone.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

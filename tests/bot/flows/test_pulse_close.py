@@ -1,0 +1,137 @@
+"""A pulse's close and a late answer interleaved, on SQLite and PostgreSQL: an answer whose
+transaction checked the pulse open before the close is counted in the tallies the close
+keeps (the close waits for it), and one that comes while the close is under way is refused
+and leaves nothing; the kept tallies are those counted from the answers either way."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.chat.port import Origin
+from bot.flows.pulses.answers import record_score
+from bot.flows.pulses.campaigns import (
+    CampaignSpec,
+    close_due_campaigns,
+    create_campaign,
+    open_due_campaigns,
+)
+from bot.flows.pulses.delivery import queue_due
+from bot.services import Services
+from storage import pulse_stats, pulse_tallies
+from storage import pulses as store
+from storage.models import Person
+from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery
+from tests.clock import Clock
+
+OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+CLOSES = OPENS + timedelta(days=14)
+TOKEN = "t" * 20
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 12, 1, 10, tzinfo=UTC))
+
+
+async def _open(services: Services, anonymity: str) -> int:
+    """The pulse `q4` open, and Erin's invite to it queued."""
+    async with services.sessions() as session:
+        session.add(Person(slack_user_id="U0EMPL001", email="erin@example.com"))
+        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
+            name="q4", opens_at=OPENS, open_days=14, anonymity=anonymity))
+        await session.commit()
+        campaign_id = campaign.id
+    services.clock.now = OPENS  # type: ignore[attr-defined]
+    await open_due_campaigns(services)
+    services.clock.now = OPENS + timedelta(hours=2)  # type: ignore[attr-defined]
+    await queue_due(services)
+    return campaign_id
+
+
+async def _answer(services: Services, campaign_id: int, score: int) -> None:
+    async with services.sessions() as session:
+        erin = (await session.exec(select(Person))).one()
+        await record_score(session, services, erin,
+                           Origin("slack", "U0EMPL001", channel="D1"),
+                           None, f"{campaign_id}.{TOKEN}", score)
+
+
+async def _outcome(services: Services, campaign_id: int):
+    """(status, kept tallies, the tally counted from the answers, Erin's invite answered)."""
+    async with services.sessions() as session:
+        campaign = await session.get(PulseCampaign, campaign_id)
+        counted = (await session.exec(pulse_stats.tally_query(campaign_id))).one()
+        answered = (await session.exec(select(PulseDelivery.answered).where(
+            col(PulseDelivery.campaign_id) == campaign_id,
+            col(PulseDelivery.kind) == "invite"))).one()
+        await session.commit()
+    return campaign.status, campaign.tallies, list(counted), answered
+
+
+def _holding(real, held: asyncio.Event, release: asyncio.Event):
+    async def hold(*args, **kwargs):
+        found = await real(*args, **kwargs)
+        held.set()
+        await release.wait()
+        return found
+    return hold
+
+
+async def test_an_answer_checked_open_before_the_close_is_in_its_kept_tallies(
+        services, monkeypatch):
+    campaign_id = await _open(services, "confidential")
+    held, release = asyncio.Event(), asyncio.Event()
+    # The answer's transaction has checked the pulse open (holding its row) and not yet
+    # written the answer when the close comes.
+    monkeypatch.setattr(store, "lock_if_open", _holding(store.lock_if_open, held, release))
+    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
+    answering = asyncio.create_task(_answer(services, campaign_id, 9))
+    await asyncio.wait_for(held.wait(), 10)
+    services.clock.now = CLOSES  # type: ignore[attr-defined]
+    closing = asyncio.create_task(close_due_campaigns(services))
+    await asyncio.sleep(0.5)
+    assert not closing.done()  # it waits for the answer's transaction
+    release.set()
+    await asyncio.wait_for(answering, 10)
+    await asyncio.wait_for(closing, 10)
+    assert await _outcome(services, campaign_id) == (
+        "closed", {"nps": [1, 1, 0]}, [1, 1, 0], True)
+    # Read from what was kept, as the digest reads it.
+    [(_name, _closed, tally)] = await _latest_closed(services)
+    assert (tally.answers, tally.promoters, tally.detractors) == (1, 1, 0)
+
+
+async def _latest_closed(services: Services):
+    async with services.sessions() as session:
+        found = await pulse_stats.latest_closed(session, CLOSES + timedelta(days=1))
+        await session.commit()
+    return found
+
+
+@pytest.mark.parametrize("anonymity", ["anonymous", "confidential"])
+async def test_an_answer_coming_while_the_close_is_under_way_is_refused(
+        services, monkeypatch, anonymity):
+    campaign_id = await _open(services, anonymity)
+    held, release = asyncio.Event(), asyncio.Event()
+    # The close has marked the pulse closed and not yet kept its tallies or committed.
+    monkeypatch.setattr(pulse_tallies, "keep", _holding(pulse_tallies.keep, held, release))
+    services.clock.now = CLOSES  # type: ignore[attr-defined]
+    closing = asyncio.create_task(close_due_campaigns(services))
+    await asyncio.wait_for(held.wait(), 10)
+    # An answer from a replica whose clock is a second behind: it finds the pulse open
+    # (the close is not committed) and reaches the write while the close is under way.
+    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
+    answering = asyncio.create_task(_answer(services, campaign_id, 3))
+    await asyncio.sleep(0.5)
+    release.set()
+    await asyncio.wait_for(closing, 10)
+    await asyncio.wait_for(answering, 10)
+    async with services.sessions() as session:
+        assert (await session.exec(select(PulseAnswer))).all() == []
+        await session.commit()
+    assert await _outcome(services, campaign_id) == (
+        "closed", {"nps": [0, 0, 0]}, [0, 0, 0], False)

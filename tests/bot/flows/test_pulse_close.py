@@ -1,18 +1,21 @@
-"""A pulse's close and a late answer interleaved, on SQLite and PostgreSQL: an answer whose
-transaction checked the pulse open before the close is counted in the tallies the close
-keeps (the close waits for it), and one that comes while the close is under way is refused
-and leaves nothing; the kept tallies are those counted from the answers either way."""
+"""A campaign's close and a late answer interleaved, on SQLite and PostgreSQL, for an NPS
+pulse and a satisfaction survey: an answer whose transaction checked the campaign open
+before the close is counted in the tallies the close keeps (the close waits for it), and one
+that comes while the close is under way is refused and leaves nothing (the invite as it
+was); the kept tallies are those counted from the answers either way."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
 
 from bot.chat.port import Origin
-from bot.flows.pulses.answers import record_score
+from bot.config import SurveyQuestion
+from bot.flows.pulses.answers import form_metadata, record_score
 from bot.flows.pulses.campaigns import (
     CampaignSpec,
     close_due_campaigns,
@@ -20,16 +23,20 @@ from bot.flows.pulses.campaigns import (
     open_due_campaigns,
 )
 from bot.flows.pulses.delivery import queue_due
+from bot.flows.pulses.survey import record_survey
 from bot.services import Services
-from storage import pulse_stats, pulse_tallies
+from storage import pulse_stats, pulse_tallies, survey_stats
 from storage import pulses as store
 from storage.models import Person
+from storage.pulse_surveys import PulseQuestionAnswer
 from storage.pulses import PulseAnswer, PulseCampaign, PulseDelivery
 from tests.clock import Clock
 
 OPENS = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CLOSES = OPENS + timedelta(days=14)
 TOKEN = "t" * 20
+QUESTIONS = (SurveyQuestion(aspect="service desk", text="The service desk?"),
+             SurveyQuestion(aspect="availability", text="Up when needed?", kind="scale"))
 
 
 @pytest.fixture
@@ -37,12 +44,15 @@ def clock() -> Clock:
     return Clock(datetime(2026, 12, 1, 10, tzinfo=UTC))
 
 
-async def _open(services: Services, anonymity: str) -> int:
-    """The pulse `q4` open, and Erin's invite to it queued."""
+async def _open(services: Services, anonymity: str,
+                questions: tuple[SurveyQuestion, ...] = ()) -> int:
+    """The pulse `q4` (a satisfaction survey with `questions`) open, and Erin's invite to
+    it queued."""
     async with services.sessions() as session:
         session.add(Person(slack_user_id="U0EMPL001", email="erin@example.com"))
         campaign = await create_campaign(session, services.settings.app, CampaignSpec(
-            name="q4", opens_at=OPENS, open_days=14, anonymity=anonymity))
+            name="q4", opens_at=OPENS, open_days=14, anonymity=anonymity,
+            questions=questions))
         await session.commit()
         campaign_id = campaign.id
     services.clock.now = OPENS  # type: ignore[attr-defined]
@@ -58,6 +68,14 @@ async def _answer(services: Services, campaign_id: int, score: int) -> None:
         await record_score(session, services, erin,
                            Origin("slack", "U0EMPL001", channel="D1"),
                            None, f"{campaign_id}.{TOKEN}", score)
+
+
+async def _survey(services: Services, campaign_id: int) -> None:
+    async with services.sessions() as session:
+        erin = (await session.exec(select(Person))).one()
+        await record_survey(session, services, erin, Origin("slack", "U0EMPL001", channel="D1"),
+                            form_metadata(f"{campaign_id}.{TOKEN}", None),
+                            {"q0": "5", "q1": "9"})
 
 
 async def _outcome(services: Services, campaign_id: int):
@@ -135,3 +153,61 @@ async def test_an_answer_coming_while_the_close_is_under_way_is_refused(
         await session.commit()
     assert await _outcome(services, campaign_id) == (
         "closed", {"nps": [0, 0, 0]}, [0, 0, 0], False)
+
+
+async def _survey_outcome(services: Services, campaign_id: int):
+    """(kept tallies, those counted, answers stored, Erin's invite answered)."""
+    async with services.sessions() as session:
+        campaign = await session.get(PulseCampaign, campaign_id)
+        counted = {key: [list(astuple(t)) for t in survey_stats.read(
+            (await session.exec(survey_stats.tally_query(campaign_id, by_aspect=by))).all(),
+            by_aspect=by)] for key, by in (("aspects", True), ("overall", False))}
+        stored = len((await session.exec(select(PulseQuestionAnswer))).all())
+        answered = (await session.exec(select(PulseDelivery.answered).where(
+            col(PulseDelivery.campaign_id) == campaign_id,
+            col(PulseDelivery.kind) == "invite"))).one()
+        await session.commit()
+    return campaign.tallies, counted, stored, answered
+
+
+@pytest.mark.parametrize("anonymity", ["anonymous", "confidential"])
+async def test_survey_answers_checked_open_before_the_close_are_in_its_kept_tallies(
+        services, monkeypatch, anonymity):
+    campaign_id = await _open(services, anonymity, QUESTIONS)
+    held, release = asyncio.Event(), asyncio.Event()
+    monkeypatch.setattr(store, "lock_if_open", _holding(store.lock_if_open, held, release))
+    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
+    answering = asyncio.create_task(_survey(services, campaign_id))
+    await asyncio.wait_for(held.wait(), 10)
+    services.clock.now = CLOSES  # type: ignore[attr-defined]
+    closing = asyncio.create_task(close_due_campaigns(services))
+    await asyncio.sleep(0.5)
+    assert not closing.done()
+    release.set()
+    await asyncio.wait_for(answering, 10)
+    await asyncio.wait_for(closing, 10)
+    kept, counted, stored, answered = await _survey_outcome(services, campaign_id)
+    assert kept == counted
+    assert sorted(kept["aspects"]) == [["availability", None, 1, 0, 0, 0, 1, 9],
+                                       ["service desk", None, 1, 1, 1, 5, 0, 0]]
+    assert (stored, answered) == (2, True)
+
+
+@pytest.mark.parametrize("anonymity", ["anonymous", "confidential"])
+async def test_survey_answers_coming_while_the_close_is_under_way_are_refused(
+        services, monkeypatch, anonymity):
+    campaign_id = await _open(services, anonymity, QUESTIONS)
+    held, release = asyncio.Event(), asyncio.Event()
+    monkeypatch.setattr(pulse_tallies, "keep", _holding(pulse_tallies.keep, held, release))
+    services.clock.now = CLOSES  # type: ignore[attr-defined]
+    closing = asyncio.create_task(close_due_campaigns(services))
+    await asyncio.wait_for(held.wait(), 10)
+    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
+    answering = asyncio.create_task(_survey(services, campaign_id))
+    await asyncio.sleep(0.5)
+    release.set()
+    await asyncio.wait_for(closing, 10)
+    await asyncio.wait_for(answering, 10)
+    assert await _survey_outcome(services, campaign_id) == (
+        {"aspects": [], "overall": [[None, None, 0, 0, 0, 0, 0, 0]]},
+        {"aspects": [], "overall": [[None, None, 0, 0, 0, 0, 0, 0]]}, 0, False)

@@ -99,15 +99,13 @@ def _holding(real, held: asyncio.Event, release: asyncio.Event):
     return hold
 
 
-async def test_an_answer_checked_open_before_the_close_is_in_its_kept_tallies(
-        services, monkeypatch):
-    campaign_id = await _open(services, "confidential")
+async def _answer_then_close(services: Services, monkeypatch, submit) -> None:
+    """`submit()` checks the campaign open (holding its row) a second before the close, and
+    is held there, not yet written, while the close comes: the close must wait for it."""
     held, release = asyncio.Event(), asyncio.Event()
-    # The answer's transaction has checked the pulse open (holding its row) and not yet
-    # written the answer when the close comes.
     monkeypatch.setattr(store, "lock_if_open", _holding(store.lock_if_open, held, release))
     services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
-    answering = asyncio.create_task(_answer(services, campaign_id, 9))
+    answering = asyncio.create_task(submit())
     await asyncio.wait_for(held.wait(), 10)
     services.clock.now = CLOSES  # type: ignore[attr-defined]
     closing = asyncio.create_task(close_due_campaigns(services))
@@ -116,6 +114,29 @@ async def test_an_answer_checked_open_before_the_close_is_in_its_kept_tallies(
     release.set()
     await asyncio.wait_for(answering, 10)
     await asyncio.wait_for(closing, 10)
+
+
+async def _close_then_answer(services: Services, monkeypatch, submit) -> None:
+    """The close marks the campaign closed and is held before keeping its tallies (not yet
+    committed) while `submit()` comes from a replica whose clock is a second behind: it
+    finds the campaign open at first and reaches its write while the close is under way."""
+    held, release = asyncio.Event(), asyncio.Event()
+    monkeypatch.setattr(pulse_tallies, "keep", _holding(pulse_tallies.keep, held, release))
+    services.clock.now = CLOSES  # type: ignore[attr-defined]
+    closing = asyncio.create_task(close_due_campaigns(services))
+    await asyncio.wait_for(held.wait(), 10)
+    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
+    answering = asyncio.create_task(submit())
+    await asyncio.sleep(0.5)
+    release.set()
+    await asyncio.wait_for(closing, 10)
+    await asyncio.wait_for(answering, 10)
+
+
+async def test_an_answer_checked_open_before_the_close_is_in_its_kept_tallies(
+        services, monkeypatch):
+    campaign_id = await _open(services, "confidential")
+    await _answer_then_close(services, monkeypatch, lambda: _answer(services, campaign_id, 9))
     assert await _outcome(services, campaign_id) == (
         "closed", {"nps": [1, 1, 0]}, [1, 1, 0], True)
     # Read from what was kept, as the digest reads it.
@@ -134,25 +155,22 @@ async def _latest_closed(services: Services):
 async def test_an_answer_coming_while_the_close_is_under_way_is_refused(
         services, monkeypatch, anonymity):
     campaign_id = await _open(services, anonymity)
-    held, release = asyncio.Event(), asyncio.Event()
-    # The close has marked the pulse closed and not yet kept its tallies or committed.
-    monkeypatch.setattr(pulse_tallies, "keep", _holding(pulse_tallies.keep, held, release))
-    services.clock.now = CLOSES  # type: ignore[attr-defined]
-    closing = asyncio.create_task(close_due_campaigns(services))
-    await asyncio.wait_for(held.wait(), 10)
-    # An answer from a replica whose clock is a second behind: it finds the pulse open
-    # (the close is not committed) and reaches the write while the close is under way.
-    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
-    answering = asyncio.create_task(_answer(services, campaign_id, 3))
-    await asyncio.sleep(0.5)
-    release.set()
-    await asyncio.wait_for(closing, 10)
-    await asyncio.wait_for(answering, 10)
+    await _close_then_answer(services, monkeypatch, lambda: _answer(services, campaign_id, 3))
     async with services.sessions() as session:
         assert (await session.exec(select(PulseAnswer))).all() == []
         await session.commit()
     assert await _outcome(services, campaign_id) == (
         "closed", {"nps": [0, 0, 0]}, [0, 0, 0], False)
+
+
+@pytest.mark.parametrize("anonymity", ["anonymous", "confidential"])
+async def test_a_score_changed_while_the_close_is_under_way_is_refused(
+        services, monkeypatch, anonymity):
+    campaign_id = await _open(services, anonymity)
+    await _answer(services, campaign_id, 9)
+    await _close_then_answer(services, monkeypatch, lambda: _answer(services, campaign_id, 2))
+    assert await _outcome(services, campaign_id) == (
+        "closed", {"nps": [1, 1, 0]}, [1, 1, 0], True)
 
 
 async def _survey_outcome(services: Services, campaign_id: int):
@@ -174,18 +192,7 @@ async def _survey_outcome(services: Services, campaign_id: int):
 async def test_survey_answers_checked_open_before_the_close_are_in_its_kept_tallies(
         services, monkeypatch, anonymity):
     campaign_id = await _open(services, anonymity, QUESTIONS)
-    held, release = asyncio.Event(), asyncio.Event()
-    monkeypatch.setattr(store, "lock_if_open", _holding(store.lock_if_open, held, release))
-    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
-    answering = asyncio.create_task(_survey(services, campaign_id))
-    await asyncio.wait_for(held.wait(), 10)
-    services.clock.now = CLOSES  # type: ignore[attr-defined]
-    closing = asyncio.create_task(close_due_campaigns(services))
-    await asyncio.sleep(0.5)
-    assert not closing.done()
-    release.set()
-    await asyncio.wait_for(answering, 10)
-    await asyncio.wait_for(closing, 10)
+    await _answer_then_close(services, monkeypatch, lambda: _survey(services, campaign_id))
     kept, counted, stored, answered = await _survey_outcome(services, campaign_id)
     assert kept == counted
     assert sorted(kept["aspects"]) == [["availability", None, 1, 0, 0, 0, 1, 9],
@@ -197,17 +204,7 @@ async def test_survey_answers_checked_open_before_the_close_are_in_its_kept_tall
 async def test_survey_answers_coming_while_the_close_is_under_way_are_refused(
         services, monkeypatch, anonymity):
     campaign_id = await _open(services, anonymity, QUESTIONS)
-    held, release = asyncio.Event(), asyncio.Event()
-    monkeypatch.setattr(pulse_tallies, "keep", _holding(pulse_tallies.keep, held, release))
-    services.clock.now = CLOSES  # type: ignore[attr-defined]
-    closing = asyncio.create_task(close_due_campaigns(services))
-    await asyncio.wait_for(held.wait(), 10)
-    services.clock.now = CLOSES - timedelta(seconds=1)  # type: ignore[attr-defined]
-    answering = asyncio.create_task(_survey(services, campaign_id))
-    await asyncio.sleep(0.5)
-    release.set()
-    await asyncio.wait_for(closing, 10)
-    await asyncio.wait_for(answering, 10)
+    await _close_then_answer(services, monkeypatch, lambda: _survey(services, campaign_id))
     assert await _survey_outcome(services, campaign_id) == (
         {"aspects": [], "overall": [[None, None, 0, 0, 0, 0, 0, 0]]},
         {"aspects": [], "overall": [[None, None, 0, 0, 0, 0, 0, 0]]}, 0, False)

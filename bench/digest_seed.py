@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
+from storage import pulse_tallies, update_ends
 from storage.engine import sync_url
 from storage.previous_contacts import fill
 
@@ -122,13 +123,17 @@ def seed(url: str, scale: float) -> dict[str, int]:
     statements += _later_sections(dialect, scale, counts, campaigns + 1)
     with engine.begin() as connection:
         if dialect == "postgresql":
-            # As if the tickets were there before migration 0033: not its triggers, a few
-            # index look-ups per ticket, but its set-based fill after them.
+            # As if the tickets and broadcast updates were there before migrations 0033
+            # and 0034: not their triggers, a few index look-ups per row, but their
+            # set-based fills after them.
             connection.execute(text("SET LOCAL session_replication_role = replica"))
         for statement in statements:
             connection.execute(text(statement))
         if dialect == "postgresql":
             fill(connection)
+            update_ends.fill(connection)
+        # The campaigns are seeded closed, as if closed before migration 0035.
+        pulse_tallies.fill(connection)
     # As autovacuum leaves a table in use: statistics, and on PostgreSQL the visibility map
     # that lets a count read an index alone.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

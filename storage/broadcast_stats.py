@@ -4,7 +4,8 @@ to the first update, the update cadence kept or missed, and how well subscribers
 were kept informed.
 
 A broadcast's history is its numbered updates: each update holds the status and impact from
-its time until the next update (or the end of the window asked about), so "time in outage" is
+its time until the next update (its `ended_at`, storage.update_ends; or the end of the window
+asked about), so "time in outage" is
 the sum of the spans whose impact was outage and whose status was not yet resolved or
 completed, cut to the window (two broadcasts in outage for one service at once count twice,
 and availability is then floored at 0). The services are the broadcast's (as they stand now),
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, true
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, or_, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -116,19 +117,20 @@ async def service_figures(session: AsyncSession, since: datetime, until: datetim
         .where(col(Broadcast.kind) == "incident", col(Broadcast.created_at) >= since,
                col(Broadcast.created_at) < until, named)
         .group_by(service.c.value))).all()  # type: ignore[call-overload]
-    this, following = BroadcastUpdate, aliased(BroadcastUpdate)
-    start = _later(dialect, col(this.created_at), _at(since))
-    end = _earlier(dialect, func.coalesce(following.created_at, _at(until)), _at(until))
+    update = BroadcastUpdate
+    start = _later(dialect, col(update.created_at), _at(since))
+    end = _earlier(dialect, func.coalesce(col(update.ended_at), _at(until)), _at(until))
     span = _seconds(dialect, start, end)
     outage = (await session.exec(
         sa_select(service.c.value, func.sum(case((span > 0, span), else_=0)))
-        .select_from(this)
-        .join(Broadcast, col(Broadcast.id) == col(this.broadcast_id))
-        .join(following, and_(following.broadcast_id == this.broadcast_id,
-                              following.number == this.number + 1), isouter=True)
+        .select_from(update)
+        .join(Broadcast, col(Broadcast.id) == col(update.broadcast_id))
         .join(service, true())
-        .where(col(this.impact) == "outage", col(this.status).not_in(CLOSED),
-               col(this.created_at) < until, named)
+        # Those overlapping the period: a range of ix_broadcast_update_impact_ended (and the
+        # latest updates, not ended), rather than every update ever made.
+        .where(col(update.impact) == "outage",
+               or_(col(update.ended_at).is_(None), col(update.ended_at) > since),
+               col(update.status).not_in(CLOSED), col(update.created_at) < until, named)
         .group_by(service.c.value))).all()  # type: ignore[call-overload]
     window = (until - since).total_seconds()
     incidents = {str(name): int(count) for name, count in opened}

@@ -70,7 +70,9 @@ class BroadcastUpdate(SQLModel, table=True):
     """One change of a broadcast, as its timeline and thread show it."""
 
     __tablename__ = "broadcast_update"
-    __table_args__ = (UniqueConstraint("broadcast_id", "number", name="uq_broadcast_update"),)
+    __table_args__ = (UniqueConstraint("broadcast_id", "number", name="uq_broadcast_update"),
+                      # The digest's time in outage: the updates ending after its period starts.
+                      Index("ix_broadcast_update_impact_ended", "impact", "ended_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     broadcast_id: int = Field(foreign_key="broadcast.id")
@@ -82,6 +84,9 @@ class BroadcastUpdate(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     notify_channel: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime,
+        description="the next update's time, kept by a trigger (storage.update_ends)")
 
 
 class BroadcastSubscription(SQLModel, table=True):

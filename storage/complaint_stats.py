@@ -85,7 +85,8 @@ async def _percentiles(session: AsyncSession, group: ColumnElement[Any] | None,
                        where: Sequence[ColumnElement[bool]]
                        ) -> dict[str, tuple[int | None, int | None]]:
     """group -> (median, p90) of `value` over the window's complaints that have one."""
-    return await median_p90(session, group, value, _window(since, until, where))
+    found = await median_p90(session, group, [value], _window(since, until, where))
+    return {g: pairs[0] for g, pairs in found.items()}
 
 
 async def complaint_stats(session: AsyncSession, since: datetime, until: datetime,

@@ -40,9 +40,13 @@ def _tally_columns() -> tuple[Any, Any, Any]:
             func.coalesce(func.sum(case((score <= 6, 1), else_=0)), 0))
 
 
+def tally_query(campaign_id: int) -> Any:
+    """The statement counting one pulse's answers: one row, a `Tally`'s figures."""
+    return select(*_tally_columns()).where(col(PulseAnswer.campaign_id) == campaign_id)
+
+
 async def tally(session: AsyncSession, campaign_id: int) -> Tally:
-    row = (await session.exec(select(*_tally_columns())
-                              .where(col(PulseAnswer.campaign_id) == campaign_id))).one()
+    row = (await session.exec(tally_query(campaign_id))).one()
     return Tally(*row)
 
 
@@ -77,8 +81,8 @@ async def distribution(session: AsyncSession, campaign_id: int) -> dict[int, int
     return {score: found.get(score, 0) for score in range(11)}
 
 
-async def _tallied(session: AsyncSession, campaigns: Any, at: Any, *,
-                   newest_first: bool) -> list[tuple[str, datetime, Tally]]:
+async def _tallied(session: AsyncSession, campaigns: Any, at: Any
+                   ) -> list[tuple[str, datetime, Tally]]:
     """(name, `at`, tally) of each campaign of the `campaigns` subquery (id, name, at)."""
     score = col(PulseAnswer.score)
     rows = (await session.exec(
@@ -88,7 +92,7 @@ async def _tallied(session: AsyncSession, campaigns: Any, at: Any, *,
         .select_from(campaigns)
         .outerjoin(PulseAnswer, col(PulseAnswer.campaign_id) == campaigns.c.id)
         .group_by(campaigns.c.name, at)
-        .order_by(at.desc() if newest_first else at))).all()
+        .order_by(at))).all()
     return [(name, when, Tally(int(n), int(p), int(d))) for name, when, n, p, d in rows]
 
 
@@ -100,18 +104,23 @@ async def trend(session: AsyncSession, definition: str, up_to: datetime,
                         col(PulseCampaign.opens_at) <= up_to)
                  .order_by(col(PulseCampaign.opens_at).desc()).limit(limit).subquery())
     return [(name, tally) for name, _opens, tally in
-            await _tallied(session, campaigns, campaigns.c.opens_at, newest_first=False)]
+            await _tallied(session, campaigns, campaigns.c.opens_at)]
 
 
 async def latest_closed(session: AsyncSession, before: datetime,
                         limit: int = 2) -> list[tuple[str, datetime, Tally]]:
     """(name, closed at, tally) of the latest NPS pulses (not satisfaction surveys) closed
-    before `before`, newest first (the digest's NPS)."""
-    campaigns = (select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.closed_at)
-                 .where(col(PulseCampaign.status) == CLOSED,
-                        col(PulseCampaign.closed_at) < before, not_(survey_campaign()))
-                 .order_by(col(PulseCampaign.closed_at).desc()).limit(limit).subquery())
-    return await _tallied(session, campaigns, campaigns.c.closed_at, newest_first=True)
+    before `before`, newest first (the digest's NPS): the tallies kept when each closed
+    (storage.pulse_tallies), or counted for one without."""
+    rows = (await session.exec(
+        select(PulseCampaign.id, PulseCampaign.name, PulseCampaign.closed_at,
+               PulseCampaign.tallies)
+        .where(col(PulseCampaign.status) == CLOSED, col(PulseCampaign.closed_at) < before,
+               not_(survey_campaign()))
+        .order_by(col(PulseCampaign.closed_at).desc()).limit(limit))).all()
+    return [(name, closed, Tally(*kept["nps"]) if kept is not None
+             else await tally(session, campaign_id))
+            for campaign_id, name, closed, kept in rows]
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,10 @@ class PulseCampaign(SQLModel, table=True):
     questions: list[dict[str, Any]] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True),
         description="a satisfaction survey's questions (text, aspect, kind); none for NPS")
+    tallies: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="the numeric answers' tallies, kept in the transaction that closes it "
+                    "(storage.survey_stats.keep, storage.pulse_stats.keep)")
     wording: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True),
         description="an NPS pulse's words from app.yaml (question, why), each one text or one "
@@ -206,7 +210,21 @@ async def campaigns_to_close(session: AsyncSession, now: datetime) -> list[int]:
     return await _campaigns_where(session, *_to_close(now))
 
 
+async def lock_if_open(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """Whether the campaign still takes answers, its row share-locked until the transaction
+    ends (FOR SHARE on PostgreSQL; SQLite's transactions are serial): a transaction writing
+    answers asks this first, so a close (`take_closing`, which updates the row) waits for it
+    to commit and its tallies count the answers, and one that closed first is seen closed."""
+    row = (await session.exec(
+        select(PulseCampaign.status, PulseCampaign.closes_at)
+        .where(col(PulseCampaign.id) == campaign_id).with_for_update(read=True))).first()
+    return row is not None and row[0] != CLOSED and now < row[1]
+
+
 async def take_closing(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """Mark the campaign closed if it is due; True for the one caller that did. The update
+    waits for the transactions writing answers (`lock_if_open`): the caller keeps the
+    tallies after it, in its transaction."""
     return await update_if(session, PulseCampaign, campaign_id, *_to_close(now),
                            status=CLOSED, closed_at=now)
 

@@ -55,10 +55,9 @@ def _figures() -> tuple[Any, ...]:
     )
 
 
-async def tallies(session: AsyncSession, campaign_id: int, *, by_aspect: bool,
-                  segment: str | None = None) -> list[AspectTally]:
-    """The tallies of one campaign's numeric answers (words are not counted), per aspect or
-    over all, per value of `segment` or over everyone."""
+def tally_query(campaign_id: int, *, by_aspect: bool, segment: str | None = None) -> Any:
+    """The statement counting one campaign's numeric answers (words are not counted), per
+    aspect or over all, per value of `segment` or over everyone; its rows are `read`'s."""
     keys: list[Any] = []
     if by_aspect:
         keys.append(col(PulseQuestionAnswer.aspect))
@@ -74,12 +73,31 @@ async def tallies(session: AsyncSession, campaign_id: int, *, by_aspect: bool,
                            col(PulseResponse.id) == col(PulseQuestionAnswer.response_id))
     if keys:
         query = query.group_by(*keys)
-    found = []
-    for row in (await session.exec(query)).all():
-        aspect = row[0] if by_aspect else None
-        value = row[len(keys) - 1] if segment is not None else None
-        found.append(AspectTally(aspect, value, *row[len(keys):]))
-    return found
+    return query
+
+
+def read(rows: Any, *, by_aspect: bool, segment: str | None = None) -> list[AspectTally]:
+    """`tally_query`'s rows."""
+    keys = int(by_aspect) + int(segment is not None)
+    return [AspectTally(row[0] if by_aspect else None,
+                        row[keys - 1] if segment is not None else None,
+                        *(int(figure) for figure in row[keys:]))
+            for row in rows]
+
+
+async def tallies(session: AsyncSession, campaign_id: int, *, by_aspect: bool,
+                  segment: str | None = None) -> list[AspectTally]:
+    """The tallies of one campaign's numeric answers, per aspect or over all, per value of
+    `segment` or over everyone: for everyone, those kept when it closed
+    (storage.pulse_tallies) if it has them, else counted."""
+    if segment is None:
+        kept = (await session.exec(select(PulseCampaign.tallies)
+                                   .where(col(PulseCampaign.id) == campaign_id))).first()
+        if kept is not None:
+            return [AspectTally(*row) for row in kept["aspects" if by_aspect else "overall"]]
+    rows = (await session.exec(tally_query(campaign_id, by_aspect=by_aspect,
+                                           segment=segment))).all()
+    return read(rows, by_aspect=by_aspect, segment=segment)
 
 
 async def respondents(session: AsyncSession, campaign_id: int) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.broadcast_stats import (
@@ -92,3 +93,47 @@ async def test_figures_per_service_and_for_the_cadence(session):
     # A window before any of it: nothing.
     assert await service_figures(session, MONDAY - timedelta(days=9),
                                  MONDAY - timedelta(days=8)) == []
+
+
+async def test_time_in_outage_from_the_updates_ends_across_the_window_edges(session):
+    """Each update's end is the next one's time, kept as the updates are written (in order
+    or not); the outage spans overlapping the window's edges are cut to it, and those ending
+    at its start or starting at its end count nothing."""
+    tom = await _person(session, "tom")
+    hours = lambda n: MONDAY + timedelta(hours=n)  # noqa: E731
+    # Before the start until 3 hours in, then degraded.
+    await _broadcast(session, 1, tom, "incident", ["Email"], [
+        (hours(-2), "investigating", "outage"), (hours(3), "identified", "degraded")])
+    # 20 hours in past the end (two updates of outage), resolved after it.
+    await _broadcast(session, 2, tom, "incident", ["VPN"], [
+        (hours(20), "investigating", "outage"), (hours(30), "identified", "outage"),
+        (hours(40), "resolved", "outage")])
+    # Ended exactly at the start; and started exactly at the end.
+    await _broadcast(session, 3, tom, "incident", ["Printing"], [
+        (hours(-5), "investigating", "outage"), (hours(0), "resolved", "outage")])
+    await _broadcast(session, 4, tom, "incident", ["Printing"], [(hours(24), "identified",
+                                                                   "outage")])
+    # Over the whole window, its updates written last first.
+    chat = Broadcast(submission_key="test:chat", kind="incident", title="chat",
+                     services=["Chat"], impact="outage", status="resolved", message="m",
+                     owner_id=tom.id, created_at=hours(-24), updated_at=hours(48))
+    session.add(chat)
+    await session.flush()
+    for number, when, status in [(2, hours(48), "resolved"), (1, hours(-24), "identified")]:
+        session.add(BroadcastUpdate(broadcast_id=chat.id, number=number, action="x",
+                                    status=status, impact="outage", message="m",
+                                    created_at=when))
+        await session.flush()
+    await session.commit()
+
+    ends = (await session.exec(
+        select(BroadcastUpdate.broadcast_id, BroadcastUpdate.number, BroadcastUpdate.ended_at)
+        .order_by(BroadcastUpdate.broadcast_id, BroadcastUpdate.number))).all()
+    assert ends == [(1, 1, hours(3)), (1, 2, None), (2, 1, hours(30)), (2, 2, hours(40)),
+                    (2, 3, None), (3, 1, hours(0)), (3, 2, None), (4, 1, None),
+                    (chat.id, 1, hours(48)), (chat.id, 2, None)]
+    figures = await service_figures(session, MONDAY, MONDAY + timedelta(days=1))
+    # Printing had neither an incident opened nor an outage in the window: not listed.
+    assert figures == [ServiceFigures("Chat", 0, DAY, 0.0),
+                       ServiceFigures("Email", 0, 3 * 3600, 1 - 3 / 24),
+                       ServiceFigures("VPN", 1, 4 * 3600, 1 - 4 / 24)]

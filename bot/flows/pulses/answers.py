@@ -93,7 +93,9 @@ async def open_for_answers(session: AsyncSession, services: Services,
 async def record_score(session: AsyncSession, services: Services, actor: Person,
                        origin: Origin, message: MessageRef | None, value: str,
                        score: int) -> None:
-    """Record (or change) `actor`'s score, then show the message as answered."""
+    """Record (or change) `actor`'s score, then show the message as answered. The
+    transaction writing it checks again that the pulse is open, holding its row
+    (storage.pulses.lock_if_open): the close's tallies then count it, or it is refused."""
     assert actor.id is not None
     parsed = parse_value(value)
     if parsed is None or score not in range(11):
@@ -120,6 +122,15 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
             # Committed apart from the answer: PostgreSQL stamps every row a transaction
             # writes with its id (xmin), which would tie the answer to this person's invite.
             await session.commit()
+        if not await store.lock_if_open(session, campaign_id, services.clock()):
+            # Closed since the check above: no answer, and the invite as it was.
+            await deliveries.unmark_answered(session, campaign_id, actor.id)
+            await session.commit()
+            if message is not None:
+                await show_invite(services, origin, message, campaign, actor, CLOSED_STAGE,
+                                  None)
+            await tell_problem(services, origin, "closed")
+            return
         session.add(PulseAnswer(
             campaign_id=campaign_id, respondent_key=key, score=score,
             person_id=None if anonymous else actor.id, segments=dict(actor.segments),
@@ -146,6 +157,10 @@ async def record_score(session: AsyncSession, services: Services, actor: Person,
             invited = await deliveries.invited(session, campaign_id, actor.id)
             await session.rollback()
             await tell_problem(services, origin, "answered elsewhere" if invited else "not invited")
+            return
+        if not await store.lock_if_open(session, campaign_id, services.clock()):
+            await session.rollback()
+            await tell_problem(services, origin, "closed")
             return
         answer.score = score
         if not anonymous:

@@ -27,6 +27,7 @@ from bot.flows.pulses.results import campaign_results
 from bot.flows.pulses.survey_results import survey_results
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
+from storage import pulse_tallies
 from storage import pulses as store
 from storage.models import Person
 from storage.pulses import PulseCampaign
@@ -204,6 +205,9 @@ async def close_due_campaigns(services: Services) -> None:
     for campaign_id in due:
         async with services.sessions() as session:
             if await store.take_closing(session, campaign_id, now):
+                campaign = await session.get(PulseCampaign, campaign_id)
+                assert campaign is not None
+                await pulse_tallies.keep(session, campaign)
                 await deliveries.close(session, campaign_id, "closed")
                 await services.outbox.cancel(session, deliveries.campaign_prefix(campaign_id),
                                              "closed")

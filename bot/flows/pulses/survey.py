@@ -38,6 +38,7 @@ from bot.flows.pulses.message import ANSWERED_STAGE
 from bot.services import Services
 from storage import pulse_deliveries as deliveries
 from storage import pulse_surveys as surveys
+from storage import pulses as store
 from storage.models import Person
 from storage.pulse_surveys import PulseQuestionAnswer, PulseResponse
 from storage.pulses import PulseCampaign
@@ -199,6 +200,17 @@ async def record_survey(session: AsyncSession, services: Services, actor: Person
             await tell_problem(services, origin, "answered elsewhere" if invited else "not invited")
             return
     assert response.id is not None
+    if not await store.lock_if_open(session, campaign.id, services.clock()):
+        # Closed since the check above (the form stayed open meanwhile): nothing kept. The
+        # close's tallies count every answer written before it (storage.pulse_tallies).
+        campaign_id, actor_id, key = campaign.id, actor.id, respondent_key(token)
+        await session.rollback()
+        if anonymous and await surveys.find_response(session, campaign_id, key, None) is None:
+            # The invite was marked in a transaction of its own: as it was.
+            await deliveries.unmark_answered(session, campaign_id, actor_id)
+            await session.commit()
+        await tell_problem(services, origin, "closed")
+        return
     answers = _answers(campaign, response.id, values)
     await surveys.replace_answers(session, response, answers)
     response.finished = _finished(campaign, answers)

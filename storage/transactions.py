@@ -49,6 +49,15 @@ def used_database(session: AsyncSession) -> bool:
     return bool(session.info.get(_USED))
 
 
+async def commit_if_any(session: AsyncSession) -> None:
+    """Commit `session`'s transaction, unless it never reached the database and holds no
+    change (a turn answered from caches): such a commit does nothing but cost a trip through
+    SQLAlchemy's greenlet bridge."""
+    if session.in_transaction() and (used_database(session) or session.new or session.dirty
+                                     or session.deleted):
+        await session.commit()
+
+
 def configure(sync_engine: Engine) -> None:
     """Refuse writes on connections that only read, on every engine."""
 

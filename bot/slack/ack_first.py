@@ -1,6 +1,7 @@
-"""Acknowledgements before work: while requests to `/slack/events` wait for their
-acknowledgement, the work of those acknowledged already runs one piece at a time, each
-waiting its turn `MAX_WAIT_S` at most; with none waiting, all of it runs at once.
+"""Acknowledgements before work: while requests to `/slack/events` keep coming (one waits for
+its acknowledgement, or one came less than `QUIET_S` ago), the work of those acknowledged
+already runs one piece at a time, each waiting its turn `MAX_WAIT_S` at most; otherwise all of
+it runs at once.
 
 Slack gives an app 3 seconds to acknowledge, and shows the person an error past that; the work
 after the acknowledgement answers through the command's `response_url` (good for 30 minutes)
@@ -19,7 +20,8 @@ A listener acknowledges and hands its work to `after_ack`, which runs it in a ta
 so that the listener returns at once: the app runs with Bolt's `process_before_response`
 (`bot.slack.app`), where Bolt answers as soon as the listener returns. Without it Bolt runs the
 listener in a task and polls every 10 ms for its acknowledgement, which held every answer
-10 ms at least, however idle the process.
+10 ms at least, however idle the process. Answered that fast, the requests of a burst seldom
+overlap, so a burst is also told by how recently the last one came.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ MAX_WAIT_S = 2.0
 person waits for an answer before wondering, and long enough to acknowledge a burst of a
 few thousand commands first."""
 
+QUIET_S = 0.02
+"""How long after the last request the work runs at once again: the gap between a client's
+answer and its next request, or between two commands at 100 a second, is shorter."""
+
 
 class AckFirst:
     """How many Slack requests are being answered, and the order of work while any is."""
@@ -43,6 +49,7 @@ class AckFirst:
     def __init__(self, max_wait_s: float = MAX_WAIT_S):
         self._max_wait_s = max_wait_s
         self._unanswered = 0
+        self._last_request = -QUIET_S
         self._one_at_a_time = asyncio.Lock()
         self._running: set[asyncio.Task] = set()
         """The work started by `after_ack`: the loop keeps only weak references to tasks."""
@@ -66,6 +73,7 @@ class AckFirst:
     def answering(self) -> Iterator[None]:
         """Count a request as unanswered until the block ends (its HTTP answer is made)."""
         self._unanswered += 1
+        self._last_request = asyncio.get_running_loop().time()
         try:
             yield
         finally:
@@ -73,12 +81,13 @@ class AckFirst:
 
     @contextlib.asynccontextmanager
     async def working(self) -> AsyncIterator[None]:
-        """Run the block (an acknowledged request's work, from its listener) in its order: at
-        once when no other request waits for its acknowledgement, else one at a time, each
-        waiting `MAX_WAIT_S` at most."""
+        """Run the block (an acknowledged request's work) in its order: at once when no other
+        request waits for its acknowledgement nor came in the last `QUIET_S`, else one at a
+        time, each waiting `MAX_WAIT_S` at most."""
         # Work started by `after_ack` runs once its request is answered: the requests
         # counted are others.
-        if self._unanswered == 0:
+        if (self._unanswered == 0
+                and asyncio.get_running_loop().time() - self._last_request >= QUIET_S):
             yield
             return
         held = True

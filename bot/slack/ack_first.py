@@ -1,5 +1,5 @@
 """Acknowledgements before work: while requests to `/slack/events` keep coming (one waits for
-its acknowledgement, or one came less than `QUIET_S` ago), the work of those acknowledged
+its acknowledgement, or the last `BURST` came within `BURST_S`), the work of those acknowledged
 already runs one piece at a time, each waiting its turn `MAX_WAIT_S` at most; otherwise all of
 it runs at once.
 
@@ -21,7 +21,7 @@ so that the listener returns at once: the app runs with Bolt's `process_before_r
 (`bot.slack.app`), where Bolt answers as soon as the listener returns. Without it Bolt runs the
 listener in a task and polls every 10 ms for its acknowledgement, which held every answer
 10 ms at least, however idle the process. Answered that fast, the requests of a burst seldom
-overlap, so a burst is also told by how recently the last one came.
+overlap, so a burst is also told by how close together the last few came.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,10 @@ MAX_WAIT_S = 2.0
 person waits for an answer before wondering, and long enough to acknowledge a burst of a
 few thousand commands first."""
 
-QUIET_S = 0.02
-"""How long after the last request the work runs at once again: the gap between a client's
-answer and its next request, or between two commands at 100 a second, is shorter."""
+BURST = 3
+BURST_S = 0.02
+"""`BURST` requests within `BURST_S` are a burst (150 a second or more): two people's commands
+at the same moment are not."""
 
 
 class AckFirst:
@@ -49,7 +51,7 @@ class AckFirst:
     def __init__(self, max_wait_s: float = MAX_WAIT_S):
         self._max_wait_s = max_wait_s
         self._unanswered = 0
-        self._last_request = -QUIET_S
+        self._arrivals: deque[float] = deque(maxlen=BURST)
         self._one_at_a_time = asyncio.Lock()
         self._running: set[asyncio.Task] = set()
         """The work started by `after_ack`: the loop keeps only weak references to tasks."""
@@ -73,7 +75,7 @@ class AckFirst:
     def answering(self) -> Iterator[None]:
         """Count a request as unanswered until the block ends (its HTTP answer is made)."""
         self._unanswered += 1
-        self._last_request = asyncio.get_running_loop().time()
+        self._arrivals.append(asyncio.get_running_loop().time())
         try:
             yield
         finally:
@@ -82,12 +84,13 @@ class AckFirst:
     @contextlib.asynccontextmanager
     async def working(self) -> AsyncIterator[None]:
         """Run the block (an acknowledged request's work) in its order: at once when no other
-        request waits for its acknowledgement nor came in the last `QUIET_S`, else one at a
+        request waits for its acknowledgement and the last ones came no burst, else one at a
         time, each waiting `MAX_WAIT_S` at most."""
         # Work started by `after_ack` runs once its request is answered: the requests
         # counted are others.
-        if (self._unanswered == 0
-                and asyncio.get_running_loop().time() - self._last_request >= QUIET_S):
+        arrivals = self._arrivals
+        if self._unanswered == 0 and (len(arrivals) < BURST or asyncio.get_running_loop().time()
+                                      - arrivals[0] >= BURST_S):
             yield
             return
         held = True

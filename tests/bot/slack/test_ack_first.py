@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.slack.ack_first import QUIET_S, AckFirst
+from bot.slack.ack_first import BURST, BURST_S, AckFirst
 
 
 def _start(acks: AckFirst, log: list[str], name: str, seconds: float) -> asyncio.Future:
@@ -72,16 +72,17 @@ async def test_failed_work_is_logged_and_the_next_runs(caplog: pytest.LogCapture
     assert failed.exc_info is not None and "boom" in str(failed.exc_info[1])
 
 
-async def test_work_runs_one_at_a_time_while_requests_keep_coming_then_at_once_again():
+async def test_work_runs_one_at_a_time_while_requests_come_in_a_burst_then_at_once_again():
     acks, log = AckFirst(max_wait_s=5), []
-    with acks.answering():
-        pass  # a request answered just now: the next may come any moment
+    for _ in range(BURST):
+        with acks.answering():
+            pass  # answered at once, but a burst: the next may come any moment
     await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "ab"))
     assert log == ["a starts", "a ends", "b starts", "b ends"]
 
     log.clear()
+    await asyncio.sleep(BURST_S * 2)  # none since
     with acks.answering():
-        pass
-    await asyncio.sleep(QUIET_S)  # none since: quiet again
+        pass  # one request more is no burst
     await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "cd"))
     assert log == ["c starts", "d starts", "c ends", "d ends"]

@@ -40,8 +40,8 @@ person waits for an answer before wondering, and long enough to acknowledge a bu
 few thousand commands first."""
 
 BURST = 3
-BURST_S = 0.02
-"""`BURST` requests within `BURST_S` are a burst (150 a second or more): two people's commands
+BURST_S = 0.05
+"""`BURST` requests within `BURST_S` are a burst (60 a second or more): two people's commands
 at the same moment are not."""
 
 

@@ -12,12 +12,27 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool.base import _ConnectionRecord
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import transactions
 from storage.people_cache import INFO_KEY, PeopleCache, WatchedSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class OpenedOnCheckoutPool(AsyncAdaptedQueuePool):
+    """SQLite's pool of one: its connection's record is made first and the connection opened
+    when it is checked out, as SQLAlchemy reopens one it lost. A connection that cannot be
+    opened (the file unreachable: an outage) then goes back to the pool with its record, and
+    the next session waiting for it tries at once; otherwise that session waited out the
+    whole pool timeout, although nobody held the connection (SQLAlchemy 2.0's
+    `_ConnectionRecord(pool, connect=False)`)."""
+
+    def _create_connection(self) -> _ConnectionRecord:
+        return _ConnectionRecord(self, connect=False)
+
 
 
 def _with_driver(url: str, sqlite_driver: str) -> str:
@@ -70,7 +85,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # asyncio's queue is fair and prompt, where waiting on the file lock is SQLite's busy
         # handler sleeping between tries (hundreds of ms of tail latency under load). A flow
         # must not open a second session while its first holds a transaction: that waits here.
-        engine = create_async_engine(target, pool_size=1, max_overflow=0,
+        engine = create_async_engine(target, poolclass=OpenedOnCheckoutPool,
+                                     pool_size=1, max_overflow=0,
                                      pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         configure_sqlite(engine.sync_engine)
     else:

@@ -11,6 +11,7 @@ so nothing is ever half-written by a turn that thought it only read.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -47,6 +48,24 @@ def used_database(session: AsyncSession) -> bool:
     """Whether `session` took a connection to the database: a turn answered from caches
     alone says nothing about whether the database can be reached."""
     return bool(session.info.get(_USED))
+
+
+async def commit_if_any(session: AsyncSession) -> None:
+    """Commit `session`'s transaction, unless it never reached the database and holds no
+    change (a turn answered from caches): such a commit does nothing but cost a trip through
+    SQLAlchemy's greenlet bridge."""
+    if session.in_transaction() and (used_database(session) or session.new or session.dirty
+                                     or session.deleted):
+        await session.commit()
+
+
+async def close(session: AsyncSession) -> None:
+    """Close `session` as `async with` would, but at once when it never took a connection:
+    then closing is all in memory, without a task and a trip through the greenlet bridge."""
+    if used_database(session):
+        await asyncio.shield(session.close())
+    else:
+        session.sync_session.close()
 
 
 def configure(sync_engine: Engine) -> None:

@@ -57,7 +57,7 @@ from storage.directory import find_by_platform_id, note_locale, note_platform
 from storage.models import Person
 from storage.outage import is_unavailable
 from storage.people_cache import find_person, keep_committed
-from storage.transactions import reading_only, used_database
+from storage.transactions import close, commit_if_any, reading_only, used_database
 
 log = logging.getLogger(__name__)
 
@@ -269,13 +269,15 @@ class Dispatcher(Routes):
             task.add_done_callback(self._in_flight.discard)
         started = time.perf_counter()
         try:
-            async with lane, self.services.sessions() as session:
-                yield session
-                # A session the handler never used (a batch job's, a ticket event's: their
-                # work has sessions of its own) has nothing to commit, and skipping it spares
-                # a trip through SQLAlchemy's greenlet bridge on every such turn.
-                if session.in_transaction():
-                    await session.commit()
+            async with lane:
+                session = self.services.sessions()
+                try:
+                    yield session
+                    # A batch job's session, a ticket event's (their work has sessions of its
+                    # own), a turn's answered from caches: nothing to commit, nor to give back.
+                    await commit_if_any(session)
+                finally:
+                    await close(session)
         finally:
             self.services.metrics.handler_seconds.labels(name).observe(
                 time.perf_counter() - started)
@@ -288,7 +290,7 @@ class Dispatcher(Routes):
         # Someone met before comes from the process's cache, with no round trip at all, and
         # otherwise is read without a transaction.
         person = await find_person(session, origin.platform, origin.user_id, alone=True)
-        await session.commit()
+        await commit_if_any(session)
         if person is not None and person.active:
             return person
         profile = intent.profile or await self.services.chat.profile(origin.platform,

@@ -56,6 +56,9 @@ def build_bolt_app(settings: Settings, client: MeteredWebClient,
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         # Answer 404 to what no listener handles, instead of raising.
         raise_error_for_unhandled_request=False,
+        # Answer as soon as a listener returns: each acknowledges and hands its work to
+        # `acks.after_ack`, so none holds the answer (`bot.slack.ack_first`).
+        process_before_response=True,
         ignoring_self_events_enabled=True,
     )
     register_listeners(app, dispatcher, acks)

@@ -17,8 +17,7 @@ from bot.slack.render import ACTION_COPY
 def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
     async def on_action(ack: AsyncAck, body: dict) -> None:
         await ack()
-        async with acks.working():
-            await dispatcher.dispatch(button_intent(body))
+        acks.after_ack(lambda: dispatcher.dispatch(button_intent(body)))
 
     for action_id in dispatcher.action_ids:
         app.action(re.compile(rf"^{re.escape(action_id)}(?:{re.escape(ACTION_COPY)}\d+)?$"))(

@@ -15,8 +15,7 @@ from bot.slack.intents import command_intent
 def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
     async def on_command(ack: AsyncAck, body: dict) -> None:
         await ack()
-        async with acks.working():
-            await dispatcher.dispatch(command_intent(body))
+        acks.after_ack(lambda: dispatcher.dispatch(command_intent(body)))
 
     # One listener for them all: Bolt matches each listener in turn, at a cost per listener.
     names = "|".join(re.escape(command) for command in dispatcher.commands)

@@ -73,8 +73,7 @@ def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
             # The app's own client: Bolt hands listeners a copy per request.
             cut_off(intent, app.client)
         if intent is not None:
-            async with acks.working():
-                await dispatcher.dispatch(intent)
+            acks.after_ack(lambda: dispatcher.dispatch(intent))
 
     async def on_other_event(ack: AsyncAck) -> None:
         await ack()

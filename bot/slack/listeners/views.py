@@ -24,8 +24,7 @@ def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
             await ack(response_action="errors", errors=renderer.form_errors(invalid))
             return
         await ack()
-        async with acks.working():
-            await dispatcher.dispatch(intent)
+        acks.after_ack(lambda: dispatcher.dispatch(intent))
 
     for callback_id in dispatcher.callback_ids:
         app.view(callback_id)(on_submit)

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from bot.slack.ack_first import AckFirst
+import pytest
+
+from bot.slack.ack_first import BURST, BURST_S, AckFirst
 
 
-async def _work(acks: AckFirst, log: list[str], name: str, seconds: float) -> None:
-    # As a listener calls it: within its own request, still counted as unanswered.
-    with acks.answering():
-        async with acks.working():
-            log.append(f"{name} starts")
-            await asyncio.sleep(seconds)
-            log.append(f"{name} ends")
+def _start(acks: AckFirst, log: list[str], name: str, seconds: float) -> asyncio.Future:
+    """Hand work to `acks` as a listener does once it has acknowledged; done when it ends."""
+    done = asyncio.get_running_loop().create_future()
+
+    async def work() -> None:
+        log.append(f"{name} starts")
+        await asyncio.sleep(seconds)
+        log.append(f"{name} ends")
+        done.set_result(None)
+
+    acks.after_ack(work)
+    return done
 
 
 async def test_with_no_other_request_waiting_work_runs_at_once_side_by_side():
     acks, log = AckFirst(max_wait_s=5), []
-    await asyncio.gather(*(_work(acks, log, name, 0.05) for name in "ab"))
+    await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "ab"))
     assert log == ["a starts", "b starts", "a ends", "b ends"]
 
 
 async def test_while_others_wait_for_their_ack_work_runs_one_at_a_time():
     acks, log = AckFirst(max_wait_s=5), []
     with acks.answering():  # a request still waiting for its acknowledgement
-        await asyncio.gather(*(_work(acks, log, name, 0.05) for name in "abc"))
+        await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "abc"))
     assert log == ["a starts", "a ends", "b starts", "b ends", "c starts", "c ends"]
 
 
@@ -34,7 +42,47 @@ async def test_work_waits_its_turn_at_most_the_longest_wait():
     loop = asyncio.get_running_loop()
     with acks.answering():
         started = loop.time()
-        await asyncio.gather(_work(acks, log, "slow", 1.0), _work(acks, log, "next", 0.0))
+        await asyncio.gather(_start(acks, log, "slow", 1.0), _start(acks, log, "next", 0.0))
     # "next" did not wait for "slow" to end, only for the longest wait.
     assert log[:3] == ["slow starts", "next starts", "next ends"]
     assert loop.time() - started < 2.0
+
+
+async def test_work_starts_only_once_the_listener_that_handed_it_returns():
+    acks, log = AckFirst(), []
+    done = _start(acks, log, "work", 0.0)
+    log.append("listener returns")
+    await done
+    assert log == ["listener returns", "work starts", "work ends"]
+
+
+async def test_failed_work_is_logged_and_the_next_runs(caplog: pytest.LogCaptureFixture):
+    acks, log = AckFirst(), []
+
+    async def fails() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="bot.slack.ack_first"):
+        acks.after_ack(fails)
+        await _start(acks, log, "next", 0.0)
+        await asyncio.sleep(0)
+    assert log == ["next starts", "next ends"]
+    [failed] = [r for r in caplog.records if r.name == "bot.slack.ack_first"]
+    assert "after an acknowledgement failed" in failed.getMessage()
+    assert failed.exc_info is not None and "boom" in str(failed.exc_info[1])
+
+
+async def test_work_runs_one_at_a_time_while_requests_come_in_a_burst_then_at_once_again():
+    acks, log = AckFirst(max_wait_s=5), []
+    for _ in range(BURST):
+        with acks.answering():
+            pass  # answered at once, but a burst: the next may come any moment
+    await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "ab"))
+    assert log == ["a starts", "a ends", "b starts", "b ends"]
+
+    log.clear()
+    await asyncio.sleep(BURST_S * 2)  # none since
+    with acks.answering():
+        pass  # one request more is no burst
+    await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "cd"))
+    assert log == ["c starts", "d starts", "c ends", "d ends"]

@@ -16,6 +16,7 @@ from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_
 from bot.cli.survey_results import echo_languages, echo_survey, several_languages
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
+from bot.flows import spreadsheet_cells
 from bot.plurals import plural
 
 NOT_ENOUGH = "not enough answers"
@@ -218,9 +219,11 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
             figures = ([HIDDEN_TOO if group.shields else NOT_ENOUGH] * 5 if group.withheld else
                        [group.answers, group.nps, group.promoters, group.passives,
                         group.detractors])
-            writer.writerow([by, value, *figures])
+            # A segment's value may be what people put in their profiles.
+            writer.writerow(spreadsheet_cells.row([by, value, *figures]))
         for language, answers in several_languages(results.languages).items():
-            writer.writerow(["language", language, answers, "", "", "", ""])
+            writer.writerow(spreadsheet_cells.row(["language", language, answers, "", "", "",
+                                                   ""]))
         return
     click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
                f"{results.min_group}")

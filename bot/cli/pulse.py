@@ -20,6 +20,8 @@ from bot.flows import spreadsheet_cells
 from bot.plurals import plural
 
 NOT_ENOUGH = "not enough answers"
+MAX_MIN_GROUP = 10_000
+"""The largest K `pulse create` takes (a larger one would hide every group anyway)."""
 HIDDEN_TOO = "hidden, so that a smaller group's answers cannot be worked out"
 
 
@@ -47,7 +49,8 @@ def pulse() -> None:
               help="The time of day, on each person's own clock, it reaches them.")
 @click.option("--reminders", help="Days after it to remind, like 3,5, or none.  "
                                   "[default: pulses.reminders]")
-@click.option("--min-group", type=click.IntRange(1), help="K.  [default: pulses.min_group]")
+@click.option("--min-group", type=click.IntRange(1, MAX_MIN_GROUP),
+              help="K.  [default: pulses.min_group]")
 @click.option("--survey", metavar="KEY", help="Ask the questions of app.yaml's survey "
                                               "pulses.campaigns.KEY instead of NPS.")
 def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...],

@@ -42,10 +42,6 @@ from bot.slack.chat import SlackChat
 from bot.slack.client import make_client
 from bot.slack.guard import ParsedRequest, Rejected, check_slack_request
 from bot.slack.render import SlackRenderer
-from bot.teams.adapter import build_adapter
-from bot.teams.bot import TouchpointBot
-from bot.teams.chat import TeamsChat
-from bot.teams.route import teams_route
 from bot.web.board import add_board_routes
 from bot.web.images import ImageLinks, add_image_route
 from bot.web.json_limits import MAX_BODY_BYTES
@@ -120,6 +116,11 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     teams_adapter = None
     image_links = ImageLinks(sessions, settings.secrets, clock)
     if settings.secrets.teams_enabled:
+        # Imported only with Teams on: the Bot Framework SDK takes a good part of a second
+        # to load, which a Slack-only deployment (and every CLI command) need not wait for.
+        from bot.teams.adapter import build_adapter
+        from bot.teams.chat import TeamsChat
+
         teams_adapter = build_adapter(settings, metrics, outage)
         platforms.append(TeamsChat(teams_adapter, settings, sessions, metrics,
                                    links=image_links, throttles=throttles))
@@ -153,6 +154,9 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
             # Closed before the drain below, so no new envelope arrives while handlers finish.
             app.on_shutdown.append(_socket_mode_close)
     if teams_adapter is not None:
+        from bot.teams.bot import TouchpointBot
+        from bot.teams.route import teams_route
+
         app.router.add_post("/api/messages", teams_route(
             teams_adapter, TouchpointBot(dispatcher),
             authenticated=settings.secrets.microsoft_app_id is not None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,9 @@ class Services:
     """Whether the database was last found unreachable, so an outage is logged once."""
     throttles: Throttles = field(default_factory=Throttles)
     """Where a platform client reports a 429, so every sender's pacer pauses."""
+    tokens: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(16))
+    """A fresh unguessable token, such as the one in a pulse's buttons (the demo gives a
+    seeded one, so its transcript is the same at every run)."""
     outbox: Outbox = field(init=False)
     """Where flows record the messages they send (see `bot.chat.outbox`)."""
 

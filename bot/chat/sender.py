@@ -31,7 +31,7 @@ import dataclasses
 import itertools
 import logging
 import random
-import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.chat.codec import decode
@@ -88,10 +88,10 @@ def backoff(attempts: int, asked: float | None) -> float:
     return wait * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not a secret
 
 
-def _with_fresh_token(message: Message) -> Message:
+def _with_fresh_token(message: Message, tokens: Callable[[], str]) -> Message:
     if not any(FRESH_TOKEN in button.value for button in message.buttons):
         return message
-    token = secrets.token_urlsafe(16)
+    token = tokens()
     return dataclasses.replace(message, buttons=tuple(
         dataclasses.replace(button, value=button.value.replace(FRESH_TOKEN, token))
         for button in message.buttons))
@@ -285,7 +285,8 @@ class OutboxSender:
     async def _plan(self, row: Claimed, chat: PlatformChat):
         """What sending `row` means, as a coroutine function returning the message's ref;
         None when the row went back to wait (a reply whose parent is not out yet)."""
-        message = _with_fresh_token(dataclasses.replace(decode(row.payload), key=row.key))
+        message = _with_fresh_token(dataclasses.replace(decode(row.payload), key=row.key),
+                                    self.services.tokens)
         if row.ref_channel and row.ref_id:
             ref = MessageRef(chat.platform, row.ref_channel, row.ref_id)  # type: ignore[arg-type]
 

@@ -200,6 +200,7 @@ class Templates:
             bold=dialect.bold,
             italic=dialect.italic,
             code=dialect.code,
+            echo=dialect.echo,
             link=lambda url, label: dialect.link(url, label),
             mention=lambda user_id, fallback="": dialect.mention(user_id, fallback),
             local_time=partial(local_time, locale=self.locale),

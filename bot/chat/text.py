@@ -4,6 +4,11 @@ Slack mrkdwn treats ``&``, ``<`` and ``>`` as control characters (``<!channel>``
 ``<https://x|label>``); Teams Adaptive Card text is Markdown. Anything a person typed is
 escaped for the dialect it is shown in. Our own markup (bold, mentions, links) is produced by
 the dialect as `Formatted` text, the only kind that passes through unescaped.
+
+A word a person typed and a reply names back ("I do not know ``*b*``") goes through `echo`:
+on one line, cut to `ECHO_LIMIT`, and shown literally. Slack has no escape for ``*``, ``_``,
+``~`` or a backtick (only for ``& < >``, see its "Formatting text" reference), but shows a
+code span as typed, so Slack echoes in one; Teams Markdown has backslash escapes.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 ELLIPSIS = "…"
+ECHO_LIMIT = 60
+"""Characters of typed text a reply names back, the ellipsis included when it is cut."""
 
 
 class Formatted(str):
@@ -36,6 +43,14 @@ class Dialect:
     def code(self, text: str) -> Formatted:
         # Backticks inside would end the span early; a typographic quote keeps the meaning.
         return Formatted("`" + self.escape(text.replace("`", "ʼ")) + "`")  # noqa: RUF001
+
+    def echo(self, text: str) -> Formatted:
+        """A word a person typed, named back to them: on one line (a code span does not
+        cross lines), cut to ECHO_LIMIT with an ellipsis, markup in it shown as typed."""
+        words = " ".join(str(text).split())
+        if len(words) > ECHO_LIMIT:
+            words = words[: ECHO_LIMIT - len(ELLIPSIS)] + ELLIPSIS
+        return self.code(words)
 
     def link(self, url: str, label: str) -> Formatted:
         raise NotImplementedError

@@ -40,6 +40,10 @@ def _digest_or_exit(settings: Settings, name: str | None, heading: str) -> Diges
     return found
 
 
+EARLIEST_YEAR = 2000
+"""No digest period before this: nothing was measured then."""
+
+
 def _period_or_exit(settings: Settings, digest: Digest, period: str | None, heading: str):
     from bot.flows.digests.periods import BadPeriod, due_period, latest_slot, parse
     from storage.types import utcnow
@@ -53,6 +57,10 @@ def _period_or_exit(settings: Settings, digest: Digest, period: str | None, head
         exit_with([f"--period {exc}"], heading)
     if chosen.start > utcnow():
         exit_with([f"--period {period}: it has not begun yet"], heading)
+    if chosen.first.year < EARLIEST_YEAR:
+        # A digest looks back weeks before its period: in year 1 that is before any date.
+        exit_with([f"--period {period}: Touchpoint has no figures from before "
+                   f"{EARLIEST_YEAR}"], heading)
     return chosen
 
 

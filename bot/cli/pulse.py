@@ -16,9 +16,12 @@ from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_
 from bot.cli.survey_results import echo_languages, echo_survey, several_languages
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
+from bot.flows import spreadsheet_cells
 from bot.plurals import plural
 
 NOT_ENOUGH = "not enough answers"
+MAX_MIN_GROUP = 10_000
+"""The largest K `pulse create` takes (a larger one would hide every group anyway)."""
 HIDDEN_TOO = "hidden, so that a smaller group's answers cannot be worked out"
 
 
@@ -46,7 +49,8 @@ def pulse() -> None:
               help="The time of day, on each person's own clock, it reaches them.")
 @click.option("--reminders", help="Days after it to remind, like 3,5, or none.  "
                                   "[default: pulses.reminders]")
-@click.option("--min-group", type=click.IntRange(1), help="K.  [default: pulses.min_group]")
+@click.option("--min-group", type=click.IntRange(1, MAX_MIN_GROUP),
+              help="K.  [default: pulses.min_group]")
 @click.option("--survey", metavar="KEY", help="Ask the questions of app.yaml's survey "
                                               "pulses.campaigns.KEY instead of NPS.")
 def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...],
@@ -218,9 +222,11 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
             figures = ([HIDDEN_TOO if group.shields else NOT_ENOUGH] * 5 if group.withheld else
                        [group.answers, group.nps, group.promoters, group.passives,
                         group.detractors])
-            writer.writerow([by, value, *figures])
+            # A segment's value may be what people put in their profiles.
+            writer.writerow(spreadsheet_cells.row([by, value, *figures]))
         for language, answers in several_languages(results.languages).items():
-            writer.writerow(["language", language, answers, "", "", "", ""])
+            writer.writerow(spreadsheet_cells.row(["language", language, answers, "", "", "",
+                                                   ""]))
         return
     click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
                f"{results.min_group}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from importlib.metadata import version
 
 import click
 import uvloop
@@ -75,6 +77,9 @@ def migrate() -> None:
 def run(host: str, port: int, log_level: str) -> None:
     """Serve Slack, Teams and the ticket webhook until SIGTERM."""
     configure_logging(log_level)
+    # Said at once: the settings, the schema check and loading the bot take seconds on a
+    # busy machine, and an operator should see it has started meanwhile.
+    log.info("starting touchpoint %s (process %d)", version("touchpoint"), os.getpid())
     settings = settings_or_exit()
     schema_or_exit(settings.secrets)
     # Imported late: keeps `check-config` fast.

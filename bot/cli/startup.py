@@ -110,6 +110,10 @@ def ticket_file_options(comes: str) -> Callable[[Callable[..., T]], Callable[...
     return decorate
 
 
+SETTLE_S = 0.5
+"""How long an interrupted command keeps its event loop for database calls under way."""
+
+
 def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     """Run `work` with the application's services, neither serving nor scheduling: how a
     command uses the bot's flows. A database that stops answering is one line and exit 1."""
@@ -123,9 +127,16 @@ def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) ->
         finally:
             await services.engine.dispose()
 
-    with database_or_exit(settings.secrets.database_url.get_secret_value()):
+    with database_or_exit(settings.secrets.database_url.get_secret_value()), \
+            asyncio.Runner() as runner:
         try:
-            return asyncio.run(run())
+            return runner.run(run())
+        except KeyboardInterrupt:
+            # Ctrl-C cancelled the work, perhaps with a database call still in its thread
+            # (aiosqlite): the loop stays open until that call is back, or it would report to
+            # a closed loop with a traceback. Then click says "Aborted!" (exit 1).
+            runner.run(asyncio.sleep(SETTLE_S))
+            raise
         except Exception as exc:
             from bot.chat.failures import platform_failure
 

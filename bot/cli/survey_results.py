@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from bot.flows import spreadsheet_cells
+
 NOT_ENOUGH = "not enough answers"
 CSV_COLUMNS = ["segment", "value", "aspect", "people", "answers", "satisfied_pct", "average",
                "average_0_10", "band", "previous_pct", "change_points", "target_pct"]
@@ -38,16 +40,19 @@ def echo_survey(results, output: str) -> None:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for line in lines:
-            writer.writerow(["all", "", line.figures.aspect or "all", *_figures(line.figures),
-                             *(_cell(v) for v in (line.band, line.previous, line.change,
-                                                  line.target))])
+            writer.writerow(spreadsheet_cells.row([
+                "all", "", line.figures.aspect or "all", *_figures(line.figures),
+                *(_cell(v) for v in (line.band, line.previous, line.change, line.target))]))
         for segment, found in results.by.items():
             for row in found:
                 for figures in row.aspects:
-                    writer.writerow([segment, row.label or "", figures.aspect or "all",
-                                     *_figures(figures), "", "", "", ""])
+                    # A segment's value may be what people put in their profiles.
+                    writer.writerow(spreadsheet_cells.row([
+                        segment, row.label or "", figures.aspect or "all", *_figures(figures),
+                        "", "", "", ""]))
         for language, people in several_languages(results.languages).items():
-            writer.writerow(["language", language, "all", people, *[""] * 8])
+            writer.writerow(spreadsheet_cells.row(["language", language, "all", people,
+                                                   *[""] * 8]))
         return
     click.echo(f"{results.name} ({results.status}, {results.anonymity}); K = "
                f"{results.min_group}")

@@ -17,6 +17,7 @@ from bot.config.people import PeopleSelector, SegmentName
 from bot.config.wording import wording
 
 Anonymity = Literal["identified", "confidential", "anonymous"]
+MAX_REMINDER_DAY = 90
 _CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute")
 
 
@@ -25,6 +26,9 @@ def _reminder_days(days: list[int]) -> list[int]:
         raise ValueError("at most two reminders")
     if any(day < 1 for day in days) or days != sorted(set(days)):
         raise ValueError("reminder days must be increasing whole days from 1")
+    if days and days[-1] > MAX_REMINDER_DAY:
+        # A pulse is open at most that long; a larger day also overflows the date arithmetic.
+        raise ValueError(f"a reminder comes at most {MAX_REMINDER_DAY} days after the pulse")
     return days
 
 

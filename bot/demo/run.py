@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Iterable
 
 import aiohttp
@@ -24,7 +25,9 @@ from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
 from bot.intents import PeopleListed
-from bot.server import DISPATCHER, SERVICES, create_app
+from bot.server import DISPATCHER, OUTBOX_SENDER, SERVICES, create_app
+
+DEMO_SEED = 2026
 
 
 def _seed_emulators(slack: SlackEmulator, connector: BotConnectorEmulator) -> None:
@@ -42,12 +45,24 @@ async def _seed_directory(app: web.Application) -> None:
     await app[DISPATCHER].dispatch(PeopleListed(tuple(actor.profile() for actor in CAST)))
 
 
+def _same_every_run(app: web.Application) -> None:
+    """Make the transcript the same at every run (but for the clock it shows): the outbox
+    sends one message at a time, in the order they were recorded, rather than side by side in
+    whatever order they happen to finish (Ann's pulse in Teams before or after the Slack
+    ones), and the tokens in buttons, which name a pulse's reasons (#3fa94c1e), come from a
+    seeded generator instead of the system's."""
+    app[OUTBOX_SENDER].workers = 1
+    seeded = random.Random(DEMO_SEED)  # noqa: S311 - a demonstration's tokens, not secrets
+    app[SERVICES].tokens = lambda: seeded.randbytes(16).hex()
+
+
 async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
     with sandbox() as box:
         async with SlackEmulator() as slack, BotConnectorEmulator() as connector:
             _seed_emulators(slack, connector)
             settings = box.settings(slack_api_url=slack.url, teams_service_url=connector.url)
             app = create_app(settings)
+            _same_every_run(app)
             async with serve(app) as url:
                 await _seed_directory(app)
                 async with SlackSender(url, box.signing_secret,

@@ -76,7 +76,8 @@ async def change(turn: Turn) -> None:
     if checked is None:
         await refuse(turn.session, turn.services, origin, "form_invalid")
         return
-    await broadcast_change(turn.session, turn.services, turn.actor, origin, checked)
+    key = f"{origin.platform}:{intent.submission_id or origin.trigger_id}"
+    await broadcast_change(turn.session, turn.services, turn.actor, origin, checked, key)
 
 
 def _on_button(action: str) -> Handler:

@@ -223,3 +223,28 @@ async def _updates(bot, count: int) -> bool:
 
 async def _closed(bot, broadcast_id: int) -> bool:
     return any(b.id == broadcast_id and not b.is_open for b in await kit.broadcasts(bot))
+
+
+async def test_a_change_delivered_twice_is_posted_once(bot, slack, slack_sender):
+    # Slack may deliver one submission twice (a retry, or a double press that reached it
+    # twice): the same view, the same words. The timeline gets one update, not two.
+    await kit.submit_opening(slack_sender)
+    await _opened(bot, slack)
+    [broadcast] = await kit.broadcasts(bot)
+    view = kit.view_id()
+
+    async def once():
+        return await slack_sender.submit(
+            ids.CHANGE_FORM, {ids.MESSAGE: "We found the cause."}, user_id=TOM, view_id=view,
+            private_metadata=f"updated:{broadcast.id}",
+            selects={ids.STATUS: "identified", ids.IMPACT: "outage"},
+            multi_selects={ids.SERVICES: [kit.NETWORK]}, checkboxes={ids.NOTIFY: []})
+
+    replies = await asyncio.gather(once(), once())
+    assert [reply.status for reply in replies] == [200, 200]
+    await kit.settled(bot)
+    await asyncio.sleep(0.3)
+
+    [row] = await kit.broadcasts(bot)
+    assert row.update_count == 2
+    assert len(await kit.updates(bot, broadcast.id)) == 2  # the opening and this one

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.chat.text import ECHO_LIMIT
 from storage.models import Person
 
 
@@ -74,3 +75,24 @@ async def test_simultaneous_first_requests_add_the_person_once(bot, slack, slack
     async with bot.services.sessions() as session:
         people = (await session.exec(select(Person))).all()
     assert [person.slack_user_id for person in people] == ["U0EMPL001"]
+
+
+async def test_a_long_unknown_word_is_named_back_cut_short(bot, slack, slack_sender):
+    word = "x" * 4000
+    await slack_sender.command("/touchpoint", word, user_id="U0EMPL001")
+
+    [posted] = await slack.wait_for_response(1)
+    text = posted.body["blocks"][1]["text"]["text"]
+    shown = f"Sorry, I don't know `{'x' * (ECHO_LIMIT - 1)}…`. Here is what I can do:"
+    assert shown in text
+    assert "x" * ECHO_LIMIT not in str(posted.body)
+
+
+async def test_markup_in_an_unknown_word_shows_as_typed(bot, slack, slack_sender):
+    # Slack has no escape for * _ ~ `: the word goes in a code span, where they show as typed,
+    # with a backtick (which would close it) swapped for a look-alike.
+    await slack_sender.command("/touchpoint", "*b*_i_~s~`c`", user_id="U0EMPL001")
+
+    [posted] = await slack.wait_for_response(1)
+    text = posted.body["blocks"][1]["text"]["text"]
+    assert "Sorry, I don't know `*b*_i_~s~ʼcʼ`. Here" in text  # noqa: RUF001

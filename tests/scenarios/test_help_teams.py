@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.chat.message import Message
 from bot.chat.port import Undeliverable
-from bot.chat.text import TEAMS
+from bot.chat.text import ECHO_LIMIT, TEAMS
 from bot.config import ChannelTarget
 from bot.server import SERVICES, create_app
 from storage.models import ConversationRef, Person
@@ -383,3 +383,16 @@ async def test_a_failing_turn_gets_a_kind_apology_and_no_details(bot, connector)
     assert card["body"][0]["text"].startswith("Sorry, something went wrong on our side")
     assert "conversation_ref" not in json.dumps(apology.body)
     assert connector.calls_of("send") == []  # no help: the turn stopped where it failed
+
+
+async def test_an_unknown_word_is_named_back_escaped_and_cut_short(bot, connector):
+    # Teams Markdown has backslash escapes: the word's markup shows as typed, in bold, cut.
+    seed_erin(connector)
+
+    await post(bot.url, message(connector, "*b*_i_~s~" + "x" * 4000))
+
+    [sent] = await connector.wait_for("send")
+    text = card_of(sent)["body"][1]["text"]
+    kept = "x" * (ECHO_LIMIT - 1 - len("*b*_i_~s~"))
+    assert f"Sorry, I don't know **\\*b\\*\\_i\\_\\~s\\~{kept}…**." in text
+    assert sent.body["summary"] == "Touchpoint: how can IT help?"

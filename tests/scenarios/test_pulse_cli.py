@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,3 +126,61 @@ async def test_results_say_how_many_answered_in_each_language(make_settings, sla
     code, out, err = await touchpoint(env, "pulse", "results", "lang-q4")
     assert code == 0, err
     assert "answered in: de 2, en 1" in out.splitlines()
+
+
+async def test_ctrl_c_stops_watching_as_it_aborts_any_command(make_settings, slack, cli_env,
+                                                              database_url):
+    seed_people(slack)
+    settings = make_settings(config=configure)
+    services = create_app(settings, scheduler=False)[SERVICES]
+    await sync(services)
+    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+                  SLACK_API_URL=slack.url)
+    code, _out, err = await touchpoint(env, "pulse", "create", "watched", "--days", "7")
+    assert code == 0, err
+
+    # No bot runs, so the invitations stay pending and the watch goes on until interrupted:
+    # at times while it waits, at times while it reads the database (about a second after
+    # it last showed the bar), where the interrupt once left a database call reporting to a
+    # closed event loop, with a traceback.
+    for delay in (0.3, 1.01, 1.03, 1.05, 1.07, 1.09):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "pulse", "status", "watched", "--watch", cwd=ROOT,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        assert process.stdout is not None
+        shown = await asyncio.wait_for(process.stdout.readuntil(b"| open"), timeout=60)
+        assert b"pending" in shown
+        await asyncio.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+
+        assert (process.returncode, err.decode().strip()) == (1, "Aborted!"), delay
+
+
+async def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(make_settings, slack,
+                                                                      cli_env, database_url):
+    # A segment's value may come from what people put in their profiles: "=HYPERLINK(...)"
+    # must reach the spreadsheet as text, while a negative NPS stays a number.
+    settings = make_settings(config=configure)
+    services = create_app(settings, scheduler=False)[SERVICES]
+    async with services.sessions() as session:
+        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
+            name="csv-q4", opens_at=datetime(2026, 12, 1, 9, tzinfo=UTC), open_days=7))
+        assert campaign is not None
+        for n in range(5):
+            session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}", score=0,
+                                    segments={"department": '=HYPERLINK("http://evil")'}))
+        await session.commit()
+    await services.engine.dispose()
+    env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
+                  SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret")
+
+    code, out, err = await touchpoint(env, "pulse", "results", "csv-q4", "--by", "department",
+                                      "--format", "csv")
+
+    assert code == 0, err
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[1] == ["all", "", "5", "-100", "0", "0", "100"]
+    assert table[2] == ["department", '\'=HYPERLINK("http://evil")', "5", "-100", "0", "0",
+                        "100"]

@@ -26,6 +26,7 @@ from storage import audit
 from storage import broadcasts as store
 from storage.broadcasts import SUBJECT, Broadcast, BroadcastUpdate
 from storage.models import Person
+from storage.once import first_delivery
 
 
 async def broadcast_open_form(session: AsyncSession, services: Services, actor: Person,
@@ -136,11 +137,15 @@ async def broadcast_change_checked(session: AsyncSession, services: Services, me
 
 
 async def broadcast_change(session: AsyncSession, services: Services, actor: Person,
-                           origin: Origin, change: Change) -> None:
-    """Apply a submitted update, resolution or reopening, and announce it."""
+                           origin: Origin, change: Change, submission_key: str) -> None:
+    """Apply a submitted update, resolution or reopening once per submission, and announce
+    it; a double submit or a retry (the same `submission_key`) does nothing."""
     broadcast = await _changeable(session, services, actor, origin, change.action,
                                   change.broadcast_id, lock=True)
     if broadcast is None:
+        return
+    if not await first_delivery(session, "broadcast-change", submission_key):
+        await session.rollback()
         return
     before = broadcast.status
     if change.action == states.UPDATED:

@@ -2,9 +2,8 @@
 
 One row per complaint filed since a date: every field of the log, the SLA outcome and the
 times to acknowledge and resolve in business hours. An anonymous complainant is written as
-"anonymous", never by name. A cell that a spreadsheet would read as a formula (starting with
-``= + - @``, a tab or a carriage return) is prefixed with an apostrophe, so text a person
-typed cannot run in the reader's spreadsheet.
+"anonymous", never by name. Each cell is neutralised (`bot.flows.spreadsheet_cells`), so text
+a person typed cannot run as a formula in the reader's spreadsheet.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any, TextIO
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.flows.spreadsheet_cells import neutralise
 from storage.complaint_stats import log_rows
 
 COLUMNS = (
@@ -26,21 +26,6 @@ COLUMNS = (
     "satisfied", "closed_at",
 )
 ANONYMOUS = "anonymous"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    """The value as CSV cell text that no spreadsheet evaluates."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _hours(seconds: int | None) -> str | None:
     return None if seconds is None else f"{seconds / 3600:.2f}"
 

@@ -99,6 +99,11 @@ def test_send_posts_a_period_once_unless_again(env, sqlite_url):
     (["digest", "send", "weekly", "--period", "2099-W01"],
      "--period 2099-W01: it has not begun yet"),
     (["digest", "preview", "--period", "2099-01"], "--period 2099-01: it has not begun yet"),
+    # Weeks before year 1 are no dates: this was an OverflowError with a traceback.
+    (["digest", "preview", "--period", "0001-W01"],
+     "--period 0001-W01: Touchpoint has no figures from before 2000"),
+    (["digest", "send", "weekly", "--period", "0001-01"],
+     "--period 0001-01: Touchpoint has no figures from before 2000"),
     (["digest", "preview", "--period", "2026-W48", "--png", "{tmp}/missing/chart.png"],
      "--png {tmp}/missing/chart.png: No such file or directory"),
 ])

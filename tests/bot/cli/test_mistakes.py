@@ -47,6 +47,12 @@ MISTAKES = [
     (["pulse", "create", "q4", "--opens", "2020-01-01T09:00"], {}, 2,
      "--opens 2020-01-01 09:00: that is in the past"),
     (["pulse", "create", "q4", "--reminders", "5,3"], {}, 2, "--reminders 5,3: give up to two"),
+    # Numbers too large for the database, or for a date: these were tracebacks, or (reminders)
+    # a pulse whose reminders could never be scheduled.
+    (["pulse", "create", "q4", "--min-group", "999999999999999999999"], {}, 2,
+     "Invalid value for '--min-group'"),
+    (["pulse", "create", "q4", "--reminders", "3,999999999999999999"], {}, 2,
+     "--reminders 3,999999999999999999: give up to two"),
     (["pulse", "create", "q4", "--segment", "floor=3"], {}, 2, "--segment floor=3: give"),
     (["pulse", "create", "q4", "--email", "ann"], {}, 2, "--email: 'ann' is not an email"),
     (["pulse", "create", "q4", "--segment", "department=Sales"], {}, 2,

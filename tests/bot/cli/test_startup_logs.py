@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 
 import pytest
 
@@ -55,6 +56,9 @@ def test_start_up_is_one_line_per_component_and_a_failed_sync_one_more(env):
     lines = run_until_the_sync_fails(env)
     text = "\n".join(lines)
 
+    # Said first, before the seconds of loading the bot.
+    assert f"INFO touchpoint: starting touchpoint {version('touchpoint')} (process " in lines[0]
+
     for component in COMPONENTS:
         assert f"INFO touchpoint: {component}" in text, text
     assert any(FAILED_SYNC in line for line in lines), text
@@ -73,3 +77,19 @@ def test_json_logs_are_one_object_per_line(env, log_format):
     for component in COMPONENTS:
         assert any(message.startswith(component) for message in messages), messages
     assert any(FAILED_SYNC in message for message in messages)
+
+
+def test_a_slack_only_bot_does_not_load_the_bot_framework(env):
+    # The Bot Framework SDK takes a good part of a second to import: only Teams needs it.
+    probe = ("import sys\n"
+             "from bot.config.loading import load_settings\n"
+             "from bot.server import create_app\n"
+             "create_app(load_settings(), scheduler=False)\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'botbuilder', 'msal'}))")
+    done = subprocess.run(  # noqa: S603 - our own code
+        [sys.executable, "-c", probe],
+        env={**{k: v for k, v in os.environ.items() if k not in env},
+             **{k: v for k, v in env.items() if v is not None}},
+        capture_output=True, text=True, timeout=60, check=False)
+
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

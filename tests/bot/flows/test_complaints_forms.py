@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import ComplaintsConfig, ConfigError, parse_app_config
 from bot.flows.complaints import forms
-from bot.flows.complaints.export import neutralise
+from bot.flows.spreadsheet_cells import neutralise
 from bot.slack.render import SlackRenderer
 from bot.teams.render import TeamsRenderer
 
@@ -107,7 +107,7 @@ def test_the_complaints_section_is_checked_with_paths():
 @pytest.mark.parametrize(("value", "cell"), [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
     ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("plain = fine", "plain = fine"), (None, ""), (True, "yes"), (3, "3"),
+    ("plain = fine", "plain = fine"), (None, ""), (True, "yes"), (3, "3"), (-20, "-20"),
 ])
 def test_formula_cells_are_neutralised(value, cell):
     assert neutralise(value) == cell

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.chat.text import ECHO_LIMIT
+
 from .conftest import ADMIN, EMPLOYEE, LEAD, TECH, TECH2, mention
 
 
@@ -41,4 +43,14 @@ async def test_the_leaderboard_ranks_recipients_and_givers_by_period_and_team(bo
     assert "*Most thankful*\n1. <@U0EMPL001>: 3" in finance
 
     unknown = await kudos.command("leaderboard week Narnia", user=EMPLOYEE)
-    assert "I don't know a team called Narnia. Teams: Finance." in unknown
+    assert "I don't know a team called `Narnia`. Teams: Finance." in unknown
+
+
+async def test_an_unknown_team_is_named_back_as_typed_and_cut_short(bot, kudos):
+    # Slack has no escape for its markup: the name goes in a code span, where *b* shows as
+    # typed instead of in bold.
+    bold = await kudos.command("leaderboard week *b* _i_", user=EMPLOYEE)
+    assert "I don't know a team called `*b* _i_`. Teams: Finance." in bold
+
+    long = await kudos.command("leaderboard week " + "n" * 4000, user=EMPLOYEE)
+    assert f"I don't know a team called `{'n' * (ECHO_LIMIT - 1)}…`." in long

@@ -19,7 +19,7 @@ over the measured rounds, its answers included: per command, that is what a comm
 when the load never lets up, however the server orders acknowledgements and work.
 
     python bench/ack.py [--rate 100] [--seconds 20] [--saturate 10] [--concurrency 20]
-                        [--database sqlite|URL]
+                        [--database sqlite|URL] [--bare-no-poll]
 """
 
 from __future__ import annotations
@@ -50,15 +50,20 @@ ROUNDS = 5
 ANSWER_TIMEOUT_S = 60.0
 TOUCHPOINT = "Touchpoint"
 BARE = "bare Bolt"
+BARE_NO_POLL = "bare Bolt, no poll"
+"""Bare Bolt with `process_before_response`, the option Touchpoint runs with: Bolt answers
+when the listener returns instead of polling for the ack every 10 ms."""
 
 
 # --------------------------------------------------------------------------- the targets
 
 
-def bare_bolt_app(signing_secret: str, slack_api_url: str) -> web.Application:
+def bare_bolt_app(signing_secret: str, slack_api_url: str, *,
+                  process_before_response: bool) -> web.Application:
     """A Bolt AsyncApp behind the same aiohttp route pattern as Touchpoint's, only acking."""
     client = AsyncWebClient(token=f"xoxb-{secrets.token_hex(8)}", base_url=slack_api_url)
-    bolt = AsyncApp(client=client, signing_secret=signing_secret)
+    bolt = AsyncApp(client=client, signing_secret=signing_secret,
+                    process_before_response=process_before_response)
 
     @bolt.command("/touchpoint")
     async def ack_only(ack: AsyncAck) -> None:
@@ -76,10 +81,12 @@ def serve_target(target: str, database_url: str | None, slack_api_url: str,
                  conn: Connection) -> None:
     """The target server's process: serve until the parent says stop. Both targets run on
     uvloop, as `touchpoint run` serves."""
-    if target == BARE:
+    if target in (BARE, BARE_NO_POLL):
         signing_secret = secrets.token_hex(16)
-        serve_until_stopped(lambda: bare_bolt_app(signing_secret, slack_api_url), conn,
-                            signing_secret)
+        serve_until_stopped(
+            lambda: bare_bolt_app(signing_secret, slack_api_url,
+                                  process_before_response=target == BARE_NO_POLL),
+            conn, signing_secret)
         return
     with sandbox(database_url) as box:
         serve_until_stopped(lambda: create_app(box.settings(slack_api_url=slack_api_url)),
@@ -201,13 +208,13 @@ class Outcome:
 
 
 async def bench(rate: float, seconds: float, saturate: float, concurrency: int,
-                database_url: str | None) -> Outcome:
+                database_url: str | None, bare_name: str = BARE) -> Outcome:
     """Both targets up at once, then rounds taking turns, so a busy machine hurts both alike."""
     async with SlackEmulator() as slack:
         for i in range(concurrency):
             slack.add_user(f"U0BENCH{i:03d}", name=f"bench{i}", email=f"bench{i}@example.com")
         ours, bare = targets = [Target(TOUCHPOINT, database_url, slack),
-                                Target(BARE, None, slack)]
+                                Target(bare_name, None, slack)]
 
         async def turn(target: Target, phase: str, seconds: float, *,
                        measured: bool = True) -> None:
@@ -262,9 +269,11 @@ def report(outcome: Outcome, args: argparse.Namespace, database: str) -> str:
     rows += ["", f"Touchpoint answered {outcome.answered} of {outcome.sent} acknowledged "
                  "commands through their response_url"]
     ours, bare = outcome.cpu_per_command
+    bare_name = outcome.runs[PACED][1].label
     if ours is not None and bare is not None:
         rows.append(f"server CPU per measured command, answer included: Touchpoint "
-                    f"{ours * 1000:.2f} ms, bare Bolt {bare * 1000:.2f} ms ({ours / bare:.1f}x)")
+                    f"{ours * 1000:.2f} ms, {bare_name} {bare * 1000:.2f} ms "
+                    f"({ours / bare:.1f}x)")
     return "\n".join(rows)
 
 
@@ -281,12 +290,15 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite",
                         help="'sqlite' for a temporary SQLite file (default), or a PostgreSQL "
                              "URL; it is migrated to the current schema first")
+    parser.add_argument("--bare-no-poll", action="store_true",
+                        help="run bare Bolt with process_before_response, as Touchpoint runs, "
+                             "so it does not poll for the ack every 10 ms either")
     args = parser.parse_args()
     if min(args.rate, args.seconds, args.saturate) <= 0 or args.concurrency < 1:
         parser.error("--rate, --seconds and --saturate must be > 0 and --concurrency >= 1")
     database_url = None if args.database == "sqlite" else args.database
     outcome = asyncio.run(bench(args.rate, args.seconds, args.saturate, args.concurrency,
-                                database_url))
+                                database_url, BARE_NO_POLL if args.bare_no_poll else BARE))
     for phase, runs in outcome.runs.items():
         for run in runs:
             enough_measured(run, f"{phase} command(s) acknowledged")

@@ -8,7 +8,11 @@ budget's rate) per slot from whichever is latest of itself, the database's clock
 handed out in turn to whoever asks, so the replicas together never go faster than the rate,
 and there is no share to divide: a replica that dies stops asking and the others take its
 slots at once; one that joins starts asking. Times are the database's clock (seconds since
-the epoch), so the replicas' own clocks may disagree.
+the epoch), so the replicas' own clocks may disagree: each replica reads its slots on its
+own clock through the offset between the two, measured on the quickest of its recent round
+trips (as NTP does). Read instead as "so long from when the answer was read", a slot would be
+late by however long the replica waited for a core after the database answered, and a
+replica's late slots overlap the next replica's.
 
 Only PostgreSQL needs this: on SQLite there is a single sender, paced in its own process
 (`bot.chat.pacer`), and `shared_budget` answers None there.
@@ -16,12 +20,18 @@ Only PostgreSQL needs this: on SQLite there is a single sender, paced in its own
 
 from __future__ import annotations
 
+import time
+from collections import deque
+
 from sqlalchemy import func, literal, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col
 
 MAX_SCOPE = 120
+CLOCK_SAMPLES = 16
+"""Round trips over which the quickest gives the offset between the clocks: a round trip
+made slow by a wait for a core is no measure of it."""
 
 
 class SendBudget(SQLModel, table=True):
@@ -50,6 +60,8 @@ class SharedBudget:
         self.scope = scope[:MAX_SCOPE]
         self.interval = 1.0 / rate
         self._ready = False
+        self._samples: deque[tuple[float, float]] = deque(maxlen=CLOCK_SAMPLES)
+        """(round trip, the database's clock less `time.monotonic`) of the last takes."""
 
     async def _ensure(self) -> None:
         if self._ready:
@@ -61,8 +73,8 @@ class SharedBudget:
         self._ready = True
 
     async def take(self, count: int = 1) -> float:
-        """Reserve the next `count` slots, one interval apart; the seconds until the first
-        (0 or less: now)."""
+        """Reserve the next `count` slots, one interval apart; the seconds from this call's
+        return until the first (0 or less: now)."""
         await self._ensure()
         span = literal(self.interval * count)
         # A slot missed by less than one interval (every replica a little late) is still
@@ -70,11 +82,16 @@ class SharedBudget:
         start = func.greatest(col(SendBudget.next_at), _db_now() - literal(self.interval),
                               col(SendBudget.not_before))
         async with self.engine.begin() as connection:
+            asked = time.monotonic()
             result = await connection.execute(
                 update(SendBudget).where(col(SendBudget.scope) == self.scope)
                 .values(next_at=start + span)
-                .returning(col(SendBudget.next_at) - span - _db_now()))
-            return float(result.scalar_one())
+                .returning(col(SendBudget.next_at) - span, _db_now()))
+            answered = time.monotonic()
+            first, db_now = result.one()
+        self._samples.append((answered - asked, float(db_now) - (asked + answered) / 2))
+        _round_trip, offset = min(self._samples)
+        return float(first) - offset - time.monotonic()
 
     async def pause(self, seconds: float) -> None:
         """Nobody sends in this scope for `seconds` from now (the platform said so)."""

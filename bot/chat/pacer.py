@@ -5,6 +5,10 @@ The slots come from the budget all replicas share in the database (`storage.send
 or, where there is none (SQLite, one sender), from this process's own clock. Either way the
 waiters of this process take them in order of priority.
 
+Times are `time.monotonic()`, not the event loop's clock: uvloop reads its clock once per
+turn of the loop, to the millisecond, so a wait for a core in the middle of a turn would not
+show in it, and a start late for that reason would not know it.
+
 (No pinned library offers an asyncio rate limiter with priorities; this is the whole of one.)
 """
 
@@ -15,6 +19,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import time
 from collections import deque
 from typing import Protocol
 
@@ -28,6 +33,15 @@ wait: with one a round trip, a replica could go no faster than one start per rou
 a loaded database (tens of ms) would hold every replica below the rate."""
 PACE_GAPS = 4 * SLOTS_PER_TAKE
 """Starts over which `Pacer.pace` is measured."""
+LATE_SHARE = 0.5
+"""How late after its slot, as a share of the interval, a start may still go. A start later
+than that (its process waited for a core between the slot and the send) gives the slot up
+and takes the next: sent late, it would land on the next sender's slot, and late sends of
+several replicas would pile onto one second past the limit (answered 429, which pauses
+everyone for a whole second)."""
+MAX_GIVEN_UP = 4
+"""The most slots one start gives up for being late, then it goes in the next one however
+late: a process always slower than `LATE_SHARE` of the interval still sends."""
 
 
 class Budget(Protocol):
@@ -49,7 +63,7 @@ class Pacer:
         """The last times between this pacer's starts while it had waiters: averaged over
         several blocks of slots (those of one block are an interval apart)."""
         self._next = 0.0
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[float]]] = []
         self._order = itertools.count()
         self._releaser: asyncio.Task[None] | None = None
         self._slots: deque[float] = deque()
@@ -69,24 +83,32 @@ class Pacer:
 
     async def wait(self, priority: int) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = time.monotonic()
         if self.budget is None and not self._waiting and now >= self._next:
             self._take(now)
             return
-        turn: asyncio.Future[None] = loop.create_future()
-        heapq.heappush(self._waiting, (priority, next(self._order), turn))
-        if self._releaser is None or self._releaser.done():
-            self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
-        await turn
+        order = next(self._order)
+        for given_up in itertools.count():
+            turn: asyncio.Future[float] = loop.create_future()
+            # A start that gave its slot up keeps its place in line: the next slot is its own.
+            heapq.heappush(self._waiting, (priority, order, turn))
+            if self._releaser is None or self._releaser.done():
+                self._releaser = asyncio.create_task(self._release(), name="outbox-pacer")
+            slot = await turn
+            late = time.monotonic() - slot
+            if late <= LATE_SHARE * self.interval or given_up == MAX_GIVEN_UP:
+                return
+            log.debug("a start woke %.3f s after its slot: slot given up", late)
 
     async def _shared_slots(self, count: int) -> list[float]:
         """The next `count` slots of the shared budget, which are this pacer's from now on,
-        as times of the event loop's clock."""
+        as times of `time.monotonic`."""
         assert self.budget is not None
-        loop = asyncio.get_running_loop()
         while True:
             try:
-                first = loop.time() + await self.budget.take(count)
+                until = await self.budget.take(count)
+                # The clock read once the answer is in: `take` counts from its return.
+                first = time.monotonic() + until
                 return [first + n * self.interval for n in range(count)]
             except Exception as error:
                 # Nothing is sent without a slot (the database also records what went
@@ -95,10 +117,9 @@ class Pacer:
                 await asyncio.sleep(SHARED_RETRY_S)
 
     async def _slot(self) -> float:
-        """When the next start may be, as a time of the event loop's clock."""
+        """When the next start may be, as a time of `time.monotonic`."""
         if self.budget is None:
             return self._next
-        loop = asyncio.get_running_loop()
         ahead = self._ahead
         if ahead is not None and (ahead.done() or not self._slots):
             # Waited for only when no slot is held: those held must not go stale meanwhile.
@@ -106,8 +127,8 @@ class Pacer:
             reserved = await ahead
             if self._ahead_from > self._paused_at:  # else reserved before this pacer paused
                 self._slots.extend(reserved)
-        while self._slots and self._slots[0] < loop.time() - self.interval:
-            self._slots.popleft()  # reserved too long ago: a burst, were it used now
+        while self._slots and self._slots[0] < time.monotonic() - LATE_SHARE * self.interval:
+            self._slots.popleft()  # too late to use: see LATE_SHARE
         if not self._slots:
             # One: a slot's time reads late by the round trip that brought it (the first on a
             # new connection is slow), and a whole block read late would overlap the next
@@ -116,7 +137,7 @@ class Pacer:
         slot = self._slots.popleft()
         ahead_wanted = self._wanted()
         if self._ahead is None and ahead_wanted:
-            self._ahead_from = loop.time()
+            self._ahead_from = time.monotonic()
             self._ahead = asyncio.create_task(self._shared_slots(ahead_wanted),
                                               name="outbox-pacer-ahead")
         return slot
@@ -138,34 +159,34 @@ class Pacer:
         return len(self._gaps) / sum(self._gaps)
 
     async def _release(self) -> None:
-        loop = asyncio.get_running_loop()
         last: float | None = None
         while self._waiting:
-            delay = await self._slot() - loop.time()
+            slot = await self._slot()
+            delay = slot - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            now = loop.time()
+            now = time.monotonic()
             if last is not None:
                 self._gaps.append(max(now - last, self.interval))
             last = now
             while self._waiting:
                 _priority, _order, turn = heapq.heappop(self._waiting)
                 if not turn.done():  # else its worker was cancelled
-                    turn.set_result(None)
+                    turn.set_result(slot)  # the waiter sees how late it woke
                     break
             if self.budget is None:
-                self._take(loop.time())
+                self._take(time.monotonic())
 
     async def pause(self, seconds: float) -> None:
         """The platform asked for `seconds` without sends: nobody here (nor, with a shared
         budget, on any replica) takes a slot before then."""
         if self.budget is not None:
-            self._paused_at = asyncio.get_running_loop().time()
+            self._paused_at = time.monotonic()
             self._slots.clear()
             with contextlib.suppress(Exception):  # the database is down: nothing sends
                 await self.budget.pause(seconds)
             return
-        self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
+        self._next = max(self._next, time.monotonic() + seconds)
 
     async def close(self) -> None:
         for task in (self._releaser, self._ahead):

@@ -5,11 +5,14 @@ Each "replica" here is a pacer on an engine of its own, as separate processes wo
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event
 
-from bot.chat.pacer import Budget, Pacer, Throttles
+from bot.chat.pacer import LATE_SHARE, Budget, Pacer, Throttles
 from bot.metrics import Metrics
 from bot.slack.client import make_client
 from storage.engine import create_engine
@@ -65,6 +68,54 @@ async def test_the_replicas_together_keep_one_rate(replicas, database_url):
     assert max(times) - began < 59 / RATE * 1.5  # and not much slower than the rate either
     # Each knows it gets a share (so its sender claims fewer rows at a time), not the rate.
     assert all(pacer.pace < RATE / 2 for pacer in replicas)
+
+
+async def test_a_start_that_woke_late_gives_its_slot_up():
+    pacer = Pacer(RATE)
+    await pacer.wait(1)
+    times = [time.monotonic()]
+
+    async def one() -> None:
+        await pacer.wait(1)
+        times.append(time.monotonic())
+    waiters = [asyncio.create_task(one()) for _ in range(2)]
+    await asyncio.sleep(0.9 / RATE)
+    # The process waits for a core from just before the next slot to most of an interval
+    # after it: the start woken then would go out a few ms before the one of the slot after.
+    time.sleep(0.9 / RATE)  # noqa: ASYNC251 - the wait for a core, on purpose
+    await asyncio.gather(*waiters)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= (1 - LATE_SHARE) / RATE
+    await pacer.close()
+
+
+@pytest.mark.postgres
+async def test_a_slot_read_after_a_wait_for_a_core_is_not_late(database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one sender on SQLite")
+    engine = create_engine(database_url)
+    budget = shared_budget(engine, "slack", 2.0)
+    assert budget is not None
+    stalled = False
+
+    def wait_for_a_core(*_args) -> None:
+        if stalled:
+            time.sleep(0.2)  # after the database answered, before the replica reads it
+    event.listen(engine.sync_engine, "after_cursor_execute", wait_for_a_core)
+    try:
+        for _ in range(3):  # quick round trips to compare the clocks on
+            await budget.take()
+        stalled = True
+        until = await budget.take()
+        first = time.monotonic() + until
+        stalled = False
+        until = await budget.take()
+        second = time.monotonic() + until
+    finally:
+        await engine.dispose()
+    # The slots are half a second apart on the database's clock: so on the replica's too,
+    # not 0.3 s because the first was read 0.2 s late.
+    assert second - first == pytest.approx(0.5, abs=0.05)
 
 
 class SlowDatabase:

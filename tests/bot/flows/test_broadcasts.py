@@ -132,10 +132,10 @@ async def test_opening_stores_once_and_keys_every_message(services, chat):
 
     # An employee cannot change it; IT staff can, and it is told in the post's thread.
     change = forms.Change(states.RESOLVED, broadcast.id, None, None, None, "Fixed", False)
-    await _turn(services, broadcast_change, erin, _origin("U0ERIN"), change)
+    await _turn(services, broadcast_change, erin, _origin("U0ERIN"), change, "slack:V2")
     assert chat.sent[-1][2].context["reason"] == "not_allowed"
-    await _turn(services, broadcast_change, tom, _origin("U0TOM"), change)
-    await _turn(services, broadcast_change, tom, _origin("U0TOM"), change)
+    await _turn(services, broadcast_change, tom, _origin("U0TOM"), change, "slack:V3")
+    await _turn(services, broadcast_change, tom, _origin("U0TOM"), change, "slack:V4")
     assert chat.sent[-1][2].context["reason"] == "wrong_status"
     async with services.sessions() as session:
         row = await store.by_id(session, broadcast.id)
@@ -185,13 +185,13 @@ async def test_a_broadcast_resolved_again_asks_nobody_twice_how_well_they_were_k
     async with services.sessions() as session:
         [broadcast] = (await session.exec(select(Broadcast))).all()
 
-    for action in (states.RESOLVED, states.REOPENED, states.RESOLVED):
+    for n, action in enumerate((states.RESOLVED, states.REOPENED, states.RESOLVED)):
         if action == states.REOPENED:
             async with services.sessions() as session:  # she has used Teams since
                 (await session.get(Person, erin.id)).last_platform = "teams"
                 await session.commit()
         change = forms.Change(action, broadcast.id, None, None, None, "Fixed", False)
-        await _turn(services, broadcast_change, tom, _origin("U0TOM"), change)
+        await _turn(services, broadcast_change, tom, _origin("U0TOM"), change, f"slack:C{n}")
 
     asked = [(r.key, r.platform) for r in await _rows(services)
              if r.key == informed_key(broadcast.id, erin.id)]

@@ -86,7 +86,8 @@ async def resolve_broadcast(services: Services, broadcast_id: int) -> None:
         owner_id = (await store.by_id(session, broadcast_id)).owner_id
         owner = await session.get(Person, owner_id)
     await _turn(services, broadcast_change, owner, _origin(owner.slack_user_id),
-                Change(states.RESOLVED, broadcast_id, None, None, None, "Fixed", False))
+                Change(states.RESOLVED, broadcast_id, None, None, None, "Fixed", False),
+                f"slack:resolve-{broadcast_id}")
 
 
 async def resolved(services: Services, number: str, requester: Person,

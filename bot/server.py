@@ -140,8 +140,8 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     add_image_route(app, image_links)
     add_board_routes(app, services)
     add_page_routes(app, settings.app)
+    acks = AckFirst()
     if slack_client is not None:
-        acks = AckFirst()
         bolt = build_bolt_app(settings, slack_client, dispatcher, acks)
         app[BOLT] = bolt
         secret = settings.secrets.slack_signing_secret
@@ -175,7 +175,9 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
 
     async def drain(_app: web.Application) -> None:
         started = time.monotonic()
-        await dispatcher.drain(DRAIN_TIMEOUT_S)
+        # Acknowledged Slack work still waiting its turn has not reached the dispatcher yet.
+        await acks.drain(DRAIN_TIMEOUT_S)
+        await dispatcher.drain(max(0.0, DRAIN_TIMEOUT_S - (time.monotonic() - started)))
         # Handlers may have started background work: it shares what is left of the time.
         await services.background.drain(max(0.0, DRAIN_TIMEOUT_S - (time.monotonic() - started)))
 

@@ -64,6 +64,17 @@ class AckFirst:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    async def drain(self, within_s: float) -> None:
+        """Wait, at most `within_s` seconds, for the work handed to `after_ack` (used at
+        shut-down): each was acknowledged, so each owes its answer, including work still
+        waiting for its turn, which no handler has started yet."""
+        pending = {task for task in self._running if not task.done()}
+        if pending:
+            _done, still = await asyncio.wait(pending, timeout=within_s)
+            if still:
+                log.warning("slack: %d acknowledged request(s) not worked on within %.0fs",
+                            len(still), within_s)
+
     async def _work(self, work: Callable[[], Awaitable[object]]) -> None:
         try:
             async with self.working():

@@ -86,3 +86,24 @@ async def test_work_runs_one_at_a_time_while_requests_come_in_a_burst_then_at_on
         pass  # one request more is no burst
     await asyncio.gather(*(_start(acks, log, name, 0.05) for name in "cd"))
     assert log == ["c starts", "d starts", "c ends", "d ends"]
+
+
+async def test_shut_down_waits_for_acknowledged_work_still_waiting_its_turn():
+    acks, log = AckFirst(max_wait_s=5), []
+    with acks.answering():  # work queues behind `a` while a request waits for its ack
+        _start(acks, log, "a", 0.2)
+        _start(acks, log, "b", 0.05)
+        await asyncio.sleep(0.05)
+    assert log == ["a starts"]  # `b` has not reached any handler yet
+    await acks.drain(within_s=5)
+    assert log == ["a starts", "a ends", "b starts", "b ends"]
+
+
+async def test_shut_down_gives_up_on_work_past_its_time(caplog: pytest.LogCaptureFixture):
+    acks, log = AckFirst(max_wait_s=5), []
+    slow = _start(acks, log, "slow", 0.5)
+    await asyncio.sleep(0)
+    await acks.drain(within_s=0.05)
+    assert log == ["slow starts"]
+    assert "1 acknowledged request(s) not worked on within 0s" in caplog.text
+    await slow

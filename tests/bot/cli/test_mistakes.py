@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -196,14 +195,28 @@ def test_a_database_not_there_is_not_left_behind_empty(env, tmp_path: Path, args
     assert not database.exists()
 
 
+_MAIN_WITH_LOADING_HELD = """
+import sys, time
+class HoldLoading:
+    def find_spec(self, name, path, target=None):
+        if name == "bot.cli":
+            print("loading bot.cli", flush=True)
+            time.sleep(60)
+sys.meta_path.insert(0, HoldLoading())
+from bot.__main__ import main
+main()
+"""
+
+
 def test_ctrl_c_while_the_command_line_loads_is_an_abort_not_a_traceback(env):
-    # Loading takes seconds (the chat SDKs); the interrupt comes while it does.
-    started = subprocess.Popen(
-        [sys.executable, "-c", "from bot.__main__ import main; main()", "--version"],
+    # Loading takes seconds on a busy machine, and less on a quiet one: an import hook holds
+    # the loading of bot.cli until the interrupt has come, so it always comes while loading.
+    started = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-c", _MAIN_WITH_LOADING_HELD, "--version"],
         env={**{k: v for k, v in os.environ.items() if k not in env},
              **{k: v for k, v in env.items() if v is not None}},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
+    assert started.stdout.readline() == "loading bot.cli\n"
     started.send_signal(signal.SIGINT)
     out, err = started.communicate(timeout=60)
 

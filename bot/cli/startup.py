@@ -124,6 +124,11 @@ def run_offline(settings: Settings, work: Callable[[Services], Awaitable[T]]) ->
         services = create_app(settings, scheduler=False)[SERVICES]
         try:
             return await work(services)
+        except asyncio.CancelledError:
+            # Ctrl-C: a connection cut off mid-call fails to close below, which SQLAlchemy's
+            # pool logs with a traceback; the person asked to stop, and "Aborted!" says so.
+            logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
+            raise
         finally:
             await services.engine.dispose()
 

@@ -16,6 +16,7 @@ from bot.flows.pulses.campaigns import CampaignSpec, create_campaign
 from bot.server import SERVICES, create_app
 from bot.services import Services
 from storage.pulses import PulseAnswer
+from tests.bot.cli.test_mistakes import MAIN_AS_AT_A_TERMINAL
 from tests.scenarios.pulse_kit import configure, deliveries, seed_people, sync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,8 +147,8 @@ async def test_ctrl_c_stops_watching_as_it_aborts_any_command(make_settings, sla
     # closed event loop, with a traceback.
     for delay in (0.3, 1.01, 1.03, 1.05, 1.07, 1.09):
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "pulse", "status", "watched", "--watch", cwd=ROOT,
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable, "-c", MAIN_AS_AT_A_TERMINAL, "pulse", "status", "watched", "--watch",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         assert process.stdout is not None
         shown = await asyncio.wait_for(process.stdout.readuntil(b"| open"), timeout=60)
         assert b"pending" in shown

@@ -195,6 +195,17 @@ def test_a_database_not_there_is_not_left_behind_empty(env, tmp_path: Path, args
     assert not database.exists()
 
 
+MAIN_AS_AT_A_TERMINAL = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from bot.__main__ import main
+main()
+"""
+"""`touchpoint` for `python -c`, with Ctrl-C delivered as at a terminal: a shell that starts
+the suite in the background (`make test &`, nohup) leaves SIGINT ignored, and Python keeps it
+ignored in the processes it starts."""
+
+
 _MAIN_WITH_LOADING_HELD = """
 import sys, time
 class HoldLoading:
@@ -203,9 +214,7 @@ class HoldLoading:
             print("loading bot.cli", flush=True)
             time.sleep(60)
 sys.meta_path.insert(0, HoldLoading())
-from bot.__main__ import main
-main()
-"""
+""" + MAIN_AS_AT_A_TERMINAL
 
 
 def test_ctrl_c_while_the_command_line_loads_is_an_abort_not_a_traceback(env):

@@ -50,7 +50,7 @@ async def test_the_results_at_the_close_are_posted_in_german_on_slack_and_teams(
             "zusammen)") in text
     assert "promoters" not in text and "Response rate" not in text
 
-    [sent] = await connector.wait_for("send")
+    [sent] = await connector.wait_for("send", timeout=20)
     assert sent.conversation_id == TEAMS_DIGESTS
     shown = json.dumps(sent.body, ensure_ascii=False)
     assert "Ergebnisse der NPS-Puls-Umfrage: q4" in shown

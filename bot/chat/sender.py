@@ -235,9 +235,8 @@ class OutboxSender:
                 await self.deliver(row)
             except Exception as error:
                 if is_unavailable(error):
-                    # The database went while the row was out (its result could not be
-                    # recorded): logged once for the outage. The row stays claimed, and once
-                    # its lease lapses it is looked for by its key before any new send.
+                    # The database went while the row was out: logged once for the outage; the
+                    # row stays claimed, and when its lease lapses is looked up by key, not resent.
                     self.services.outage.failed(error, "the outbox sender")
                 else:
                     log.exception("outbox row %s (%s) failed unexpectedly", row.id, row.key)

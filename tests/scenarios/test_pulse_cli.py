@@ -51,6 +51,18 @@ def operator_env(settings: Settings, slack, cli_env, database_url: str,
                    SLACK_API_URL=slack.url, **extra)
 
 
+async def answered_pulse(services: Services, name: str, answers: list[dict]) -> None:
+    """A pulse `name` open from 1 December 2026 for a week, with one answer of each of
+    `answers` (PulseAnswer's fields), stored straight into the database."""
+    async with services.sessions() as session:
+        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
+            name=name, opens_at=datetime(2026, 12, 1, 9, tzinfo=UTC), open_days=7))
+        assert campaign is not None
+        for n, fields in enumerate(answers):
+            session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}", **fields))
+        await session.commit()
+
+
 async def test_create_then_status_then_results_by_segment_as_csv(make_settings, slack,
                                                                   cli_env, database_url):
     services, env = await operator(make_settings(config=configure), slack, cli_env,
@@ -109,14 +121,9 @@ async def test_results_say_how_many_answered_in_each_language(make_settings, sla
     """Figures pooled across languages; the text and the CSV add how many answered in each."""
     settings = make_settings(config=configure)
     services = create_app(settings, scheduler=False)[SERVICES]
-    async with services.sessions() as session:
-        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
-            name="lang-q4", opens_at=datetime(2026, 12, 1, 9, tzinfo=UTC), open_days=7))
-        assert campaign is not None
-        for n, (score, language) in enumerate([(10, "de"), (9, "de"), (0, "en")]):
-            session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}",
-                                    score=score, locale=language))
-        await session.commit()
+    await answered_pulse(services, "lang-q4", [{"score": 10, "locale": "de"},
+                                               {"score": 9, "locale": "de"},
+                                               {"score": 0, "locale": "en"}])
     env = operator_env(settings, slack, cli_env, database_url)
 
     code, out, err = await touchpoint(env, "pulse", "results", "lang-q4", "--format", "csv")
@@ -165,14 +172,8 @@ async def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(make_setti
     # must reach the spreadsheet as text, while a negative NPS stays a number.
     settings = make_settings(config=configure)
     services = create_app(settings, scheduler=False)[SERVICES]
-    async with services.sessions() as session:
-        campaign = await create_campaign(session, services.settings.app, CampaignSpec(
-            name="csv-q4", opens_at=datetime(2026, 12, 1, 9, tzinfo=UTC), open_days=7))
-        assert campaign is not None
-        for n in range(5):
-            session.add(PulseAnswer(campaign_id=campaign.id, respondent_key=f"k{n}", score=0,
-                                    segments={"department": '=HYPERLINK("http://evil")'}))
-        await session.commit()
+    await answered_pulse(services, "csv-q4", [
+        {"score": 0, "segments": {"department": '=HYPERLINK("http://evil")'}}] * 5)
     await services.engine.dispose()
     env = cli_env(TOUCHPOINT_CONFIG=str(settings.config_path), DATABASE_URL=database_url,
                   SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret")

@@ -24,17 +24,29 @@ async def outbox_rows(services: Services, prefix: str = "") -> list[OutboxMessag
     return list(rows)
 
 
+def _busy(services: Services, rows: list[OutboxMessage]) -> bool:
+    """Whether a row is being sent or due to be (within a couple of seconds: a reply
+    waiting for its parent looks again a second later)."""
+    soon = services.clock() + timedelta(seconds=2)
+    return any(r.status == CLAIMED or (r.status == PENDING and r.due_at <= soon)
+               for r in rows)
+
+
 async def outbox_settled(services: Services, prefix: str = "",
                          within_s: float = 10.0) -> list[OutboxMessage]:
-    """The rows under `prefix` once none is being sent or due to be (within a couple of
-    seconds: a reply waiting for its parent looks again a second later)."""
+    """The rows under `prefix`, once there are some and none is being sent or due to be."""
     async def check():
         rows = await outbox_rows(services, prefix)
-        soon = services.clock() + timedelta(seconds=2)
-        busy = [r for r in rows if r.status == CLAIMED
-                or (r.status == PENDING and r.due_at <= soon)]
-        return None if busy else rows or None
+        return None if _busy(services, rows) else rows or None
     return await eventually(check, within_s=within_s)
+
+
+async def outbox_quiet(services: Services, within_s: float = 20.0) -> None:
+    """Wait until no row at all is being sent or due to be: before a test moves its clock
+    on, so that no send in flight sees its lease lapse in the jump and go out twice."""
+    async def check():
+        return not _busy(services, await outbox_rows(services))
+    await eventually(check, within_s=within_s)
 
 
 async def outbox_all_sent(services: Services, prefix: str, count: int,

@@ -37,7 +37,9 @@ SUBJECT = "broadcast"
 
 class Broadcast(SQLModel, table=True):
     __tablename__ = "broadcast"
-    __table_args__ = (Index("ix_broadcast_open_updated", "is_open", "updated_at"),)
+    __table_args__ = (Index("ix_broadcast_open_updated", "is_open", "updated_at"),
+                      # The digest's broadcasts opened in a period (migration 0036).
+                      Index("ix_broadcast_created_at", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     submission_key: str = Field(unique=True, max_length=200,
@@ -123,7 +125,9 @@ class BroadcastRating(SQLModel, table=True):
 
     __tablename__ = "broadcast_rating"
     __table_args__ = (UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_rating"),
-                      CheckConstraint("score BETWEEN 1 AND 5", name="ck_broadcast_rating_score"))
+                      CheckConstraint("score BETWEEN 1 AND 5", name="ck_broadcast_rating_score"),
+                      # The digest's answers of a period (migration 0036).
+                      Index("ix_broadcast_rating_answered_at", "answered_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     broadcast_id: int = Field(foreign_key="broadcast.id")

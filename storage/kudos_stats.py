@@ -143,7 +143,20 @@ async def _stories(session: AsyncSession, since: datetime, until: datetime, limi
     if most_reacted:
         statement = statement.where(reactions > 0).order_by(reactions.desc(), *newest)
     else:
-        statement = statement.order_by(*newest)
+        # The newest `limit` vouchers with a recipient shown, picked through the index on
+        # `created_at` before any is grouped, rather than grouping the period's every public
+        # voucher and sorting them (99 ms at 10 million answers; README, Sizing).
+        voucher, its, person = aliased(KudosVoucher), aliased(KudosRecipient), aliased(Person)
+        shown = (select(its.id).join(person, col(person.id) == its.person_id)
+                 .where(its.voucher_id == voucher.id, *in_segment(person, segment))
+                 .correlate(voucher))
+        picked = (select(voucher.id)
+                  .where(col(voucher.revoked_at).is_(None), voucher.created_at >= since,
+                         voucher.created_at < until, col(voucher.public).is_(True),
+                         shown.exists())
+                  .order_by(col(voucher.created_at).desc(), col(voucher.id).desc())
+                  .limit(limit).correlate(None))
+        statement = statement.where(col(KudosVoucher.id).in_(picked)).order_by(*newest)
     rows = await session.exec(statement.limit(limit))
     return [Story(voucher_code(vid), story, value, giver_name, recipients, at, int(count))
             for vid, story, value, giver_name, recipients, at, count in rows.all()]

@@ -179,7 +179,10 @@ async def csat_weeks(session: AsyncSession, edges: Sequence[datetime],
 def _seconds(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     """Seconds from `earlier` to `later` (columns or expressions)."""
     if dialect == "postgresql":
-        return func.extract("epoch", later - earlier)
+        # date_part's double precision, not EXTRACT's numeric (PostgreSQL 14 on): the
+        # percentiles sort these, twice as fast at a period's hundreds of thousands of
+        # tickets (README, Sizing), and the figures are rounded to whole seconds anyway.
+        return func.date_part("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400
 
 

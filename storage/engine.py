@@ -9,6 +9,9 @@ rather than on the file lock.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -102,3 +105,20 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False,
                               sync_session_class=WatchedSession,
                               info={INFO_KEY: PeopleCache()})
+
+
+@asynccontextmanager
+async def reader_beside(session: AsyncSession) -> AsyncIterator[AsyncSession | None]:
+    """A second session on `session`'s engine, for reads run alongside `session`'s on a
+    connection of its own from the pool, without a transaction (`transactions.reading_only`:
+    at READ COMMITTED each statement sees its own snapshot on either connection alike).
+    None on SQLite, whose one connection is `session`'s."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "postgresql":
+        yield None
+        return
+    reader = AsyncSession(bind, expire_on_commit=False, sync_session_class=WatchedSession,
+                          info={INFO_KEY: session.info.get(INFO_KEY)})
+    async with reader:
+        await transactions.reading_only(reader, label="reader beside")
+        yield reader

@@ -79,6 +79,27 @@ async def test_figures_for_a_quarter(session):
     assert [(r.name, r.count) for r in first] == [("Cat", 2)]
 
 
+async def test_the_newest_stories_are_those_shown_past_private_revoked_and_other_teams(session):
+    ann, bob, cat = await people(session, ("Ann", {}), ("Bob", {"department": "IT"}),
+                                 ("Cat", {"department": "HR"}))
+    for day, story in enumerate(("oldest", "older", "old"), start=1):
+        await voucher(session, ann, [bob], START + timedelta(days=day), story)
+    await voucher(session, ann, [bob, cat], START + timedelta(days=4), "both")
+    await voucher(session, ann, [cat], START + timedelta(days=5), "HR only")
+    await voucher(session, ann, [bob], START + timedelta(days=6), "private", public=False)
+    await voucher(session, ann, [bob], START + timedelta(days=7), "revoked", revoked=True)
+    await voucher(session, ann, [bob], END, "next quarter")
+    await session.commit()
+
+    stories = await kudos_stats.recent_stories(session, START, END, limit=3)
+    assert [s.story for s in stories] == ["HR only", "both", "old"]
+    it = await kudos_stats.recent_stories(session, START, END, limit=3,
+                                          segment=("department", "IT"))
+    # A story shows the segment's recipients only; the newest three with one.
+    assert [(s.story, s.recipients) for s in it] == [("both", "Bob"), ("old", "Bob"),
+                                                     ("older", "Bob")]
+
+
 async def test_first_recognised_ignores_revoked_and_later_kudos(session):
     ann, eve, fay, gus = await people(session, ("Ann", {}), ("Eve", {}), ("Fay", {}),
                                       ("Gus", {}))

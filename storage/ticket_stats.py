@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,6 +62,21 @@ def met_and_breached(done_at, due_at, now: datetime
     met = cast(done <= due, Integer)
     breached = cast(func.coalesce(done > due, due < literal(now, UTCDateTime)), Integer)
     return met, breached
+
+
+def _state_counts(done_at, due_at, at_risk_from, now: datetime) -> list[ColumnElement[int]]:
+    """How many rows are met, breached, at risk and on track, as `_state` decides them: each
+    condition tested once per row, where comparing `_state`'s CASE with each state ran it
+    four times (a third of the digest's SLA per priority at 10 million answers; README,
+    Sizing)."""
+    met, breached = met_and_breached(done_at, due_at, now)
+    at = literal(now, UTCDateTime)
+    running = and_(col(done_at).is_(None), col(due_at) >= at)
+    at_risk = col(at_risk_from) <= at
+    return [func.sum(met), func.sum(breached),
+            func.sum(case((and_(running, at_risk), 1), else_=0)),
+            func.sum(case((and_(running, or_(col(at_risk_from).is_(None), ~at_risk)), 1),
+                          else_=0))]
 
 
 def response_state(now: datetime) -> ColumnElement[str]:
@@ -122,10 +137,10 @@ async def compliance(session: AsyncSession, *, opened_from: datetime, opened_bef
     """SLA compliance of the tickets opened in [opened_from, opened_before), as they stand at
     `now`, per priority, service or assignee (or overall), in one query; groups in order.
     `where` narrows the tickets counted (a digest's scope)."""
-    states = []
-    for state_of in (response_state(now), resolution_state(now)):
-        for state in (SlaState.MET, SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK):
-            states.append(func.sum(case((state_of == state.value, 1), else_=0)))
+    states = [*_state_counts(Ticket.first_response_at, Ticket.response_due_at,
+                             Ticket.response_at_risk_from, now),
+              *_state_counts(Ticket.resolved_at, Ticket.resolution_due_at,
+                             Ticket.resolution_at_risk_from, now)]
     groups = []
     if by is not None:
         # An empty text (no service given) groups with a missing one.

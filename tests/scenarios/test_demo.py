@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 RUNS_TIMEOUT_S = 240
-"""For both runs: side by side they took 45 s on an idle 2-core machine, 85 s with both cores
-kept busy by two other processes."""
+"""For both runs: side by side they took 22 to 45 s on an idle 2-core machine, 47 to 85 s with
+both cores kept busy by two other processes."""
 
 
 @pytest.mark.timeout(RUNS_TIMEOUT_S + 30)

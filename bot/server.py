@@ -58,6 +58,7 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 BOLT = web.AppKey("bolt", AsyncApp)
 SOCKET_MODE = web.AppKey("socket_mode", AsyncSocketModeHandler)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+ACKS = web.AppKey("acks", AckFirst)
 HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 20.0
 LATE_DRAIN_TIMEOUT_S = 5.0
@@ -141,6 +142,7 @@ def create_app(settings: Settings, *, clock: Clock = _system_clock,
     add_board_routes(app, services)
     add_page_routes(app, settings.app)
     acks = AckFirst()
+    app[ACKS] = acks
     if slack_client is not None:
         bolt = build_bolt_app(settings, slack_client, dispatcher, acks)
         app[BOLT] = bolt

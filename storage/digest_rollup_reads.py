@@ -32,10 +32,9 @@ from storage.digest_rollups import (
     DigestHourFigures,
     hour_of,
     runs_of,
-    survey_counts,
     surveys_sent,
 )
-from storage.digest_stats import CsatWeek, Scope, TicketWeek
+from storage.digest_stats import CsatWeek, Scope, TicketWeek, survey_counts
 from storage.tickets import Ticket
 
 

@@ -52,9 +52,8 @@ from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.csat import SurveyAnswer, SurveyInvitation
-from storage.csat_stats import COUNTED, SATISFIED
-from storage.digest_stats import CsatWeek, TicketWeek
-from storage.ticket_stats import met_and_breached
+from storage.csat_stats import COUNTED
+from storage.digest_stats import CsatWeek, TicketWeek, opened_counts, survey_counts
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
 
@@ -173,14 +172,9 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
                       pending[1].label("resolution_pending"))
 
     in_range = lambda column: and_(col(column) >= start, col(column) < end)  # noqa: E731
-    response = met_and_breached(Ticket.first_response_at, Ticket.response_due_at, now)
-    resolution = met_and_breached(Ticket.resolved_at, Ticket.resolution_due_at, now)
     opened_hour = _hour(dialect, col(Ticket.opened_at))
-    opened = part(opened_hour, {
-        "opened": func.count(), "response_met": func.sum(response[0]),
-        "response_breached": func.sum(response[1]), "resolution_met": func.sum(resolution[0]),
-        "resolution_breached": func.sum(resolution[1]),
-        "reopened": func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0))},
+    opened = part(
+        opened_hour, opened_counts(now),
         (func.max(case((col(Ticket.first_response_at).is_(None), col(Ticket.response_due_at)))),
          func.max(case((col(Ticket.resolved_at).is_(None), col(Ticket.resolution_due_at)))))
     ).where(in_range(Ticket.opened_at)).group_by(opened_hour, service)
@@ -201,13 +195,6 @@ def _figures(dialect: str, start: datetime, end: datetime, now: datetime) -> Any
              (response_pending > resolution_pending, response_pending),
              else_=resolution_pending),
     ).group_by(rows.c.hour, rows.c.service)
-
-
-def survey_counts() -> dict[str, Any]:
-    return {"sent": func.count(col(SurveyInvitation.id)),
-            "answered": func.count(col(SurveyAnswer.id)),
-            "satisfied": func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
-            "score_sum": func.coalesce(func.sum(col(SurveyAnswer.score)), 0)}
 
 
 def surveys_sent(statement: Any, start: datetime, end: datetime) -> Any:

@@ -107,15 +107,35 @@ async def _per_period(session: AsyncSession, column: Any, edges: Sequence[dateti
     return {int(row[-1]): tuple(row[:-1]) for row in rows}
 
 
+def opened_counts(now: datetime) -> dict[str, ColumnElement[Any]]:
+    """The aggregates over tickets opened, by `TicketWeek` field in its order: how many, their
+    SLA met and breached (as they stand at `now`) and how many were reopened. One definition
+    for the raw count here and the hourly roll-up (`storage.digest_rollups`), which must
+    agree."""
+    response = met_and_breached(Ticket.first_response_at, Ticket.response_due_at, now)
+    resolution = met_and_breached(Ticket.resolved_at, Ticket.resolution_due_at, now)
+    return {"opened": func.count(), "response_met": func.sum(response[0]),
+            "response_breached": func.sum(response[1]),
+            "resolution_met": func.sum(resolution[0]),
+            "resolution_breached": func.sum(resolution[1]),
+            "reopened": _count(col(Ticket.reopen_count) > 0)}
+
+
+def survey_counts() -> dict[str, ColumnElement[Any]]:
+    """The aggregates over surveys sent joined to their answers, by `CsatWeek` field in its
+    order; shared with the hourly roll-up as `opened_counts` is."""
+    return {"sent": func.count(col(SurveyInvitation.id)),
+            "answered": func.count(col(SurveyAnswer.id)),
+            "satisfied": func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
+            "score_sum": func.coalesce(func.sum(col(SurveyAnswer.score)), 0)}
+
+
 async def opened_weeks(session: AsyncSession, edges: Sequence[datetime], now: datetime,
                        scope: Scope) -> list[TicketWeek]:
     """Per period between `edges`, in one statement: the tickets opened, their SLA met and
     breached (as they stand at `now`) and how many were reopened; `resolved` left at 0."""
-    response = met_and_breached(Ticket.first_response_at, Ticket.response_due_at, now)
-    resolution = met_and_breached(Ticket.resolved_at, Ticket.resolution_due_at, now)
     opened = await _per_period(session, Ticket.opened_at, edges, lambda: select(
-        func.count(), func.sum(response[0]), func.sum(response[1]), func.sum(resolution[0]),
-        func.sum(resolution[1]), _count(col(Ticket.reopen_count) > 0)).where(*scope.tickets()))
+        *opened_counts(now).values()).where(*scope.tickets()))
     weeks = []
     for index in range(len(edges) - 1):
         counts, r_met, r_breached, s_met, s_breached, reopened = (
@@ -155,9 +175,7 @@ async def csat_weeks(session: AsyncSession, edges: Sequence[datetime],
     2 s for 13 weeks of a million answers; SQLite is as fast either way)."""
     bucket = _bucket(SurveyInvitation.sent_at, edges)
     statement = (
-        select(bucket, func.count(col(SurveyInvitation.id)), func.count(col(SurveyAnswer.id)),
-               func.count(case((col(SurveyAnswer.score) >= SATISFIED, 1))),
-               func.coalesce(func.sum(col(SurveyAnswer.score)), 0))
+        select(bucket, *survey_counts().values())
         .select_from(SurveyInvitation)
         # An answer comes after its survey was sent: bounding its time lets the database join
         # the answers of the period's surveys, not all of them.

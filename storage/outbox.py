@@ -310,3 +310,13 @@ async def waiting_counts(session: AsyncSession) -> dict[tuple[str, int], int]:
         .where(col(OutboxMessage.status).in_((PENDING, CLAIMED)))
         .group_by(col(OutboxMessage.platform), col(OutboxMessage.priority)))).all()
     return {(platform, priority): n for platform, priority, n in rows}
+
+
+async def due_unfinished(session: AsyncSession, before: datetime) -> int:
+    """Rows not finished (pending or claimed) that fall due before `before`: what a sender
+    will still send by then; a row held for longer (quiet hours, a retry's backoff) is not
+    counted."""
+    return (await session.exec(
+        select(func.count()).select_from(OutboxMessage)
+        .where(col(OutboxMessage.status).in_((PENDING, CLAIMED)),
+               col(OutboxMessage.due_at) < before))).one()

@@ -1,12 +1,14 @@
 """deploy/ as far as this machine can check it without Docker or a cluster: every YAML file
 parses, and the files agree with the application: the probes and health checks ask routes it
-serves, the secrets are the environment it reads, the image runs as no root, two replicas come
-up after the migration. (The schemas: the README's "Deployment" names the validators.)"""
+serves, the secrets are the environment it reads, the image runs as no root from a runtime lock
+(no test tools, the full lock's versions), two replicas come up after the migration. (The
+schemas: the README's "Deployment" names the validators.)"""
 
 from __future__ import annotations
 
 import inspect
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -15,7 +17,13 @@ from bot.config.environment import Secrets
 from bot.server import create_app
 from tests.conftest import app_config, write_settings
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+IMAGE_LOCK = "requirements-runtime.lock"
+PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[\w,.-]+\])?==(?P<version>\S+)")
+DEV_TOOLS = {"pytest", "ruff", "selenium", "playwright", "hypothesis", "mypy", "coverage",
+             "black", "flake8", "pylint", "tox", "nox", "uv", "pip-tools"}
+"""Test, lint and build tools the image never needs, whether or not the dev extra names them."""
 
 
 def documents(path: Path) -> list[dict]:
@@ -65,11 +73,54 @@ def test_the_secrets_are_what_touchpoint_reads():
 def test_the_image_runs_as_no_root_from_the_lock():
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
-    assert "pip install --requirement requirements.lock" in dockerfile
+    assert f"pip install --requirement {IMAGE_LOCK}" in dockerfile
     [user] = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert not user.startswith(("0", "root"))
     pod = kubernetes()["Deployment"]["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def pins(lock: str) -> dict[str, str]:
+    """Package (normalised name) -> version of each requirement in a lock; every one must be
+    pinned exactly."""
+    found = {}
+    for line in (ROOT / lock).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        pinned = PIN.fullmatch(line)
+        assert pinned, f"{lock}: {line!r} is not pinned to one version"
+        found[normalised(pinned["name"])] = pinned["version"]
+    return found
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {normalised(re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0])
+            for requirement in requirements}
+
+
+def test_the_image_installs_the_runtime_lock_at_the_full_locks_versions():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    # The lock the image copies is the one it installs.
+    assert re.findall(r"^COPY (\S+\.lock) \./$", dockerfile, re.MULTILINE) == [IMAGE_LOCK]
+    assert re.findall(r"pip install --requirement (\S+)", dockerfile) == [IMAGE_LOCK]
+    image, full = pins(IMAGE_LOCK), pins("requirements.lock")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # Everything touchpoint needs to run, and each at the version make test runs it with.
+    assert requirement_names(project["dependencies"]) <= set(image)
+    assert {name: full.get(name) for name in image} == image
+    # And none of the tools that test or lint it, nor what only they bring (selenium's trio).
+    tools = requirement_names(project["optional-dependencies"]["dev"]) | DEV_TOOLS
+    assert tools & set(full), "the full lock should hold the dev tools this test looks for"
+    assert not {name for name in image if name in tools or name.startswith("pytest")}
+    assert {"trio", "outcome", "iniconfig", "pluggy"}.isdisjoint(image)
+    # Compiled from pyproject.toml's runtime dependencies, constrained by the full lock.
+    header = (ROOT / IMAGE_LOCK).read_text(encoding="utf-8").splitlines()[1]
+    assert "-c requirements.lock" in header and "--extra" not in header
 
 
 def test_compose_migrates_once_then_starts_two_replicas_behind_tls():

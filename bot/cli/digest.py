@@ -13,7 +13,11 @@ from pathlib import Path
 
 import click
 
-from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
+from bot.cli.startup import (
+    exit_with,
+    run_offline,
+    settings_with_schema_or_exit,
+)
 from bot.config.digests import Digest
 from bot.config.loading import Settings
 
@@ -75,8 +79,7 @@ def digest_preview(name: str | None, period: str | None, png: Path | None,
                    platform: str) -> None:
     """Print digest NAME (default: the first in app.yaml) exactly as it would be posted."""
     heading = "Cannot preview the digest:"
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     chosen = _digest_or_exit(settings, name, heading)
     when = _period_or_exit(settings, chosen, period, heading)
     message = run_offline(settings, lambda services: _compose(services, chosen, when))
@@ -120,8 +123,7 @@ def as_text(message, platform: str, locale: str) -> str:
 def digest_send(name: str, period: str | None, again: bool) -> None:
     """Post digest NAME now: the running Touchpoint sends it within seconds."""
     heading = "Cannot send the digest:"
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     chosen = _digest_or_exit(settings, name, heading)
     when = _period_or_exit(settings, chosen, period, heading)
     recorded = run_offline(settings, lambda services: _send(services, chosen, when, again))

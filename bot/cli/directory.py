@@ -6,13 +6,7 @@ import logging
 
 import click
 
-from bot.cli.startup import (
-    configure_logging,
-    log_level_option,
-    run_offline,
-    schema_or_exit,
-    settings_or_exit,
-)
+from bot.cli import startup
 from bot.plurals import plural
 
 
@@ -26,18 +20,17 @@ def directory() -> None:
 
 
 @directory.command("sync")
-@log_level_option("warning")
+@startup.log_level_option("warning")
 def directory_sync(log_level: str) -> None:
     """Read every member from Slack now: names, emails, time zones, roles, segments, leavers.
 
     The running bot does this hourly and at start; this is for right after editing app.yaml
     or before a first pulse.
     """
-    configure_logging(log_level)
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    startup.configure_logging(log_level)
+    settings = startup.settings_with_schema_or_exit()
     try:
-        summaries = run_offline(settings, _sync)
+        summaries = startup.run_offline(settings, _sync)
     except Exception as exc:
         logging.getLogger("touchpoint").debug("directory sync failed", exc_info=True)
         raise click.ClickException(f"the directory sync failed: {exc}") from exc

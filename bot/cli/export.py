@@ -8,13 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.startup import (
-    app_config_or_exit,
-    database_or_exit,
-    database_secrets_or_exit,
-    exit_with,
-    schema_or_exit,
-)
+from bot.cli import startup
 from bot.plurals import plural
 
 
@@ -42,18 +36,18 @@ def export_complaints(fmt: str, since, until, out: Path | None) -> None:
     named.
 
     Needs app.yaml (for the time zone) and DATABASE_URL, no chat tokens."""
-    app = app_config_or_exit()
-    secrets = database_secrets_or_exit()
+    app = startup.app_config_or_exit()
+    secrets = startup.database_secrets_or_exit()
     if until is not None and since is not None and until <= since:
-        exit_with([f"--until {until:%Y-%m-%d}: must be after --since {since:%Y-%m-%d}"],
+        startup.exit_with([f"--until {until:%Y-%m-%d}: must be after --since {since:%Y-%m-%d}"],
                   "Cannot export:")
-    schema_or_exit(secrets)
+    startup.schema_or_exit(secrets)
     url = secrets.database_url.get_secret_value()
     zone = app.organisation.zone
     start = since.replace(tzinfo=zone) if since else None
     end = until.replace(tzinfo=zone) if until else None
     try:
-        with database_or_exit(url):
+        with startup.database_or_exit(url):
             if out is None:
                 count = asyncio.run(_export_complaints(url, sys.stdout, start, end))
             else:

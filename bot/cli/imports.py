@@ -13,8 +13,7 @@ from bot.cli.startup import (
     exit_with,
     log_level_option,
     run_offline,
-    schema_or_exit,
-    settings_or_exit,
+    settings_with_schema_or_exit,
     ticket_file_options,
 )
 from bot.plurals import plural
@@ -45,8 +44,7 @@ def import_tickets(file: Path, source: str | None, log_level: str) -> None:
     from bot.imports.tickets import import_tickets as run_import
 
     configure_logging(log_level)
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     sources = settings.app.tickets.sources
     if source is None and len(sources) == 1:
         source = next(iter(sources))

@@ -12,7 +12,11 @@ from datetime import time as clock_time
 import click
 from pydantic import ValidationError
 
-from bot.cli.startup import exit_with, run_offline, schema_or_exit, settings_or_exit
+from bot.cli.startup import (
+    exit_with,
+    run_offline,
+    settings_with_schema_or_exit,
+)
 from bot.cli.survey_results import echo_languages, echo_survey, several_languages
 from bot.config.loading import Settings
 from bot.config.pulses import PulseAudience, PulsesConfig
@@ -61,8 +65,7 @@ def pulse_create(name: str, days: int, anonymity: str, segments: tuple[str, ...]
     from bot.flows.pulses.campaigns import CampaignSpec  # imported late, like the rest of the bot
     from bot.flows.pulses.leads import NAME
 
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     problems = []
     if not NAME.fullmatch(name):
         # The rule chat applies, so the pulse can be named there too (`/touchpoint pulse ...`).
@@ -160,8 +163,7 @@ async def _pulse_create(services, settings: Settings, spec):
 @click.option("--watch", is_flag=True, help="Keep the bar moving until nothing is pending.")
 def pulse_status(name: str, watch: bool) -> None:
     """Pulse NAME's fan-out: sent, pending, failed and answered, with a progress bar."""
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     while True:
         progress = run_offline(settings, lambda services: _pulse_progress(services, name))
         if progress is None:
@@ -200,8 +202,7 @@ def pulse_results(name: str, segment: str | None, output: str) -> None:
     averages per aspect, against its previous run and target); groups of fewer than K
     answers are shown as "not enough answers", and the one more group hidden with a lone
     such group as hidden."""
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     if segment is not None and segment not in settings.app.segments:
         exit_with([f"--by {segment}: app.yaml has no such segment "
                    f"(it has: {', '.join(sorted(settings.app.segments)) or 'none'})"],

@@ -15,8 +15,7 @@ from bot.cli.startup import (
     database_or_exit,
     database_secrets_or_exit,
     log_level_option,
-    schema_or_exit,
-    settings_or_exit,
+    settings_with_schema_or_exit,
 )
 from bot.config import Settings
 from bot.plurals import plural
@@ -80,8 +79,7 @@ def run(host: str, port: int, log_level: str) -> None:
     # Said at once: the settings, the schema check and loading the bot take seconds on a
     # busy machine, and an operator should see it has started meanwhile.
     log.info("starting touchpoint %s (process %d)", version("touchpoint"), os.getpid())
-    settings = settings_or_exit()
-    schema_or_exit(settings.secrets)
+    settings = settings_with_schema_or_exit()
     # Imported late: keeps `check-config` fast.
     from bot.handlers.directory import sync
     from bot.server import SCHEDULER, create_app

@@ -81,6 +81,14 @@ def database_or_exit(url: str) -> Iterator[None]:
         sys.exit(EXIT_DATABASE)
 
 
+def settings_with_schema_or_exit() -> Settings:
+    """The settings, once the database they name answers with an up-to-date schema: what a
+    command working on Touchpoint's records needs first."""
+    settings = settings_or_exit()
+    schema_or_exit(settings.secrets)
+    return settings
+
+
 def schema_or_exit(secrets: Secrets) -> None:
     url = secrets.database_url.get_secret_value()
     with database_or_exit(url):

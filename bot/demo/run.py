@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import aiohttp
 from aiohttp import web
@@ -25,7 +25,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.emulators.teams import BotConnectorEmulator
 from bot.emulators.tickets import TicketSender
 from bot.intents import PeopleListed
-from bot.server import DISPATCHER, OUTBOX_SENDER, SERVICES, create_app
+from bot.server import ACKS, DISPATCHER, OUTBOX_SENDER, SERVICES, create_app
 
 DEMO_SEED = 2026
 
@@ -56,6 +56,13 @@ def _same_every_run(app: web.Application) -> None:
     app[SERVICES].tokens = lambda: seeded.randbytes(16).hex()
 
 
+def _in_hand(app: web.Application) -> Callable[[], int]:
+    """How much work the server has started and not finished: Slack work acknowledged (waiting
+    for its turn or running), turns of the dispatcher, and background work."""
+    acks, dispatcher, background = app[ACKS], app[DISPATCHER], app[SERVICES].background
+    return lambda: acks.pending + dispatcher.turns + background.running
+
+
 async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
     with sandbox() as box:
         async with SlackEmulator() as slack, BotConnectorEmulator() as connector:
@@ -70,7 +77,8 @@ async def play(scenes: Iterable[Scene], transcript: Transcript) -> None:
                         aiohttp.ClientSession() as http, \
                         TicketSender(url, secret=box.webhook_secret) as tickets:
                     stage = Stage(transcript, url, slack, sender, connector, http, tickets,
-                                  services=app[SERVICES], dispatcher=app[DISPATCHER])
+                                  services=app[SERVICES], dispatcher=app[DISPATCHER],
+                                  in_hand=_in_hand(app))
                     transcript.intro()
                     for scene in scenes:
                         await scene(stage)

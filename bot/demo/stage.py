@@ -3,9 +3,9 @@ shows them (as recorded by the local emulators) is printed in the transcript.
 
 A scene calls `scene()` for its heading, then acts: `slack_command(...)` posts a signed slash
 command as Slack would, `teams_message(...)` posts a message activity as Teams would, and each
-waits for the answers the script expects, and for the outbox to send what is left. Everything
-the bot showed since the previous action is printed conversation by conversation (see
-`_reading_order`).
+waits for the answers the script expects, and then until Touchpoint has finished all the
+action set off (`_settled`). Everything the bot showed since the previous action is printed
+conversation by conversation (see `_reading_order`), so a run prints what any other run does.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import asyncio
 import html
 import itertools
 import json
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -36,10 +37,11 @@ from bot.intents import Scheduled
 from bot.services import Services
 from storage import outbox
 
-ANSWER_TIMEOUT_S = 10.0
-DRAIN_TIMEOUT_S = 2.0
-"""How long a step waits for the outbox after its answers came (a message due later, such
-as one held for quiet hours, is not waited for beyond this)."""
+ANSWER_TIMEOUT_S = 30.0
+SETTLE_TIMEOUT_S = 60.0
+"""How long a step waits, at most, for Touchpoint to finish what the step set off (a loaded
+machine takes seconds). A message due later than this, such as one held for quiet hours, is
+not waited for."""
 _POLL_S = 0.01
 BOT_ACCOUNT = {"id": "28:touchpoint-demo", "name": "Touchpoint"}
 
@@ -52,8 +54,12 @@ class Stage:
     def __init__(self, transcript: Transcript, bot_url: str, slack: SlackEmulator,
                  sender: SlackSender, connector: BotConnectorEmulator,
                  http: aiohttp.ClientSession, tickets: TicketSender | None = None,
-                 services: Services | None = None, dispatcher: Dispatcher | None = None):
+                 services: Services | None = None, dispatcher: Dispatcher | None = None,
+                 in_hand: Callable[[], int] | None = None):
+        """`in_hand()`: how much work the server has started and not finished (see
+        `bot.demo.run`); a step waits for it to be none."""
         self.transcript = transcript
+        self._in_hand = in_hand
         self._dispatcher = dispatcher
         self._services = services
         self.tickets = tickets
@@ -242,8 +248,8 @@ class Stage:
                 raise DemoError(f"expected {expected} answer(s) to {actor.name} within "
                                 f"{ANSWER_TIMEOUT_S:.0f}s, saw {len(found)}")
             await asyncio.sleep(_POLL_S)
-        if await self._outbox_drained():
-            found = self._new_deliveries(actor, channel)
+        await self._settled()
+        found = self._new_deliveries(actor, channel)
         self._seen = (len(self.slack.responses), len(self.slack.calls),
                       len(self.connector.calls))
         ordered = _reading_order(found)
@@ -252,22 +258,31 @@ class Stage:
         for delivery in ordered:
             self.transcript.shows(delivery)
 
-    async def _outbox_drained(self) -> bool:
-        """Wait, a little at most, until the outbox has no interactive message left to send,
-        so what a step sent late is shown under it and not under the next; whether it did."""
-        if self._services is None:
-            return False
+    async def _settled(self) -> None:
+        """Wait until Touchpoint has finished all the step set off: no acknowledged work, turn
+        or background work left in hand, and no message due in the outbox. Then what a step
+        caused is shown under it, however slow the machine, and what the next step reads
+        (a count of answers, say) includes it. (Waiting for the outbox alone, as the demo once
+        did, let a button's work that had not started yet, or its change in the bulk lane, be
+        shown under the next step or under this one, depending on timing.)"""
+        if self._services is None or self._in_hand is None:
+            return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + DRAIN_TIMEOUT_S
-        while loop.time() < deadline:
-            async with self._services.sessions() as session:
-                waiting = await outbox.waiting_counts(session)
-                await session.commit()
-            if not any(count for (_platform, lane), count in waiting.items()
-                       if lane == outbox.INTERACTIVE):
-                return True
+        deadline = loop.time() + SETTLE_TIMEOUT_S
+        while True:
+            # Work in hand first: a turn records its messages before it ends, so once none is
+            # running, the outbox holds all they will send.
+            if not self._in_hand():
+                async with self._services.sessions() as session:
+                    due = await outbox.due_unfinished(
+                        session, datetime.now(UTC) + timedelta(seconds=SETTLE_TIMEOUT_S))
+                    await session.commit()
+                if not due and not self._in_hand():
+                    return
+            if loop.time() > deadline:
+                raise DemoError(f"Touchpoint was still busy {SETTLE_TIMEOUT_S:.0f}s after a "
+                                "step")
             await asyncio.sleep(_POLL_S)
-        return False
 
     def _new_deliveries(self, actor: Actor, channel: str) -> list[tuple[float, Delivery]]:
         responses, slack_calls, connector_calls = self._seen

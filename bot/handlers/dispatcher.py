@@ -113,6 +113,7 @@ class Dispatcher(Routes):
         super().__init__()
         self.services = services
         self._in_flight: set[asyncio.Task] = set()
+        self._turns = 0
         self._chat_slots = asyncio.Semaphore(concurrency)
         self._scheduled_slots = asyncio.Semaphore(scheduled_concurrency)
         self._ticket_slots = asyncio.Semaphore(ticket_concurrency)
@@ -121,6 +122,11 @@ class Dispatcher(Routes):
     def schedule_routes(self) -> list[ScheduleRoute]:
         """Every scheduled job of this application, those its app.yaml defines included."""
         return self.schedules(self.services.settings.app)
+
+    @property
+    def turns(self) -> int:
+        """Turns started and not finished (those waiting for a slot of their lane included)."""
+        return self._turns
 
     async def drain(self, within_s: float) -> None:
         """Wait, at most `within_s` seconds, for handlers still running (used at shut-down)."""
@@ -263,11 +269,15 @@ class Dispatcher(Routes):
     async def _turn(self, name: str, lane: asyncio.Semaphore) -> AsyncIterator[AsyncSession]:
         """One handler run: waited for at shut-down, timed, in one session committed at the end,
         once a slot of its lane is free."""
+        # The task is waited for while its turn runs, not for as long as it lives: one that
+        # goes on after its turn (the demo's, which then stops the server) would otherwise
+        # wait at shut-down for itself, the whole drain timeout.
         task = asyncio.current_task()
-        if task is not None:
+        outermost = task is not None and task not in self._in_flight
+        if outermost:
             self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
         started = time.perf_counter()
+        self._turns += 1
         try:
             async with lane:
                 session = self.services.sessions()
@@ -279,6 +289,9 @@ class Dispatcher(Routes):
                 finally:
                     await close(session)
         finally:
+            self._turns -= 1
+            if outermost:
+                self._in_flight.discard(task)
             self.services.metrics.handler_seconds.labels(name).observe(
                 time.perf_counter() - started)
 

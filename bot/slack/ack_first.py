@@ -64,6 +64,11 @@ class AckFirst:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    @property
+    def pending(self) -> int:
+        """Work handed to `after_ack` and not finished (waiting for its turn included)."""
+        return len(self._running)
+
     async def drain(self, within_s: float) -> None:
         """Wait, at most `within_s` seconds, for the work handed to `after_ack` (used at
         shut-down): each was acknowledged, so each owes its answer, including work still

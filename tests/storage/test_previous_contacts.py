@@ -67,39 +67,33 @@ async def _check(session) -> None:
             assert found == _repeats(tickets, start, end, days, services)
 
 
-async def test_the_rows_follow_every_write_to_the_tickets(database_url):
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
+async def test_the_rows_follow_every_write_to_the_tickets(session):
     rng = random.Random(33)
-    try:
-        async with sessions() as session:
-            # One at a time in random order of opening: most arrive after a later one.
-            for n in range(120):
-                session.add(_ticket(n, rng))
-                await session.flush()
-            await session.commit()
-            await _check(session)
-            assert len(_expected(list((await session.exec(select(Ticket))).all()))) > 60
-            tickets = list((await session.exec(select(Ticket).order_by(Ticket.id))).all())
-            # Moved to another service, requester, opening; a service cleared; deleted.
-            tickets[0].service = "Laptops" if tickets[0].service == "Email" else "Email"
-            tickets[1].requester_email = "d@example.com"
-            tickets[2].opened_at -= timedelta(days=3)
-            tickets[3].opened_at = tickets[4].opened_at  # now at the same instant
-            tickets[5].service = ""
-            await session.commit()
-            await _check(session)
-            await session.exec(delete(Ticket).where(Ticket.id.in_([t.id for t in tickets[6:9]])))
-            await session.commit()
-            await _check(session)
-            # Ten more in one statement, as an import would.
-            await session.exec(Ticket.__table__.insert().values(
-                [{k: v for k, v in _ticket(200 + n, rng).model_dump().items() if k != "id"}
-                 for n in range(10)]))
-            await session.commit()
-            await _check(session)
-    finally:
-        await engine.dispose()
+    # One at a time in random order of opening: most arrive after a later one.
+    for n in range(120):
+        session.add(_ticket(n, rng))
+        await session.flush()
+    await session.commit()
+    await _check(session)
+    assert len(_expected(list((await session.exec(select(Ticket))).all()))) > 60
+    tickets = list((await session.exec(select(Ticket).order_by(Ticket.id))).all())
+    # Moved to another service, requester, opening; a service cleared; deleted.
+    tickets[0].service = "Laptops" if tickets[0].service == "Email" else "Email"
+    tickets[1].requester_email = "d@example.com"
+    tickets[2].opened_at -= timedelta(days=3)
+    tickets[3].opened_at = tickets[4].opened_at  # now at the same instant
+    tickets[5].service = ""
+    await session.commit()
+    await _check(session)
+    await session.exec(delete(Ticket).where(Ticket.id.in_([t.id for t in tickets[6:9]])))
+    await session.commit()
+    await _check(session)
+    # Ten more in one statement, as an import would.
+    await session.exec(Ticket.__table__.insert().values(
+        [{k: v for k, v in _ticket(200 + n, rng).model_dump().items() if k != "id"}
+         for n in range(10)]))
+    await session.commit()
+    await _check(session)
 
 
 async def test_the_migration_fills_the_tickets_already_there(database_url):
@@ -109,8 +103,7 @@ async def test_the_migration_fills_the_tickets_already_there(database_url):
     rng = random.Random(34)
     try:
         async with sessions() as session:
-            for n in range(80):
-                session.add(_ticket(n, rng))
+            session.add_all([_ticket(n, rng) for n in range(80)])
             await session.commit()
         upgrade(database_url)
         async with sessions() as session:

@@ -306,3 +306,31 @@ async def test_the_pacer_keeps_its_rate_and_lets_interactive_waiters_first():
     # 21 starts at 50/s take 20 intervals. uvloop's timers have millisecond resolution, so a
     # wake-up may come a hair early (0.39999999999963 s was seen); late on a busy machine.
     assert 20 / 50 - 0.002 <= took < 20 / 50 + 0.25, took
+
+
+async def test_rows_due_unfinished_are_counted_up_to_a_time(services, people):
+    """What the demo waits for after each step: rows still to send by then; one due later
+    (held for quiet hours), a sent one and one that failed at once are not."""
+    now = datetime.now(UTC)
+    held = now + timedelta(hours=1)
+
+    async def four(session):
+        for name in ("erin", "lee"):
+            await services.outbox.send_dm(session, people[name], said("closed"),
+                                          key=f"t:12:{name}")
+        await services.outbox.send_dm(session, people["erin"], said("closed"), key="t:12:held",
+                                      due_at=held)
+        # Tina is on Teams only, which these settings leave out: failed at once.
+        await services.outbox.send_dm(session, people["tina"], said("closed"), key="t:12:tina")
+    await record(services, four)
+
+    async def due(before: datetime) -> int:
+        async with services.sessions() as session:
+            return await store.due_unfinished(session, before)
+    assert await due(now + timedelta(minutes=1)) == 2
+    assert await due(held + timedelta(minutes=1)) == 3
+    async with services.sessions() as session:
+        await session.exec(update(OutboxMessage).where(col(OutboxMessage.key) == "t:12:lee")
+                           .values(status=store.SENT))
+        await session.commit()
+    assert await due(now + timedelta(minutes=1)) == 1

@@ -144,3 +144,34 @@ async def test_ticket_events_through_the_webhook_have_a_bound_of_their_own(setti
     assert sorted((r.status, r.json()["outcome"], r.json()["ticket"]) for r in replies) == [
         (200, "stored", n) for n in range(5)]
     assert _handled(dispatcher, "TicketEventReceived") == 5
+
+
+async def test_shut_down_waits_for_turns_running_not_for_a_task_that_ran_one(services):
+    """The demo runs scheduled jobs in its own task and then stops the server: the drain must
+    not wait for that task, which would be waiting for itself."""
+    dispatcher = Dispatcher(services)
+    jobs = Blocking()
+
+    async def quick(_turn: ScheduledTurn) -> None:
+        return None
+
+    async def long_job(_turn: ScheduledTurn) -> None:
+        await jobs.hold()
+
+    dispatcher.on_schedule("test.quick", quick, "interval", minutes=1)
+    dispatcher.on_schedule("test.long", long_job, "interval", minutes=1)
+    await dispatcher.run(Scheduled("test.quick", datetime.now(UTC)))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await dispatcher.drain(10)
+    assert loop.time() - started < 1
+
+    running = asyncio.create_task(dispatcher.run(Scheduled("test.long", datetime.now(UTC))))
+    await _settle()
+    assert dispatcher.turns == 1
+    draining = asyncio.create_task(dispatcher.drain(10))
+    await _settle()
+    assert not draining.done(), "a turn still running is waited for"
+    jobs.release.set()
+    await asyncio.wait_for(draining, timeout=5)
+    assert running.done() and dispatcher.turns == 0

@@ -1,7 +1,8 @@
 """Every button that changes a complaint, pressed twice by the same person, as Slack delivers a
-double click (both at once, or the second after the first was handled), on SQLite and
-PostgreSQL: one change, one audit event, one notice to the complainant, one update of the
-card, and no private answer to the second press (its effect is already there to see)."""
+double click (both at once, or the second after the first was handled) and as the Bot
+Connector delivers one Teams card action twice, on SQLite and PostgreSQL: one change, one
+audit event, one notice to the complainant, one update of the card, and no private answer to
+the second press (its effect is already there to see)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from bot.flows.complaints import ids
 from storage.complaints import Complaint
 from tests.scenarios import complaints_kit as kit
-from tests.scenarios.complaints_kit import ERIN, TOM, TRIAGE
+from tests.scenarios.complaints_kit import ERIN, TEAMS_TRIAGE, TOM, TRIAGE
+from tests.scenarios.test_help_teams import TENANT, message, post
 from tests.waiting import eventually
 
 bot_options, clock, settings = kit.bot_options, kit.clock, kit.settings
@@ -91,3 +93,32 @@ async def test_each_complaint_button_pressed_twice_acts_once(bot, slack, slack_s
     assert [r.body for r in slack.responses[answers:]] == []
     [complaint] = await kit.complaints(bot)
     assert (complaint.status, complaint.reopen_count) == ("reopened", 1)
+
+
+async def test_a_teams_card_action_delivered_twice_acts_once(bot, connector, slack,
+                                                             slack_sender):
+    tom = {"id": "29:1tom-teams", "name": "Tom Tech", "aadObjectId": "TOM-AAD-0001"}
+    connector.add_member(TEAMS_TRIAGE, id=tom["id"], name=tom["name"],
+                         aad_object_id=tom["aadObjectId"], email="tech1@example.com",
+                         tenant_id=TENANT)
+    complaint = await kit.file_and_wait(bot, slack_sender, slack)
+    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE), within_s=5)
+    for n, (action, event) in enumerate(((ids.ACKNOWLEDGE, "acknowledged"),
+                                         (ids.ESCALATE, "escalated"))):
+        sends, updates = len(connector.calls_of("send")), len(connector.calls_of("update"))
+        # The same activity (one id), as the Bot Connector delivers it again.
+        activity = message(connector, None, conversation=TEAMS_TRIAGE, kind="channel",
+                           sender=tom, id=f"17000000006{n:02d}", replyToId=card["id"],
+                           value={"action_id": action, "value": complaint.number})
+
+        statuses = await asyncio.gather(post(bot.url, activity), post(bot.url, activity))
+
+        assert [status for status, _ in statuses] == [201, 201]
+        await bot.dispatcher.drain(5)
+        await kit.drained(bot)
+        trail = [e.action for e in await kit.audit_trail(bot, complaint.number)]
+        assert trail.count(event) == 1, trail
+        # The card updated once; nothing said to Tom in a chat of his own.
+        assert len(connector.calls_of("update")) == updates + 1
+        assert connector.calls_of("create_conversation") == []
+        assert len(connector.calls_of("send")) == sends

@@ -52,43 +52,32 @@ async def pressed_twice(bot, slack, kudos, action: str, redemption_id: int, ts: 
     await kudos.sent()
 
 
+async def acted_once(bot, slack, answers: int, decided: list[str]) -> None:
+    """The lead's decisions so far are `decided`: each updated the card once and was told to
+    the redeemer once, and the lead had no private answer after the first `answers`."""
+    assert await decisions(bot) == decided
+    assert len(slack.calls_to("chat.update")) == len(decided)
+    assert len(dms_to(slack, TECH)) == len(decided)
+    assert slack.responses[answers:] == []
+
+
 @TOGETHER
-async def test_approve_then_fulfil_each_pressed_twice_act_once(bot, slack, kudos, together):
+@pytest.mark.parametrize(("path", "status", "balance", "stock"), [
+    ([APPROVE, FULFIL], "fulfilled", 20, 1),
+    ([DECLINE], "declined", 50, 0),  # refunded, and the stock given back, once
+], ids=["approve-fulfil", "decline"])
+async def test_each_decision_pressed_twice_acts_once(bot, slack, kudos, together, path,
+                                                     status, balance, stock):
     card, redemption = await half_day_requested(bot, slack, kudos, TECH)
     answers = len(slack.responses)
 
-    await pressed_twice(bot, slack, kudos, APPROVE, redemption.id, card["ts"],
-                        together=together)
+    for done, action in enumerate(path, 1):
+        await pressed_twice(bot, slack, kudos, action, redemption.id, card["ts"],
+                            together=together)
+        await acted_once(bot, slack, answers, path[:done])
 
-    assert await decisions(bot) == [APPROVE]
-    assert len(slack.calls_to("chat.update")) == 1
-    assert len(dms_to(slack, TECH)) == 1
-    assert slack.responses[answers:] == []
-
-    await pressed_twice(bot, slack, kudos, FULFIL, redemption.id, card["ts"],
-                        together=together)
-
-    assert await decisions(bot) == [APPROVE, FULFIL]
-    assert len(slack.calls_to("chat.update")) == 2
-    assert len(dms_to(slack, TECH)) == 2
-    assert slack.responses[answers:] == []
     [redemption] = await redemptions(bot)
-    assert redemption.status == "fulfilled"
-    assert await kudos.balance(TECH) == 20
+    assert redemption.status == status
+    assert await kudos.balance(TECH) == balance
+    assert await stock_claimed(bot, "half-day") == stock
     assert len(cards(slack)) == 1
-
-
-@TOGETHER
-async def test_decline_pressed_twice_refunds_once(bot, slack, kudos, together):
-    card, redemption = await half_day_requested(bot, slack, kudos, TECH)
-    answers = len(slack.responses)
-
-    await pressed_twice(bot, slack, kudos, DECLINE, redemption.id, card["ts"],
-                        together=together)
-
-    assert await decisions(bot) == [DECLINE]
-    assert await kudos.balance(TECH) == 50
-    assert await stock_claimed(bot, "half-day") == 0
-    assert len(slack.calls_to("chat.update")) == 1
-    assert len(dms_to(slack, TECH)) == 1
-    assert slack.responses[answers:] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent
@@ -16,3 +17,13 @@ def record(session: AsyncSession, *, actor_id: int | None, action: str, subject_
                        subject_id=str(subject_id), detail=detail)
     session.add(event)
     return event
+
+
+async def latest(session: AsyncSession, subject_type: str, subject_id: str | int
+                 ) -> AuditEvent | None:
+    """The last event recorded about one record (its newest change), or None."""
+    statement = (select(AuditEvent)
+                 .where(col(AuditEvent.subject_type) == subject_type,
+                        col(AuditEvent.subject_id) == str(subject_id))
+                 .order_by(col(AuditEvent.id).desc()).limit(1))
+    return (await session.exec(statement)).first()

@@ -19,8 +19,9 @@ not sent twice (Teams cannot look: there a crash at the wrong moment may send tw
 Errors: unreachable (Undeliverable) fails the row at once, with the reason. Anything else
 (5xx, 429 beyond slack_sdk's own retries, timeouts, dropped connections) is tried again after
 a growing wait, or the server's Retry-After (which also pauses every replica's sends on that
-platform), up to `outbox.max_attempts` claims; then the row
-fails with the last error as its reason.
+platform), up to `outbox.max_attempts` claims; then the row fails with the last error as its
+reason. A platform away (5xx, no connection) is logged once for the outage, with counts when
+it ends (`bot.chat.outage`), not once per attempt.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from datetime import timedelta
 
 from bot.chat.codec import decode
 from bot.chat.message import Message
+from bot.chat.outage import ChatOutage, platform_error, retry_after
 from bot.chat.outbox import FRESH_TOKEN
 from bot.chat.pacer import Pacer
 from bot.chat.port import MessageRef, PlatformChat, Undeliverable
@@ -59,24 +61,6 @@ GAUGE_EVERY_S = 10.0
 LAPSED_EVERY_S = 30.0
 """The most often the rows given back for want of lease are counted in the log."""
 _STOP = 99
-
-
-def retry_after(error: BaseException) -> float | None:
-    """The wait a platform asked for with its error (Retry-After), if it did."""
-    response = getattr(error, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def platform_error(error: BaseException) -> str | None:
-    """The error code a platform answered with (Slack's ``"error"``), if its answer had one: a
-    front end's 5xx page is text, not JSON, and has none."""
-    data = getattr(getattr(error, "response", None), "data", None)
-    return data.get("error") if isinstance(data, dict) else None
 
 
 def backoff(attempts: int, asked: float | None) -> float:
@@ -122,6 +106,7 @@ class OutboxSender:
         self._woken = False
         self._gauge_at = 0.0
         self._lapsed_rows, self._lapsed_said_at = 0, float("-inf")  # see _lapsed
+        self.chat_outage = ChatOutage()
         services.outbox.on_commit(self.wake)
 
     @property
@@ -279,6 +264,7 @@ class OutboxSender:
             await session.commit()
         if not done:
             log.warning("outbox row %s (%s) was sent after its lease lapsed", row.id, row.key)
+        self.chat_outage.reached(row.platform)
         services.metrics.outbox_results.labels(store.purpose(row.key), store.SENT).inc()
 
     async def _plan(self, row: Claimed, chat: PlatformChat):
@@ -358,8 +344,11 @@ class OutboxSender:
         name = type(error).__name__
         detail = platform_error(error)
         what = f"{name}: {detail}" if detail else name
-        log.warning("outbox row %s (%s): attempt %d failed (%s)", row.id, row.key,
-                    row.attempts, what)
+        # While the platform is away, one line says so for every message (bot.chat.outage).
+        level = (logging.DEBUG if self.chat_outage.failed(row.platform, row.id, error)
+                 else logging.WARNING)
+        log.log(level, "outbox row %s (%s): attempt %d failed (%s)", row.id, row.key,
+                row.attempts, what)
         if row.attempts >= self.max_attempts:
             await self._fail(row, f"gave up after {row.attempts} attempts: {what}")
             return

@@ -32,10 +32,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from msrest.exceptions import ClientRequestError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat.failures import platform_failure
+from bot.chat.failures import platform_failure, unreachable
 from bot.chat.message import Form, Message
 from bot.chat.outbox import note_actor
 from bot.chat.port import Origin, Profile
@@ -104,6 +105,12 @@ class DatabaseUnavailable(HandlerFailed):
     """It failed because the database could not be reached: worth trying again shortly."""
 
 
+class PlatformUnreachable(HandlerFailed):
+    """It failed because the Teams service URL it answers at could not be connected to
+    (refused, or a name that does not resolve): an apology would go the same way, so nobody is
+    told."""
+
+
 class Dispatcher(Routes):
     """The routes of a running application, and the turns that run their handlers."""
 
@@ -148,7 +155,7 @@ class Dispatcher(Routes):
         try:
             await self._run_turn(intent, work)
         except HandlerFailed as failure:
-            if not isinstance(intent, Event):
+            if not isinstance(intent, Event) and not isinstance(failure, PlatformUnreachable):
                 # The database away (a restart, a failover) passes in seconds: say so.
                 await self._apologise(intent.origin, "errors/try_again"
                                       if isinstance(failure, DatabaseUnavailable)
@@ -183,6 +190,14 @@ class Dispatcher(Routes):
         if is_unavailable(error):
             self.services.outage.failed(error, name)
             return DatabaseUnavailable(name)
+        where = unreachable(error) if isinstance(error, ClientRequestError) else None
+        if where is not None:
+            # A Teams service URL refusing connections (or not resolving), which is where an
+            # apology would go too. What the turn committed stays (flows commit before they
+            # answer), and what it put in the outbox is sent when the address answers again:
+            # a warning, no trace. (Slack answers through a response_url, elsewhere.)
+            log.warning("handler for %s failed: cannot reach %s", name, where)
+            return PlatformUnreachable(name)
         platform = platform_failure(error)
         if platform is not None:
             # A platform down or a token refused: the line says it all; the trace is for debug.
@@ -328,5 +343,9 @@ class Dispatcher(Routes):
             return
         try:
             await self.services.chat.reply_privately(origin, Message(template))
-        except Exception:
-            log.exception("could not tell the person about the failure")
+        except Exception as error:
+            platform = platform_failure(error)
+            if platform is None:
+                log.exception("could not tell the person about the failure")
+            else:
+                log.warning("could not tell the person about the failure: %s", platform)

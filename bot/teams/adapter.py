@@ -6,7 +6,12 @@ carry a token for the app (``MICROSOFT_APP_TENANT_ID`` makes it a single-tenant 
 checked, which is for local emulators only, and is logged loudly at start-up.
 
 A turn that fails is logged for the operator (a database outage once, not per activity: see
-`storage.outage`); the person gets the kind apology template, never the error.
+`storage.outage`); the person gets the kind apology template, never the error. A turn that
+failed because the activity's service URL cannot be connected to is one warning line, and
+nobody is told (the apology could only go to that same URL). The Connector clients the
+adapter makes do not retry a failed connection themselves (urllib3 would, three times with
+backoff, for each call): `bot.teams.calls` decides what is tried again, and a turn does not
+wait on an address that refuses it.
 """
 
 from __future__ import annotations
@@ -19,8 +24,15 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    ClaimsIdentity,
+    ConnectorFactory,
+)
 
+from bot.chat.failures import unreachable
 from bot.chat.message import Message
 from bot.chat.templates import templates_for
 from bot.config import Settings
@@ -62,16 +74,49 @@ def build_adapter(settings: Settings, metrics: Metrics, outage: Outage) -> Cloud
         log.warning("!!! TEAMS DEV MODE: Bot Framework authentication is OFF. Anyone who can "
                     "reach /api/messages can act as any Teams user. Use this with local "
                     "emulators only; set MICROSOFT_APP_ID for a real Teams tenant. !!!")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter = CloudAdapter(_Authentication(config))
     renderer = TeamsRenderer(templates_for("teams", settings.app.organisation.locale))
     adapter.on_turn_error = _turn_error_handler(metrics, renderer, outage)
     return adapter
+
+
+class _ConnectOnce(ConnectorFactory):
+    """The Connector clients of `inner`, with urllib3's connection retries turned off."""
+
+    def __init__(self, inner: ConnectorFactory):
+        self.inner = inner
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        client = await self.inner.create(service_url, audience)  # type: ignore[arg-type]
+        client.config.retry_policy.policy.connect = 0
+        return client
+
+
+class _Authentication(ConfigurationBotFrameworkAuthentication):
+    """Every Connector client it makes connects once: for proactive sends
+    (`create_connector_factory`) and for the turn of an incoming activity (the factory its
+    authentication hands back)."""
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _ConnectOnce(super().create_connector_factory(claims_identity))
+
+    async def authenticate_request(self, activity: Activity, auth_header: str
+                                   ) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _ConnectOnce(result.connector_factory)
+        return result
 
 
 def _turn_error_handler(metrics: Metrics, renderer: TeamsRenderer, outage: Outage):
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity = context.activity
         unavailable = is_unavailable(error)
+        where = unreachable(error)
+        if where is not None:
+            log.warning("teams %s activity not answered: cannot reach its service URL (%s)",
+                        activity.type, where)
+            return
         if unavailable:
             outage.failed(error, f"a teams {activity.type} activity")
         else:

@@ -1,10 +1,13 @@
 """Outbound Bot Connector calls: retried with backoff and counted in /metrics.
 
-botframework-connector's client retries nothing, so every call Touchpoint makes to the
-Connector goes through `call`: a 429 or a 5xx (and a dropped connection) is tried again,
-waiting as long as ``Retry-After`` asks when the service says, with jittered exponential
-backoff otherwise (after a 429, in a slot of the outbox's Teams pacers, which it pauses on
-every replica); each attempt is counted by method and result.
+botframework-connector's client retries neither 429 nor a POST's 5xx (its HTTP layer retries
+failed connections, which Touchpoint turns off in `bot.teams.adapter`), so every call
+Touchpoint makes to the Connector goes through `call`: a 429 or a 5xx (and a dropped
+connection) is tried again, waiting as long as ``Retry-After`` asks when the service says,
+with jittered exponential backoff otherwise (after a 429, in a slot of the outbox's Teams
+pacers, which it pauses on every replica); each attempt is counted by method and result. A
+service URL that cannot be connected to at all (refused, a name that does not resolve) fails
+at once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.chat.failures import unreachable
 from bot.chat.pacer import Throttles
 from bot.metrics import Metrics
 from storage.types import utcnow
@@ -43,7 +47,12 @@ def status_of(error: BaseException) -> int | None:
 
 
 def _transient(error: BaseException) -> bool:
-    return isinstance(error, ClientRequestError) or status_of(error) in RETRYABLE_STATUS
+    # A service URL that refuses connections or does not resolve is not tried again here: it
+    # will not answer in the next seconds, and a turn must not wait on it (what the outbox
+    # sends, the outbox tries again later).
+    if isinstance(error, ClientRequestError):
+        return unreachable(error) is None
+    return status_of(error) in RETRYABLE_STATUS
 
 
 def _retry_after(error: BaseException | None) -> float | None:

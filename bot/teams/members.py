@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.chat.failures import unreachable
 from bot.chat.port import Profile
 from bot.metrics import Metrics
 from bot.teams.calls import call, status_of
@@ -113,7 +114,10 @@ class MemberRoster:
             member = await call(self.metrics, "get_member", lambda: (
                 client.conversations.get_conversation_member(roster, account_id)))
         except Exception as error:
-            if status_of(error) != NOT_A_MEMBER:
+            if unreachable(error) is not None:
+                # Said once, by the turn that then cannot answer either.
+                log.info("teams roster lookup failed: cannot reach %s", unreachable(error))
+            elif status_of(error) != NOT_A_MEMBER:
                 log.warning("teams roster lookup failed (%s)", type(error).__name__)
             return None
         profile = _profile(member)

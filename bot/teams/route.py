@@ -7,12 +7,21 @@ token is refused first when authentication is on (401, no detail), then the body
 checked (400, one line saying why), and only then is the activity handed to the adapter.
 Turn failures never reach this route: the adapter's on_turn_error handles them. So anything
 the adapter still raises happened while authenticating the request, and is a 401.
+
+In Teams dev mode (``TOUCHPOINT_TEAMS_DEV_MODE``, no app id) nothing vouches for an
+activity, and the bot answers at whatever ``serviceUrl`` it names: anyone who can reach the
+route could make the bot post to any address (server-side request forgery). There an activity
+must name a loopback service URL (``localhost``, 127.0.0.0/8, ``::1``), where the local
+emulators run; another is refused with 400 and a warning. With authentication on, the
+signed token vouches for the service URL.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import Bot
@@ -30,8 +39,30 @@ class Rejected(Exception):
         self.reason = reason
 
 
-def check_activity_request(content_type: str, body: bytes) -> None:
-    """Raise Rejected(400) unless the body is a JSON activity the adapter can process."""
+class ForeignServiceUrl(Rejected):
+    """Dev mode, and the activity's service URL is not on loopback."""
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` names this machine by a loopback name or address."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_activity_request(content_type: str, body: bytes, *, loopback_only: bool = False
+                           ) -> None:
+    """Raise Rejected(400) unless the body is a JSON activity the adapter can process; with
+    `loopback_only` (dev mode), unless its service URL is on loopback too."""
     if content_type != "application/json":
         raise Rejected(400, "Content-Type must be application/json")
     try:
@@ -47,6 +78,8 @@ def check_activity_request(content_type: str, body: bytes) -> None:
     service_url = activity.get("serviceUrl")
     if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
         raise Rejected(400, "activity has no serviceUrl")
+    if loopback_only and not is_loopback_url(service_url):
+        raise ForeignServiceUrl(400, "Teams dev mode answers only loopback service URLs")
     conversation = activity.get("conversation")
     if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
         raise Rejected(400, "activity has no conversation id")
@@ -91,9 +124,15 @@ def teams_route(adapter: CloudAdapter, bot: Bot, *, authenticated: bool):
             log.info("teams request refused: no bearer token")
             return web.Response(status=401)
         try:
-            check_activity_request(request.content_type, await request.read())
+            check_activity_request(request.content_type, await request.read(),
+                                   loopback_only=not authenticated)
         except Rejected as rejected:
-            log.info("teams request refused: %s", rejected.reason)
+            if isinstance(rejected, ForeignServiceUrl):
+                # Someone may be trying to make the bot post elsewhere: worth a warning.
+                log.warning("teams request refused: dev mode (no MICROSOFT_APP_ID) answers "
+                            "only service URLs on loopback; this activity named another")
+            else:
+                log.info("teams request refused: %s", rejected.reason)
             return web.Response(status=rejected.status, text=rejected.reason + "\n")
         try:
             response = await adapter.process(request, bot)

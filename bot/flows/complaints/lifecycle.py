@@ -2,7 +2,10 @@
 complainant's answer to "are you satisfied?" (No reopens it, Yes closes it).
 
 Every change is checked here, on the server: IT staff act on complaints, only the complainant
-answers for themselves, and each change must start from a status it is allowed from. The
+answers for themselves, and each change must start from a status it is allowed from. A press
+that repeats the complaint's last change by the same person (a double click, or Slack or
+Teams delivering one click twice) changes nothing and is not answered: its effect is already
+on the card, and "that cannot be done now" would only puzzle them. The
 complaint row is locked while it changes (FOR UPDATE on PostgreSQL; SQLite's transactions
 are serial), and the change, its audit event (who, when, from, to, note) and the messages it
 causes (`notify`: the triage card updated, the complainant told in their DM thread, IT told)
@@ -30,7 +33,9 @@ from bot.flows.complaints.answers import (
 from bot.flows.complaints.filing import deadlines
 from bot.flows.complaints.notify import News, notice_for
 from bot.services import Services
+from storage import audit
 from storage.complaints import (
+    SUBJECT,
     Complaint,
     Status,
     by_number,
@@ -48,10 +53,21 @@ def business_seconds(services: Services, start: datetime, end: datetime) -> int:
     return int(calendar.between(start, end).total_seconds())
 
 
+async def _repeated(session: AsyncSession, complaint: Complaint, actor_id: int | None,
+                    event: str) -> bool:
+    """Whether `event` by `actor_id` is the complaint's last change (then nothing is begun, and
+    the press is not answered)."""
+    last = await audit.latest(session, SUBJECT, complaint.number)
+    if last is None or (last.action, last.actor_id) != (event, actor_id):
+        return False
+    await session.rollback()
+    return True
+
+
 async def _editable(session: AsyncSession, services: Services, actor: Person, origin: Origin,
-                    number: str, allowed: Iterable[str]) -> Complaint | None:
+                    number: str, allowed: Iterable[str], event: str) -> Complaint | None:
     """The complaint, locked, when IT staff may change it from its status now; else None
-    after telling the actor why not."""
+    after telling the actor why not (or, when their `event` was its last change, silently)."""
     if await refused_unless_staff(session, services, actor, origin, number):
         return None
     complaint = await by_number(session, number, lock=True)
@@ -59,8 +75,9 @@ async def _editable(session: AsyncSession, services: Services, actor: Person, or
         await refuse(session, services, origin, "not_found", number=number)
         return None
     if complaint.status not in allowed:
-        await refuse(session, services, origin, "wrong_status", number=complaint.number,
-                     status=complaint.status)
+        if not await _repeated(session, complaint, actor.id, event):
+            await refuse(session, services, origin, "wrong_status", number=complaint.number,
+                         status=complaint.status)
         return None
     return complaint
 
@@ -109,12 +126,19 @@ def _acknowledge(services: Services, complaint: Complaint, actor: Person, now: d
 async def complaint_assign(session: AsyncSession, services: Services, actor: Person,
                            origin: Origin, number: str, owner_id: int | None = None) -> None:
     """Give the complaint an owner (the actor unless named); it is then in progress."""
-    complaint = await _editable(session, services, actor, origin, number, Status.OPEN)
+    complaint = await _editable(session, services, actor, origin, number, Status.OPEN,
+                                "assigned")
     if complaint is None:
         return
     owner = actor if owner_id is None else await person_by_id(session, owner_id)
     if owner is None or not owner.active or not is_staff(owner):
         await refuse(session, services, origin, "not_assignable", number=complaint.number)
+        return
+    if complaint.status == Status.IN_PROGRESS and complaint.owner_id == owner.id:
+        # Theirs already: nothing changes, and nobody is told again.
+        if not await _repeated(session, complaint, actor.id, "assigned"):
+            await refuse(session, services, origin, "wrong_status", number=complaint.number,
+                         status=complaint.status)
         return
     before = complaint.status
     _acknowledge(services, complaint, owner, services.clock())
@@ -131,7 +155,8 @@ async def complaint_assign(session: AsyncSession, services: Services, actor: Per
 
 async def complaint_acknowledge(session: AsyncSession, services: Services, actor: Person,
                                 origin: Origin, number: str) -> None:
-    complaint = await _editable(session, services, actor, origin, number, (Status.NEW,))
+    complaint = await _editable(session, services, actor, origin, number, (Status.NEW,),
+                                "acknowledged")
     if complaint is None:
         return
     before = complaint.status
@@ -148,7 +173,8 @@ async def complaint_resolve(session: AsyncSession, services: Services, actor: Pe
                             shareable: bool = False, what_changed: str | None = None) -> None:
     """Resolve with a note and a root cause; the complainant is asked if they are satisfied.
     `shareable`: the resolver lets `what_changed` be told in the newsletter, with no name."""
-    complaint = await _editable(session, services, actor, origin, number, Status.OPEN)
+    complaint = await _editable(session, services, actor, origin, number, Status.OPEN,
+                                "resolved")
     if complaint is None:
         return
     now = services.clock()
@@ -172,12 +198,14 @@ async def complaint_resolve(session: AsyncSession, services: Services, actor: Pe
 async def complaint_escalate(session: AsyncSession, services: Services, actor: Person,
                              origin: Origin, number: str) -> None:
     """Bring the complaint to the IT leads' attention (once)."""
-    complaint = await _editable(session, services, actor, origin, number, Status.OPEN)
+    complaint = await _editable(session, services, actor, origin, number, Status.OPEN,
+                                "escalated")
     if complaint is None:
         return
     if complaint.escalated:
-        await refuse(session, services, origin, "already_escalated",
-                     number=complaint.number)
+        if not await _repeated(session, complaint, actor.id, "escalated"):
+            await refuse(session, services, origin, "already_escalated",
+                         number=complaint.number)
         return
     complaint.escalated = True
     news = await _changed(session, services, complaint, actor.id, "escalated",
@@ -194,7 +222,7 @@ async def complaint_reply(session: AsyncSession, services: Services, actor: Pers
                           origin: Origin, number: str, text: str) -> None:
     """IT writes to the complainant through the bot, without learning who they are."""
     complaint = await _editable(session, services, actor, origin, number,
-                                (*Status.OPEN, Status.RESOLVED))
+                                (*Status.OPEN, Status.RESOLVED), "replied")
     if complaint is None:
         return
     news = await _changed(session, services, complaint, actor.id, "replied", complaint.status,
@@ -215,8 +243,13 @@ async def complaint_answer(session: AsyncSession, services: Services, actor: Per
         await refuse(session, services, origin, "not_found", number=number)
         return
     if complaint.status != Status.RESOLVED:
-        await refuse(session, services, origin, "already_answered",
-                     number=complaint.number, status=complaint.status)
+        # Their own answer, pressed (or delivered) twice: already shown in place of the buttons.
+        again = complaint.satisfied is satisfied and await _repeated(
+            session, complaint, None if complaint.anonymous else actor.id,
+            "closed" if satisfied else "reopened")
+        if not again:
+            await refuse(session, services, origin, "already_answered",
+                         number=complaint.number, status=complaint.status)
         return
     now = services.clock()
     before = complaint.status

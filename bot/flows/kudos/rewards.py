@@ -160,6 +160,17 @@ async def _card(session: AsyncSession, redemption: KudosRedemption,
     }, buttons=buttons)
 
 
+def _done_by(redemption: KudosRedemption, action: str, actor_id: int | None) -> bool:
+    """Whether `action` is what the person `actor_id` already did to the redemption."""
+    if action == FULFIL:
+        return (redemption.status, redemption.fulfilled_by) == (Status.FULFILLED, actor_id)
+    reached = Status.APPROVED if action == APPROVE else Status.DECLINED
+    # An approval later fulfilled was still theirs to approve.
+    return redemption.decided_by == actor_id and (
+        redemption.status == reached
+        or (reached == Status.APPROVED and redemption.status == Status.FULFILLED))
+
+
 async def decide_redemption(session: AsyncSession, services: Services, actor: Person,
                             origin: Origin, action: str, value: str) -> None:
     """Approve, decline or mark fulfilled, by an IT lead or admin who is not the redeemer."""
@@ -195,9 +206,13 @@ async def decide_redemption(session: AsyncSession, services: Services, actor: Pe
                                   fulfilled_by=actor.id, fulfilled_at=now)
     if not moved:
         # Someone decided first: nothing of this is kept, and the status they left is read.
+        actor_id = actor.id  # (the rollback expires what the session loaded, the actor too)
         await session.rollback()
         current = await session.get(KudosRedemption, redemption_id, populate_existing=True)
         await session.commit()
+        if current is not None and _done_by(current, action, actor_id):
+            # Their own press, clicked (or delivered) twice: the card shows it already.
+            return
         await services.chat.reply_privately(origin, Message("kudos/decision_refused", {
             "reason": "already", "status": current.status if current else None}))
         return

@@ -147,6 +147,10 @@ async def test_only_it_staff_change_a_complaint_and_only_from_allowed_statuses(s
 
     for _ in range(2):
         await _turn(services, lifecycle.complaint_acknowledge, tom, _origin("U0TOM"), number)
+    # Tom's own repeat changes nothing and is not answered; someone else is told why not.
+    assert len([kind for kind, _to, _what in chat.sent if kind == "private"]) == 4
+    tina = await _person(services, "U0TINA", "it_staff")
+    await _turn(services, lifecycle.complaint_acknowledge, tina, _origin("U0TINA"), number)
     assert [what.context["reason"] for kind, _to, what in chat.sent if kind == "private"][
         -1] == "wrong_status"
     async with services.sessions() as session:

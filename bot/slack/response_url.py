@@ -22,7 +22,6 @@ from slack_sdk.web.internal_utils import get_user_agent
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_S = 10.0
 RETRY_AFTER_S = 0.5
 """The wait before the second try, plus up to a second of jitter (slack_sdk's backoff)."""
 
@@ -36,10 +35,9 @@ class ResponseUrlPoster:
     environment as slack_sdk does (``HTTPS_PROXY``, then ``HTTP_PROXY``, either case; empty
     is none), and never logs it: a proxy URL may carry a password."""
 
-    def __init__(self, timeout_s: float = TIMEOUT_S):
+    def __init__(self) -> None:
         self._headers = {"Content-Type": "application/json;charset=utf-8",
                          "User-Agent": get_user_agent()}
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._proxy = _proxy_from_env()
 
     async def post(self, session: aiohttp.ClientSession | None, url: str,
@@ -62,8 +60,9 @@ class ResponseUrlPoster:
             return await self._post(session, url, data)
 
     async def _post(self, session: aiohttp.ClientSession, url: str, data: bytes) -> int:
-        async with session.post(url, data=data, headers=self._headers, proxy=self._proxy,
-                                timeout=self._timeout) as response:
+        # The session's own timeouts apply, as they did to slack_sdk's client on it.
+        async with session.post(url, data=data, headers=self._headers,
+                                proxy=self._proxy) as response:
             # Read to the end, so the connection goes back to the pool for the next answer.
             await response.read()
             return response.status

@@ -111,7 +111,7 @@ class PeopleCache:
         if since != self._generation:
             return
         detached = Person(**{name: copy.deepcopy(getattr(person, name))
-                             for name in Person.model_fields})
+                             for name in _FIELDS})
         make_transient_to_detached(detached)
         key = (platform, stored_user_id(platform, user_id))
         self._entries.pop(key, None)
@@ -176,7 +176,10 @@ async def find_person(session: AsyncSession, platform: str, user_id: str, *,
 def _add_copy(session: AsyncSession, cached: Person) -> Person:
     """A copy of `cached` in `session`, persistent and unchanged, as a load would leave it."""
     person = _PEOPLE.new_instance()
-    values = {name: getattr(cached, name) for name in Person.model_fields}
+    # Straight from the kept copy's dict, which holds every field (`PeopleCache.keep` set
+    # them all): not through each attribute's descriptor.
+    kept = instance_dict(cached)
+    values = {name: kept[name] for name in _FIELDS}
     values["segments"] = dict(values["segments"])  # the one mutable value
     instance_dict(person).update(values)
     make_transient_to_detached(person)
@@ -185,6 +188,8 @@ def _add_copy(session: AsyncSession, cached: Person) -> Person:
 
 
 _PEOPLE = manager_of_class(Person)
+_FIELDS = tuple(Person.model_fields)
+"""Read once: pydantic answers `model_fields` on the class through a deprecation shim."""
 
 
 def keep_committed(session: AsyncSession, platform: str, user_id: str, person: Person) -> None:

@@ -5,12 +5,10 @@ and that look people up for the directory. A message's image is uploaded and sho
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.message import Form, Message
 from bot.chat.port import MessageRef, Origin, Profile, Roster, Undeliverable
@@ -19,6 +17,7 @@ from bot.slack.client import MeteredWebClient, slack_error
 from bot.slack.directory import is_person, profile_from_user, read_roster
 from bot.slack.images import SlackImages
 from bot.slack.render import SlackRenderer
+from bot.slack.response_url import ResponseUrlPoster
 
 # Errors that mean "this person or place cannot be reached", as opposed to a fault to retry.
 UNREACHABLE = frozenset({
@@ -42,9 +41,7 @@ class SlackChat:
         self.metrics = metrics
         self.renderer = renderer or SlackRenderer()
         self.images = SlackImages(client)
-        # Building a webhook client reads the environment and the platform (its proxy, its
-        # User-Agent): done once, and copied per response_url with the shared session.
-        self._webhook = AsyncWebhookClient("", timeout=10)
+        self._answers = ResponseUrlPoster()
 
     async def open(self) -> None:
         """Share one connection pool between every Web API call and response_url post.
@@ -129,12 +126,10 @@ class SlackChat:
     async def reply_privately(self, origin: Origin, message: Message) -> None:
         rendered = self.renderer.message(message)
         if origin.response_url:
-            webhook = copy.copy(self._webhook)
-            webhook.url = origin.response_url
-            webhook.session = self.client.session
-            response = await webhook.send(response_type="ephemeral", replace_original=False,
-                                          **rendered)
-            result = "ok" if response.status_code == 200 else str(response.status_code)
+            status = await self._answers.post(
+                self.client.session, origin.response_url,
+                {"response_type": "ephemeral", "replace_original": False, **rendered})
+            result = "ok" if status == 200 else str(status)
             self.metrics.outbound.labels("slack", "response_url", result).inc()
             return
         channel = origin.channel

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -44,27 +45,7 @@ delivery into an intent, or None when it is nothing for Touchpoint (a bot's prof
 
 
 def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
-    sessions = dispatcher.services.sessions
-    metrics = dispatcher.services.metrics
-
-    @app.middleware
-    async def handle_each_event_once(req: AsyncBoltRequest, resp: BoltResponse,
-                                     next: Callable[[], Awaitable[BoltResponse]]):
-        if req.body.get("type") == "app_rate_limited":
-            team = str(req.body.get("team_id") or "")
-            metrics.slack_rate_limited.labels(team).inc()
-            log.warning("slack: events for workspace %s are being rate limited since %s "
-                        "(app_rate_limited)", team, req.body.get("minute_rate_limited"))
-            return BoltResponse(status=200, body="")
-        event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
-        if event_id:
-            async with sessions() as session:
-                first = await first_delivery(session, "slack-event", str(event_id))
-                await session.commit()
-            if not first:
-                # Acknowledge the retry so Slack stops; the first delivery did the work.
-                return BoltResponse(status=200, body="")
-        return await next()
+    app.use(EachEventOnce(dispatcher))
 
     async def on_event(ack: AsyncAck, body: dict) -> None:
         await ack()
@@ -82,6 +63,35 @@ def register(app: AsyncApp, dispatcher: Dispatcher, acks: AckFirst) -> None:
         app.event(event_type)(on_event)
     # Last, so it only gets what no listener above matched.
     app.event(re.compile(".*"))(on_other_event)
+
+
+class EachEventOnce(AsyncMiddleware):
+    """Answers an ``app_rate_limited`` notice and a retried event delivery itself; passes on
+    everything else. A middleware class, not a function: Bolt calls a function middleware
+    with arguments it builds by inspecting it, for every request, commands included."""
+
+    def __init__(self, dispatcher: Dispatcher):
+        self._sessions = dispatcher.services.sessions
+        self._metrics = dispatcher.services.metrics
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        kind = req.body.get("type")
+        if kind == "app_rate_limited":
+            team = str(req.body.get("team_id") or "")
+            self._metrics.slack_rate_limited.labels(team).inc()
+            log.warning("slack: events for workspace %s are being rate limited since %s "
+                        "(app_rate_limited)", team, req.body.get("minute_rate_limited"))
+            return BoltResponse(status=200, body="")
+        event_id = req.body.get("event_id") if kind == "event_callback" else None
+        if event_id:
+            async with self._sessions() as session:
+                first = await first_delivery(session, "slack-event", str(event_id))
+                await session.commit()
+            if not first:
+                # Acknowledge the retry so Slack stops; the first delivery did the work.
+                return BoltResponse(status=200, body="")
+        return await next()
 
 
 def cut_off(lost: SlackAccessLost, client: AsyncWebClient) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 
 from bot.chat.message import Button, Message
-from bot.chat.port import MessageRef, Undeliverable
+from bot.chat.port import MessageRef, Origin, Undeliverable
 from bot.chat.router import Chat
 from bot.metrics import Metrics
 from bot.slack.chat import SlackChat
@@ -111,3 +112,48 @@ async def test_router_prefers_slack_and_refuses_people_without_accounts(slack, m
     assert slack.calls_to("chat.postMessage")[0].args["channel"] == "U0EMPL001"
     with pytest.raises(Undeliverable):
         await router.send_dm(Person(id=2, teams_user_id="aad-2"), HELP)
+
+
+async def test_private_answer_goes_to_the_response_url(chat, slack, metrics):
+    origin = Origin("slack", "U0EMPL001", channel="C0GENERAL",
+                    response_url=slack.response_url("help"))
+    await chat.reply_privately(origin, HELP)
+
+    [post] = slack.responses_to("help")
+    assert post.body["response_type"] == "ephemeral"
+    assert post.body["replace_original"] is False
+    assert post.body["blocks"][0]["type"] == "header" and post.body["text"]
+    assert post.headers["Content-Type"] == "application/json;charset=utf-8"
+    assert post.headers["User-Agent"].startswith("Python/")
+    assert not slack.calls_to("chat.postEphemeral")
+    assert outbound(metrics, "response_url", "ok") == 1
+
+
+async def test_response_url_post_is_tried_again_after_a_dropped_connection(chat, metrics):
+    # A response_url whose first request has its connection closed unanswered.
+    bodies: list[dict] = []
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        if not bodies:
+            bodies.append({})
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        bodies.append(await request.json())
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/answer", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        await chat.reply_privately(
+            Origin("slack", "U0EMPL001", response_url=f"http://127.0.0.1:{port}/answer"), HELP)
+    finally:
+        await runner.cleanup()
+
+    assert len(bodies) == 2 and bodies[1]["response_type"] == "ephemeral"
+    assert outbound(metrics, "response_url", "ok") == 1

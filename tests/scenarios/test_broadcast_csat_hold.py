@@ -54,7 +54,7 @@ async def _outage_with_a_resolved_ticket(bot, slack_sender) -> int:
 
     async def opened() -> bool:
         return len(await kit.broadcasts(bot)) == 1
-    await eventually(opened, within_s=5)
+    await eventually(opened)
     await kit.settled(bot)
     async with TicketSender(bot.url, secret=DESK_SECRET) as desk:
         for status, updated in (("open", "2026-11-30T09:05:00Z"),
@@ -88,7 +88,7 @@ async def test_a_survey_waits_for_the_outage_and_goes_once_it_is_resolved(
 
         async def resolved() -> bool:
             return not (await kit.broadcasts(bot))[0].is_open
-        await eventually(resolved, within_s=5)
+        await eventually(resolved)
         await ticket_events.delivered(bot.services)
         await send_due_surveys(other)
         await ticket_events.delivered(bot.services)

@@ -91,7 +91,7 @@ async def test_complaints_filed_while_slack_fails_each_arrive_once_after(bot, sl
     async def settled() -> bool:
         return {row.status for row in await _outbox(bot)} == {SENT}
 
-    await eventually(settled, within_s=10)
+    await eventually(settled)
 
 
 async def test_the_form_and_status_are_answered_at_once_while_slack_takes_5s_a_post(

@@ -53,7 +53,7 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
 
     slack.clear()
     assert (await submit(slack_sender)).status == 200
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     # The same view submitted again (a double click, a retry) is stored once.
     await submit(slack_sender)
     [item] = await items(bot)
@@ -135,7 +135,7 @@ async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
     assert await items(bot) == []
 
     await submit(valid, "1700000000302")
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     [item] = await items(bot)
     assert (item.figure, item.change) == ("nps", valid[ids.CHANGE])
 
@@ -143,6 +143,6 @@ async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
         return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
                 and "You own an improvement plan item" in json.dumps(c.body)]
 
-    await eventually(lambda: true(bool(told())), within_s=5)
+    await eventually(lambda: true(bool(told())))
     # Typed text is escaped for the card's Markdown.
     assert "\\\\*every\\\\*" in json.dumps(told()[0].body)

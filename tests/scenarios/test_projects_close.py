@@ -82,7 +82,7 @@ async def test_two_schedulers_close_a_project_once(bot, sender, slack, clock,  #
                     col(ScheduledRun.job) == JOB, col(ScheduledRun.outcome).is_not(None)))).all()
             return len(runs) == 2
 
-        await eventually(both_slots_run, within_s=10)
+        await eventually(both_slots_run)
     finally:
         for runner in replicas:
             await runner.cleanup()

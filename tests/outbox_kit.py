@@ -1,9 +1,10 @@
-"""Reading the outbox in tests: its rows, the wait until nothing due is left to send, and the
-Slack messages the emulator holds for a key (each send carries its key as metadata)."""
+"""Reading the outbox in tests: its rows, the wait until nothing due is left to send (and the
+move of a test's clock made only then), and the Slack messages the emulator holds for a key
+(each send carries its key as metadata)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -11,6 +12,7 @@ from sqlmodel import col, select
 from bot.emulators.slack import SlackEmulator
 from bot.services import Services
 from storage.outbox import CLAIMED, PENDING, SENT, OutboxMessage
+from tests.clock import Clock
 from tests.waiting import PATIENCE_S, eventually
 
 
@@ -50,6 +52,12 @@ async def outbox_quiet(services: Services, within_s: float = PATIENCE_S,
     async def check():
         return not _busy(services, await outbox_rows(services), ahead_s)
     await eventually(check, within_s=within_s)
+
+
+async def move_clock(services: Services, clock: Clock, when: datetime) -> None:
+    """Set the test's clock to `when` once the outbox is quiet (`outbox_quiet`)."""
+    await outbox_quiet(services)
+    clock.set(when)
 
 
 async def outbox_all_sent(services: Services, prefix: str, count: int,

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.flows.plans import ids
 from storage.models import AuditEvent
-from tests.outbox_kit import outbox_all_sent
+from tests.outbox_kit import move_clock, outbox_all_sent
 from tests.scenarios import complaints_kit, plans_kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, inputs_of, keyed
 from tests.scenarios.plans_kit import VALID_NPS, answer, count, items, submit, teams_form, true
@@ -75,10 +75,10 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
 
     # Not overdue on its due date; overdue the day after, reminded once however often the
     # job runs.
-    clock.set(datetime(2026, 12, 10, 9, tzinfo=UTC))
+    await move_clock(bot.services, clock, datetime(2026, 12, 10, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
     assert "OVERDUE" not in await answer(slack, slack_sender, TOM, "plan list")
-    clock.set(datetime(2026, 12, 11, 9, tzinfo=UTC))
+    await move_clock(bot.services, clock, datetime(2026, 12, 11, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
     await bot.run_job("plans.remind", clock.now + timedelta(days=1))
     await outbox_all_sent(bot.services, "plan:", 2)

@@ -24,6 +24,10 @@ from storage.types import UTCDateTime, utcnow
 UNINSTALLED, BOT_TOKEN, USER_TOKEN = "uninstalled", "bot", "oauth"
 """What was lost: the app, a bot user's token, a person's user (OAuth) token."""
 
+ACCESS_READER = "slack access"
+"""The `logging_token` of the connection reading `bot_token_loss` once a second (a
+`storage.transactions.reading_only` read, which belongs to no one request)."""
+
 
 class SlackAccessLoss(SQLModel, table=True):
     __tablename__ = "slack_access_loss"

@@ -1,9 +1,10 @@
-"""Reading the outbox in tests: its rows, the wait until nothing due is left to send, and the
-Slack messages the emulator holds for a key (each send carries its key as metadata)."""
+"""Reading the outbox in tests: its rows, the wait until nothing due is left to send (and the
+move of a test's clock made only then), and the Slack messages the emulator holds for a key
+(each send carries its key as metadata)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -11,7 +12,8 @@ from sqlmodel import col, select
 from bot.emulators.slack import SlackEmulator
 from bot.services import Services
 from storage.outbox import CLAIMED, PENDING, SENT, OutboxMessage
-from tests.waiting import eventually
+from tests.clock import Clock
+from tests.waiting import PATIENCE_S, eventually
 
 
 async def outbox_rows(services: Services, prefix: str = "") -> list[OutboxMessage]:
@@ -24,16 +26,16 @@ async def outbox_rows(services: Services, prefix: str = "") -> list[OutboxMessag
     return list(rows)
 
 
-def _busy(services: Services, rows: list[OutboxMessage]) -> bool:
-    """Whether a row is being sent or due to be (within a couple of seconds: a reply
-    waiting for its parent looks again a second later)."""
-    soon = services.clock() + timedelta(seconds=2)
+def _busy(services: Services, rows: list[OutboxMessage], ahead_s: float = 2.0) -> bool:
+    """Whether a row is being sent or due to be within `ahead_s` of the bot's clock (by
+    default a couple of seconds: a reply waiting for its parent looks again a second later)."""
+    soon = services.clock() + timedelta(seconds=ahead_s)
     return any(r.status == CLAIMED or (r.status == PENDING and r.due_at <= soon)
                for r in rows)
 
 
 async def outbox_settled(services: Services, prefix: str = "",
-                         within_s: float = 10.0) -> list[OutboxMessage]:
+                         within_s: float = PATIENCE_S) -> list[OutboxMessage]:
     """The rows under `prefix`, once there are some and none is being sent or due to be."""
     async def check():
         rows = await outbox_rows(services, prefix)
@@ -41,12 +43,21 @@ async def outbox_settled(services: Services, prefix: str = "",
     return await eventually(check, within_s=within_s)
 
 
-async def outbox_quiet(services: Services, within_s: float = 20.0) -> None:
+async def outbox_quiet(services: Services, within_s: float = PATIENCE_S,
+                       ahead_s: float = 2.0) -> None:
     """Wait until no row at all is being sent or due to be: before a test moves its clock
-    on, so that no send in flight sees its lease lapse in the jump and go out twice."""
+    on, so that no send in flight sees its lease lapse in the jump and go out twice.
+    `ahead_s=0` when the jump is to make a row due a little later (a retry, a reply looking
+    for its parent again): on a clock that stands still, nothing is claimed meanwhile."""
     async def check():
-        return not _busy(services, await outbox_rows(services))
+        return not _busy(services, await outbox_rows(services), ahead_s)
     await eventually(check, within_s=within_s)
+
+
+async def move_clock(services: Services, clock: Clock, when: datetime) -> None:
+    """Set the test's clock to `when` once the outbox is quiet (`outbox_quiet`)."""
+    await outbox_quiet(services)
+    clock.set(when)
 
 
 async def outbox_all_sent(services: Services, prefix: str, count: int,

@@ -17,7 +17,7 @@ from bot.flows.csat.sending import (
 from bot.services import Services
 from storage.outbox import CLAIMED, PENDING, OutboxMessage
 from storage.tickets import Ticket, TicketStatus
-from tests.waiting import eventually
+from tests.waiting import PATIENCE_S, eventually
 
 
 async def resolve(services: Services, ticket_id: int, *, wait: bool = True) -> None:
@@ -46,7 +46,7 @@ async def reopen(services: Services, ticket_id: int) -> None:
     survey_withdrawn(services, withdrawn.get(ticket_id))
 
 
-async def delivered(services: Services, within_s: float = 10.0) -> None:
+async def delivered(services: Services, within_s: float = PATIENCE_S) -> None:
     """Wait until the running bot's outbox holds no CSAT message being sent or due now (a
     retry is due only once the test's clock gets there), then run the every-minute job, which
     notes in each invitation what became of its DM."""

@@ -160,6 +160,11 @@ class Fault:
     error: str | None = None
 
 
+WAIT_S = 30.0
+"""How long a wait for calls or a socket lasts unless told: long, as a loaded 2-core CI machine
+can take seconds over what takes milliseconds on a quiet one; a wait ends once it is met."""
+
+
 class CallLog(Generic[T]):
     """Recorded items in arrival order, indexed by a key, with waiting.
 
@@ -396,7 +401,7 @@ class SlackEmulator(LoopbackServer):
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see CallLog.wait_for
+        timeout: float = WAIT_S,  # noqa: ASYNC109 - see CallLog.wait_for
     ) -> list[Call]:
         """Wait until at least `count` calls to `method` were recorded (faulted ones count)."""
         return await self._log.wait_for(method, count, timeout)
@@ -407,7 +412,7 @@ class SlackEmulator(LoopbackServer):
     async def wait_for_response(
         self,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see CallLog.wait_for
+        timeout: float = WAIT_S,  # noqa: ASYNC109 - see CallLog.wait_for
         name: str | None = None,
     ) -> list[ResponsePost]:
         return await self._responses.wait_for(name, count, timeout)
@@ -581,7 +586,7 @@ class SlackEmulator(LoopbackServer):
         """Socket Mode WebSockets open now, including any told to reconnect."""
         return len(self._sockets)
 
-    async def wait_for_socket(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - see CallLog.wait_for
+    async def wait_for_socket(self, timeout: float = WAIT_S) -> None:  # noqa: ASYNC109 - see CallLog.wait_for
         """Wait until a Socket Mode client is connected, greeted and ready for envelopes."""
         try:
             async with asyncio.timeout(timeout), self._socket_change:

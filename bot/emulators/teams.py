@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from .loopback import LoopbackServer
-from .slack import CallLog, Fault, TokenBucket
+from .slack import WAIT_S, CallLog, Fault, TokenBucket
 
 __all__ = ["BotConnectorEmulator", "Call"]
 
@@ -151,7 +151,7 @@ class BotConnectorEmulator(LoopbackServer):
         self,
         kind: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see slack.CallLog.wait_for
+        timeout: float = WAIT_S,  # noqa: ASYNC109 - see slack.CallLog.wait_for
     ) -> list[Call]:
         """Wait until at least `count` calls of `kind` were recorded (faulted ones count)."""
         return await self._log.wait_for(kind, count, timeout)

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.port import Undeliverable
 from storage import slack_access as store
+from storage.transactions import reading_only
 
 RECHECK_S = 1.0
 WAIT_S = 0.05
@@ -54,6 +55,7 @@ class SlackAccess:
     async def _read(self) -> None:
         try:
             async with self._sessions() as session:
+                await reading_only(session, label=store.ACCESS_READER)  # no write lock taken
                 loss = await store.bot_token_loss(session, self._fingerprint)
                 await session.commit()
         except Exception:

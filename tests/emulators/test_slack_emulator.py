@@ -25,7 +25,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.emulators.slack import SlackEmulator, TokenBucket
+from bot.emulators.slack import WAIT_S, SlackEmulator, TokenBucket
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Rate us*"}}]
@@ -523,7 +523,7 @@ async def test_socket_says_hello_answers_pings_and_connects_once(
     async with aiohttp.ClientSession() as http:
         # autoping off, as SocketModeClient connects: it matches pongs to its own pings.
         async with http.ws_connect(url, autoping=False) as ws:
-            hello = await ws.receive_json(timeout=2)
+            hello = await ws.receive_json(timeout=WAIT_S)
             assert hello == {
                 "type": "hello",
                 "num_connections": 1,
@@ -531,10 +531,10 @@ async def test_socket_says_hello_answers_pings_and_connects_once(
                                "approximate_connection_time": 18060},
                 "connection_info": {"app_id": "A1"},
             }
-            await slack.wait_for_socket(timeout=2)
+            await slack.wait_for_socket()
             assert slack.socket_connections == 1
             await ws.ping(b"sdk-ping-pong:1700000000.5")
-            pong = await ws.receive(timeout=2)
+            pong = await ws.receive(timeout=WAIT_S)
             assert (pong.type, pong.data) == (WSMsgType.PONG, b"sdk-ping-pong:1700000000.5")
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await http.ws_connect(url)
@@ -552,7 +552,7 @@ async def test_socket_mode_client_gets_envelopes_and_acks_them(
 
     socket_client.message_listeners.append(record)
     await socket_client.connect()
-    await slack.wait_for_socket(timeout=2)
+    await slack.wait_for_socket()
     assert slack.socket_connections == 1
 
     command = {"command": "/touchpoint", "text": "help", "user_id": "U1"}
@@ -584,7 +584,7 @@ async def test_envelopes_say_whether_the_ack_may_answer(
 
     socket_client.socket_mode_request_listeners.insert(0, record)
     await socket_client.connect()
-    await slack.wait_for_socket(timeout=2)
+    await slack.wait_for_socket()
     await slack.socket_send(payload_type, payload)
 
     [request] = requests
@@ -598,7 +598,7 @@ async def test_socket_send_fails_without_an_ack(slack: SlackEmulator) -> None:
     silent = socket_mode_client(slack)
     try:
         await silent.connect()
-        await slack.wait_for_socket(timeout=2)
+        await slack.wait_for_socket()
         with pytest.raises(AssertionError, match=r"no ack for the events_api envelope .* 0\.2s"):
             await slack.socket_send("events_api", {"type": "event_callback"}, timeout=0.2)
     finally:
@@ -618,13 +618,13 @@ async def test_disconnect_makes_the_client_reconnect(
     slack: SlackEmulator, socket_client: SocketModeClient
 ) -> None:
     await socket_client.connect()
-    await slack.wait_for_socket(timeout=2)
+    await slack.wait_for_socket()
     first = socket_client.current_session
 
     await slack.socket_disconnect()
     with pytest.raises(RuntimeError, match="wait_for_socket"):
         await slack.socket_send("slash_commands", {})  # the old connection gets no more
-    await slack.wait_for_socket(timeout=2)
+    await slack.wait_for_socket()
 
     assert len(slack.calls_to("apps.connections.open")) == 2
     assert first is not None and first.closed  # closed by the client before reconnecting
@@ -644,7 +644,7 @@ async def test_stop_closes_open_sockets(slack: SlackEmulator) -> None:
     client = socket_mode_client(slack, auto_reconnect_enabled=False, on_close_listeners=[on_close])
     try:
         await client.connect()
-        await slack.wait_for_socket(timeout=2)
+        await slack.wait_for_socket()
         await slack.stop()
         await asyncio.wait_for(closed_event.wait(), 2)
         assert closed[0].data == WSCloseCode.GOING_AWAY

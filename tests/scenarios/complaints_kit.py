@@ -94,7 +94,7 @@ async def file_and_wait(bot: RunningBot, sender: SlackSender, slack: SlackEmulat
         rows = await complaints(bot)
         return len(rows) > before and delivered(slack, rows[-1], fields.get("user", ERIN))
 
-    await eventually(out, within_s=5)
+    await eventually(out)
     await drained(bot)  # the Teams card too
     return (await complaints(bot))[-1]
 
@@ -198,7 +198,7 @@ async def answer(sender: SlackSender, slack: SlackEmulator, action_id: str,
     async def asked() -> bool:
         return bool(asking())
 
-    await eventually(asked, within_s=5)
+    await eventually(asked)
     message = asking()[-1]
     return await sender.click(action_id, number, user_id=user, channel_id=channel,
                               message_ts=message["ts"])

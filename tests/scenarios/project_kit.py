@@ -11,6 +11,7 @@ from typing import Any
 from bot.emulators.requests import SlackSender
 from bot.emulators.slack import SlackEmulator
 from tests.conftest import RunningBot
+from tests.outbox_kit import move_clock
 from tests.scenarios.pulse_kit import FINANCE, buttons, dm, latest_in, text_of
 from tests.waiting import eventually
 
@@ -91,5 +92,5 @@ async def answered(slack: SlackEmulator) -> str:
 
 
 async def run_tick(bot: RunningBot, clock, when: datetime) -> None:
-    clock.set(when)
+    await move_clock(bot.services, clock, when)
     await bot.run_job("projects.tick", when)

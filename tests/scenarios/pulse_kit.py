@@ -26,7 +26,7 @@ from storage.pulse_deliveries import delivery_key
 from storage.pulses import QUEUED, PulseAnswer, PulseDelivery
 from tests.clock import Clock
 from tests.conftest import RunningBot
-from tests.outbox_kit import outbox_quiet, outbox_rows
+from tests.outbox_kit import move_clock, outbox_rows
 from tests.scenarios.test_help_teams import TENANT, message, post
 from tests.waiting import eventually
 
@@ -52,8 +52,7 @@ def bot_options(clock: Clock) -> dict[str, Any]:
 async def move_to(services: Services, clock: Clock, when: datetime) -> None:
     """Once the outbox is quiet, set the clock, then run the pulse tick as the scheduler would
     that minute."""
-    await outbox_quiet(services)
-    clock.set(when)
+    await move_clock(services, clock, when)
     await tick(services, when)
 
 

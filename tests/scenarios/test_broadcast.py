@@ -37,7 +37,7 @@ async def test_the_full_lifecycle_edits_the_posts_in_place(bot, slack, slack_sen
 
     reply = await kit.submit_opening(slack_sender, title="VPN <down> & out", notify=True)
     assert (reply.status, reply.text) == (200, "")
-    await eventually(lambda: _posted(bot, slack), within_s=5)
+    await eventually(lambda: _posted(bot, slack))
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
     assert (broadcast.kind, broadcast.status, broadcast.impact, broadcast.services) == (
@@ -65,7 +65,7 @@ async def test_the_full_lifecycle_edits_the_posts_in_place(bot, slack, slack_sen
     assert [o["value"] for o in inputs[ids.SERVICES]["initial_options"]] == [kit.NETWORK]
     await kit.submit_change(slack_sender, "updated", broadcast.id, status="identified",
                             impact="degraded", message="A certificate expired.")
-    await eventually(lambda: _status(bot, "identified"), within_s=5)
+    await eventually(lambda: _status(bot, "identified"))
     await kit.settled(bot)
     assert len(slack.calls_to("chat.update")) - updates_before == 2  # one per Slack post
     post = kit.post_in(slack, STATUS, broadcast.id, 0)
@@ -80,12 +80,12 @@ async def test_the_full_lifecycle_edits_the_posts_in_place(bot, slack, slack_sen
 
     # Resolved: only Reopen is left; reopened: back to investigating.
     await kit.submit_change(slack_sender, "resolved", broadcast.id, message="Renewed it.")
-    await eventually(lambda: _status(bot, "resolved"), within_s=5)
+    await eventually(lambda: _status(bot, "resolved"))
     await kit.settled(bot)
     assert kit.button_ids(kit.post_in(slack, NETSTAT, broadcast.id, 1)) == [ids.REOPEN]
     await kit.submit_change(slack_sender, "reopened", broadcast.id, message="It is back.",
                             notify=True)
-    await eventually(lambda: _status(bot, "investigating"), within_s=5)
+    await eventually(lambda: _status(bot, "investigating"))
     await kit.settled(bot)
     post = kit.post_in(slack, STATUS, broadcast.id, 0)
     assert kit.button_ids(post) == [ids.UPDATE, ids.RESOLVE]

@@ -55,7 +55,7 @@ async def test_a_broadcast_on_slack_reads_in_german_from_opening_to_resolving(
 
     await kit.submit_opening(slack_sender, title="VPN <down> & out",
                              message="Keine Verbindung <!channel> & *kein* Zugriff.")
-    await eventually(lambda: _status(bot, "investigating"), within_s=5)
+    await eventually(lambda: _status(bot, "investigating"))
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
     post_ = kit.post_in(slack, STATUS, broadcast.id, 0)
@@ -74,7 +74,7 @@ async def test_a_broadcast_on_slack_reads_in_german_from_opening_to_resolving(
     updates_before = len(slack.calls_to("chat.update"))
     await kit.submit_change(slack_sender, "updated", broadcast.id, status="identified",
                             impact="degraded", message="Ein Zertifikat war abgelaufen.")
-    await eventually(lambda: _status(bot, "identified"), within_s=5)
+    await eventually(lambda: _status(bot, "identified"))
     await kit.settled(bot)
     assert len(slack.calls_to("chat.update")) > updates_before  # edited in place
     post_ = kit.post_in(slack, STATUS, broadcast.id, 0)
@@ -83,7 +83,7 @@ async def test_a_broadcast_on_slack_reads_in_german_from_opening_to_resolving(
     assert "*Aktualisierung* · Ursache gefunden · eingeschränkt · tom.tech" in note
 
     await kit.submit_change(slack_sender, "resolved", broadcast.id, message="Erneuert.")
-    await eventually(lambda: _status(bot, "resolved"), within_s=5)
+    await eventually(lambda: _status(bot, "resolved"))
     await kit.settled(bot)
     post_ = kit.post_in(slack, NETSTAT, broadcast.id, 1)
     assert "*Status*: gelöst" in kit.blocks_text(post_)
@@ -99,18 +99,18 @@ async def test_a_broadcast_from_teams_reads_in_german(bot, connector, slack):
     seed_erin(connector, TEAMS_STATUS)
     await post(bot.url, message(connector, "subscribe vpn"))
     await eventually(lambda: said_on_teams(
-        connector, "Sie haben jetzt **Network and Wi-Fi** abonniert"), within_s=5)
+        connector, "Sie haben jetzt **Network and Wi-Fi** abonniert"))
 
     status, _ = await post(bot.url, message(connector, "broadcast VPN is down",
                                             conversation=TOM_CHAT, sender=TEAMS_TOM))
     assert status == 201
-    await eventually(lambda: said_on_teams(connector, "Neue Statusmeldung"), within_s=5)
+    await eventually(lambda: said_on_teams(connector, "Neue Statusmeldung"))
     form = json.dumps(card_of(connector.calls_of("send")[-1]), ensure_ascii=False)
     assert "Worum geht es?" in form and "Betroffene Services" in form
     card_id = connector.activities_in(TOM_CHAT)[-1]["id"]
     await on_teams_card(bot, connector, TOM_CHAT, "1700000000601", card_id,
                         teams_opening("Wir sind *dran* - 1. Schritt"))
-    await eventually(lambda: len(connector.activities_in(TEAMS_STATUS)) == 1, within_s=5)
+    await eventually(lambda: len(connector.activities_in(TEAMS_STATUS)) == 1)
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
     [card] = connector.activities_in(TEAMS_STATUS)
@@ -126,13 +126,13 @@ async def test_a_broadcast_from_teams_reads_in_german(bot, connector, slack):
     # An update from the card's button: the card changes in place, in German.
     await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000602", card["id"],
                         {"action_id": ids.UPDATE, "value": str(broadcast.id)})
-    await eventually(lambda: said_on_teams(connector, "Statusmeldung aktualisieren"), within_s=5)
+    await eventually(lambda: said_on_teams(connector, "Statusmeldung aktualisieren"))
     updates_before = len(connector.calls_of("update"))
     change = {"callback_id": ids.CHANGE_FORM, "metadata": f"updated:{broadcast.id}",
               ids.STATUS: "monitoring", ids.IMPACT: "degraded", ids.SERVICES: kit.NETWORK,
               ids.MESSAGE: "Die Lösung wird verteilt.", ids.NOTIFY: "no"}
     await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000603", "form-card", change)
-    await eventually(lambda: _status(bot, "monitoring"), within_s=5)
+    await eventually(lambda: _status(bot, "monitoring"))
     await kit.settled(bot)
     updated = [c for c in connector.calls_of("update")[updates_before:]
                if c.conversation_id == TEAMS_STATUS]

@@ -22,7 +22,7 @@ TYPED = "<!channel> <@U0LEAD001> <https://evil.example|click me> & *loud*"
 async def _opened(bot, slack, count: int = 1) -> None:
     async def out() -> bool:
         return len(await kit.broadcasts(bot)) == count
-    await eventually(out, within_s=5)
+    await eventually(out)
     await kit.settled(bot)
 
 
@@ -78,7 +78,7 @@ async def test_typed_text_is_shown_as_text_in_every_field(bot, slack, slack_send
     await _opened(bot, slack)
     [broadcast] = await kit.broadcasts(bot)
     await kit.submit_change(slack_sender, "updated", broadcast.id, message=TYPED)
-    await eventually(lambda: _updates(bot, 2), within_s=5)
+    await eventually(lambda: _updates(bot, 2))
     await kit.settled(bot)
 
     escaped = ("&lt;!channel&gt; &lt;@U0LEAD001&gt; &lt;https://evil.example|click me&gt; "
@@ -151,7 +151,7 @@ async def test_list_shows_what_is_open(bot, slack, slack_sender):
     await _opened(bot, slack, 2)
     first, _second = await kit.broadcasts(bot)
     await kit.submit_change(slack_sender, "resolved", first.id, message="Fine again")
-    await eventually(lambda: _closed(bot, first.id), within_s=5)
+    await eventually(lambda: _closed(bot, first.id))
 
     await slack_sender.command("/broadcast", "list", user_id=ERIN)
     answers = await slack.wait_for_response(2)
@@ -188,7 +188,7 @@ async def test_subscribers_are_asked_how_well_they_were_kept_informed(bot, slack
     await _opened(bot, slack)
     [broadcast] = await kit.broadcasts(bot)
     await kit.submit_change(slack_sender, "resolved", broadcast.id, message="Fixed")
-    await eventually(lambda: _closed(bot, broadcast.id), within_s=5)
+    await eventually(lambda: _closed(bot, broadcast.id))
     await kit.settled(bot)
     question = slack.messages_in(slack.dm_channel(ERIN))[-1]
     assert "How well were you kept informed while it lasted?" in kit.blocks_text(question)
@@ -202,7 +202,7 @@ async def test_subscribers_are_asked_how_well_they_were_kept_informed(bot, slack
         await slack_sender.click(ids.INFORMED, f"{broadcast.id}:{score}", user_id=user,
                                  channel_id=slack.dm_channel(user),
                                  message_ts=question["ts"])
-        await eventually(rated, within_s=5)  # the first press is the first answer
+        await eventually(rated)  # the first press is the first answer
     # The subscribe answer, then one each for the second press and Lee's: the first press
     # is answered by its question changing.
     answers = await slack.wait_for_response(3)

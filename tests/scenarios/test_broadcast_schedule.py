@@ -50,7 +50,7 @@ def _dms(slack, user: str) -> list[dict]:
 async def _opened(bot) -> None:
     async def out() -> bool:
         return len(await kit.broadcasts(bot)) == 1
-    await eventually(out, within_s=5)
+    await eventually(out)
 
 
 async def test_a_quiet_broadcast_reminds_its_owner_then_the_leads(bot, slack, slack_sender,
@@ -79,7 +79,7 @@ async def test_a_quiet_broadcast_reminds_its_owner_then_the_leads(bot, slack, sl
 
     # An update starts the interval again.
     await kit.submit_change(slack_sender, "updated", broadcast.id, services=["1"])
-    await eventually(lambda: _updated(bot), within_s=5)
+    await eventually(lambda: _updated(bot))
     await _check_at(bot, clock, MONDAY_9AM + timedelta(minutes=65 + 29))
     assert len(_dms(slack, TOM)) == 2
     await _check_at(bot, clock, MONDAY_9AM + timedelta(minutes=65 + 31))
@@ -184,7 +184,7 @@ async def test_tickets_for_an_affected_service_are_counted_on_the_posts(bot, sla
     [_listed, followed] = await slack.wait_for_response(2)
     assert "You now follow Network and Wi-Fi" in kit.blocks_text(followed.body)
     await kit.submit_change(slack_sender, "updated", broadcast.id)
-    await eventually(lambda: _updated(bot), within_s=5)
+    await eventually(lambda: _updated(bot))
     await kit.settled(bot)
     assert len(_dms(slack, ERIN)) == 2  # the offer, then the update
 

@@ -52,7 +52,7 @@ async def test_a_broadcast_from_teams_is_posted_and_updated_in_place(bot, connec
         return (len(connector.activities_in(TEAMS_STATUS)) == 1
                 and len(connector.activities_in(TEAMS_NETSTAT)) == 1)
 
-    await eventually(posted, within_s=5)
+    await eventually(posted)
     await kit.settled(bot)
     [broadcast] = await kit.broadcasts(bot)
     assert broadcast.services == ["Service desk", "Network and Wi-Fi"]
@@ -66,13 +66,12 @@ async def test_a_broadcast_from_teams_is_posted_and_updated_in_place(bot, connec
     update = {"action_id": ids.UPDATE, "value": str(broadcast.id)}
     await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000502", card["id"], update,
                         sender=ERIN)
-    await eventually(lambda: said_on_teams(connector, "Broadcasts are posted by IT staff"),
-                     within_s=5)
+    await eventually(lambda: said_on_teams(connector, "Broadcasts are posted by IT staff"))
 
     # Tom presses Update, and submits the change form it brings.
     sends = len(connector.calls_of("send")) + len(connector.calls_of("reply"))
     await on_teams_card(bot, connector, TEAMS_STATUS, "1700000000503", card["id"], update)
-    await eventually(lambda: said_on_teams(connector, "Update broadcast"), within_s=5)
+    await eventually(lambda: said_on_teams(connector, "Update broadcast"))
     assert len(connector.calls_of("send")) + len(connector.calls_of("reply")) > sends
     updates_before = len(connector.calls_of("update"))
     change = {"callback_id": ids.CHANGE_FORM, "metadata": f"updated:{broadcast.id}",
@@ -83,7 +82,7 @@ async def test_a_broadcast_from_teams_is_posted_and_updated_in_place(bot, connec
     async def monitoring() -> bool:
         return (await kit.broadcasts(bot))[0].status == "monitoring"
 
-    await eventually(monitoring, within_s=5)
+    await eventually(monitoring)
     await kit.settled(bot)
     updated = [c for c in connector.calls_of("update")[updates_before:]
                if c.conversation_id in (TEAMS_STATUS, TEAMS_NETSTAT)]

@@ -121,7 +121,7 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     await kit.drained(bot)
     clock.now += timedelta(minutes=20)
     await slack_sender.click(ids.ASSIGN_ME, number, user_id=TOM, channel_id=TRIAGE)
-    await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
+    await eventually(lambda: _status_is(bot, "in_progress"))
     await kit.drained(bot)
     card = kit.triage_message(slack, complaint)
     assert "*Status*: in progress · *Owner*: tom.tech" in kit.blocks_text(card)
@@ -146,7 +146,7 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
     await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Replaced the <fuser> unit"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={ids.ROOT_CAUSE: "Tooling"})
-    await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 2))
     resolved = kit.dm_thread(slack, ERIN, complaint)[-1]
     assert "Replaced the &lt;fuser&gt; unit" in kit.blocks_text(resolved)
     assert kit.button_ids(resolved) == [ids.SATISFIED, ids.UNSATISFIED]
@@ -158,24 +158,24 @@ async def test_full_lifecycle_with_notifications(bot, slack, slack_sender, conne
 
     # "No" reopens it and tells the owner; resolving again and "Yes" closes it.
     await kit.answer(slack_sender, slack, ids.UNSATISFIED, number)
-    await eventually(lambda: _status_is(bot, "reopened"), within_s=5)
-    await eventually(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"), within_s=5)
-    await eventually(lambda: _answered(slack, complaint, 1), within_s=5)
+    await eventually(lambda: _status_is(bot, "reopened"))
+    await eventually(lambda: _dm_to(slack, TOM, "not satisfied with the resolution"))
+    await eventually(lambda: _answered(slack, complaint, 1))
     await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Swapped the printer"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE2",
                               selects={ids.ROOT_CAUSE: "Tooling"})
-    await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
+    await eventually(lambda: _status_is(bot, "resolved"))
     await kit.answer(slack_sender, slack, ids.SATISFIED, number)
-    await eventually(lambda: _status_is(bot, "closed"), within_s=5)
+    await eventually(lambda: _status_is(bot, "closed"))
     # Each question now shows its answer instead of the buttons.
-    await eventually(lambda: _answered(slack, complaint, 2), within_s=5)
+    await eventually(lambda: _answered(slack, complaint, 2))
     answered = [kit.blocks_text(m) for m in kit.dm_thread(slack, ERIN, complaint)
                 if "You told us" in kit.blocks_text(m)]
     assert ["not satisfied" in text for text in answered] == [True, False]
     await kit.drained(bot)
     card = kit.triage_message(slack, complaint)
     assert kit.button_ids(card) == []
-    await eventually(lambda: _thread_has(slack, complaint, 5), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 5))
     assert "is closed" in kit.blocks_text(kit.dm_thread(slack, ERIN, complaint)[-1])
 
     trail = [(e.action, e.detail.get("from"), e.detail.get("to"))
@@ -221,7 +221,7 @@ async def test_someone_else_cannot_answer_for_the_complainant(bot, slack, slack_
     await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Done"}, user_id=TOM,
                               private_metadata=complaint.number,
                               selects={ids.ROOT_CAUSE: "Process"})
-    await eventually(lambda: _status_is(bot, "resolved"), within_s=5)
+    await eventually(lambda: _status_is(bot, "resolved"))
 
     await kit.answer(slack_sender, slack, ids.UNSATISFIED, complaint.number, TOM)
 
@@ -320,7 +320,7 @@ async def test_assign_to_someone_else_from_the_staff_list(bot, slack, slack_send
                               private_metadata=complaint.number,
                               selects={ids.OWNER: choices["tom.tech"]})
 
-    await eventually(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"), within_s=5)
+    await eventually(lambda: _dm_to(slack, TOM, "lee.lead assigned complaint"))
     [row] = await kit.complaints(bot)
     assert (row.status, row.owner_id) == ("in_progress", int(choices["tom.tech"]))
     [_, assigned] = await kit.audit_trail(bot, complaint.number)
@@ -341,8 +341,8 @@ async def test_a_platform_failing_after_the_change_does_not_undo_or_hide_it(
     slack.clear()
     await slack_sender.click(ids.ASSIGN_ME, complaint.number, user_id=TOM,
                              channel_id=TRIAGE)
-    await eventually(lambda: _status_is(bot, "in_progress"), within_s=5)
-    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
+    await eventually(lambda: _status_is(bot, "in_progress"))
+    await eventually(lambda: _thread_has(slack, complaint, 1))
     await asyncio.sleep(0.2)
     assert slack.responses == []
 

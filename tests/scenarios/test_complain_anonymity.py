@@ -40,14 +40,14 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     assert "*From*: _anonymous_" in card
 
     await slack_sender.click(ids.ASSIGN_ME, number, user_id=TOM, channel_id=TRIAGE)
-    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 1))
     await slack_sender.submit(ids.REPLY_FORM, {ids.TEXT: "Sorry. Can you tell me when?"},
                               user_id=TOM, private_metadata=number, view_id="V0REPLY01")
-    await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 2))
     assert "Sorry. Can you tell me when?" in kit.blocks_text(
         kit.dm_thread(slack, ERIN, complaint)[-1])
     await slack_sender.click(ids.ESCALATE, number, user_id=LEE, channel_id=TRIAGE)
-    await eventually(lambda: _thread_has(slack, complaint, 3), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 3))
     await kit.drained(bot)
     clock.now = kit.MONDAY_9AM + timedelta(hours=9)
     await complaints_check(bot.services, clock.now)
@@ -55,9 +55,9 @@ async def test_nothing_names_an_anonymous_complainant(bot, slack, slack_sender, 
     await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Spoke to the team"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={ids.ROOT_CAUSE: "People"})
-    await eventually(lambda: _thread_has(slack, complaint, 4), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 4))
     await kit.answer(slack_sender, slack, ids.UNSATISFIED, number)
-    await eventually(lambda: _dm_count(slack, TOM, 2), within_s=5)
+    await eventually(lambda: _dm_count(slack, TOM, 2))
     await slack_sender.command("/complain", "list", user_id=TOM)
     await slack_sender.command("/complain", f"status {number}", user_id=LEE)
     await slack.wait_for_response(3)

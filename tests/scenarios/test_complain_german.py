@@ -60,12 +60,12 @@ async def test_a_complaint_on_slack_in_german_from_form_to_resolution(bot, slack
     # Follow-up: IT takes it on and writes; the complainant hears in German in her thread.
     await kit.drained(bot)
     await slack_sender.click(ids.ASSIGN_ME, number, user_id=TOM, channel_id=TRIAGE)
-    await eventually(lambda: _thread_has(slack, complaint, 1), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 1))
     [taken] = kit.dm_thread(slack, ERIN, complaint)
     assert f"tom.tech hat Ihre Beschwerde `{number}` übernommen" in kit.blocks_text(taken)
     await slack_sender.submit(ids.REPLY_FORM, {ids.TEXT: "Wann passt es <!here>?"},
                               user_id=TOM, private_metadata=number, view_id="V0REPLY01")
-    await eventually(lambda: _thread_has(slack, complaint, 2), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 2))
     reply = kit.blocks_text(kit.dm_thread(slack, ERIN, complaint)[-1])
     assert f"tom.tech aus der IT schreibt zu Ihrer Beschwerde `{number}`:" in reply
     assert "Wann passt es &lt;!here&gt;?" in reply
@@ -74,7 +74,7 @@ async def test_a_complaint_on_slack_in_german_from_form_to_resolution(bot, slack
     await slack_sender.submit(ids.RESOLVE_FORM, {ids.NOTE: "Den <Server> getauscht"},
                               user_id=TOM, private_metadata=number, view_id="V0RESOLVE1",
                               selects={ids.ROOT_CAUSE: "Tooling"})
-    await eventually(lambda: _thread_has(slack, complaint, 3), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 3))
     resolved = kit.dm_thread(slack, ERIN, complaint)[-1]
     text = kit.blocks_text(resolved)
     assert f"Ihre Beschwerde `{number}` wurde von tom.tech gelöst:" in text
@@ -82,7 +82,7 @@ async def test_a_complaint_on_slack_in_german_from_form_to_resolution(bot, slack
     assert "Wenn wir innerhalb von 5 Tagen nichts hören, schließen wir sie." in text
     assert "Ja, ich bin zufrieden" in text and "Nein, wieder öffnen" in text
     await kit.answer(slack_sender, slack, ids.SATISFIED, number)
-    await eventually(lambda: _thread_has(slack, complaint, 4), within_s=5)
+    await eventually(lambda: _thread_has(slack, complaint, 4))
     closed = kit.blocks_text(kit.dm_thread(slack, ERIN, complaint)[-1])
     assert f"Danke: Ihre Beschwerde `{number}` ist geschlossen." in closed
 
@@ -110,7 +110,7 @@ async def test_a_complaint_on_teams_in_german_from_form_to_resolution(bot, conne
     async def out() -> bool:
         return bool(receipts()) and len(connector.activities_in(TEAMS_TRIAGE)) == 1
 
-    await eventually(out, within_s=5)
+    await eventually(out)
     [complaint] = await kit.complaints(bot)
     receipt = json.dumps(card_of(receipts()[0]), ensure_ascii=False)
     assert "(Auswirkung: mittel)" in receipt

@@ -85,7 +85,7 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
                 and len(connector.activities_in(TEAMS_TRIAGE)) == 1
                 and kit.keyed(slack, kit.TRIAGE, triage_key(rows[0].id)) is not None)
 
-    await eventually(out, within_s=5)
+    await eventually(out)
     [complaint] = await kit.complaints(bot)
     assert complaint.number == "CMP-2026-0001"
     assert complaint.description == VALID["description"]
@@ -110,9 +110,9 @@ async def test_complain_in_teams_files_through_the_form_card(bot, connector, sla
     async def reopened() -> bool:
         return (await kit.complaints(bot))[0].status == "reopened"
 
-    await eventually(reopened, within_s=5)
+    await eventually(reopened)
     await eventually(lambda: "*Status*: reopened" in kit.blocks_text(
-        kit.triage_message(slack, complaint)), within_s=5)
+        kit.triage_message(slack, complaint)))
 
 
 
@@ -122,7 +122,7 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
                          aad_object_id=tom_teams["aadObjectId"], email="tech1@example.com",
                          tenant_id="8c2f1a9e-0000-4000-8000-0000000000aa")
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE), within_s=5)
+    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE))
 
     status, _ = await post(bot.url, message(
         connector, None, conversation=TEAMS_TRIAGE, kind="channel", sender=tom_teams,
@@ -134,14 +134,14 @@ async def test_it_staff_act_from_the_teams_triage_card(bot, connector, slack, sl
     async def acknowledged() -> bool:
         return (await kit.complaints(bot))[0].status == "acknowledged"
 
-    await eventually(acknowledged, within_s=5)
+    await eventually(acknowledged)
     # Both triage cards show it, updated in place, and the complainant hears in Slack.
     await eventually(lambda: "*Status*: acknowledged · *Owner*: Tom Tech" in kit.blocks_text(
-        kit.triage_message(slack, complaint)), within_s=5)
+        kit.triage_message(slack, complaint)))
     await connector.wait_for("update")
     [updated] = connector.activities_in(TEAMS_TRIAGE)
     assert updated["id"] == card["id"] and "acknowledged" in json.dumps(updated)
-    await eventually(lambda: _erin_told(slack, complaint), within_s=5)
+    await eventually(lambda: _erin_told(slack, complaint))
 
 
 async def _erin_told(slack, complaint) -> bool:

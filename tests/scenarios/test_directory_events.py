@@ -30,7 +30,7 @@ async def until(bot, user_id: str, check: Callable[[Person], bool]) -> Person:
         someone = await person(bot, user_id)
         return someone if someone is not None and check(someone) else None
 
-    return await eventually(found, within_s=5)
+    return await eventually(found)
 
 
 async def add_person(bot, **fields: Any) -> None:

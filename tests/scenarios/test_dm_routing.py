@@ -15,7 +15,7 @@ from bot.chat.message import Message
 from bot.emulators.slack import SlackEmulator
 from bot.flows.settings.ids import PLATFORM_ACTION
 from storage.models import Person
-from tests.outbox_kit import outbox_rows, outbox_settled
+from tests.outbox_kit import outbox_quiet, outbox_rows, outbox_settled
 from tests.scenarios import complaints_kit as kit
 from tests.scenarios.test_complain_teams import VALID, submission
 from tests.scenarios.test_help_teams import PERSONAL, card_of, message, post, seed_erin
@@ -52,7 +52,7 @@ async def on_both(bot, connector, slack_sender, *, last: str) -> Person:
         else:
             await slack_sender.command("/touchpoint", "help")
         # One after the other: Slack is answered before its turn has run.
-        person = await eventually(lambda p=platform: _acted(bot, p), within_s=5)
+        person = await eventually(lambda p=platform: _acted(bot, p))
     assert person.slack_user_id and person.teams_user_id
     connector.clear()
     return person
@@ -87,7 +87,7 @@ async def test_a_complaint_filed_in_teams_is_answered_in_teams(bot, connector, s
     await on_both(bot, connector, slack_sender, last="slack")
     # She even chose Slack for her messages: the answer to what she does in Teams is in Teams.
     await slack_sender.command("/touchpoint", "settings slack")
-    await eventually(lambda: _chose(bot, "slack"), within_s=5)
+    await eventually(lambda: _chose(bot, "slack"))
 
     await post(bot.url, message(connector, "complain my laptop is slow", id="1700000000501"))
     [form] = await connector.wait_for("send")
@@ -95,7 +95,7 @@ async def test_a_complaint_filed_in_teams_is_answered_in_teams(bot, connector, s
     assert card_of(form)["actions"]
     await post(bot.url, submission(connector, card_id, VALID, "1700000000502"))
 
-    [row] = await eventually(lambda: _sent(bot, "complaint:", "receipt"), within_s=10)
+    [row] = await eventually(lambda: _sent(bot, "complaint:", "receipt"))
     assert row.platform == "teams"
     assert len(teams_dms(connector, "We have your complaint")) == 1
     assert slack_dms(slack, "We have your complaint") == []
@@ -120,8 +120,8 @@ async def test_other_dms_go_where_the_person_chose_else_where_they_last_acted(
         f"{PLATFORM_ACTION}{choice}" for choice in ("automatic", "slack", "teams")]
     await post(bot.url, message(connector, None, id="1700000000602",
                                 value=buttons[1]))
-    await eventually(lambda: _chose(bot, "slack"), within_s=5)
-    await eventually(lambda: teams_dms(connector, "Where my direct messages go"), within_s=5)
+    await eventually(lambda: _chose(bot, "slack"))
+    await eventually(lambda: teams_dms(connector, "Where my direct messages go"))
 
     # Though she last acted in Teams, the next DM is in Slack.
     await dm_erin(bot, "test:2:chosen")
@@ -132,8 +132,8 @@ async def test_other_dms_go_where_the_person_chose_else_where_they_last_acted(
     # Back to automatic, typed in Slack.
     slack.clear()
     await slack_sender.command("/touchpoint", "settings automatic")
-    await eventually(lambda: _chose(bot, None), within_s=5)
-    [answer] = await eventually(lambda: slack.responses, within_s=5)
+    await eventually(lambda: _chose(bot, None))
+    [answer] = await eventually(lambda: slack.responses)
     assert "automatic, to where you last used me (now Slack)" in json.dumps(answer.body)
 
 
@@ -158,10 +158,11 @@ async def test_a_dm_given_up_on_slack_after_its_tries_is_sent_on_teams(
 
     await dm_erin(bot, "test:4:dm")
     # The first try failed; the second, when its retry is due, is the last (max_attempts 2).
-    await eventually(lambda: _retrying(bot, "test:4:dm"), within_s=10)
+    await eventually(lambda: _retrying(bot, "test:4:dm"))
+    await outbox_quiet(bot.services, ahead_s=0)  # no send in flight sees its lease lapse
     clock.advance(seconds=sender_module.MAX_RETRY_S * 2)
 
-    rows = await eventually(lambda: _both_settled(bot, "test:4:dm"), within_s=15)
+    rows = await eventually(lambda: _both_settled(bot, "test:4:dm"))
     assert [(r.platform, r.status) for r in rows] == [("slack", "failed"), ("teams", "sent")]
     assert rows[0].reason.startswith("gave up after 2 attempts")
     assert len(teams_dms(connector, "how can IT help")) == 1
@@ -170,7 +171,7 @@ async def test_a_dm_given_up_on_slack_after_its_tries_is_sent_on_teams(
 async def test_someone_on_one_platform_has_nothing_to_fall_back_to(bot, connector, slack,
                                                                    slack_sender):
     await slack_sender.command("/touchpoint", "help")
-    person = await eventually(lambda: erin(bot), within_s=5)
+    person = await eventually(lambda: erin(bot))
     assert person.teams_user_id is None
     slack.fail_next("chat.postMessage", status=200, error="user_not_found")
 
@@ -203,7 +204,7 @@ async def _retrying(bot, key: str) -> bool:
 async def test_slack_settings_offer_the_three_choices_as_buttons(bot, connector, slack,
                                                                   slack_sender):
     await slack_sender.command("/touchpoint", "settings")
-    [shown] = await eventually(lambda: slack.responses, within_s=5)
+    [shown] = await eventually(lambda: slack.responses)
     actions = [element["action_id"] for block in shown.body["blocks"]
                if block["type"] == "actions" for element in block["elements"]]
     assert actions == [f"{PLATFORM_ACTION}{choice}" for choice in ("automatic", "slack", "teams")]
@@ -211,14 +212,14 @@ async def test_slack_settings_offer_the_three_choices_as_buttons(bot, connector,
 
     await slack_sender.click(f"{PLATFORM_ACTION}teams", "teams")
 
-    await eventually(lambda: _chose(bot, "teams"), within_s=5)
-    await eventually(lambda: len(slack.responses) == 2, within_s=5)
+    await eventually(lambda: _chose(bot, "teams"))
+    await eventually(lambda: len(slack.responses) == 2)
     assert "Done." in json.dumps(slack.responses[-1].body)
     assert "*Where my direct messages go:* Teams." in json.dumps(slack.responses[-1].body)
 
     # A word that is no choice: said kindly, nothing changed.
     await slack_sender.command("/touchpoint", "settings email")
-    await eventually(lambda: len(slack.responses) == 3, within_s=5)
+    await eventually(lambda: len(slack.responses) == 3)
     assert "Sorry, I don't know `email` here" in json.dumps(slack.responses[-1].body)
     assert await _chose(bot, "teams")
 
@@ -238,11 +239,13 @@ async def test_a_reply_to_a_dm_that_fell_back_follows_it_to_teams(bot, connector
         await session.commit()
 
     async def settled() -> list | None:
-        # The reply looks for its parent again a second later, on the bot's clock.
+        # The reply looks for its parent again a second later, on the bot's clock; moved only
+        # while no send is in flight, or seconds of polling would outlast a claim's lease.
+        await outbox_quiet(bot.services, ahead_s=0)
         clock.advance(seconds=1)
         return await _all_settled(bot, "test:6:", 4)
 
-    rows = await eventually(settled, within_s=10)
+    rows = await eventually(settled)
     assert [(r.key, r.platform, r.status) for r in rows] == [
         ("test:6:dm", "slack", "failed"), ("test:6:reply", "slack", "failed"),
         ("test:6:dm", "teams", "sent"), ("test:6:reply", "teams", "sent")]

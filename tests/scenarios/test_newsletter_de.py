@@ -93,7 +93,7 @@ async def test_a_lead_edits_and_approves_the_german_draft_on_slack(bot, slack, s
         now = keyed(slack, DIGESTS, draft_key)
         return now is not None and "Ein gutes Quartal" in blocks_text(now)
 
-    await eventually(edited, within_s=5)
+    await eventually(edited)
     assert "Ein gutes Quartal &lt;!channel&gt;" in blocks_text(keyed(slack, DIGESTS, draft_key)
                                                                or {})
 
@@ -108,7 +108,7 @@ async def test_a_lead_edits_and_approves_the_german_draft_on_slack(bot, slack, s
         now = keyed(slack, DIGESTS, draft_key)
         return now is not None and "*Freigegeben* von " in blocks_text(now)
 
-    await eventually(approved, within_s=5)
+    await eventually(approved)
     assert "und im Ankündigungskanal veröffentlicht." in blocks_text(
         keyed(slack, DIGESTS, draft_key) or {})
     assert button_ids(keyed(slack, DIGESTS, draft_key) or {}) == []
@@ -144,7 +144,7 @@ async def test_a_lead_approves_the_german_draft_on_teams(bot, connector):
                    in json.dumps(call.body, ensure_ascii=False)
                    for kind in ("send", "reply") for call in connector.calls_of(kind))
 
-    await eventually(refused, within_s=5)
+    await eventually(refused)
     assert connector.activities_in(TEAMS_ANNOUNCEMENTS) == []
 
     # Lee, an IT lead: the draft card says so in German and the issue is announced.
@@ -163,7 +163,7 @@ async def test_a_lead_approves_the_german_draft_on_teams(bot, connector):
         shown = json.dumps(now, ensure_ascii=False)
         return "**Freigegeben** von Lee Lead und im Ankündigungskanal veröffentlicht." in shown
 
-    await eventually(draft_approved, within_s=5)
+    await eventually(draft_approved)
 
 
 async def test_the_export_is_in_the_language_the_issue_was_drafted_in(bot):

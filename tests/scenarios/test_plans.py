@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.flows.plans import ids
 from storage.models import AuditEvent
-from tests.outbox_kit import outbox_all_sent
+from tests.outbox_kit import move_clock, outbox_all_sent
 from tests.scenarios import complaints_kit, plans_kit
 from tests.scenarios.complaints_kit import ERIN, LEE, TOM, blocks_text, inputs_of, keyed
 from tests.scenarios.plans_kit import VALID_NPS, answer, count, items, submit, teams_form, true
@@ -53,7 +53,7 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
 
     slack.clear()
     assert (await submit(slack_sender)).status == 200
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     # The same view submitted again (a double click, a retry) is stored once.
     await submit(slack_sender)
     [item] = await items(bot)
@@ -75,10 +75,10 @@ async def test_a_lead_adds_a_plan_item_its_owner_is_told_and_reminded_once(
 
     # Not overdue on its due date; overdue the day after, reminded once however often the
     # job runs.
-    clock.set(datetime(2026, 12, 10, 9, tzinfo=UTC))
+    await move_clock(bot.services, clock, datetime(2026, 12, 10, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
     assert "OVERDUE" not in await answer(slack, slack_sender, TOM, "plan list")
-    clock.set(datetime(2026, 12, 11, 9, tzinfo=UTC))
+    await move_clock(bot.services, clock, datetime(2026, 12, 11, 9, tzinfo=UTC))
     await bot.run_job("plans.remind", clock.now)
     await bot.run_job("plans.remind", clock.now + timedelta(days=1))
     await outbox_all_sent(bot.services, "plan:", 2)
@@ -135,7 +135,7 @@ async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
     assert await items(bot) == []
 
     await submit(valid, "1700000000302")
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     [item] = await items(bot)
     assert (item.figure, item.change) == ("nps", valid[ids.CHANGE])
 
@@ -143,6 +143,6 @@ async def test_a_lead_adds_a_plan_item_from_a_teams_card(teams_bot, connector):
         return [c for c in connector.calls_of("send") if c.conversation_id == PERSONAL
                 and "You own an improvement plan item" in json.dumps(c.body)]
 
-    await eventually(lambda: true(bool(told())), within_s=5)
+    await eventually(lambda: true(bool(told())))
     # Typed text is escaped for the card's Markdown.
     assert "\\\\*every\\\\*" in json.dumps(told()[0].body)

@@ -44,7 +44,7 @@ async def test_plan_add_list_and_done_on_slack_in_german(bot, slack, slack_sende
                  "späteres Datum an."}
     slack.clear()
     assert (await submit(slack_sender)).status == 200
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     [item] = await items(bot)
     [added] = await slack.wait_for("chat.postEphemeral")
     assert f"Maßnahme #{item.id} zu CSAT hinzugefügt" in str(added.args["blocks"])
@@ -75,7 +75,7 @@ async def test_plan_add_list_and_done_from_teams_in_german(teams_bot, connector)
         item.get("text") for item in card_of(again)["body"]]
 
     await submit_card(valid, "1700000000402")
-    await eventually(lambda: count(bot, 1), within_s=5)
+    await eventually(lambda: count(bot, 1))
     [item] = await items(bot)
 
     def said(words: str) -> list[str]:
@@ -84,15 +84,14 @@ async def test_plan_add_list_and_done_from_teams_in_german(teams_bot, connector)
                                   if c.conversation_id == PERSONAL) if words in text]
 
     await eventually(lambda: true(bool(said("Sie sind für eine Maßnahme im Verbesserungsplan "
-                                             "zuständig"))), within_s=5)
+                                             "zuständig"))))
     [told] = said("und Sie sind dafür zuständig:")
     # Typed text is escaped for the card's Markdown inside the German sentence.
     assert "Ask \\\\*every\\\\* detractor" in told and "**NPS**" in told
 
     await post(bot.url, message(connector, "plan list", id="1700000000403"))
-    await eventually(lambda: true(bool(said("Verbesserungsplan"))), within_s=5)
+    await eventually(lambda: true(bool(said("Verbesserungsplan"))))
     assert said(f"#{item.id} **NPS**: Ask \\\\*every\\\\* detractor back within a week "
                 "(Erin Employee, fällig am 2027-01-15)")
     await post(bot.url, message(connector, f"plan done {item.id}", id="1700000000404"))
-    await eventually(lambda: true(bool(said(f"Maßnahme #{item.id} ist erledigt"))),
-                     within_s=5)
+    await eventually(lambda: true(bool(said(f"Maßnahme #{item.id} ist erledigt"))))

@@ -72,7 +72,7 @@ async def test_a_german_slack_user_and_an_english_teams_user_each_read_their_own
         bot, slack, connector, slack_sender):
     # Dieter's Slack is in German: he is answered in German, his typed text still escaped.
     await slack_sender.command("/touchpoint", "settings <!channel>", user_id=DIETER)
-    [answer] = await eventually(lambda: slack.responses, within_s=5)
+    [answer] = await eventually(lambda: slack.responses)
     text = shown(answer.body)
     assert "Ihre Touchpoint-Einstellungen" in text
     assert "Entschuldigung, `&lt;!channel&gt;` kenne ich hier nicht" in text
@@ -95,7 +95,7 @@ async def test_a_german_slack_user_and_an_english_teams_user_each_read_their_own
     # What the outbox sends them unasked is in their language too.
     await dm(bot, dieter, "test:lang:dieter")
     await dm(bot, erin, "test:lang:erin")
-    await outbox_all_sent(bot.services, "test:lang:", 2, within_s=10)
+    await outbox_all_sent(bot.services, "test:lang:", 2)
     assert [t[:len(SORRY_DE)] for t in slack_dms(slack, DIETER)] == [SORRY_DE]
     [teams_dm] = [c for c in connector.calls_of("send")
                   if c.conversation_id == PERSONAL and SORRY_EN in shown(c.body)]
@@ -104,24 +104,24 @@ async def test_a_german_slack_user_and_an_english_teams_user_each_read_their_own
 
 async def test_a_language_chosen_in_settings_beats_the_platforms(bot, slack, slack_sender):
     await slack_sender.command("/touchpoint", "settings language en", user_id=DIETER)
-    [chosen] = await eventually(lambda: slack.responses, within_s=5)
+    [chosen] = await eventually(lambda: slack.responses)
     assert "Done. *Language of my messages:* English." in shown(chosen.body)
-    dieter = await eventually(lambda: _chose(bot, "en"), within_s=5)
+    dieter = await eventually(lambda: _chose(bot, "en"))
 
     await dm(bot, dieter, "test:lang:chosen")
-    await outbox_all_sent(bot.services, "test:lang:chosen", 1, within_s=10)
+    await outbox_all_sent(bot.services, "test:lang:chosen", 1)
     assert slack_dms(slack, DIETER)[-1].startswith(SORRY_EN)
 
     # Back to automatic with the button: his Slack's German again, said in German.
     await slack_sender.click(f"{LANGUAGE_ACTION}automatic", "automatic", user_id=DIETER)
-    await eventually(lambda: len(slack.responses) == 2, within_s=5)
+    await eventually(lambda: len(slack.responses) == 2)
     assert "Erledigt. *Sprache meiner Nachrichten:* automatisch" in shown(
         slack.responses[-1].body)
-    assert await eventually(lambda: _chose(bot, None), within_s=5)
+    assert await eventually(lambda: _chose(bot, None))
 
     # A language with no catalogue: said kindly, in his language, nothing changed.
     await slack_sender.command("/touchpoint", "settings language fr", user_id=DIETER)
-    await eventually(lambda: len(slack.responses) == 3, within_s=5)
+    await eventually(lambda: len(slack.responses) == 3)
     refused = shown(slack.responses[-1].body)
     assert "Entschuldigung, in `fr` habe ich keine Nachrichten" in refused
     assert "en, de" in refused
@@ -156,7 +156,7 @@ async def test_a_dm_waiting_in_the_outbox_keeps_its_language_across_a_restart(
 
     runner, restarted = await start_bot(create_app(settings))
     try:
-        await outbox_all_sent(restarted.services, "test:lang:restart", 1, within_s=10)
+        await outbox_all_sent(restarted.services, "test:lang:restart", 1)
     finally:
         await runner.cleanup()
     [sent] = slack_dms(slack, DIETER)
@@ -204,7 +204,7 @@ async def test_a_channel_posts_in_its_own_language_and_its_thread_too(make_setti
             await outbox.post(session, channels.triage, Message("errors/try_again"),
                               key="test:lang:triage")
             await session.commit()
-        await outbox_all_sent(running.services, "test:lang:", 3, within_s=10)
+        await outbox_all_sent(running.services, "test:lang:", 3)
     finally:
         await runner.cleanup()
 
@@ -218,7 +218,7 @@ async def test_a_channel_posts_in_its_own_language_and_its_thread_too(make_setti
 async def test_the_language_choice_offers_each_shipped_language_in_its_own_name(
         bot, slack, slack_sender):
     await slack_sender.command("/touchpoint", "settings language", user_id=DIETER)
-    [shown_to] = await eventually(lambda: slack.responses, within_s=5)
+    [shown_to] = await eventually(lambda: slack.responses)
     buttons = [(element["action_id"], element["text"]["text"])
                for block in shown_to.body["blocks"] if block["type"] == "actions"
                for element in block["elements"]]

@@ -63,7 +63,7 @@ async def finished(bot, key: str):
     async def done():
         rows = await outbox_rows(bot.services, key)
         return rows[0] if rows and rows[0].status in (SENT, FAILED) else None
-    return await eventually(done, within_s=10)
+    return await eventually(done)
 
 
 async def calls_stopped(bot) -> bool:
@@ -100,9 +100,9 @@ async def test_app_uninstalled_stops_every_call_and_is_logged_once(bot, slack, s
     again = await post(slack_sender, recorded("app_uninstalled", event_id="Ev0AGAIN01"))
 
     assert (first.status, retry.status, again.status) == (200, 200, 200)
-    [loss] = await eventually(lambda: losses(bot), within_s=5)
+    [loss] = await eventually(lambda: losses(bot))
     assert (loss.team_id, loss.kind) == ("TXXXXXXXX", "uninstalled")
-    await eventually(lambda: calls_stopped(bot), within_s=5)
+    await eventually(lambda: calls_stopped(bot))
     await dm_erin(bot, slack, "t:2:after")
     after = await finished(bot, "t:2:after")
     assert after.status == FAILED
@@ -119,15 +119,15 @@ async def test_a_revoked_bot_token_stops_calls_and_a_user_token_does_not(bot, sl
     people_only["event"] = {"type": "tokens_revoked", "tokens": {"oauth": ["U0EMPL001"]}}
 
     assert (await post(slack_sender, people_only)).status == 200
-    await eventually(lambda: losses(bot), within_s=5)
+    await eventually(lambda: losses(bot))
     assert not await calls_stopped(bot)
     await dm_erin(bot, slack, "t:1:oauth")
     assert (await finished(bot, "t:1:oauth")).status == SENT
 
     assert (await post(slack_sender, recorded("tokens_revoked"))).status == 200
     await eventually(lambda: _kinds(bot, {("oauth", "U0EMPL001"), ("oauth", "UXXXXXXXX"),
-                                          ("bot", "UXXXXXXXX")}), within_s=5)
-    await eventually(lambda: calls_stopped(bot), within_s=5)
+                                          ("bot", "UXXXXXXXX")}))
+    await eventually(lambda: calls_stopped(bot))
     await dm_erin(bot, slack, "t:2:bot")
     after = await finished(bot, "t:2:bot")
     assert after.status == FAILED
@@ -145,10 +145,10 @@ async def test_the_replica_slack_tells_stops_at_once_and_the_others_read_it(
 
     assert (await post(slack_sender, recorded(event))).status == 200
 
-    await eventually(lambda: calls_stopped(bot), within_s=5)
+    await eventually(lambda: calls_stopped(bot))
     # Another replica learns it from the database, once the loss is stored (after the ack).
-    await eventually(lambda: _stored(bot), within_s=5)
-    await eventually(lambda: refuses(other_replica), within_s=5)
+    await eventually(lambda: _stored(bot))
+    await eventually(lambda: refuses(other_replica))
     with pytest.raises(SlackAccessGone, match="workspace TXXXXXXXX"):
         await bot.app[BOLT].client.access.check()
 

@@ -143,9 +143,9 @@ async def test_a_slow_database_does_not_hold_the_replicas_below_the_rate(databas
     engines = [create_engine(database_url) for _ in range(2)]
     budgets = [shared_budget(engine, "slack", RATE) for engine in engines]
     pacers = [Pacer(RATE, SlowDatabase(budget, 0.2)) for budget in budgets if budget]
-    loop = asyncio.get_running_loop()
-    began = loop.time()
     try:
+        # Each replica's first round trip opens its connection: seconds on a loaded machine.
+        await asyncio.gather(*(starts(p, 1) for p in pacers))
         times = [t for found in await asyncio.gather(*(starts(p, 20) for p in pacers))
                  for t in found]
     finally:
@@ -153,10 +153,10 @@ async def test_a_slow_database_does_not_hold_the_replicas_below_the_rate(databas
             await pacer.close()
         for engine in engines:
             await engine.dispose()
-    # 40 starts at 20/s: about 2 s. At one slot per 200 ms round trip each replica would
-    # start 5 a second, and the two together take 4 s.
-    assert max(times) - began < 39 / RATE * 1.4
-    assert most_in_one_second(times) <= RATE + 2
+    # At one slot per 200 ms round trip each replica would start 5 a second, the two together
+    # 10. They reach the rate (20 a second), and no more. Counted within a second rather
+    # than as the 2 s all 40 take: a loaded machine stretches that with stalls of its own.
+    assert RATE * 3 / 4 <= most_in_one_second(times) <= RATE + 2
 
 
 @pytest.mark.postgres

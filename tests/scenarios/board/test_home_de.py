@@ -33,7 +33,7 @@ async def test_the_home_tab_is_published_in_german(bot, slack, slack_sender):
     for user in (ERIN, TOM):
         # They have written to Touchpoint before: it knows their Slack is in German.
         await slack_sender.command("/touchpoint", "settings", user_id=user)
-    await eventually(lambda: len(slack.responses) == 2, within_s=5)
+    await eventually(lambda: len(slack.responses) == 2)
     erin = await kit.person_of(bot, ERIN)
     await kit.add_complaint(bot, erin.id, "C-2026-0001", "slow laptop")
 

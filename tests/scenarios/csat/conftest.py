@@ -116,7 +116,7 @@ class Kit:
                     if row.key.endswith(":alert")]
             return bool(rows) and all(row.status == "sent" for row in rows)
 
-        await eventually(out, within_s=5)
+        await eventually(out)
 
     async def follow_ups(self) -> list[SurveyFollowUp]:
         async with self.services.sessions() as session:

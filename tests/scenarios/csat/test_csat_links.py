@@ -151,7 +151,7 @@ async def test_it_staff_log_a_low_score_as_a_complaint_once(bot, slack, slack_se
     def cards() -> list[dict[str, Any]]:
         return [m for m in slack.messages_in(TRIAGE) if complaint.number in str(m["blocks"])]
 
-    await eventually(lambda: receipts() and len(cards()) == 2, within_s=5)
+    await eventually(lambda: receipts() and len(cards()) == 2)
     assert len(receipts()) == 1 and complaint.number in receipts()[0]["text"]
     assert len(cards()) == 2  # the complaint's triage card, and the alert now naming it
     shown = kit.text_of(alert(slack)["blocks"])
@@ -185,8 +185,7 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
                                            TRIAGE, message) for who in (TOM, LEE)))
 
     assert [r.status for r in replies] == [200, 200]
-    await eventually(lambda: "Logged as complaint" in kit.text_of(alert(slack)["blocks"]),
-                     within_s=5)
+    await eventually(lambda: "Logged as complaint" in kit.text_of(alert(slack)["blocks"]))
     [complaint] = await rows(kit, Complaint)
     # No comment: the description says so, in the template's words.
     assert complaint.description == "Rated 2/5 in the satisfaction survey, with no comment."
@@ -196,7 +195,7 @@ async def test_two_presses_at_once_file_one_complaint(bot, slack, slack_sender, 
 
     # The receipt goes out with the outbox, after the filing's commit; a second one would
     # follow it as closely.
-    await eventually(receipts, within_s=5)
+    await eventually(receipts)
     await outbox_settled(bot.services, "complaint:")
     assert len(receipts()) == 1
 
@@ -212,7 +211,7 @@ async def test_the_complaint_takes_its_service_category_and_impact_from_app_yaml
 
     await press(slack, slack_sender, ids.ACTION_COMPLAINT, TOM, TRIAGE, alert(slack))
 
-    [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
+    [complaint] = await eventually(lambda: rows(kit, Complaint))
     assert (complaint.service, complaint.category, complaint.impact) == (
         "Network and Wi-Fi", "Quality of fix", "high")
 
@@ -225,7 +224,7 @@ async def test_the_ticket_service_is_kept_when_the_complaint_log_names_it(
 
     await press(slack, slack_sender, ids.ACTION_COMPLAINT, TOM, TRIAGE, alert(slack))
 
-    [complaint] = await eventually(lambda: rows(kit, Complaint), within_s=5)
+    [complaint] = await eventually(lambda: rows(kit, Complaint))
     assert complaint.service == "Network and Wi-Fi"
 
 

@@ -16,7 +16,7 @@ from bot.emulators.slack import SlackEmulator
 from storage.kudos import KudosLedger
 from storage.models import Person
 from tests.clock import Clock
-from tests.outbox_kit import outbox_settled
+from tests.outbox_kit import move_clock, outbox_settled
 
 EMPLOYEE, TECH, LEAD = "U0EMPL001", "U0TECH001", "U0LEAD001"
 TECH2, ADMIN, EMPLOYEE2 = "U0TECH002", "U0ADMN001", "U0EMPL002"
@@ -112,6 +112,11 @@ class Kudos:
     async def sent(self) -> None:
         """Wait until the outbox has sent (or given up on) every kudos message recorded."""
         await outbox_settled(self.bot.services, "kudos:")
+
+    async def at(self, when: datetime) -> None:
+        """The bot's clock moved to `when`, once no send is in flight (a day's jump would
+        outlast its claim's lease, and the message could go out twice)."""
+        await move_clock(self.bot.services, self.bot.services.clock, when)
 
     async def click(self, action_id: str, value: str, user: str, ts: str) -> None:
         reply = await self.sender.click(action_id, value, user_id=user, channel_id=TRIAGE,

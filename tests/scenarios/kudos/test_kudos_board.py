@@ -12,12 +12,12 @@ from .conftest import ADMIN, EMPLOYEE, LEAD, TECH, TECH2, mention
 
 async def test_the_leaderboard_ranks_recipients_and_givers_by_period_and_team(bot, slack,
                                                                               kudos, clock):
-    clock.now = datetime(2026, 2, 20, 12, tzinfo=UTC)  # last month
+    await kudos.at(datetime(2026, 2, 20, 12, tzinfo=UTC))  # last month
     await kudos.command(f"{mention(TECH2, 'tina.tech')} old news")
-    clock.now = datetime(2026, 3, 2, 12, tzinfo=UTC)  # Monday this week
+    await kudos.at(datetime(2026, 3, 2, 12, tzinfo=UTC))  # Monday this week
     await kudos.command(f"{mention(TECH, 'tom.tech')} {mention(TECH2, 'tina.tech')} the move")
     await kudos.command(f"{mention(TECH, 'tom.tech')} the printer", user=LEAD)
-    clock.now += timedelta(days=1)
+    await kudos.at(clock.now + timedelta(days=1))
     await kudos.command(f"{mention(TECH, 'tom.tech')} the scanner")
     await kudos.command(f"{mention(LEAD, 'lee.lead')} for nothing", user=TECH)
     await kudos.command("revoke K-5 abuse", user=ADMIN)

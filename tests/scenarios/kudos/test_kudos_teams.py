@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.flows.kudos.ids import FULFIL, RECIPIENTS, STORY, VISIBILITY
 from storage.kudos import KudosReaction, KudosVoucher
-from tests.outbox_kit import outbox_settled
+from tests.outbox_kit import move_clock, outbox_settled
 from tests.teams_activities import account, channel_message, personal_message, recorded
 from tests.waiting import eventually
 
@@ -109,7 +109,7 @@ async def tom_redeems_coffee(bot, connector, clock) -> tuple[Any, Any]:
     """Tom, thanked by Erin on two days (20 points), redeems a coffee in Teams: the card sent
     to the approvals channel and the answer in his chat."""
     await erin_thanks_tom(bot, connector)
-    clock.now += timedelta(days=1)
+    await move_clock(bot.services, clock, clock.now + timedelta(days=1))  # once it is all sent
     await post(bot, activity(connector, ERIN, "kudos <at>Tom Tech</at> and again",
                              mentions=(TOM,)))
     await connector.wait_for("send", 7)
@@ -226,7 +226,7 @@ async def test_the_form_in_teams_picks_people_by_their_aad_ids(bot, connector, s
     await erin_thanks_tom(bot, connector)
     await connector.wait_for("send", 4)
     connector.clear()
-    clock.now += timedelta(days=1)  # one kudos per person a day
+    await move_clock(bot.services, clock, clock.now + timedelta(days=1))  # one a person a day
 
     assert await post(bot, activity(connector, ERIN, "kudos")) == 201
     [form] = await connector.wait_for("send")
@@ -312,7 +312,7 @@ async def test_the_roster_is_asked_once_then_again_after_the_member_left(bot, co
     on_team_roster(connector, ERIN, TOM)
     await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> first", TOM))
     await outbox_settled(bot.services, "kudos:")
-    clock.now += timedelta(days=1)
+    await move_clock(bot.services, clock, clock.now + timedelta(days=1))
     await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> second", TOM))
     await outbox_settled(bot.services, "kudos:")
 
@@ -326,7 +326,7 @@ async def test_the_roster_is_asked_once_then_again_after_the_member_left(bot, co
     removed["conversation"]["id"] = TEAM
     removed["channelData"]["team"]["id"] = TEAM
     assert await post(bot, removed) == 201
-    clock.now += timedelta(days=1)
+    await move_clock(bot.services, clock, clock.now + timedelta(days=1))
     await post(bot, in_channel(connector, ERIN, "kudos <at>Tom Tech</at> third", TOM))
     await outbox_settled(bot.services, "kudos:")
 

@@ -34,10 +34,10 @@ async def pressed_twice(bot, slack, sender, action: str, complaint: Complaint, *
         await asyncio.gather(press(), press())
     else:
         await press()
-        await eventually(lambda: changed(bot, complaint, before), within_s=5)
+        await eventually(lambda: changed(bot, complaint, before))
         await kit.drained(bot)
         await press()
-    await eventually(lambda: changed(bot, complaint, before), within_s=5)
+    await eventually(lambda: changed(bot, complaint, before))
     await asyncio.sleep(0.3)
     await bot.dispatcher.drain(5)
     await kit.drained(bot)
@@ -80,7 +80,7 @@ async def test_each_complaint_button_pressed_twice_acts_once(bot, slack, slack_s
     def questions() -> list[dict]:
         return [m for m in slack.messages_in(channel) if ids.UNSATISFIED in kit.button_ids(m)]
 
-    await eventually(questions, within_s=5)
+    await eventually(questions)
     answers, notices = len(slack.responses), len(kit.dm_thread(slack, ERIN, complaint))
 
     await pressed_twice(bot, slack, slack_sender, ids.UNSATISFIED, complaint, user=ERIN,
@@ -102,7 +102,7 @@ async def test_a_teams_card_action_delivered_twice_acts_once(bot, connector, sla
                          aad_object_id=tom["aadObjectId"], email="tech1@example.com",
                          tenant_id=TENANT)
     complaint = await kit.file_and_wait(bot, slack_sender, slack)
-    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE), within_s=5)
+    [card] = await eventually(lambda: connector.activities_in(TEAMS_TRIAGE))
     for n, (action, event) in enumerate(((ids.ACKNOWLEDGE, "acknowledged"),
                                          (ids.ESCALATE, "escalated"))):
         sends, updates = len(connector.calls_of("send")), len(connector.calls_of("update"))

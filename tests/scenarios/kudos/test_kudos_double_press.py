@@ -43,10 +43,10 @@ async def pressed_twice(bot, slack, kudos, action: str, redemption_id: int, ts: 
         await asyncio.gather(press(), press())
     else:
         await press()
-        await eventually(decided, within_s=5)
+        await eventually(decided)
         await kudos.sent()
         await press()
-    await eventually(decided, within_s=5)
+    await eventually(decided)
     await asyncio.sleep(0.3)
     await bot.dispatcher.drain(5)
     await kudos.sent()
